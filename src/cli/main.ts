@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+/**
+ * `agent-os` — the command-line entry point. Each command lives in its own file and
+ * registers itself on the program; this file only wires them together.
+ */
+import { Command } from 'commander';
+import { registerDevCommand } from './dev';
+import { registerAuditCommand } from './audit';
+import { registerPolicyCommand } from './policy';
+
+/** Builds the `agent-os` program with every command registered (exported for tests). */
+export function buildProgram(): Command {
+  const program = new Command('agent-os')
+    .description('Security kernel for LLM agents on Temporal')
+    .showHelpAfterError()
+    .exitOverride();
+  registerDevCommand(program);
+  registerAuditCommand(program);
+  registerPolicyCommand(program);
+  return program;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv as string[]);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'commander.helpDisplayed' || code === 'commander.version') return 0;
+    if (typeof code === 'string' && code.startsWith('commander.')) return 2;
+    process.stderr.write(`agent-os: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv).then((code) => {
+    process.exitCode = code;
+  });
+}

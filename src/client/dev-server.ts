@@ -1,0 +1,189 @@
+/**
+ * A Temporal dev server (`temporal server start-dev`) on free loopback ports, for the
+ * tests, the CLI and the demo. Started in its own process group and guarded by a
+ * watchdog process, so it never outlives its parent — even when the parent is killed.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import * as fs from 'node:fs';
+import { Connection } from '@temporalio/client';
+import { DevServerStartError } from './errors';
+import { freePorts } from './free-port';
+import { findTemporalCli } from './temporal-cli';
+
+/** Search attribute types the dev server can register at start. */
+export type SearchAttributeType = 'Text' | 'Keyword' | 'Int' | 'Double' | 'Bool' | 'Datetime' | 'KeywordList';
+
+/** Options for {@link startDevServer}. */
+export interface DevServerOptions {
+  /** SQLite file for persistence (created if missing); in-memory when absent. */
+  readonly dbFile?: string;
+  /** Start the Web UI (default false: tests run headless). */
+  readonly ui?: boolean;
+  /** Namespace to create and use (default `default`). */
+  readonly namespace?: string;
+  /** Custom search attributes to register. */
+  readonly searchAttributes?: Readonly<Record<string, SearchAttributeType>>;
+  /** Fixed gRPC port (default: a free one). */
+  readonly port?: number;
+  /** Fixed UI port (default: a free one). */
+  readonly uiPort?: number;
+  /** Path of the `temporal` binary (default: {@link findTemporalCli}). */
+  readonly cliPath?: string;
+  /** How long to wait for the server to answer (default 120 s: slow, loaded 2-core machines exist). */
+  readonly startTimeoutMs?: number;
+  /** Server log level (default `error`). */
+  readonly logLevel?: 'debug' | 'info' | 'warn' | 'error';
+}
+
+/** A running dev server. */
+export interface DevServer {
+  /** gRPC address, `127.0.0.1:<port>`. */
+  readonly address: string;
+  readonly namespace: string;
+  /** Web UI base URL when started with `ui: true`. */
+  readonly uiUrl?: string;
+  readonly pid: number;
+  /** Stops the server (SIGTERM, then SIGKILL) and its watchdog; idempotent. */
+  stop(): Promise<void>;
+}
+
+const OUTPUT_TAIL = 40;
+
+/**
+ * Starts `temporal server start-dev` and resolves once its frontend answers.
+ * @throws DevServerStartError when the process exits early or does not answer in time
+ *   (the message carries the tail of its output); TemporalCliNotFoundError when no CLI exists.
+ * @example
+ * const server = await startDevServer({ ui: true });
+ * console.log(server.address, server.uiUrl);
+ * await server.stop();
+ */
+export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  const attempts = options.port === undefined ? 3 : 1;
+  let last: unknown;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (err) {
+      last = err;
+      const output = err instanceof DevServerStartError ? err.output : '';
+      if (!/address already in use|bind:/i.test(output)) throw err;
+    }
+  }
+  throw last;
+}
+
+async function startOnce(options: DevServerOptions): Promise<DevServer> {
+  const cli = options.cliPath ?? findTemporalCli();
+  const namespace = options.namespace ?? 'default';
+  const [grpcPort, uiPort, httpPort, metricsPort] = await freePorts(4);
+  const port = options.port ?? grpcPort!;
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port)];
+  args.push('--http-port', String(httpPort), '--metrics-port', String(metricsPort));
+  args.push('--log-level', options.logLevel ?? 'error');
+  if (options.ui) args.push('--ui-port', String(options.uiPort ?? uiPort));
+  else args.push('--headless');
+  if (options.dbFile) {
+    fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });
+    args.push('--db-filename', options.dbFile);
+  }
+  if (namespace !== 'default') args.push('--namespace', namespace);
+  for (const [name, type] of Object.entries(options.searchAttributes ?? {})) {
+    args.push('--search-attribute', `${name}=${type}`);
+  }
+
+  const child = spawn(cli, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  const keep = (chunk: Buffer): void => {
+    lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    if (lines.length > OUTPUT_TAIL) lines.splice(0, lines.length - OUTPUT_TAIL);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const pid = child.pid;
+  if (pid === undefined) throw new DevServerStartError(`could not start ${cli}`, '');
+  const watchdog = startWatchdog(pid);
+
+  const exited = new Promise<never>((_, reject) => {
+    child.once('exit', (code, signal) =>
+      reject(new DevServerStartError(`temporal server exited during start (code ${code}, signal ${signal})`, lines.join('\n'))),
+    );
+  });
+  exited.catch(() => undefined);
+  const address = `127.0.0.1:${port}`;
+  try {
+    await Promise.race([waitUntilReady(address, namespace, options.startTimeoutMs ?? 120_000, () => lines.join('\n')), exited]);
+  } catch (err) {
+    await stopProcess(child, watchdog);
+    throw err;
+  }
+  child.stdout?.removeListener('data', keep);
+  child.stderr?.removeListener('data', keep);
+  child.stdout?.resume();
+  child.stderr?.resume();
+  // The server must never keep the parent's event loop alive by itself.
+  child.unref();
+  (child.stdout as unknown as { unref?: () => void } | null)?.unref?.();
+  (child.stderr as unknown as { unref?: () => void } | null)?.unref?.();
+
+  let stopped: Promise<void> | undefined;
+  return {
+    address,
+    namespace,
+    ...(options.ui ? { uiUrl: `http://127.0.0.1:${options.uiPort ?? uiPort}` } : {}),
+    pid,
+    stop: () => (stopped ??= stopProcess(child, watchdog)),
+  };
+}
+
+function startWatchdog(pgid: number): ChildProcess {
+  const script = path.join(__dirname, 'watchdog.js');
+  const watchdog = spawn(process.execPath, [script, String(pgid)], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+  watchdog.unref();
+  (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  return watchdog;
+}
+
+async function waitUntilReady(address: string, namespace: string, timeoutMs: number, output: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    let connection: Connection | undefined;
+    try {
+      connection = await Connection.connect({ address, connectTimeout: 2_000 });
+      await connection.workflowService.describeNamespace({ namespace });
+      return;
+    } catch (err) {
+      lastError = err;
+      await new Promise((r) => setTimeout(r, 250));
+    } finally {
+      await connection?.close().catch(() => undefined);
+    }
+  }
+  throw new DevServerStartError(`temporal server at ${address} did not answer within ${timeoutMs} ms`, output(), { cause: lastError });
+}
+
+async function stopProcess(child: ChildProcess, watchdog: ChildProcess): Promise<void> {
+  const pid = child.pid;
+  if (pid !== undefined && child.exitCode === null && child.signalCode === null) {
+    child.ref();
+    const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    try {
+      process.kill(-pid, 'SIGTERM');
+    } catch {
+      /* gone */
+    }
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }, 10_000);
+    await done;
+    clearTimeout(timer);
+  }
+  watchdog.stdin?.end();
+  watchdog.kill('SIGKILL');
+}

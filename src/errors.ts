@@ -1,0 +1,20 @@
+/**
+ * The base of every typed error in agent-os-kernel. Each module has its own `errors.ts`
+ * with one class per failure; every class carries a stable, dotted `code`
+ * (e.g. `Policy.Invalid`, `Kernel.ProviderMissing`) that survives serialisation, so code
+ * on the far side of the Temporal boundary checks `code`, never `instanceof`.
+ */
+export abstract class AgentOsError extends Error {
+  /** Stable, dotted error code. Part of the public API: never change a published one. */
+  abstract readonly code: string;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** True if `err` is an Error-like value with the given stable code (works across realms and serialisation). */
+export function hasErrorCode(err: unknown, code: string): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
+}

@@ -1,0 +1,39 @@
+/**
+ * Execution grants: the mechanism that makes `Kernel.submit` the only path to a provider.
+ *
+ * The kernel mints a fresh grant for every allowed decision and passes it in the
+ * {@link ExecutionContext}. Providers call {@link assertKernelGrant} first thing in
+ * `execute`; a context that did not come from the kernel (a forged object, a reused
+ * grant) is refused with `Kernel.Unauthorized`. Grants are single-use.
+ */
+import { AgentOsError } from '../errors';
+import type { ExecutionContext } from './types';
+
+const live = new WeakSet<object>();
+const grantOf = new WeakMap<ExecutionContext, object>();
+
+/** A provider was called with a context the kernel did not issue. */
+export class UnauthorizedExecutionError extends AgentOsError {
+  readonly code = 'Kernel.Unauthorized';
+  constructor(readonly provider: string) {
+    super(`provider "${provider}" was called outside Kernel.submit; providers run only for allowed decisions`);
+  }
+}
+
+/** Kernel-internal: mark a context as issued for exactly one execution. */
+export function issueGrant<T extends ExecutionContext>(context: T): T {
+  const token = {};
+  live.add(token);
+  grantOf.set(context, token);
+  return context;
+}
+
+/**
+ * Providers: verify the context was issued by the kernel and consume its grant.
+ * @throws UnauthorizedExecutionError when the context is forged or already used.
+ */
+export function assertKernelGrant(context: ExecutionContext, provider: string): void {
+  const token = grantOf.get(context);
+  if (token === undefined || !live.has(token)) throw new UnauthorizedExecutionError(provider);
+  live.delete(token);
+}

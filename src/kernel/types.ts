@@ -1,0 +1,107 @@
+/**
+ * Public data types of the kernel: what an agent submits, what it gets back, and the
+ * contract a provider implements. Pure types; no I/O.
+ */
+import type { Decision } from '../policy/types';
+
+/** What an agent asks the kernel to do (the seed's `ActionRequest`). */
+export interface ActionRequest {
+  /** Action name, e.g. `fs.read`. */
+  readonly action: string;
+  /** Target as the agent sees it: a path, a URL, or a program name. */
+  readonly target: string;
+  /** Action parameters, e.g. `{ content }` for fs.write, `{ args }` for proc.exec. */
+  readonly params?: Readonly<Record<string, unknown>>;
+}
+
+/** Status of a submitted action, with the seed's spelling. `UNKNOWN` = outcome unknown after a retry of an at-most-once action. */
+export const ActionStatus = { Ok: 'OK', Denied: 'DENIED', Error: 'ERROR', Unknown: 'UNKNOWN' } as const;
+export type ActionStatus = (typeof ActionStatus)[keyof typeof ActionStatus];
+
+/** What `submit` returns. Never thrown: failures come back as `ERROR` with a stable `code`. */
+export interface ActionResult {
+  readonly status: ActionStatus;
+  /** Provider output on success (e.g. file contents). */
+  readonly data?: unknown;
+  /** Facts about `data` from the provider, e.g. `{ encoding, bytes, truncated }` for fs.read. */
+  readonly meta?: Readonly<Record<string, unknown>>;
+  /** Seed wording: `not permitted` for denials; otherwise the failure message. */
+  readonly error?: string;
+  /** Stable error code for `ERROR` results, e.g. `Kernel.ProviderFailed`. */
+  readonly code?: string;
+  /** Why the policy decided as it did. */
+  readonly reason?: string;
+  /** The rule that decided, if any. */
+  readonly ruleId?: string;
+  /** The canonical target that was judged. */
+  readonly target?: string;
+  /** Audit record id (and, in the reversible layer, the undo record id). */
+  readonly recordId?: string;
+}
+
+/** Per-submit options. */
+export interface SubmitOptions {
+  /** Makes retries safe: the same key never applies twice (reversible layer, Temporal activities). */
+  readonly idempotencyKey?: string;
+  /** Aborts a running provider call (timeouts, cancellation). */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * A request after its provider resolved the target to canonical form.
+ * `facts` carries what the provider learned at the edge (e.g. the real path after symlinks)
+ * so that `execute` can re-check it at use time.
+ */
+export interface ResolvedRequest {
+  readonly action: string;
+  /** The target as the agent wrote it. */
+  readonly target: string;
+  /** The canonical target the policy judges. */
+  readonly canonicalTarget: string;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly facts?: Readonly<Record<string, unknown>>;
+}
+
+/** What the kernel hands a provider for one execution. */
+export interface ExecutionContext {
+  /** The allow decision that authorised this execution. */
+  readonly decision: Decision;
+  /** Constraint of the deciding rule, so the provider can enforce caps at use time. */
+  readonly constraint: Readonly<Record<string, unknown>>;
+  readonly signal?: AbortSignal;
+  readonly idempotencyKey?: string;
+  /**
+   * A fresh policy decision for a follow-up request the provider must make on the agent's
+   * behalf (e.g. each HTTP redirect hop). Supplied by the kernel; without it, providers do
+   * not follow such hops.
+   */
+  readonly authorize?: (request: ActionRequest) => Promise<Decision>;
+}
+
+/**
+ * A provider performs the side effects of a set of actions. Providers are reached only
+ * through `Kernel.submit` (see kernel.ts for how that is enforced).
+ *
+ * The contract, in the order the kernel uses it:
+ * 1. `actions` — each action belongs to one provider (a second claim throws at `new Kernel`);
+ *    names outside `fs.` / `proc.` / `net.` are custom and registered with the policy loader.
+ * 2. `resolve` — canonicalise the target (the policy judges `canonicalTarget`); throw a typed
+ *    error (with a dotted `code`) to refuse a target: the kernel answers DENIED with its message.
+ * 3. `execute` — call `assertKernelGrant(context, this.name)` first; act only on
+ *    `canonicalTarget`, never on the raw target; enforce `context.constraint` caps; re-check at
+ *    use time what `resolve` saw; honour `context.signal`; throw typed errors whose messages
+ *    hold no host paths or secrets (foreign errors reach the agent only as their class name).
+ *    Return data, or `withMeta(data, meta)` to add `ActionResult.meta`.
+ *
+ * A complete custom provider (a key-value store) is in examples/kv-provider.ts.
+ */
+export interface Provider {
+  /** Short name for logs, e.g. `filesystem`. */
+  readonly name: string;
+  /** The actions this provider executes, e.g. `['fs.read', 'fs.write']`. */
+  readonly actions: readonly string[];
+  /** Turn the agent's target into the canonical one; may do read-only I/O (realpath). Throws a KernelError on invalid targets. */
+  resolve(request: ActionRequest): Promise<ResolvedRequest>;
+  /** Perform the action. Must re-check at use time what `resolve` established. */
+  execute(request: ResolvedRequest, context: ExecutionContext): Promise<unknown>;
+}

@@ -1,0 +1,99 @@
+/**
+ * Shared, pure data types of the policy language (parse → validate → compile → evaluate).
+ * Nothing here performs I/O.
+ */
+
+/** The effect a decision can have. `ask` = allowed only after a human approves. */
+export const Effect = { Allow: 'allow', Deny: 'deny', Ask: 'ask' } as const;
+export type Effect = (typeof Effect)[keyof typeof Effect];
+
+/** The built-in actions. Custom providers may register more (see {@link PolicyOptions.extraActions}). */
+export const BuiltinAction = {
+  FsRead: 'fs.read',
+  FsWrite: 'fs.write',
+  FsDelete: 'fs.delete',
+  FsList: 'fs.list',
+  ProcExec: 'proc.exec',
+  NetHttp: 'net.http',
+} as const;
+export type BuiltinAction = (typeof BuiltinAction)[keyof typeof BuiltinAction];
+
+/** Which list of the policy file a rule came from. */
+export const RuleKind = { Capability: 'capability', Deny: 'deny', Ask: 'ask' } as const;
+export type RuleKind = (typeof RuleKind)[keyof typeof RuleKind];
+
+/** A position in a source file, 1-based. */
+export interface SourcePosition {
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+}
+
+/** Constraints a rule may carry; which keys are legal depends on the action (validated). */
+export interface RuleConstraint {
+  /** fs.read / fs.write: bytes read or written; net.http: response body bytes. */
+  readonly max_bytes?: number;
+  /** fs.delete: true allows removing a directory tree. */
+  readonly recursive?: boolean;
+  /** proc.exec: glob patterns the arguments must match (semantics documented in validate.ts). */
+  readonly args?: readonly string[];
+  /** proc.exec: globs no argument may match. */
+  readonly deny_args?: readonly string[];
+  /** proc.exec: glob the working directory must match. */
+  readonly cwd?: string;
+  /** proc.exec: names of environment variables that may be passed. */
+  readonly env?: readonly string[];
+  /** proc.exec: upper bound for the timeout in milliseconds. */
+  readonly timeout_ms?: number;
+  /** net.http: allowed methods, upper-cased. */
+  readonly method?: readonly string[];
+}
+
+/** One validated rule. `id` is the author's `id`, or a generated `<kind>[<index>]`. */
+export interface Rule {
+  readonly id: string;
+  readonly kind: RuleKind;
+  /** An action name or a glob over action names (`fs.*`). */
+  readonly action: string;
+  /** A glob over canonical targets. */
+  readonly resource: string;
+  readonly constraint: RuleConstraint;
+  readonly position: SourcePosition;
+}
+
+/** A validated policy document: the only shape later stages accept. */
+export interface PolicyDocument {
+  readonly file: string;
+  readonly version?: number;
+  /** sha256 (hex) of the source text, recorded in audit records. */
+  readonly hash: string;
+  readonly capabilities: readonly Rule[];
+  readonly deny: readonly Rule[];
+  readonly ask: readonly Rule[];
+}
+
+/** A request whose target is already in canonical form (see canonical.ts). */
+export interface CanonicalRequest {
+  readonly action: string;
+  /** Canonical target: absolute normalized path, `scheme://host[:port]/path`, or program name. */
+  readonly target: string;
+  /** Action parameters (e.g. `method`, `args`, `cwd`, `env` names, `bytes`). */
+  readonly params: Readonly<Record<string, unknown>>;
+}
+
+/** The outcome of evaluating one request. Never thrown; always returned. */
+export interface Decision {
+  readonly effect: Effect;
+  /** The rule that decided, absent for the default deny. */
+  readonly ruleId?: string;
+  /** A sentence a person understands, e.g. "no capability allows fs.write on /etc/passwd". */
+  readonly reason: string;
+  /** The canonical target that was judged. */
+  readonly target: string;
+}
+
+/** Options for loading/validating a policy. */
+export interface PolicyOptions {
+  /** Extra action names registered by custom providers (e.g. `kv.get`). */
+  readonly extraActions?: readonly string[];
+}
