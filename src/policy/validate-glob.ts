@@ -1,0 +1,104 @@
+/**
+ * Sanity checks for the globs in a policy (resources, `args`, `deny_args`, `cwd`).
+ *
+ * Patterns are globs, never regular expressions. Accepted syntax: `*` (any run of
+ * characters except `/`), `**` (any number of whole path segments; only as a whole
+ * segment), `?` (one character), `[abc]` / `[a-z]` classes and `{a,b}` alternation
+ * (not nested, no `{1..9}` ranges). Refused, because it is regex-like, can backtrack
+ * catastrophically, or silently changes meaning: `(`, `)`, `|`, a leading `!`
+ * (negation), backslash escapes, unbalanced brackets, NUL and control characters,
+ * leading/trailing spaces.
+ *
+ * Target forms (per action family):
+ * - path (fs.*, `cwd`): absolute, starting with `/`; no `.`/`..` or empty segments; no trailing `/`.
+ * - url (net.http): starts with lower-case `http://` or `https://`, has a host, then a path
+ *   starting with `/`; no credentials (`user@`). Query strings are matched as written.
+ * - program (proc.exec): a bare program name (`git`, no `/`) or an absolute path.
+ * - custom actions: any glob passing the general checks.
+ * The catch-all `**` is valid for every family.
+ */
+import { TargetFamily } from './actions';
+import { ProblemCode } from './problem';
+
+/** A problem found in a glob, without position (the caller knows the node). */
+export interface GlobIssue {
+  readonly code: ProblemCode;
+  readonly message: string;
+  readonly hint: string;
+}
+
+const issue = (code: ProblemCode, message: string, hint: string): GlobIssue => ({ code, message, hint });
+
+/** General checks every glob must pass, whatever it matches. */
+export function globSyntaxIssue(glob: string): GlobIssue | undefined {
+  if (glob.trim() === '') return issue(ProblemCode.EmptyGlob, 'empty glob', 'write a pattern; `**` matches everything');
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(glob)) return issue(ProblemCode.BadGlob, 'glob contains a NUL or control character', 'remove the control character');
+  if (glob.trim() !== glob) return issue(ProblemCode.BadGlob, `glob ${JSON.stringify(glob)} starts or ends with whitespace`, 'remove the surrounding spaces (quote the value if a space is really part of it)');
+  if (glob.startsWith('!')) return issue(ProblemCode.BadGlob, `negated glob "${glob}"`, 'negation is not supported; use a `deny:` rule to carve out exceptions');
+  if (/[()|]/.test(glob)) return issue(ProblemCode.BadGlob, `glob "${glob}" uses regex-like syntax ( ) or |`, 'patterns are globs: use `{a,b}` for alternatives and `?` for a single literal character');
+  if (glob.includes('\\')) return issue(ProblemCode.BadGlob, `glob "${glob}" contains a backslash`, 'escapes are not supported; use `?` or a class like `[*]` to match a special character');
+  return bracketIssue(glob);
+}
+
+function bracketIssue(glob: string): GlobIssue | undefined {
+  let inClass = false;
+  let braceDepth = 0;
+  for (const ch of glob) {
+    if (inClass) {
+      if (ch === ']') inClass = false;
+    } else if (ch === '[') inClass = true;
+    else if (ch === '{') {
+      braceDepth += 1;
+      if (braceDepth > 1) return issue(ProblemCode.BadGlob, `glob "${glob}" nests braces`, 'write one `{a,b}` group per segment, or split the rule');
+    } else if (ch === '}') {
+      if (braceDepth === 0) return issue(ProblemCode.BadGlob, `glob "${glob}" has an unmatched "}"`, 'balance the braces');
+      braceDepth -= 1;
+    } else if (ch === ']') return issue(ProblemCode.BadGlob, `glob "${glob}" has an unmatched "]"`, 'balance the brackets, or match a literal "]" with `?`');
+  }
+  if (inClass || braceDepth > 0) return issue(ProblemCode.BadGlob, `glob "${glob}" has an unclosed "[" or "{"`, 'close the bracket or brace');
+  if (/\{[^}]*\.\.[^}]*\}/.test(glob)) return issue(ProblemCode.BadGlob, `glob "${glob}" uses a {a..b} range`, 'ranges expand to many patterns; list the values or use a class like [0-9]');
+  return undefined;
+}
+
+/** Checks the segments of an absolute path glob (also used for the path part of URLs). */
+function pathIssue(glob: string, path: string): GlobIssue | undefined {
+  if (path === '/') return undefined;
+  const segments = path.split('/').slice(1);
+  if (path.endsWith('/')) return issue(ProblemCode.BadGlob, `"${glob}" ends with "/", so it matches nothing`, `write "${glob}**" for everything inside, or "${glob.slice(0, -1)}" for the entry itself`);
+  if (segments.some((s) => s === '')) return issue(ProblemCode.BadGlob, `"${glob}" has an empty path segment ("//")`, 'targets are canonical paths: use a single "/"');
+  if (segments.some((s) => s === '.' || s === '..')) return issue(ProblemCode.BadGlob, `"${glob}" has a "." or ".." segment`, 'targets are canonical (.. already resolved), so this never matches as written; write the absolute path');
+  if (segments.some((s) => s.includes('**') && s !== '**')) return issue(ProblemCode.BadGlob, `"${glob}" uses ** inside a segment, where it means only *`, 'use ** as a whole segment, e.g. /dir/**/*.txt');
+  return undefined;
+}
+
+/** The problem with `glob` as a target of the given family, if any (general syntax is checked separately). */
+export function targetFormIssue(family: TargetFamily, glob: string): GlobIssue | undefined {
+  if (glob === '**') return undefined;
+  switch (family) {
+    case TargetFamily.Path:
+      return glob.startsWith('/') ? pathIssue(glob, glob) : issue(ProblemCode.ResourceForm, `"${glob}" is not an absolute path`, 'file targets are absolute paths: start the glob with "/"');
+    case TargetFamily.Program:
+      if (glob.startsWith('/')) return pathIssue(glob, glob);
+      return glob.includes('/') || glob === '.' || glob === '..'
+        ? issue(ProblemCode.ResourceForm, `"${glob}" is neither a program name nor an absolute path`, 'write a bare program name like "git" or an absolute path like "/usr/bin/git"')
+        : undefined;
+    case TargetFamily.Url:
+      return urlIssue(glob);
+    default:
+      return undefined;
+  }
+}
+
+function urlIssue(glob: string): GlobIssue | undefined {
+  const match = /^(https?):\/\/([^/]*)(\/.*)?$/.exec(glob);
+  if (match === null) {
+    const lower = /^https?:\/\//i.test(glob) ? ' (in lower case)' : '';
+    return issue(ProblemCode.ResourceForm, `"${glob}" is not an http(s) URL`, `net.http targets start with "http://" or "https://"${lower}`);
+  }
+  const [, , authority = '', path] = match;
+  if (authority === '') return issue(ProblemCode.ResourceForm, `"${glob}" has no host`, 'write a host after the scheme, e.g. https://api.example.com/**');
+  if (authority.includes('@')) return issue(ProblemCode.BadGlob, `"${glob}" contains credentials`, 'targets are canonical URLs without user@; remove it');
+  if (path === undefined) return issue(ProblemCode.ResourceForm, `"${glob}" has no path, so it matches no canonical URL`, `add one: "${glob}/" for the root, "${glob}/**" for everything`);
+  return pathIssue(glob, path);
+}
