@@ -1,0 +1,150 @@
+/**
+ * Typed failures of the built-in providers. Each class carries a stable dotted `code`
+ * (`Provider.*`) and the offending value; messages name agent-visible values only (agent
+ * paths, program names, URLs) and never a credential value or a host path.
+ */
+import { AgentOsError } from '../errors';
+
+/** A request parameter is missing, of the wrong type, unknown, or outside its bounds. */
+export class InvalidParamsError extends AgentOsError {
+  readonly code = 'Provider.InvalidParams';
+  constructor(readonly param: string, readonly problem: string) {
+    super(`invalid parameter "${param}": ${problem}`);
+  }
+}
+
+/** proc.exec: the program is not an executable file in one of the fixed PATH directories. */
+export class ProgramNotFoundError extends AgentOsError {
+  readonly code = 'Provider.ProgramNotFound';
+  constructor(readonly program: string, readonly searched: readonly string[]) {
+    super(`program "${program}" is not an executable in the fixed PATH (${searched.join(':')})`);
+  }
+}
+
+/** proc.exec: the program lies outside the fixed PATH directories or inside a mounted workspace. */
+export class ProgramOutsidePathError extends AgentOsError {
+  readonly code = 'Provider.ProgramOutsidePath';
+  constructor(readonly program: string, readonly problem: string) {
+    super(`program "${program}" refused: ${problem}`);
+  }
+}
+
+/** proc.exec: the working directory is not inside a mount, or its real path escapes the mount. */
+export class CwdOutsideMountError extends AgentOsError {
+  readonly code = 'Provider.CwdOutsideMount';
+  constructor(readonly cwd: string, readonly problem: string) {
+    super(`working directory "${cwd}" refused: ${problem}`);
+  }
+}
+
+/** proc.exec: an environment variable is not on the deciding rule's `env` allow-list. */
+export class EnvNotAllowedError extends AgentOsError {
+  readonly code = 'Provider.EnvNotAllowed';
+  constructor(readonly variable: string, readonly problem: string) {
+    super(`environment variable "${variable}" refused: ${problem}`);
+  }
+}
+
+/** proc.exec of git: an argument would run another program, read outside config, or leave the workspace. */
+export class GitArgumentRefusedError extends AgentOsError {
+  readonly code = 'Provider.GitArgumentRefused';
+  constructor(readonly argument: string, readonly problem: string) {
+    super(`git argument ${JSON.stringify(argument)} refused: ${problem}`);
+  }
+}
+
+/** Hardening was requested but cannot be applied on this machine (e.g. `prlimit` missing). */
+export class HardeningUnavailableError extends AgentOsError {
+  readonly code = 'Provider.HardeningUnavailable';
+  constructor(readonly problem: string) {
+    super(`process hardening unavailable: ${problem}`);
+  }
+}
+
+/** A running provider call was aborted through the context's AbortSignal. */
+export class ProviderAbortedError extends AgentOsError {
+  readonly code = 'Provider.Aborted';
+  constructor(readonly action: string, options?: { cause?: unknown }) {
+    super(`${action} was aborted`, options);
+  }
+}
+
+/** net.http: the URL is not an absolute http(s) URL the provider accepts. */
+export class InvalidUrlError extends AgentOsError {
+  readonly code = 'Provider.InvalidUrl';
+  constructor(readonly url: string, readonly problem: string) {
+    super(`URL ${JSON.stringify(url)} refused: ${problem}`);
+  }
+}
+
+/** net.http: a resolved address is private, loopback, link-local, metadata, ... and not opted in. */
+export class AddressRefusedError extends AgentOsError {
+  readonly code = 'Provider.AddressRefused';
+  constructor(readonly host: string, readonly address: string, readonly addressClass: string) {
+    super(`host "${host}" resolves to ${address} (${addressClass}); only public addresses are reachable unless opted in`);
+  }
+}
+
+/** net.http: the host name could not be resolved. */
+export class HostUnresolvedError extends AgentOsError {
+  readonly code = 'Provider.HostUnresolved';
+  constructor(readonly host: string, options?: { cause?: unknown }) {
+    super(`host "${host}" could not be resolved`, options);
+  }
+}
+
+/** net.http: a redirect hop was not allowed by a fresh policy decision (or no decision hook exists). */
+export class RedirectDeniedError extends AgentOsError {
+  readonly code = 'Provider.RedirectDenied';
+  constructor(readonly location: string, readonly reason: string) {
+    super(`redirect to ${location} refused: ${reason}`);
+  }
+}
+
+/** net.http: more redirects than `maxRedirects`. */
+export class TooManyRedirectsError extends AgentOsError {
+  readonly code = 'Provider.TooManyRedirects';
+  constructor(readonly limit: number) {
+    super(`more than ${limit} redirects`);
+  }
+}
+
+/** net.http: the method is not in the deciding rule's `method` constraint. */
+export class MethodNotAllowedError extends AgentOsError {
+  readonly code = 'Provider.MethodNotAllowed';
+  constructor(readonly method: string, readonly allowed: readonly string[]) {
+    super(`method ${method} is not allowed here (allowed: ${allowed.join(', ')})`);
+  }
+}
+
+/** net.http: the request did not complete within its timeout. */
+export class HttpTimeoutError extends AgentOsError {
+  readonly code = 'Provider.Timeout';
+  constructor(readonly url: string, readonly timeoutMs: number) {
+    super(`request to ${url} did not complete within ${timeoutMs} ms`);
+  }
+}
+
+/** net.http: the connection or the exchange failed (refused, reset, TLS, malformed response). */
+export class HttpFailedError extends AgentOsError {
+  readonly code = 'Provider.HttpFailed';
+  constructor(readonly url: string, readonly detail: string, options?: { cause?: unknown }) {
+    super(`request to ${url} failed: ${detail}`, options);
+  }
+}
+
+/** A credential rule names an environment variable that is unset or empty (thrown at construction). */
+export class CredentialMissingError extends AgentOsError {
+  readonly code = 'Provider.CredentialMissing';
+  constructor(readonly variable: string, readonly match: string) {
+    super(`credential for ${match} reads environment variable ${variable}, which is unset or empty`);
+  }
+}
+
+/** A credential rule is malformed (thrown at construction). */
+export class InvalidCredentialRuleError extends AgentOsError {
+  readonly code = 'Provider.InvalidCredentialRule';
+  constructor(readonly index: number, readonly problem: string) {
+    super(`credential rule [${index}] is invalid: ${problem}`);
+  }
+}

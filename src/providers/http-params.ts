@@ -1,0 +1,54 @@
+/**
+ * The parameters and the result of `net.http`. Unknown parameter keys are refused; headers
+ * that would change framing or routing (`host`, `content-length`, `transfer-encoding`,
+ * `connection`, `proxy-*`, ...) cannot be set by the agent.
+ */
+import { InvalidParamsError } from './errors';
+
+/** `net.http` params. `method` is upper-cased by canonicalisation (default GET). */
+export interface HttpParams {
+  readonly method: string;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Request body as UTF-8 text. */
+  readonly body?: string;
+}
+
+/** What `execute` returns (the action's `data`). */
+export interface HttpResult {
+  readonly status: number;
+  /** Response headers, lower-cased; `set-cookie` is dropped (session secrets stay out of history). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Body as text (`utf8`) for textual content types, else `base64`. At most the byte cap. */
+  readonly body: string;
+  readonly bodyEncoding: 'utf8' | 'base64';
+  /** True when the (decompressed) body was longer than the cap and was cut. */
+  readonly truncated: boolean;
+  /** The final URL (after any allowed redirects). */
+  readonly url: string;
+  /** Every URL redirected to, in order. */
+  readonly redirects: readonly string[];
+}
+
+const KEYS = new Set(['method', 'headers', 'body']);
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const FORBIDDEN = /^(host|content-length|transfer-encoding|connection|keep-alive|upgrade|te|trailer|expect|proxy-.*)$/i;
+
+/**
+ * Checks raw params.
+ * @throws InvalidParamsError for unknown keys, bad header names/values, or a non-string body.
+ */
+export function parseHttpParams(raw: Readonly<Record<string, unknown>>): HttpParams {
+  for (const key of Object.keys(raw)) {
+    if (!KEYS.has(key)) throw new InvalidParamsError(key, 'unknown parameter; net.http takes method, headers, body');
+  }
+  const { method = 'GET', headers = {}, body } = raw;
+  if (typeof method !== 'string' || !TOKEN.test(method)) throw new InvalidParamsError('method', 'must be an HTTP method token');
+  if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) throw new InvalidParamsError('headers', 'must be an object');
+  for (const [name, value] of Object.entries(headers)) {
+    if (!TOKEN.test(name)) throw new InvalidParamsError('headers', `${JSON.stringify(name)} is not a header name`);
+    if (FORBIDDEN.test(name)) throw new InvalidParamsError('headers', `${name} is set by the provider, not the agent`);
+    if (typeof value !== 'string' || /[\r\n\0]/.test(value)) throw new InvalidParamsError('headers', `value of ${name} must be a single-line string`);
+  }
+  if (body !== undefined && typeof body !== 'string') throw new InvalidParamsError('body', 'must be a string');
+  return { method: method.toUpperCase(), headers: headers as Record<string, string>, ...(body !== undefined ? { body } : {}) };
+}

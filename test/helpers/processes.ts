@@ -1,0 +1,38 @@
+/** Process helpers for provider tests: liveness by pid (zombies count as gone) and the bounded forker. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { repoRoot } from './paths';
+
+/** Path of the bounded forker script (at most 20 sleeping children). */
+export const forkerScript: string = path.join(repoRoot, 'test', 'helpers', 'forker.sh');
+
+/** True if `pid` names a running (non-zombie) process. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** The pids a forker printed (`pid <n>` lines). */
+export function forkedPids(stdout: string): number[] {
+  return [...stdout.matchAll(/^pid (\d+)$/gm)].map((m) => Number(m[1]));
+}
+
+/** Waits (polling /proc, not sleeping blindly) until every pid is gone or `limitMs` passes. */
+export async function waitUntilGone(pids: readonly number[], limitMs = 2000): Promise<number[]> {
+  const end = Date.now() + limitMs;
+  let alive = pids.filter(isAlive);
+  while (alive.length > 0 && Date.now() < end) {
+    await new Promise((r) => setImmediate(r));
+    alive = alive.filter(isAlive);
+  }
+  return alive;
+}
