@@ -1,0 +1,95 @@
+/**
+ * Canonical filesystem paths: the form a `fs.*` rule is matched against.
+ *
+ * Paths are the ones the agent sees (the kernel maps them onto mounts). The canonical
+ * form is absolute, has no `.`/`..` segments, no empty segments and no trailing slash
+ * (except the root `/`). `..` is resolved lexically, like `path.posix.resolve`; the
+ * provider must then act on the canonical path it was judged on, never on the raw input,
+ * so what is judged is what is touched.
+ *
+ * Symlinks: when the provider passes `realpathOfExisting`, the result is where the path
+ * really points, so a link inside the workspace that points outside is judged by its
+ * destination. Paths are case-sensitive, because the filesystems the kernel runs on
+ * (Linux) are; on a case-insensitive filesystem `realpathOfExisting` must return the
+ * on-disk spelling, so that `/WORKSPACE/x` is judged as `/workspace/x`.
+ */
+import { InvalidTargetError } from './canonical-errors';
+import { assertTargetText } from './target-text';
+
+/**
+ * Resolves symlinks in the longest existing prefix of an absolute, normalised path and
+ * returns the real path with the non-existing rest appended (agent-visible, absolute).
+ * Supplied by the provider; may throw (e.g. on a symlink loop), which rejects the target.
+ * It must also follow a dangling link (lstat + readlink), since writing through a link
+ * to a missing file creates the file where the link points; a bare `fs.realpath` of the
+ * longest existing prefix would miss that. A path that maps to no mount must come back
+ * as a path outside every mount, never as the input.
+ */
+export type RealpathOfExisting = (absPath: string) => string;
+
+/**
+ * Normalises an absolute agent-visible path and, given `realpathOfExisting`, resolves it
+ * to where it really points.
+ *
+ * @throws {InvalidTargetError} for NUL or control characters, backslashes, relative
+ *   paths, or a `realpathOfExisting` that fails or returns a non-absolute path.
+ * @example
+ * canonicalPath('/workspace/./a//b/../c/'); // '/workspace/a/c'
+ * canonicalPath('/workspace/../etc/passwd'); // '/etc/passwd'
+ */
+export function canonicalPath(input: string, realpathOfExisting?: RealpathOfExisting): string {
+  assertTargetText(input);
+  if (input.includes('\\')) {
+    throw new InvalidTargetError(input, 'the path contains a backslash', 'separate segments with "/"; a backslash is not a separator here');
+  }
+  if (!input.startsWith('/')) {
+    throw new InvalidTargetError(input, 'the path is relative', 'write the absolute path the agent sees, e.g. /workspace/notes.md');
+  }
+  const normal = normalizeAbsolute(input);
+  if (realpathOfExisting === undefined) return normal;
+  let real: unknown;
+  try {
+    real = realpathOfExisting(normal);
+  } catch (err) {
+    throw new InvalidTargetError(input, 'its symlinks could not be resolved', 'check for symlink loops and unreadable directories', { cause: err });
+  }
+  if (typeof real !== 'string' || !real.startsWith('/')) {
+    throw new InvalidTargetError(input, `symlink resolution returned ${JSON.stringify(real)}, not an absolute path`, 'fix the provider\'s realpathOfExisting');
+  }
+  assertTargetText(real);
+  return normalizeAbsolute(real);
+}
+
+/**
+ * Resolves `input` against the absolute directory `base` when it is relative, refusing
+ * a relative path whose `..` segments climb out of `base`; absolute input is returned as
+ * is. Use before {@link canonicalPath} when agents may write paths relative to a workspace.
+ *
+ * @throws {InvalidTargetError} when a relative `input` escapes `base`.
+ * @example
+ * resolveAgainst('notes/a.md', '/workspace'); // '/workspace/notes/a.md'
+ */
+export function resolveAgainst(input: string, base: string): string {
+  assertTargetText(input);
+  if (input.startsWith('/')) return input;
+  let depth = 0;
+  for (const segment of input.split('/')) {
+    if (segment === '..') depth -= 1;
+    else if (segment !== '' && segment !== '.') depth += 1;
+    if (depth < 0) {
+      throw new InvalidTargetError(input, `the relative path escapes ${base}`, `stay inside ${base} or write an absolute path`);
+    }
+  }
+  return `${base.endsWith('/') ? base : base + '/'}${input}`;
+}
+
+/** Lexical normalisation of an absolute path: drops `.` and empty segments, applies `..` (never above `/`). */
+function normalizeAbsolute(path: string): string {
+  const out: string[] = [];
+  for (const segment of path.split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') out.pop();
+    else out.push(segment);
+  }
+  return '/' + out.join('/');
+}

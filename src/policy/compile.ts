@@ -1,0 +1,130 @@
+/**
+ * `compilePolicy`: every glob is compiled once, and rules are indexed by action, so an
+ * evaluation only looks at the deny, ask and capability rules that can apply to its
+ * action. Capability and ask rules compile with `dot: false` (a grant never reaches
+ * `.git` or `.env` unless it names them); deny rules with `dot: true` (a deny is never
+ * dodged by a dot-segment).
+ *
+ * URL resources: the literal `scheme://host[:port]` head of a rule is put in canonical
+ * form like request targets (lower case, default port dropped, IP spellings unified). A
+ * rule "names an IP" when that head is an IP literal; only such rules can grant a
+ * request whose host is a raw IP (see evaluate.ts).
+ */
+import micromatch from 'micromatch';
+import { PolicyCompileError } from './canonical-errors';
+import { canonicalUrl } from './canonical-url';
+import { compileConstraint, type CompiledConstraint } from './constraint';
+import { compileGlob, type CompiledGlob } from './glob';
+import { hostOf, isIpHost } from './url-host';
+import { BuiltinAction, RuleKind, type PolicyDocument, type Rule } from './types';
+
+/** One rule, ready to match. */
+export interface CompiledRule {
+  readonly rule: Rule;
+  readonly id: string;
+  readonly kind: RuleKind;
+  readonly resource: CompiledGlob;
+  /** The IP literal the rule names (`127.0.0.1`, `[::1]`), if its resource is a URL on an IP. */
+  readonly ip: string | undefined;
+  /** `undefined` when the rule has no constraint keys. */
+  readonly constraint: CompiledConstraint | undefined;
+}
+
+/** The rules that can apply to one action, by kind. */
+export interface ActionBucket {
+  readonly deny: readonly CompiledRule[];
+  readonly ask: readonly CompiledRule[];
+  readonly allow: readonly CompiledRule[];
+}
+
+/** A compiled policy. Treat as opaque; read rules through {@link ruleById}. */
+export interface CompiledPolicy {
+  readonly document: PolicyDocument;
+  readonly rules: readonly CompiledRule[];
+  /** Buckets for the built-in actions and every action a rule names literally. */
+  readonly byAction: ReadonlyMap<string, ActionBucket>;
+  readonly byId: ReadonlyMap<string, CompiledRule>;
+  /** Rules with their action matcher, for actions outside `byAction`. */
+  readonly actionMatchers: readonly { readonly rule: CompiledRule; readonly matches: (action: string) => boolean }[];
+}
+
+/**
+ * Compiles a validated policy document.
+ *
+ * @throws {PolicyCompileError} when two rules share an id or a glob does not compile.
+ * @example
+ * const policy = compilePolicy(doc);
+ * evaluate(policy, canonicalizeRequest({ action: 'fs.read', target: '/workspace/a.txt' }));
+ */
+export function compilePolicy(doc: PolicyDocument): CompiledPolicy {
+  const rules = [...doc.deny, ...doc.ask, ...doc.capabilities].map(compileRule);
+  const byId = new Map<string, CompiledRule>();
+  for (const r of rules) {
+    if (byId.has(r.id)) throw new PolicyCompileError(r.id, 'another rule has the same id; decisions name rules by id');
+    byId.set(r.id, r);
+  }
+  const actionMatchers = rules.map((rule) => ({ rule, matches: compileAction(rule) }));
+  const names = new Set<string>(Object.values(BuiltinAction));
+  for (const r of rules) if (!micromatch.scan(r.rule.action).isGlob) names.add(r.rule.action);
+  const byAction = new Map<string, ActionBucket>();
+  for (const name of names) byAction.set(name, bucketOf(actionMatchers, name));
+  return { document: doc, rules, byAction, byId, actionMatchers };
+}
+
+/** The rules of `policy` that can apply to `action`, in document order per kind. */
+export function bucketOf(matchers: CompiledPolicy['actionMatchers'], action: string): ActionBucket {
+  const deny: CompiledRule[] = [];
+  const ask: CompiledRule[] = [];
+  const allow: CompiledRule[] = [];
+  for (const { rule, matches } of matchers) {
+    if (!matches(action)) continue;
+    (rule.kind === RuleKind.Deny ? deny : rule.kind === RuleKind.Ask ? ask : allow).push(rule);
+  }
+  return { deny, ask, allow };
+}
+
+/** The compiled rule with this id (its `rule.constraint` carries the caps a provider enforces). */
+export function ruleById(policy: CompiledPolicy, id: string): CompiledRule | undefined {
+  return policy.byId.get(id);
+}
+
+function compileRule(rule: Rule): CompiledRule {
+  const dot = rule.kind === RuleKind.Deny;
+  try {
+    const { pattern, ip } = urlResource(rule.resource);
+    return {
+      rule,
+      id: rule.id,
+      kind: rule.kind,
+      resource: compileGlob(pattern, dot),
+      ip,
+      constraint: compileConstraint(rule.constraint, dot),
+    };
+  } catch (err) {
+    throw new PolicyCompileError(rule.id, err instanceof Error ? err.message : String(err), { cause: err });
+  }
+}
+
+function compileAction(rule: CompiledRule): (action: string) => boolean {
+  const pattern = rule.rule.action;
+  if (!micromatch.scan(pattern).isGlob) return (action) => action === pattern;
+  const re = micromatch.makeRe(pattern, { dot: true });
+  return (action) => re.test(action);
+}
+
+/**
+ * Rewrites the literal `scheme://host[:port]` head of a URL glob into canonical form and
+ * reports the IP it names. A bracketed IPv6 host is a literal, not a character class.
+ */
+function urlResource(resource: string): { pattern: string; ip: string | undefined } {
+  const m = /^(https?:\/\/)(\[[0-9a-fA-F:.]+\](?::\d+)?|[^/]*)(.*)$/is.exec(resource);
+  if (m === null) return { pattern: resource, ip: undefined };
+  const head = `${m[1] ?? ''}${m[2] ?? ''}`;
+  const tail = m[3] ?? '';
+  const ipv6 = (m[2] ?? '').startsWith('[');
+  if (!ipv6 && (micromatch.scan(head).isGlob || head.includes('\\'))) return { pattern: head.toLowerCase() + tail, ip: undefined };
+  const canonical = canonicalUrl(`${head}/`).slice(0, -1);
+  const host = hostOf(canonical) ?? '';
+  const escaped = canonical.replace(/[[\]]/g, (c) => `\\${c}`);
+  return { pattern: escaped + tail, ip: isIpHost(host) ? host : undefined };
+}

@@ -1,0 +1,146 @@
+/**
+ * `evaluate`: the order-free decision. Deny if any deny rule matches; else ask if any ask
+ * rule matches; else allow if a capability matches; else deny. Rule order in the file
+ * never changes the effect (it only picks which of several matching rules is named).
+ *
+ * A rule matches when its action covers the request's action, its resource glob matches
+ * the canonical target, and its constraint holds (grant semantics for capabilities and
+ * ask rules, deny semantics for deny rules: see constraint.ts). A request whose host is a raw IP is granted only by a rule whose
+ * resource names that IP literally; deny rules apply to raw IPs as to any host.
+ */
+import { bucketOf, type CompiledPolicy, type CompiledRule } from './compile';
+import { constraintCovers, constraintMiss } from './constraint';
+import { matchGlob } from './glob';
+import { Effect, type CanonicalRequest, type Decision, type RuleConstraint } from './types';
+import { hostOf, isIpHost } from './url-host';
+
+/** A {@link Decision} that also carries the deciding rule's constraint, so a provider can enforce caps. */
+export interface PolicyDecision extends Decision {
+  /** The deciding rule's constraint (for a layered grant: the tightest caps of every layer). */
+  readonly constraint?: RuleConstraint;
+}
+
+/**
+ * Decides a canonical request. Never throws: a malformed request or an internal failure
+ * yields a deny whose reason says so.
+ *
+ * @example
+ * evaluate(policy, { action: 'fs.write', target: '/etc/passwd', params: {} });
+ * // { effect: 'deny', reason: 'no capability allows fs.write on /etc/passwd', target: '/etc/passwd' }
+ */
+export function evaluate(policy: CompiledPolicy, request: CanonicalRequest): PolicyDecision {
+  try {
+    return decide(policy, request);
+  } catch (err) {
+    const target = safeText(() => request.target);
+    const why = safeText(() => (err instanceof Error ? err.message : err));
+    return { effect: Effect.Deny, reason: `could not evaluate ${safeText(() => request.action)} on ${target}: ${why}`, target };
+  }
+}
+
+function safeText(read: () => unknown): string {
+  try {
+    return String(read());
+  } catch {
+    return '(unreadable)';
+  }
+}
+
+function decide(policy: CompiledPolicy, request: CanonicalRequest): PolicyDecision {
+  const { action, target } = request;
+  if (typeof action !== 'string' || typeof target !== 'string' || typeof request.params !== 'object' || request.params === null) {
+    return { effect: Effect.Deny, reason: 'the request is malformed (action, target and params are required)', target: String(target) };
+  }
+  const notCanonical = canonicalProblem(action, target);
+  if (notCanonical !== undefined) {
+    return { effect: Effect.Deny, reason: `${action} on ${target} was not judged: ${notCanonical}; canonicalize the request first`, target };
+  }
+  const bucket = policy.byAction.get(action) ?? bucketOf(policy.actionMatchers, action);
+  const recursive = action === 'fs.delete' && isRecursive(request.params);
+  for (const r of bucket.deny) {
+    if (matchGlob(r.resource, target) && (r.constraint === undefined || constraintCovers(r.constraint, request))) {
+      return decision(Effect.Deny, r, `denied by rule ${r.id}: ${action} on ${target}`, target);
+    }
+  }
+  let refused: CompiledRule | undefined;
+  for (const r of bucket.ask) {
+    const g = grants(r, request, recursive);
+    if (g === Grant.Yes) return decision(Effect.Ask, r, `requires approval (rule ${r.id}): ${action} on ${target}`, target);
+    if (g === Grant.Refused) refused ??= r;
+  }
+  for (const r of bucket.allow) {
+    const g = grants(r, request, recursive);
+    if (g === Grant.Yes) return decision(Effect.Allow, r, `allowed by rule ${r.id}: ${action} on ${target}`, target);
+    if (g === Grant.Refused) refused ??= r;
+  }
+  const why = refused === undefined ? '' : ` (rule ${refused.id} matches the target, but ${refusal(refused, request, recursive)})`;
+  return { effect: Effect.Deny, reason: `no capability allows ${action} on ${target}${why}`, target };
+}
+
+function decision(effect: Effect, r: CompiledRule, reason: string, target: string): PolicyDecision {
+  return { effect, ruleId: r.id, reason, target, constraint: r.rule.constraint };
+}
+
+/** A recursive fs.delete: `recursive` set to anything but false (malformed counts as recursive). */
+function isRecursive(params: CanonicalRequest['params']): boolean {
+  const r = params['recursive'];
+  return r !== undefined && r !== false;
+}
+
+const Grant = { No: 0, Yes: 1, Refused: 2 } as const;
+type Grant = (typeof Grant)[keyof typeof Grant];
+
+/** Grant semantics. `Refused`: the resource matched but the request is outside the rule. */
+function grants(r: CompiledRule, request: CanonicalRequest, recursive: boolean): Grant {
+  if (!matchGlob(r.resource, request.target)) return Grant.No;
+  if (recursive && r.rule.constraint.recursive !== true) return Grant.Refused;
+  const ip = rawIp(request.target);
+  if (ip !== undefined && r.ip !== ip) return Grant.Refused;
+  return r.constraint === undefined || constraintMiss(r.constraint, request) === undefined ? Grant.Yes : Grant.Refused;
+}
+
+/** Why a rule whose resource matched did not grant: a phrase for the default-deny reason. */
+function refusal(r: CompiledRule, request: CanonicalRequest, recursive: boolean): string {
+  if (recursive && r.rule.constraint.recursive !== true) return 'it does not allow a recursive delete';
+  const ip = rawIp(request.target);
+  if (ip !== undefined && r.ip !== ip) return `${ip} is a raw IP host and only a rule naming that IP can grant it`;
+  return (r.constraint === undefined ? undefined : constraintMiss(r.constraint, request)) ?? 'the request is outside the rule';
+}
+
+/** The host of an http(s) target if it is an IP literal. */
+function rawIp(target: string): string | undefined {
+  if (target.charCodeAt(0) !== 104 || target.charCodeAt(1) !== 116) return undefined; // 'ht'
+  const host = hostOf(target);
+  return host !== undefined && isIpHost(host) ? host : undefined;
+}
+
+/** Cheap guard against raw targets reaching evaluate: the canonical forms have no `.`/`..`/empty segments. */
+function canonicalProblem(action: string, target: string): string | undefined {
+  if (target.length === 0) return 'the target is empty';
+  if (action.charCodeAt(0) === 102 && action.charCodeAt(1) === 115 && action.charCodeAt(2) === 46) {
+    // 'fs.'
+    if (target.charCodeAt(0) !== 47) return 'the path is not absolute';
+    return isNormalPath(target) ? undefined : 'the path is not normalised or contains NUL';
+  }
+  for (let i = 0; i < target.length; i++) if (target.charCodeAt(i) === 0) return 'the target contains NUL';
+  if (action === 'net.http' && !/^https?:\/\//.test(target)) return 'the URL is not http(s)';
+  return undefined;
+}
+
+/** One pass: no NUL, no `//`, no `.` or `..` segment, no trailing `/` (except the root). */
+function isNormalPath(t: string): boolean {
+  const n = t.length;
+  if (n > 1 && t.charCodeAt(n - 1) === 47) return false;
+  for (let i = 0; i < n; i++) {
+    const c = t.charCodeAt(i);
+    if (c === 0) return false;
+    if (c !== 47) continue;
+    const a = t.charCodeAt(i + 1); // NaN past the end
+    if (a === 47) return false;
+    if (a !== 46) continue;
+    const b = t.charCodeAt(i + 2);
+    if (i + 2 === n || b === 47) return false;
+    if (b === 46 && (i + 3 === n || t.charCodeAt(i + 3) === 47)) return false;
+  }
+  return true;
+}

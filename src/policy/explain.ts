@@ -1,0 +1,73 @@
+/**
+ * Explaining a decision to a person: which effect, which rule (with its source position),
+ * why, and the canonical target that was judged next to the target as written.
+ * Used by `agent-os policy explain`; pure apart from the `realpathOfExisting` a caller passes.
+ */
+import { canonicalizeRequest, type CanonicalizeOptions } from './canonical';
+import { InvalidParamsError, InvalidTargetError } from './canonical-errors';
+import { ruleById, type CompiledPolicy } from './compile';
+import { evaluate, type PolicyDecision } from './evaluate';
+import { Effect, type Rule } from './types';
+
+/** Everything `policy explain` shows, as data (this is also its `--json` shape). */
+export interface Explanation {
+  readonly action: string;
+  /** The target as written. */
+  readonly input: string;
+  readonly decision: PolicyDecision;
+  /** The deciding rule, absent for the default deny and for invalid targets. */
+  readonly rule?: Rule;
+  /** Set when the target or params could not be canonicalised (the decision is then a deny). */
+  readonly invalid?: { readonly code: string; readonly message: string; readonly hint: string };
+}
+
+/**
+ * Canonicalises and evaluates one request, and gathers what explains the result.
+ * Never throws on user data: an invalid target becomes a deny that says why.
+ *
+ * @example
+ * explainRequest(policy, { action: 'fs.read', target: '/workspace/../etc/passwd' }).decision.target; // '/etc/passwd'
+ */
+export function explainRequest(
+  policy: CompiledPolicy,
+  request: { action: string; target: string; params?: Readonly<Record<string, unknown>> },
+  options?: CanonicalizeOptions,
+): Explanation {
+  let canonical;
+  try {
+    canonical = canonicalizeRequest(request, options);
+  } catch (err) {
+    if (!(err instanceof InvalidTargetError || err instanceof InvalidParamsError)) throw err;
+    const problem = err instanceof InvalidTargetError ? err.problem : err.message;
+    const decision: PolicyDecision = { effect: Effect.Deny, reason: `invalid target for ${request.action}: ${problem}`, target: request.target };
+    return { action: request.action, input: request.target, decision, invalid: { code: err.code, message: err.message, hint: err.hint } };
+  }
+  const decision = evaluate(policy, canonical);
+  const rule = decision.ruleId === undefined ? undefined : ruleById(policy, decision.ruleId)?.rule;
+  return { action: request.action, input: request.target, decision, ...(rule === undefined ? {} : { rule }) };
+}
+
+/**
+ * Human text for an explanation, e.g.
+ * ```
+ * DENY fs.read /workspace/../etc/passwd
+ *   reason: no capability allows fs.read on /etc/passwd
+ *   target: /etc/passwd (canonical; written as /workspace/../etc/passwd)
+ *   rule:   none (default deny)
+ * ```
+ */
+export function formatExplanation(e: Explanation): string {
+  const d = e.decision;
+  const lines = [`${d.effect.toUpperCase()} ${e.action} ${e.input}`, `  reason: ${d.reason}`];
+  if (e.invalid !== undefined) lines.push('  target: none (the target could not be put in canonical form)');
+  else lines.push(d.target === e.input ? `  target: ${d.target} (canonical)` : `  target: ${d.target} (canonical; written as ${e.input})`);
+  if (e.invalid !== undefined) lines.push(`  error:  ${e.invalid.code}`, `  hint:   ${e.invalid.hint}`);
+  else if (e.rule === undefined) lines.push('  rule:   none (default deny)');
+  else {
+    const r = e.rule;
+    const where = `${r.position.file}:${r.position.line}:${r.position.col}`;
+    lines.push(`  rule:   ${r.id} (${r.kind}, ${where}): ${r.action} ${r.resource}`);
+    if (Object.keys(r.constraint).length > 0) lines.push(`  constraint: ${JSON.stringify(r.constraint)}`);
+  }
+  return lines.join('\n');
+}
