@@ -1,0 +1,111 @@
+/**
+ * The package root of `agent-os-kernel`: everything public, by name (no `export *`).
+ * @example
+ * import { Kernel, FilesystemProvider } from 'agent-os-kernel';
+ */
+
+// Kernel: the gate, its results and the provider contract.
+export {
+  Kernel,
+  type KernelOptions,
+  type ApproveCallback,
+  type PolicySource,
+  DenialCode,
+  validateRequest,
+  withMeta,
+  type ProviderOutput,
+  assertKernelGrant,
+  UnauthorizedExecutionError,
+  ActionStatus,
+  type ActionRequest,
+  type ActionResult,
+  type SubmitOptions,
+  type ResolvedRequest,
+  type ExecutionContext,
+  type Provider,
+} from './kernel/index';
+
+// Audit log.
+export {
+  AuditLog,
+  type AuditRecord,
+  GENESIS_HASH,
+  canonicalJson,
+  hashParams,
+  computeRecordHash,
+  verifyAuditLog,
+  type AuditVerifyResult,
+  type AuditProblem,
+} from './kernel/index';
+
+// Kernel and filesystem errors.
+export {
+  MalformedRequestError,
+  NoProviderError,
+  DuplicateActionError,
+  InvalidProviderError,
+  ProviderFailedError,
+  KernelTimeoutError,
+  KernelAbortedError,
+  KernelClosedError,
+  PolicyEvaluationError,
+  AuditWriteError,
+  AuditLogCorruptError,
+  FsNotFoundError,
+  FsUnsafeFileError,
+  FsEscapeError,
+  FsTooLargeError,
+  FsWrongTypeError,
+  FsRecursiveNotAllowedError,
+  FsInvalidParamError,
+  FsInvalidMountError,
+} from './kernel/index';
+
+// Providers.
+export {
+  FilesystemProvider,
+  type FilesystemProviderOptions,
+  MountTable,
+  type Mount,
+  ProcessProvider,
+  type ProcessProviderOptions,
+  type ProcessHardening,
+  type ProcessResult,
+  HttpProvider,
+  type HttpProviderOptions,
+  type HttpResult,
+  CredentialStore,
+  type CredentialRule,
+} from './providers/index';
+
+// Policy: load → compile → evaluate.
+export {
+  loadPolicyFile,
+  loadPolicyText,
+  compilePolicy,
+  type CompiledPolicy,
+  evaluate,
+  type PolicyDecision,
+  evaluateLayered,
+  canonicalizeRequest,
+  type CanonicalizeOptions,
+  canonicalPath,
+  PolicyValidationError,
+  PolicyFileError,
+  PolicyOptionsError,
+  InvalidTargetError,
+  PolicyCompileError,
+  Effect,
+  BuiltinAction,
+  RuleKind,
+  type SourcePosition,
+  type RuleConstraint,
+  type Rule,
+  type PolicyDocument,
+  type CanonicalRequest,
+  type Decision,
+  type PolicyOptions,
+} from './policy/index';
+
+// Base error.
+export { AgentOsError, hasErrorCode } from './errors';

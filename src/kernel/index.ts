@@ -1,0 +1,42 @@
+/**
+ * The kernel module: the gate (`Kernel`), its audit log, and the provider contract.
+ */
+export { Kernel, type KernelOptions, type ApproveCallback } from './kernel';
+export type { PolicySource } from './policy-gate';
+export { DenialCode } from './pipeline';
+export { validateRequest } from './request';
+export { withMeta, type ProviderOutput } from './provider-output';
+export { assertKernelGrant, UnauthorizedExecutionError } from './grant';
+export { AuditLog } from './audit-log';
+export { type AuditRecord, GENESIS_HASH, canonicalJson, hashParams, computeRecordHash } from './audit-record';
+export { verifyAuditLog, type AuditVerifyResult, type AuditProblem } from './audit-verify';
+export {
+  ActionStatus,
+  type ActionRequest,
+  type ActionResult,
+  type SubmitOptions,
+  type ResolvedRequest,
+  type ExecutionContext,
+  type Provider,
+} from './types';
+export {
+  MalformedRequestError,
+  NoProviderError,
+  DuplicateActionError,
+  InvalidProviderError,
+  ProviderFailedError,
+  KernelTimeoutError,
+  KernelAbortedError,
+  KernelClosedError,
+  PolicyEvaluationError,
+  AuditWriteError,
+  AuditLogCorruptError,
+  FsNotFoundError,
+  FsUnsafeFileError,
+  FsEscapeError,
+  FsTooLargeError,
+  FsWrongTypeError,
+  FsRecursiveNotAllowedError,
+  FsInvalidParamError,
+  FsInvalidMountError,
+} from './errors';

@@ -1,0 +1,170 @@
+/**
+ * The gate. `Kernel.submit` is the only way an action reaches a provider:
+ *
+ *   validate shape → find provider → provider.resolve (canonical target) → policy decision
+ *   → deny / ask (approve callback) / allow → provider.execute with a single-use grant
+ *
+ * and every submit — malformed, unknown, denied, failed, timed out — ends in exactly one
+ * audit record, written before `submit` resolves. `submit` never throws: failures come
+ * back as `ERROR` results with a stable `code`. Two cases are answered without a record,
+ * because the log cannot take one: `submit` after `close()` (`Kernel.Closed`) and after
+ * an audit write failed (`Kernel.AuditFailed`); in both, nothing runs.
+ */
+import { hasErrorCode } from '../errors';
+import { BuiltinAction, type Decision } from '../policy/types';
+import { AuditLog } from './audit-log';
+import { hashParams } from './audit-record';
+import { Deadline } from './deadline';
+import { AuditWriteError, DuplicateActionError, InvalidProviderError, KernelClosedError } from './errors';
+import { PolicyGate, type PolicySource } from './policy-gate';
+import { type Outcome, type Trace, outcomeToResult, runPipeline, toEntry } from './pipeline';
+import type { ActionRequest, ActionResult, Provider, ResolvedRequest, SubmitOptions } from './types';
+
+/** Decides an `ask` decision; resolve `true` to run the action. A throw counts as "no". */
+export type ApproveCallback = (request: ResolvedRequest, decision: Decision) => Promise<boolean>;
+
+/** Options of {@link Kernel}. */
+export interface KernelOptions {
+  /** The ceiling policy: a YAML file path, or a validated document. */
+  readonly policy: PolicySource;
+  /** Providers; each action may be claimed by one provider only. */
+  readonly providers: readonly Provider[];
+  /** JSONL audit log to append to (created if missing, its chain continued if present). */
+  readonly logPath?: string;
+  /** Called for `ask` decisions; without it they are DENIED with reason "requires approval". Its time does not count against `timeoutMs`. */
+  readonly approve?: ApproveCallback;
+  /** Extra policies for this run; evaluated layered under the ceiling, so they can only narrow it. */
+  readonly narrow?: readonly PolicySource[];
+  /** Per-submit limit on the provider's resolve + execute, in ms (default 30 000; `Infinity` for none). */
+  readonly timeoutMs?: number;
+}
+
+const BUILTIN: ReadonlySet<string> = new Set(Object.values(BuiltinAction));
+
+/**
+ * The security kernel (the seed's `Kernel`).
+ * @example
+ * const kernel = new Kernel({ policy: 'policy.yaml', providers: [new FilesystemProvider()], logPath: 'kernel.log' });
+ * const result = await kernel.submit({ action: 'fs.read', target: '/workspace/data.csv' });
+ * await kernel.close();
+ */
+export class Kernel {
+  private readonly gate: PolicyGate;
+  private readonly providers = new Map<string, Provider>();
+  private readonly audit: AuditLog;
+  private readonly inflight = new Set<Promise<ActionResult>>();
+  private readonly timeoutMs: number;
+  private readonly approve: ApproveCallback | undefined;
+  private closing: Promise<void> | undefined;
+
+  /**
+   * Loads and compiles the policy and opens the audit log. Fails closed: nothing can run
+   * through a kernel that could not be built.
+   * @throws InvalidProviderError, DuplicateActionError, PolicyValidationError, PolicyFileError,
+   *   AuditLogCorruptError, or an `fs` error opening the log.
+   */
+  constructor(options: KernelOptions) {
+    for (const provider of options.providers) {
+      checkProvider(provider);
+      for (const action of provider.actions) {
+        const other = this.providers.get(action);
+        if (other !== undefined) throw new DuplicateActionError(action, [other.name, provider.name]);
+        this.providers.set(action, provider);
+      }
+    }
+    const extraActions = [...this.providers.keys()].filter((a) => !BUILTIN.has(a));
+    this.gate = new PolicyGate(options.policy, options.narrow ?? [], extraActions);
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.approve = options.approve;
+    this.audit = options.logPath === undefined ? AuditLog.discarding() : AuditLog.open(options.logPath);
+  }
+
+  /** sha256 of the policy in force (recorded as `policy_hash`). */
+  get policyHash(): string {
+    return this.gate.hash;
+  }
+
+  /** Every action some provider executes. */
+  get actions(): readonly string[] {
+    return [...this.providers.keys()];
+  }
+
+  /**
+   * Submits one action. Never throws; see {@link ActionResult} for the outcome.
+   * `request` is checked at run time, so untrusted values (a model's tool call) may be passed.
+   */
+  submit(request: ActionRequest, options: SubmitOptions = {}): Promise<ActionResult> {
+    if (this.closing !== undefined) return Promise.resolve(refusal(new KernelClosedError()));
+    const broken = this.audit.broken;
+    if (broken !== undefined) return Promise.resolve(refusal(broken));
+    const pending = this.submitLogged(request, options);
+    this.inflight.add(pending);
+    void pending.finally(() => this.inflight.delete(pending));
+    return pending;
+  }
+
+  /** Waits for submits in flight, then flushes, fsyncs and closes the audit log. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.allSettled([...this.inflight]);
+      await this.audit.close();
+    })();
+    return this.closing;
+  }
+
+  private async submitLogged(raw: unknown, options: SubmitOptions): Promise<ActionResult> {
+    const started = performance.now();
+    const trace: Trace = { raw };
+    let outcome: Outcome;
+    const deadline = new Deadline(describeAction(raw), this.timeoutMs, options.signal);
+    try {
+      outcome = await runPipeline(raw, options, trace, {
+        providers: this.providers,
+        gate: this.gate,
+        approve: this.approve,
+        deadline,
+      });
+    } catch (err) {
+      outcome = { kind: 'error', error: err };
+    } finally {
+      deadline.dispose();
+    }
+    const result = outcomeToResult(outcome, trace);
+    const entry = toEntry(result, trace, {
+      durationMs: performance.now() - started,
+      policyHash: this.gate.hash,
+      idempotencyKey: options.idempotencyKey,
+      paramsHash: hashParams(trace.request?.params ?? paramsOf(raw)),
+    });
+    try {
+      const record = await this.audit.append(entry);
+      return { ...result, recordId: record.hash };
+    } catch (err) {
+      return refusal(hasErrorCode(err, 'Kernel.AuditFailed') ? (err as AuditWriteError) : new AuditWriteError(this.audit.file ?? '<memory>', { cause: err }));
+    }
+  }
+}
+
+function refusal(err: KernelClosedError | AuditWriteError): ActionResult {
+  return { status: 'ERROR', error: err.message, code: err.code };
+}
+
+function describeAction(raw: unknown): string {
+  const action = (raw as { action?: unknown } | null)?.action;
+  return typeof action === 'string' ? action.slice(0, 128) : '<malformed>';
+}
+
+function paramsOf(raw: unknown): unknown {
+  return typeof raw === 'object' && raw !== null ? (raw as { params?: unknown }).params : undefined;
+}
+
+function checkProvider(provider: Provider): void {
+  const name = typeof provider?.name === 'string' && provider.name !== '' ? provider.name : '<unnamed>';
+  if (name === '<unnamed>') throw new InvalidProviderError(name, '"name" must be a non-empty string');
+  if (!Array.isArray(provider.actions) || provider.actions.some((a) => typeof a !== 'string')) {
+    throw new InvalidProviderError(name, '"actions" must be an array of action names');
+  }
+  if (typeof provider.resolve !== 'function' || typeof provider.execute !== 'function') {
+    throw new InvalidProviderError(name, 'it must implement resolve() and execute()');
+  }
+}

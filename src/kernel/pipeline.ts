@@ -1,0 +1,173 @@
+/**
+ * The stages of one submit, as a function from a raw request to an {@link Outcome}. Each
+ * stage either hands on or ends the pipeline; `trace` remembers how far it got, so the
+ * kernel can write the audit record whatever happened. Nothing here writes the log.
+ */
+import { AgentOsError } from '../errors';
+import { Effect, type Decision } from '../policy/types';
+import type { AuditEntry } from './audit-record';
+import type { Deadline } from './deadline';
+import { MalformedRequestError, NoProviderError, PolicyEvaluationError, ProviderFailedError } from './errors';
+import { issueGrant } from './grant';
+import type { PolicyGate } from './policy-gate';
+import { unpackOutput } from './provider-output';
+import { describeRaw, validateRequest } from './request';
+import type { ActionRequest, ActionResult, Provider, ResolvedRequest, SubmitOptions } from './types';
+
+/** Codes of DENIED results: why the action did not run. */
+export const DenialCode = {
+  /** The policy denied it (a deny rule, or no capability: default deny). */
+  Policy: 'Policy.Denied',
+  /** An `ask` rule matched and no `approve` callback is configured. */
+  ApprovalRequired: 'Kernel.ApprovalRequired',
+  /** The `approve` callback said no (or threw). */
+  ApprovalRefused: 'Kernel.ApprovalRefused',
+} as const;
+export type DenialCode = (typeof DenialCode)[keyof typeof DenialCode];
+
+/** How a submit ended, before it becomes an ActionResult. */
+export type Outcome =
+  | { readonly kind: 'ok'; readonly data: unknown; readonly meta?: Readonly<Record<string, unknown>> }
+  | { readonly kind: 'denied'; readonly code: string; readonly reason: string }
+  | { readonly kind: 'error'; readonly error: unknown };
+
+/** How far a submit got; filled in by the stages. */
+export interface Trace {
+  readonly raw: unknown;
+  request?: ActionRequest & { readonly params: Readonly<Record<string, unknown>> };
+  canonicalTarget?: string;
+  decision?: Decision;
+}
+
+/** What the pipeline needs from the kernel. */
+export interface PipelineDeps {
+  readonly providers: ReadonlyMap<string, Provider>;
+  readonly gate: PolicyGate;
+  readonly approve: ((request: ResolvedRequest, decision: Decision) => Promise<boolean>) | undefined;
+  readonly deadline: Deadline;
+}
+
+/** Runs the stages. Throws only on a kernel bug (the caller records that as an error). */
+export async function runPipeline(raw: unknown, options: SubmitOptions, trace: Trace, deps: PipelineDeps): Promise<Outcome> {
+  const { deadline } = deps;
+  let request: NonNullable<Trace['request']>;
+  try {
+    request = validateRequest(raw);
+    const key: unknown = options.idempotencyKey;
+    if (key !== undefined && (typeof key !== 'string' || key === '' || key.length > 256)) {
+      throw new MalformedRequestError('idempotencyKey must be a non-empty string of at most 256 characters');
+    }
+  } catch (error) {
+    return { kind: 'error', error };
+  }
+  trace.request = request;
+  const provider = deps.providers.get(request.action);
+  if (provider === undefined) return { kind: 'error', error: new NoProviderError(request.action) };
+
+  let resolved: ResolvedRequest;
+  try {
+    resolved = await deadline.race(call(() => provider.resolve(request)));
+  } catch (error) {
+    if (isTyped(error) && !isDeadline(error)) return { kind: 'denied', code: error.code, reason: error.message };
+    return { kind: 'error', error: asProviderError(provider, error) };
+  }
+  if (resolved?.action !== request.action || typeof resolved.canonicalTarget !== 'string' || resolved.canonicalTarget === '') {
+    return { kind: 'error', error: new ProviderFailedError(provider.name, 'resolve() returned no canonical target for this action') };
+  }
+  trace.canonicalTarget = resolved.canonicalTarget;
+  const params = resolved.params ?? request.params;
+
+  let decision: Decision;
+  let constraint: Readonly<Record<string, unknown>>;
+  try {
+    ({ decision, constraint } = deps.gate.decide({ action: request.action, target: resolved.canonicalTarget, params }));
+  } catch (cause) {
+    return { kind: 'error', error: new PolicyEvaluationError({ cause }) };
+  }
+  trace.decision = decision;
+  if (decision.effect === Effect.Deny) return { kind: 'denied', code: DenialCode.Policy, reason: decision.reason };
+  if (decision.effect === Effect.Ask) {
+    if (deps.approve === undefined) return { kind: 'denied', code: DenialCode.ApprovalRequired, reason: 'requires approval' };
+    const approved = await call(() => deps.approve?.(resolved, decision)).catch(() => 'failed' as const);
+    if (approved === 'failed') return { kind: 'denied', code: DenialCode.ApprovalRefused, reason: 'approval failed' };
+    if (approved !== true) return { kind: 'denied', code: DenialCode.ApprovalRefused, reason: 'approval refused' };
+  } else if (decision.effect !== Effect.Allow) {
+    return { kind: 'denied', code: DenialCode.Policy, reason: `unknown effect ${String(decision.effect)}` };
+  }
+
+  const context = issueGrant({
+    decision,
+    constraint,
+    signal: deadline.signal,
+    ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),
+  });
+  try {
+    const output = await deadline.race(call(() => provider.execute({ ...resolved, params }, context)));
+    return { kind: 'ok', ...unpackOutput(output) };
+  } catch (error) {
+    return { kind: 'error', error: isTyped(error) ? error : asProviderError(provider, error) };
+  }
+}
+
+/** The agent-facing result of an outcome. */
+export function outcomeToResult(outcome: Outcome, trace: Trace): ActionResult {
+  const decision = trace.decision;
+  const explained = {
+    ...(trace.canonicalTarget === undefined ? {} : { target: trace.canonicalTarget }),
+    ...(decision?.ruleId === undefined ? {} : { ruleId: decision.ruleId }),
+  };
+  switch (outcome.kind) {
+    case 'ok':
+      return { status: 'OK', data: outcome.data, ...(outcome.meta === undefined ? {} : { meta: outcome.meta }), ...explained, ...(decision ? { reason: decision.reason } : {}) };
+    case 'denied':
+      return { status: 'DENIED', error: 'not permitted', code: outcome.code, reason: outcome.reason, ...explained };
+    case 'error': {
+      const error = isTyped(outcome.error) ? outcome.error : { code: 'Kernel.Internal', message: 'internal kernel error' };
+      return { status: 'ERROR', error: error.message, code: error.code, ...explained };
+    }
+  }
+}
+
+/** The audit entry of a finished submit: no params, no data — only their hash and the verdict. */
+export function toEntry(
+  result: ActionResult,
+  trace: Trace,
+  extra: { durationMs: number; policyHash: string; idempotencyKey: string | undefined; paramsHash: string },
+): AuditEntry {
+  const given = trace.request ?? describeRaw(trace.raw);
+  const entry: Record<string, unknown> = { timestamp: new Date().toISOString(), action: given.action, target: given.target };
+  if (trace.canonicalTarget !== undefined) entry['canonical_target'] = trace.canonicalTarget;
+  entry['status'] = result.status;
+  if (result.error !== undefined) entry['error'] = result.error;
+  if (result.code !== undefined) entry['code'] = result.code;
+  if (result.ruleId !== undefined) entry['rule_id'] = result.ruleId;
+  if (result.reason !== undefined) entry['reason'] = result.reason;
+  entry['duration_ms'] = Math.round(extra.durationMs * 1000) / 1000;
+  entry['policy_hash'] = extra.policyHash;
+  if (typeof extra.idempotencyKey === 'string') entry['idempotency_key'] = extra.idempotencyKey.slice(0, 256);
+  entry['params_hash'] = extra.paramsHash;
+  return entry as unknown as AuditEntry;
+}
+
+/** Calls `fn`, turning a synchronous throw into a rejection. */
+function call<T>(fn: () => T | Promise<T>): Promise<T> {
+  return new Promise<T>((resolve) => resolve(fn()));
+}
+
+function isTyped(err: unknown): err is Error & { code: string } {
+  if (err instanceof AgentOsError) return true;
+  return err instanceof Error && typeof (err as { code?: unknown }).code === 'string' && /^[A-Z]\w*\.\w/.test((err as unknown as { code: string }).code);
+}
+
+function isDeadline(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return code === 'Kernel.Timeout' || code === 'Kernel.Aborted';
+}
+
+/** Wraps a foreign error, keeping only its class name and system code (its message may hold host paths). */
+function asProviderError(provider: Provider, err: unknown): Error {
+  if (isTyped(err)) return err;
+  const name = err instanceof Error ? err.name : typeof err;
+  const sys = (err as { code?: unknown } | null)?.code;
+  return new ProviderFailedError(provider.name, typeof sys === 'string' ? `${name} (${sys})` : name, { cause: err });
+}

@@ -1,0 +1,62 @@
+/**
+ * The kernel's view of its policy: the ceiling plus any narrowing layers, loaded and
+ * compiled once at construction (fail closed: a bad policy throws there), and asked one
+ * question per request — what is the decision, and which constraint applies if allowed.
+ * All matching (and the merging of layers' caps) is delegated to src/policy.
+ */
+import {
+  Effect,
+  compilePolicy,
+  evaluate,
+  evaluateLayered,
+  loadPolicyFile,
+  type CanonicalRequest,
+  type CompiledPolicy,
+  type Decision,
+  type PolicyDecision,
+  type PolicyDocument,
+} from '../policy/index';
+import { sha256 } from './audit-record';
+
+/** A policy given as a file path (loaded with the providers' extra actions) or as a validated document. */
+export type PolicySource = string | PolicyDocument;
+
+/** What the kernel needs from one evaluation. */
+export interface GateVerdict {
+  readonly decision: Decision;
+  /** Constraint of the deciding rule (tightest caps across layers); `{}` if none. */
+  readonly constraint: Readonly<Record<string, unknown>>;
+}
+
+interface Layer {
+  readonly doc: PolicyDocument;
+  readonly compiled: CompiledPolicy;
+}
+
+/** Loads, compiles and evaluates the kernel's policy layers. */
+export class PolicyGate {
+  private readonly layers: readonly Layer[];
+  /** sha256 of the policy source; over all layers' hashes when the policy is narrowed. */
+  readonly hash: string;
+
+  /**
+   * @throws PolicyValidationError / PolicyFileError / PolicyOptionsError from the loader.
+   */
+  constructor(ceiling: PolicySource, narrow: readonly PolicySource[], extraActions: readonly string[]) {
+    this.layers = [ceiling, ...narrow].map((source) => {
+      const doc = typeof source === 'string' ? loadPolicyFile(source, { extraActions }) : source;
+      return { doc, compiled: compilePolicy(doc) };
+    });
+    this.hash = this.layers.length === 1 ? (this.layers[0] as Layer).doc.hash : sha256(this.layers.map((l) => l.doc.hash).join('\n'));
+  }
+
+  /** Decides a canonical request. May throw only on a bug in the policy engine (the kernel fails closed). */
+  decide(request: CanonicalRequest): GateVerdict {
+    // With several layers the most restrictive decision wins, carrying the tightest caps of every layer.
+    const decision: PolicyDecision = this.layers.length === 1
+      ? evaluate((this.layers[0] as Layer).compiled, request)
+      : evaluateLayered(this.layers.map((l) => l.compiled), request);
+    const constraint = decision.effect === Effect.Deny ? {} : (decision.constraint ?? {});
+    return { decision, constraint: constraint as Readonly<Record<string, unknown>> };
+  }
+}

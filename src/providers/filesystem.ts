@@ -1,0 +1,180 @@
+/**
+ * The built-in filesystem provider: `fs.read`, `fs.write`, `fs.delete`, `fs.list`.
+ *
+ * `resolve` turns the agent's path into the canonical agent path the policy judges: `..`
+ * is applied lexically, the path is mapped onto its mount, symlinks are resolved on the
+ * host, and the real path is mapped back. A path whose real location lies outside every
+ * mount is refused (`Fs.Escape`) and so never judged as a workspace path. `execute`
+ * re-checks at use time (see fs-safe.ts) and acts only on the judged real path.
+ */
+import * as fs from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
+import { canonicalPath } from '../policy/index';
+import { FsEscapeError, FsInvalidParamError, FsRecursiveNotAllowedError, FsTooLargeError, FsUnsafeFileError } from '../kernel/errors';
+import { assertKernelGrant } from '../kernel/grant';
+import { withMeta } from '../kernel/provider-output';
+import type { ActionRequest, ExecutionContext, Provider, ResolvedRequest } from '../kernel/types';
+import { assertSafeStat, assertStillReal, openChecked, realpathLongestExisting, toFsError } from './fs-safe';
+import { atomicWrite } from './fs-write';
+import { MountTable } from './mounts';
+
+/** Options of {@link FilesystemProvider}. */
+export interface FilesystemProviderOptions {
+  /** Agent mount point → host folder, e.g. `{ '/workspace': '/home/me/project' }`. Without mounts, agent paths are host paths. */
+  readonly mounts?: Readonly<Record<string, string>>;
+  /** Hard cap on bytes read or written per call, on top of any rule's `max_bytes` (default 16 MiB). */
+  readonly maxBytes?: number;
+}
+
+type Encoding = 'utf8' | 'base64';
+const ENCODINGS: readonly string[] = ['utf8', 'base64'];
+const PARAMS: Readonly<Record<string, readonly string[]>> = {
+  'fs.read': ['encoding', 'max_bytes'],
+  'fs.write': ['content', 'encoding', 'mode'],
+  'fs.delete': ['recursive'],
+  'fs.list': [],
+};
+
+/**
+ * Reads, writes, deletes and lists files under its mounts.
+ * `fs.read` → `data`: the content (a utf8 string, or base64 with `encoding: 'base64'`),
+ * `meta`: `{ encoding, bytes, size, truncated }`. `fs.write` → `{ bytes, created }`.
+ * `fs.delete` → `{ deleted: 'file' | 'directory' }`. `fs.list` → `[{ name, type }]` sorted by name.
+ * @example
+ * new FilesystemProvider({ mounts: { '/workspace': '/tmp/ws' } });
+ */
+export class FilesystemProvider implements Provider {
+  readonly name = 'filesystem';
+  readonly actions: readonly string[] = Object.keys(PARAMS);
+  private readonly table: MountTable;
+  private readonly maxBytes: number;
+
+  /** @throws FsInvalidMountError for a mount that cannot be used. */
+  constructor(options: FilesystemProviderOptions = {}) {
+    this.table = new MountTable(options.mounts);
+    this.maxBytes = options.maxBytes ?? 16 * 1024 * 1024;
+  }
+
+  /** @throws InvalidTargetError (`Policy.InvalidTarget`) or FsEscapeError (`Fs.Escape`). */
+  async resolve(request: ActionRequest): Promise<ResolvedRequest> {
+    let canonicalTarget: string;
+    try {
+      canonicalTarget = canonicalPath(request.target, (agentPath) => this.realAgentPath(agentPath, request.target));
+    } catch (err) {
+      // canonicalPath wraps a failing realpath callback; an escape is reported as itself.
+      const cause = (err as { cause?: unknown }).cause;
+      throw cause instanceof FsEscapeError ? cause : err;
+    }
+    return { action: request.action, target: request.target, canonicalTarget, params: request.params ?? {} };
+  }
+
+  /** Runs one allowed action; requires a grant from `Kernel.submit`. */
+  async execute(request: ResolvedRequest, context: ExecutionContext): Promise<unknown> {
+    assertKernelGrant(context, this.name);
+    const agentPath = request.canonicalTarget;
+    checkParams(request.action, request.params);
+    const host = this.table.toHost(agentPath);
+    if (host === undefined) throw new FsEscapeError(agentPath);
+    const ruleCap = context.constraint['max_bytes'];
+    const cap = Math.min(this.maxBytes, typeof ruleCap === 'number' ? ruleCap : Infinity);
+    switch (request.action) {
+      case 'fs.read':
+        return this.read(host, agentPath, request.params, cap);
+      case 'fs.write': {
+        const { content, encoding = 'utf8', mode } = request.params as { content: string; encoding?: Encoding; mode?: number };
+        const bytes = Buffer.from(content, encoding);
+        if (bytes.length > cap) throw new FsTooLargeError(agentPath, bytes.length, cap);
+        const floor = this.table.isIdentity ? '/' : (this.table.toHost(mountOf(this.table, agentPath)) as string);
+        const done = await atomicWrite(host, agentPath, bytes, { floor, ...(mode === undefined ? {} : { mode }) });
+        return { bytes: done.bytes, created: done.created };
+      }
+      case 'fs.delete':
+        return this.remove(host, agentPath, request.params['recursive'] === true && context.constraint['recursive'] === true);
+      default:
+        return this.list(host, agentPath);
+    }
+  }
+
+  private realAgentPath(agentPath: string, given: string): string {
+    const host = this.table.toHost(agentPath);
+    if (host === undefined) return agentPath; // under no mount: judged as written, never executable
+    const back = this.table.toAgent(realpathLongestExisting(host), agentPath);
+    if (back === undefined) throw new FsEscapeError(given);
+    return back;
+  }
+
+  private async read(host: string, agentPath: string, params: Readonly<Record<string, unknown>>, ruleCap: number): Promise<unknown> {
+    const encoding = (params['encoding'] ?? 'utf8') as Encoding;
+    const asked = params['max_bytes'];
+    const cap = Math.min(ruleCap, typeof asked === 'number' ? asked : Infinity);
+    const handle = await openChecked(host, agentPath, fs.constants.O_RDONLY, 'file');
+    try {
+      const size = (await handle.stat()).size;
+      const buf = Buffer.alloc(Math.min(size, cap));
+      let filled = 0;
+      while (filled < buf.length) {
+        const { bytesRead } = await handle.read(buf, filled, buf.length - filled, filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+      }
+      const bytes = buf.subarray(0, filled);
+      const truncated = size > filled;
+      const content = encoding === 'base64' ? bytes.toString('base64') : new StringDecoder('utf8').write(bytes);
+      return withMeta(content, { encoding, bytes: filled, size, truncated });
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private async remove(host: string, agentPath: string, recursive: boolean): Promise<unknown> {
+    let st: fs.Stats;
+    try {
+      st = await fs.promises.lstat(host);
+    } catch (err) {
+      throw toFsError(err, agentPath);
+    }
+    assertSafeStat(st, agentPath, 'any');
+    await assertStillReal(host, agentPath);
+    if (st.isDirectory()) {
+      if (this.table.isMountRoot(host) || host === '/') throw new FsUnsafeFileError(agentPath, 'a mount root is never deleted');
+      if (!recursive) throw new FsRecursiveNotAllowedError(agentPath);
+      await fs.promises.rm(host, { recursive: true });
+      return { deleted: 'directory' };
+    }
+    await fs.promises.unlink(host);
+    return { deleted: 'file' };
+  }
+
+  private async list(host: string, agentPath: string): Promise<unknown> {
+    const handle = await openChecked(host, agentPath, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY, 'directory');
+    await handle.close();
+    const entries = await fs.promises.readdir(host, { withFileTypes: true }).catch((err: unknown) => {
+      throw toFsError(err, agentPath);
+    });
+    await assertStillReal(host, agentPath);
+    return entries
+      .map((e) => ({ name: e.name, type: e.isFile() ? 'file' : e.isDirectory() ? 'directory' : e.isSymbolicLink() ? 'symlink' : 'other' }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+}
+
+/** The mount point an agent path lies under (the table's longest match). */
+function mountOf(table: MountTable, agentPath: string): string {
+  const m = table.mounts.find((x) => agentPath === x.agent || agentPath.startsWith(x.agent === '/' ? '/' : `${x.agent}/`));
+  return m === undefined ? '/' : m.agent;
+}
+
+/** @throws FsInvalidParamError for unknown params or values of the wrong type. */
+function checkParams(action: string, params: Readonly<Record<string, unknown>>): void {
+  const allowed = PARAMS[action] ?? [];
+  for (const key of Object.keys(params)) {
+    if (!allowed.includes(key)) throw new FsInvalidParamError(key, `${action} takes ${allowed.length ? allowed.join(', ') : 'no params'}`);
+  }
+  const { encoding, max_bytes: maxBytes, content, mode, recursive } = params;
+  if (encoding !== undefined && !ENCODINGS.includes(encoding as string)) throw new FsInvalidParamError('encoding', 'use "utf8" or "base64"');
+  if (maxBytes !== undefined && !(Number.isSafeInteger(maxBytes) && (maxBytes as number) >= 0)) throw new FsInvalidParamError('max_bytes', 'a non-negative integer');
+  if (action === 'fs.write' && typeof content !== 'string') throw new FsInvalidParamError('content', 'a string is required');
+  if (action === 'fs.write' && encoding === 'base64' && !/^[A-Za-z0-9+/]*={0,2}$/.test(content as string)) throw new FsInvalidParamError('content', 'not valid base64');
+  if (mode !== undefined && !(Number.isInteger(mode) && (mode as number) >= 0 && (mode as number) <= 0o777)) throw new FsInvalidParamError('mode', 'an integer permission mode from 0 to 0o777');
+  if (recursive !== undefined && typeof recursive !== 'boolean') throw new FsInvalidParamError('recursive', 'a boolean');
+}

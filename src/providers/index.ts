@@ -1,0 +1,12 @@
+/**
+ * Built-in providers: the side effects behind the actions, each safe at use time.
+ */
+export { FilesystemProvider, type FilesystemProviderOptions } from './filesystem';
+export { MountTable, type Mount } from './mounts';
+export { ProcessProvider, type ProcessProviderOptions, type ProcessHardening, type ProcessResult } from './process';
+export { HttpProvider, type HttpProviderOptions } from './http';
+export type { HttpResult, HttpParams } from './http-params';
+export { CredentialStore, type CredentialRule } from './secrets';
+export { classifyAddress, normalizeAddress, assertAddressAllowed, AddressClass } from './net-guard';
+export { guardGitArgs, guardGitEnv, GIT_SUBCOMMANDS, GIT_HARDENING_CONFIG, GIT_HARDENING_ENV } from './git-guard';
+export type { Resolver } from './http-connect';

@@ -1,0 +1,60 @@
+/** Shared set-up for kernel and filesystem tests: temp folders, policy files, a spy provider, log reading. */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { assertKernelGrant } from '../../src/kernel/grant';
+import type { ActionRequest, ExecutionContext, Provider, ResolvedRequest } from '../../src/kernel/types';
+
+const created: string[] = [];
+process.on('exit', () => {
+  for (const dir of created) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh temp folder (its real path), removed when the test process exits. */
+export function tempDir(prefix = 'agent-os-test-'): string {
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
+  created.push(dir);
+  return dir;
+}
+
+/** Writes `yaml` to policy.yaml in `dir` and returns its path. */
+export function writePolicy(dir: string, yaml: string, name = 'policy.yaml'): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, yaml);
+  return file;
+}
+
+/** Parsed records of a JSONL log. */
+export function readLog(file: string): Record<string, unknown>[] {
+  if (!fs.existsSync(file)) return [];
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/** A custom provider that records every call and answers with a canned function. */
+export class SpyProvider implements Provider {
+  readonly resolved: ActionRequest[] = [];
+  readonly executed: ResolvedRequest[] = [];
+  readonly contexts: ExecutionContext[] = [];
+
+  constructor(
+    readonly name: string,
+    readonly actions: readonly string[],
+    private readonly run: (request: ResolvedRequest, context: ExecutionContext) => Promise<unknown> = async () => 'done',
+  ) {}
+
+  async resolve(request: ActionRequest): Promise<ResolvedRequest> {
+    this.resolved.push(request);
+    return { action: request.action, target: request.target, canonicalTarget: request.target, params: request.params ?? {} };
+  }
+
+  async execute(request: ResolvedRequest, context: ExecutionContext): Promise<unknown> {
+    assertKernelGrant(context, this.name);
+    this.executed.push(request);
+    this.contexts.push(context);
+    return this.run(request, context);
+  }
+}
