@@ -35,6 +35,8 @@ export interface AuditRecord {
   readonly idempotency_key?: string;
   /** sha256 of the canonical JSON of the params. */
   readonly params_hash: string;
+  /** Who approved an `ask` decision, when one was needed. */
+  readonly approved_by?: string;
   readonly prev: string;
   readonly hash: string;
 }

@@ -19,6 +19,7 @@ import { AuditWriteError, DuplicateActionError, InvalidProviderError, KernelClos
 import { PolicyGate, type PolicySource } from './policy-gate';
 import { type Outcome, type Trace, outcomeToResult, runPipeline, toEntry } from './pipeline';
 import type { ActionRequest, ActionResult, Provider, ResolvedRequest, SubmitOptions } from './types';
+import { decideRequest, type KernelDecision } from './decide';
 
 /** Decides an `ask` decision; resolve `true` to run the action. A throw counts as "no". */
 export type ApproveCallback = (request: ResolvedRequest, decision: Decision) => Promise<boolean>;
@@ -101,6 +102,15 @@ export class Kernel {
     this.inflight.add(pending);
     void pending.finally(() => this.inflight.delete(pending));
     return pending;
+  }
+
+  /**
+   * Decides a request without executing it and without an audit record (a dry run of the
+   * gate, used to record decisions in workflow history before the action is scheduled).
+   * Never throws.
+   */
+  decide(request: ActionRequest): Promise<KernelDecision> {
+    return decideRequest(request, this.providers, this.gate);
   }
 
   /** Waits for submits in flight, then flushes, fsyncs and closes the audit log. Idempotent. */

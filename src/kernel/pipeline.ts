@@ -37,6 +37,7 @@ export interface Trace {
   request?: ActionRequest & { readonly params: Readonly<Record<string, unknown>> };
   canonicalTarget?: string;
   decision?: Decision;
+  approval?: { readonly approver: string; readonly reason?: string };
 }
 
 /** What the pipeline needs from the kernel. */
@@ -87,10 +88,15 @@ export async function runPipeline(raw: unknown, options: SubmitOptions, trace: T
   trace.decision = decision;
   if (decision.effect === Effect.Deny) return { kind: 'denied', code: DenialCode.Policy, reason: decision.reason };
   if (decision.effect === Effect.Ask) {
-    if (deps.approve === undefined) return { kind: 'denied', code: DenialCode.ApprovalRequired, reason: 'requires approval' };
+    if (options.approval !== undefined) {
+      trace.approval = options.approval;
+    } else if (deps.approve === undefined) {
+      return { kind: 'denied', code: DenialCode.ApprovalRequired, reason: 'requires approval' };
+    } else {
     const approved = await call(() => deps.approve?.(resolved, decision)).catch(() => 'failed' as const);
     if (approved === 'failed') return { kind: 'denied', code: DenialCode.ApprovalRefused, reason: 'approval failed' };
     if (approved !== true) return { kind: 'denied', code: DenialCode.ApprovalRefused, reason: 'approval refused' };
+    }
   } else if (decision.effect !== Effect.Allow) {
     return { kind: 'denied', code: DenialCode.Policy, reason: `unknown effect ${String(decision.effect)}` };
   }
@@ -146,6 +152,7 @@ export function toEntry(
   entry['policy_hash'] = extra.policyHash;
   if (typeof extra.idempotencyKey === 'string') entry['idempotency_key'] = extra.idempotencyKey.slice(0, 256);
   entry['params_hash'] = extra.paramsHash;
+  if (trace.approval !== undefined) entry['approved_by'] = trace.approval.approver.slice(0, 256);
   return entry as unknown as AuditEntry;
 }
 

@@ -45,6 +45,12 @@ export interface SubmitOptions {
   readonly idempotencyKey?: string;
   /** Aborts a running provider call (timeouts, cancellation). */
   readonly signal?: AbortSignal;
+  /**
+   * A human approval already obtained for an `ask` decision (e.g. through a workflow
+   * update). Only trusted code passes this — never the agent. Recorded in the audit log.
+   * It cannot turn a `deny` into an allow: it only answers an `ask`.
+   */
+  readonly approval?: { readonly approver: string; readonly reason?: string };
 }
 
 /**

@@ -3,3 +3,4 @@
  * bundle: it and everything it imports run in Temporal's deterministic sandbox.
  */
 export { readFileSlice } from './slice';
+export { agentRun } from './agent-run';

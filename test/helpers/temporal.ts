@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { startDevServer, type DevServer } from '../../src/client/dev-server';
+import { DEV_SERVER_SEARCH_ATTRIBUTES } from '../../src/client/search-attributes';
 import { repoRoot } from './paths';
 
 export interface TestTemporal {
@@ -41,7 +42,7 @@ export function temporal(): Promise<TestTemporal> {
     let server: DevServer | undefined;
     let address = process.env['TEMPORAL_TEST_ADDRESS'];
     if (!address) {
-      server = await startDevServer();
+      server = await startDevServer({ searchAttributes: DEV_SERVER_SEARCH_ATTRIBUTES });
       address = server.address;
     }
     const connection = await Connection.connect({ address });

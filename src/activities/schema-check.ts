@@ -1,0 +1,24 @@
+/**
+ * JSON-Schema checks of tool arguments (ajv, compiled once per distinct schema), so a
+ * model's schema-violating call is answered with an error instead of reaching the kernel.
+ */
+import Ajv, { type ValidateFunction } from 'ajv';
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+const cache = new Map<string, ValidateFunction>();
+
+/** Returns a readable list of schema violations, or undefined when `args` conforms. */
+export function checkArguments(schema: Readonly<Record<string, unknown>>, args: unknown): string | undefined {
+  const key = JSON.stringify(schema);
+  let validate = cache.get(key);
+  if (!validate) {
+    try {
+      validate = ajv.compile(schema);
+    } catch (err) {
+      return `the tool's parameter schema is invalid: ${(err as Error).message}`;
+    }
+    cache.set(key, validate);
+  }
+  if (validate(args)) return undefined;
+  return (validate.errors ?? []).map((e) => `${e.instancePath || '(arguments)'} ${e.message ?? 'is invalid'}`).join('; ');
+}

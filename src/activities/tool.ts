@@ -1,0 +1,86 @@
+/**
+ * The tool activities: decide (a dry run of the kernel, recorded in history) and execute
+ * (`Kernel.submit`, which decides again at use time on the canonical target).
+ */
+import { Context } from '@temporalio/activity';
+import type { Kernel } from '../kernel/kernel';
+import type { KernelDecision } from '../kernel/decide';
+import type { ActionRequest, ActionResult } from '../kernel/types';
+import { checkArguments } from './schema-check';
+
+/** Input of {@link ToolActivities.decideAction}. */
+export interface DecideInput {
+  readonly request: ActionRequest;
+  /** The tool's JSON schema and the model's arguments, checked before deciding. */
+  readonly schema?: Readonly<Record<string, unknown>>;
+  readonly args?: Readonly<Record<string, unknown>>;
+}
+
+/** Input of {@link ToolActivities.executeAction}. */
+export interface ExecuteInput {
+  readonly request: ActionRequest;
+  readonly idempotencyKey: string;
+  readonly approval?: { readonly approver: string; readonly reason?: string };
+  /** Cap, in characters, of the textual result entering history (default 16,000). */
+  readonly maxChars?: number;
+}
+
+/** A kernel result, capped for history. */
+export interface ToolOutcome extends ActionResult {
+  /** True when `data` was cut to fit the cap. */
+  readonly capped?: boolean;
+}
+
+/** Something that executes requests (the kernel, or the reversible layer in front of it). */
+export interface Executor {
+  submit(request: ActionRequest, options: { idempotencyKey: string; approval?: { approver: string; reason?: string } }): Promise<ActionResult>;
+}
+
+/** Actions that cannot be made idempotent: a retry after an unknown outcome must not run them again. */
+export function isAtMostOnce(request: ActionRequest): boolean {
+  if (request.action === 'proc.exec') return true;
+  if (request.action === 'net.http') {
+    const method = typeof request.params?.['method'] === 'string' ? request.params['method'].toUpperCase() : 'GET';
+    return method !== 'GET' && method !== 'HEAD';
+  }
+  return false;
+}
+
+/** Builds the tool activities over a kernel (and an optional executor such as the reversible layer). */
+export function createToolActivities(kernel: Kernel, executor: Executor = kernel) {
+  return {
+    /** Decides without executing. Schema violations come back as `invalid`. */
+    async decideAction(input: DecideInput): Promise<KernelDecision> {
+      if (input.schema !== undefined) {
+        const problem = checkArguments(input.schema, input.args ?? {});
+        if (problem !== undefined) return { effect: 'invalid', reason: `arguments do not match the tool's schema: ${problem}`, code: 'Tool.InvalidArguments' };
+      }
+      return kernel.decide(input.request);
+    },
+
+    /** Executes through the kernel; at-most-once actions are not run again on a retry. */
+    async executeAction(input: ExecuteInput): Promise<ToolOutcome> {
+      const { attempt } = Context.current().info;
+      if (attempt > 1 && isAtMostOnce(input.request)) {
+        return {
+          status: 'UNKNOWN',
+          error: 'outcome unknown: an earlier attempt may have run it; at-most-once actions are never run twice',
+          code: 'Tool.OutcomeUnknown',
+        };
+      }
+      const result = await executor.submit(input.request, {
+        idempotencyKey: input.idempotencyKey,
+        ...(input.approval ? { approval: input.approval } : {}),
+      });
+      return capResult(result, input.maxChars ?? 16_000);
+    },
+  };
+}
+
+/** Caps the textual size of a result's data so nothing near Temporal's payload limit enters history. */
+export function capResult(result: ActionResult, maxChars: number): ToolOutcome {
+  if (result.data === undefined) return result;
+  const text = typeof result.data === 'string' ? result.data : JSON.stringify(result.data);
+  if (text === undefined || text.length <= maxChars) return result;
+  return { ...result, data: `${text.slice(0, maxChars)}… [truncated ${text.length - maxChars} characters]`, capped: true };
+}

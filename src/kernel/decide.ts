@@ -1,0 +1,45 @@
+/**
+ * A dry run of the gate: validate → resolve the canonical target → evaluate, without
+ * executing and without an audit record. Workflows use it to record the decision in
+ * history before the action runs; the later `submit` decides again at use time.
+ */
+import type { Decision } from '../policy/types';
+import { NoProviderError } from './errors';
+import type { PolicyGate } from './policy-gate';
+import { validateRequest } from './request';
+import type { Provider } from './types';
+
+/** The outcome of {@link decideRequest}. `invalid` = the request or its target cannot be judged. */
+export interface KernelDecision {
+  readonly effect: Decision['effect'] | 'invalid';
+  readonly reason: string;
+  readonly ruleId?: string;
+  /** The canonical target judged (absent when the target was invalid). */
+  readonly target?: string;
+  /** Stable code for `invalid` outcomes, e.g. `Policy.InvalidTarget`. */
+  readonly code?: string;
+}
+
+/** Decides a raw request without running it. Never throws. */
+export async function decideRequest(raw: unknown, providers: ReadonlyMap<string, Provider>, gate: PolicyGate): Promise<KernelDecision> {
+  try {
+    const request = validateRequest(raw);
+    const provider = providers.get(request.action);
+    if (provider === undefined) {
+      const err = new NoProviderError(request.action);
+      return { effect: 'invalid', reason: err.message, code: err.code };
+    }
+    const resolved = await provider.resolve(request);
+    const params = resolved.params ?? request.params;
+    const { decision } = gate.decide({ action: request.action, target: resolved.canonicalTarget, params });
+    return {
+      effect: decision.effect,
+      reason: decision.reason,
+      target: decision.target,
+      ...(decision.ruleId !== undefined ? { ruleId: decision.ruleId } : {}),
+    };
+  } catch (err) {
+    const code = typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : 'Kernel.DecideFailed';
+    return { effect: 'invalid', reason: err instanceof Error ? err.message : String(err), code };
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * One chat-completions call through the `openai` client, converting between the
+ * project's JSON-safe transcript (types.ts) and OpenAI's wire shapes. Retries are left
+ * to Temporal (`maxRetries: 0`), so every attempt is visible in the run's history.
+ */
+import OpenAI from 'openai';
+import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
+import { ApplicationFailure } from '@temporalio/common';
+import type { ModelConfig } from './config';
+import { ModelFailure, toModelFailure } from './errors';
+import type { ChatMessage, ModelReply, ModelRequest, ToolCall } from './types';
+
+/** A function that sends one model request. */
+export type Chat = (request: ModelRequest, signal?: AbortSignal) => Promise<ModelReply>;
+
+/**
+ * Builds a {@link Chat} for an OpenAI-compatible endpoint.
+ * @throws ApplicationFailure (types in {@link ModelFailure}) from the returned function.
+ */
+export function createChat(config: ModelConfig): Chat {
+  const client = new OpenAI({
+    apiKey: config.apiKey ?? 'not-needed',
+    maxRetries: 0,
+    timeout: config.timeoutMs ?? 120_000,
+    ...(config.baseURL ? { baseURL: config.baseURL } : {}),
+  });
+  return async (request, signal) => {
+    const model = request.model ?? config.model;
+    let completion: OpenAI.Chat.Completions.ChatCompletion;
+    try {
+      completion = await client.chat.completions.create(
+        {
+          model,
+          messages: request.messages.map(toWire),
+          ...(request.tools.length
+            ? { tools: request.tools.map((t): ChatCompletionTool => ({ type: 'function', function: { name: t.name, description: t.description, parameters: { ...t.parameters } } })) }
+            : {}),
+        },
+        signal ? { signal } : undefined,
+      );
+    } catch (err) {
+      throw toModelFailure(err);
+    }
+    const choice = completion.choices[0];
+    if (!choice) {
+      throw ApplicationFailure.create({ type: ModelFailure.BadReply, message: 'model reply has no choices', nonRetryable: false });
+    }
+    const toolCalls: ToolCall[] = (choice.message.tool_calls ?? []).flatMap((call) =>
+      call.type === 'function' ? [{ id: call.id, name: call.function.name, arguments: call.function.arguments }] : [],
+    );
+    return {
+      message: { role: 'assistant', content: choice.message.content ?? null, ...(toolCalls.length ? { toolCalls } : {}) },
+      model: completion.model || model,
+      usage: {
+        promptTokens: completion.usage?.prompt_tokens ?? 0,
+        completionTokens: completion.usage?.completion_tokens ?? 0,
+        totalTokens: completion.usage?.total_tokens ?? 0,
+      },
+    };
+  };
+}
+
+function toWire(message: ChatMessage): ChatCompletionMessageParam {
+  switch (message.role) {
+    case 'system':
+    case 'user':
+      return { role: message.role, content: message.content };
+    case 'tool':
+      return { role: 'tool', tool_call_id: message.toolCallId, content: message.content };
+    case 'assistant':
+      return {
+        role: 'assistant',
+        content: message.content,
+        ...(message.toolCalls?.length
+          ? { tool_calls: message.toolCalls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.arguments } })) }
+          : {}),
+      };
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Model failures as they cross the workflow boundary: `ApplicationFailure`s with dotted
+ * types and explicit retryability (429, 5xx, timeouts retry; 400, 401, 403, 404 do not).
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
+
+/** Failure types of the model activity. */
+export const ModelFailure = {
+  RateLimit: 'Model.RateLimit',
+  ServerError: 'Model.ServerError',
+  Timeout: 'Model.Timeout',
+  Connection: 'Model.Connection',
+  BadRequest: 'Model.BadRequest',
+  Unauthorized: 'Model.Unauthorized',
+  NotFound: 'Model.NotFound',
+  Rejected: 'Model.Rejected',
+  BadReply: 'Model.BadReply',
+} as const;
+export type ModelFailure = (typeof ModelFailure)[keyof typeof ModelFailure];
+
+/** Seconds or an HTTP date in `retry-after` (and OpenAI's `retry-after-ms`) → milliseconds. */
+export function retryAfterMs(headers: Headers | undefined, now = Date.now()): number | undefined {
+  const ms = headers?.get('retry-after-ms');
+  if (ms && Number.isFinite(Number(ms))) return Math.max(0, Number(ms));
+  const value = headers?.get('retry-after');
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/**
+ * Maps an error of the `openai` client to an `ApplicationFailure` with a dotted type.
+ * @example
+ * try { await client.chat.completions.create(...) } catch (err) { throw toModelFailure(err) }
+ */
+export function toModelFailure(err: unknown): ApplicationFailure {
+  if (err instanceof APIConnectionTimeoutError) return failure(ModelFailure.Timeout, 'model request timed out', false, err);
+  if (err instanceof APIConnectionError) return failure(ModelFailure.Connection, `model endpoint unreachable: ${err.message}`, false, err);
+  if (err instanceof APIError && typeof err.status === 'number') {
+    const status = err.status;
+    const detail = `model endpoint answered ${status}: ${err.message}`;
+    if (status === 429) {
+      const delay = retryAfterMs(err.headers);
+      return ApplicationFailure.create({
+        type: ModelFailure.RateLimit,
+        message: detail,
+        nonRetryable: false,
+        ...(delay !== undefined ? { nextRetryDelay: delay } : {}),
+        cause: err,
+      });
+    }
+    if (status >= 500 || status === 408 || status === 409) return failure(ModelFailure.ServerError, detail, false, err);
+    if (status === 400 || status === 422) return failure(ModelFailure.BadRequest, detail, true, err);
+    if (status === 401 || status === 403) return failure(ModelFailure.Unauthorized, `${detail} — check OPENAI_API_KEY`, true, err);
+    if (status === 404) return failure(ModelFailure.NotFound, `${detail} — check the model name and OPENAI_BASE_URL`, true, err);
+    return failure(ModelFailure.Rejected, detail, true, err);
+  }
+  if (err instanceof ApplicationFailure) return err;
+  return failure(ModelFailure.Connection, `model call failed: ${err instanceof Error ? err.message : String(err)}`, false, err);
+}
+
+function failure(type: ModelFailure, message: string, nonRetryable: boolean, cause: unknown): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable, ...(cause instanceof Error ? { cause } : {}) });
+}

@@ -1,0 +1,120 @@
+/**
+ * ToolDef: pure metadata that turns a model's tool call into a kernel action request
+ * (the seed's `ToolDef`). It holds no execution logic — `Kernel.submit` is the only way
+ * anything runs. Mapping is pure and deterministic, so it runs in workflow code.
+ */
+import type { ActionRequest } from '../kernel/types';
+import type { ToolCall } from '../model/types';
+
+/** The plain-data form of a tool definition (what travels in a run's input). */
+export interface ToolDefSpec {
+  /** Function name the model calls, e.g. `read_file`. */
+  readonly name: string;
+  readonly description: string;
+  /** JSON Schema of the arguments (checked before the action is decided). */
+  readonly parameters: Readonly<Record<string, unknown>>;
+  /** Kernel action, e.g. `fs.read`. */
+  readonly action: string;
+  /**
+   * Where the target comes from: an argument name (`path`), or a template with `{arg}`
+   * placeholders (`https://api.example.com/users/{id}`; values are URL-encoded in URL
+   * templates). Arguments used here are not passed again as params.
+   */
+  readonly targetFrom: string;
+  /** Fixed params merged over the model's arguments (the model cannot override them). */
+  readonly params?: Readonly<Record<string, unknown>>;
+}
+
+const NAME = /^[A-Za-z0-9_-]{1,64}$/;
+const PLACEHOLDER = /\{([A-Za-z0-9_]+)\}/g;
+
+/**
+ * A validated tool definition.
+ * @throws TypeError when a field is missing or malformed (name must match OpenAI's `^[A-Za-z0-9_-]{1,64}$`).
+ * @example
+ * const readFile = new ToolDef({
+ *   name: 'read_file', description: 'Read a file from the workspace.',
+ *   parameters: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] },
+ *   action: 'fs.read', targetFrom: 'path',
+ * });
+ */
+export class ToolDef implements ToolDefSpec {
+  readonly name: string;
+  readonly description: string;
+  readonly parameters: Readonly<Record<string, unknown>>;
+  readonly action: string;
+  readonly targetFrom: string;
+  readonly params?: Readonly<Record<string, unknown>>;
+
+  constructor(spec: ToolDefSpec) {
+    const problem = checkToolDef(spec);
+    if (problem) throw new TypeError(`ToolDef ${JSON.stringify(spec?.name)}: ${problem}`);
+    this.name = spec.name;
+    this.description = spec.description;
+    this.parameters = spec.parameters;
+    this.action = spec.action;
+    this.targetFrom = spec.targetFrom;
+    if (spec.params !== undefined) this.params = spec.params;
+  }
+}
+
+/** Returns what is wrong with a tool definition, or undefined. */
+export function checkToolDef(spec: ToolDefSpec): string | undefined {
+  if (typeof spec !== 'object' || spec === null) return 'must be an object';
+  if (typeof spec.name !== 'string' || !NAME.test(spec.name)) return 'name must match ^[A-Za-z0-9_-]{1,64}$';
+  if (typeof spec.description !== 'string') return 'description must be a string';
+  if (typeof spec.parameters !== 'object' || spec.parameters === null) return 'parameters must be a JSON Schema object';
+  if (typeof spec.action !== 'string' || spec.action === '') return 'action must be a non-empty string';
+  if (typeof spec.targetFrom !== 'string' || spec.targetFrom === '') return 'targetFrom must be an argument name or a template';
+  if (spec.params !== undefined && (typeof spec.params !== 'object' || spec.params === null)) return 'params must be an object';
+  return undefined;
+}
+
+/** The result of mapping one tool call. */
+export type MappedCall =
+  | { readonly ok: true; readonly tool: ToolDefSpec; readonly args: Readonly<Record<string, unknown>>; readonly request: ActionRequest }
+  | { readonly ok: false; readonly error: string };
+
+/**
+ * Maps a model's tool call onto an action request. Never throws: unknown tools and
+ * malformed arguments come back as `{ ok: false, error }` for the model to read.
+ */
+export function mapToolCall(tools: readonly ToolDefSpec[], call: ToolCall): MappedCall {
+  const tool = tools.find((t) => t.name === call.name);
+  if (!tool) return { ok: false, error: `unknown tool "${call.name}"; available: ${tools.map((t) => t.name).join(', ') || '(none)'}` };
+  let args: unknown;
+  try {
+    args = call.arguments.trim() === '' ? {} : JSON.parse(call.arguments);
+  } catch (err) {
+    return { ok: false, error: `arguments of ${tool.name} are not valid JSON: ${(err as Error).message}` };
+  }
+  if (typeof args !== 'object' || args === null || Array.isArray(args)) {
+    return { ok: false, error: `arguments of ${tool.name} must be a JSON object` };
+  }
+  const record = args as Record<string, unknown>;
+  const used = new Set<string>();
+  let target: string;
+  if (tool.targetFrom.includes('{')) {
+    const isUrl = /^https?:\/\//i.test(tool.targetFrom);
+    let missing: string | undefined;
+    target = tool.targetFrom.replace(PLACEHOLDER, (_, name: string) => {
+      const value = record[name];
+      used.add(name);
+      if (typeof value !== 'string' && typeof value !== 'number') {
+        missing ??= name;
+        return '';
+      }
+      return isUrl ? encodeURIComponent(String(value)) : String(value);
+    });
+    if (missing !== undefined) return { ok: false, error: `argument "${missing}" of ${tool.name} must be a string or number` };
+  } else {
+    const value = record[tool.targetFrom];
+    if (typeof value !== 'string' || value === '') return { ok: false, error: `argument "${tool.targetFrom}" of ${tool.name} must be a non-empty string` };
+    used.add(tool.targetFrom);
+    target = value;
+  }
+  const params: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(record)) if (!used.has(key)) params[key] = value;
+  Object.assign(params, tool.params ?? {});
+  return { ok: true, tool, args: record, request: { action: tool.action, target, params } };
+}

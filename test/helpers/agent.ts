@@ -1,0 +1,85 @@
+/**
+ * An agent test bench: a temporary workspace mounted at /workspace, a real kernel with a
+ * policy, a scripted OpenAI-compatible model on loopback and a real worker on the dev server.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createActivities } from '../../src/activities/index';
+import { Kernel } from '../../src/kernel/kernel';
+import { createChat } from '../../src/model/chat';
+import { ScriptedModelServer, type Script } from '../../src/model/scripted-server';
+import { FilesystemProvider } from '../../src/providers/filesystem';
+import type { ToolDefSpec } from '../../src/workflows/tool-defs';
+import { uniqueId, withWorker, type TestTemporal } from './temporal';
+
+/** A policy for agent tests: read the workspace, write its output folder, nothing else. */
+export const AGENT_POLICY = `
+version: 1
+capabilities:
+  - id: read-workspace
+    action: fs.read
+    resource: /workspace/**
+  - id: write-output
+    action: fs.write
+    resource: /workspace/output/**
+`;
+
+/** The usual tools: read_file and write_file. */
+export const FILE_TOOLS: ToolDefSpec[] = [
+  {
+    name: 'read_file',
+    description: 'Read a file from the workspace.',
+    parameters: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'], additionalProperties: false },
+    action: 'fs.read',
+    targetFrom: 'path',
+  },
+  {
+    name: 'write_file',
+    description: 'Write a file.',
+    parameters: {
+      type: 'object',
+      properties: { path: { type: 'string' }, content: { type: 'string' } },
+      required: ['path', 'content'],
+      additionalProperties: false,
+    },
+    action: 'fs.write',
+    targetFrom: 'path',
+  },
+];
+
+export interface AgentBench {
+  readonly workspace: string;
+  readonly model: ScriptedModelServer;
+  readonly kernel: Kernel;
+  readonly taskQueue: string;
+  readonly logPath: string;
+}
+
+/** Runs `fn` with a fresh workspace, kernel, scripted model and worker; cleans up afterwards. */
+export async function withAgentBench<T>(
+  options: { script: Script; policy?: string; files?: Record<string, string> },
+  fn: (bench: AgentBench, t: TestTemporal) => Promise<T>,
+): Promise<T> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-bench-'));
+  const workspace = path.join(root, 'ws');
+  fs.mkdirSync(workspace);
+  for (const [name, content] of Object.entries(options.files ?? {})) {
+    fs.mkdirSync(path.dirname(path.join(workspace, name)), { recursive: true });
+    fs.writeFileSync(path.join(workspace, name), content);
+  }
+  const policyFile = path.join(root, 'policy.yaml');
+  fs.writeFileSync(policyFile, options.policy ?? AGENT_POLICY);
+  const logPath = path.join(root, 'kernel.log');
+  const kernel = new Kernel({ policy: policyFile, providers: [new FilesystemProvider({ mounts: { '/workspace': workspace } })], logPath });
+  const model = await ScriptedModelServer.start(options.script);
+  const taskQueue = uniqueId('agent');
+  try {
+    const activities = createActivities({ kernel, chat: createChat({ baseURL: model.baseURL, apiKey: 'test', model: 'scripted' }), model: 'scripted' });
+    return await withWorker({ taskQueue, activities }, (t) => fn({ workspace, model, kernel, taskQueue, logPath }, t));
+  } finally {
+    await model.close();
+    await kernel.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}
