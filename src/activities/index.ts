@@ -1,11 +1,33 @@
 /**
  * `createActivities`: every activity the agent workflows use, built from real
- * dependencies (a kernel, a chat function) so tests pass local ones instead of patching.
+ * dependencies (a kernel, a chat function, a reversible layer) so tests pass local ones
+ * instead of patching modules.
  */
 import type { Kernel } from '../kernel/kernel';
 import type { Chat } from '../model/chat';
+import type { ToolDefSpec } from '../workflows/tool-defs';
 import { createModelActivities } from './model';
 import { createToolActivities, type Executor } from './tool';
+import { createUndoActivities, type Undoer } from './undo';
+
+/** Worker-side caps of every run's budgets (a run may ask for less, never more). */
+export interface WorkerLimits {
+  readonly maxTurns: number;
+  readonly maxToolCalls: number;
+  readonly maxModelTokens: number;
+  readonly maxBytesWritten: number;
+  /** Longest allowed run deadline in milliseconds. */
+  readonly maxDeadlineMs: number;
+}
+
+/** Defaults for {@link WorkerLimits}. */
+export const DEFAULT_WORKER_LIMITS: WorkerLimits = {
+  maxTurns: 100,
+  maxToolCalls: 1_000,
+  maxModelTokens: 2_000_000,
+  maxBytesWritten: 100 * 1024 * 1024,
+  maxDeadlineMs: 24 * 60 * 60 * 1000,
+};
 
 /** Dependencies of the activities. */
 export interface ActivityDeps {
@@ -17,6 +39,23 @@ export interface ActivityDeps {
   readonly model: string;
   /** Executes allowed actions (default: the kernel; the reversible layer adds undo). */
   readonly executor?: Executor;
+  /** Undoes reversible actions (the reversible layer). Without one, runs register no compensations. */
+  readonly undoer?: Undoer;
+  /** Caps of every run's budgets. */
+  readonly limits?: Partial<WorkerLimits>;
+  /** Tools the worker offers runs that bring none (from `agent-os worker --tools FILE`). */
+  readonly tools?: readonly ToolDefSpec[];
+}
+
+/** What a run learns about its worker at start. */
+export interface WorkerInfo {
+  readonly policyHash: string;
+  readonly model: string;
+  readonly limits: WorkerLimits;
+  /** Actions whose effects can be undone (compensations are registered for these). */
+  readonly reversibleActions: readonly string[];
+  /** The worker's default tools (used when a run's input has none). */
+  readonly tools: readonly ToolDefSpec[];
 }
 
 /**
@@ -25,12 +64,14 @@ export interface ActivityDeps {
  * const worker = await Worker.create({ taskQueue, workflowsPath, activities: createActivities({ kernel, chat, model: 'gpt-4o' }) });
  */
 export function createActivities(deps: ActivityDeps) {
+  const limits: WorkerLimits = { ...DEFAULT_WORKER_LIMITS, ...deps.limits };
   return {
     ...createModelActivities(deps.chat),
     ...createToolActivities(deps.kernel, deps.executor ?? deps.kernel),
-    /** What the run records in its search attributes and memo. */
-    async workerInfo(): Promise<{ policyHash: string; model: string }> {
-      return { policyHash: deps.kernel.policyHash, model: deps.model };
+    ...createUndoActivities(deps.undoer),
+    /** What the run records in its search attributes and memo, and the worker's caps. */
+    async workerInfo(): Promise<WorkerInfo> {
+      return { policyHash: deps.kernel.policyHash, model: deps.model, limits, reversibleActions: deps.undoer?.actions ?? [], tools: deps.tools ?? [] };
     },
   };
 }

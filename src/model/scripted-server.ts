@@ -27,8 +27,13 @@ export interface ReceivedRequest {
   readonly tools?: ReadonlyArray<{ function: { name: string } }>;
 }
 
-/** A fixed list of steps, or a function of the request (return undefined when out of script). */
-export type Script = readonly ScriptStep[] | ((request: ReceivedRequest, index: number) => ScriptStep | undefined);
+/**
+ * A fixed list of steps, or a function of the request (return undefined when out of
+ * script). A function may return a promise, e.g. to hold an answer until a test opens a gate.
+ */
+export type Script =
+  | readonly ScriptStep[]
+  | ((request: ReceivedRequest, index: number) => ScriptStep | undefined | Promise<ScriptStep | undefined>);
 
 /** The running server. */
 export class ScriptedModelServer {
@@ -78,7 +83,8 @@ export class ScriptedModelServer {
     const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as ReceivedRequest;
     const index = this.requests.length;
     this.requests.push(body);
-    const step = typeof this.script === 'function' ? this.script(body, index) : this.script[index];
+    const step = typeof this.script === 'function' ? await this.script(body, index) : this.script[index];
+    if (res.destroyed) return;
     if (!step) {
       this.exhaustedCalls++;
       const message = `scripted model: script exhausted — request #${index + 1} has no scripted answer`;

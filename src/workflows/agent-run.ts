@@ -1,145 +1,202 @@
 /**
  * `agentRun`: the agent loop as a Temporal workflow. Messages → model activity → tool
- * calls → results back to the model, until the model answers or `maxTurns` is reached.
+ * calls → results back to the model, until the model answers or a budget is exhausted.
  *
- * Every tool call is first **decided** (a local activity through the kernel, recorded in
- * history) and then **executed** as an activity whose summary shows the decision in the
- * Web UI, e.g. `fs.write /workspace/out.md → allow (write-output)` or
- * `fs.write /etc/passwd → DENIED (no capability)`. Execution goes through
- * `Kernel.submit`, which decides again at use time. Several tool calls of one model turn
- * run one after another, in the order the model gave them.
+ * - Every tool call is decided (recorded in history), then executed through
+ *   `Kernel.submit` as an activity whose summary shows the decision (tool-step.ts).
+ *   Several tool calls of one model turn run one after another, in the model's order.
+ * - `ask` decisions wait for the `approve` update (approvals.ts).
+ * - Reversible actions register compensations; when the run fails, is cancelled or hits
+ *   its deadline they are undone newest first, then the original failure is rethrown
+ *   (saga.ts). `terminate` skips compensation: it kills the run without running code.
+ * - Long runs continue as new, carrying messages, compensations and usage.
  */
 import {
   ApplicationFailure,
-  proxyActivities,
-  proxyLocalActivities,
+  CancellationScope,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  isCancellation,
   setCurrentDetails,
   setHandler,
+  sleep,
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { AgentActivities } from '../activities/index';
-import type { KernelDecision } from '../kernel/decide';
-import type { ChatMessage, ModelTool } from '../model/types';
-import { stateQuery } from './messages';
-import { mapToolCall, type ToolDefSpec } from './tool-defs';
-import { budgetTranscript, capText } from './transcript';
-import type { ActionSummary, AgentRunInput, AgentRunResult } from './types';
+import type { ModelTool } from '../model/types';
+import { callModel, workerInfo } from './activities';
+import { Approvals } from './approvals';
+import { BudgetFailure, checkTokens, effectiveBudgets, exceeded, type EffectiveBudgets } from './budgets';
+import { approveUpdate, rollbackUpdate, stateQuery } from './messages';
+import { Saga } from './saga';
+import { runToolStep, type StepContext } from './tool-step';
+import { budgetTranscript } from './transcript';
+import type { ActionSummary, AgentRunInput, AgentRunResult, ChatMessage, RollbackRequest, Usage } from './types';
 
-const { callModel } = proxyActivities<AgentActivities>({
-  startToCloseTimeout: '3 minutes',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8 },
-});
-const { executeAction } = proxyActivities<AgentActivities>({
-  startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '1 second', maximumAttempts: 5 },
-});
-const { decideAction, workerInfo } = proxyLocalActivities<AgentActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: { maximumAttempts: 5 },
-});
+/** Failure types of a run besides budgets. */
+export const RunFailure = { InvalidInput: 'Run.InvalidInput' } as const;
 
-/** Failure types a run can end with. */
-export const RunFailure = { MaxTurns: 'Budget.MaxTurns', InvalidInput: 'Run.InvalidInput' } as const;
+const DEFAULT_APPROVAL_TIMEOUT_MS = 60 * 60 * 1000;
 
-/** The agent loop. Returns the model's final answer and a summary of every action. */
+/** The agent loop. Returns the model's final answer, every action, and the compensations left. */
 export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
   checkInput(input);
-  const maxTurns = input.maxTurns ?? 20;
-  const maxToolChars = input.maxToolResultChars ?? 16_000;
-  const maxTranscript = input.maxTranscriptChars ?? 200_000;
-  const { workflowId, runId } = workflowInfo();
-  const actions: ActionSummary[] = [];
-  const messages: ChatMessage[] = [];
-  if (input.instructions) messages.push({ role: 'system', content: input.instructions });
-  messages.push({ role: 'user', content: input.prompt });
-  let turn = 0;
-  let totalTokens = 0;
-  let actionSeq = 0;
-  setHandler(stateQuery, () => ({ turn, actions, messages: messages.length }));
+  const carried = input.carried;
+  const messages: ChatMessage[] = carried ? [...carried.messages] : initialMessages(input);
+  const actions: ActionSummary[] = carried ? [...carried.actions] : [];
+  const usage: Usage = carried ? { ...carried.usage } : { turns: 0, toolCalls: 0, totalTokens: 0, bytesWritten: 0 };
+  const saga = new Saga(carried ? carried.compensations.map((c) => ({ ...c })) : [], input.workspaceQueue);
+  const approvals = new Approvals();
+  // Handlers first: queries and updates may arrive before the first activity completes.
+  setHandler(stateQuery, () => ({ turn: usage.turns, actions, messages: messages.length, pendingApprovals: approvals.list(), compensations: saga.entries, usage }));
+  setHandler(approveUpdate, (d) => (approvals.decide(d), { requestId: d.requestId, allow: d.allow }), {
+    validator: (d) => throwIf(approvals.refuse(d)),
+  });
+  setHandler(rollbackUpdate, (r) => rollback(saga, r), {
+    validator: (r) => throwIf('all' in r && r.all === true ? undefined : saga.refuse((r as { recordId: string }).recordId)),
+  });
 
   const info = await workerInfo();
+  const budgets = effectiveBudgets(input, info.limits);
+  const deadlineAt = carried?.deadlineAt ?? (budgets.deadlineMs !== undefined ? Date.now() + budgets.deadlineMs : undefined);
   const model = input.model ?? info.model;
-  upsertSearchAttributes({ AgentOsPolicyHash: [info.policyHash], AgentOsModel: [model] });
-  upsertMemo({ policyHash: info.policyHash, model });
-  const tools: ModelTool[] = input.tools.map((t) => ({ name: t.name, description: t.description, parameters: t.parameters }));
+  upsertSearchAttributes({ AgentOsPolicyHash: [info.policyHash], AgentOsModel: [model], AgentOsPendingApprovals: [0] });
+  upsertMemo({ policyHash: info.policyHash, model, ...(input.policy !== undefined ? { narrowed: true } : {}) });
 
-  while (turn < maxTurns) {
-    turn++;
-    setCurrentDetails(`turn ${turn} of ${maxTurns}: asking the model (${actions.length} actions so far)`);
+  const { workflowId, runId } = workflowInfo();
+  let actionSeq = carried?.actionSeq ?? 0;
+  const ctx: StepContext = {
+    tools: input.tools,
+    saga,
+    approvals,
+    usage,
+    budgets,
+    reversible: new Set(info.reversibleActions),
+    maxChars: input.maxToolResultChars ?? 16_000,
+    approvalTimeoutMs: input.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
+    ...(input.policy !== undefined ? { runPolicy: input.policy } : {}),
+    ...(input.workspaceQueue !== undefined ? { workspaceQueue: input.workspaceQueue } : {}),
+    nextKey: () => `${workflowId}/${runId}/${++actionSeq}`,
+  };
+
+  const main = new CancellationScope();
+  const timer = new CancellationScope();
+  let deadlineHit = false;
+  if (deadlineAt !== undefined) {
+    void timer.run(() => sleep(Math.max(1, deadlineAt - Date.now()), { summary: 'run deadline' })).then(
+      () => {
+        deadlineHit = true;
+        main.cancel();
+      },
+      () => undefined,
+    );
+  }
+  let outcome: LoopOutcome;
+  try {
+    outcome = await main.run(() => loop(input, ctx, messages, actions, budgets, model));
+  } catch (err) {
+    const failure = deadlineHit && isCancellation(err)
+      ? ApplicationFailure.create({ type: BudgetFailure.Deadline, message: `the run's deadline of ${budgets.deadlineMs} ms passed`, nonRetryable: true })
+      : err;
+    setCurrentDetails('compensating: undoing reversible actions newest first');
+    await saga.compensateAll();
+    await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
+    throw failure;
+  } finally {
+    timer.cancel();
+  }
+
+  await condition(allHandlersFinished);
+  if (outcome.kind === 'continue') {
+    return continueAsNew<typeof agentRun>({
+      ...input,
+      carried: {
+        messages: budgetTranscript(messages, input.maxTranscriptChars ?? 200_000),
+        actions,
+        compensations: saga.entries,
+        usage,
+        actionSeq,
+        generation: (carried?.generation ?? 0) + 1,
+        ...(deadlineAt !== undefined ? { deadlineAt } : {}),
+      },
+    });
+  }
+  return {
+    output: outcome.output,
+    turns: usage.turns,
+    actions,
+    compensations: saga.entries,
+    usage: { totalTokens: usage.totalTokens, toolCalls: usage.toolCalls, bytesWritten: usage.bytesWritten },
+    generations: carried?.generation ?? 0,
+  };
+}
+
+type LoopOutcome = { readonly kind: 'done'; readonly output: string } | { readonly kind: 'continue' };
+
+async function loop(
+  input: AgentRunInput,
+  ctx: StepContext,
+  messages: ChatMessage[],
+  actions: ActionSummary[],
+  budgets: EffectiveBudgets,
+  model: string,
+): Promise<LoopOutcome> {
+  const tools: ModelTool[] = input.tools.map((t) => ({ name: t.name, description: t.description, parameters: t.parameters }));
+  const maxTranscript = input.maxTranscriptChars ?? 200_000;
+  for (;;) {
+    if (shouldContinueAsNew(input)) return { kind: 'continue' };
+    if (ctx.usage.turns >= budgets.maxTurns) exceeded(BudgetFailure.MaxTurns, `the model did not finish within maxTurns=${budgets.maxTurns}`);
+    const turn = ++ctx.usage.turns;
+    setCurrentDetails(`turn ${turn} of at most ${budgets.maxTurns}: asking the model (${actions.length} actions so far)`);
     const reply = await callModel.executeWithOptions({ summary: `model turn ${turn}` }, [
       { messages: budgetTranscript(messages, maxTranscript), tools, model },
     ]);
-    totalTokens += reply.usage.totalTokens;
+    ctx.usage.totalTokens += reply.usage.totalTokens;
     messages.push(reply.message);
+    checkTokens(ctx.usage, budgets);
     const calls = reply.message.toolCalls ?? [];
-    if (calls.length === 0) {
-      return { output: reply.message.content ?? '', turns: turn, actions, usage: { totalTokens } };
-    }
+    if (calls.length === 0) return { kind: 'done', output: reply.message.content ?? '' };
     for (const call of calls) {
-      setCurrentDetails(`turn ${turn} of ${maxTurns}: tool ${call.name}`);
-      const summary = await runToolCall(input.tools, call, turn, `${workflowId}/${runId}/${++actionSeq}`, maxToolChars);
-      actions.push(summary.action);
-      messages.push({ role: 'tool', toolCallId: call.id, content: summary.content });
+      setCurrentDetails(`turn ${turn}: tool ${call.name} (${actions.length + 1} actions)`);
+      const step = await runToolStep(ctx, call, turn);
+      actions.push(step.action);
+      messages.push({ role: 'tool', toolCallId: call.id, content: step.content });
     }
   }
-  throw ApplicationFailure.create({
-    type: RunFailure.MaxTurns,
-    message: `the model did not finish within maxTurns=${maxTurns}`,
-    nonRetryable: true,
-  });
 }
 
-async function runToolCall(
-  tools: readonly ToolDefSpec[],
-  call: { id: string; name: string; arguments: string },
-  turn: number,
-  idempotencyKey: string,
-  maxChars: number,
-): Promise<{ action: ActionSummary; content: string }> {
-  const mapped = mapToolCall(tools, call);
-  if (!mapped.ok) {
-    return { action: { turn, tool: call.name, decision: 'invalid', status: 'ERROR', reason: mapped.error }, content: JSON.stringify({ status: 'ERROR', error: mapped.error }) };
-  }
-  const { request } = mapped;
-  const decision: KernelDecision = await decideAction.executeWithOptions(
-    { summary: `decide ${request.action} ${request.target}` },
-    [{ request, schema: mapped.tool.parameters, args: mapped.args }],
-  );
-  const base = { turn, tool: call.name, action: request.action, target: request.target };
-  if (decision.effect === 'invalid') {
-    return { action: { ...base, decision: 'invalid', status: 'ERROR', reason: decision.reason }, content: JSON.stringify({ status: 'ERROR', error: decision.reason }) };
-  }
-  const label = decision.effect === 'allow' ? `allow (${decision.ruleId ?? 'rule'})` : `${decision.effect === 'ask' ? 'ASK' : 'DENIED'} (${decision.ruleId ?? 'no capability'})`;
-  // Denied and asked actions also go through the kernel: it records them in its audit log,
-  // never reaches the provider, and the activity's summary makes the denial visible.
-  const outcome = await executeAction.executeWithOptions(
-    { summary: `${request.action} ${request.target} → ${label}` },
-    [{ request, idempotencyKey, maxChars }],
-  );
-  const content = capText(
-    JSON.stringify({ status: outcome.status, data: outcome.data, error: outcome.error, reason: outcome.reason }),
-    maxChars + 1_000,
-  );
-  return {
-    action: {
-      ...base,
-      decision: decision.effect,
-      status: outcome.status,
-      idempotencyKey,
-      ...(outcome.ruleId ?? decision.ruleId ? { ruleId: outcome.ruleId ?? decision.ruleId } : {}),
-      ...(outcome.reason ?? decision.reason ? { reason: outcome.reason ?? decision.reason } : {}),
-    },
-    content,
-  };
+function shouldContinueAsNew(input: AgentRunInput): boolean {
+  const info = workflowInfo();
+  if (info.continueAsNewSuggested) return true;
+  return input.continueAsNewAfterEvents !== undefined && info.historyLength > input.continueAsNewAfterEvents;
+}
+
+async function rollback(saga: Saga, request: RollbackRequest) {
+  if ('all' in request && request.all === true) return { undone: await saga.compensateAll() };
+  const entry = saga.find((request as { recordId: string }).recordId)!;
+  return { undone: [await saga.undo(entry)] };
+}
+
+function initialMessages(input: AgentRunInput): ChatMessage[] {
+  const messages: ChatMessage[] = [];
+  if (input.instructions) messages.push({ role: 'system', content: input.instructions });
+  messages.push({ role: 'user', content: input.prompt });
+  return messages;
+}
+
+function throwIf(problem: string | undefined): void {
+  if (problem !== undefined) throw new Error(problem);
 }
 
 function checkInput(input: AgentRunInput): void {
   const problems: string[] = [];
   if (typeof input?.prompt !== 'string' || input.prompt === '') problems.push('prompt must be a non-empty string');
   if (!Array.isArray(input?.tools)) problems.push('tools must be an array of tool definitions');
-  if (input?.maxTurns !== undefined && (!Number.isInteger(input.maxTurns) || input.maxTurns < 1)) problems.push('maxTurns must be a positive integer');
+  for (const [name, value] of Object.entries({ maxTurns: input?.maxTurns, ...(input?.budgets ?? {}) })) {
+    if (value !== undefined && (!Number.isInteger(value) || (value as number) < 1)) problems.push(`${name} must be a positive integer`);
+  }
   if (problems.length) {
     throw ApplicationFailure.create({ type: RunFailure.InvalidInput, message: `invalid agentRun input: ${problems.join('; ')}`, nonRetryable: true });
   }

@@ -4,3 +4,4 @@
  */
 export { readFileSlice } from './slice';
 export { agentRun } from './agent-run';
+export { rollbackRun } from './rollback-run';

@@ -1,9 +1,23 @@
 /**
  * The input, result and state of an agent run — plain data that crosses the workflow
- * boundary (start arguments, results, queries). Safe to import anywhere.
+ * boundary (start arguments, results, queries, updates). Safe to import anywhere.
  */
 import type { ChatMessage } from '../model/types';
 import type { ToolDefSpec } from './tool-defs';
+
+/** Per-run limits. Each is capped by the worker's own limit (the smaller wins). */
+export interface Budgets {
+  /** Model turns (default 20). */
+  readonly maxTurns?: number;
+  /** Tool calls, counted once each however often an activity is retried. */
+  readonly maxToolCalls?: number;
+  /** Total model tokens (prompt + completion, as reported by the endpoint). */
+  readonly maxModelTokens?: number;
+  /** Bytes written by fs.write (UTF-8 length of `content`, or decoded base64). */
+  readonly maxBytesWritten?: number;
+  /** Wall-clock deadline of the whole run in milliseconds (a workflow timer; compensation runs when hit). */
+  readonly deadlineMs?: number;
+}
 
 /** Start argument of the `agentRun` workflow. */
 export interface AgentRunInput {
@@ -15,12 +29,23 @@ export interface AgentRunInput {
   readonly tools: readonly ToolDefSpec[];
   /** Model name; the worker's default when absent. */
   readonly model?: string;
-  /** Model turns before the run stops with `Budget.MaxTurns` (default 20). */
+  /** Shorthand for `budgets.maxTurns`. */
   readonly maxTurns?: number;
+  readonly budgets?: Budgets;
+  /** YAML text of a run policy that narrows the worker's ceiling (it can never widen it). */
+  readonly policy?: string;
+  /** Task queue that fs.* and proc.* activities go to (a workspace-bound worker). */
+  readonly workspaceQueue?: string;
+  /** How long an `ask` waits for a human before it counts as denied (default 1 hour). */
+  readonly approvalTimeoutMs?: number;
+  /** Continue as new once the history has more events than this (default: when the server suggests it). */
+  readonly continueAsNewAfterEvents?: number;
   /** Per-tool-result cap entering history and the transcript, in characters (default 16,000). */
   readonly maxToolResultChars?: number;
   /** Size budget of the transcript sent to the model, in characters (default 200,000). */
   readonly maxTranscriptChars?: number;
+  /** State carried across continue-as-new (set by the workflow itself). */
+  readonly carried?: CarriedState;
 }
 
 /** What happened to one tool call. */
@@ -36,6 +61,64 @@ export interface ActionSummary {
   readonly ruleId?: string;
   readonly reason?: string;
   readonly idempotencyKey?: string;
+  readonly recordId?: string;
+  /** Who approved or refused an `ask`. */
+  readonly approver?: string;
+}
+
+/** State of one compensation (the undo of one reversible action). */
+export const CompensationState = {
+  /** Registered before the action was scheduled; the action may or may not have applied. */
+  Registered: 'registered',
+  /** The action applied. */
+  Applied: 'applied',
+  Undone: 'undone',
+  /** Nothing was left to undo (the action never took effect, or was undone before). */
+  Noop: 'noop',
+  /** The target changed after the action; not overwritten. */
+  Conflict: 'conflict',
+  Failed: 'failed',
+} as const;
+export type CompensationState = (typeof CompensationState)[keyof typeof CompensationState];
+
+/** One compensation of a run. */
+export interface Compensation {
+  readonly idempotencyKey: string;
+  recordId?: string;
+  readonly action: string;
+  readonly target: string;
+  state: CompensationState;
+  reason?: string;
+}
+
+/** A pending human approval. */
+export interface PendingApproval {
+  readonly requestId: string;
+  readonly action: string;
+  readonly target: string;
+  readonly ruleId?: string;
+  readonly reason: string;
+}
+
+/** Usage counted against the budgets. */
+export interface Usage {
+  turns: number;
+  toolCalls: number;
+  totalTokens: number;
+  bytesWritten: number;
+}
+
+/** Carried across continue-as-new. */
+export interface CarriedState {
+  readonly messages: readonly ChatMessage[];
+  readonly actions: readonly ActionSummary[];
+  readonly compensations: readonly Compensation[];
+  readonly usage: Usage;
+  readonly actionSeq: number;
+  /** Absolute deadline (epoch ms, workflow time), if any. */
+  readonly deadlineAt?: number;
+  /** How many times the run continued as new. */
+  readonly generation: number;
 }
 
 /** Result of the `agentRun` workflow. */
@@ -44,7 +127,11 @@ export interface AgentRunResult {
   readonly output: string;
   readonly turns: number;
   readonly actions: readonly ActionSummary[];
-  readonly usage: { readonly totalTokens: number };
+  /** Compensations still available (undo with the `rollback` CLI / `rollbackRun` workflow). */
+  readonly compensations: readonly Compensation[];
+  readonly usage: { readonly totalTokens: number; readonly toolCalls: number; readonly bytesWritten: number };
+  /** Continue-as-new generations this run went through. */
+  readonly generations: number;
 }
 
 /** Answer of the `state` query. */
@@ -52,6 +139,50 @@ export interface AgentRunState {
   readonly turn: number;
   readonly actions: readonly ActionSummary[];
   readonly messages: number;
+  readonly pendingApprovals: readonly PendingApproval[];
+  readonly compensations: readonly Compensation[];
+  readonly usage: Usage;
+}
+
+/** Argument of the `rollback` update. */
+export type RollbackRequest = { readonly recordId: string } | { readonly all: true };
+
+/** One undo outcome. */
+export interface UndoResult {
+  readonly recordId?: string;
+  readonly idempotencyKey: string;
+  readonly action: string;
+  readonly target: string;
+  /** The reversible layer's status: OK, NOOP, CONFLICT, ERROR. */
+  readonly status: string;
+  readonly reason?: string;
+}
+
+/** Answer of the `rollback` update and result of `rollbackRun`. */
+export interface RollbackResult {
+  readonly undone: readonly UndoResult[];
+}
+
+/** Argument of the `approve` update. */
+export interface ApprovalDecision {
+  readonly requestId: string;
+  readonly allow: boolean;
+  readonly reason?: string;
+  readonly approver?: string;
+}
+
+/** Input of the `rollbackRun` workflow (undo of a finished run). */
+export interface RollbackRunInput {
+  /** The finished run, for the record. */
+  readonly workflowId: string;
+  readonly runId?: string;
+  /** The run's compensations (from its result or `state` query). */
+  readonly compensations: readonly Compensation[];
+  /** Only these record ids (default: all, newest first). */
+  readonly recordIds?: readonly string[];
+  readonly force?: boolean;
+  /** Task queue of the workspace-bound worker, when the run used one. */
+  readonly workspaceQueue?: string;
 }
 
 /** Re-exported for convenience. */

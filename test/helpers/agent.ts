@@ -5,7 +5,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createActivities } from '../../src/activities/index';
+import { createActivities, type WorkerLimits } from '../../src/activities/index';
+import { layerUndoer } from '../../src/activities/reversible';
+import type { Executor } from '../../src/activities/tool';
+import { ReversibleActionLayer } from '../../src/reversible/layer';
+import { SnapshotStore } from '../../src/reversible/snapshot-store';
+import { FsDeleteSnapshotStrategy, FsWriteSnapshotStrategy } from '../../src/reversible/strategies';
 import { Kernel } from '../../src/kernel/kernel';
 import { createChat } from '../../src/model/chat';
 import { ScriptedModelServer, type Script } from '../../src/model/scripted-server';
@@ -54,11 +59,25 @@ export interface AgentBench {
   readonly kernel: Kernel;
   readonly taskQueue: string;
   readonly logPath: string;
+  /** The reversible layer, when the bench was built with `reversible: true`. */
+  readonly layer?: ReversibleActionLayer;
+}
+
+/** Options of {@link withAgentBench}. */
+export interface AgentBenchOptions {
+  readonly script: Script;
+  readonly policy?: string;
+  readonly files?: Record<string, string | Buffer>;
+  /** Execute through a reversible layer and register compensations. */
+  readonly reversible?: boolean;
+  /** Wraps the executor (e.g. to hold a write in flight behind a gate). */
+  readonly wrapExecutor?: (inner: Executor) => Executor;
+  readonly limits?: Partial<WorkerLimits>;
 }
 
 /** Runs `fn` with a fresh workspace, kernel, scripted model and worker; cleans up afterwards. */
 export async function withAgentBench<T>(
-  options: { script: Script; policy?: string; files?: Record<string, string> },
+  options: AgentBenchOptions,
   fn: (bench: AgentBench, t: TestTemporal) => Promise<T>,
 ): Promise<T> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-bench-'));
@@ -74,9 +93,26 @@ export async function withAgentBench<T>(
   const kernel = new Kernel({ policy: policyFile, providers: [new FilesystemProvider({ mounts: { '/workspace': workspace } })], logPath });
   const model = await ScriptedModelServer.start(options.script);
   const taskQueue = uniqueId('agent');
+  const layer = options.reversible
+    ? new ReversibleActionLayer({
+        kernel,
+        strategies: [new FsWriteSnapshotStrategy(), new FsDeleteSnapshotStrategy()],
+        store: new SnapshotStore(path.join(root, 'snapshots')),
+      })
+    : undefined;
+  const inner: Executor = layer ?? kernel;
   try {
-    const activities = createActivities({ kernel, chat: createChat({ baseURL: model.baseURL, apiKey: 'test', model: 'scripted' }), model: 'scripted' });
-    return await withWorker({ taskQueue, activities }, (t) => fn({ workspace, model, kernel, taskQueue, logPath }, t));
+    const activities = createActivities({
+      kernel,
+      chat: createChat({ baseURL: model.baseURL, apiKey: 'test', model: 'scripted' }),
+      model: 'scripted',
+      executor: options.wrapExecutor ? options.wrapExecutor(inner) : inner,
+      ...(layer ? { undoer: layerUndoer(layer) } : {}),
+      ...(options.limits ? { limits: options.limits } : {}),
+    });
+    return await withWorker({ taskQueue, activities }, (t) =>
+      fn({ workspace, model, kernel, taskQueue, logPath, ...(layer ? { layer } : {}) }, t),
+    );
   } finally {
     await model.close();
     await kernel.close();

@@ -1,0 +1,40 @@
+/**
+ * Activity proxies of the agent workflows, with their timeouts and retry policies.
+ * Activities are imported as types only: their code runs on workers, never in the sandbox.
+ */
+import { ActivityCancellationType, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import type { AgentActivities } from '../activities/index';
+
+/** The model call: retried with backoff (429 honours retry-after; 4xx are non-retryable). */
+export const { callModel } = proxyActivities<AgentActivities>({
+  startToCloseTimeout: '3 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8 },
+});
+
+/**
+ * Execution through `Kernel.submit`. On cancellation the workflow waits until the activity
+ * has finished, so a compensation never runs while its action may still be applying.
+ */
+export const { executeAction } = proxyActivities<AgentActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', maximumAttempts: 5 },
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+});
+
+/** Undo of one reversible action (compensation). */
+export const { undoAction } = proxyActivities<AgentActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', maximumAttempts: 5 },
+});
+
+/** Decisions on a workspace-bound queue (the host that owns the files must resolve the paths). */
+export const { decideAction: decideRemote } = proxyActivities<AgentActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { maximumAttempts: 5 },
+});
+
+/** Decisions on the workflow's own worker, and the worker's self-description. */
+export const { decideAction: decideLocal, workerInfo } = proxyLocalActivities<AgentActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { maximumAttempts: 5 },
+});

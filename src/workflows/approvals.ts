@@ -1,0 +1,82 @@
+/**
+ * Human approvals of `ask` decisions. A pending approval waits durably (a workflow
+ * condition with a timer) for the `approve` update; it times out to deny. The count of
+ * pending approvals is kept in the `AgentOsPendingApprovals` search attribute, so
+ * operators find waiting runs from the CLI and the Web UI.
+ */
+import { condition, upsertSearchAttributes } from '@temporalio/workflow';
+import type { ApprovalDecision, PendingApproval } from './types';
+
+/** How an approval ended. */
+export interface ApprovalOutcome {
+  readonly allow: boolean;
+  readonly approver?: string;
+  readonly reason?: string;
+  readonly timedOut: boolean;
+}
+
+interface Slot {
+  readonly pending: PendingApproval;
+  decision?: ApprovalDecision;
+}
+
+/** The approvals of one run. */
+export class Approvals {
+  private readonly slots = new Map<string, Slot>();
+  private readonly decided = new Set<string>();
+
+  /** Approvals waiting for a person. */
+  list(): PendingApproval[] {
+    return [...this.slots.values()].filter((s) => s.decision === undefined).map((s) => s.pending);
+  }
+
+  /** Why this decision cannot be accepted, or undefined (the update's validator). */
+  refuse(decision: ApprovalDecision): string | undefined {
+    if (typeof decision?.requestId !== 'string' || typeof decision.allow !== 'boolean') {
+      return 'approve needs { requestId: string, allow: boolean, reason?: string, approver?: string }';
+    }
+    if (this.decided.has(decision.requestId)) return `approval "${decision.requestId}" was already decided`;
+    if (!this.slots.has(decision.requestId)) {
+      const known = this.list().map((p) => p.requestId);
+      return `unknown approval request "${decision.requestId}"; pending: ${known.join(', ') || '(none)'}`;
+    }
+    return undefined;
+  }
+
+  /** Accepts a validated decision (the update's handler). */
+  decide(decision: ApprovalDecision): void {
+    const slot = this.slots.get(decision.requestId);
+    if (slot && slot.decision === undefined) {
+      slot.decision = decision;
+      this.decided.add(decision.requestId);
+    }
+  }
+
+  /** Waits for a person's decision, or denies after `timeoutMs`. */
+  async request(pending: PendingApproval, timeoutMs: number): Promise<ApprovalOutcome> {
+    const slot: Slot = { pending };
+    this.slots.set(pending.requestId, slot);
+    this.publish();
+    try {
+      const answered = await condition(() => slot.decision !== undefined, timeoutMs);
+      if (!answered || slot.decision === undefined) {
+        this.decided.add(pending.requestId);
+        return { allow: false, timedOut: true, reason: `no decision within ${timeoutMs} ms` };
+      }
+      const d = slot.decision;
+      return {
+        allow: d.allow,
+        timedOut: false,
+        ...(d.approver !== undefined ? { approver: d.approver } : {}),
+        ...(d.reason !== undefined ? { reason: d.reason } : {}),
+      };
+    } finally {
+      this.slots.delete(pending.requestId);
+      this.publish();
+    }
+  }
+
+  private publish(): void {
+    upsertSearchAttributes({ AgentOsPendingApprovals: [this.list().length] });
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Budgets of a run: the run asks, the worker caps (the smaller wins). Exceeding one
+ * stops the run with a typed, non-retryable failure, which triggers compensation.
+ * Counting happens in workflow code per logical call, so activity retries never count twice.
+ */
+import { ApplicationFailure } from '@temporalio/workflow';
+import type { WorkerLimits } from '../activities/index';
+import type { AgentRunInput, Usage } from './types';
+
+/** Failure types of exceeded budgets. */
+export const BudgetFailure = {
+  MaxTurns: 'Budget.MaxTurns',
+  MaxToolCalls: 'Budget.MaxToolCalls',
+  MaxModelTokens: 'Budget.MaxModelTokens',
+  MaxBytesWritten: 'Budget.MaxBytesWritten',
+  Deadline: 'Budget.Deadline',
+} as const;
+
+/** The limits in force for one run. */
+export interface EffectiveBudgets {
+  readonly maxTurns: number;
+  readonly maxToolCalls: number;
+  readonly maxModelTokens: number;
+  readonly maxBytesWritten: number;
+  readonly deadlineMs?: number;
+}
+
+const DEFAULT_MAX_TURNS = 20;
+
+/** Combines the run's budgets with the worker's caps. */
+export function effectiveBudgets(input: AgentRunInput, caps: WorkerLimits): EffectiveBudgets {
+  const b = input.budgets ?? {};
+  const min = (asked: number | undefined, cap: number) => (asked === undefined ? cap : Math.min(asked, cap));
+  const deadline = b.deadlineMs === undefined ? undefined : Math.min(b.deadlineMs, caps.maxDeadlineMs);
+  return {
+    maxTurns: Math.min(b.maxTurns ?? input.maxTurns ?? DEFAULT_MAX_TURNS, caps.maxTurns),
+    maxToolCalls: min(b.maxToolCalls, caps.maxToolCalls),
+    maxModelTokens: min(b.maxModelTokens, caps.maxModelTokens),
+    maxBytesWritten: min(b.maxBytesWritten, caps.maxBytesWritten),
+    ...(deadline !== undefined ? { deadlineMs: deadline } : {}),
+  };
+}
+
+/** Throws the typed failure for an exceeded budget. */
+export function exceeded(type: string, message: string): never {
+  throw ApplicationFailure.create({ type, message, nonRetryable: true });
+}
+
+/** Checks usage after a model reply. */
+export function checkTokens(usage: Usage, budgets: EffectiveBudgets): void {
+  if (usage.totalTokens > budgets.maxModelTokens) {
+    exceeded(BudgetFailure.MaxModelTokens, `model tokens ${usage.totalTokens} exceed the budget of ${budgets.maxModelTokens}`);
+  }
+}
+
+/** Bytes an fs.write request would write (UTF-8 of `content`, or decoded base64). */
+export function bytesToWrite(params: Readonly<Record<string, unknown>> | undefined): number {
+  const content = params?.['content'];
+  if (typeof content !== 'string') return 0;
+  if (params?.['encoding'] === 'base64') {
+    const padding = content.endsWith('==') ? 2 : content.endsWith('=') ? 1 : 0;
+    return Math.max(0, Math.floor((content.length * 3) / 4) - padding);
+  }
+  let bytes = 0;
+  for (let i = 0; i < content.length; i++) {
+    const c = content.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}

@@ -1,0 +1,105 @@
+/**
+ * The saga of a run: a compensation is registered for each reversible action *before*
+ * it is scheduled (its undo is a no-op if it never took effect), marked applied when it
+ * succeeds, and undone newest first when the run fails, is cancelled or hits its
+ * deadline — each undo its own activity with a summary such as `undo fs.write /workspace/out.md`.
+ * A failing undo is recorded and the unwind goes on.
+ */
+import { CancellationScope, log } from '@temporalio/workflow';
+import { undoAction } from './activities';
+import { CompensationState, type Compensation, type UndoResult } from './types';
+
+const UNDONE_STATES: ReadonlySet<string> = new Set([CompensationState.Undone, CompensationState.Noop]);
+
+/** The compensations of one run (carried across continue-as-new). */
+export class Saga {
+  private readonly busy = new Set<string>();
+
+  constructor(
+    readonly entries: Compensation[],
+    private readonly taskQueue: string | undefined,
+  ) {}
+
+  /** Registers the undo of an action about to be scheduled. */
+  register(idempotencyKey: string, action: string, target: string): Compensation {
+    const entry: Compensation = { idempotencyKey, action, target, state: CompensationState.Registered };
+    this.entries.push(entry);
+    return entry;
+  }
+
+  /** Records the action's outcome: applied (with its record id), or nothing to undo. */
+  settle(entry: Compensation, status: string, recordId: string | undefined): void {
+    if (recordId !== undefined) entry.recordId = recordId;
+    if (status === 'OK') entry.state = CompensationState.Applied;
+    else if (status === 'DENIED') entry.state = CompensationState.Noop;
+    // ERROR / UNKNOWN: stays registered; the undo decides by the actual state.
+  }
+
+  /** Entries that may still have something to undo, newest first. */
+  undoable(): Compensation[] {
+    return this.entries.filter((e) => e.state === CompensationState.Registered || e.state === CompensationState.Applied || e.state === CompensationState.Failed).reverse();
+  }
+
+  /** Finds an entry by record id or idempotency key. */
+  find(id: string): Compensation | undefined {
+    return this.entries.find((e) => e.recordId === id || e.idempotencyKey === id);
+  }
+
+  /** Why `id` cannot be rolled back, or undefined when it can. */
+  refuse(id: string): string | undefined {
+    const entry = this.find(id);
+    if (!entry) return `unknown record "${id}"; known: ${this.entries.map((e) => e.recordId ?? e.idempotencyKey).join(', ') || '(none)'}`;
+    if (UNDONE_STATES.has(entry.state)) return `record "${id}" is already undone (${entry.state})`;
+    if (this.busy.has(entry.idempotencyKey)) return `record "${id}" is being undone right now`;
+    return undefined;
+  }
+
+  /** Undoes one entry through the undo activity; never throws. */
+  async undo(entry: Compensation, force = false): Promise<UndoResult> {
+    this.busy.add(entry.idempotencyKey);
+    try {
+      const outcome = await undoAction.executeWithOptions(
+        { summary: `undo ${entry.action} ${entry.target}`, ...(this.taskQueue ? { taskQueue: this.taskQueue } : {}) },
+        [{ idempotencyKey: entry.idempotencyKey, ...(force ? { force } : {}) }],
+      );
+      if (outcome.recordId !== undefined) entry.recordId = outcome.recordId;
+      entry.state =
+        outcome.status === 'OK' ? CompensationState.Undone
+        : outcome.status === 'NOOP' ? CompensationState.Noop
+        : outcome.status === 'CONFLICT' ? CompensationState.Conflict
+        : CompensationState.Failed;
+      if (outcome.reason !== undefined) entry.reason = outcome.reason;
+      return result(entry, outcome.status, outcome.reason);
+    } catch (err) {
+      entry.state = CompensationState.Failed;
+      entry.reason = err instanceof Error ? err.message : String(err);
+      log.warn('undo failed; the unwind goes on', { idempotencyKey: entry.idempotencyKey, error: entry.reason });
+      return result(entry, 'ERROR', entry.reason);
+    } finally {
+      this.busy.delete(entry.idempotencyKey);
+    }
+  }
+
+  /** Undoes every undoable entry newest first, in a scope that cancellation cannot interrupt. */
+  compensateAll(): Promise<UndoResult[]> {
+    return CancellationScope.nonCancellable(async () => {
+      const results: UndoResult[] = [];
+      for (const entry of this.undoable()) {
+        if (this.busy.has(entry.idempotencyKey)) continue;
+        results.push(await this.undo(entry));
+      }
+      return results;
+    });
+  }
+}
+
+function result(entry: Compensation, status: string, reason: string | undefined): UndoResult {
+  return {
+    idempotencyKey: entry.idempotencyKey,
+    action: entry.action,
+    target: entry.target,
+    status,
+    ...(entry.recordId !== undefined ? { recordId: entry.recordId } : {}),
+    ...(reason !== undefined ? { reason } : {}),
+  };
+}
