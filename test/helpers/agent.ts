@@ -15,6 +15,7 @@ import { Kernel } from '../../src/kernel/kernel';
 import { createChat } from '../../src/model/chat';
 import { ScriptedModelServer, type Script } from '../../src/model/scripted-server';
 import { FilesystemProvider } from '../../src/providers/filesystem';
+import { ProcessProvider } from '../../src/providers/process';
 import type { ToolDefSpec } from '../../src/workflows/tool-defs';
 import { uniqueId, withWorker, type TestTemporal } from './temporal';
 
@@ -73,6 +74,8 @@ export interface AgentBenchOptions {
   /** Wraps the executor (e.g. to hold a write in flight behind a gate). */
   readonly wrapExecutor?: (inner: Executor) => Executor;
   readonly limits?: Partial<WorkerLimits>;
+  /** Also mount the workspace into a ProcessProvider (proc.exec). */
+  readonly processes?: boolean;
 }
 
 /** Runs `fn` with a fresh workspace, kernel, scripted model and worker; cleans up afterwards. */
@@ -90,7 +93,9 @@ export async function withAgentBench<T>(
   const policyFile = path.join(root, 'policy.yaml');
   fs.writeFileSync(policyFile, options.policy ?? AGENT_POLICY);
   const logPath = path.join(root, 'kernel.log');
-  const kernel = new Kernel({ policy: policyFile, providers: [new FilesystemProvider({ mounts: { '/workspace': workspace } })], logPath });
+  const mounts = { '/workspace': workspace };
+  const providers = [new FilesystemProvider({ mounts }), ...(options.processes ? [new ProcessProvider({ mounts })] : [])];
+  const kernel = new Kernel({ policy: policyFile, providers, logPath });
   const model = await ScriptedModelServer.start(options.script);
   const taskQueue = uniqueId('agent');
   const layer = options.reversible
