@@ -1,16 +1,25 @@
 /**
- * The seed's quickstart (kernel part), 1:1 in TypeScript.
+ * The seed's quickstart (kernel and reversible parts), 1:1 in TypeScript.
  *
  *   node dist/examples/quickstart.js [DIR]
  *
  * Works in DIR (default: a fresh temp folder): writes policy.yaml (the seed's policy),
- * creates a workspace with data.csv mounted at /workspace, runs the two submits, and
- * leaves kernel.log there. Prints: OK, the file contents, DENIED, not permitted.
+ * creates a workspace with data.csv and output/report.md mounted at /workspace, runs the two
+ * submits, then writes report.md through the reversible layer and rolls it back, and
+ * leaves kernel.log and .snapshots there. Prints: OK, the file contents, DENIED,
+ * not permitted, the record id, OK.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Kernel, type ActionRequest } from '../src/index';
+import {
+  FsDeleteSnapshotStrategy,
+  FsWriteSnapshotStrategy,
+  Kernel,
+  ReversibleActionLayer,
+  SnapshotStore,
+  type ActionRequest,
+} from '../src/index';
 import { FilesystemProvider } from '../src/providers/filesystem';
 import { ProcessProvider } from '../src/providers/process';
 
@@ -36,6 +45,8 @@ async function main(): Promise<void> {
   const workspace = path.join(dir, 'workspace');
   fs.mkdirSync(workspace, { recursive: true });
   fs.writeFileSync(path.join(workspace, 'data.csv'), 'name,score\nada,3\ngrace,5\n');
+  fs.mkdirSync(path.join(workspace, 'output'), { recursive: true });
+  fs.writeFileSync(path.join(workspace, 'output', 'report.md'), '# Report\n\noriginal content\n');
   fs.writeFileSync(path.join(dir, 'policy.yaml'), POLICY_YAML);
   process.chdir(dir);
 
@@ -63,6 +74,26 @@ async function main(): Promise<void> {
   } satisfies ActionRequest);
   console.log(result.status); // "DENIED"
   console.log(result.error); // "not permitted"
+
+  // Using the reversible action layer.
+  // Wrap the kernel with the reversible layer
+  const layer = new ReversibleActionLayer({
+    kernel,
+    strategies: [new FsWriteSnapshotStrategy(), new FsDeleteSnapshotStrategy()],
+    store: new SnapshotStore('.snapshots'),
+  });
+
+  // Write through the layer — snapshot is captured automatically
+  result = await layer.submit({
+    action: 'fs.write',
+    target: '/workspace/output/report.md',
+    params: { content: 'new content' },
+  } satisfies ActionRequest);
+  console.log(result.recordId); // e.g. "a1b2c3d4..."
+
+  // Roll back if needed
+  const rollbackResult = await layer.rollback(result.recordId as string);
+  console.log(rollbackResult.status); // "OK" — original content restored
 
   await kernel.close();
 }

@@ -23,6 +23,9 @@ export {
   type ResolvedRequest,
   type ExecutionContext,
   type Provider,
+  type ExecutionStep,
+  type UndoRequest,
+  type HostLocation,
 } from './kernel/index';
 
 // Audit log.
@@ -51,6 +54,8 @@ export {
   PolicyEvaluationError,
   AuditWriteError,
   AuditLogCorruptError,
+  HookFailedError,
+  UndoNotAuthorisedError,
   FsNotFoundError,
   FsUnsafeFileError,
   FsEscapeError,
@@ -106,6 +111,44 @@ export {
   type Decision,
   type PolicyOptions,
 } from './policy/index';
+
+// Reversible layer: snapshots before covered actions, exact and idempotent rollback.
+export {
+  ReversibleActionLayer,
+  type ReversibleActionLayerOptions,
+  FsWriteSnapshotStrategy,
+  FsDeleteSnapshotStrategy,
+  type FsSnapshotOptions,
+  type ReversibleStrategy,
+  type BlobStore,
+  Restored,
+  SnapshotStore,
+  type SnapshotStoreOptions,
+  type SweepResult,
+  RollbackStatus,
+  type RollbackResult,
+  type RollbackOptions,
+  RecordState,
+  type RecordManifest,
+  type RecordSummary,
+  type Snapshot,
+  type TargetState,
+  recordIdFor,
+  isRecordId,
+  UnknownRecordError,
+  RecordExpiredError,
+  RollbackConflictError,
+  SnapshotTooLargeError,
+  UnsupportedTargetError,
+  InvalidIdempotencyKeyError,
+  IdempotencyKeyReusedError,
+  AlreadyAppliedError,
+  OutcomeUnknownError,
+  RecordRevokedError,
+  UnknownStrategyError,
+  StoreCorruptError,
+  StoreFailedError,
+} from './reversible/index';
 
 // Base error.
 export { AgentOsError, hasErrorCode } from './errors';

@@ -37,6 +37,8 @@ export interface AuditRecord {
   readonly params_hash: string;
   /** Who approved an `ask` decision, when one was needed. */
   readonly approved_by?: string;
+  /** For an undo (`Kernel.submitUndo`): the id of the record whose action it undoes. */
+  readonly undo_of?: string;
   readonly prev: string;
   readonly hash: string;
 }

@@ -80,6 +80,22 @@ export class PolicyEvaluationError extends AgentOsError {
   }
 }
 
+/** A `beforeExecute` hook failed with an untyped error; the action was not executed. */
+export class HookFailedError extends AgentOsError {
+  readonly code = 'Kernel.HookFailed';
+  constructor(readonly detail: string, options?: { cause?: unknown }) {
+    super(`the beforeExecute hook failed (${detail}); the action was not executed`, options);
+  }
+}
+
+/** An undo is not covered by the decision it claims as authority (wrong effect, or another target). */
+export class UndoNotAuthorisedError extends AgentOsError {
+  readonly code = 'Kernel.UndoNotAuthorised';
+  constructor(readonly undoOf: string, readonly problem: string) {
+    super(`undo of ${undoOf} is not authorised: ${problem}`);
+  }
+}
+
 /** Appending to the audit log failed: this submit and every later one are refused. */
 export class AuditWriteError extends AgentOsError {
   readonly code = 'Kernel.AuditFailed';

@@ -18,6 +18,9 @@ export {
   type ResolvedRequest,
   type ExecutionContext,
   type Provider,
+  type ExecutionStep,
+  type UndoRequest,
+  type HostLocation,
 } from './types';
 export {
   MalformedRequestError,
@@ -31,6 +34,8 @@ export {
   PolicyEvaluationError,
   AuditWriteError,
   AuditLogCorruptError,
+  HookFailedError,
+  UndoNotAuthorisedError,
   FsNotFoundError,
   FsUnsafeFileError,
   FsEscapeError,

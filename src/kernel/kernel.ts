@@ -11,14 +11,15 @@
  * an audit write failed (`Kernel.AuditFailed`); in both, nothing runs.
  */
 import { hasErrorCode } from '../errors';
-import { BuiltinAction, type Decision } from '../policy/types';
+import { BuiltinAction, type Decision, type PolicyDocument } from '../policy/types';
 import { AuditLog } from './audit-log';
 import { hashParams } from './audit-record';
 import { Deadline } from './deadline';
 import { AuditWriteError, DuplicateActionError, InvalidProviderError, KernelClosedError } from './errors';
 import { PolicyGate, type PolicySource } from './policy-gate';
 import { type Outcome, type Trace, outcomeToResult, runPipeline, toEntry } from './pipeline';
-import type { ActionRequest, ActionResult, Provider, ResolvedRequest, SubmitOptions } from './types';
+import type { ActionRequest, ActionResult, Provider, ResolvedRequest, SubmitOptions, UndoRequest } from './types';
+import { runUndo } from './undo';
 import { decideRequest, type KernelDecision } from './decide';
 
 /** Decides an `ask` decision; resolve `true` to run the action. A throw counts as "no". */
@@ -105,12 +106,46 @@ export class Kernel {
   }
 
   /**
+   * Runs an undo of an earlier action, authorised by that action's decision instead of a
+   * fresh policy decision (see {@link UndoRequest}), and records it like a submit: one
+   * audit record, for the undone action and target, with `undo_of`. Trusted callers only
+   * (the reversible layer). Never throws; `DENIED` with `Kernel.UndoNotAuthorised` when the
+   * authority does not cover the target.
+   */
+  submitUndo(undo: UndoRequest, options: { readonly signal?: AbortSignal } = {}): Promise<ActionResult> {
+    if (this.closing !== undefined) return Promise.resolve(refusal(new KernelClosedError()));
+    const broken = this.audit.broken;
+    if (broken !== undefined) return Promise.resolve(refusal(broken));
+    const pending = this.submitLogged({ action: undo?.action, target: undo?.target }, options, undo);
+    this.inflight.add(pending);
+    void pending.finally(() => this.inflight.delete(pending));
+    return pending;
+  }
+
+  /**
    * Decides a request without executing it and without an audit record (a dry run of the
    * gate, used to record decisions in workflow history before the action is scheduled).
    * Never throws.
    */
   decide(request: ActionRequest): Promise<KernelDecision> {
     return decideRequest(request, this.providers, this.gate);
+  }
+
+  /**
+   * A view of this kernel that decides with its policy narrowed by `policies` (a run's own
+   * policy, evaluated layered under the ceiling: deny > ask > allow, so it never widens).
+   * The view shares the providers, the approve callback, the audit log and the in-flight
+   * set; its records carry the combined policy hash. Closing the view does nothing: the
+   * log belongs to this kernel.
+   * @example
+   * const run = kernel.narrowed([loadPolicyText(runYaml, 'run-policy')]);
+   * await run.submit({ action: 'fs.write', target: '/workspace/output/x.md', params: { content } });
+   */
+  narrowed(policies: readonly PolicyDocument[]): Kernel {
+    const view = Object.create(this) as Kernel;
+    Object.defineProperty(view, 'gate', { value: this.gate.narrowedBy(policies) });
+    Object.defineProperty(view, 'close', { value: () => Promise.resolve() });
+    return view;
   }
 
   /** Waits for submits in flight, then flushes, fsyncs and closes the audit log. Idempotent. */
@@ -122,18 +157,14 @@ export class Kernel {
     return this.closing;
   }
 
-  private async submitLogged(raw: unknown, options: SubmitOptions): Promise<ActionResult> {
+  private async submitLogged(raw: unknown, options: SubmitOptions, undo?: UndoRequest): Promise<ActionResult> {
     const started = performance.now();
     const trace: Trace = { raw };
     let outcome: Outcome;
     const deadline = new Deadline(describeAction(raw), this.timeoutMs, options.signal);
     try {
-      outcome = await runPipeline(raw, options, trace, {
-        providers: this.providers,
-        gate: this.gate,
-        approve: this.approve,
-        deadline,
-      });
+      const deps = { providers: this.providers, gate: this.gate, approve: this.approve, deadline };
+      outcome = undo === undefined ? await runPipeline(raw, options, trace, deps) : await runUndo(undo, trace, deps);
     } catch (err) {
       outcome = { kind: 'error', error: err };
     } finally {

@@ -7,7 +7,7 @@ import { AgentOsError } from '../errors';
 import { Effect, type Decision } from '../policy/types';
 import type { AuditEntry } from './audit-record';
 import type { Deadline } from './deadline';
-import { MalformedRequestError, NoProviderError, PolicyEvaluationError, ProviderFailedError } from './errors';
+import { HookFailedError, MalformedRequestError, NoProviderError, PolicyEvaluationError, ProviderFailedError } from './errors';
 import { issueGrant } from './grant';
 import type { PolicyGate } from './policy-gate';
 import { unpackOutput } from './provider-output';
@@ -38,6 +38,8 @@ export interface Trace {
   canonicalTarget?: string;
   decision?: Decision;
   approval?: { readonly approver: string; readonly reason?: string };
+  /** Set by `Kernel.submitUndo`: the record whose action this submit undoes. */
+  undoOf?: string;
 }
 
 /** What the pipeline needs from the kernel. */
@@ -101,6 +103,15 @@ export async function runPipeline(raw: unknown, options: SubmitOptions, trace: T
     return { kind: 'denied', code: DenialCode.Policy, reason: `unknown effect ${String(decision.effect)}` };
   }
 
+  if (options.beforeExecute !== undefined) {
+    const hook = options.beforeExecute;
+    try {
+      await deadline.race(call(() => hook({ request: { ...resolved, params }, decision, provider, signal: deadline.signal })));
+    } catch (error) {
+      return { kind: 'error', error: isTyped(error) ? error : new HookFailedError(error instanceof Error ? error.name : typeof error, { cause: error }) };
+    }
+  }
+
   const context = issueGrant({
     decision,
     constraint,
@@ -153,26 +164,29 @@ export function toEntry(
   if (typeof extra.idempotencyKey === 'string') entry['idempotency_key'] = extra.idempotencyKey.slice(0, 256);
   entry['params_hash'] = extra.paramsHash;
   if (trace.approval !== undefined) entry['approved_by'] = trace.approval.approver.slice(0, 256);
+  if (trace.undoOf !== undefined) entry['undo_of'] = trace.undoOf.slice(0, 256);
   return entry as unknown as AuditEntry;
 }
 
 /** Calls `fn`, turning a synchronous throw into a rejection. */
-function call<T>(fn: () => T | Promise<T>): Promise<T> {
+export function call<T>(fn: () => T | Promise<T>): Promise<T> {
   return new Promise<T>((resolve) => resolve(fn()));
 }
 
-function isTyped(err: unknown): err is Error & { code: string } {
+/** True for our typed errors and for errors carrying a dotted `code`. */
+export function isTyped(err: unknown): err is Error & { code: string } {
   if (err instanceof AgentOsError) return true;
   return err instanceof Error && typeof (err as { code?: unknown }).code === 'string' && /^[A-Z]\w*\.\w/.test((err as unknown as { code: string }).code);
 }
 
-function isDeadline(err: unknown): boolean {
+/** True for the deadline's own errors (timeout, caller abort). */
+export function isDeadline(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
   return code === 'Kernel.Timeout' || code === 'Kernel.Aborted';
 }
 
 /** Wraps a foreign error, keeping only its class name and system code (its message may hold host paths). */
-function asProviderError(provider: Provider, err: unknown): Error {
+export function asProviderError(provider: Provider, err: unknown): Error {
   if (isTyped(err)) return err;
   const name = err instanceof Error ? err.name : typeof err;
   const sys = (err as { code?: unknown } | null)?.code;

@@ -51,6 +51,52 @@ export interface SubmitOptions {
    * It cannot turn a `deny` into an allow: it only answers an `ask`.
    */
   readonly approval?: { readonly approver: string; readonly reason?: string };
+  /**
+   * Trusted callers only (the reversible layer): runs after the action was allowed (or
+   * approved) and right before the provider executes it, within the kernel's deadline. A
+   * throw stops the action: the result is `ERROR` with the thrown error's code
+   * (`Kernel.HookFailed` for untyped errors), and it is still the submit's one record.
+   */
+  readonly beforeExecute?: (step: ExecutionStep) => Promise<void>;
+}
+
+/** An allowed action as kernel-run hooks see it: the judged request, its decision, and its provider. */
+export interface ExecutionStep {
+  /** The resolved request; act only on `request.canonicalTarget`. */
+  readonly request: ResolvedRequest;
+  /** The decision that allowed the action (for an undo: the original action's decision). */
+  readonly decision: Decision;
+  /** The provider of the action (hooks may use `locate`; `execute` needs a grant they do not have). */
+  readonly provider: Provider;
+  /** Fires on the kernel's timeout or the caller's abort. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * An undo run through `Kernel.submitUndo`: it puts back the prior state of a target that an
+ * earlier allowed action changed. It is authorised by that action's decision (`authority`),
+ * not by a fresh policy decision, and only for the exact canonical target that decision
+ * judged; it is audited as the action it undoes, with `undo_of` naming the original record.
+ */
+export interface UndoRequest {
+  /** The action being undone, e.g. `fs.write`. */
+  readonly action: string;
+  /** The canonical target the original decision judged. */
+  readonly target: string;
+  /** The id of the record being undone (recorded as `undo_of`). */
+  readonly undoOf: string;
+  /** The original decision; must be `allow` (or an approved `ask`) on exactly `target`. */
+  readonly authority: Decision;
+  /** Performs the undo on `step.request.canonicalTarget`; its return value becomes `data`. */
+  readonly run: (step: ExecutionStep) => Promise<unknown>;
+}
+
+/** Where a canonical target lives on the host, for providers whose targets are local files. */
+export interface HostLocation {
+  /** The real host path of the target. */
+  readonly hostPath: string;
+  /** The real folder (its mount root) above which nothing may be created or removed. */
+  readonly floor: string;
 }
 
 /**
@@ -110,4 +156,9 @@ export interface Provider {
   resolve(request: ActionRequest): Promise<ResolvedRequest>;
   /** Perform the action. Must re-check at use time what `resolve` established. */
   execute(request: ResolvedRequest, context: ExecutionContext): Promise<unknown>;
+  /**
+   * Optional, for providers whose targets are local files: where a canonical target lives
+   * (`undefined` if it lies under no mount). Used by snapshot strategies of the reversible layer.
+   */
+  locate?(canonicalTarget: string): HostLocation | undefined;
 }

@@ -13,7 +13,7 @@ import { canonicalPath } from '../policy/index';
 import { FsEscapeError, FsInvalidParamError, FsRecursiveNotAllowedError, FsTooLargeError, FsUnsafeFileError } from '../kernel/errors';
 import { assertKernelGrant } from '../kernel/grant';
 import { withMeta } from '../kernel/provider-output';
-import type { ActionRequest, ExecutionContext, Provider, ResolvedRequest } from '../kernel/types';
+import type { ActionRequest, ExecutionContext, HostLocation, Provider, ResolvedRequest } from '../kernel/types';
 import { assertSafeStat, assertStillReal, openChecked, realpathLongestExisting, toFsError } from './fs-safe';
 import { atomicWrite } from './fs-write';
 import { MountTable } from './mounts';
@@ -93,6 +93,14 @@ export class FilesystemProvider implements Provider {
       default:
         return this.list(host, agentPath);
     }
+  }
+
+  /** Where a canonical agent path lives on the host, and its mount root (for snapshot strategies). */
+  locate(canonicalTarget: string): HostLocation | undefined {
+    const hostPath = this.table.toHost(canonicalTarget);
+    if (hostPath === undefined) return undefined;
+    const floor = this.table.isIdentity ? '/' : this.table.toHost(mountOf(this.table, canonicalTarget));
+    return floor === undefined ? undefined : { hostPath, floor };
   }
 
   private realAgentPath(agentPath: string, given: string): string {

@@ -8,20 +8,27 @@ import { fixture, repoRoot } from '../helpers/paths';
 import { readLog, tempDir } from '../kernel/kernel-helpers';
 
 describe('examples/quickstart', () => {
-  test('quickstart: run → prints OK, the file contents, DENIED, not permitted and logs two chained records', async () => {
+  test('quickstart: run → prints OK, the file contents, DENIED, not permitted, a record id, OK and logs four chained records', async () => {
     const dir = tempDir('agent-os-quickstart-');
     const out = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'examples', 'quickstart.js'), dir], { encoding: 'utf8' });
     assert.equal(out.status, 0, out.stderr);
-    assert.equal(out.stdout, 'OK\nname,score\nada,3\ngrace,5\n\nDENIED\nnot permitted\n');
+    const lines = out.stdout.split('\n');
+    assert.equal(lines.slice(0, 7).join('\n'), 'OK\nname,score\nada,3\ngrace,5\n\nDENIED\nnot permitted');
+    const recordId = lines[7] ?? '';
+    assert.match(recordId, /^[0-9a-f]{32}$/);
+    assert.deepEqual(lines.slice(8), ['OK', '']);
+    assert.equal(fs.readFileSync(path.join(dir, 'workspace', 'output', 'report.md'), 'utf8'), '# Report\n\noriginal content\n');
     assert.equal(fs.readFileSync(path.join(dir, 'policy.yaml'), 'utf8'), fs.readFileSync(fixture('quickstart', 'policy.yaml'), 'utf8'));
 
     const records = readLog(path.join(dir, 'kernel.log'));
-    assert.equal(records.length, 2);
+    assert.equal(records.length, 4);
     assert.deepEqual(
-      records.map((r) => [r['action'], r['target'], r['status'], r['error']]),
+      records.map((r) => [r['action'], r['target'], r['status'], r['error'], r['undo_of']]),
       [
-        ['fs.read', '/workspace/data.csv', 'OK', undefined],
-        ['fs.write', '/etc/passwd', 'DENIED', 'not permitted'],
+        ['fs.read', '/workspace/data.csv', 'OK', undefined, undefined],
+        ['fs.write', '/etc/passwd', 'DENIED', 'not permitted', undefined],
+        ['fs.write', '/workspace/output/report.md', 'OK', undefined, undefined],
+        ['fs.write', '/workspace/output/report.md', 'OK', undefined, recordId],
       ],
     );
     for (const r of records) {

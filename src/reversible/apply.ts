@@ -1,0 +1,109 @@
+/**
+ * `ReversibleActionLayer.submit` for a covered action. The order makes retries safe:
+ *
+ * 1. the record is written as `registered` (or found: a retry);
+ * 2. `Kernel.submit` decides; only if the action is allowed does the `beforeExecute` hook
+ *    snapshot the canonical target and persist the record as `pending` — before the provider
+ *    runs;
+ * 3. after the provider ran, the record becomes `applied`.
+ *
+ * A retry with the same idempotency key finds the record: `applied` → answered from the
+ * record, nothing runs again; `pending` (a crash between 2 and 3) → the hook compares the
+ * target with the snapshot: as the action leaves it → already applied (nothing runs; its
+ * audit record says `Reversible.AlreadyApplied`); as it was before → the action runs with
+ * the snapshot already taken; anything else → `UNKNOWN`.
+ */
+import { randomBytes } from 'node:crypto';
+import { hashParams } from '../kernel/audit-record';
+import type { ActionRequest, ActionResult, ExecutionStep, SubmitOptions } from '../kernel/types';
+import { type LayerContext, errorResult } from './context';
+import { AlreadyAppliedError, IdempotencyKeyReusedError, OutcomeUnknownError, RecordRevokedError } from './errors';
+import { recordIdFor } from './record-id';
+import { RecordState, type RecordManifest, advance, sameState } from './record';
+import type { ReversibleStrategy } from './strategies';
+
+const MAX_KEPT_DATA = 64 * 1024;
+
+/** Submits `request` through the kernel with a snapshot taken first. Never throws. */
+export async function applyReversible(ctx: LayerContext, strategy: ReversibleStrategy, request: ActionRequest, options: SubmitOptions): Promise<ActionResult> {
+  const key = options.idempotencyKey;
+  let recordId: string;
+  try {
+    recordId = key === undefined ? randomBytes(16).toString('hex') : recordIdFor(key);
+  } catch (err) {
+    return errorResult(err);
+  }
+  return ctx.locked(recordId, () => applyLocked(ctx, strategy, request, options, recordId)).catch((err: unknown) => errorResult(err, { recordId }));
+}
+
+async function applyLocked(ctx: LayerContext, strategy: ReversibleStrategy, request: ActionRequest, options: SubmitOptions, recordId: string): Promise<ActionResult> {
+  const { store } = ctx;
+  const paramsHash = hashParams(request.params ?? {});
+  let record = await store.readRecord(recordId);
+  if (record !== undefined) {
+    const same = record.idempotencyKey === options.idempotencyKey && record.action === request.action && record.target === request.target && record.paramsHash === paramsHash;
+    if (!same) return errorResult(new IdempotencyKeyReusedError(recordId), { recordId });
+    if (record.state === RecordState.Applied) return replay(record);
+    if (record.state === RecordState.RolledBack || record.state === RecordState.Revoked) return errorResult(new RecordRevokedError(recordId), { recordId });
+  } else {
+    const now = new Date().toISOString();
+    record = {
+      version: 1, recordId, ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),
+      state: RecordState.Registered, strategy: strategy.name, action: request.action, target: request.target, paramsHash, createdAt: now, updatedAt: now,
+    };
+    await store.writeRecord(record, { durable: false }); // lost in a crash = never started
+  }
+
+  let current: RecordManifest = record;
+  const beforeExecute = async (step: ExecutionStep): Promise<void> => {
+    const latest = (await store.readRecord(recordId)) ?? current; // another process may have revoked it
+    if (latest.state === RecordState.Revoked || latest.state === RecordState.RolledBack) throw new RecordRevokedError(recordId);
+    if (latest.state === RecordState.Pending && latest.snapshot !== undefined) {
+      const now = await strategy.probe(step);
+      if (latest.canonicalTarget !== step.request.canonicalTarget) throw new OutcomeUnknownError(recordId);
+      if (sameState(now, latest.snapshot.after)) throw new AlreadyAppliedError(recordId);
+      if (!sameState(now, latest.snapshot.before)) throw new OutcomeUnknownError(recordId);
+      current = latest; // not applied yet: run it, keeping the snapshot taken before
+      return;
+    }
+    const snapshot = await strategy.capture(step, store);
+    current = advance(latest, RecordState.Pending, { canonicalTarget: step.request.canonicalTarget, decision: step.decision, snapshot });
+    await store.writeRecord(current);
+  };
+  const result = await ctx.kernel.submit(request, { ...options, beforeExecute });
+
+  if (result.status === 'OK' || result.code === 'Reversible.AlreadyApplied') {
+    const applied = advance(current, RecordState.Applied, {
+      ...(result.status === 'OK' ? { data: keepable(result.data) } : {}),
+      ...(result.status === 'OK' && result.recordId !== undefined ? { auditRecordId: result.recordId } : {}),
+    });
+    // If this write fails the record stays `pending`, which retries and rollbacks handle.
+    await store.writeRecord(applied, { durable: false }).catch(() => undefined);
+    return result.status === 'OK' ? { ...result, recordId } : replay(applied);
+  }
+  if (result.code === 'Reversible.OutcomeUnknown') return { ...result, status: 'UNKNOWN', recordId };
+  return { ...result, recordId };
+}
+
+/** The answer to a retry of an applied action: its stored output, marked as a replay. */
+function replay(record: RecordManifest): ActionResult {
+  return {
+    status: 'OK',
+    recordId: record.recordId,
+    ...(record.data === undefined ? {} : { data: record.data }),
+    ...(record.canonicalTarget === undefined ? {} : { target: record.canonicalTarget }),
+    ...(record.decision?.ruleId === undefined ? {} : { ruleId: record.decision.ruleId }),
+    reason: `already applied by an earlier attempt (record ${record.recordId}); not applied again`,
+    meta: { alreadyApplied: true },
+  };
+}
+
+/** Provider output worth keeping for a replay: small JSON only. */
+function keepable(data: unknown): unknown {
+  try {
+    const text = JSON.stringify(data);
+    return text !== undefined && text.length <= MAX_KEPT_DATA ? (JSON.parse(text) as unknown) : undefined;
+  } catch {
+    return undefined;
+  }
+}

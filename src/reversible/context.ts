@@ -1,0 +1,37 @@
+/** What the layer's procedures (apply.ts, rollback.ts) share: the kernel, the store, the strategies and a per-record lock. */
+import type { Kernel } from '../kernel/kernel';
+import type { ActionResult } from '../kernel/types';
+import type { SnapshotStore } from './snapshot-store';
+import type { ReversibleStrategy } from './strategies';
+
+/** The layer as its procedures see it. */
+export interface LayerContext {
+  readonly kernel: Pick<Kernel, 'submit' | 'submitUndo'>;
+  readonly store: SnapshotStore;
+  readonly strategies: readonly ReversibleStrategy[];
+  /** Runs `fn` after every earlier call for the same record in this layer has finished. */
+  locked<T>(recordId: string, fn: () => Promise<T>): Promise<T>;
+}
+
+/** An `ERROR` result for a typed failure (or an internal one). */
+export function errorResult(err: unknown, extra: Partial<ActionResult> = {}): ActionResult {
+  const code = typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : 'Reversible.Internal';
+  const message = code === 'Reversible.Internal' ? 'internal error of the reversible layer' : (err as Error).message;
+  return { status: 'ERROR', error: message, code, ...extra };
+}
+
+/** Serialises calls per key; entries are dropped once their chain is idle. */
+export class KeyedLock {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.tails.get(key) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const tail = next.catch(() => undefined);
+    this.tails.set(key, tail);
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
+    return next;
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * The reversible action layer (the seed's `ReversibleActionLayer`): wraps a kernel so that
+ * every action a strategy covers is snapshotted before it runs and can be undone exactly,
+ * once, by `rollback(recordId)` — also from another process over the same store.
+ *
+ * Both paths go through the kernel: the action is decided and audited by `Kernel.submit`
+ * (the snapshot is taken in its `beforeExecute` hook, so only allowed actions are
+ * snapshotted, and only the canonical target the policy judged); the undo is authorised by
+ * the action's own decision and audited by `Kernel.submitUndo` with `undo_of`.
+ */
+import type { Kernel } from '../kernel/kernel';
+import type { ActionRequest, ActionResult, SubmitOptions } from '../kernel/types';
+import { applyReversible } from './apply';
+import { KeyedLock, type LayerContext } from './context';
+import { summarize, type RecordSummary } from './record';
+import { type RollbackOptions, type RollbackResult, rollbackRecord } from './rollback';
+import type { SnapshotStore } from './snapshot-store';
+import type { ReversibleStrategy } from './strategies';
+
+/** Options of {@link ReversibleActionLayer}. */
+export interface ReversibleActionLayerOptions {
+  /** The kernel every action and undo goes through. */
+  readonly kernel: Pick<Kernel, 'submit' | 'submitUndo'>;
+  /** Strategies, asked in order; the first that covers a request snapshots it. Names must be unique. */
+  readonly strategies: readonly ReversibleStrategy[];
+  /** Where records and snapshots are kept. */
+  readonly store: SnapshotStore;
+}
+
+/**
+ * Snapshots covered actions before they run and rolls them back on request.
+ * @example
+ * const layer = new ReversibleActionLayer({
+ *   kernel,
+ *   strategies: [new FsWriteSnapshotStrategy(), new FsDeleteSnapshotStrategy()],
+ *   store: new SnapshotStore('.snapshots'),
+ * });
+ * const result = await layer.submit({ action: 'fs.write', target: '/workspace/output/report.md', params: { content: 'new content' } });
+ * const undo = await layer.rollback(result.recordId as string); // undo.status === 'OK'
+ */
+export class ReversibleActionLayer {
+  private readonly ctx: LayerContext;
+  private swept: Promise<unknown> | undefined;
+
+  /** @throws TypeError when two strategies share a name. */
+  constructor(options: ReversibleActionLayerOptions) {
+    const names = options.strategies.map((s) => s.name);
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup !== undefined) throw new TypeError(`ReversibleActionLayer: two strategies are named ${JSON.stringify(dup)}`);
+    const lock = new KeyedLock();
+    this.ctx = { kernel: options.kernel, store: options.store, strategies: [...options.strategies], locked: (id, fn) => lock.run(id, fn) };
+  }
+
+  /** The store this layer keeps its records in. */
+  get store(): SnapshotStore {
+    return this.ctx.store;
+  }
+
+  /**
+   * Submits an action. A covered action is snapshotted first and its result carries the
+   * `recordId` to roll it back with; with an `idempotencyKey` that id is
+   * `recordIdFor(idempotencyKey)`, and a retry never snapshots or applies twice (it answers
+   * `OK` with `meta.alreadyApplied`). Other actions go to `kernel.submit` unchanged (their
+   * `recordId` is the audit record's). Never throws.
+   */
+  async submit(request: ActionRequest, options: SubmitOptions = {}): Promise<ActionResult> {
+    const strategy = this.ctx.strategies.find((s) => safeCovers(s, request));
+    if (strategy === undefined) return this.ctx.kernel.submit(request, options);
+    await this.sweepOnce();
+    return applyReversible(this.ctx, strategy, request, options);
+  }
+
+  /**
+   * Undoes a record's action: `OK` restored, `NOOP` nothing left to undo, `CONFLICT` the
+   * target changed since (pass `force` to overwrite), `ERROR` with a code otherwise
+   * (`Reversible.UnknownRecord` for an id with no record, unless `allowUnknown`). Idempotent.
+   */
+  async rollback(recordId: string, options: RollbackOptions = {}): Promise<RollbackResult> {
+    await this.sweepOnce();
+    return rollbackRecord(this.ctx, recordId, options);
+  }
+
+  /** Every record in the store, oldest first (for the saga's query). */
+  async records(): Promise<RecordSummary[]> {
+    return (await this.ctx.store.listRecords()).map(summarize);
+  }
+
+  /** One record's summary, or `undefined`. */
+  async record(recordId: string): Promise<RecordSummary | undefined> {
+    const m = await this.ctx.store.readRecord(recordId).catch(() => undefined);
+    return m === undefined ? undefined : summarize(m);
+  }
+
+  /** Removes expired records and unneeded snapshots once per layer, before its first use. */
+  private sweepOnce(): Promise<unknown> {
+    this.swept ??= this.ctx.store.sweep().catch(() => undefined);
+    return this.swept;
+  }
+}
+
+function safeCovers(strategy: ReversibleStrategy, request: ActionRequest): boolean {
+  try {
+    return strategy.covers(request);
+  } catch {
+    return false;
+  }
+}

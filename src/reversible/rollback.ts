@@ -1,0 +1,113 @@
+/**
+ * `ReversibleActionLayer.rollback`: put back the prior state of one record's target, once.
+ *
+ * Records with nothing to undo (`registered`, `revoked`, `rolled-back`) answer `NOOP`
+ * without touching anything (a `registered` record becomes `revoked`, so a late attempt of
+ * its action will not run). Otherwise the undo runs through `Kernel.submitUndo`, authorised
+ * by the decision stored with the record, and compares the target with the snapshot first:
+ *
+ * - as it was before           → `NOOP` (a `pending` action that never took effect, or already restored)
+ * - as the action left it      → restore → `OK` (`restored`: content / removed / recreated)
+ * - changed by someone since   → `CONFLICT`, unless `force` → restore
+ */
+import type { ActionResult } from '../kernel/types';
+import type { LayerContext } from './context';
+import { RecordExpiredError, RollbackConflictError, StoreCorruptError, UnknownRecordError, UnknownStrategyError } from './errors';
+import { RecordState, type RecordManifest, advance, sameState } from './record';
+import type { Restored } from './strategies';
+
+/** Outcome of a rollback. */
+export const RollbackStatus = { Ok: 'OK', Noop: 'NOOP', Conflict: 'CONFLICT', Error: 'ERROR' } as const;
+export type RollbackStatus = (typeof RollbackStatus)[keyof typeof RollbackStatus];
+
+/** What `rollback` returns. Never thrown: failures are `ERROR` with a stable `code`. */
+export interface RollbackResult {
+  readonly status: RollbackStatus;
+  readonly recordId: string;
+  /** The canonical target (once the action got that far). */
+  readonly target?: string;
+  /** How the prior state was put back (`OK` only). */
+  readonly restored?: Restored;
+  /** Why: nothing to undo, the conflict, or the failure. */
+  readonly reason?: string;
+  /** Stable code for `CONFLICT` and `ERROR`, e.g. `Reversible.UnknownRecord`. */
+  readonly code?: string;
+  /** Audit record (hash) of the undo, when one ran through the kernel. */
+  readonly auditRecordId?: string;
+}
+
+/** Options of `rollback`. */
+export interface RollbackOptions {
+  /** Restore even if the target changed after the action (overwrites that change). */
+  readonly force?: boolean;
+  /** Answer `NOOP` instead of `ERROR Reversible.UnknownRecord` for an id with no record (an action that never started). */
+  readonly allowUnknown?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+type UndoData = { restored: Restored } | { noop: string };
+
+/** Rolls back one record. Never throws. */
+export function rollbackRecord(ctx: LayerContext, recordId: string, options: RollbackOptions): Promise<RollbackResult> {
+  return ctx.locked(recordId, () => rollbackLocked(ctx, recordId, options)).catch((err: unknown) => failed(recordId, err));
+}
+
+async function rollbackLocked(ctx: LayerContext, recordId: string, options: RollbackOptions): Promise<RollbackResult> {
+  const m = await ctx.store.readRecord(recordId);
+  if (m === undefined) {
+    return options.allowUnknown === true ? { status: 'NOOP', recordId, reason: 'no record: the action never started' } : failed(recordId, new UnknownRecordError(recordId));
+  }
+  const base = { recordId, ...(m.canonicalTarget === undefined ? {} : { target: m.canonicalTarget }) };
+  if (ctx.store.isExpired(m)) return failed(recordId, new RecordExpiredError(recordId), base);
+  if (m.state === RecordState.RolledBack) return { status: 'NOOP', ...base, reason: 'already rolled back' };
+  if (m.state === RecordState.Revoked) return { status: 'NOOP', ...base, reason: 'rolled back before it took effect' };
+  if (m.state === RecordState.Registered) {
+    await ctx.store.writeRecord(advance(m, RecordState.Revoked));
+    return { status: 'NOOP', ...base, reason: 'the action never took effect' };
+  }
+  const strategy = ctx.strategies.find((s) => s.name === m.strategy);
+  if (strategy === undefined) return failed(recordId, new UnknownStrategyError(m.strategy), base);
+  const { snapshot, decision, canonicalTarget } = m;
+  if (snapshot === undefined || decision === undefined || canonicalTarget === undefined) {
+    return failed(recordId, new StoreCorruptError(`record ${recordId}`, `a ${m.state} record without its snapshot`), base);
+  }
+
+  const result = await ctx.kernel.submitUndo(
+    {
+      action: m.action,
+      target: canonicalTarget,
+      undoOf: recordId,
+      authority: decision,
+      run: async (step): Promise<UndoData> => {
+        const now = await strategy.probe(step);
+        if (sameState(now, snapshot.before)) {
+          return { noop: m.state === RecordState.Pending ? 'the action never took effect' : 'the target is already in its prior state' };
+        }
+        if (!sameState(now, snapshot.after) && options.force !== true) throw new RollbackConflictError(canonicalTarget, 'changed after the action');
+        return { restored: await strategy.restore(step, snapshot, ctx.store) };
+      },
+    },
+    options.signal === undefined ? {} : { signal: options.signal },
+  );
+  return settle(ctx, m, result, base);
+}
+
+async function settle(ctx: LayerContext, m: RecordManifest, result: ActionResult, base: { recordId: string; target?: string }): Promise<RollbackResult> {
+  const audit = result.recordId === undefined ? {} : { auditRecordId: result.recordId };
+  if (result.status === 'OK') {
+    const data = result.data as UndoData;
+    const state = 'noop' in data && m.state === RecordState.Pending ? RecordState.Revoked : RecordState.RolledBack;
+    // Losing `rolled-back` in a crash is harmless: a second rollback finds the prior state and answers NOOP.
+    await ctx.store.writeRecord(advance(m, state, result.recordId === undefined ? {} : { undoAuditRecordId: result.recordId }), { durable: state === RecordState.Revoked });
+    if ('noop' in data) return { status: 'NOOP', ...base, reason: data.noop, ...audit };
+    return { status: 'OK', ...base, restored: data.restored, ...audit };
+  }
+  if (result.code === 'Reversible.Conflict') return { status: 'CONFLICT', ...base, code: result.code, reason: result.error ?? 'conflict', ...audit };
+  return { status: 'ERROR', ...base, code: result.code ?? 'Reversible.Internal', reason: result.reason ?? result.error ?? 'undo failed', ...audit };
+}
+
+function failed(recordId: string, err: unknown, base: { recordId: string; target?: string } = { recordId }): RollbackResult {
+  const code = typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : 'Reversible.Internal';
+  const reason = code === 'Reversible.Internal' ? 'internal error of the reversible layer' : (err as Error).message;
+  return { status: 'ERROR', ...base, recordId, code, reason };
+}

@@ -1,0 +1,85 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { SnapshotStore } from '../../src/reversible/snapshot-store';
+import { RecordState, type RecordManifest } from '../../src/reversible/record';
+import { recordIdFor } from '../../src/reversible/record-id';
+import { tempDir } from '../kernel/kernel-helpers';
+import { BINARY, blobCount, host, makeEnv, open } from './helpers';
+
+const HOUR = 3600 * 1000;
+
+function manifest(key: string, blobs: string[], updatedAt: string): RecordManifest {
+  return {
+    version: 1, recordId: recordIdFor(key), idempotencyKey: key, state: RecordState.Applied, strategy: 'fs.write-snapshot',
+    action: 'fs.write', target: '/workspace/output/a.txt', paramsHash: 'h', createdAt: updatedAt, updatedAt,
+    snapshot: { before: { kind: 'file' }, after: { kind: 'file' }, blobs },
+  };
+}
+
+describe('SnapshotStore', () => {
+  test('SnapshotStore.putBlob: the same bytes twice → one blob file, same digest; getBlob returns them exactly', async () => {
+    const store = new SnapshotStore(path.join(tempDir(), 'store'));
+    const a = await store.putBlob(BINARY);
+    const b = await store.putBlob(Buffer.from(BINARY));
+    assert.equal(a, b);
+    assert.equal(blobCount(store.dir), 1);
+    assert.ok((await store.getBlob(a)).equals(BINARY));
+    assert.equal(fs.statSync(store.dir).mode & 0o777, 0o700);
+  });
+
+  test('SnapshotStore.getBlob: a damaged blob → Reversible.StoreCorrupt, never the wrong bytes', async () => {
+    const store = new SnapshotStore(path.join(tempDir(), 'store'));
+    const digest = await store.putBlob(Buffer.from('original'));
+    fs.writeFileSync(path.join(store.dir, 'blobs', digest.slice(0, 2), digest), 'tampered');
+    await assert.rejects(store.getBlob(digest), { code: 'Reversible.StoreCorrupt' });
+  });
+
+  test('SnapshotStore.sweep: expired record → removed with the blob only it used; live record and its blob kept', async () => {
+    const store = new SnapshotStore(path.join(tempDir(), 'store'), { ttl: HOUR });
+    const shared = await store.putBlob(Buffer.from('shared'));
+    const onlyOld = await store.putBlob(Buffer.from('only old'));
+    const now = Date.now();
+    const twoHoursAgo = new Date(now - 2 * HOUR);
+    for (const d of [shared, onlyOld]) fs.utimesSync(path.join(store.dir, 'blobs', d.slice(0, 2), d), twoHoursAgo, twoHoursAgo);
+    await store.writeRecord(manifest('old', [shared, onlyOld], twoHoursAgo.toISOString()));
+    await store.writeRecord(manifest('live', [shared], new Date(now).toISOString()));
+    const swept = await store.sweep({ now });
+    assert.deepEqual(swept, { records: 1, blobs: 1 });
+    assert.equal(await store.readRecord(recordIdFor('old')), undefined);
+    assert.equal((await store.readRecord(recordIdFor('live')))?.state, 'applied');
+    assert.equal((await store.getBlob(shared)).toString(), 'shared');
+    await assert.rejects(store.getBlob(onlyOld), { code: 'Reversible.StoreCorrupt' });
+  });
+
+  test('SnapshotStore.sweep: a fresh unreferenced blob (its record not written yet) → kept', async () => {
+    const store = new SnapshotStore(path.join(tempDir(), 'store'), { ttl: HOUR });
+    await store.putBlob(Buffer.from('in flight'));
+    assert.deepEqual(await store.sweep(), { records: 0, blobs: 0 });
+    assert.equal(blobCount(store.dir), 1);
+  });
+
+  test('SnapshotStore.readRecord: a manifest that is not JSON → Reversible.StoreCorrupt', async () => {
+    const store = new SnapshotStore(path.join(tempDir(), 'store'));
+    await store.writeRecord(manifest('x', [], new Date().toISOString()));
+    fs.writeFileSync(path.join(store.dir, 'records', `${recordIdFor('x')}.json`), '{"version":');
+    await assert.rejects(store.readRecord(recordIdFor('x')), { code: 'Reversible.StoreCorrupt' });
+  });
+
+  test('SnapshotStore: ttl that is not positive → RangeError', () => {
+    assert.throws(() => new SnapshotStore('s', { ttl: 0 }), RangeError);
+  });
+
+  test('ReversibleActionLayer.rollback: record older than the ttl → ERROR Reversible.Expired, file not touched', async () => {
+    const env = makeEnv();
+    const { kernel, layer, store } = open(env, { ttl: HOUR });
+    const result = await layer.submit({ action: 'fs.write', target: '/workspace/output/e.txt', params: { content: 'e' } });
+    const m = (await store.readRecord(result.recordId as string)) as RecordManifest;
+    await store.writeRecord({ ...m, updatedAt: new Date(Date.now() - 2 * HOUR).toISOString() });
+    const undo = await layer.rollback(result.recordId as string);
+    await kernel.close();
+    assert.deepEqual([undo.status, undo.code], ['ERROR', 'Reversible.Expired']);
+    assert.equal(fs.readFileSync(host(env, '/workspace/output/e.txt'), 'utf8'), 'e');
+  });
+});
