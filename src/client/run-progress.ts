@@ -1,0 +1,119 @@
+/**
+ * Follows a run's history as it grows and reports each activity when it ends — the same
+ * story the Web UI tells: its summary (`fs.write /etc/passwd → DENIED (no capability)`,
+ * `undo fs.write /workspace/output/report.md`) and how it ended (the kernel's status, or
+ * the activity's failure). Used by `agent-os dev` to print progress per step.
+ */
+import type { Client } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { temporal } from '@temporalio/proto';
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+type Payload = temporal.api.common.v1.IPayload;
+
+/** One finished activity of a run. */
+export interface RunStep {
+  /** The activity's summary as shown in the Web UI (its type name when it has none). */
+  readonly summary: string;
+  /** The kernel's status (`OK`, `DENIED`, `ERROR`, `NOOP`, …), `done` for results without one, `FAILED` or `TIMED OUT`. */
+  readonly status: string;
+  /** The failure's type and message, or the result's reason / error. */
+  readonly detail?: string;
+}
+
+/** How a run ended. */
+export interface RunEnd {
+  readonly status: 'completed' | 'failed' | 'timed out' | 'terminated' | 'canceled';
+  /** Failure type and message of a failed run. */
+  readonly detail?: string;
+}
+
+/**
+ * Calls `onStep` for every activity of the run as it ends, until the run closes (a run that
+ * continues as new is followed into its next run).
+ * @throws what the history call throws (e.g. the server went away).
+ * @example
+ * const end = await followRun(client, { workflowId, runId }, (s) => console.log(s.summary, s.status));
+ */
+export async function followRun(client: Client, execution: { workflowId: string; runId?: string }, onStep: (step: RunStep) => void): Promise<RunEnd> {
+  const summaries = new Map<string, string>();
+  let current = execution;
+  let nextPageToken: Uint8Array | undefined;
+  for (;;) {
+    const page = await client.workflowService.getWorkflowExecutionHistory({
+      namespace: client.options.namespace,
+      execution: current,
+      waitNewEvent: true,
+      ...(nextPageToken ? { nextPageToken } : {}),
+    });
+    nextPageToken = page.nextPageToken && page.nextPageToken.length > 0 ? page.nextPageToken : undefined;
+    for (const event of page.history?.events ?? []) {
+      const step = stepOf(event, summaries);
+      if (step) onStep(step);
+      const next = event.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
+      if (next) {
+        // The run goes on under a new run id: follow that one from its first event.
+        current = { workflowId: execution.workflowId, runId: next };
+        nextPageToken = undefined;
+        summaries.clear();
+        break;
+      }
+      const end = endOf(event);
+      if (end) return end;
+    }
+  }
+}
+
+function stepOf(event: HistoryEvent, summaries: Map<string, string>): RunStep | undefined {
+  const scheduled = event.activityTaskScheduledEventAttributes;
+  if (scheduled) {
+    summaries.set(String(event.eventId), text(event.userMetadata?.summary) ?? scheduled.activityType?.name ?? 'activity');
+    return undefined;
+  }
+  const completed = event.activityTaskCompletedEventAttributes;
+  if (completed) {
+    const summary = summaries.get(String(completed.scheduledEventId)) ?? 'activity';
+    const result = decode(completed.result?.payloads?.[0]) as { status?: unknown; reason?: unknown; error?: unknown } | undefined;
+    const status = typeof result?.status === 'string' ? result.status : 'done';
+    const why = result?.reason ?? result?.error;
+    return { summary, status, ...(status !== 'OK' && typeof why === 'string' ? { detail: why } : {}) };
+  }
+  const failed = event.activityTaskFailedEventAttributes;
+  if (failed) {
+    const f = failed.failure;
+    const type = f?.applicationFailureInfo?.type;
+    return { summary: summaries.get(String(failed.scheduledEventId)) ?? 'activity', status: 'FAILED', detail: `${type ? `${type}: ` : ''}${f?.message ?? ''}` };
+  }
+  const timedOut = event.activityTaskTimedOutEventAttributes;
+  if (timedOut) return { summary: summaries.get(String(timedOut.scheduledEventId)) ?? 'activity', status: 'TIMED OUT' };
+  return undefined;
+}
+
+function endOf(event: HistoryEvent): RunEnd | undefined {
+  if (event.workflowExecutionCompletedEventAttributes) return { status: 'completed' };
+  const failed = event.workflowExecutionFailedEventAttributes;
+  if (failed) {
+    // "Activity task failed" says little: show the activity's own failure instead.
+    const f = failed.failure?.activityFailureInfo && failed.failure.cause ? failed.failure.cause : failed.failure;
+    const type = f?.applicationFailureInfo?.type;
+    return { status: 'failed', detail: `${type ? `${type}: ` : ''}${f?.message ?? ''}` };
+  }
+  if (event.workflowExecutionTimedOutEventAttributes) return { status: 'timed out' };
+  if (event.workflowExecutionTerminatedEventAttributes) return { status: 'terminated' };
+  if (event.workflowExecutionCanceledEventAttributes) return { status: 'canceled' };
+  return undefined;
+}
+
+function decode(payload: Payload | null | undefined): unknown {
+  if (!payload) return undefined;
+  try {
+    return defaultPayloadConverter.fromPayload(payload as Parameters<typeof defaultPayloadConverter.fromPayload>[0]);
+  } catch {
+    return undefined;
+  }
+}
+
+function text(payload: Payload | null | undefined): string | undefined {
+  const value = decode(payload);
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
