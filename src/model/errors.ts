@@ -41,7 +41,8 @@ export function toModelFailure(err: unknown): ApplicationFailure {
   if (err instanceof APIConnectionError) return failure(ModelFailure.Connection, `model endpoint unreachable: ${err.message}`, false, err);
   if (err instanceof APIError && typeof err.status === 'number') {
     const status = err.status;
-    const detail = `model endpoint answered ${status}: ${err.message}`;
+    // The client's own message starts with the status again ("429 slow down"); say it once.
+    const detail = `model endpoint answered ${status}: ${err.message.replace(/^\d{3}\s*/, '')}`;
     if (status === 429) {
       const delay = retryAfterMs(err.headers);
       return ApplicationFailure.create({
