@@ -67,8 +67,9 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
 
   const { workflowId, runId } = workflowInfo();
   let actionSeq = carried?.actionSeq ?? 0;
+  const toolDefs = input.tools?.length ? input.tools : (info.tools ?? []);
   const ctx: StepContext = {
-    tools: input.tools,
+    tools: toolDefs,
     saga,
     approvals,
     usage,
@@ -143,7 +144,7 @@ async function loop(
   budgets: EffectiveBudgets,
   model: string,
 ): Promise<LoopOutcome> {
-  const tools: ModelTool[] = input.tools.map((t) => ({ name: t.name, description: t.description, parameters: t.parameters }));
+  const tools: ModelTool[] = ctx.tools.map((t) => ({ name: t.name, description: t.description, parameters: t.parameters }));
   const maxTranscript = input.maxTranscriptChars ?? 200_000;
   for (;;) {
     if (shouldContinueAsNew(input)) return { kind: 'continue' };
@@ -193,7 +194,7 @@ function throwIf(problem: string | undefined): void {
 function checkInput(input: AgentRunInput): void {
   const problems: string[] = [];
   if (typeof input?.prompt !== 'string' || input.prompt === '') problems.push('prompt must be a non-empty string');
-  if (!Array.isArray(input?.tools)) problems.push('tools must be an array of tool definitions');
+  if (input?.tools !== undefined && !Array.isArray(input.tools)) problems.push('tools must be an array of tool definitions (or absent: the worker\'s tools)');
   for (const [name, value] of Object.entries({ maxTurns: input?.maxTurns, ...(input?.budgets ?? {}) })) {
     if (value !== undefined && (!Number.isInteger(value) || (value as number) < 1)) problems.push(`${name} must be a positive integer`);
   }

@@ -25,8 +25,8 @@ export interface AgentRunInput {
   readonly prompt: string;
   /** System instructions. */
   readonly instructions?: string;
-  /** Tools the model may call (pure metadata). */
-  readonly tools: readonly ToolDefSpec[];
+  /** Tools the model may call (pure metadata); the worker's default tools when absent or empty. */
+  readonly tools?: readonly ToolDefSpec[];
   /** Model name; the worker's default when absent. */
   readonly model?: string;
   /** Shorthand for `budgets.maxTurns`. */
