@@ -8,11 +8,18 @@
  * submits, then writes report.md through the reversible layer and rolls it back, and
  * leaves kernel.log and .snapshots there. Prints: OK, the file contents, DENIED,
  * not permitted, the record id, OK.
+ *
+ * Then the agent loop: an AgentLoop with a read_file tool reads data.csv and prints the
+ * model's answer. The run is a Temporal workflow on the server in TEMPORAL_ADDRESS, or on
+ * an embedded dev server started and stopped for it. The model is the one configured by
+ * OPENAI_BASE_URL / OPENAI_API_KEY, or — without them — a scripted stand-in on loopback.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
+  AgentLoop,
+  ToolDef,
   FsDeleteSnapshotStrategy,
   FsWriteSnapshotStrategy,
   Kernel,
@@ -22,6 +29,8 @@ import {
 } from '../src/index';
 import { FilesystemProvider } from '../src/providers/filesystem';
 import { ProcessProvider } from '../src/providers/process';
+import { hasModelEndpoint } from '../src/model/config';
+import { ScriptedModelServer } from '../src/model/scripted-server';
 
 // 1. Define a policy (the seed's policy.yaml, verbatim).
 const POLICY_YAML = `capabilities:
@@ -96,6 +105,55 @@ async function main(): Promise<void> {
   console.log(rollbackResult.status); // "OK" — original content restored
 
   await kernel.close();
+
+  await agentLoop(workspace);
+}
+
+// Agent loop: AgentLoop makes kernel.submit() the sole execution path; ToolDef is pure metadata.
+async function agentLoop(workspace: string): Promise<void> {
+  const scripted = hasModelEndpoint() ? undefined : await ScriptedModelServer.start(readThenAnswer);
+  const kernel = new Kernel({
+    policy: 'policy.yaml',
+    providers: [new FilesystemProvider({ mounts: { '/workspace': workspace } })],
+  });
+
+  // Define a tool (pure metadata — no execution logic)
+  const readFile = new ToolDef({
+    name: 'read_file',
+    description: 'Read a file from the workspace.',
+    parameters: {
+      type: 'object',
+      properties: { path: { type: 'string', description: 'File path' } },
+      required: ['path'],
+    },
+    action: 'fs.read',
+    targetFrom: 'path',
+  });
+
+  // Create and run an agent loop
+  const loop = new AgentLoop({
+    kernel,
+    model: scripted ? 'scripted' : process.env['AGENT_OS_MODEL'] ?? 'gpt-4o', // any OpenAI-compatible model
+    instructions: 'You are a helpful assistant with access to workspace files.',
+    tools: [readFile],
+    ...(scripted ? { modelConfig: { baseURL: scripted.baseURL, apiKey: 'scripted' } } : {}),
+  });
+
+  try {
+    const output = await loop.run('Read the file /workspace/data.csv');
+    console.log(output);
+  } finally {
+    await scripted?.close();
+    await kernel.close();
+  }
+}
+
+/** The scripted stand-in for a model: calls read_file, then answers with what it read. */
+function readThenAnswer(request: { messages: ReadonlyArray<{ role: string; content?: string | null }> }) {
+  const tool = request.messages.find((m) => m.role === 'tool');
+  if (tool === undefined) return { reply: { toolCalls: [{ name: 'read_file', arguments: { path: '/workspace/data.csv' } }] } };
+  const result = JSON.parse(tool.content ?? '{}') as { status?: string; data?: string };
+  return { reply: { content: `data.csv (${result.status}): ${String(result.data).trim().split('\n').length - 1} rows — ${String(result.data).trim().split('\n').slice(1).join('; ')}` } };
 }
 
 void main().catch((err: unknown) => {

@@ -152,3 +152,10 @@ export {
 
 // Base error.
 export { AgentOsError, hasErrorCode } from './errors';
+
+// Agent runs on Temporal: the seed's AgentLoop and ToolDef, workers, connections.
+export { AgentLoop, type AgentLoopOptions, type LocalAgentLoopOptions, type RemoteAgentLoopOptions } from './client/agent-loop';
+export { ToolDef, type ToolDefSpec } from './workflows/tool-defs';
+export { createAgentWorker, type AgentWorker, type AgentWorkerOptions } from './client/worker';
+export { temporalSettings, connectTemporal, type TemporalSettings, type TemporalConnections } from './client/connection';
+export { loadToolsFile, loadToolsText } from './client/tools-file';

@@ -6,6 +6,7 @@ import { Context } from '@temporalio/activity';
 import type { Kernel } from '../kernel/kernel';
 import type { KernelDecision } from '../kernel/decide';
 import type { ActionRequest, ActionResult } from '../kernel/types';
+import { RunPolicyViews } from './run-policy';
 import { checkArguments } from './schema-check';
 
 /** Input of {@link ToolActivities.decideAction}. */
@@ -14,6 +15,8 @@ export interface DecideInput {
   /** The tool's JSON schema and the model's arguments, checked before deciding. */
   readonly schema?: Readonly<Record<string, unknown>>;
   readonly args?: Readonly<Record<string, unknown>>;
+  /** YAML text of the run's own policy, which narrows the worker's ceiling. */
+  readonly runPolicy?: string;
 }
 
 /** Input of {@link ToolActivities.executeAction}. */
@@ -21,6 +24,8 @@ export interface ExecuteInput {
   readonly request: ActionRequest;
   readonly idempotencyKey: string;
   readonly approval?: { readonly approver: string; readonly reason?: string };
+  /** YAML text of the run's own policy, which narrows the worker's ceiling. */
+  readonly runPolicy?: string;
   /** Cap, in characters, of the textual result entering history (default 16,000). */
   readonly maxChars?: number;
 }
@@ -34,6 +39,11 @@ export interface ToolOutcome extends ActionResult {
 /** Something that executes requests (the kernel, or the reversible layer in front of it). */
 export interface Executor {
   submit(request: ActionRequest, options: { idempotencyKey: string; approval?: { approver: string; reason?: string } }): Promise<ActionResult>;
+  /**
+   * The same executor over a narrowed view of the kernel (a run with its own policy). An
+   * executor other than the kernel itself must offer this, or runs with a policy fail closed.
+   */
+  forKernel?(kernel: Kernel): Executor;
 }
 
 /** Actions that cannot be made idempotent: a retry after an unknown outcome must not run them again. */
@@ -48,6 +58,7 @@ export function isAtMostOnce(request: ActionRequest): boolean {
 
 /** Builds the tool activities over a kernel (and an optional executor such as the reversible layer). */
 export function createToolActivities(kernel: Kernel, executor: Executor = kernel) {
+  const views = new RunPolicyViews(kernel);
   return {
     /** Decides without executing. Schema violations come back as `invalid`. */
     async decideAction(input: DecideInput): Promise<KernelDecision> {
@@ -55,7 +66,9 @@ export function createToolActivities(kernel: Kernel, executor: Executor = kernel
         const problem = checkArguments(input.schema, input.args ?? {});
         if (problem !== undefined) return { effect: 'invalid', reason: `arguments do not match the tool's schema: ${problem}`, code: 'Tool.InvalidArguments' };
       }
-      return kernel.decide(input.request);
+      const run = views.get(input.runPolicy);
+      if (!run.ok) return { effect: 'invalid', reason: run.reason, code: run.code };
+      return run.kernel.decide(input.request);
     },
 
     /** Executes through the kernel; at-most-once actions are not run again on a retry. */
@@ -68,7 +81,13 @@ export function createToolActivities(kernel: Kernel, executor: Executor = kernel
           code: 'Tool.OutcomeUnknown',
         };
       }
-      const result = await executor.submit(input.request, {
+      const run = views.get(input.runPolicy);
+      if (!run.ok) return { status: 'ERROR', error: run.reason, code: run.code };
+      const runExecutor = run.kernel === kernel ? executor : executor === kernel ? run.kernel : executor.forKernel?.(run.kernel);
+      if (runExecutor === undefined) {
+        return { status: 'ERROR', error: 'this worker cannot narrow its executor to a run policy', code: 'Run.NarrowingUnsupported' };
+      }
+      const result = await runExecutor.submit(input.request, {
         idempotencyKey: input.idempotencyKey,
         ...(input.approval ? { approval: input.approval } : {}),
       });

@@ -7,6 +7,7 @@
  */
 import type { Command } from 'commander';
 import { verifyAuditLog } from '../kernel/audit-verify';
+import { registerAuditExport } from './audit-export';
 
 /** Adds one subcommand to the `audit` group. */
 export type AuditSubcommand = (audit: Command) => void;
@@ -43,7 +44,7 @@ export const registerAuditVerify: AuditSubcommand = (audit) => {
 };
 
 /** The subcommands of `agent-os audit`, in help order. */
-export const AUDIT_SUBCOMMANDS: readonly AuditSubcommand[] = [registerAuditVerify];
+export const AUDIT_SUBCOMMANDS: readonly AuditSubcommand[] = [registerAuditVerify, registerAuditExport];
 
 /**
  * Registers the `audit` command group on the program.

@@ -7,6 +7,11 @@ import { Command } from 'commander';
 import { registerDevCommand } from './dev';
 import { registerAuditCommand } from './audit';
 import { registerPolicyCommand } from './policy';
+import { registerWorkerCommand } from './worker';
+import { registerRunCommand } from './run';
+import { registerRollbackCommand } from './rollback';
+import { registerApproveCommand } from './approve';
+import { registerApprovalsCommand } from './approvals';
 
 /** Builds the `agent-os` program with every command registered (exported for tests). */
 export function buildProgram(): Command {
@@ -17,6 +22,11 @@ export function buildProgram(): Command {
   registerDevCommand(program);
   registerAuditCommand(program);
   registerPolicyCommand(program);
+  registerWorkerCommand(program);
+  registerRunCommand(program);
+  registerRollbackCommand(program);
+  registerApproveCommand(program);
+  registerApprovalsCommand(program);
   return program;
 }
 
@@ -35,6 +45,10 @@ async function main(argv: readonly string[]): Promise<number> {
 }
 
 if (require.main === module) {
+  // `agent-os … | head` closes the pipe early: that is not a crash, stop writing quietly.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
   void main(process.argv).then((code) => {
     process.exitCode = code;
   });

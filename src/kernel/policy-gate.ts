@@ -50,6 +50,15 @@ export class PolicyGate {
     this.hash = this.layers.length === 1 ? (this.layers[0] as Layer).doc.hash : sha256(this.layers.map((l) => l.doc.hash).join('\n'));
   }
 
+  /**
+   * This gate with `narrow` layered under its existing layers (a run's own policy): the
+   * result can only be as permissive as this gate, never more.
+   */
+  narrowedBy(narrow: readonly PolicyDocument[]): PolicyGate {
+    const [ceiling, ...rest] = this.layers.map((l) => l.doc);
+    return new PolicyGate(ceiling as PolicyDocument, [...rest, ...narrow], []);
+  }
+
   /** Decides a canonical request. May throw only on a bug in the policy engine (the kernel fails closed). */
   decide(request: CanonicalRequest): GateVerdict {
     // With several layers the most restrictive decision wins, carrying the tightest caps of every layer.

@@ -8,15 +8,18 @@ import { fixture, repoRoot } from '../helpers/paths';
 import { readLog, tempDir } from '../kernel/kernel-helpers';
 
 describe('examples/quickstart', () => {
-  test('quickstart: run → prints OK, the file contents, DENIED, not permitted, a record id, OK and logs four chained records', async () => {
+  test('quickstart: run → prints OK, the file contents, DENIED, not permitted, a record id, OK, the agent loop\'s answer and logs four chained records', async () => {
     const dir = tempDir('agent-os-quickstart-');
-    const out = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'examples', 'quickstart.js'), dir], { encoding: 'utf8' });
+    // No model key and no TEMPORAL_ADDRESS: the scripted model answers, on an embedded dev server the example starts and stops.
+    const env = { ...process.env };
+    for (const name of ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'TEMPORAL_ADDRESS']) delete env[name];
+    const out = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'examples', 'quickstart.js'), dir], { encoding: 'utf8', env });
     assert.equal(out.status, 0, out.stderr);
     const lines = out.stdout.split('\n');
     assert.equal(lines.slice(0, 7).join('\n'), 'OK\nname,score\nada,3\ngrace,5\n\nDENIED\nnot permitted');
     const recordId = lines[7] ?? '';
     assert.match(recordId, /^[0-9a-f]{32}$/);
-    assert.deepEqual(lines.slice(8), ['OK', '']);
+    assert.deepEqual(lines.slice(8), ['OK', 'data.csv (OK): 2 rows — ada,3; grace,5', '']);
     assert.equal(fs.readFileSync(path.join(dir, 'workspace', 'output', 'report.md'), 'utf8'), '# Report\n\noriginal content\n');
     assert.equal(fs.readFileSync(path.join(dir, 'policy.yaml'), 'utf8'), fs.readFileSync(fixture('quickstart', 'policy.yaml'), 'utf8'));
 

@@ -1,0 +1,47 @@
+/**
+ * `agent-os approvals list` — running runs that wait for a human (visibility query
+ * `AgentOsPendingApprovals > 0`), with each pending request from the run's `state` query.
+ * Exit codes: 0 listed (also when none), 1 unreachable, 2 usage.
+ */
+import type { Command } from 'commander';
+import { stateQuery } from '../workflows/messages';
+import type { PendingApproval } from '../workflows/types';
+import { errorMessage, withClient, withConnectionOptions, type ConnectionFlags } from './connection-options';
+import { processIo, type CliIo } from './policy-io';
+
+/** The visibility query that finds runs waiting for approvals. */
+export const PENDING_APPROVALS_QUERY = 'AgentOsPendingApprovals > 0 AND ExecutionStatus = "Running"';
+
+/** One pending request of one run. */
+export interface PendingRow extends PendingApproval {
+  readonly workflowId: string;
+}
+
+/** Registers `agent-os approvals list`. */
+export function registerApprovalsCommand(program: Command, io: CliIo = processIo): void {
+  const approvals = program.command('approvals').description('actions waiting for a human decision');
+  withConnectionOptions(
+    approvals
+      .command('list')
+      .description('list pending approvals of running runs')
+      .option('--json', 'print one JSON array'),
+  ).action(async (options: ConnectionFlags & { json?: boolean }) => {
+    try {
+      const rows = await withClient(options, async (client) => {
+        const found: PendingRow[] = [];
+        for await (const run of client.workflow.list({ query: PENDING_APPROVALS_QUERY })) {
+          const state = await client.workflow.getHandle(run.workflowId, run.runId).query(stateQuery).catch(() => undefined);
+          for (const p of state?.pendingApprovals ?? []) found.push({ workflowId: run.workflowId, ...p });
+        }
+        return found;
+      });
+      if (options.json) io.out(`${JSON.stringify(rows)}\n`);
+      else if (rows.length === 0) io.out('no pending approvals\n');
+      else for (const r of rows) io.out(`${r.workflowId}  ${r.requestId}  ${r.action} ${r.target}  (${r.reason})\n  → agent-os approve ${r.workflowId} ${r.requestId} --allow|--deny --reason "…"\n`);
+      io.setExitCode(0);
+    } catch (err) {
+      io.err(`agent-os approvals list: ${errorMessage(err)}\n`);
+      io.setExitCode(1);
+    }
+  });
+}

@@ -1,0 +1,134 @@
+/**
+ * `agent-os worker` — hosts the kernel on a Temporal task queue until SIGINT/SIGTERM:
+ *
+ *   agent-os worker --policy /config/policy.yaml --tools /config/tools.yaml --mount /workspace=/workspace
+ *
+ * The policy is the ceiling for every run; the connection comes from Temporal's env-config
+ * variables (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*), the
+ * model from OPENAI_BASE_URL / OPENAI_API_KEY / AGENT_OS_MODEL. Once every queue is polled
+ * it writes the ready file (a container healthcheck reads it) and removes it on exit.
+ * Exit codes: 0 stopped cleanly, 1 could not start (policy, tools, server), 2 usage.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { connectTemporal, temporalSettings } from '../client/connection';
+import { createAgentWorker } from '../client/worker';
+import { buildWorkerHost, parseMounts } from '../client/worker-host';
+import { createChat } from '../model/chat';
+import { modelConfigFromEnv } from '../model/config';
+import { collectExtraAction, processIo, type CliIo } from './policy-io';
+
+/** Default task queue of workers and runs. */
+export const DEFAULT_TASK_QUEUE = 'agent-os';
+/** Default ready file (docker-compose's healthcheck reads it). */
+export const DEFAULT_READY_FILE = '/tmp/agent-os-worker-ready';
+
+interface WorkerCliOptions {
+  readonly policy: string;
+  readonly tools?: string;
+  readonly mount: string[];
+  readonly taskQueue: string;
+  readonly workspaceQueue?: string;
+  readonly log: string;
+  readonly snapshots: string;
+  readonly readyFile: string;
+  readonly model?: string;
+  readonly address?: string;
+  readonly namespace?: string;
+}
+
+/** Registers `agent-os worker`. */
+export function registerWorkerCommand(program: Command, io: CliIo = processIo): void {
+  const state = path.join(os.homedir(), '.agent-os');
+  program
+    .command('worker')
+    .description('host the kernel on a Temporal task queue (ceiling policy, tool definitions, model endpoint)')
+    .requiredOption('--policy <file>', 'the ceiling policy (YAML); runs may narrow it, never widen it')
+    .option('--tools <file>', 'tool definitions (YAML or JSON) offered to runs that bring none')
+    .option('--mount <agent=host>', 'mount a host folder at an agent path, e.g. /workspace=/srv/ws (repeatable)', collectExtraAction, [])
+    .option('--task-queue <queue>', 'task queue to poll', DEFAULT_TASK_QUEUE)
+    .option('--workspace-queue <queue>', 'also poll this queue with fs/proc activities bound to this host\'s workspace')
+    .option('--log <file>', 'the kernel\'s JSONL audit log', path.join(state, 'kernel.log'))
+    .option('--snapshots <dir>', 'snapshots of the reversible layer', path.join(state, 'snapshots'))
+    .option('--ready-file <file>', 'written once polling, removed on exit', DEFAULT_READY_FILE)
+    .option('--model <name>', 'default model name (default: $AGENT_OS_MODEL or gpt-4o)')
+    .option('--address <host:port>', 'Temporal frontend (default: $TEMPORAL_ADDRESS or 127.0.0.1:7233)')
+    .option('--namespace <ns>', 'Temporal namespace (default: $TEMPORAL_NAMESPACE or default)')
+    .action(async (options: WorkerCliOptions) => {
+      io.setExitCode(await runWorker(options, io));
+    });
+}
+
+async function runWorker(options: WorkerCliOptions, io: CliIo): Promise<number> {
+  let mounts: Record<string, string>;
+  try {
+    mounts = parseMounts(options.mount);
+  } catch (err) {
+    io.err(`agent-os worker: ${(err as Error).message}\n`);
+    return 2;
+  }
+  let host;
+  try {
+    fs.mkdirSync(path.dirname(path.resolve(options.log)), { recursive: true });
+    host = buildWorkerHost({ policyFile: options.policy, ...(options.tools ? { toolsFile: options.tools } : {}), mounts, logPath: options.log, snapshotsDir: options.snapshots });
+  } catch (err) {
+    io.err(`agent-os worker: ${(err as Error).message}\n`);
+    return 1;
+  }
+  let connections;
+  try {
+    connections = await connectTemporal(temporalSettings({ ...(options.address ? { address: options.address } : {}), ...(options.namespace ? { namespace: options.namespace } : {}) }));
+  } catch (err) {
+    io.err(`agent-os worker: ${(err as Error).message}\n`);
+    await host.close();
+    return 1;
+  }
+  const { settings } = connections;
+  const modelConfig = { ...modelConfigFromEnv(), ...(options.model ? { model: options.model } : {}) };
+  const stop = (): void => worker?.shutdown();
+  let worker: Awaited<ReturnType<typeof createAgentWorker>> | undefined;
+  try {
+    try {
+      Runtime.install({ logger: new DefaultLogger('WARN') });
+    } catch {
+      /* a runtime exists already (embedded use): keep it */
+    }
+    worker = await createAgentWorker({
+      connection: connections.native,
+      namespace: settings.namespace,
+      taskQueue: options.taskQueue,
+      ...(options.workspaceQueue ? { workspaceQueue: options.workspaceQueue } : {}),
+      kernel: host.kernel,
+      ...(host.executor ? { executor: host.executor } : {}),
+      ...(host.undoer ? { undoer: host.undoer } : {}),
+      tools: host.tools,
+      chat: createChat(modelConfig),
+      model: modelConfig.model,
+    });
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    await worker.run({
+      onReady: () => {
+        fs.writeFileSync(options.readyFile, `${JSON.stringify({ pid: process.pid, taskQueue: options.taskQueue, workspaceQueue: options.workspaceQueue ?? null, address: settings.address, namespace: settings.namespace })}\n`);
+        io.out(
+          `agent-os worker: polling ${options.taskQueue}${options.workspaceQueue ? ` and ${options.workspaceQueue}` : ''} on ${settings.address} (namespace ${settings.namespace}${settings.tls ? ', TLS' : ''}${settings.apiKey ? ', API key' : ''})\n` +
+            `  policy ${options.policy} (${host.kernel.policyHash.slice(0, 12)}), ${host.tools.length} tool(s), model ${modelConfig.model}, audit log ${options.log}\n`,
+        );
+      },
+    });
+    io.out('agent-os worker: stopped.\n');
+    return 0;
+  } catch (err) {
+    io.err(`agent-os worker: ${(err as Error).message}\n`);
+    return 1;
+  } finally {
+    process.removeListener('SIGINT', stop);
+    process.removeListener('SIGTERM', stop);
+    fs.rmSync(options.readyFile, { force: true });
+    await connections.close().catch(() => undefined);
+    await host.close();
+  }
+}

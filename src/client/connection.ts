@@ -1,0 +1,111 @@
+/**
+ * Where the Temporal server is and how to authenticate, following Temporal's env-config
+ * conventions (`@temporalio/envconfig`, shared with the Temporal CLI and the other SDKs):
+ * a profile from `TEMPORAL_CONFIG_FILE` / `~/.config/temporalio/temporal.toml`, overridden
+ * by `TEMPORAL_ADDRESS`, `TEMPORAL_NAMESPACE`, `TEMPORAL_API_KEY`, `TEMPORAL_TLS`,
+ * `TEMPORAL_TLS_CLIENT_CERT_PATH` / `_KEY_PATH`, `TEMPORAL_TLS_SERVER_CA_CERT_PATH`,
+ * `TEMPORAL_TLS_SERVER_NAME`, `TEMPORAL_GRPC_META_*` and `TEMPORAL_PROFILE`. An API key
+ * implies TLS. So the same worker runs against the dev server, a cluster or Temporal Cloud.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
+import { TemporalUnreachableError } from './errors';
+
+/** Address used when neither the environment nor a profile names one. */
+export const DEFAULT_ADDRESS = '127.0.0.1:7233';
+
+/** Resolved connection settings. */
+export interface TemporalSettings {
+  readonly address: string;
+  readonly namespace: string;
+  /** Options for both `NativeConnection` (workers) and `Connection` (clients). */
+  readonly connectionOptions: NativeConnectionOptions & { readonly address: string };
+  /** True when TLS is on (explicitly, by certificates, or implied by an API key). */
+  readonly tls: boolean;
+  /** True when an API key is used (never the key itself). */
+  readonly apiKey: boolean;
+}
+
+/** Overrides from the command line; each wins over the environment. */
+export interface ConnectionOverrides {
+  readonly address?: string;
+  readonly namespace?: string;
+}
+
+/**
+ * Resolves connection settings from the environment (and the env-config profile file).
+ * @throws Error from env-config when a configured certificate file cannot be read.
+ * @example
+ * const settings = temporalSettings(); // TEMPORAL_ADDRESS=my-ns.a1b2c.tmprl.cloud:7233 TEMPORAL_API_KEY=…
+ */
+export function temporalSettings(overrides: ConnectionOverrides = {}, env: NodeJS.ProcessEnv = process.env): TemporalSettings {
+  const vars: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (value !== undefined && value !== '') vars[key] = value;
+  const loaded = loadClientConnectConfig({ overrideEnvVars: vars });
+  const address = overrides.address ?? loaded.connectionOptions.address ?? DEFAULT_ADDRESS;
+  const namespace = overrides.namespace ?? loaded.namespace ?? 'default';
+  const options: Record<string, unknown> = { address };
+  const { tls, apiKey, metadata } = loaded.connectionOptions;
+  if (tls !== undefined) options['tls'] = tls;
+  if (apiKey !== undefined) options['apiKey'] = apiKey;
+  if (metadata !== undefined && Object.keys(metadata).length > 0) options['metadata'] = metadata;
+  return {
+    address,
+    namespace,
+    connectionOptions: options as unknown as TemporalSettings['connectionOptions'],
+    tls: tls !== undefined && tls !== false,
+    apiKey: apiKey !== undefined,
+  };
+}
+
+/** Both connections a worker host needs, plus a client; close with {@link TemporalConnections.close}. */
+export interface TemporalConnections {
+  readonly settings: TemporalSettings;
+  /** For workers. */
+  readonly native: NativeConnection;
+  readonly client: Client;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects a client only (no worker connection): for the CLI's run, approve, rollback.
+ * @throws TemporalUnreachableError when the server does not answer (the message says how to fix it).
+ */
+export async function connectClient(settings: TemporalSettings): Promise<{ client: Client; connection: Connection }> {
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ ...(settings.connectionOptions as object), address: settings.address, connectTimeout: 5_000 });
+  } catch (cause) {
+    throw new TemporalUnreachableError(settings.address, { cause });
+  }
+  return { client: new Client({ connection, namespace: settings.namespace }), connection };
+}
+
+/**
+ * Connects a worker connection and a client.
+ * @throws TemporalUnreachableError when the server does not answer.
+ */
+export async function connectTemporal(settings: TemporalSettings): Promise<TemporalConnections> {
+  let native: NativeConnection;
+  try {
+    native = await NativeConnection.connect(settings.connectionOptions);
+  } catch (cause) {
+    throw new TemporalUnreachableError(settings.address, { cause });
+  }
+  try {
+    const { client, connection } = await connectClient(settings);
+    return {
+      settings,
+      native,
+      client,
+      close: async () => {
+        await connection.close();
+        await native.close();
+      },
+    };
+  } catch (err) {
+    await native.close();
+    throw err;
+  }
+}

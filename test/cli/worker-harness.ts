@@ -1,0 +1,75 @@
+/**
+ * Runs the real `agent-os` CLI (compiled) against the test's Temporal server: a worker
+ * process with a scripted model, and one-shot commands. Not a test file itself.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { repoRoot } from '../helpers/paths';
+
+/** The compiled CLI entry point. */
+export const CLI = path.join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+
+/** Output of a one-shot command. */
+export interface CliRun {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `agent-os ...args` to completion (asynchronously, so the test's worker keeps polling). */
+export function cli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+/** Runs `agent-os ...args` synchronously (for commands that need no live worker). */
+export function cliSync(args: readonly string[], env: NodeJS.ProcessEnv = {}): CliRun {
+  const out = spawnSync(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
+  return { status: out.status, stdout: out.stdout, stderr: out.stderr };
+}
+
+/** A running `agent-os worker` process. */
+export interface WorkerProcess {
+  readonly child: ChildProcess;
+  readonly readyFile: string;
+  readonly output: () => string;
+  /** SIGTERM, then waits for the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/**
+ * Starts `agent-os worker ...args` and resolves once it prints that it polls (its ready
+ * signal), or rejects with its output when it exits first.
+ */
+export async function startWorkerProcess(args: readonly string[], env: NodeJS.ProcessEnv): Promise<WorkerProcess> {
+  const readyFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'agent-os-ready-')), 'ready');
+  const child = spawn(process.execPath, [CLI, 'worker', ...args, '--ready-file', readyFile], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString('utf8');
+      if (output.includes('agent-os worker: polling')) resolve();
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    void exited.then((code) => reject(new Error(`worker exited (${code}) before polling:\n${output}`)));
+  });
+  return {
+    child,
+    readyFile,
+    output: () => output,
+    stop: async () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
