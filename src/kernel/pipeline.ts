@@ -63,21 +63,9 @@ export async function runPipeline(raw: unknown, options: SubmitOptions, trace: T
   } catch (error) {
     return { kind: 'error', error };
   }
-  trace.request = request;
-  const provider = deps.providers.get(request.action);
-  if (provider === undefined) return { kind: 'error', error: new NoProviderError(request.action) };
-
-  let resolved: ResolvedRequest;
-  try {
-    resolved = await deadline.race(call(() => provider.resolve(request)));
-  } catch (error) {
-    if (isTyped(error) && !isDeadline(error)) return { kind: 'denied', code: error.code, reason: error.message };
-    return { kind: 'error', error: asProviderError(provider, error) };
-  }
-  if (resolved?.action !== request.action || typeof resolved.canonicalTarget !== 'string' || resolved.canonicalTarget === '') {
-    return { kind: 'error', error: new ProviderFailedError(provider.name, 'resolve() returned no canonical target for this action') };
-  }
-  trace.canonicalTarget = resolved.canonicalTarget;
+  const located = await resolveStage(request, trace, deps);
+  if ('kind' in located) return located;
+  const { provider, resolved } = located;
   const params = resolved.params ?? request.params;
 
   let decision: Decision;
@@ -124,6 +112,32 @@ export async function runPipeline(raw: unknown, options: SubmitOptions, trace: T
   } catch (error) {
     return { kind: 'error', error: isTyped(error) ? error : asProviderError(provider, error) };
   }
+}
+
+/**
+ * The stage submits and undos share: find the provider and let it resolve the canonical
+ * target (a typed refusal is a denial; anything else a provider failure).
+ */
+export async function resolveStage(
+  request: NonNullable<Trace['request']>,
+  trace: Trace,
+  deps: PipelineDeps,
+): Promise<{ readonly provider: Provider; readonly resolved: ResolvedRequest } | Outcome> {
+  trace.request = request;
+  const provider = deps.providers.get(request.action);
+  if (provider === undefined) return { kind: 'error', error: new NoProviderError(request.action) };
+  let resolved: ResolvedRequest;
+  try {
+    resolved = await deps.deadline.race(call(() => provider.resolve(request)));
+  } catch (error) {
+    if (isTyped(error) && !isDeadline(error)) return { kind: 'denied', code: error.code, reason: error.message };
+    return { kind: 'error', error: asProviderError(provider, error) };
+  }
+  if (resolved?.action !== request.action || typeof resolved.canonicalTarget !== 'string' || resolved.canonicalTarget === '') {
+    return { kind: 'error', error: new ProviderFailedError(provider.name, 'resolve() returned no canonical target for this action') };
+  }
+  trace.canonicalTarget = resolved.canonicalTarget;
+  return { provider, resolved };
 }
 
 /** The agent-facing result of an outcome. */

@@ -11,10 +11,10 @@
  * `undo_of`) whatever happened.
  */
 import { Effect } from '../policy/types';
-import { MalformedRequestError, NoProviderError, UndoNotAuthorisedError } from './errors';
-import { type Outcome, type PipelineDeps, type Trace, asProviderError, call, isDeadline, isTyped } from './pipeline';
+import { MalformedRequestError, UndoNotAuthorisedError } from './errors';
+import { type Outcome, type PipelineDeps, type Trace, asProviderError, call, isTyped, resolveStage } from './pipeline';
 import { validateRequest } from './request';
-import type { ResolvedRequest, UndoRequest } from './types';
+import type { UndoRequest } from './types';
 
 /** Runs one undo. Throws only on a kernel bug (the caller records that as an error). */
 export async function runUndo(undo: UndoRequest, trace: Trace, deps: PipelineDeps): Promise<Outcome> {
@@ -31,18 +31,9 @@ export async function runUndo(undo: UndoRequest, trace: Trace, deps: PipelineDep
   } catch (error) {
     return { kind: 'error', error };
   }
-  trace.request = request;
-  const provider = deps.providers.get(request.action);
-  if (provider === undefined) return { kind: 'error', error: new NoProviderError(request.action) };
-
-  let resolved: ResolvedRequest;
-  try {
-    resolved = await deadline.race(call(() => provider.resolve(request)));
-  } catch (error) {
-    if (isTyped(error) && !isDeadline(error)) return { kind: 'denied', code: error.code, reason: error.message };
-    return { kind: 'error', error: asProviderError(provider, error) };
-  }
-  trace.canonicalTarget = resolved.canonicalTarget;
+  const located = await resolveStage(request, trace, deps);
+  if ('kind' in located) return located;
+  const { provider, resolved } = located;
 
   const authority = undo.authority;
   const problem =

@@ -88,7 +88,8 @@ async function makeParents(dir: string, floor: string, agentPath: string): Promi
   }
 }
 
-async function syncDir(dir: string): Promise<void> {
+/** fsyncs a folder so a rename in it is durable; tolerates filesystems that refuse. */
+export async function syncDir(dir: string): Promise<void> {
   const handle = await fs.promises.open(dir, fs.constants.O_RDONLY).catch(() => undefined);
   if (handle === undefined) return;
   try {

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { syncDir } from '../providers/fs-write';
 
 /** Suffix of temp files (never a record or a blob). */
 export const TMP_SUFFIX = '.tmp';
@@ -69,17 +70,5 @@ export async function removeFile(file: string): Promise<boolean> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw err;
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const handle = await fs.promises.open(dir, fs.constants.O_RDONLY).catch(() => undefined);
-  if (handle === undefined) return;
-  try {
-    await handle.sync();
-  } catch {
-    // Some filesystems refuse fsync on folders; the rename is still atomic.
-  } finally {
-    await handle.close();
   }
 }
