@@ -47,9 +47,16 @@ export function compileDenyArgs(patterns: readonly string[]): DenyArgsMatcher {
   return { globs: patterns.map((p) => compileGlob(p, true)), longOptions };
 }
 
+/**
+ * Longest argument judged against globs. Longer arguments fail closed: they satisfy no
+ * `args` pattern and count as denied by any `deny_args` (matching time grows with length).
+ */
+export const MAX_JUDGED_ARG_LENGTH = 4096;
+
 /** True if `args` satisfies the positional patterns. */
 export function argsMatch(m: ArgsMatcher, args: readonly string[]): boolean {
   if (args.length < m.positional.length) return false;
+  if (args.some((a) => a.length > MAX_JUDGED_ARG_LENGTH)) return false;
   if (args.length > m.positional.length && !m.rest) return false;
   for (let i = 0; i < m.positional.length; i++) {
     if (!matchGlob(m.positional[i] as CompiledGlob, args[i] as string)) return false;
@@ -64,6 +71,7 @@ export function deniedArg(m: DenyArgsMatcher, args: readonly string[]): string |
 }
 
 function isDeniedArg(m: DenyArgsMatcher, arg: string): boolean {
+  if (arg.length > MAX_JUDGED_ARG_LENGTH) return true;
   if (m.globs.some((g) => matchGlob(g, arg))) return true;
   if (!arg.startsWith('--') || arg.length <= 2) return false;
   const eq = arg.indexOf('=');

@@ -46,6 +46,7 @@ export function canonicalPath(input: string, realpathOfExisting?: RealpathOfExis
     throw new InvalidTargetError(input, 'the path is relative', 'write the absolute path the agent sees, e.g. /workspace/notes.md');
   }
   const normal = normalizeAbsolute(input);
+  assertNameLengths(input, normal);
   if (realpathOfExisting === undefined) return normal;
   let real: unknown;
   try {
@@ -57,7 +58,24 @@ export function canonicalPath(input: string, realpathOfExisting?: RealpathOfExis
     throw new InvalidTargetError(input, `symlink resolution returned ${JSON.stringify(real)}, not an absolute path`, 'fix the provider\'s realpathOfExisting');
   }
   assertTargetText(real);
-  return normalizeAbsolute(real);
+  const resolved = normalizeAbsolute(real);
+  assertNameLengths(input, resolved);
+  return resolved;
+}
+
+/** Longest file name Linux accepts (NAME_MAX); longer segments name nothing that can exist. */
+export const MAX_NAME_LENGTH = 255;
+
+function assertNameLengths(input: string, path: string): void {
+  for (const segment of path.split('/')) {
+    if (segment.length > MAX_NAME_LENGTH) {
+      throw new InvalidTargetError(
+        input,
+        `a path segment is ${segment.length} characters long (at most ${MAX_NAME_LENGTH})`,
+        'file names are limited to 255 characters; use a shorter name',
+      );
+    }
+  }
 }
 
 /**

@@ -7,7 +7,10 @@
  * (not nested, no `{1..9}` ranges). Refused, because it is regex-like, can backtrack
  * catastrophically, or silently changes meaning: `(`, `)`, `|`, a leading `!`
  * (negation), backslash escapes, unbalanced brackets, NUL and control characters,
- * leading/trailing spaces.
+ * leading/trailing spaces, and more than {@link MAX_STARS_PER_SEGMENT} `*` wildcards in one
+ * path segment (each extra `*` multiplies the work a non-matching target can cause: with
+ * five, a 250-character name takes seconds; with two, and targets capped at 4,096
+ * characters and names at 255, matching stays well under a millisecond).
  *
  * Target forms (per action family):
  * - path (fs.*, `cwd`): absolute, starting with `/`; no `.`/`..` or empty segments; no trailing `/`.
@@ -29,6 +32,25 @@ export interface GlobIssue {
 
 const issue = (code: ProblemCode, message: string, hint: string): GlobIssue => ({ code, message, hint });
 
+/** Most `*` wildcards one `/`-separated segment of a glob may hold (a whole-segment `**` does not count). */
+export const MAX_STARS_PER_SEGMENT = 2;
+
+function starIssue(glob: string): GlobIssue | undefined {
+  for (const segment of glob.split('/')) {
+    if (segment === '**') continue;
+    let stars = 0;
+    for (const ch of segment) if (ch === '*') stars++;
+    if (stars > MAX_STARS_PER_SEGMENT) {
+      return issue(
+        ProblemCode.BadGlob,
+        `glob "${glob}" has ${stars} \`*\` wildcards in the segment "${segment}" (at most ${MAX_STARS_PER_SEGMENT})`,
+        'so many wildcards in one name can make matching take exponential time; use fewer (e.g. `*_*.csv`), or several rules',
+      );
+    }
+  }
+  return undefined;
+}
+
 /** General checks every glob must pass, whatever it matches. */
 export function globSyntaxIssue(glob: string): GlobIssue | undefined {
   if (glob.trim() === '') return issue(ProblemCode.EmptyGlob, 'empty glob', 'write a pattern; `**` matches everything');
@@ -38,7 +60,7 @@ export function globSyntaxIssue(glob: string): GlobIssue | undefined {
   if (glob.startsWith('!')) return issue(ProblemCode.BadGlob, `negated glob "${glob}"`, 'negation is not supported; use a `deny:` rule to carve out exceptions');
   if (/[()|]/.test(glob)) return issue(ProblemCode.BadGlob, `glob "${glob}" uses regex-like syntax ( ) or |`, 'patterns are globs: use `{a,b}` for alternatives and `?` for a single literal character');
   if (glob.includes('\\')) return issue(ProblemCode.BadGlob, `glob "${glob}" contains a backslash`, 'escapes are not supported; use `?` or a class like `[*]` to match a special character');
-  return bracketIssue(glob);
+  return bracketIssue(glob) ?? starIssue(glob);
 }
 
 function bracketIssue(glob: string): GlobIssue | undefined {
