@@ -1,0 +1,87 @@
+/**
+ * Load: many concurrent agent runs on ONE worker (a child process) with the scripted model,
+ * on a dev server with SQLite persistence. Asserts that no record is lost or duplicated
+ * (every effect on disk once, exactly one OK audit record per tool call, the chain intact)
+ * and prints tool calls per second and the p50 / p99 latency of one tool call as the agent
+ * loop sees it (from the model's reply with the call to the request carrying its result:
+ * decide, execute, and the workflow tasks in between).
+ *
+ * Size: AOK_LOAD_RUNS × AOK_LOAD_CALLS (default 100 × 20, the issue's figure).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Script } from '../../src/model/scripted-server';
+import { checkEffects } from './fault-effects';
+import { finish, startFaultEnv, type FaultEnv } from './fault-env';
+import { faultScript, startWorkerChild } from './fault-fixture';
+
+const RUNS = Number(process.env['AOK_LOAD_RUNS'] ?? 100);
+const CALLS = Number(process.env['AOK_LOAD_CALLS'] ?? 20);
+
+/** Per-call latencies (ms), measured at the model server. */
+interface CallTimer {
+  readonly script: Script;
+  readonly latencies: number[];
+}
+
+/** Wraps {@link faultScript} to time every tool call of every run. */
+function timedScript(calls: number): CallTimer {
+  const inner = faultScript(calls);
+  const issued = new Map<string, number>();
+  const latencies: number[] = [];
+  const script: Script = (request, index) => {
+    const now = performance.now();
+    const prompt = request.messages.find((m) => m.role === 'user')?.content ?? '';
+    const done = request.messages.filter((m) => m.role === 'tool').length;
+    const sent = issued.get(`${prompt}#${done - 1}`);
+    if (sent !== undefined) latencies.push(now - sent);
+    if (done < calls) issued.set(`${prompt}#${done}`, now);
+    return typeof inner === 'function' ? inner(request, index) : undefined;
+  };
+  return { script, latencies };
+}
+
+/** The q-quantile (0..1) of `xs`, nearest rank. */
+function quantile(xs: readonly number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] ?? NaN;
+}
+
+describe('load on one worker', () => {
+  let env: FaultEnv;
+  const timer = timedScript(CALLS);
+  before(async () => {
+    env = await startFaultEnv(CALLS, timer.script);
+  });
+  after(async () => {
+    await env?.close();
+  });
+
+  test(`worker: ${RUNS} concurrent runs × ${CALLS} tool calls → no record lost or duplicated; throughput and latency printed`, { timeout: 20 * 60_000 }, async (t) => {
+    const s = env.scenario('load', 100);
+    const child = await startWorkerChild(s.config);
+    try {
+      const started = performance.now();
+      const runs = await env.startRuns(s, RUNS, {});
+      const finished = await finish(runs);
+      const seconds = (performance.now() - started) / 1000;
+      const report = await checkEffects(s.workspace, s.logPath, finished, CALLS);
+      assert.equal(report.auditRecords, RUNS * CALLS, 'exactly one audit record per tool call');
+      assert.equal(report.rewrites, 0, 'no action executed twice');
+      assert.equal(report.unknownAppends, 0, 'no action retried');
+      assert.equal(timer.latencies.length, RUNS * CALLS, 'every tool call timed');
+      const figures = {
+        runs: RUNS,
+        callsPerRun: CALLS,
+        seconds: Math.round(seconds * 10) / 10,
+        toolCallsPerSecond: Math.round((RUNS * CALLS / seconds) * 10) / 10,
+        p50Ms: Math.round(quantile(timer.latencies, 0.5)),
+        p99Ms: Math.round(quantile(timer.latencies, 0.99)),
+      };
+      t.diagnostic(`load: ${JSON.stringify(figures)}`);
+      console.log(`load figures: ${JSON.stringify(figures)}`);
+    } finally {
+      await child.stop();
+    }
+  });
+});
