@@ -75,11 +75,11 @@ export function createToolActivities(kernel: Kernel, executor: Executor = kernel
     async executeAction(input: ExecuteInput): Promise<ToolOutcome> {
       const { attempt } = Context.current().info;
       if (attempt > 1 && isAtMostOnce(input.request)) {
-        return {
-          status: 'UNKNOWN',
-          error: 'outcome unknown: an earlier attempt may have run it; at-most-once actions are never run twice',
-          code: 'Tool.OutcomeUnknown',
-        };
+        // Not run again, and not silent either: the kernel records the unknown outcome.
+        return kernel.recordUnknown(input.request, {
+          idempotencyKey: input.idempotencyKey,
+          reason: 'outcome unknown: an earlier attempt may have run it; at-most-once actions are never run twice',
+        });
       }
       const run = views.get(input.runPolicy);
       if (!run.ok) return { status: 'ERROR', error: run.reason, code: run.code };

@@ -17,7 +17,7 @@ import { hashParams } from './audit-record';
 import { Deadline } from './deadline';
 import { AuditWriteError, DuplicateActionError, InvalidProviderError, KernelClosedError } from './errors';
 import { PolicyGate, type PolicySource } from './policy-gate';
-import { type Outcome, type Trace, outcomeToResult, runPipeline, toEntry } from './pipeline';
+import { type Outcome, type Trace, outcomeToResult, runPipeline, runUnknown, toEntry } from './pipeline';
 import type { ActionRequest, ActionResult, Provider, ResolvedRequest, SubmitOptions, UndoRequest } from './types';
 import { runUndo } from './undo';
 import { decideRequest, type KernelDecision } from './decide';
@@ -123,6 +123,22 @@ export class Kernel {
   }
 
   /**
+   * Records — without deciding or running anything — that an at-most-once action's outcome
+   * is unknown: a retry after an attempt that may already have run it (`proc.exec`,
+   * non-GET `net.http`). One audit record with status `UNKNOWN`, like any submit.
+   */
+  recordUnknown(request: ActionRequest, options: { readonly idempotencyKey?: string; readonly reason: string }): Promise<ActionResult> {
+    if (this.closing !== undefined) return Promise.resolve(refusal(new KernelClosedError()));
+    const broken = this.audit.broken;
+    if (broken !== undefined) return Promise.resolve(refusal(broken));
+    const submitOptions = options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey };
+    const pending = this.submitLogged(request, submitOptions, undefined, options.reason);
+    this.inflight.add(pending);
+    void pending.finally(() => this.inflight.delete(pending));
+    return pending;
+  }
+
+  /**
    * Decides a request without executing it and without an audit record (a dry run of the
    * gate, used to record decisions in workflow history before the action is scheduled).
    * Never throws.
@@ -157,14 +173,17 @@ export class Kernel {
     return this.closing;
   }
 
-  private async submitLogged(raw: unknown, options: SubmitOptions, undo?: UndoRequest): Promise<ActionResult> {
+  private async submitLogged(raw: unknown, options: SubmitOptions, undo?: UndoRequest, unknownReason?: string): Promise<ActionResult> {
     const started = performance.now();
     const trace: Trace = { raw };
     let outcome: Outcome;
     const deadline = new Deadline(describeAction(raw), this.timeoutMs, options.signal);
     try {
       const deps = { providers: this.providers, gate: this.gate, approve: this.approve, deadline };
-      outcome = undo === undefined ? await runPipeline(raw, options, trace, deps) : await runUndo(undo, trace, deps);
+      outcome =
+        unknownReason !== undefined ? await runUnknown(raw, unknownReason, trace, deps)
+        : undo === undefined ? await runPipeline(raw, options, trace, deps)
+        : await runUndo(undo, trace, deps);
     } catch (err) {
       outcome = { kind: 'error', error: err };
     } finally {

@@ -29,7 +29,8 @@ export type DenialCode = (typeof DenialCode)[keyof typeof DenialCode];
 export type Outcome =
   | { readonly kind: 'ok'; readonly data: unknown; readonly meta?: Readonly<Record<string, unknown>> }
   | { readonly kind: 'denied'; readonly code: string; readonly reason: string }
-  | { readonly kind: 'error'; readonly error: unknown };
+  | { readonly kind: 'error'; readonly error: unknown }
+  | { readonly kind: 'unknown'; readonly reason: string };
 
 /** How far a submit got; filled in by the stages. */
 export interface Trace {
@@ -156,7 +157,24 @@ export function outcomeToResult(outcome: Outcome, trace: Trace): ActionResult {
       const error = isTyped(outcome.error) ? outcome.error : { code: 'Kernel.Internal', message: 'internal kernel error' };
       return { status: 'ERROR', error: error.message, code: error.code, ...explained };
     }
+    case 'unknown':
+      return { status: 'UNKNOWN', error: outcome.reason, code: 'Kernel.OutcomeUnknown', ...explained };
   }
+}
+
+/**
+ * Records an at-most-once action whose outcome is unknown (an earlier attempt may have run
+ * it): validate and resolve for the record, decide and execute nothing.
+ */
+export async function runUnknown(raw: unknown, reason: string, trace: Trace, deps: PipelineDeps): Promise<Outcome> {
+  let request: NonNullable<Trace['request']>;
+  try {
+    request = validateRequest(raw);
+  } catch (error) {
+    return { kind: 'error', error };
+  }
+  await resolveStage(request, trace, deps);
+  return { kind: 'unknown', reason };
 }
 
 /** The audit entry of a finished submit: no params, no data — only their hash and the verdict. */

@@ -185,6 +185,21 @@ describe('Kernel.submit', () => {
   });
 });
 
+describe('Kernel.recordUnknown', () => {
+  test('Kernel.recordUnknown: retry of an at-most-once action → UNKNOWN, one record with the key, provider never executes', async () => {
+    const { kernel, logPath, spy } = setup();
+    const result = await kernel.recordUnknown({ action: 'kv.get', target: 'allowed/a' }, { idempotencyKey: 'wf/run/7', reason: 'an earlier attempt may have run it' });
+    await kernel.close();
+    assert.equal(result.status, 'UNKNOWN');
+    assert.equal(result.code, 'Kernel.OutcomeUnknown');
+    assert.equal(spy.executed.length, 0);
+    const records = readLog(logPath);
+    assert.equal(records.length, 1);
+    assert.equal(records[0]?.['status'], 'UNKNOWN');
+    assert.equal(records[0]?.['idempotency_key'], 'wf/run/7');
+  });
+});
+
 describe('Kernel: only submit reaches a provider', () => {
   test('provider.execute: forged context → Kernel.Unauthorized', async () => {
     const spy = new SpyProvider('kv', ['kv.get']);

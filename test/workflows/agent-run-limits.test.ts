@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import type { Executor } from '../../src/activities/tool';
 import { agentRun } from '../../src/workflows/agent-run';
 import type { ToolDefSpec } from '../../src/workflows/tool-defs';
@@ -44,6 +45,10 @@ describe('agentRun limits and retries', () => {
         const fed = JSON.parse(bench.model.requests[1]!.messages.at(-1)!.content!) as { status: string; error: string };
         assert.equal(fed.status, 'UNKNOWN');
         assert.match(fed.error, /at-most-once/);
+        // Not silent: the first attempt's OK and the retry's UNKNOWN are both in the audit log.
+        const log = fs.readFileSync(bench.logPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { status: string; idempotency_key: string; code?: string });
+        assert.deepEqual(log.map((r) => [r.status, r.code]), [['OK', undefined], ['UNKNOWN', 'Kernel.OutcomeUnknown']]);
+        assert.equal(log[0]!.idempotency_key, log[1]!.idempotency_key);
       },
     );
   });
