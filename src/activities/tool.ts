@@ -7,6 +7,7 @@ import type { Kernel } from '../kernel/kernel';
 import type { KernelDecision } from '../kernel/decide';
 import type { ActionRequest, ActionResult } from '../kernel/types';
 import { RunPolicyViews } from './run-policy';
+import { whileHeartbeating } from './heartbeat';
 import { checkArguments } from './schema-check';
 
 /** Input of {@link ToolActivities.decideAction}. */
@@ -87,10 +88,12 @@ export function createToolActivities(kernel: Kernel, executor: Executor = kernel
       if (runExecutor === undefined) {
         return { status: 'ERROR', error: 'this worker cannot narrow its executor to a run policy', code: 'Run.NarrowingUnsupported' };
       }
-      const result = await runExecutor.submit(input.request, {
-        idempotencyKey: input.idempotencyKey,
-        ...(input.approval ? { approval: input.approval } : {}),
-      });
+      const result = await whileHeartbeating(() =>
+        runExecutor.submit(input.request, {
+          idempotencyKey: input.idempotencyKey,
+          ...(input.approval ? { approval: input.approval } : {}),
+        }),
+      );
       return capResult(result, input.maxChars ?? 16_000);
     },
   };

@@ -2,6 +2,7 @@
  * The undo activity: compensation of one reversible action, by its idempotency key,
  * through the reversible layer (which authorises it by the original decision and audits it).
  */
+import { whileHeartbeating } from './heartbeat';
 
 /** Outcome of one undo: the layer's status (OK, NOOP, CONFLICT, ERROR). */
 export interface UndoOutcome {
@@ -32,7 +33,7 @@ export function createUndoActivities(undoer: Undoer | undefined) {
       if (undoer === undefined) {
         return { status: 'ERROR', code: 'Reversible.NotConfigured', reason: 'this worker has no reversible layer' };
       }
-      return undoer.undo(input.idempotencyKey, input.force === undefined ? {} : { force: input.force });
+      return whileHeartbeating(() => undoer.undo(input.idempotencyKey, input.force === undefined ? {} : { force: input.force }));
     },
   };
 }

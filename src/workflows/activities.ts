@@ -5,9 +5,16 @@
 import { ActivityCancellationType, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { AgentActivities } from '../activities/index';
 
+/**
+ * Running activities heartbeat every 2 s (src/activities/heartbeat.ts): a worker killed
+ * mid-activity is noticed after this long, not after the start-to-close timeout.
+ */
+const HEARTBEAT_TIMEOUT = '10 seconds';
+
 /** The model call: retried with backoff (429 honours retry-after; 4xx are non-retryable). */
 export const { callModel } = proxyActivities<AgentActivities>({
   startToCloseTimeout: '3 minutes',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8 },
 });
 
@@ -17,6 +24,7 @@ export const { callModel } = proxyActivities<AgentActivities>({
  */
 export const { executeAction } = proxyActivities<AgentActivities>({
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '1 second', maximumAttempts: 5 },
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
@@ -24,6 +32,7 @@ export const { executeAction } = proxyActivities<AgentActivities>({
 /** Undo of one reversible action (compensation). */
 export const { undoAction } = proxyActivities<AgentActivities>({
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '1 second', maximumAttempts: 5 },
 });
 
