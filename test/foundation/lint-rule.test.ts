@@ -1,0 +1,23 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { ESLint } from 'eslint';
+import { repoRoot } from '../helpers/paths';
+
+const eslint = new ESLint({ cwd: repoRoot });
+const lintWorkflow = async (code: string): Promise<string[]> => {
+  const [result] = await eslint.lintText(code, { filePath: path.join(repoRoot, 'src', 'workflows', 'lint-probe.ts') });
+  return (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+};
+
+test('lint: src/workflows importing Node built-ins, openai, micromatch or src/policy → errors', async () => {
+  for (const source of ["import * as fs from 'node:fs';", "import * as path from 'path';", "import OpenAI from 'openai';", "import micromatch from 'micromatch';", "import { evaluate } from '../policy/evaluate';"]) {
+    const messages = await lintWorkflow(`${source}\nexport const x = 1;\n`);
+    assert.equal(messages.length, 1, `${source} must be refused, got ${JSON.stringify(messages)}`);
+  }
+});
+
+test('lint: src/workflows importing workflow code and types only → no error', async () => {
+  const messages = await lintWorkflow("import { proxyActivities } from '@temporalio/workflow';\nimport type { Decision } from '../policy/types';\nexport const x = [proxyActivities, {} as Decision];\n");
+  assert.deepEqual(messages, []);
+});
