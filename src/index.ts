@@ -155,6 +155,7 @@ export { AgentOsError, hasErrorCode } from './errors';
 
 // Agent runs on Temporal: the seed's AgentLoop and ToolDef, workers, connections.
 export { AgentLoop, type AgentLoopOptions, type LocalAgentLoopOptions, type RemoteAgentLoopOptions } from './client/agent-loop';
+export { FILE_TOOLS, READ_FILE_TOOL, WRITE_FILE_TOOL } from './client/file-tools';
 export { ToolDef, type ToolDefSpec } from './workflows/tool-defs';
 export { createAgentWorker, type AgentWorker, type AgentWorkerOptions } from './client/worker';
 export { temporalSettings, connectTemporal, type TemporalSettings, type TemporalConnections } from './client/connection';

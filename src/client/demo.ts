@@ -7,6 +7,7 @@
 import type { ReceivedRequest, Script, ScriptStep } from '../model/scripted-server';
 import type { ToolDefSpec } from '../workflows/tool-defs';
 import type { AgentRunInput } from '../workflows/types';
+import { FILE_TOOLS } from './file-tools';
 
 /** Where the demo's write lands (allowed by `write-output`, undone when the run fails). */
 export const DEMO_REPORT_TARGET = '/workspace/output/report.md';
@@ -35,27 +36,7 @@ export const DEMO_FILES: Readonly<Record<string, string>> = {
 };
 
 /** The demo's tools: `read_file` (fs.read) and `write_file` (fs.write). */
-export const DEMO_TOOLS: readonly ToolDefSpec[] = [
-  {
-    name: 'read_file',
-    description: 'Read a file from the workspace.',
-    parameters: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'], additionalProperties: false },
-    action: 'fs.read',
-    targetFrom: 'path',
-  },
-  {
-    name: 'write_file',
-    description: 'Write a text file.',
-    parameters: {
-      type: 'object',
-      properties: { path: { type: 'string' }, content: { type: 'string' } },
-      required: ['path', 'content'],
-      additionalProperties: false,
-    },
-    action: 'fs.write',
-    targetFrom: 'path',
-  },
-];
+export const DEMO_TOOLS: readonly ToolDefSpec[] = FILE_TOOLS;
 
 /**
  * The demo run's input.

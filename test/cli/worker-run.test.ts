@@ -4,19 +4,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ScriptedModelServer, type ReceivedRequest, type ScriptStep } from '../../src/model/scripted-server';
+import { AGENT_POLICY } from '../helpers/agent';
 import { repoRoot } from '../helpers/paths';
 import { temporal, uniqueId } from '../helpers/temporal';
 import { cli, cliSync, startWorkerProcess, type WorkerProcess } from './worker-harness';
 
-const POLICY = `version: 1
-capabilities:
-  - id: read-workspace
-    action: fs.read
-    resource: /workspace/**
-  - id: write-output
-    action: fs.write
-    resource: /workspace/output/**
-`;
+const POLICY = AGENT_POLICY;
 const ORIGINAL = '# Report\n\noriginal\n';
 
 /** read data.csv → write output/report.md → answer; driven by how many tool results the model has seen. */

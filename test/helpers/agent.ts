@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createActivities, type WorkerLimits } from '../../src/activities/index';
+import { FILE_TOOLS as STANDARD_FILE_TOOLS } from '../../src/client/file-tools';
 import { layerUndoer } from '../../src/activities/reversible';
 import type { Executor } from '../../src/activities/tool';
 import { ReversibleActionLayer } from '../../src/reversible/layer';
@@ -32,27 +33,7 @@ capabilities:
 `;
 
 /** The usual tools: read_file and write_file. */
-export const FILE_TOOLS: ToolDefSpec[] = [
-  {
-    name: 'read_file',
-    description: 'Read a file from the workspace.',
-    parameters: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'], additionalProperties: false },
-    action: 'fs.read',
-    targetFrom: 'path',
-  },
-  {
-    name: 'write_file',
-    description: 'Write a file.',
-    parameters: {
-      type: 'object',
-      properties: { path: { type: 'string' }, content: { type: 'string' } },
-      required: ['path', 'content'],
-      additionalProperties: false,
-    },
-    action: 'fs.write',
-    targetFrom: 'path',
-  },
-];
+export const FILE_TOOLS: readonly ToolDefSpec[] = STANDARD_FILE_TOOLS;
 
 export interface AgentBench {
   readonly workspace: string;
