@@ -85,8 +85,8 @@ describe('agent-os worker + run + audit export + rollback (real processes, real 
     assert.equal(verify.status, 0, verify.stdout);
     assert.match(verify.stdout, /OK, 2 record\(s\), chain intact/);
 
-    // Text mode prints the steps and the answer.
-    const text = await cli(['run', 'again', '--tools', path.join(repoRoot, 'examples', 'tools.yaml'), '--task-queue', taskQueue], env);
+    // Text mode prints the steps and the answer; without --tools the run uses the worker's tools.
+    const text = await cli(['run', 'again', '--task-queue', taskQueue], env);
     assert.equal(text.status, 0, text.stderr);
     assert.match(text.stdout, /fs\.read \/workspace\/data\.csv → allow \(read-workspace\) → OK/);
     assert.match(text.stdout, /Report written\.\n$/);
