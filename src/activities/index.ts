@@ -7,6 +7,7 @@ import type { Kernel } from '../kernel/kernel';
 import type { Chat } from '../model/chat';
 import type { ToolDefSpec } from '../workflows/tool-defs';
 import { createModelActivities } from './model';
+import { RunPolicyViews } from './run-policy';
 import { createToolActivities, type Executor } from './tool';
 import { createUndoActivities, type Undoer } from './undo';
 
@@ -56,6 +57,8 @@ export interface WorkerInfo {
   readonly reversibleActions: readonly string[];
   /** The worker's default tools (used when a run's input has none). */
   readonly tools: readonly ToolDefSpec[];
+  /** Why the run's own policy cannot be used (the run then fails with `Run.InvalidPolicy`). */
+  readonly runPolicyProblem?: string;
 }
 
 /**
@@ -65,13 +68,26 @@ export interface WorkerInfo {
  */
 export function createActivities(deps: ActivityDeps) {
   const limits: WorkerLimits = { ...DEFAULT_WORKER_LIMITS, ...deps.limits };
+  const views = new RunPolicyViews(deps.kernel);
   return {
     ...createModelActivities(deps.chat),
-    ...createToolActivities(deps.kernel, deps.executor ?? deps.kernel),
+    ...createToolActivities(deps.kernel, deps.executor ?? deps.kernel, views),
     ...createUndoActivities(deps.undoer),
-    /** What the run records in its search attributes and memo, and the worker's caps. */
-    async workerInfo(): Promise<WorkerInfo> {
-      return { policyHash: deps.kernel.policyHash, model: deps.model, limits, reversibleActions: deps.undoer?.actions ?? [], tools: deps.tools ?? [] };
+    /**
+     * What the run records in its search attributes and memo, and the worker's caps. With
+     * a run policy, `policyHash` covers both layers, and an invalid run policy is reported
+     * so the run can fail at once instead of failing every action.
+     */
+    async workerInfo(input: { readonly runPolicy?: string } = {}): Promise<WorkerInfo> {
+      const run = views.get(input.runPolicy);
+      return {
+        policyHash: run.ok ? run.kernel.policyHash : deps.kernel.policyHash,
+        model: deps.model,
+        limits,
+        reversibleActions: deps.undoer?.actions ?? [],
+        tools: deps.tools ?? [],
+        ...(run.ok ? {} : { runPolicyProblem: run.reason }),
+      };
     },
   };
 }

@@ -58,8 +58,7 @@ export function isAtMostOnce(request: ActionRequest): boolean {
 }
 
 /** Builds the tool activities over a kernel (and an optional executor such as the reversible layer). */
-export function createToolActivities(kernel: Kernel, executor: Executor = kernel) {
-  const views = new RunPolicyViews(kernel);
+export function createToolActivities(kernel: Kernel, executor: Executor = kernel, views: RunPolicyViews = new RunPolicyViews(kernel)) {
   return {
     /** Decides without executing. Schema violations come back as `invalid`. */
     async decideAction(input: DecideInput): Promise<KernelDecision> {

@@ -36,7 +36,7 @@ import { budgetTranscript } from './transcript';
 import type { ActionSummary, AgentRunInput, AgentRunResult, ChatMessage, RollbackRequest, Usage } from './types';
 
 /** Failure types of a run besides budgets. */
-export const RunFailure = { InvalidInput: 'Run.InvalidInput' } as const;
+export const RunFailure = { InvalidInput: 'Run.InvalidInput', InvalidPolicy: 'Run.InvalidPolicy' } as const;
 
 const DEFAULT_APPROVAL_TIMEOUT_MS = 60 * 60 * 1000;
 
@@ -58,7 +58,10 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
     validator: (r) => throwIf('all' in r && r.all === true ? undefined : saga.refuse((r as { recordId: string }).recordId)),
   });
 
-  const info = await workerInfo();
+  const info = await workerInfo(input.policy !== undefined ? { runPolicy: input.policy } : {});
+  if (info.runPolicyProblem !== undefined) {
+    throw ApplicationFailure.create({ type: RunFailure.InvalidPolicy, message: info.runPolicyProblem, nonRetryable: true });
+  }
   const budgets = effectiveBudgets(input, info.limits);
   const deadlineAt = carried?.deadlineAt ?? (budgets.deadlineMs !== undefined ? Date.now() + budgets.deadlineMs : undefined);
   const model = input.model ?? info.model;

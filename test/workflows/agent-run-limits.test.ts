@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import { WorkflowFailedError } from '@temporalio/client';
 import type { Executor } from '../../src/activities/tool';
 import { agentRun } from '../../src/workflows/agent-run';
 import type { ToolDefSpec } from '../../src/workflows/tool-defs';
@@ -73,5 +74,33 @@ describe('agentRun limits and retries', () => {
         assert.match(fed.data, /truncated 298000 characters/);
       },
     );
+  });
+});
+
+describe('agentRun with a run policy', () => {
+  test('agentRun: an invalid run policy → fails at once with Run.InvalidPolicy, the model is never called', async () => {
+    await withAgentBench({ script: [] }, async (bench, { client }) => {
+      const err = await client.workflow
+        .execute(agentRun, { taskQueue: bench.taskQueue, workflowId: uniqueId('bad-run-policy'), args: [{ prompt: 'x', tools: FILE_TOOLS, policy: 'capabilities:\n  - action: fs.wirte\n    resource: /workspace/**\n' }] })
+        .then(() => undefined, (e: unknown) => e);
+      assert.ok(err instanceof WorkflowFailedError);
+      assert.equal((err.cause as { type?: string }).type, 'Run.InvalidPolicy');
+      assert.match((err.cause as Error).message, /fs\.wirte/);
+      assert.equal(bench.model.requests.length, 0);
+    });
+  });
+
+  test('agentRun: a narrowing run policy → its search attribute carries the combined policy hash', async () => {
+    await withAgentBench({ script: [{ reply: { content: 'ok' } }] }, async (bench, { client }) => {
+      const handle = await client.workflow.start(agentRun, {
+        taskQueue: bench.taskQueue,
+        workflowId: uniqueId('narrowed-hash'),
+        args: [{ prompt: 'x', tools: FILE_TOOLS, policy: 'capabilities:\n  - action: fs.read\n    resource: /workspace/**\n' }],
+      });
+      await handle.result();
+      const hash = (await handle.describe()).searchAttributes['AgentOsPolicyHash']?.[0];
+      assert.match(String(hash), /^[0-9a-f]{64}$/);
+      assert.notEqual(hash, bench.kernel.policyHash);
+    });
   });
 });
