@@ -30,3 +30,10 @@ export async function waitFor(check: () => boolean | Promise<boolean>, what: str
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** A gate a test opens by hand: `await gate.passed` blocks until `gate.open()`. */
+export function createGate(): { readonly passed: Promise<void>; open(): void } {
+  let open!: () => void;
+  const passed = new Promise<void>((resolve) => (open = resolve));
+  return { passed, open };
+}

@@ -12,7 +12,7 @@ import { FILE_TOOLS, withAgentBench } from '../helpers/agent';
 import { activitySummaries } from '../helpers/history';
 import { maybeRecordHistory } from '../helpers/record-history';
 import { temporal, uniqueId } from '../helpers/temporal';
-import { snapshotTree, waitFor } from '../helpers/workspace-snapshot';
+import { createGate, snapshotTree, waitFor } from '../helpers/workspace-snapshot';
 
 const write = (p: string, content: string): ScriptStep => ({ reply: { toolCalls: [{ name: 'write_file', arguments: { path: p, content } }] } });
 const crash: ScriptStep = { error: { status: 400, message: 'scripted crash after the writes' } };
@@ -70,14 +70,13 @@ describe('saga compensation on the real dev server', () => {
   });
 
   test('saga: run cancelled while a write is in flight → the write finishes, then is undone; files as before', async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
+    const gate = createGate();
     let inFlight = false;
     const wrap = (inner: Executor): Executor => ({
       async submit(request, options) {
         if (request.target.endsWith('slow.md')) {
           inFlight = true;
-          await gate;
+          await gate.passed;
         }
         return inner.submit(request, options);
       },
@@ -94,7 +93,7 @@ describe('saga compensation on the real dev server', () => {
         });
         await waitFor(() => inFlight, 'the slow write to be in flight');
         await handle.cancel();
-        release();
+        gate.open();
         const err = await handle.result().then(() => undefined, (e: unknown) => e);
         assert.ok(err instanceof WorkflowFailedError, 'a cancelled run fails');
         assert.deepEqual(snapshotTree(bench.workspace), before);
@@ -105,14 +104,13 @@ describe('saga compensation on the real dev server', () => {
   });
 
   test('saga: run deadline passes while the model thinks → Budget.Deadline, writes undone', async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
+    const gate = createGate();
     await withAgentBench(
       {
         reversible: true,
         script: async (_request, index) => {
           if (index === 0) return write('/workspace/output/text.md', 'changed before the deadline');
-          await gate;
+          await gate.passed;
           return undefined;
         },
       },
@@ -127,7 +125,7 @@ describe('saga compensation on the real dev server', () => {
         try {
           assert.equal(await failureType(handle.result()), 'Budget.Deadline');
         } finally {
-          release();
+          gate.open();
         }
         assert.deepEqual(snapshotTree(bench.workspace), before);
       },
@@ -135,8 +133,7 @@ describe('saga compensation on the real dev server', () => {
   });
 
   test('saga: rollback update on a running run → one record, then all; unknown and repeated ids rejected', async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
+    const gate = createGate();
     await withAgentBench(
       {
         reversible: true,
@@ -144,7 +141,7 @@ describe('saga compensation on the real dev server', () => {
           if (index === 0) return write('/workspace/output/text.md', 'first change');
           if (index === 1) return write('/workspace/output/blob.bin', 'second change');
           if (index === 2) {
-            await gate;
+            await gate.passed;
             return { reply: { content: 'finished' } };
           }
           return undefined;
@@ -172,7 +169,7 @@ describe('saga compensation on the real dev server', () => {
         const all = await handle.executeUpdate(rollbackUpdate, { args: [{ all: true }] });
         assert.deepEqual(all.undone.map((u) => [u.recordId, u.status]), [[second!.recordId, 'OK']]);
         assert.deepEqual(snapshotTree(bench.workspace), before);
-        release();
+        gate.open();
         const result = await handle.result();
         assert.equal(result.output, 'finished');
         assert.deepEqual(result.compensations.map((c) => c.state), ['undone', 'undone']);
