@@ -2,13 +2,14 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type { Executor } from '../../src/activities/tool';
 import type { ScriptStep } from '../../src/model/scripted-server';
 import { agentRun } from '../../src/workflows/agent-run';
 import { rollbackUpdate, stateQuery } from '../../src/workflows/messages';
 import { rollbackRun } from '../../src/workflows/rollback-run';
-import { FILE_TOOLS, withAgentBench } from '../helpers/agent';
+import type { AgentRunInput } from '../../src/workflows/types';
+import { FILE_TOOLS, withAgentBench, type AgentBench } from '../helpers/agent';
 import { activitySummaries } from '../helpers/history';
 import { maybeRecordHistory } from '../helpers/record-history';
 import { temporal, uniqueId } from '../helpers/temporal';
@@ -23,6 +24,14 @@ function seedFiles(workspace: string): void {
   fs.chmodSync(path.join(workspace, 'output', 'text.md'), 0o640);
   fs.writeFileSync(path.join(workspace, 'output', 'blob.bin'), Buffer.from([0, 255, 1, 254, 10, 13, 0]));
   fs.chmodSync(path.join(workspace, 'output', 'blob.bin'), 0o600);
+}
+
+/** Seeds the workspace, pictures it, and starts an agentRun on the bench's worker. */
+async function startSeeded(bench: AgentBench, client: Client, workflowId: string, input: AgentRunInput) {
+  seedFiles(bench.workspace);
+  const before = snapshotTree(bench.workspace);
+  const handle = await client.workflow.start(agentRun, { taskQueue: bench.taskQueue, workflowId, args: [input] });
+  return { handle, before };
 }
 
 async function failureType(promise: Promise<unknown>): Promise<string | undefined> {
@@ -45,14 +54,8 @@ describe('saga compensation on the real dev server', () => {
         ],
       },
       async (bench, { client }) => {
-        seedFiles(bench.workspace);
-        const before = snapshotTree(bench.workspace);
         const workflowId = uniqueId('saga-fail');
-        const handle = await client.workflow.start(agentRun, {
-          taskQueue: bench.taskQueue,
-          workflowId,
-          args: [{ prompt: 'write three files', tools: FILE_TOOLS }],
-        });
+        const { handle, before } = await startSeeded(bench, client, workflowId, { prompt: 'write three files', tools: FILE_TOOLS });
         assert.equal(await failureType(handle.result()), 'Model.BadRequest');
         assert.deepEqual(snapshotTree(bench.workspace), before);
         const summaries = activitySummaries(await handle.fetchHistory());
@@ -84,13 +87,7 @@ describe('saga compensation on the real dev server', () => {
     await withAgentBench(
       { reversible: true, wrapExecutor: wrap, script: [write('/workspace/output/text.md', 'changed'), write('/workspace/output/slow.md', 'slow'), { reply: { content: 'done' } }] },
       async (bench, { client }) => {
-        seedFiles(bench.workspace);
-        const before = snapshotTree(bench.workspace);
-        const handle = await client.workflow.start(agentRun, {
-          taskQueue: bench.taskQueue,
-          workflowId: uniqueId('saga-cancel'),
-          args: [{ prompt: 'write slowly', tools: FILE_TOOLS }],
-        });
+        const { handle, before } = await startSeeded(bench, client, uniqueId('saga-cancel'), { prompt: 'write slowly', tools: FILE_TOOLS });
         await waitFor(() => inFlight, 'the slow write to be in flight');
         await handle.cancel();
         gate.open();
@@ -115,13 +112,7 @@ describe('saga compensation on the real dev server', () => {
         },
       },
       async (bench, { client }) => {
-        seedFiles(bench.workspace);
-        const before = snapshotTree(bench.workspace);
-        const handle = await client.workflow.start(agentRun, {
-          taskQueue: bench.taskQueue,
-          workflowId: uniqueId('saga-deadline'),
-          args: [{ prompt: 'think slowly', tools: FILE_TOOLS, budgets: { deadlineMs: 1500 } }],
-        });
+        const { handle, before } = await startSeeded(bench, client, uniqueId('saga-deadline'), { prompt: 'think slowly', tools: FILE_TOOLS, budgets: { deadlineMs: 1500 } });
         try {
           assert.equal(await failureType(handle.result()), 'Budget.Deadline');
         } finally {
@@ -148,13 +139,7 @@ describe('saga compensation on the real dev server', () => {
         },
       },
       async (bench, { client }) => {
-        seedFiles(bench.workspace);
-        const before = snapshotTree(bench.workspace);
-        const handle = await client.workflow.start(agentRun, {
-          taskQueue: bench.taskQueue,
-          workflowId: uniqueId('saga-update'),
-          args: [{ prompt: 'two writes', tools: FILE_TOOLS }],
-        });
+        const { handle, before } = await startSeeded(bench, client, uniqueId('saga-update'), { prompt: 'two writes', tools: FILE_TOOLS });
         await waitFor(async () => (await handle.query(stateQuery)).compensations.filter((c) => c.state === 'applied').length === 2, 'two applied writes');
         const [first, second] = (await handle.query(stateQuery)).compensations;
         const one = await handle.executeUpdate(rollbackUpdate, { args: [{ recordId: first!.recordId! }] });
