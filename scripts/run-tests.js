@@ -17,7 +17,8 @@ function findTests(dir) {
   if (!fs.existsSync(dir)) return [];
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) return entry.name === 'helpers' || entry.name === 'fixtures' ? [] : findTests(full);
+    // helpers and fixtures are never tests; cluster/ is its own tier (scripts/run-cluster-tests.js).
+    if (entry.isDirectory()) return ['helpers', 'fixtures', 'cluster'].includes(entry.name) ? [] : findTests(full);
     return entry.name.endsWith('.test.js') ? [full] : [];
   });
 }

@@ -15,7 +15,7 @@ interface Service {
   volumes?: string[];
 }
 
-const compose = parse(fs.readFileSync(path.join(repoRoot, 'docker-compose.yml'), 'utf8')) as {
+const compose = parse(fs.readFileSync(path.join(repoRoot, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
   services: Record<string, Service>;
   volumes?: Record<string, unknown>;
 };
@@ -23,8 +23,8 @@ const services = compose.services;
 
 test('docker-compose: has PostgreSQL, Temporal, its Web UI and our worker', () => {
   for (const name of ['postgresql', 'temporal', 'temporal-ui', 'worker']) assert.ok(services[name], `service ${name}`);
-  assert.equal(services['temporal']?.environment?.['DB'], 'postgres12');
-  assert.equal(services['temporal']?.environment?.['POSTGRES_SEEDS'], 'postgresql');
+  assert.equal(services['temporal']?.environment?.['POSTGRES_HOST'], 'postgresql');
+  assert.deepEqual(services['temporal']?.depends_on?.['temporal-schema'], { condition: 'service_completed_successfully' });
 });
 
 test('docker-compose: every image is pinned to an explicit version (no latest, no bare name)', () => {
@@ -39,7 +39,7 @@ test('docker-compose: long-running services have healthchecks and start in depen
   for (const name of ['postgresql', 'temporal', 'temporal-ui', 'worker']) {
     assert.ok(services[name]?.healthcheck?.test, `${name} healthcheck`);
   }
-  assert.deepEqual(services['temporal']?.depends_on?.['postgresql'], { condition: 'service_healthy' });
+  assert.deepEqual(services['temporal-schema']?.depends_on?.['postgresql'], { condition: 'service_healthy' });
   assert.deepEqual(services['temporal-ui']?.depends_on?.['temporal'], { condition: 'service_healthy' });
   assert.deepEqual(services['worker']?.depends_on?.['temporal'], { condition: 'service_healthy' });
   for (const [name, service] of Object.entries(services)) {
