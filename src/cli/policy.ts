@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { registerPolicyCheckCommand } from './policy-check';
 import { registerPolicyExplainCommand } from './policy-explain';
 import { processIo, type CliIo } from './policy-io';
+import { registerPolicyReplayCommand } from './policy-replay';
 import { registerPolicyTestCommand } from './policy-test';
 
 export { processIo, type CliIo } from './policy-io';
@@ -35,5 +36,6 @@ export function registerPolicyCommand(program: Command, io: CliIo = processIo): 
   registerPolicyCheckCommand(group, io);
   registerPolicyTestCommand(group, io);
   registerPolicyExplainCommand(group, io);
+  registerPolicyReplayCommand(group, io);
   return group;
 }

@@ -1,0 +1,102 @@
+/**
+ * `agent-os policy replay --policy NEW.yaml (-w ID … | --query Q | --history FILE …)`:
+ * re-decides every request recorded in the chosen runs under a candidate worker policy and
+ * prints what would change (newly denied, newly allowed, newly asking, per rule).
+ * `--ceiling OLD.yaml` checks each run's recorded ceiling hash; `--fail-on` makes a change
+ * fail the command (for CI).
+ */
+import type { Command } from 'commander';
+import { loadPolicyFile } from '../policy/load';
+import type { PolicyDocument } from '../policy/types';
+import { runFromFile, runsFromServer } from '../client/replay/load-histories';
+import type { RecordedRun } from '../client/replay/recorded-actions';
+import { replayPolicy, type ReplayReport } from '../client/replay/replay-policy';
+import { withClient, withConnectionOptions, type ConnectionFlags } from './connection-options';
+import { EXIT_CODES_HELP, ExitCode, withOutputOption, type OutputFormat } from './conventions';
+import { collectExtraAction, processIo, type CliIo } from './policy-io';
+
+interface ReplayFlags extends ConnectionFlags {
+  readonly policy: string;
+  readonly ceiling?: string;
+  readonly workflowId: string[];
+  readonly query?: string;
+  readonly history: string[];
+  readonly failOn?: string;
+  readonly output: OutputFormat;
+}
+
+const FAIL_ON = ['newly-denied', 'any-change'] as const;
+
+function text(report: ReplayReport): string {
+  const lines = [`replayed ${report.actions} action(s) of ${report.runs} run(s) under the new policy`];
+  for (const c of report.changes) {
+    const rule = (r?: string): string => (r ? ` (${r})` : '');
+    lines.push(`  ${c.change.padEnd(13)} ${c.action} ${c.target}: ${c.before.effect}${rule(c.before.ruleId)} → ${c.after.effect}${rule(c.after.ruleId)}  [${c.workflowId} #${c.seq}]`);
+    if (c.note) lines.push(`                ${c.note}`);
+  }
+  const { counts } = report;
+  lines.push(`newly denied ${counts['newly-denied']}, newly allowed ${counts['newly-allowed']}, newly asking ${counts['newly-asking']}, unchanged ${counts.unchanged}`);
+  const rules = Object.entries(report.byRule).map(([r, n]) => `${r} ${n}`);
+  if (rules.length > 0) lines.push(`changes by rule: ${rules.join(', ')}`);
+  if (report.notReplayable > 0) lines.push(`${report.notReplayable} recorded decision(s) have no request in history (refused before any step ran): not replayed`);
+  for (const id of report.ceilingMismatches) lines.push(`warning: ${id} ran under another ceiling policy than --ceiling`);
+  return `${lines.join('\n')}\n`;
+}
+
+async function replay(io: CliIo, flags: ReplayFlags): Promise<number> {
+  const say = (m: string): void => io.err(`agent-os policy replay: ${m}\n`);
+  if (flags.workflowId.length === 0 && flags.query === undefined && flags.history.length === 0) {
+    say('choose runs: -w/--workflow-id ID (repeatable), --query "WorkflowType=\'agentRun\' AND …", or --history FILE (repeatable)');
+    return ExitCode.Usage;
+  }
+  if (flags.failOn !== undefined && !(FAIL_ON as readonly string[]).includes(flags.failOn)) {
+    say(`--fail-on must be one of ${FAIL_ON.join(', ')}`);
+    return ExitCode.Usage;
+  }
+  let policy: PolicyDocument;
+  let ceiling: PolicyDocument | undefined;
+  try {
+    policy = loadPolicyFile(flags.policy);
+    if (flags.ceiling !== undefined) ceiling = loadPolicyFile(flags.ceiling);
+  } catch (err) {
+    say((err as Error).message);
+    return ExitCode.Usage;
+  }
+  let runs: RecordedRun[];
+  try {
+    runs = flags.history.map(runFromFile);
+    if (flags.workflowId.length > 0 || flags.query !== undefined) {
+      const selector = { workflowIds: flags.workflowId, ...(flags.query !== undefined ? { query: flags.query } : {}) };
+      runs.push(...(await withClient(flags, (client) => runsFromServer(client, selector))));
+    }
+  } catch (err) {
+    say((err as Error).message);
+    const code = (err as { code?: string }).code;
+    return code === 'Replay.NotFound' ? ExitCode.NotFound : code === 'Replay.BadHistory' ? ExitCode.Usage : ExitCode.Unavailable;
+  }
+  const report = replayPolicy(runs, { policy, ...(ceiling ? { ceiling } : {}) });
+  if (flags.output === 'json') io.out(`${JSON.stringify(report)}\n`);
+  else if (flags.output === 'jsonl') for (const c of report.changes) io.out(`${JSON.stringify(c)}\n`);
+  else io.out(text(report));
+  const failed =
+    flags.failOn === 'any-change' ? report.changes.length > 0 : flags.failOn === 'newly-denied' ? report.counts['newly-denied'] > 0 : false;
+  return failed ? ExitCode.Failure : ExitCode.Ok;
+}
+
+/** Registers `agent-os policy replay` on the `policy` group. */
+export function registerPolicyReplayCommand(group: Command, io: CliIo = processIo): void {
+  const command = group
+    .command('replay')
+    .description('re-decide the requests recorded in runs\' histories under a new policy and show what would change')
+    .requiredOption('--policy <file>', 'the candidate worker policy')
+    .option('--ceiling <file>', 'the worker policy the runs ran under (its hash is checked against each run\'s)')
+    .option('-w, --workflow-id <id>', 'a run to replay, every run of its continue-as-new chain (repeatable)', collectExtraAction, [])
+    .option('--query <query>', 'runs matched by a visibility query, e.g. "WorkflowType=\'agentRun\' AND StartTime > \'2026-11-01T00:00:00Z\'"')
+    .option('--history <file>', 'a history exported with `temporal workflow show -o json` (repeatable)', collectExtraAction, [])
+    .option('--fail-on <change>', 'exit 1 on: newly-denied | any-change');
+  withOutputOption(command);
+  withConnectionOptions(command);
+  command.addHelpText('after', EXIT_CODES_HELP).action(async (flags: ReplayFlags) => {
+    process.exitCode = await replay(io, flags);
+  });
+}

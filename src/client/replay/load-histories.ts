@@ -1,0 +1,44 @@
+/**
+ * Where `policy replay` gets histories: runs by workflow id (every run of a continue-as-new
+ * chain), runs matched by a visibility query, or history JSON files exported with
+ * `temporal workflow show -o json`.
+ */
+import * as fs from 'node:fs';
+import type { Client } from '@temporalio/client';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { recordedActions, type RecordedRun } from './recorded-actions';
+
+/** Every run of each workflow id (oldest first), or of the runs `query` matches. */
+export async function runsFromServer(client: Client, selector: { readonly workflowIds?: readonly string[]; readonly query?: string }): Promise<RecordedRun[]> {
+  const queries = [
+    ...(selector.workflowIds ?? []).map((id) => `WorkflowId = ${JSON.stringify(id)}`),
+    ...(selector.query !== undefined ? [selector.query] : []),
+  ];
+  const out: RecordedRun[] = [];
+  for (const query of queries) {
+    const found: Array<{ workflowId: string; runId: string; start: number }> = [];
+    for await (const e of client.workflow.list({ query })) found.push({ workflowId: e.workflowId, runId: e.runId, start: e.startTime.getTime() });
+    if (found.length === 0) throw Object.assign(new Error(`no run matches ${query}`), { code: 'Replay.NotFound' });
+    found.sort((a, b) => a.start - b.start);
+    for (const { workflowId, runId } of found) {
+      const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+      out.push(recordedActions(history, { workflowId, runId }));
+    }
+  }
+  return out;
+}
+
+/** A history JSON file as the Temporal CLI or Web UI export it. */
+export function runFromFile(file: string): RecordedRun {
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    const why = (err as { code?: string }).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+    throw Object.assign(new Error(`cannot read history ${file}: ${why}`), { code: 'Replay.BadHistory' });
+  }
+  const history = historyFromJSON(json);
+  const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+  const runId = started?.originalExecutionRunId ?? started?.firstExecutionRunId ?? file;
+  return recordedActions(history, { workflowId: file, runId });
+}

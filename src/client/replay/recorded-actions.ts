@@ -1,0 +1,96 @@
+/**
+ * Reading what a run asked for out of its Temporal history, for `policy replay`: every
+ * decision the run recorded (the `decideAction` local activity's marker: effect, rule,
+ * canonical target) paired with the request that followed it (the `executeAction` input:
+ * action, params, and the run's own policy text), plus the worker ceiling's hash the run
+ * recorded (`workerInfo`). Pure: a history in, plain data out; never throws on odd events.
+ */
+import type { temporal } from '@temporalio/proto';
+
+type History = temporal.api.history.v1.IHistory;
+type Payloads = temporal.api.common.v1.IPayloads | null | undefined;
+
+/** What the run recorded about one decided request. */
+export interface RecordedAction {
+  /** Position among the run's decisions, from 1. */
+  readonly seq: number;
+  readonly action: string;
+  /** The canonical target judged at run time (symlinks and `..` were resolved then). */
+  readonly target: string;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly recorded: { readonly effect: string; readonly ruleId?: string; readonly reason: string };
+  /** YAML text of the run's own (narrowing) policy, when it had one. */
+  readonly runPolicy?: string;
+}
+
+/** One run's recorded actions. */
+export interface RecordedRun {
+  readonly workflowId: string;
+  readonly runId: string;
+  /** sha256 of the worker ceiling the run recorded at its start (`workerInfo`). */
+  readonly ceilingHash?: string;
+  readonly actions: readonly RecordedAction[];
+  /** Decisions whose request is not in history (no step followed them): not replayable. */
+  readonly unpaired: number;
+}
+
+function decode(payloads: Payloads): unknown[] {
+  return (payloads?.payloads ?? []).map((p) => {
+    try {
+      return JSON.parse(Buffer.from(p.data ?? new Uint8Array()).toString('utf8'));
+    } catch {
+      return undefined;
+    }
+  });
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/**
+ * The decisions and requests of one run's history.
+ * @example
+ * const run = recordedActions(await handle.fetchHistory(), { workflowId, runId });
+ */
+export function recordedActions(history: History, ids: { workflowId: string; runId: string }): RecordedRun {
+  const actions: RecordedAction[] = [];
+  let ceilingHash: string | undefined;
+  let pending: { effect: string; ruleId?: string; reason: string; target: string } | undefined;
+  let unpaired = 0;
+  for (const e of history.events ?? []) {
+    const marker = e.markerRecordedEventAttributes;
+    if (marker?.markerName === 'core_local_activity') {
+      const [data] = decode(marker.details?.['data']);
+      const [result] = decode(marker.details?.['result']);
+      const type = isObject(data) ? str(data['activity_type']) : undefined;
+      if (type === 'workerInfo' && isObject(result)) ceilingHash = str(result['policyHash']);
+      if (type === 'decideAction' && isObject(result)) {
+        if (pending) unpaired++;
+        const target = str(result['target']);
+        pending = target === undefined
+          ? undefined
+          : { effect: str(result['effect']) ?? 'unknown', reason: str(result['reason']) ?? '', target, ...(str(result['ruleId']) ? { ruleId: str(result['ruleId']) as string } : {}) };
+        if (target === undefined) unpaired++;
+      }
+      continue;
+    }
+    const scheduled = e.activityTaskScheduledEventAttributes;
+    if (!scheduled || !pending) continue;
+    const [input] = decode(scheduled.input);
+    const request = isObject(input) && isObject(input['request']) ? input['request'] : undefined;
+    if (!request || !isObject(input)) continue;
+    const { effect, ruleId, reason, target } = pending;
+    pending = undefined;
+    const runPolicy = str(input['runPolicy']);
+    actions.push({
+      seq: actions.length + 1,
+      action: str(request['action']) ?? '',
+      target,
+      params: isObject(request['params']) ? request['params'] : {},
+      recorded: { effect, reason, ...(ruleId !== undefined ? { ruleId } : {}) },
+      ...(runPolicy !== undefined ? { runPolicy } : {}),
+    });
+  }
+  if (pending) unpaired++;
+  return { ...ids, ...(ceilingHash !== undefined ? { ceilingHash } : {}), actions, unpaired };
+}

@@ -1,0 +1,112 @@
+/**
+ * `replayPolicy`: re-decides every request recorded in runs' histories under a candidate
+ * worker policy, with each run's own narrowing policy layered under it exactly as at run
+ * time, and reports what would change. Every request is evaluated again (no echo of the
+ * recorded decisions); the recorded canonical target is used, because the file system or
+ * DNS may have changed since. Honest about what it cannot know: an action that was denied
+ * never ran, so if the new policy allows it, its outcome is unknown.
+ */
+import { compilePolicy, evaluateLayered, loadPolicyText, type CompiledPolicy, type PolicyDocument } from '../../policy/index';
+import type { RecordedAction, RecordedRun } from './recorded-actions';
+
+/** How a decision changes. */
+export const ChangeKind = { NewlyDenied: 'newly-denied', NewlyAllowed: 'newly-allowed', NewlyAsking: 'newly-asking', Unchanged: 'unchanged' } as const;
+/** One of {@link ChangeKind}'s values. */
+export type ChangeKind = (typeof ChangeKind)[keyof typeof ChangeKind];
+
+/** One re-decided action. */
+export interface ReplayedAction {
+  readonly workflowId: string;
+  readonly runId: string;
+  readonly seq: number;
+  readonly action: string;
+  readonly target: string;
+  readonly before: { readonly effect: string; readonly ruleId?: string };
+  readonly after: { readonly effect: string; readonly ruleId?: string; readonly reason: string };
+  readonly change: ChangeKind;
+  /** Set when the action never ran (denied before) and would now run: its outcome is unknown. */
+  readonly note?: string;
+}
+
+/** The result of a replay. */
+export interface ReplayReport {
+  readonly runs: number;
+  readonly actions: number;
+  readonly changes: readonly ReplayedAction[];
+  readonly counts: Readonly<Record<ChangeKind, number>>;
+  /** Changed decisions per rule id of the new decision (`(default deny)` when none). */
+  readonly byRule: Readonly<Record<string, number>>;
+  /** Runs whose recorded ceiling hash differs from `ceiling`'s (only when a ceiling is given). */
+  readonly ceilingMismatches: readonly string[];
+  /** Recorded decisions whose request is not in history. */
+  readonly notReplayable: number;
+}
+
+/** Options of {@link replayPolicy}. */
+export interface ReplayOptions {
+  /** The candidate worker policy. */
+  readonly policy: PolicyDocument;
+  /** The worker ceiling the runs ran under, to check against each run's recorded hash. */
+  readonly ceiling?: PolicyDocument;
+}
+
+const RANK: Readonly<Record<string, number>> = { allow: 0, ask: 1, deny: 2 };
+
+function kindOf(before: string, after: string): ChangeKind {
+  if (before === after) return ChangeKind.Unchanged;
+  if (after === 'deny') return ChangeKind.NewlyDenied;
+  if (after === 'ask') return ChangeKind.NewlyAsking;
+  return ChangeKind.NewlyAllowed;
+}
+
+/**
+ * Re-decides every recorded action of `runs` under `options.policy`.
+ * @throws PolicyValidationError when a run's recorded narrowing policy no longer parses.
+ * @example
+ * const report = replayPolicy(runs, { policy: loadPolicyFile('new.yaml') });
+ * report.counts['newly-denied'];
+ */
+export function replayPolicy(runs: readonly RecordedRun[], options: ReplayOptions): ReplayReport {
+  const candidate = compilePolicy(options.policy);
+  const narrowing = new Map<string, CompiledPolicy>();
+  const layers = (a: RecordedAction): CompiledPolicy[] => {
+    if (a.runPolicy === undefined) return [candidate];
+    let compiled = narrowing.get(a.runPolicy);
+    if (!compiled) {
+      compiled = compilePolicy(loadPolicyText(a.runPolicy, '<run policy>'));
+      narrowing.set(a.runPolicy, compiled);
+    }
+    return [candidate, compiled];
+  };
+  const changes: ReplayedAction[] = [];
+  const counts: Record<ChangeKind, number> = { 'newly-denied': 0, 'newly-allowed': 0, 'newly-asking': 0, unchanged: 0 };
+  const byRule: Record<string, number> = {};
+  let actions = 0;
+  for (const run of runs) {
+    for (const a of run.actions) {
+      actions++;
+      const d = evaluateLayered(layers(a), { action: a.action, target: a.target, params: a.params });
+      const change = kindOf(a.recorded.effect, d.effect);
+      counts[change]++;
+      if (change === ChangeKind.Unchanged) continue;
+      const rule = d.ruleId ?? '(default deny)';
+      byRule[rule] = (byRule[rule] ?? 0) + 1;
+      const neverRan = (RANK[a.recorded.effect] ?? 2) === 2 && d.effect !== 'deny';
+      changes.push({
+        workflowId: run.workflowId,
+        runId: run.runId,
+        seq: a.seq,
+        action: a.action,
+        target: a.target,
+        before: { effect: a.recorded.effect, ...(a.recorded.ruleId !== undefined ? { ruleId: a.recorded.ruleId } : {}) },
+        after: { effect: d.effect, reason: d.reason, ...(d.ruleId !== undefined ? { ruleId: d.ruleId } : {}) },
+        change,
+        ...(neverRan ? { note: 'denied at run time, so it never ran: its outcome under the new policy is unknown' } : {}),
+      });
+    }
+  }
+  const ceilingMismatches = options.ceiling
+    ? runs.filter((r) => r.ceilingHash !== undefined && r.ceilingHash !== options.ceiling?.hash).map((r) => r.workflowId)
+    : [];
+  return { runs: runs.length, actions, changes, counts, byRule, ceilingMismatches, notReplayable: runs.reduce((n, r) => n + r.unpaired, 0) };
+}
