@@ -14,11 +14,11 @@ import * as path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../src/activities/index';
-import { startDevServer, type DevServer } from '../src/client/dev-server';
-import { DEV_SERVER_SEARCH_ATTRIBUTES } from '../src/client/search-attributes';
+import { startDevServer, type DevServer } from '../src/dev/dev-server';
+import { DEV_SERVER_SEARCH_ATTRIBUTES } from '../src/worker/search-attributes';
 import { Kernel } from '../src/kernel/kernel';
 import { createChat } from '../src/model/chat';
-import { ScriptedModelServer, type Script } from '../src/model/scripted-server';
+import { ScriptedModelServer, type Script } from '../src/dev/scripted-server';
 import { FilesystemProvider } from '../src/providers/filesystem';
 import type { BenchRow } from './types';
 

@@ -30,7 +30,7 @@ import {
 import { FilesystemProvider } from '../src/providers/filesystem';
 import { ProcessProvider } from '../src/providers/process';
 import { hasModelEndpoint } from '../src/model/config';
-import { ScriptedModelServer } from '../src/model/scripted-server';
+import { ScriptedModelServer } from '../src/dev/scripted-server';
 
 // 1. Define a policy (the seed's policy.yaml, verbatim).
 const POLICY_YAML = `capabilities:

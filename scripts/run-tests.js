@@ -31,8 +31,8 @@ async function main() {
     return 1;
   }
 
-  const { startDevServer } = require(path.join(dist, 'src', 'client', 'dev-server.js'));
-  const { DEV_SERVER_SEARCH_ATTRIBUTES } = require(path.join(dist, 'src', 'client', 'search-attributes.js'));
+  const { startDevServer } = require(path.join(dist, 'src', 'dev', 'dev-server.js'));
+  const { DEV_SERVER_SEARCH_ATTRIBUTES } = require(path.join(dist, 'src', 'worker', 'search-attributes.js'));
   let server;
   try {
     server = await startDevServer({ searchAttributes: DEV_SERVER_SEARCH_ATTRIBUTES });

@@ -157,6 +157,6 @@ export { AgentOsError, hasErrorCode } from './errors';
 export { AgentLoop, type AgentLoopOptions, type LocalAgentLoopOptions, type RemoteAgentLoopOptions } from './client/agent-loop';
 export { FILE_TOOLS, READ_FILE_TOOL, WRITE_FILE_TOOL } from './client/file-tools';
 export { ToolDef, type ToolDefSpec } from './workflows/tool-defs';
-export { createAgentWorker, type AgentWorker, type AgentWorkerOptions } from './client/worker';
+export { createAgentWorker, type AgentWorker, type AgentWorkerOptions } from './worker/worker';
 export { temporalSettings, connectTemporal, type TemporalSettings, type TemporalConnections } from './client/connection';
 export { loadToolsFile, loadToolsText } from './client/tools-file';

@@ -11,8 +11,8 @@ import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { startDevServer, type DevServer } from '../../src/client/dev-server';
-import { DEV_SERVER_SEARCH_ATTRIBUTES } from '../../src/client/search-attributes';
+import { startDevServer, type DevServer } from '../../src/dev/dev-server';
+import { DEV_SERVER_SEARCH_ATTRIBUTES } from '../../src/worker/search-attributes';
 import { repoRoot } from './paths';
 
 export interface TestTemporal {

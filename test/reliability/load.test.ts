@@ -10,7 +10,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Script } from '../../src/model/scripted-server';
+import type { Script } from '../../src/dev/scripted-server';
 import { checkEffects } from './fault-effects';
 import { finish, startFaultEnv, type FaultEnv } from './fault-env';
 import { faultScript, startWorkerChild } from './fault-fixture';

@@ -4,10 +4,10 @@
  * fails and its applied write is undone by saga compensation. `agent-os dev` and the
  * browser test run exactly this.
  */
-import type { ReceivedRequest, Script, ScriptStep } from '../model/scripted-server';
+import type { ReceivedRequest, Script, ScriptStep } from './scripted-server';
 import type { ToolDefSpec } from '../workflows/tool-defs';
 import type { AgentRunInput } from '../workflows/types';
-import { FILE_TOOLS } from './file-tools';
+import { FILE_TOOLS } from '../client/file-tools';
 
 /** Where the demo's write lands (allowed by `write-output`, undone when the run fails). */
 export const DEMO_REPORT_TARGET = '/workspace/output/report.md';
