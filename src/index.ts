@@ -41,7 +41,7 @@ export {
   type AuditProblem,
 } from './kernel/index';
 
-// Kernel and filesystem errors.
+// Kernel errors.
 export {
   MalformedRequestError,
   NoProviderError,
@@ -56,14 +56,6 @@ export {
   AuditLogCorruptError,
   HookFailedError,
   UndoNotAuthorisedError,
-  FsNotFoundError,
-  FsUnsafeFileError,
-  FsEscapeError,
-  FsTooLargeError,
-  FsWrongTypeError,
-  FsRecursiveNotAllowedError,
-  FsInvalidParamError,
-  FsInvalidMountError,
 } from './kernel/index';
 
 // Providers.
@@ -81,6 +73,32 @@ export {
   type HttpResult,
   CredentialStore,
   type CredentialRule,
+  FsNotFoundError,
+  FsUnsafeFileError,
+  FsEscapeError,
+  FsTooLargeError,
+  FsWrongTypeError,
+  FsRecursiveNotAllowedError,
+  FsInvalidParamError,
+  FsInvalidMountError,
+  InvalidParamsError,
+  ProgramNotFoundError,
+  ProgramOutsidePathError,
+  CwdOutsideMountError,
+  EnvNotAllowedError,
+  GitArgumentRefusedError,
+  HardeningUnavailableError,
+  ProviderAbortedError,
+  InvalidUrlError,
+  AddressRefusedError,
+  HostUnresolvedError,
+  RedirectDeniedError,
+  TooManyRedirectsError,
+  MethodNotAllowedError,
+  HttpTimeoutError,
+  HttpFailedError,
+  CredentialMissingError,
+  InvalidCredentialRuleError,
 } from './providers/index';
 
 // Policy: load → compile → evaluate.
@@ -150,8 +168,9 @@ export {
   StoreFailedError,
 } from './reversible/index';
 
-// Base error.
-export { AgentOsError, hasErrorCode } from './errors';
+// Base error, the one "code or fallback" helper, and every error code by owning module.
+export { AgentOsError, hasErrorCode, errorCode } from './errors';
+export { ErrorCode, isErrorCode } from './error-codes';
 
 // Agent runs on Temporal: the seed's AgentLoop and ToolDef, workers, connections.
 export { AgentLoop, type AgentLoopOptions, type LocalAgentLoopOptions, type RemoteAgentLoopOptions } from './client/agent-loop';

@@ -3,9 +3,17 @@ import { AgentOsError } from '../errors';
 import { formatProblem, type PolicyProblem } from '../policy/problem';
 import type { ActionSummary, Compensation } from '../workflows/types';
 
+/** Codes of the client side's failures (`Client.*`). */
+export const ClientCode = {
+  TemporalUnreachable: 'Client.TemporalUnreachable',
+  InvalidToolsFile: 'Client.InvalidToolsFile',
+  RunFailed: 'Client.RunFailed',
+} as const;
+export type ClientCode = (typeof ClientCode)[keyof typeof ClientCode];
+
 /** A Temporal server could not be reached at an address. */
 export class TemporalUnreachableError extends AgentOsError {
-  readonly code = 'Client.TemporalUnreachable';
+  readonly code = ClientCode.TemporalUnreachable;
   constructor(readonly address: string, options?: { cause?: unknown }) {
     super(
       `Temporal server not reachable at ${address} — start one with \`agent-os dev\` or set TEMPORAL_ADDRESS`,
@@ -16,7 +24,7 @@ export class TemporalUnreachableError extends AgentOsError {
 
 /** A `--tools` file has problems (every one listed, with positions and hints), so nothing was loaded. */
 export class ToolsFileError extends AgentOsError {
-  readonly code = 'Client.InvalidToolsFile';
+  readonly code = ClientCode.InvalidToolsFile;
   constructor(
     readonly file: string,
     readonly problems: readonly PolicyProblem[],
@@ -40,7 +48,7 @@ export interface FailedRunState {
  * `Budget.MaxTurns: …`), not just "Workflow execution failed"; the Temporal error is the `cause`.
  */
 export class AgentRunFailedError extends AgentOsError {
-  readonly code = 'Client.RunFailed';
+  readonly code = ClientCode.RunFailed;
   /** The run's failure type, e.g. `Budget.MaxTurns`, `Model.Failed`, `Run.InvalidInput` (undefined when it has none). */
   readonly failureType: string | undefined;
   readonly actions: readonly ActionSummary[];

@@ -1,9 +1,16 @@
 /** Errors of the developer tooling: locating the Temporal CLI, running the dev server. */
 import { AgentOsError } from '../errors';
 
+/** Codes of the developer tooling's failures (published as `Client.*`; never renamed). */
+export const DevCode = {
+  TemporalCliNotFound: 'Client.TemporalCliNotFound',
+  DevServerStart: 'Client.DevServerStart',
+} as const;
+export type DevCode = (typeof DevCode)[keyof typeof DevCode];
+
 /** No Temporal CLI could be found. */
 export class TemporalCliNotFoundError extends AgentOsError {
-  readonly code = 'Client.TemporalCliNotFound';
+  readonly code = DevCode.TemporalCliNotFound;
   constructor(readonly tried: readonly string[]) {
     super(
       `Temporal CLI not found (tried: ${tried.join('; ')}). ` +
@@ -14,7 +21,7 @@ export class TemporalCliNotFoundError extends AgentOsError {
 
 /** The dev server process exited or never answered. */
 export class DevServerStartError extends AgentOsError {
-  readonly code = 'Client.DevServerStart';
+  readonly code = DevCode.DevServerStart;
   constructor(message: string, readonly output: string, options?: { cause?: unknown }) {
     super(`${message}${output ? `\n--- temporal server output (last lines) ---\n${output}` : ''}`, options);
   }

@@ -1,9 +1,15 @@
 /** Errors of hosting workers. */
 import { AgentOsError } from '../errors';
 
+/** Codes of worker hosting's failures (published as `Client.*`; never renamed). */
+export const WorkerCode = {
+  SearchAttributes: 'Client.SearchAttributes',
+} as const;
+export type WorkerCode = (typeof WorkerCode)[keyof typeof WorkerCode];
+
 /** Search attributes agent runs set are missing and could not be registered. */
 export class SearchAttributesError extends AgentOsError {
-  readonly code = 'Client.SearchAttributes';
+  readonly code = WorkerCode.SearchAttributes;
   constructor(
     readonly namespace: string,
     readonly missing: readonly string[],
