@@ -1,5 +1,6 @@
 /**
  * The package root of `agent-os-kernel`: everything public, by name (no `export *`).
+ * Loads no Temporal or HTTP-client module: those load when first used.
  * @example
  * import { Kernel, FilesystemProvider } from 'agent-os-kernel';
  */
@@ -172,10 +173,13 @@ export {
 export { AgentOsError, hasErrorCode, errorCode } from './errors';
 export { ErrorCode, isErrorCode } from './error-codes';
 
-// Agent runs on Temporal: the seed's AgentLoop and ToolDef, workers, connections.
+// Agents: the seed's AgentLoop (loads Temporal on its first run(), never on import) and ToolDef.
+// Workers, activities, the model client and connections: `agent-os-kernel/temporal`;
+// workflows, updates, queries and their types: `agent-os-kernel/workflows`; dev server and
+// scripted model: `agent-os-kernel/dev`. Importing this root loads no Temporal module.
 export { AgentLoop, type AgentLoopOptions, type LocalAgentLoopOptions, type RemoteAgentLoopOptions } from './client/agent-loop';
+export { AgentRunFailedError } from './client/errors';
 export { FILE_TOOLS, READ_FILE_TOOL, WRITE_FILE_TOOL } from './client/file-tools';
 export { ToolDef, type ToolDefSpec } from './workflows/tool-defs';
-export { createAgentWorker, type AgentWorker, type AgentWorkerOptions } from './worker/worker';
-export { temporalSettings, connectTemporal, type TemporalSettings, type TemporalConnections } from './client/connection';
 export { loadToolsFile, loadToolsText } from './client/tools-file';
+export { ToolsFileError } from './client/errors';
