@@ -28,7 +28,8 @@ export interface LoopHost {
 let sharedBundle: Promise<{ code: string }> | undefined;
 
 /**
- * Starts the server (when needed), the connections and the worker.
+ * Starts the server (when needed), the connections and the worker. Loaded lazily by `AgentLoop` (a `require`, which knip cannot follow).
+ * @public
  * @throws TemporalUnreachableError, DevServerStartError, or what `Worker.create` throws (everything started is stopped first).
  */
 export async function startLoopHost(o: LocalAgentLoopOptions): Promise<LoopHost> {

@@ -225,7 +225,7 @@ export function isTyped(err: unknown): err is Error & { code: string } {
 }
 
 /** True for the deadline's own errors (timeout, caller abort). */
-export function isDeadline(err: unknown): boolean {
+function isDeadline(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
   return code === KernelCode.Timeout || code === KernelCode.Aborted;
 }

@@ -9,7 +9,7 @@ import { ModelFailure } from './failure-codes';
 export { ModelFailure } from './failure-codes';
 
 /** Seconds or an HTTP date in `retry-after` (and OpenAI's `retry-after-ms`) → milliseconds. */
-export function retryAfterMs(headers: Headers | undefined, now = Date.now()): number | undefined {
+function retryAfterMs(headers: Headers | undefined, now = Date.now()): number | undefined {
   const ms = headers?.get('retry-after-ms');
   if (ms && Number.isFinite(Number(ms))) return Math.max(0, Number(ms));
   const value = headers?.get('retry-after');

@@ -34,7 +34,7 @@ after(async () => {
 });
 
 /** Path of the compiled workflows entry point. */
-export const workflowsPath = path.join(repoRoot, 'dist', 'src', 'workflows', 'index.js');
+const workflowsPath = path.join(repoRoot, 'dist', 'src', 'workflows', 'index.js');
 
 /** The shared server and clients for this test process; closed after the file's tests. */
 export function temporal(): Promise<TestTemporal> {
