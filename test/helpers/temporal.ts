@@ -6,6 +6,7 @@
  * A test file run on its own starts a server of its own. Nothing is mocked, nothing is
  * skipped: if no server can be started, the test fails with the harness's message.
  */
+import './quiet-runtime';
 import { after } from 'node:test';
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';

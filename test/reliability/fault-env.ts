@@ -52,15 +52,8 @@ export function auditLines(logPath: string): number {
   }
 }
 
-/** Polls `condition` (every 25 ms) until it holds or `limitMs` passes; resolves whether it held. */
-export async function waitFor(condition: () => boolean, limitMs: number): Promise<boolean> {
-  const end = Date.now() + limitMs;
-  while (!condition()) {
-    if (Date.now() > end) return false;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return true;
-}
+/** Polls `condition` until it holds or `limitMs` passes; resolves whether it held (the tests' one polling helper). */
+export { pollUntil as waitFor } from '../helpers/poll';
 
 /** Awaits every run and returns what the effect checks need. */
 export async function finish(runs: Array<{ id: string; handle: WorkflowHandle<typeof agentRun> }>): Promise<FinishedRun[]> {
