@@ -14,12 +14,13 @@ import * as path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../src/activities/index';
-import { startDevServer, type DevServer } from '../src/client/dev-server';
-import { DEV_SERVER_SEARCH_ATTRIBUTES } from '../src/client/search-attributes';
+import { startDevServer, type DevServer } from '../src/dev/dev-server';
+import { DEV_SERVER_SEARCH_ATTRIBUTES } from '../src/worker/search-attributes';
 import { Kernel } from '../src/kernel/kernel';
 import { createChat } from '../src/model/chat';
-import { ScriptedModelServer, type Script } from '../src/model/scripted-server';
+import { ScriptedModelServer, type Script } from '../src/dev/scripted-server';
 import { FilesystemProvider } from '../src/providers/filesystem';
+import { agentRun } from '../src/workflows/agent-run';
 import type { BenchRow } from './types';
 
 /** This bench needs a Temporal server (the runner shares one through TEMPORAL_BENCH_ADDRESS). */
@@ -98,7 +99,7 @@ export async function run(): Promise<BenchRow[]> {
     await agentWorker.runUntil(noopWorker.runUntil(async () => {
       for (let r = -1; r < ROUNDS; r++) { // round -1 warms up
         let t = performance.now();
-        const agent = await client.workflow.start('agentRun', { taskQueue: `${queue}-agent`, workflowId: `${queue}-agent-${r}`, args: [{ prompt: `r${r}`, tools: [WRITE_TOOL], maxTurns: STEPS + 5 }] });
+        const agent = await client.workflow.start(agentRun, { taskQueue: `${queue}-agent`, workflowId: `${queue}-agent-${r}`, args: [{ prompt: `r${r}`, tools: [WRITE_TOOL], maxTurns: STEPS + 5 }] });
         await agent.result();
         const perCall = (performance.now() - t) / STEPS;
         t = performance.now();

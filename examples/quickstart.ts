@@ -20,17 +20,17 @@ import * as path from 'node:path';
 import {
   AgentLoop,
   ToolDef,
+  FilesystemProvider,
+  ProcessProvider,
   FsDeleteSnapshotStrategy,
   FsWriteSnapshotStrategy,
   Kernel,
   ReversibleActionLayer,
   SnapshotStore,
   type ActionRequest,
-} from '../src/index';
-import { FilesystemProvider } from '../src/providers/filesystem';
-import { ProcessProvider } from '../src/providers/process';
-import { hasModelEndpoint } from '../src/model/config';
-import { ScriptedModelServer } from '../src/model/scripted-server';
+} from 'agent-os-kernel';
+import { hasModelEndpoint } from 'agent-os-kernel/temporal';
+import { ScriptedModelServer } from 'agent-os-kernel/dev';
 
 // 1. Define a policy (the seed's policy.yaml, verbatim).
 const POLICY_YAML = `capabilities:
@@ -143,6 +143,7 @@ async function agentLoop(workspace: string): Promise<void> {
     const output = await loop.run('Read the file /workspace/data.csv');
     console.log(output);
   } finally {
+    await loop.close(); // stops the worker (and the embedded dev server) the loop started
     await scripted?.close();
     await kernel.close();
   }

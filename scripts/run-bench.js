@@ -55,8 +55,8 @@ async function main() {
   }
   let server;
   if (benches.some((b) => b.mod.needsTemporal === true) && !process.env.TEMPORAL_BENCH_ADDRESS) {
-    const { startDevServer } = require(path.join(root, 'dist', 'src', 'client', 'dev-server.js'));
-    const { DEV_SERVER_SEARCH_ATTRIBUTES } = require(path.join(root, 'dist', 'src', 'client', 'search-attributes.js'));
+    const { startDevServer } = require(path.join(root, 'dist', 'src', 'dev', 'dev-server.js'));
+    const { DEV_SERVER_SEARCH_ATTRIBUTES } = require(path.join(root, 'dist', 'src', 'worker', 'search-attributes.js'));
     server = await startDevServer({ searchAttributes: DEV_SERVER_SEARCH_ATTRIBUTES });
     process.env.TEMPORAL_BENCH_ADDRESS = server.address;
   }

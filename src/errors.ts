@@ -1,7 +1,7 @@
 /**
  * The base of every typed error in agent-os-kernel. Each module has its own `errors.ts`
  * with one class per failure; every class carries a stable, dotted `code`
- * (e.g. `Policy.Invalid`, `Kernel.ProviderMissing`) that survives serialisation, so code
+ * (e.g. `Policy.Invalid`, `Kernel.NoProvider`; every one is listed in `ErrorCode`) that survives serialisation, so code
  * on the far side of the Temporal boundary checks `code`, never `instanceof`.
  */
 export abstract class AgentOsError extends Error {
@@ -12,6 +12,17 @@ export abstract class AgentOsError extends Error {
     super(message, options);
     this.name = new.target.name;
   }
+}
+
+/**
+ * The stable code of `err` when it carries a string `code` (ours, or a system code such as
+ * `ENOENT`), else `fallback` — the one way to read "code or fallback".
+ * @example
+ * const code = errorCode(err, KernelCode.DecideFailed);
+ */
+export function errorCode(err: unknown, fallback: string): string {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : fallback;
 }
 
 /** True if `err` is an Error-like value with the given stable code (works across realms and serialisation). */

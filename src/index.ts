@@ -1,5 +1,6 @@
 /**
  * The package root of `agent-os-kernel`: everything public, by name (no `export *`).
+ * Loads no Temporal or HTTP-client module: those load when first used.
  * @example
  * import { Kernel, FilesystemProvider } from 'agent-os-kernel';
  */
@@ -41,7 +42,7 @@ export {
   type AuditProblem,
 } from './kernel/index';
 
-// Kernel and filesystem errors.
+// Kernel errors.
 export {
   MalformedRequestError,
   NoProviderError,
@@ -56,14 +57,6 @@ export {
   AuditLogCorruptError,
   HookFailedError,
   UndoNotAuthorisedError,
-  FsNotFoundError,
-  FsUnsafeFileError,
-  FsEscapeError,
-  FsTooLargeError,
-  FsWrongTypeError,
-  FsRecursiveNotAllowedError,
-  FsInvalidParamError,
-  FsInvalidMountError,
 } from './kernel/index';
 
 // Providers.
@@ -81,6 +74,32 @@ export {
   type HttpResult,
   CredentialStore,
   type CredentialRule,
+  FsNotFoundError,
+  FsUnsafeFileError,
+  FsEscapeError,
+  FsTooLargeError,
+  FsWrongTypeError,
+  FsRecursiveNotAllowedError,
+  FsInvalidParamError,
+  FsInvalidMountError,
+  InvalidParamsError,
+  ProgramNotFoundError,
+  ProgramOutsidePathError,
+  CwdOutsideMountError,
+  EnvNotAllowedError,
+  GitArgumentRefusedError,
+  HardeningUnavailableError,
+  ProviderAbortedError,
+  InvalidUrlError,
+  AddressRefusedError,
+  HostUnresolvedError,
+  RedirectDeniedError,
+  TooManyRedirectsError,
+  MethodNotAllowedError,
+  HttpTimeoutError,
+  HttpFailedError,
+  CredentialMissingError,
+  InvalidCredentialRuleError,
 } from './providers/index';
 
 // Policy: load → compile → evaluate.
@@ -150,13 +169,17 @@ export {
   StoreFailedError,
 } from './reversible/index';
 
-// Base error.
-export { AgentOsError, hasErrorCode } from './errors';
+// Base error, the one "code or fallback" helper, and every error code by owning module.
+export { AgentOsError, hasErrorCode, errorCode } from './errors';
+export { ErrorCode, isErrorCode } from './error-codes';
 
-// Agent runs on Temporal: the seed's AgentLoop and ToolDef, workers, connections.
+// Agents: the seed's AgentLoop (loads Temporal on its first run(), never on import) and ToolDef.
+// Workers, activities, the model client and connections: `agent-os-kernel/temporal`;
+// workflows, updates, queries and their types: `agent-os-kernel/workflows`; dev server and
+// scripted model: `agent-os-kernel/dev`. Importing this root loads no Temporal module.
 export { AgentLoop, type AgentLoopOptions, type LocalAgentLoopOptions, type RemoteAgentLoopOptions } from './client/agent-loop';
+export { AgentRunFailedError } from './client/errors';
 export { FILE_TOOLS, READ_FILE_TOOL, WRITE_FILE_TOOL } from './client/file-tools';
 export { ToolDef, type ToolDefSpec } from './workflows/tool-defs';
-export { createAgentWorker, type AgentWorker, type AgentWorkerOptions } from './client/worker';
-export { temporalSettings, connectTemporal, type TemporalSettings, type TemporalConnections } from './client/connection';
 export { loadToolsFile, loadToolsText } from './client/tools-file';
+export { ToolsFileError } from './client/errors';

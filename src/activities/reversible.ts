@@ -25,7 +25,7 @@ export function layerUndoer(layer: ReversibleActionLayer, actions: readonly stri
       return {
         status: result.status,
         recordId,
-        ...(result.reason !== undefined ? { reason: result.reason } : {}),
+        ...((result.error ?? result.reason) !== undefined ? { reason: result.error ?? result.reason } : {}),
         ...(result.code !== undefined ? { code: result.code } : {}),
       };
     },

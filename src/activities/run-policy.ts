@@ -9,6 +9,8 @@
 import { createHash } from 'node:crypto';
 import type { Kernel } from '../kernel/kernel';
 import { BUILTIN_ACTIONS, loadPolicyText } from '../policy/index';
+import { errorCode } from '../errors';
+import { PolicyCode } from '../policy/errors';
 
 /** The name run policies carry in validation problems. */
 export const RUN_POLICY_FILE = 'run-policy.yaml';
@@ -35,7 +37,7 @@ export class RunPolicyViews {
   /** The kernel for a run: the ceiling itself without a run policy; never throws. */
   get(runPolicy: string | undefined): RunKernel {
     if (runPolicy === undefined) return { ok: true, kernel: this.ceiling };
-    if (typeof runPolicy !== 'string') return { ok: false, code: 'Policy.Invalid', reason: 'the run policy must be YAML text' };
+    if (typeof runPolicy !== 'string') return { ok: false, code: PolicyCode.Invalid, reason: 'the run policy must be YAML text' };
     const key = createHash('sha256').update(runPolicy).digest('hex');
     const cached = this.views.get(key);
     if (cached !== undefined) {
@@ -56,7 +58,7 @@ export class RunPolicyViews {
       const doc = loadPolicyText(runPolicy, RUN_POLICY_FILE, { extraActions });
       return { ok: true, kernel: this.ceiling.narrowed([doc]) };
     } catch (err) {
-      const code = typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : 'Policy.Invalid';
+      const code = errorCode(err, PolicyCode.Invalid);
       return { ok: false, code, reason: `the run's policy is invalid, so nothing runs: ${err instanceof Error ? err.message : String(err)}` };
     }
   }

@@ -9,6 +9,7 @@ import type { ActionRequest, ActionResult } from '../kernel/types';
 import { RunPolicyViews } from './run-policy';
 import { whileHeartbeating } from './heartbeat';
 import { checkArguments } from './schema-check';
+import { ActivityCode } from './error-codes';
 
 /** Input of {@link ToolActivities.decideAction}. */
 export interface DecideInput {
@@ -64,7 +65,7 @@ export function createToolActivities(kernel: Kernel, executor: Executor = kernel
     async decideAction(input: DecideInput): Promise<KernelDecision> {
       if (input.schema !== undefined) {
         const problem = checkArguments(input.schema, input.args ?? {});
-        if (problem !== undefined) return { effect: 'invalid', reason: `arguments do not match the tool's schema: ${problem}`, code: 'Tool.InvalidArguments' };
+        if (problem !== undefined) return { effect: 'invalid', reason: `arguments do not match the tool's schema: ${problem}`, code: ActivityCode.InvalidArguments };
       }
       const run = views.get(input.runPolicy);
       if (!run.ok) return { effect: 'invalid', reason: run.reason, code: run.code };
@@ -85,7 +86,7 @@ export function createToolActivities(kernel: Kernel, executor: Executor = kernel
       if (!run.ok) return { status: 'ERROR', error: run.reason, code: run.code };
       const runExecutor = run.kernel === kernel ? executor : executor === kernel ? run.kernel : executor.forKernel?.(run.kernel);
       if (runExecutor === undefined) {
-        return { status: 'ERROR', error: 'this worker cannot narrow its executor to a run policy', code: 'Run.NarrowingUnsupported' };
+        return { status: 'ERROR', error: 'this worker cannot narrow its executor to a run policy', code: ActivityCode.NarrowingUnsupported };
       }
       const result = await whileHeartbeating(() =>
         runExecutor.submit(input.request, {

@@ -3,6 +3,7 @@
  * through the reversible layer (which authorises it by the original decision and audits it).
  */
 import { whileHeartbeating } from './heartbeat';
+import { ActivityCode } from './error-codes';
 
 /** Outcome of one undo: the layer's status (OK, NOOP, CONFLICT, ERROR). */
 export interface UndoOutcome {
@@ -31,7 +32,7 @@ export function createUndoActivities(undoer: Undoer | undefined) {
   return {
     async undoAction(input: UndoInput): Promise<UndoOutcome> {
       if (undoer === undefined) {
-        return { status: 'ERROR', code: 'Reversible.NotConfigured', reason: 'this worker has no reversible layer' };
+        return { status: 'ERROR', code: ActivityCode.NotConfigured, reason: 'this worker has no reversible layer' };
       }
       return whileHeartbeating(() => undoer.undo(input.idempotencyKey, input.force === undefined ? {} : { force: input.force }));
     },

@@ -12,12 +12,12 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { demoStoryProblems } from '../client/demo';
-import { startDemoStack } from '../client/demo-stack';
-import { startDevServer } from '../client/dev-server';
-import { freePort } from '../client/free-port';
+import { demoStoryProblems } from '../dev/demo';
+import { startDemoStack } from '../dev/demo-stack';
+import { startDevServer } from '../dev/dev-server';
+import { freePort } from '../dev/free-port';
 import { followRun, type RunEnd, type RunStep } from '../client/run-progress';
-import { DEV_SERVER_SEARCH_ATTRIBUTES } from '../client/search-attributes';
+import { DEV_SERVER_SEARCH_ATTRIBUTES } from '../worker/search-attributes';
 import { hasModelEndpoint, modelConfigFromEnv } from '../model/config';
 import { devPrinter } from './dev-output';
 

@@ -2,27 +2,34 @@
  * `AgentLoop`: the seed's API over the `agentRun` workflow.
  *
  * - `new AgentLoop({ kernel, model, instructions, tools })` hosts the kernel in an
- *   in-process worker for each `run()`: on the server named by `TEMPORAL_ADDRESS` (and the
- *   rest of Temporal's env-config) when set, otherwise on an embedded dev server it starts
- *   and stops itself.
+ *   in-process worker: on the server named by `TEMPORAL_ADDRESS` (and the rest of
+ *   Temporal's env-config) when set, otherwise on an embedded dev server. The server,
+ *   connections and worker start on the first `run()` and are reused by every later run;
+ *   they stop on `close()`, or by themselves once no run has been asked for
+ *   `idleShutdownMs` (so a script that never calls `close()` still exits).
  * - `new AgentLoop({ client, taskQueue, model, instructions, tools })` starts runs on a
  *   remote worker fleet (`agent-os worker`) and waits for their answers.
  *
  * Either way `kernel.submit` stays the only path to a side effect: tools are pure metadata.
+ * This file loads no Temporal module: they load on the first `run()`.
  */
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { DefaultLogger, Runtime, bundleWorkflowCode, type NativeConnection } from '@temporalio/worker';
-import type { ActivityDeps } from '../activities/index';
+import type { Executor } from '../activities/tool';
+import type { Undoer } from '../activities/undo';
 import type { Kernel } from '../kernel/kernel';
-import { createChat, type Chat } from '../model/chat';
-import { modelConfigFromEnv, type ModelConfig } from '../model/config';
+import type { Chat } from '../model/chat';
+import type { ModelConfig } from '../model/config';
 import type { ToolDefSpec } from '../workflows/tool-defs';
-import type { AgentRunInput, AgentRunResult } from '../workflows/types';
-import { connectTemporal, temporalSettings } from './connection';
-import { startDevServer } from './dev-server';
-import { DEV_SERVER_SEARCH_ATTRIBUTES } from './search-attributes';
-import { WORKFLOWS_PATH, createAgentWorker } from './worker';
+import type { ActionSummary, AgentRunInput, AgentRunResult } from '../workflows/types';
+import type { LoopHost } from './agent-loop-host';
+import { AgentRunFailedError } from './errors';
+
+// Temporal's modules load on the first run(), never on import (the package root stays Temporal-free).
+/* eslint-disable @typescript-eslint/no-require-imports */
+const loadRunClient = (): typeof import('./agent-run-client') => require('./agent-run-client') as typeof import('./agent-run-client');
+const loadHost = (): typeof import('./agent-loop-host') => require('./agent-loop-host') as typeof import('./agent-loop-host');
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** What both forms share: the run's model, instructions, tools and optional narrowing. */
 interface LoopCommon {
@@ -36,14 +43,20 @@ interface LoopCommon {
 }
 
 /** Local form: the loop hosts `kernel` itself. */
-export interface LocalAgentLoopOptions extends LoopCommon, Pick<ActivityDeps, 'executor' | 'undoer'> {
+export interface LocalAgentLoopOptions extends LoopCommon {
   readonly kernel: Kernel;
+  /** Executes allowed actions (default: the kernel; e.g. a `ReversibleActionLayer` to make writes undoable). */
+  readonly executor?: Executor;
+  /** Undoes reversible actions (`layerUndoer(layer)`); without one, runs register no compensations. */
+  readonly undoer?: Undoer;
   /** The model endpoint (default: `createChat` over OPENAI_BASE_URL / OPENAI_API_KEY). */
   readonly chat?: Chat;
   /** Overrides of the environment's model configuration. */
   readonly modelConfig?: Partial<ModelConfig>;
   /** A prebuilt workflow bundle (default: bundled once per process). */
   readonly workflowBundle?: { readonly code: string };
+  /** Stop the server and worker this long after the last run ended with no new one (default 1,000 ms). */
+  readonly idleShutdownMs?: number;
 }
 
 /** Remote form: runs go to workers polling `taskQueue`. */
@@ -57,35 +70,93 @@ export interface RemoteAgentLoopOptions extends LoopCommon {
 /** Options of {@link AgentLoop}. */
 export type AgentLoopOptions = LocalAgentLoopOptions | RemoteAgentLoopOptions;
 
-let sharedBundle: Promise<{ code: string }> | undefined;
-
 /**
  * The seed's `AgentLoop`.
  * @example
  * const loop = new AgentLoop({ kernel, model: 'gpt-4o', instructions: 'You are a helpful assistant.', tools: [readFile] });
  * const output = await loop.run('Read the file /workspace/data.csv');
+ * await loop.close();
  */
 export class AgentLoop {
-  /** The full result of the last finished run (actions, usage, compensations). */
+  /** The full result of the last successful run (actions, usage, compensations). */
   lastResult: AgentRunResult | undefined;
+  /** The actions the last run took, in order — also when it failed. */
+  lastActions: readonly ActionSummary[] = [];
   /** Workflow id of the last run. */
   lastWorkflowId: string | undefined;
+
+  private host: Promise<LoopHost> | undefined;
+  private inFlight = 0;
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly options: AgentLoopOptions) {}
 
   /**
    * Runs the agent on `prompt` and returns the model's final answer.
-   * @throws WorkflowFailedError when the run fails (e.g. `Budget.MaxTurns`, a model failure);
-   *   TemporalUnreachableError / DevServerStartError when no server can be reached or started.
+   * @throws AgentRunFailedError when the run fails (its message is the run's failure, e.g.
+   *   `Budget.MaxTurns: …`; `actions` lists what the run did); TemporalUnreachableError /
+   *   DevServerStartError when no server can be reached or started.
    */
   async run(prompt: string): Promise<string> {
     const workflowId = `agent-loop-${randomUUID()}`;
     this.lastWorkflowId = workflowId;
-    const result = 'client' in this.options
-      ? await this.options.client.workflow.execute('agentRun', { taskQueue: this.options.taskQueue, workflowId, args: [this.input(prompt)] }) as AgentRunResult
-      : await this.runLocal(this.options, workflowId, prompt);
-    this.lastResult = result;
-    return result.output;
+    this.lastResult = undefined;
+    this.lastActions = [];
+    this.inFlight++;
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    try {
+      const { executeAgentRun } = loadRunClient();
+      let client: Client;
+      let taskQueue: string;
+      let stopped: Promise<never> | undefined;
+      if ('client' in this.options) {
+        ({ client, taskQueue } = this.options);
+      } else {
+        const host = await this.localHost(this.options);
+        ({ client, taskQueue, stopped } = host);
+      }
+      const execution = executeAgentRun(client, this.input(prompt), { taskQueue, workflowId });
+      try {
+        const result = await (stopped ? Promise.race([execution, stopped]) : execution);
+        this.lastResult = result;
+        this.lastActions = result.actions;
+        return result.output;
+      } catch (err) {
+        if (err instanceof AgentRunFailedError) this.lastActions = err.actions;
+        throw err;
+      }
+    } finally {
+      this.inFlight--;
+      this.armIdleShutdown();
+    }
+  }
+
+  /** Stops the server, connections and worker a local loop started (a later `run()` starts them again). Idempotent. */
+  async close(): Promise<void> {
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    const host = this.host;
+    this.host = undefined;
+    if (host !== undefined) await (await host.catch(() => undefined))?.close();
+  }
+
+  private localHost(o: LocalAgentLoopOptions): Promise<LoopHost> {
+    if (this.host === undefined) {
+      const starting = Promise.resolve().then(() => loadHost().startLoopHost(o));
+      this.host = starting;
+      // A host that failed to start is forgotten, so the next run tries again.
+      starting.catch(() => {
+        if (this.host === starting) this.host = undefined;
+      });
+    }
+    return this.host;
+  }
+
+  private armIdleShutdown(): void {
+    if (this.inFlight > 0 || this.host === undefined || 'client' in this.options) return;
+    const idleMs = this.options.idleShutdownMs ?? 1_000;
+    this.idleTimer = setTimeout(() => void this.close(), idleMs);
   }
 
   private input(prompt: string): AgentRunInput {
@@ -99,45 +170,5 @@ export class AgentLoop {
       ...(o.policy !== undefined ? { policy: o.policy } : {}),
       ...('workspaceQueue' in o && o.workspaceQueue !== undefined ? { workspaceQueue: o.workspaceQueue } : {}),
     };
-  }
-
-  private async runLocal(o: LocalAgentLoopOptions, workflowId: string, prompt: string): Promise<AgentRunResult> {
-    quietRuntime();
-    const server = process.env['TEMPORAL_ADDRESS'] ? undefined : await startDevServer({ searchAttributes: DEV_SERVER_SEARCH_ATTRIBUTES });
-    try {
-      const settings = temporalSettings(server ? { address: server.address, namespace: server.namespace } : {});
-      const connections = await connectTemporal(settings);
-      try {
-        const config = { ...modelConfigFromEnv(), ...o.modelConfig, ...(o.model !== undefined ? { model: o.model } : {}) };
-        const worker = await createAgentWorker({
-          connection: connections.native as NativeConnection,
-          namespace: settings.namespace,
-          taskQueue: `agent-loop-${randomUUID()}`,
-          kernel: o.kernel,
-          chat: o.chat ?? createChat(config),
-          model: config.model,
-          ...(o.executor ? { executor: o.executor } : {}),
-          ...(o.undoer ? { undoer: o.undoer } : {}),
-          workflowBundle: o.workflowBundle ?? (await (sharedBundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }))),
-        });
-        return await worker.runUntil(() =>
-          connections.client.workflow.execute('agentRun', { taskQueue: worker.taskQueue, workflowId, args: [this.input(prompt)] }) as Promise<AgentRunResult>,
-        );
-      } finally {
-        await connections.close();
-      }
-    } finally {
-      await server?.stop();
-    }
-  }
-}
-
-/** The in-process worker logs warnings only, unless the embedding program installed a runtime itself. */
-function quietRuntime(): void {
-  if (Runtime._instance !== undefined) return;
-  try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-  } catch {
-    /* installed concurrently: keep it */
   }
 }

@@ -13,7 +13,7 @@ import { NativeConnection, type NativeConnectionOptions } from '@temporalio/work
 import { TemporalUnreachableError } from './errors';
 
 /** Address used when neither the environment nor a profile names one. */
-export const DEFAULT_ADDRESS = '127.0.0.1:7233';
+const DEFAULT_ADDRESS = '127.0.0.1:7233';
 
 /** Resolved connection settings. */
 export interface TemporalSettings {

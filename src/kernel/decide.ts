@@ -4,10 +4,11 @@
  * history before the action runs; the later `submit` decides again at use time.
  */
 import type { Decision } from '../policy/types';
-import { NoProviderError } from './errors';
+import { KernelCode, NoProviderError } from './errors';
 import type { PolicyGate } from './policy-gate';
 import { validateRequest } from './request';
 import type { Provider } from './types';
+import { errorCode } from '../errors';
 
 /** The outcome of {@link decideRequest}. `invalid` = the request or its target cannot be judged. */
 export interface KernelDecision {
@@ -39,7 +40,7 @@ export async function decideRequest(raw: unknown, providers: ReadonlyMap<string,
       ...(decision.ruleId !== undefined ? { ruleId: decision.ruleId } : {}),
     };
   } catch (err) {
-    const code = typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : 'Kernel.DecideFailed';
+    const code = errorCode(err, KernelCode.DecideFailed);
     return { effect: 'invalid', reason: err instanceof Error ? err.message : String(err), code };
   }
 }

@@ -1,13 +1,38 @@
 /**
- * Typed failures of the kernel and of the built-in filesystem provider. Each class has a
+ * Typed failures of the kernel. Each class has a
  * stable dotted `code`; `submit` never throws them at the caller but returns them as
  * `ActionResult.code`, and writes them into the audit record.
  */
 import { AgentOsError } from '../errors';
 
+/** Codes of the kernel's failures and verdicts (`Kernel.*`). */
+export const KernelCode = {
+  MalformedRequest: 'Kernel.MalformedRequest',
+  NoProvider: 'Kernel.NoProvider',
+  DuplicateAction: 'Kernel.DuplicateAction',
+  InvalidProvider: 'Kernel.InvalidProvider',
+  ProviderFailed: 'Kernel.ProviderFailed',
+  Timeout: 'Kernel.Timeout',
+  Aborted: 'Kernel.Aborted',
+  Closed: 'Kernel.Closed',
+  PolicyFailed: 'Kernel.PolicyFailed',
+  HookFailed: 'Kernel.HookFailed',
+  UndoNotAuthorised: 'Kernel.UndoNotAuthorised',
+  AuditFailed: 'Kernel.AuditFailed',
+  AuditCorrupt: 'Kernel.AuditCorrupt',
+  Internal: 'Kernel.Internal',
+  OutcomeUnknown: 'Kernel.OutcomeUnknown',
+  ApprovalRequired: 'Kernel.ApprovalRequired',
+  ApprovalRefused: 'Kernel.ApprovalRefused',
+  DecideFailed: 'Kernel.DecideFailed',
+  /** A provider was called with a context the kernel did not issue (UnauthorizedExecutionError, grant.ts). */
+  Unauthorized: 'Kernel.Unauthorized',
+} as const;
+export type KernelCode = (typeof KernelCode)[keyof typeof KernelCode];
+
 /** The raw request is not `{ action: string, target: string, params?: object }`. */
 export class MalformedRequestError extends AgentOsError {
-  readonly code = 'Kernel.MalformedRequest';
+  readonly code = KernelCode.MalformedRequest;
   constructor(readonly problem: string) {
     super(`malformed request: ${problem}`);
   }
@@ -15,7 +40,7 @@ export class MalformedRequestError extends AgentOsError {
 
 /** No registered provider executes this action; the action never runs. */
 export class NoProviderError extends AgentOsError {
-  readonly code = 'Kernel.NoProvider';
+  readonly code = KernelCode.NoProvider;
   constructor(readonly action: string) {
     super(`no provider executes action "${action}"`);
   }
@@ -23,7 +48,7 @@ export class NoProviderError extends AgentOsError {
 
 /** Two providers claim the same action (thrown by the `Kernel` constructor). */
 export class DuplicateActionError extends AgentOsError {
-  readonly code = 'Kernel.DuplicateAction';
+  readonly code = KernelCode.DuplicateAction;
   constructor(readonly action: string, readonly providers: readonly [string, string]) {
     super(`action "${action}" is claimed by both provider "${providers[0]}" and provider "${providers[1]}"`);
   }
@@ -31,7 +56,7 @@ export class DuplicateActionError extends AgentOsError {
 
 /** A provider object does not satisfy the `Provider` contract (thrown by the `Kernel` constructor). */
 export class InvalidProviderError extends AgentOsError {
-  readonly code = 'Kernel.InvalidProvider';
+  readonly code = KernelCode.InvalidProvider;
   constructor(readonly provider: string, readonly problem: string) {
     super(`provider "${provider}" is invalid: ${problem}`);
   }
@@ -42,7 +67,7 @@ export class InvalidProviderError extends AgentOsError {
  * system code reach the agent, never its message (which may hold host paths or data).
  */
 export class ProviderFailedError extends AgentOsError {
-  readonly code = 'Kernel.ProviderFailed';
+  readonly code = KernelCode.ProviderFailed;
   constructor(readonly provider: string, readonly detail: string, options?: { cause?: unknown }) {
     super(`provider "${provider}" failed: ${detail}`, options);
   }
@@ -50,7 +75,7 @@ export class ProviderFailedError extends AgentOsError {
 
 /** The provider did not finish within the kernel's timeout; its outcome is unknown. */
 export class KernelTimeoutError extends AgentOsError {
-  readonly code = 'Kernel.Timeout';
+  readonly code = KernelCode.Timeout;
   constructor(readonly action: string, readonly timeoutMs: number) {
     super(`action "${action}" did not finish within ${timeoutMs} ms; its outcome is unknown`);
   }
@@ -58,7 +83,7 @@ export class KernelTimeoutError extends AgentOsError {
 
 /** The caller's AbortSignal fired before the action finished. */
 export class KernelAbortedError extends AgentOsError {
-  readonly code = 'Kernel.Aborted';
+  readonly code = KernelCode.Aborted;
   constructor(readonly action: string) {
     super(`action "${action}" was aborted by the caller; its outcome is unknown`);
   }
@@ -66,7 +91,7 @@ export class KernelAbortedError extends AgentOsError {
 
 /** `submit` was called after `close()`. Nothing runs; the log is closed, so nothing is recorded. */
 export class KernelClosedError extends AgentOsError {
-  readonly code = 'Kernel.Closed';
+  readonly code = KernelCode.Closed;
   constructor() {
     super('the kernel is closed; create a new Kernel to submit actions');
   }
@@ -74,7 +99,7 @@ export class KernelClosedError extends AgentOsError {
 
 /** Policy evaluation itself failed (a bug, never a user error): the kernel fails closed. */
 export class PolicyEvaluationError extends AgentOsError {
-  readonly code = 'Kernel.PolicyFailed';
+  readonly code = KernelCode.PolicyFailed;
   constructor(options?: { cause?: unknown }) {
     super('policy evaluation failed; the action was not executed', options);
   }
@@ -82,7 +107,7 @@ export class PolicyEvaluationError extends AgentOsError {
 
 /** A `beforeExecute` hook failed with an untyped error; the action was not executed. */
 export class HookFailedError extends AgentOsError {
-  readonly code = 'Kernel.HookFailed';
+  readonly code = KernelCode.HookFailed;
   constructor(readonly detail: string, options?: { cause?: unknown }) {
     super(`the beforeExecute hook failed (${detail}); the action was not executed`, options);
   }
@@ -90,7 +115,7 @@ export class HookFailedError extends AgentOsError {
 
 /** An undo is not covered by the decision it claims as authority (wrong effect, or another target). */
 export class UndoNotAuthorisedError extends AgentOsError {
-  readonly code = 'Kernel.UndoNotAuthorised';
+  readonly code = KernelCode.UndoNotAuthorised;
   constructor(readonly undoOf: string, readonly problem: string) {
     super(`undo of ${undoOf} is not authorised: ${problem}`);
   }
@@ -98,7 +123,7 @@ export class UndoNotAuthorisedError extends AgentOsError {
 
 /** Appending to the audit log failed: this submit and every later one are refused. */
 export class AuditWriteError extends AgentOsError {
-  readonly code = 'Kernel.AuditFailed';
+  readonly code = KernelCode.AuditFailed;
   constructor(readonly file: string, options?: { cause?: unknown }) {
     super(`cannot append to audit log ${file}; the kernel refuses further actions`, options);
   }
@@ -106,72 +131,8 @@ export class AuditWriteError extends AgentOsError {
 
 /** The existing audit log cannot be continued (its last line is not a complete record). */
 export class AuditLogCorruptError extends AgentOsError {
-  readonly code = 'Kernel.AuditCorrupt';
+  readonly code = KernelCode.AuditCorrupt;
   constructor(readonly file: string, readonly problem: string) {
     super(`audit log ${file} cannot be continued: ${problem} (run \`agent-os audit verify ${file}\`)`);
-  }
-}
-
-/** The path does not exist (message carries the agent-visible path only). */
-export class FsNotFoundError extends AgentOsError {
-  readonly code = 'Fs.NotFound';
-  constructor(readonly path: string) {
-    super(`no such file or directory: ${path}`);
-  }
-}
-
-/** The file is a FIFO, device, socket, symlink or has more than one hard link, or changed since it was judged. */
-export class FsUnsafeFileError extends AgentOsError {
-  readonly code = 'Fs.UnsafeFile';
-  constructor(readonly path: string, readonly problem: string) {
-    super(`refusing ${path}: ${problem}`);
-  }
-}
-
-/** The path lies, or resolves (through a symlink), outside every mount. */
-export class FsEscapeError extends AgentOsError {
-  readonly code = 'Fs.Escape';
-  constructor(readonly path: string) {
-    super(`${path} resolves outside every mount`);
-  }
-}
-
-/** The content exceeds the `max_bytes` cap that applies to this write. */
-export class FsTooLargeError extends AgentOsError {
-  readonly code = 'Fs.TooLarge';
-  constructor(readonly path: string, readonly bytes: number, readonly maxBytes: number) {
-    super(`${bytes} bytes for ${path} exceed the cap of ${maxBytes} bytes`);
-  }
-}
-
-/** The operation does not fit the kind of file (e.g. fs.read on a directory, fs.list on a file). */
-export class FsWrongTypeError extends AgentOsError {
-  readonly code = 'Fs.WrongType';
-  constructor(readonly path: string, readonly expected: string) {
-    super(`${path} is not ${expected}`);
-  }
-}
-
-/** Deleting a directory needs `recursive: true` in the params and in the deciding rule's constraint. */
-export class FsRecursiveNotAllowedError extends AgentOsError {
-  readonly code = 'Fs.RecursiveNotAllowed';
-  constructor(readonly path: string) {
-    super(`${path} is a directory; deleting it needs params.recursive and a rule with constraint recursive: true`);
-  }
-}
-
-/** A parameter of an fs action has the wrong type or value. */
-export class FsInvalidParamError extends AgentOsError {
-  readonly code = 'Fs.InvalidParam';
-  constructor(readonly param: string, readonly problem: string) {
-    super(`invalid param "${param}": ${problem}`);
-  }
-}
-
-/** A mount of the filesystem provider is unusable (thrown by the provider's constructor). */
-export class FsInvalidMountError extends AgentOsError {
-  readonly code = 'Fs.InvalidMount';
-  constructor(readonly mountPoint: string, readonly problem: string) {
-    super(`invalid mount ${JSON.stringify(mountPoint)}: ${problem}`);
   }
 }

@@ -8,13 +8,14 @@
  */
 import { AgentOsError } from '../errors';
 import type { ExecutionContext } from './types';
+import { KernelCode } from './errors';
 
 const live = new WeakSet<object>();
 const grantOf = new WeakMap<ExecutionContext, object>();
 
 /** A provider was called with a context the kernel did not issue. */
 export class UnauthorizedExecutionError extends AgentOsError {
-  readonly code = 'Kernel.Unauthorized';
+  readonly code = KernelCode.Unauthorized;
   constructor(readonly provider: string) {
     super(`provider "${provider}" was called outside Kernel.submit; providers run only for allowed decisions`);
   }

@@ -36,12 +36,4 @@ export {
   AuditLogCorruptError,
   HookFailedError,
   UndoNotAuthorisedError,
-  FsNotFoundError,
-  FsUnsafeFileError,
-  FsEscapeError,
-  FsTooLargeError,
-  FsWrongTypeError,
-  FsRecursiveNotAllowedError,
-  FsInvalidParamError,
-  FsInvalidMountError,
 } from './errors';

@@ -7,22 +7,35 @@ import { AgentOsError } from '../errors';
 import { Effect, type Decision } from '../policy/types';
 import type { AuditEntry } from './audit-record';
 import type { Deadline } from './deadline';
-import { HookFailedError, MalformedRequestError, NoProviderError, PolicyEvaluationError, ProviderFailedError } from './errors';
+import { FsCode } from '../providers/fs-errors';
+import { PolicyCode } from '../policy/errors';
+import { HookFailedError, KernelCode, MalformedRequestError, NoProviderError, PolicyEvaluationError, ProviderFailedError } from './errors';
 import { issueGrant } from './grant';
 import type { PolicyGate } from './policy-gate';
 import { unpackOutput } from './provider-output';
 import { describeRaw, validateRequest } from './request';
 import type { ActionRequest, ActionResult, Provider, ResolvedRequest, SubmitOptions } from './types';
 
-/** Codes of DENIED results: why the action did not run. */
+/**
+ * Codes of DENIED results from the kernel and the built-in providers: why the action did
+ * not run. Not closed: a provider's `resolve()` refuses a target by throwing a typed error,
+ * and the DENIED result then carries that error's code — a custom provider's own code too.
+ */
 export const DenialCode = {
   /** The policy denied it (a deny rule, or no capability: default deny). */
-  Policy: 'Policy.Denied',
+  Policy: PolicyCode.Denied,
   /** An `ask` rule matched and no `approve` callback is configured. */
-  ApprovalRequired: 'Kernel.ApprovalRequired',
+  ApprovalRequired: KernelCode.ApprovalRequired,
   /** The `approve` callback said no (or threw). */
-  ApprovalRefused: 'Kernel.ApprovalRefused',
+  ApprovalRefused: KernelCode.ApprovalRefused,
+  /** An undo not covered by the decision it claims as authority. */
+  UndoNotAuthorised: KernelCode.UndoNotAuthorised,
+  /** The target cannot be judged (relative path, NUL, userinfo, …): refused by `resolve()`. */
+  InvalidTarget: PolicyCode.InvalidTarget,
+  /** The filesystem target resolves outside every mount: refused by `resolve()`. */
+  Escape: FsCode.Escape,
 } as const;
+/** A DENIED result's code: one of {@link DenialCode}, or a custom provider's own refusal code. */
 export type DenialCode = (typeof DenialCode)[keyof typeof DenialCode];
 
 /** How a submit ended, before it becomes an ActionResult. */
@@ -154,11 +167,11 @@ export function outcomeToResult(outcome: Outcome, trace: Trace): ActionResult {
     case 'denied':
       return { status: 'DENIED', error: 'not permitted', code: outcome.code, reason: outcome.reason, ...explained };
     case 'error': {
-      const error = isTyped(outcome.error) ? outcome.error : { code: 'Kernel.Internal', message: 'internal kernel error' };
+      const error = isTyped(outcome.error) ? outcome.error : { code: KernelCode.Internal, message: 'internal kernel error' };
       return { status: 'ERROR', error: error.message, code: error.code, ...explained };
     }
     case 'unknown':
-      return { status: 'UNKNOWN', error: outcome.reason, code: 'Kernel.OutcomeUnknown', ...explained };
+      return { status: 'UNKNOWN', error: outcome.reason, code: KernelCode.OutcomeUnknown, ...explained };
   }
 }
 
@@ -212,9 +225,9 @@ export function isTyped(err: unknown): err is Error & { code: string } {
 }
 
 /** True for the deadline's own errors (timeout, caller abort). */
-export function isDeadline(err: unknown): boolean {
+function isDeadline(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
-  return code === 'Kernel.Timeout' || code === 'Kernel.Aborted';
+  return code === KernelCode.Timeout || code === KernelCode.Aborted;
 }
 
 /** Wraps a foreign error, keeping only its class name and system code (its message may hold host paths). */

@@ -8,8 +8,8 @@ import type { ActionRequest } from './types';
 import { MalformedRequestError } from './errors';
 
 /** Longest accepted `action` / `target`, in UTF-16 code units. */
-export const MAX_ACTION_LENGTH = 128;
-export const MAX_TARGET_LENGTH = 4096;
+const MAX_ACTION_LENGTH = 128;
+const MAX_TARGET_LENGTH = 4096;
 
 const ACTION_PATTERN = /^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)+$/;
 // eslint-disable-next-line no-control-regex

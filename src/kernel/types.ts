@@ -27,7 +27,7 @@ export interface ActionResult {
   readonly meta?: Readonly<Record<string, unknown>>;
   /** Seed wording: `not permitted` for denials; otherwise the failure message. */
   readonly error?: string;
-  /** Stable error code for `ERROR` results, e.g. `Kernel.ProviderFailed`. */
+  /** Stable code for `ERROR`, `DENIED` and `UNKNOWN` results, e.g. `Kernel.ProviderFailed`, `Policy.Denied` (every one is in `ErrorCode`; DENIED ones in `DenialCode`). */
   readonly code?: string;
   /** Why the policy decided as it did. */
   readonly reason?: string;

@@ -4,23 +4,12 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
+import { ModelFailure } from './failure-codes';
 
-/** Failure types of the model activity. */
-export const ModelFailure = {
-  RateLimit: 'Model.RateLimit',
-  ServerError: 'Model.ServerError',
-  Timeout: 'Model.Timeout',
-  Connection: 'Model.Connection',
-  BadRequest: 'Model.BadRequest',
-  Unauthorized: 'Model.Unauthorized',
-  NotFound: 'Model.NotFound',
-  Rejected: 'Model.Rejected',
-  BadReply: 'Model.BadReply',
-} as const;
-export type ModelFailure = (typeof ModelFailure)[keyof typeof ModelFailure];
+export { ModelFailure } from './failure-codes';
 
 /** Seconds or an HTTP date in `retry-after` (and OpenAI's `retry-after-ms`) → milliseconds. */
-export function retryAfterMs(headers: Headers | undefined, now = Date.now()): number | undefined {
+function retryAfterMs(headers: Headers | undefined, now = Date.now()): number | undefined {
   const ms = headers?.get('retry-after-ms');
   if (ms && Number.isFinite(Number(ms))) return Math.max(0, Number(ms));
   const value = headers?.get('retry-after');

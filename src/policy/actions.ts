@@ -14,7 +14,7 @@ import { BuiltinAction, type PolicyOptions } from './types';
 export const BUILTIN_ACTIONS: readonly string[] = Object.values(BuiltinAction);
 
 /** Namespaces reserved for built-in actions; custom actions may not use them. */
-export const RESERVED_NAMESPACES: readonly string[] = ['fs', 'proc', 'net'];
+const RESERVED_NAMESPACES: readonly string[] = ['fs', 'proc', 'net'];
 
 const ACTION_NAME = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_-]*)+$/;
 const ACTION_GLOB = /^[a-z0-9_.*-]+$/;

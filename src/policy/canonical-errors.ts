@@ -4,6 +4,7 @@
  * Every class carries a stable dotted `code`; check `code`, not `instanceof`.
  */
 import { AgentOsError } from '../errors';
+import { PolicyCode } from './errors';
 
 /**
  * A target cannot be judged: NUL or control characters, a relative path, a URL with
@@ -11,7 +12,7 @@ import { AgentOsError } from '../errors';
  * `target` is the offending value as given; `hint` says how to write it instead.
  */
 export class InvalidTargetError extends AgentOsError {
-  readonly code = 'Policy.InvalidTarget';
+  readonly code = PolicyCode.InvalidTarget;
   constructor(
     readonly target: string,
     readonly problem: string,
@@ -27,7 +28,7 @@ export class InvalidTargetError extends AgentOsError {
  * list of strings or an HTTP method that is not a token.
  */
 export class InvalidParamsError extends AgentOsError {
-  readonly code = 'Policy.InvalidParams';
+  readonly code = PolicyCode.InvalidParams;
   constructor(
     readonly param: string,
     readonly value: unknown,
@@ -42,7 +43,7 @@ export class InvalidParamsError extends AgentOsError {
  * name rules by id, so ids must be unique) or a glob does not compile.
  */
 export class PolicyCompileError extends AgentOsError {
-  readonly code = 'Policy.CompileFailed';
+  readonly code = PolicyCode.CompileFailed;
   constructor(
     readonly ruleId: string,
     readonly reason: string,

@@ -64,7 +64,7 @@ export function canonicalPath(input: string, realpathOfExisting?: RealpathOfExis
 }
 
 /** Longest file name Linux accepts (NAME_MAX); longer segments name nothing that can exist. */
-export const MAX_NAME_LENGTH = 255;
+const MAX_NAME_LENGTH = 255;
 
 function assertNameLengths(input: string, path: string): void {
   for (const segment of path.split('/')) {

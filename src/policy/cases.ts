@@ -33,7 +33,7 @@ export interface PolicyTestCase {
 }
 
 /** The keys a case may have. */
-export const CASE_KEYS: readonly string[] = ['name', 'action', 'target', 'params', 'expect', 'rule'];
+const CASE_KEYS: readonly string[] = ['name', 'action', 'target', 'params', 'expect', 'rule'];
 
 const EFFECTS: readonly string[] = Object.values(Effect);
 

@@ -5,12 +5,25 @@
 import { AgentOsError } from '../errors';
 import { formatProblem, type PolicyProblem } from './problem';
 
+/** Codes of the policy module's failures and verdicts (`Policy.*`), also those thrown by canonical-errors.ts. */
+export const PolicyCode = {
+  Invalid: 'Policy.Invalid',
+  FileUnreadable: 'Policy.FileUnreadable',
+  InvalidOptions: 'Policy.InvalidOptions',
+  InvalidTarget: 'Policy.InvalidTarget',
+  InvalidParams: 'Policy.InvalidParams',
+  CompileFailed: 'Policy.CompileFailed',
+  /** A DENIED verdict of the policy (a deny rule, or no capability). */
+  Denied: 'Policy.Denied',
+} as const;
+export type PolicyCode = (typeof PolicyCode)[keyof typeof PolicyCode];
+
 /**
  * A policy (or policy-test cases) file has at least one problem, so it was not loaded.
  * `problems` lists every problem found, in file order; the message renders them all.
  */
 export class PolicyValidationError extends AgentOsError {
-  readonly code = 'Policy.Invalid';
+  readonly code = PolicyCode.Invalid;
   constructor(
     readonly file: string,
     readonly problems: readonly PolicyProblem[],
@@ -22,7 +35,7 @@ export class PolicyValidationError extends AgentOsError {
 
 /** The policy file could not be read (missing, a directory, no permission). */
 export class PolicyFileError extends AgentOsError {
-  readonly code = 'Policy.FileUnreadable';
+  readonly code = PolicyCode.FileUnreadable;
   constructor(
     readonly file: string,
     readonly reason: string,
@@ -37,7 +50,7 @@ export class PolicyFileError extends AgentOsError {
  * lower-case name or that claims a built-in namespace (`fs.`, `proc.`, `net.`).
  */
 export class PolicyOptionsError extends AgentOsError {
-  readonly code = 'Policy.InvalidOptions';
+  readonly code = PolicyCode.InvalidOptions;
   constructor(
     readonly value: unknown,
     reason: string,

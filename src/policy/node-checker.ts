@@ -17,7 +17,7 @@ export interface Entry {
 }
 
 /** Human name of a node's YAML type, for messages ("expected a string, found a number"). */
-export function kindOf(node: YamlNode): string {
+function kindOf(node: YamlNode): string {
   if (node === null || node === undefined) return 'nothing';
   if (isMap(node)) return 'a mapping';
   if (isSeq(node)) return 'a list';

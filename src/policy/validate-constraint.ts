@@ -18,7 +18,7 @@
  *
  * proc.exec semantics:
  * - `args` — positional list of globs: argument i must match glob i, and there must be
- *   exactly as many arguments as globs — unless the last entry is `**` ({@link ARGS_REST}),
+ *   exactly as many arguments as globs — unless the last entry is `**` (any further arguments, or none),
  *   which admits any number (zero or more) of further arguments; elsewhere `**` is one
  *   argument of any text. `args: []` allows no arguments. Absent `args` = any arguments (still subject to
  *   `deny_args`). Positional because meaning depends on position (`git push` ≠ `git status`).
@@ -38,7 +38,7 @@ import { globSyntaxIssue, targetFormIssue } from './validate-glob';
 import { closest } from './suggest';
 
 /** The constraint keys each built-in action accepts; actions not listed (custom ones) accept none. */
-export const CONSTRAINT_KEYS: Readonly<Record<string, readonly string[]>> = {
+const CONSTRAINT_KEYS: Readonly<Record<string, readonly string[]>> = {
   [BuiltinAction.FsRead]: ['max_bytes'],
   [BuiltinAction.FsWrite]: ['max_bytes'],
   [BuiltinAction.FsDelete]: ['recursive'],
@@ -48,13 +48,10 @@ export const CONSTRAINT_KEYS: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** Every constraint key of any action. */
-export const ALL_CONSTRAINT_KEYS: readonly string[] = [...new Set(Object.values(CONSTRAINT_KEYS).flat())];
-
-/** As the LAST `args` entry, admits any further arguments, or none (elsewhere: one argument of any text). */
-export const ARGS_REST = '**';
+const ALL_CONSTRAINT_KEYS: readonly string[] = [...new Set(Object.values(CONSTRAINT_KEYS).flat())];
 
 /** The HTTP methods `method` accepts (upper case). */
-export const HTTP_METHODS: readonly string[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT'];
+const HTTP_METHODS: readonly string[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT'];
 
 type Mutable<T> = { -readonly [K in keyof T]?: T[K] };
 

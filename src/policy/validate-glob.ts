@@ -33,7 +33,7 @@ export interface GlobIssue {
 const issue = (code: ProblemCode, message: string, hint: string): GlobIssue => ({ code, message, hint });
 
 /** Most `*` wildcards one `/`-separated segment of a glob may hold (a whole-segment `**` does not count). */
-export const MAX_STARS_PER_SEGMENT = 2;
+const MAX_STARS_PER_SEGMENT = 2;
 
 function starIssue(glob: string): GlobIssue | undefined {
   for (const segment of glob.split('/')) {

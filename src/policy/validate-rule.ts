@@ -18,7 +18,7 @@ import { validateConstraint } from './validate-constraint';
 import { globSyntaxIssue, targetFormIssue } from './validate-glob';
 
 /** The keys a rule mapping may have. */
-export const RULE_KEYS: readonly string[] = ['id', 'action', 'resource', 'constraint'];
+const RULE_KEYS: readonly string[] = ['id', 'action', 'resource', 'constraint'];
 
 /** The list name in the file for each rule kind (used for generated ids `deny[2]`). */
 export const LIST_NAME: Readonly<Record<RuleKind, string>> = {

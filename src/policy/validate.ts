@@ -19,10 +19,10 @@ import { RuleKind, type PolicyDocument, type PolicyOptions, type Rule } from './
 import { LIST_NAME, validateRule } from './validate-rule';
 
 /** The keys a policy file may have at the top level. */
-export const TOP_LEVEL_KEYS: readonly string[] = ['version', 'capabilities', 'deny', 'ask'];
+const TOP_LEVEL_KEYS: readonly string[] = ['version', 'capabilities', 'deny', 'ask'];
 
 /** The only policy format version this release understands. */
-export const POLICY_VERSION = 1;
+const POLICY_VERSION = 1;
 
 function topLevelHint(key: string): string | undefined {
   if (key === 'allow' || key === 'rules' || key === 'permissions') return 'allow rules go under `capabilities:`; the other lists are `deny:` and `ask:`';

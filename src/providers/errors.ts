@@ -5,9 +5,32 @@
  */
 import { AgentOsError } from '../errors';
 
+/** Codes of the built-in providers' failures (`Provider.*`). */
+export const ProviderCode = {
+  InvalidParams: 'Provider.InvalidParams',
+  ProgramNotFound: 'Provider.ProgramNotFound',
+  ProgramOutsidePath: 'Provider.ProgramOutsidePath',
+  CwdOutsideMount: 'Provider.CwdOutsideMount',
+  EnvNotAllowed: 'Provider.EnvNotAllowed',
+  GitArgumentRefused: 'Provider.GitArgumentRefused',
+  HardeningUnavailable: 'Provider.HardeningUnavailable',
+  Aborted: 'Provider.Aborted',
+  InvalidUrl: 'Provider.InvalidUrl',
+  AddressRefused: 'Provider.AddressRefused',
+  HostUnresolved: 'Provider.HostUnresolved',
+  RedirectDenied: 'Provider.RedirectDenied',
+  TooManyRedirects: 'Provider.TooManyRedirects',
+  MethodNotAllowed: 'Provider.MethodNotAllowed',
+  Timeout: 'Provider.Timeout',
+  HttpFailed: 'Provider.HttpFailed',
+  CredentialMissing: 'Provider.CredentialMissing',
+  InvalidCredentialRule: 'Provider.InvalidCredentialRule',
+} as const;
+export type ProviderCode = (typeof ProviderCode)[keyof typeof ProviderCode];
+
 /** A request parameter is missing, of the wrong type, unknown, or outside its bounds. */
 export class InvalidParamsError extends AgentOsError {
-  readonly code = 'Provider.InvalidParams';
+  readonly code = ProviderCode.InvalidParams;
   constructor(readonly param: string, readonly problem: string) {
     super(`invalid parameter "${param}": ${problem}`);
   }
@@ -15,7 +38,7 @@ export class InvalidParamsError extends AgentOsError {
 
 /** proc.exec: the program is not an executable file in one of the fixed PATH directories. */
 export class ProgramNotFoundError extends AgentOsError {
-  readonly code = 'Provider.ProgramNotFound';
+  readonly code = ProviderCode.ProgramNotFound;
   constructor(readonly program: string, readonly searched: readonly string[]) {
     super(`program "${program}" is not an executable in the fixed PATH (${searched.join(':')})`);
   }
@@ -23,7 +46,7 @@ export class ProgramNotFoundError extends AgentOsError {
 
 /** proc.exec: the program lies outside the fixed PATH directories or inside a mounted workspace. */
 export class ProgramOutsidePathError extends AgentOsError {
-  readonly code = 'Provider.ProgramOutsidePath';
+  readonly code = ProviderCode.ProgramOutsidePath;
   constructor(readonly program: string, readonly problem: string) {
     super(`program "${program}" refused: ${problem}`);
   }
@@ -31,7 +54,7 @@ export class ProgramOutsidePathError extends AgentOsError {
 
 /** proc.exec: the working directory is not inside a mount, or its real path escapes the mount. */
 export class CwdOutsideMountError extends AgentOsError {
-  readonly code = 'Provider.CwdOutsideMount';
+  readonly code = ProviderCode.CwdOutsideMount;
   constructor(readonly cwd: string, readonly problem: string) {
     super(`working directory "${cwd}" refused: ${problem}`);
   }
@@ -39,7 +62,7 @@ export class CwdOutsideMountError extends AgentOsError {
 
 /** proc.exec: an environment variable is not on the deciding rule's `env` allow-list. */
 export class EnvNotAllowedError extends AgentOsError {
-  readonly code = 'Provider.EnvNotAllowed';
+  readonly code = ProviderCode.EnvNotAllowed;
   constructor(readonly variable: string, readonly problem: string) {
     super(`environment variable "${variable}" refused: ${problem}`);
   }
@@ -47,7 +70,7 @@ export class EnvNotAllowedError extends AgentOsError {
 
 /** proc.exec of git: an argument would run another program, read outside config, or leave the workspace. */
 export class GitArgumentRefusedError extends AgentOsError {
-  readonly code = 'Provider.GitArgumentRefused';
+  readonly code = ProviderCode.GitArgumentRefused;
   constructor(readonly argument: string, readonly problem: string) {
     super(`git argument ${JSON.stringify(argument)} refused: ${problem}`);
   }
@@ -55,7 +78,7 @@ export class GitArgumentRefusedError extends AgentOsError {
 
 /** Hardening was requested but cannot be applied on this machine (e.g. `prlimit` missing). */
 export class HardeningUnavailableError extends AgentOsError {
-  readonly code = 'Provider.HardeningUnavailable';
+  readonly code = ProviderCode.HardeningUnavailable;
   constructor(readonly problem: string) {
     super(`process hardening unavailable: ${problem}`);
   }
@@ -63,7 +86,7 @@ export class HardeningUnavailableError extends AgentOsError {
 
 /** A running provider call was aborted through the context's AbortSignal. */
 export class ProviderAbortedError extends AgentOsError {
-  readonly code = 'Provider.Aborted';
+  readonly code = ProviderCode.Aborted;
   constructor(readonly action: string, options?: { cause?: unknown }) {
     super(`${action} was aborted`, options);
   }
@@ -71,7 +94,7 @@ export class ProviderAbortedError extends AgentOsError {
 
 /** net.http: the URL is not an absolute http(s) URL the provider accepts. */
 export class InvalidUrlError extends AgentOsError {
-  readonly code = 'Provider.InvalidUrl';
+  readonly code = ProviderCode.InvalidUrl;
   constructor(readonly url: string, readonly problem: string) {
     super(`URL ${JSON.stringify(url)} refused: ${problem}`);
   }
@@ -79,7 +102,7 @@ export class InvalidUrlError extends AgentOsError {
 
 /** net.http: a resolved address is private, loopback, link-local, metadata, ... and not opted in. */
 export class AddressRefusedError extends AgentOsError {
-  readonly code = 'Provider.AddressRefused';
+  readonly code = ProviderCode.AddressRefused;
   constructor(readonly host: string, readonly address: string, readonly addressClass: string) {
     super(`host "${host}" resolves to ${address} (${addressClass}); only public addresses are reachable unless opted in`);
   }
@@ -87,7 +110,7 @@ export class AddressRefusedError extends AgentOsError {
 
 /** net.http: the host name could not be resolved. */
 export class HostUnresolvedError extends AgentOsError {
-  readonly code = 'Provider.HostUnresolved';
+  readonly code = ProviderCode.HostUnresolved;
   constructor(readonly host: string, options?: { cause?: unknown }) {
     super(`host "${host}" could not be resolved`, options);
   }
@@ -95,7 +118,7 @@ export class HostUnresolvedError extends AgentOsError {
 
 /** net.http: a redirect hop was not allowed by a fresh policy decision (or no decision hook exists). */
 export class RedirectDeniedError extends AgentOsError {
-  readonly code = 'Provider.RedirectDenied';
+  readonly code = ProviderCode.RedirectDenied;
   constructor(readonly location: string, readonly reason: string) {
     super(`redirect to ${location} refused: ${reason}`);
   }
@@ -103,7 +126,7 @@ export class RedirectDeniedError extends AgentOsError {
 
 /** net.http: more redirects than `maxRedirects`. */
 export class TooManyRedirectsError extends AgentOsError {
-  readonly code = 'Provider.TooManyRedirects';
+  readonly code = ProviderCode.TooManyRedirects;
   constructor(readonly limit: number) {
     super(`more than ${limit} redirects`);
   }
@@ -111,7 +134,7 @@ export class TooManyRedirectsError extends AgentOsError {
 
 /** net.http: the method is not in the deciding rule's `method` constraint. */
 export class MethodNotAllowedError extends AgentOsError {
-  readonly code = 'Provider.MethodNotAllowed';
+  readonly code = ProviderCode.MethodNotAllowed;
   constructor(readonly method: string, readonly allowed: readonly string[]) {
     super(`method ${method} is not allowed here (allowed: ${allowed.join(', ')})`);
   }
@@ -119,7 +142,7 @@ export class MethodNotAllowedError extends AgentOsError {
 
 /** net.http: the request did not complete within its timeout. */
 export class HttpTimeoutError extends AgentOsError {
-  readonly code = 'Provider.Timeout';
+  readonly code = ProviderCode.Timeout;
   constructor(readonly url: string, readonly timeoutMs: number) {
     super(`request to ${url} did not complete within ${timeoutMs} ms`);
   }
@@ -127,7 +150,7 @@ export class HttpTimeoutError extends AgentOsError {
 
 /** net.http: the connection or the exchange failed (refused, reset, TLS, malformed response). */
 export class HttpFailedError extends AgentOsError {
-  readonly code = 'Provider.HttpFailed';
+  readonly code = ProviderCode.HttpFailed;
   constructor(readonly url: string, readonly detail: string, options?: { cause?: unknown }) {
     super(`request to ${url} failed: ${detail}`, options);
   }
@@ -135,7 +158,7 @@ export class HttpFailedError extends AgentOsError {
 
 /** A credential rule names an environment variable that is unset or empty (thrown at construction). */
 export class CredentialMissingError extends AgentOsError {
-  readonly code = 'Provider.CredentialMissing';
+  readonly code = ProviderCode.CredentialMissing;
   constructor(readonly variable: string, readonly match: string) {
     super(`credential for ${match} reads environment variable ${variable}, which is unset or empty`);
   }
@@ -143,7 +166,7 @@ export class CredentialMissingError extends AgentOsError {
 
 /** A credential rule is malformed (thrown at construction). */
 export class InvalidCredentialRuleError extends AgentOsError {
-  readonly code = 'Provider.InvalidCredentialRule';
+  readonly code = ProviderCode.InvalidCredentialRule;
   constructor(readonly index: number, readonly problem: string) {
     super(`credential rule [${index}] is invalid: ${problem}`);
   }

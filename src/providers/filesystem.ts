@@ -10,7 +10,7 @@
 import * as fs from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { canonicalPath } from '../policy/index';
-import { FsEscapeError, FsInvalidParamError, FsRecursiveNotAllowedError, FsTooLargeError, FsUnsafeFileError } from '../kernel/errors';
+import { FsEscapeError, FsInvalidParamError, FsRecursiveNotAllowedError, FsTooLargeError, FsUnsafeFileError } from './fs-errors';
 import { assertKernelGrant } from '../kernel/grant';
 import { withMeta } from '../kernel/provider-output';
 import type { ActionRequest, ExecutionContext, HostLocation, Provider, ResolvedRequest } from '../kernel/types';

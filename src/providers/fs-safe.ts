@@ -13,7 +13,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FsNotFoundError, FsUnsafeFileError, FsWrongTypeError } from '../kernel/errors';
+import { FsNotFoundError, FsUnsafeFileError, FsWrongTypeError } from './fs-errors';
 
 const { O_NOFOLLOW, O_NONBLOCK } = fs.constants;
 const MAX_LINK_HOPS = 40;

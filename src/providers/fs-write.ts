@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FsUnsafeFileError, FsWrongTypeError } from '../kernel/errors';
+import { FsUnsafeFileError, FsWrongTypeError } from './fs-errors';
 import { assertOpenedAt, assertSafeStat, toFsError } from './fs-safe';
 
 /** Default mode of a newly created file. */

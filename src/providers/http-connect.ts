@@ -7,7 +7,8 @@
  */
 import { promises as dns } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
-import { Agent } from 'undici';
+import type { Agent } from 'undici';
+import { undici } from './undici-lazy';
 import { HostUnresolvedError } from './errors';
 import { assertAddressAllowed } from './net-guard';
 
@@ -53,5 +54,5 @@ export function pinnedAgent(address: string, options: { connectTimeoutMs: number
     if (opts.all === true) (callback as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: pinned, family }]);
     else callback(null, pinned, family);
   };
-  return new Agent({ connect: { lookup, timeout: options.connectTimeoutMs }, connections: 1, pipelining: 0 });
+  return new (undici().Agent)({ connect: { lookup, timeout: options.connectTimeoutMs }, connections: 1, pipelining: 0 });
 }

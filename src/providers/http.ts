@@ -11,7 +11,7 @@
  *   `authorization` / `cookie` headers are dropped too;
  * - the body is capped after decompression (http-body.ts); one timeout covers all hops.
  */
-import { fetch, type Agent } from 'undici';
+import type { Agent } from 'undici';
 import { AgentOsError } from '../errors';
 import { assertKernelGrant } from '../kernel/grant';
 import type { ActionRequest, ExecutionContext, Provider, ResolvedRequest } from '../kernel/types';
@@ -22,6 +22,7 @@ import {
 } from './errors';
 import { bodyEncodingFor, readCapped } from './http-body';
 import { pinnedAgent, resolveChecked, systemResolver, type Resolver } from './http-connect';
+import { undici } from './undici-lazy';
 import { parseHttpParams, type HttpParams, type HttpResult } from './http-params';
 import { CredentialStore, type CredentialRule } from './secrets';
 
@@ -108,7 +109,7 @@ export class HttpProvider implements Provider {
       const agent = pinnedAgent(address, { connectTimeoutMs: this.options.timeoutMs ?? 30_000 });
       try {
         const headers = { ...params.headers, ...this.credentials.headersFor(canonical) };
-        const response = await fetch(url, {
+        const response = await undici().fetch(url, {
           method: params.method, headers, redirect: 'manual', dispatcher: agent, signal,
           ...(params.body !== undefined ? { body: params.body } : {}),
         });

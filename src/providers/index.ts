@@ -10,3 +10,33 @@ export { CredentialStore, type CredentialRule } from './secrets';
 export { classifyAddress, normalizeAddress, assertAddressAllowed, AddressClass } from './net-guard';
 export { guardGitArgs, guardGitEnv, GIT_SUBCOMMANDS, GIT_HARDENING_CONFIG, GIT_HARDENING_ENV } from './git-guard';
 export type { Resolver } from './http-connect';
+export {
+  FsNotFoundError,
+  FsUnsafeFileError,
+  FsEscapeError,
+  FsTooLargeError,
+  FsWrongTypeError,
+  FsRecursiveNotAllowedError,
+  FsInvalidParamError,
+  FsInvalidMountError,
+} from './fs-errors';
+export {
+  InvalidParamsError,
+  ProgramNotFoundError,
+  ProgramOutsidePathError,
+  CwdOutsideMountError,
+  EnvNotAllowedError,
+  GitArgumentRefusedError,
+  HardeningUnavailableError,
+  ProviderAbortedError,
+  InvalidUrlError,
+  AddressRefusedError,
+  HostUnresolvedError,
+  RedirectDeniedError,
+  TooManyRedirectsError,
+  MethodNotAllowedError,
+  HttpTimeoutError,
+  HttpFailedError,
+  CredentialMissingError,
+  InvalidCredentialRuleError,
+} from './errors';

@@ -9,7 +9,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FsInvalidMountError } from '../kernel/errors';
+import { FsInvalidMountError } from './fs-errors';
 
 /** One mount: an agent-visible mount point and the real host folder behind it. */
 export interface Mount {

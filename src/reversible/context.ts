@@ -3,6 +3,8 @@ import type { Kernel } from '../kernel/kernel';
 import type { ActionResult } from '../kernel/types';
 import type { SnapshotStore } from './snapshot-store';
 import type { ReversibleStrategy } from './strategies';
+import { errorCode } from '../errors';
+import { ReversibleCode } from './errors';
 
 /** The layer as its procedures see it. */
 export interface LayerContext {
@@ -15,8 +17,8 @@ export interface LayerContext {
 
 /** An `ERROR` result for a typed failure (or an internal one). */
 export function errorResult(err: unknown, extra: Partial<ActionResult> = {}): ActionResult {
-  const code = typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : 'Reversible.Internal';
-  const message = code === 'Reversible.Internal' ? 'internal error of the reversible layer' : (err as Error).message;
+  const code = errorCode(err, ReversibleCode.Internal);
+  const message = code === ReversibleCode.Internal ? 'internal error of the reversible layer' : (err as Error).message;
   return { status: 'ERROR', error: message, code, ...extra };
 }
 

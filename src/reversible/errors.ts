@@ -5,9 +5,28 @@
  */
 import { AgentOsError } from '../errors';
 
+/** Codes of the reversible layer's failures (`Reversible.*`). */
+export const ReversibleCode = {
+  UnknownRecord: 'Reversible.UnknownRecord',
+  Expired: 'Reversible.Expired',
+  Conflict: 'Reversible.Conflict',
+  SnapshotTooLarge: 'Reversible.SnapshotTooLarge',
+  Unsupported: 'Reversible.Unsupported',
+  InvalidKey: 'Reversible.InvalidKey',
+  KeyReused: 'Reversible.KeyReused',
+  AlreadyApplied: 'Reversible.AlreadyApplied',
+  OutcomeUnknown: 'Reversible.OutcomeUnknown',
+  Revoked: 'Reversible.Revoked',
+  UnknownStrategy: 'Reversible.UnknownStrategy',
+  StoreCorrupt: 'Reversible.StoreCorrupt',
+  StoreFailed: 'Reversible.StoreFailed',
+  Internal: 'Reversible.Internal',
+} as const;
+export type ReversibleCode = (typeof ReversibleCode)[keyof typeof ReversibleCode];
+
 /** No record with this id is in the store (never registered, or swept after expiry). */
 export class UnknownRecordError extends AgentOsError {
-  readonly code = 'Reversible.UnknownRecord';
+  readonly code = ReversibleCode.UnknownRecord;
   constructor(readonly recordId: string) {
     super(`no reversible record ${JSON.stringify(recordId.slice(0, 80))} in the snapshot store`);
   }
@@ -15,7 +34,7 @@ export class UnknownRecordError extends AgentOsError {
 
 /** The record outlived the store's `ttl`; its snapshot is no longer kept. */
 export class RecordExpiredError extends AgentOsError {
-  readonly code = 'Reversible.Expired';
+  readonly code = ReversibleCode.Expired;
   constructor(readonly recordId: string) {
     super(`reversible record ${recordId} has expired; it can no longer be rolled back`);
   }
@@ -23,7 +42,7 @@ export class RecordExpiredError extends AgentOsError {
 
 /** The target changed after the action; rolling back would overwrite someone else's change (use `force`). */
 export class RollbackConflictError extends AgentOsError {
-  readonly code = 'Reversible.Conflict';
+  readonly code = ReversibleCode.Conflict;
   constructor(readonly target: string, readonly problem: string) {
     super(`${target} ${problem}; not rolled back (pass force to overwrite)`);
   }
@@ -31,7 +50,7 @@ export class RollbackConflictError extends AgentOsError {
 
 /** The target is larger than the strategy's snapshot cap; the action is refused, not run unprotected. */
 export class SnapshotTooLargeError extends AgentOsError {
-  readonly code = 'Reversible.SnapshotTooLarge';
+  readonly code = ReversibleCode.SnapshotTooLarge;
   constructor(readonly target: string, readonly bytes: number, readonly maxBytes: number) {
     super(`cannot snapshot ${target}: ${bytes} bytes exceed the snapshot cap of ${maxBytes} bytes; the action was not run`);
   }
@@ -39,7 +58,7 @@ export class SnapshotTooLargeError extends AgentOsError {
 
 /** The strategy cannot snapshot this target (e.g. a directory, or a provider without `locate`). */
 export class UnsupportedTargetError extends AgentOsError {
-  readonly code = 'Reversible.Unsupported';
+  readonly code = ReversibleCode.Unsupported;
   constructor(readonly target: string, readonly problem: string) {
     super(`cannot snapshot ${target}: ${problem}; the action was not run`);
   }
@@ -47,7 +66,7 @@ export class UnsupportedTargetError extends AgentOsError {
 
 /** An idempotency key is not a non-empty string of at most 256 characters. */
 export class InvalidIdempotencyKeyError extends AgentOsError {
-  readonly code = 'Reversible.InvalidKey';
+  readonly code = ReversibleCode.InvalidKey;
   constructor() {
     super('an idempotency key must be a non-empty string of at most 256 characters');
   }
@@ -55,7 +74,7 @@ export class InvalidIdempotencyKeyError extends AgentOsError {
 
 /** The idempotency key was used before for a different request (or hashes to another key's record id). */
 export class IdempotencyKeyReusedError extends AgentOsError {
-  readonly code = 'Reversible.KeyReused';
+  readonly code = ReversibleCode.KeyReused;
   constructor(readonly recordId: string) {
     super(`record ${recordId} belongs to a different request; an idempotency key names one action only`);
   }
@@ -63,7 +82,7 @@ export class IdempotencyKeyReusedError extends AgentOsError {
 
 /** A retry found the action already applied by an earlier attempt; it was not applied again. */
 export class AlreadyAppliedError extends AgentOsError {
-  readonly code = 'Reversible.AlreadyApplied';
+  readonly code = ReversibleCode.AlreadyApplied;
   constructor(readonly recordId: string) {
     super(`record ${recordId} was already applied by an earlier attempt; not applied again`);
   }
@@ -71,7 +90,7 @@ export class AlreadyAppliedError extends AgentOsError {
 
 /** A retry found the target neither as it was before the action nor as the action leaves it. */
 export class OutcomeUnknownError extends AgentOsError {
-  readonly code = 'Reversible.OutcomeUnknown';
+  readonly code = ReversibleCode.OutcomeUnknown;
   constructor(readonly recordId: string) {
     super(`record ${recordId}: an earlier attempt was interrupted and the target has changed since; not applied again`);
   }
@@ -79,7 +98,7 @@ export class OutcomeUnknownError extends AgentOsError {
 
 /** The record was rolled back (or revoked before it ran); its action is not applied again. */
 export class RecordRevokedError extends AgentOsError {
-  readonly code = 'Reversible.Revoked';
+  readonly code = ReversibleCode.Revoked;
   constructor(readonly recordId: string) {
     super(`record ${recordId} was rolled back; its action will not be applied again`);
   }
@@ -87,7 +106,7 @@ export class RecordRevokedError extends AgentOsError {
 
 /** A record names a strategy this layer was not given. */
 export class UnknownStrategyError extends AgentOsError {
-  readonly code = 'Reversible.UnknownStrategy';
+  readonly code = ReversibleCode.UnknownStrategy;
   constructor(readonly strategy: string) {
     super(`no strategy named ${JSON.stringify(strategy)} is configured in this layer`);
   }
@@ -95,7 +114,7 @@ export class UnknownStrategyError extends AgentOsError {
 
 /** A file of the snapshot store is unreadable or does not match its content hash. */
 export class StoreCorruptError extends AgentOsError {
-  readonly code = 'Reversible.StoreCorrupt';
+  readonly code = ReversibleCode.StoreCorrupt;
   /** @param item what is damaged, relative to the store (`record <id>`, `blob <sha256>`): no host paths. */
   constructor(readonly item: string, readonly problem: string, options?: { cause?: unknown }) {
     super(`snapshot store: ${item} is corrupt: ${problem}`, options);
@@ -104,7 +123,7 @@ export class StoreCorruptError extends AgentOsError {
 
 /** Reading or writing the snapshot store failed (disk full, permissions). */
 export class StoreFailedError extends AgentOsError {
-  readonly code = 'Reversible.StoreFailed';
+  readonly code = ReversibleCode.StoreFailed;
   constructor(readonly operation: string, options?: { cause?: unknown }) {
     const sys = (options?.cause as { code?: unknown } | undefined)?.code;
     super(`snapshot store: ${operation} failed${typeof sys === 'string' ? ` (${sys})` : ''}`, options);

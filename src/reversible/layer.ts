@@ -39,8 +39,9 @@ export interface ReversibleActionLayerOptions {
  * const undo = await layer.rollback(result.recordId as string); // undo.status === 'OK'
  */
 export class ReversibleActionLayer {
-  private readonly ctx: LayerContext;
-  private swept: Promise<unknown> | undefined;
+  private ctx: LayerContext;
+  /** Shared with every {@link ReversibleActionLayer.forKernel} view: the store is swept once. */
+  private shared: { swept?: Promise<unknown>; readonly views: WeakMap<object, ReversibleActionLayer> } = { views: new WeakMap() };
 
   /** @throws TypeError when two strategies share a name. */
   constructor(options: ReversibleActionLayerOptions) {
@@ -49,6 +50,25 @@ export class ReversibleActionLayer {
     if (dup !== undefined) throw new TypeError(`ReversibleActionLayer: two strategies are named ${JSON.stringify(dup)}`);
     const lock = new KeyedLock();
     this.ctx = { kernel: options.kernel, store: options.store, strategies: [...options.strategies], locked: (id, fn) => lock.run(id, fn) };
+  }
+
+  /**
+   * The same layer — store, strategies and record locks — over another kernel, e.g. a run's
+   * narrowed view of the worker's kernel (a run with its own policy). Records land in the
+   * same store, so either layer rolls them back. One view per kernel (cached).
+   * @example
+   * const runLayer = layer.forKernel(kernel.narrowed([runPolicy]));
+   */
+  forKernel(kernel: Pick<Kernel, 'submit' | 'submitUndo'>): ReversibleActionLayer {
+    if (kernel === this.ctx.kernel) return this;
+    let view = this.shared.views.get(kernel);
+    if (view === undefined) {
+      view = new ReversibleActionLayer({ kernel, strategies: this.ctx.strategies, store: this.ctx.store });
+      view.ctx = { ...this.ctx, kernel };
+      view.shared = this.shared;
+      this.shared.views.set(kernel, view);
+    }
+    return view;
   }
 
   /** The store this layer keeps its records in. */
@@ -93,8 +113,8 @@ export class ReversibleActionLayer {
 
   /** Removes expired records and unneeded snapshots once per layer, before its first use. */
   private sweepOnce(): Promise<unknown> {
-    this.swept ??= this.ctx.store.sweep().catch(() => undefined);
-    return this.swept;
+    this.shared.swept ??= this.ctx.store.sweep().catch(() => undefined);
+    return this.shared.swept;
   }
 }
 

@@ -12,9 +12,10 @@
  */
 import type { ActionResult } from '../kernel/types';
 import type { LayerContext } from './context';
-import { RecordExpiredError, RollbackConflictError, StoreCorruptError, UnknownRecordError, UnknownStrategyError } from './errors';
+import { RecordExpiredError, ReversibleCode, RollbackConflictError, StoreCorruptError, UnknownRecordError, UnknownStrategyError } from './errors';
 import { RecordState, type RecordManifest, advance, sameState } from './record';
 import type { Restored } from './strategies';
+import { errorCode } from '../errors';
 
 /** Outcome of a rollback. */
 export const RollbackStatus = { Ok: 'OK', Noop: 'NOOP', Conflict: 'CONFLICT', Error: 'ERROR' } as const;
@@ -28,7 +29,9 @@ export interface RollbackResult {
   readonly target?: string;
   /** How the prior state was put back (`OK` only). */
   readonly restored?: Restored;
-  /** Why: nothing to undo, the conflict, or the failure. */
+  /** The human message of a `CONFLICT` or `ERROR` (the same field as `ActionResult.error`). */
+  readonly error?: string;
+  /** Why there was nothing to undo (`NOOP`), like `ActionResult.reason` explains a decision. */
   readonly reason?: string;
   /** Stable code for `CONFLICT` and `ERROR`, e.g. `Reversible.UnknownRecord`. */
   readonly code?: string;
@@ -102,12 +105,12 @@ async function settle(ctx: LayerContext, m: RecordManifest, result: ActionResult
     if ('noop' in data) return { status: 'NOOP', ...base, reason: data.noop, ...audit };
     return { status: 'OK', ...base, restored: data.restored, ...audit };
   }
-  if (result.code === 'Reversible.Conflict') return { status: 'CONFLICT', ...base, code: result.code, reason: result.error ?? 'conflict', ...audit };
-  return { status: 'ERROR', ...base, code: result.code ?? 'Reversible.Internal', reason: result.reason ?? result.error ?? 'undo failed', ...audit };
+  if (result.code === ReversibleCode.Conflict) return { status: 'CONFLICT', ...base, code: result.code, error: result.error ?? 'conflict', ...audit };
+  return { status: 'ERROR', ...base, code: result.code ?? ReversibleCode.Internal, error: result.error ?? result.reason ?? 'undo failed', ...audit };
 }
 
 function failed(recordId: string, err: unknown, base: { recordId: string; target?: string } = { recordId }): RollbackResult {
-  const code = typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : 'Reversible.Internal';
-  const reason = code === 'Reversible.Internal' ? 'internal error of the reversible layer' : (err as Error).message;
-  return { status: 'ERROR', ...base, recordId, code, reason };
+  const code = errorCode(err, ReversibleCode.Internal);
+  const error = code === ReversibleCode.Internal ? 'internal error of the reversible layer' : (err as Error).message;
+  return { status: 'ERROR', ...base, recordId, code, error };
 }

@@ -7,7 +7,7 @@
  * (after the policy allowed the action), `probe` and `restore` in `Kernel.submitUndo` — and
  * act only on `step.request.canonicalTarget`, the target the policy judged.
  */
-import { FsInvalidParamError } from '../kernel/errors';
+import { FsInvalidParamError } from '../providers/fs-errors';
 import type { ActionRequest, ExecutionStep, HostLocation } from '../kernel/types';
 import { hasErrorCode } from '../errors';
 import { DEFAULT_FILE_MODE } from '../providers/fs-write';

@@ -2,6 +2,5 @@
  * Every workflow the worker registers. This file is the entry point of the workflow
  * bundle: it and everything it imports run in Temporal's deterministic sandbox.
  */
-export { readFileSlice } from './slice';
 export { agentRun } from './agent-run';
 export { rollbackRun } from './rollback-run';

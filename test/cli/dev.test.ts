@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freePorts } from '../../src/client/free-port';
+import { freePorts } from '../../src/dev/free-port';
 import { repoRoot } from '../helpers/paths';
 
 const main = path.join(repoRoot, 'dist', 'src', 'cli', 'main.js');

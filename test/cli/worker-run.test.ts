@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ScriptedModelServer, type ReceivedRequest, type ScriptStep } from '../../src/model/scripted-server';
+import { ScriptedModelServer, type ReceivedRequest, type ScriptStep } from '../../src/dev/scripted-server';
 import { AGENT_POLICY } from '../helpers/agent';
 import { repoRoot } from '../helpers/paths';
 import { temporal, uniqueId } from '../helpers/temporal';

@@ -5,13 +5,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
 import { AgentLoop } from '../../src/client/agent-loop';
-import { ensureSearchAttributes } from '../../src/client/register-search-attributes';
-import { createAgentWorker } from '../../src/client/worker';
+import { ensureSearchAttributes } from '../../src/worker/register-search-attributes';
+import { createAgentWorker } from '../../src/worker/worker';
 import { Kernel } from '../../src/kernel/kernel';
 import { createChat } from '../../src/model/chat';
-import { ScriptedModelServer, type ReceivedRequest, type ScriptStep } from '../../src/model/scripted-server';
+import { ScriptedModelServer, type ReceivedRequest, type ScriptStep } from '../../src/dev/scripted-server';
 import { FilesystemProvider } from '../../src/providers/filesystem';
-import type { AgentRunResult } from '../../src/workflows/types';
+import { agentRun } from '../../src/workflows/agent-run';
 import { AGENT_POLICY, FILE_TOOLS } from '../helpers/agent';
 import { temporal, uniqueId, workflowBundle } from '../helpers/temporal';
 
@@ -51,7 +51,7 @@ describe('agent workers on the real dev server', () => {
     try {
       await wa.runUntil(wb.runUntil(async () => {
         const run = (prompt: string, workspaceQueue: string) =>
-          t.client.workflow.execute('agentRun', { taskQueue, workflowId: uniqueId('scale'), args: [{ prompt, tools: FILE_TOOLS, workspaceQueue }] }) as Promise<AgentRunResult>;
+          t.client.workflow.execute(agentRun, { taskQueue, workflowId: uniqueId('scale'), args: [{ prompt, tools: FILE_TOOLS, workspaceQueue }] });
         const results = await Promise.all([run('for-a-1', `${taskQueue}-ws-a`), run('for-b-1', `${taskQueue}-ws-b`), run('for-a-2', `${taskQueue}-ws-a`), run('for-b-2', `${taskQueue}-ws-b`)]);
         for (const r of results) assert.deepEqual(r.actions.map((x) => x.status), ['OK']);
       }));

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { ScriptedModelServer, type Script } from '../../src/model/scripted-server';
+import { ScriptedModelServer, type Script } from '../../src/dev/scripted-server';
 import { FAULT_POLICY, FAULT_TOOLS } from '../reliability/fault-fixture';
 import { repoRoot } from '../helpers/paths';
 

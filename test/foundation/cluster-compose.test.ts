@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
-import { DEV_SERVER_SEARCH_ATTRIBUTES } from '../../src/client/search-attributes';
+import { DEV_SERVER_SEARCH_ATTRIBUTES } from '../../src/worker/search-attributes';
 import { repoRoot } from '../helpers/paths';
 
 // docker-compose.yml and `npm run cluster` (scripts/cluster.js) describe one topology: the

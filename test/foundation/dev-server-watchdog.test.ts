@@ -15,7 +15,7 @@ const alive = (pid: number): boolean => {
 };
 
 test('dev server: its parent is killed with SIGKILL → the watchdog ends the server, nothing is orphaned', async () => {
-  const devServer = path.join(repoRoot, 'dist', 'src', 'client', 'dev-server.js');
+  const devServer = path.join(repoRoot, 'dist', 'src', 'dev', 'dev-server.js');
   const script = `
     const { startDevServer } = require(${JSON.stringify(devServer)});
     startDevServer().then((s) => { process.stdout.write(JSON.stringify({ pid: s.pid, address: s.address }) + '\\n'); setInterval(() => {}, 1000); });

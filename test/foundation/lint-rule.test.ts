@@ -17,7 +17,16 @@ test('lint: src/workflows importing Node built-ins, openai, micromatch or src/po
   }
 });
 
+test('lint: src/workflows importing code from a folder that cannot run in the sandbox → errors', async () => {
+  const folders = ['model/chat', 'model/types', 'worker/worker', 'dev/dev-server', 'client/connection', 'cli/main', 'activities/index', 'kernel/kernel', 'providers/filesystem', 'reversible/index', 'errors', 'index'];
+  for (const folder of folders) {
+    const source = `import { x } from '../${folder}';`;
+    const messages = await lintWorkflow(`${source}\nexport const y = x;\n`);
+    assert.equal(messages.length, 1, `${source} must be refused, got ${JSON.stringify(messages)}`);
+  }
+});
+
 test('lint: src/workflows importing workflow code and types only → no error', async () => {
-  const messages = await lintWorkflow("import { proxyActivities } from '@temporalio/workflow';\nimport type { Decision } from '../policy/types';\nexport const x = [proxyActivities, {} as Decision];\n");
+  const messages = await lintWorkflow("import { proxyActivities } from '@temporalio/workflow';\nimport type { Decision } from '../policy/types';\nimport type { ChatMessage } from '../model/types';\nimport { Saga } from './saga';\nexport const x = [proxyActivities, {} as Decision, {} as ChatMessage, Saga];\n");
   assert.deepEqual(messages, []);
 });

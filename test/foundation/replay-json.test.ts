@@ -1,24 +1,24 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
-import { createSliceActivities } from '../../src/activities/slice';
-import { readFileSlice } from '../../src/workflows/slice';
-import { findTemporalCli } from '../../src/client/temporal-cli';
-import { temporal, uniqueId, withWorker, workflowBundle } from '../helpers/temporal';
+import { findTemporalCli } from '../../src/dev/temporal-cli';
+import { agentRun } from '../../src/workflows/agent-run';
+import { FILE_TOOLS, withAgentBench } from '../helpers/agent';
+import { temporal, uniqueId, workflowBundle } from '../helpers/temporal';
 
 test('replay: history exported as JSON by the Temporal CLI → historyFromJSON → runReplayHistory succeeds', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'replay-'));
-  fs.writeFileSync(path.join(dir, 'f.txt'), 'x');
-  const taskQueue = uniqueId('replay');
   const workflowId = uniqueId('replay-json');
-  await withWorker({ taskQueue, activities: createSliceActivities([dir]) }, async ({ client }) => {
-    await client.workflow.execute(readFileSlice, { taskQueue, workflowId, args: [path.join(dir, 'f.txt')] });
-  });
+  await withAgentBench(
+    {
+      files: { 'f.txt': 'x' },
+      script: [{ reply: { toolCalls: [{ name: 'read_file', arguments: { path: '/workspace/f.txt' } }] } }, { reply: { content: 'read it' } }],
+    },
+    async ({ taskQueue }, { client }) => {
+      await client.workflow.execute(agentRun, { taskQueue, workflowId, args: [{ prompt: 'read f.txt', tools: FILE_TOOLS }] });
+    },
+  );
   const { address } = await temporal();
   const json = execFileSync(findTemporalCli(), ['workflow', 'show', '--address', address, '--workflow-id', workflowId, '--output', 'json'], {
     encoding: 'utf8',

@@ -14,7 +14,7 @@ import { SnapshotStore } from '../../src/reversible/snapshot-store';
 import { FsDeleteSnapshotStrategy, FsWriteSnapshotStrategy } from '../../src/reversible/strategies';
 import { Kernel } from '../../src/kernel/kernel';
 import { createChat } from '../../src/model/chat';
-import { ScriptedModelServer, type Script } from '../../src/model/scripted-server';
+import { ScriptedModelServer, type Script } from '../../src/dev/scripted-server';
 import { FilesystemProvider } from '../../src/providers/filesystem';
 import { ProcessProvider } from '../../src/providers/process';
 import type { ToolDefSpec } from '../../src/workflows/tool-defs';

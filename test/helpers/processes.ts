@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { repoRoot } from './paths';
+import { pollUntil } from './poll';
 
 /** Path of the bounded forker script (at most 20 sleeping children). */
 export const forkerScript: string = path.join(repoRoot, 'test', 'helpers', 'forker.sh');
@@ -28,11 +29,7 @@ export function forkedPids(stdout: string): number[] {
 
 /** Waits (polling /proc, not sleeping blindly) until every pid is gone or `limitMs` passes. */
 export async function waitUntilGone(pids: readonly number[], limitMs = 2000): Promise<number[]> {
-  const end = Date.now() + limitMs;
   let alive = pids.filter(isAlive);
-  while (alive.length > 0 && Date.now() < end) {
-    await new Promise((r) => setImmediate(r));
-    alive = alive.filter(isAlive);
-  }
+  await pollUntil(() => (alive = alive.filter(isAlive)).length === 0, limitMs, 0);
   return alive;
 }

@@ -9,7 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { findTemporalCli } from '../../src/client/temporal-cli';
+import { findTemporalCli } from '../../src/dev/temporal-cli';
 import { fixture } from './paths';
 
 const RELEASE = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/;

@@ -6,13 +6,14 @@
  * A test file run on its own starts a server of its own. Nothing is mocked, nothing is
  * skipped: if no server can be started, the test fails with the harness's message.
  */
+import './quiet-runtime';
 import { after } from 'node:test';
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { startDevServer, type DevServer } from '../../src/client/dev-server';
-import { DEV_SERVER_SEARCH_ATTRIBUTES } from '../../src/client/search-attributes';
+import { startDevServer, type DevServer } from '../../src/dev/dev-server';
+import { DEV_SERVER_SEARCH_ATTRIBUTES } from '../../src/worker/search-attributes';
 import { repoRoot } from './paths';
 
 export interface TestTemporal {
@@ -34,7 +35,7 @@ after(async () => {
 });
 
 /** Path of the compiled workflows entry point. */
-export const workflowsPath = path.join(repoRoot, 'dist', 'src', 'workflows', 'index.js');
+const workflowsPath = path.join(repoRoot, 'dist', 'src', 'workflows', 'index.js');
 
 /** The shared server and clients for this test process; closed after the file's tests. */
 export function temporal(): Promise<TestTemporal> {

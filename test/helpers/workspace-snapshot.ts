@@ -22,14 +22,7 @@ export function snapshotTree(root: string): Record<string, string> {
   return out;
 }
 
-/** Resolves when `check` returns true (polled; fails after `timeoutMs`). */
-export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export { waitFor } from './poll';
 
 /** A gate a test opens by hand: `await gate.passed` blocks until `gate.open()`. */
 export function createGate(): { readonly passed: Promise<void>; open(): void } {

@@ -7,9 +7,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { startDevServer, type DevServer } from '../../src/client/dev-server';
-import { DEV_SERVER_SEARCH_ATTRIBUTES } from '../../src/client/search-attributes';
-import { ScriptedModelServer, type Script } from '../../src/model/scripted-server';
+import { startDevServer, type DevServer } from '../../src/dev/dev-server';
+import { DEV_SERVER_SEARCH_ATTRIBUTES } from '../../src/worker/search-attributes';
+import { ScriptedModelServer, type Script } from '../../src/dev/scripted-server';
 import { agentRun } from '../../src/workflows/agent-run';
 import { uniqueId, workflowBundle } from '../helpers/temporal';
 import { FAULT_POLICY, FAULT_TOOLS, faultScript, promptFor } from './fault-fixture';
@@ -52,15 +52,8 @@ export function auditLines(logPath: string): number {
   }
 }
 
-/** Polls `condition` (every 25 ms) until it holds or `limitMs` passes; resolves whether it held. */
-export async function waitFor(condition: () => boolean, limitMs: number): Promise<boolean> {
-  const end = Date.now() + limitMs;
-  while (!condition()) {
-    if (Date.now() > end) return false;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return true;
-}
+/** Polls `condition` until it holds or `limitMs` passes; resolves whether it held (the tests' one polling helper). */
+export { pollUntil as waitFor } from '../helpers/poll';
 
 /** Awaits every run and returns what the effect checks need. */
 export async function finish(runs: Array<{ id: string; handle: WorkflowHandle<typeof agentRun> }>): Promise<FinishedRun[]> {

@@ -9,7 +9,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
-import type { Script, ScriptStep } from '../../src/model/scripted-server';
+import type { Script, ScriptStep } from '../../src/dev/scripted-server';
 import type { ToolDefSpec } from '../../src/workflows/tool-defs';
 import { repoRoot } from '../helpers/paths';
 import type { WorkerProcessConfig } from './worker-process';

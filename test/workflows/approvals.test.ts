@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ScriptStep } from '../../src/model/scripted-server';
+import type { ScriptStep } from '../../src/dev/scripted-server';
 import { agentRun } from '../../src/workflows/agent-run';
 import { approveUpdate, stateQuery } from '../../src/workflows/messages';
 import { AGENT_POLICY, FILE_TOOLS, withAgentBench } from '../helpers/agent';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
-import type { ScriptStep } from '../../src/model/scripted-server';
+import type { ScriptStep } from '../../src/dev/scripted-server';
 import { agentRun } from '../../src/workflows/agent-run';
 import type { AgentRunInput } from '../../src/workflows/types';
 import { FILE_TOOLS, withAgentBench, type AgentBenchOptions } from '../helpers/agent';

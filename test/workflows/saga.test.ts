@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type { Executor } from '../../src/activities/tool';
-import type { ScriptStep } from '../../src/model/scripted-server';
+import type { ScriptStep } from '../../src/dev/scripted-server';
 import { agentRun } from '../../src/workflows/agent-run';
 import { rollbackUpdate, stateQuery } from '../../src/workflows/messages';
 import { rollbackRun } from '../../src/workflows/rollback-run';

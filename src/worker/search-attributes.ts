@@ -4,7 +4,8 @@
  * at start; on a cluster, register them once with
  * `temporal operator search-attribute create --name AgentOsPolicyHash --type Keyword` (etc.).
  */
-import type { SearchAttributeType } from './dev-server';
+/** Search attribute types a server can register. */
+export type SearchAttributeType = 'Text' | 'Keyword' | 'Int' | 'Double' | 'Bool' | 'Datetime' | 'KeywordList';
 
 /** Name → type of every search attribute this project uses. */
 export const DEV_SERVER_SEARCH_ATTRIBUTES: Readonly<Record<string, SearchAttributeType>> = {

@@ -8,14 +8,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ActivityDeps } from '../activities/index';
 import { layerUndoer } from '../activities/reversible';
-import type { Executor } from '../activities/tool';
 import { Kernel } from '../kernel/kernel';
 import { FilesystemProvider } from '../providers/filesystem';
 import { HttpProvider } from '../providers/http';
 import { ProcessProvider } from '../providers/process';
 import { FsDeleteSnapshotStrategy, FsWriteSnapshotStrategy, ReversibleActionLayer, SnapshotStore } from '../reversible/index';
 import type { ToolDefSpec } from '../workflows/tool-defs';
-import { loadToolsFile } from './tools-file';
+import { loadToolsFile } from '../client/tools-file';
 
 /** Options of {@link buildWorkerHost}. */
 export interface WorkerHostOptions {
@@ -55,13 +54,9 @@ export function buildWorkerHost(options: WorkerHostOptions): WorkerHost {
     fs.mkdirSync(options.snapshotsDir, { recursive: true });
     const strategies = [new FsWriteSnapshotStrategy(), new FsDeleteSnapshotStrategy()];
     const store = new SnapshotStore(path.resolve(options.snapshotsDir));
+    // A run with its own policy gets the same store and strategies over the narrowed kernel (layer.forKernel).
     const layer = new ReversibleActionLayer({ kernel, strategies, store });
-    const layered = (k: Kernel, l: ReversibleActionLayer): Executor => ({
-      submit: (request, submitOptions) => l.submit(request, submitOptions),
-      // A run with its own policy: the same store and strategies over the narrowed kernel.
-      forKernel: (view) => layered(view, new ReversibleActionLayer({ kernel: view, strategies, store })),
-    });
-    return { kernel, tools, executor: layered(kernel, layer), undoer: layerUndoer(layer), close: () => kernel.close() };
+    return { kernel, tools, executor: layer, undoer: layerUndoer(layer), close: () => kernel.close() };
   } catch (err) {
     void kernel.close();
     throw err;

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { TemporalCliNotFoundError } from './errors';
 
 /** The package root (where package.json lives), from dist/src/client or src/client. */
-export function packageRoot(): string {
+function packageRoot(): string {
   let dir = __dirname;
   for (;;) {
     if (fs.existsSync(path.join(dir, 'package.json'))) return dir;

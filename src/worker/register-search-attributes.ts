@@ -8,7 +8,7 @@ import { temporal } from '@temporalio/proto';
 import type { NativeConnection } from '@temporalio/worker';
 import { SearchAttributesError } from './errors';
 import { DEV_SERVER_SEARCH_ATTRIBUTES } from './search-attributes';
-import type { SearchAttributeType } from './dev-server';
+import type { SearchAttributeType } from './search-attributes';
 
 const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
 

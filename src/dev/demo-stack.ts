@@ -8,15 +8,16 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client, Connection, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { createActivities } from '../activities/index';
+import { NativeConnection } from '@temporalio/worker';
 import { layerUndoer } from '../activities/reversible';
 import { Kernel } from '../kernel/kernel';
 import { createChat } from '../model/chat';
 import type { ModelConfig } from '../model/config';
-import { ScriptedModelServer } from '../model/scripted-server';
+import { ScriptedModelServer } from './scripted-server';
 import { FilesystemProvider } from '../providers/filesystem';
 import { FsDeleteSnapshotStrategy, FsWriteSnapshotStrategy, ReversibleActionLayer, SnapshotStore } from '../reversible/index';
+import { createAgentWorker } from '../worker/worker';
+import { agentRun } from '../workflows/agent-run';
 import { DEMO_FILES, DEMO_POLICY, demoRunInput, demoScript } from './demo';
 
 /** Options of {@link startDemoStack}. */
@@ -87,21 +88,22 @@ export async function startDemoStack(options: DemoStackOptions): Promise<DemoSta
       strategies: [new FsWriteSnapshotStrategy(), new FsDeleteSnapshotStrategy()],
       store: new SnapshotStore(path.join(root, 'snapshots')),
     });
-    const activities = createActivities({ kernel, chat: createChat(config), model: config.model, executor: layer, undoer: layerUndoer(layer) });
     const namespace = options.namespace ?? 'default';
     const nativeConnection = await NativeConnection.connect({ address: options.address });
     cleanups.push(() => nativeConnection.close());
     const connection = await Connection.connect({ address: options.address });
     cleanups.push(() => connection.close());
     const taskQueue = options.taskQueue ?? 'agent-os-demo';
-    const worker = await Worker.create({
+    const worker = await createAgentWorker({
       connection: nativeConnection,
       namespace,
       taskQueue,
-      activities,
-      ...(options.workflowBundle
-        ? { workflowBundle: { code: options.workflowBundle.code } }
-        : { workflowsPath: path.join(__dirname, '..', 'workflows', 'index.js') }),
+      kernel,
+      chat: createChat(config),
+      model: config.model,
+      executor: layer,
+      undoer: layerUndoer(layer),
+      ...(options.workflowBundle ? { workflowBundle: { code: options.workflowBundle.code } } : {}),
     });
     const running = worker.run();
     cleanups.push(async () => {
@@ -117,7 +119,7 @@ export async function startDemoStack(options: DemoStackOptions): Promise<DemoSta
       auditLog,
       modelName: config.model,
       scripted: options.model === undefined,
-      startRun: (workflowId) => client.workflow.start('agentRun', { taskQueue, workflowId, args: [demoRunInput()] }),
+      startRun: (workflowId) => client.workflow.start(agentRun, { taskQueue, workflowId, args: [demoRunInput()] }),
       close: () => (closed ??= close()),
     };
   } catch (err) {

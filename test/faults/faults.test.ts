@@ -18,9 +18,9 @@ import { FilesystemProvider } from '../../src/providers/filesystem';
 import { ProcessProvider } from '../../src/providers/process';
 import { maxAttempt } from '../helpers/history';
 import { workflowBundle } from '../helpers/temporal';
-import { checkEffects } from './fault-effects';
-import { auditLines, finish, startFaultEnv, waitFor, type FaultEnv } from './fault-env';
-import { startWorkerChild } from './fault-fixture';
+import { checkEffects } from '../reliability/fault-effects';
+import { auditLines, finish, startFaultEnv, waitFor, type FaultEnv } from '../reliability/fault-env';
+import { startWorkerChild } from '../reliability/fault-fixture';
 
 const CALLS = 10;
 

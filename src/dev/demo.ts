@@ -4,10 +4,10 @@
  * fails and its applied write is undone by saga compensation. `agent-os dev` and the
  * browser test run exactly this.
  */
-import type { ReceivedRequest, Script, ScriptStep } from '../model/scripted-server';
+import type { ReceivedRequest, Script, ScriptStep } from './scripted-server';
 import type { ToolDefSpec } from '../workflows/tool-defs';
 import type { AgentRunInput } from '../workflows/types';
-import { FILE_TOOLS } from './file-tools';
+import { FILE_TOOLS } from '../client/file-tools';
 
 /** Where the demo's write lands (allowed by `write-output`, undone when the run fails). */
 export const DEMO_REPORT_TARGET = '/workspace/output/report.md';
@@ -16,7 +16,7 @@ export const DEMO_REPORT_TARGET = '/workspace/output/report.md';
 export const DEMO_DENIED_TARGET = '/etc/passwd';
 
 /** The status text of the scripted model failure that ends the demo run. */
-export const DEMO_MODEL_FAILURE = 'demo: the model fails on purpose, so the run fails and its write is undone';
+const DEMO_MODEL_FAILURE = 'demo: the model fails on purpose, so the run fails and its write is undone';
 
 /** The demo's ceiling policy: read the workspace, write its output folder, nothing else. */
 export const DEMO_POLICY = `# agent-os demo policy: default deny; two capabilities.
@@ -36,7 +36,7 @@ export const DEMO_FILES: Readonly<Record<string, string>> = {
 };
 
 /** The demo's tools: `read_file` (fs.read) and `write_file` (fs.write). */
-export const DEMO_TOOLS: readonly ToolDefSpec[] = FILE_TOOLS;
+const DEMO_TOOLS: readonly ToolDefSpec[] = FILE_TOOLS;
 
 /**
  * The demo run's input.

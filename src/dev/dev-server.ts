@@ -7,12 +7,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { Connection } from '@temporalio/client';
+import type { SearchAttributeType } from '../worker/search-attributes';
 import { DevServerStartError } from './errors';
 import { freePorts } from './free-port';
 import { findTemporalCli } from './temporal-cli';
-
-/** Search attribute types the dev server can register at start. */
-export type SearchAttributeType = 'Text' | 'Keyword' | 'Int' | 'Double' | 'Bool' | 'Datetime' | 'KeywordList';
 
 /** Options for {@link startDevServer}. */
 export interface DevServerOptions {

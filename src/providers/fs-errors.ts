@@ -1,0 +1,83 @@
+/**
+ * Typed failures of the built-in filesystem provider (`Fs.*`). The kernel returns them as
+ * `ActionResult.code` (a refusal at resolve time, e.g. `Fs.Escape`, is a DENIED result) and
+ * writes them into the audit record.
+ */
+import { AgentOsError } from '../errors';
+
+/** Codes of the filesystem provider's failures (`Fs.*`). */
+export const FsCode = {
+  NotFound: 'Fs.NotFound',
+  UnsafeFile: 'Fs.UnsafeFile',
+  Escape: 'Fs.Escape',
+  TooLarge: 'Fs.TooLarge',
+  WrongType: 'Fs.WrongType',
+  RecursiveNotAllowed: 'Fs.RecursiveNotAllowed',
+  InvalidParam: 'Fs.InvalidParam',
+  InvalidMount: 'Fs.InvalidMount',
+} as const;
+export type FsCode = (typeof FsCode)[keyof typeof FsCode];
+
+/** The path does not exist (message carries the agent-visible path only). */
+export class FsNotFoundError extends AgentOsError {
+  readonly code = FsCode.NotFound;
+  constructor(readonly path: string) {
+    super(`no such file or directory: ${path}`);
+  }
+}
+
+/** The file is a FIFO, device, socket, symlink or has more than one hard link, or changed since it was judged. */
+export class FsUnsafeFileError extends AgentOsError {
+  readonly code = FsCode.UnsafeFile;
+  constructor(readonly path: string, readonly problem: string) {
+    super(`refusing ${path}: ${problem}`);
+  }
+}
+
+/** The path lies, or resolves (through a symlink), outside every mount. */
+export class FsEscapeError extends AgentOsError {
+  readonly code = FsCode.Escape;
+  constructor(readonly path: string) {
+    super(`${path} resolves outside every mount`);
+  }
+}
+
+/** The content exceeds the `max_bytes` cap that applies to this write. */
+export class FsTooLargeError extends AgentOsError {
+  readonly code = FsCode.TooLarge;
+  constructor(readonly path: string, readonly bytes: number, readonly maxBytes: number) {
+    super(`${bytes} bytes for ${path} exceed the cap of ${maxBytes} bytes`);
+  }
+}
+
+/** The operation does not fit the kind of file (e.g. fs.read on a directory, fs.list on a file). */
+export class FsWrongTypeError extends AgentOsError {
+  readonly code = FsCode.WrongType;
+  constructor(readonly path: string, readonly expected: string) {
+    super(`${path} is not ${expected}`);
+  }
+}
+
+/** Deleting a directory needs `recursive: true` in the params and in the deciding rule's constraint. */
+export class FsRecursiveNotAllowedError extends AgentOsError {
+  readonly code = FsCode.RecursiveNotAllowed;
+  constructor(readonly path: string) {
+    super(`${path} is a directory; deleting it needs params.recursive and a rule with constraint recursive: true`);
+  }
+}
+
+/** A parameter of an fs action has the wrong type or value. */
+export class FsInvalidParamError extends AgentOsError {
+  readonly code = FsCode.InvalidParam;
+  constructor(readonly param: string, readonly problem: string) {
+    super(`invalid param "${param}": ${problem}`);
+  }
+}
+
+/** A mount of the filesystem provider is unusable (thrown by the provider's constructor). */
+export class FsInvalidMountError extends AgentOsError {
+  readonly code = FsCode.InvalidMount;
+  constructor(readonly mountPoint: string, readonly problem: string) {
+    super(`invalid mount ${JSON.stringify(mountPoint)}: ${problem}`);
+  }
+}

@@ -1,0 +1,22 @@
+/**
+ * Failure types of the agent workflows (`Run.*`, `Budget.*`) as pure constants, for code
+ * outside the sandbox that checks a run's failure type without loading workflow code. The
+ * workflows' own `RunFailure` and `BudgetFailure` use the same strings (a test keeps them in step).
+ */
+
+/** A run that cannot start or go on. */
+export const RunCode = {
+  InvalidInput: 'Run.InvalidInput',
+  InvalidPolicy: 'Run.InvalidPolicy',
+} as const;
+export type RunCode = (typeof RunCode)[keyof typeof RunCode];
+
+/** A run that hit one of its budgets. */
+export const BudgetCode = {
+  MaxTurns: 'Budget.MaxTurns',
+  MaxToolCalls: 'Budget.MaxToolCalls',
+  MaxModelTokens: 'Budget.MaxModelTokens',
+  MaxBytesWritten: 'Budget.MaxBytesWritten',
+  Deadline: 'Budget.Deadline',
+} as const;
+export type BudgetCode = (typeof BudgetCode)[keyof typeof BudgetCode];
