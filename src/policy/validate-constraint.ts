@@ -8,7 +8,8 @@
  * | fs.list           | none |
  * | proc.exec         | `args`, `deny_args`, `cwd`, `env`, `timeout_ms` |
  * | net.http          | `method`, `max_bytes` (response body bytes) |
- * | custom actions    | none |
+ * | mcp.call          | `params` — conditions on the tool's arguments (validate-params.ts) |
+ * | custom actions    | `params` — conditions on the request's params |
  *
  * A key must be legal for EVERY action the rule's action glob covers (`fs.*` cannot carry
  * `max_bytes`, because fs.delete and fs.list cannot). The same keys are legal in all three
@@ -36,6 +37,7 @@ import { ProblemCode } from './problem';
 import { TargetFamily } from './actions';
 import { globSyntaxIssue, targetFormIssue } from './validate-glob';
 import { closest } from './suggest';
+import { validateParams } from './validate-params';
 
 /** The constraint keys each built-in action accepts; actions not listed (custom ones) accept none. */
 export const CONSTRAINT_KEYS: Readonly<Record<string, readonly string[]>> = {
@@ -45,10 +47,19 @@ export const CONSTRAINT_KEYS: Readonly<Record<string, readonly string[]>> = {
   [BuiltinAction.FsList]: [],
   [BuiltinAction.ProcExec]: ['args', 'deny_args', 'cwd', 'env', 'timeout_ms'],
   [BuiltinAction.NetHttp]: ['method', 'max_bytes'],
+  [BuiltinAction.McpCall]: ['params'],
 };
 
+/** The constraint keys custom providers' actions accept. */
+export const CUSTOM_CONSTRAINT_KEYS: readonly string[] = ['params'];
+
+/** The constraint keys `action` accepts (custom actions: {@link CUSTOM_CONSTRAINT_KEYS}). */
+export function constraintKeysOf(action: string): readonly string[] {
+  return CONSTRAINT_KEYS[action] ?? CUSTOM_CONSTRAINT_KEYS;
+}
+
 /** Every constraint key of any action. */
-export const ALL_CONSTRAINT_KEYS: readonly string[] = [...new Set(Object.values(CONSTRAINT_KEYS).flat())];
+export const ALL_CONSTRAINT_KEYS: readonly string[] = [...new Set([...Object.values(CONSTRAINT_KEYS).flat(), ...CUSTOM_CONSTRAINT_KEYS])];
 
 /** As the LAST `args` entry, admits any further arguments, or none (elsewhere: one argument of any text). */
 export const ARGS_REST = '**';
@@ -120,14 +131,15 @@ export function validateConstraint(c: NodeChecker, keyNode: YamlNode, node: Yaml
   const out: Mutable<RuleConstraint> = {};
   const unknownHint = (key: string): string | undefined => {
     if (closest(key, ALL_CONSTRAINT_KEYS) !== undefined || actions.length === 0) return undefined;
-    const legal = [...new Set(actions.flatMap((a) => CONSTRAINT_KEYS[a] ?? []))];
+    const legal = [...new Set(actions.flatMap((a) => constraintKeysOf(a)))];
     return legal.length > 0 ? `constraint keys for ${actions.join(', ')}: ${legal.join(', ')}` : `${actions.join(', ')} takes no constraint`;
   };
   for (const [key, { key: k, value }] of c.entries(map, ALL_CONSTRAINT_KEYS, 'constraint', unknownHint)) {
-    const illegal = actions.filter((a) => !(CONSTRAINT_KEYS[a] ?? []).includes(key));
+    const illegal = actions.filter((a) => !constraintKeysOf(a).includes(key));
     if (illegal.length > 0) {
       const legal = actions.filter((a) => !illegal.includes(a));
       const owners = Object.keys(CONSTRAINT_KEYS).filter((a) => CONSTRAINT_KEYS[a]?.includes(key));
+      if (CUSTOM_CONSTRAINT_KEYS.includes(key)) owners.push('custom actions');
       const hint = legal.length > 0
         ? `narrow the action to ${legal.join(' or ')}, or split the rule in two`
         : `"${key}" applies only to ${owners.join(', ')}`;
@@ -152,6 +164,9 @@ export function validateConstraint(c: NodeChecker, keyNode: YamlNode, node: Yaml
     } else if (key === 'method') {
       const list = methods(c, value, k);
       if (list !== undefined) out.method = list;
+    } else if (key === 'params') {
+      const params = validateParams(c, value, k);
+      if (params !== undefined) out.params = params;
     }
   }
   return out;
