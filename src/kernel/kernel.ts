@@ -164,10 +164,11 @@ export class Kernel {
     return view;
   }
 
-  /** Waits for submits in flight, then flushes, fsyncs and closes the audit log. Idempotent. */
+  /** Waits for submits in flight, closes providers that hold resources, then flushes, fsyncs and closes the audit log. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
       await Promise.allSettled([...this.inflight]);
+      await Promise.allSettled([...new Set(this.providers.values())].map(async (p) => p.close?.()));
       await this.audit.close();
     })();
     return this.closing;
