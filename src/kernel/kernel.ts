@@ -86,6 +86,14 @@ export class Kernel {
     return this.gate.hash;
   }
 
+  /**
+   * True if the policy (every layer) could allow `action` on the canonical `target` for some
+   * params: for offering a model only tools that may work. Decides nothing and records nothing.
+   */
+  couldAllow(action: string, target: string): boolean {
+    return this.providers.has(action) && this.gate.couldAllow(action, target);
+  }
+
   /** Every action some provider executes. */
   get actions(): readonly string[] {
     return [...this.providers.keys()];

@@ -36,3 +36,5 @@ export { canonicalProgram } from './canonical-exec';
 export { ruleById, type CompiledRule } from './compile';
 export { evaluateLayered } from './layered';
 export { explainRequest, formatExplanation, type Explanation } from './explain';
+export { couldAllow } from './could-allow';
+export { canonicalMcpTarget, isMcpServerName } from './canonical-mcp';
