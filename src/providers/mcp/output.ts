@@ -13,7 +13,15 @@ export interface McpCallData {
   readonly structuredContent?: unknown;
 }
 
-/** Caps `result` to `maxChars` characters of text in total, after `redact` (credential values → `[REDACTED]`). */
+/** Most content items passed on; the rest are dropped (and the result marked truncated). */
+export const MAX_CONTENT_ITEMS = 100;
+/** Longest URI or MIME type passed on. */
+const MAX_LABEL = 512;
+
+/**
+ * Caps `result` to `maxChars` characters of text in total (URIs and names count too), at
+ * most {@link MAX_CONTENT_ITEMS} items, after `redact` (credential values → `[REDACTED]`).
+ */
 export function capResult(result: Record<string, unknown>, maxChars: number, redact: (text: string) => string = (t) => t): { data: McpCallData; truncated: boolean } {
   let budget = maxChars;
   let truncated = false;
@@ -30,17 +38,19 @@ export function capResult(result: Record<string, unknown>, maxChars: number, red
   };
   const content: Record<string, unknown>[] = [];
   const items = Array.isArray(result['content']) ? (result['content'] as unknown[]) : [];
-  for (const item of items) {
+  if (items.length > MAX_CONTENT_ITEMS) truncated = true;
+  const label = (v: unknown): string => redact(String(v ?? '')).slice(0, MAX_LABEL);
+  for (const item of items.slice(0, MAX_CONTENT_ITEMS)) {
     if (typeof item !== 'object' || item === null) continue;
     const it = item as Record<string, unknown>;
     const type = typeof it['type'] === 'string' ? it['type'] : 'unknown';
     if (type === 'text' && typeof it['text'] === 'string') content.push({ type, text: take(it['text']) });
     else if (type === 'resource' && typeof it['resource'] === 'object' && it['resource'] !== null) {
       const r = it['resource'] as Record<string, unknown>;
-      if (typeof r['text'] === 'string') content.push({ type, uri: String(r['uri'] ?? ''), text: take(r['text']) });
-      else content.push({ type, uri: String(r['uri'] ?? ''), omitted: 'binary', bytes: base64Bytes(r['blob']) });
-    } else if (type === 'resource_link') content.push({ type, uri: String(it['uri'] ?? ''), name: take(String(it['name'] ?? '')) });
-    else content.push({ type, omitted: 'binary', mimeType: String(it['mimeType'] ?? ''), bytes: base64Bytes(it['data']) });
+      if (typeof r['text'] === 'string') content.push({ type, uri: take(label(r['uri'])), text: take(r['text']) });
+      else content.push({ type, uri: take(label(r['uri'])), omitted: 'binary', bytes: base64Bytes(r['blob']) });
+    } else if (type === 'resource_link') content.push({ type, uri: take(label(it['uri'])), name: take(label(it['name'])) });
+    else content.push({ type: label(type), omitted: 'binary', mimeType: label(it['mimeType']), bytes: base64Bytes(it['data']) });
   }
   const data: { -readonly [K in keyof McpCallData]: McpCallData[K] } = { isError: result['isError'] === true, content };
   if (result['structuredContent'] !== undefined) {

@@ -64,8 +64,8 @@ export class McpProvider implements Provider {
   private readonly callTimeoutMs: number;
   private readonly maxOutputChars: number;
   private readonly credentials = new Map<string, CredentialStore>();
-  private readonly ajv = new Ajv({ allErrors: true, strict: false });
-  private readonly validators = new Map<Tool['inputSchema'], ValidateFunction>();
+  /** Compiled input schemas by their JSON text (bounded: cleared when it grows past 256). */
+  private readonly validators = new Map<string, ValidateFunction>();
 
   /** @throws McpConfigError for a malformed server map; CredentialMissingError for an unset credential variable. */
   constructor(options: McpProviderOptions) {
@@ -160,14 +160,17 @@ export class McpProvider implements Provider {
   }
 
   private checkArguments(tool: Tool, args: Record<string, unknown>): string | undefined {
-    let validate = this.validators.get(tool.inputSchema);
+    const key = JSON.stringify(tool.inputSchema);
+    let validate = this.validators.get(key);
     if (validate === undefined) {
       try {
-        validate = this.ajv.compile(tool.inputSchema);
+        // A fresh Ajv per schema: a server's `$id`s cannot collide with (or replace) another's.
+        validate = new Ajv({ allErrors: true, strict: false }).compile(tool.inputSchema);
       } catch (err) {
         return `the tool's input schema does not compile (${err instanceof Error ? err.message.slice(0, 200) : 'invalid'})`;
       }
-      this.validators.set(tool.inputSchema, validate);
+      if (this.validators.size >= 256) this.validators.clear();
+      this.validators.set(key, validate);
     }
     if (validate(args)) return undefined;
     return (validate.errors ?? []).slice(0, 5).map((e) => `${e.instancePath || '(arguments)'} ${e.message ?? 'is invalid'}`).join('; ');
