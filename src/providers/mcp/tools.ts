@@ -27,6 +27,9 @@ export interface McpToolOffer {
   readonly target: string;
   /** The pin of the server's tool list the offer was made from. */
   readonly pin: string;
+  /** For the tool-call mapping (tool-defs.ts): the target is fixed, the arguments go under `arguments`. */
+  readonly targetFrom: string;
+  readonly argumentsParam: 'arguments';
 }
 
 /** What {@link mcpToolDefs} found. */
@@ -72,7 +75,7 @@ export async function mcpToolDefs(mcp: McpProvider, policy: ToolPolicy): Promise
         skipped.push({ target, reason: 'no capability or ask rule could allow it' });
         continue;
       }
-      offers.push({ name, description: tool.description ?? '', parameters: tool.inputSchema as Record<string, unknown>, action: 'mcp.call', target, pin: listed.pin });
+      offers.push({ name, description: tool.description ?? '', parameters: tool.inputSchema as Record<string, unknown>, action: 'mcp.call', target, pin: listed.pin, targetFrom: target, argumentsParam: 'arguments' });
     }
   }
   return { offers, skipped, failed };
