@@ -27,8 +27,12 @@ export interface McpToolOffer {
   readonly target: string;
   /** The pin of the server's tool list the offer was made from. */
   readonly pin: string;
-  /** For the tool-call mapping (tool-defs.ts): the target is fixed, the arguments go under `arguments`. */
-  readonly targetFrom: string;
+  /**
+   * For the tool-call mapping: the arguments go under `params.arguments`. (An offer is not a
+   * ToolDefSpec yet: the workflow mapping needs a fixed-target form first — see
+   * /work/notes/mcp-agent-run.patch — and a spec whose `targetFrom` names an argument would let the
+   * model choose the target.)
+   */
   readonly argumentsParam: 'arguments';
 }
 
@@ -75,7 +79,7 @@ export async function mcpToolDefs(mcp: McpProvider, policy: ToolPolicy): Promise
         skipped.push({ target, reason: 'no capability or ask rule could allow it' });
         continue;
       }
-      offers.push({ name, description: tool.description ?? '', parameters: tool.inputSchema as Record<string, unknown>, action: 'mcp.call', target, pin: listed.pin, targetFrom: target, argumentsParam: 'arguments' });
+      offers.push({ name, description: tool.description ?? '', parameters: tool.inputSchema as Record<string, unknown>, action: 'mcp.call', target, pin: listed.pin, argumentsParam: 'arguments' });
     }
   }
   return { offers, skipped, failed };
