@@ -57,7 +57,7 @@ export function compileParams(params: Readonly<Record<string, ParamCondition>>, 
       exact: c.match?.filter((m) => typeof m !== 'string'),
       min: c.min,
       max: c.max,
-      maxLength: c.maxLength,
+      maxLength: c.max_length,
     };
   });
 }

@@ -55,14 +55,14 @@ export interface RuleConstraint {
 /**
  * One condition of a `params` constraint, as validated: the value at the argument path must
  * match one of `match` (globs for strings, exact values otherwise), lie within `min`/`max`,
- * and be at most `maxLength` long (characters of a string, items of a list). Absent fields
+ * and be at most `max_length` long (characters of a string, items of a list). Absent fields
  * do not constrain.
  */
 export interface ParamCondition {
   readonly match?: readonly (string | number | boolean | null)[];
   readonly min?: number;
   readonly max?: number;
-  readonly maxLength?: number;
+  readonly max_length?: number;
 }
 
 /** One validated rule. `id` is the author's `id`, or a generated `<kind>[<index>]`. */

@@ -92,7 +92,7 @@ function condition(c: NodeChecker, node: YamlNode, what: string): ParamCondition
       if (n === undefined) bad = true;
       else out[key] = n;
     } else {
-      if (isScalar(value) && typeof value.value === 'number' && Number.isSafeInteger(value.value) && value.value >= 0) out.maxLength = value.value;
+      if (isScalar(value) && typeof value.value === 'number' && Number.isSafeInteger(value.value) && value.value >= 0) out.max_length = value.value;
       else {
         c.report(value ?? k, ProblemCode.InvalidValue, `${what}.max_length must be a whole number ≥ 0`, 'write e.g. 4096');
         bad = true;

@@ -143,6 +143,6 @@ describe('mcp.call targets', () => {
     const text = formatExplanation(e);
     assert.match(text, /argument path = "\/workspace\/x" does not match/);
     const ok = formatExplanation(explainRequest(policy, { action: 'mcp.call', target: 'fs/write_file', params: { arguments: { path: '/workspace/output/a', content: 'a' } } }));
-    assert.match(ok, /constraint: \{"params":\{"path":\{"match":\["\/workspace\/output\/\*\*"\]\},"content":\{"maxLength":10\}\}\}/);
+    assert.match(ok, /constraint: \{"params":\{"path":\{"match":\["\/workspace\/output\/\*\*"\]\},"content":\{"max_length":10\}\}\}/);
   });
 });
