@@ -131,6 +131,15 @@ describe('McpProvider over stdio (the example server)', () => {
   });
 });
 
+/** True when `pid` no longer runs (no such process, or a zombie waiting for a reaper). */
+function gone(pid: number): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z') === true;
+  } catch {
+    return true;
+  }
+}
+
 describe('McpProvider: start-up and pins', () => {
   test('mcp.call: a server that never answers the handshake → ERROR Mcp.StartupTimeout, one audit record', async () => {
     const k = mcpKernel("capabilities:\n  - action: mcp.call\n    resource: 'hang/*'\n", {
@@ -142,6 +151,31 @@ describe('McpProvider: start-up and pins', () => {
       const r = await k.kernel.submit({ action: 'mcp.call', target: 'hang/anything', params: {} });
       assert.deepEqual([r.status, r.code], ['ERROR', 'Mcp.StartupTimeout']);
       assert.deepEqual(k.records().map((x) => x['code']), ['Mcp.StartupTimeout']);
+    } finally {
+      await k.close();
+    }
+  });
+
+  test('shutdown: a server that ignores SIGTERM and started a child of its own → both killed (SIGKILL to the process group) before the timed-out call returns', async () => {
+    const dir = tempDir('agent-os-mcp-pids-');
+    const script = [
+      "const fs = require('fs');",
+      "process.on('SIGTERM', () => {});",
+      "const child = require('child_process').spawn('sleep', ['1000'], { stdio: 'ignore' });",
+      "fs.writeFileSync(process.env.PID_FILE, process.pid + ' ' + child.pid);",
+      'setInterval(() => {}, 1e9);',
+    ].join(' ');
+    const k = mcpKernel("capabilities:\n  - action: mcp.call\n    resource: 'stubborn/*'\n", {
+      servers: { stubborn: { command: ['node', '-e', script], envValues: { PID_FILE: path.join(dir, 'pids'), PATH: '/usr/bin:/bin' } } },
+      startupTimeoutMs: 2_000, // long enough for the server to write its pid file on a busy machine
+      shutdownTimeoutMs: 200,
+    });
+    try {
+      const r = await k.kernel.submit({ action: 'mcp.call', target: 'stubborn/x', params: {} });
+      assert.equal(r.code, 'Mcp.StartupTimeout');
+      const pids = fs.readFileSync(path.join(dir, 'pids'), 'utf8').split(' ').map(Number);
+      assert.equal(pids.length, 2);
+      for (const pid of pids) assert.ok(gone(pid), `process ${pid} is gone`);
     } finally {
       await k.close();
     }
