@@ -7,7 +7,9 @@
  * creates a workspace with data.csv and output/report.md mounted at /workspace, runs the two
  * submits, then writes report.md through the reversible layer and rolls it back, and
  * leaves kernel.log and .snapshots there. Prints: OK, the file contents, DENIED,
- * not permitted, the record id, OK.
+ * not permitted, the record id, OK. Then MCP tools under the same policy: an MCP server
+ * (examples/mcp-server.ts) started by `McpProvider`, one allowed `mcp.call` (OK and its
+ * answer) and one the policy does not grant (DENIED).
  *
  * Then the agent loop: an AgentLoop with a read_file tool reads data.csv and prints the
  * model's answer. The run is a Temporal workflow on the server in TEMPORAL_ADDRESS, or on
@@ -25,6 +27,7 @@ import {
   FsDeleteSnapshotStrategy,
   FsWriteSnapshotStrategy,
   Kernel,
+  McpProvider,
   ReversibleActionLayer,
   SnapshotStore,
   type ActionRequest,
@@ -106,7 +109,35 @@ async function main(): Promise<void> {
 
   await kernel.close();
 
+  await mcpTools();
+
   await agentLoop(workspace);
+}
+
+// MCP: the original's McpProvider shape; `mcp.call` on `server/tool`, decided by the same kind of policy.
+const MCP_POLICY_YAML = `capabilities:
+  - action: mcp.call
+    resource: my_server/echo
+`;
+
+async function mcpTools(): Promise<void> {
+  fs.writeFileSync('mcp-policy.yaml', MCP_POLICY_YAML);
+  const kernel = new Kernel({
+    policy: 'mcp-policy.yaml',
+    providers: [new McpProvider({ servers: { my_server: { command: ['node', path.join(__dirname, 'mcp-server.js')] } } })],
+    logPath: 'kernel.log',
+  });
+
+  // Call a tool of the server — allowed
+  let result = await kernel.submit({ action: 'mcp.call', target: 'my_server/echo', params: { arguments: { text: 'hello from MCP' } } });
+  console.log(result.status); // "OK"
+  console.log((result.data as { content: { text: string }[] }).content[0]?.text); // "hello from MCP"
+
+  // Another tool of the same server — no capability grants it
+  result = await kernel.submit({ action: 'mcp.call', target: 'my_server/add', params: { arguments: { a: 1, b: 2 } } });
+  console.log(result.status); // "DENIED"
+
+  await kernel.close(); // also stops the server
 }
 
 // Agent loop: AgentLoop makes kernel.submit() the sole execution path; ToolDef is pure metadata.

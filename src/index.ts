@@ -101,6 +101,16 @@ export {
   CredentialMissingError,
   InvalidCredentialRuleError,
 } from './providers/index';
+export {
+  McpProvider,
+  type McpProviderOptions,
+  type McpServerConfig,
+  type LaunchSpec,
+  type Launcher,
+  McpPinStore,
+  type McpCallData,
+} from './providers/mcp/index';
+export { mcpToolDefs, mcpCallRequest, type McpToolOffer, type McpToolCatalogue } from './providers/mcp/tools';
 
 // Policy: load → compile → evaluate.
 export {

@@ -4,6 +4,7 @@
  * instead of patching modules.
  */
 import type { Kernel } from '../kernel/kernel';
+import type { ActionRequest } from '../kernel/types';
 import type { Chat } from '../model/chat';
 import type { ToolDefSpec } from '../workflows/tool-defs';
 import { createModelActivities } from './model';
@@ -46,6 +47,12 @@ export interface ActivityDeps {
   readonly limits?: Partial<WorkerLimits>;
   /** Tools the worker offers runs that bring none (from `agent-os worker --tools FILE`). */
   readonly tools?: readonly ToolDefSpec[];
+  /**
+   * The operator's declaration of idempotent requests among those otherwise at-most-once
+   * (`mcp.call`): only these are run again when an activity is retried. For MCP:
+   * `(r) => r.action === 'mcp.call' && mcp.isIdempotent(r.target)`.
+   */
+  readonly isIdempotent?: (request: ActionRequest) => boolean;
 }
 
 /** What a run learns about its worker at start. */
@@ -71,7 +78,7 @@ export function createActivities(deps: ActivityDeps) {
   const views = new RunPolicyViews(deps.kernel);
   return {
     ...createModelActivities(deps.chat),
-    ...createToolActivities(deps.kernel, deps.executor ?? deps.kernel, views),
+    ...createToolActivities(deps.kernel, deps.executor ?? deps.kernel, views, deps.isIdempotent),
     ...createUndoActivities(deps.undoer),
     /**
      * What the run records in its search attributes and memo, and the worker's caps. With

@@ -48,9 +48,14 @@ export interface Executor {
   forKernel?(kernel: Kernel): Executor;
 }
 
-/** Actions that cannot be made idempotent: a retry after an unknown outcome must not run them again. */
-export function isAtMostOnce(request: ActionRequest): boolean {
+/**
+ * Actions that cannot be made idempotent: a retry after an unknown outcome must not run them
+ * again. `mcp.call` is at-most-once unless `isIdempotent` (the operator's declaration, e.g.
+ * `McpProvider.isIdempotent`) says otherwise; servers' own `idempotentHint`s are not trusted.
+ */
+export function isAtMostOnce(request: ActionRequest, isIdempotent?: (request: ActionRequest) => boolean): boolean {
   if (request.action === 'proc.exec') return true;
+  if (request.action === 'mcp.call') return isIdempotent?.(request) !== true;
   if (request.action === 'net.http') {
     const method = typeof request.params?.['method'] === 'string' ? request.params['method'].toUpperCase() : 'GET';
     return method !== 'GET' && method !== 'HEAD';
@@ -58,8 +63,17 @@ export function isAtMostOnce(request: ActionRequest): boolean {
   return false;
 }
 
-/** Builds the tool activities over a kernel (and an optional executor such as the reversible layer). */
-export function createToolActivities(kernel: Kernel, executor: Executor = kernel, views: RunPolicyViews = new RunPolicyViews(kernel)) {
+/**
+ * Builds the tool activities over a kernel (and an optional executor such as the reversible
+ * layer). `isIdempotent` marks operator-declared idempotent requests among those otherwise
+ * at-most-once (see {@link isAtMostOnce}).
+ */
+export function createToolActivities(
+  kernel: Kernel,
+  executor: Executor = kernel,
+  views: RunPolicyViews = new RunPolicyViews(kernel),
+  isIdempotent?: (request: ActionRequest) => boolean,
+) {
   return {
     /** Decides without executing. Schema violations come back as `invalid`. */
     async decideAction(input: DecideInput): Promise<KernelDecision> {
@@ -75,7 +89,7 @@ export function createToolActivities(kernel: Kernel, executor: Executor = kernel
     /** Executes through the kernel; at-most-once actions are not run again on a retry. */
     async executeAction(input: ExecuteInput): Promise<ToolOutcome> {
       const { attempt } = Context.current().info;
-      if (attempt > 1 && isAtMostOnce(input.request)) {
+      if (attempt > 1 && isAtMostOnce(input.request, isIdempotent)) {
         // Not run again, and not silent either: the kernel records the unknown outcome.
         return kernel.recordUnknown(input.request, {
           idempotencyKey: input.idempotencyKey,

@@ -29,6 +29,7 @@ export const DEFAULT_READY_FILE = '/tmp/agent-os-worker-ready';
 interface WorkerCliOptions {
   readonly policy: string;
   readonly tools?: string;
+  readonly mcp?: string;
   readonly mount: string[];
   readonly taskQueue: string;
   readonly workspaceQueue?: string;
@@ -48,6 +49,7 @@ export function registerWorkerCommand(program: Command, io: CliIo = processIo): 
     .description('host the kernel on a Temporal task queue (ceiling policy, tool definitions, model endpoint)')
     .requiredOption('--policy <file>', 'the ceiling policy (YAML); runs may narrow it, never widen it')
     .option('--tools <file>', 'tool definitions (YAML or JSON) offered to runs that bring none')
+    .option('--mcp <file>', 'MCP servers file (YAML or JSON): adds mcp.call on those servers')
     .option('--mount <agent=host>', 'mount a host folder at an agent path, e.g. /workspace=/srv/ws (repeatable)', collectExtraAction, [])
     .option('--task-queue <queue>', 'task queue to poll', DEFAULT_TASK_QUEUE)
     .option('--workspace-queue <queue>', 'also poll this queue with fs/proc activities bound to this host\'s workspace')
@@ -73,7 +75,7 @@ async function runWorker(options: WorkerCliOptions, io: CliIo): Promise<number> 
   let host;
   try {
     fs.mkdirSync(path.dirname(path.resolve(options.log)), { recursive: true });
-    host = buildWorkerHost({ policyFile: options.policy, ...(options.tools ? { toolsFile: options.tools } : {}), mounts, logPath: options.log, snapshotsDir: options.snapshots });
+    host = buildWorkerHost({ policyFile: options.policy, ...(options.tools ? { toolsFile: options.tools } : {}), ...(options.mcp ? { mcpServersFile: options.mcp } : {}), mounts, logPath: options.log, snapshotsDir: options.snapshots });
   } catch (err) {
     io.err(`agent-os worker: ${(err as Error).message}\n`);
     return 1;
@@ -104,6 +106,7 @@ async function runWorker(options: WorkerCliOptions, io: CliIo): Promise<number> 
       kernel: host.kernel,
       ...(host.executor ? { executor: host.executor } : {}),
       ...(host.undoer ? { undoer: host.undoer } : {}),
+      ...(host.isIdempotent ? { isIdempotent: host.isIdempotent } : {}),
       tools: host.tools,
       chat: createChat(modelConfig),
       model: modelConfig.model,

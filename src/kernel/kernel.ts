@@ -86,6 +86,14 @@ export class Kernel {
     return this.gate.hash;
   }
 
+  /**
+   * True if the policy (every layer) could allow `action` on the canonical `target` for some
+   * params: for offering a model only tools that may work. Decides nothing and records nothing.
+   */
+  couldAllow(action: string, target: string): boolean {
+    return this.providers.has(action) && this.gate.couldAllow(action, target);
+  }
+
   /** Every action some provider executes. */
   get actions(): readonly string[] {
     return [...this.providers.keys()];
@@ -164,10 +172,11 @@ export class Kernel {
     return view;
   }
 
-  /** Waits for submits in flight, then flushes, fsyncs and closes the audit log. Idempotent. */
+  /** Waits for submits in flight, closes providers that hold resources, then flushes, fsyncs and closes the audit log. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
       await Promise.allSettled([...this.inflight]);
+      await Promise.allSettled([...new Set(this.providers.values())].map(async (p) => p.close?.()));
       await this.audit.close();
     })();
     return this.closing;

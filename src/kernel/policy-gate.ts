@@ -7,6 +7,7 @@
 import {
   Effect,
   compilePolicy,
+  couldAllow,
   evaluate,
   evaluateLayered,
   loadPolicyFile,
@@ -57,6 +58,11 @@ export class PolicyGate {
   narrowedBy(narrow: readonly PolicyDocument[]): PolicyGate {
     const [ceiling, ...rest] = this.layers.map((l) => l.doc);
     return new PolicyGate(ceiling as PolicyDocument, [...rest, ...narrow], []);
+  }
+
+  /** True if every layer could allow `action` on the canonical `target` for some params (see could-allow.ts). */
+  couldAllow(action: string, target: string): boolean {
+    return this.layers.every((l) => couldAllow(l.compiled, action, target));
   }
 
   /** Decides a canonical request. May throw only on a bug in the policy engine (the kernel fails closed). */

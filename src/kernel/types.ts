@@ -161,4 +161,6 @@ export interface Provider {
    * (`undefined` if it lies under no mount). Used by snapshot strategies of the reversible layer.
    */
   locate?(canonicalTarget: string): HostLocation | undefined;
+  /** Optional: releases what the provider holds (e.g. MCP server processes); called once by `Kernel.close()` after submits in flight finished. */
+  close?(): Promise<void>;
 }

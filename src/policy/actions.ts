@@ -1,7 +1,7 @@
 /**
  * The closed set of actions a policy may name, and checks on action globs (`fs.*`).
  *
- * Built-in actions live in the reserved namespaces `fs.`, `proc.` and `net.`; custom
+ * Built-in actions live in the reserved namespaces `fs.`, `proc.`, `net.` and `mcp.`; custom
  * providers register further dotted names (e.g. `kv.get`) through
  * {@link PolicyOptions.extraActions}. Names are case-sensitive. An action glob may use
  * only `*` as wildcard and must match at least one known action.
@@ -14,20 +14,21 @@ import { BuiltinAction, type PolicyOptions } from './types';
 export const BUILTIN_ACTIONS: readonly string[] = Object.values(BuiltinAction);
 
 /** Namespaces reserved for built-in actions; custom actions may not use them. */
-const RESERVED_NAMESPACES: readonly string[] = ['fs', 'proc', 'net'];
+export const RESERVED_NAMESPACES: readonly string[] = ['fs', 'proc', 'net', 'mcp'];
 
 const ACTION_NAME = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_-]*)+$/;
 const ACTION_GLOB = /^[a-z0-9_.*-]+$/;
 
 /** The kind of target an action works on; it decides what a `resource` must look like. */
-export const TargetFamily = { Path: 'path', Program: 'program', Url: 'url', Custom: 'custom' } as const;
+export const TargetFamily = { Path: 'path', Program: 'program', Url: 'url', McpTool: 'mcp-tool', Custom: 'custom' } as const;
 export type TargetFamily = (typeof TargetFamily)[keyof typeof TargetFamily];
 
-/** The target family of a known action: fs.* → path, proc.exec → program, net.http → url, others → custom. */
+/** The target family of a known action: fs.* → path, proc.exec → program, net.http → url, mcp.call → `server/tool`, others → custom. */
 export function targetFamily(action: string): TargetFamily {
   if (action.startsWith('fs.')) return TargetFamily.Path;
   if (action === BuiltinAction.ProcExec) return TargetFamily.Program;
   if (action === BuiltinAction.NetHttp) return TargetFamily.Url;
+  if (action === BuiltinAction.McpCall) return TargetFamily.McpTool;
   return TargetFamily.Custom;
 }
 

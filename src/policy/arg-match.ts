@@ -51,7 +51,7 @@ export function compileDenyArgs(patterns: readonly string[]): DenyArgsMatcher {
  * Longest argument judged against globs. Longer arguments fail closed: they satisfy no
  * `args` pattern and count as denied by any `deny_args` (matching time grows with length).
  */
-const MAX_JUDGED_ARG_LENGTH = 4096;
+export const MAX_JUDGED_ARG_LENGTH = 4096;
 
 /** True if `args` satisfies the positional patterns. */
 export function argsMatch(m: ArgsMatcher, args: readonly string[]): boolean {

@@ -2,13 +2,14 @@
  * `canonicalizeRequest`: turns what an agent asked for into the {@link CanonicalRequest}
  * the policy judges. Pure: the only look-up it needs (symlinks) is passed in by the
  * provider. Dispatch is by action: `fs.*` → path, `net.http` → URL, `proc.exec` →
- * program; any other (custom) action keeps its target verbatim once NUL and control
+ * program, `mcp.call` → `server/tool` (canonical-mcp.ts); any other (custom) action keeps its target verbatim once NUL and control
  * characters are ruled out.
  */
 import { InvalidParamsError } from './canonical-errors';
 import { canonicalProgram } from './canonical-exec';
 import { canonicalPath, resolveAgainst, type RealpathOfExisting } from './canonical-path';
 import { canonicalUrl } from './canonical-url';
+import { canonicalMcpTarget } from './canonical-mcp';
 import { assertTargetText } from './target-text';
 import type { CanonicalRequest } from './types';
 
@@ -66,6 +67,13 @@ export function canonicalizeRequest(
       params['cwd'] = fsPath(cwd, options);
     }
     return { action, target: canonicalProgram(request.target, options.realpathOfExisting), params };
+  }
+  if (action === 'mcp.call') {
+    const args = params['arguments'];
+    if (args !== undefined && (typeof args !== 'object' || args === null || Array.isArray(args))) {
+      throw new InvalidParamsError('arguments', args, 'the arguments of an MCP tool call are an object');
+    }
+    return { action, target: canonicalMcpTarget(request.target).target, params };
   }
   return { action, target: assertTargetText(request.target), params };
 }

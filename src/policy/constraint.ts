@@ -21,6 +21,7 @@
  * | max_bytes | bytes ≤ cap, or unstated | bytes > cap, or unstated |
  * | timeout_ms | timeout ≤ cap, or unstated | timeout > cap, or unstated |
  * | recursive | (checked in evaluate.ts, even without a constraint) | `true`: the request is recursive; `false`: always |
+ * | params | every named argument is present and within its condition | every named argument is within its condition, or missing/malformed (params-constraint.ts) |
  *
  * `cwd` on a grant needs a stated cwd: the provider fills in its default before evaluation.
  * A recursive `fs.delete` needs `recursive: true` on the granting rule; a rule without the
@@ -29,6 +30,7 @@
 import { argsMatch, compileArgs, compileDenyArgs, deniedArg, type ArgsMatcher, type DenyArgsMatcher } from './arg-match';
 import { compileGlob, matchGlob, type CompiledGlob } from './glob';
 import { requestArgs, requestBytes, requestEnvNames, requestMethod, requestTimeout } from './request-params';
+import { compileParams, judgedArguments, paramsCover, paramsMiss, type CompiledParams } from './params-constraint';
 import type { CanonicalRequest, RuleConstraint } from './types';
 
 /** A constraint with its globs compiled; `undefined` fields are absent keys. */
@@ -41,6 +43,7 @@ export interface CompiledConstraint {
   readonly cwd: CompiledGlob | undefined;
   readonly args: ArgsMatcher | undefined;
   readonly denyArgs: DenyArgsMatcher | undefined;
+  readonly params: CompiledParams | undefined;
 }
 
 /** Compiles a constraint; `undefined` when it has no keys (the common, fastest case). */
@@ -55,6 +58,7 @@ export function compileConstraint(c: RuleConstraint, dot: boolean): CompiledCons
     cwd: c.cwd === undefined ? undefined : compileGlob(c.cwd, dot),
     args: c.args === undefined ? undefined : compileArgs(c.args, dot),
     denyArgs: c.deny_args === undefined ? undefined : compileDenyArgs(c.deny_args),
+    params: c.params === undefined ? undefined : compileParams(c.params, dot),
   };
 }
 
@@ -93,6 +97,7 @@ export function constraintMiss(c: CompiledConstraint, request: CanonicalRequest)
     const timeout = requestTimeout(p);
     if (timeout === null || (timeout !== undefined && timeout > c.timeoutMs)) return `timeout ${String(timeout)} ms exceeds timeout_ms ${c.timeoutMs}`;
   }
+  if (c.params !== undefined) return paramsMiss(c.params, judgedArguments(request.action, p));
   return undefined;
 }
 
@@ -124,5 +129,6 @@ export function constraintCovers(c: CompiledConstraint, request: CanonicalReques
     if (typeof timeout === 'number' && timeout <= c.timeoutMs) return false;
   }
   if (c.recursive === true && (p['recursive'] === undefined || p['recursive'] === false)) return false;
+  if (c.params !== undefined && !paramsCover(c.params, judgedArguments(request.action, p))) return false;
   return true;
 }

@@ -13,6 +13,7 @@ import { constraintCovers, constraintMiss } from './constraint';
 import { matchGlob } from './glob';
 import { Effect, type CanonicalRequest, type Decision, type RuleConstraint } from './types';
 import { hostOf, isIpHost } from './url-host';
+import { MCP_TOOL_NAME, isMcpServerName } from './canonical-mcp';
 
 /** A {@link Decision} that also carries the deciding rule's constraint, so a provider can enforce caps. */
 export interface PolicyDecision extends Decision {
@@ -124,6 +125,7 @@ function canonicalProblem(action: string, target: string): string | undefined {
   }
   for (let i = 0; i < target.length; i++) if (target.charCodeAt(i) === 0) return 'the target contains NUL';
   if (action === 'net.http' && !/^https?:\/\//.test(target)) return 'the URL is not http(s)';
+  if (action === 'mcp.call' && !isMcpTarget(target)) return 'the target is not server/tool';
   return undefined;
 }
 
@@ -143,4 +145,10 @@ function isNormalPath(t: string): boolean {
     if (b === 46 && (i + 3 === n || t.charCodeAt(i + 3) === 47)) return false;
   }
   return true;
+}
+
+/** `server/tool` as canonical-mcp.ts defines it. */
+function isMcpTarget(t: string): boolean {
+  const slash = t.indexOf('/');
+  return slash > 0 && isMcpServerName(t.slice(0, slash)) && MCP_TOOL_NAME.test(t.slice(slash + 1));
 }

@@ -27,3 +27,5 @@ export { evaluate, type PolicyDecision } from './evaluate';
 export { InvalidTargetError, PolicyCompileError } from './canonical-errors';
 export { canonicalPath } from './canonical-path';
 export { evaluateLayered } from './layered';
+export { couldAllow } from './could-allow';
+export { canonicalMcpTarget, isMcpServerName } from './canonical-mcp';

@@ -15,6 +15,7 @@ export const BuiltinAction = {
   FsList: 'fs.list',
   ProcExec: 'proc.exec',
   NetHttp: 'net.http',
+  McpCall: 'mcp.call',
 } as const;
 export type BuiltinAction = (typeof BuiltinAction)[keyof typeof BuiltinAction];
 
@@ -47,6 +48,21 @@ export interface RuleConstraint {
   readonly timeout_ms?: number;
   /** net.http: allowed methods, upper-cased. */
   readonly method?: readonly string[];
+  /** mcp.call and custom actions: conditions on arguments, keyed by argument path (see params-constraint.ts). */
+  readonly params?: Readonly<Record<string, ParamCondition>>;
+}
+
+/**
+ * One condition of a `params` constraint, as validated: the value at the argument path must
+ * match one of `match` (globs for strings, exact values otherwise), lie within `min`/`max`,
+ * and be at most `max_length` long (characters of a string, items of a list). Absent fields
+ * do not constrain.
+ */
+export interface ParamCondition {
+  readonly match?: readonly (string | number | boolean | null)[];
+  readonly min?: number;
+  readonly max?: number;
+  readonly max_length?: number;
 }
 
 /** One validated rule. `id` is the author's `id`, or a generated `<kind>[<index>]`. */

@@ -8,7 +8,8 @@
  * | fs.list           | none |
  * | proc.exec         | `args`, `deny_args`, `cwd`, `env`, `timeout_ms` |
  * | net.http          | `method`, `max_bytes` (response body bytes) |
- * | custom actions    | none |
+ * | mcp.call          | `params` — conditions on the tool's arguments (validate-params.ts) |
+ * | custom actions    | `params` — conditions on the request's params |
  *
  * A key must be legal for EVERY action the rule's action glob covers (`fs.*` cannot carry
  * `max_bytes`, because fs.delete and fs.list cannot). The same keys are legal in all three
@@ -36,19 +37,29 @@ import { ProblemCode } from './problem';
 import { TargetFamily } from './actions';
 import { globSyntaxIssue, targetFormIssue } from './validate-glob';
 import { closest } from './suggest';
+import { validateParams } from './validate-params';
 
 /** The constraint keys each built-in action accepts; actions not listed (custom ones) accept none. */
-const CONSTRAINT_KEYS: Readonly<Record<string, readonly string[]>> = {
+export const CONSTRAINT_KEYS: Readonly<Record<string, readonly string[]>> = {
   [BuiltinAction.FsRead]: ['max_bytes'],
   [BuiltinAction.FsWrite]: ['max_bytes'],
   [BuiltinAction.FsDelete]: ['recursive'],
   [BuiltinAction.FsList]: [],
   [BuiltinAction.ProcExec]: ['args', 'deny_args', 'cwd', 'env', 'timeout_ms'],
   [BuiltinAction.NetHttp]: ['method', 'max_bytes'],
+  [BuiltinAction.McpCall]: ['params'],
 };
 
+/** The constraint keys custom providers' actions accept. */
+export const CUSTOM_CONSTRAINT_KEYS: readonly string[] = ['params'];
+
+/** The constraint keys `action` accepts (custom actions: {@link CUSTOM_CONSTRAINT_KEYS}). */
+export function constraintKeysOf(action: string): readonly string[] {
+  return CONSTRAINT_KEYS[action] ?? CUSTOM_CONSTRAINT_KEYS;
+}
+
 /** Every constraint key of any action. */
-const ALL_CONSTRAINT_KEYS: readonly string[] = [...new Set(Object.values(CONSTRAINT_KEYS).flat())];
+export const ALL_CONSTRAINT_KEYS: readonly string[] = [...new Set([...Object.values(CONSTRAINT_KEYS).flat(), ...CUSTOM_CONSTRAINT_KEYS])];
 
 /** The HTTP methods `method` accepts (upper case). */
 const HTTP_METHODS: readonly string[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT'];
@@ -117,14 +128,15 @@ export function validateConstraint(c: NodeChecker, keyNode: YamlNode, node: Yaml
   const out: Mutable<RuleConstraint> = {};
   const unknownHint = (key: string): string | undefined => {
     if (closest(key, ALL_CONSTRAINT_KEYS) !== undefined || actions.length === 0) return undefined;
-    const legal = [...new Set(actions.flatMap((a) => CONSTRAINT_KEYS[a] ?? []))];
+    const legal = [...new Set(actions.flatMap((a) => constraintKeysOf(a)))];
     return legal.length > 0 ? `constraint keys for ${actions.join(', ')}: ${legal.join(', ')}` : `${actions.join(', ')} takes no constraint`;
   };
   for (const [key, { key: k, value }] of c.entries(map, ALL_CONSTRAINT_KEYS, 'constraint', unknownHint)) {
-    const illegal = actions.filter((a) => !(CONSTRAINT_KEYS[a] ?? []).includes(key));
+    const illegal = actions.filter((a) => !constraintKeysOf(a).includes(key));
     if (illegal.length > 0) {
       const legal = actions.filter((a) => !illegal.includes(a));
       const owners = Object.keys(CONSTRAINT_KEYS).filter((a) => CONSTRAINT_KEYS[a]?.includes(key));
+      if (CUSTOM_CONSTRAINT_KEYS.includes(key)) owners.push('custom actions');
       const hint = legal.length > 0
         ? `narrow the action to ${legal.join(' or ')}, or split the rule in two`
         : `"${key}" applies only to ${owners.join(', ')}`;
@@ -149,6 +161,9 @@ export function validateConstraint(c: NodeChecker, keyNode: YamlNode, node: Yaml
     } else if (key === 'method') {
       const list = methods(c, value, k);
       if (list !== undefined) out.method = list;
+    } else if (key === 'params') {
+      const params = validateParams(c, value, k);
+      if (params !== undefined) out.params = params;
     }
   }
   return out;

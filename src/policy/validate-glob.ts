@@ -17,6 +17,7 @@
  * - url (net.http): starts with lower-case `http://` or `https://`, has a host, then a path
  *   starting with `/`; no credentials (`user@`). Query strings are matched as written.
  * - program (proc.exec): a bare program name (`git`, no `/`) or an absolute path.
+ * - MCP tool (mcp.call): `server/tool` with exactly one `/` (`fs/*` = every tool of `fs`).
  * - custom actions: any glob passing the general checks.
  * The catch-all `**` is valid for every family.
  */
@@ -107,6 +108,10 @@ export function targetFormIssue(family: TargetFamily, glob: string): GlobIssue |
         : undefined;
     case TargetFamily.Url:
       return urlIssue(glob);
+    case TargetFamily.McpTool:
+      return /^[^/]+\/[^/]+$/.test(glob)
+        ? undefined
+        : issue(ProblemCode.ResourceForm, `"${glob}" is not a server/tool glob`, 'mcp.call targets are server/tool: write e.g. "fs/read_*" or "fs/*" for every tool of one server');
     default:
       return undefined;
   }

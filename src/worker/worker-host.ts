@@ -11,6 +11,8 @@ import { layerUndoer } from '../activities/reversible';
 import { Kernel } from '../kernel/kernel';
 import { FilesystemProvider } from '../providers/filesystem';
 import { HttpProvider } from '../providers/http';
+import { McpProvider } from '../providers/mcp/provider';
+import { loadServersFile } from '../providers/mcp/servers-file';
 import { ProcessProvider } from '../providers/process';
 import { FsDeleteSnapshotStrategy, FsWriteSnapshotStrategy, ReversibleActionLayer, SnapshotStore } from '../reversible/index';
 import type { ToolDefSpec } from '../workflows/tool-defs';
@@ -28,10 +30,12 @@ export interface WorkerHostOptions {
   readonly logPath: string;
   /** Folder of the reversible layer's snapshots. */
   readonly snapshotsDir: string;
+  /** MCP servers file (servers-file.ts): adds an McpProvider for `mcp.call`. */
+  readonly mcpServersFile?: string;
 }
 
 /** A kernel with its layer and tools; `close()` closes the kernel (flushing its log). */
-export interface WorkerHost extends Pick<ActivityDeps, 'kernel' | 'executor' | 'undoer'> {
+export interface WorkerHost extends Pick<ActivityDeps, 'kernel' | 'executor' | 'undoer' | 'isIdempotent'> {
   readonly kernel: Kernel;
   readonly tools: readonly ToolDefSpec[];
   close(): Promise<void>;
@@ -39,14 +43,16 @@ export interface WorkerHost extends Pick<ActivityDeps, 'kernel' | 'executor' | '
 
 /**
  * Loads the policy and tools and builds the kernel and layer.
- * @throws PolicyValidationError / PolicyFileError, ToolsFileError, FsInvalidMountError.
+ * @throws PolicyValidationError / PolicyFileError, ToolsFileError, FsInvalidMountError, McpServersFileError / McpConfigError.
  * @example
  * const host = buildWorkerHost({ policyFile: 'policy.yaml', toolsFile: 'tools.yaml', mounts: { '/workspace': '/srv/ws' }, logPath: 'kernel.log', snapshotsDir: '.snapshots' });
  */
 export function buildWorkerHost(options: WorkerHostOptions): WorkerHost {
+  const servers = options.mcpServersFile === undefined ? undefined : loadServersFile(options.mcpServersFile);
+  const mcp = servers === undefined ? undefined : new McpProvider({ servers: servers.servers, ...(servers.pinsFile === undefined ? {} : { pinsFile: servers.pinsFile }) });
   const kernel = new Kernel({
     policy: options.policyFile,
-    providers: [new FilesystemProvider({ mounts: options.mounts }), new ProcessProvider({ mounts: options.mounts }), new HttpProvider()],
+    providers: [new FilesystemProvider({ mounts: options.mounts }), new ProcessProvider({ mounts: options.mounts }), new HttpProvider(), ...(mcp ? [mcp] : [])],
     logPath: options.logPath,
   });
   try {
@@ -56,7 +62,8 @@ export function buildWorkerHost(options: WorkerHostOptions): WorkerHost {
     const store = new SnapshotStore(path.resolve(options.snapshotsDir));
     // A run with its own policy gets the same store and strategies over the narrowed kernel (layer.forKernel).
     const layer = new ReversibleActionLayer({ kernel, strategies, store });
-    return { kernel, tools, executor: layer, undoer: layerUndoer(layer), close: () => kernel.close() };
+    const isIdempotent = mcp === undefined ? {} : { isIdempotent: (r: { action: string; target: string }) => r.action === 'mcp.call' && mcp.isIdempotent(r.target) };
+    return { kernel, tools, executor: layer, undoer: layerUndoer(layer), ...isIdempotent, close: () => kernel.close() };
   } catch (err) {
     void kernel.close();
     throw err;

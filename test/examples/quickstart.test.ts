@@ -8,7 +8,7 @@ import { fixture, repoRoot } from '../helpers/paths';
 import { readLog, tempDir } from '../kernel/kernel-helpers';
 
 describe('examples/quickstart', () => {
-  test('quickstart: run → prints OK, the file contents, DENIED, not permitted, a record id, OK, the agent loop\'s answer and logs four chained records', async () => {
+  test('quickstart: run → prints OK, the file contents, DENIED, not permitted, a record id, OK, the agent loop\'s answer and logs six chained records (two of them MCP calls)', async () => {
     const dir = tempDir('agent-os-quickstart-');
     // No model key and no TEMPORAL_ADDRESS: the scripted model answers, on an embedded dev server the example starts and stops.
     const env = { ...process.env };
@@ -19,12 +19,12 @@ describe('examples/quickstart', () => {
     assert.equal(lines.slice(0, 7).join('\n'), 'OK\nname,score\nada,3\ngrace,5\n\nDENIED\nnot permitted');
     const recordId = lines[7] ?? '';
     assert.match(recordId, /^[0-9a-f]{32}$/);
-    assert.deepEqual(lines.slice(8), ['OK', 'data.csv (OK): 2 rows — ada,3; grace,5', '']);
+    assert.deepEqual(lines.slice(8), ['OK', 'OK', 'hello from MCP', 'DENIED', 'data.csv (OK): 2 rows — ada,3; grace,5', '']);
     assert.equal(fs.readFileSync(path.join(dir, 'workspace', 'output', 'report.md'), 'utf8'), '# Report\n\noriginal content\n');
     assert.equal(fs.readFileSync(path.join(dir, 'policy.yaml'), 'utf8'), fs.readFileSync(fixture('quickstart', 'policy.yaml'), 'utf8'));
 
     const records = readLog(path.join(dir, 'kernel.log'));
-    assert.equal(records.length, 4);
+    assert.equal(records.length, 6);
     assert.deepEqual(
       records.map((r) => [r['action'], r['target'], r['status'], r['error'], r['undo_of']]),
       [
@@ -32,6 +32,8 @@ describe('examples/quickstart', () => {
         ['fs.write', '/etc/passwd', 'DENIED', 'not permitted', undefined],
         ['fs.write', '/workspace/output/report.md', 'OK', undefined, undefined],
         ['fs.write', '/workspace/output/report.md', 'OK', undefined, recordId],
+        ['mcp.call', 'my_server/echo', 'OK', undefined, undefined],
+        ['mcp.call', 'my_server/add', 'DENIED', 'not permitted', undefined],
       ],
     );
     for (const r of records) {

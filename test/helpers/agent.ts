@@ -13,6 +13,7 @@ import { ReversibleActionLayer } from '../../src/reversible/layer';
 import { SnapshotStore } from '../../src/reversible/snapshot-store';
 import { FsDeleteSnapshotStrategy, FsWriteSnapshotStrategy } from '../../src/reversible/strategies';
 import { Kernel } from '../../src/kernel/kernel';
+import type { Provider } from '../../src/kernel/types';
 import { createChat } from '../../src/model/chat';
 import { ScriptedModelServer, type Script } from '../../src/dev/scripted-server';
 import { FilesystemProvider } from '../../src/providers/filesystem';
@@ -57,6 +58,8 @@ export interface AgentBenchOptions {
   readonly limits?: Partial<WorkerLimits>;
   /** Also mount the workspace into a ProcessProvider (proc.exec). */
   readonly processes?: boolean;
+  /** Further providers (e.g. an McpProvider). */
+  readonly providers?: readonly Provider[];
 }
 
 /** Runs `fn` with a fresh workspace, kernel, scripted model and worker; cleans up afterwards. */
@@ -75,7 +78,7 @@ export async function withAgentBench<T>(
   fs.writeFileSync(policyFile, options.policy ?? AGENT_POLICY);
   const logPath = path.join(root, 'kernel.log');
   const mounts = { '/workspace': workspace };
-  const providers = [new FilesystemProvider({ mounts }), ...(options.processes ? [new ProcessProvider({ mounts })] : [])];
+  const providers = [new FilesystemProvider({ mounts }), ...(options.processes ? [new ProcessProvider({ mounts })] : []), ...(options.providers ?? [])];
   const kernel = new Kernel({ policy: policyFile, providers, logPath });
   const model = await ScriptedModelServer.start(options.script);
   const taskQueue = uniqueId('agent');

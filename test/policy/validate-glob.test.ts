@@ -35,7 +35,7 @@ describe('actions and suggestions', () => {
   test('expandActionGlob: fs.* → the four fs actions; * → every known action; net.* with extras → net.http', () => {
     const known = knownActions({ extraActions: ['kv.get'] });
     assert.deepEqual(expandActionGlob('fs.*', known), ['fs.read', 'fs.write', 'fs.delete', 'fs.list']);
-    assert.equal(expandActionGlob('*', known).length, 7);
+    assert.equal(expandActionGlob('*', known).length, 8); // six fs/proc/net actions, mcp.call, kv.get
     assert.deepEqual(expandActionGlob('net.*', known), ['net.http']);
     assert.deepEqual(expandActionGlob('fs.wirte', known), []);
   });
