@@ -65,7 +65,7 @@ describe('race: filesystem provider', () => {
     assertNoEffects(t, report);
   });
 
-  test('race fs.list: the folder swapped with a link to an outside folder (2,000 listings) → no outside name listed', { timeout: 300_000 }, async (t) => {
+  test('race fs.list: the folder swapped with a link to an outside folder (6,000 listings) → no outside name listed', { timeout: 300_000 }, async (t) => {
     const env = makeRaceEnv();
     const victim = path.join(env.outside, 'victim');
     plantCanary(victim, names('outside-secret-', 10));
@@ -75,6 +75,7 @@ describe('race: filesystem provider', () => {
     const report = await race({
       watch: env.outside,
       start: () => startSwapper(path.join(env.ws, 'd'), path.join(env.ws, 'd.x')),
+      operations: 3 * OPERATIONS, // cheap, and a leak needs three lucky moments: more tries
       op: async (i) => {
         const r = await env.kernel.submit({ action: 'fs.list', target: '/workspace/d' });
         const listed = Array.isArray(r.data) ? (r.data as { name: string }[]).map((e) => e.name) : [];
@@ -86,7 +87,7 @@ describe('race: filesystem provider', () => {
     assertNoEffects(t, report);
   });
 
-  test('race fs.write creating parents: the top folder swapped with a link to an outside folder (2,000 writes) → nothing created or changed outside', { timeout: 300_000 }, async (t) => {
+  test('race fs.write creating parents: the top folder swapped with a link to an outside folder (4,000 writes) → nothing created or changed outside', { timeout: 300_000 }, async (t) => {
     const env = makeRaceEnv();
     const victim = path.join(env.outside, 'victim');
     plantCanary(victim, []);
@@ -95,6 +96,7 @@ describe('race: filesystem provider', () => {
     const report = await race({
       watch: env.outside,
       start: () => startSwapper(path.join(env.ws, 'd'), path.join(env.ws, 'd.x')),
+      operations: 2 * OPERATIONS,
       op: async (i) => {
         const r = await env.kernel.submit({ action: 'fs.write', target: `/workspace/d/n${i}/sub/x.txt`, params: { content: 'AGENT CONTENT' } });
         return { status: r.code ?? r.status };

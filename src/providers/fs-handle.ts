@@ -1,0 +1,231 @@
+/**
+ * The descriptor walker every filesystem action goes through (the provider and the
+ * reversible layer alike): a target is reached from its mount root's descriptor one
+ * component at a time, each folder opened with `O_DIRECTORY | O_NOFOLLOW` through the
+ * descriptor of the folder above it, and the final name is acted on relative to the
+ * verified parent — on Linux as `/proc/self/fd/N/name`, which the kernel resolves through
+ * descriptor N, not by re-walking a path. A folder swapped for a symlink at any moment is
+ * refused (`Fs.UnsafeFile`), never followed.
+ *
+ * Node 20 has no `openat`/`O_PATH`, so the rules for a name built with {@link Dir.at}:
+ * open children with `O_NOFOLLOW` and use the descriptor's own calls (`fstat`, `fchmod`);
+ * `lstat`, `unlink`, `rename`, `rmdir`, `mkdir` do not follow a final symlink, but
+ * `stat`, `chmod`, `readdir`/`opendir` of such a name do (never use them there); and a
+ * closed descriptor's number is reused at once, so a `Dir` stays open until every name
+ * built from it has been used.
+ *
+ * Residual: a descriptor follows its folder if that folder is moved out of the mount while
+ * it is open (only a process that can write outside the workspace can do that).
+ * Elsewhere than Linux (no `/proc/self/fd`) names are joined to the folder's path instead:
+ * each folder is still opened without following links, but a concurrent rename can
+ * redirect a later step ({@link FD_RELATIVE} is false; the provider warns at start-up).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { FsNotFoundError, FsUnsafeFileError, FsWrongTypeError } from '../kernel/errors';
+import type { HostLocation } from '../kernel/types';
+import { assertSafeStat, toFsError } from './fs-safe';
+
+const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
+const DIR_FLAGS = O_RDONLY | O_DIRECTORY | O_NOFOLLOW;
+
+/** True when names can be resolved through an open folder's descriptor (`/proc/self/fd/N/name`). */
+export const FD_RELATIVE: boolean = detectFdRelative();
+
+function detectFdRelative(): boolean {
+  if (process.platform !== 'linux') return false;
+  try {
+    const fd = fs.openSync('/', DIR_FLAGS);
+    try {
+      return fs.readlinkSync(`/proc/self/fd/${fd}`) === '/';
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+}
+
+/** A target as the walker sees it: its mount root (a real folder), the names below it, and the agent path for messages. */
+export interface FsTarget {
+  readonly root: string;
+  readonly parts: readonly string[];
+  readonly agentPath: string;
+}
+
+/**
+ * The target at `loc` (a real host path below its mount root).
+ * @throws FsUnsafeFileError when the path lies outside its root or has `.`/`..` segments.
+ */
+export function targetAt(loc: HostLocation, agentPath: string): FsTarget {
+  const rel = path.relative(loc.floor, loc.hostPath);
+  const parts = rel === '' ? [] : rel.split(path.sep);
+  if (path.isAbsolute(rel) || parts.some((p) => p === '' || p === '.' || p === '..')) throw new FsUnsafeFileError(agentPath, 'it lies outside its mount');
+  return { root: loc.floor, parts, agentPath };
+}
+
+/** An open folder reached without following any link; names inside it are built with {@link Dir.at}. */
+export class Dir {
+  private open = true;
+
+  private constructor(private readonly handle: fs.promises.FileHandle, readonly hostPath: string) {}
+
+  /** Opens the mount root `root` (a real path; a symlink there is refused). */
+  static async root(root: string, agentPath: string): Promise<Dir> {
+    try {
+      return new Dir(await fs.promises.open(root, DIR_FLAGS), root);
+    } catch (err) {
+      throw await classify(err, root, agentPath, 'path');
+    }
+  }
+
+  /** The name `name` inside this folder, resolved through its descriptor (valid while this Dir is open). */
+  at(name: string): string {
+    if (!this.open) throw new Error('internal: a name was built from a closed folder descriptor');
+    return FD_RELATIVE ? `/proc/self/fd/${this.handle.fd}/${name}` : path.join(this.hostPath, name);
+  }
+
+  /** This folder itself, for `readdir` (valid while this Dir is open). */
+  self(): string {
+    if (!this.open) throw new Error('internal: a closed folder descriptor was used');
+    return FD_RELATIVE ? `/proc/self/fd/${this.handle.fd}` : this.hostPath;
+  }
+
+  /**
+   * Opens the folder `name` inside this one, without following a link.
+   * `create` makes it (mode 0755, no special bits) if it is missing; `isTarget` says it is
+   * the target itself rather than a folder above it (for the error).
+   * @throws FsUnsafeFileError (a symlink), FsNotFoundError / FsWrongTypeError (missing, or a file).
+   */
+  async child(name: string, agentPath: string, options: { readonly create?: boolean; readonly isTarget?: boolean } = {}): Promise<Dir> {
+    const where = this.at(name);
+    const create = options.create === true;
+    let made = false;
+    if (create) made = await fs.promises.mkdir(where, 0o755).then(() => true, (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EEXIST') return false;
+      throw toFsError(err, agentPath);
+    });
+    let handle: fs.promises.FileHandle;
+    try {
+      handle = await fs.promises.open(where, DIR_FLAGS);
+    } catch (err) {
+      throw await classify(err, where, agentPath, options.isTarget === true ? 'target' : create ? 'parent' : 'path');
+    }
+    const dir = new Dir(handle, path.join(this.hostPath, name));
+    // A new folder inherits setgid from a setgid parent: clear it, as on every file written.
+    if (made) await handle.stat().then((st) => (st.mode & 0o7000 ? handle.chmod(st.mode & 0o777) : undefined)).catch(async (err: unknown) => {
+      await dir.close();
+      throw err;
+    });
+    return dir;
+  }
+
+  /** The kind of the entry `name`, without following it. @throws FsNotFoundError when it is missing. */
+  async lstat(name: string, agentPath: string): Promise<fs.Stats> {
+    try {
+      return await fs.promises.lstat(this.at(name));
+    } catch (err) {
+      throw toFsError(err, agentPath);
+    }
+  }
+
+  /** fsyncs this folder (so a rename in it is durable); filesystems that refuse are tolerated. */
+  async sync(): Promise<void> {
+    await this.handle.sync().catch(() => undefined);
+  }
+
+  /** Closes the descriptor; idempotent. */
+  async close(): Promise<void> {
+    if (!this.open) return;
+    this.open = false;
+    await this.handle.close();
+  }
+}
+
+/**
+ * Walks from `target.root` through `parts` (all of them, or `count`), one verified folder at a time.
+ * The folders above are closed as soon as the next one is open; the caller closes the result.
+ */
+export async function walk(target: FsTarget, options: { readonly count?: number; readonly create?: boolean } = {}): Promise<Dir> {
+  const count = options.count ?? target.parts.length;
+  let dir = await Dir.root(target.root, target.agentPath);
+  try {
+    for (let i = 0; i < count; i++) {
+      const next = await dir.child(target.parts[i] as string, target.agentPath, { create: options.create === true, isTarget: i === target.parts.length - 1 });
+      await dir.close();
+      dir = next;
+    }
+    return dir;
+  } catch (err) {
+    await dir.close();
+    throw err;
+  }
+}
+
+/** The verified parent folder of a target and the target's own name in it (`undefined` for the mount root itself). */
+export async function walkToParent(target: FsTarget, create = false): Promise<{ dir: Dir; name: string | undefined }> {
+  const n = target.parts.length;
+  const dir = await walk(target, { count: Math.max(0, n - 1), create });
+  return { dir, name: n === 0 ? undefined : target.parts[n - 1] };
+}
+
+/**
+ * Opens the regular file at `target` for reading (`O_NOFOLLOW | O_NONBLOCK`) and checks the
+ * descriptor: a regular file with one link.
+ * @throws FsNotFoundError / FsWrongTypeError / FsUnsafeFileError
+ */
+export async function openFile(target: FsTarget): Promise<fs.promises.FileHandle> {
+  const { dir, name } = await walkToParent(target);
+  let handle: fs.promises.FileHandle;
+  try {
+    if (name === undefined) throw new FsWrongTypeError(target.agentPath, 'a regular file');
+    handle = await fs.promises.open(dir.at(name), O_RDONLY | O_NOFOLLOW | O_NONBLOCK).catch((err: unknown) => {
+      throw toFsError(err, target.agentPath);
+    });
+  } finally {
+    await dir.close();
+  }
+  try {
+    assertSafeStat(await handle.stat(), target.agentPath, 'file');
+    await confirmByPath(handle, path.join(target.root, ...target.parts), target.agentPath);
+    return handle;
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+}
+
+/**
+ * Elsewhere than Linux only (names are paths there): checks that an open file is still at
+ * its judged real path, by realpath and inode. A no-op where names go through descriptors.
+ * @throws FsUnsafeFileError when it is somewhere else.
+ */
+export async function confirmByPath(handle: fs.promises.FileHandle, hostPath: string, agentPath: string): Promise<void> {
+  if (FD_RELATIVE) return;
+  const [real, byPath, byFd] = await Promise.all([
+    fs.promises.realpath(hostPath).catch(() => ''),
+    fs.promises.lstat(hostPath).catch(() => undefined),
+    handle.stat(),
+  ]);
+  if (real === hostPath && byPath !== undefined && byPath.ino === byFd.ino && byPath.dev === byFd.dev) return;
+  throw new FsUnsafeFileError(agentPath, 'its real location changed after it was judged');
+}
+
+/**
+ * Turns a failed folder open into a typed error. `O_NOFOLLOW | O_DIRECTORY` on a symlink
+ * gives ENOTDIR (or ELOOP): that is an unsafe target, not a missing one.
+ * @param role the target itself (listed), a parent being created, or a folder on the way.
+ */
+async function classify(err: unknown, where: string, agentPath: string, role: 'target' | 'parent' | 'path'): Promise<unknown> {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  if (code !== 'ENOTDIR' && code !== 'ELOOP') return toFsError(err, agentPath);
+  const st = await fs.promises.lstat(where).catch(() => undefined);
+  if (st === undefined) return new FsNotFoundError(agentPath);
+  if (st.isSymbolicLink()) {
+    return new FsUnsafeFileError(agentPath, `${role === 'target' ? 'it is' : 'a parent folder is'} a symbolic link (it changed after it was judged)`);
+  }
+  // A folder again by now: it was something else a moment ago, so it is being swapped.
+  if (st.isDirectory()) return new FsUnsafeFileError(agentPath, 'a folder on its path is being swapped (it changed after it was judged)');
+  if (role === 'target') return new FsWrongTypeError(agentPath, 'a directory');
+  return role === 'parent' ? new FsWrongTypeError(agentPath, 'inside a folder (a parent is a file)') : new FsNotFoundError(agentPath);
+}
