@@ -16,7 +16,8 @@ import { FsEscapeError, FsInvalidParamError, FsRecursiveNotAllowedError, FsTooLa
 import { assertKernelGrant } from '../kernel/grant';
 import { withMeta } from '../kernel/provider-output';
 import type { ActionRequest, ExecutionContext, HostLocation, Provider, ResolvedRequest } from '../kernel/types';
-import { FD_RELATIVE, type FsTarget, openFile, targetAt, walk, walkToParent } from './fs-handle';
+import { FD_RELATIVE } from './fs-handle';
+import { type FsTarget, openFile, targetAt, walk, walkToParent } from './fs-handle-walk';
 import { assertSafeStat, realpathLongestExisting, toFsError } from './fs-safe';
 import { removeTree } from './fs-tree';
 import { atomicWrite } from './fs-write';

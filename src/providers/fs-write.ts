@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type FsTarget, confirmByPath, walkToParent } from './fs-handle';
+import { type FsTarget, confirmByPath, walkToParent } from './fs-handle-walk';
 import { assertSafeStat, toFsError } from './fs-safe';
 import { FsWrongTypeError } from '../kernel/errors';
 

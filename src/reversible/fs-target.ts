@@ -11,7 +11,8 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { hasErrorCode } from '../errors';
 import type { HostLocation } from '../kernel/types';
-import { type Dir, Dir as DirHandle, openFile, targetAt, walkToParent } from '../providers/fs-handle';
+import { Dir } from '../providers/fs-handle';
+import { openFile, targetAt, walkToParent } from '../providers/fs-handle-walk';
 import { assertSafeStat, toFsError } from '../providers/fs-safe';
 import { PERMISSION_BITS, atomicWrite } from '../providers/fs-write';
 import { FsWrongTypeError } from '../kernel/errors';
@@ -70,7 +71,7 @@ export async function readTarget(loc: HostLocation, agentPath: string, maxBytes?
 export async function missingFolders(loc: HostLocation, agentPath: string): Promise<number> {
   const { root, parts } = targetAt(loc, agentPath);
   const folders = Math.max(0, parts.length - 1);
-  let dir = await DirHandle.root(root, agentPath);
+  let dir = await Dir.root(root, agentPath);
   try {
     for (let i = 0; i < folders; i++) {
       let next: Dir;
@@ -119,7 +120,7 @@ export async function removeEmptyFolders(loc: HostLocation, agentPath: string, c
   const chain: Dir[] = [];
   let removed = 0;
   try {
-    chain.push(await DirHandle.root(root, agentPath));
+    chain.push(await Dir.root(root, agentPath));
     // Open every folder from the root down to the one above the innermost to remove (kept open until done).
     for (let i = 0; i < folders - 1; i++) chain.push(await (chain[i] as Dir).child(parts[i] as string, agentPath));
     for (let i = folders - 1; i >= 0 && removed < count; i--) {
