@@ -4,8 +4,10 @@
  * `resolve` turns the agent's path into the canonical agent path the policy judges: `..`
  * is applied lexically, the path is mapped onto its mount, symlinks are resolved on the
  * host, and the real path is mapped back. A path whose real location lies outside every
- * mount is refused (`Fs.Escape`) and so never judged as a workspace path. `execute`
- * re-checks at use time (see fs-safe.ts) and acts only on the judged real path.
+ * mount is refused (`Fs.Escape`) and so never judged as a workspace path. `execute` acts
+ * only on the judged real path, reached from the mount root's descriptor one verified
+ * folder at a time (fs-handle.ts): a folder swapped for a symlink after it was judged is
+ * refused, never followed — for reads, writes, deletes (recursive ones too) and listings.
  */
 import * as fs from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
@@ -14,7 +16,10 @@ import { FsEscapeError, FsInvalidParamError, FsRecursiveNotAllowedError, FsTooLa
 import { assertKernelGrant } from '../kernel/grant';
 import { withMeta } from '../kernel/provider-output';
 import type { ActionRequest, ExecutionContext, HostLocation, Provider, ResolvedRequest } from '../kernel/types';
-import { assertSafeStat, assertStillReal, openChecked, realpathLongestExisting, toFsError } from './fs-safe';
+import { FD_RELATIVE } from './fs-handle';
+import { type FsTarget, openFile, targetAt, walk, walkToParent } from './fs-handle-walk';
+import { assertSafeStat, realpathLongestExisting, toFsError } from './fs-safe';
+import { removeTree } from './fs-tree';
 import { atomicWrite } from './fs-write';
 import { MountTable } from './mounts';
 
@@ -53,6 +58,7 @@ export class FilesystemProvider implements Provider {
   constructor(options: FilesystemProviderOptions = {}) {
     this.table = new MountTable(options.mounts);
     this.maxBytes = options.maxBytes ?? 16 * 1024 * 1024;
+    warnIfByPath();
   }
 
   /** @throws InvalidTargetError (`Policy.InvalidTarget`) or FsEscapeError (`Fs.Escape`). */
@@ -73,25 +79,25 @@ export class FilesystemProvider implements Provider {
     assertKernelGrant(context, this.name);
     const agentPath = request.canonicalTarget;
     checkParams(request.action, request.params);
-    const host = this.table.toHost(agentPath);
-    if (host === undefined) throw new FsEscapeError(agentPath);
+    const loc = this.locate(agentPath);
+    if (loc === undefined) throw new FsEscapeError(agentPath);
+    const target = targetAt(loc, agentPath);
     const ruleCap = context.constraint['max_bytes'];
     const cap = Math.min(this.maxBytes, typeof ruleCap === 'number' ? ruleCap : Infinity);
     switch (request.action) {
       case 'fs.read':
-        return this.read(host, agentPath, request.params, cap);
+        return this.read(target, request.params, cap);
       case 'fs.write': {
         const { content, encoding = 'utf8', mode } = request.params as { content: string; encoding?: Encoding; mode?: number };
         const bytes = Buffer.from(content, encoding);
         if (bytes.length > cap) throw new FsTooLargeError(agentPath, bytes.length, cap);
-        const floor = this.table.isIdentity ? '/' : (this.table.toHost(mountOf(this.table, agentPath)) as string);
-        const done = await atomicWrite(host, agentPath, bytes, { floor, ...(mode === undefined ? {} : { mode }) });
+        const done = await atomicWrite(target, bytes, mode === undefined ? {} : { mode });
         return { bytes: done.bytes, created: done.created };
       }
       case 'fs.delete':
-        return this.remove(host, agentPath, request.params['recursive'] === true && context.constraint['recursive'] === true);
+        return this.remove(target, loc.hostPath, request.params['recursive'] === true && context.constraint['recursive'] === true);
       default:
-        return this.list(host, agentPath);
+        return this.list(target);
     }
   }
 
@@ -111,11 +117,11 @@ export class FilesystemProvider implements Provider {
     return back;
   }
 
-  private async read(host: string, agentPath: string, params: Readonly<Record<string, unknown>>, ruleCap: number): Promise<unknown> {
+  private async read(target: FsTarget, params: Readonly<Record<string, unknown>>, ruleCap: number): Promise<unknown> {
     const encoding = (params['encoding'] ?? 'utf8') as Encoding;
     const asked = params['max_bytes'];
     const cap = Math.min(ruleCap, typeof asked === 'number' ? asked : Infinity);
-    const handle = await openChecked(host, agentPath, fs.constants.O_RDONLY, 'file');
+    const handle = await openFile(target);
     try {
       const size = (await handle.stat()).size;
       const buf = Buffer.alloc(Math.min(size, cap));
@@ -134,36 +140,57 @@ export class FilesystemProvider implements Provider {
     }
   }
 
-  private async remove(host: string, agentPath: string, recursive: boolean): Promise<unknown> {
-    let st: fs.Stats;
+  /** Deletes through the verified parent: a file is unlinked by name there, a folder removed through descriptors. */
+  private async remove(target: FsTarget, host: string, recursive: boolean): Promise<unknown> {
+    const { agentPath } = target;
+    if (target.parts.length === 0 || this.table.isMountRoot(host)) throw new FsUnsafeFileError(agentPath, 'a mount root is never deleted');
+    const { dir, name } = await walkToParent(target);
     try {
-      st = await fs.promises.lstat(host);
-    } catch (err) {
-      throw toFsError(err, agentPath);
+      const st = await dir.lstat(name as string, agentPath);
+      assertSafeStat(st, agentPath, 'any');
+      if (st.isDirectory()) {
+        if (!recursive) throw new FsRecursiveNotAllowedError(agentPath);
+        await removeTree(dir, name as string, agentPath);
+        return { deleted: 'directory' };
+      }
+      await fs.promises.unlink(dir.at(name as string)).catch((err: unknown) => {
+        throw toFsError(err, agentPath); // never follows: a name swapped for a link loses the link only
+      });
+      return { deleted: 'file' };
+    } finally {
+      await dir.close();
     }
-    assertSafeStat(st, agentPath, 'any');
-    await assertStillReal(host, agentPath);
-    if (st.isDirectory()) {
-      if (this.table.isMountRoot(host) || host === '/') throw new FsUnsafeFileError(agentPath, 'a mount root is never deleted');
-      if (!recursive) throw new FsRecursiveNotAllowedError(agentPath);
-      await fs.promises.rm(host, { recursive: true });
-      return { deleted: 'directory' };
-    }
-    await fs.promises.unlink(host);
-    return { deleted: 'file' };
   }
 
-  private async list(host: string, agentPath: string): Promise<unknown> {
-    const handle = await openChecked(host, agentPath, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY, 'directory');
-    await handle.close();
-    const entries = await fs.promises.readdir(host, { withFileTypes: true }).catch((err: unknown) => {
-      throw toFsError(err, agentPath);
-    });
-    await assertStillReal(host, agentPath);
+  /** Lists the folder through its own verified descriptor. */
+  private async list(target: FsTarget): Promise<unknown> {
+    const dir = await walk(target);
+    let entries: fs.Dirent[];
+    try {
+      entries = await fs.promises.readdir(dir.self(), { withFileTypes: true }).catch((err: unknown) => {
+        throw toFsError(err, target.agentPath);
+      });
+    } finally {
+      await dir.close();
+    }
     return entries
       .map((e) => ({ name: e.name, type: e.isFile() ? 'file' : e.isDirectory() ? 'directory' : e.isSymbolicLink() ? 'symlink' : 'other' }))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
+}
+
+let warned = false;
+
+/** Elsewhere than Linux, says once which guarantee is weaker. */
+function warnIfByPath(): void {
+  if (FD_RELATIVE || warned) return;
+  warned = true;
+  process.emitWarning(
+    'agent-os filesystem provider: /proc/self/fd is not available on this platform, so files are acted on by path after each folder is opened without following links; '
+      + 'a process that renames a folder inside the workspace while an action runs can redirect it (on Linux every action goes through verified descriptors). '
+      + 'Do not run untrusted programs beside the agent here.',
+    { code: 'AGENT_OS_FS_BY_PATH' },
+  );
 }
 
 /** The mount point an agent path lies under (the table's longest match). */

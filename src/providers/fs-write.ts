@@ -1,18 +1,27 @@
 /**
- * Atomic file replacement for `fs.write`: the content goes to a fresh temp file in the
- * same folder (`O_CREAT | O_EXCL | O_NOFOLLOW`, checked to really be in the judged
- * folder), is fsynced, gets its mode, and is renamed over the target; the folder is then
- * fsynced. Readers see the old file or the new one, never half of one. Parents are created
- * one level at a time, refusing any level that turns out to be a symlink.
+ * Atomic file replacement for `fs.write` (and the reversible layer's restore): the parents
+ * are walked — and created where missing — through verified descriptors (fs-handle.ts);
+ * the content goes to a fresh temp file in the verified folder (`O_CREAT | O_EXCL |
+ * O_NOFOLLOW`), is fsynced, gets its mode through its own descriptor, and is renamed over
+ * the target relative to that same folder, which is then fsynced. Readers see the old file
+ * or the new one, never half of one.
+ *
+ * The new file always belongs to the worker (it is a new file, whoever owned the old one)
+ * and never carries setuid, setgid or sticky bits: a replaced file keeps only its
+ * permission bits (`mode & 0o777`).
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FsUnsafeFileError, FsWrongTypeError } from './fs-errors';
-import { assertOpenedAt, assertSafeStat, toFsError } from './fs-safe';
+import { type FsTarget, confirmByPath, walkToParent } from './fs-handle-walk';
+import { assertSafeStat, toFsError } from './fs-safe';
+import { FsWrongTypeError } from './fs-errors';
 
 /** Default mode of a newly created file. */
 export const DEFAULT_FILE_MODE = 0o644;
+
+/** The bits a written or restored file may carry: permissions only, never setuid, setgid or sticky. */
+export const PERMISSION_BITS = 0o777;
 
 /** What a write did. */
 export interface WriteOutcome {
@@ -22,69 +31,51 @@ export interface WriteOutcome {
 }
 
 /**
- * Writes `content` to the real path `hostPath` atomically.
- * @param floor a real folder (the mount root) above which no parent is created.
+ * Writes `content` to `target` atomically, creating missing folders below its mount root.
+ * @param options.mode the file's mode (special bits are dropped); default: the replaced
+ *   file's permission bits, or {@link DEFAULT_FILE_MODE} for a new file.
  * @throws FsUnsafeFileError / FsWrongTypeError / FsNotFoundError, or an `fs` error.
  */
-export async function atomicWrite(
-  hostPath: string,
-  agentPath: string,
-  content: Buffer,
-  options: { readonly mode?: number; readonly floor: string },
-): Promise<WriteOutcome> {
-  const dir = path.dirname(hostPath);
-  await makeParents(dir, options.floor, agentPath);
-  let existing: fs.Stats | undefined;
+export async function atomicWrite(target: FsTarget, content: Buffer, options: { readonly mode?: number } = {}): Promise<WriteOutcome> {
+  const { agentPath } = target;
+  const { dir, name } = await walkToParent(target, true);
   try {
-    existing = await fs.promises.lstat(hostPath);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw toFsError(err, agentPath);
-  }
-  if (existing !== undefined) assertSafeStat(existing, agentPath, 'file');
-  const mode = options.mode ?? (existing === undefined ? DEFAULT_FILE_MODE : existing.mode & 0o7777);
-
-  const tmp = path.join(dir, `.${path.basename(hostPath)}.${randomBytes(6).toString('hex')}.tmp`);
-  const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
-  let handle: fs.promises.FileHandle;
-  try {
-    handle = await fs.promises.open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
-  } catch (err) {
-    throw toFsError(err, agentPath);
-  }
-  let renamed = false;
-  try {
-    await assertOpenedAt(handle, tmp, agentPath);
-    await handle.writeFile(content);
-    await handle.chmod(mode);
-    await handle.sync();
-    await handle.close();
-    await fs.promises.rename(tmp, hostPath);
-    renamed = true;
-    await syncDir(dir);
-  } finally {
-    if (!renamed) {
-      await handle.close().catch(() => undefined);
-      await fs.promises.unlink(tmp).catch(() => undefined);
-    }
-  }
-  return { bytes: content.length, created: existing === undefined, mode };
-}
-
-/** Creates `dir` and missing parents below `floor`, one level at a time, never through a symlink. */
-async function makeParents(dir: string, floor: string, agentPath: string): Promise<void> {
-  const rel = path.relative(floor, dir);
-  if (rel.startsWith('..') || path.isAbsolute(rel)) throw new FsUnsafeFileError(agentPath, 'its folder lies outside its mount');
-  let current = floor;
-  for (const segment of rel === '' ? [] : rel.split(path.sep)) {
-    current = path.join(current, segment);
+    if (name === undefined) throw new FsWrongTypeError(agentPath, 'a regular file');
+    let existing: fs.Stats | undefined;
     try {
-      await fs.promises.mkdir(current, { mode: 0o755 });
+      existing = await dir.lstat(name, agentPath);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw toFsError(err, agentPath);
+      if ((err as { code?: unknown }).code !== 'Fs.NotFound') throw err;
     }
-    const st = await fs.promises.lstat(current);
-    if (st.isSymbolicLink()) throw new FsUnsafeFileError(agentPath, 'a parent folder is a symbolic link (it changed after it was judged)');
-    if (!st.isDirectory()) throw new FsWrongTypeError(agentPath, 'inside a folder (a parent is a file)');
+    if (existing !== undefined) assertSafeStat(existing, agentPath, 'file');
+    const mode = (options.mode ?? (existing === undefined ? DEFAULT_FILE_MODE : existing.mode)) & PERMISSION_BITS;
+
+    const tmp = `.${name}.${randomBytes(6).toString('hex')}.tmp`;
+    const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
+    const handle = await fs.promises.open(dir.at(tmp), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600).catch((err: unknown) => {
+      throw toFsError(err, agentPath);
+    });
+    let renamed = false;
+    try {
+      await confirmByPath(handle, path.join(dir.hostPath, tmp), agentPath);
+      await handle.writeFile(content);
+      await handle.chmod(mode);
+      await handle.sync();
+      await handle.close();
+      await fs.promises.rename(dir.at(tmp), dir.at(name)).catch((err: unknown) => {
+        throw toFsError(err, agentPath); // neither name is followed
+      });
+      renamed = true;
+      await dir.sync();
+    } finally {
+      if (!renamed) {
+        await handle.close().catch(() => undefined);
+        await fs.promises.unlink(dir.at(tmp)).catch(() => undefined);
+      }
+    }
+    return { bytes: content.length, created: existing === undefined, mode };
+  } finally {
+    await dir.close();
   }
 }
 

@@ -66,7 +66,7 @@ abstract class FsSnapshotStrategy implements ReversibleStrategy {
       throw hasErrorCode(err, 'Fs.WrongType') ? new UnsupportedTargetError(target, 'only regular files are snapshotted') : err;
     });
     const digests = bytes === undefined ? [] : [await blobs.putBlob(bytes)];
-    const createdFolders = before.kind === 'absent' ? await missingFolders(loc) : 0;
+    const createdFolders = before.kind === 'absent' ? await missingFolders(loc, target) : 0;
     return { before, after: this.after(step, before), blobs: digests, detail: { createdFolders } };
   }
 
@@ -83,7 +83,7 @@ abstract class FsSnapshotStrategy implements ReversibleStrategy {
         if (!hasErrorCode(err, 'Fs.NotFound')) throw err;
       });
       const created = snapshot.detail?.['createdFolders'];
-      await removeEmptyFolders(loc, typeof created === 'number' ? created : 0);
+      await removeEmptyFolders(loc, target, typeof created === 'number' ? created : 0);
       return Restored.Removed;
     }
     const bytes = await blobs.getBlob(String(before['sha256']));

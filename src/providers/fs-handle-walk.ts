@@ -1,0 +1,100 @@
+/**
+ * Walking to a target through verified folder descriptors (see fs-handle.ts): the walker
+ * the provider's read, write, delete and list and the reversible layer's snapshot, restore
+ * and remove all use.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { FsUnsafeFileError, FsWrongTypeError } from './fs-errors';
+import type { HostLocation } from '../kernel/types';
+import { Dir, FD_RELATIVE } from './fs-handle';
+import { assertSafeStat, toFsError } from './fs-safe';
+
+const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
+
+/** A target as the walker sees it: its mount root (a real folder), the names below it, and the agent path for messages. */
+export interface FsTarget {
+  readonly root: string;
+  readonly parts: readonly string[];
+  readonly agentPath: string;
+}
+
+/**
+ * The target at `loc` (a real host path below its mount root).
+ * @throws FsUnsafeFileError when the path lies outside its root or has `.`/`..` segments.
+ */
+export function targetAt(loc: HostLocation, agentPath: string): FsTarget {
+  const rel = path.relative(loc.floor, loc.hostPath);
+  const parts = rel === '' ? [] : rel.split(path.sep);
+  if (path.isAbsolute(rel) || parts.some((p) => p === '' || p === '.' || p === '..')) throw new FsUnsafeFileError(agentPath, 'it lies outside its mount');
+  return { root: loc.floor, parts, agentPath };
+}
+
+/**
+ * Walks from `target.root` through `parts` (all of them, or `count`), one verified folder at a time.
+ * The folders above are closed as soon as the next one is open; the caller closes the result.
+ */
+export async function walk(target: FsTarget, options: { readonly count?: number; readonly create?: boolean } = {}): Promise<Dir> {
+  const count = options.count ?? target.parts.length;
+  let dir = await Dir.root(target.root, target.agentPath);
+  try {
+    for (let i = 0; i < count; i++) {
+      const next = await dir.child(target.parts[i] as string, target.agentPath, { create: options.create === true, isTarget: i === target.parts.length - 1 });
+      await dir.close();
+      dir = next;
+    }
+    return dir;
+  } catch (err) {
+    await dir.close();
+    throw err;
+  }
+}
+
+/** The verified parent folder of a target and the target's own name in it (`undefined` for the mount root itself). */
+export async function walkToParent(target: FsTarget, create = false): Promise<{ dir: Dir; name: string | undefined }> {
+  const n = target.parts.length;
+  const dir = await walk(target, { count: Math.max(0, n - 1), create });
+  return { dir, name: n === 0 ? undefined : target.parts[n - 1] };
+}
+
+/**
+ * Opens the regular file at `target` for reading (`O_NOFOLLOW | O_NONBLOCK`) and checks the
+ * descriptor: a regular file with one link.
+ * @throws FsNotFoundError / FsWrongTypeError / FsUnsafeFileError
+ */
+export async function openFile(target: FsTarget): Promise<fs.promises.FileHandle> {
+  const { dir, name } = await walkToParent(target);
+  let handle: fs.promises.FileHandle;
+  try {
+    if (name === undefined) throw new FsWrongTypeError(target.agentPath, 'a regular file');
+    handle = await fs.promises.open(dir.at(name), O_RDONLY | O_NOFOLLOW | O_NONBLOCK).catch((err: unknown) => {
+      throw toFsError(err, target.agentPath);
+    });
+  } finally {
+    await dir.close();
+  }
+  try {
+    assertSafeStat(await handle.stat(), target.agentPath, 'file');
+    await confirmByPath(handle, path.join(target.root, ...target.parts), target.agentPath);
+    return handle;
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+}
+
+/**
+ * Elsewhere than Linux only (names are paths there): checks that an open file is still at
+ * its judged real path, by realpath and inode. A no-op where names go through descriptors.
+ * @throws FsUnsafeFileError when it is somewhere else.
+ */
+export async function confirmByPath(handle: fs.promises.FileHandle, hostPath: string, agentPath: string): Promise<void> {
+  if (FD_RELATIVE) return;
+  const [real, byPath, byFd] = await Promise.all([
+    fs.promises.realpath(hostPath).catch(() => ''),
+    fs.promises.lstat(hostPath).catch(() => undefined),
+    handle.stat(),
+  ]);
+  if (real === hostPath && byPath !== undefined && byPath.ino === byFd.ino && byPath.dev === byFd.dev) return;
+  throw new FsUnsafeFileError(agentPath, 'its real location changed after it was judged');
+}

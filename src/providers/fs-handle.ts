@@ -1,0 +1,164 @@
+/**
+ * The descriptor walker every filesystem action goes through (the provider and the
+ * reversible layer alike): a target is reached from its mount root's descriptor one
+ * component at a time, each folder opened with `O_DIRECTORY | O_NOFOLLOW` through the
+ * descriptor of the folder above it, and the final name is acted on relative to the
+ * verified parent — on Linux as `/proc/self/fd/N/name`, which the kernel resolves through
+ * descriptor N, not by re-walking a path. A folder swapped for a symlink at any moment is
+ * refused (`Fs.UnsafeFile`), never followed.
+ *
+ * Node 20 has no `openat`/`O_PATH`, so the rules for a name built with {@link Dir.at}:
+ * open children with `O_NOFOLLOW` and use the descriptor's own calls (`fstat`, `fchmod`);
+ * `lstat`, `unlink`, `rename`, `rmdir`, `mkdir` do not follow a final symlink, but
+ * `stat`, `chmod`, `readdir`/`opendir` of such a name do (never use them there); and a
+ * closed descriptor's number is reused at once, so a `Dir` stays open until every name
+ * built from it has been used.
+ *
+ * Residual: a descriptor follows its folder if that folder is moved out of the mount while
+ * it is open (only a process that can write outside the workspace can do that).
+ * Elsewhere than Linux (no `/proc/self/fd`) names are joined to the folder's path instead:
+ * each folder is still opened without following links, but a concurrent rename can
+ * redirect a later step ({@link FD_RELATIVE} is false; the provider warns at start-up).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { FsNotFoundError, FsUnsafeFileError, FsWrongTypeError } from './fs-errors';
+import { toFsError } from './fs-safe';
+
+const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW } = fs.constants;
+const DIR_FLAGS = O_RDONLY | O_DIRECTORY | O_NOFOLLOW;
+
+/** True when names can be resolved through an open folder's descriptor (`/proc/self/fd/N/name`). */
+export const FD_RELATIVE: boolean = detectFdRelative();
+
+function detectFdRelative(): boolean {
+  if (process.platform !== 'linux') return false;
+  try {
+    const fd = fs.openSync('/', DIR_FLAGS);
+    try {
+      return fs.readlinkSync(`/proc/self/fd/${fd}`) === '/';
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * An open folder reached without following any link; names inside it are built with
+ * {@link Dir.at}. Folder opens, closes and `lstat`s are synchronous system calls (a few
+ * microseconds on a local disk, like the resolve step's realpath): a walk of N folders costs
+ * no trip through libuv's thread pool, which keeps `fs.read`/`fs.write` as fast as before.
+ */
+export class Dir {
+  private open = true;
+
+  private constructor(private readonly fd: number, readonly hostPath: string) {}
+
+  /** Opens the mount root `root` (a real path; a symlink there is refused). */
+  static async root(root: string, agentPath: string): Promise<Dir> {
+    try {
+      return new Dir(fs.openSync(root, DIR_FLAGS), root);
+    } catch (err) {
+      throw classify(err, root, agentPath, 'path');
+    }
+  }
+
+  /** The name `name` inside this folder, resolved through its descriptor (valid while this Dir is open). */
+  at(name: string): string {
+    if (!this.open) throw new Error('internal: a name was built from a closed folder descriptor');
+    return FD_RELATIVE ? `/proc/self/fd/${this.fd}/${name}` : path.join(this.hostPath, name);
+  }
+
+  /** This folder itself, for `readdir` (valid while this Dir is open). */
+  self(): string {
+    if (!this.open) throw new Error('internal: a closed folder descriptor was used');
+    return FD_RELATIVE ? `/proc/self/fd/${this.fd}` : this.hostPath;
+  }
+
+  /**
+   * Opens the folder `name` inside this one, without following a link.
+   * `create` makes it (mode 0755, no special bits) if it is missing; `isTarget` says it is
+   * the target itself rather than a folder above it (for the error).
+   * @throws FsUnsafeFileError (a symlink), FsNotFoundError / FsWrongTypeError (missing, or a file).
+   */
+  async child(name: string, agentPath: string, options: { readonly create?: boolean; readonly isTarget?: boolean } = {}): Promise<Dir> {
+    const where = this.at(name);
+    const create = options.create === true;
+    let made = false;
+    if (create) {
+      try {
+        fs.mkdirSync(where, 0o755); // never follows: a link there is EEXIST, then refused below
+        made = true;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw toFsError(err, agentPath);
+      }
+    }
+    let fd: number;
+    try {
+      fd = fs.openSync(where, DIR_FLAGS);
+    } catch (err) {
+      throw classify(err, where, agentPath, options.isTarget === true ? 'target' : create ? 'parent' : 'path');
+    }
+    const dir = new Dir(fd, path.join(this.hostPath, name));
+    if (made) {
+      try {
+        // A new folder inherits setgid from a setgid parent: clear it, as on every file written.
+        const mode = fs.fstatSync(fd).mode;
+        if (mode & 0o7000) fs.fchmodSync(fd, mode & 0o777);
+      } catch (err) {
+        await dir.close();
+        throw toFsError(err, agentPath);
+      }
+    }
+    return dir;
+  }
+
+  /** The kind of the entry `name`, without following it. @throws FsNotFoundError when it is missing. */
+  async lstat(name: string, agentPath: string): Promise<fs.Stats> {
+    try {
+      return fs.lstatSync(this.at(name));
+    } catch (err) {
+      throw toFsError(err, agentPath);
+    }
+  }
+
+  /** fsyncs this folder (so a rename in it is durable); filesystems that refuse are tolerated. */
+  async sync(): Promise<void> {
+    const fd = this.fd;
+    if (!this.open) throw new Error('internal: a closed folder descriptor was used');
+    await new Promise<void>((resolve) => fs.fsync(fd, () => resolve()));
+  }
+
+  /** Closes the descriptor; idempotent. */
+  async close(): Promise<void> {
+    if (!this.open) return;
+    this.open = false;
+    fs.closeSync(this.fd);
+  }
+}
+
+/**
+ * Turns a failed folder open into a typed error. `O_NOFOLLOW | O_DIRECTORY` on a symlink
+ * gives ENOTDIR (or ELOOP): that is an unsafe target, not a missing one.
+ * @param role the target itself (listed), a parent being created, or a folder on the way.
+ */
+function classify(err: unknown, where: string, agentPath: string, role: 'target' | 'parent' | 'path'): unknown {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  if (code !== 'ENOTDIR' && code !== 'ELOOP') return toFsError(err, agentPath);
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.lstatSync(where);
+  } catch {
+    st = undefined;
+  }
+  if (st === undefined) return new FsNotFoundError(agentPath);
+  if (st.isSymbolicLink()) {
+    return new FsUnsafeFileError(agentPath, `${role === 'target' ? 'it is' : 'a parent folder is'} a symbolic link (it changed after it was judged)`);
+  }
+  // A folder again by now: it was something else a moment ago, so it is being swapped.
+  if (st.isDirectory()) return new FsUnsafeFileError(agentPath, 'a folder on its path is being swapped (it changed after it was judged)');
+  if (role === 'target') return new FsWrongTypeError(agentPath, 'a directory');
+  return role === 'parent' ? new FsWrongTypeError(agentPath, 'inside a folder (a parent is a file)') : new FsNotFoundError(agentPath);
+}
