@@ -29,6 +29,23 @@ export const { executeAction } = proxyActivities<AgentActivities>({
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
 
+/**
+ * The kernel's record of a tool call refused before its gate (unknown tool, malformed or
+ * schema-invalid arguments, a provider refusal while deciding, a refused approval, a
+ * budget, a dead workspace host): one audit record, one visible step. Runs from 0.2.0 on.
+ */
+export const { recordRefusal } = proxyActivities<AgentActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumAttempts: 10 },
+});
+
+/**
+ * Retry of compensations in runs from 0.2.0 on (merged over {@link undoAction}'s options):
+ * retried with backoff up to a minute apart until they succeed or the run's
+ * `compensationTimeoutMs` (schedule-to-close) has passed.
+ */
+export const PATIENT_UNDO_RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 0 } as const;
+
 /** Undo of one reversible action (compensation). */
 export const { undoAction } = proxyActivities<AgentActivities>({
   startToCloseTimeout: '2 minutes',

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { createActivities, type WorkerLimits } from '../../src/activities/index';
 import { FILE_TOOLS as STANDARD_FILE_TOOLS } from '../../src/client/file-tools';
 import { layerUndoer } from '../../src/activities/reversible';
+import { WORKER_HEARTBEAT_OPTIONS } from '../../src/activities/heartbeat';
 import type { Executor } from '../../src/activities/tool';
 import { ReversibleActionLayer } from '../../src/reversible/layer';
 import { SnapshotStore } from '../../src/reversible/snapshot-store';
@@ -96,7 +97,7 @@ export async function withAgentBench<T>(
       ...(layer ? { undoer: layerUndoer(layer) } : {}),
       ...(options.limits ? { limits: options.limits } : {}),
     });
-    return await withWorker({ taskQueue, activities }, (t) =>
+    return await withWorker({ taskQueue, activities, ...WORKER_HEARTBEAT_OPTIONS }, (t) =>
       fn({ workspace, model, kernel, taskQueue, logPath, ...(layer ? { layer } : {}) }, t),
     );
   } finally {
