@@ -39,13 +39,6 @@ export const { recordRefusal } = proxyActivities<AgentActivities>({
   retry: { initialInterval: '1 second', maximumAttempts: 10 },
 });
 
-/**
- * Retry of compensations in runs from 0.2.0 on (merged over {@link undoAction}'s options):
- * retried with backoff up to a minute apart until they succeed or the run's
- * `compensationTimeoutMs` (schedule-to-close) has passed.
- */
-export const PATIENT_UNDO_RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 0 } as const;
-
 /** Undo of one reversible action (compensation). */
 export const { undoAction } = proxyActivities<AgentActivities>({
   startToCloseTimeout: '2 minutes',
@@ -63,4 +56,15 @@ export const { decideAction: decideRemote } = proxyActivities<AgentActivities>({
 export const { decideAction: decideLocal, workerInfo } = proxyLocalActivities<AgentActivities>({
   startToCloseTimeout: '1 minute',
   retry: { maximumAttempts: 5 },
+});
+
+/**
+ * Undo in runs from 0.2.0 on: retried with backoff (at most a minute apart, no attempt
+ * limit) until it succeeds or the run's `compensationTimeoutMs` (its schedule-to-close
+ * timeout, given per call) has passed.
+ */
+export const { undoAction: undoActionPatiently } = proxyActivities<AgentActivities>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });

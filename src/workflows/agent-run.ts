@@ -34,7 +34,7 @@ import { Patch } from './patches';
 import { runAuditedToolStep } from './audited-step';
 import { BudgetFailure, checkTokens, effectiveBudgets, exceeded, type EffectiveBudgets } from './budgets';
 import { approveUpdate, rollbackUpdate, stateQuery } from './messages';
-import { Saga } from './saga';
+import { Saga, describeFailure } from './saga';
 import { runToolStep, type StepContext } from './tool-step';
 import { budgetTranscript } from './transcript';
 import type { ActionSummary, AgentRunInput, AgentRunResult, ChatMessage, RollbackRequest, UndoResult, Usage } from './types';
@@ -251,7 +251,7 @@ function refuseRollback(saga: Saga, request: unknown): string | undefined {
 function withCompensationFailures(failure: unknown, undone: readonly UndoResult[]): unknown {
   const failed = undone.filter((u) => u.status !== 'OK' && u.status !== 'NOOP');
   if (failed.length === 0) return failure;
-  const original = failure instanceof Error ? failure.message : String(failure);
+  const original = failure instanceof Error ? describeFailure(failure) : String(failure);
   const list = failed.map((u) => `${u.action} ${u.target}: ${u.status}${u.code ? ` ${u.code}` : ''}${u.reason ? ` (${u.reason})` : ''}`).join('; ');
   return ApplicationFailure.create({
     type: RunFailure.CompensationFailed,

@@ -6,7 +6,7 @@
  * A failing undo is recorded and the unwind goes on.
  */
 import { CancellationScope, log } from '@temporalio/workflow';
-import { PATIENT_UNDO_RETRY, undoAction } from './activities';
+import { undoAction, undoActionPatiently } from './activities';
 import { hostUnavailable } from './host';
 import { CompensationState, type Compensation, type UndoResult } from './types';
 
@@ -65,11 +65,11 @@ export class Saga {
     this.busy.add(entry.idempotencyKey);
     try {
       const limits = this.limits;
-      const outcome = await undoAction.executeWithOptions(
+      const outcome = await (limits ? undoActionPatiently : undoAction).executeWithOptions(
         {
           summary: `undo ${entry.action} ${entry.target}`,
           ...(this.taskQueue ? { taskQueue: this.taskQueue } : {}),
-          ...(limits ? { retry: PATIENT_UNDO_RETRY, scheduleToCloseTimeout: limits.compensationTimeoutMs } : {}),
+          ...(limits ? { scheduleToCloseTimeout: limits.compensationTimeoutMs } : {}),
           ...(limits && this.taskQueue ? { scheduleToStartTimeout: limits.startTimeoutMs } : {}),
         },
         [{ idempotencyKey: entry.idempotencyKey, ...(force ? { force } : {}) }],
@@ -107,7 +107,7 @@ export class Saga {
 }
 
 /** An activity failure's message with its cause's (`Activity task failed: …` says little alone). */
-function describeFailure(err: Error): string {
+export function describeFailure(err: Error): string {
   const cause = (err as { cause?: unknown }).cause;
   return cause instanceof Error && cause.message !== err.message ? `${err.message}: ${cause.message}` : err.message;
 }
