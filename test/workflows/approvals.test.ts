@@ -63,9 +63,10 @@ describe('human approval of ask decisions', () => {
 
   test('approval: refused by a person → DENIED with the refusal fed back to the model, nothing written', async () => {
     await withAgentBench({ policy: POLICY, script: [deployWrite, done] }, async (bench, { client }) => {
+      const workflowId = uniqueId('approve-no');
       const handle = await client.workflow.start(agentRun, {
         taskQueue: bench.taskQueue,
-        workflowId: uniqueId('approve-no'),
+        workflowId,
         args: [{ prompt: 'deploy', tools: FILE_TOOLS }],
       });
       await waitFor(async () => (await handle.query(stateQuery)).pendingApprovals.length === 1, 'a pending approval');
@@ -81,6 +82,7 @@ describe('human approval of ask decisions', () => {
       );
       assert.match(String(log[0]?.['reason']), /refused by bob/);
       assert.ok(activitySummaries(await handle.fetchHistory()).includes('fs.write /workspace/deploy/app.conf → DENIED (Kernel.ApprovalRefused)'));
+      maybeRecordHistory((await temporal()).address, workflowId, 'agent-run-approval-refused');
       assert.equal(fs.existsSync(path.join(bench.workspace, 'deploy', 'app.conf')), false);
       const fed = JSON.parse(bench.model.requests[1]!.messages.at(-1)!.content!) as { status: string; reason: string };
       assert.equal(fed.status, 'DENIED');
@@ -90,9 +92,10 @@ describe('human approval of ask decisions', () => {
 
   test('approval: the model reuses a call id in a later turn → its new request gets a new approval id and is not found already decided', async () => {
     await withAgentBench({ policy: POLICY, script: [deployWrite, deployWrite, done] }, async (bench, { client }) => {
+      const workflowId = uniqueId('approve-reused-id');
       const handle = await client.workflow.start(agentRun, {
         taskQueue: bench.taskQueue,
-        workflowId: uniqueId('approve-reused-id'),
+        workflowId,
         args: [{ prompt: 'deploy twice', tools: FILE_TOOLS }],
       });
       await waitFor(async () => (await handle.query(stateQuery)).pendingApprovals[0]?.requestId === 'approval-1', 'the first approval');
@@ -105,6 +108,7 @@ describe('human approval of ask decisions', () => {
       await handle.executeUpdate(approveUpdate, { args: [{ requestId: 'approval-2', allow: false, approver: 'bob' }] });
       const result = await handle.result();
       assert.deepEqual(result.actions.map((a) => [a.approvalId, a.status, a.approver]), [['approval-1', 'OK', 'alice'], ['approval-2', 'DENIED', 'bob']]);
+      maybeRecordHistory((await temporal()).address, workflowId, 'agent-run-approval-ids');
     });
   });
 

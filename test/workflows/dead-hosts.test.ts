@@ -10,7 +10,8 @@ import type { ToolDefSpec } from '../../src/workflows/tool-defs';
 import { AGENT_POLICY, FILE_TOOLS, withAgentBench } from '../helpers/agent';
 import { activitySummaries, maxAttempt } from '../helpers/history';
 import { isAlive, waitUntilGone } from '../helpers/processes';
-import { uniqueId } from '../helpers/temporal';
+import { maybeRecordHistory } from '../helpers/record-history';
+import { temporal, uniqueId } from '../helpers/temporal';
 import { waitFor } from '../helpers/workspace-snapshot';
 
 const RUN_TOOL: ToolDefSpec = {
@@ -46,7 +47,8 @@ describe('cancellation, compensation limits and dead workspace hosts', () => {
         script: [{ reply: { toolCalls: [{ name: 'run', arguments: { program: 'sleep', args: [marker] } }] } }, { reply: { content: 'never' } }],
       },
       async (bench, { client }) => {
-        const handle = await client.workflow.start(agentRun, { taskQueue: bench.taskQueue, workflowId: uniqueId('cancel-exec'), args: [{ prompt: 'sleep', tools: [RUN_TOOL] }] });
+        const workflowId = uniqueId('cancel-exec');
+        const handle = await client.workflow.start(agentRun, { taskQueue: bench.taskQueue, workflowId, args: [{ prompt: 'sleep', tools: [RUN_TOOL] }] });
         await waitFor(() => pidsWith(marker).length > 0, 'the sleeping program');
         const pids = pidsWith(marker);
         const cancelledAt = Date.now();
@@ -61,6 +63,7 @@ describe('cancellation, compensation limits and dead workspace hosts', () => {
         assert.deepEqual(await waitUntilGone(pids, 1000), [], 'the program was killed');
         const log = auditLog(bench.logPath);
         assert.deepEqual(log.map((r) => [r['action'], r['status'], r['code']]), [['proc.exec', 'ERROR', 'Kernel.Aborted']]);
+        maybeRecordHistory((await temporal()).address, workflowId, 'agent-run-cancelled-exec');
       },
     );
   });
@@ -75,7 +78,8 @@ describe('cancellation, compensation limits and dead workspace hosts', () => {
         script: [{ reply: { toolCalls: [{ name: 'write_file', arguments: { path: '/workspace/output/a.md', content: 'new' } }] } }, crash],
       },
       async (bench, { client }) => {
-        const handle = await client.workflow.start(agentRun, { taskQueue: bench.taskQueue, workflowId: uniqueId('undo-fails'), args: [{ prompt: 'write', tools: FILE_TOOLS, compensationTimeoutMs: 2_500 }] });
+        const workflowId = uniqueId('undo-fails');
+        const handle = await client.workflow.start(agentRun, { taskQueue: bench.taskQueue, workflowId, args: [{ prompt: 'write', tools: FILE_TOOLS, compensationTimeoutMs: 2_500 }] });
         const err = await handle.result().then(() => undefined, (e: unknown) => e);
         assert.ok(err instanceof WorkflowFailedError);
         const failure = err.cause as { type?: string; message?: string; details?: unknown[]; cause?: { cause?: { type?: string } } };
@@ -85,6 +89,7 @@ describe('cancellation, compensation limits and dead workspace hosts', () => {
         assert.equal(failure.cause?.cause?.type, 'Model.BadRequest', 'the original failure stays the cause');
         assert.ok(maxAttempt(await handle.fetchHistory(), 'undoAction') >= 2, 'the undo was retried');
         assert.ok(undoCalls >= 2);
+        maybeRecordHistory((await temporal()).address, workflowId, 'agent-run-compensation-failed');
       },
     );
   });
@@ -96,9 +101,10 @@ describe('cancellation, compensation limits and dead workspace hosts', () => {
     };
     await withAgentBench({ files: { 'a.txt': 'A' }, script: answered }, async (bench, { client }) => {
       const deadQueue = uniqueId('dead-host');
+      const workflowId = uniqueId('dead-host-run');
       const handle = await client.workflow.start(agentRun, {
         taskQueue: bench.taskQueue,
-        workflowId: uniqueId('dead-host-run'),
+        workflowId,
         args: [{ prompt: 'read', tools: FILE_TOOLS, workspaceQueue: deadQueue, workspaceStartTimeoutMs: 1_000 }],
       });
       const result = await handle.result();
@@ -110,6 +116,7 @@ describe('cancellation, compensation limits and dead workspace hosts', () => {
       assert.equal(result.actions[0]?.auditRecordId, log[0]?.['hash']);
       assert.ok(activitySummaries(await handle.fetchHistory()).includes('fs.read /workspace/a.txt → ERROR (Host.Unavailable)'));
       assert.equal(fs.existsSync(path.join(bench.workspace, 'a.txt')), true);
+      maybeRecordHistory((await temporal()).address, workflowId, 'agent-run-host-unavailable');
     });
   });
 });
