@@ -113,7 +113,7 @@ export function normaliseTools(tools: unknown): { readonly tools: unknown; reado
     const { [TARGET_FROM_ALIAS]: alias, ...rest } = item;
     if ('targetFrom' in rest) {
       problems.push(`tools[${i}]: give targetFrom or its alias target_from, not both`);
-      return item;
+      return rest;
     }
     return { ...rest, targetFrom: alias };
   });
@@ -137,10 +137,10 @@ export function inputProblems(raw: unknown): { readonly input: unknown; readonly
 }
 
 /** The failure of a run whose input is invalid. */
-export function invalidInput(problems: readonly string[]): ApplicationFailure {
+export function invalidInput(problems: readonly string[], workflow = 'agentRun'): ApplicationFailure {
   return ApplicationFailure.create({
     type: RunFailure.InvalidInput,
-    message: `invalid agentRun input: ${problems.join('; ')}`,
+    message: `invalid ${workflow} input: ${problems.join('; ')}`,
     nonRetryable: true,
     details: [{ problems }],
   });

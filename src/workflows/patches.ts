@@ -31,7 +31,8 @@ export const Patch = {
   /**
    * 0.2.0: workspace-bound steps have a schedule-to-start limit (`Host.Unavailable`),
    * compensations retry up to a long limit, and a run whose compensation finally failed
-   * fails as `Run.CompensationFailed` listing them.
+   * fails as `Run.CompensationFailed` listing them. In `rollbackRun`: the same undo limits,
+   * and its whole input is checked (`Run.InvalidInput`).
    */
   DeadHostsAndCompensation: 'dead-hosts-and-compensation',
 } as const satisfies Record<string, string>;

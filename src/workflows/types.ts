@@ -207,6 +207,10 @@ export interface RollbackRunInput {
   readonly force?: boolean;
   /** Task queue of the workspace-bound worker, when the run used one. */
   readonly workspaceQueue?: string;
+  /** As in {@link AgentRunInput} (rollbacks started by 0.2.0 and later). */
+  readonly workspaceStartTimeoutMs?: number;
+  /** How long each undo is retried (default 24 hours; rollbacks started by 0.2.0 and later). */
+  readonly compensationTimeoutMs?: number;
 }
 
 /** Re-exported for convenience. */
