@@ -81,6 +81,8 @@ export const MappingCode = {
   UnknownTool: 'Tool.UnknownTool',
   /** The arguments are not JSON, not an object, lack the target, or do not fit the tool's schema. */
   InvalidArguments: 'Tool.InvalidArguments',
+  /** The tool definition itself is malformed (only runs started before input was checked at the door). */
+  InvalidDefinition: 'Tool.InvalidDefinition',
 } as const;
 export type MappingCode = (typeof MappingCode)[keyof typeof MappingCode];
 
@@ -89,8 +91,13 @@ export type MappingCode = (typeof MappingCode)[keyof typeof MappingCode];
  * malformed arguments come back as `{ ok: false, error }` for the model to read.
  */
 export function mapToolCall(tools: readonly ToolDefSpec[], call: ToolCall): MappedCall {
-  const tool = tools.find((t) => t.name === call.name);
-  if (!tool) return { ok: false, code: MappingCode.UnknownTool, error: `unknown tool "${call.name}"; available: ${tools.map((t) => t.name).join(', ') || '(none)'}` };
+  // Defensive: runs started before 0.2.0 took their tools unchecked; a malformed definition
+  // must come back as an error for the model, never as a TypeError failing the workflow task.
+  const named = tools.filter((t): t is ToolDefSpec => typeof t === 'object' && t !== null && typeof t.name === 'string');
+  const tool = named.find((t) => t.name === call.name);
+  if (!tool) return { ok: false, code: MappingCode.UnknownTool, error: `unknown tool "${call.name}"; available: ${named.map((t) => t.name).join(', ') || '(none)'}` };
+  const definitionProblem = checkToolDef(tool);
+  if (definitionProblem !== undefined) return { ok: false, code: MappingCode.InvalidDefinition, error: `the definition of tool ${tool.name} is invalid: ${definitionProblem}` };
   let args: unknown;
   try {
     args = call.arguments.trim() === '' ? {} : JSON.parse(call.arguments);

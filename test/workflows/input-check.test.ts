@@ -6,6 +6,7 @@ import { loadToolsText } from '../../src/client/tools-file';
 import { findTemporalCli } from '../../src/client/temporal-cli';
 import { rollbackUpdate, stateQuery } from '../../src/workflows/messages';
 import { agentRun } from '../../src/workflows/agent-run';
+import { mapToolCall, type ToolDefSpec } from '../../src/workflows/tool-defs';
 import type { AgentRunResult } from '../../src/workflows/types';
 import { FILE_TOOLS, withAgentBench } from '../helpers/agent';
 import { maybeRecordHistory } from '../helpers/record-history';
@@ -58,6 +59,14 @@ function failureOf(history: History): { type: string | null | undefined; message
 }
 
 describe('agentRun checks its input at the door', () => {
+  test('mapToolCall: malformed tool definitions (runs started before the door check) → answered as errors, never a TypeError', () => {
+    const call = { id: 'c1', name: 'read_file', arguments: '{"path":"/workspace/a.txt"}' };
+    const noTarget = mapToolCall([{ name: 'read_file', target_from: 'path' } as unknown as ToolDefSpec], call);
+    assert.deepEqual(noTarget.ok ? undefined : [noTarget.code, noTarget.error], ['Tool.InvalidDefinition', 'the definition of tool read_file is invalid: description must be a string']);
+    const byName = mapToolCall(['read_file'] as unknown as ToolDefSpec[], call);
+    assert.deepEqual(byName.ok ? undefined : [byName.code, byName.error], ['Tool.UnknownTool', 'unknown tool "read_file"; available: (none)']);
+  });
+
   test(`input check: ${MALFORMED.length} kinds of malformed input started with the temporal CLI → each run fails with Run.InvalidInput naming the field, no workflow task fails`, async () => {
     assert.ok(MALFORMED.length >= 10);
     await withAgentBench({ script: [] }, async (bench, { client, address }) => {
