@@ -107,19 +107,17 @@ export function createToolActivities(kernel: Kernel, executor: Executor = kernel
         return { status: 'ERROR', error: 'this worker cannot narrow its executor to a run policy', code: 'Run.NarrowingUnsupported' };
       }
       const context = Context.current();
-      const approval = input.approval === undefined ? undefined : await withIdentity(input.approval);
       // The cancellation signal reaches the kernel's deadline and from there the provider
       // (a cancelled proc.exec has its process group killed); heartbeats every 250 ms let
       // the cancellation through quickly.
-      const result = await whileHeartbeating(
-        () =>
-          runExecutor.submit(input.request, {
-            idempotencyKey: input.idempotencyKey,
-            signal: context.cancellationSignal,
-            ...(approval ? { approval } : {}),
-          }),
-        ACTION_HEARTBEAT_INTERVAL_MS,
-      );
+      const result = await whileHeartbeating(async () => {
+        const approval = input.approval === undefined ? undefined : await withIdentity(input.approval);
+        return runExecutor.submit(input.request, {
+          idempotencyKey: input.idempotencyKey,
+          signal: context.cancellationSignal,
+          ...(approval ? { approval } : {}),
+        });
+      }, ACTION_HEARTBEAT_INTERVAL_MS);
       if (context.cancellationSignal.aborted) {
         // Recorded by the kernel (Kernel.Aborted); report the cancellation to Temporal.
         throw new CancelledFailure(`executeAction cancelled: ${result.status}${result.code ? ` ${result.code}` : ''}`);
