@@ -87,7 +87,7 @@ export async function runAuditedToolStep(ctx: StepContext, call: ToolCall, turn:
   let approval: { approver: string; reason?: string; updateId?: string } | undefined;
   let approvalId: string | undefined;
   if (decision.effect === 'ask') {
-    approvalId = ctx.nextApprovalId();
+    approvalId = ctx.features.workflowApprovalIds ? ctx.nextApprovalId() : call.id;
     const outcome = await ctx.approvals.request(
       { requestId: approvalId, toolCallId: call.id, action: request.action, target: request.target, reason: decision.reason, ...(decision.ruleId ? { ruleId: decision.ruleId } : {}) },
       ctx.approvalTimeoutMs,
