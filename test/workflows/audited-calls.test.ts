@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { historyToAuditRecords } from '../../src/client/history-audit';
 import { agentRun } from '../../src/workflows/agent-run';
 import type { ToolDefSpec } from '../../src/workflows/tool-defs';
 import { AGENT_POLICY, FILE_TOOLS, withAgentBench } from '../helpers/agent';
@@ -98,7 +99,8 @@ describe('one audited path per tool call', () => {
         assert.equal(log[2]?.['target'], '/workspace/link.txt');
 
         // The history: one step per call, each with a summary that says what happened.
-        const steps = callSteps(await handle.fetchHistory());
+        const history = await handle.fetchHistory();
+        const steps = callSteps(history);
         assert.deepEqual(steps, [
           'executeAction: fs.read /workspace/a.txt → allow (read-workspace)',
           'executeAction: fs.write /workspace/secrets.txt → DENIED (no capability)',
@@ -109,6 +111,9 @@ describe('one audited path per tool call', () => {
           'recordRefusal: fs.write /workspace/deploy/app.conf → DENIED (Kernel.ApprovalTimedOut)',
           'recordRefusal: db.drop users → DENIED (Kernel.NoProvider)',
         ]);
+        // The export from history agrees with the kernel log record for record.
+        const exported = historyToAuditRecords(history.events ?? [], 'policy');
+        assert.deepEqual(exported.map((r) => [r.action, r.target, r.status, r.code, r.idempotency_key]), log.map((r) => [r['action'], r['target'], r['status'], r['code'], r['idempotency_key']]));
         // The model was answered once per call; nothing escaped or was written.
         assert.equal(bench.model.requests[1]!.messages.filter((m) => m.role === 'tool').length, 8);
         assert.doesNotMatch(JSON.stringify(bench.model.requests[1]!.messages), /top secret/);
