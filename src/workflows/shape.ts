@@ -1,9 +1,10 @@
 /**
  * A small, typed description of plain-data shapes and a checker over it, for input that
  * crosses the workflow boundary (start arguments, update arguments). Pure and
- * deterministic, so it runs in the workflow sandbox (JSON Schema validators such as ajv
- * generate code at run time and pull in modules the sandbox does not need; tool argument
- * schemas are still checked with ajv, in activities).
+ * deterministic, so it runs in the workflow sandbox. (ajv also runs there, but it would add
+ * its code generator to every workflow bundle and compile on every cold start and replay,
+ * and these messages must name path, expected shape and given value; tool argument schemas
+ * — real JSON Schema — are checked with ajv, in activities.)
  *
  * Every problem names its path (`tools[0].targetFrom`), what was expected and what was given.
  */
