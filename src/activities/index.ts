@@ -8,6 +8,7 @@ import type { ActionRequest } from '../kernel/types';
 import type { Chat } from '../model/chat';
 import type { ToolDefSpec } from '../workflows/tool-defs';
 import { createModelActivities } from './model';
+import { schemaProblem } from './schema-check';
 import { RunPolicyViews } from './run-policy';
 import { createToolActivities, type Executor } from './tool';
 import { createUndoActivities, type Undoer } from './undo';
@@ -66,6 +67,8 @@ export interface WorkerInfo {
   readonly tools: readonly ToolDefSpec[];
   /** Why the run's own policy cannot be used (the run then fails with `Run.InvalidPolicy`). */
   readonly runPolicyProblem?: string;
+  /** What is wrong with the run's tool definitions (invalid parameter schemas): the run fails with `Run.InvalidInput`. */
+  readonly toolsProblems?: readonly string[];
 }
 
 /**
@@ -85,9 +88,14 @@ export function createActivities(deps: ActivityDeps) {
      * a run policy, `policyHash` covers both layers, and an invalid run policy is reported
      * so the run can fail at once instead of failing every action.
      */
-    async workerInfo(input: { readonly runPolicy?: string } = {}): Promise<WorkerInfo> {
+    async workerInfo(input: { readonly runPolicy?: string; readonly tools?: readonly ToolDefSpec[] } = {}): Promise<WorkerInfo> {
       const run = views.get(input.runPolicy);
+      const toolsProblems = (input.tools ?? []).flatMap((tool, i) => {
+        const problem = schemaProblem(tool.parameters);
+        return problem === undefined ? [] : [`tools[${i}].parameters: not a valid JSON Schema (${problem}); expected a JSON Schema object of the arguments`];
+      });
       return {
+        ...(toolsProblems.length > 0 ? { toolsProblems } : {}),
         policyHash: run.ok ? run.kernel.policyHash : deps.kernel.policyHash,
         model: deps.model,
         limits,

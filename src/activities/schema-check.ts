@@ -22,3 +22,16 @@ export function checkArguments(schema: Readonly<Record<string, unknown>>, args: 
   if (validate(args)) return undefined;
   return (validate.errors ?? []).map((e) => `${e.instancePath || '(arguments)'} ${e.message ?? 'is invalid'}`).join('; ');
 }
+
+/** Why a tool's parameter schema cannot be compiled, or undefined when it can (compiled once per distinct schema). */
+export function schemaProblem(schema: unknown): string | undefined {
+  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return 'it is not an object';
+  const key = JSON.stringify(schema);
+  if (cache.has(key)) return undefined;
+  try {
+    cache.set(key, ajv.compile(schema));
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}

@@ -2,14 +2,15 @@
  * The tool activities: decide (a dry run of the kernel, recorded in history) and execute
  * (`Kernel.submit`, which decides again at use time on the canonical target).
  */
-import { Context } from '@temporalio/activity';
+import { CancelledFailure, Context } from '@temporalio/activity';
 import type { Kernel } from '../kernel/kernel';
 import type { KernelDecision } from '../kernel/decide';
 import type { ActionRequest, ActionResult } from '../kernel/types';
 import { RunPolicyViews } from './run-policy';
-import { whileHeartbeating } from './heartbeat';
+import { ACTION_HEARTBEAT_INTERVAL_MS, whileHeartbeating } from './heartbeat';
 import { checkArguments } from './schema-check';
 import { ActivityCode } from './error-codes';
+import { updateCallerIdentity } from './update-identity';
 
 /** Input of {@link ToolActivities.decideAction}. */
 export interface DecideInput {
@@ -25,11 +26,29 @@ export interface DecideInput {
 export interface ExecuteInput {
   readonly request: ActionRequest;
   readonly idempotencyKey: string;
-  readonly approval?: { readonly approver: string; readonly reason?: string };
+  /**
+   * The person's approval of an `ask`. With `updateId` (runs from 0.2.0 on) the activity
+   * looks up, in the run's history, the identity Temporal recorded for that update's caller
+   * and records it beside the typed-in `approver`.
+   */
+  readonly approval?: { readonly approver: string; readonly reason?: string; readonly updateId?: string };
   /** YAML text of the run's own policy, which narrows the worker's ceiling. */
   readonly runPolicy?: string;
   /** Cap, in characters, of the textual result entering history (default 16,000). */
   readonly maxChars?: number;
+}
+
+/** Input of {@link ToolActivities.recordRefusal}: a tool call refused before the kernel's gate. */
+export interface RefusalInput {
+  /** The request as far as it could be built (`tool.unknown` / `tool:<name>` for an unknown tool). */
+  readonly request: ActionRequest;
+  readonly idempotencyKey: string;
+  readonly status: 'DENIED' | 'ERROR';
+  /** Stable dotted code, e.g. `Tool.UnknownTool`, `Fs.Escape`, `Budget.MaxToolCalls`, `Host.Unavailable`. */
+  readonly code: string;
+  readonly reason: string;
+  /** For a refused approval: the typed-in name and the update that refused. */
+  readonly approval?: { readonly approver?: string; readonly updateId?: string };
 }
 
 /** A kernel result, capped for history. */
@@ -102,15 +121,51 @@ export function createToolActivities(
       if (runExecutor === undefined) {
         return { status: 'ERROR', error: 'this worker cannot narrow its executor to a run policy', code: ActivityCode.NarrowingUnsupported };
       }
-      const result = await whileHeartbeating(() =>
-        runExecutor.submit(input.request, {
+      const context = Context.current();
+      // The cancellation signal reaches the kernel's deadline and from there the provider
+      // (a cancelled proc.exec has its process group killed); heartbeats every 250 ms let
+      // the cancellation through quickly.
+      const result = await whileHeartbeating(async () => {
+        const approval = input.approval === undefined ? undefined : await withIdentity(input.approval);
+        return runExecutor.submit(input.request, {
           idempotencyKey: input.idempotencyKey,
-          ...(input.approval ? { approval: input.approval } : {}),
-        }),
-      );
+          signal: context.cancellationSignal,
+          ...(approval ? { approval } : {}),
+        });
+      }, ACTION_HEARTBEAT_INTERVAL_MS);
+      if (context.cancellationSignal.aborted) {
+        // Recorded by the kernel (Kernel.Aborted); report the cancellation to Temporal.
+        throw new CancelledFailure(`executeAction cancelled: ${result.status}${result.code ? ` ${result.code}` : ''}`);
+      }
       return capResult(result, input.maxChars ?? 16_000);
     },
+
+    /**
+     * Has the kernel write the one audit record of a tool call refused before its gate
+     * (nothing is decided or run). Idempotent in effect: a retry writes a second record
+     * with the same idempotency key and the same verdict.
+     */
+    async recordRefusal(input: RefusalInput): Promise<ToolOutcome> {
+      let approvalIdentity: string | undefined;
+      if (input.approval !== undefined) {
+        approvalIdentity = (await withIdentity({ approver: input.approval.approver ?? 'unknown', ...(input.approval.updateId ? { updateId: input.approval.updateId } : {}) })).identity;
+      }
+      return kernel.recordRefusal(input.request, {
+        idempotencyKey: input.idempotencyKey,
+        status: input.status,
+        code: input.code,
+        reason: input.reason,
+        ...(approvalIdentity !== undefined ? { approvalIdentity } : {}),
+      });
+    },
   };
+}
+
+/** The approval with the update caller's identity from history, when the update is known. */
+async function withIdentity(approval: { approver: string; reason?: string; updateId?: string }): Promise<{ approver: string; reason?: string; identity?: string }> {
+  const { updateId, ...rest } = approval;
+  if (updateId === undefined) return rest;
+  return { ...rest, identity: await updateCallerIdentity(updateId) };
 }
 
 /** Caps the textual size of a result's data so nothing near Temporal's payload limit enters history. */

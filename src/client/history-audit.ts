@@ -13,7 +13,8 @@ import type { ActionRequest, ActionResult } from '../kernel/types';
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 type Payloads = temporal.api.common.v1.IPayloads | null | undefined;
 
-const EXPORTED = new Set(['executeAction', 'undoAction']);
+// recordRefusal: calls refused before the kernel's gate (runs from 0.2.0 on) have a record too.
+const EXPORTED = new Set(['executeAction', 'recordRefusal', 'undoAction']);
 
 /** The decoded first argument of a payload list (undefined when absent or undecodable). */
 export function firstArg<T>(payloads: Payloads): T | undefined {
@@ -70,7 +71,7 @@ export function historyToAuditRecords(events: readonly HistoryEvent[], policyHas
     entry['policy_hash'] = policyHash;
     if (s.input?.idempotencyKey) entry['idempotency_key'] = s.input.idempotencyKey;
     entry['params_hash'] = hashParams(request?.params);
-    if (s.input?.approval?.approver) entry['approved_by'] = s.input.approval.approver;
+    if (s.type === 'executeAction' && s.input?.approval?.approver) entry['approved_by'] = s.input.approval.approver;
     if (s.type === 'undoAction' && typeof result.recordId === 'string') entry['undo_of'] = result.recordId;
     const record = chainEntry(entry as unknown as AuditEntry, records.length + 1, prev);
     prev = record.hash;

@@ -24,7 +24,8 @@ import type { ToolDefSpec } from '../workflows/tool-defs';
 import { ToolsFileError } from './errors';
 
 const TOP_KEYS = ['version', 'tools'] as const;
-const TOOL_KEYS = ['name', 'description', 'action', 'target_from', 'parameters', 'params'] as const;
+// `targetFrom` is the wire name (docs/usage.md, "Tool definitions"); `target_from` its alias.
+const TOOL_KEYS = ['name', 'description', 'action', 'target_from', 'targetFrom', 'parameters', 'params'] as const;
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Options of {@link loadToolsText}. */
@@ -120,7 +121,9 @@ function checkTool(item: unknown, options: ToolsFileOptions, at: Report, count: 
   if (action !== undefined && options.actions && !options.actions.includes(action)) {
     at(item.get('action', true), ProblemCode.UnknownAction, `no provider of this worker executes "${action}"`, `use one of: ${options.actions.join(', ')}`);
   }
-  const targetFrom = text('target_from', 'the argument holding the target (`path`), or a template like `https://api.example.com/users/{id}`');
+  const targetHint = 'the argument holding the target (`path`), or a template like `https://api.example.com/users/{id}`';
+  if (item.has('target_from') && item.has('targetFrom')) at(item.get('targetFrom', true), ProblemCode.DuplicateKey, 'both `target_from` and `targetFrom` are given', 'keep one: `targetFrom` (or its alias `target_from`)');
+  const targetFrom = text(item.has('targetFrom') ? 'targetFrom' : 'target_from', targetHint);
   const parametersNode = item.get('parameters', true);
   const parameters = parametersNode === undefined ? undefined : (parametersNode as Node).toJSON() as unknown;
   if (parametersNode === undefined) at(item, ProblemCode.MissingKey, 'missing `parameters`', 'a JSON Schema of the arguments, e.g. `{ type: object, properties: { path: { type: string } } }`');

@@ -17,7 +17,7 @@ import { hashParams } from './audit-record';
 import { Deadline } from './deadline';
 import { AuditWriteError, DuplicateActionError, InvalidProviderError, KernelClosedError } from './errors';
 import { PolicyGate, type PolicySource } from './policy-gate';
-import { type Outcome, type Trace, outcomeToResult, runPipeline, runUnknown, toEntry } from './pipeline';
+import { type Outcome, type Refusal, type Trace, outcomeToResult, runPipeline, runRefused, runUnknown, toEntry } from './pipeline';
 import type { ActionRequest, ActionResult, Provider, ResolvedRequest, SubmitOptions, UndoRequest } from './types';
 import { runUndo } from './undo';
 import { decideRequest, type KernelDecision } from './decide';
@@ -147,6 +147,24 @@ export class Kernel {
   }
 
   /**
+   * Records — without deciding or running anything — a request refused before it reached
+   * the gate: a model's call to an unknown tool, arguments that do not parse or fit the
+   * tool's schema, a target a provider refused while deciding, an approval a person
+   * refused or that timed out, a budget. One audit record with the given status and code,
+   * like any submit (trusted callers only: the workflow's activities).
+   */
+  recordRefusal(request: ActionRequest, given: Refusal & { readonly idempotencyKey?: string }): Promise<ActionResult> {
+    if (this.closing !== undefined) return Promise.resolve(refusal(new KernelClosedError()));
+    const broken = this.audit.broken;
+    if (broken !== undefined) return Promise.resolve(refusal(broken));
+    const submitOptions = given.idempotencyKey === undefined ? {} : { idempotencyKey: given.idempotencyKey };
+    const pending = this.submitLogged(request, submitOptions, undefined, undefined, given);
+    this.inflight.add(pending);
+    void pending.finally(() => this.inflight.delete(pending));
+    return pending;
+  }
+
+  /**
    * Decides a request without executing it and without an audit record (a dry run of the
    * gate, used to record decisions in workflow history before the action is scheduled).
    * Never throws.
@@ -182,7 +200,7 @@ export class Kernel {
     return this.closing;
   }
 
-  private async submitLogged(raw: unknown, options: SubmitOptions, undo?: UndoRequest, unknownReason?: string): Promise<ActionResult> {
+  private async submitLogged(raw: unknown, options: SubmitOptions, undo?: UndoRequest, unknownReason?: string, refused?: Refusal): Promise<ActionResult> {
     const started = performance.now();
     const trace: Trace = { raw };
     let outcome: Outcome;
@@ -190,7 +208,8 @@ export class Kernel {
     try {
       const deps = { providers: this.providers, gate: this.gate, approve: this.approve, deadline };
       outcome =
-        unknownReason !== undefined ? await runUnknown(raw, unknownReason, trace, deps)
+        refused !== undefined ? runRefused(raw, refused, trace)
+        : unknownReason !== undefined ? await runUnknown(raw, unknownReason, trace, deps)
         : undo === undefined ? await runPipeline(raw, options, trace, deps)
         : await runUndo(undo, trace, deps);
     } catch (err) {
@@ -207,7 +226,7 @@ export class Kernel {
     });
     try {
       const record = await this.audit.append(entry);
-      return { ...result, recordId: record.hash };
+      return { ...result, auditRecordId: record.hash };
     } catch (err) {
       return refusal(hasErrorCode(err, 'Kernel.AuditFailed') ? (err as AuditWriteError) : new AuditWriteError(this.audit.file ?? '<memory>', { cause: err }));
     }

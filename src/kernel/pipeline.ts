@@ -51,9 +51,34 @@ export interface Trace {
   request?: ActionRequest & { readonly params: Readonly<Record<string, unknown>> };
   canonicalTarget?: string;
   decision?: Decision;
-  approval?: { readonly approver: string; readonly reason?: string };
+  approval?: { readonly approver: string; readonly reason?: string; readonly identity?: string };
   /** Set by `Kernel.submitUndo`: the record whose action this submit undoes. */
   undoOf?: string;
+  /** Who Temporal says decided an approval (for refusals recorded by `Kernel.recordRefusal`). */
+  approvalIdentity?: string;
+}
+
+/** A refusal recorded by `Kernel.recordRefusal`: decided before the gate, nothing runs. */
+export interface Refusal {
+  readonly status: 'DENIED' | 'ERROR';
+  /** Stable dotted code, e.g. `Tool.UnknownTool`, `Fs.Escape`, `Budget.MaxToolCalls`. */
+  readonly code: string;
+  readonly reason: string;
+  /** For refused approvals: who Temporal says made the refusing call. */
+  readonly approvalIdentity?: string;
+}
+
+/** Records a refusal: the request as given (validated when it can be), no resolve, no decision. */
+export function runRefused(raw: unknown, refusal: Refusal, trace: Trace): Outcome {
+  try {
+    trace.request = validateRequest(raw);
+  } catch {
+    // recorded as given (describeRaw)
+  }
+  if (refusal.approvalIdentity !== undefined) trace.approvalIdentity = refusal.approvalIdentity;
+  const code = /^[A-Z]\w*\.\w/.test(refusal.code) ? refusal.code : 'Kernel.Refused';
+  if (refusal.status === 'DENIED') return { kind: 'denied', code, reason: refusal.reason };
+  return { kind: 'error', error: Object.assign(new Error(refusal.reason), { code }) };
 }
 
 /** What the pipeline needs from the kernel. */
@@ -209,6 +234,8 @@ export function toEntry(
   if (typeof extra.idempotencyKey === 'string') entry['idempotency_key'] = extra.idempotencyKey.slice(0, 256);
   entry['params_hash'] = extra.paramsHash;
   if (trace.approval !== undefined) entry['approved_by'] = trace.approval.approver.slice(0, 256);
+  const identity = trace.approval?.identity ?? trace.approvalIdentity;
+  if (identity !== undefined) entry['approval_identity'] = identity.slice(0, 256);
   if (trace.undoOf !== undefined) entry['undo_of'] = trace.undoOf.slice(0, 256);
   return entry as unknown as AuditEntry;
 }

@@ -35,7 +35,12 @@ export interface ActionResult {
   readonly ruleId?: string;
   /** The canonical target that was judged. */
   readonly target?: string;
-  /** Audit record id (and, in the reversible layer, the undo record id). */
+  /** Hash of the audit record this submit wrote (every recorded result carries it). */
+  readonly auditRecordId?: string;
+  /**
+   * The reversible record to roll back with — only on results of the reversible layer for
+   * actions its strategies cover (the seed's `record_id`); never an audit hash.
+   */
   readonly recordId?: string;
 }
 
@@ -50,7 +55,12 @@ export interface SubmitOptions {
    * update). Only trusted code passes this — never the agent. Recorded in the audit log.
    * It cannot turn a `deny` into an allow: it only answers an `ask`.
    */
-  readonly approval?: { readonly approver: string; readonly reason?: string };
+  readonly approval?: {
+    readonly approver: string;
+    readonly reason?: string;
+    /** Who Temporal says made the approving call (the update caller's identity); recorded as `approval_identity`. */
+    readonly identity?: string;
+  };
   /**
    * Trusted callers only (the reversible layer): runs after the action was allowed (or
    * approved) and right before the provider executes it, within the kernel's deadline. A

@@ -75,13 +75,16 @@ async function applyLocked(ctx: LayerContext, strategy: ReversibleStrategy, requ
   if (result.status === 'OK' || result.code === 'Reversible.AlreadyApplied') {
     const applied = advance(current, RecordState.Applied, {
       ...(result.status === 'OK' ? { data: keepable(result.data) } : {}),
-      ...(result.status === 'OK' && result.recordId !== undefined ? { auditRecordId: result.recordId } : {}),
+      ...(result.status === 'OK' && result.auditRecordId !== undefined ? { auditRecordId: result.auditRecordId } : {}),
     });
     // If this write fails the record stays `pending`, which retries and rollbacks handle.
     await store.writeRecord(applied, { durable: false }).catch(() => undefined);
-    return result.status === 'OK' ? { ...result, recordId } : replay(applied);
+    if (result.status === 'OK') return { ...result, recordId };
+    return { ...replay(applied), ...(result.auditRecordId === undefined ? {} : { auditRecordId: result.auditRecordId }) };
   }
   if (result.code === 'Reversible.OutcomeUnknown') return { ...result, status: 'UNKNOWN', recordId };
+  // Denied: nothing was snapshotted or applied, so there is no reversible record to offer.
+  if (result.status === 'DENIED') return result;
   return { ...result, recordId };
 }
 
@@ -90,6 +93,7 @@ function replay(record: RecordManifest): ActionResult {
   return {
     status: 'OK',
     recordId: record.recordId,
+    ...(record.auditRecordId === undefined ? {} : { auditRecordId: record.auditRecordId }),
     ...(record.data === undefined ? {} : { data: record.data }),
     ...(record.canonicalTarget === undefined ? {} : { target: record.canonicalTarget }),
     ...(record.decision?.ruleId === undefined ? {} : { ruleId: record.decision.ruleId }),

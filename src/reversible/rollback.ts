@@ -79,7 +79,8 @@ async function rollbackLocked(ctx: LayerContext, recordId: string, options: Roll
     {
       action: m.action,
       target: canonicalTarget,
-      undoOf: recordId,
+      // The undo record links to the original's audit record (its hash), when it was recorded applied.
+      undoOf: m.auditRecordId ?? recordId,
       authority: decision,
       run: async (step): Promise<UndoData> => {
         const now = await strategy.probe(step);
@@ -96,12 +97,12 @@ async function rollbackLocked(ctx: LayerContext, recordId: string, options: Roll
 }
 
 async function settle(ctx: LayerContext, m: RecordManifest, result: ActionResult, base: { recordId: string; target?: string }): Promise<RollbackResult> {
-  const audit = result.recordId === undefined ? {} : { auditRecordId: result.recordId };
+  const audit = result.auditRecordId === undefined ? {} : { auditRecordId: result.auditRecordId };
   if (result.status === 'OK') {
     const data = result.data as UndoData;
     const state = 'noop' in data && m.state === RecordState.Pending ? RecordState.Revoked : RecordState.RolledBack;
     // Losing `rolled-back` in a crash is harmless: a second rollback finds the prior state and answers NOOP.
-    await ctx.store.writeRecord(advance(m, state, result.recordId === undefined ? {} : { undoAuditRecordId: result.recordId }), { durable: state === RecordState.Revoked });
+    await ctx.store.writeRecord(advance(m, state, result.auditRecordId === undefined ? {} : { undoAuditRecordId: result.auditRecordId }), { durable: state === RecordState.Revoked });
     if ('noop' in data) return { status: 'NOOP', ...base, reason: data.noop, ...audit };
     return { status: 'OK', ...base, restored: data.restored, ...audit };
   }

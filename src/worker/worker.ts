@@ -7,6 +7,7 @@
 import * as path from 'node:path';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index';
+import { WORKER_HEARTBEAT_OPTIONS } from '../activities/heartbeat';
 import { ensureSearchAttributes } from './register-search-attributes';
 
 /** Options of {@link createAgentWorker}. */
@@ -56,10 +57,10 @@ export async function createAgentWorker(options: AgentWorkerOptions): Promise<Ag
   if (options.registerSearchAttributes !== false) await ensureSearchAttributes(options.connection, namespace);
   const activities = createActivities(options);
   const workflows = options.workflowBundle !== undefined ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH };
-  const main = await Worker.create({ ...options.workerOptions, connection: options.connection, namespace, taskQueue: options.taskQueue, activities, ...workflows });
+  const main = await Worker.create({ ...WORKER_HEARTBEAT_OPTIONS, ...options.workerOptions, connection: options.connection, namespace, taskQueue: options.taskQueue, activities, ...workflows });
   const workers = [main];
   if (options.workspaceQueue !== undefined && options.workspaceQueue !== options.taskQueue) {
-    workers.push(await Worker.create({ ...options.workerOptions, connection: options.connection, namespace, taskQueue: options.workspaceQueue, activities }));
+    workers.push(await Worker.create({ ...WORKER_HEARTBEAT_OPTIONS, ...options.workerOptions, connection: options.connection, namespace, taskQueue: options.workspaceQueue, activities }));
   }
   const shutdown = (): void => {
     for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();

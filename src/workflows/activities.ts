@@ -29,6 +29,16 @@ export const { executeAction } = proxyActivities<AgentActivities>({
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
 
+/**
+ * The kernel's record of a tool call refused before its gate (unknown tool, malformed or
+ * schema-invalid arguments, a provider refusal while deciding, a refused approval, a
+ * budget, a dead workspace host): one audit record, one visible step. Runs from 0.2.0 on.
+ */
+export const { recordRefusal } = proxyActivities<AgentActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumAttempts: 10 },
+});
+
 /** Undo of one reversible action (compensation). */
 export const { undoAction } = proxyActivities<AgentActivities>({
   startToCloseTimeout: '2 minutes',
@@ -46,4 +56,15 @@ export const { decideAction: decideRemote } = proxyActivities<AgentActivities>({
 export const { decideAction: decideLocal, workerInfo } = proxyLocalActivities<AgentActivities>({
   startToCloseTimeout: '1 minute',
   retry: { maximumAttempts: 5 },
+});
+
+/**
+ * Undo in runs from 0.2.0 on: retried with backoff (at most a minute apart, no attempt
+ * limit) until it succeeds or the run's `compensationTimeoutMs` (its schedule-to-close
+ * timeout, given per call) has passed.
+ */
+export const { undoAction: undoActionPatiently } = proxyActivities<AgentActivities>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });

@@ -18,6 +18,7 @@ import {
   condition,
   continueAsNew,
   isCancellation,
+  patched,
   setCurrentDetails,
   setHandler,
   sleep,
@@ -28,26 +29,57 @@ import {
 import type { ModelTool } from '../model/types';
 import { callModel, workerInfo } from './activities';
 import { Approvals } from './approvals';
+import { RunFailure, checkAgentRunInput, invalidInput } from './input-check';
+import { Patch } from './patches';
+import { runAuditedToolStep } from './audited-step';
 import { BudgetFailure, checkTokens, effectiveBudgets, exceeded, type EffectiveBudgets } from './budgets';
 import { approveUpdate, rollbackUpdate, stateQuery } from './messages';
-import { Saga } from './saga';
+import { Saga, describeFailure } from './saga';
 import { runToolStep, type StepContext } from './tool-step';
 import { budgetTranscript } from './transcript';
-import type { ActionSummary, AgentRunInput, AgentRunResult, ChatMessage, RollbackRequest, Usage } from './types';
+import type { ActionSummary, AgentRunInput, AgentRunResult, ChatMessage, RollbackRequest, UndoResult, Usage } from './types';
 
-/** Failure types of a run besides budgets. */
-export const RunFailure = { InvalidInput: 'Run.InvalidInput', InvalidPolicy: 'Run.InvalidPolicy' } as const;
+export { RunFailure };
 
 const DEFAULT_APPROVAL_TIMEOUT_MS = 60 * 60 * 1000;
+const DEFAULT_WORKSPACE_START_TIMEOUT_MS = 60_000;
+const DEFAULT_COMPENSATION_TIMEOUT_MS = 24 * 60 * 60 * 1000;
+
+/** What this run does differently from runs started by older workflow code (docs/versioning.md). */
+export interface RunFeatures {
+  readonly checkInput: boolean;
+  readonly auditEveryCall: boolean;
+  readonly workflowApprovalIds: boolean;
+  readonly deadHosts: boolean;
+}
 
 /** The agent loop. Returns the model's final answer, every action, and the compensations left. */
-export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
-  checkInput(input);
+export async function agentRun(rawInput: AgentRunInput): Promise<AgentRunResult> {
+  // Decided once, first thing: new runs record a marker per patch; replays of runs started
+  // by 0.1.0 find none and keep the old behaviour.
+  const features: RunFeatures = {
+    checkInput: patched(Patch.CheckInputAtTheDoor),
+    auditEveryCall: patched(Patch.AuditEveryToolCall),
+    workflowApprovalIds: patched(Patch.WorkflowApprovalIds),
+    deadHosts: patched(Patch.DeadHostsAndCompensation),
+  };
+  let input: AgentRunInput;
+  if (features.checkInput) input = checkAgentRunInput(rawInput);
+  else {
+    checkInput(rawInput);
+    input = rawInput;
+  }
   const carried = input.carried;
   const messages: ChatMessage[] = carried ? [...carried.messages] : initialMessages(input);
   const actions: ActionSummary[] = carried ? [...carried.actions] : [];
   const usage: Usage = carried ? { ...carried.usage } : { turns: 0, toolCalls: 0, totalTokens: 0, bytesWritten: 0 };
-  const saga = new Saga(carried ? carried.compensations.map((c) => ({ ...c })) : [], input.workspaceQueue);
+  const saga = new Saga(
+    carried ? carried.compensations.map((c) => ({ ...c })) : [],
+    input.workspaceQueue,
+    features.deadHosts
+      ? { startTimeoutMs: input.workspaceStartTimeoutMs ?? DEFAULT_WORKSPACE_START_TIMEOUT_MS, compensationTimeoutMs: input.compensationTimeoutMs ?? DEFAULT_COMPENSATION_TIMEOUT_MS }
+      : undefined,
+  );
   const approvals = new Approvals();
   // Handlers first: queries and updates may arrive before the first activity completes.
   setHandler(stateQuery, () => ({ turn: usage.turns, actions, messages: messages.length, pendingApprovals: approvals.list(), compensations: saga.entries, usage }));
@@ -55,13 +87,17 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
     validator: (d) => throwIf(approvals.refuse(d)),
   });
   setHandler(rollbackUpdate, (r) => rollback(saga, r), {
-    validator: (r) => throwIf('all' in r && r.all === true ? undefined : saga.refuse((r as { recordId: string }).recordId)),
+    validator: (r) => throwIf(refuseRollback(saga, r)),
   });
 
-  const info = await workerInfo(input.policy !== undefined ? { runPolicy: input.policy } : {});
+  const info = await workerInfo({
+    ...(input.policy !== undefined ? { runPolicy: input.policy } : {}),
+    ...(features.checkInput && input.tools?.length ? { tools: input.tools } : {}),
+  });
   if (info.runPolicyProblem !== undefined) {
     throw ApplicationFailure.create({ type: RunFailure.InvalidPolicy, message: info.runPolicyProblem, nonRetryable: true });
   }
+  if (features.checkInput && info.toolsProblems !== undefined && info.toolsProblems.length > 0) throw invalidInput(info.toolsProblems);
   const budgets = effectiveBudgets(input, info.limits);
   const deadlineAt = carried?.deadlineAt ?? (budgets.deadlineMs !== undefined ? Date.now() + budgets.deadlineMs : undefined);
   const model = input.model ?? info.model;
@@ -70,6 +106,7 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
 
   const { workflowId, runId } = workflowInfo();
   let actionSeq = carried?.actionSeq ?? 0;
+  let approvalSeq = carried?.approvalSeq ?? 0;
   const toolDefs = input.tools?.length ? input.tools : (info.tools ?? []);
   const ctx: StepContext = {
     tools: toolDefs,
@@ -83,6 +120,9 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
     ...(input.policy !== undefined ? { runPolicy: input.policy } : {}),
     ...(input.workspaceQueue !== undefined ? { workspaceQueue: input.workspaceQueue } : {}),
     nextKey: () => `${workflowId}/${runId}/${++actionSeq}`,
+    features,
+    nextApprovalId: () => `approval-${++approvalSeq}`,
+    ...(features.deadHosts ? { workspaceStartTimeoutMs: input.workspaceStartTimeoutMs ?? DEFAULT_WORKSPACE_START_TIMEOUT_MS } : {}),
   };
 
   const main = new CancellationScope();
@@ -105,8 +145,9 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
       ? ApplicationFailure.create({ type: BudgetFailure.Deadline, message: `the run's deadline of ${budgets.deadlineMs} ms passed`, nonRetryable: true })
       : err;
     setCurrentDetails('compensating: undoing reversible actions newest first');
-    await saga.compensateAll();
+    const undone = await saga.compensateAll();
     await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
+    if (features.deadHosts) throw withCompensationFailures(failure, undone);
     throw failure;
   } finally {
     timer.cancel();
@@ -122,6 +163,7 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
         compensations: saga.entries,
         usage,
         actionSeq,
+        ...(features.workflowApprovalIds ? { approvalSeq } : {}),
         generation: (carried?.generation ?? 0) + 1,
         ...(deadlineAt !== undefined ? { deadlineAt } : {}),
       },
@@ -164,7 +206,7 @@ async function loop(
     if (calls.length === 0) return { kind: 'done', output: reply.message.content ?? '' };
     for (const call of calls) {
       setCurrentDetails(`turn ${turn}: tool ${call.name} (${actions.length + 1} actions)`);
-      const step = await runToolStep(ctx, call, turn);
+      const step = ctx.features.auditEveryCall ? await runAuditedToolStep(ctx, call, turn) : await runToolStep(ctx, call, turn);
       actions.push(step.action);
       messages.push({ role: 'tool', toolCallId: call.id, content: step.content });
     }
@@ -188,6 +230,36 @@ function initialMessages(input: AgentRunInput): ChatMessage[] {
   if (input.instructions) messages.push({ role: 'system', content: input.instructions });
   messages.push({ role: 'user', content: input.prompt });
   return messages;
+}
+
+/** Why a `rollback` update cannot be accepted, or undefined (its validator). */
+function refuseRollback(saga: Saga, request: unknown): string | undefined {
+  const r = request as { recordId?: unknown; all?: unknown } | null;
+  const shape = 'rollback needs { recordId: string } or { all: true }';
+  if (typeof r !== 'object' || r === null || Array.isArray(r)) return shape;
+  const keys = Object.keys(r);
+  if (r.all === true && keys.length === 1) return undefined;
+  if (typeof r.recordId === 'string' && r.recordId !== '' && keys.length === 1) return saga.refuse(r.recordId);
+  return `${shape}; got ${JSON.stringify(r).slice(0, 200)}`;
+}
+
+/**
+ * The run's failure after compensating: unchanged when every undo worked; otherwise a
+ * `Run.CompensationFailed` whose message and details list the undos that failed, with the
+ * original failure as its cause.
+ */
+function withCompensationFailures(failure: unknown, undone: readonly UndoResult[]): unknown {
+  const failed = undone.filter((u) => u.status !== 'OK' && u.status !== 'NOOP');
+  if (failed.length === 0) return failure;
+  const original = failure instanceof Error ? describeFailure(failure) : String(failure);
+  const list = failed.map((u) => `${u.action} ${u.target}: ${u.status}${u.code ? ` ${u.code}` : ''}${u.reason ? ` (${u.reason})` : ''}`).join('; ');
+  return ApplicationFailure.create({
+    type: RunFailure.CompensationFailed,
+    message: `${original}; then ${failed.length} of ${undone.length} compensation(s) failed: ${list}`,
+    nonRetryable: true,
+    details: [{ compensations: failed }],
+    ...(failure instanceof Error ? { cause: failure } : {}),
+  });
 }
 
 function throwIf(problem: string | undefined): void {

@@ -4,7 +4,7 @@
  * pending approvals is kept in the `AgentOsPendingApprovals` search attribute, so
  * operators find waiting runs from the CLI and the Web UI.
  */
-import { condition, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, currentUpdateInfo, upsertSearchAttributes } from '@temporalio/workflow';
 import type { ApprovalDecision, PendingApproval } from './types';
 
 /** How an approval ended. */
@@ -13,11 +13,14 @@ export interface ApprovalOutcome {
   readonly approver?: string;
   readonly reason?: string;
   readonly timedOut: boolean;
+  /** The id of the `approve` update that decided (its caller's identity is in history). */
+  readonly updateId?: string;
 }
 
 interface Slot {
   readonly pending: PendingApproval;
   decision?: ApprovalDecision;
+  updateId?: string;
 }
 
 /** The approvals of one run. */
@@ -32,9 +35,13 @@ export class Approvals {
 
   /** Why this decision cannot be accepted, or undefined (the update's validator). */
   refuse(decision: ApprovalDecision): string | undefined {
-    if (typeof decision?.requestId !== 'string' || typeof decision.allow !== 'boolean') {
-      return 'approve needs { requestId: string, allow: boolean, reason?: string, approver?: string }';
-    }
+    const shape = 'approve needs { requestId: string, allow: boolean, reason?: string, approver?: string }';
+    if (typeof decision !== 'object' || decision === null || Array.isArray(decision)) return shape;
+    if (typeof decision.requestId !== 'string' || typeof decision.allow !== 'boolean') return shape;
+    const extra = Object.keys(decision).filter((k) => !['requestId', 'allow', 'reason', 'approver'].includes(k));
+    if (extra.length > 0) return `${shape}; unknown field(s): ${extra.join(', ')}`;
+    if (decision.reason !== undefined && (typeof decision.reason !== 'string' || decision.reason.length > 4096)) return `${shape}; reason must be a string of at most 4,096 characters`;
+    if (decision.approver !== undefined && (typeof decision.approver !== 'string' || decision.approver.length > 256)) return `${shape}; approver must be a string of at most 256 characters`;
     if (this.decided.has(decision.requestId)) return `approval "${decision.requestId}" was already decided`;
     if (!this.slots.has(decision.requestId)) {
       const known = this.list().map((p) => p.requestId);
@@ -48,6 +55,8 @@ export class Approvals {
     const slot = this.slots.get(decision.requestId);
     if (slot && slot.decision === undefined) {
       slot.decision = decision;
+      const updateId = currentUpdateInfo()?.id;
+      if (updateId !== undefined) slot.updateId = updateId;
       this.decided.add(decision.requestId);
     }
   }
@@ -67,6 +76,7 @@ export class Approvals {
       return {
         allow: d.allow,
         timedOut: false,
+        ...(slot.updateId !== undefined ? { updateId: slot.updateId } : {}),
         ...(d.approver !== undefined ? { approver: d.approver } : {}),
         ...(d.reason !== undefined ? { reason: d.reason } : {}),
       };

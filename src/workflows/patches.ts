@@ -11,7 +11,31 @@
  * @example
  * if (patched(Patch.ExampleChange)) { await newStep(); } else { await oldStep(); }
  */
-export const Patch = {} as const satisfies Record<string, string>;
+export const Patch = {
+  /**
+   * 0.2.0: the whole start input is checked at the door (input-check.ts) and the tools'
+   * parameter schemas by `workerInfo`; bad input fails the run as `Run.InvalidInput`.
+   */
+  CheckInputAtTheDoor: 'check-input-at-the-door',
+  /**
+   * 0.2.0: every model tool call ends in exactly one kernel audit record and one activity
+   * step with a summary (refusals before the gate go through `recordRefusal`), and is
+   * counted in `usage.toolCalls`.
+   */
+  AuditEveryToolCall: 'audit-every-tool-call',
+  /**
+   * 0.2.0: approval ids come from a workflow sequence (`approval-1`, …), never from the
+   * model's call id; the approval's audit record names the update's caller identity.
+   */
+  WorkflowApprovalIds: 'workflow-approval-ids',
+  /**
+   * 0.2.0: workspace-bound steps have a schedule-to-start limit (`Host.Unavailable`),
+   * compensations retry up to a long limit, and a run whose compensation finally failed
+   * fails as `Run.CompensationFailed` listing them. In `rollbackRun`: the same undo limits,
+   * and its whole input is checked (`Run.InvalidInput`).
+   */
+  DeadHostsAndCompensation: 'dead-hosts-and-compensation',
+} as const satisfies Record<string, string>;
 
 /** One of the patch ids above. */
 export type PatchId = (typeof Patch)[keyof typeof Patch];

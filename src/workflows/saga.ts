@@ -6,7 +6,8 @@
  * A failing undo is recorded and the unwind goes on.
  */
 import { CancellationScope, log } from '@temporalio/workflow';
-import { undoAction } from './activities';
+import { undoAction, undoActionPatiently } from './activities';
+import { hostUnavailable } from './host';
 import { CompensationState, type Compensation, type UndoResult } from './types';
 
 const UNDONE_STATES: ReadonlySet<string> = new Set([CompensationState.Undone, CompensationState.Noop]);
@@ -15,9 +16,14 @@ const UNDONE_STATES: ReadonlySet<string> = new Set([CompensationState.Undone, Co
 export class Saga {
   private readonly busy = new Set<string>();
 
+  /**
+   * @param limits runs from 0.2.0 on: how long an undo on the workspace queue waits for a
+   *   worker (then `Host.Unavailable`), and how long an undo is retried in all.
+   */
   constructor(
     readonly entries: Compensation[],
     private readonly taskQueue: string | undefined,
+    private readonly limits?: { readonly startTimeoutMs: number; readonly compensationTimeoutMs: number },
   ) {}
 
   /** Registers the undo of an action about to be scheduled. */
@@ -58,8 +64,14 @@ export class Saga {
   async undo(entry: Compensation, force = false): Promise<UndoResult> {
     this.busy.add(entry.idempotencyKey);
     try {
-      const outcome = await undoAction.executeWithOptions(
-        { summary: `undo ${entry.action} ${entry.target}`, ...(this.taskQueue ? { taskQueue: this.taskQueue } : {}) },
+      const limits = this.limits;
+      const outcome = await (limits ? undoActionPatiently : undoAction).executeWithOptions(
+        {
+          summary: `undo ${entry.action} ${entry.target}`,
+          ...(this.taskQueue ? { taskQueue: this.taskQueue } : {}),
+          ...(limits ? { scheduleToCloseTimeout: limits.compensationTimeoutMs } : {}),
+          ...(limits && this.taskQueue ? { scheduleToStartTimeout: limits.startTimeoutMs } : {}),
+        },
         [{ idempotencyKey: entry.idempotencyKey, ...(force ? { force } : {}) }],
       );
       if (outcome.recordId !== undefined) entry.recordId = outcome.recordId;
@@ -71,10 +83,11 @@ export class Saga {
       if (outcome.reason !== undefined) entry.reason = outcome.reason;
       return result(entry, outcome.status, outcome.reason);
     } catch (err) {
+      const host = this.limits && this.taskQueue ? hostUnavailable(err, this.taskQueue, this.limits.startTimeoutMs) : undefined;
       entry.state = CompensationState.Failed;
-      entry.reason = err instanceof Error ? err.message : String(err);
+      entry.reason = host ? `${host.code}: ${host.reason}` : err instanceof Error ? describeFailure(err) : String(err);
       log.warn('undo failed; the unwind goes on', { idempotencyKey: entry.idempotencyKey, error: entry.reason });
-      return result(entry, 'ERROR', entry.reason);
+      return result(entry, 'ERROR', entry.reason, host?.code);
     } finally {
       this.busy.delete(entry.idempotencyKey);
     }
@@ -93,8 +106,15 @@ export class Saga {
   }
 }
 
-function result(entry: Compensation, status: string, reason: string | undefined): UndoResult {
+/** An activity failure's message with its cause's (`Activity task failed: …` says little alone). */
+export function describeFailure(err: Error): string {
+  const cause = (err as { cause?: unknown }).cause;
+  return cause instanceof Error && cause.message !== err.message ? `${err.message}: ${cause.message}` : err.message;
+}
+
+function result(entry: Compensation, status: string, reason: string | undefined, code?: string): UndoResult {
   return {
+    ...(code !== undefined ? { code } : {}),
     idempotencyKey: entry.idempotencyKey,
     action: entry.action,
     target: entry.target,

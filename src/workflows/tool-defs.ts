@@ -73,23 +73,39 @@ export function checkToolDef(spec: ToolDefSpec): string | undefined {
 /** The result of mapping one tool call. */
 export type MappedCall =
   | { readonly ok: true; readonly tool: ToolDefSpec; readonly args: Readonly<Record<string, unknown>>; readonly request: ActionRequest }
-  | { readonly ok: false; readonly error: string };
+  | { readonly ok: false; readonly error: string; readonly code: MappingCode; readonly tool?: ToolDefSpec };
+
+/** Codes of tool calls that cannot be mapped onto a request. */
+export const MappingCode = {
+  /** The model called a tool the run does not offer. */
+  UnknownTool: 'Tool.UnknownTool',
+  /** The arguments are not JSON, not an object, lack the target, or do not fit the tool's schema. */
+  InvalidArguments: 'Tool.InvalidArguments',
+  /** The tool definition itself is malformed (only runs started before input was checked at the door). */
+  InvalidDefinition: 'Tool.InvalidDefinition',
+} as const;
+export type MappingCode = (typeof MappingCode)[keyof typeof MappingCode];
 
 /**
  * Maps a model's tool call onto an action request. Never throws: unknown tools and
  * malformed arguments come back as `{ ok: false, error }` for the model to read.
  */
 export function mapToolCall(tools: readonly ToolDefSpec[], call: ToolCall): MappedCall {
-  const tool = tools.find((t) => t.name === call.name);
-  if (!tool) return { ok: false, error: `unknown tool "${call.name}"; available: ${tools.map((t) => t.name).join(', ') || '(none)'}` };
+  // Defensive: runs started before 0.2.0 took their tools unchecked; a malformed definition
+  // must come back as an error for the model, never as a TypeError failing the workflow task.
+  const named = tools.filter((t): t is ToolDefSpec => typeof t === 'object' && t !== null && typeof t.name === 'string');
+  const tool = named.find((t) => t.name === call.name);
+  if (!tool) return { ok: false, code: MappingCode.UnknownTool, error: `unknown tool "${call.name}"; available: ${named.map((t) => t.name).join(', ') || '(none)'}` };
+  const definitionProblem = checkToolDef(tool);
+  if (definitionProblem !== undefined) return { ok: false, code: MappingCode.InvalidDefinition, error: `the definition of tool ${tool.name} is invalid: ${definitionProblem}` };
   let args: unknown;
   try {
     args = call.arguments.trim() === '' ? {} : JSON.parse(call.arguments);
   } catch (err) {
-    return { ok: false, error: `arguments of ${tool.name} are not valid JSON: ${(err as Error).message}` };
+    return { ok: false, code: MappingCode.InvalidArguments, tool, error: `arguments of ${tool.name} are not valid JSON: ${(err as Error).message}` };
   }
   if (typeof args !== 'object' || args === null || Array.isArray(args)) {
-    return { ok: false, error: `arguments of ${tool.name} must be a JSON object` };
+    return { ok: false, code: MappingCode.InvalidArguments, tool, error: `arguments of ${tool.name} must be a JSON object` };
   }
   const record = args as Record<string, unknown>;
   const used = new Set<string>();
@@ -106,10 +122,10 @@ export function mapToolCall(tools: readonly ToolDefSpec[], call: ToolCall): Mapp
       }
       return isUrl ? encodeURIComponent(String(value)) : String(value);
     });
-    if (missing !== undefined) return { ok: false, error: `argument "${missing}" of ${tool.name} must be a string or number` };
+    if (missing !== undefined) return { ok: false, code: MappingCode.InvalidArguments, tool, error: `argument "${missing}" of ${tool.name} must be a string or number` };
   } else {
     const value = record[tool.targetFrom];
-    if (typeof value !== 'string' || value === '') return { ok: false, error: `argument "${tool.targetFrom}" of ${tool.name} must be a non-empty string` };
+    if (typeof value !== 'string' || value === '') return { ok: false, code: MappingCode.InvalidArguments, tool, error: `argument "${tool.targetFrom}" of ${tool.name} must be a non-empty string` };
     used.add(tool.targetFrom);
     target = value;
   }

@@ -11,6 +11,7 @@ import type { Saga } from './saga';
 import { mapToolCall, type ToolDefSpec } from './tool-defs';
 import { capText } from './transcript';
 import type { ActionSummary, Usage } from './types';
+import type { RunFeatures } from './agent-run';
 
 /** What a tool step needs from its run. */
 export interface StepContext {
@@ -26,6 +27,12 @@ export interface StepContext {
   readonly workspaceQueue?: string;
   /** A fresh idempotency key: workflow id / run id / sequence. */
   nextKey(): string;
+  /** What this run does differently from runs of older workflow code. */
+  readonly features: RunFeatures;
+  /** A fresh approval id from the workflow's own sequence (`approval-N`). */
+  nextApprovalId(): string;
+  /** Schedule-to-start limit of steps on the workspace queue (runs from 0.2.0 on). */
+  readonly workspaceStartTimeoutMs?: number;
 }
 
 /** The step's outcome: the summary for the run's result and the message for the model. */
@@ -34,7 +41,8 @@ export interface StepResult {
   readonly content: string;
 }
 
-const answer = (body: Record<string, unknown>, maxChars: number): string => capText(JSON.stringify(body), maxChars + 1_000);
+/** The tool message the model reads. */
+export const answer = (body: Record<string, unknown>, maxChars: number): string => capText(JSON.stringify(body), maxChars + 1_000);
 
 /** Runs one tool call to completion. Throws only for exceeded budgets and cancellation. */
 export async function runToolStep(ctx: StepContext, call: ToolCall, turn: number): Promise<StepResult> {

@@ -44,6 +44,16 @@ export interface AgentRunInput {
   readonly maxToolResultChars?: number;
   /** Size budget of the transcript sent to the model, in characters (default 200,000). */
   readonly maxTranscriptChars?: number;
+  /**
+   * How long a step on `workspaceQueue` may wait for a worker to pick it up before it fails
+   * as `Host.Unavailable` (default 60,000 ms; runs from 0.2.0 on).
+   */
+  readonly workspaceStartTimeoutMs?: number;
+  /**
+   * How long one compensation (undo) keeps being retried before it counts as failed
+   * (default 24 hours; runs from 0.2.0 on).
+   */
+  readonly compensationTimeoutMs?: number;
   /** State carried across continue-as-new (set by the workflow itself). */
   readonly carried?: CarriedState;
 }
@@ -61,9 +71,16 @@ export interface ActionSummary {
   readonly ruleId?: string;
   readonly reason?: string;
   readonly idempotencyKey?: string;
+  /** The reversible record to roll back with (only for actions the reversible layer covers). */
   readonly recordId?: string;
-  /** Who approved or refused an `ask`. */
+  /** Hash of the kernel audit record of this call (runs from 0.2.0 on: every call has one). */
+  readonly auditRecordId?: string;
+  /** Stable code of a refusal or error, e.g. `Tool.UnknownTool`, `Fs.Escape`, `Host.Unavailable`. */
+  readonly code?: string;
+  /** Who approved or refused an `ask` (the name typed in). */
   readonly approver?: string;
+  /** The approval request id (runs from 0.2.0 on: `approval-N`, from the workflow). */
+  readonly approvalId?: string;
 }
 
 /** State of one compensation (the undo of one reversible action). */
@@ -93,7 +110,10 @@ export interface Compensation {
 
 /** A pending human approval. */
 export interface PendingApproval {
+  /** The id to answer with (from 0.2.0 on a workflow sequence, `approval-N`; earlier the model's call id). */
   readonly requestId: string;
+  /** The model's tool-call id, for reference only (never used as the approval id). */
+  readonly toolCallId?: string;
   readonly action: string;
   readonly target: string;
   readonly ruleId?: string;
@@ -115,6 +135,8 @@ export interface CarriedState {
   readonly compensations: readonly Compensation[];
   readonly usage: Usage;
   readonly actionSeq: number;
+  /** Last approval sequence number (runs from 0.2.0 on). */
+  readonly approvalSeq?: number;
   /** Absolute deadline (epoch ms, workflow time), if any. */
   readonly deadlineAt?: number;
   /** How many times the run continued as new. */
@@ -156,6 +178,8 @@ export interface UndoResult {
   /** The reversible layer's status: OK, NOOP, CONFLICT, ERROR. */
   readonly status: string;
   readonly reason?: string;
+  /** Stable code of a failed undo, e.g. `Host.Unavailable`. */
+  readonly code?: string;
 }
 
 /** Answer of the `rollback` update and result of `rollbackRun`. */
@@ -183,6 +207,10 @@ export interface RollbackRunInput {
   readonly force?: boolean;
   /** Task queue of the workspace-bound worker, when the run used one. */
   readonly workspaceQueue?: string;
+  /** As in {@link AgentRunInput} (rollbacks started by 0.2.0 and later). */
+  readonly workspaceStartTimeoutMs?: number;
+  /** How long each undo is retried (default 24 hours; rollbacks started by 0.2.0 and later). */
+  readonly compensationTimeoutMs?: number;
 }
 
 /** Re-exported for convenience. */

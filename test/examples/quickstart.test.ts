@@ -31,11 +31,12 @@ describe('examples/quickstart', () => {
         ['fs.read', '/workspace/data.csv', 'OK', undefined, undefined],
         ['fs.write', '/etc/passwd', 'DENIED', 'not permitted', undefined],
         ['fs.write', '/workspace/output/report.md', 'OK', undefined, undefined],
-        ['fs.write', '/workspace/output/report.md', 'OK', undefined, recordId],
+        ['fs.write', '/workspace/output/report.md', 'OK', undefined, records[2]?.['hash']],
         ['mcp.call', 'my_server/echo', 'OK', undefined, undefined],
         ['mcp.call', 'my_server/add', 'DENIED', 'not permitted', undefined],
       ],
     );
+    assert.notEqual(records[2]?.['hash'], recordId, 'the record id to roll back with is the reversible record, not an audit hash');
     for (const r of records) {
       assert.match(String(r['timestamp']), /^\d{4}-\d\d-\d\dT/);
       assert.equal(typeof r['duration_ms'], 'number');

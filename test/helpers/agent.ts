@@ -8,7 +8,9 @@ import * as path from 'node:path';
 import { createActivities, type WorkerLimits } from '../../src/activities/index';
 import { FILE_TOOLS as STANDARD_FILE_TOOLS } from '../../src/client/file-tools';
 import { layerUndoer } from '../../src/activities/reversible';
+import { WORKER_HEARTBEAT_OPTIONS } from '../../src/activities/heartbeat';
 import type { Executor } from '../../src/activities/tool';
+import type { Undoer } from '../../src/activities/undo';
 import { ReversibleActionLayer } from '../../src/reversible/layer';
 import { SnapshotStore } from '../../src/reversible/snapshot-store';
 import { FsDeleteSnapshotStrategy, FsWriteSnapshotStrategy } from '../../src/reversible/strategies';
@@ -55,6 +57,8 @@ export interface AgentBenchOptions {
   readonly reversible?: boolean;
   /** Wraps the executor (e.g. to hold a write in flight behind a gate). */
   readonly wrapExecutor?: (inner: Executor) => Executor;
+  /** Wraps the undoer of a reversible bench (e.g. to make compensations fail). */
+  readonly wrapUndoer?: (inner: Undoer) => Undoer;
   readonly limits?: Partial<WorkerLimits>;
   /** Also mount the workspace into a ProcessProvider (proc.exec). */
   readonly processes?: boolean;
@@ -96,10 +100,10 @@ export async function withAgentBench<T>(
       chat: createChat({ baseURL: model.baseURL, apiKey: 'test', model: 'scripted' }),
       model: 'scripted',
       executor: options.wrapExecutor ? options.wrapExecutor(inner) : inner,
-      ...(layer ? { undoer: layerUndoer(layer) } : {}),
+      ...(layer ? { undoer: options.wrapUndoer ? options.wrapUndoer(layerUndoer(layer)) : layerUndoer(layer) } : {}),
       ...(options.limits ? { limits: options.limits } : {}),
     });
-    return await withWorker({ taskQueue, activities }, (t) =>
+    return await withWorker({ taskQueue, activities, ...WORKER_HEARTBEAT_OPTIONS }, (t) =>
       fn({ workspace, model, kernel, taskQueue, logPath, ...(layer ? { layer } : {}) }, t),
     );
   } finally {

@@ -52,7 +52,8 @@ describe('Kernel.submit', () => {
     assert.equal(spy.executed.length, 1);
     const records = readLog(logPath);
     assert.equal(records.length, 1);
-    assert.equal(records[0]?.['hash'], result.recordId);
+    assert.equal(records[0]?.['hash'], result.auditRecordId);
+    assert.equal(result.recordId, undefined, 'recordId is only for reversible records');
   });
 
   test('Kernel.submit: denied action → DENIED "not permitted" with reason and rule, provider never executes', async () => {
@@ -92,7 +93,7 @@ describe('Kernel.submit', () => {
     assert.equal(records.length, results.length);
     assert.deepEqual(records.map((r) => r['seq']), [1, 2, 3, 4, 5, 6, 7, 8]);
     assert.deepEqual(records.map((r) => r['code']), results.map((r) => r.code));
-    assert.deepEqual(records.map((r) => r['hash']), results.map((r) => r.recordId));
+    assert.deepEqual(records.map((r) => r['hash']), results.map((r) => r.auditRecordId));
     assert.equal((await verifyAuditLog(logPath)).ok, true);
   });
 

@@ -136,7 +136,7 @@ describe('ReversibleActionLayer: write and rollback', () => {
     assert.equal(fs.existsSync(file), false);
   });
 
-  test('rollback: the undo is audited as the undone action with undo_of naming the record and the original rule', async () => {
+  test('rollback: the undo is audited as the undone action with undo_of naming the original\'s audit record and rule', async () => {
     const env = makeEnv();
     const { kernel, layer } = open(env);
     const result = await layer.submit({ action: 'fs.write', target: '/workspace/output/x.txt', params: { content: 'x' } });
@@ -145,9 +145,10 @@ describe('ReversibleActionLayer: write and rollback', () => {
     const records = readLog(env.logPath);
     assert.equal(records.length, 2);
     const last = records[1] ?? {};
-    assert.deepEqual([last['action'], last['canonical_target'], last['status'], last['undo_of'], last['rule_id']], ['fs.write', '/workspace/output/x.txt', 'OK', result.recordId, 'capabilities[1]']);
+    assert.deepEqual([last['action'], last['canonical_target'], last['status'], last['undo_of'], last['rule_id']], ['fs.write', '/workspace/output/x.txt', 'OK', result.auditRecordId, 'capabilities[1]']);
+    assert.equal(records[0]?.['hash'], result.auditRecordId);
     assert.equal(last['hash'], undo.auditRecordId);
-    assert.match(String(last['reason']), /^undo of [0-9a-f]{32}, authorised by its original decision/);
+    assert.match(String(last['reason']), /^undo of [0-9a-f]{64}, authorised by its original decision/);
     assert.equal(records[0]?.['undo_of'], undefined);
     assert.equal((await verifyAuditLog(env.logPath)).ok, true);
   });
@@ -194,16 +195,15 @@ describe('ReversibleActionLayer: write and rollback', () => {
 });
 
 describe('ReversibleActionLayer: submit', () => {
-  test('submit: denied write → DENIED with a recordId, nothing snapshotted; its rollback → NOOP', async () => {
+  test('submit: denied write → DENIED with its auditRecordId and no recordId (nothing to undo), nothing snapshotted', async () => {
     const env = makeEnv();
     const { kernel, layer } = open(env);
     const result = await layer.submit({ action: 'fs.write', target: '/workspace/secret.txt', params: { content: 'x' } });
-    assert.equal(result.status, 'DENIED');
-    assert.equal(blobCount(env.storeDir), 0);
-    const undo = await layer.rollback(result.recordId as string);
     await kernel.close();
-    assert.equal(undo.status, 'NOOP');
-    assert.equal(undo.reason, 'the action never took effect');
+    assert.equal(result.status, 'DENIED');
+    assert.equal(result.recordId, undefined);
+    assert.equal(result.auditRecordId, readLog(env.logPath)[0]?.['hash']);
+    assert.equal(blobCount(env.storeDir), 0);
   });
 
   test('submit: same idempotency key twice → same recordId = recordIdFor(key), applied once, second answer says already applied', async () => {
@@ -245,7 +245,8 @@ describe('ReversibleActionLayer: submit', () => {
     await kernel.close();
     assert.equal(result.status, 'OK');
     assert.equal(result.data, 'a,b\n');
-    assert.equal(result.recordId, readLog(env.logPath)[0]?.['hash']);
+    assert.equal(result.auditRecordId, readLog(env.logPath)[0]?.['hash']);
+    assert.equal(result.recordId, undefined, 'recordId only for a reversible record');
     assert.deepEqual(await layer.records(), []);
   });
 

@@ -34,7 +34,10 @@ describe('ReversibleActionLayer across processes', () => {
     assert.deepEqual(again.meta, { alreadyApplied: true });
     assert.equal(undo.status, 'OK');
     assert.equal(fs.readFileSync(file, 'utf8'), 'from before');
-    assert.deepEqual(readLog(env.logPath).map((r) => [r['status'], r['undo_of'] ?? null]), [['OK', null], ['OK', recordIdFor('wf/run/1')]]);
+    const log = readLog(env.logPath);
+    // The undo record links to the original's audit record (its hash).
+    assert.deepEqual(log.map((r) => [r['status'], r['undo_of'] ?? null]), [['OK', null], ['OK', log[0]?.['hash']]]);
+    assert.equal(run.result?.['auditRecordId'], log[0]?.['hash']);
     assert.equal((await verifyAuditLog(env.logPath)).ok, true);
   });
 

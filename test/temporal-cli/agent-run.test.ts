@@ -61,18 +61,18 @@ async function pendingOf(client: Client, workflowId: string): Promise<PendingApp
   return until(async () => (await client.workflow.getHandle(workflowId).query(stateQuery).catch(() => undefined))?.pendingApprovals[0], 'a pending approval');
 }
 
-async function withAskWorker(fn: (ctx: { taskQueue: string; workspace: string; address: string; client: Client }) => Promise<void>): Promise<void> {
+async function withAskWorker(fn: (ctx: { taskQueue: string; workspace: string; address: string; client: Client; logPath: string }) => Promise<void>): Promise<void> {
   const t = await temporal();
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'temporal-cli-'));
   const workspace = path.join(root, 'ws');
   fs.mkdirSync(path.join(workspace, 'output'), { recursive: true });
   fs.writeFileSync(path.join(root, 'policy.yaml'), POLICY);
-  const kernel = new Kernel({ policy: path.join(root, 'policy.yaml'), providers: [new FilesystemProvider({ mounts: { '/workspace': workspace } })] });
+  const kernel = new Kernel({ policy: path.join(root, 'policy.yaml'), providers: [new FilesystemProvider({ mounts: { '/workspace': workspace } })], logPath: path.join(root, 'kernel.log') });
   const model = await ScriptedModelServer.start(script);
   const taskQueue = uniqueId('temporal-cli');
   try {
     const worker = await createAgentWorker({ connection: t.nativeConnection, taskQueue, kernel, chat: createChat({ baseURL: model.baseURL, apiKey: 'test', model: 'scripted' }), model: 'scripted', workflowBundle: await workflowBundle() });
-    await worker.runUntil(() => fn({ taskQueue, workspace, address: t.address, client: t.client }));
+    await worker.runUntil(() => fn({ taskQueue, workspace, address: t.address, client: t.client, logPath: path.join(root, 'kernel.log') }));
   } finally {
     await model.close();
     await kernel.close();
@@ -82,7 +82,7 @@ async function withAskWorker(fn: (ctx: { taskQueue: string; workspace: string; a
 
 describe('the real Temporal CLI drives agent runs', () => {
   test('temporal CLI: workflow start → ask pending; workflow update execute approve → write runs; workflow show lists it', async () => {
-    await withAskWorker(async ({ taskQueue, workspace, address, client }) => {
+    await withAskWorker(async ({ taskQueue, workspace, address, client, logPath }) => {
       const workflowId = uniqueId('cli-start');
       const input = JSON.stringify({ prompt: 'write the output', tools: FILE_TOOLS });
       const start = await temporalCli(['workflow', 'start', '--type', 'agentRun', '--task-queue', taskQueue, '--workflow-id', workflowId, '--input', input, '--address', address]);
@@ -108,6 +108,10 @@ describe('the real Temporal CLI drives agent runs', () => {
       assert.equal(result.output, 'write said OK');
       assert.equal(fs.readFileSync(path.join(workspace, 'output', 'out.md'), 'utf8'), 'approved text');
       assert.equal(result.actions[0]?.approver, 'ops@example.com');
+      // The record names the typed-in approver and, beside it, who Temporal says sent the update: the CLI.
+      const [record] = fs.readFileSync(logPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      assert.equal(record?.['approved_by'], 'ops@example.com');
+      assert.match(String(record?.['approval_identity']), /temporal-cli/);
 
       const show = await temporalCli(['workflow', 'show', '--workflow-id', workflowId, '--address', address, '--output', 'json']);
       assert.equal(show.status, 0, show.stderr);

@@ -132,6 +132,11 @@ describe('agentRun on the real dev server', () => {
         const payloads = JSON.stringify(recordedPayloads(await handle.fetchHistory()));
         assert.match(payloads, /unknown tool/);
         assert.match(payloads, /delete_everything/);
+        // Each call has its one kernel record and is counted (0.2.0: Patch.AuditEveryToolCall).
+        const log = fs.readFileSync(bench.logPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { status: string; code: string; hash: string });
+        assert.deepEqual(log.map((r) => [r.status, r.code]), [['ERROR', 'Tool.UnknownTool'], ['ERROR', 'Tool.InvalidArguments'], ['ERROR', 'Tool.InvalidArguments']]);
+        assert.deepEqual(result.actions.map((a) => a.auditRecordId), log.map((r) => r.hash));
+        assert.equal(result.usage.toolCalls, 3);
         maybeRecordHistory((await temporal()).address, workflowId, 'agent-run-invalid');
       },
     );

@@ -177,11 +177,13 @@ describe('saga compensation on the real dev server', () => {
 
         // A person edits one file after the run: its undo must report a conflict.
         fs.writeFileSync(path.join(bench.workspace, 'output', 'fresh.md'), 'edited by a person');
+        const rollbackId = uniqueId('rollback');
         const first = await client.workflow.execute(rollbackRun, {
           taskQueue: bench.taskQueue,
-          workflowId: uniqueId('rollback'),
+          workflowId: rollbackId,
           args: [{ workflowId, compensations: result.compensations }],
         });
+        maybeRecordHistory((await temporal()).address, rollbackId, 'rollback-run-conflict');
         assert.deepEqual(first.undone.map((u) => [u.target, u.status]), [
           ['/workspace/output/fresh.md', 'CONFLICT'],
           ['/workspace/output/text.md', 'OK'],
@@ -198,6 +200,11 @@ describe('saga compensation on the real dev server', () => {
         fs.writeFileSync(path.join(bench.workspace, 'output', 'fresh.md'), 'new file');
         fs.rmSync(path.join(bench.workspace, 'output', 'fresh.md'));
         assert.deepEqual(snapshotTree(bench.workspace), before);
+
+        const bad = await client.workflow.execute(rollbackRun, { taskQueue: bench.taskQueue, workflowId: uniqueId('rollback-bad'), args: [{ workflowId, compensations: result.compensations, recordIds: 'all' } as never] }).then(() => undefined, (e: unknown) => e);
+        assert.ok(bad instanceof WorkflowFailedError);
+        assert.equal((bad.cause as { type?: string }).type, 'Run.InvalidInput');
+        assert.match((bad.cause as Error).message, /invalid rollbackRun input: recordIds: expected an array of record ids, got the string "all"/);
       },
     );
   });

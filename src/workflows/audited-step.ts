@@ -1,0 +1,188 @@
+/**
+ * One tool call of a run from 0.2.0 on (Patch.AuditEveryToolCall): every call — allowed,
+ * denied by the policy or by a provider while deciding, refused by a person, to an
+ * unknown tool, with unparsable or schema-invalid arguments, over a budget, or stranded
+ * by a dead workspace host — ends in exactly one kernel audit record and one activity
+ * step whose summary says what happened, and is counted once in `usage.toolCalls`.
+ *
+ * Calls the kernel's gate judges go through `executeAction` (`Kernel.submit` decides again
+ * at use time and records). Calls refused before the gate go through `recordRefusal`,
+ * which asks the kernel to write the record without deciding or running anything: the
+ * kernel stays the only writer of the audit log, and the refusal is a visible step.
+ */
+import type { KernelDecision } from '../kernel/decide';
+import type { ActionRequest } from '../kernel/types';
+import type { ToolCall } from '../model/types';
+import { decideLocal, decideRemote, executeAction, recordRefusal } from './activities';
+import { BudgetFailure, bytesToWrite, exceeded } from './budgets';
+import { hostUnavailable } from './host';
+import { mapToolCall } from './tool-defs';
+import { answer, type StepContext, type StepResult } from './tool-step';
+import type { ActionSummary } from './types';
+
+/** The action recorded for a call to a tool the run does not offer. */
+export const UNKNOWN_TOOL_ACTION = 'tool.unknown';
+
+/** Codes of approvals that did not allow the action. */
+export const ApprovalCode = { Refused: 'Kernel.ApprovalRefused', TimedOut: 'Kernel.ApprovalTimedOut' } as const;
+
+interface Refusal {
+  readonly request: ActionRequest;
+  readonly key: string;
+  readonly status: 'DENIED' | 'ERROR';
+  readonly code: string;
+  readonly reason: string;
+  readonly bound?: string;
+  readonly approval?: { readonly approver?: string; readonly updateId?: string };
+}
+
+/** Runs one tool call to completion. Throws only for exceeded budgets and cancellation. */
+export async function runAuditedToolStep(ctx: StepContext, call: ToolCall, turn: number): Promise<StepResult> {
+  ctx.usage.toolCalls++;
+  const key = ctx.nextKey();
+  const mapped = mapToolCall(ctx.tools, call);
+  const request: ActionRequest = mapped.ok ? mapped.request : { action: mapped.tool?.action ?? UNKNOWN_TOOL_ACTION, target: `tool:${call.name.slice(0, 200)}`, params: {} };
+  const bound = ctx.workspaceQueue !== undefined && /^(fs|proc)\./.test(request.action) ? ctx.workspaceQueue : undefined;
+  const base = { turn, tool: call.name, idempotencyKey: key, ...(mapped.ok || mapped.tool ? { action: request.action } : {}), ...(mapped.ok ? { target: request.target } : {}) };
+
+  if (ctx.usage.toolCalls > ctx.budgets.maxToolCalls) {
+    const message = `tool call ${ctx.usage.toolCalls} exceeds the budget of ${ctx.budgets.maxToolCalls}`;
+    await refuse(ctx, { request, key, status: 'DENIED', code: BudgetFailure.MaxToolCalls, reason: message, ...(mapped.ok && bound ? { bound } : {}) });
+    exceeded(BudgetFailure.MaxToolCalls, message);
+  }
+  if (!mapped.ok) {
+    const out = await refuse(ctx, { request, key, status: 'ERROR', code: mapped.code, reason: mapped.error });
+    return finish({ ...base, decision: 'invalid', ...out }, { status: 'ERROR', error: mapped.error }, ctx);
+  }
+
+  const runPolicy = ctx.runPolicy === undefined ? {} : { runPolicy: ctx.runPolicy };
+  const decideInput = [{ request, schema: mapped.tool.parameters, args: mapped.args, ...runPolicy }] as const;
+  const summary = `decide ${request.action} ${request.target}`;
+  let decision: KernelDecision;
+  try {
+    decision = bound
+      ? await decideRemote.executeWithOptions({ summary, taskQueue: bound, ...startLimit(ctx) }, [...decideInput])
+      : await decideLocal.executeWithOptions({ summary }, [...decideInput]);
+  } catch (err) {
+    const host = bound ? hostUnavailable(err, bound, ctx.workspaceStartTimeoutMs ?? 0) : undefined;
+    if (host === undefined) throw err;
+    const out = await refuse(ctx, { request, key, status: 'ERROR', ...host });
+    return finish({ ...base, decision: 'invalid', ...out }, { status: 'ERROR', error: host.reason }, ctx);
+  }
+
+  if (decision.effect === 'invalid') {
+    // Schema-invalid arguments are the model's error; anything else the gate could not
+    // judge (a provider refusing the target, e.g. Fs.Escape; no provider) is denied, as
+    // `Kernel.submit` of the same request would be.
+    const schema = decision.code === 'Tool.InvalidArguments';
+    const status = schema ? 'ERROR' : 'DENIED';
+    const out = await refuse(ctx, { request, key, status, code: decision.code ?? 'Kernel.DecideFailed', reason: decision.reason, ...(bound ? { bound } : {}) });
+    return finish(
+      { ...base, decision: 'invalid', ...out },
+      schema ? { status, error: decision.reason } : { status, error: 'not permitted', reason: decision.reason },
+      ctx,
+    );
+  }
+
+  let approval: { approver: string; reason?: string; updateId?: string } | undefined;
+  let approvalId: string | undefined;
+  if (decision.effect === 'ask') {
+    approvalId = ctx.features.workflowApprovalIds ? ctx.nextApprovalId() : call.id;
+    const outcome = await ctx.approvals.request(
+      { requestId: approvalId, toolCallId: call.id, action: request.action, target: request.target, reason: decision.reason, ...(decision.ruleId ? { ruleId: decision.ruleId } : {}) },
+      ctx.approvalTimeoutMs,
+    );
+    if (!outcome.allow) {
+      const reason = outcome.timedOut ? `approval timed out (${outcome.reason})` : `approval refused by ${outcome.approver ?? 'unknown'}${outcome.reason ? `: ${outcome.reason}` : ''}`;
+      const who = { ...(outcome.approver !== undefined ? { approver: outcome.approver } : {}), ...(outcome.updateId !== undefined ? { updateId: outcome.updateId } : {}) };
+      const out = await refuse(ctx, {
+        request, key, status: 'DENIED', code: outcome.timedOut ? ApprovalCode.TimedOut : ApprovalCode.Refused, reason,
+        ...(bound ? { bound } : {}), ...(outcome.timedOut ? {} : { approval: who }),
+      });
+      return finish(
+        { ...base, decision: 'ask', approvalId, ...out, ...(decision.ruleId ? { ruleId: decision.ruleId } : {}), ...(outcome.approver !== undefined ? { approver: outcome.approver } : {}) },
+        { status: 'DENIED', error: 'not permitted', reason },
+        ctx,
+      );
+    }
+    approval = {
+      approver: outcome.approver ?? 'unknown',
+      ...(outcome.reason !== undefined ? { reason: outcome.reason } : {}),
+      ...(outcome.updateId !== undefined ? { updateId: outcome.updateId } : {}),
+    };
+  }
+
+  const willRun = decision.effect === 'allow' || approval !== undefined;
+  if (willRun && request.action === 'fs.write') {
+    const bytes = bytesToWrite(request.params);
+    if (ctx.usage.bytesWritten + bytes > ctx.budgets.maxBytesWritten) {
+      const message = `writing ${bytes} more bytes would exceed the budget of ${ctx.budgets.maxBytesWritten} (${ctx.usage.bytesWritten} written)`;
+      await refuse(ctx, { request, key, status: 'DENIED', code: BudgetFailure.MaxBytesWritten, reason: message, ...(bound ? { bound } : {}) });
+      exceeded(BudgetFailure.MaxBytesWritten, message);
+    }
+    ctx.usage.bytesWritten += bytes;
+  }
+  const compensation = willRun && ctx.reversible.has(request.action) ? ctx.saga.register(key, request.action, request.target) : undefined;
+  const rule = decision.ruleId ?? 'no capability';
+  const label = decision.effect === 'allow' ? `allow (${rule})` : approval ? `allow (${rule}, approved by ${approval.approver})` : `DENIED (${rule})`;
+  let outcome;
+  try {
+    // Denied actions also go through the kernel: it records them and never reaches the provider.
+    outcome = await executeAction.executeWithOptions(
+      { summary: `${request.action} ${request.target} → ${label}`, ...(bound ? { taskQueue: bound, ...startLimit(ctx) } : {}) },
+      [{ request, idempotencyKey: key, maxChars: ctx.maxChars, ...runPolicy, ...(approval ? { approval } : {}) }],
+    );
+  } catch (err) {
+    const host = bound ? hostUnavailable(err, bound, ctx.workspaceStartTimeoutMs ?? 0) : undefined;
+    if (host === undefined) throw err;
+    // The compensation stays registered: an earlier attempt may have applied the action.
+    const out = await refuse(ctx, { request, key, status: 'ERROR', ...host });
+    return finish({ ...base, decision: decision.effect, ...out, ...(approvalId ? { approvalId } : {}) }, { status: 'ERROR', error: host.reason }, ctx);
+  }
+  if (compensation) ctx.saga.settle(compensation, outcome.status, outcome.recordId);
+  const reason = outcome.reason ?? decision.reason;
+  const ruleId = outcome.ruleId ?? decision.ruleId;
+  return finish(
+    {
+      ...base,
+      decision: decision.effect,
+      status: outcome.status,
+      ...(outcome.code !== undefined ? { code: outcome.code } : {}),
+      ...(outcome.auditRecordId !== undefined ? { auditRecordId: outcome.auditRecordId } : {}),
+      ...(outcome.recordId !== undefined && compensation ? { recordId: outcome.recordId } : {}),
+      ...(ruleId !== undefined ? { ruleId } : {}),
+      ...(reason !== undefined ? { reason } : {}),
+      ...(approval ? { approver: approval.approver } : {}),
+      ...(approvalId ? { approvalId } : {}),
+    },
+    { status: outcome.status, data: outcome.data, error: outcome.error, reason },
+    ctx,
+  );
+}
+
+function startLimit(ctx: StepContext): { scheduleToStartTimeout?: number } {
+  return ctx.workspaceStartTimeoutMs !== undefined ? { scheduleToStartTimeout: ctx.workspaceStartTimeoutMs } : {};
+}
+
+function finish(action: ActionSummary, body: Record<string, unknown>, ctx: StepContext): StepResult {
+  return { action, content: answer(body, ctx.maxChars) };
+}
+
+/**
+ * Has the kernel record a refusal (on the workspace host when the request is bound to it,
+ * else on the run's own worker — also when the host is gone) as one visible step.
+ */
+async function refuse(ctx: StepContext, r: Refusal): Promise<{ status: string; code: string; reason: string; auditRecordId?: string }> {
+  const input = [{ request: r.request, idempotencyKey: r.key, status: r.status, code: r.code, reason: r.reason, ...(r.approval ? { approval: r.approval } : {}) }] as const;
+  const summary = `${r.request.action} ${r.request.target} → ${r.status} (${r.code})`;
+  let out;
+  try {
+    out = await recordRefusal.executeWithOptions({ summary, ...(r.bound ? { taskQueue: r.bound, ...startLimit(ctx) } : {}) }, [...input]);
+  } catch (err) {
+    const host = r.bound ? hostUnavailable(err, r.bound, ctx.workspaceStartTimeoutMs ?? 0) : undefined;
+    if (host === undefined) throw err;
+    const { bound: _gone, ...local } = r;
+    return refuse(ctx, { ...local, code: host.code, reason: `${r.reason}; ${host.reason}`, status: 'ERROR' });
+  }
+  return { status: out.status, code: r.code, reason: r.reason, ...(out.auditRecordId !== undefined ? { auditRecordId: out.auditRecordId } : {}) };
+}
