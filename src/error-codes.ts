@@ -17,7 +17,7 @@ import { ProviderCode } from './providers/errors';
 import { FsCode } from './providers/fs-errors';
 import { ReversibleCode } from './reversible/errors';
 import { WorkerCode } from './worker/errors';
-import { BudgetCode, RunCode } from './workflows/failure-codes';
+import { BudgetCode, RunCode, ToolCode } from './workflows/failure-codes';
 
 /** Every error code, by owning module. */
 export const ErrorCode = {
@@ -30,6 +30,7 @@ export const ErrorCode = {
   Model: ModelFailure,
   Run: RunCode,
   Budget: BudgetCode,
+  Tool: ToolCode,
   Client: ClientCode,
   Worker: WorkerCode,
   Dev: DevCode,

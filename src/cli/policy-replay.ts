@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { loadPolicyFile } from '../policy/load';
 import type { PolicyDocument } from '../policy/types';
 import { runFromFile, runsFromServer } from '../client/replay/load-histories';
+import { ClientCode } from '../client/errors';
 import type { RecordedRun } from '../client/replay/recorded-actions';
 import { replayPolicy, type ReplayReport } from '../client/replay/replay-policy';
 import { withClient, withConnectionOptions, type ConnectionFlags } from './connection-options';
@@ -72,7 +73,7 @@ async function replay(io: CliIo, flags: ReplayFlags): Promise<number> {
   } catch (err) {
     say((err as Error).message);
     const code = (err as { code?: string }).code;
-    return code === 'Replay.NotFound' ? ExitCode.NotFound : code === 'Replay.BadHistory' ? ExitCode.Usage : ExitCode.Unavailable;
+    return code === ClientCode.ReplayNotFound ? ExitCode.NotFound : code === ClientCode.ReplayBadHistory ? ExitCode.Usage : ExitCode.Unavailable;
   }
   const report = replayPolicy(runs, { policy, ...(ceiling ? { ceiling } : {}) });
   if (flags.output === 'json') io.out(`${JSON.stringify(report)}\n`);

@@ -8,6 +8,10 @@ export const ClientCode = {
   TemporalUnreachable: 'Client.TemporalUnreachable',
   InvalidToolsFile: 'Client.InvalidToolsFile',
   RunFailed: 'Client.RunFailed',
+  /** `policy replay`: no run matches the workflow id or query. */
+  ReplayNotFound: 'Replay.NotFound',
+  /** `policy replay`: a history file cannot be read or parsed. */
+  ReplayBadHistory: 'Replay.BadHistory',
 } as const;
 export type ClientCode = (typeof ClientCode)[keyof typeof ClientCode];
 

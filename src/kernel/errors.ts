@@ -27,6 +27,10 @@ export const KernelCode = {
   DecideFailed: 'Kernel.DecideFailed',
   /** A provider was called with a context the kernel did not issue (UnauthorizedExecutionError, grant.ts). */
   Unauthorized: 'Kernel.Unauthorized',
+  /** A call refused before the policy gate (provider refusal, unknown tool, bad arguments), recorded by Kernel.recordRefusal. */
+  Refused: 'Kernel.Refused',
+  /** An `ask` nobody answered in time. */
+  ApprovalTimedOut: 'Kernel.ApprovalTimedOut',
 } as const;
 export type KernelCode = (typeof KernelCode)[keyof typeof KernelCode];
 

@@ -8,6 +8,10 @@
 export const RunCode = {
   InvalidInput: 'Run.InvalidInput',
   InvalidPolicy: 'Run.InvalidPolicy',
+  /** An undo finally failed (or found its target changed): the run fails with the list. */
+  CompensationFailed: 'Run.CompensationFailed',
+  /** No worker of the run's workspace queue picked a step up in time. */
+  HostUnavailable: 'Host.Unavailable',
 } as const;
 export type RunCode = (typeof RunCode)[keyof typeof RunCode];
 
@@ -20,3 +24,10 @@ export const BudgetCode = {
   Deadline: 'Budget.Deadline',
 } as const;
 export type BudgetCode = (typeof BudgetCode)[keyof typeof BudgetCode];
+
+/** Tool calls the workflow refuses before any activity (tool-defs.ts). */
+export const ToolCode = {
+  UnknownTool: 'Tool.UnknownTool',
+  InvalidDefinition: 'Tool.InvalidDefinition',
+} as const;
+export type ToolCode = (typeof ToolCode)[keyof typeof ToolCode];

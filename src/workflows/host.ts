@@ -3,9 +3,10 @@
  * up within its schedule-to-start limit fails as `Host.Unavailable` instead of waiting forever.
  */
 import { ActivityFailure, TimeoutFailure } from '@temporalio/workflow';
+import { RunCode } from './failure-codes';
 
 /** Code of a step whose workspace host did not pick it up in time. */
-export const HOST_UNAVAILABLE = 'Host.Unavailable';
+export const HOST_UNAVAILABLE = RunCode.HostUnavailable;
 
 /**
  * When `err` is an activity's schedule-to-start timeout: the `Host.Unavailable` code and a

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import type { Client } from '@temporalio/client';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { ClientCode } from '../errors';
 import { recordedActions, type RecordedRun } from './recorded-actions';
 
 /** Every run of each workflow id (oldest first), or of the runs `query` matches. */
@@ -18,7 +19,7 @@ export async function runsFromServer(client: Client, selector: { readonly workfl
   for (const query of queries) {
     const found: Array<{ workflowId: string; runId: string; start: number }> = [];
     for await (const e of client.workflow.list({ query })) found.push({ workflowId: e.workflowId, runId: e.runId, start: e.startTime.getTime() });
-    if (found.length === 0) throw Object.assign(new Error(`no run matches ${query}`), { code: 'Replay.NotFound' });
+    if (found.length === 0) throw Object.assign(new Error(`no run matches ${query}`), { code: ClientCode.ReplayNotFound });
     found.sort((a, b) => a.start - b.start);
     for (const { workflowId, runId } of found) {
       const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
@@ -35,7 +36,7 @@ export function runFromFile(file: string): RecordedRun {
     json = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
     const why = (err as { code?: string }).code === 'ENOENT' ? 'no such file' : (err as Error).message;
-    throw Object.assign(new Error(`cannot read history ${file}: ${why}`), { code: 'Replay.BadHistory' });
+    throw Object.assign(new Error(`cannot read history ${file}: ${why}`), { code: ClientCode.ReplayBadHistory });
   }
   const history = historyFromJSON(json);
   const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
