@@ -9,7 +9,10 @@ import type { PolicyGate } from './policy-gate';
 import { validateRequest } from './request';
 import type { Provider } from './types';
 
-/** The outcome of {@link decideRequest}. `invalid` = the request or its target cannot be judged. */
+/**
+ * The outcome of {@link decideRequest}. `invalid` = the request or its target cannot be judged;
+ * an action no provider serves is `deny` (default deny, code `Kernel.NoProvider`).
+ */
 export interface KernelDecision {
   readonly effect: Decision['effect'] | 'invalid';
   readonly reason: string;
@@ -27,7 +30,7 @@ export async function decideRequest(raw: unknown, providers: ReadonlyMap<string,
     const provider = providers.get(request.action);
     if (provider === undefined) {
       const err = new NoProviderError(request.action);
-      return { effect: 'invalid', reason: err.message, code: err.code };
+      return { effect: 'deny', reason: err.message, code: err.code };
     }
     const resolved = await provider.resolve(request);
     const params = resolved.params ?? request.params;
@@ -39,7 +42,12 @@ export async function decideRequest(raw: unknown, providers: ReadonlyMap<string,
       ...(decision.ruleId !== undefined ? { ruleId: decision.ruleId } : {}),
     };
   } catch (err) {
-    const code = typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : 'Kernel.DecideFailed';
-    return { effect: 'invalid', reason: err instanceof Error ? err.message : String(err), code };
+    try {
+      const code: unknown = (err as { code?: unknown }).code;
+      const message: unknown = err instanceof Error ? err.message : undefined;
+      return { effect: 'invalid', reason: typeof message === 'string' ? message : 'the request could not be judged', code: typeof code === 'string' ? code : 'Kernel.DecideFailed' };
+    } catch {
+      return { effect: 'invalid', reason: 'the request could not be judged', code: 'Kernel.DecideFailed' };
+    }
   }
 }

@@ -17,7 +17,7 @@ export class MalformedRequestError extends AgentOsError {
 export class NoProviderError extends AgentOsError {
   readonly code = 'Kernel.NoProvider';
   constructor(readonly action: string) {
-    super(`no provider executes action "${action}"`);
+    super(`no provider executes action "${action}" (no provider is registered for it, so it is denied by default)`);
   }
 }
 

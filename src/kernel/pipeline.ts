@@ -3,6 +3,7 @@
  * stage either hands on or ends the pipeline; `trace` remembers how far it got, so the
  * kernel can write the audit record whatever happened. Nothing here writes the log.
  */
+import { types } from 'node:util';
 import { AgentOsError } from '../errors';
 import { Effect, type Decision } from '../policy/types';
 import type { AuditEntry } from './audit-record';
@@ -12,7 +13,8 @@ import { issueGrant } from './grant';
 import type { PolicyGate } from './policy-gate';
 import { unpackOutput } from './provider-output';
 import { describeRaw, validateRequest } from './request';
-import type { ActionRequest, ActionResult, Provider, ResolvedRequest, SubmitOptions } from './types';
+import type { CheckedSubmitOptions } from './submit-options';
+import type { ActionRequest, ActionResult, Provider, ResolvedRequest } from './types';
 
 /** Codes of DENIED results: why the action did not run. */
 export const DenialCode = {
@@ -22,6 +24,8 @@ export const DenialCode = {
   ApprovalRequired: 'Kernel.ApprovalRequired',
   /** The `approve` callback said no (or threw). */
   ApprovalRefused: 'Kernel.ApprovalRefused',
+  /** No provider serves the action: default deny, as the original library answers. */
+  NoProvider: 'Kernel.NoProvider',
 } as const;
 export type DenialCode = (typeof DenialCode)[keyof typeof DenialCode];
 
@@ -51,16 +55,18 @@ export interface PipelineDeps {
   readonly deadline: Deadline;
 }
 
-/** Runs the stages. Throws only on a kernel bug (the caller records that as an error). */
-export async function runPipeline(raw: unknown, options: SubmitOptions, trace: Trace, deps: PipelineDeps): Promise<Outcome> {
+/**
+ * Runs the stages. `options` were checked by `readSubmitOptions`; a `problem` found there
+ * refuses the submit (after the request itself was read, so its record names the action).
+ * Throws only on a kernel bug (the caller records that as an error).
+ */
+export async function runPipeline(raw: unknown, options: CheckedSubmitOptions, problem: string | undefined, trace: Trace, deps: PipelineDeps): Promise<Outcome> {
   const { deadline } = deps;
   let request: NonNullable<Trace['request']>;
   try {
     request = validateRequest(raw);
-    const key: unknown = options.idempotencyKey;
-    if (key !== undefined && (typeof key !== 'string' || key === '' || key.length > 256)) {
-      throw new MalformedRequestError('idempotencyKey must be a non-empty string of at most 256 characters');
-    }
+    trace.request = request;
+    if (problem !== undefined) throw new MalformedRequestError(problem);
   } catch (error) {
     return { kind: 'error', error };
   }
@@ -126,7 +132,7 @@ export async function resolveStage(
 ): Promise<{ readonly provider: Provider; readonly resolved: ResolvedRequest } | Outcome> {
   trace.request = request;
   const provider = deps.providers.get(request.action);
-  if (provider === undefined) return { kind: 'error', error: new NoProviderError(request.action) };
+  if (provider === undefined) return { kind: 'denied', code: DenialCode.NoProvider, reason: new NoProviderError(request.action).message };
   let resolved: ResolvedRequest;
   try {
     resolved = await deps.deadline.race(call(() => provider.resolve(request)));
@@ -154,8 +160,13 @@ export function outcomeToResult(outcome: Outcome, trace: Trace): ActionResult {
     case 'denied':
       return { status: 'DENIED', error: 'not permitted', code: outcome.code, reason: outcome.reason, ...explained };
     case 'error': {
-      const error = isTyped(outcome.error) ? outcome.error : { code: 'Kernel.Internal', message: 'internal kernel error' };
-      return { status: 'ERROR', error: error.message, code: error.code, ...explained };
+      // Read once each and type-checked: a provider's error object is not trusted to be stable.
+      const typed = isTyped(outcome.error);
+      const message: unknown = typed ? (outcome.error as Error).message : undefined;
+      const code: unknown = typed ? (outcome.error as { code: unknown }).code : undefined;
+      return typeof message === 'string' && typeof code === 'string'
+        ? { status: 'ERROR', error: message, code, ...explained }
+        : { status: 'ERROR', error: 'internal kernel error', code: 'Kernel.Internal', ...explained };
     }
     case 'unknown':
       return { status: 'UNKNOWN', error: outcome.reason, code: 'Kernel.OutcomeUnknown', ...explained };
@@ -166,10 +177,12 @@ export function outcomeToResult(outcome: Outcome, trace: Trace): ActionResult {
  * Records an at-most-once action whose outcome is unknown (an earlier attempt may have run
  * it): validate and resolve for the record, decide and execute nothing.
  */
-export async function runUnknown(raw: unknown, reason: string, trace: Trace, deps: PipelineDeps): Promise<Outcome> {
+export async function runUnknown(raw: unknown, reason: string, problem: string | undefined, trace: Trace, deps: PipelineDeps): Promise<Outcome> {
   let request: NonNullable<Trace['request']>;
   try {
     request = validateRequest(raw);
+    trace.request = request;
+    if (problem !== undefined) throw new MalformedRequestError(problem);
   } catch (error) {
     return { kind: 'error', error };
   }
@@ -207,20 +220,35 @@ export function call<T>(fn: () => T | Promise<T>): Promise<T> {
 
 /** True for our typed errors and for errors carrying a dotted `code`. */
 export function isTyped(err: unknown): err is Error & { code: string } {
-  if (err instanceof AgentOsError) return true;
-  return err instanceof Error && typeof (err as { code?: unknown }).code === 'string' && /^[A-Z]\w*\.\w/.test((err as unknown as { code: string }).code);
+  try {
+    if (types.isProxy(err)) return false;
+    if (err instanceof AgentOsError) return true;
+    if (!(err instanceof Error)) return false;
+    const code: unknown = (err as { code?: unknown }).code;
+    return typeof code === 'string' && /^[A-Z]\w*\.\w/.test(code) && typeof err.message === 'string';
+  } catch {
+    return false; // a throwing getter: treat as a foreign error
+  }
 }
 
 /** True for the deadline's own errors (timeout, caller abort). */
 export function isDeadline(err: unknown): boolean {
-  const code = (err as { code?: unknown }).code;
+  const code = isTyped(err) ? err.code : undefined;
   return code === 'Kernel.Timeout' || code === 'Kernel.Aborted';
 }
 
 /** Wraps a foreign error, keeping only its class name and system code (its message may hold host paths). */
 export function asProviderError(provider: Provider, err: unknown): Error {
   if (isTyped(err)) return err;
-  const name = err instanceof Error ? err.name : typeof err;
-  const sys = (err as { code?: unknown } | null)?.code;
-  return new ProviderFailedError(provider.name, typeof sys === 'string' ? `${name} (${sys})` : name, { cause: err });
+  let what: string = typeof err;
+  try {
+    if (!types.isProxy(err)) {
+      const name = err instanceof Error && typeof err.name === 'string' ? err.name.slice(0, 64) : typeof err;
+      const sys = (err as { code?: unknown } | null)?.code;
+      what = typeof sys === 'string' ? `${name} (${sys.slice(0, 64)})` : name;
+    }
+  } catch {
+    // a throwing getter: describe it by its type only
+  }
+  return new ProviderFailedError(provider.name, what, { cause: err });
 }
