@@ -12,7 +12,7 @@
  */
 import { hasErrorCode } from '../errors';
 import { BuiltinAction, type Decision, type PolicyDocument } from '../policy/types';
-import { AuditLog } from './audit-log';
+import { AuditLog, type AuditLogOptions } from './audit-log';
 import { types } from 'node:util';
 import { type AuditEntry, hashParams } from './audit-record';
 import { Deadline } from './deadline';
@@ -33,8 +33,14 @@ export interface KernelOptions {
   readonly policy: PolicySource;
   /** Providers; each action may be claimed by one provider only. */
   readonly providers: readonly Provider[];
-  /** JSONL audit log to append to (created if missing, its chain continued if present). */
+  /**
+   * JSONL audit log to append to (created if missing, its chain continued if present).
+   * Several processes or Kernels may name the same log: each writes a segment of its own
+   * (see {@link AuditLogOptions}); `agent-os audit verify` checks them together.
+   */
   readonly logPath?: string;
+  /** Rotation and head-file settings of the log's segments. */
+  readonly audit?: AuditLogOptions;
   /** Called for `ask` decisions; without it they are DENIED with reason "requires approval". Its time does not count against `timeoutMs`. */
   readonly approve?: ApproveCallback;
   /** Extra policies for this run; evaluated layered under the ceiling, so they can only narrow it. */
@@ -80,7 +86,7 @@ export class Kernel {
     this.gate = new PolicyGate(options.policy, options.narrow ?? [], extraActions);
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.approve = options.approve;
-    this.audit = options.logPath === undefined ? AuditLog.discarding() : AuditLog.open(options.logPath);
+    this.audit = options.logPath === undefined ? AuditLog.discarding() : AuditLog.open(options.logPath, options.audit);
   }
 
   /** sha256 of the policy in force (recorded as `policy_hash`). */
