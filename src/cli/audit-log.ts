@@ -24,6 +24,7 @@ interface LogOptions {
   readonly limit?: string;
   readonly output: string;
   readonly follow?: boolean;
+  readonly json?: boolean;
 }
 
 /** What the filters keep. */
@@ -163,7 +164,8 @@ export const registerAuditLog: AuditSubcommand = (audit: Command) => {
       .option('--target <glob>', "only targets (as written or canonical) matching the glob, e.g. '/workspace/**'")
       .option('--since <when>', 'only records from this time on: ISO 8601 (2026-12-01T10:00:00Z) or a duration back (30s, 10m, 2h, 7d)')
       .option('--limit <n>', 'only the most recent N matching records')
-      .option('-f, --follow', 'keep printing new matching records as they are written (Ctrl-C to stop)'),
+      .option('-f, --follow', 'keep printing new matching records as they are written (Ctrl-C to stop)')
+      .option('--json', 'print the records as one JSON array (same as -o json; JSON lines with --follow)'),
   )
     .addHelpText('after', EXIT_CODES_HELP)
     .action(async (file: string, options: LogOptions) => {
@@ -189,7 +191,7 @@ export const registerAuditLog: AuditSubcommand = (audit: Command) => {
       const { records, skipped } = readNew(file, offsets);
       let shown = records.filter((r) => keep(r, filter));
       if (limit !== undefined) shown = limit === 0 ? [] : shown.slice(-limit);
-      const format = options.output;
+      const format = options.json === true ? OutputFormat.Json : options.output;
       if (format === OutputFormat.Json && options.follow !== true) process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
       else for (const r of shown) process.stdout.write(`${format === OutputFormat.Text ? formatRecord(r) : JSON.stringify(r)}\n`);
       if (skipped > 0) process.stderr.write(`agent-os audit log: ${skipped} line(s) are not JSON records (run \`agent-os audit verify ${file}\`)\n`);
