@@ -23,6 +23,13 @@ import { TMP_SUFFIX, ensureDir, listDir, readIfExists, removeFile, writeFileAtom
 export interface SnapshotStoreOptions {
   /** Milliseconds a record (and its snapshot) is kept after its last change; default 7 days. */
   readonly ttl?: number;
+  /**
+   * Retention by count: `sweep` keeps at most this many settled records (applied, rolled
+   * back or revoked), removing the least recently changed first, with the blobs only they
+   * used; their actions can no longer be undone. In-flight records (registered, pending)
+   * are never removed by count. Default: no limit (only `ttl`).
+   */
+  readonly maxRecords?: number;
 }
 
 /** What one {@link SnapshotStore.sweep} removed. */
@@ -45,13 +52,20 @@ export class SnapshotStore {
   readonly dir: string;
   /** Lifetime of a record after its last change, in ms. */
   readonly ttl: number;
+  /** Settled records kept at most (see {@link SnapshotStoreOptions.maxRecords}). */
+  readonly maxRecords: number;
 
   /** No I/O: the folder is created on the first write. @throws RangeError for a ttl that is not a positive number. */
   constructor(dir: string, options: SnapshotStoreOptions = {}) {
     const ttl = options.ttl ?? DEFAULT_TTL;
     if (typeof ttl !== 'number' || !(ttl > 0)) throw new RangeError('SnapshotStore: ttl must be a positive number of milliseconds');
+    const maxRecords = options.maxRecords ?? Infinity;
+    if (typeof maxRecords !== 'number' || !(maxRecords >= 0) || (Number.isFinite(maxRecords) && !Number.isSafeInteger(maxRecords))) {
+      throw new RangeError('SnapshotStore: maxRecords must be a whole number ≥ 0');
+    }
     this.dir = path.resolve(dir);
     this.ttl = ttl;
+    this.maxRecords = maxRecords;
   }
 
   /** Stores `bytes` (once per distinct content) and returns their sha256 (hex). */
@@ -122,9 +136,10 @@ export class SnapshotStore {
   }
 
   /**
-   * Removes expired records, then blobs no remaining record needs and temp files left by
-   * crashes, once they are older than the ttl themselves (so a blob being stored for a
-   * record not yet written is never taken).
+   * Removes expired records and, beyond `maxRecords`, the least recently changed settled
+   * ones; then blobs no remaining record needs and temp files left by crashes, once they are
+   * older than the ttl themselves (so a blob being stored for a record not yet written is
+   * never taken) — blobs of records removed by count go at once.
    */
   sweep(options: { readonly now?: number } = {}): Promise<SweepResult> {
     return guard('sweeping', async () => {
@@ -132,27 +147,39 @@ export class SnapshotStore {
       const live = new Set<string>();
       let records = 0;
       const recordsDir = path.join(this.dir, 'records');
+      const kept: RecordManifest[] = [];
       for (const m of await this.listRecords()) {
         if (this.isExpired(m, now)) records += (await removeFile(this.recordFile(m.recordId))) ? 1 : 0;
-        else for (const b of m.snapshot?.blobs ?? []) live.add(b);
+        else kept.push(m);
+      }
+      const settled = kept.filter((m) => m.state !== RecordState.Registered && m.state !== RecordState.Pending)
+        .sort((a, b) => (a.updatedAt < b.updatedAt ? -1 : a.updatedAt > b.updatedAt ? 1 : 0));
+      const evict = new Set(settled.slice(0, Math.max(0, settled.length - this.maxRecords)).map((m) => m.recordId));
+      const evicted = new Set<string>();
+      for (const m of kept) {
+        if (evict.has(m.recordId)) {
+          records += (await removeFile(this.recordFile(m.recordId))) ? 1 : 0;
+          for (const b of m.snapshot?.blobs ?? []) evicted.add(b);
+        } else for (const b of m.snapshot?.blobs ?? []) live.add(b);
       }
       await this.removeStale(recordsDir, (n) => n.endsWith(TMP_SUFFIX), now);
       let blobs = 0;
       const blobsDir = path.join(this.dir, 'blobs');
       for (const sub of await listDir(blobsDir)) {
-        blobs += await this.removeStale(path.join(blobsDir, sub), (n) => !live.has(n), now);
+        blobs += await this.removeStale(path.join(blobsDir, sub), (n) => !live.has(n), now, (n) => evicted.has(n));
       }
       return { records, blobs };
     });
   }
 
-  private async removeStale(dir: string, candidate: (name: string) => boolean, now: number): Promise<number> {
+  private async removeStale(dir: string, candidate: (name: string) => boolean, now: number, evictedNow: (name: string) => boolean = () => false): Promise<number> {
     let removed = 0;
     for (const name of await listDir(dir)) {
       if (!candidate(name)) continue;
       const file = path.join(dir, name);
       const st = await fs.promises.lstat(file).catch(() => undefined);
-      if (st?.isFile() === true && st.mtimeMs + this.ttl < now && (await removeFile(file))) removed += name.endsWith(TMP_SUFFIX) ? 0 : 1;
+      const old = st !== undefined && (st.mtimeMs + this.ttl < now || evictedNow(name));
+      if (st?.isFile() === true && old && (await removeFile(file))) removed += name.endsWith(TMP_SUFFIX) ? 0 : 1;
     }
     return removed;
   }
