@@ -28,7 +28,7 @@ export const FIELDS_V0 = [
 /** Key order of a v1 line. Never change; a new field means a new version. */
 export const FIELDS_V1 = [
   'v', 'timestamp', 'seq', 'action', 'target', 'status', 'canonical_target', 'error', 'code', 'rule_id', 'reason',
-  'duration_ms', 'policy_hash', 'idempotency_key', 'params_hash', 'approved_by', 'undo_of', 'kernel_record', 'prev', 'hash',
+  'duration_ms', 'policy_hash', 'idempotency_key', 'params_hash', 'approved_by', 'undo_of', 'undo_of_hash', 'kernel_record', 'prev', 'hash',
 ] as const;
 
 const FIELDS_BY_VERSION: ReadonlyMap<number, readonly string[]> = new Map<number, readonly string[]>([[0, FIELDS_V0], [1, FIELDS_V1]]);
@@ -65,6 +65,8 @@ export interface AuditRecord {
   readonly approved_by?: string;
   /** For an undo (`Kernel.submitUndo`): the id of the record whose action it undoes. */
   readonly undo_of?: string;
+  /** For an undo: the audit hash (`hash` in this log) of the record of the action it undoes (v1). */
+  readonly undo_of_hash?: string;
   /** In a run export (`audit export`): the id (`hash`) of the kernel-log record of this action. */
   readonly kernel_record?: string;
   readonly prev: string;

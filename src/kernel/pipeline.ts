@@ -45,6 +45,8 @@ export interface Trace {
   approval?: { readonly approver: string; readonly reason?: string };
   /** Set by `Kernel.submitUndo`: the record whose action this submit undoes. */
   undoOf?: string;
+  /** Set by `Kernel.submitUndo`: the audit hash of the action it undoes. */
+  undoOfHash?: string;
 }
 
 /** What the pipeline needs from the kernel. */
@@ -210,6 +212,7 @@ export function toEntry(
   entry['params_hash'] = extra.paramsHash;
   if (trace.approval !== undefined) entry['approved_by'] = trace.approval.approver.slice(0, 256);
   if (trace.undoOf !== undefined) entry['undo_of'] = trace.undoOf.slice(0, 256);
+  if (trace.undoOfHash !== undefined) entry['undo_of_hash'] = trace.undoOfHash.slice(0, 256);
   return entry as unknown as AuditEntry;
 }
 

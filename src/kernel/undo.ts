@@ -33,6 +33,11 @@ export async function runUndo(undo: UndoRequest, problem: string | undefined, tr
       throw new MalformedRequestError('undoOf must be a non-empty string of at most 256 characters');
     }
     undoOf = id;
+    const ofHash: unknown = undo.undoOfHash;
+    if (ofHash !== undefined) {
+      if (typeof ofHash !== 'string' || ofHash === '' || ofHash.length > 256) throw new MalformedRequestError('undoOfHash must be a non-empty string of at most 256 characters');
+      trace.undoOfHash = ofHash;
+    }
     authority = undo.authority;
     run = undo.run;
     if (typeof run !== 'function') throw new MalformedRequestError('an undo needs a run() function');

@@ -77,6 +77,7 @@ async function rollbackLocked(ctx: LayerContext, recordId: string, options: Roll
       action: m.action,
       target: canonicalTarget,
       undoOf: recordId,
+      ...(m.auditRecordId === undefined ? {} : { undoOfHash: m.auditRecordId }),
       authority: decision,
       run: async (step): Promise<UndoData> => {
         const now = await strategy.probe(step);
