@@ -27,6 +27,7 @@ export function layerUndoer(layer: ReversibleActionLayer, actions: readonly stri
         recordId,
         ...(result.reason !== undefined ? { reason: result.reason } : {}),
         ...(result.code !== undefined ? { code: result.code } : {}),
+        ...(result.auditRecordId !== undefined ? { auditRecordId: result.auditRecordId } : {}),
       };
     },
   };
