@@ -13,7 +13,8 @@ import { Kernel } from '../kernel/kernel';
 import { FilesystemProvider } from '../providers/filesystem';
 import { HttpProvider } from '../providers/http';
 import { ProcessProvider } from '../providers/process';
-import { FsDeleteSnapshotStrategy, FsWriteSnapshotStrategy, ReversibleActionLayer, SnapshotStore } from '../reversible/index';
+import type { AuditLogOptions } from '../kernel/audit-log';
+import { FsDeleteSnapshotStrategy, FsWriteSnapshotStrategy, ReversibleActionLayer, SnapshotStore, type SnapshotStoreOptions } from '../reversible/index';
 import type { ToolDefSpec } from '../workflows/tool-defs';
 import { loadToolsFile } from './tools-file';
 
@@ -29,6 +30,10 @@ export interface WorkerHostOptions {
   readonly logPath: string;
   /** Folder of the reversible layer's snapshots. */
   readonly snapshotsDir: string;
+  /** Rotation and head-file settings of the audit log (see {@link AuditLogOptions}). */
+  readonly audit?: AuditLogOptions;
+  /** Snapshot retention: `ttl` ms after the last change, at most `maxRecords` settled records. */
+  readonly snapshotRetention?: SnapshotStoreOptions;
 }
 
 /** A kernel with its layer and tools; `close()` closes the kernel (flushing its log). */
@@ -49,12 +54,13 @@ export function buildWorkerHost(options: WorkerHostOptions): WorkerHost {
     policy: options.policyFile,
     providers: [new FilesystemProvider({ mounts: options.mounts }), new ProcessProvider({ mounts: options.mounts }), new HttpProvider()],
     logPath: options.logPath,
+    ...(options.audit === undefined ? {} : { audit: options.audit }),
   });
   try {
     const tools = options.toolsFile === undefined ? [] : loadToolsFile(options.toolsFile, { actions: kernel.actions });
     fs.mkdirSync(options.snapshotsDir, { recursive: true });
     const strategies = [new FsWriteSnapshotStrategy(), new FsDeleteSnapshotStrategy()];
-    const store = new SnapshotStore(path.resolve(options.snapshotsDir));
+    const store = new SnapshotStore(path.resolve(options.snapshotsDir), options.snapshotRetention ?? {});
     const layer = new ReversibleActionLayer({ kernel, strategies, store });
     const layered = (k: Kernel, l: ReversibleActionLayer): Executor => ({
       submit: (request, submitOptions) => l.submit(request, submitOptions),
