@@ -17,7 +17,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 /** Bytes of a head file (padded), so every rewrite covers the previous content exactly. */
-export const HEAD_SIZE = 192;
+export const HEAD_SIZE = 512;
 
 /** A parsed head: the segment it anchors, its record count and last hash. */
 export interface AuditHead {
@@ -70,6 +70,9 @@ export function parseHead(text: string, where: string): AuditHead {
 
 /** Keeps a segment's head file up to date; one open descriptor, rewritten in place. */
 export class HeadWriter {
+  /** Reused for every write: the deny path pays no allocation for the head. */
+  private readonly buf = Buffer.alloc(HEAD_SIZE);
+
   private constructor(
     readonly file: string,
     private fd: number | undefined,
@@ -83,7 +86,11 @@ export class HeadWriter {
   /** Rewrites the head. @throws Error from `fs`. */
   write(head: AuditHead): void {
     if (this.fd === undefined) return;
-    const buf = headBytes(head);
+    const buf = this.buf;
+    const text = `{"v":1,"log":${JSON.stringify(head.log)},"count":${head.count},"hash":${JSON.stringify(head.hash)}}`;
+    buf.fill(0x20);
+    if (buf.write(text, 0, 'utf8') > HEAD_SIZE - 1) throw new RangeError(`audit head of ${head.log} does not fit in ${HEAD_SIZE} bytes`);
+    buf[HEAD_SIZE - 1] = 0x0a;
     let offset = 0;
     while (offset < buf.length) offset += fs.writeSync(this.fd, buf, offset, buf.length - offset, offset);
   }

@@ -36,7 +36,7 @@ export function rotatedName(active: string, index: number): string {
 
 /** A writer identity usable in a file name (host and pid, plus a counter for further writers of one process). */
 export function writerSegmentName(base: string, writer: string): string {
-  return `${base}.w-${writer.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 120)}`;
+  return `${base}.w-${writer.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 100)}`;
 }
 
 /**
