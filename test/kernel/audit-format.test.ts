@@ -10,6 +10,7 @@ import { repoRoot } from '../helpers/paths';
 import { SpyProvider, readLog, tempDir, writePolicy } from './kernel-helpers';
 
 const V0_FIXTURE = path.join(repoRoot, 'test', 'fixtures', 'audit-logs', 'v0-unversioned.jsonl');
+const V1_FIXTURE = path.join(repoRoot, 'test', 'fixtures', 'audit-logs', 'v1.jsonl');
 
 function entry(i: number, status: 'OK' | 'DENIED' = 'OK'): AuditEntry {
   return {
@@ -41,6 +42,11 @@ describe('audit record format', () => {
 
   test('verifyAuditLog: log written by the previous release (v0 fixture, no "v") → still verifies', async () => {
     const result = await verifyAuditLog(V0_FIXTURE);
+    assert.deepEqual([result.ok, result.records, result.problems], [true, 12, []]);
+  });
+
+  test('verifyAuditLog: log written by this release (v1 fixture) → verifies (kept so later formats keep accepting it)', async () => {
+    const result = await verifyAuditLog(V1_FIXTURE);
     assert.deepEqual([result.ok, result.records, result.problems], [true, 12, []]);
   });
 
