@@ -1,4 +1,5 @@
 import { describe, test } from 'node:test';
+import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -34,7 +35,17 @@ function rewrite(file: string, lines: readonly string[]): void {
   fs.writeFileSync(file, lines.map((l) => `${l}\n`).join(''));
 }
 
+/** The fixtures are append-only history: their bytes never change. */
+const PINNED: Readonly<Record<string, string>> = {
+  [V0_FIXTURE]: 'f763f592f712c9f8177bb0855d3ec008d704e32d64f21df5884f6f6b2599e29e',
+  [V1_FIXTURE]: 'fe52dcde12716ae4bef4601a1930b9f35a0f645c93c7e19862d2082637a1042a',
+};
+
 describe('audit record format', () => {
+  test('audit-log fixtures: bytes unchanged since they were written', () => {
+    for (const [file, sum] of Object.entries(PINNED)) assert.equal(createHash('sha256').update(fs.readFileSync(file)).digest('hex'), sum, file);
+  });
+
   test('AuditLog.append: every record carries the format version as its first key', async () => {
     const { lines } = await writeLog(2);
     for (const line of lines) assert.ok(line.startsWith(`{"v":${AUDIT_FORMAT_VERSION},"timestamp":`), line);
