@@ -58,6 +58,8 @@ interface Original {
   readonly action: string;
   readonly target: string;
   readonly recordId?: string;
+  /** The kernel-log record (hash) of the action, when history carries it. */
+  readonly auditRecordId?: string;
 }
 
 const KERNEL_HASH = /^[0-9a-f]{64}$/;
@@ -97,12 +99,16 @@ export function historiesToAuditRecords(histories: readonly (readonly HistoryEve
     if (s.type === 'undoAction') {
       const undoOf = original?.recordId ?? result.recordId;
       if (typeof undoOf === 'string') entry['undo_of'] = undoOf;
-      if (original?.recordId !== undefined && KERNEL_HASH.test(original.recordId)) entry['undo_of_hash'] = original.recordId;
+      if (original?.auditRecordId !== undefined) entry['undo_of_hash'] = original.auditRecordId;
     }
-    const kernelRecord = s.type === 'undoAction' ? result.auditRecordId : result.recordId;
-    if (typeof kernelRecord === 'string' && KERNEL_HASH.test(kernelRecord)) entry['kernel_record'] = kernelRecord;
+    const kernelRecord = kernelRecordOf(s.type, result);
+    if (kernelRecord !== undefined) entry['kernel_record'] = kernelRecord;
     if (s.type === 'executeAction' && key !== undefined && request !== undefined) {
-      originals.set(key, { action: String(request.action), target: String(request.target), ...(typeof result.recordId === 'string' ? { recordId: result.recordId } : {}) });
+      originals.set(key, {
+        action: String(request.action), target: String(request.target),
+        ...(typeof result.recordId === 'string' ? { recordId: result.recordId } : {}),
+        ...(kernelRecord !== undefined ? { auditRecordId: kernelRecord } : {}),
+      });
     }
     const record = chainEntry(entry as unknown as AuditEntry, records.length + 1, prev);
     prev = record.hash;
@@ -139,6 +145,13 @@ export function historiesToAuditRecords(histories: readonly (readonly HistoryEve
     }
   }
   return records;
+}
+
+/** The kernel-log record (hash) an activity result names: `auditRecordId` (reversible layer, undo) or a kernel `recordId`. */
+function kernelRecordOf(type: string, result: { recordId?: unknown; auditRecordId?: unknown }): string | undefined {
+  if (typeof result.auditRecordId === 'string' && KERNEL_HASH.test(result.auditRecordId)) return result.auditRecordId;
+  if (type === 'executeAction' && typeof result.recordId === 'string' && KERNEL_HASH.test(result.recordId)) return result.recordId;
+  return undefined;
 }
 
 /** The previous run of a continue-as-new chain, from a run's first event (`undefined` for the first run). */

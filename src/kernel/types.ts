@@ -37,6 +37,8 @@ export interface ActionResult {
   readonly target?: string;
   /** Audit record id (and, in the reversible layer, the undo record id). */
   readonly recordId?: string;
+  /** In the reversible layer, where `recordId` is the layer's record: the kernel's audit record id (hash). */
+  readonly auditRecordId?: string;
 }
 
 /** Per-submit options. */

@@ -79,10 +79,15 @@ async function applyLocked(ctx: LayerContext, strategy: ReversibleStrategy, requ
     });
     // If this write fails the record stays `pending`, which retries and rollbacks handle.
     await store.writeRecord(applied, { durable: false }).catch(() => undefined);
-    return result.status === 'OK' ? { ...result, recordId } : replay(applied);
+    return result.status === 'OK' ? { ...result, recordId, ...audited(result) } : replay(applied);
   }
-  if (result.code === 'Reversible.OutcomeUnknown') return { ...result, status: 'UNKNOWN', recordId };
-  return { ...result, recordId };
+  if (result.code === 'Reversible.OutcomeUnknown') return { ...result, status: 'UNKNOWN', recordId, ...audited(result) };
+  return { ...result, recordId, ...audited(result) };
+}
+
+/** The kernel's audit record id of a result whose `recordId` the layer replaces with its own. */
+function audited(result: ActionResult): { auditRecordId?: string } {
+  return result.recordId === undefined ? {} : { auditRecordId: result.recordId };
 }
 
 /** The answer to a retry of an applied action: its stored output, marked as a replay. */

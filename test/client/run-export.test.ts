@@ -51,6 +51,9 @@ test('exportRunAudit: a run across continue-as-new plus a later rollbackRun → 
         assert.match(u.kernel_record ?? '', /^[0-9a-f]{64}$/, 'the undo names its kernel-log record');
       }
       assert.deepEqual(new Set(undos.map((u) => u.target)), new Set(writes.map((w) => w.target)));
+      for (const w of writes) assert.match(w.kernel_record ?? '', /^[0-9a-f]{64}$/, 'each action names its kernel-log record');
+      const byTarget = new Map(writes.map((w) => [w.target, w.kernel_record]));
+      for (const u of undos) assert.equal(u.undo_of_hash, byTarget.get(u.target), 'an undo names the kernel record of the action it undoes');
 
       const file = path.join(tempDir(), 'export.jsonl');
       fs.writeFileSync(file, auditJsonl(exported.records));
@@ -60,6 +63,13 @@ test('exportRunAudit: a run across continue-as-new plus a later rollbackRun → 
       await bench.kernel.close();
       const anchored = await verifyAuditLog(bench.logPath, { anchors: [file] });
       assert.equal(anchored.ok, true, JSON.stringify(anchored.problems));
+      // Truncating the kernel log by its last record (an undo) → the export no longer finds it there.
+      const lines = fs.readFileSync(bench.logPath, 'utf8').split('\n').filter((l) => l !== '');
+      fs.writeFileSync(bench.logPath, lines.slice(0, -1).map((l) => `${l}\n`).join(''));
+      fs.rmSync(`${bench.logPath}.head`, { force: true });
+      const cut = await verifyAuditLog(bench.logPath, { anchors: [file] });
+      assert.equal(cut.ok, false);
+      assert.match(cut.problems.map((p) => p.message).join('\n'), /of the run export is not in the log/);
     },
   );
 });
