@@ -38,7 +38,14 @@ export {
   computeRecordHash,
   verifyAuditLog,
   type AuditVerifyResult,
+  type AuditVerifyOptions,
   type AuditProblem,
+  type AuditSegmentResult,
+  type AuditLogOptions,
+  AUDIT_FORMAT_VERSION,
+  canonicalLine,
+  type AuditHead,
+  readHead,
 } from './kernel/index';
 
 // Kernel and filesystem errors.
@@ -160,3 +167,4 @@ export { ToolDef, type ToolDefSpec } from './workflows/tool-defs';
 export { createAgentWorker, type AgentWorker, type AgentWorkerOptions } from './client/worker';
 export { temporalSettings, connectTemporal, type TemporalSettings, type TemporalConnections } from './client/connection';
 export { loadToolsFile, loadToolsText } from './client/tools-file';
+export { exportRunAudit, type RunAudit } from './client/run-export';
