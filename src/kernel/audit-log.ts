@@ -109,6 +109,11 @@ export class AuditLog {
     return this.seq;
   }
 
+  /** True once `close` was called: appends are refused. */
+  get closedForWrites(): boolean {
+    return this.closed;
+  }
+
   /** The write failure that poisoned this log, if any. */
   get broken(): AuditWriteError | undefined {
     return this.failure;

@@ -202,7 +202,12 @@ export class Kernel {
       const record = await this.audit.append(entry);
       return { ...result, recordId: record.hash };
     } catch (err) {
-      return refusal(hasErrorCode(err, 'Kernel.AuditFailed') ? (err as AuditWriteError) : new AuditWriteError(this.audit.file ?? '<memory>', { cause: err }));
+      // An entry the format cannot hold (a kernel bug) still leaves a record; a failed write poisons the log.
+      if (this.audit.broken === undefined && !this.audit.closedForWrites) {
+        const record = await this.audit.append(fallbackEntry(this.gate.hash)).catch(() => undefined);
+        if (record !== undefined) return { status: 'ERROR', error: 'internal kernel error', code: 'Kernel.Internal', recordId: record.hash };
+      }
+      return refusal(hasErrorCode(err, 'Kernel.AuditFailed') && this.audit.broken !== undefined ? (err as AuditWriteError) : new AuditWriteError(this.audit.file ?? '<memory>', { cause: err }));
     }
   }
 

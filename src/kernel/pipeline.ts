@@ -160,7 +160,10 @@ export function outcomeToResult(outcome: Outcome, trace: Trace): ActionResult {
     case 'ok':
       return { status: 'OK', data: outcome.data, ...(outcome.meta === undefined ? {} : { meta: outcome.meta }), ...explained, ...(decision ? { reason: decision.reason } : {}) };
     case 'denied':
-      return { status: 'DENIED', error: 'not permitted', code: outcome.code, reason: outcome.reason, ...explained };
+      return {
+        status: 'DENIED', error: 'not permitted', code: typeof outcome.code === 'string' ? outcome.code : DenialCode.Policy,
+        reason: typeof outcome.reason === 'string' ? outcome.reason : 'denied', ...explained,
+      };
     case 'error': {
       // Read once each and type-checked: a provider's error object is not trusted to be stable.
       const typed = isTyped(outcome.error);
@@ -200,12 +203,13 @@ export function toEntry(
 ): AuditEntry {
   const given = trace.request ?? describeRaw(trace.raw);
   const entry: Record<string, unknown> = { timestamp: new Date().toISOString(), action: given.action, target: given.target };
-  if (trace.canonicalTarget !== undefined) entry['canonical_target'] = trace.canonicalTarget;
+  // Only strings reach the record: a provider's error may answer differently on a second read.
+  if (typeof trace.canonicalTarget === 'string') entry['canonical_target'] = trace.canonicalTarget;
   entry['status'] = result.status;
-  if (result.error !== undefined) entry['error'] = result.error;
-  if (result.code !== undefined) entry['code'] = result.code;
-  if (result.ruleId !== undefined) entry['rule_id'] = result.ruleId;
-  if (result.reason !== undefined) entry['reason'] = result.reason;
+  if (typeof result.error === 'string') entry['error'] = result.error;
+  if (typeof result.code === 'string') entry['code'] = result.code;
+  if (typeof result.ruleId === 'string') entry['rule_id'] = result.ruleId;
+  if (typeof result.reason === 'string') entry['reason'] = result.reason;
   entry['duration_ms'] = Math.round(extra.durationMs * 1000) / 1000;
   entry['policy_hash'] = extra.policyHash;
   if (typeof extra.idempotencyKey === 'string') entry['idempotency_key'] = extra.idempotencyKey.slice(0, 256);

@@ -142,6 +142,33 @@ describe('Kernel.submit under hostile input', () => {
     assert.equal(readLog(logPath).length, 1);
   });
 
+  test('Kernel.submit: provider throws a typed error whose message turns into an object on a second read → one record each, chain verifies', async () => {
+    const dir = tempDir();
+    const logPath = path.join(dir, 'kernel.log');
+    const shifty = (): Error => {
+      const err = new Error('x');
+      let reads = 0;
+      // A string when the kernel checks it, an object when it reads it again for the result.
+      Object.defineProperty(err, 'message', { get: () => (reads++ < 1 ? 'first read' : { toJSON: boom }) });
+      Object.defineProperty(err, 'code', { value: 'Fs.Escape' });
+      return err;
+    };
+    const provider = new SpyProvider('kv', ['kv.put']);
+    provider.resolve = () => Promise.reject(shifty());
+    const kernel = new Kernel({ policy: writePolicy(dir, POLICY), providers: [provider], logPath });
+    const unhandled = await collectUnhandled(async () => {
+      for (let i = 0; i < 5; i++) {
+        const result = await kernel.submit({ action: 'kv.put', target: 'allowed/x' });
+        assert.ok(['DENIED', 'ERROR'].includes(result.status));
+        assert.match(result.recordId ?? '', /^[0-9a-f]{64}$/);
+      }
+    });
+    await kernel.close();
+    assert.deepEqual(unhandled, []);
+    assert.equal(readLog(logPath).length, 5);
+    assert.ok((await verifyAuditLog(logPath)).ok);
+  });
+
   test('Kernel.submit: 600 fuzzed requests × options (Proxies, throwing getters, wrong types) → never throws, one record each, no unhandled rejection', async () => {
     const { kernel, logPath, spy } = setup();
     const r = prng(19_016);
