@@ -40,7 +40,8 @@ export const registerAuditVerify: AuditSubcommand = (audit) => {
         process.stdout.write(`${JSON.stringify({ file, ...result })}\n`);
       } else if (result.ok) {
         const segs = result.segments.length > 1 ? ` in ${result.segments.length} segments` : '';
-        const anchored = result.anchors.length > 0 ? `, ${result.anchors.length} anchor(s) hold` : '';
+        const after = result.anchors.reduce((n, a) => Math.max(n, a.after), 0);
+        const anchored = result.anchors.length > 0 ? `, ${result.anchors.length} anchor(s) hold${after > 0 ? ` (up to ${after} record(s) written after an anchor)` : ''}` : '';
         process.stdout.write(`${file}: OK, ${result.records} record(s)${segs}, chain intact${anchored}${result.lastHash ? ` (last hash ${result.lastHash})` : ''}\n`);
       } else {
         for (const p of result.problems) {
