@@ -41,6 +41,7 @@ export interface ReversibleActionLayerOptions {
 export class ReversibleActionLayer {
   private readonly ctx: LayerContext;
   private swept: Promise<unknown> | undefined;
+  private sweptAt = 0;
 
   /** @throws TypeError when two strategies share a name. */
   constructor(options: ReversibleActionLayerOptions) {
@@ -91,9 +92,21 @@ export class ReversibleActionLayer {
     return m === undefined ? undefined : summarize(m);
   }
 
-  /** Removes expired records and unneeded snapshots once per layer, before its first use. */
+  /**
+   * Removes expired records and unneeded snapshots before the layer's first use, and again
+   * whenever the last sweep is older than a tenth of the ttl (at most hourly), so the
+   * retention holds in a long-lived worker too. Only the first sweep is waited for.
+   */
   private sweepOnce(): Promise<unknown> {
-    this.swept ??= this.ctx.store.sweep().catch(() => undefined);
+    const now = Date.now();
+    if (this.swept !== undefined && now - this.sweptAt > Math.min(this.ctx.store.ttl / 10, 3_600_000)) {
+      this.sweptAt = now;
+      void this.ctx.store.sweep().catch(() => undefined);
+    }
+    if (this.swept === undefined) {
+      this.sweptAt = now;
+      this.swept = this.ctx.store.sweep().catch(() => undefined);
+    }
     return this.swept;
   }
 }

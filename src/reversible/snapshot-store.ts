@@ -25,9 +25,10 @@ export interface SnapshotStoreOptions {
   readonly ttl?: number;
   /**
    * Retention by count: `sweep` keeps at most this many settled records (applied, rolled
-   * back or revoked), removing the least recently changed first, with the blobs only they
-   * used; their actions can no longer be undone. In-flight records (registered, pending)
-   * are never removed by count. Default: no limit (only `ttl`).
+   * back or revoked), removing the least recently changed first; their actions can no
+   * longer be undone. The blobs only they used go once unreferenced and older than the ttl
+   * (as every blob). In-flight records (registered, pending) are never removed by count.
+   * Default: no limit (only `ttl`).
    */
   readonly maxRecords?: number;
 }
@@ -139,7 +140,8 @@ export class SnapshotStore {
    * Removes expired records and, beyond `maxRecords`, the least recently changed settled
    * ones; then blobs no remaining record needs and temp files left by crashes, once they are
    * older than the ttl themselves (so a blob being stored for a record not yet written is
-   * never taken) — blobs of records removed by count go at once.
+   * never taken, and a blob an old record shared with a new one is never lost: content is
+   * stored once, and storing it again refreshes its age).
    */
   sweep(options: { readonly now?: number } = {}): Promise<SweepResult> {
     return guard('sweeping', async () => {
@@ -155,31 +157,27 @@ export class SnapshotStore {
       const settled = kept.filter((m) => m.state !== RecordState.Registered && m.state !== RecordState.Pending)
         .sort((a, b) => (a.updatedAt < b.updatedAt ? -1 : a.updatedAt > b.updatedAt ? 1 : 0));
       const evict = new Set(settled.slice(0, Math.max(0, settled.length - this.maxRecords)).map((m) => m.recordId));
-      const evicted = new Set<string>();
       for (const m of kept) {
-        if (evict.has(m.recordId)) {
-          records += (await removeFile(this.recordFile(m.recordId))) ? 1 : 0;
-          for (const b of m.snapshot?.blobs ?? []) evicted.add(b);
-        } else for (const b of m.snapshot?.blobs ?? []) live.add(b);
+        if (evict.has(m.recordId)) records += (await removeFile(this.recordFile(m.recordId))) ? 1 : 0;
+        else for (const b of m.snapshot?.blobs ?? []) live.add(b);
       }
       await this.removeStale(recordsDir, (n) => n.endsWith(TMP_SUFFIX), now);
       let blobs = 0;
       const blobsDir = path.join(this.dir, 'blobs');
       for (const sub of await listDir(blobsDir)) {
-        blobs += await this.removeStale(path.join(blobsDir, sub), (n) => !live.has(n), now, (n) => evicted.has(n));
+        blobs += await this.removeStale(path.join(blobsDir, sub), (n) => !live.has(n), now);
       }
       return { records, blobs };
     });
   }
 
-  private async removeStale(dir: string, candidate: (name: string) => boolean, now: number, evictedNow: (name: string) => boolean = () => false): Promise<number> {
+  private async removeStale(dir: string, candidate: (name: string) => boolean, now: number): Promise<number> {
     let removed = 0;
     for (const name of await listDir(dir)) {
       if (!candidate(name)) continue;
       const file = path.join(dir, name);
       const st = await fs.promises.lstat(file).catch(() => undefined);
-      const old = st !== undefined && (st.mtimeMs + this.ttl < now || evictedNow(name));
-      if (st?.isFile() === true && old && (await removeFile(file))) removed += name.endsWith(TMP_SUFFIX) ? 0 : 1;
+      if (st?.isFile() === true && st.mtimeMs + this.ttl < now && (await removeFile(file))) removed += name.endsWith(TMP_SUFFIX) ? 0 : 1;
     }
     return removed;
   }

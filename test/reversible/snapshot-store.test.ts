@@ -67,12 +67,14 @@ describe('SnapshotStore', () => {
     await assert.rejects(store.readRecord(recordIdFor('x')), { code: 'Reversible.StoreCorrupt' });
   });
 
-  test('SnapshotStore.sweep with maxRecords: oldest settled records beyond the limit → removed with their blobs at once; in-flight ones kept', async () => {
+  test('SnapshotStore.sweep with maxRecords: oldest settled records beyond the limit → removed, and their blobs once older than the ttl; in-flight ones kept', async () => {
     const store = new SnapshotStore(path.join(tempDir(), 'store'), { ttl: HOUR, maxRecords: 2 });
     const now = Date.now();
     const at = (minutes: number) => new Date(now - minutes * 60_000).toISOString();
     const blobs = [];
     for (let i = 0; i < 4; i++) blobs.push(await store.putBlob(Buffer.from(`content ${i}`)));
+    const twoHoursAgo = new Date(now - 2 * HOUR);
+    for (const d of blobs) fs.utimesSync(path.join(store.dir, 'blobs', d.slice(0, 2), d), twoHoursAgo, twoHoursAgo);
     await store.writeRecord(manifest('oldest', [blobs[0]!], at(40)));
     await store.writeRecord(manifest('older', [blobs[1]!], at(30)));
     await store.writeRecord({ ...manifest('in-flight', [], at(50)), state: RecordState.Pending });
