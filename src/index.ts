@@ -39,7 +39,14 @@ export {
   computeRecordHash,
   verifyAuditLog,
   type AuditVerifyResult,
+  type AuditVerifyOptions,
   type AuditProblem,
+  type AuditSegmentResult,
+  type AuditLogOptions,
+  AUDIT_FORMAT_VERSION,
+  canonicalLine,
+  type AuditHead,
+  readHead,
 } from './kernel/index';
 
 // Kernel errors.
@@ -193,3 +200,4 @@ export { FILE_TOOLS, READ_FILE_TOOL, WRITE_FILE_TOOL } from './client/file-tools
 export { ToolDef, type ToolDefSpec } from './workflows/tool-defs';
 export { loadToolsFile, loadToolsText } from './client/tools-file';
 export { ToolsFileError } from './client/errors';
+export { exportRunAudit, type RunAudit } from './client/run-export';

@@ -27,6 +27,7 @@ export function layerUndoer(layer: ReversibleActionLayer, actions: readonly stri
         recordId,
         ...((result.error ?? result.reason) !== undefined ? { reason: result.error ?? result.reason } : {}),
         ...(result.code !== undefined ? { code: result.code } : {}),
+        ...(result.auditRecordId !== undefined ? { auditRecordId: result.auditRecordId } : {}),
       };
     },
   };

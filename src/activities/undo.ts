@@ -11,6 +11,8 @@ export interface UndoOutcome {
   readonly recordId?: string;
   readonly reason?: string;
   readonly code?: string;
+  /** The kernel audit record (hash) of the undo, when it ran through the kernel. */
+  readonly auditRecordId?: string;
 }
 
 /** What the activities need from a reversible layer. */

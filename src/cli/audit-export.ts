@@ -1,13 +1,15 @@
 /**
  * `agent-os audit export <workflowId>` — a run's history as the seed's JSONL audit log,
- * hash-chained (check it with `agent-os audit verify FILE`). Registered in the `audit`
- * group through `AUDIT_SUBCOMMANDS`.
+ * hash-chained (check it with `agent-os audit verify FILE`): every run of its continue-as-new
+ * chain and the rollbacks done later for it (client/run-export.ts). Registered in the
+ * `audit` group through `AUDIT_SUBCOMMANDS`.
  *
  * Exit codes: 0 exported, 1 unreachable / unknown run, 2 usage.
  */
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
-import { auditJsonl, historyToAuditRecords } from '../client/history-audit';
+import { auditJsonl } from '../client/history-audit';
+import { exportRunAudit } from '../client/run-export';
 import type { AuditSubcommand } from './audit';
 import { errorMessage, withClient, withConnectionOptions, type ConnectionFlags } from './connection-options';
 import { processIo, type CliIo } from './policy-io';
@@ -25,18 +27,13 @@ export function auditExportCommand(io: CliIo = processIo): AuditSubcommand {
         .command('export')
         .description('export a run\'s actions from its Temporal history as a hash-chained JSONL audit log')
         .argument('<workflowId>', 'the run')
-        .option('--run-id <id>', 'a specific run of the workflow id (default: the latest)')
+        .option('--run-id <id>', 'export the chain up to this run of the workflow id (default: the latest)')
         .option('-o, --output <file>', 'write to a file instead of standard output'),
     ).action(async (workflowId: string, options: ExportOptions) => {
       try {
         const text = await withClient(options, async (client) => {
-          const handle = client.workflow.getHandle(workflowId, options.runId);
-          const description = await handle.describe();
-          const memo = (await description.memo) ?? {};
-          const fromAttrs = description.searchAttributes['AgentOsPolicyHash'];
-          const policyHash = String(memo['policyHash'] ?? (Array.isArray(fromAttrs) ? fromAttrs[0] : '') ?? '');
-          const history = await handle.fetchHistory();
-          return auditJsonl(historyToAuditRecords(history.events ?? [], policyHash));
+          const { records } = await exportRunAudit(client, workflowId, options.runId === undefined ? {} : { runId: options.runId });
+          return auditJsonl(records);
         });
         if (options.output) {
           fs.writeFileSync(options.output, text);

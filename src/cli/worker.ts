@@ -20,6 +20,8 @@ import { buildWorkerHost, parseMounts } from '../worker/worker-host';
 import { createChat } from '../model/chat';
 import { modelConfigFromEnv } from '../model/config';
 import { collectExtraAction, processIo, type CliIo } from './policy-io';
+import type { AuditLogOptions } from '../kernel/audit-log';
+import type { SnapshotStoreOptions } from '../reversible/snapshot-store';
 
 /** Default task queue of workers and runs. */
 export const DEFAULT_TASK_QUEUE = 'agent-os';
@@ -35,6 +37,10 @@ interface WorkerCliOptions {
   readonly workspaceQueue?: string;
   readonly log: string;
   readonly snapshots: string;
+  readonly auditHeadDir?: string;
+  readonly auditRotateBytes?: string;
+  readonly auditRotateHours?: string;
+  readonly snapshotKeep?: string;
   readonly readyFile: string;
   readonly model?: string;
   readonly address?: string;
@@ -55,6 +61,10 @@ export function registerWorkerCommand(program: Command, io: CliIo = processIo): 
     .option('--workspace-queue <queue>', 'also poll this queue with fs/proc activities bound to this host\'s workspace')
     .option('--log <file>', 'the kernel\'s JSONL audit log', path.join(state, 'kernel.log'))
     .option('--snapshots <dir>', 'snapshots of the reversible layer', path.join(state, 'snapshots'))
+    .option('--audit-head-dir <dir>', 'keep the audit log\'s head files (count + last hash) here, away from the log; check with audit verify --anchor')
+    .option('--audit-rotate-bytes <n>', 'rotate the audit log segment before it grows past n bytes')
+    .option('--audit-rotate-hours <h>', 'rotate the audit log segment after h hours')
+    .option('--snapshot-keep <n>', 'keep at most n settled snapshot records (oldest removed first; default: only the 7-day ttl)')
     .option('--ready-file <file>', 'written once polling, removed on exit', DEFAULT_READY_FILE)
     .option('--model <name>', 'default model name (default: $AGENT_OS_MODEL or gpt-4o)')
     .option('--address <host:port>', 'Temporal frontend (default: $TEMPORAL_ADDRESS or 127.0.0.1:7233)')
@@ -72,10 +82,18 @@ async function runWorker(options: WorkerCliOptions, io: CliIo): Promise<number> 
     io.err(`agent-os worker: ${(err as Error).message}\n`);
     return 2;
   }
+  let retention: { audit: AuditLogOptions; snapshotRetention: SnapshotStoreOptions };
+  try {
+    retention = retentionOptions(options);
+  } catch (err) {
+    io.err(`agent-os worker: ${(err as Error).message}\n`);
+    return 2;
+  }
   let host;
   try {
     fs.mkdirSync(path.dirname(path.resolve(options.log)), { recursive: true });
-    host = buildWorkerHost({ policyFile: options.policy, ...(options.tools ? { toolsFile: options.tools } : {}), ...(options.mcp ? { mcpServersFile: options.mcp } : {}), mounts, logPath: options.log, snapshotsDir: options.snapshots });
+    if (retention.audit.headDir !== undefined) fs.mkdirSync(retention.audit.headDir, { recursive: true, mode: 0o700 });
+    host = buildWorkerHost({ policyFile: options.policy, ...(options.tools ? { toolsFile: options.tools } : {}), ...(options.mcp ? { mcpServersFile: options.mcp } : {}), mounts, logPath: options.log, snapshotsDir: options.snapshots, ...retention });
   } catch (err) {
     io.err(`agent-os worker: ${(err as Error).message}\n`);
     return 1;
@@ -134,4 +152,25 @@ async function runWorker(options: WorkerCliOptions, io: CliIo): Promise<number> 
     await connections.close().catch(() => undefined);
     await host.close();
   }
+}
+
+/** Audit-log and snapshot settings from the flags. @throws Error naming a flag that is not a positive number. */
+function retentionOptions(options: WorkerCliOptions): { audit: AuditLogOptions; snapshotRetention: SnapshotStoreOptions } {
+  const positive = (flag: string, value: string | undefined): number | undefined => {
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`${flag} ${JSON.stringify(value)} must be a positive number`);
+    return n;
+  };
+  const bytes = positive('--audit-rotate-bytes', options.auditRotateBytes);
+  const hours = positive('--audit-rotate-hours', options.auditRotateHours);
+  const keep = positive('--snapshot-keep', options.snapshotKeep);
+  return {
+    audit: {
+      ...(options.auditHeadDir === undefined ? {} : { headDir: path.resolve(options.auditHeadDir) }),
+      ...(bytes === undefined ? {} : { rotateBytes: Math.floor(bytes) }),
+      ...(hours === undefined ? {} : { rotateAgeMs: hours * 3_600_000 }),
+    },
+    snapshotRetention: keep === undefined ? {} : { maxRecords: Math.floor(keep) },
+  };
 }

@@ -51,15 +51,40 @@ interface Scheduled {
  * @param policyHash recorded as `policy_hash` (the run's memo / search attribute).
  */
 export function historyToAuditRecords(events: readonly HistoryEvent[], policyHash: string): AuditRecord[] {
-  const scheduled = new Map<string, Scheduled>();
+  return historiesToAuditRecords([events], policyHash);
+}
+
+/** What an executed action left in history, for the undo records that refer to it. */
+interface Original {
+  readonly action: string;
+  readonly target: string;
+  readonly recordId?: string;
+  /** The kernel-log record (hash) of the action, when history carries it. */
+  readonly auditRecordId?: string;
+}
+
+const KERNEL_HASH = /^[0-9a-f]{64}$/;
+
+/**
+ * The audit records of several histories as ONE chain, in the order given: the runs of a
+ * continue-as-new chain oldest first, then the `rollbackRun` workflows done later for it.
+ * An undo record names the action and target it undoes (from the `executeAction` with the
+ * same idempotency key, in any of the histories) and the record it undoes (`undo_of`);
+ * `kernel_record` names the kernel-log record of the action when history carries its hash,
+ * so the export can anchor the kernel log (`audit verify LOG --anchor EXPORT`).
+ */
+export function historiesToAuditRecords(histories: readonly (readonly HistoryEvent[])[], policyHash: string): AuditRecord[] {
   const records: AuditRecord[] = [];
+  const originals = new Map<string, Original>();
   let prev = GENESIS_HASH;
-  const push = (s: Scheduled, end: HistoryEvent, result: Partial<Omit<ActionResult, 'status'>> & { status: string }): void => {
+  const push = (s: Scheduled, end: HistoryEvent, result: Partial<Omit<ActionResult, 'status'>> & { status: string; auditRecordId?: string }): void => {
     const request = s.input?.request;
+    const key = s.input?.idempotencyKey;
+    const original = s.type === 'undoAction' && key !== undefined ? originals.get(key) : undefined;
     const entry: Record<string, unknown> = {
       timestamp: new Date(eventTime(end)).toISOString(),
-      action: String(request?.action ?? s.type),
-      target: String(request?.target ?? (s.input as { target?: unknown } | undefined)?.target ?? ''),
+      action: String(request?.action ?? original?.action ?? s.type),
+      target: String(request?.target ?? original?.target ?? (s.input as { target?: unknown } | undefined)?.target ?? ''),
     };
     if (typeof result.target === 'string') entry['canonical_target'] = result.target;
     entry['status'] = result.status;
@@ -69,42 +94,71 @@ export function historyToAuditRecords(events: readonly HistoryEvent[], policyHas
     }
     entry['duration_ms'] = Math.max(0, eventTime(end) - eventTime(s.started ?? s.event));
     entry['policy_hash'] = policyHash;
-    if (s.input?.idempotencyKey) entry['idempotency_key'] = s.input.idempotencyKey;
+    if (key) entry['idempotency_key'] = key;
     entry['params_hash'] = hashParams(request?.params);
     if (s.type === 'executeAction' && s.input?.approval?.approver) entry['approved_by'] = s.input.approval.approver;
-    if (s.type === 'undoAction' && typeof result.recordId === 'string') entry['undo_of'] = result.recordId;
+    if (s.type === 'undoAction') {
+      const undoOf = original?.recordId ?? result.recordId;
+      if (typeof undoOf === 'string') entry['undo_of'] = undoOf;
+      if (original?.auditRecordId !== undefined) entry['undo_of_hash'] = original.auditRecordId;
+    }
+    const kernelRecord = kernelRecordOf(s.type, result);
+    if (kernelRecord !== undefined) entry['kernel_record'] = kernelRecord;
+    if (s.type === 'executeAction' && key !== undefined && request !== undefined) {
+      originals.set(key, {
+        action: String(request.action), target: String(request.target),
+        ...(typeof result.recordId === 'string' ? { recordId: result.recordId } : {}),
+        ...(kernelRecord !== undefined ? { auditRecordId: kernelRecord } : {}),
+      });
+    }
     const record = chainEntry(entry as unknown as AuditEntry, records.length + 1, prev);
     prev = record.hash;
     records.push(record);
   };
-  for (const event of events) {
-    const id = String(event.eventId ?? '');
-    const sched = event.activityTaskScheduledEventAttributes;
-    if (sched) {
-      const type = sched.activityType?.name ?? '';
-      if (EXPORTED.has(type)) scheduled.set(id, { type, event, input: firstArg(sched.input) });
-      continue;
+  for (const events of histories) {
+    const scheduled = new Map<string, Scheduled>();
+    for (const event of events) {
+      const id = String(event.eventId ?? '');
+      const sched = event.activityTaskScheduledEventAttributes;
+      if (sched) {
+        const type = sched.activityType?.name ?? '';
+        if (EXPORTED.has(type)) scheduled.set(id, { type, event, input: firstArg(sched.input) });
+        continue;
+      }
+      const started = event.activityTaskStartedEventAttributes;
+      if (started) {
+        const s = scheduled.get(String(started.scheduledEventId ?? ''));
+        if (s) s.started = event;
+        continue;
+      }
+      const done = event.activityTaskCompletedEventAttributes;
+      const failed = event.activityTaskFailedEventAttributes ?? event.activityTaskTimedOutEventAttributes;
+      const s = scheduled.get(String((done ?? failed)?.scheduledEventId ?? ''));
+      if (!s) continue;
+      if (done) {
+        const result = firstArg<Partial<ActionResult> & { status?: string; auditRecordId?: string }>(done.result) ?? {};
+        push(s, event, { ...result, status: String(result.status ?? 'UNKNOWN') });
+      } else {
+        const failure = (failed as { failure?: { message?: string | null } }).failure;
+        push(s, event, { status: 'ERROR', error: failure?.message ?? (event.activityTaskTimedOutEventAttributes ? 'activity timed out' : 'activity failed'), code: 'Activity.Failed' });
+      }
+      scheduled.delete(String((done ?? failed)?.scheduledEventId ?? ''));
     }
-    const started = event.activityTaskStartedEventAttributes;
-    if (started) {
-      const s = scheduled.get(String(started.scheduledEventId ?? ''));
-      if (s) s.started = event;
-      continue;
-    }
-    const done = event.activityTaskCompletedEventAttributes;
-    const failed = event.activityTaskFailedEventAttributes ?? event.activityTaskTimedOutEventAttributes;
-    const s = scheduled.get(String((done ?? failed)?.scheduledEventId ?? ''));
-    if (!s) continue;
-    if (done) {
-      const result = firstArg<Partial<ActionResult> & { status?: string }>(done.result) ?? {};
-      push(s, event, { ...result, status: String(result.status ?? 'UNKNOWN') });
-    } else {
-      const failure = (failed as { failure?: { message?: string | null } }).failure;
-      push(s, event, { status: 'ERROR', error: failure?.message ?? (event.activityTaskTimedOutEventAttributes ? 'activity timed out' : 'activity failed'), code: 'Activity.Failed' });
-    }
-    scheduled.delete(String((done ?? failed)?.scheduledEventId ?? ''));
   }
   return records;
+}
+
+/** The kernel-log record (hash) an activity result names: `auditRecordId` (reversible layer, undo) or a kernel `recordId`. */
+function kernelRecordOf(type: string, result: { recordId?: unknown; auditRecordId?: unknown }): string | undefined {
+  if (typeof result.auditRecordId === 'string' && KERNEL_HASH.test(result.auditRecordId)) return result.auditRecordId;
+  if (type === 'executeAction' && typeof result.recordId === 'string' && KERNEL_HASH.test(result.recordId)) return result.recordId;
+  return undefined;
+}
+
+/** The previous run of a continue-as-new chain, from a run's first event (`undefined` for the first run). */
+export function previousRunId(events: readonly HistoryEvent[]): string | undefined {
+  const id = events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
+  return typeof id === 'string' && id !== '' ? id : undefined;
 }
 
 /** The JSONL text of records (one line each, in the kernel log's key order). */

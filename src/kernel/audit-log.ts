@@ -10,52 +10,108 @@
  * disk stalls the event loop for that write.
  * If a write fails, the log is poisoned: every later append rejects (the kernel then refuses
  * to act — no silent actions). `close` fsyncs and closes.
+ *
+ * Sharing (audit-segments.ts): the log at `file` is a set of segments, one per writer. A
+ * writer claims the base file when no live writer holds it (audit-claim.ts), else writes
+ * `file.w-<host>-<pid>[-n]`; no lock is taken per append. A segment rotates by size or age
+ * into numbered files that continue its chain. After every record the segment's head
+ * (count + last hash) is rewritten (audit-head.ts), so truncation is detectable.
  */
+import * as os from 'node:os';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { type Claim, tryClaim } from './audit-claim';
+import { HeadWriter, headFile } from './audit-head';
+import { lastRotatedIndex, rotatedName, writerSegmentName } from './audit-segments';
 import { AuditLogCorruptError, AuditWriteError } from './errors';
-import { type AuditEntry, type AuditRecord, GENESIS_HASH, chainEntry, computeRecordHash, recordLine } from './audit-record';
+import { type AuditEntry, type AuditRecord, GENESIS_HASH, canonicalLine, chainEntryLine, computeRecordHash } from './audit-record';
 
-/** Appends audit records to a JSONL file, continuing the hash chain of an existing file. */
+/** Settings of a log's segments (KernelOptions.audit). */
+export interface AuditLogOptions {
+  /** Rotate the segment before a record would take its active file past this many bytes (default: never). */
+  readonly rotateBytes?: number;
+  /** Rotate the segment when its active file was started longer ago than this, in ms (default: never). */
+  readonly rotateAgeMs?: number;
+  /** Folder for head files, e.g. one the agent cannot write (default: beside the segments). */
+  readonly headDir?: string;
+  /** Keep no head file (default false). Truncation at the end is then undetectable. */
+  readonly noHead?: boolean;
+}
+
+/** Appends audit records to a JSONL segment, continuing the hash chain of existing files. */
 export class AuditLog {
   private seq: number;
   private prev: string;
   private failure: AuditWriteError | undefined;
   private closed = false;
+  private size: number;
+  private startedAt = Date.now();
+  private rotated: number;
 
   private constructor(
-    /** The log file, or `undefined` for a log that chains records but keeps none. */
-    readonly file: string | undefined,
-    private readonly fd: number | undefined,
+    /** The active file of this writer's segment, or `undefined` for a log that chains records but keeps none. */
+    private active: string | undefined,
+    private fd: number | undefined,
     tail: { seq: number; hash: string },
+    private readonly head: HeadWriter | undefined,
+    private readonly claim: Claim | undefined,
+    private readonly options: AuditLogOptions,
   ) {
     this.seq = tail.seq;
     this.prev = tail.hash;
+    this.size = fd === undefined ? 0 : fs.fstatSync(fd).size;
+    this.rotated = active === undefined ? 0 : lastRotatedIndex(active);
   }
 
   /**
-   * Opens (creating if needed, mode 0600) a log file for appending and reads its last record
-   * to continue the chain.
-   * @throws AuditLogCorruptError if the file does not end with a complete, self-consistent record.
-   * @throws Error from `fs` if the file cannot be opened.
+   * Opens the log at `file` for appending: claims the base file, or a segment of this
+   * writer's own when another live writer holds it; reads the segment's last record to
+   * continue its chain (from its last rotated file when the active one is empty).
+   * @throws AuditLogCorruptError if the segment does not end with a complete, self-consistent record.
+   * @throws Error from `fs` if a file cannot be opened.
    */
-  static open(file: string): AuditLog {
-    const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o600);
+  static open(file: string, options: AuditLogOptions = {}): AuditLog {
+    const { segment, claim } = claimSegment(file);
+    let fd: number | undefined;
+    let head: HeadWriter | undefined;
     try {
-      return new AuditLog(file, fd, readTail(file, fd));
+      fd = fs.openSync(segment, fs.constants.O_RDWR | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o600);
+      let tail = readTail(segment, fd);
+      if (tail.seq === 0) {
+        const last = lastRotatedIndex(segment);
+        if (last > 0) tail = readTailOf(rotatedName(segment, last));
+      }
+      if (options.noHead !== true) {
+        head = HeadWriter.open(headFile(segment, options.headDir));
+        head.write({ log: path.basename(segment), count: tail.seq, hash: tail.hash });
+      }
+      return new AuditLog(segment, fd, tail, head, claim, options);
     } catch (err) {
-      fs.closeSync(fd);
+      if (fd !== undefined) fs.closeSync(fd);
+      head?.close();
+      claim.release();
       throw err;
     }
   }
 
   /** A log without a file: records are chained (so results carry a record id) but not stored. */
   static discarding(): AuditLog {
-    return new AuditLog(undefined, undefined, { seq: 0, hash: GENESIS_HASH });
+    return new AuditLog(undefined, undefined, { seq: 0, hash: GENESIS_HASH }, undefined, undefined, {});
+  }
+
+  /** The active file this writer appends to (the log's base file unless another writer held it). */
+  get file(): string | undefined {
+    return this.active;
   }
 
   /** Number of records in the chain so far (including those of a reopened file). */
   get length(): number {
     return this.seq;
+  }
+
+  /** True once `close` was called: appends are refused. */
+  get closedForWrites(): boolean {
+    return this.closed;
   }
 
   /** The write failure that poisoned this log, if any. */
@@ -70,28 +126,86 @@ export class AuditLog {
    */
   append(entry: AuditEntry): Promise<AuditRecord> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
-    if (this.closed) return Promise.reject(new AuditWriteError(this.file ?? '<memory>', { cause: new Error('audit log is closed') }));
-    const record = chainEntry(entry, this.seq + 1, this.prev);
-    this.seq = record.seq;
-    this.prev = record.hash;
+    if (this.closed) return Promise.reject(new AuditWriteError(this.active ?? '<memory>', { cause: new Error('audit log is closed') }));
+    let chained;
+    try {
+      chained = chainEntryLine(entry, this.seq + 1, this.prev);
+    } catch (err) {
+      return Promise.reject(new AuditWriteError(this.active ?? '<memory>', { cause: err }));
+    }
+    const { record, line } = chained;
     if (this.fd !== undefined) {
       try {
-        writeAll(this.fd, Buffer.from(recordLine(record), 'utf8'));
+        const buf = Buffer.from(line, 'utf8');
+        if (this.shouldRotate(buf.length)) this.rotate();
+        writeAll(this.fd, buf);
+        this.size += buf.length;
+        this.head?.write({ log: path.basename(this.active ?? ''), count: record.seq, hash: record.hash });
       } catch (err) {
-        this.failure = new AuditWriteError(this.file ?? '<memory>', { cause: err });
+        this.failure = new AuditWriteError(this.active ?? '<memory>', { cause: err });
         return Promise.reject(this.failure);
       }
     }
+    this.seq = record.seq;
+    this.prev = record.hash;
     return Promise.resolve(record);
   }
 
-  /** Fsyncs and closes the file. Idempotent. */
+  /** Fsyncs and closes the files and releases the segment. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     if (this.fd === undefined) return;
     const fd = this.fd;
     await new Promise<void>((resolve) => fs.fsync(fd, () => fs.close(fd, () => resolve())));
+    try {
+      this.head?.close();
+    } finally {
+      this.claim?.release();
+    }
+  }
+
+  private shouldRotate(bytes: number): boolean {
+    if (this.size === 0) return false;
+    const { rotateBytes, rotateAgeMs } = this.options;
+    if (rotateBytes !== undefined && this.size + bytes > rotateBytes) return true;
+    return rotateAgeMs !== undefined && Date.now() - this.startedAt >= rotateAgeMs;
+  }
+
+  /** Moves the active file to the next rotated name and starts a new one; the chain goes on. */
+  private rotate(): void {
+    const active = this.active!;
+    const fd = this.fd!;
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    this.fd = undefined;
+    this.rotated += 1;
+    fs.renameSync(active, rotatedName(active, this.rotated));
+    this.fd = fs.openSync(active, fs.constants.O_RDWR | fs.constants.O_APPEND | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
+    this.size = 0;
+    this.startedAt = Date.now();
+  }
+}
+
+/** Claims the base file, or the first free segment of this writer (host and pid, then a counter). */
+function claimSegment(file: string): { segment: string; claim: Claim } {
+  const base = tryClaim(file);
+  if (base !== undefined) return { segment: file, claim: base };
+  const writer = `${os.hostname()}-${process.pid}`;
+  for (let n = 1; n < 1000; n++) {
+    const segment = writerSegmentName(file, n === 1 ? writer : `${writer}-${n}`);
+    const claim = tryClaim(segment);
+    if (claim !== undefined) return { segment, claim };
+  }
+  throw new Error(`no free writer segment for ${file} (1000 writers of this process?)`);
+}
+
+function readTailOf(file: string): { seq: number; hash: string } {
+  const fd = fs.openSync(file, fs.constants.O_RDONLY);
+  try {
+    return readTail(file, fd);
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
@@ -133,6 +247,7 @@ function readTail(file: string, fd: number): { seq: number; hash: string } {
       // an unhashable record is treated like a mismatch
     }
     if (actual !== hash) throw new AuditLogCorruptError(file, `the last record (seq ${seq}) does not match its hash`);
+    if (canonicalLine(record) !== line) throw new AuditLogCorruptError(file, `the last record (seq ${seq}) is not in canonical form`);
     return { seq, hash };
   }
 }

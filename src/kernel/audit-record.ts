@@ -1,19 +1,45 @@
 /**
- * The shape of one audit record and the hashing that chains records together. Shared by
- * the writer (audit-log.ts) and the checker (audit-verify.ts) so both hash identically.
+ * The shape of one audit record, its canonical line and the hashing that chains records
+ * together. Shared by the writer (audit-log.ts) and the checker (audit-verify.ts).
  *
- * `hash` = sha256(canonical JSON of the record without `hash`), where canonical JSON sorts
- * object keys; `prev` = the previous record's `hash` ({@link GENESIS_HASH} for the first).
- * The line on disk keeps a readable key order; only the hash input is canonical.
+ * Format versions (`v`, see {@link AUDIT_FORMAT_VERSION}):
+ * - v0 (no `v` field; the release before versions): `hash` = sha256(canonical JSON of the
+ *   record without `hash`, keys sorted); the line lists the keys in {@link FIELDS_V0} order.
+ * - v1: the line lists the keys in {@link FIELDS_V1} order, starting with `"v":1`, and
+ *   `hash` = sha256 of that line up to (without) `,"hash":…` plus `}` — one serialisation
+ *   serves as line and hash input.
+ * In both, the line on disk must be byte-for-byte the canonical serialisation of the record
+ * it parses to ({@link canonicalLine}): duplicate, reordered or unknown keys and extra
+ * whitespace are refused by `audit verify`. A later change to the record adds a version
+ * with its own field list; the lists of earlier versions never change, so old logs keep verifying.
  */
 import { hash } from 'node:crypto';
 import type { ActionStatus } from './types';
+
+/** The record format this release writes. */
+export const AUDIT_FORMAT_VERSION = 1;
+
+/** Key order of a v0 line (records without `v`). Never change. */
+export const FIELDS_V0 = [
+  'timestamp', 'seq', 'action', 'target', 'status', 'canonical_target', 'error', 'code', 'rule_id', 'reason',
+  'duration_ms', 'policy_hash', 'idempotency_key', 'params_hash', 'approved_by', 'undo_of', 'prev', 'hash',
+] as const;
+
+/** Key order of a v1 line. Never change; a new field means a new version. */
+export const FIELDS_V1 = [
+  'v', 'timestamp', 'seq', 'action', 'target', 'status', 'canonical_target', 'error', 'code', 'rule_id', 'reason',
+  'duration_ms', 'policy_hash', 'idempotency_key', 'params_hash', 'approved_by', 'approval_identity', 'undo_of', 'undo_of_hash', 'kernel_record', 'prev', 'hash',
+] as const;
+
+const FIELDS_BY_VERSION: ReadonlyMap<number, readonly string[]> = new Map<number, readonly string[]>([[0, FIELDS_V0], [1, FIELDS_V1]]);
 
 /** `prev` of the first record of a log. */
 export const GENESIS_HASH = '0'.repeat(64);
 
 /** One line of the audit log. Never holds params, file contents or secrets — only their hash. */
 export interface AuditRecord {
+  /** Record format version ({@link AUDIT_FORMAT_VERSION}); absent in v0 records. */
+  readonly v?: number;
   /** ISO 8601 time the submit finished. */
   readonly timestamp: string;
   /** 1-based position in the chain; consecutive. */
@@ -37,14 +63,20 @@ export interface AuditRecord {
   readonly params_hash: string;
   /** Who approved an `ask` decision, when one was needed. */
   readonly approved_by?: string;
+  /** Who Temporal recorded as the caller of the approving or refusing update (v1). */
+  readonly approval_identity?: string;
   /** For an undo (`Kernel.submitUndo`): the id of the record whose action it undoes. */
   readonly undo_of?: string;
+  /** For an undo: the audit hash (`hash` in this log) of the record of the action it undoes (v1). */
+  readonly undo_of_hash?: string;
+  /** In a run export (`audit export`): the id (`hash`) of the kernel-log record of this action. */
+  readonly kernel_record?: string;
   readonly prev: string;
   readonly hash: string;
 }
 
 /** A record before it is chained. */
-export type AuditEntry = Omit<AuditRecord, 'seq' | 'prev' | 'hash'>;
+export type AuditEntry = Omit<AuditRecord, 'v' | 'seq' | 'prev' | 'hash'>;
 
 /** Hex sha256 of a string. */
 export function sha256(text: string): string {
@@ -107,27 +139,98 @@ export function hashParams(params: unknown): string {
   }
 }
 
-/** The hash a record must carry: sha256 over its canonical JSON without the `hash` field. */
-export function computeRecordHash(record: Omit<AuditRecord, 'hash'> | Record<string, unknown>): string {
-  const { hash: _ignored, ...rest } = record as Record<string, unknown>;
-  return sha256(canonicalJson(rest));
+/** The format version of a parsed record: 0 without `v`, the number otherwise, `undefined` if `v` is not a known version. */
+export function recordVersion(record: Readonly<Record<string, unknown>>): number | undefined {
+  const v = record['v'];
+  if (v === undefined) return 0;
+  return typeof v === 'number' && FIELDS_BY_VERSION.has(v) ? v : undefined;
 }
 
-/** Chains an entry: assigns `seq`, `prev` and `hash`; drops `undefined` fields. Pure. */
-export function chainEntry(entry: AuditEntry, seq: number, prev: string): AuditRecord {
-  const record: Record<string, unknown> = {};
+/**
+ * The one serialisation a record may have on disk (without the newline), or `undefined`
+ * when no line can represent it: an unknown version, a key its version does not have, or a
+ * value that is not a string or finite number.
+ */
+export function canonicalLine(record: Readonly<Record<string, unknown>>): string | undefined {
+  const version = recordVersion(record);
+  const fields = version === undefined ? undefined : FIELDS_BY_VERSION.get(version);
+  if (fields === undefined) return undefined;
+  const body = serialise(record, fields, false);
+  if (body === undefined) return undefined;
+  const h = record['hash'];
+  if (typeof h !== 'string') return undefined;
+  return `${body},"hash":${JSON.stringify(h)}}`;
+}
+
+/** `{"k":v,…` in `fields` order, without `hash` and without the closing brace; `undefined` for a stray key or value. */
+function serialise(record: Readonly<Record<string, unknown>>, fields: readonly string[], skipUnknown: boolean): string | undefined {
+  let known = 0;
+  let out = '';
+  for (const key of fields) {
+    if (key === 'hash') continue;
+    const value = record[key];
+    if (value === undefined) continue;
+    known += 1;
+    if (typeof value !== 'string' && !(typeof value === 'number' && Number.isFinite(value))) return undefined;
+    out += `${out === '' ? '{' : ','}"${key}":${JSON.stringify(value)}`;
+  }
+  if (!skipUnknown) {
+    let present = 0;
+    for (const key of Object.keys(record)) if (key !== 'hash' && record[key] !== undefined) present += 1;
+    if (present !== known) return undefined;
+  }
+  return out === '' ? '{' : out;
+}
+
+/**
+ * The hash a record must carry (per its format version). v0: sha256 over its canonical JSON
+ * without `hash`; v1: sha256 over its canonical line without `hash`.
+ * @throws TypeError when the record cannot be hashed (unknown version, stray key or value).
+ */
+export function computeRecordHash(record: Omit<AuditRecord, 'hash'> | Record<string, unknown>): string {
+  const { hash: _ignored, ...rest } = record as Record<string, unknown>;
+  const version = recordVersion(rest);
+  if (version === 0) return sha256(canonicalJson(rest));
+  const fields = version === undefined ? undefined : FIELDS_BY_VERSION.get(version);
+  const body = fields === undefined ? undefined : serialise(rest, fields, false);
+  if (body === undefined) throw new TypeError('computeRecordHash: not a record of a known format version');
+  return sha256(`${body}}`);
+}
+
+/** A chained record and its line (with the trailing newline), from one serialisation. */
+export interface ChainedRecord {
+  readonly record: AuditRecord;
+  readonly line: string;
+}
+
+/**
+ * Chains an entry in the current format: assigns `v`, `seq`, `prev` and `hash`; drops
+ * `undefined` fields; builds the line. Pure.
+ * @throws TypeError for an entry with a field the format does not have, or a non-string, non-number value.
+ */
+export function chainEntryLine(entry: AuditEntry, seq: number, prev: string): ChainedRecord {
+  const record: Record<string, unknown> = { v: AUDIT_FORMAT_VERSION };
   for (const key of Object.keys(entry)) {
     const v = (entry as unknown as Record<string, unknown>)[key];
     if (v !== undefined) record[key] = v;
   }
   record['seq'] = seq;
   record['prev'] = prev;
-  record['hash'] = sha256(canonicalJson(record));
-  return record as unknown as AuditRecord;
+  const body = serialise(record, FIELDS_V1, false);
+  if (body === undefined) throw new TypeError(`chainEntry: the entry has a field outside format v${AUDIT_FORMAT_VERSION} or a value that is not a string or number`);
+  const h = sha256(`${body}}`);
+  record['hash'] = h;
+  return { record: record as unknown as AuditRecord, line: `${body},"hash":"${h}"}\n` };
 }
 
-/** Serialises a record as one JSONL line (with the trailing newline), in a readable key order. */
+/** Chains an entry (see {@link chainEntryLine}) and returns the record. */
+export function chainEntry(entry: AuditEntry, seq: number, prev: string): AuditRecord {
+  return chainEntryLine(entry, seq, prev).record;
+}
+
+/** Serialises a record as its canonical JSONL line (with the trailing newline). @throws TypeError if it has none. */
 export function recordLine(record: AuditRecord): string {
-  const { timestamp, seq, action, target, status, ...rest } = record;
-  return `${JSON.stringify({ timestamp, seq, action, target, status, ...rest })}\n`;
+  const line = canonicalLine(record as unknown as Record<string, unknown>);
+  if (line === undefined) throw new TypeError('recordLine: the record has no canonical line (unknown version, key or value)');
+  return `${line}\n`;
 }

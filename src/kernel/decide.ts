@@ -10,7 +10,10 @@ import { validateRequest } from './request';
 import type { Provider } from './types';
 import { errorCode } from '../errors';
 
-/** The outcome of {@link decideRequest}. `invalid` = the request or its target cannot be judged. */
+/**
+ * The outcome of {@link decideRequest}. `invalid` = the request or its target cannot be judged;
+ * an action no provider serves is `deny` (default deny, code `Kernel.NoProvider`).
+ */
 export interface KernelDecision {
   readonly effect: Decision['effect'] | 'invalid';
   readonly reason: string;
@@ -28,7 +31,7 @@ export async function decideRequest(raw: unknown, providers: ReadonlyMap<string,
     const provider = providers.get(request.action);
     if (provider === undefined) {
       const err = new NoProviderError(request.action);
-      return { effect: 'invalid', reason: err.message, code: err.code };
+      return { effect: 'deny', reason: err.message, code: err.code };
     }
     const resolved = await provider.resolve(request);
     const params = resolved.params ?? request.params;
@@ -40,7 +43,12 @@ export async function decideRequest(raw: unknown, providers: ReadonlyMap<string,
       ...(decision.ruleId !== undefined ? { ruleId: decision.ruleId } : {}),
     };
   } catch (err) {
-    const code = errorCode(err, KernelCode.DecideFailed);
-    return { effect: 'invalid', reason: err instanceof Error ? err.message : String(err), code };
+    try {
+      const code = errorCode(err, KernelCode.DecideFailed);
+      const message: unknown = err instanceof Error ? err.message : undefined;
+      return { effect: 'invalid', reason: typeof message === 'string' ? message : 'the request could not be judged', code };
+    } catch {
+      return { effect: 'invalid', reason: 'the request could not be judged', code: KernelCode.DecideFailed };
+    }
   }
 }

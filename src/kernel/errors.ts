@@ -46,7 +46,7 @@ export class MalformedRequestError extends AgentOsError {
 export class NoProviderError extends AgentOsError {
   readonly code = KernelCode.NoProvider;
   constructor(readonly action: string) {
-    super(`no provider executes action "${action}"`);
+    super(`no provider executes action "${action}" (no provider is registered for it, so it is denied by default)`);
   }
 }
 

@@ -7,9 +7,10 @@ export { DenialCode } from './pipeline';
 export { validateRequest } from './request';
 export { withMeta, type ProviderOutput } from './provider-output';
 export { assertKernelGrant, UnauthorizedExecutionError } from './grant';
-export { AuditLog } from './audit-log';
-export { type AuditRecord, GENESIS_HASH, canonicalJson, hashParams, computeRecordHash } from './audit-record';
-export { verifyAuditLog, type AuditVerifyResult, type AuditProblem } from './audit-verify';
+export { AuditLog, type AuditLogOptions } from './audit-log';
+export { type AuditHead, readHead } from './audit-head';
+export { type AuditRecord, AUDIT_FORMAT_VERSION, GENESIS_HASH, canonicalJson, canonicalLine, hashParams, computeRecordHash } from './audit-record';
+export { verifyAuditLog, type AuditVerifyResult, type AuditVerifyOptions, type AuditProblem, type AuditSegmentResult } from './audit-verify';
 export {
   ActionStatus,
   type ActionRequest,

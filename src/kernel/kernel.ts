@@ -12,14 +12,16 @@
  */
 import { hasErrorCode } from '../errors';
 import { BuiltinAction, type Decision, type PolicyDocument } from '../policy/types';
-import { AuditLog } from './audit-log';
-import { hashParams } from './audit-record';
+import { AuditLog, type AuditLogOptions } from './audit-log';
+import { types } from 'node:util';
+import { type AuditEntry, hashParams } from './audit-record';
 import { Deadline } from './deadline';
-import { AuditWriteError, DuplicateActionError, InvalidProviderError, KernelClosedError } from './errors';
+import { AuditWriteError, DuplicateActionError, InvalidProviderError, KernelClosedError, KernelCode } from './errors';
 import { PolicyGate, type PolicySource } from './policy-gate';
 import { type Outcome, type Refusal, type Trace, outcomeToResult, runPipeline, runRefused, runUnknown, toEntry } from './pipeline';
 import type { ActionRequest, ActionResult, Provider, ResolvedRequest, SubmitOptions, UndoRequest } from './types';
 import { runUndo } from './undo';
+import { type CheckedSubmitOptions, readSubmitOptions } from './submit-options';
 import { decideRequest, type KernelDecision } from './decide';
 
 /** Decides an `ask` decision; resolve `true` to run the action. A throw counts as "no". */
@@ -31,8 +33,14 @@ export interface KernelOptions {
   readonly policy: PolicySource;
   /** Providers; each action may be claimed by one provider only. */
   readonly providers: readonly Provider[];
-  /** JSONL audit log to append to (created if missing, its chain continued if present). */
+  /**
+   * JSONL audit log to append to (created if missing, its chain continued if present).
+   * Several processes or Kernels may name the same log: each writes a segment of its own
+   * (see {@link AuditLogOptions}); `agent-os audit verify` checks them together.
+   */
   readonly logPath?: string;
+  /** Rotation and head-file settings of the log's segments. */
+  readonly audit?: AuditLogOptions;
   /** Called for `ask` decisions; without it they are DENIED with reason "requires approval". Its time does not count against `timeoutMs`. */
   readonly approve?: ApproveCallback;
   /** Extra policies for this run; evaluated layered under the ceiling, so they can only narrow it. */
@@ -78,7 +86,7 @@ export class Kernel {
     this.gate = new PolicyGate(options.policy, options.narrow ?? [], extraActions);
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.approve = options.approve;
-    this.audit = options.logPath === undefined ? AuditLog.discarding() : AuditLog.open(options.logPath);
+    this.audit = options.logPath === undefined ? AuditLog.discarding() : AuditLog.open(options.logPath, options.audit);
   }
 
   /** sha256 of the policy in force (recorded as `policy_hash`). */
@@ -103,13 +111,21 @@ export class Kernel {
    * Submits one action. Never throws; see {@link ActionResult} for the outcome.
    * `request` is checked at run time, so untrusted values (a model's tool call) may be passed.
    */
-  submit(request: ActionRequest, options: SubmitOptions = {}): Promise<ActionResult> {
+  submit(request: ActionRequest, options?: SubmitOptions): Promise<ActionResult> {
     if (this.closing !== undefined) return Promise.resolve(refusal(new KernelClosedError()));
     const broken = this.audit.broken;
     if (broken !== undefined) return Promise.resolve(refusal(broken));
-    const pending = this.submitLogged(request, options);
+    const { options: checked, problem } = readSubmitOptions(options);
+    return this.track(this.submitLogged(request, checked, undefined, undefined, problem));
+  }
+
+  /** Keeps `pending` in the in-flight set until it settles (it never rejects). */
+  private track(pending: Promise<ActionResult>): Promise<ActionResult> {
     this.inflight.add(pending);
-    void pending.finally(() => this.inflight.delete(pending));
+    const done = (): void => {
+      this.inflight.delete(pending);
+    };
+    pending.then(done, done);
     return pending;
   }
 
@@ -124,10 +140,8 @@ export class Kernel {
     if (this.closing !== undefined) return Promise.resolve(refusal(new KernelClosedError()));
     const broken = this.audit.broken;
     if (broken !== undefined) return Promise.resolve(refusal(broken));
-    const pending = this.submitLogged({ action: undo?.action, target: undo?.target }, options, undo);
-    this.inflight.add(pending);
-    void pending.finally(() => this.inflight.delete(pending));
-    return pending;
+    const { options: checked, problem } = readSubmitOptions(options);
+    return this.track(this.submitLogged(undoTarget(undo), checked, undo, undefined, problem));
   }
 
   /**
@@ -139,11 +153,9 @@ export class Kernel {
     if (this.closing !== undefined) return Promise.resolve(refusal(new KernelClosedError()));
     const broken = this.audit.broken;
     if (broken !== undefined) return Promise.resolve(refusal(broken));
-    const submitOptions = options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey };
-    const pending = this.submitLogged(request, submitOptions, undefined, options.reason);
-    this.inflight.add(pending);
-    void pending.finally(() => this.inflight.delete(pending));
-    return pending;
+    const { options: checked, problem } = readSubmitOptions(options);
+    const reason = unknownReasonOf(options);
+    return this.track(this.submitLogged(request, checked, undefined, reason, problem));
   }
 
   /**
@@ -157,11 +169,8 @@ export class Kernel {
     if (this.closing !== undefined) return Promise.resolve(refusal(new KernelClosedError()));
     const broken = this.audit.broken;
     if (broken !== undefined) return Promise.resolve(refusal(broken));
-    const submitOptions = given.idempotencyKey === undefined ? {} : { idempotencyKey: given.idempotencyKey };
-    const pending = this.submitLogged(request, submitOptions, undefined, undefined, given);
-    this.inflight.add(pending);
-    void pending.finally(() => this.inflight.delete(pending));
-    return pending;
+    const { options: checked, problem } = readSubmitOptions(given.idempotencyKey === undefined ? {} : { idempotencyKey: given.idempotencyKey });
+    return this.track(this.submitLogged(request, checked, undefined, undefined, problem, given));
   }
 
   /**
@@ -200,36 +209,87 @@ export class Kernel {
     return this.closing;
   }
 
-  private async submitLogged(raw: unknown, options: SubmitOptions, undo?: UndoRequest, unknownReason?: string, refused?: Refusal): Promise<ActionResult> {
+  /** Decides, runs and records one submit. Never rejects: whatever happens, one record is appended. */
+  private async submitLogged(
+    raw: unknown, options: CheckedSubmitOptions, undo: UndoRequest | undefined, unknownReason: string | undefined, problem: string | undefined, refused?: Refusal,
+  ): Promise<ActionResult> {
+    let result: ActionResult;
+    let entry: AuditEntry;
+    try {
+      ({ result, entry } = await this.runToEntry(raw, options, undo, unknownReason, problem, refused));
+    } catch {
+      // Only a kernel bug gets here; it is still recorded (nothing identifiable about the request).
+      result = { status: 'ERROR', error: 'internal kernel error', code: KernelCode.Internal };
+      entry = fallbackEntry(this.gate.hash);
+    }
+    try {
+      const record = await this.audit.append(entry);
+      return { ...result, auditRecordId: record.hash };
+    } catch (err) {
+      // An entry the format cannot hold (a kernel bug) still leaves a record; a failed write poisons the log.
+      if (this.audit.broken === undefined && !this.audit.closedForWrites) {
+        const record = await this.audit.append(fallbackEntry(this.gate.hash)).catch(() => undefined);
+        if (record !== undefined) return { status: 'ERROR', error: 'internal kernel error', code: KernelCode.Internal, auditRecordId: record.hash };
+      }
+      return refusal(hasErrorCode(err, 'Kernel.AuditFailed') && this.audit.broken !== undefined ? (err as AuditWriteError) : new AuditWriteError(this.audit.file ?? '<memory>', { cause: err }));
+    }
+  }
+
+  private async runToEntry(
+    raw: unknown, options: CheckedSubmitOptions, undo: UndoRequest | undefined, unknownReason: string | undefined, problem: string | undefined, refused?: Refusal,
+  ): Promise<{ result: ActionResult; entry: AuditEntry }> {
     const started = performance.now();
     const trace: Trace = { raw };
     let outcome: Outcome;
-    const deadline = new Deadline(describeAction(raw), this.timeoutMs, options.signal);
+    let deadline: Deadline | undefined;
     try {
+      deadline = new Deadline(describeAction(raw), this.timeoutMs, options.signal);
       const deps = { providers: this.providers, gate: this.gate, approve: this.approve, deadline };
       outcome =
         refused !== undefined ? runRefused(raw, refused, trace)
-        : unknownReason !== undefined ? await runUnknown(raw, unknownReason, trace, deps)
-        : undo === undefined ? await runPipeline(raw, options, trace, deps)
-        : await runUndo(undo, trace, deps);
+        : unknownReason !== undefined ? await runUnknown(raw, unknownReason, problem, trace, deps)
+        : undo === undefined ? await runPipeline(raw, options, problem, trace, deps)
+        : await runUndo(undo, problem, trace, deps);
     } catch (err) {
       outcome = { kind: 'error', error: err };
     } finally {
-      deadline.dispose();
+      deadline?.dispose();
     }
     const result = outcomeToResult(outcome, trace);
     const entry = toEntry(result, trace, {
       durationMs: performance.now() - started,
       policyHash: this.gate.hash,
       idempotencyKey: options.idempotencyKey,
-      paramsHash: hashParams(trace.request?.params ?? paramsOf(raw)),
+      paramsHash: trace.request !== undefined ? hashParams(trace.request.params) : hashRawParams(raw),
     });
-    try {
-      const record = await this.audit.append(entry);
-      return { ...result, auditRecordId: record.hash };
-    } catch (err) {
-      return refusal(hasErrorCode(err, 'Kernel.AuditFailed') ? (err as AuditWriteError) : new AuditWriteError(this.audit.file ?? '<memory>', { cause: err }));
-    }
+    return { result, entry };
+  }
+}
+
+function unknownReasonOf(options: unknown): string {
+  try {
+    const reason = (options as { reason?: unknown } | null | undefined)?.reason;
+    return typeof reason === 'string' ? reason.slice(0, 1024) : 'outcome unknown';
+  } catch {
+    return 'outcome unknown';
+  }
+}
+
+/** The record of a submit the kernel could not describe (a kernel bug). */
+function fallbackEntry(policyHash: string): AuditEntry {
+  return {
+    timestamp: new Date().toISOString(), action: '<unreadable>', target: '<unreadable>', status: 'ERROR',
+    error: 'internal kernel error', code: KernelCode.Internal, duration_ms: 0, policy_hash: policyHash, params_hash: 'unhashable',
+  };
+}
+
+/** `{ action, target }` of an undo, read once and never throwing. */
+function undoTarget(undo: unknown): unknown {
+  try {
+    const u = undo as { action?: unknown; target?: unknown } | null | undefined;
+    return { action: u?.action, target: u?.target };
+  } catch {
+    return undefined;
   }
 }
 
@@ -238,12 +298,23 @@ function refusal(err: KernelClosedError | AuditWriteError): ActionResult {
 }
 
 function describeAction(raw: unknown): string {
-  const action = (raw as { action?: unknown } | null)?.action;
-  return typeof action === 'string' ? action.slice(0, 128) : '<malformed>';
+  try {
+    const action = types.isProxy(raw) ? undefined : (raw as { action?: unknown } | null)?.action;
+    return typeof action === 'string' ? action.slice(0, 128) : '<malformed>';
+  } catch {
+    return '<malformed>';
+  }
 }
 
-function paramsOf(raw: unknown): unknown {
-  return typeof raw === 'object' && raw !== null ? (raw as { params?: unknown }).params : undefined;
+/** params_hash of a request that did not validate: its params if they can be read and hashed. */
+function hashRawParams(raw: unknown): string {
+  try {
+    if (types.isProxy(raw)) return 'unhashable';
+    const params = typeof raw === 'object' && raw !== null ? (raw as { params?: unknown }).params : undefined;
+    return types.isProxy(params) ? 'unhashable' : hashParams(params);
+  } catch {
+    return 'unhashable';
+  }
 }
 
 function checkProvider(provider: Provider): void {

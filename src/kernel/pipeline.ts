@@ -3,6 +3,7 @@
  * stage either hands on or ends the pipeline; `trace` remembers how far it got, so the
  * kernel can write the audit record whatever happened. Nothing here writes the log.
  */
+import { types } from 'node:util';
 import { AgentOsError } from '../errors';
 import { Effect, type Decision } from '../policy/types';
 import type { AuditEntry } from './audit-record';
@@ -14,7 +15,8 @@ import { issueGrant } from './grant';
 import type { PolicyGate } from './policy-gate';
 import { unpackOutput } from './provider-output';
 import { describeRaw, validateRequest } from './request';
-import type { ActionRequest, ActionResult, Provider, ResolvedRequest, SubmitOptions } from './types';
+import type { CheckedSubmitOptions } from './submit-options';
+import type { ActionRequest, ActionResult, Provider, ResolvedRequest } from './types';
 
 /**
  * Codes of DENIED results from the kernel and the built-in providers: why the action did
@@ -28,6 +30,8 @@ export const DenialCode = {
   ApprovalRequired: KernelCode.ApprovalRequired,
   /** The `approve` callback said no (or threw). */
   ApprovalRefused: KernelCode.ApprovalRefused,
+  /** No provider serves the action: default deny, as the original library answers. */
+  NoProvider: KernelCode.NoProvider,
   /** An undo not covered by the decision it claims as authority. */
   UndoNotAuthorised: KernelCode.UndoNotAuthorised,
   /** The target cannot be judged (relative path, NUL, userinfo, …): refused by `resolve()`. */
@@ -35,7 +39,6 @@ export const DenialCode = {
   /** The filesystem target resolves outside every mount: refused by `resolve()`. */
   Escape: FsCode.Escape,
 } as const;
-/** A DENIED result's code: one of {@link DenialCode}, or a custom provider's own refusal code. */
 export type DenialCode = (typeof DenialCode)[keyof typeof DenialCode];
 
 /** How a submit ended, before it becomes an ActionResult. */
@@ -54,6 +57,8 @@ export interface Trace {
   approval?: { readonly approver: string; readonly reason?: string; readonly identity?: string };
   /** Set by `Kernel.submitUndo`: the record whose action this submit undoes. */
   undoOf?: string;
+  /** Set by `Kernel.submitUndo`: the audit hash of the action it undoes. */
+  undoOfHash?: string;
   /** Who Temporal says decided an approval (for refusals recorded by `Kernel.recordRefusal`). */
   approvalIdentity?: string;
 }
@@ -75,10 +80,11 @@ export function runRefused(raw: unknown, refusal: Refusal, trace: Trace): Outcom
   } catch {
     // recorded as given (describeRaw)
   }
-  if (refusal.approvalIdentity !== undefined) trace.approvalIdentity = refusal.approvalIdentity;
-  const code = /^[A-Z]\w*\.\w/.test(refusal.code) ? refusal.code : 'Kernel.Refused';
-  if (refusal.status === 'DENIED') return { kind: 'denied', code, reason: refusal.reason };
-  return { kind: 'error', error: Object.assign(new Error(refusal.reason), { code }) };
+  if (typeof refusal.approvalIdentity === 'string') trace.approvalIdentity = refusal.approvalIdentity;
+  const code = typeof refusal.code === 'string' && /^[A-Z]\w*\.\w/.test(refusal.code) ? refusal.code : KernelCode.Refused;
+  const reason = typeof refusal.reason === 'string' ? refusal.reason : 'refused';
+  if (refusal.status === 'DENIED') return { kind: 'denied', code, reason };
+  return { kind: 'error', error: Object.assign(new Error(reason), { code }) };
 }
 
 /** What the pipeline needs from the kernel. */
@@ -89,16 +95,18 @@ export interface PipelineDeps {
   readonly deadline: Deadline;
 }
 
-/** Runs the stages. Throws only on a kernel bug (the caller records that as an error). */
-export async function runPipeline(raw: unknown, options: SubmitOptions, trace: Trace, deps: PipelineDeps): Promise<Outcome> {
+/**
+ * Runs the stages. `options` were checked by `readSubmitOptions`; a `problem` found there
+ * refuses the submit (after the request itself was read, so its record names the action).
+ * Throws only on a kernel bug (the caller records that as an error).
+ */
+export async function runPipeline(raw: unknown, options: CheckedSubmitOptions, problem: string | undefined, trace: Trace, deps: PipelineDeps): Promise<Outcome> {
   const { deadline } = deps;
   let request: NonNullable<Trace['request']>;
   try {
     request = validateRequest(raw);
-    const key: unknown = options.idempotencyKey;
-    if (key !== undefined && (typeof key !== 'string' || key === '' || key.length > 256)) {
-      throw new MalformedRequestError('idempotencyKey must be a non-empty string of at most 256 characters');
-    }
+    trace.request = request;
+    if (problem !== undefined) throw new MalformedRequestError(problem);
   } catch (error) {
     return { kind: 'error', error };
   }
@@ -164,7 +172,7 @@ export async function resolveStage(
 ): Promise<{ readonly provider: Provider; readonly resolved: ResolvedRequest } | Outcome> {
   trace.request = request;
   const provider = deps.providers.get(request.action);
-  if (provider === undefined) return { kind: 'error', error: new NoProviderError(request.action) };
+  if (provider === undefined) return { kind: 'denied', code: DenialCode.NoProvider, reason: new NoProviderError(request.action).message };
   let resolved: ResolvedRequest;
   try {
     resolved = await deps.deadline.race(call(() => provider.resolve(request)));
@@ -190,10 +198,18 @@ export function outcomeToResult(outcome: Outcome, trace: Trace): ActionResult {
     case 'ok':
       return { status: 'OK', data: outcome.data, ...(outcome.meta === undefined ? {} : { meta: outcome.meta }), ...explained, ...(decision ? { reason: decision.reason } : {}) };
     case 'denied':
-      return { status: 'DENIED', error: 'not permitted', code: outcome.code, reason: outcome.reason, ...explained };
+      return {
+        status: 'DENIED', error: 'not permitted', code: typeof outcome.code === 'string' ? outcome.code : DenialCode.Policy,
+        reason: typeof outcome.reason === 'string' ? outcome.reason : 'denied', ...explained,
+      };
     case 'error': {
-      const error = isTyped(outcome.error) ? outcome.error : { code: KernelCode.Internal, message: 'internal kernel error' };
-      return { status: 'ERROR', error: error.message, code: error.code, ...explained };
+      // Read once each and type-checked: a provider's error object is not trusted to be stable.
+      const typed = isTyped(outcome.error);
+      const message: unknown = typed ? (outcome.error as Error).message : undefined;
+      const code: unknown = typed ? (outcome.error as { code: unknown }).code : undefined;
+      return typeof message === 'string' && typeof code === 'string'
+        ? { status: 'ERROR', error: message, code, ...explained }
+        : { status: 'ERROR', error: 'internal kernel error', code: KernelCode.Internal, ...explained };
     }
     case 'unknown':
       return { status: 'UNKNOWN', error: outcome.reason, code: KernelCode.OutcomeUnknown, ...explained };
@@ -204,10 +220,12 @@ export function outcomeToResult(outcome: Outcome, trace: Trace): ActionResult {
  * Records an at-most-once action whose outcome is unknown (an earlier attempt may have run
  * it): validate and resolve for the record, decide and execute nothing.
  */
-export async function runUnknown(raw: unknown, reason: string, trace: Trace, deps: PipelineDeps): Promise<Outcome> {
+export async function runUnknown(raw: unknown, reason: string, problem: string | undefined, trace: Trace, deps: PipelineDeps): Promise<Outcome> {
   let request: NonNullable<Trace['request']>;
   try {
     request = validateRequest(raw);
+    trace.request = request;
+    if (problem !== undefined) throw new MalformedRequestError(problem);
   } catch (error) {
     return { kind: 'error', error };
   }
@@ -223,20 +241,22 @@ export function toEntry(
 ): AuditEntry {
   const given = trace.request ?? describeRaw(trace.raw);
   const entry: Record<string, unknown> = { timestamp: new Date().toISOString(), action: given.action, target: given.target };
-  if (trace.canonicalTarget !== undefined) entry['canonical_target'] = trace.canonicalTarget;
+  // Only strings reach the record: a provider's error may answer differently on a second read.
+  if (typeof trace.canonicalTarget === 'string') entry['canonical_target'] = trace.canonicalTarget;
   entry['status'] = result.status;
-  if (result.error !== undefined) entry['error'] = result.error;
-  if (result.code !== undefined) entry['code'] = result.code;
-  if (result.ruleId !== undefined) entry['rule_id'] = result.ruleId;
-  if (result.reason !== undefined) entry['reason'] = result.reason;
+  if (typeof result.error === 'string') entry['error'] = result.error;
+  if (typeof result.code === 'string') entry['code'] = result.code;
+  if (typeof result.ruleId === 'string') entry['rule_id'] = result.ruleId;
+  if (typeof result.reason === 'string') entry['reason'] = result.reason;
   entry['duration_ms'] = Math.round(extra.durationMs * 1000) / 1000;
   entry['policy_hash'] = extra.policyHash;
   if (typeof extra.idempotencyKey === 'string') entry['idempotency_key'] = extra.idempotencyKey.slice(0, 256);
   entry['params_hash'] = extra.paramsHash;
   if (trace.approval !== undefined) entry['approved_by'] = trace.approval.approver.slice(0, 256);
   const identity = trace.approval?.identity ?? trace.approvalIdentity;
-  if (identity !== undefined) entry['approval_identity'] = identity.slice(0, 256);
+  if (typeof identity === 'string') entry['approval_identity'] = identity.slice(0, 256);
   if (trace.undoOf !== undefined) entry['undo_of'] = trace.undoOf.slice(0, 256);
+  if (trace.undoOfHash !== undefined) entry['undo_of_hash'] = trace.undoOfHash.slice(0, 256);
   return entry as unknown as AuditEntry;
 }
 
@@ -247,20 +267,35 @@ export function call<T>(fn: () => T | Promise<T>): Promise<T> {
 
 /** True for our typed errors and for errors carrying a dotted `code`. */
 export function isTyped(err: unknown): err is Error & { code: string } {
-  if (err instanceof AgentOsError) return true;
-  return err instanceof Error && typeof (err as { code?: unknown }).code === 'string' && /^[A-Z]\w*\.\w/.test((err as unknown as { code: string }).code);
+  try {
+    if (types.isProxy(err)) return false;
+    if (err instanceof AgentOsError) return true;
+    if (!(err instanceof Error)) return false;
+    const code: unknown = (err as { code?: unknown }).code;
+    return typeof code === 'string' && /^[A-Z]\w*\.\w/.test(code) && typeof err.message === 'string';
+  } catch {
+    return false; // a throwing getter: treat as a foreign error
+  }
 }
 
 /** True for the deadline's own errors (timeout, caller abort). */
-function isDeadline(err: unknown): boolean {
-  const code = (err as { code?: unknown }).code;
+export function isDeadline(err: unknown): boolean {
+  const code = isTyped(err) ? err.code : undefined;
   return code === KernelCode.Timeout || code === KernelCode.Aborted;
 }
 
 /** Wraps a foreign error, keeping only its class name and system code (its message may hold host paths). */
 export function asProviderError(provider: Provider, err: unknown): Error {
   if (isTyped(err)) return err;
-  const name = err instanceof Error ? err.name : typeof err;
-  const sys = (err as { code?: unknown } | null)?.code;
-  return new ProviderFailedError(provider.name, typeof sys === 'string' ? `${name} (${sys})` : name, { cause: err });
+  let what: string = typeof err;
+  try {
+    if (!types.isProxy(err)) {
+      const name = err instanceof Error && typeof err.name === 'string' ? err.name.slice(0, 64) : typeof err;
+      const sys = (err as { code?: unknown } | null)?.code;
+      what = typeof sys === 'string' ? `${name} (${sys.slice(0, 64)})` : name;
+    }
+  } catch {
+    // a throwing getter: describe it by its type only
+  }
+  return new ProviderFailedError(provider.name, what, { cause: err });
 }

@@ -4,6 +4,7 @@
  * field is checked; a malformed request is answered with `ERROR Kernel.MalformedRequest`
  * and still gets its audit record.
  */
+import { types } from 'node:util';
 import type { ActionRequest } from './types';
 import { MalformedRequestError } from './errors';
 
@@ -24,6 +25,16 @@ const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
  * // → { action: 'fs.read', target: '/workspace/a.txt', params: {} }
  */
 export function validateRequest(raw: unknown): ActionRequest & { readonly params: Readonly<Record<string, unknown>> } {
+  try {
+    return checkRequest(raw);
+  } catch (err) {
+    if (err instanceof MalformedRequestError) throw err;
+    // A getter or Proxy trap threw while the request was read: refuse it, whatever it was.
+    throw new MalformedRequestError('the request could not be read (a property getter or Proxy trap threw)');
+  }
+}
+
+function checkRequest(raw: unknown): ActionRequest & { readonly params: Readonly<Record<string, unknown>> } {
   if (!isPlainObject(raw)) throw new MalformedRequestError('a request must be an object { action, target, params? }');
   const { action, target, params } = raw;
   if (typeof action !== 'string' || action.length === 0) throw new MalformedRequestError('"action" must be a non-empty string');
@@ -46,10 +57,15 @@ export function validateRequest(raw: unknown): ActionRequest & { readonly params
  */
 export function describeRaw(raw: unknown): { action: string; target: string } {
   const pick = (key: string): string => {
-    if (!isPlainObject(raw)) return `<${raw === null ? 'null' : typeof raw}>`;
-    const v = raw[key];
-    if (typeof v === 'string') return v.length > MAX_TARGET_LENGTH ? `${v.slice(0, MAX_TARGET_LENGTH)}…` : v;
-    return `<${v === null ? 'null' : typeof v}>`;
+    try {
+      if (types.isProxy(raw)) return '<proxy>';
+      if (!isPlainObject(raw)) return `<${raw === null ? 'null' : typeof raw}>`;
+      const v = raw[key];
+      if (typeof v === 'string') return v.length > MAX_TARGET_LENGTH ? `${v.slice(0, MAX_TARGET_LENGTH)}…` : v;
+      return `<${v === null ? 'null' : typeof v}>`;
+    } catch {
+      return '<unreadable>';
+    }
   };
   return { action: pick('action'), target: pick('target') };
 }

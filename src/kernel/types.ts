@@ -95,6 +95,8 @@ export interface UndoRequest {
   readonly target: string;
   /** The id of the record being undone (recorded as `undo_of`). */
   readonly undoOf: string;
+  /** The audit hash (kernel log record id) of the action being undone, when known (recorded as `undo_of_hash`). */
+  readonly undoOfHash?: string;
   /** The original decision; must be `allow` (or an approved `ask`) on exactly `target`. */
   readonly authority: Decision;
   /** Performs the undo on `step.request.canonicalTarget`; its return value becomes `data`. */

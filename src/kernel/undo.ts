@@ -17,26 +17,39 @@ import { validateRequest } from './request';
 import type { UndoRequest } from './types';
 
 /** Runs one undo. Throws only on a kernel bug (the caller records that as an error). */
-export async function runUndo(undo: UndoRequest, trace: Trace, deps: PipelineDeps): Promise<Outcome> {
+export async function runUndo(undo: UndoRequest, problem: string | undefined, trace: Trace, deps: PipelineDeps): Promise<Outcome> {
   const { deadline } = deps;
-  const undoOf: unknown = undo?.undoOf;
-  trace.undoOf = typeof undoOf === 'string' ? undoOf : '<invalid>';
   let request: NonNullable<Trace['request']>;
+  let undoOf = '';
+  let authority: UndoRequest['authority'] | undefined;
+  let run: unknown;
   try {
+    const id: unknown = undo?.undoOf;
+    trace.undoOf = typeof id === 'string' ? id.slice(0, 256) : '<invalid>';
     request = validateRequest({ action: undo?.action, target: undo?.target });
-    if (typeof undoOf !== 'string' || undoOf === '' || undoOf.length > 256) {
+    trace.request = request;
+    if (problem !== undefined) throw new MalformedRequestError(problem);
+    if (typeof id !== 'string' || id === '' || id.length > 256) {
       throw new MalformedRequestError('undoOf must be a non-empty string of at most 256 characters');
     }
-    if (typeof undo.run !== 'function') throw new MalformedRequestError('an undo needs a run() function');
+    undoOf = id;
+    const ofHash: unknown = undo.undoOfHash;
+    if (ofHash !== undefined) {
+      if (typeof ofHash !== 'string' || ofHash === '' || ofHash.length > 256) throw new MalformedRequestError('undoOfHash must be a non-empty string of at most 256 characters');
+      trace.undoOfHash = ofHash;
+    }
+    authority = undo.authority;
+    run = undo.run;
+    if (typeof run !== 'function') throw new MalformedRequestError('an undo needs a run() function');
   } catch (error) {
+    trace.undoOf ??= '<invalid>';
     return { kind: 'error', error };
   }
   const located = await resolveStage(request, trace, deps);
   if ('kind' in located) return located;
   const { provider, resolved } = located;
 
-  const authority = undo.authority;
-  const problem =
+  const refusal =
     authority?.effect !== Effect.Allow && authority?.effect !== Effect.Ask
       ? `its authority is a "${String(authority?.effect)}" decision, not an allow`
       : authority.target !== request.target
@@ -44,14 +57,15 @@ export async function runUndo(undo: UndoRequest, trace: Trace, deps: PipelineDep
         : resolved.canonicalTarget !== request.target
           ? `the target now resolves to ${JSON.stringify(resolved.canonicalTarget)}, not the target that was judged`
           : undefined;
-  if (problem !== undefined) {
-    const err = new UndoNotAuthorisedError(undoOf, problem);
+  if (refusal !== undefined || authority === undefined) {
+    const err = new UndoNotAuthorisedError(undoOf, refusal ?? 'it has no authority');
     return { kind: 'denied', code: err.code, reason: err.message };
   }
   trace.decision = { ...authority, reason: `undo of ${undoOf}, authorised by its original decision: ${authority.reason}` };
 
   try {
-    const data = await deadline.race(call(() => undo.run({ request: resolved, decision: authority, provider, signal: deadline.signal })));
+    const step = { request: resolved, decision: authority, provider, signal: deadline.signal };
+    const data = await deadline.race(call(() => Reflect.apply(run as UndoRequest['run'], undo, [step]) as Promise<unknown>));
     return { kind: 'ok', data };
   } catch (error) {
     return { kind: 'error', error: isTyped(error) ? error : asProviderError(provider, error) };

@@ -92,7 +92,8 @@ export class HttpProvider implements Provider {
     try {
       return await this.hops(url, request.canonicalTarget, params, context, signal);
     } catch (err) {
-      if (err instanceof AgentOsError) throw err;
+      // Every message leaves redacted: a refused redirect's Location, a decision's reason, a cause.
+      if (err instanceof AgentOsError) throw this.credentials.redactError(err);
       if (timeout.aborted) throw new HttpTimeoutError(request.canonicalTarget, timeoutMs);
       if (context.signal?.aborted === true) throw new ProviderAbortedError('net.http');
       throw new HttpFailedError(request.canonicalTarget, this.credentials.redact(describe(err)));
@@ -115,11 +116,14 @@ export class HttpProvider implements Provider {
         });
         const location = response.headers.get('location');
         if (!REDIRECTS.has(response.status) || location === null) {
-          const { bytes, truncated } = await readCapped(response.body as ReadableStream<Uint8Array> | null, cap);
+          // Redact BEFORE cutting: read far enough past the cap to see any secret that starts before it whole.
+          const slack = Math.max(0, this.credentials.longestSecretBytes - 1);
+          const read = await readCapped(response.body as ReadableStream<Uint8Array> | null, cap + slack);
+          const { bytes: body, truncated } = this.credentials.redactCapped(read.bytes, cap);
           const encoding = bodyEncodingFor(response.headers.get('content-type'));
-          const body = this.credentials.redactBytes(bytes);
           return {
-            status: response.status, headers: this.responseHeaders(response.headers), truncated, url, redirects,
+            status: response.status, headers: this.responseHeaders(response.headers), truncated: truncated || read.truncated,
+            url: this.credentials.redact(url), redirects: redirects.map((r) => this.credentials.redact(r)),
             body: body.toString(encoding), bodyEncoding: encoding,
           };
         }

@@ -34,10 +34,23 @@ interface Entry {
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const REDACTED = '[REDACTED]';
 
+/**
+ * The forms of a credential value that are as secret as the value: the value, each of its
+ * space-separated words of 8+ characters (the token of `Bearer <token>`), and their
+ * URL-encoded spellings (a server that echoes a credential into a URL encodes it).
+ */
+function needlesOf(value: string): string[] {
+  const words = [value, ...value.split(/\s+/).filter((w) => w.length >= 8)];
+  return words.flatMap((w) => [w, encodeURIComponent(w), encodeURIComponent(w).replace(/%20/g, '+')]);
+}
+
 /** The compiled credential map. Serialises (JSON, inspection) without its values. */
 export class CredentialStore {
   readonly #entries: readonly Entry[];
   readonly #values: readonly string[];
+  /** Every form of every value that must never leave: longest first (see {@link needlesOf}). */
+  readonly #needles: readonly string[];
+  readonly #needleBytes: readonly Buffer[];
 
   /**
    * @param env where values are read from (default `process.env`), read once here.
@@ -59,6 +72,13 @@ export class CredentialStore {
       return { rule, glob: compileGlob(pattern, false), header: rule.header.toLowerCase(), host };
     });
     this.#values = values;
+    this.#needles = [...new Set(values.flatMap(needlesOf))].sort((a, b) => b.length - a.length);
+    this.#needleBytes = this.#needles.map((n) => Buffer.from(n, 'utf8'));
+  }
+
+  /** Bytes of the longest form of a value: read this many minus one past a cap before cutting (see {@link redactCapped}). */
+  get longestSecretBytes(): number {
+    return this.#needleBytes[0]?.length ?? 0;
   }
 
   /** Lower-cased names of the headers some rule controls. */
@@ -83,28 +103,79 @@ export class CredentialStore {
     return headers;
   }
 
-  /** Replaces every credential value in `text` with `[REDACTED]`. */
+  /** Replaces every credential value (and its token and URL-encoded forms) in `text` with `[REDACTED]`. */
   redact(text: string): string {
-    return this.#values.reduce((acc, value) => acc.split(value).join(REDACTED), text);
+    let out = text;
+    for (const needle of this.#needles) if (out.includes(needle)) out = out.split(needle).join(REDACTED);
+    return out;
   }
 
   /** Replaces every credential value in `bytes` with `[REDACTED]` (bytes of any encoding). */
   redactBytes(bytes: Buffer): Buffer {
-    let out = bytes;
-    for (const value of this.#values) {
-      const needle = Buffer.from(value);
-      let at = out.indexOf(needle);
-      if (at < 0) continue;
-      const parts: Buffer[] = [];
-      let from = 0;
-      for (; at >= 0; at = out.indexOf(needle, from)) {
-        parts.push(out.subarray(from, at), Buffer.from(REDACTED));
-        from = at + needle.length;
-      }
-      parts.push(out.subarray(from));
-      out = Buffer.concat(parts);
+    return this.redactCapped(bytes, Infinity).bytes;
+  }
+
+  /**
+   * Redacts, THEN cuts at `cap` bytes, so no prefix of a secret survives a cut: an
+   * occurrence that starts before the cap is replaced whole, and nothing that started at or
+   * after the cap is kept. `bytes` must hold at least `cap + longestSecretBytes - 1` bytes
+   * of the body when the body is longer than `cap` (read that far before calling).
+   * @returns the redacted prefix and whether anything was cut.
+   */
+  redactCapped(bytes: Buffer, cap: number): { bytes: Buffer; truncated: boolean } {
+    const ranges: [number, number][] = [];
+    for (const needle of this.#needleBytes) {
+      for (let at = bytes.indexOf(needle); at >= 0; at = bytes.indexOf(needle, at + 1)) ranges.push([at, at + needle.length]);
     }
-    return out;
+    if (ranges.length === 0) {
+      return bytes.length > cap ? { bytes: bytes.subarray(0, cap), truncated: true } : { bytes, truncated: false };
+    }
+    ranges.sort((a, b) => a[0] - b[0]);
+    const parts: Buffer[] = [];
+    const marker = Buffer.from(REDACTED);
+    let from = 0;
+    let i = 0;
+    while (i < ranges.length) {
+      const [start] = ranges[i]!;
+      if (start >= cap) break;
+      let end = ranges[i]![1];
+      // Merge overlapping occurrences (of different forms) into one redaction.
+      while (i + 1 < ranges.length && ranges[i + 1]![0] < end) end = Math.max(end, ranges[++i]![1]);
+      parts.push(bytes.subarray(from, start), marker);
+      from = end;
+      i += 1;
+    }
+    if (from < cap) parts.push(bytes.subarray(from, Math.min(cap, bytes.length)));
+    return { bytes: Buffer.concat(parts), truncated: bytes.length > cap };
+  }
+
+  /**
+   * Redacts an error in place: its message, its own string fields (e.g. a refused
+   * redirect's `location` and `reason`), and drops a `cause` that mentions a value.
+   * @returns the same error.
+   */
+  redactError<E extends Error>(err: E): E {
+    const redactField = (key: string, value: unknown): void => {
+      if (typeof value === 'string' && this.redact(value) !== value) {
+        Object.defineProperty(err, key, { value: this.redact(value), enumerable: key !== 'message', writable: true, configurable: true });
+      }
+    };
+    redactField('message', err.message);
+    redactField('stack', err.stack);
+    for (const key of Object.keys(err)) redactField(key, (err as unknown as Record<string, unknown>)[key]);
+    const cause = (err as { cause?: unknown }).cause;
+    if (cause !== undefined && this.mentions(cause)) Object.defineProperty(err, 'cause', { value: undefined, enumerable: false, configurable: true });
+    return err;
+  }
+
+  private mentions(value: unknown): boolean {
+    let text: string;
+    try {
+      text = value instanceof Error ? `${value.message}\n${value.stack ?? ''}\n${JSON.stringify(value)}` : JSON.stringify(value) ?? String(value);
+    } catch {
+      return true; // cannot inspect it: assume the worst
+    }
+    return this.redact(text) !== text;
   }
 
   /** The rules without values (what logs and `JSON.stringify` see). */

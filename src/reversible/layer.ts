@@ -40,8 +40,8 @@ export interface ReversibleActionLayerOptions {
  */
 export class ReversibleActionLayer {
   private ctx: LayerContext;
-  /** Shared with every {@link ReversibleActionLayer.forKernel} view: the store is swept once. */
-  private shared: { swept?: Promise<unknown>; readonly views: WeakMap<object, ReversibleActionLayer> } = { views: new WeakMap() };
+  /** Shared with every {@link ReversibleActionLayer.forKernel} view: the store is swept once, then again every tenth of its ttl (at most hourly). */
+  private shared: { swept?: Promise<unknown>; sweptAt: number; readonly views: WeakMap<object, ReversibleActionLayer> } = { sweptAt: 0, views: new WeakMap() };
 
   /** @throws TypeError when two strategies share a name. */
   constructor(options: ReversibleActionLayerOptions) {
@@ -111,10 +111,23 @@ export class ReversibleActionLayer {
     return m === undefined ? undefined : summarize(m);
   }
 
-  /** Removes expired records and unneeded snapshots once per layer, before its first use. */
+  /**
+   * Removes expired records and unneeded snapshots before the layer's first use, and again
+   * whenever the last sweep is older than a tenth of the ttl (at most hourly), so the
+   * retention holds in a long-lived worker too. Only the first sweep is waited for.
+   */
   private sweepOnce(): Promise<unknown> {
-    this.shared.swept ??= this.ctx.store.sweep().catch(() => undefined);
-    return this.shared.swept;
+    const now = Date.now();
+    const shared = this.shared;
+    if (shared.swept !== undefined && now - shared.sweptAt > Math.min(this.ctx.store.ttl / 10, 3_600_000)) {
+      shared.sweptAt = now;
+      void this.ctx.store.sweep().catch(() => undefined);
+    }
+    if (shared.swept === undefined) {
+      shared.sweptAt = now;
+      shared.swept = this.ctx.store.sweep().catch(() => undefined);
+    }
+    return shared.swept;
   }
 }
 

@@ -79,8 +79,8 @@ async function rollbackLocked(ctx: LayerContext, recordId: string, options: Roll
     {
       action: m.action,
       target: canonicalTarget,
-      // The undo record links to the original's audit record (its hash), when it was recorded applied.
-      undoOf: m.auditRecordId ?? recordId,
+      undoOf: recordId,
+      ...(m.auditRecordId === undefined ? {} : { undoOfHash: m.auditRecordId }),
       authority: decision,
       run: async (step): Promise<UndoData> => {
         const now = await strategy.probe(step);

@@ -23,6 +23,14 @@ import { TMP_SUFFIX, ensureDir, listDir, readIfExists, removeFile, writeFileAtom
 export interface SnapshotStoreOptions {
   /** Milliseconds a record (and its snapshot) is kept after its last change; default 7 days. */
   readonly ttl?: number;
+  /**
+   * Retention by count: `sweep` keeps at most this many settled records (applied, rolled
+   * back or revoked), removing the least recently changed first; their actions can no
+   * longer be undone. The blobs only they used go once unreferenced and older than the ttl
+   * (as every blob). In-flight records (registered, pending) are never removed by count.
+   * Default: no limit (only `ttl`).
+   */
+  readonly maxRecords?: number;
 }
 
 /** What one {@link SnapshotStore.sweep} removed. */
@@ -45,13 +53,20 @@ export class SnapshotStore {
   readonly dir: string;
   /** Lifetime of a record after its last change, in ms. */
   readonly ttl: number;
+  /** Settled records kept at most (see {@link SnapshotStoreOptions.maxRecords}). */
+  readonly maxRecords: number;
 
   /** No I/O: the folder is created on the first write. @throws RangeError for a ttl that is not a positive number. */
   constructor(dir: string, options: SnapshotStoreOptions = {}) {
     const ttl = options.ttl ?? DEFAULT_TTL;
     if (typeof ttl !== 'number' || !(ttl > 0)) throw new RangeError('SnapshotStore: ttl must be a positive number of milliseconds');
+    const maxRecords = options.maxRecords ?? Infinity;
+    if (typeof maxRecords !== 'number' || !(maxRecords >= 0) || (Number.isFinite(maxRecords) && !Number.isSafeInteger(maxRecords))) {
+      throw new RangeError('SnapshotStore: maxRecords must be a whole number ≥ 0');
+    }
     this.dir = path.resolve(dir);
     this.ttl = ttl;
+    this.maxRecords = maxRecords;
   }
 
   /** Stores `bytes` (once per distinct content) and returns their sha256 (hex). */
@@ -122,9 +137,11 @@ export class SnapshotStore {
   }
 
   /**
-   * Removes expired records, then blobs no remaining record needs and temp files left by
-   * crashes, once they are older than the ttl themselves (so a blob being stored for a
-   * record not yet written is never taken).
+   * Removes expired records and, beyond `maxRecords`, the least recently changed settled
+   * ones; then blobs no remaining record needs and temp files left by crashes, once they are
+   * older than the ttl themselves (so a blob being stored for a record not yet written is
+   * never taken, and a blob an old record shared with a new one is never lost: content is
+   * stored once, and storing it again refreshes its age).
    */
   sweep(options: { readonly now?: number } = {}): Promise<SweepResult> {
     return guard('sweeping', async () => {
@@ -132,8 +149,16 @@ export class SnapshotStore {
       const live = new Set<string>();
       let records = 0;
       const recordsDir = path.join(this.dir, 'records');
+      const kept: RecordManifest[] = [];
       for (const m of await this.listRecords()) {
         if (this.isExpired(m, now)) records += (await removeFile(this.recordFile(m.recordId))) ? 1 : 0;
+        else kept.push(m);
+      }
+      const settled = kept.filter((m) => m.state !== RecordState.Registered && m.state !== RecordState.Pending)
+        .sort((a, b) => (a.updatedAt < b.updatedAt ? -1 : a.updatedAt > b.updatedAt ? 1 : 0));
+      const evict = new Set(settled.slice(0, Math.max(0, settled.length - this.maxRecords)).map((m) => m.recordId));
+      for (const m of kept) {
+        if (evict.has(m.recordId)) records += (await removeFile(this.recordFile(m.recordId))) ? 1 : 0;
         else for (const b of m.snapshot?.blobs ?? []) live.add(b);
       }
       await this.removeStale(recordsDir, (n) => n.endsWith(TMP_SUFFIX), now);

@@ -14,7 +14,8 @@ import { HttpProvider } from '../providers/http';
 import { McpProvider } from '../providers/mcp/provider';
 import { loadServersFile } from '../providers/mcp/servers-file';
 import { ProcessProvider } from '../providers/process';
-import { FsDeleteSnapshotStrategy, FsWriteSnapshotStrategy, ReversibleActionLayer, SnapshotStore } from '../reversible/index';
+import type { AuditLogOptions } from '../kernel/audit-log';
+import { FsDeleteSnapshotStrategy, FsWriteSnapshotStrategy, ReversibleActionLayer, SnapshotStore, type SnapshotStoreOptions } from '../reversible/index';
 import type { ToolDefSpec } from '../workflows/tool-defs';
 import { loadToolsFile } from '../client/tools-file';
 
@@ -32,6 +33,10 @@ export interface WorkerHostOptions {
   readonly snapshotsDir: string;
   /** MCP servers file (servers-file.ts): adds an McpProvider for `mcp.call`. */
   readonly mcpServersFile?: string;
+  /** Rotation and head-file settings of the audit log (see {@link AuditLogOptions}). */
+  readonly audit?: AuditLogOptions;
+  /** Snapshot retention: `ttl` ms after the last change, at most `maxRecords` settled records. */
+  readonly snapshotRetention?: SnapshotStoreOptions;
 }
 
 /** A kernel with its layer and tools; `close()` closes the kernel (flushing its log). */
@@ -54,12 +59,13 @@ export function buildWorkerHost(options: WorkerHostOptions): WorkerHost {
     policy: options.policyFile,
     providers: [new FilesystemProvider({ mounts: options.mounts }), new ProcessProvider({ mounts: options.mounts }), new HttpProvider(), ...(mcp ? [mcp] : [])],
     logPath: options.logPath,
+    ...(options.audit === undefined ? {} : { audit: options.audit }),
   });
   try {
     const tools = options.toolsFile === undefined ? [] : loadToolsFile(options.toolsFile, { actions: kernel.actions });
     fs.mkdirSync(options.snapshotsDir, { recursive: true });
     const strategies = [new FsWriteSnapshotStrategy(), new FsDeleteSnapshotStrategy()];
-    const store = new SnapshotStore(path.resolve(options.snapshotsDir));
+    const store = new SnapshotStore(path.resolve(options.snapshotsDir), options.snapshotRetention ?? {});
     // A run with its own policy gets the same store and strategies over the narrowed kernel (layer.forKernel).
     const layer = new ReversibleActionLayer({ kernel, strategies, store });
     const isIdempotent = mcp === undefined ? {} : { isIdempotent: (r: { action: string; target: string }) => r.action === 'mcp.call' && mcp.isIdempotent(r.target) };

@@ -4,7 +4,7 @@ import { inspect } from 'node:util';
 import { hasErrorCode } from '../../src/errors';
 import { HttpProvider } from '../../src/providers/http';
 import { CredentialStore } from '../../src/providers/secrets';
-import { fetchVia, policyAuthorizer, startServer, type TestServer } from './http-fixture';
+import { fetchVia, httpContext, policyAuthorizer, startServer, type TestServer } from './http-fixture';
 
 const SECRET = 'Bearer s3cr3t-value-9f8e7d';
 
@@ -71,6 +71,37 @@ describe('HttpProvider credentials', () => {
     const err = await fetchVia(p, 'http://127.0.0.1:1/x').then(() => undefined, (e: unknown) => e);
     assert.ok(hasErrorCode(err, 'Provider.HttpFailed'));
     assert.equal(JSON.stringify(err).includes(SECRET) || String((err as Error).message).includes(SECRET), false);
+  });
+
+  test('HttpProvider: max_bytes cuts an echoed credential in the middle → no prefix of it survives (redacted before the cut)', async () => {
+    const full = await fetchVia(provider(), `${srv.base}/api/echo`);
+    const at = Buffer.from(full.body.replace('[REDACTED]', SECRET)).indexOf(SECRET);
+    assert.ok(at > 0, 'the echo carries the credential');
+    for (const into of [1, 8, 20, SECRET.length - 1]) {
+      const resolved = await provider().resolve({ action: 'net.http', target: `${srv.base}/api/echo`, params: {} });
+      const r = await provider().execute(resolved, httpContext(resolved.canonicalTarget, { constraint: { max_bytes: at + into } }));
+      assert.equal(r.truncated, true);
+      assert.ok(!r.body.includes('s3cr'), `cut ${into} bytes into the secret leaked: …${r.body.slice(-30)}`);
+      assert.ok(r.body.endsWith('[REDACTED]'), r.body.slice(-30));
+    }
+  });
+
+  test('HttpProvider: refused redirect whose Location carries the credential → error message, fields and cause carry none of it', async () => {
+    const leak = encodeURIComponent(`${srv.base}/public/echo?t=${encodeURIComponent(SECRET)}&raw=${SECRET.split(' ')[1]}`);
+    for (const extra of [{}, { authorize: policyAuthorizer(`capabilities:\n  - action: net.http\n    resource: "http://127.0.0.1:${srv.port}/api/**"\n`) }]) {
+      const err = await fetchVia(provider(), `${srv.base}/api/redirect?to=${leak}`, {}, extra).then(() => undefined, (e: unknown) => e);
+      assert.ok(hasErrorCode(err, 'Provider.RedirectDenied'), String(err));
+      const text = `${(err as Error).message}\n${(err as Error).stack ?? ''}\n${JSON.stringify(err)}\n${inspect(err, { depth: 5 })}`;
+      assert.ok(!text.includes('s3cr3t'), text);
+      assert.match((err as Error).message, /\[REDACTED\]/);
+    }
+  });
+
+  test('HttpProvider: followed redirect whose URL carries the credential → result url, redirects and body carry none of it', async () => {
+    const to = encodeURIComponent(`/public/echo?t=${encodeURIComponent(SECRET)}`);
+    const r = await fetchVia(provider(), `${srv.base}/api/redirect?to=${to}`, {}, { authorize: allowAll() });
+    assert.equal(r.status, 200);
+    assert.ok(!JSON.stringify(r).includes('s3cr3t'), JSON.stringify(r).slice(0, 400));
   });
 
   test('CredentialStore: variable unset → CredentialMissing at construction', () => {

@@ -153,6 +153,16 @@ describe('ReversibleActionLayer: write and rollback', () => {
     assert.equal((await verifyAuditLog(env.logPath)).ok, true);
   });
 
+  test('rollback: the undo record carries the action and target it undoes and the audit hash of the original record', async () => {
+    const env = makeEnv();
+    const { kernel, layer } = open(env);
+    const result = await layer.submit({ action: 'fs.write', target: '/workspace/output/h.txt', params: { content: 'h' } });
+    await layer.rollback(result.recordId as string);
+    await kernel.close();
+    const [original, undo] = readLog(env.logPath);
+    assert.deepEqual([undo?.['action'], undo?.['target'], undo?.['undo_of_hash']], ['fs.write', '/workspace/output/h.txt', original?.['hash']]);
+  });
+
   test('rollback: the write changed nothing (same bytes and mode) → NOOP "already in its prior state"', async () => {
     const env = makeEnv();
     fs.writeFileSync(host(env, '/workspace/output/same.txt'), 'same');

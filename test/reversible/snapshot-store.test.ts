@@ -67,6 +67,31 @@ describe('SnapshotStore', () => {
     await assert.rejects(store.readRecord(recordIdFor('x')), { code: 'Reversible.StoreCorrupt' });
   });
 
+  test('SnapshotStore.sweep with maxRecords: oldest settled records beyond the limit → removed, and their blobs once older than the ttl; in-flight ones kept', async () => {
+    const store = new SnapshotStore(path.join(tempDir(), 'store'), { ttl: HOUR, maxRecords: 2 });
+    const now = Date.now();
+    const at = (minutes: number) => new Date(now - minutes * 60_000).toISOString();
+    const blobs = [];
+    for (let i = 0; i < 4; i++) blobs.push(await store.putBlob(Buffer.from(`content ${i}`)));
+    const twoHoursAgo = new Date(now - 2 * HOUR);
+    for (const d of blobs) fs.utimesSync(path.join(store.dir, 'blobs', d.slice(0, 2), d), twoHoursAgo, twoHoursAgo);
+    await store.writeRecord(manifest('oldest', [blobs[0]!], at(40)));
+    await store.writeRecord(manifest('older', [blobs[1]!], at(30)));
+    await store.writeRecord({ ...manifest('in-flight', [], at(50)), state: RecordState.Pending });
+    await store.writeRecord(manifest('newer', [blobs[2]!], at(20)));
+    await store.writeRecord(manifest('newest', [blobs[3]!], at(10)));
+    const swept = await store.sweep({ now });
+    assert.deepEqual(swept, { records: 2, blobs: 2 });
+    const left = (await store.listRecords()).map((m) => m.idempotencyKey).sort();
+    assert.deepEqual(left, ['in-flight', 'newer', 'newest']);
+    assert.equal(blobCount(store.dir), 2);
+  });
+
+  test('SnapshotStore: maxRecords that is not a whole number ≥ 0 → RangeError', () => {
+    assert.throws(() => new SnapshotStore('s', { maxRecords: -1 }), RangeError);
+    assert.throws(() => new SnapshotStore('s', { maxRecords: 1.5 }), RangeError);
+  });
+
   test('SnapshotStore: ttl that is not positive → RangeError', () => {
     assert.throws(() => new SnapshotStore('s', { ttl: 0 }), RangeError);
   });

@@ -1,0 +1,58 @@
+/**
+ * A run's whole audit trail from Temporal: every run of its continue-as-new chain, oldest
+ * first, then the `rollbackRun` workflows started later for it (`agent-os rollback` of a
+ * finished run), as ONE hash-chained JSONL log (history-audit.ts).
+ */
+import type { Client } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
+import type { AuditRecord } from '../kernel/audit-record';
+import { firstArg, historiesToAuditRecords, previousRunId } from './history-audit';
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+/** Longest continue-as-new chain followed. */
+const MAX_RUNS = 10_000;
+
+/** What {@link exportRunAudit} found. */
+export interface RunAudit {
+  readonly records: AuditRecord[];
+  /** Run ids of the chain, oldest first. */
+  readonly runs: readonly string[];
+  /** Workflow ids of the later rollbacks included, in start order. */
+  readonly rollbacks: readonly string[];
+}
+
+/**
+ * Exports a run's audit records: the chain that ends in `runId` (default: the latest run)
+ * and the later rollbacks of that workflow id.
+ * @throws the client's errors (unknown workflow, unreachable server).
+ */
+export async function exportRunAudit(client: Client, workflowId: string, options: { readonly runId?: string } = {}): Promise<RunAudit> {
+  const handle = client.workflow.getHandle(workflowId, options.runId);
+  const description = await handle.describe();
+  const memo = (await description.memo) ?? {};
+  const fromAttrs = description.searchAttributes['AgentOsPolicyHash'];
+  const policyHash = String(memo['policyHash'] ?? (Array.isArray(fromAttrs) ? fromAttrs[0] : '') ?? '');
+
+  const histories: HistoryEvent[][] = [];
+  const runs: string[] = [];
+  for (let runId: string | undefined = description.runId; runId !== undefined && runs.length < MAX_RUNS;) {
+    const events = (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
+    histories.unshift(events);
+    runs.unshift(runId);
+    runId = previousRunId(events);
+  }
+
+  const later: { start: number; id: string; events: HistoryEvent[] }[] = [];
+  for await (const wf of client.workflow.list({ query: `WorkflowType = 'rollbackRun'` })) {
+    const events = (await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory()).events ?? [];
+    const input = firstArg<{ workflowId?: unknown }>(events[0]?.workflowExecutionStartedEventAttributes?.input);
+    if (input?.workflowId === workflowId) later.push({ start: wf.startTime.getTime(), id: wf.workflowId, events });
+  }
+  later.sort((a, b) => a.start - b.start);
+  return {
+    records: historiesToAuditRecords([...histories, ...later.map((l) => l.events)], policyHash),
+    runs,
+    rollbacks: later.map((l) => l.id),
+  };
+}

@@ -1,0 +1,109 @@
+/**
+ * The head of a log segment: how many records its chain holds and the hash of the last
+ * one, kept in a file of its own (`<segment>.head`, or in a separate folder the agent
+ * cannot write — `AuditLogOptions.headDir`). The chain alone proves order; the head proves
+ * completeness: records deleted from the end (or the whole segment) no longer reach the
+ * anchored count and hash, and `audit verify` says so.
+ *
+ * The writer rewrites the head in place after every append (one `pwrite` of a fixed-size
+ * buffer at offset 0, no lock, no rename), after the record's line: a crash in between
+ * leaves the head one record behind, which verify accepts (records after the anchor are
+ * reported, never missing ones).
+ *
+ * Format: one JSON object, padded with spaces to {@link HEAD_SIZE} bytes:
+ * `{"v":1,"log":"kernel.log","count":12,"hash":"…"}`.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** Bytes of a head file (padded), so every rewrite covers the previous content exactly. */
+export const HEAD_SIZE = 512;
+
+/** A parsed head: the segment it anchors, its record count and last hash. */
+export interface AuditHead {
+  /** File name of the segment's active file, e.g. `kernel.log`. */
+  readonly log: string;
+  readonly count: number;
+  readonly hash: string;
+}
+
+/** The head file of `segment` (a full path), in `headDir` when given, else beside the segment. */
+export function headFile(segment: string, headDir?: string): string {
+  return path.join(headDir ?? path.dirname(segment), `${path.basename(segment)}.head`);
+}
+
+/** Serialises a head into its fixed-size buffer. */
+export function headBytes(head: AuditHead): Buffer {
+  const text = `{"v":1,"log":${JSON.stringify(head.log)},"count":${head.count},"hash":${JSON.stringify(head.hash)}}`;
+  const buf = Buffer.alloc(HEAD_SIZE, 0x20);
+  buf.write(text, 0, 'utf8');
+  buf[HEAD_SIZE - 1] = 0x0a;
+  return buf;
+}
+
+/**
+ * Reads and checks a head file.
+ * @throws Error when it cannot be read or is not a head.
+ */
+export function readHead(file: string): AuditHead {
+  const text = fs.readFileSync(file, 'utf8');
+  return parseHead(text, file);
+}
+
+/**
+ * Parses head text (a head file, or the `head` object of a run export's last line).
+ * @throws Error naming `where` when it is not a head.
+ */
+export function parseHead(text: string, where: string): AuditHead {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error(`${where} is not a head file (not JSON)`);
+  }
+  const h = parsed as Partial<AuditHead> | null;
+  if (h === null || typeof h !== 'object' || typeof h.log !== 'string' || typeof h.hash !== 'string' || typeof h.count !== 'number' || !Number.isSafeInteger(h.count) || h.count < 0) {
+    throw new Error(`${where} is not a head file (expected {"log", "count", "hash"})`);
+  }
+  return { log: h.log, count: h.count, hash: h.hash };
+}
+
+/** Keeps a segment's head file up to date; one open descriptor, rewritten in place. */
+export class HeadWriter {
+  /** Reused for every write: the deny path pays no allocation for the head. */
+  private readonly buf = Buffer.alloc(HEAD_SIZE);
+
+  private constructor(
+    readonly file: string,
+    private fd: number | undefined,
+  ) {}
+
+  /** Opens (creating, mode 0600) the head file. @throws Error from `fs`. */
+  static open(file: string): HeadWriter {
+    return new HeadWriter(file, fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT, 0o600));
+  }
+
+  /** Rewrites the head. @throws Error from `fs`. */
+  write(head: AuditHead): void {
+    if (this.fd === undefined) return;
+    const buf = this.buf;
+    const text = `{"v":1,"log":${JSON.stringify(head.log)},"count":${head.count},"hash":${JSON.stringify(head.hash)}}`;
+    buf.fill(0x20);
+    if (buf.write(text, 0, 'utf8') > HEAD_SIZE - 1) throw new RangeError(`audit head of ${head.log} does not fit in ${HEAD_SIZE} bytes`);
+    buf[HEAD_SIZE - 1] = 0x0a;
+    let offset = 0;
+    while (offset < buf.length) offset += fs.writeSync(this.fd, buf, offset, buf.length - offset, offset);
+  }
+
+  /** Fsyncs and closes. */
+  close(): void {
+    if (this.fd === undefined) return;
+    const fd = this.fd;
+    this.fd = undefined;
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+}
