@@ -24,6 +24,7 @@ interface ReplayFlags extends ConnectionFlags {
   readonly history: string[];
   readonly failOn?: string;
   readonly output: OutputFormat;
+  readonly json?: boolean;
 }
 
 const FAIL_ON = ['newly-denied', 'any-change'] as const;
@@ -76,7 +77,7 @@ async function replay(io: CliIo, flags: ReplayFlags): Promise<number> {
     return code === ClientCode.ReplayNotFound ? ExitCode.NotFound : code === ClientCode.ReplayBadHistory ? ExitCode.Usage : ExitCode.Unavailable;
   }
   const report = replayPolicy(runs, { policy, ...(ceiling ? { ceiling } : {}) });
-  if (flags.output === 'json') io.out(`${JSON.stringify(report)}\n`);
+  if (flags.output === 'json' || flags.json === true) io.out(`${JSON.stringify(report)}\n`);
   else if (flags.output === 'jsonl') for (const c of report.changes) io.out(`${JSON.stringify(c)}\n`);
   else io.out(text(report));
   const failed =
@@ -94,7 +95,8 @@ export function registerPolicyReplayCommand(group: Command, io: CliIo = processI
     .option('-w, --workflow-id <id>', 'a run to replay, every run of its continue-as-new chain (repeatable)', collectExtraAction, [])
     .option('--query <query>', 'runs matched by a visibility query, e.g. "WorkflowType=\'agentRun\' AND StartTime > \'2026-11-01T00:00:00Z\'"')
     .option('--history <file>', 'a history exported with `temporal workflow show -o json` (repeatable)', collectExtraAction, [])
-    .option('--fail-on <change>', 'exit 1 on: newly-denied | any-change');
+    .option('--fail-on <change>', 'exit 1 on: newly-denied | any-change')
+    .option('--json', 'the same as -o json');
   withOutputOption(command);
   withConnectionOptions(command);
   command.addHelpText('after', EXIT_CODES_HELP).action(async (flags: ReplayFlags) => {

@@ -16,7 +16,7 @@ export const MAX_APPROVAL_REASON_LENGTH = 1024;
 export interface CheckedSubmitOptions {
   readonly idempotencyKey?: string;
   readonly signal?: AbortSignal;
-  readonly approval?: { readonly approver: string; readonly reason?: string };
+  readonly approval?: { readonly approver: string; readonly reason?: string; readonly identity?: string };
   readonly beforeExecute?: (step: ExecutionStep) => Promise<void>;
 }
 
@@ -72,17 +72,20 @@ export function readSubmitOptions(raw: unknown): ReadOptions {
   }
 }
 
-function readApproval(raw: unknown): { approver: string; reason?: string } | string {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return `approval must be an object { approver, reason? }, got ${describeType(raw)}`;
-  const { approver, reason } = raw as Record<string, unknown>;
+function readApproval(raw: unknown): { approver: string; reason?: string; identity?: string } | string {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return `approval must be an object { approver, reason?, identity? }, got ${describeType(raw)}`;
+  const { approver, reason, identity } = raw as Record<string, unknown>;
   if (typeof approver !== 'string' || approver.trim() === '' || approver.length > MAX_APPROVER_LENGTH || CONTROL_CHARS.test(approver)) {
     return `approval.approver must be a non-empty string of at most ${MAX_APPROVER_LENGTH} characters without control characters, got ${describeType(approver)}`;
   }
-  if (reason === undefined) return { approver };
-  if (typeof reason !== 'string' || reason.length > MAX_APPROVAL_REASON_LENGTH) {
+  if (reason !== undefined && (typeof reason !== 'string' || reason.length > MAX_APPROVAL_REASON_LENGTH)) {
     return `approval.reason must be a string of at most ${MAX_APPROVAL_REASON_LENGTH} characters, got ${describeType(reason)}`;
   }
-  return { approver, reason };
+  // Who Temporal says made the approving call (trusted callers set it from history).
+  if (identity !== undefined && (typeof identity !== 'string' || identity.length > MAX_APPROVER_LENGTH || CONTROL_CHARS.test(identity))) {
+    return `approval.identity must be a string of at most ${MAX_APPROVER_LENGTH} characters without control characters, got ${describeType(identity)}`;
+  }
+  return { approver, ...(reason !== undefined ? { reason } : {}), ...(identity !== undefined ? { identity } : {}) };
 }
 
 /** A short type description that never calls user code. */

@@ -123,7 +123,7 @@ export async function runAuditedToolStep(ctx: StepContext, call: ToolCall, turn:
     ctx.usage.bytesWritten += bytes;
   }
   const compensation = willRun && ctx.reversible.has(request.action) ? ctx.saga.register(key, request.action, request.target) : undefined;
-  const rule = decision.ruleId ?? 'no capability';
+  const rule = decision.ruleId ?? decision.code ?? 'no capability';
   const label = decision.effect === 'allow' ? `allow (${rule})` : approval ? `allow (${rule}, approved by ${approval.approver})` : `DENIED (${rule})`;
   let outcome;
   try {

@@ -31,12 +31,13 @@ describe('examples/quickstart', () => {
         ['fs.read', '/workspace/data.csv', 'OK', undefined, undefined],
         ['fs.write', '/etc/passwd', 'DENIED', 'not permitted', undefined],
         ['fs.write', '/workspace/output/report.md', 'OK', undefined, undefined],
-        ['fs.write', '/workspace/output/report.md', 'OK', undefined, records[2]?.['hash']],
+        ['fs.write', '/workspace/output/report.md', 'OK', undefined, recordId],
         ['mcp.call', 'my_server/echo', 'OK', undefined, undefined],
         ['mcp.call', 'my_server/add', 'DENIED', 'not permitted', undefined],
       ],
     );
     assert.notEqual(records[2]?.['hash'], recordId, 'the record id to roll back with is the reversible record, not an audit hash');
+    assert.equal(records[3]?.['undo_of_hash'], records[2]?.['hash'], 'the undo record links to the original\'s audit record');
     for (const r of records) {
       assert.match(String(r['timestamp']), /^\d{4}-\d\d-\d\dT/);
       assert.equal(typeof r['duration_ms'], 'number');

@@ -38,7 +38,7 @@ process.stdin.once('data', async () => {
   const results = await Promise.all(Array.from({ length: Number(count) }, (_, i) =>
     kernel.submit({ action: 'kv.get', target: i % 2 ? 'allowed/' + i : 'denied/' + i })));
   await kernel.close();
-  process.stdout.write('done ' + results.filter((r) => r.recordId).length + '\\n');
+  process.stdout.write('done ' + results.filter((r) => r.auditRecordId).length + '\\n');
   process.exit(0);
 });
 `;

@@ -160,7 +160,7 @@ describe('Kernel.submit under hostile input', () => {
       for (let i = 0; i < 5; i++) {
         const result = await kernel.submit({ action: 'kv.put', target: 'allowed/x' });
         assert.ok(['DENIED', 'ERROR'].includes(result.status));
-        assert.match(result.recordId ?? '', /^[0-9a-f]{64}$/);
+        assert.match(result.auditRecordId ?? '', /^[0-9a-f]{64}$/);
       }
     });
     await kernel.close();

@@ -136,7 +136,7 @@ describe('ReversibleActionLayer: write and rollback', () => {
     assert.equal(fs.existsSync(file), false);
   });
 
-  test('rollback: the undo is audited as the undone action with undo_of naming the original\'s audit record and rule', async () => {
+  test('rollback: the undo is audited as the undone action, undo_of naming the reversible record and undo_of_hash the original\'s audit record, with its rule', async () => {
     const env = makeEnv();
     const { kernel, layer } = open(env);
     const result = await layer.submit({ action: 'fs.write', target: '/workspace/output/x.txt', params: { content: 'x' } });
@@ -145,10 +145,13 @@ describe('ReversibleActionLayer: write and rollback', () => {
     const records = readLog(env.logPath);
     assert.equal(records.length, 2);
     const last = records[1] ?? {};
-    assert.deepEqual([last['action'], last['canonical_target'], last['status'], last['undo_of'], last['rule_id']], ['fs.write', '/workspace/output/x.txt', 'OK', result.auditRecordId, 'capabilities[1]']);
+    assert.deepEqual(
+      [last['action'], last['canonical_target'], last['status'], last['undo_of'], last['undo_of_hash'], last['rule_id']],
+      ['fs.write', '/workspace/output/x.txt', 'OK', result.recordId, result.auditRecordId, 'capabilities[1]'],
+    );
     assert.equal(records[0]?.['hash'], result.auditRecordId);
     assert.equal(last['hash'], undo.auditRecordId);
-    assert.match(String(last['reason']), /^undo of [0-9a-f]{64}, authorised by its original decision/);
+    assert.match(String(last['reason']), /^undo of [0-9a-f]{32}, authorised by its original decision/);
     assert.equal(records[0]?.['undo_of'], undefined);
     assert.equal((await verifyAuditLog(env.logPath)).ok, true);
   });

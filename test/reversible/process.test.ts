@@ -35,8 +35,8 @@ describe('ReversibleActionLayer across processes', () => {
     assert.equal(undo.status, 'OK');
     assert.equal(fs.readFileSync(file, 'utf8'), 'from before');
     const log = readLog(env.logPath);
-    // The undo record links to the original's audit record (its hash).
-    assert.deepEqual(log.map((r) => [r['status'], r['undo_of'] ?? null]), [['OK', null], ['OK', log[0]?.['hash']]]);
+    // The undo record names the reversible record it undoes and links to the original's audit record (its hash).
+    assert.deepEqual(log.map((r) => [r['status'], r['undo_of'] ?? null, r['undo_of_hash'] ?? null]), [['OK', null, null], ['OK', recordIdFor('wf/run/1'), log[0]?.['hash']]]);
     assert.equal(run.result?.['auditRecordId'], log[0]?.['hash']);
     assert.equal((await verifyAuditLog(env.logPath)).ok, true);
   });

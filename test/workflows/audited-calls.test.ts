@@ -83,7 +83,7 @@ describe('one audited path per tool call', () => {
           ['read_file', 'invalid', 'ERROR', 'Tool.InvalidArguments'],
           ['write_file', 'invalid', 'ERROR', 'Tool.InvalidArguments'],
           ['write_file', 'ask', 'DENIED', 'Kernel.ApprovalTimedOut'],
-          ['drop_table', 'invalid', 'DENIED', 'Kernel.NoProvider'],
+          ['drop_table', 'deny', 'DENIED', 'Kernel.NoProvider'],
         ];
         assert.deepEqual(result.actions.map((a) => [a.tool, a.decision, a.status, a.code]), expected);
         assert.equal(result.usage.toolCalls, 8, 'every call is counted');
@@ -109,7 +109,7 @@ describe('one audited path per tool call', () => {
           'recordRefusal: fs.read tool:read_file → ERROR (Tool.InvalidArguments)',
           'recordRefusal: fs.write /workspace/output/x.md → ERROR (Tool.InvalidArguments)',
           'recordRefusal: fs.write /workspace/deploy/app.conf → DENIED (Kernel.ApprovalTimedOut)',
-          'recordRefusal: db.drop users → DENIED (Kernel.NoProvider)',
+          'executeAction: db.drop users → DENIED (Kernel.NoProvider)',
         ]);
         // The export from history agrees with the kernel log record for record.
         const exported = historyToAuditRecords(history.events ?? [], 'policy');
