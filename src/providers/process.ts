@@ -1,24 +1,42 @@
 /**
  * `ProcessProvider` executes `proc.exec`: one program, argv only (never a shell), found on a
- * fixed PATH (never in a workspace), in a working directory inside a mount, with an
- * environment built only from the rule's `env` allow-list, a timeout that ends the whole
- * process group, and capped output. `git` additionally passes the {@link guardGitArgs} guard.
+ * fixed PATH (never in a workspace), in a working directory inside a mount (judged at its
+ * real path), with an environment built only from the rule's `env` allow-list, a timeout,
+ * and capped output. `git` additionally passes the {@link guardGitArgs} guard.
  *
- * Limits of the process-group kill and how {@link ProcessHardening} mitigates them are
- * described in process-tree.ts: a descendant that calls `setsid` escapes the group kill.
+ * Every program runs in the OS sandbox (bubblewrap, see ./sandbox): it sees its mounts at
+ * their agent paths, the system folders read-only and a curated /etc, nothing else of the
+ * host, no network, no capabilities, its own PID namespace (nothing it starts outlives it)
+ * and memory/process/file-size limits. Without a working bubblewrap `proc.exec` refuses,
+ * unless the operator sets `sandbox: 'off'` (a loud warning at start; each result then says
+ * `sandbox: 'off'`).
  */
-import { accessSync, constants as fsConstants } from 'node:fs';
+import { accessSync, existsSync, constants as fsConstants, realpathSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import micromatch from 'micromatch';
 import { canonicalizeRequest } from '../policy/canonical';
 import { assertKernelGrant } from '../kernel/grant';
 import type { ActionRequest, ExecutionContext, Provider, ResolvedRequest } from '../kernel/types';
-import { CwdOutsideMountError, HardeningUnavailableError, InvalidParamsError } from './errors';
+import { CwdOutsideMountError, HardeningUnavailableError, InvalidParamsError, SandboxConfigError, SandboxUnavailableError } from './errors';
 import { guardGitArgs, guardGitEnv, GIT_HARDENING_ENV } from './git-guard';
 import { buildProcessEnv } from './process-env';
 import { locateCwd, locateProgram } from './process-locate';
 import { runProcessTree, type ProcessOutcome } from './process-tree';
 import { parseProcessParams } from './process-params';
+import { MountTable } from './mounts';
+import { buildSandboxCommand, checkSandboxMounts } from './sandbox/bwrap-args';
+import { probeSandbox, type SandboxProbe } from './sandbox/probe';
+import { isAtOrBelow } from './sandbox/system-view';
+import type { SandboxLimits } from './sandbox/types';
+
+/** Whether programs run in the OS sandbox. */
+export const SandboxMode = {
+  /** bubblewrap (the default); `proc.exec` refuses where it does not work. */
+  Bwrap: 'bwrap',
+  /** No sandbox: programs run on the host as the worker (or `hardening.uid`). Loudly warned. */
+  Off: 'off',
+} as const;
+export type SandboxMode = (typeof SandboxMode)[keyof typeof SandboxMode];
 
 /** Optional OS-level limits on every process this provider starts. */
 export interface ProcessHardening {
@@ -43,15 +61,30 @@ export interface ProcessProviderOptions {
   readonly killGraceMs?: number;
   /** Worker-side constants every child gets (e.g. `{ LANG: 'C.UTF-8', HOME: '/nonexistent' }`). */
   readonly baseEnv?: Readonly<Record<string, string>>;
+  /**
+   * With the sandbox: `uid`/`gid` run bubblewrap (and the program) as that host uid, which
+   * needs user namespaces; `prlimit` values override `limits`. Without it: as documented.
+   */
   readonly hardening?: ProcessHardening;
+  /** `bwrap` (default) or `off`, which must be chosen explicitly and is warned about at start. */
+  readonly sandbox?: SandboxMode;
+  /** bubblewrap's path (default: looked up in /usr/bin, /bin, /usr/local/bin, /usr/sbin, /sbin). */
+  readonly bwrapPath?: string;
+  /** Limits inside the sandbox (defaults: 4 GiB address space, 512 processes, 1 GiB files). */
+  readonly limits?: SandboxLimits;
 }
 
 /** What `execute` returns (the action's `data`). */
 export interface ProcessResult extends Omit<ProcessOutcome, 'pid'> {
   /** The effective timeout: min(requested or default, rule's `timeout_ms`). */
   readonly timeoutMs: number;
-  /** Process (and group) id of the program; gone by the time the result arrives. */
+  /**
+   * Sandboxed: host pid of the sandbox's init, whose process group holds the program.
+   * Unsandboxed: process (and group) id of the program. Gone by the time the result arrives.
+   */
   readonly pid: number;
+  /** `bwrap` when the program ran in the sandbox, `off` when the operator turned it off. */
+  readonly sandbox: SandboxMode;
 }
 
 /**
@@ -66,33 +99,84 @@ export class ProcessProvider implements Provider {
   readonly actions = ['proc.exec'] as const;
   private readonly fixedPath: readonly string[];
   private readonly mounts: Readonly<Record<string, string>>;
+  private readonly table: MountTable;
   private readonly prlimitPath: string | undefined;
+  private readonly mode: SandboxMode;
+  private readonly probe: SandboxProbe | undefined;
 
-  /** @throws HardeningUnavailableError when `prlimit` is requested but missing, or a uid switch is impossible. */
+  /**
+   * @throws SandboxConfigError without mounts (a program would see the host), or with a mount over a system folder.
+   * @throws FsInvalidMountError for a mount whose host folder is missing or not a directory.
+   * @throws HardeningUnavailableError when `prlimit` is requested but missing, or a uid switch is impossible.
+   */
   constructor(private readonly options: ProcessProviderOptions = {}) {
     this.fixedPath = (options.path ?? ['/usr/local/bin', '/usr/bin', '/bin']).map((dir) => {
       if (!path.isAbsolute(dir)) throw new InvalidParamsError('path', `PATH entries must be absolute, got ${JSON.stringify(dir)}`);
       return path.normalize(dir);
     });
     this.mounts = { ...options.mounts };
+    if (Object.keys(this.mounts).length === 0) {
+      throw new SandboxConfigError('a ProcessProvider needs mounts (e.g. { mounts: { "/workspace": "/srv/agent-ws" } }); without them programs would run against the host');
+    }
+    this.table = new MountTable(this.mounts);
+    this.mode = options.sandbox ?? SandboxMode.Bwrap;
+    if (this.mode !== SandboxMode.Bwrap && this.mode !== SandboxMode.Off) {
+      throw new SandboxConfigError(`sandbox must be 'bwrap' or 'off', got ${JSON.stringify(this.mode)}`);
+    }
     const hardening = options.hardening;
     const me = process.getuid?.();
     if ((hardening?.uid !== undefined || hardening?.gid !== undefined) && me !== 0 && hardening?.uid !== me) {
       throw new HardeningUnavailableError('switching uid/gid needs a worker running as root');
     }
+    if (this.mode === SandboxMode.Bwrap) {
+      checkSandboxMounts(this.table.mounts.map((m) => ({ agent: m.agent, host: m.host })));
+      const ids = { ...(hardening?.uid !== undefined ? { uid: hardening.uid } : {}), ...(hardening?.gid !== undefined ? { gid: hardening.gid } : {}) };
+      this.probe = probeSandbox(options.bwrapPath, ids);
+      if (this.probe.problem !== undefined) {
+        warnOnce(`agent-os-kernel: WARNING: the OS sandbox is unavailable (${this.probe.problem}); every proc.exec will be refused. Install bubblewrap (npm run setup) or set the process provider's sandbox option to 'off' explicitly.`);
+      } else if (!this.probe.userNamespace) {
+        warnOnce('agent-os-kernel: WARNING: no user namespace for the sandbox; programs run as uid 0 inside it (all capabilities dropped).');
+      }
+      this.prlimitPath = undefined;
+      return;
+    }
+    this.probe = undefined;
+    warnOnce('agent-os-kernel: WARNING: the OS sandbox is OFF (sandbox: \'off\'): allowed programs run on the host and can reach everything the worker can. Every proc.exec result says sandbox: "off".');
     if (hardening?.prlimit !== undefined) {
       this.prlimitPath = this.fixedPath.map((dir) => path.join(dir, 'prlimit')).find((f) => isExecutableSync(f));
       if (this.prlimitPath === undefined) throw new HardeningUnavailableError('prlimit (util-linux) is not on the fixed PATH');
     }
   }
 
-  /** Canonical program name; params checked (unknown keys refused) and `cwd` normalised. */
+  /**
+   * Canonical program name; params checked (unknown keys refused); `cwd` normalised and
+   * resolved to its real agent path (links followed), so the policy judges the folder the
+   * program will really run in.
+   * @throws CwdOutsideMountError when the cwd lies under no mount, does not exist or its real path leaves the mounts.
+   */
   resolve(request: ActionRequest): Promise<ResolvedRequest> {
     return Promise.resolve().then(() => {
       parseProcessParams(request.params ?? {});
       const canonical = canonicalizeRequest(request);
-      return { action: request.action, target: request.target, canonicalTarget: canonical.target, params: canonical.params };
+      const params = { ...canonical.params };
+      if (typeof params['cwd'] === 'string') params['cwd'] = this.realAgentCwd(params['cwd']);
+      return { action: request.action, target: request.target, canonicalTarget: canonical.target, params };
     });
+  }
+
+  /** The agent path a (normalised) agent cwd really is, after following links on the host. */
+  private realAgentCwd(agentCwd: string): string {
+    const host = this.table.toHost(agentCwd);
+    if (host === undefined) throw new CwdOutsideMountError(agentCwd, 'not inside a mounted directory');
+    let real: string;
+    try {
+      real = realpathSync.native(host);
+    } catch {
+      throw new CwdOutsideMountError(agentCwd, 'does not exist');
+    }
+    const back = this.table.toAgent(real, agentCwd);
+    if (back === undefined) throw new CwdOutsideMountError(agentCwd, 'its real path leaves the mount (symlink)');
+    return back;
   }
 
   /** Runs the program. Timeouts are not errors: see `timedOut` in the result. */
@@ -127,22 +211,59 @@ export class ProcessProvider implements Provider {
     const cap = typeof constraint['timeout_ms'] === 'number' ? constraint['timeout_ms'] : Infinity;
     const timeoutMs = Math.min(params.timeout_ms ?? this.options.defaultTimeoutMs ?? 30_000, cap);
     const hardening = this.options.hardening;
+    const common = {
+      timeoutMs,
+      maxOutputBytes: this.options.maxOutputBytes ?? 1024 * 1024,
+      graceMs: this.options.killGraceMs ?? 500,
+      ...(params.stdin !== undefined ? { stdin: params.stdin } : {}),
+      ...(context.signal !== undefined ? { signal: context.signal } : {}),
+    };
+
+    if (this.mode === SandboxMode.Bwrap) {
+      const probe = this.probe as SandboxProbe;
+      if (probe.problem !== undefined) throw new SandboxUnavailableError(probe.problem);
+      const command = buildSandboxCommand({
+        command: program, args, cwd: agentCwd ?? '/', env,
+        mounts: this.table.mounts.map((m) => ({ agent: m.agent, host: m.host })),
+        readOnlyPaths: this.readOnlyPathDirs(),
+        limits: {
+          ...this.options.limits,
+          ...(hardening?.prlimit?.asBytes !== undefined ? { memoryBytes: hardening.prlimit.asBytes } : {}),
+          ...(hardening?.prlimit?.nproc !== undefined ? { processes: hardening.prlimit.nproc } : {}),
+        },
+      }, probe, {
+        ...(hardening?.uid !== undefined ? { uid: hardening.uid } : {}),
+        ...(hardening?.gid !== undefined ? { gid: hardening.gid } : {}),
+      });
+      const outcome = await runProcessTree({ ...common, file: command.file, args: command.args, cwd: '/', env: {}, sandbox: command.spawnOptions });
+      return { ...outcome, timeoutMs, sandbox: SandboxMode.Bwrap };
+    }
+
     const limits = hardening?.prlimit;
     const [file, argv] = this.prlimitPath !== undefined && limits !== undefined
       ? [this.prlimitPath, [...prlimitFlags(limits), '--', program, ...args]]
       : [program, args];
-
     const outcome = await runProcessTree({
-      file, args: argv, cwd, env, timeoutMs,
-      maxOutputBytes: this.options.maxOutputBytes ?? 1024 * 1024,
-      graceMs: this.options.killGraceMs ?? 500,
-      ...(params.stdin !== undefined ? { stdin: params.stdin } : {}),
+      ...common, file, args: argv, cwd, env,
       ...(hardening?.uid !== undefined ? { uid: hardening.uid } : {}),
       ...(hardening?.gid !== undefined ? { gid: hardening.gid } : {}),
-      ...(context.signal !== undefined ? { signal: context.signal } : {}),
     });
-    return { ...outcome, timeoutMs };
+    return { ...outcome, timeoutMs, sandbox: SandboxMode.Off };
   }
+
+  /** Fixed PATH folders shown read-only in the sandbox: existing ones that neither hold nor lie in a mount. */
+  private readOnlyPathDirs(): string[] {
+    return this.fixedPath.filter((dir) => existsSync(dir) && statSync(dir).isDirectory()
+      && !this.table.mounts.some((m) => isAtOrBelow(dir, m.host) || isAtOrBelow(m.host, dir)));
+  }
+}
+
+const warned = new Set<string>();
+/** A loud start-up warning, once per process and message (process.emitWarning goes to stderr by default). */
+function warnOnce(message: string): void {
+  if (warned.has(message)) return;
+  warned.add(message);
+  process.emitWarning(message, { code: 'AOK_SANDBOX' });
 }
 
 function prlimitFlags(limits: NonNullable<ProcessHardening['prlimit']>): string[] {
