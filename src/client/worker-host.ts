@@ -47,7 +47,12 @@ export interface WorkerHost extends Pick<ActivityDeps, 'kernel' | 'executor' | '
 export function buildWorkerHost(options: WorkerHostOptions): WorkerHost {
   const kernel = new Kernel({
     policy: options.policyFile,
-    providers: [new FilesystemProvider({ mounts: options.mounts }), new ProcessProvider({ mounts: options.mounts }), new HttpProvider()],
+    // Programs run only in the sandbox, which needs mounts: without any, proc.exec has no provider.
+    providers: [
+      new FilesystemProvider({ mounts: options.mounts }),
+      ...(Object.keys(options.mounts).length > 0 ? [new ProcessProvider({ mounts: options.mounts })] : []),
+      new HttpProvider(),
+    ],
     logPath: options.logPath,
   });
   try {
