@@ -17,7 +17,7 @@ import micromatch from 'micromatch';
 import { canonicalizeRequest } from '../policy/canonical';
 import { assertKernelGrant } from '../kernel/grant';
 import type { ActionRequest, ExecutionContext, Provider, ResolvedRequest } from '../kernel/types';
-import { CwdOutsideMountError, HardeningUnavailableError, InvalidParamsError, SandboxConfigError, SandboxUnavailableError } from './errors';
+import { CwdOutsideMountError, HardeningUnavailableError, InvalidParamsError, ProgramOutsidePathError, SandboxConfigError, SandboxUnavailableError } from './errors';
 import { guardGitArgs, guardGitEnv, GIT_HARDENING_ENV } from './git-guard';
 import { buildProcessEnv } from './process-env';
 import { locateCwd, locateProgram } from './process-locate';
@@ -149,9 +149,9 @@ export class ProcessProvider implements Provider {
   }
 
   /**
-   * Canonical program name; params checked (unknown keys refused); `cwd` normalised and
-   * resolved to its real agent path (links followed), so the policy judges the folder the
-   * program will really run in.
+   * Canonical program name (an absolute program at its real path, links followed); params
+   * checked (unknown keys refused); `cwd` normalised and resolved to its real agent path,
+   * so the policy judges the binary and the folder that will really be used.
    * @throws CwdOutsideMountError when the cwd lies under no mount, does not exist or its real path leaves the mounts.
    */
   resolve(request: ActionRequest): Promise<ResolvedRequest> {
@@ -160,7 +160,7 @@ export class ProcessProvider implements Provider {
       const canonical = canonicalizeRequest(request);
       const params = { ...canonical.params };
       if (typeof params['cwd'] === 'string') params['cwd'] = this.realAgentCwd(params['cwd']);
-      return { action: request.action, target: request.target, canonicalTarget: canonical.target, params };
+      return { action: request.action, target: request.target, canonicalTarget: realProgram(canonical.target), params };
     });
   }
 
@@ -185,7 +185,13 @@ export class ProcessProvider implements Provider {
     const params = parseProcessParams(request.params);
     const constraint = context.constraint;
     const mountRoots = Object.values(this.mounts);
-    const program = await locateProgram(request.canonicalTarget, this.fixedPath, mountRoots);
+    // An absolute program was judged at its real path; it runs by the path written (multi-call
+    // binaries keep their name) only while that still leads to the judged file.
+    const written = request.target.startsWith('/') ? path.posix.normalize(request.target) : request.canonicalTarget;
+    if (realProgram(written) !== request.canonicalTarget) {
+      throw new ProgramOutsidePathError(request.target, 'it no longer resolves to the program the policy judged');
+    }
+    const program = await locateProgram(written, this.fixedPath, mountRoots);
     const isGit = path.basename(program) === 'git';
 
     let cwd = '/';
@@ -255,6 +261,16 @@ export class ProcessProvider implements Provider {
   private readOnlyPathDirs(): string[] {
     return this.fixedPath.filter((dir) => existsSync(dir) && statSync(dir).isDirectory()
       && !this.table.mounts.some((m) => isAtOrBelow(dir, m.host) || isAtOrBelow(m.host, dir)));
+  }
+}
+
+/** An absolute program's real path (links followed); a bare name, or a missing file, as it is. */
+function realProgram(program: string): string {
+  if (!program.startsWith('/')) return program;
+  try {
+    return realpathSync.native(program);
+  } catch {
+    return program; // refused later as not found
   }
 }
 

@@ -94,6 +94,16 @@ describe('ProcessProvider sandbox', () => {
     assert.equal((await run(provider, 'true')).sandbox, 'bwrap');
   });
 
+  test('ProcessProvider: an absolute program reached through a link → judged at its real path, run by the path written', async () => {
+    const bin = path.join(root, 'bin');
+    fs.mkdirSync(bin);
+    fs.symlinkSync('/usr/bin/echo', path.join(bin, 'say'));
+    const linked = new ProcessProvider({ path: [bin, '/usr/bin'], mounts: { '/workspace': ws } });
+    const resolved = await linked.resolve({ action: 'proc.exec', target: path.join(bin, 'say'), params: { args: ['hi'] } });
+    assert.equal(resolved.canonicalTarget, fs.realpathSync('/usr/bin/echo'));
+    assert.equal((await run(linked, path.join(bin, 'say'), { args: ['hi'] })).stdout, 'hi\n');
+  });
+
   test('ProcessProvider: no mounts → refuses to start (Provider.SandboxConfig)', () => {
     assert.throws(() => new ProcessProvider(), (e) => hasErrorCode(e, 'Provider.SandboxConfig'));
     assert.throws(() => new ProcessProvider({ mounts: {} }), (e) => hasErrorCode(e, 'Provider.SandboxConfig'));
