@@ -72,6 +72,7 @@ describe('ProcessProvider sandbox', () => {
     const caps = await run(provider, 'grep', { args: ['^Cap', '/proc/self/status'] });
     for (const line of caps.stdout.trim().split('\n')) assert.match(line, /:\s+0+$/, line);
     if (probeSandbox().userNamespace) assert.equal((await run(provider, 'id', { args: ['-u'] })).stdout, '65534\n');
+    if (probeSandbox().disableUserns === true) assert.notEqual((await run(provider, 'unshare', { args: ['-U', 'true'] })).exitCode, 0);
   });
 
   test('sandbox: processes of the host → invisible (own PID namespace)', async () => {

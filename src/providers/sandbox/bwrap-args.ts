@@ -68,7 +68,8 @@ export function buildSandboxCommand(spec: SandboxSpec, probe: SandboxProbe, host
   const args: string[] = [];
   if (probe.userNamespace) {
     const inside = String(hostIds.uid ?? SANDBOX_UID);
-    args.push('--unshare-user', '--uid', inside, '--gid', String(hostIds.gid ?? hostIds.uid ?? SANDBOX_UID), '--disable-userns');
+    args.push('--unshare-user', '--uid', inside, '--gid', String(hostIds.gid ?? hostIds.uid ?? SANDBOX_UID));
+    if (probe.disableUserns !== false) args.push('--disable-userns');
   }
   args.push('--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try', '--unshare-net', '--hostname', 'sandbox');
   args.push('--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--clearenv');

@@ -21,6 +21,8 @@ export interface SandboxProbe {
   readonly env?: string;
   /** True when a user namespace gives the program a non-root uid ({@link SANDBOX_UID}). */
   readonly userNamespace: boolean;
+  /** True when bubblewrap can also forbid nested user namespaces (`--disable-userns`, bubblewrap ≥ 0.8). */
+  readonly disableUserns?: boolean;
   /** Why the sandbox is unusable (bubblewrap missing or failing); absent when usable. */
   readonly problem?: string;
 }
@@ -81,8 +83,10 @@ function runProbe(bwrapPath: string | undefined, ids: { uid?: number; gid?: numb
     return { userNamespace: false, problem: `${bwrap} is not an executable`, ...withPrlimit };
   }
   const nonRoot = (ids.uid ?? process.getuid?.()) !== 0;
-  const userns = tryRun(bwrap, ['--unshare-user', '--uid', String(ids.uid ?? SANDBOX_UID), '--gid', String(ids.gid ?? SANDBOX_UID)], ids);
-  if (userns.ok) return { bwrap, userNamespace: true, ...withPrlimit };
+  const usernsArgs = ['--unshare-user', '--uid', String(ids.uid ?? SANDBOX_UID), '--gid', String(ids.gid ?? SANDBOX_UID)];
+  if (tryRun(bwrap, [...usernsArgs, '--disable-userns'], ids).ok) return { bwrap, userNamespace: true, disableUserns: true, ...withPrlimit };
+  const userns = tryRun(bwrap, usernsArgs, ids);
+  if (userns.ok) return { bwrap, userNamespace: true, disableUserns: false, ...withPrlimit };
   // Without a user namespace bubblewrap works only for root (caps dropped, uid stays 0).
   if (nonRoot) return { userNamespace: false, problem: `bwrap cannot create a user namespace here (${userns.detail})`, ...withPrlimit };
   const plain = tryRun(bwrap, [], ids);
