@@ -5,6 +5,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { hasErrorCode } from '../../src/errors';
+import { Kernel } from '../../src/kernel/kernel';
 import { ProcessProvider } from '../../src/providers/process';
 import { buildSandboxCommand, probeSandbox } from '../../src/providers/sandbox';
 import { makeWorkspace, run } from './process-fixture';
@@ -121,6 +122,37 @@ describe('ProcessProvider sandbox', () => {
     const missing = new ProcessProvider({ mounts: { '/workspace': ws }, bwrapPath: path.join(root, 'no-bwrap') });
     await assert.rejects(run(missing, 'touch', { args: ['/workspace/ran-unsandboxed'] }), (e) => hasErrorCode(e, 'Provider.SandboxUnavailable'));
     assert.equal(fs.existsSync(path.join(ws, 'ran-unsandboxed')), false);
+  });
+
+  test('Kernel + ProcessProvider: bubblewrap missing → ERROR Provider.SandboxUnavailable with its one audit record', async () => {
+    fs.writeFileSync(path.join(root, 'policy.yaml'), 'version: 1\ncapabilities:\n  - { id: touch, action: proc.exec, resource: touch, constraint: { cwd: "/workspace/**" } }\n');
+    const logPath = path.join(root, 'kernel.log');
+    const kernel = new Kernel({
+      policy: path.join(root, 'policy.yaml'),
+      logPath,
+      providers: [new ProcessProvider({ mounts: { '/workspace': ws }, bwrapPath: path.join(root, 'no-bwrap') })],
+    });
+    const r = await kernel.submit({ action: 'proc.exec', target: 'touch', params: { args: ['x'], cwd: '/workspace' } });
+    await kernel.close();
+    assert.equal(r.status, 'ERROR');
+    assert.equal(r.code, 'Provider.SandboxUnavailable');
+    const records = fs.readFileSync(logPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { code?: string });
+    assert.equal(records.length, 1);
+    assert.equal(records[0]?.code, 'Provider.SandboxUnavailable');
+  });
+
+  test('ProcessProvider: bubblewrap failing before the program starts → Provider.SandboxFailed, no host path in the message', async () => {
+    const fake = path.join(root, 'fake-bwrap');
+    // Passes the start-up probe, then fails like bubblewrap does on a setup error.
+    fs.writeFileSync(fake, `#!/bin/sh\ncase "$*" in *--info-fd*) echo "bwrap: Can't find source path ${ws}: No such file" >&2; exit 1;; esac\nexit 0\n`, { mode: 0o755 });
+    const failing = new ProcessProvider({ mounts: { '/workspace': ws }, bwrapPath: fake });
+    const onWarning = (): void => undefined;
+    process.on('warning', onWarning);
+    try {
+      await assert.rejects(run(failing, 'true'), (e) => hasErrorCode(e, 'Provider.SandboxFailed') && !(e as Error).message.includes(ws));
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 
   test("ProcessProvider: sandbox 'off' chosen explicitly → runs on the host, warned at start, result says sandbox 'off'", async () => {
