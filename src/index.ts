@@ -80,6 +80,8 @@ export {
   terminateSandboxedProgram,
   killSandbox,
   waitSandboxGone,
+  spawnSandboxed,
+  type SandboxedChild,
   type SandboxSpec,
   type SandboxCommand,
   type SandboxMount,

@@ -3,7 +3,8 @@
  * {@link buildSandboxCommand} from a {@link SandboxSpec} and a {@link probeSandbox} result,
  * spawn it, read the init pid with {@link readSandboxInfo}, and end it with
  * {@link terminateSandboxedProgram} / {@link killSandbox}. Used by the process provider; a
- * launcher of stdio MCP servers uses the same calls.
+ * launcher of stdio MCP servers uses the same calls, or {@link spawnSandboxed}, which does
+ * all of it for a long-lived child with pipes.
  *
  * @example
  * const probe = probeSandbox();
@@ -16,6 +17,7 @@
 export { buildSandboxCommand, checkSandboxMounts, SANDBOX_INFO_FD } from './bwrap-args';
 export { probeSandbox, SANDBOX_UID, SANDBOX_TOOL_DIRS, type SandboxProbe } from './probe';
 export { readSandboxInfo, terminateSandboxedProgram, killSandbox, isSandboxGone, waitSandboxGone, decodeSandboxExit, type SandboxInfo } from './lifecycle';
+export { spawnSandboxed, type SandboxedChild } from './spawn';
 export { SYSTEM_FOLDERS, ETC_ALLOWED, RESERVED_AGENT_PATHS } from './system-view';
 export {
   SandboxNetwork, DEFAULT_SANDBOX_LIMITS,
