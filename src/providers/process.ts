@@ -11,7 +11,7 @@
  * unless the operator sets `sandbox: 'off'` (a loud warning at start; each result then says
  * `sandbox: 'off'`).
  */
-import { accessSync, existsSync, constants as fsConstants, realpathSync, statSync } from 'node:fs';
+import { accessSync, constants as fsConstants, realpathSync } from 'node:fs';
 import * as path from 'node:path';
 import micromatch from 'micromatch';
 import { canonicalizeRequest } from '../policy/canonical';
@@ -24,19 +24,13 @@ import { locateCwd, locateProgram } from './process-locate';
 import { runProcessTree, type ProcessOutcome } from './process-tree';
 import { parseProcessParams } from './process-params';
 import { MountTable } from './mounts';
-import { buildSandboxCommand, checkSandboxMounts } from './sandbox/bwrap-args';
-import { probeSandbox, type SandboxProbe } from './sandbox/probe';
-import { isAtOrBelow } from './sandbox/system-view';
+import { readOnlyPathDirs, realProgram, SandboxMode, setUpSandbox, warnOnce } from './process-sandbox';
+import { buildSandboxCommand } from './sandbox/bwrap-args';
+import type { SandboxProbe } from './sandbox/probe';
 import type { SandboxLimits } from './sandbox/types';
 
-/** Whether programs run in the OS sandbox. */
-export const SandboxMode = {
-  /** bubblewrap (the default); `proc.exec` refuses where it does not work. */
-  Bwrap: 'bwrap',
-  /** No sandbox: programs run on the host as the worker (or `hardening.uid`). Loudly warned. */
-  Off: 'off',
-} as const;
-export type SandboxMode = (typeof SandboxMode)[keyof typeof SandboxMode];
+export { SandboxMode } from './process-sandbox';
+
 
 /** Optional OS-level limits on every process this provider starts. */
 export interface ProcessHardening {
@@ -129,14 +123,7 @@ export class ProcessProvider implements Provider {
       throw new HardeningUnavailableError('switching uid/gid needs a worker running as root');
     }
     if (this.mode === SandboxMode.Bwrap) {
-      checkSandboxMounts(this.table.mounts.map((m) => ({ agent: m.agent, host: m.host })));
-      const ids = { ...(hardening?.uid !== undefined ? { uid: hardening.uid } : {}), ...(hardening?.gid !== undefined ? { gid: hardening.gid } : {}) };
-      this.probe = probeSandbox(options.bwrapPath, ids);
-      if (this.probe.problem !== undefined) {
-        warnOnce(`agent-os-kernel: WARNING: the OS sandbox is unavailable (${this.probe.problem}); every proc.exec will be refused. Install bubblewrap (npm run setup) or set the process provider's sandbox option to 'off' explicitly.`);
-      } else if (!this.probe.userNamespace) {
-        warnOnce('agent-os-kernel: WARNING: no user namespace for the sandbox; programs run as uid 0 inside it (all capabilities dropped).');
-      }
+      this.probe = setUpSandbox(this.table, options.bwrapPath, hardening);
       this.prlimitPath = undefined;
       return;
     }
@@ -231,7 +218,7 @@ export class ProcessProvider implements Provider {
       const command = buildSandboxCommand({
         command: program, args, cwd: agentCwd ?? '/', env,
         mounts: this.table.mounts.map((m) => ({ agent: m.agent, host: m.host })),
-        readOnlyPaths: this.readOnlyPathDirs(),
+        readOnlyPaths: readOnlyPathDirs(this.fixedPath, this.table),
         limits: {
           ...this.options.limits,
           ...(hardening?.prlimit?.asBytes !== undefined ? { memoryBytes: hardening.prlimit.asBytes } : {}),
@@ -256,31 +243,8 @@ export class ProcessProvider implements Provider {
     });
     return { ...outcome, timeoutMs, sandbox: SandboxMode.Off };
   }
-
-  /** Fixed PATH folders shown read-only in the sandbox: existing ones that neither hold nor lie in a mount. */
-  private readOnlyPathDirs(): string[] {
-    return this.fixedPath.filter((dir) => existsSync(dir) && statSync(dir).isDirectory()
-      && !this.table.mounts.some((m) => isAtOrBelow(dir, m.host) || isAtOrBelow(m.host, dir)));
-  }
 }
 
-/** An absolute program's real path (links followed); a bare name, or a missing file, as it is. */
-function realProgram(program: string): string {
-  if (!program.startsWith('/')) return program;
-  try {
-    return realpathSync.native(program);
-  } catch {
-    return program; // refused later as not found
-  }
-}
-
-const warned = new Set<string>();
-/** A loud start-up warning, once per process and message (process.emitWarning goes to stderr by default). */
-function warnOnce(message: string): void {
-  if (warned.has(message)) return;
-  warned.add(message);
-  process.emitWarning(message, { code: 'AOK_SANDBOX' });
-}
 
 function prlimitFlags(limits: NonNullable<ProcessHardening['prlimit']>): string[] {
   const flags: string[] = [];
