@@ -73,7 +73,7 @@ describe('ProcessProvider process tree', () => {
   });
 
   test('ProcessProvider: program with a TERM handler at the timeout → the handler runs before the kill', async () => {
-    const r = await run(provider, 'sh', { args: ['-c', 'trap "echo cleaned up; exit 7" TERM; sleep 30 & wait'], timeout_ms: 300 });
+    const r = await run(provider, 'sh', { args: ['-c', 'trap "echo cleaned up; exit 7" TERM; sleep 30 & wait'], timeout_ms: 1000 });
     assert.equal(r.timedOut, true);
     assert.equal(r.stdout, 'cleaned up\n');
     assert.equal(r.exitCode, 7);
