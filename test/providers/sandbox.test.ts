@@ -171,12 +171,14 @@ describe('ProcessProvider sandbox', () => {
     }
   });
 
-  test('buildSandboxCommand: no mounts, or network other than none → SandboxConfig', () => {
+  test('buildSandboxCommand: no mounts, a network other than none, a cwd outside the mounts or a bad limit → SandboxConfig', () => {
     const probe = { bwrap: '/usr/bin/bwrap', prlimit: '/usr/bin/prlimit', userNamespace: true };
     const spec = { command: '/usr/bin/true', args: [], cwd: '/workspace', env: {}, mounts: [{ agent: '/workspace', host: ws }] };
     assert.throws(() => buildSandboxCommand({ ...spec, mounts: [] }, probe), (e) => hasErrorCode(e, 'Provider.SandboxConfig'));
     assert.throws(() => buildSandboxCommand({ ...spec, network: 'proxy' as 'none' }, probe), (e) => hasErrorCode(e, 'Provider.SandboxConfig'));
     assert.throws(() => buildSandboxCommand({ ...spec, cwd: '/elsewhere' }, probe), (e) => hasErrorCode(e, 'Provider.SandboxConfig'));
+    assert.throws(() => buildSandboxCommand({ ...spec, limits: { memoryBytes: 0 } }, probe), (e) => hasErrorCode(e, 'Provider.SandboxConfig'));
+    assert.throws(() => buildSandboxCommand({ ...spec, limits: { processes: Number.NaN } }, probe), (e) => hasErrorCode(e, 'Provider.SandboxConfig'));
     const cmd = buildSandboxCommand({ ...spec, mounts: [{ agent: '/workspace', host: ws, readOnly: true }] }, probe);
     assert.deepEqual(cmd.spawnOptions.env, {});
     for (const flag of ['--unshare-net', '--unshare-pid', '--die-with-parent', '--new-session', '--clearenv']) assert.ok(cmd.args.includes(flag), flag);

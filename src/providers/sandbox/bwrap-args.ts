@@ -38,6 +38,11 @@ export function checkSandboxMounts(mounts: readonly SandboxMount[], readOnlyPath
 
 function limitArgs(limits: SandboxLimits | undefined): string[] {
   const l = { ...DEFAULT_SANDBOX_LIMITS, ...limits };
+  for (const [name, value] of Object.entries(l)) {
+    if (typeof value !== 'number' || Number.isNaN(value) || value < 1) {
+      throw new SandboxConfigError(`limits.${name} must be a positive number (or Infinity for no limit), got ${String(value)}`);
+    }
+  }
   const v = (n: number): string => (Number.isFinite(n) ? String(Math.floor(n)) : 'unlimited');
   return [`--as=${v(l.memoryBytes)}`, `--nproc=${v(l.processes)}`, `--fsize=${v(l.fileSizeBytes)}`];
 }
