@@ -2,7 +2,8 @@
  * The process provider's side of the sandbox: the on/off switch, the start-up checks and
  * warnings, which fixed PATH folders the sandbox shows, and the real path of a program.
  */
-import { existsSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, constants as fsConstants, existsSync, fstatSync, openSync, realpathSync, statSync } from 'node:fs';
+import { CwdOutsideMountError } from './errors';
 import type { MountTable } from './mounts';
 import { checkSandboxMounts } from './sandbox/bwrap-args';
 import { probeSandbox, type SandboxProbe } from './sandbox/probe';
@@ -57,5 +58,27 @@ export function realProgram(program: string): string {
     return realpathSync.native(program);
   } catch {
     return program; // refused later as not found
+  }
+}
+
+/**
+ * The identity (device, inode) of the checked working directory, read through a descriptor
+ * whose path is verified to be `hostCwd` (so a link swapped after the check is caught inside
+ * the sandbox, where the program starts only in this very directory).
+ * @throws CwdOutsideMountError when the folder changed since it was checked.
+ */
+export function cwdIdentity(hostCwd: string, agentCwd: string): { dev: number; ino: number } {
+  let fd: number;
+  try {
+    fd = openSync(hostCwd, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY | fsConstants.O_NOFOLLOW);
+  } catch {
+    throw new CwdOutsideMountError(agentCwd, 'it changed after it was checked (not a folder any more)');
+  }
+  try {
+    if (realpathSync.native(`/proc/self/fd/${fd}`) !== hostCwd) throw new CwdOutsideMountError(agentCwd, 'it changed after it was checked (a link was swapped)');
+    const st = fstatSync(fd);
+    return { dev: st.dev, ino: st.ino };
+  } finally {
+    closeSync(fd);
   }
 }

@@ -24,10 +24,10 @@ import { locateCwd, locateProgram } from './process-locate';
 import { runProcessTree, type ProcessOutcome } from './process-tree';
 import { parseProcessParams } from './process-params';
 import { MountTable } from './mounts';
-import { readOnlyPathDirs, realProgram, SandboxMode, setUpSandbox, warnOnce } from './process-sandbox';
+import { cwdIdentity, readOnlyPathDirs, realProgram, SandboxMode, setUpSandbox, warnOnce } from './process-sandbox';
 import { buildSandboxCommand } from './sandbox/bwrap-args';
 import type { SandboxProbe } from './sandbox/probe';
-import type { SandboxLimits } from './sandbox/types';
+import { CWD_MOVED_EXIT, CWD_MOVED_MESSAGE, type SandboxLimits } from './sandbox/types';
 
 export { SandboxMode } from './process-sandbox';
 
@@ -189,6 +189,10 @@ export class ProcessProvider implements Provider {
         throw new CwdOutsideMountError(agentCwd, `the rule allows only ${cwdRule}`);
       }
       cwd = await locateCwd(agentCwd, this.mounts);
+      // The policy judged agentCwd at its real path: it must still be that folder, not a link now.
+      if (this.table.toAgent(cwd, agentCwd) !== path.posix.normalize(agentCwd)) {
+        throw new CwdOutsideMountError(agentCwd, 'it changed after the decision (a link was swapped); nothing ran');
+      }
     }
 
     if (isGit) guardGitEnv(Object.keys(params.env ?? {}));
@@ -216,7 +220,7 @@ export class ProcessProvider implements Provider {
       const probe = this.probe as SandboxProbe;
       if (probe.problem !== undefined) throw new SandboxUnavailableError(probe.problem);
       const command = buildSandboxCommand({
-        command: program, args, cwd: agentCwd ?? '/', env,
+        command: program, args, cwd: agentCwd ?? '/', env, cwdIdentity: cwdIdentity(cwd, agentCwd ?? '/'),
         mounts: this.table.mounts.map((m) => ({ agent: m.agent, host: m.host })),
         readOnlyPaths: readOnlyPathDirs(this.fixedPath, this.table),
         limits: {
@@ -229,6 +233,9 @@ export class ProcessProvider implements Provider {
         ...(hardening?.gid !== undefined ? { gid: hardening.gid } : {}),
       });
       const outcome = await runProcessTree({ ...common, file: command.file, args: command.args, cwd: '/', env: {}, sandbox: command.spawnOptions });
+      if (outcome.exitCode === CWD_MOVED_EXIT && outcome.stdout === '' && outcome.stderr === `${CWD_MOVED_MESSAGE}\n`) {
+        throw new CwdOutsideMountError(agentCwd ?? '/', 'it changed between the check and the start of the program (a link was swapped); nothing ran');
+      }
       return { ...outcome, timeoutMs, sandbox: SandboxMode.Bwrap };
     }
 

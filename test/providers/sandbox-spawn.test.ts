@@ -2,7 +2,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawnSandboxed } from '../../src/providers/sandbox';
+import { CWD_MOVED_EXIT, CWD_MOVED_MESSAGE, spawnSandboxed } from '../../src/providers/sandbox';
 import { isAlive } from '../helpers/processes';
 import { makeWorkspace } from './process-fixture';
 
@@ -34,6 +34,28 @@ describe('spawnSandboxed', () => {
     await child.stop();
     assert.match(out, /^inside\ntouch exit 1\n$/);
     assert.equal(fs.existsSync(path.join(ws, 'new-file')), false);
+  });
+
+  test('spawnSandboxed: the working directory is not the checked one (a swapped link) → nothing runs, exit 125 with the message', async () => {
+    const sub = path.join(ws, 'checked');
+    fs.mkdirSync(sub);
+    const checked = fs.statSync(sub);
+    const other = fs.statSync(ws);
+    const run = async (identity: { dev: number; ino: number }): Promise<{ code: number | null; err: string }> => {
+      const child = spawnSandboxed({ ...spec('/usr/bin/touch', ['ran']), cwd: '/workspace/checked', cwdIdentity: identity });
+      let err = '';
+      child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
+      await new Promise((resolve) => child.process.once('close', resolve));
+      await child.stop();
+      return { code: child.process.exitCode, err };
+    };
+    const moved = await run({ dev: other.dev, ino: other.ino });
+    assert.equal(moved.code, CWD_MOVED_EXIT);
+    assert.equal(moved.err, `${CWD_MOVED_MESSAGE}\n`);
+    assert.equal(fs.existsSync(path.join(sub, 'ran')), false);
+    const same = await run({ dev: checked.dev, ino: checked.ino });
+    assert.equal(same.code, 0, same.err);
+    assert.equal(fs.existsSync(path.join(sub, 'ran')), true);
   });
 
   test('spawnSandboxed: a program ignoring SIGTERM → stop() kills the sandbox after the grace period', async () => {

@@ -7,7 +7,7 @@
  */
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -117,6 +117,42 @@ describe('adversarial: allowed programs against the host', () => {
     const r = await exec('ls', [], { cwd: '/workspace/pub/link' });
     assert.equal(r.status, 'DENIED', output(r));
     assert.doesNotMatch(output(r), /hidden-name/);
+  });
+
+  test('adversarial cwd race: pub/dir swapped with a link to secret while ls runs there 150 times → never runs in secret', { timeout: 120_000 }, async (t) => {
+    const pub = path.join(ws, 'pub');
+    fs.mkdirSync(path.join(pub, 'dir'));
+    fs.writeFileSync(path.join(pub, 'dir', 'public-name.txt'), '');
+    fs.symlinkSync('../secret', path.join(pub, 'swap'));
+    // renameat2(RENAME_EXCHANGE) flips the folder and the link atomically, every 8 ms: about as
+    // long as the sandbox takes to start, so many checks see the folder and many starts the link.
+    const swapper = spawn('/usr/bin/python3', ['-c', [
+      'import ctypes, os, sys, time',
+      'libc = ctypes.CDLL(None, use_errno=True)',
+      'a, b = (os.fsencode(p) for p in sys.argv[1:3])',
+      'sys.stdout.write("go\\n"); sys.stdout.flush()',
+      'n = 0',
+      'while True:',
+      '    libc.renameat2(-100, a, -100, b, 2); n += 1; time.sleep(0.008)',
+    ].join('\n'), path.join(pub, 'dir'), path.join(pub, 'swap')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const started = await new Promise<boolean>((resolve) => {
+      swapper.stdout.once('data', () => resolve(true));
+      swapper.once('exit', () => resolve(false));
+    });
+    assert.ok(started, 'the swapper did not start');
+    const seen: Record<string, number> = {};
+    try {
+      for (let i = 0; i < 150; i++) {
+        const r = await exec('ls', [], { cwd: '/workspace/pub/dir' });
+        const key = r.status === 'OK' ? ((r.data as { stdout: string }).stdout.includes('public-name') ? 'OK public' : 'OK other') : `${r.status} ${r.code ?? ''}`;
+        seen[key] = (seen[key] ?? 0) + 1;
+        assert.doesNotMatch(output(r), /hidden-name/, `run ${i} listed the denied folder`);
+      }
+    } finally {
+      swapper.kill('SIGKILL');
+    }
+    t.diagnostic(`outcomes: ${JSON.stringify(seen)}`);
+    assert.ok((seen['OK public'] ?? 0) > 0, 'no run got through at all: the race proves nothing');
   });
 
   for (const [program, args] of [['sh', ['-ec', 'touch pwned']], ['python3', ['-Ic', 'open("pwned","w")']], ['python3', ['-copen("pwned","w")']]] as const) {

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { SandboxConfigError, SandboxUnavailableError } from '../errors';
 import { SANDBOX_UID, type SandboxProbe } from './probe';
 import { etcArgs, isAtOrBelow, RESERVED_AGENT_PATHS, SYSTEM_FOLDERS, systemFolderArgs } from './system-view';
-import { DEFAULT_SANDBOX_LIMITS, SandboxNetwork, type SandboxCommand, type SandboxLimits, type SandboxMount, type SandboxSpec } from './types';
+import { CWD_MOVED_EXIT, CWD_MOVED_MESSAGE, DEFAULT_SANDBOX_LIMITS, SandboxNetwork, type SandboxCommand, type SandboxLimits, type SandboxMount, type SandboxSpec } from './types';
 
 /** The file descriptor on which bubblewrap reports the sandbox's init pid (`--info-fd`). */
 export const SANDBOX_INFO_FD = 3;
@@ -86,6 +86,13 @@ export function buildSandboxCommand(spec: SandboxSpec, probe: SandboxProbe, host
   }
   args.push('--chdir', spec.cwd, '--info-fd', String(SANDBOX_INFO_FD), '--');
   args.push(probe.prlimit, ...limitArgs(spec.limits), '--');
+  // Act on what was checked: the working directory entered by name must be the checked one.
+  if (spec.cwdIdentity !== undefined) {
+    if (probe.sh === undefined || probe.stat === undefined) throw new SandboxUnavailableError('sh and stat are needed to check the working directory inside the sandbox');
+    const { dev, ino } = spec.cwdIdentity;
+    const script = `[ "$(${probe.stat} -c %d:%i .)" = "$0" ] && exec "$@"; echo '${CWD_MOVED_MESSAGE}' >&2; exit ${CWD_MOVED_EXIT}`;
+    args.push(probe.sh, '-c', script, `${dev}:${ino}`);
+  }
   // bubblewrap sets PWD; the program's environment is exactly `spec.env`.
   if (probe.env !== undefined && !('PWD' in spec.env) && !spec.command.includes('=')) args.push(probe.env, '-u', 'PWD', '--');
   args.push(spec.command, ...spec.args);

@@ -20,6 +20,6 @@ export { readSandboxInfo, terminateSandboxedProgram, killSandbox, isSandboxGone,
 export { spawnSandboxed, type SandboxedChild } from './spawn';
 export { SYSTEM_FOLDERS, ETC_ALLOWED, RESERVED_AGENT_PATHS } from './system-view';
 export {
-  SandboxNetwork, DEFAULT_SANDBOX_LIMITS,
+  SandboxNetwork, DEFAULT_SANDBOX_LIMITS, CWD_MOVED_EXIT, CWD_MOVED_MESSAGE,
   type SandboxMount, type SandboxLimits, type SandboxSpec, type SandboxCommand,
 } from './types';

@@ -19,6 +19,9 @@ export interface SandboxProbe {
   readonly prlimit?: string;
   /** `env` (coreutils), used to drop the `PWD` bubblewrap sets, when found. */
   readonly env?: string;
+  /** `sh` and `stat` (coreutils), used to check the working directory's identity inside, when found. */
+  readonly sh?: string;
+  readonly stat?: string;
   /** True when a user namespace gives the program a non-root uid ({@link SANDBOX_UID}). */
   readonly userNamespace: boolean;
   /** True when bubblewrap can also forbid nested user namespaces (`--disable-userns`, bubblewrap ≥ 0.8). */
@@ -72,8 +75,12 @@ export function probeSandbox(bwrapPath?: string, ids: { uid?: number; gid?: numb
 
 function runProbe(bwrapPath: string | undefined, ids: { uid?: number; gid?: number }): SandboxProbe {
   const prlimit = findTool('prlimit');
-  const env = findTool('env');
-  const withPrlimit = { ...(prlimit === undefined ? {} : { prlimit }), ...(env === undefined ? {} : { env }) };
+  const tools: Record<string, string> = {};
+  for (const name of ['env', 'sh', 'stat']) {
+    const found = findTool(name);
+    if (found !== undefined) tools[name] = found;
+  }
+  const withPrlimit = { ...(prlimit === undefined ? {} : { prlimit }), ...tools };
   if (process.platform !== 'linux') return { userNamespace: false, problem: `bubblewrap needs Linux, this is ${process.platform}`, ...withPrlimit };
   const bwrap = bwrapPath ?? findTool('bwrap');
   if (bwrap === undefined) return { userNamespace: false, problem: `bwrap not found in ${SANDBOX_TOOL_DIRS.join(':')}`, ...withPrlimit };

@@ -59,7 +59,20 @@ export interface SandboxSpec {
   readonly limits?: SandboxLimits;
   /** Further host folders shown read-only at the same path (e.g. a fixed PATH folder outside /usr). */
   readonly readOnlyPaths?: readonly string[];
+  /**
+   * The directory the caller checked as the working directory (device and inode of a
+   * descriptor it verified). Inside the sandbox, after entering `cwd`, the program starts
+   * only if its working directory is that very directory; otherwise nothing runs and the
+   * sandbox exits with {@link CWD_MOVED_EXIT} and {@link CWD_MOVED_MESSAGE} on stderr (a link
+   * was swapped between the check and the use).
+   */
+  readonly cwdIdentity?: { readonly dev: number; readonly ino: number };
 }
+
+/** Exit status of a sandbox whose working directory was not the checked one. */
+export const CWD_MOVED_EXIT = 125;
+/** The stderr line that goes with {@link CWD_MOVED_EXIT}. */
+export const CWD_MOVED_MESSAGE = 'agent-os sandbox: the working directory is not the one that was checked; nothing ran';
 
 /** What a launcher spawns: `spawn(file, args, spawnOptions)`. */
 export interface SandboxCommand {
