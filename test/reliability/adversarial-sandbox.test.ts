@@ -124,16 +124,16 @@ describe('adversarial: allowed programs against the host', () => {
     fs.mkdirSync(path.join(pub, 'dir'));
     fs.writeFileSync(path.join(pub, 'dir', 'public-name.txt'), '');
     fs.symlinkSync('../secret', path.join(pub, 'swap'));
-    // renameat2(RENAME_EXCHANGE) flips the folder and the link atomically, every 8 ms: about as
+    // renameat2(RENAME_EXCHANGE) flips the folder and the link atomically, every 0–16 ms: about as
     // long as the sandbox takes to start, so many checks see the folder and many starts the link.
     const swapper = spawn('/usr/bin/python3', ['-c', [
-      'import ctypes, os, sys, time',
+      'import ctypes, os, random, sys, time',
       'libc = ctypes.CDLL(None, use_errno=True)',
       'a, b = (os.fsencode(p) for p in sys.argv[1:3])',
       'sys.stdout.write("go\\n"); sys.stdout.flush()',
       'n = 0',
       'while True:',
-      '    libc.renameat2(-100, a, -100, b, 2); n += 1; time.sleep(0.008)',
+      '    libc.renameat2(-100, a, -100, b, 2); n += 1; time.sleep(random.random() * 0.016)',
     ].join('\n'), path.join(pub, 'dir'), path.join(pub, 'swap')], { stdio: ['ignore', 'pipe', 'inherit'] });
     const started = await new Promise<boolean>((resolve) => {
       swapper.stdout.once('data', () => resolve(true));
