@@ -90,11 +90,13 @@ export function buildSandboxCommand(spec: SandboxSpec, probe: SandboxProbe, host
   if (spec.cwdIdentity !== undefined) {
     if (probe.sh === undefined || probe.stat === undefined) throw new SandboxUnavailableError('sh and stat are needed to check the working directory inside the sandbox');
     const { dev, ino } = spec.cwdIdentity;
-    const script = `[ "$(${probe.stat} -c %d:%i .)" = "$0" ] && exec "$@"; echo '${CWD_MOVED_MESSAGE}' >&2; exit ${CWD_MOVED_EXIT}`;
+    const unsetPwd = 'PWD' in spec.env ? '' : 'unset PWD; ';
+    const script = `[ "$(${probe.stat} -c %d:%i .)" = "$0" ] || { echo '${CWD_MOVED_MESSAGE}' >&2; exit ${CWD_MOVED_EXIT}; }; ${unsetPwd}exec "$@"`;
     args.push(probe.sh, '-c', script, `${dev}:${ino}`);
+  } else if (probe.env !== undefined && !('PWD' in spec.env) && !spec.command.includes('=')) {
+    // bubblewrap sets PWD; the program's environment is exactly `spec.env`.
+    args.push(probe.env, '-u', 'PWD', '--');
   }
-  // bubblewrap sets PWD; the program's environment is exactly `spec.env`.
-  if (probe.env !== undefined && !('PWD' in spec.env) && !spec.command.includes('=')) args.push(probe.env, '-u', 'PWD', '--');
   args.push(spec.command, ...spec.args);
   return {
     file: probe.bwrap,
