@@ -17,7 +17,7 @@
 import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { ProviderAbortedError, SandboxFailedError } from './errors';
-import { decodeSandboxExit, killSandbox, readSandboxInfo, terminateSandboxedProgram, waitSandboxGone, type SandboxInfo } from './sandbox/lifecycle';
+import { decodeSandboxExit, hasProgramStarted, killSandbox, readSandboxInfo, terminateSandboxedProgram, waitSandboxGone, type SandboxInfo } from './sandbox/lifecycle';
 import type { SandboxCommand } from './sandbox/types';
 
 /** What to run; `file` is an absolute path already checked by the caller. */
@@ -129,11 +129,17 @@ export function runProcessTree(spec: ProcessSpec): Promise<ProcessOutcome> {
       if (info !== undefined) killSandbox(info);
       killGroup(child.pid, 'SIGKILL'); // bubblewrap itself; its init dies with it (die-with-parent)
     };
+    // A program still being set up (mounts) gets its SIGTERM as soon as it exists, within the grace period.
+    const termWhenStarted = (found: SandboxInfo): void => {
+      if (exit !== undefined) return;
+      if (hasProgramStarted(found)) return terminateSandboxedProgram(found);
+      setTimeout(() => termWhenStarted(found), 5).unref();
+    };
     const terminate = (): void => {
       if (child.pid === undefined || exit !== undefined) return;
       if (spec.sandbox === undefined) killGroup(child.pid, 'SIGTERM');
-      else if (info !== undefined) terminateSandboxedProgram(info);
-      else return kill(); // the sandbox has not started the program yet: nothing to let finish
+      else if (info !== undefined) termWhenStarted(info);
+      else return kill(); // bubblewrap has not even made the sandbox yet: nothing to let finish
       killTimer = setTimeout(kill, spec.graceMs ?? 500);
     };
     const timer = setTimeout(() => {
@@ -169,7 +175,7 @@ export function runProcessTree(spec: ProcessSpec): Promise<ProcessOutcome> {
       if (killTimer !== undefined) clearTimeout(killTimer);
       spec.signal?.removeEventListener('abort', onAbort);
       if (aborted) return reject(new ProviderAbortedError('proc.exec', { cause: spec.signal?.reason }));
-      if (spec.sandbox !== undefined && info === undefined) {
+      if (spec.sandbox !== undefined && info === undefined && !timedOut) {
         // bubblewrap's own message names host paths: it goes to the worker's log, not to the agent.
         process.emitWarning(`agent-os-kernel: bubblewrap failed: ${err.text().trim().slice(0, 500)}`, { code: 'AOK_SANDBOX_FAILED' });
         return reject(new SandboxFailedError(`bubblewrap exited with ${String(exit?.code ?? exit?.signal)} before the program started`));

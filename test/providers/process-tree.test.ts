@@ -72,6 +72,14 @@ describe('ProcessProvider process tree', () => {
     }
   });
 
+  test('ProcessProvider: a timeout shorter than the sandbox start-up → timedOut, ended by a signal, not a sandbox failure', async () => {
+    for (const timeout of [1, 5]) {
+      const r = await run(provider, 'sleep', { args: ['30'], timeout_ms: timeout });
+      assert.equal(r.timedOut, true);
+      assert.ok(r.signal === 'SIGTERM' || r.signal === 'SIGKILL', String(r.signal));
+    }
+  });
+
   test('ProcessProvider: program with a TERM handler at the timeout → the handler runs before the kill', async () => {
     const r = await run(provider, 'sh', { args: ['-c', 'trap "echo cleaned up; exit 7" TERM; sleep 30 & wait'], timeout_ms: 1000 });
     assert.equal(r.timedOut, true);

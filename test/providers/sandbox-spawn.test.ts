@@ -2,7 +2,8 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CWD_MOVED_EXIT, CWD_MOVED_MESSAGE, spawnSandboxed } from '../../src/providers/sandbox';
+import { spawn } from 'node:child_process';
+import { CWD_MOVED_EXIT, CWD_MOVED_MESSAGE, hasProgramStarted, spawnSandboxed } from '../../src/providers/sandbox';
 import { isAlive } from '../helpers/processes';
 import { makeWorkspace } from './process-fixture';
 
@@ -56,6 +57,21 @@ describe('spawnSandboxed', () => {
     const same = await run({ dev: checked.dev, ino: checked.ino });
     assert.equal(same.code, 0, same.err);
     assert.equal(fs.existsSync(path.join(sub, 'ran')), true);
+  });
+
+  test('hasProgramStarted: a sandbox running its program → true; a process without children → false', async () => {
+    const child = spawnSandboxed(spec('/bin/sh', ['-c', 'echo ready; sleep 30']));
+    await new Promise((resolve) => child.stdout.once('data', resolve));
+    const info = await child.info;
+    assert.ok(info !== undefined);
+    assert.equal(hasProgramStarted(info), true);
+    await child.stop(100);
+    const lone = spawn('/bin/sleep', ['30']);
+    try {
+      assert.equal(hasProgramStarted({ initPid: lone.pid as number, startTime: undefined }), false);
+    } finally {
+      lone.kill('SIGKILL');
+    }
   });
 
   test('spawnSandboxed: a program ignoring SIGTERM → stop() kills the sandbox after the grace period', async () => {

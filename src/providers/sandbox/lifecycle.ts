@@ -9,7 +9,7 @@
  * SIGKILL to init ends the namespace: the kernel kills every process in it, `setsid`
  * grandchildren included. When the program exits, init exits with it and the same happens.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { constants as osConstants } from 'node:os';
 
@@ -84,6 +84,26 @@ function send(pid: number, signal: NodeJS.Signals): void {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
   }
+}
+
+/** True once the sandbox's init has started the program (a process whose parent is init exists). */
+export function hasProgramStarted(info: SandboxInfo): boolean {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return true; // no /proc to look in: do not wait
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] === String(info.initPid)) return true;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return false;
 }
 
 /**
