@@ -1,24 +1,40 @@
 #!/usr/bin/env bash
 # One-time setup after `npm ci`:
 #  - the Temporal CLI (dev server + Web UI) into .tools/ (scripts/install-temporal.sh);
+#  - Debian's bubblewrap (`bwrap`), the OS sandbox every proc.exec runs in, when it is
+#    missing and apt-get is available (as root, or through sudo). Without it proc.exec
+#    refuses to run (unless an operator turns the sandbox off explicitly).
 #  - Debian's chromium for the Web UI browser test, when it is missing and apt-get is
-#    available (as root, or through sudo). Set AGENT_OS_SKIP_CHROMIUM=1 to skip it; the
-#    browser test then fails and says how to install it. No browser is ever downloaded
-#    by npm.
+#    available. Set AGENT_OS_SKIP_CHROMIUM=1 to skip it; the browser test then fails and
+#    says how to install it. No browser is ever downloaded by npm.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/install-temporal.sh
 
-if [ -n "${AGENT_OS_CHROMIUM:-}" ] || [ -x /usr/bin/chromium ] || [ "${AGENT_OS_SKIP_CHROMIUM:-}" = 1 ]; then
+packages=()
+if ! [ -x /usr/bin/bwrap ] && ! command -v bwrap >/dev/null 2>&1; then
+  packages+=(bubblewrap)
+fi
+if [ -z "${AGENT_OS_CHROMIUM:-}" ] && ! [ -x /usr/bin/chromium ] && [ "${AGENT_OS_SKIP_CHROMIUM:-}" != 1 ]; then
+  packages+=(chromium)
+fi
+if [ "${#packages[@]}" = 0 ]; then
   exit 0
 fi
+
+SUDO=none
 if command -v apt-get >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else SUDO=none; fi
-  if [ "$SUDO" != none ]; then
-    echo "setup: installing chromium from Debian's packages (for the Web UI browser test)"
-    $SUDO apt-get update -qq
-    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
-    exit 0
-  fi
+  if [ "$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
 fi
-echo "setup: no /usr/bin/chromium; the browser test needs one (apt-get install chromium, or set AGENT_OS_CHROMIUM=/path/to/chromium)" >&2
+if [ "$SUDO" != none ]; then
+  echo "setup: installing ${packages[*]} from Debian's packages (bubblewrap: the sandbox of proc.exec; chromium: the Web UI browser test)"
+  $SUDO apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}"
+  exit 0
+fi
+for p in "${packages[@]}"; do
+  case "$p" in
+    bubblewrap) echo "setup: no bwrap; every proc.exec will be refused until bubblewrap is installed (as root: apt-get install bubblewrap; or your distribution's bubblewrap package)" >&2 ;;
+    chromium) echo "setup: no /usr/bin/chromium; the browser test needs one (apt-get install chromium, or set AGENT_OS_CHROMIUM=/path/to/chromium)" >&2 ;;
+  esac
+done

@@ -14,6 +14,24 @@
  * accept any unambiguous prefix (`--upload-pac`, even `--u` when unique), so any longer
  * minimum could be dodged. The price: an allowed option that happens to be a prefix of a
  * denied one (`--exec` when `--exec-path` is denied) is refused too.
+ *
+ * Short-option clusters. An argument of one `-` followed by two or more characters, the
+ * second not `-` (`-ec`, `-Ic`, `-cCODE`), is a cluster: getopt reads it as `-e -c`, or as
+ * `-c` with the value `CODE` attached, and which letters take a value is known only to the
+ * program. So a cluster `-xyz` is judged as the options `-x`, `-y`, `-z` it may contain and
+ * as the values `yz`, `z` that may be attached:
+ *
+ * - `deny_args` (and a deny rule's `args`) covers a cluster when it covers the argument as
+ *   written, or any of those options or values (fail closed: `-ec`, `-Ic`, `-cCODE` are all
+ *   caught by `-c`);
+ * - a grant's `args` glob admits a cluster when it admits each of its options `-x`, `-y`,
+ *   `-z`, or when the glob is literal text equal to the argument (`-rn` grants exactly
+ *   `-rn`). `{-l,-a}` admits `-la`; `-[IvqB]*` admits `-Iq` but not `-Ic` (the glob
+ *   matches the text `-Ic`, but not the option `-c`). Write an option and its value as two
+ *   arguments to grant them.
+ *
+ * The price: single-dash long options (`find -exec`, `java -jar`) are judged as clusters too,
+ * so `deny_args: ['-c']` also refuses `find -exec`.
  */
 import { compileGlob, matchGlob, type CompiledGlob } from './glob';
 
@@ -53,13 +71,49 @@ export function compileDenyArgs(patterns: readonly string[]): DenyArgsMatcher {
  */
 export const MAX_JUDGED_ARG_LENGTH = 4096;
 
-/** True if `args` satisfies the positional patterns. */
-export function argsMatch(m: ArgsMatcher, args: readonly string[]): boolean {
+/** True if `arg` is a short-option cluster: `-` and two or more characters, the second not `-`. */
+export function isOptionCluster(arg: string): boolean {
+  return arg.length > 2 && arg[0] === '-' && arg[1] !== '-';
+}
+
+/** The single options `-x` a cluster may contain (one per character after the dash). */
+export function clusterOptions(arg: string): string[] {
+  return [...arg.slice(1)].map((ch) => `-${ch}`);
+}
+
+/** The values a cluster may carry attached to one of its options: every non-empty rest after a character. */
+export function clusterValues(arg: string): string[] {
+  const chars = [...arg.slice(1)];
+  return chars.slice(1).map((_, i) => chars.slice(i + 1).join(''));
+}
+
+const GLOB_SYNTAX = /[*?[\]{}()!+@\\]/;
+
+/** Grant semantics for one argument: the glob admits it, or for a cluster each option in it (or names it literally). */
+function grantMatches(glob: CompiledGlob, arg: string): boolean {
+  if (!isOptionCluster(arg)) return matchGlob(glob, arg);
+  if (glob.pattern === arg && !GLOB_SYNTAX.test(glob.pattern)) return true;
+  return clusterOptions(arg).every((option) => matchGlob(glob, option));
+}
+
+/** Deny semantics for one argument: the glob covers it as written, or an option or value in it. */
+function denyMatches(glob: CompiledGlob, arg: string): boolean {
+  if (matchGlob(glob, arg)) return true;
+  if (!isOptionCluster(arg)) return false;
+  return clusterOptions(arg).some((o) => matchGlob(glob, o)) || clusterValues(arg).some((v) => matchGlob(glob, v));
+}
+
+/**
+ * True if `args` satisfies the positional patterns. `mode` says how a short-option cluster
+ * counts: `grant` (default) needs every option in it admitted, `deny` any part covered.
+ */
+export function argsMatch(m: ArgsMatcher, args: readonly string[], mode: 'grant' | 'deny' = 'grant'): boolean {
   if (args.length < m.positional.length) return false;
-  if (args.some((a) => a.length > MAX_JUDGED_ARG_LENGTH)) return false;
+  if (args.some((a) => a.length > MAX_JUDGED_ARG_LENGTH)) return mode === 'deny';
   if (args.length > m.positional.length && !m.rest) return false;
+  const matches = mode === 'grant' ? grantMatches : denyMatches;
   for (let i = 0; i < m.positional.length; i++) {
-    if (!matchGlob(m.positional[i] as CompiledGlob, args[i] as string)) return false;
+    if (!matches(m.positional[i] as CompiledGlob, args[i] as string)) return false;
   }
   return true;
 }
@@ -72,7 +126,7 @@ export function deniedArg(m: DenyArgsMatcher, args: readonly string[]): string |
 
 function isDeniedArg(m: DenyArgsMatcher, arg: string): boolean {
   if (arg.length > MAX_JUDGED_ARG_LENGTH) return true;
-  if (m.globs.some((g) => matchGlob(g, arg))) return true;
+  if (m.globs.some((g) => denyMatches(g, arg))) return true;
   if (!arg.startsWith('--') || arg.length <= 2) return false;
   const eq = arg.indexOf('=');
   const name = eq < 0 ? arg : arg.slice(0, eq);

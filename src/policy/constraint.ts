@@ -14,7 +14,7 @@
  * | key | a grant matches when | a deny matches when |
  * |---|---|---|
  * | method | the method (default GET) is listed | the method is listed |
- * | args | arguments match positionally | arguments match positionally |
+ * | args | arguments match positionally (a cluster: each option in it) | arguments match positionally (a cluster: any option or value in it) |
  * | deny_args | no argument is covered | some argument is covered |
  * | cwd | a cwd is given and matches | the cwd matches, or none is given |
  * | env | every passed name is listed | some passed name is listed |
@@ -111,7 +111,7 @@ export function constraintCovers(c: CompiledConstraint, request: CanonicalReques
   if (c.args !== undefined || c.denyArgs !== undefined) {
     const args = requestArgs(p);
     if (args !== null) {
-      if (c.args !== undefined && !argsMatch(c.args, args)) return false;
+      if (c.args !== undefined && !argsMatch(c.args, args, 'deny')) return false;
       if (c.denyArgs !== undefined && deniedArg(c.denyArgs, args) === undefined) return false;
     }
   }

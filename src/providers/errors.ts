@@ -84,6 +84,34 @@ export class HardeningUnavailableError extends AgentOsError {
   }
 }
 
+/**
+ * proc.exec: programs run only inside the OS sandbox (bubblewrap), and it is missing or does
+ * not work here. Install it (`npm run setup`, or `apt-get install bubblewrap`), or turn the
+ * sandbox off explicitly (`ProcessProviderOptions.sandbox: 'off'`; loud warning, recorded).
+ */
+export class SandboxUnavailableError extends AgentOsError {
+  readonly code = 'Provider.SandboxUnavailable';
+  constructor(readonly problem: string) {
+    super(`proc.exec refused: the OS sandbox is unavailable (${problem}); install bubblewrap (npm run setup, or apt-get install bubblewrap) or set the process provider's sandbox option to 'off' explicitly`);
+  }
+}
+
+/** The sandbox was configured in a way that would expose the host (no mounts, a mount over a system folder, …). */
+export class SandboxConfigError extends AgentOsError {
+  readonly code = 'Provider.SandboxConfig';
+  constructor(readonly problem: string) {
+    super(`sandbox configuration refused: ${problem}`);
+  }
+}
+
+/** The sandbox could not start the program (bubblewrap failed before the program ran). */
+export class SandboxFailedError extends AgentOsError {
+  readonly code = 'Provider.SandboxFailed';
+  constructor(readonly detail: string) {
+    super(`the sandbox could not start the program: ${detail}`);
+  }
+}
+
 /** A running provider call was aborted through the context's AbortSignal. */
 export class ProviderAbortedError extends AgentOsError {
   readonly code = ProviderCode.Aborted;

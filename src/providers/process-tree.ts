@@ -1,18 +1,24 @@
 /**
- * Runs one program as the leader of its own process group (`detached: true` = setsid),
- * with no shell, capped output and a timeout that ends the whole group: SIGTERM, then
- * SIGKILL after a grace period. When the leader exits, the rest of its group is killed too,
- * so no background child outlives the action.
+ * Runs one program with no shell, capped output and a timeout: SIGTERM, then SIGKILL after
+ * a grace period.
  *
- * What a group kill cannot catch: a descendant that calls `setsid()` (or `setpgid`) moves to a
- * new group and survives `kill(-pgid)`; so does anything that double-forks into a new
- * session (daemons). Mitigations, strongest last: run as a dedicated unprivileged uid (then
- * `kill -KILL -1` as that uid, or an empty uid, cleans up everything), cap its process count
- * and memory with `prlimit --nproc/--as` (see `ProcessHardening`), or run each action in its
- * own cgroup v2 and write `1` to `cgroup.kill` (not done here: needs a delegated cgroup).
+ * Sandboxed (the default of the process provider, `spec.sandbox`): the program runs under
+ * bubblewrap in its own PID namespace (see sandbox/lifecycle.ts). SIGTERM goes to the
+ * program's process group inside the sandbox, so its TERM handler runs; SIGKILL goes to the
+ * sandbox's init, and the kernel then ends every process of the namespace — `setsid`
+ * grandchildren and daemons included. When the program exits, init exits and the same
+ * happens, so nothing it started outlives the action.
+ *
+ * Unsandboxed (operator turned the sandbox off): the program leads its own process group
+ * (`detached: true` = setsid) and the group is signalled. A descendant that calls `setsid()`
+ * (or `setpgid`) moves to a new group and survives `kill(-pgid)`; so does anything that
+ * double-forks into a new session (daemons).
  */
 import { spawn } from 'node:child_process';
-import { ProviderAbortedError } from './errors';
+import type { Readable } from 'node:stream';
+import { ProviderAbortedError, SandboxFailedError } from './errors';
+import { decodeSandboxExit, hasProgramStarted, killSandbox, readSandboxInfo, terminateSandboxedProgram, waitSandboxGone, type SandboxInfo } from './sandbox/lifecycle';
+import type { SandboxCommand } from './sandbox/types';
 
 /** What to run; `file` is an absolute path already checked by the caller. */
 export interface ProcessSpec {
@@ -29,6 +35,8 @@ export interface ProcessSpec {
   readonly uid?: number;
   readonly gid?: number;
   readonly signal?: AbortSignal;
+  /** Run `file` (bubblewrap) with these spawn options: the sandbox semantics above apply. */
+  readonly sandbox?: SandboxCommand['spawnOptions'];
 }
 
 /** The outcome of one run. Output is decoded as UTF-8 (a cut may leave U+FFFD at the end). */
@@ -42,7 +50,10 @@ export interface ProcessOutcome {
   readonly stderrTruncated: boolean;
   readonly timedOut: boolean;
   readonly durationMs: number;
-  /** The process id of the group leader (= the group id). */
+  /**
+   * Unsandboxed: the process id of the group leader (= the group id). Sandboxed: the host pid
+   * of the sandbox's init, whose process group holds the program; gone with everything it ran.
+   */
   readonly pid: number;
 }
 
@@ -83,15 +94,22 @@ export function killGroup(pgid: number, signal: NodeJS.Signals): void {
 export function runProcessTree(spec: ProcessSpec): Promise<ProcessOutcome> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(spec.file, [...spec.args], {
-      cwd: spec.cwd,
-      env: { ...spec.env },
-      detached: true,
-      shell: false,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      ...(spec.uid !== undefined ? { uid: spec.uid } : {}),
-      ...(spec.gid !== undefined ? { gid: spec.gid } : {}),
-    });
+    const child = spec.sandbox !== undefined
+      ? spawn(spec.file, [...spec.args], { ...spec.sandbox, cwd: '/' })
+      : spawn(spec.file, [...spec.args], {
+        cwd: spec.cwd,
+        env: { ...spec.env },
+        detached: true,
+        shell: false,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        ...(spec.uid !== undefined ? { uid: spec.uid } : {}),
+        ...(spec.gid !== undefined ? { gid: spec.gid } : {}),
+      });
+    let info: SandboxInfo | undefined;
+    let infoRead: Promise<SandboxInfo | undefined> = Promise.resolve(undefined);
+    if (spec.sandbox !== undefined && child.stdio[3] !== undefined && child.stdio[3] !== null) {
+      infoRead = readSandboxInfo(child.stdio[3] as Readable).then((found) => (info = found));
+    }
     const out = new CappedSink(spec.maxOutputBytes);
     const err = new CappedSink(spec.maxOutputBytes);
     child.stdout.on('data', (c: Buffer) => out.push(c));
@@ -102,10 +120,27 @@ export function runProcessTree(spec: ProcessSpec): Promise<ProcessOutcome> {
     let timedOut = false;
     let aborted = false;
     let killTimer: NodeJS.Timeout | undefined;
-    const terminate = (): void => {
+    let exit: { code: number | null; signal: string | null } | undefined;
+    const kill = (): void => {
       if (child.pid === undefined) return;
-      killGroup(child.pid, 'SIGTERM');
-      killTimer = setTimeout(() => child.pid !== undefined && killGroup(child.pid, 'SIGKILL'), spec.graceMs ?? 500);
+      if (spec.sandbox === undefined) return killGroup(child.pid, 'SIGKILL');
+      // bubblewrap exits only after its init has: the namespace is gone, and the pid may be reused.
+      if (exit !== undefined) return;
+      if (info !== undefined) killSandbox(info);
+      killGroup(child.pid, 'SIGKILL'); // bubblewrap itself; its init dies with it (die-with-parent)
+    };
+    // A program still being set up (mounts) gets its SIGTERM as soon as it exists, within the grace period.
+    const termWhenStarted = (found: SandboxInfo): void => {
+      if (exit !== undefined) return;
+      if (hasProgramStarted(found)) return terminateSandboxedProgram(found);
+      setTimeout(() => termWhenStarted(found), 5).unref();
+    };
+    const terminate = (): void => {
+      if (child.pid === undefined || exit !== undefined) return;
+      if (spec.sandbox === undefined) killGroup(child.pid, 'SIGTERM');
+      else if (info !== undefined) termWhenStarted(info);
+      else return kill(); // bubblewrap has not even made the sandbox yet: nothing to let finish
+      killTimer = setTimeout(kill, spec.graceMs ?? 500);
     };
     const timer = setTimeout(() => {
       timedOut = true;
@@ -118,11 +153,10 @@ export function runProcessTree(spec: ProcessSpec): Promise<ProcessOutcome> {
     spec.signal?.addEventListener('abort', onAbort, { once: true });
     if (spec.signal?.aborted === true) onAbort();
 
-    let exit: { code: number | null; signal: string | null } | undefined;
     child.on('exit', (code, signal) => {
-      exit = { code, signal };
-      // The leader is gone: whatever else is left in its group goes with it.
-      if (child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
+      exit = spec.sandbox === undefined ? { code, signal } : decodeSandboxExit(code, signal, timedOut || aborted);
+      // The leader is gone: whatever else is left in its group (or sandbox) goes with it.
+      kill();
       // A descendant that escaped the group (setsid) may still hold our pipes: stop waiting.
       setTimeout(() => {
         child.stdout.destroy();
@@ -134,11 +168,18 @@ export function runProcessTree(spec: ProcessSpec): Promise<ProcessOutcome> {
       spec.signal?.removeEventListener('abort', onAbort);
       reject(error);
     });
-    child.on('close', () => {
+    // Sandboxed: bubblewrap exits as soon as the program has; wait for its init too, so nothing is left.
+    child.on('close', () => void infoRead.then(async () => {
+      if (info !== undefined && !(await waitSandboxGone(info))) killSandbox(info);
       clearTimeout(timer);
       if (killTimer !== undefined) clearTimeout(killTimer);
       spec.signal?.removeEventListener('abort', onAbort);
       if (aborted) return reject(new ProviderAbortedError('proc.exec', { cause: spec.signal?.reason }));
+      if (spec.sandbox !== undefined && info === undefined && !timedOut) {
+        // bubblewrap's own message names host paths: it goes to the worker's log, not to the agent.
+        process.emitWarning(`agent-os-kernel: bubblewrap failed: ${err.text().trim().slice(0, 500)}`, { code: 'AOK_SANDBOX_FAILED' });
+        return reject(new SandboxFailedError(`bubblewrap exited with ${String(exit?.code ?? exit?.signal)} before the program started`));
+      }
       resolve({
         exitCode: exit?.code ?? null,
         signal: exit?.signal ?? null,
@@ -148,8 +189,8 @@ export function runProcessTree(spec: ProcessSpec): Promise<ProcessOutcome> {
         stderrTruncated: err.truncated,
         timedOut,
         durationMs: Math.round(performance.now() - started),
-        pid: child.pid ?? -1,
+        pid: info?.initPid ?? child.pid ?? -1,
       });
-    });
+    }));
   });
 }

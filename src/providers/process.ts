@@ -1,24 +1,36 @@
 /**
  * `ProcessProvider` executes `proc.exec`: one program, argv only (never a shell), found on a
- * fixed PATH (never in a workspace), in a working directory inside a mount, with an
- * environment built only from the rule's `env` allow-list, a timeout that ends the whole
- * process group, and capped output. `git` additionally passes the {@link guardGitArgs} guard.
+ * fixed PATH (never in a workspace), in a working directory inside a mount (judged at its
+ * real path), with an environment built only from the rule's `env` allow-list, a timeout,
+ * and capped output. `git` additionally passes the {@link guardGitArgs} guard.
  *
- * Limits of the process-group kill and how {@link ProcessHardening} mitigates them are
- * described in process-tree.ts: a descendant that calls `setsid` escapes the group kill.
+ * Every program runs in the OS sandbox (bubblewrap, see ./sandbox): it sees its mounts at
+ * their agent paths, the system folders read-only and a curated /etc, nothing else of the
+ * host, no network, no capabilities, its own PID namespace (nothing it starts outlives it)
+ * and memory/process/file-size limits. Without a working bubblewrap `proc.exec` refuses,
+ * unless the operator sets `sandbox: 'off'` (a loud warning at start; each result then says
+ * `sandbox: 'off'`).
  */
-import { accessSync, constants as fsConstants } from 'node:fs';
+import { accessSync, constants as fsConstants, realpathSync } from 'node:fs';
 import * as path from 'node:path';
 import micromatch from 'micromatch';
 import { canonicalizeRequest } from '../policy/canonical';
 import { assertKernelGrant } from '../kernel/grant';
 import type { ActionRequest, ExecutionContext, Provider, ResolvedRequest } from '../kernel/types';
-import { CwdOutsideMountError, HardeningUnavailableError, InvalidParamsError } from './errors';
+import { CwdOutsideMountError, HardeningUnavailableError, InvalidParamsError, ProgramOutsidePathError, SandboxConfigError, SandboxUnavailableError } from './errors';
 import { guardGitArgs, guardGitEnv, GIT_HARDENING_ENV } from './git-guard';
 import { buildProcessEnv } from './process-env';
 import { locateCwd, locateProgram } from './process-locate';
 import { runProcessTree, type ProcessOutcome } from './process-tree';
 import { parseProcessParams } from './process-params';
+import { MountTable } from './mounts';
+import { cwdIdentity, readOnlyPathDirs, realProgram, SandboxMode, setUpSandbox, warnOnce } from './process-sandbox';
+import { buildSandboxCommand } from './sandbox/bwrap-args';
+import type { SandboxProbe } from './sandbox/probe';
+import { CWD_MOVED_EXIT, CWD_MOVED_MESSAGE, type SandboxLimits } from './sandbox/types';
+
+export { SandboxMode } from './process-sandbox';
+
 
 /** Optional OS-level limits on every process this provider starts. */
 export interface ProcessHardening {
@@ -43,15 +55,30 @@ export interface ProcessProviderOptions {
   readonly killGraceMs?: number;
   /** Worker-side constants every child gets (e.g. `{ LANG: 'C.UTF-8', HOME: '/nonexistent' }`). */
   readonly baseEnv?: Readonly<Record<string, string>>;
+  /**
+   * With the sandbox: `uid`/`gid` run bubblewrap (and the program) as that host uid, which
+   * needs user namespaces; `prlimit` values override `limits`. Without it: as documented.
+   */
   readonly hardening?: ProcessHardening;
+  /** `bwrap` (default) or `off`, which must be chosen explicitly and is warned about at start. */
+  readonly sandbox?: SandboxMode;
+  /** bubblewrap's path (default: looked up in /usr/bin, /bin, /usr/local/bin, /usr/sbin, /sbin). */
+  readonly bwrapPath?: string;
+  /** Limits inside the sandbox (defaults: 4 GiB address space, 512 processes, 1 GiB files). */
+  readonly limits?: SandboxLimits;
 }
 
 /** What `execute` returns (the action's `data`). */
 export interface ProcessResult extends Omit<ProcessOutcome, 'pid'> {
   /** The effective timeout: min(requested or default, rule's `timeout_ms`). */
   readonly timeoutMs: number;
-  /** Process (and group) id of the program; gone by the time the result arrives. */
+  /**
+   * Sandboxed: host pid of the sandbox's init, whose process group holds the program.
+   * Unsandboxed: process (and group) id of the program. Gone by the time the result arrives.
+   */
   readonly pid: number;
+  /** `bwrap` when the program ran in the sandbox, `off` when the operator turned it off. */
+  readonly sandbox: SandboxMode;
 }
 
 /**
@@ -66,33 +93,77 @@ export class ProcessProvider implements Provider {
   readonly actions = ['proc.exec'] as const;
   private readonly fixedPath: readonly string[];
   private readonly mounts: Readonly<Record<string, string>>;
+  private readonly table: MountTable;
   private readonly prlimitPath: string | undefined;
+  private readonly mode: SandboxMode;
+  private readonly probe: SandboxProbe | undefined;
 
-  /** @throws HardeningUnavailableError when `prlimit` is requested but missing, or a uid switch is impossible. */
+  /**
+   * @throws SandboxConfigError without mounts (a program would see the host), or with a mount over a system folder.
+   * @throws FsInvalidMountError for a mount whose host folder is missing or not a directory.
+   * @throws HardeningUnavailableError when `prlimit` is requested but missing, or a uid switch is impossible.
+   */
   constructor(private readonly options: ProcessProviderOptions = {}) {
     this.fixedPath = (options.path ?? ['/usr/local/bin', '/usr/bin', '/bin']).map((dir) => {
       if (!path.isAbsolute(dir)) throw new InvalidParamsError('path', `PATH entries must be absolute, got ${JSON.stringify(dir)}`);
       return path.normalize(dir);
     });
     this.mounts = { ...options.mounts };
+    if (Object.keys(this.mounts).length === 0) {
+      throw new SandboxConfigError('a ProcessProvider needs mounts (e.g. { mounts: { "/workspace": "/srv/agent-ws" } }); without them programs would run against the host');
+    }
+    this.table = new MountTable(this.mounts);
+    this.mode = options.sandbox ?? SandboxMode.Bwrap;
+    if (this.mode !== SandboxMode.Bwrap && this.mode !== SandboxMode.Off) {
+      throw new SandboxConfigError(`sandbox must be 'bwrap' or 'off', got ${JSON.stringify(this.mode)}`);
+    }
     const hardening = options.hardening;
     const me = process.getuid?.();
     if ((hardening?.uid !== undefined || hardening?.gid !== undefined) && me !== 0 && hardening?.uid !== me) {
       throw new HardeningUnavailableError('switching uid/gid needs a worker running as root');
     }
+    if (this.mode === SandboxMode.Bwrap) {
+      this.probe = setUpSandbox(this.table, options.bwrapPath, hardening);
+      this.prlimitPath = undefined;
+      return;
+    }
+    this.probe = undefined;
+    warnOnce('agent-os-kernel: WARNING: the OS sandbox is OFF (sandbox: \'off\'): allowed programs run on the host and can reach everything the worker can. Every proc.exec result says sandbox: "off".');
     if (hardening?.prlimit !== undefined) {
       this.prlimitPath = this.fixedPath.map((dir) => path.join(dir, 'prlimit')).find((f) => isExecutableSync(f));
       if (this.prlimitPath === undefined) throw new HardeningUnavailableError('prlimit (util-linux) is not on the fixed PATH');
     }
   }
 
-  /** Canonical program name; params checked (unknown keys refused) and `cwd` normalised. */
+  /**
+   * Canonical program name (an absolute program at its real path, links followed); params
+   * checked (unknown keys refused); `cwd` normalised and resolved to its real agent path,
+   * so the policy judges the binary and the folder that will really be used.
+   * @throws CwdOutsideMountError when the cwd lies under no mount, does not exist or its real path leaves the mounts.
+   */
   resolve(request: ActionRequest): Promise<ResolvedRequest> {
     return Promise.resolve().then(() => {
       parseProcessParams(request.params ?? {});
       const canonical = canonicalizeRequest(request);
-      return { action: request.action, target: request.target, canonicalTarget: canonical.target, params: canonical.params };
+      const params = { ...canonical.params };
+      if (typeof params['cwd'] === 'string') params['cwd'] = this.realAgentCwd(params['cwd']);
+      return { action: request.action, target: request.target, canonicalTarget: realProgram(canonical.target), params };
     });
+  }
+
+  /** The agent path a (normalised) agent cwd really is, after following links on the host. */
+  private realAgentCwd(agentCwd: string): string {
+    const host = this.table.toHost(agentCwd);
+    if (host === undefined) throw new CwdOutsideMountError(agentCwd, 'not inside a mounted directory');
+    let real: string;
+    try {
+      real = realpathSync.native(host);
+    } catch {
+      throw new CwdOutsideMountError(agentCwd, 'does not exist');
+    }
+    const back = this.table.toAgent(real, agentCwd);
+    if (back === undefined) throw new CwdOutsideMountError(agentCwd, 'its real path leaves the mount (symlink)');
+    return back;
   }
 
   /** Runs the program. Timeouts are not errors: see `timedOut` in the result. */
@@ -101,7 +172,13 @@ export class ProcessProvider implements Provider {
     const params = parseProcessParams(request.params);
     const constraint = context.constraint;
     const mountRoots = Object.values(this.mounts);
-    const program = await locateProgram(request.canonicalTarget, this.fixedPath, mountRoots);
+    // An absolute program was judged at its real path; it runs by the path written (multi-call
+    // binaries keep their name) only while that still leads to the judged file.
+    const written = request.target.startsWith('/') ? path.posix.normalize(request.target) : request.canonicalTarget;
+    if (realProgram(written) !== request.canonicalTarget) {
+      throw new ProgramOutsidePathError(request.target, 'it no longer resolves to the program the policy judged');
+    }
+    const program = await locateProgram(written, this.fixedPath, mountRoots);
     const isGit = path.basename(program) === 'git';
 
     let cwd = '/';
@@ -112,6 +189,10 @@ export class ProcessProvider implements Provider {
         throw new CwdOutsideMountError(agentCwd, `the rule allows only ${cwdRule}`);
       }
       cwd = await locateCwd(agentCwd, this.mounts);
+      // The policy judged agentCwd at its real path: it must still be that folder, not a link now.
+      if (this.table.toAgent(cwd, agentCwd) !== path.posix.normalize(agentCwd)) {
+        throw new CwdOutsideMountError(agentCwd, 'it changed after the decision (a link was swapped); nothing ran');
+      }
     }
 
     if (isGit) guardGitEnv(Object.keys(params.env ?? {}));
@@ -127,23 +208,50 @@ export class ProcessProvider implements Provider {
     const cap = typeof constraint['timeout_ms'] === 'number' ? constraint['timeout_ms'] : Infinity;
     const timeoutMs = Math.min(params.timeout_ms ?? this.options.defaultTimeoutMs ?? 30_000, cap);
     const hardening = this.options.hardening;
+    const common = {
+      timeoutMs,
+      maxOutputBytes: this.options.maxOutputBytes ?? 1024 * 1024,
+      graceMs: this.options.killGraceMs ?? 500,
+      ...(params.stdin !== undefined ? { stdin: params.stdin } : {}),
+      ...(context.signal !== undefined ? { signal: context.signal } : {}),
+    };
+
+    if (this.mode === SandboxMode.Bwrap) {
+      const probe = this.probe as SandboxProbe;
+      if (probe.problem !== undefined) throw new SandboxUnavailableError(probe.problem);
+      const command = buildSandboxCommand({
+        command: program, args, cwd: agentCwd ?? '/', env, cwdIdentity: cwdIdentity(cwd, agentCwd ?? '/'),
+        mounts: this.table.mounts.map((m) => ({ agent: m.agent, host: m.host })),
+        readOnlyPaths: readOnlyPathDirs(this.fixedPath, this.table),
+        limits: {
+          ...this.options.limits,
+          ...(hardening?.prlimit?.asBytes !== undefined ? { memoryBytes: hardening.prlimit.asBytes } : {}),
+          ...(hardening?.prlimit?.nproc !== undefined ? { processes: hardening.prlimit.nproc } : {}),
+        },
+      }, probe, {
+        ...(hardening?.uid !== undefined ? { uid: hardening.uid } : {}),
+        ...(hardening?.gid !== undefined ? { gid: hardening.gid } : {}),
+      });
+      const outcome = await runProcessTree({ ...common, file: command.file, args: command.args, cwd: '/', env: {}, sandbox: command.spawnOptions });
+      if (outcome.exitCode === CWD_MOVED_EXIT && outcome.stdout === '' && outcome.stderr === `${CWD_MOVED_MESSAGE}\n`) {
+        throw new CwdOutsideMountError(agentCwd ?? '/', 'it changed between the check and the start of the program (a link was swapped); nothing ran');
+      }
+      return { ...outcome, timeoutMs, sandbox: SandboxMode.Bwrap };
+    }
+
     const limits = hardening?.prlimit;
     const [file, argv] = this.prlimitPath !== undefined && limits !== undefined
       ? [this.prlimitPath, [...prlimitFlags(limits), '--', program, ...args]]
       : [program, args];
-
     const outcome = await runProcessTree({
-      file, args: argv, cwd, env, timeoutMs,
-      maxOutputBytes: this.options.maxOutputBytes ?? 1024 * 1024,
-      graceMs: this.options.killGraceMs ?? 500,
-      ...(params.stdin !== undefined ? { stdin: params.stdin } : {}),
+      ...common, file, args: argv, cwd, env,
       ...(hardening?.uid !== undefined ? { uid: hardening.uid } : {}),
       ...(hardening?.gid !== undefined ? { gid: hardening.gid } : {}),
-      ...(context.signal !== undefined ? { signal: context.signal } : {}),
     });
-    return { ...outcome, timeoutMs };
+    return { ...outcome, timeoutMs, sandbox: SandboxMode.Off };
   }
 }
+
 
 function prlimitFlags(limits: NonNullable<ProcessHardening['prlimit']>): string[] {
   const flags: string[] = [];

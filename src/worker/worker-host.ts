@@ -57,7 +57,13 @@ export function buildWorkerHost(options: WorkerHostOptions): WorkerHost {
   const mcp = servers === undefined ? undefined : new McpProvider({ servers: servers.servers, ...(servers.pinsFile === undefined ? {} : { pinsFile: servers.pinsFile }) });
   const kernel = new Kernel({
     policy: options.policyFile,
-    providers: [new FilesystemProvider({ mounts: options.mounts }), new ProcessProvider({ mounts: options.mounts }), new HttpProvider(), ...(mcp ? [mcp] : [])],
+    // Programs run only in the sandbox, which needs mounts: without any, proc.exec has no provider.
+    providers: [
+      new FilesystemProvider({ mounts: options.mounts }),
+      ...(Object.keys(options.mounts).length > 0 ? [new ProcessProvider({ mounts: options.mounts })] : []),
+      new HttpProvider(),
+      ...(mcp ? [mcp] : []),
+    ],
     logPath: options.logPath,
     ...(options.audit === undefined ? {} : { audit: options.audit }),
   });

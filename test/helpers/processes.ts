@@ -33,3 +33,34 @@ export async function waitUntilGone(pids: readonly number[], limitMs = 2000): Pr
   await pollUntil(() => (alive = alive.filter(isAlive)).length === 0, limitMs, 0);
   return alive;
 }
+
+/**
+ * Host pids of the live (non-zombie) processes whose environment holds `name=value`. Pids a
+ * program prints inside the sandbox are its own PID namespace's, so tests tag a run with a
+ * unique variable and look for it from the host instead.
+ */
+export function processesWithEnv(name: string, value: string): number[] {
+  const needle = Buffer.from(`${name}=${value}\0`);
+  const found: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const environ = fs.readFileSync(`/proc/${entry}/environ`);
+      if (environ.includes(needle) && isAlive(Number(entry))) found.push(Number(entry));
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found;
+}
+
+/** Waits (polling /proc) until no live process carries `name=value` or `limitMs` passes; returns the survivors. */
+export async function waitUntilNone(name: string, value: string, limitMs = 3000): Promise<number[]> {
+  const end = Date.now() + limitMs;
+  let alive = processesWithEnv(name, value);
+  while (alive.length > 0 && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 10)); // a poll interval, not a synchronisation
+    alive = processesWithEnv(name, value);
+  }
+  return alive;
+}

@@ -4,13 +4,21 @@ import * as fs from 'node:fs';
 import { hasErrorCode } from '../../src/errors';
 import { ProcessProvider } from '../../src/providers/process';
 import { killGroup } from '../../src/providers/process-tree';
-import { forkedPids, forkerScript, isAlive, waitUntilGone } from '../helpers/processes';
+import * as path from 'node:path';
+import { forkedPids, forkerScript, isAlive, processesWithEnv, waitUntilGone, waitUntilNone } from '../helpers/processes';
 import { allowContext, makeWorkspace, run } from './process-fixture';
+
+// Programs see only the workspace (the forker is copied there) and print pids of their own
+// PID namespace: runs are tagged with a variable and looked for from the host.
+let runs = 0;
+const tag = (): { env: { AOK_RUN_TOKEN: string } } => ({ env: { AOK_RUN_TOKEN: `tree-${process.pid}-${++runs}` } });
+const tagged = { env: ['AOK_RUN_TOKEN'] };
 
 describe('ProcessProvider process tree', () => {
   const ws = makeWorkspace();
   after(() => fs.rmSync(ws, { recursive: true, force: true }));
   const provider = new ProcessProvider({ mounts: { '/workspace': ws }, maxOutputBytes: 4096, killGraceMs: 200 });
+  fs.copyFileSync(forkerScript, path.join(ws, 'forker.sh'));
 
   test('ProcessProvider: sleep beyond its timeout → timedOut, ended by signal', async () => {
     const r = await run(provider, 'sleep', { args: ['30'], timeout_ms: 300 });
@@ -36,30 +44,47 @@ describe('ProcessProvider process tree', () => {
   });
 
   test('ProcessProvider: bounded forker under a timeout → leader and all 20 children gone', async () => {
-    const r = await run(provider, 'sh', { args: [forkerScript, '20'], timeout_ms: 1000 });
-    const pids = forkedPids(r.stdout);
+    const t = tag();
+    const r = await run(provider, 'sh', { args: ['forker.sh', '20'], timeout_ms: 1000, ...t }, tagged);
     assert.equal(r.timedOut, true);
-    assert.equal(pids.length, 20);
-    assert.deepEqual(await waitUntilGone([r.pid, ...pids]), []);
+    assert.equal(forkedPids(r.stdout).length, 20);
+    assert.equal(isAlive(r.pid), false);
+    assert.deepEqual(await waitUntilNone('AOK_RUN_TOKEN', t.env.AOK_RUN_TOKEN), []);
   });
 
   test('ProcessProvider: leader exits leaving background children → children killed too', async () => {
-    const r = await run(provider, 'sh', { args: ['-c', 'sleep 30 >/dev/null 2>&1 & echo "pid $!"'] });
+    const t = tag();
+    const r = await run(provider, 'sh', { args: ['-c', 'sleep 30 >/dev/null 2>&1 & echo "pid $!"'], ...t }, tagged);
     assert.equal(r.exitCode, 0);
-    const pids = forkedPids(r.stdout);
-    assert.equal(pids.length, 1);
-    assert.deepEqual(await waitUntilGone(pids), []);
+    assert.equal(forkedPids(r.stdout).length, 1);
+    assert.deepEqual(await waitUntilNone('AOK_RUN_TOKEN', t.env.AOK_RUN_TOKEN), []);
   });
 
-  test('ProcessProvider: child that calls setsid → escapes the group kill (documented limit)', async () => {
-    const r = await run(provider, 'sh', { args: [forkerScript, '2', 'setsid'], timeout_ms: 500 });
-    const pids = forkedPids(r.stdout);
+  test('ProcessProvider: children that call setsid → killed with the sandbox at the timeout', async () => {
+    const t = tag();
+    const r = await run(provider, 'sh', { args: ['forker.sh', '2', 'setsid'], timeout_ms: 500, ...t }, tagged);
     try {
-      assert.equal(pids.length, 2);
-      assert.equal(pids.every(isAlive), true, 'setsid children live on; hardening (uid/prlimit/cgroup) is the mitigation');
+      assert.equal(r.timedOut, true);
+      assert.equal(forkedPids(r.stdout).length, 2);
+      assert.deepEqual(await waitUntilNone('AOK_RUN_TOKEN', t.env.AOK_RUN_TOKEN), []);
     } finally {
-      for (const pid of pids) killGroup(pid, 'SIGKILL');
+      for (const pid of processesWithEnv('AOK_RUN_TOKEN', t.env.AOK_RUN_TOKEN)) killGroup(pid, 'SIGKILL');
     }
+  });
+
+  test('ProcessProvider: a timeout shorter than the sandbox start-up → timedOut, ended by a signal, not a sandbox failure', async () => {
+    for (const timeout of [1, 5]) {
+      const r = await run(provider, 'sleep', { args: ['30'], timeout_ms: timeout });
+      assert.equal(r.timedOut, true);
+      assert.ok(r.signal === 'SIGTERM' || r.signal === 'SIGKILL', String(r.signal));
+    }
+  });
+
+  test('ProcessProvider: program with a TERM handler at the timeout → the handler runs before the kill', async () => {
+    const r = await run(provider, 'sh', { args: ['-c', 'trap "echo cleaned up; exit 7" TERM; sleep 30 & wait'], timeout_ms: 1000 });
+    assert.equal(r.timedOut, true);
+    assert.equal(r.stdout, 'cleaned up\n');
+    assert.equal(r.exitCode, 7);
   });
 
   test('ProcessProvider: abort signal → group killed, Provider.Aborted', async () => {
@@ -75,10 +100,12 @@ describe('ProcessProvider process tree', () => {
       mounts: { '/workspace': ws },
       hardening: { uid: 65534, gid: 65534, prlimit: { nproc: 6, asBytes: 512 * 1024 * 1024 } },
     });
-    const r = await run(hardened, 'sh', { args: [forkerScript, '20'], timeout_ms: 1500 });
+    const t = tag();
+    const r = await run(hardened, 'sh', { args: ['forker.sh', '20'], timeout_ms: 1500, ...t }, tagged);
     const pids = forkedPids(r.stdout);
     assert.ok(pids.length < 20, `nproc=6 should stop the forker early, it started ${pids.length}`);
-    assert.deepEqual(await waitUntilGone([r.pid, ...pids]), []);
+    assert.deepEqual(await waitUntilGone([r.pid]), []);
+    assert.deepEqual(await waitUntilNone('AOK_RUN_TOKEN', t.env.AOK_RUN_TOKEN), []);
   });
 
   test('ProcessProvider: hardening uid → program runs as that uid', async () => {

@@ -49,9 +49,11 @@ describe('ProcessProvider', () => {
     assert.equal(r.stdout, 'hi\n');
   });
 
-  test('ProcessProvider: cwd param → program runs in the mapped host directory', async () => {
+  test('ProcessProvider: cwd param → program runs in the mapped directory, seen at its agent path', async () => {
+    fs.writeFileSync(path.join(ws, 'sub', 'marker'), '');
     const r = await run(provider, 'pwd', { cwd: '/workspace/sub' });
-    assert.equal(r.stdout, `${path.join(ws, 'sub')}\n`);
+    assert.equal(r.stdout, '/workspace/sub\n');
+    assert.equal((await run(provider, 'ls', { cwd: '/workspace/sub' })).stdout, 'marker\n');
   });
 
   test('ProcessProvider: cwd through .. out of the mount → CwdOutsideMount', async () => {

@@ -95,7 +95,7 @@ capabilities:
   - { id: printenv, action: proc.exec, resource: printenv, constraint: { cwd: "/workspace/**", timeout_ms: 2000 } }
   - { id: yes, action: proc.exec, resource: "yes", constraint: { cwd: "/workspace/**", timeout_ms: 1000 } }
   - { id: sleep, action: proc.exec, resource: sleep, constraint: { cwd: "/workspace/**", timeout_ms: 1000 } }
-  - { id: forker, action: proc.exec, resource: sh, constraint: { cwd: "/workspace/**", timeout_ms: 1000, args: [forker.sh, "*"] } }
+  - { id: forker, action: proc.exec, resource: sh, constraint: { cwd: "/workspace/**", timeout_ms: 1000, args: [forker.sh, "*"], env: [AOK_RUN_TOKEN] } }
   - { id: git, action: proc.exec, resource: git, constraint: { cwd: "/workspace/**", timeout_ms: 5000 } }
   - { id: api, action: net.http, resource: "http://api.test:${apiPort}/api/**", constraint: { method: [GET] } }
   - { id: rebind, action: net.http, resource: "http://rebind.test:${apiPort}/**", constraint: { method: [GET] } }

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { forkedPids, forkerScript, waitUntilGone } from '../helpers/processes';
+import { forkedPids, forkerScript, waitUntilNone } from '../helpers/processes';
 import { runAdversarialTable, type AdversarialCase } from './adversarial-runner';
 
 type Out = { stdout: string; stderr: string; stdoutTruncated: boolean; timedOut: boolean; exitCode: number | null };
@@ -14,6 +14,9 @@ const out = (data: unknown): Out => data as Out;
 const exec = (target: string, params: Record<string, unknown> = {}): { action: string; target: string; params: Record<string, unknown> } =>
   ({ action: 'proc.exec', target, params: { cwd: '/workspace', ...params } });
 const pwned = '/workspace/output/pwned';
+
+// Programs print pids of their sandbox's PID namespace: the forker's run is tagged instead.
+const forkerToken = `adv-forker-${process.pid}`;
 
 // The worker's own environment holds a secret that no child may inherit.
 process.env['AOK_WORKER_SECRET'] = 'worker-secret-do-not-leak';
@@ -36,7 +39,7 @@ const cases: AdversarialCase[] = [
   { name: 'proc output flood: yes for 1 s → OK, stdout capped at 64 KiB and marked truncated', expect: 'OK', request: exec('yes', { args: ['flood'] }), timeout: 20_000, check: (r) => { const o = out(r.data); assert.ok(Buffer.byteLength(o.stdout) <= 64 * 1024); assert.equal(o.stdoutTruncated, true); } },
   { name: 'proc timeout: sleep 30 under the rule\'s 1 s cap → OK with timedOut', expect: 'OK', request: exec('sleep', { args: ['30'] }), timeout: 20_000, check: (r) => assert.equal(out(r.data).timedOut, true) },
   { name: 'proc timeout: asking for more than the rule\'s cap → DENIED', expect: 'DENIED', request: exec('sleep', { args: ['1'], timeout_ms: 60_000 }) },
-  { name: 'proc forker: 10 sleeping children under a 1 s timeout → all of them killed', expect: 'OK', setup: (s) => fs.copyFileSync(forkerScript, path.join(s.ws, 'forker.sh')), request: exec('sh', { args: ['forker.sh', '10'] }), timeout: 30_000, check: async (r) => { const o = out(r.data); assert.equal(o.timedOut, true); const pids = forkedPids(o.stdout); assert.equal(pids.length, 10); assert.deepEqual(await waitUntilGone(pids, 5000), []); } },
+  { name: 'proc forker: 10 sleeping children under a 1 s timeout → all of them killed', expect: 'OK', setup: (s) => fs.copyFileSync(forkerScript, path.join(s.ws, 'forker.sh')), request: exec('sh', { args: ['forker.sh', '10'], env: { AOK_RUN_TOKEN: forkerToken } }), timeout: 30_000, check: async (r) => { const o = out(r.data); assert.equal(o.timedOut, true); assert.equal(forkedPids(o.stdout).length, 10); assert.deepEqual(await waitUntilNone('AOK_RUN_TOKEN', forkerToken, 5000), []); } },
   { name: 'proc forker: arguments outside the rule\'s pattern → DENIED', expect: 'DENIED', request: exec('sh', { args: ['forker.sh', '10', 'setsid'] }) },
   { name: 'proc git argv injection: -c core.pager=… → refused by the git guard', expect: ['DENIED', 'ERROR'], why: 'the git guard refuses config overrides', request: exec('git', { args: ['-c', `core.pager=touch ${pwned}`, 'log'] }) },
   { name: 'proc git argv injection: --upload-pack=… → refused by the git guard', expect: ['DENIED', 'ERROR'], why: 'the git guard refuses upload-pack', request: exec('git', { args: ['fetch', '--upload-pack=touch /tmp/pwned', 'origin'] }) },

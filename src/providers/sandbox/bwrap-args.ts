@@ -1,0 +1,113 @@
+/**
+ * Builds the bubblewrap command line that runs one program confined: the mounts at their
+ * agent paths (writable unless read-only), system folders read-only, a curated `/etc`,
+ * private `/proc`, `/dev` and `/tmp`, nothing else of the host; new user (non-root uid where
+ * allowed), PID, IPC, UTS, cgroup and network namespaces; a new session; death with the
+ * parent; no capabilities; the program's environment only; and `prlimit` limits on memory,
+ * processes and file size.
+ */
+import * as path from 'node:path';
+import { SandboxConfigError, SandboxUnavailableError } from '../errors';
+import { SANDBOX_UID, type SandboxProbe } from './probe';
+import { etcArgs, isAtOrBelow, RESERVED_AGENT_PATHS, SYSTEM_FOLDERS, systemFolderArgs } from './system-view';
+import { CWD_MOVED_EXIT, CWD_MOVED_MESSAGE, DEFAULT_SANDBOX_LIMITS, SandboxNetwork, type SandboxCommand, type SandboxLimits, type SandboxMount, type SandboxSpec } from './types';
+
+/** The file descriptor on which bubblewrap reports the sandbox's init pid (`--info-fd`). */
+export const SANDBOX_INFO_FD = 3;
+
+/**
+ * Checks a mount table for the sandbox: at least one mount, each at an absolute, normalised
+ * agent path that neither covers nor lies in a system folder, `/etc`, `/proc`, `/dev`, `/tmp`
+ * or one of `readOnlyPaths`.
+ * @throws SandboxConfigError naming the first problem.
+ */
+export function checkSandboxMounts(mounts: readonly SandboxMount[], readOnlyPaths: readonly string[] = []): void {
+  if (mounts.length === 0) {
+    throw new SandboxConfigError('no mounts: a sandboxed program needs at least one mount (e.g. { "/workspace": "/srv/agent-ws" }); without one it would run against the host');
+  }
+  const reserved = [...RESERVED_AGENT_PATHS, ...readOnlyPaths];
+  for (const m of mounts) {
+    if (!path.posix.isAbsolute(m.agent) || path.posix.normalize(m.agent) !== m.agent || m.agent === '/' || m.agent.endsWith('/')) {
+      throw new SandboxConfigError(`mount point ${JSON.stringify(m.agent)} must be an absolute, normalised path other than /, e.g. /workspace`);
+    }
+    if (!path.isAbsolute(m.host)) throw new SandboxConfigError(`host folder of mount ${m.agent} must be absolute`);
+    const clash = reserved.find((r) => isAtOrBelow(m.agent, r) || isAtOrBelow(r, m.agent));
+    if (clash !== undefined) throw new SandboxConfigError(`mount point ${m.agent} overlaps ${clash}, which the sandbox shows from the system; choose another, e.g. /workspace`);
+  }
+}
+
+function limitArgs(limits: SandboxLimits | undefined): string[] {
+  const l = { ...DEFAULT_SANDBOX_LIMITS, ...limits };
+  for (const [name, value] of Object.entries(l)) {
+    if (typeof value !== 'number' || Number.isNaN(value) || value < 1) {
+      throw new SandboxConfigError(`limits.${name} must be a positive number (or Infinity for no limit), got ${String(value)}`);
+    }
+  }
+  const v = (n: number): string => (Number.isFinite(n) ? String(Math.floor(n)) : 'unlimited');
+  return [`--as=${v(l.memoryBytes)}`, `--nproc=${v(l.processes)}`, `--fsize=${v(l.fileSizeBytes)}`];
+}
+
+/**
+ * The command that runs `spec` inside the sandbox.
+ * @param probe the result of `probeSandbox` (bubblewrap, prlimit, user namespaces).
+ * @param hostIds run bubblewrap itself as this host uid/gid (needs a root worker and user namespaces).
+ * @throws SandboxUnavailableError when the probe found no working bubblewrap or no prlimit.
+ * @throws SandboxConfigError for no mounts, a mount over a system folder, a relative command or a cwd outside the mounts.
+ * @example
+ * const cmd = buildSandboxCommand({ command: '/usr/bin/git', args: ['status'], cwd: '/workspace',
+ *   env: { PATH: '/usr/bin:/bin' }, mounts: [{ agent: '/workspace', host: '/srv/ws' }] }, probeSandbox());
+ * const child = spawn(cmd.file, [...cmd.args], cmd.spawnOptions);
+ */
+export function buildSandboxCommand(spec: SandboxSpec, probe: SandboxProbe, hostIds: { uid?: number; gid?: number } = {}): SandboxCommand {
+  if (probe.bwrap === undefined) throw new SandboxUnavailableError(probe.problem ?? 'bwrap not found');
+  if (probe.prlimit === undefined) throw new SandboxUnavailableError('prlimit (util-linux) not found; it applies the memory, process and file-size limits');
+  const network = spec.network ?? SandboxNetwork.None;
+  if (network !== SandboxNetwork.None) throw new SandboxConfigError(`network ${JSON.stringify(network)} is not supported; programs run without network`);
+  const readOnly = (spec.readOnlyPaths ?? []).filter((p) => !SYSTEM_FOLDERS.some((s) => isAtOrBelow(p, s)));
+  checkSandboxMounts(spec.mounts, readOnly);
+  if (!path.posix.isAbsolute(spec.command)) throw new SandboxConfigError(`command ${JSON.stringify(spec.command)} must be an absolute path`);
+  if (!spec.mounts.some((m) => isAtOrBelow(spec.cwd, m.agent)) || path.posix.normalize(spec.cwd) !== spec.cwd) {
+    throw new SandboxConfigError(`working directory ${JSON.stringify(spec.cwd)} is not a normalised path inside a mount`);
+  }
+
+  const args: string[] = [];
+  if (probe.userNamespace) {
+    const inside = String(hostIds.uid ?? SANDBOX_UID);
+    args.push('--unshare-user', '--uid', inside, '--gid', String(hostIds.gid ?? hostIds.uid ?? SANDBOX_UID));
+    if (probe.disableUserns !== false) args.push('--disable-userns');
+  }
+  args.push('--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try', '--unshare-net', '--hostname', 'sandbox');
+  args.push('--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--clearenv');
+  for (const [name, value] of Object.entries(spec.env)) args.push('--setenv', name, value);
+  args.push(...systemFolderArgs(), ...etcArgs(), '--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp');
+  for (const dir of readOnly) args.push('--ro-bind', dir, dir);
+  for (const m of [...spec.mounts].sort((a, b) => a.agent.length - b.agent.length)) {
+    args.push(m.readOnly === true ? '--ro-bind' : '--bind', m.host, m.agent);
+  }
+  args.push('--chdir', spec.cwd, '--info-fd', String(SANDBOX_INFO_FD), '--');
+  args.push(probe.prlimit, ...limitArgs(spec.limits), '--');
+  // Act on what was checked: the working directory entered by name must be the checked one.
+  if (spec.cwdIdentity !== undefined) {
+    if (probe.sh === undefined || probe.stat === undefined) throw new SandboxUnavailableError('sh and stat are needed to check the working directory inside the sandbox');
+    const { dev, ino } = spec.cwdIdentity;
+    const unsetPwd = 'PWD' in spec.env ? '' : 'unset PWD; ';
+    const script = `[ "$(${probe.stat} -c %d:%i .)" = "$0" ] || { echo '${CWD_MOVED_MESSAGE}' >&2; exit ${CWD_MOVED_EXIT}; }; ${unsetPwd}exec "$@"`;
+    args.push(probe.sh, '-c', script, `${dev}:${ino}`);
+  } else if (probe.env !== undefined && !('PWD' in spec.env) && !spec.command.includes('=')) {
+    // bubblewrap sets PWD; the program's environment is exactly `spec.env`.
+    args.push(probe.env, '-u', 'PWD', '--');
+  }
+  args.push(spec.command, ...spec.args);
+  return {
+    file: probe.bwrap,
+    args,
+    spawnOptions: {
+      env: {},
+      detached: true,
+      shell: false,
+      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+      ...(hostIds.uid !== undefined ? { uid: hostIds.uid } : {}),
+      ...(hostIds.gid !== undefined ? { gid: hostIds.gid } : {}),
+    },
+  };
+}

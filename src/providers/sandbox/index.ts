@@ -1,0 +1,25 @@
+/**
+ * The OS sandbox for untrusted programs (bubblewrap on Linux): build the command with
+ * {@link buildSandboxCommand} from a {@link SandboxSpec} and a {@link probeSandbox} result,
+ * spawn it, read the init pid with {@link readSandboxInfo}, and end it with
+ * {@link terminateSandboxedProgram} / {@link killSandbox}. Used by the process provider; a
+ * launcher of stdio MCP servers uses the same calls, or {@link spawnSandboxed}, which does
+ * all of it for a long-lived child with pipes.
+ *
+ * @example
+ * const probe = probeSandbox();
+ * const cmd = buildSandboxCommand({ command: '/usr/bin/node', args: ['server.js'], cwd: '/workspace',
+ *   env: { PATH: '/usr/bin:/bin' }, mounts: [{ agent: '/workspace', host: '/srv/ws', readOnly: true }] }, probe);
+ * const child = spawn(cmd.file, [...cmd.args], cmd.spawnOptions);
+ * const info = await readSandboxInfo(child.stdio[3] as Readable);
+ * // … later: if (info) { terminateSandboxedProgram(info); setTimeout(() => killSandbox(info), 500); }
+ */
+export { buildSandboxCommand, checkSandboxMounts, SANDBOX_INFO_FD } from './bwrap-args';
+export { probeSandbox, SANDBOX_UID, SANDBOX_TOOL_DIRS, type SandboxProbe } from './probe';
+export { readSandboxInfo, hasProgramStarted, terminateSandboxedProgram, killSandbox, isSandboxGone, waitSandboxGone, decodeSandboxExit, type SandboxInfo } from './lifecycle';
+export { spawnSandboxed, type SandboxedChild } from './spawn';
+export { SYSTEM_FOLDERS, ETC_ALLOWED, RESERVED_AGENT_PATHS } from './system-view';
+export {
+  SandboxNetwork, DEFAULT_SANDBOX_LIMITS, CWD_MOVED_EXIT, CWD_MOVED_MESSAGE,
+  type SandboxMount, type SandboxLimits, type SandboxSpec, type SandboxCommand,
+} from './types';

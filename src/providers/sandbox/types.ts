@@ -1,0 +1,95 @@
+/**
+ * The shapes of the sandbox API: what to run ({@link SandboxSpec}) and what to spawn
+ * ({@link SandboxCommand}). Shared by the process provider and any other launcher of
+ * untrusted programs (e.g. stdio MCP servers).
+ */
+
+/** Network access of a sandboxed program. Only `none` exists today (see docs/threat-model.md). */
+export const SandboxNetwork = {
+  /** A private network namespace with only a loopback device: nothing outside is reachable. */
+  None: 'none',
+} as const;
+export type SandboxNetwork = (typeof SandboxNetwork)[keyof typeof SandboxNetwork];
+
+/** One folder of the host shown inside the sandbox at an agent path. */
+export interface SandboxMount {
+  /** Absolute, normalised path inside the sandbox (e.g. `/workspace`). */
+  readonly agent: string;
+  /** Absolute host folder (resolved with realpath by the caller). */
+  readonly host: string;
+  /** Bind read-only (default: writable). */
+  readonly readOnly?: boolean;
+}
+
+/** Resource limits applied to the program (with `prlimit` inside the sandbox). `Infinity` = no limit. */
+export interface SandboxLimits {
+  /** RLIMIT_AS: address space in bytes. Default 4 GiB. */
+  readonly memoryBytes?: number;
+  /**
+   * RLIMIT_NPROC: processes of the program's host uid. The kernel does not enforce it for a
+   * program whose host uid is 0 (the sandbox's uid maps to the worker's uid), so it bites
+   * only when the worker, or `ProcessHardening.uid`, is not root. Default 512.
+   */
+  readonly processes?: number;
+  /** RLIMIT_FSIZE: largest file the program may write, in bytes. Default 1 GiB. */
+  readonly fileSizeBytes?: number;
+}
+
+/** The defaults of {@link SandboxLimits}. */
+export const DEFAULT_SANDBOX_LIMITS: Required<SandboxLimits> = {
+  memoryBytes: 4 * 1024 ** 3,
+  processes: 512,
+  fileSizeBytes: 1024 ** 3,
+};
+
+/** What to run in the sandbox. */
+export interface SandboxSpec {
+  /** Absolute path of the program; it must be visible inside (a system folder or `readOnlyPaths`). */
+  readonly command: string;
+  readonly args: readonly string[];
+  /** Working directory as an agent path inside the sandbox (e.g. `/workspace/repo`). */
+  readonly cwd: string;
+  /** The program's complete environment (nothing else is inherited). */
+  readonly env: Readonly<Record<string, string>>;
+  /** At least one mount; each appears at its agent path. */
+  readonly mounts: readonly SandboxMount[];
+  /** Default `none`. */
+  readonly network?: SandboxNetwork;
+  /** Overrides of {@link DEFAULT_SANDBOX_LIMITS}. */
+  readonly limits?: SandboxLimits;
+  /** Further host folders shown read-only at the same path (e.g. a fixed PATH folder outside /usr). */
+  readonly readOnlyPaths?: readonly string[];
+  /**
+   * The directory the caller checked as the working directory (device and inode of a
+   * descriptor it verified). Inside the sandbox, after entering `cwd`, the program starts
+   * only if its working directory is that very directory; otherwise nothing runs and the
+   * sandbox exits with {@link CWD_MOVED_EXIT} and {@link CWD_MOVED_MESSAGE} on stderr (a link
+   * was swapped between the check and the use).
+   */
+  readonly cwdIdentity?: { readonly dev: number; readonly ino: number };
+}
+
+/** Exit status of a sandbox whose working directory was not the checked one. */
+export const CWD_MOVED_EXIT = 125;
+/** The stderr line that goes with {@link CWD_MOVED_EXIT}. */
+export const CWD_MOVED_MESSAGE = 'agent-os sandbox: the working directory is not the one that was checked; nothing ran';
+
+/** What a launcher spawns: `spawn(file, args, spawnOptions)`. */
+export interface SandboxCommand {
+  /** The bubblewrap executable. */
+  readonly file: string;
+  readonly args: readonly string[];
+  /**
+   * Options for `child_process.spawn`: an empty environment for bubblewrap itself (the
+   * program's is passed with `--setenv`), its own process group, and a fourth pipe (fd 3)
+   * on which bubblewrap reports the sandbox's init pid (read it with `readSandboxInfo`).
+   */
+  readonly spawnOptions: {
+    readonly env: Record<string, string>;
+    readonly detached: true;
+    readonly shell: false;
+    readonly stdio: ['pipe', 'pipe', 'pipe', 'pipe'];
+    readonly uid?: number;
+    readonly gid?: number;
+  };
+}
