@@ -7,6 +7,7 @@
  */
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
+import { fetchDecodedHistory } from '../codec/client-codec';
 import { auditJsonl, historyToAuditRecords } from '../client/history-audit';
 import type { AuditSubcommand } from './audit';
 import { errorMessage, withClient, withConnectionOptions, type ConnectionFlags } from './connection-options';
@@ -35,7 +36,7 @@ export function auditExportCommand(io: CliIo = processIo): AuditSubcommand {
           const memo = (await description.memo) ?? {};
           const fromAttrs = description.searchAttributes['AgentOsPolicyHash'];
           const policyHash = String(memo['policyHash'] ?? (Array.isArray(fromAttrs) ? fromAttrs[0] : '') ?? '');
-          const history = await handle.fetchHistory();
+          const history = await fetchDecodedHistory(handle); // refuses (Codec.*) without the run's keys
           return auditJsonl(historyToAuditRecords(history.events ?? [], policyHash));
         });
         if (options.output) {

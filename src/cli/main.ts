@@ -12,6 +12,7 @@ import { registerRunCommand } from './run';
 import { registerRollbackCommand } from './rollback';
 import { registerApproveCommand } from './approve';
 import { registerApprovalsCommand } from './approvals';
+import { registerCodecServerCommand } from './codec-server';
 
 /** Builds the `agent-os` program with every command registered (exported for tests). */
 export function buildProgram(): Command {
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerRollbackCommand(program);
   registerApproveCommand(program);
   registerApprovalsCommand(program);
+  registerCodecServerCommand(program);
   return program;
 }
 

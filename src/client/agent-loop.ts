@@ -19,6 +19,7 @@ import { createChat, type Chat } from '../model/chat';
 import { modelConfigFromEnv, type ModelConfig } from '../model/config';
 import type { ToolDefSpec } from '../workflows/tool-defs';
 import type { AgentRunInput, AgentRunResult } from '../workflows/types';
+import { CODEC_FAILURE_CONVERTER_PATH } from '../codec/data-converter';
 import { connectTemporal, temporalSettings } from './connection';
 import { startDevServer } from './dev-server';
 import { DEV_SERVER_SEARCH_ATTRIBUTES } from './search-attributes';
@@ -58,6 +59,7 @@ export interface RemoteAgentLoopOptions extends LoopCommon {
 export type AgentLoopOptions = LocalAgentLoopOptions | RemoteAgentLoopOptions;
 
 let sharedBundle: Promise<{ code: string }> | undefined;
+let sharedCodecBundle: Promise<{ code: string }> | undefined;
 
 /**
  * The seed's `AgentLoop`.
@@ -118,7 +120,8 @@ export class AgentLoop {
           model: config.model,
           ...(o.executor ? { executor: o.executor } : {}),
           ...(o.undoer ? { undoer: o.undoer } : {}),
-          workflowBundle: o.workflowBundle ?? (await (sharedBundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }))),
+          ...(settings.codecKeys ? { codecKeys: settings.codecKeys } : {}),
+          workflowBundle: o.workflowBundle ?? (await (settings.codecKeys ? (sharedCodecBundle ??= bundle(CODEC_FAILURE_CONVERTER_PATH)) : (sharedBundle ??= bundle()))),
         });
         return await worker.runUntil(() =>
           connections.client.workflow.execute('agentRun', { taskQueue: worker.taskQueue, workflowId, args: [this.input(prompt)] }) as Promise<AgentRunResult>,
@@ -130,6 +133,11 @@ export class AgentLoop {
       await server?.stop();
     }
   }
+}
+
+/** The workflows bundled once per process (with the codec's failure converter when keys are configured). */
+function bundle(failureConverterPath?: string): Promise<{ code: string }> {
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN'), ...(failureConverterPath ? { failureConverterPath } : {}) });
 }
 
 /** The in-process worker logs warnings only, unless the embedding program installed a runtime itself. */

@@ -10,6 +10,9 @@ import * as path from 'node:path';
 import { Client, Connection, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index';
+import { codecDataConverter } from '../codec/data-converter';
+import { keyRingFromEnv, type KeyRing } from '../codec/key-ring';
+import { workerCodecOptions } from '../codec/worker-options';
 import { layerUndoer } from '../activities/reversible';
 import { Kernel } from '../kernel/kernel';
 import { createChat } from '../model/chat';
@@ -30,6 +33,8 @@ export interface DemoStackOptions {
   readonly model?: ModelConfig;
   /** A prebuilt workflow bundle (default: bundle `dist/src/workflows` at start). */
   readonly workflowBundle?: { readonly code: string };
+  /** Payload codec keys (default: AGENT_OS_CODEC_KEYS_FILE / AGENT_OS_CODEC_KEYS; none: plaintext). */
+  readonly codecKeys?: KeyRing;
 }
 
 /** A running demo stack. */
@@ -94,7 +99,9 @@ export async function startDemoStack(options: DemoStackOptions): Promise<DemoSta
     const connection = await Connection.connect({ address: options.address });
     cleanups.push(() => connection.close());
     const taskQueue = options.taskQueue ?? 'agent-os-demo';
+    const codecKeys = options.codecKeys ?? keyRingFromEnv();
     const worker = await Worker.create({
+      ...workerCodecOptions(codecKeys, options.workflowBundle),
       connection: nativeConnection,
       namespace,
       taskQueue,
@@ -108,7 +115,7 @@ export async function startDemoStack(options: DemoStackOptions): Promise<DemoSta
       worker.shutdown();
       await running;
     });
-    const client = new Client({ connection, namespace });
+    const client = new Client({ connection, namespace, dataConverter: codecDataConverter(codecKeys) });
     let closed: Promise<void> | undefined;
     return {
       client,
