@@ -73,14 +73,16 @@ export async function runDev(options: DevOptions): Promise<number> {
   });
   const dbFile = path.resolve(options.db);
   out.starting();
-  const grpcPort = await portOrFree(options.port);
-  const uiPort = await portOrFree(options.uiPort);
   const keysFile = options.codecKeys ?? process.env['AGENT_OS_CODEC_KEYS_FILE'] ?? path.join(path.dirname(dbFile), 'codec-keys');
   const codecKeys: KeyRing | undefined = options.codec === false ? undefined : (keyRingFromEnv(options.codecKeys) ?? ensureKeyRingFile(keysFile));
   // The dev server's UI forwards no token: the codec server takes a secret in its URL path instead.
+  // It listens first, so the ports picked next cannot be its own.
   const codecServer: CodecServer | undefined = codecKeys
-    ? await startCodecServer({ codec: new AesGcmCodec(codecKeys), token: randomBytes(24).toString('base64url'), tokenInPath: true, uiOrigins: [`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`] })
+    ? await startCodecServer({ codec: new AesGcmCodec(codecKeys), token: randomBytes(24).toString('base64url'), tokenInPath: true })
     : undefined;
+  const grpcPort = await portOrFree(options.port);
+  const uiPort = await portOrFree(options.uiPort);
+  for (const host of ['127.0.0.1', 'localhost']) codecServer?.allowOrigin(`http://${host}:${uiPort}`);
   const server = await startDevServer({ ui: true, dbFile, port: grpcPort, uiPort, searchAttributes: DEV_SERVER_SEARCH_ATTRIBUTES, ...(codecServer ? { uiCodecEndpoint: codecServer.endpoint } : {}) }).catch(async (err: unknown) => {
     await codecServer?.close();
     throw err;

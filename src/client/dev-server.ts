@@ -85,8 +85,8 @@ async function startOnce(options: DevServerOptions): Promise<DevServer> {
   args.push('--http-port', String(httpPort), '--metrics-port', String(metricsPort));
   args.push('--log-level', options.logLevel ?? 'error');
   if (options.ui) args.push('--ui-port', String(options.uiPort ?? uiPort));
-  if (options.ui && options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
   else args.push('--headless');
+  if (options.ui && options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
   if (options.dbFile) {
     fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);

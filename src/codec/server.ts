@@ -47,6 +47,8 @@ export interface CodecServer {
   readonly url: string;
   /** The endpoint to give the Web UI / CLI: the base URL, plus `/<token>` when `tokenInPath`. */
   readonly endpoint: string;
+  /** Allows one more Web UI origin (e.g. once the UI's port is known). */
+  allowOrigin(origin: string): void;
   close(): Promise<void>;
 }
 
@@ -79,6 +81,7 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
   return {
     url,
     endpoint: options.tokenInPath && options.token ? `${url}/${options.token}` : url,
+    allowOrigin: (origin) => void origins.add(origin),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
