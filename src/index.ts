@@ -160,3 +160,27 @@ export { ToolDef, type ToolDefSpec } from './workflows/tool-defs';
 export { createAgentWorker, type AgentWorker, type AgentWorkerOptions } from './client/worker';
 export { temporalSettings, connectTemporal, type TemporalSettings, type TemporalConnections } from './client/connection';
 export { loadToolsFile, loadToolsText } from './client/tools-file';
+
+// Payload encryption: the codec, its keys, the codec server (docs/threat-model.md).
+export {
+  AesGcmCodec,
+  codecDataConverter,
+  CODEC_FAILURE_CONVERTER_PATH,
+  keyRingFromEnv,
+  parseKeyRing,
+  readKeyRingFile,
+  newKeyLine,
+  type KeyRing,
+  decodeHistory,
+  fetchDecodedHistory,
+  startCodecServer,
+  type CodecServer,
+  type CodecServerOptions,
+  CodecError,
+  CodecErrorCode,
+  CodecKeyConfigError,
+  CodecMalformedError,
+  CodecNoKeysError,
+  CodecTamperedError,
+  CodecUnknownKeyError,
+} from './codec/index';
