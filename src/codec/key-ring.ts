@@ -70,13 +70,15 @@ export function parseKeyRing(text: string, source: string): KeyRing {
 }
 
 /**
- * Reads a keys file. It must be readable by its owner only (like an SSH key).
+ * Reads a keys file. It must be readable by its owner only (like an SSH key); the mode is
+ * checked on the opened file itself, so a symlink (as in Kubernetes secret volumes — mount
+ * them with `defaultMode: 0400`) is judged by what it points to.
  * @throws CodecKeyConfigError when it is missing, unreadable, readable by others or malformed.
  */
 export function readKeyRingFile(file: string): KeyRing {
   let text: string;
   try {
-    const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    const fd = fs.openSync(file, fs.constants.O_RDONLY);
     try {
       const stat = fs.fstatSync(fd);
       if (!stat.isFile()) throw new CodecKeyConfigError(file, 'not a regular file');
