@@ -15,7 +15,7 @@ export interface ConnectionFlags {
   readonly codecKeys?: string;
 }
 
-/** Adds `--address` and `--namespace` to a command. */
+/** Adds `--address`, `--namespace` and `--codec-keys` to a command. */
 export function withConnectionOptions(command: Command): Command {
   return command
     .option('--address <host:port>', 'Temporal frontend (default: $TEMPORAL_ADDRESS or 127.0.0.1:7233)')
