@@ -213,4 +213,3 @@ export { FILE_TOOLS, READ_FILE_TOOL, WRITE_FILE_TOOL } from './client/file-tools
 export { ToolDef, type ToolDefSpec } from './workflows/tool-defs';
 export { loadToolsFile, loadToolsText } from './client/tools-file';
 export { ToolsFileError } from './client/errors';
-export { exportRunAudit, type RunAudit } from './client/run-export';

@@ -31,3 +31,30 @@ export type { ChatMessage, ModelReply, ModelRequest, ModelTool, ToolCall } from 
 export { temporalSettings, connectTemporal, connectClient, type TemporalSettings, type TemporalConnections, type ConnectionOverrides } from './client/connection';
 export { executeAgentRun, type ExecuteAgentRunOptions } from './client/agent-run-client';
 export { AgentRunFailedError, TemporalUnreachableError, type FailedRunState } from './client/errors';
+
+// The run's audit, exported from its (decoded) history: continue-as-new chain and later rollbacks.
+export { exportRunAudit, type RunAudit } from './client/run-export';
+
+// Payload encryption: the codec, its keys, the codec server (docs/threat-model.md).
+export {
+  AesGcmCodec,
+  codecDataConverter,
+  CODEC_FAILURE_CONVERTER_PATH,
+  keyRingFromEnv,
+  parseKeyRing,
+  readKeyRingFile,
+  newKeyLine,
+  type KeyRing,
+  decodeHistory,
+  fetchDecodedHistory,
+  startCodecServer,
+  type CodecServer,
+  type CodecServerOptions,
+  CodecError,
+  CodecErrorCode,
+  CodecKeyConfigError,
+  CodecMalformedError,
+  CodecNoKeysError,
+  CodecTamperedError,
+  CodecUnknownKeyError,
+} from './codec/index';

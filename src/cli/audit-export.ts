@@ -32,6 +32,7 @@ export function auditExportCommand(io: CliIo = processIo): AuditSubcommand {
     ).action(async (workflowId: string, options: ExportOptions) => {
       try {
         const text = await withClient(options, async (client) => {
+          // Decoded with the configured keys; refuses (Codec.*) without them.
           const { records } = await exportRunAudit(client, workflowId, options.runId === undefined ? {} : { runId: options.runId });
           return auditJsonl(records);
         });

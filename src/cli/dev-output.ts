@@ -4,11 +4,18 @@
  */
 import type { RunEnd, RunStep } from '../client/run-progress';
 
+/** The dev session's payload encryption: its codec server (base URL, no secret) and keys. */
+export interface DevCodecInfo {
+  readonly codecServer: string;
+  readonly keysFile: string;
+  readonly keyId: string;
+}
+
 /** The lines of one `agent-os dev` session. */
 export interface DevPrinter {
   starting(): void;
-  /** `moved` is true when the wanted port was taken and a free one is used instead. */
-  server(address: string, uiUrl: string, dbFile: string, moved: boolean): void;
+  /** `moved` is true when the wanted port was taken and a free one is used instead; `codec` when payloads are encrypted. */
+  server(address: string, uiUrl: string, dbFile: string, moved: boolean, codec?: DevCodecInfo): void;
   /** `model` is the real model's name, or undefined for the scripted demo model. */
   worker(taskQueue: string, workspace: string, model: string | undefined): void;
   run(workflowId: string, url: string): void;
@@ -30,7 +37,7 @@ export function devPrinter(json: boolean, write: (text: string) => void = (t) =>
   if (json) {
     return {
       starting: () => undefined,
-      server: (address, uiUrl, dbFile, moved) => emit('server', { address, uiUrl, dbFile, movedPort: moved }),
+      server: (address, uiUrl, dbFile, moved, codec) => emit('server', { address, uiUrl, dbFile, movedPort: moved, ...(codec ? { codec } : {}) }),
       worker: (taskQueue, workspace, model) => emit('worker', { taskQueue, workspace, model: model ?? 'scripted' }),
       run: (workflowId, url) => emit('run', { workflowId, url }),
       step: (n, step) => emit('step', { n, ...step }),
@@ -41,10 +48,11 @@ export function devPrinter(json: boolean, write: (text: string) => void = (t) =>
   }
   return {
     starting: () => line('agent-os dev: starting a Temporal dev server with its Web UI…'),
-    server: (address, uiUrl, dbFile, moved) => {
+    server: (address, uiUrl, dbFile, moved, codec) => {
       label('server', `${address}   state: ${dbFile}`);
       if (moved) label('', `(the default port was taken; for other commands: export TEMPORAL_ADDRESS=${address})`);
       label('web ui', uiUrl);
+      if (codec) label('codec', `payloads encrypted with key ${codec.keyId} (${codec.keysFile}); the Web UI decodes through ${codec.codecServer}${codec.keysFile.startsWith('AGENT_OS_') ? '' : `; for other commands: export AGENT_OS_CODEC_KEYS_FILE=${codec.keysFile}`}`);
     },
     worker: (taskQueue, workspace, model) => {
       label('model', model ?? 'scripted demo model (set OPENAI_BASE_URL or OPENAI_API_KEY to use a real one)');

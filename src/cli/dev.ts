@@ -12,6 +12,10 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { randomBytes } from 'node:crypto';
+import { AesGcmCodec } from '../codec/aes-gcm-codec';
+import { ensureKeyRingFile, keyRingFromEnv, type KeyRing } from '../codec/key-ring';
+import { startCodecServer, type CodecServer } from '../codec/server';
 import { demoStoryProblems } from '../dev/demo';
 import { startDemoStack } from '../dev/demo-stack';
 import { startDevServer } from '../dev/dev-server';
@@ -28,6 +32,10 @@ export interface DevOptions {
   readonly db: string;
   readonly port: number;
   readonly uiPort: number;
+  /** Keys file (default: AGENT_OS_CODEC_KEYS_FILE / AGENT_OS_CODEC_KEYS, else a generated `codec-keys` next to the db). */
+  readonly codecKeys?: string;
+  /** False with `--no-codec`: payloads stay plaintext. */
+  readonly codec?: boolean;
 }
 
 const port = (value: string): number => {
@@ -46,6 +54,8 @@ export function registerDevCommand(program: Command): void {
     .option('--db <file>', 'SQLite file keeping the dev server state between runs', path.join('.agent-os', 'dev.sqlite'))
     .option('--port <port>', 'gRPC port of the dev server (a free one when the default is taken)', port, 7233)
     .option('--ui-port <port>', 'port of the Web UI (a free one when the default is taken)', port, 8233)
+    .option('--codec-keys <file>', 'payload codec keys (default: $AGENT_OS_CODEC_KEYS_FILE / $AGENT_OS_CODEC_KEYS, else codec-keys next to --db, generated once)')
+    .option('--no-codec', 'keep payloads in plaintext (no encryption, no codec server)')
     .addHelpText('after', '\nThe demo uses a scripted model unless OPENAI_BASE_URL or OPENAI_API_KEY is set (AGENT_OS_MODEL picks the model).\nExit codes: 0 the demo ran as told, 1 it did not or nothing could start, 2 usage error.')
     .action(async (options: DevOptions) => {
       process.exitCode = await runDev(options);
@@ -63,14 +73,26 @@ export async function runDev(options: DevOptions): Promise<number> {
   });
   const dbFile = path.resolve(options.db);
   out.starting();
+  const keysFile = options.codecKeys ?? process.env['AGENT_OS_CODEC_KEYS_FILE'] ?? path.join(path.dirname(dbFile), 'codec-keys');
+  const codecKeys: KeyRing | undefined = options.codec === false ? undefined : (keyRingFromEnv(options.codecKeys) ?? ensureKeyRingFile(keysFile));
+  // The dev server's UI forwards no token: the codec server takes a secret in its URL path instead.
+  // It listens first, so the ports picked next cannot be its own.
+  const codecServer: CodecServer | undefined = codecKeys
+    ? await startCodecServer({ codec: new AesGcmCodec(codecKeys), token: randomBytes(24).toString('base64url'), tokenInPath: true })
+    : undefined;
   const grpcPort = await portOrFree(options.port);
   const uiPort = await portOrFree(options.uiPort);
-  const server = await startDevServer({ ui: true, dbFile, port: grpcPort, uiPort, searchAttributes: DEV_SERVER_SEARCH_ATTRIBUTES });
+  for (const host of ['127.0.0.1', 'localhost']) codecServer?.allowOrigin(`http://${host}:${uiPort}`);
+  const server = await startDevServer({ ui: true, dbFile, port: grpcPort, uiPort, searchAttributes: DEV_SERVER_SEARCH_ATTRIBUTES, ...(codecServer ? { uiCodecEndpoint: codecServer.endpoint } : {}) }).catch(async (err: unknown) => {
+    await codecServer?.close();
+    throw err;
+  });
   try {
     const uiUrl = server.uiUrl ?? '';
-    out.server(server.address, uiUrl, dbFile, grpcPort !== options.port);
+    const codecInfo = codecKeys && codecServer ? { codecServer: codecServer.url, keysFile: codecKeys.source, keyId: codecKeys.current } : undefined;
+    out.server(server.address, uiUrl, dbFile, grpcPort !== options.port, codecInfo);
     const real = hasModelEndpoint();
-    const stack = await startDemoStack({ address: server.address, ...(real ? { model: modelConfigFromEnv() } : {}) });
+    const stack = await startDemoStack({ address: server.address, ...(real ? { model: modelConfigFromEnv() } : {}), ...(codecKeys ? { codecKeys } : {}) });
     try {
       out.worker(stack.taskQueue, stack.workspace, stack.scripted ? undefined : stack.modelName);
       const workflowId = `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`;
@@ -101,6 +123,7 @@ export async function runDev(options: DevOptions): Promise<number> {
     }
   } finally {
     await server.stop();
+    await codecServer?.close();
     out.stopped();
   }
 }

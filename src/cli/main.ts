@@ -13,6 +13,7 @@ import { registerRollbackCommand } from './rollback';
 import { registerApproveCommand } from './approve';
 import { registerApprovalsCommand } from './approvals';
 import { registerMcpCommand } from './mcp';
+import { registerCodecServerCommand } from './codec-server';
 
 /** Builds the `agent-os` program with every command registered (exported for tests). */
 export function buildProgram(): Command {
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerApproveCommand(program);
   registerApprovalsCommand(program);
   registerMcpCommand(program);
+  registerCodecServerCommand(program);
   return program;
 }
 

@@ -45,6 +45,7 @@ interface WorkerCliOptions {
   readonly model?: string;
   readonly address?: string;
   readonly namespace?: string;
+  readonly codecKeys?: string;
 }
 
 /** Registers `agent-os worker`. */
@@ -69,6 +70,7 @@ export function registerWorkerCommand(program: Command, io: CliIo = processIo): 
     .option('--model <name>', 'default model name (default: $AGENT_OS_MODEL or gpt-4o)')
     .option('--address <host:port>', 'Temporal frontend (default: $TEMPORAL_ADDRESS or 127.0.0.1:7233)')
     .option('--namespace <ns>', 'Temporal namespace (default: $TEMPORAL_NAMESPACE or default)')
+    .option('--codec-keys <file>', 'encrypt payloads with these keys (default: $AGENT_OS_CODEC_KEYS_FILE or $AGENT_OS_CODEC_KEYS; none: plaintext)')
     .action(async (options: WorkerCliOptions) => {
       io.setExitCode(await runWorker(options, io));
     });
@@ -100,7 +102,13 @@ async function runWorker(options: WorkerCliOptions, io: CliIo): Promise<number> 
   }
   let connections;
   try {
-    connections = await connectTemporal(temporalSettings({ ...(options.address ? { address: options.address } : {}), ...(options.namespace ? { namespace: options.namespace } : {}) }));
+    connections = await connectTemporal(
+      temporalSettings({
+        ...(options.address ? { address: options.address } : {}),
+        ...(options.namespace ? { namespace: options.namespace } : {}),
+        ...(options.codecKeys ? { codecKeysFile: options.codecKeys } : {}),
+      }),
+    );
   } catch (err) {
     io.err(`agent-os worker: ${(err as Error).message}\n`);
     await host.close();
@@ -128,6 +136,7 @@ async function runWorker(options: WorkerCliOptions, io: CliIo): Promise<number> 
       tools: host.tools,
       chat: createChat(modelConfig),
       model: modelConfig.model,
+      ...(settings.codecKeys ? { codecKeys: settings.codecKeys } : {}),
     });
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
@@ -135,7 +144,7 @@ async function runWorker(options: WorkerCliOptions, io: CliIo): Promise<number> 
       onReady: () => {
         fs.writeFileSync(options.readyFile, `${JSON.stringify({ pid: process.pid, taskQueue: options.taskQueue, workspaceQueue: options.workspaceQueue ?? null, address: settings.address, namespace: settings.namespace })}\n`);
         io.out(
-          `agent-os worker: polling ${options.taskQueue}${options.workspaceQueue ? ` and ${options.workspaceQueue}` : ''} on ${settings.address} (namespace ${settings.namespace}${settings.tls ? ', TLS' : ''}${settings.apiKey ? ', API key' : ''})\n` +
+          `agent-os worker: polling ${options.taskQueue}${options.workspaceQueue ? ` and ${options.workspaceQueue}` : ''} on ${settings.address} (namespace ${settings.namespace}${settings.tls ? ', TLS' : ''}${settings.apiKey ? ', API key' : ''}${settings.codecKeys ? `, payloads encrypted with key ${settings.codecKeys.current}` : ''})\n` +
             `  policy ${options.policy} (${host.kernel.policyHash.slice(0, 12)}), ${host.tools.length} tool(s), model ${modelConfig.model}, audit log ${options.log}\n`,
         );
       },

@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime, bundleWorkflowCode } from '@temporalio/worker';
+import { CODEC_FAILURE_CONVERTER_PATH } from '../codec/data-converter';
 import { startDevServer, type DevServer } from '../dev/dev-server';
 import { createChat } from '../model/chat';
 import { modelConfigFromEnv } from '../model/config';
@@ -26,6 +27,12 @@ export interface LoopHost {
 }
 
 let sharedBundle: Promise<{ code: string }> | undefined;
+let sharedCodecBundle: Promise<{ code: string }> | undefined;
+
+/** The workflows bundled once per process (with the codec's failure converter when keys are configured). */
+function bundle(failureConverterPath?: string): Promise<{ code: string }> {
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN'), ...(failureConverterPath ? { failureConverterPath } : {}) });
+}
 
 /**
  * Starts the server (when needed), the connections and the worker. Loaded lazily by `AgentLoop` (a `require`, which knip cannot follow).
@@ -58,7 +65,8 @@ export async function startLoopHost(o: LocalAgentLoopOptions): Promise<LoopHost>
       model: config.model,
       ...(o.executor ? { executor: o.executor } : {}),
       ...(o.undoer ? { undoer: o.undoer } : {}),
-      workflowBundle: o.workflowBundle ?? (await (sharedBundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }))),
+      ...(settings.codecKeys ? { codecKeys: settings.codecKeys } : {}),
+      workflowBundle: o.workflowBundle ?? (await (settings.codecKeys ? (sharedCodecBundle ??= bundle(CODEC_FAILURE_CONVERTER_PATH)) : (sharedBundle ??= bundle()))),
     });
     const running = worker.run();
     cleanups.push(async () => {

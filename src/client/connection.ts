@@ -10,6 +10,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
+import { codecDataConverter } from '../codec/data-converter';
+import { keyRingFromEnv, type KeyRing } from '../codec/key-ring';
 import { TemporalUnreachableError } from './errors';
 
 /** Address used when neither the environment nor a profile names one. */
@@ -25,17 +27,22 @@ export interface TemporalSettings {
   readonly tls: boolean;
   /** True when an API key is used (never the key itself). */
   readonly apiKey: boolean;
+  /** The payload codec's keys (AGENT_OS_CODEC_KEYS_FILE / AGENT_OS_CODEC_KEYS / --codec-keys); absent: payloads stay plaintext. */
+  readonly codecKeys?: KeyRing;
 }
 
 /** Overrides from the command line; each wins over the environment. */
 export interface ConnectionOverrides {
   readonly address?: string;
   readonly namespace?: string;
+  /** A codec keys file (`--codec-keys`); wins over AGENT_OS_CODEC_KEYS_FILE / AGENT_OS_CODEC_KEYS. */
+  readonly codecKeysFile?: string;
 }
 
 /**
  * Resolves connection settings from the environment (and the env-config profile file).
- * @throws Error from env-config when a configured certificate file cannot be read.
+ * @throws Error from env-config when a configured certificate file cannot be read;
+ *   CodecKeyConfigError when the codec keys are malformed or unreadable.
  * @example
  * const settings = temporalSettings(); // TEMPORAL_ADDRESS=my-ns.a1b2c.tmprl.cloud:7233 TEMPORAL_API_KEY=…
  */
@@ -45,6 +52,7 @@ export function temporalSettings(overrides: ConnectionOverrides = {}, env: NodeJ
   const loaded = loadClientConnectConfig({ overrideEnvVars: vars });
   const address = overrides.address ?? loaded.connectionOptions.address ?? DEFAULT_ADDRESS;
   const namespace = overrides.namespace ?? loaded.namespace ?? 'default';
+  const codecKeys = keyRingFromEnv(overrides.codecKeysFile, env);
   const options: Record<string, unknown> = { address };
   const { tls, apiKey, metadata } = loaded.connectionOptions;
   if (tls !== undefined) options['tls'] = tls;
@@ -56,6 +64,7 @@ export function temporalSettings(overrides: ConnectionOverrides = {}, env: NodeJ
     connectionOptions: options as unknown as TemporalSettings['connectionOptions'],
     tls: tls !== undefined && tls !== false,
     apiKey: apiKey !== undefined,
+    ...(codecKeys !== undefined ? { codecKeys } : {}),
   };
 }
 
@@ -79,7 +88,7 @@ export async function connectClient(settings: TemporalSettings): Promise<{ clien
   } catch (cause) {
     throw new TemporalUnreachableError(settings.address, { cause });
   }
-  return { client: new Client({ connection, namespace: settings.namespace }), connection };
+  return { client: new Client({ connection, namespace: settings.namespace, dataConverter: codecDataConverter(settings.codecKeys) }), connection };
 }
 
 /**

@@ -7,6 +7,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
+import { fetchDecodedHistory } from '../codec/client-codec';
 import { type AuditEntry, type AuditRecord, GENESIS_HASH, chainEntry, hashParams, recordLine } from '../kernel/audit-record';
 import type { ActionRequest, ActionResult } from '../kernel/types';
 
@@ -27,9 +28,12 @@ export function firstArg<T>(payloads: Payloads): T | undefined {
   }
 }
 
-/** The start input of a run (its first history event). */
+/**
+ * The start input of a run (its first history event), decoded with the client's codec.
+ * @throws the codec's errors when the run is encrypted with keys this client lacks.
+ */
 export async function runInputOf<T>(handle: WorkflowHandle): Promise<T | undefined> {
-  const history = await handle.fetchHistory();
+  const history = await fetchDecodedHistory(handle);
   return firstArg<T>(history.events?.[0]?.workflowExecutionStartedEventAttributes?.input);
 }
 

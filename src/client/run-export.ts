@@ -5,6 +5,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
+import { fetchDecodedHistory } from '../codec/client-codec';
 import type { AuditRecord } from '../kernel/audit-record';
 import { firstArg, historiesToAuditRecords, previousRunId } from './history-audit';
 
@@ -37,7 +38,7 @@ export async function exportRunAudit(client: Client, workflowId: string, options
   const histories: HistoryEvent[][] = [];
   const runs: string[] = [];
   for (let runId: string | undefined = description.runId; runId !== undefined && runs.length < MAX_RUNS;) {
-    const events = (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
+    const events = (await fetchDecodedHistory(client.workflow.getHandle(workflowId, runId))).events ?? [];
     histories.unshift(events);
     runs.unshift(runId);
     runId = previousRunId(events);
@@ -45,7 +46,7 @@ export async function exportRunAudit(client: Client, workflowId: string, options
 
   const later: { start: number; id: string; events: HistoryEvent[] }[] = [];
   for await (const wf of client.workflow.list({ query: `WorkflowType = 'rollbackRun'` })) {
-    const events = (await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory()).events ?? [];
+    const events = (await fetchDecodedHistory(client.workflow.getHandle(wf.workflowId, wf.runId))).events ?? [];
     const input = firstArg<{ workflowId?: unknown }>(events[0]?.workflowExecutionStartedEventAttributes?.input);
     if (input?.workflowId === workflowId) later.push({ start: wf.startTime.getTime(), id: wf.workflowId, events });
   }

@@ -7,6 +7,8 @@
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
+import { clientCodec } from '../codec/client-codec';
+import { decodeHistory } from '../codec/decode-history';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 type Payload = temporal.api.common.v1.IPayload;
@@ -31,7 +33,8 @@ export interface RunEnd {
 /**
  * Calls `onStep` for every activity of the run as it ends, until the run closes (a run that
  * continues as new is followed into its next run).
- * @throws what the history call throws (e.g. the server went away).
+ * @throws what the history call throws (e.g. the server went away); the codec's errors
+ *   (`Codec.NoKeys`, `Codec.UnknownKey`, …) when the run is encrypted with keys this client lacks.
  * @example
  * const end = await followRun(client, { workflowId, runId }, (s) => console.log(s.summary, s.status));
  */
@@ -47,7 +50,8 @@ export async function followRun(client: Client, execution: { workflowId: string;
       ...(nextPageToken ? { nextPageToken } : {}),
     });
     nextPageToken = page.nextPageToken && page.nextPageToken.length > 0 ? page.nextPageToken : undefined;
-    for (const event of page.history?.events ?? []) {
+    const history = page.history ? await decodeHistory(page.history, clientCodec(client)) : undefined;
+    for (const event of history?.events ?? []) {
       const step = stepOf(event, summaries);
       if (step) onStep(step);
       const next = event.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;

@@ -9,6 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client, Connection, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { codecDataConverter } from '../codec/data-converter';
+import { keyRingFromEnv, type KeyRing } from '../codec/key-ring';
 import { layerUndoer } from '../activities/reversible';
 import { Kernel } from '../kernel/kernel';
 import { createChat } from '../model/chat';
@@ -31,6 +33,8 @@ export interface DemoStackOptions {
   readonly model?: ModelConfig;
   /** A prebuilt workflow bundle (default: bundle `dist/src/workflows` at start). */
   readonly workflowBundle?: { readonly code: string };
+  /** Payload codec keys (default: AGENT_OS_CODEC_KEYS_FILE / AGENT_OS_CODEC_KEYS; none: plaintext). */
+  readonly codecKeys?: KeyRing;
 }
 
 /** A running demo stack. */
@@ -94,6 +98,7 @@ export async function startDemoStack(options: DemoStackOptions): Promise<DemoSta
     const connection = await Connection.connect({ address: options.address });
     cleanups.push(() => connection.close());
     const taskQueue = options.taskQueue ?? 'agent-os-demo';
+    const codecKeys = options.codecKeys ?? keyRingFromEnv();
     const worker = await createAgentWorker({
       connection: nativeConnection,
       namespace,
@@ -103,6 +108,7 @@ export async function startDemoStack(options: DemoStackOptions): Promise<DemoSta
       model: config.model,
       executor: layer,
       undoer: layerUndoer(layer),
+      ...(codecKeys ? { codecKeys } : {}),
       ...(options.workflowBundle ? { workflowBundle: { code: options.workflowBundle.code } } : {}),
     });
     const running = worker.run();
@@ -110,7 +116,7 @@ export async function startDemoStack(options: DemoStackOptions): Promise<DemoSta
       worker.shutdown();
       await running;
     });
-    const client = new Client({ connection, namespace });
+    const client = new Client({ connection, namespace, dataConverter: codecDataConverter(codecKeys) });
     let closed: Promise<void> | undefined;
     return {
       client,

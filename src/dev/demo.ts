@@ -16,7 +16,7 @@ export const DEMO_REPORT_TARGET = '/workspace/output/report.md';
 export const DEMO_DENIED_TARGET = '/etc/passwd';
 
 /** The status text of the scripted model failure that ends the demo run. */
-const DEMO_MODEL_FAILURE = 'demo: the model fails on purpose, so the run fails and its write is undone';
+export const DEMO_MODEL_FAILURE = 'demo: the model fails on purpose, so the run fails and its write is undone';
 
 /** The demo's ceiling policy: read the workspace, write its output folder, nothing else. */
 export const DEMO_POLICY = `# agent-os demo policy: default deny; two capabilities.

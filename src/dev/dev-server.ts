@@ -30,6 +30,8 @@ export interface DevServerOptions {
   readonly cliPath?: string;
   /** How long to wait for the server to answer (default 120 s: slow, loaded 2-core machines exist). */
   readonly startTimeoutMs?: number;
+  /** The Web UI's codec endpoint (`--ui-codec-endpoint`), e.g. an `agent-os codec-server` URL. */
+  readonly uiCodecEndpoint?: string;
   /** Server log level (default `error`). */
   readonly logLevel?: 'debug' | 'info' | 'warn' | 'error';
 }
@@ -82,6 +84,7 @@ async function startOnce(options: DevServerOptions): Promise<DevServer> {
   args.push('--log-level', options.logLevel ?? 'error');
   if (options.ui) args.push('--ui-port', String(options.uiPort ?? uiPort));
   else args.push('--headless');
+  if (options.ui && options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
   if (options.dbFile) {
     fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);

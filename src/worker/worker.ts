@@ -8,6 +8,8 @@ import * as path from 'node:path';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index';
 import { WORKER_HEARTBEAT_OPTIONS } from '../activities/heartbeat';
+import { workerCodecOptions } from '../codec/worker-options';
+import type { KeyRing } from '../codec/key-ring';
 import { ensureSearchAttributes } from './register-search-attributes';
 
 /** Options of {@link createAgentWorker}. */
@@ -23,6 +25,8 @@ export interface AgentWorkerOptions extends ActivityDeps {
   readonly workflowBundle?: { readonly code: string };
   /** Register the search attributes runs set, when missing (default true; idempotent). */
   readonly registerSearchAttributes?: boolean;
+  /** Payload codec keys (default: from AGENT_OS_CODEC_KEYS_FILE / AGENT_OS_CODEC_KEYS; none: plaintext). */
+  readonly codecKeys?: KeyRing;
   /** Extra worker options (e.g. concurrency limits). */
   readonly workerOptions?: Partial<Omit<WorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'activities' | 'workflowBundle' | 'workflowsPath'>>;
 }
@@ -57,10 +61,11 @@ export async function createAgentWorker(options: AgentWorkerOptions): Promise<Ag
   if (options.registerSearchAttributes !== false) await ensureSearchAttributes(options.connection, namespace);
   const activities = createActivities(options);
   const workflows = options.workflowBundle !== undefined ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH };
-  const main = await Worker.create({ ...WORKER_HEARTBEAT_OPTIONS, ...options.workerOptions, connection: options.connection, namespace, taskQueue: options.taskQueue, activities, ...workflows });
+  const codec = workerCodecOptions(options.codecKeys, options.workflowBundle);
+  const main = await Worker.create({ ...WORKER_HEARTBEAT_OPTIONS, ...options.workerOptions, ...codec, connection: options.connection, namespace, taskQueue: options.taskQueue, activities, ...workflows });
   const workers = [main];
   if (options.workspaceQueue !== undefined && options.workspaceQueue !== options.taskQueue) {
-    workers.push(await Worker.create({ ...WORKER_HEARTBEAT_OPTIONS, ...options.workerOptions, connection: options.connection, namespace, taskQueue: options.workspaceQueue, activities }));
+    workers.push(await Worker.create({ ...WORKER_HEARTBEAT_OPTIONS, ...options.workerOptions, ...codec, connection: options.connection, namespace, taskQueue: options.workspaceQueue, activities }));
   }
   const shutdown = (): void => {
     for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();

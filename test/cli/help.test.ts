@@ -10,6 +10,7 @@ import { repoRoot } from '../helpers/paths';
 const NO_JSON: Readonly<Record<string, string>> = {
   'audit export': 'its output is JSONL already',
   worker: 'a long-running process; it prints log lines, not a result',
+  'codec-server': 'a long-running server; it follows the newer -o/--output convention (src/cli/conventions.ts)',
 };
 
 /** Every command path (`['policy', 'check']`, …) of the program, groups included. */

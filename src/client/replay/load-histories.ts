@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import type { Client } from '@temporalio/client';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { fetchDecodedHistory } from '../../codec/client-codec';
 import { ClientCode } from '../errors';
 import { recordedActions, type RecordedRun } from './recorded-actions';
 
@@ -22,7 +23,7 @@ export async function runsFromServer(client: Client, selector: { readonly workfl
     if (found.length === 0) throw Object.assign(new Error(`no run matches ${query}`), { code: ClientCode.ReplayNotFound });
     found.sort((a, b) => a.start - b.start);
     for (const { workflowId, runId } of found) {
-      const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+      const history = await fetchDecodedHistory(client.workflow.getHandle(workflowId, runId));
       out.push(recordedActions(history, { workflowId, runId }));
     }
   }

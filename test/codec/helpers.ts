@@ -1,0 +1,52 @@
+/** Key rings and payloads for the codec tests. */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Payload } from '@temporalio/common';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { CODEC_FAILURE_CONVERTER_PATH } from '../../src/codec/data-converter';
+import { newKeyLine, parseKeyRing, type KeyRing } from '../../src/codec/key-ring';
+
+/** A key ring of fresh keys with the given ids (the last encrypts). */
+export function ring(...ids: string[]): KeyRing {
+  return parseKeyRing(ids.map(newKeyLine).join('\n'), 'test');
+}
+
+/** A keys file (mode 600) with fresh keys; returns its path. */
+export function keysFile(...ids: string[]): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-os-codec-'));
+  const file = path.join(dir, 'codec-keys');
+  fs.writeFileSync(file, `${ids.map(newKeyLine).join('\n')}\n`, { mode: 0o600 });
+  return file;
+}
+
+/** A JSON payload of `value`. */
+export function json(value: unknown): Payload {
+  return defaultPayloadConverter.toPayload(value);
+}
+
+/** The value of a JSON payload. */
+export function value(payload: Payload | undefined): unknown {
+  return defaultPayloadConverter.fromPayload(payload as Payload);
+}
+
+let codecBundle: Promise<{ code: string }> | undefined;
+
+/** The workflows bundled with the codec's failure converter (once per test process). */
+export function codecWorkflowBundle(): Promise<{ code: string }> {
+  codecBundle ??= import('@temporalio/worker').then(({ bundleWorkflowCode, DefaultLogger }) =>
+    bundleWorkflowCode({ workflowsPath: path.join(__dirname, '..', '..', 'src', 'workflows', 'index.js'), failureConverterPath: CODEC_FAILURE_CONVERTER_PATH, logger: new DefaultLogger('WARN') }),
+  );
+  return codecBundle;
+}
+
+/** History as text: every byte field rendered as UTF-8 (not base64), so plaintext anywhere in it is found by `includes`. */
+export function historyText(history: unknown): string {
+  const plain = (v: unknown): unknown => {
+    if (v instanceof Uint8Array) return Buffer.from(v).toString('utf8');
+    if (Array.isArray(v)) return v.map(plain);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
+    return v;
+  };
+  return JSON.stringify(plain(history));
+}
