@@ -25,6 +25,12 @@ export const ProviderCode = {
   HttpFailed: 'Provider.HttpFailed',
   CredentialMissing: 'Provider.CredentialMissing',
   InvalidCredentialRule: 'Provider.InvalidCredentialRule',
+  /** bubblewrap is missing or cannot start programs (and the sandbox was not turned off). */
+  SandboxUnavailable: 'Provider.SandboxUnavailable',
+  /** The sandbox's options are unusable. */
+  SandboxConfig: 'Provider.SandboxConfig',
+  /** bubblewrap failed to set up the sandbox for one program. */
+  SandboxFailed: 'Provider.SandboxFailed',
 } as const;
 export type ProviderCode = (typeof ProviderCode)[keyof typeof ProviderCode];
 
@@ -90,7 +96,7 @@ export class HardeningUnavailableError extends AgentOsError {
  * sandbox off explicitly (`ProcessProviderOptions.sandbox: 'off'`; loud warning, recorded).
  */
 export class SandboxUnavailableError extends AgentOsError {
-  readonly code = 'Provider.SandboxUnavailable';
+  readonly code = ProviderCode.SandboxUnavailable;
   constructor(readonly problem: string) {
     super(`proc.exec refused: the OS sandbox is unavailable (${problem}); install bubblewrap (npm run setup, or apt-get install bubblewrap) or set the process provider's sandbox option to 'off' explicitly`);
   }
@@ -98,7 +104,7 @@ export class SandboxUnavailableError extends AgentOsError {
 
 /** The sandbox was configured in a way that would expose the host (no mounts, a mount over a system folder, …). */
 export class SandboxConfigError extends AgentOsError {
-  readonly code = 'Provider.SandboxConfig';
+  readonly code = ProviderCode.SandboxConfig;
   constructor(readonly problem: string) {
     super(`sandbox configuration refused: ${problem}`);
   }
@@ -106,7 +112,7 @@ export class SandboxConfigError extends AgentOsError {
 
 /** The sandbox could not start the program (bubblewrap failed before the program ran). */
 export class SandboxFailedError extends AgentOsError {
-  readonly code = 'Provider.SandboxFailed';
+  readonly code = ProviderCode.SandboxFailed;
   constructor(readonly detail: string) {
     super(`the sandbox could not start the program: ${detail}`);
   }

@@ -6,7 +6,8 @@
  * call with `Mcp.RedirectRefused`), the operator's credential headers are added by the worker,
  * and every response body is capped.
  */
-import { fetch as undiciFetch, type Agent } from 'undici';
+import type { Agent } from 'undici';
+import { undici } from '../undici-lazy';
 import { pinnedAgent, resolveChecked, type Resolver } from '../http-connect';
 import { McpRedirectRefusedError, McpResponseTooLargeError } from './errors';
 
@@ -31,7 +32,7 @@ export function guardedFetch(options: GuardedFetchOptions): (url: string | URL, 
     for (const [name, value] of Object.entries(options.headers())) headers.set(name, value);
     let response: Response;
     try {
-      response = (await undiciFetch(target, { ...(init as object), headers, redirect: 'manual', dispatcher: agent } as never)) as unknown as Response;
+      response = (await undici().fetch(target, { ...(init as object), headers, redirect: 'manual', dispatcher: agent } as never)) as unknown as Response;
     } catch (err) {
       void (agent as Agent).destroy().catch(() => undefined);
       throw err;
