@@ -130,7 +130,7 @@ export {
   McpPinStore,
   type McpCallData,
 } from './providers/mcp/index';
-export { mcpToolDefs, mcpCallRequest, type McpToolOffer, type McpToolCatalogue } from './providers/mcp/tools';
+export { mcpToolDefs, mcpCallRequest, offerToolDef, type McpToolOffer, type McpToolCatalogue } from './providers/mcp/tools';
 
 // Policy: load → compile → evaluate.
 export {

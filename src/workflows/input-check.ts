@@ -44,6 +44,8 @@ export const TOOL_SHAPE: Shape = {
     action: req(text('a kernel action such as "fs.read" (lower case, dotted)', { pattern: /^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)+$/, maxLength: 128 })),
     targetFrom: req(text('the argument holding the target ("path") or a template such as "https://api.example.com/users/{id}" (alias: target_from)', { nonEmpty: true, maxLength: 4096 })),
     params: opt({ kind: 'record', expect: 'an object of fixed params the model cannot override' }),
+    target: opt(text('a fixed target, e.g. "fs/read_text_file" for an MCP tool (targetFrom is then ignored)', { nonEmpty: true, maxLength: 4096 })),
+    argumentsParam: opt(text('the param that carries the model\'s arguments as one object, e.g. "arguments" for mcp.call', { nonEmpty: true, maxLength: 64 })),
   },
 };
 

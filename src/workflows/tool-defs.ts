@@ -23,6 +23,10 @@ export interface ToolDefSpec {
   readonly targetFrom: string;
   /** Fixed params merged over the model's arguments (the model cannot override them). */
   readonly params?: Readonly<Record<string, unknown>>;
+  /** A fixed target (e.g. `fs/read_text_file` for an MCP tool): `targetFrom` is then ignored and no argument is used for it. */
+  readonly target?: string;
+  /** Pass the model's arguments as one param of this name (`arguments` for mcp.call) instead of spreading them. */
+  readonly argumentsParam?: string;
 }
 
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -108,6 +112,10 @@ export function mapToolCall(tools: readonly ToolDefSpec[], call: ToolCall): Mapp
     return { ok: false, code: MappingCode.InvalidArguments, tool, error: `arguments of ${tool.name} must be a JSON object` };
   }
   const record = args as Record<string, unknown>;
+  if (tool.target !== undefined) {
+    const nested = tool.argumentsParam === undefined ? { ...record } : { [tool.argumentsParam]: record };
+    return { ok: true, tool, args: record, request: { action: tool.action, target: tool.target, params: { ...nested, ...(tool.params ?? {}) } } };
+  }
   const used = new Set<string>();
   let target: string;
   if (tool.targetFrom.includes('{')) {

@@ -10,6 +10,7 @@
  * arguments } }` ({@link mcpCallRequest}); the arguments are checked against the input schema
  * before the call (by the tool activities, and again by the provider against the pinned list).
  */
+import type { ToolDefSpec } from '../../workflows/tool-defs';
 import type { ActionRequest } from '../../kernel/types';
 import type { McpProvider } from './provider';
 
@@ -27,13 +28,10 @@ export interface McpToolOffer {
   readonly target: string;
   /** The pin of the server's tool list the offer was made from. */
   readonly pin: string;
-  /**
-   * For the tool-call mapping: the arguments go under `params.arguments`. (An offer is not a
-   * ToolDefSpec yet: the workflow mapping needs a fixed-target form first — see
-   * /work/notes/mcp-agent-run.patch — and a spec whose `targetFrom` names an argument would let the
-   * model choose the target.)
-   */
+  /** For the tool-call mapping: the model's arguments go under `params.arguments`. */
   readonly argumentsParam: 'arguments';
+  /** Unused with a fixed `target` (tool-defs.ts); present so an offer is a ToolDefSpec. */
+  readonly targetFrom: string;
 }
 
 /** What {@link mcpToolDefs} found. */
@@ -79,7 +77,7 @@ export async function mcpToolDefs(mcp: McpProvider, policy: ToolPolicy): Promise
         skipped.push({ target, reason: 'no capability or ask rule could allow it' });
         continue;
       }
-      offers.push({ name, description: tool.description ?? '', parameters: tool.inputSchema as Record<string, unknown>, action: 'mcp.call', target, pin: listed.pin, argumentsParam: 'arguments' });
+      offers.push({ name, description: tool.description ?? '', parameters: tool.inputSchema as Record<string, unknown>, action: 'mcp.call', target, pin: listed.pin, argumentsParam: 'arguments', targetFrom: target });
     }
   }
   return { offers, skipped, failed };
@@ -88,4 +86,16 @@ export async function mcpToolDefs(mcp: McpProvider, policy: ToolPolicy): Promise
 /** The kernel request for a model's call of `offer` with `args`. */
 export function mcpCallRequest(offer: McpToolOffer, args: Readonly<Record<string, unknown>>): ActionRequest {
   return { action: 'mcp.call', target: offer.target, params: { arguments: args } };
+}
+
+/**
+ * The tool definition of an offer, as runs take it (docs/usage.md, "Tool definitions"): a fixed
+ * target — the model picks the tool by its name, never the target — and its arguments passed
+ * as `params.arguments`. The pin stays out of the definition; each call's result names it.
+ * @example
+ * const { offers } = await mcpToolDefs(mcp, kernel);
+ * await client.workflow.start(agentRun, { taskQueue, workflowId, args: [{ prompt, tools: offers.map(offerToolDef) }] });
+ */
+export function offerToolDef(offer: McpToolOffer): ToolDefSpec {
+  return { name: offer.name, description: offer.description, parameters: offer.parameters, action: offer.action, targetFrom: offer.target, target: offer.target, argumentsParam: offer.argumentsParam };
 }
