@@ -14,7 +14,7 @@ import { hasErrorCode } from '../errors';
 import { BuiltinAction, type Decision, type PolicyDocument } from '../policy/types';
 import { AuditLog, type AuditLogOptions } from './audit-log';
 import { types } from 'node:util';
-import { type AuditEntry, hashParams } from './audit-record';
+import { type AuditEntry, type AuditRecord, hashParams } from './audit-record';
 import { Deadline } from './deadline';
 import { AuditWriteError, DuplicateActionError, InvalidProviderError, KernelClosedError, KernelCode } from './errors';
 import { PolicyGate, type PolicySource } from './policy-gate';
@@ -47,6 +47,11 @@ export interface KernelOptions {
   readonly narrow?: readonly PolicySource[];
   /** Per-submit limit on the provider's resolve + execute, in ms (default 30 000; `Infinity` for none). */
   readonly timeoutMs?: number;
+  /**
+   * Called with every record right after it was appended (metrics, e.g. the worker's
+   * Prometheus counters). Must be cheap; whatever it throws is ignored.
+   */
+  readonly observe?: (record: AuditRecord) => void;
 }
 
 const BUILTIN: ReadonlySet<string> = new Set(Object.values(BuiltinAction));
@@ -65,6 +70,7 @@ export class Kernel {
   private readonly inflight = new Set<Promise<ActionResult>>();
   private readonly timeoutMs: number;
   private readonly approve: ApproveCallback | undefined;
+  private readonly observe: ((record: AuditRecord) => void) | undefined;
   private closing: Promise<void> | undefined;
 
   /**
@@ -86,6 +92,7 @@ export class Kernel {
     this.gate = new PolicyGate(options.policy, options.narrow ?? [], extraActions);
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.approve = options.approve;
+    this.observe = options.observe;
     this.audit = options.logPath === undefined ? AuditLog.discarding() : AuditLog.open(options.logPath, options.audit);
   }
 
@@ -224,6 +231,13 @@ export class Kernel {
     }
     try {
       const record = await this.audit.append(entry);
+      if (this.observe !== undefined) {
+        try {
+          this.observe(record);
+        } catch {
+          /* an observer never changes an outcome */
+        }
+      }
       return { ...result, auditRecordId: record.hash };
     } catch (err) {
       // An entry the format cannot hold (a kernel bug) still leaves a record; a failed write poisons the log.
