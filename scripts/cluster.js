@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run cluster -- up|down|status [--json]`: the production topology on this machine
+// `npm run cluster -- up|down|status [--json]|build`: the production topology on this machine
 // without Docker — PostgreSQL (Debian's), the Temporal server and its Web UI built from the
 // Go module proxy — on free loopback ports. Idempotent: `up` reuses what runs and starts
 // what does not; `down` stops only what `up` started (pids recorded in the state folder);
@@ -247,8 +247,11 @@ async function main(argv) {
       return down(flags);
     case 'status':
       return status(flags);
+    case 'build':
+      ensureTools(log);
+      return 0;
     default:
-      process.stderr.write('usage: npm run cluster -- up|down [--purge]|status [--json]\n');
+      process.stderr.write('usage: npm run cluster -- up|down [--purge]|status [--json]|build\n');
       return 2;
   }
 }

@@ -7,6 +7,9 @@
 #  - Debian's chromium for the Web UI browser test, when it is missing and apt-get is
 #    available. Set AGENT_OS_SKIP_CHROMIUM=1 to skip it; the browser test then fails and
 #    says how to install it. No browser is ever downloaded by npm.
+#  - for the cluster tier: Debian's postgresql-15 (and golang-go when there is no Go), then the
+#    Temporal server, its schema tool and the Web UI built once from the Go module proxy
+#    into .tools/ (scripts/cluster.js build). AGENT_OS_SKIP_CLUSTER=1 skips it.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/install-temporal.sh
@@ -18,7 +21,24 @@ fi
 if [ -z "${AGENT_OS_CHROMIUM:-}" ] && ! [ -x /usr/bin/chromium ] && [ "${AGENT_OS_SKIP_CHROMIUM:-}" != 1 ]; then
   packages+=(chromium)
 fi
+if ! command -v openssl >/dev/null 2>&1; then
+  packages+=(openssl)
+fi
+if [ "${AGENT_OS_SKIP_CLUSTER:-}" != 1 ]; then
+  # The cluster tier (npm run test:cluster): PostgreSQL 15, and Go to build the Temporal server once.
+  [ -x /usr/lib/postgresql/15/bin/pg_ctl ] || packages+=(postgresql-15)
+  command -v go >/dev/null 2>&1 || [ -n "${GO:-}" ] || packages+=(golang-go)
+fi
+
+build_cluster() {
+  if [ "${AGENT_OS_SKIP_CLUSTER:-}" != 1 ]; then
+    echo "setup: Temporal server, schema tool and Web UI for the cluster tier (built once from the Go module proxy into .tools/)"
+    node scripts/cluster.js build
+  fi
+}
+
 if [ "${#packages[@]}" = 0 ]; then
+  build_cluster
   exit 0
 fi
 
@@ -30,11 +50,15 @@ if [ "$SUDO" != none ]; then
   echo "setup: installing ${packages[*]} from Debian's packages (bubblewrap: the sandbox of proc.exec; chromium: the Web UI browser test)"
   $SUDO apt-get update -qq
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}"
+  build_cluster
   exit 0
 fi
 for p in "${packages[@]}"; do
   case "$p" in
     bubblewrap) echo "setup: no bwrap; every proc.exec will be refused until bubblewrap is installed (as root: apt-get install bubblewrap; or your distribution's bubblewrap package)" >&2 ;;
+    postgresql-15|golang-go) echo "setup: $p is missing; the cluster tier (npm run test:cluster) needs it (apt-get install $p), or set AGENT_OS_SKIP_CLUSTER=1" >&2 ;;
+    openssl) echo "setup: no openssl; the codec server's mTLS test needs it (apt-get install openssl)" >&2 ;;
     chromium) echo "setup: no /usr/bin/chromium; the browser test needs one (apt-get install chromium, or set AGENT_OS_CHROMIUM=/path/to/chromium)" >&2 ;;
   esac
 done
+build_cluster
