@@ -6,6 +6,7 @@
  *   agent-os audit verify FILE [--json]   exit 0 intact, 1 broken, 2 unreadable / usage
  */
 import type { Command } from 'commander';
+import { jsonAliasOption, outputOption } from './conventions';
 import { verifyAuditLog } from '../kernel/audit-verify';
 import { registerAuditExport } from './audit-export';
 
@@ -18,7 +19,8 @@ export const registerAuditVerify: AuditSubcommand = (audit) => {
     .command('verify')
     .description('check the hash chain of a JSONL audit log: edited, removed, reordered or cut records')
     .argument('<file>', 'the audit log (JSONL)')
-    .option('--json', 'print the result as JSON')
+    .addOption(outputOption())
+    .addOption(jsonAliasOption())
     .action(async (file: string, options: { json?: boolean }) => {
       let result;
       try {

@@ -7,6 +7,7 @@
  * written after normalisation; at run time the provider also resolves links.
  */
 import type { Command } from 'commander';
+import { jsonAliasOption, outputOption } from './conventions';
 import { compilePolicy } from '../policy/compile';
 import { explainRequest, formatExplanation } from '../policy/explain';
 import { loadPolicyFile } from '../policy/load';
@@ -76,7 +77,8 @@ export function registerPolicyExplainCommand(policyGroup: Command, io: CliIo = p
     .argument('<action>', 'action name, e.g. fs.read')
     .argument('<target>', 'target as the agent would write it')
     .option('--params <json>', 'request params as a JSON object, e.g. \'{"args":["status"]}\'')
-    .option('--json', 'print machine-readable JSON')
+    .addOption(outputOption())
+    .addOption(jsonAliasOption())
     .option('--extra-action <name>', 'an action registered by a custom provider (repeatable)', collectExtraAction)
     .action((file: string, action: string, target: string, opts: ExplainOptions) => {
       io.setExitCode(explain(io, file, action, target, opts));
