@@ -11,8 +11,9 @@ import { layerUndoer } from '../activities/reversible';
 import type { Executor } from '../activities/tool';
 import { Kernel } from '../kernel/kernel';
 import { FilesystemProvider } from '../providers/filesystem';
-import { HttpProvider } from '../providers/http';
-import { ProcessProvider } from '../providers/process';
+import { HttpProvider, type HttpProviderOptions } from '../providers/http';
+import { ProcessProvider, type ProcessProviderOptions } from '../providers/process';
+import type { Provider } from '../kernel/types';
 import { FsDeleteSnapshotStrategy, FsWriteSnapshotStrategy, ReversibleActionLayer, SnapshotStore } from '../reversible/index';
 import type { ToolDefSpec } from '../workflows/tool-defs';
 import { loadToolsFile } from './tools-file';
@@ -29,6 +30,12 @@ export interface WorkerHostOptions {
   readonly logPath: string;
   /** Folder of the reversible layer's snapshots. */
   readonly snapshotsDir: string;
+  /** Options of the HTTP provider (credentials, allowed local addresses, limits). */
+  readonly http?: HttpProviderOptions;
+  /** Options of the process provider besides its mounts (PATH, limits, hardening). */
+  readonly process?: Omit<ProcessProviderOptions, 'mounts'>;
+  /** Further providers (custom actions), after the built-in ones. */
+  readonly providers?: readonly Provider[];
 }
 
 /** A kernel with its layer and tools; `close()` closes the kernel (flushing its log). */
@@ -47,7 +54,12 @@ export interface WorkerHost extends Pick<ActivityDeps, 'kernel' | 'executor' | '
 export function buildWorkerHost(options: WorkerHostOptions): WorkerHost {
   const kernel = new Kernel({
     policy: options.policyFile,
-    providers: [new FilesystemProvider({ mounts: options.mounts }), new ProcessProvider({ mounts: options.mounts }), new HttpProvider()],
+    providers: [
+      new FilesystemProvider({ mounts: options.mounts }),
+      new ProcessProvider({ ...options.process, mounts: options.mounts }),
+      new HttpProvider(options.http),
+      ...(options.providers ?? []),
+    ],
     logPath: options.logPath,
   });
   try {
