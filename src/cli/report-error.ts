@@ -23,9 +23,16 @@ function fields(err: unknown): ErrorLike {
   return typeof err === 'object' && err !== null ? (err as ErrorLike) : {};
 }
 
+/** Temporal answers NOT_FOUND for a run that exists but has closed: that is a refusal, not a typo. */
+function closedRun(err: unknown): boolean {
+  const { message } = fields(err);
+  return typeof message === 'string' && message.includes('workflow execution already completed');
+}
+
 /** The exit code for an error (see {@link ExitCode}). */
 export function exitCodeOf(err: unknown): ExitCode {
   if (err instanceof CliError) return err.exitCode;
+  if (closedRun(err)) return ExitCode.Failure;
   const { name, code } = fields(err);
   if (name === 'WorkflowNotFoundError' || name === 'NamespaceNotFoundError' || code === Grpc.NotFound) return ExitCode.NotFound;
   if (code === 'Client.TemporalUnreachable' || code === Grpc.Unavailable || code === Grpc.DeadlineExceeded) return ExitCode.Unavailable;
@@ -52,6 +59,7 @@ export function describeError(err: unknown): string {
     if (code === 'EISDIR') return `${path} is a folder, expected a file`;
     return `${path}: ${code}`;
   }
+  if (closedRun(err)) return 'the run has completed already: it takes no more updates or cancellations — see `agent-os status -w <id>`';
   if (name === 'WorkflowNotFoundError') return `no such run: ${String(message)} — list runs with \`agent-os list\``;
   const text = typeof message === 'string' ? message : String(err);
   const cause = fields(err).cause;

@@ -50,6 +50,13 @@ export async function watchRun(client: Client, execution: { workflowId: string; 
   const summaries = new Map<string, string>();
   const announced = new Set<string>();
   let actionsSeen = 0;
+  // The state query can be ahead of the history page: a refused call of turn N is told
+  // only after "model turn N" was, so the story reads in order.
+  let modelTurns = 0;
+  const held: Array<{ readonly turn: number; readonly tell: () => void }> = [];
+  const flush = (all = false): void => {
+    while (held.length > 0 && (all || (held[0] as { turn: number }).turn <= modelTurns)) held.shift()?.tell();
+  };
   let taskStarted = false;
   let done = false;
   const timer = setTimeout(() => {
@@ -66,13 +73,14 @@ export async function watchRun(client: Client, execution: { workflowId: string; 
       .withDeadline(Date.now() + 5_000, () => client.workflow.getHandle(current.workflowId, current.runId).query(stateQuery))
       .catch(() => undefined);
     if (!state) return;
-    for (const action of state.actions.slice(actionsSeen)) if (action.decision === 'invalid') on.onInvalidCall(action);
+    for (const action of state.actions.slice(actionsSeen)) if (action.decision === 'invalid') held.push({ turn: action.turn, tell: () => on.onInvalidCall(action) });
     actionsSeen = Math.max(actionsSeen, state.actions.length);
     for (const p of state.pendingApprovals) {
       if (announced.has(p.requestId)) continue;
       announced.add(p.requestId);
-      on.onApprovalPending(p);
+      held.push({ turn: state.turn, tell: () => on.onApprovalPending(p) });
     }
+    flush();
   };
   try {
     let current = execution;
@@ -92,14 +100,21 @@ export async function watchRun(client: Client, execution: { workflowId: string; 
         if (event.workflowTaskStartedEventAttributes) taskStarted = true;
         if (event.workflowTaskCompletedEventAttributes) taskCompleted = true;
         const step = stepOf(event, summaries);
-        if (step) on.onStep(step);
+        if (step) {
+          on.onStep(step);
+          if (step.summary.startsWith('model turn')) modelTurns++;
+          flush();
+        }
         next = event.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
         if (next) break;
         end = endOf(event);
         if (end) break;
       }
       if (taskCompleted) await refresh(current);
-      if (end) return end;
+      if (end) {
+        flush(true);
+        return end;
+      }
       if (next) {
         current = { workflowId: execution.workflowId, runId: next };
         nextPageToken = undefined;

@@ -9,6 +9,7 @@
  * ceiling for this run; `--tools FILE` brings tools (default: the worker's).
  */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
@@ -124,7 +125,9 @@ async function runCommand(prompt: string, options: RunCliOptions, io: CliIo): Pr
     narrate.text(`run ${workflowId} on ${options.taskQueue}\n`);
     const interrupt = onInterrupt(io, handle, workflowId, interactive, narrate);
     try {
-      const watching = watchRun(client, { workflowId, runId }, { taskQueue: options.taskQueue, noWorkerAfterMs }, {
+      const abort = new AbortController();
+      setMaxListeners(0, abort.signal); // every history call of the watch listens to it
+      const watching = client.withAbortSignal(abort.signal, () => watchRun(client, { workflowId, runId }, { taskQueue: options.taskQueue, noWorkerAfterMs }, {
           onStep: (step) => narrate.event({ type: 'step', ...step }, formatStep(step)),
           onInvalidCall: (action) => narrate.event({ type: 'invalid', ...action }, formatInvalidCall(action)),
           onApprovalPending: (p) => {
@@ -137,10 +140,13 @@ async function runCommand(prompt: string, options: RunCliOptions, io: CliIo): Pr
               `  no worker is polling task queue ${queue} on ${settings.address} (namespace ${settings.namespace}); the run waits until one does.\n` +
                 `  start one: agent-os worker --policy policy.yaml --task-queue ${queue}   (or try everything at once: agent-os dev)\n`,
             ),
-        });
-      watching.catch(() => undefined); // when detached, closing the connection ends the watch
+        }));
+      watching.catch(() => undefined); // when detached, the abort ends the watch
       const end = await Promise.race([watching, interrupt.detached]);
-      if (typeof end === 'number') return end;
+      if (typeof end === 'number') {
+        abort.abort();
+        return end;
+      }
       return await finish(handle, end, narrate, workflowId, runId);
     } finally {
       interrupt.dispose();
