@@ -74,6 +74,8 @@ async function main(argv: readonly string[]): Promise<number> {
 }
 
 if (require.main === module) {
+  // Node's deprecation notices (e.g. TLS to an IP address) are not the operator's business.
+  if (process.env['AGENT_OS_LOG_LEVEL'] !== 'debug' && !process.argv.includes('debug')) process.noDeprecation = true;
   // `agent-os … | head` closes the pipe early: that is not a crash, stop writing quietly.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code !== 'EPIPE') throw err;

@@ -1,7 +1,7 @@
 /**
  * `agent-os policy check FILE [--json]`: validates a policy file. Exit 0 and
- * `FILE: OK (N rules)` when valid; exit 1 listing every problem otherwise (also for an
- * unreadable file); exit 2 for a malformed `--extra-action`.
+ * `FILE: OK (N rules)` when valid; exit 1 listing every problem otherwise; exit 2 for an
+ * unreadable file or a malformed `--extra-action`.
  */
 import type { Command } from 'commander';
 import { jsonAliasOption, outputOption } from './conventions';

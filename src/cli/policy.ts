@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import { registerPolicyCheckCommand } from './policy-check';
 import { registerPolicyExplainCommand } from './policy-explain';
+import { registerPolicyInitCommand } from './policy-init';
 import { processIo, type CliIo } from './policy-io';
 import { registerPolicyTestCommand } from './policy-test';
 
@@ -35,5 +36,6 @@ export function registerPolicyCommand(program: Command, io: CliIo = processIo): 
   registerPolicyCheckCommand(group, io);
   registerPolicyTestCommand(group, io);
   registerPolicyExplainCommand(group, io);
+  registerPolicyInitCommand(group, io);
   return group;
 }

@@ -23,6 +23,7 @@ interface RollbackCliOptions extends ConnectionFlags {
   readonly workflowId?: string;
   readonly all?: boolean;
   readonly force?: boolean;
+  readonly workerTimeout: string;
   readonly output: OutputFormat;
 }
 
@@ -37,7 +38,8 @@ export function registerRollbackCommand(program: Command, io: CliIo = processIo)
           .argument('[workflowId]', 'the run (same as -w)')
           .argument('[recordId]', 'the record to undo (from the run\'s actions or compensations)')
           .option('--all', 'undo every reversible action of the run, newest first')
-          .option('--force', 'finished runs: overwrite targets that changed since (CONFLICT otherwise)'),
+          .option('--force', 'finished runs: overwrite targets that changed since (CONFLICT otherwise)')
+          .option('--worker-timeout <ms>', 'give up (exit 3) when the run\'s worker does not answer within this long', '10000'),
       ),
     ),
   ).action(async (first: string | undefined, second: string | undefined, options: RollbackCliOptions) => {
@@ -46,7 +48,9 @@ export function registerRollbackCommand(program: Command, io: CliIo = processIo)
       const [positionalId, recordId] = options.workflowId !== undefined && second === undefined ? [undefined, first] : [first, second];
       const workflowId = workflowIdOf(positionalId, options.workflowId);
       if ((recordId === undefined) === (options.all !== true)) throw new CliError('pass a record id or --all (not both)', ExitCode.Usage);
-      const result = await withClient(options, (client) => rollback(client, workflowId, recordId, options.force === true));
+      const workerTimeoutMs = Number(options.workerTimeout);
+      if (!Number.isFinite(workerTimeoutMs) || workerTimeoutMs <= 0) throw new CliError(`--worker-timeout ${options.workerTimeout}: expected milliseconds (> 0)`, ExitCode.Usage);
+      const result = await withClient(options, (client) => rollback(client, workflowId, recordId, options.force === true, workerTimeoutMs));
       if (options.output !== 'text') io.out(`${JSON.stringify({ workflowId, ...result })}\n`);
       else if (result.undone.length === 0) io.out(`${workflowId}: nothing to undo\n`);
       else for (const u of result.undone) io.out(`${u.status.padEnd(8)} ${u.action} ${u.target}${u.recordId ? ` [${u.recordId}]` : ''}${u.reason ? ` — ${u.reason}` : ''}\n`);
@@ -62,7 +66,7 @@ function idsOf(compensations: readonly Compensation[]): string[] {
   return compensations.map((c) => c.recordId ?? c.idempotencyKey);
 }
 
-async function rollback(client: Client, workflowId: string, recordId: string | undefined, force: boolean): Promise<RollbackResult> {
+async function rollback(client: Client, workflowId: string, recordId: string | undefined, force: boolean, workerTimeoutMs: number): Promise<RollbackResult> {
   const handle = client.workflow.getHandle(workflowId);
   const description = await handle.describe();
   if ((await workflowPollers(client, description.taskQueue)) === 0) {
@@ -71,8 +75,8 @@ async function rollback(client: Client, workflowId: string, recordId: string | u
       ExitCode.Unavailable,
     );
   }
-  const state = await client.connection.withDeadline(Date.now() + 10_000, () => handle.query(stateQuery)).catch((cause: unknown) => {
-    throw new CliError(`the worker on ${description.taskQueue} did not answer the state query of ${workflowId} — check its log`, ExitCode.Unavailable, { cause });
+  const state = await client.connection.withDeadline(Date.now() + workerTimeoutMs, () => handle.query(stateQuery)).catch((cause: unknown) => {
+    throw new CliError(`the worker on ${description.taskQueue} did not answer the state query of ${workflowId} within ${workerTimeoutMs} ms — is it running? Start it (agent-os worker --task-queue ${description.taskQueue}) or check its log`, ExitCode.Unavailable, { cause });
   });
   if (recordId !== undefined && !state.compensations.some((c) => c.recordId === recordId || c.idempotencyKey === recordId)) {
     const known = idsOf(state.compensations);

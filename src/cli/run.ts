@@ -156,11 +156,14 @@ async function runCommand(prompt: string, options: RunCliOptions, io: CliIo): Pr
 
 async function finish(handle: WorkflowHandle, end: RunEnd, narrate: Narrator, workflowId: string, runId: string): Promise<number> {
   if (end.status !== 'completed') {
-    const detail = await handle.result().then(
-      () => end.detail,
-      (err: unknown) => (err instanceof WorkflowFailedError ? String((err.cause as Error | undefined)?.message ?? err.message) : String((err as Error).message)),
-    );
-    narrate.final({ workflowId, runId, status: end.status, error: detail ?? end.detail ?? null }, undefined, `agent-os run: the run ${end.status}: ${detail ?? end.detail ?? 'no detail'}\n`);
+    // The history's own failure (the activity's, not "Activity task failed") says most.
+    const detail =
+      end.detail ??
+      (await handle.result().then(
+        () => undefined,
+        (err: unknown) => (err instanceof WorkflowFailedError ? String((err.cause as Error | undefined)?.message ?? err.message) : String((err as Error).message)),
+      ));
+    narrate.final({ workflowId, runId, status: end.status, error: detail ?? null }, undefined, `agent-os run: the run ${end.status}: ${detail ?? 'no detail'}\n`);
     return ExitCode.Failure;
   }
   const result = (await handle.result()) as AgentRunResult;

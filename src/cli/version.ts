@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { withOutputOption, type OutputFormat } from './conventions';
+import { withOutputAndJsonAlias, type OutputFormat } from './conventions';
 import { processIo, type CliIo } from './policy-io';
 
 /** The version in the package.json next to the compiled `dist/` folder. */
@@ -25,7 +25,7 @@ export function packageVersion(): string {
 export function registerVersion(program: Command, io: CliIo = processIo): void {
   const version = packageVersion();
   program.version(version, '-V, --version', 'print the version and exit');
-  withOutputOption(program.command('version').description('print the version of agent-os and of Node.js')).action((options: { output: OutputFormat }) => {
+  withOutputAndJsonAlias(program.command('version').description('print the version of agent-os and of Node.js')).action((options: { output: OutputFormat }) => {
     io.out(options.output === 'text' ? `agent-os ${version} (node ${process.version})\n` : `${JSON.stringify({ version, node: process.version })}\n`);
     io.setExitCode(0);
   });
