@@ -18,6 +18,7 @@ import { registerCancelCommand } from './cancel';
 import { registerStatusCommand } from './status';
 import { registerListCommand } from './list';
 import { registerVersion } from './version';
+import { registerFreezeCommands } from './freeze';
 import { EXIT_CODES_HELP, ExitCode } from './conventions';
 import { LogLevel, setLogLevel } from './log-level';
 import { processIo } from './policy-io';
@@ -54,6 +55,7 @@ export function buildProgram(): Command {
   registerApproveCommand(program);
   registerApprovalsCommand(program);
   registerRollbackCommand(program);
+  registerFreezeCommands(program);
   registerAuditCommand(program);
   registerPolicyCommand(program);
   withExitCodesHelp(program);

@@ -24,7 +24,8 @@ import { modelConfigFromEnv, type ModelConfig } from '../model/config';
 import { settingsFromFlags, unreachableError, withConnectionOptions, type ConnectionFlags } from './connection-options';
 import { CliError, ExitCode } from './conventions';
 import { collectExtraAction, processIo, type CliIo } from './policy-io';
-import { reportError } from './report-error';
+import { describeError, reportError } from './report-error';
+import { defaultFreezeFile, freezeFileCheck } from './freeze';
 import { SCRIPTED_PREFIX, startScriptedModel, type ScriptedModel } from './scripted-model';
 import { loadProviders, loadWorkerConfig, type WorkerConfigFile } from './worker-config';
 import { installWorkerLogger } from './worker-logger';
@@ -47,6 +48,7 @@ interface WorkerCliOptions extends ConnectionFlags {
   readonly snapshots?: string;
   readonly readyFile: string;
   readonly model?: string;
+  readonly freezeFile?: string;
 }
 
 /** Registers `agent-os worker`. */
@@ -64,7 +66,8 @@ export function registerWorkerCommand(program: Command, io: CliIo = processIo): 
       .option('--log <file>', `the kernel's JSONL audit log (default: ${path.join(STATE_DIR, 'kernel.log')})`)
       .option('--snapshots <dir>', `snapshots of the reversible layer (default: ${path.join(STATE_DIR, 'snapshots')})`)
       .option('--ready-file <file>', 'written once polling, removed on exit', DEFAULT_READY_FILE)
-      .option('--model <name>', `default model name (default: $AGENT_OS_MODEL or gpt-4o), or ${SCRIPTED_PREFIX}FILE for a scripted model (JSON replies)`),
+      .option('--model <name>', `default model name (default: $AGENT_OS_MODEL or gpt-4o), or ${SCRIPTED_PREFIX}FILE for a scripted model (JSON replies)`)
+      .option('--freeze-file <file>', 'deny every action while this file exists (agent-os freeze; default: $AGENT_OS_FREEZE_FILE or ~/.agent-os/freeze)'),
   ).action(async (options: WorkerCliOptions) => {
     try {
       io.setExitCode(await runWorker(options, io));
@@ -83,6 +86,7 @@ interface Resolved {
   readonly workspaceQueue?: string;
   readonly log: string;
   readonly snapshots: string;
+  readonly freezeFile: string;
   readonly config: WorkerConfigFile;
 }
 
@@ -106,6 +110,7 @@ function resolve(options: WorkerCliOptions): Resolved {
     ...(workspaceQueue !== undefined ? { workspaceQueue } : {}),
     log: options.log ?? config.log ?? path.join(STATE_DIR, 'kernel.log'),
     snapshots: options.snapshots ?? config.snapshots ?? path.join(STATE_DIR, 'snapshots'),
+    freezeFile: options.freezeFile ?? config.freezeFile ?? defaultFreezeFile(),
     config,
   };
 }
@@ -134,6 +139,16 @@ async function runWorker(options: WorkerCliOptions, io: CliIo): Promise<number> 
   let closeConnections: (() => Promise<void>) | undefined;
   let worker: Awaited<ReturnType<typeof createAgentWorker>> | undefined;
   const stop = (): void => worker?.shutdown();
+  const reload = (): void => {
+    if (host === undefined) return;
+    const before = host.kernel.policyHash;
+    try {
+      const after = host.kernel.reloadPolicy(r.policy);
+      io.out(`agent-os worker: policy reloaded from ${r.policy} (${before.slice(0, 12)} → ${after.slice(0, 12)})\n`);
+    } catch (err) {
+      io.err(`agent-os worker: policy ${r.policy} not reloaded, still enforcing ${before.slice(0, 12)}: ${describeError(err)}\n`);
+    }
+  };
   try {
     const providers = loadProviders(r.config.providers);
     fs.mkdirSync(path.dirname(path.resolve(r.log)), { recursive: true });
@@ -146,6 +161,7 @@ async function runWorker(options: WorkerCliOptions, io: CliIo): Promise<number> 
       ...(r.config.http ? { http: r.config.http } : {}),
       ...(r.config.sandbox ? { process: r.config.sandbox } : {}),
       providers,
+      freeze: freezeFileCheck(r.freezeFile),
     });
     const settings = settingsFromFlags(options);
     const connections = await connectTemporal(settings).catch((err: unknown) => {
@@ -167,6 +183,7 @@ async function runWorker(options: WorkerCliOptions, io: CliIo): Promise<number> 
     });
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    process.on('SIGHUP', reload);
     const loadedHost = host;
     await worker.run({
       onReady: () => {
@@ -181,6 +198,7 @@ async function runWorker(options: WorkerCliOptions, io: CliIo): Promise<number> 
           ...(r.config.http?.credentials?.length ? [`  http credentials: ${r.config.http.credentials.length} rule(s)`] : []),
           ...(r.config.mcp !== undefined ? [`  mcp: section passed through (${Object.keys(r.config.mcp).join(', ') || 'empty'})`] : []),
           `  audit log ${r.log}`,
+          `  freeze file ${r.freezeFile}${freezeFileCheck(r.freezeFile)() ? ' — FROZEN: every action is denied until agent-os unfreeze' : ''}; SIGHUP reloads the policy`,
         ];
         io.out(`${lines.join('\n')}\n`);
       },
@@ -190,6 +208,7 @@ async function runWorker(options: WorkerCliOptions, io: CliIo): Promise<number> 
   } finally {
     process.removeListener('SIGINT', stop);
     process.removeListener('SIGTERM', stop);
+    process.removeListener('SIGHUP', reload);
     fs.rmSync(options.readyFile, { force: true });
     await closeConnections?.().catch(() => undefined);
     await host?.close();

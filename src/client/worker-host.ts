@@ -14,6 +14,7 @@ import { FilesystemProvider } from '../providers/filesystem';
 import { HttpProvider, type HttpProviderOptions } from '../providers/http';
 import { ProcessProvider, type ProcessProviderOptions } from '../providers/process';
 import type { Provider } from '../kernel/types';
+import type { FreezeCheck } from '../kernel/policy-gate';
 import { FsDeleteSnapshotStrategy, FsWriteSnapshotStrategy, ReversibleActionLayer, SnapshotStore } from '../reversible/index';
 import type { ToolDefSpec } from '../workflows/tool-defs';
 import { loadToolsFile } from './tools-file';
@@ -36,6 +37,8 @@ export interface WorkerHostOptions {
   readonly process?: Omit<ProcessProviderOptions, 'mounts'>;
   /** Further providers (custom actions), after the built-in ones. */
   readonly providers?: readonly Provider[];
+  /** An emergency stop the kernel asks before every decision. */
+  readonly freeze?: FreezeCheck;
 }
 
 /** A kernel with its layer and tools; `close()` closes the kernel (flushing its log). */
@@ -61,6 +64,7 @@ export function buildWorkerHost(options: WorkerHostOptions): WorkerHost {
       ...(options.providers ?? []),
     ],
     logPath: options.logPath,
+    ...(options.freeze ? { freeze: options.freeze } : {}),
   });
   try {
     const tools = options.toolsFile === undefined ? [] : loadToolsFile(options.toolsFile, { actions: kernel.actions });

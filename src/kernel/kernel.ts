@@ -16,7 +16,7 @@ import { AuditLog } from './audit-log';
 import { hashParams } from './audit-record';
 import { Deadline } from './deadline';
 import { AuditWriteError, DuplicateActionError, InvalidProviderError, KernelClosedError } from './errors';
-import { PolicyGate, type PolicySource } from './policy-gate';
+import { PolicyGate, type FreezeCheck, type PolicySource } from './policy-gate';
 import { type Outcome, type Trace, outcomeToResult, runPipeline, runUnknown, toEntry } from './pipeline';
 import type { ActionRequest, ActionResult, Provider, ResolvedRequest, SubmitOptions, UndoRequest } from './types';
 import { runUndo } from './undo';
@@ -39,6 +39,8 @@ export interface KernelOptions {
   readonly narrow?: readonly PolicySource[];
   /** Per-submit limit on the provider's resolve + execute, in ms (default 30 000; `Infinity` for none). */
   readonly timeoutMs?: number;
+  /** An emergency stop asked before every decision (see {@link FreezeCheck}); views share it. */
+  readonly freeze?: FreezeCheck;
 }
 
 const BUILTIN: ReadonlySet<string> = new Set(Object.values(BuiltinAction));
@@ -51,7 +53,9 @@ const BUILTIN: ReadonlySet<string> = new Set(Object.values(BuiltinAction));
  * await kernel.close();
  */
 export class Kernel {
-  private readonly gate: PolicyGate;
+  private gate: PolicyGate;
+  private readonly extraActions: readonly string[];
+  private readonly freeze: FreezeCheck | undefined;
   private readonly providers = new Map<string, Provider>();
   private readonly audit: AuditLog;
   private readonly inflight = new Set<Promise<ActionResult>>();
@@ -75,7 +79,9 @@ export class Kernel {
       }
     }
     const extraActions = [...this.providers.keys()].filter((a) => !BUILTIN.has(a));
-    this.gate = new PolicyGate(options.policy, options.narrow ?? [], extraActions);
+    this.extraActions = extraActions;
+    this.freeze = options.freeze;
+    this.gate = new PolicyGate(options.policy, options.narrow ?? [], extraActions, options.freeze);
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.approve = options.approve;
     this.audit = options.logPath === undefined ? AuditLog.discarding() : AuditLog.open(options.logPath);
@@ -159,9 +165,31 @@ export class Kernel {
    */
   narrowed(policies: readonly PolicyDocument[]): Kernel {
     const view = Object.create(this) as Kernel;
-    Object.defineProperty(view, 'gate', { value: this.gate.narrowedBy(policies) });
+    // The view follows its parent's policy: after a reload of the ceiling it narrows the new one.
+    let cached: { readonly base: PolicyGate; readonly gate: PolicyGate } | undefined;
+    Object.defineProperty(view, 'gate', {
+      get: () => {
+        const base = this.gate;
+        if (cached?.base !== base) cached = { base, gate: base.narrowedBy(policies) };
+        return cached.gate;
+      },
+    });
+    Object.defineProperty(view, 'reloadPolicy', { value: () => { throw new TypeError('reload the policy of the kernel, not of a narrowed view'); } });
     Object.defineProperty(view, 'close', { value: () => Promise.resolve() });
     return view;
+  }
+
+  /**
+   * Replaces the ceiling policy (a live reload, e.g. on SIGHUP). The new policy is loaded and
+   * compiled first: when it is invalid this throws and the policy in force stays. Submits
+   * already past their decision finish under the old one; narrowed views follow the new one.
+   * @throws PolicyValidationError / PolicyFileError from the loader (nothing changed).
+   * @returns the new policy hash.
+   */
+  reloadPolicy(policy: PolicySource): string {
+    const next = new PolicyGate(policy, [], this.extraActions, this.freeze);
+    this.gate = next;
+    return next.hash;
   }
 
   /** Waits for submits in flight, then flushes, fsyncs and closes the audit log. Idempotent. */

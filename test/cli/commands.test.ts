@@ -166,7 +166,7 @@ describe('worker --config with a scripted model; rollback record ids and a stopp
     );
     fs.writeFileSync(
       path.join(root, 'worker.yaml'),
-      `policy: policy.yaml\ntools: ${TOOLS}\nmounts:\n  /workspace: ws\ntaskQueue: ${taskQueue}\nlog: kernel.log\nsnapshots: snapshots\nmodel:\n  script: replies.json\nmcp:\n  servers: []\n`,
+      `policy: policy.yaml\ntools: ${TOOLS}\nmounts:\n  /workspace: ws\ntaskQueue: ${taskQueue}\nlog: kernel.log\nsnapshots: snapshots\nfreezeFile: freeze\nmodel:\n  script: replies.json\nmcp:\n  servers: []\n`,
     );
     env = { TEMPORAL_ADDRESS: (await temporal()).address, TEMPORAL_NAMESPACE: 'default', OPENAI_BASE_URL: '', OPENAI_API_KEY: '' };
     worker = await startWorkerProcess(['--config', path.join(root, 'worker.yaml')], env);
@@ -186,7 +186,8 @@ describe('worker --config with a scripted model; rollback record ids and a stopp
         `  mount /workspace → ${workspace}\n` +
         `  model scripted (${path.join(root, 'replies.json')})\n` +
         '  mcp: section passed through (servers)\n' +
-        `  audit log ${path.join(root, 'kernel.log')}\n`,
+        `  audit log ${path.join(root, 'kernel.log')}\n` +
+        `  freeze file ${path.join(root, 'freeze')}; SIGHUP reloads the policy\n`,
     );
   });
 
