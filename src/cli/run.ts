@@ -109,6 +109,9 @@ export function formatApprovalPending(workflowId: string, p: PendingApproval): s
 }
 
 async function runCommand(prompt: string, options: RunCliOptions, io: CliIo): Promise<number> {
+  if (options.model?.startsWith('scripted:')) {
+    throw new CliError(`--model ${options.model}: the worker calls the model, so a scripted model is a worker setting — start the worker with \`agent-os worker --model ${options.model} …\` and run without --model`, ExitCode.Usage);
+  }
   const input = runInputFromOptions(prompt, options);
   const noWorkerAfterMs = Number(options.workerCheckAfter);
   if (!Number.isFinite(noWorkerAfterMs) || noWorkerAfterMs < 0) throw new CliError(`--worker-check-after ${options.workerCheckAfter}: expected milliseconds (≥ 0)`, ExitCode.Usage);

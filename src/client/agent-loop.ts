@@ -17,6 +17,7 @@ import type { ActivityDeps } from '../activities/index';
 import type { Kernel } from '../kernel/kernel';
 import { createChat, type Chat } from '../model/chat';
 import { modelConfigFromEnv, type ModelConfig } from '../model/config';
+import { startScriptedModel } from '../cli/scripted-model';
 import type { ToolDefSpec } from '../workflows/tool-defs';
 import type { AgentRunInput, AgentRunResult } from '../workflows/types';
 import { connectTemporal, temporalSettings } from './connection';
@@ -104,11 +105,15 @@ export class AgentLoop {
   private async runLocal(o: LocalAgentLoopOptions, workflowId: string, prompt: string): Promise<AgentRunResult> {
     quietRuntime();
     const server = process.env['TEMPORAL_ADDRESS'] ? undefined : await startDevServer({ searchAttributes: DEV_SERVER_SEARCH_ATTRIBUTES });
+    let stopScripted: (() => Promise<void>) | undefined;
     try {
       const settings = temporalSettings(server ? { address: server.address, namespace: server.namespace } : {});
       const connections = await connectTemporal(settings);
       try {
-        const config = { ...modelConfigFromEnv(), ...o.modelConfig, ...(o.model !== undefined ? { model: o.model } : {}) };
+        // `model: 'scripted:replies.json'`: a scripted model on loopback, so the loop runs offline.
+        const scripted = o.chat === undefined && o.model?.startsWith('scripted:') ? await startScriptedModel(o.model) : undefined;
+        stopScripted = scripted?.close;
+        const config = scripted ? scripted.config : { ...modelConfigFromEnv(), ...o.modelConfig, ...(o.model !== undefined ? { model: o.model } : {}) };
         const worker = await createAgentWorker({
           connection: connections.native as NativeConnection,
           namespace: settings.namespace,
@@ -125,6 +130,7 @@ export class AgentLoop {
         );
       } finally {
         await connections.close();
+        await stopScripted?.();
       }
     } finally {
       await server?.stop();
