@@ -100,6 +100,14 @@ describe('agent-os run narrates; status, list, cancel, approve -w (real worker p
     const requestId = /agent-os approve -w \S+ (\S+) --allow/.exec(run.output())?.[1];
     assert.ok(requestId, run.output());
     assert.match(run.output(), new RegExp(`  waiting for approval: fs\\.write /workspace/output/x\\.md \\(rule ask-output\\) — .+\\n    agent-os approve -w ${workflowId} ${requestId} --allow    \\(or --deny --reason "…"\\)\\n`));
+    // While it waits: a typo'd record id is an error here too (exit 4), as for a finished run.
+    const typo = await cli(['rollback', '-w', workflowId, 'deadbeef'], env);
+    assert.equal(typo.stderr, `agent-os rollback: ${workflowId} has no reversible record "deadbeef"; known: (none) — see \`agent-os status -w ${workflowId}\`\n`);
+    assert.equal(typo.status, 4);
+    const pending = await cli(['status', '-w', workflowId], env);
+    assert.match(pending.stdout, new RegExp(`^${workflowId} RUNNING on ${taskQueue}, started \\S+\\n {2}model turn 1 → done\\n {2}waiting for approval: fs\\.write /workspace/output/x\\.md \\(rule ask-output\\)`));
+    const listed = await cli(['approvals', 'list', '-o', 'json'], env);
+    assert.ok((JSON.parse(listed.stdout) as Array<{ workflowId: string }>).some((r) => r.workflowId === workflowId), listed.stdout);
     const approve = await cli(['approve', '-w', workflowId, requestId, '--allow'], env);
     assert.equal(approve.stdout, `${workflowId}: ${requestId} allowed by tester\n`);
     assert.equal(approve.status, 0, approve.stderr);
