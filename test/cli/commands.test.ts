@@ -137,6 +137,20 @@ describe('errors name what, where and how to fix (real dev server)', () => {
     assert.match(debug.stderr, /\n {4}at /);
   });
 
+  test('--config-file with --profile (or --env) → connects where the profile says; a missing profile → exit 2', async () => {
+    const { address } = await temporal();
+    const toml = path.join(root, 'temporal.toml');
+    fs.writeFileSync(toml, `[profile.default]\naddress = "127.0.0.1:9"\n\n[profile.dev]\naddress = "${address}"\nnamespace = "default"\n`);
+    for (const flag of ['--profile', '--env']) {
+      const out = await cli(['list', '--config-file', toml, flag, 'dev', '--limit', '1', '-o', 'json'], { TEMPORAL_ADDRESS: '' });
+      assert.equal(out.status, 0, out.stderr);
+      assert.ok(Array.isArray(JSON.parse(out.stdout)));
+    }
+    const missing = await cli(['list', '--config-file', toml, '--profile', 'nope'], { TEMPORAL_ADDRESS: '' });
+    assert.equal(missing.status, 2, missing.stderr);
+    assert.match(missing.stderr, /^agent-os list: cannot load the Temporal connection settings: .*nope/);
+  });
+
   test('a --tls-ca-path that does not exist → exit 2 naming the file', () => {
     const out = cliSync(['list', '--tls-ca-path', path.join(root, 'ca.pem')]);
     assert.equal(out.status, 2);

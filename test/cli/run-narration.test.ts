@@ -78,6 +78,11 @@ describe('agent-os run narrates; status, list, cancel, approve -w (real worker p
     const row = JSON.parse(list.stdout) as Record<string, unknown>;
     assert.deepEqual([row['workflowId'], row['status'], row['taskQueue'], row['pendingApprovals'], row['denied']], [workflowId, 'COMPLETED', taskQueue, 0, 0]);
 
+    const jsonl = await cli(['run', 'read again', '--task-queue', taskQueue, '-o', 'jsonl'], env);
+    assert.equal(jsonl.status, 0, jsonl.stderr);
+    const events = jsonl.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; status?: string });
+    assert.deepEqual(events.map((e) => [e.type, e.status]), [['step', 'done'], ['step', 'OK'], ['step', 'done'], ['end', 'completed']]);
+
     const cancel = await cli(['cancel', '-w', workflowId], env);
     assert.equal(cancel.status, 1);
     assert.equal(cancel.stderr, `agent-os cancel: ${workflowId} is completed already; nothing to cancel\n`);
