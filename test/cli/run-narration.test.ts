@@ -111,6 +111,9 @@ describe('agent-os run narrates; status, list, cancel, approve -w (real worker p
     assert.equal(typo.status, 4);
     const pending = await cli(['status', '-w', workflowId], env);
     assert.match(pending.stdout, new RegExp(`^${workflowId} RUNNING on ${taskQueue}, started \\S+\\n {2}model turn 1 → done\\n {2}waiting for approval: fs\\.write /workspace/output/x\\.md \\(rule ask-output\\)`));
+    const wrongRequest = await cli(['approve', '-w', workflowId, 'call_nope', '--deny'], env);
+    assert.equal(wrongRequest.status, 4, wrongRequest.stderr);
+    assert.equal(wrongRequest.stderr, `agent-os approve: ${workflowId}: unknown approval request "call_nope"; pending: ${requestId}\n`);
     const listed = await cli(['approvals', 'list', '-o', 'json'], env);
     assert.ok((JSON.parse(listed.stdout) as Array<{ workflowId: string }>).some((r) => r.workflowId === workflowId), listed.stdout);
     const approve = await cli(['approve', '-w', workflowId, requestId, '--allow'], env);
