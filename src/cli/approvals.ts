@@ -29,7 +29,8 @@ export function registerApprovalsCommand(program: Command, io: CliIo = processIo
       const rows = await withClient(options, async (client) => {
         const found: PendingRow[] = [];
         for await (const run of client.workflow.list({ query: PENDING_APPROVALS_QUERY })) {
-          const state = await client.workflow.getHandle(run.workflowId, run.runId).query(stateQuery).catch(() => undefined);
+          // Bounded: a run whose worker is gone must not hold the whole listing.
+          const state = await client.connection.withDeadline(Date.now() + 5_000, () => client.workflow.getHandle(run.workflowId, run.runId).query(stateQuery)).catch(() => undefined);
           for (const p of state?.pendingApprovals ?? []) found.push({ workflowId: run.workflowId, ...p });
         }
         return found;
