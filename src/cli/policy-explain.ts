@@ -2,7 +2,7 @@
  * `agent-os policy explain FILE ACTION TARGET [--params JSON] [--json]`: prints the
  * decision the policy makes for one request, the deciding rule (with its file position)
  * and the canonical target that was judged. Exit 0 when a decision was explained (whatever
- * its effect), 1 when the policy cannot be loaded, 2 for malformed `--params`.
+ * its effect), 1 when the policy is invalid, 2 when it cannot be read or for malformed `--params`.
  * Symlinks are not resolved here (no filesystem is consulted): the path is judged as
  * written after normalisation; at run time the provider also resolves links.
  */

@@ -12,17 +12,17 @@ import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
-import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
-import type { RunEnd, RunStep } from '../client/run-progress';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { RunEnd } from '../client/run-progress';
 import { loadToolsFile } from '../client/tools-file';
 import { loadPolicyText } from '../policy/index';
-import { approveUpdate } from '../workflows/messages';
-import type { ActionSummary, AgentRunInput, AgentRunResult, PendingApproval } from '../workflows/types';
-import { defaultApprover } from './approve';
+import type { AgentRunInput, AgentRunResult } from '../workflows/types';
 import { withClient, withConnectionOptions, type ConnectionFlags } from './connection-options';
 import { CliError, ExitCode, withOutputAndJsonAlias, type OutputFormat } from './conventions';
 import { processIo, type CliIo } from './policy-io';
-import { canPrompt, prompt } from './prompt';
+import { canPrompt } from './prompt';
+import { formatApprovalPending, formatInvalidCall, formatStep } from './run-format';
+import { askApproval, Narrator, onInterrupt } from './run-interaction';
 import { reportError } from './report-error';
 import { watchRun } from './run-watch';
 import { DEFAULT_TASK_QUEUE } from './worker';
@@ -88,24 +88,6 @@ export function runInputFromOptions(prompt: string, options: Omit<RunCliOptions,
   if (policy !== undefined) input['policy'] = policy;
   if (options.workspaceQueue !== undefined) input['workspaceQueue'] = options.workspaceQueue;
   return input as unknown as AgentRunInput;
-}
-
-/** `  read_file → fs.read /workspace/data.csv → OK`, as `run` and `status` print a step. */
-export function formatStep(step: RunStep): string {
-  return `  ${step.summary} → ${step.status}${step.detail ? ` (${step.detail})` : ''}\n`;
-}
-
-/** A tool call the workflow refused before any activity ran. */
-export function formatInvalidCall(action: ActionSummary): string {
-  return `  tool ${action.tool} → INVALID (${action.reason ?? 'refused'})\n`;
-}
-
-/** The lines printed when an approval starts waiting. */
-export function formatApprovalPending(workflowId: string, p: PendingApproval): string {
-  return (
-    `  waiting for approval: ${p.action} ${p.target}${p.ruleId ? ` (rule ${p.ruleId})` : ''} — ${p.reason}\n` +
-    `    agent-os approve -w ${workflowId} ${p.requestId} --allow    (or --deny --reason "…")\n`
-  );
 }
 
 async function runCommand(prompt: string, options: RunCliOptions, io: CliIo): Promise<number> {
@@ -174,67 +156,4 @@ async function finish(handle: WorkflowHandle, end: RunEnd, narrate: Narrator, wo
   return ExitCode.Ok;
 }
 
-/** Writes text lines, one JSON object at the end (json) or one JSON line per event (jsonl). */
-class Narrator {
-  private chain: Promise<void> = Promise.resolve();
-  constructor(
-    private readonly io: CliIo,
-    private readonly format: OutputFormat,
-    readonly workflowId: string,
-  ) {}
-  text(line: string): void {
-    if (this.format === 'text') this.io.out(line);
-  }
-  event(json: Record<string, unknown>, line: string): void {
-    if (this.format === 'text') this.io.out(line);
-    else if (this.format === 'jsonl') this.io.out(`${JSON.stringify(json)}\n`);
-  }
-  final(json: Record<string, unknown>, out: string | undefined, err?: string): void {
-    if (this.format === 'text') {
-      if (out !== undefined) this.io.out(out);
-      if (err !== undefined) this.io.err(err);
-    } else this.io.out(`${JSON.stringify(this.format === 'jsonl' ? { type: 'end', ...json } : json)}\n`);
-  }
-  /** Runs terminal questions one after another. */
-  queue(task: () => Promise<void>): void {
-    this.chain = this.chain.then(task, task);
-  }
-}
-
-async function askApproval(client: Client, workflowId: string, p: PendingApproval, io: CliIo): Promise<void> {
-  const answer = await prompt(`  allow ${p.action} ${p.target}? [y]es / [n]o / Enter to leave it waiting: `);
-  if (answer !== 'y' && answer !== 'yes' && answer !== 'n' && answer !== 'no') return;
-  const allow = answer.startsWith('y');
-  const approver = defaultApprover();
-  try {
-    await client.workflow.getHandle(workflowId).executeUpdate(approveUpdate, { args: [{ requestId: p.requestId, allow, approver, reason: 'answered at the agent-os run prompt' }] });
-    io.out(`  ${p.requestId} ${allow ? 'allowed' : 'denied'} by ${approver}\n`);
-  } catch (err) {
-    reportError(io, 'run', err);
-  }
-}
-
-/** Ctrl-C: on a terminal asks cancel or detach; otherwise detaches. `detached` resolves with the exit code. */
-function onInterrupt(io: CliIo, handle: WorkflowHandle, workflowId: string, interactive: boolean, narrate: Narrator): { detached: Promise<number>; dispose(): void } {
-  let resolveDetached: (code: number) => void = () => undefined;
-  const detached = new Promise<number>((resolve) => (resolveDetached = resolve));
-  let asking = false;
-  const detach = (): void => {
-    narrate.event({ type: 'detached', workflowId }, '');
-    io.err(`agent-os run: detached; ${workflowId} goes on. Follow it with \`agent-os status -w ${workflowId}\`, stop it with \`agent-os cancel -w ${workflowId}\`\n`);
-    resolveDetached(ExitCode.Ok);
-  };
-  const handler = (): void => {
-    if (!interactive || asking) return detach();
-    asking = true;
-    void prompt(`\n  cancel the run or detach (it goes on)? [c]ancel / [d]etach: `).then(async (answer) => {
-      asking = false;
-      if (answer === 'c' || answer === 'cancel') {
-        await handle.cancel().catch((err: unknown) => reportError(io, 'run', err));
-        io.out(`  cancel requested; waiting for ${workflowId} to undo and stop…\n`);
-      } else detach();
-    });
-  };
-  process.on('SIGINT', handler);
-  return { detached, dispose: () => process.removeListener('SIGINT', handler) };
-}
+export { formatApprovalPending, formatInvalidCall, formatStep } from './run-format';

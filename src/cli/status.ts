@@ -10,7 +10,7 @@ import { ExitCode, withOptionalWorkflowIdOption, withOutputAndJsonAlias, workflo
 import { processIo, type CliIo } from './policy-io';
 import { reportError } from './report-error';
 import { readRunHistory } from './run-history';
-import { formatApprovalPending, formatStep } from './run';
+import { formatApprovalPending, formatStep } from './run-format';
 
 interface StatusCliOptions extends ConnectionFlags {
   readonly workflowId?: string;
