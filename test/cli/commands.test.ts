@@ -258,6 +258,26 @@ describe('worker --config with a scripted model; rollback record ids and a stopp
   });
 });
 
+describe('worker --config: custom provider modules', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-os-providers-'));
+  const kv = path.join(repoRoot, 'dist', 'examples', 'kv-provider.js');
+  after(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  test('a provider module from worker.yaml → loaded, its actions usable in the ceiling policy; a wrong export → exit 2 listing the exports', async () => {
+    fs.writeFileSync(path.join(root, 'policy.yaml'), 'version: 1\ncapabilities:\n  - id: notes\n    action: kv.get\n    resource: notes/**\n');
+    const queue = uniqueId('cli-kv');
+    fs.writeFileSync(path.join(root, 'worker.yaml'), `policy: policy.yaml\ntaskQueue: ${queue}\nlog: kernel.log\nsnapshots: snaps\nfreezeFile: freeze\nproviders:\n  - { module: ${kv}, export: KvProvider }\n`);
+    const worker = await startWorkerProcess(['--config', path.join(root, 'worker.yaml')], { TEMPORAL_ADDRESS: (await temporal()).address });
+    assert.match(worker.output(), /\n {2}provider kv \(kv\.get, kv\.put\)\n/);
+    assert.equal(await worker.stop(), 0);
+
+    fs.writeFileSync(path.join(root, 'bad.yaml'), `policy: policy.yaml\nproviders:\n  - { module: ${kv}, export: Nope }\n`);
+    const bad = cliSync(['worker', '--config', path.join(root, 'bad.yaml')]);
+    assert.equal(bad.status, 2);
+    assert.equal(bad.stderr, `agent-os worker: providers: ${kv} has no class export "Nope"; it exports InvalidKeyError, KvProvider\n`);
+  });
+});
+
 describe('an unreachable model fails fast, naming the URL and the variable (real dev server)', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-os-model-'));
   const taskQueue = uniqueId('cli-model-down');
