@@ -9,8 +9,8 @@ import { withClient, withConnectionOptions, type ConnectionFlags } from './conne
 import { ExitCode, withOptionalWorkflowIdOption, withOutputAndJsonAlias, workflowIdOf, type OutputFormat } from './conventions';
 import { processIo, type CliIo } from './policy-io';
 import { reportError } from './report-error';
-import { readRunHistory } from './run-history';
-import { formatApprovalPending, formatStep } from './run-format';
+import { interleave, readRunHistory } from './run-history';
+import { formatApprovalPending, formatInvalidCall, formatStep } from './run-format';
 
 interface StatusCliOptions extends ConnectionFlags {
   readonly workflowId?: string;
@@ -45,16 +45,19 @@ export function registerStatusCommand(program: Command, io: CliIo = processIo): 
         const description = await handle.describe();
         const history = await readRunHistory(client, workflowId, options.runId);
         let pending: readonly PendingApproval[] = [];
-        if (description.status.name === 'RUNNING' && pendingCount(description.searchAttributes as Record<string, unknown>) > 0) {
-          const state = await client.connection.withDeadline(Date.now() + 5_000, () => handle.query(stateQuery)).catch(() => undefined);
-          pending = state?.pendingApprovals ?? [];
+        let invalid = history.invalid;
+        if (description.status.name === 'RUNNING') {
+          // Refused calls and pending requests live in the run's state (bounded: the worker may be gone).
+          const state = await client.connection.withDeadline(Date.now() + 3_000, () => handle.query(stateQuery)).catch(() => undefined);
+          pending = pendingCount(description.searchAttributes as Record<string, unknown>) > 0 ? (state?.pendingApprovals ?? []) : [];
+          invalid = (state?.actions ?? []).filter((a) => a.decision === 'invalid');
         }
-        return { workflowId, runId: description.runId, status: description.status.name, taskQueue: description.taskQueue, startTime: description.startTime.toISOString(), closeTime: description.closeTime?.toISOString() ?? null, steps: history.steps, denied: history.denied, pendingApprovals: pending, ...(history.end?.detail ? { error: history.end.detail } : {}) };
+        return { workflowId, runId: description.runId, status: description.status.name, taskQueue: description.taskQueue, startTime: description.startTime.toISOString(), closeTime: description.closeTime?.toISOString() ?? null, steps: history.steps, invalid, denied: history.denied, pendingApprovals: pending, ...(history.end?.detail ? { error: history.end.detail } : {}) };
       });
       if (options.output !== 'text') io.out(`${JSON.stringify(shown)}\n`);
       else {
         io.out(`${shown.workflowId} ${shown.status} on ${shown.taskQueue}, started ${shown.startTime}${shown.closeTime ? `, closed ${shown.closeTime}` : ''}\n`);
-        for (const step of shown.steps) io.out(formatStep(step));
+        for (const entry of interleave(shown.steps, shown.invalid)) io.out('step' in entry ? formatStep(entry.step) : formatInvalidCall(entry.invalid));
         for (const p of shown.pendingApprovals) io.out(formatApprovalPending(shown.workflowId, p));
         if (shown.error) io.out(`  ${shown.error}\n`);
       }

@@ -96,6 +96,9 @@ describe('agent-os run narrates; status, list, cancel, approve -w (real worker p
       run.stdout,
       `run ${workflowId} on ${taskQueue}\n  model turn 1 → done\n  tool frobnicate → INVALID (unknown tool "frobnicate"; available: read_file, list_files, write_file)\n  model turn 2 → done\ndone: typo\n`,
     );
+    const status = await cli(['status', '-w', workflowId], env);
+    assert.equal(status.status, 0, status.stderr);
+    assert.equal(status.stdout.slice(status.stdout.indexOf('\n') + 1), '  model turn 1 → done\n  tool frobnicate → INVALID (unknown tool "frobnicate"; available: read_file, list_files, write_file)\n  model turn 2 → done\n');
   });
 
   test('run: an ask → prints the exact approve command; approve -w ID REQ --allow → the run goes on and completes', async () => {
