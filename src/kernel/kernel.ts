@@ -55,6 +55,7 @@ const BUILTIN: ReadonlySet<string> = new Set(Object.values(BuiltinAction));
 export class Kernel {
   private gate: PolicyGate;
   private readonly extraActions: readonly string[];
+  private readonly narrowSources: readonly PolicySource[];
   private readonly freeze: FreezeCheck | undefined;
   private readonly providers = new Map<string, Provider>();
   private readonly audit: AuditLog;
@@ -80,6 +81,7 @@ export class Kernel {
     }
     const extraActions = [...this.providers.keys()].filter((a) => !BUILTIN.has(a));
     this.extraActions = extraActions;
+    this.narrowSources = options.narrow ?? [];
     this.freeze = options.freeze;
     this.gate = new PolicyGate(options.policy, options.narrow ?? [], extraActions, options.freeze);
     this.timeoutMs = options.timeoutMs ?? 30_000;
@@ -187,7 +189,7 @@ export class Kernel {
    * @returns the new policy hash.
    */
   reloadPolicy(policy: PolicySource): string {
-    const next = new PolicyGate(policy, [], this.extraActions, this.freeze);
+    const next = new PolicyGate(policy, this.narrowSources, this.extraActions, this.freeze);
     this.gate = next;
     return next.hash;
   }
@@ -206,8 +208,10 @@ export class Kernel {
     const trace: Trace = { raw };
     let outcome: Outcome;
     const deadline = new Deadline(describeAction(raw), this.timeoutMs, options.signal);
+    // One policy per submit: a reload in between cannot split the decision from its record's hash.
+    const gate = this.gate;
     try {
-      const deps = { providers: this.providers, gate: this.gate, approve: this.approve, deadline };
+      const deps = { providers: this.providers, gate, approve: this.approve, deadline };
       outcome =
         unknownReason !== undefined ? await runUnknown(raw, unknownReason, trace, deps)
         : undo === undefined ? await runPipeline(raw, options, trace, deps)
@@ -220,7 +224,7 @@ export class Kernel {
     const result = outcomeToResult(outcome, trace);
     const entry = toEntry(result, trace, {
       durationMs: performance.now() - started,
-      policyHash: this.gate.hash,
+      policyHash: gate.hash,
       idempotencyKey: options.idempotencyKey,
       paramsHash: hashParams(trace.request?.params ?? paramsOf(raw)),
     });
