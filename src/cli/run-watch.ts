@@ -2,8 +2,8 @@
  * Watches a run for the CLI so an operator is never left in silence: every finished
  * activity (as `followRun` reports it), every tool call the workflow refused without an
  * activity (unknown tool, bad arguments), every approval that starts waiting, and — when
- * no workflow task has started after `noWorkerAfterMs` — whether any worker polls the
- * task queue at all (DescribeTaskQueue).
+ * the history stays quiet for `noWorkerAfterMs` — whether any worker polls the task queue
+ * at all (DescribeTaskQueue).
  *
  * Driven by the history's long poll; the state query runs only after a workflow task
  * completed (so a worker is there to answer it).
@@ -14,6 +14,9 @@ import { endOf, stepOf, type RunEnd, type RunStep } from '../client/run-progress
 import { stateQuery } from '../workflows/messages';
 import type { ActionSummary, PendingApproval } from '../workflows/types';
 
+/** Least time between two poller checks while the history stays quiet. */
+const RECHECK_MS = 2_000;
+
 /** What the watcher reports. */
 export interface RunWatchHandlers {
   onStep(step: RunStep): void;
@@ -21,14 +24,14 @@ export interface RunWatchHandlers {
   onInvalidCall(action: ActionSummary): void;
   /** An approval began to wait (once per request). */
   onApprovalPending(pending: PendingApproval): void;
-  /** No workflow task started in time and nobody polls the queue. */
+  /** The history stayed quiet and nobody polls the queue (once per such episode). */
   onNoWorker(taskQueue: string): void;
 }
 
 /** Options of {@link watchRun}. */
 export interface RunWatchOptions {
   readonly taskQueue: string;
-  /** After this long without a started workflow task, check the queue's pollers (ms). */
+  /** After this long without new history events, check the queue's pollers (ms). */
   readonly noWorkerAfterMs: number;
 }
 
@@ -57,17 +60,27 @@ export async function watchRun(client: Client, execution: { workflowId: string; 
   const flush = (all = false): void => {
     while (held.length > 0 && (all || (held[0] as { turn: number }).turn <= modelTurns)) held.shift()?.tell();
   };
-  let taskStarted = false;
   let done = false;
-  const timer = setTimeout(() => {
-    if (taskStarted || done) return;
-    workflowPollers(client, options.taskQueue).then(
-      (n) => {
-        if (n === 0 && !taskStarted && !done) on.onNoWorker(options.taskQueue);
-      },
-      () => undefined,
-    );
-  }, options.noWorkerAfterMs);
+  // Whenever the history stays quiet for `noWorkerAfterMs`, ask whether anybody polls the
+  // queue; say so once per such episode (a worker that comes back ends it). Also covers a
+  // worker that went away in the middle of a run.
+  let told = false;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (delayMs = options.noWorkerAfterMs): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      workflowPollers(client, options.taskQueue).then(
+        (n) => {
+          if (done) return;
+          if (n === 0 && !told) on.onNoWorker(options.taskQueue);
+          told = n === 0;
+          arm(Math.max(options.noWorkerAfterMs, RECHECK_MS)); // while quiet, look again now and then
+        },
+        () => undefined,
+      );
+    }, delayMs);
+  };
+  arm();
   const refresh = async (current: { workflowId: string; runId?: string }): Promise<void> => {
     const state = await client.connection
       .withDeadline(Date.now() + 5_000, () => client.workflow.getHandle(current.workflowId, current.runId).query(stateQuery))
@@ -93,11 +106,11 @@ export async function watchRun(client: Client, execution: { workflowId: string; 
         ...(nextPageToken ? { nextPageToken } : {}),
       });
       nextPageToken = page.nextPageToken && page.nextPageToken.length > 0 ? page.nextPageToken : undefined;
+      if ((page.history?.events?.length ?? 0) > 0) arm();
       let taskCompleted = false;
       let end: RunEnd | undefined;
       let next: string | undefined;
       for (const event of page.history?.events ?? []) {
-        if (event.workflowTaskStartedEventAttributes) taskStarted = true;
         if (event.workflowTaskCompletedEventAttributes) taskCompleted = true;
         const step = stepOf(event, summaries);
         if (step) {
