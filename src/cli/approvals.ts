@@ -6,8 +6,10 @@
 import type { Command } from 'commander';
 import { stateQuery } from '../workflows/messages';
 import type { PendingApproval } from '../workflows/types';
-import { errorMessage, withClient, withConnectionOptions, type ConnectionFlags } from './connection-options';
+import { withClient, withConnectionOptions, type ConnectionFlags } from './connection-options';
+import { ExitCode, withOutputAndJsonAlias, type OutputFormat } from './conventions';
 import { processIo, type CliIo } from './policy-io';
+import { reportError } from './report-error';
 
 /** The visibility query that finds runs waiting for approvals. */
 export const PENDING_APPROVALS_QUERY = 'AgentOsPendingApprovals > 0 AND ExecutionStatus = "Running"';
@@ -21,27 +23,25 @@ export interface PendingRow extends PendingApproval {
 export function registerApprovalsCommand(program: Command, io: CliIo = processIo): void {
   const approvals = program.command('approvals').description('actions waiting for a human decision');
   withConnectionOptions(
-    approvals
-      .command('list')
-      .description('list pending approvals of running runs')
-      .option('--json', 'print one JSON array'),
-  ).action(async (options: ConnectionFlags & { json?: boolean }) => {
+    withOutputAndJsonAlias(approvals.command('list').description('list pending approvals of running runs')),
+  ).action(async (options: ConnectionFlags & { output: OutputFormat }) => {
     try {
       const rows = await withClient(options, async (client) => {
         const found: PendingRow[] = [];
         for await (const run of client.workflow.list({ query: PENDING_APPROVALS_QUERY })) {
-          const state = await client.workflow.getHandle(run.workflowId, run.runId).query(stateQuery).catch(() => undefined);
+          // Bounded: a run whose worker is gone must not hold the whole listing.
+          const state = await client.connection.withDeadline(Date.now() + 5_000, () => client.workflow.getHandle(run.workflowId, run.runId).query(stateQuery)).catch(() => undefined);
           for (const p of state?.pendingApprovals ?? []) found.push({ workflowId: run.workflowId, ...p });
         }
         return found;
       });
-      if (options.json) io.out(`${JSON.stringify(rows)}\n`);
+      if (options.output === 'json') io.out(`${JSON.stringify(rows)}\n`);
+      else if (options.output === 'jsonl') for (const r of rows) io.out(`${JSON.stringify(r)}\n`);
       else if (rows.length === 0) io.out('no pending approvals\n');
-      else for (const r of rows) io.out(`${r.workflowId}  ${r.requestId}  ${r.action} ${r.target}  (${r.reason})\n  → agent-os approve ${r.workflowId} ${r.requestId} --allow|--deny --reason "…"\n`);
-      io.setExitCode(0);
+      else for (const r of rows) io.out(`${r.workflowId}  ${r.requestId}  ${r.action} ${r.target}  (${r.reason})\n  → agent-os approve -w ${r.workflowId} ${r.requestId} --allow|--deny --reason "…"\n`);
+      io.setExitCode(ExitCode.Ok);
     } catch (err) {
-      io.err(`agent-os approvals list: ${errorMessage(err)}\n`);
-      io.setExitCode(1);
+      io.setExitCode(reportError(io, 'approvals list', err));
     }
   });
 }

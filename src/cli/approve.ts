@@ -8,15 +8,18 @@ import * as os from 'node:os';
 import type { Command } from 'commander';
 import { approveUpdate } from '../workflows/messages';
 import type { ApprovalDecision } from '../workflows/types';
-import { errorMessage, withClient, withConnectionOptions, type ConnectionFlags } from './connection-options';
+import { withClient, withConnectionOptions, type ConnectionFlags } from './connection-options';
+import { CliError, ExitCode, withOptionalWorkflowIdOption, withOutputAndJsonAlias, workflowIdOf, type OutputFormat } from './conventions';
 import { processIo, type CliIo } from './policy-io';
+import { describeError, reportError } from './report-error';
 
 interface ApproveCliOptions extends ConnectionFlags {
   readonly allow?: boolean;
   readonly deny?: boolean;
   readonly reason?: string;
   readonly approver?: string;
-  readonly json?: boolean;
+  readonly workflowId?: string;
+  readonly output: OutputFormat;
 }
 
 /** Who approves when `--approver` is not given: `$AGENT_OS_APPROVER`, else the OS user name. */
@@ -35,36 +38,46 @@ function safeUserName(): string {
 /** Registers `agent-os approve`. */
 export function registerApproveCommand(program: Command, io: CliIo = processIo): void {
   withConnectionOptions(
-    program
-      .command('approve')
-      .description('allow or deny a pending action of a running run')
-      .argument('<workflowId>', 'the run')
-      .argument('<requestId>', 'the pending request (see `agent-os approvals list`)')
-      .option('--allow', 'let the action run')
-      .option('--deny', 'refuse the action')
-      .option('--reason <text>', 'why (recorded in the run\'s history)')
-      .option('--approver <name>', 'who decides (default: $AGENT_OS_APPROVER or $USER)')
-      .option('--json', 'print the answer as JSON'),
-  ).action(async (workflowId: string, requestId: string, options: ApproveCliOptions) => {
-    if (Boolean(options.allow) === Boolean(options.deny)) {
-      io.err('agent-os approve: pass exactly one of --allow or --deny\n');
-      io.setExitCode(2);
-      return;
-    }
-    const decision: ApprovalDecision = {
-      requestId,
-      allow: options.allow === true,
-      approver: options.approver ?? defaultApprover(),
-      ...(options.reason !== undefined ? { reason: options.reason } : {}),
-    };
+    withOutputAndJsonAlias(
+      withOptionalWorkflowIdOption(
+        program
+          .command('approve')
+          .description('allow or deny a pending action of a running run')
+          .argument('[workflowId]', 'the run (same as -w)')
+          .argument('[requestId]', 'the pending request (see `agent-os approvals list` or `agent-os status -w ID`)')
+          .option('--allow', 'let the action run')
+          .option('--deny', 'refuse the action')
+          .option('--reason <text>', 'why (recorded in the run\'s history)')
+          .option('--approver <name>', 'who decides (default: $AGENT_OS_APPROVER or $USER)'),
+      ),
+    ),
+  ).action(async (first: string | undefined, second: string | undefined, options: ApproveCliOptions) => {
     try {
-      const answer = await withClient(options, (client) => client.workflow.getHandle(workflowId).executeUpdate(approveUpdate, { args: [decision] }));
-      io.out(options.json ? `${JSON.stringify({ workflowId, ...answer, approver: decision.approver })}\n` : `${workflowId}: ${requestId} ${answer.allow ? 'allowed' : 'denied'} by ${decision.approver}\n`);
-      io.setExitCode(0);
+      // `approve -w ID REQ` and the older `approve ID REQ` both work.
+      const [positionalId, requestId] = options.workflowId !== undefined && second === undefined ? [undefined, first] : [first, second];
+      const workflowId = workflowIdOf(positionalId, options.workflowId);
+      if (requestId === undefined) throw new CliError('missing the request id: agent-os approve -w <workflowId> <requestId> --allow|--deny', ExitCode.Usage);
+      if (Boolean(options.allow) === Boolean(options.deny)) throw new CliError('pass exactly one of --allow or --deny', ExitCode.Usage);
+      const decision: ApprovalDecision = {
+        requestId,
+        allow: options.allow === true,
+        approver: options.approver ?? defaultApprover(),
+        ...(options.reason !== undefined ? { reason: options.reason } : {}),
+      };
+      const answer = await withClient(options, (client) =>
+        client.workflow
+          .getHandle(workflowId)
+          .executeUpdate(approveUpdate, { args: [decision] })
+          .catch((err: unknown) => {
+            const why = describeError(err);
+            if (why.includes('unknown approval request')) throw new CliError(`${workflowId}: ${why.replace(/^.*?(unknown approval request)/, '$1')}`, ExitCode.NotFound, { cause: err });
+            throw err;
+          }),
+      );
+      io.out(options.output !== 'text' ? `${JSON.stringify({ workflowId, ...answer, approver: decision.approver })}\n` : `${workflowId}: ${requestId} ${answer.allow ? 'allowed' : 'denied'} by ${decision.approver}\n`);
+      io.setExitCode(ExitCode.Ok);
     } catch (err) {
-      const message = errorMessage((err as { cause?: unknown }).cause ?? err);
-      io.err(`agent-os approve: ${errorMessage(err)}${message !== errorMessage(err) ? `: ${message}` : ''}\n`);
-      io.setExitCode(1);
+      io.setExitCode(reportError(io, 'approve', err));
     }
   });
 }

@@ -14,7 +14,7 @@ import type { Command } from 'commander';
 import micromatch from 'micromatch';
 import { listSegments } from '../kernel/audit-segments';
 import type { AuditSubcommand } from './audit';
-import { EXIT_CODES_HELP, ExitCode, OutputFormat, withOutputOption } from './conventions';
+import { ExitCode, OutputFormat, withOutputOption } from './conventions';
 
 interface LogOptions {
   readonly status?: string[];
@@ -167,7 +167,6 @@ export const registerAuditLog: AuditSubcommand = (audit: Command) => {
       .option('-f, --follow', 'keep printing new matching records as they are written (Ctrl-C to stop)')
       .option('--json', 'print the records as one JSON array (same as -o json; JSON lines with --follow)'),
   )
-    .addHelpText('after', EXIT_CODES_HELP)
     .action(async (file: string, options: LogOptions) => {
       let filter: Filter;
       let limit: number | undefined;

@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import { verifyAuditLog } from '../kernel/audit-verify';
 import { registerAuditExport } from './audit-export';
 import { registerAuditLog } from './audit-log';
-import { EXIT_CODES_HELP, ExitCode, withOutputOption } from './conventions';
+import { ExitCode, withOutputOption } from './conventions';
 
 /** Adds one subcommand to the `audit` group. */
 export type AuditSubcommand = (audit: Command) => void;
@@ -25,7 +25,6 @@ export const registerAuditVerify: AuditSubcommand = (audit) => {
       .option('--anchor <head...>', 'a head file (<segment>.head, kept elsewhere) or a run export (audit export) the log must still reach; repeatable')
       .option('--json', 'print the result as JSON (same as -o json)'),
   )
-    .addHelpText('after', EXIT_CODES_HELP)
     .action(async (file: string, options: { json?: boolean; anchor?: string[]; output?: string }) => {
       let result;
       try {

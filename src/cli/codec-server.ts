@@ -15,7 +15,7 @@ import { AesGcmCodec } from '../codec/aes-gcm-codec';
 import { keyRingFromEnv } from '../codec/key-ring';
 import { startCodecServer, type CodecServer } from '../codec/server';
 import { collectExtraAction, processIo, type CliIo } from './policy-io';
-import { EXIT_CODES_HELP, ExitCode, OutputFormat, withOutputOption } from './conventions';
+import { ExitCode, OutputFormat, withOutputOption } from './conventions';
 
 /** The variable holding the codec server's access token. */
 export const CODEC_SERVER_TOKEN_ENV = 'AGENT_OS_CODEC_SERVER_TOKEN';
@@ -53,7 +53,7 @@ export function registerCodecServerCommand(program: Command, io: CliIo = process
       .option('--tls-key <file>', 'private key of --tls-cert (PEM)')
       .option('--tls-client-ca <file>', 'require client certificates signed by this CA (mTLS; then no token is needed)'),
   )
-    .addHelpText('after', `\nThe endpoint to configure: the printed URL (Web UI: codec endpoint; temporal CLI: --codec-endpoint URL --codec-auth "Bearer TOKEN").\n${EXIT_CODES_HELP}`)
+    .addHelpText('after', `\nThe endpoint to configure: the printed URL (Web UI: codec endpoint; temporal CLI: --codec-endpoint URL --codec-auth "Bearer TOKEN").`)
     .action(async (options: CodecServerCliOptions) => {
       io.setExitCode(await runCodecServer(options, io));
     });

@@ -39,14 +39,60 @@ export const OutputFormat = { Text: 'text', Json: 'json', Jsonl: 'jsonl' } as co
 /** One of {@link OutputFormat}'s values. */
 export type OutputFormat = (typeof OutputFormat)[keyof typeof OutputFormat];
 
+/** The `-o, --output <format>` option (text by default). */
+export function outputOption(): Option {
+  return new Option('-o, --output <format>', 'output format').choices(Object.values(OutputFormat)).default(OutputFormat.Text);
+}
+
+/** The `--json` option, an alias of `-o json` (main's hook also sets `json` for `-o json|jsonl`). */
+export function jsonAliasOption(): Option {
+  return new Option('--json', 'same as -o json (kept for compatibility)').implies({ output: OutputFormat.Json });
+}
+
 /** Adds `-o, --output <format>` (text by default). */
 export function withOutputOption(command: Command): Command {
-  return command.addOption(
-    new Option('-o, --output <format>', 'output format').choices(Object.values(OutputFormat)).default(OutputFormat.Text),
-  );
+  return command.addOption(outputOption());
 }
 
 /** Adds `-w, --workflow-id <id>` (required). */
 export function withWorkflowIdOption(command: Command): Command {
   return command.requiredOption('-w, --workflow-id <id>', 'the run (workflow id)');
+}
+
+/** Adds `-o, --output <format>` and `--json` (kept as an alias of `-o json`). */
+export function withOutputAndJsonAlias(command: Command): Command {
+  return withOutputOption(command).addOption(jsonAliasOption());
+}
+
+/** Adds `-w, --workflow-id <id>` as an option a positional workflow id may stand in for. */
+export function withOptionalWorkflowIdOption(command: Command): Command {
+  return command.option('-w, --workflow-id <id>', 'the run (workflow id); a positional id is accepted too');
+}
+
+/**
+ * An error a command reports as one line and an exit code (no stack trace).
+ * @example throw new CliError('no such file: policy.yaml — check the path', ExitCode.Usage)
+ */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: ExitCode,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'CliError';
+  }
+}
+
+/**
+ * The workflow id a command acts on: `-w/--workflow-id`, or the positional one (kept for
+ * compatibility). @throws CliError (usage) when neither or two different ones are given.
+ */
+export function workflowIdOf(positional: string | undefined, option: string | undefined): string {
+  if (positional !== undefined && option !== undefined && positional !== option) {
+    throw new CliError(`two workflow ids given (${positional} and -w ${option}): pass one`, ExitCode.Usage);
+  }
+  const id = option ?? positional;
+  if (id === undefined || id === '') throw new CliError('missing the workflow id: pass -w/--workflow-id <id>', ExitCode.Usage);
+  return id;
 }

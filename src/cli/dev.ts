@@ -23,6 +23,7 @@ import { freePort } from '../dev/free-port';
 import { followRun, type RunEnd, type RunStep } from '../client/run-progress';
 import { DEV_SERVER_SEARCH_ATTRIBUTES } from '../worker/search-attributes';
 import { hasModelEndpoint, modelConfigFromEnv } from '../model/config';
+import { jsonAliasOption, outputOption } from './conventions';
 import { devPrinter } from './dev-output';
 
 /** Options of `agent-os dev`. */
@@ -50,7 +51,8 @@ export function registerDevCommand(program: Command): void {
     .command('dev')
     .description('run the demo: a local Temporal dev server with its Web UI, a worker and an agent run that is denied once, fails and is compensated')
     .option('--exit', 'exit after the demo run instead of keeping the server up until Ctrl-C')
-    .option('--json', 'print one JSON object per line (server, run, step, end) instead of text')
+    .addOption(outputOption())
+    .addOption(jsonAliasOption())
     .option('--db <file>', 'SQLite file keeping the dev server state between runs', path.join('.agent-os', 'dev.sqlite'))
     .option('--port <port>', 'gRPC port of the dev server (a free one when the default is taken)', port, 7233)
     .option('--ui-port <port>', 'port of the Web UI (a free one when the default is taken)', port, 8233)

@@ -12,7 +12,7 @@ import { couldAllow } from '../policy/could-allow';
 import { loadPolicyFile } from '../policy/load';
 import { McpProvider } from '../providers/mcp/provider';
 import { loadServersFile } from '../providers/mcp/servers-file';
-import { EXIT_CODES_HELP, ExitCode, OutputFormat, withOutputOption } from './conventions';
+import { ExitCode, OutputFormat, withOutputOption } from './conventions';
 import { processIo, type CliIo } from './policy-io';
 
 interface ListOptions {
@@ -114,7 +114,6 @@ export function registerMcpCommand(program: Command, io: CliIo = processIo): voi
       .option('--approve <server>', 're-approve the server\'s current tool list as its pin (repeatable)', collect)
       .option('--json', 'same as -o json'),
   )
-    .addHelpText('after', EXIT_CODES_HELP)
     .action(async (options: ListOptions) => {
       io.setExitCode(await list(io, options));
     });

@@ -1,9 +1,10 @@
 /**
  * `agent-os policy check FILE [--json]`: validates a policy file. Exit 0 and
- * `FILE: OK (N rules)` when valid; exit 1 listing every problem otherwise (also for an
- * unreadable file); exit 2 for a malformed `--extra-action`.
+ * `FILE: OK (N rules)` when valid; exit 1 listing every problem otherwise; exit 2 for an
+ * unreadable file or a malformed `--extra-action`.
  */
 import type { Command } from 'commander';
+import { jsonAliasOption, outputOption } from './conventions';
 import { readPolicySource } from '../policy/load';
 import { parsePolicy } from '../policy/parse';
 import { formatProblem } from '../policy/problem';
@@ -42,7 +43,8 @@ export function registerPolicyCheckCommand(group: Command, io: CliIo): Command {
     .command('check')
     .description('validate a policy file and list every problem')
     .argument('<file>', 'policy YAML file')
-    .option('--json', 'print machine-readable JSON')
+    .addOption(outputOption())
+    .addOption(jsonAliasOption())
     .option('--extra-action <name>', 'an action registered by a custom provider (repeatable)', collectExtraAction)
     .action((file: string, opts: CheckOptions) => {
       io.setExitCode(check(io, file, opts));

@@ -2,11 +2,12 @@
  * `agent-os policy explain FILE ACTION TARGET [--params JSON] [--json]`: prints the
  * decision the policy makes for one request, the deciding rule (with its file position)
  * and the canonical target that was judged. Exit 0 when a decision was explained (whatever
- * its effect), 1 when the policy cannot be loaded, 2 for malformed `--params`.
+ * its effect), 1 when the policy is invalid, 2 when it cannot be read or for malformed `--params`.
  * Symlinks are not resolved here (no filesystem is consulted): the path is judged as
  * written after normalisation; at run time the provider also resolves links.
  */
 import type { Command } from 'commander';
+import { jsonAliasOption, outputOption } from './conventions';
 import { compilePolicy } from '../policy/compile';
 import { explainRequest, formatExplanation } from '../policy/explain';
 import { loadPolicyFile } from '../policy/load';
@@ -76,7 +77,8 @@ export function registerPolicyExplainCommand(policyGroup: Command, io: CliIo = p
     .argument('<action>', 'action name, e.g. fs.read')
     .argument('<target>', 'target as the agent would write it')
     .option('--params <json>', 'request params as a JSON object, e.g. \'{"args":["status"]}\'')
-    .option('--json', 'print machine-readable JSON')
+    .addOption(outputOption())
+    .addOption(jsonAliasOption())
     .option('--extra-action <name>', 'an action registered by a custom provider (repeatable)', collectExtraAction)
     .action((file: string, action: string, target: string, opts: ExplainOptions) => {
       io.setExitCode(explain(io, file, action, target, opts));

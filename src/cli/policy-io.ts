@@ -29,12 +29,13 @@ export function collectExtraAction(value: string, previous: string[] = []): stri
 
 /**
  * Reports an error thrown while reading or loading; returns the exit code to use.
- * Bad options (`Policy.InvalidOptions`) are usage errors (2); anything else fails the check (1).
+ * Bad options (`Policy.InvalidOptions`) and unreadable files (`Policy.FileUnreadable`) are usage
+ * errors (2); anything else fails the check (1).
  */
 export function reportCliError(io: CliIo, err: unknown, json: boolean, file: string): number {
   const code = typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : 'Error';
   const message = err instanceof Error ? err.message : String(err);
   if (json) io.out(`${JSON.stringify({ file, ok: false, error: { code, message } })}\n`);
   else io.err(`agent-os policy: ${message}\n`);
-  return hasErrorCode(err, 'Policy.InvalidOptions') ? 2 : 1;
+  return hasErrorCode(err, 'Policy.InvalidOptions') || hasErrorCode(err, 'Policy.FileUnreadable') ? 2 : 1;
 }

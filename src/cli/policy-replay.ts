@@ -13,7 +13,7 @@ import { ClientCode } from '../client/errors';
 import type { RecordedRun } from '../client/replay/recorded-actions';
 import { replayPolicy, type ReplayReport } from '../client/replay/replay-policy';
 import { withClient, withConnectionOptions, type ConnectionFlags } from './connection-options';
-import { EXIT_CODES_HELP, ExitCode, withOutputOption, type OutputFormat } from './conventions';
+import { ExitCode, withOutputOption, type OutputFormat } from './conventions';
 import { collectExtraAction, processIo, type CliIo } from './policy-io';
 
 interface ReplayFlags extends ConnectionFlags {
@@ -99,7 +99,7 @@ export function registerPolicyReplayCommand(group: Command, io: CliIo = processI
     .option('--json', 'the same as -o json');
   withOutputOption(command);
   withConnectionOptions(command);
-  command.addHelpText('after', EXIT_CODES_HELP).action(async (flags: ReplayFlags) => {
+  command.action(async (flags: ReplayFlags) => {
     process.exitCode = await replay(io, flags);
   });
 }

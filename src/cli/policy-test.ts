@@ -5,6 +5,7 @@
  * either file is invalid or unreadable, 2 for a malformed `--extra-action`.
  */
 import type { Command } from 'commander';
+import { jsonAliasOption, outputOption } from './conventions';
 import { validateCases } from '../policy/cases';
 import { readPolicySource } from '../policy/load';
 import { parsePolicy } from '../policy/parse';
@@ -79,7 +80,8 @@ export function registerPolicyTestCommand(group: Command, io: CliIo): Command {
     .description('run a cases file against a policy and show every mismatch')
     .argument('<policy>', 'policy YAML file')
     .argument('<cases>', 'cases YAML file (cases: [{ name, action, target, params?, expect, rule? }])')
-    .option('--json', 'print machine-readable JSON')
+    .addOption(outputOption())
+    .addOption(jsonAliasOption())
     .option('--extra-action <name>', 'an action registered by a custom provider (repeatable)', collectExtraAction)
     .action((policyFile: string, casesFile: string, opts: TestOptions) => {
       io.setExitCode(runTest(io, policyFile, casesFile, opts));

@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import { registerPolicyCheckCommand } from './policy-check';
 import { registerPolicyExplainCommand } from './policy-explain';
+import { registerPolicyInitCommand } from './policy-init';
 import { processIo, type CliIo } from './policy-io';
 import { registerPolicyReplayCommand } from './policy-replay';
 import { registerPolicyTestCommand } from './policy-test';
@@ -37,5 +38,6 @@ export function registerPolicyCommand(program: Command, io: CliIo = processIo): 
   registerPolicyTestCommand(group, io);
   registerPolicyExplainCommand(group, io);
   registerPolicyReplayCommand(group, io);
+  registerPolicyInitCommand(group, io);
   return group;
 }

@@ -2,173 +2,251 @@
  * `agent-os worker` — hosts the kernel on a Temporal task queue until SIGINT/SIGTERM:
  *
  *   agent-os worker --policy /config/policy.yaml --tools /config/tools.yaml --mount /workspace=/workspace
+ *   agent-os worker --config worker.yaml
+ *   agent-os worker --policy policy.yaml --model scripted:replies.json   # no API key needed
  *
- * The policy is the ceiling for every run; the connection comes from Temporal's env-config
- * variables (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*), the
- * model from OPENAI_BASE_URL / OPENAI_API_KEY / AGENT_OS_MODEL. Once every queue is polled
- * it writes the ready file (a container healthcheck reads it) and removes it on exit.
- * Exit codes: 0 stopped cleanly, 1 could not start (policy, tools, server), 2 usage.
+ * The policy is the ceiling for every run; the connection comes from the flags and
+ * Temporal's env-config, the model from `--model`/worker.yaml or OPENAI_BASE_URL /
+ * OPENAI_API_KEY / AGENT_OS_MODEL. It starts quietly — one line per thing loaded — and
+ * logs the SDK's warnings one line each (`--log-level debug` for everything). Once every
+ * queue is polled it writes the ready file (a container healthcheck reads it) and removes
+ * it on exit.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { connectTemporal, temporalSettings } from '../client/connection';
-import { createAgentWorker } from '../worker/worker';
-import { buildWorkerHost, parseMounts } from '../worker/worker-host';
-import { createChat } from '../model/chat';
-import { modelConfigFromEnv } from '../model/config';
-import { collectExtraAction, processIo, type CliIo } from './policy-io';
+import { connectTemporal } from '../client/connection';
 import type { AuditLogOptions } from '../kernel/audit-log';
 import type { SnapshotStoreOptions } from '../reversible/snapshot-store';
+import { prometheusTelemetry, kernelMetrics } from '../worker/metrics';
+import { createAgentWorker } from '../worker/worker';
+import { buildWorkerHost, parseMounts, type WorkerHost } from '../worker/worker-host';
+import { createChat } from '../model/chat';
+import { modelConfigFromEnv, type ModelConfig } from '../model/config';
+import { settingsFromFlags, unreachableError, withConnectionOptions, type ConnectionFlags } from './connection-options';
+import { CliError, ExitCode } from './conventions';
+import { collectExtraAction, processIo, type CliIo } from './policy-io';
+import { describeError, reportError } from './report-error';
+import { defaultFreezeFile, freezeFileCheck } from './freeze';
+import { SCRIPTED_PREFIX, startScriptedModel, type ScriptedModel } from '../dev/scripted-model';
+import { loadProviders, loadWorkerConfig, type WorkerConfigFile } from './worker-config';
+import { installWorkerLogger } from './worker-logger';
 
 /** Default task queue of workers and runs. */
 export const DEFAULT_TASK_QUEUE = 'agent-os';
 /** Default ready file (docker-compose's healthcheck reads it). */
 export const DEFAULT_READY_FILE = '/tmp/agent-os-worker-ready';
+/** Where the worker keeps its state by default. */
+export const STATE_DIR = path.join(os.homedir(), '.agent-os');
 
-interface WorkerCliOptions {
-  readonly policy: string;
+interface WorkerCliOptions extends ConnectionFlags {
+  readonly config?: string;
+  readonly policy?: string;
   readonly tools?: string;
-  readonly mcp?: string;
   readonly mount: string[];
-  readonly taskQueue: string;
+  readonly taskQueue?: string;
   readonly workspaceQueue?: string;
-  readonly log: string;
-  readonly snapshots: string;
+  readonly log?: string;
+  readonly snapshots?: string;
+  readonly readyFile: string;
+  readonly model?: string;
+  readonly freezeFile?: string;
+  readonly mcp?: string;
   readonly auditHeadDir?: string;
   readonly auditRotateBytes?: string;
   readonly auditRotateHours?: string;
   readonly snapshotKeep?: string;
-  readonly readyFile: string;
-  readonly model?: string;
-  readonly address?: string;
-  readonly namespace?: string;
-  readonly codecKeys?: string;
+  readonly metrics?: string;
 }
 
 /** Registers `agent-os worker`. */
 export function registerWorkerCommand(program: Command, io: CliIo = processIo): void {
-  const state = path.join(os.homedir(), '.agent-os');
-  program
-    .command('worker')
-    .description('host the kernel on a Temporal task queue (ceiling policy, tool definitions, model endpoint)')
-    .requiredOption('--policy <file>', 'the ceiling policy (YAML); runs may narrow it, never widen it')
-    .option('--tools <file>', 'tool definitions (YAML or JSON) offered to runs that bring none')
-    .option('--mcp <file>', 'MCP servers file (YAML or JSON): adds mcp.call on those servers')
-    .option('--mount <agent=host>', 'mount a host folder at an agent path, e.g. /workspace=/srv/ws (repeatable)', collectExtraAction, [])
-    .option('--task-queue <queue>', 'task queue to poll', DEFAULT_TASK_QUEUE)
-    .option('--workspace-queue <queue>', 'also poll this queue with fs/proc activities bound to this host\'s workspace')
-    .option('--log <file>', 'the kernel\'s JSONL audit log', path.join(state, 'kernel.log'))
-    .option('--snapshots <dir>', 'snapshots of the reversible layer', path.join(state, 'snapshots'))
-    .option('--audit-head-dir <dir>', 'keep the audit log\'s head files (count + last hash) here, away from the log; check with audit verify --anchor')
-    .option('--audit-rotate-bytes <n>', 'rotate the audit log segment before it grows past n bytes')
-    .option('--audit-rotate-hours <h>', 'rotate the audit log segment after h hours')
-    .option('--snapshot-keep <n>', 'keep at most n settled snapshot records (oldest removed first; default: only the 7-day ttl)')
-    .option('--ready-file <file>', 'written once polling, removed on exit', DEFAULT_READY_FILE)
-    .option('--model <name>', 'default model name (default: $AGENT_OS_MODEL or gpt-4o)')
-    .option('--address <host:port>', 'Temporal frontend (default: $TEMPORAL_ADDRESS or 127.0.0.1:7233)')
-    .option('--namespace <ns>', 'Temporal namespace (default: $TEMPORAL_NAMESPACE or default)')
-    .option('--codec-keys <file>', 'encrypt payloads with these keys (default: $AGENT_OS_CODEC_KEYS_FILE or $AGENT_OS_CODEC_KEYS; none: plaintext)')
-    .action(async (options: WorkerCliOptions) => {
+  withConnectionOptions(
+    program
+      .command('worker')
+      .description('host the kernel on a Temporal task queue (ceiling policy, tool definitions, model endpoint)')
+      .option('--config <file>', 'worker.yaml: policy, tools, mounts, model, providers, http, sandbox, mcp (flags win over it)')
+      .option('--policy <file>', 'the ceiling policy (YAML); runs may narrow it, never widen it')
+      .option('--tools <file>', 'tool definitions (YAML or JSON) offered to runs that bring none')
+      .option('--mount <agent=host>', 'mount a host folder at an agent path, e.g. /workspace=/srv/ws (repeatable)', collectExtraAction, [])
+      .option('--task-queue <queue>', `task queue to poll (default: ${DEFAULT_TASK_QUEUE})`)
+      .option('--workspace-queue <queue>', 'also poll this queue with fs/proc activities bound to this host\'s workspace')
+      .option('--log <file>', `the kernel's JSONL audit log (default: ${path.join(STATE_DIR, 'kernel.log')})`)
+      .option('--snapshots <dir>', `snapshots of the reversible layer (default: ${path.join(STATE_DIR, 'snapshots')})`)
+      .option('--ready-file <file>', 'written once polling, removed on exit', DEFAULT_READY_FILE)
+      .option('--model <name>', `default model name (default: $AGENT_OS_MODEL or gpt-4o), or ${SCRIPTED_PREFIX}FILE for a scripted model (JSON replies)`)
+      .option('--freeze-file <file>', 'deny every action while this file exists (agent-os freeze; default: $AGENT_OS_FREEZE_FILE or ~/.agent-os/freeze)')
+      .option('--mcp <file>', 'MCP servers file (YAML or JSON): adds mcp.call on those servers')
+      .option('--audit-head-dir <dir>', 'keep the audit log\'s head files (count + last hash) here, away from the log; check with audit verify --anchor')
+      .option('--audit-rotate-bytes <n>', 'rotate the audit log segment before it grows past n bytes')
+      .option('--audit-rotate-hours <h>', 'rotate the audit log segment after h hours')
+      .option('--snapshot-keep <n>', 'keep at most n settled snapshot records (oldest removed first; default: only the 7-day ttl)')
+      .option('--metrics <host:port>', 'serve Prometheus metrics (Temporal runtime and kernel) at http://HOST:PORT/metrics, e.g. 127.0.0.1:9464'),
+  ).action(async (options: WorkerCliOptions) => {
+    try {
       io.setExitCode(await runWorker(options, io));
-    });
+    } catch (err) {
+      io.setExitCode(reportError(io, 'worker', err));
+    }
+  });
+}
+
+/** The settings in force: flags over worker.yaml over defaults. */
+interface Resolved {
+  readonly policy: string;
+  readonly tools?: string;
+  readonly mounts: Record<string, string>;
+  readonly taskQueue: string;
+  readonly workspaceQueue?: string;
+  readonly log: string;
+  readonly snapshots: string;
+  readonly freezeFile: string;
+  readonly config: WorkerConfigFile;
+}
+
+function resolve(options: WorkerCliOptions): Resolved {
+  const config = options.config !== undefined ? loadWorkerConfig(options.config) : {};
+  const policy = options.policy ?? config.policy;
+  if (policy === undefined) throw new CliError('missing the ceiling policy: pass --policy FILE (or `policy:` in --config); start from `agent-os policy init`', ExitCode.Usage);
+  let flagMounts: Record<string, string>;
+  try {
+    flagMounts = parseMounts(options.mount);
+  } catch (err) {
+    throw new CliError((err as Error).message, ExitCode.Usage);
+  }
+  const tools = options.tools ?? config.tools;
+  const workspaceQueue = options.workspaceQueue ?? config.workspaceQueue;
+  return {
+    policy,
+    ...(tools !== undefined ? { tools } : {}),
+    mounts: { ...config.mounts, ...flagMounts },
+    taskQueue: options.taskQueue ?? config.taskQueue ?? DEFAULT_TASK_QUEUE,
+    ...(workspaceQueue !== undefined ? { workspaceQueue } : {}),
+    log: options.log ?? config.log ?? path.join(STATE_DIR, 'kernel.log'),
+    snapshots: options.snapshots ?? config.snapshots ?? path.join(STATE_DIR, 'snapshots'),
+    freezeFile: options.freezeFile ?? config.freezeFile ?? defaultFreezeFile(),
+    config,
+  };
+}
+
+function modelConfig(options: WorkerCliOptions, config: WorkerConfigFile, scripted: ScriptedModel | undefined): ModelConfig {
+  if (scripted) return scripted.config;
+  const env = modelConfigFromEnv();
+  const section = config.model ?? {};
+  const apiKey = section.apiKeyEnv !== undefined ? process.env[section.apiKeyEnv] : env.apiKey;
+  const baseURL = section.baseURL ?? env.baseURL;
+  return {
+    model: options.model ?? section.name ?? env.model,
+    ...(baseURL !== undefined ? { baseURL } : {}),
+    ...(apiKey !== undefined ? { apiKey } : {}),
+    ...(section.timeoutMs !== undefined ? { timeoutMs: section.timeoutMs } : {}),
+    ...(section.baseURL !== undefined ? { baseURLSetting: `model.baseURL in ${options.config ?? 'the worker config'}` } : {}),
+  };
 }
 
 async function runWorker(options: WorkerCliOptions, io: CliIo): Promise<number> {
-  let mounts: Record<string, string>;
-  try {
-    mounts = parseMounts(options.mount);
-  } catch (err) {
-    io.err(`agent-os worker: ${(err as Error).message}\n`);
-    return 2;
-  }
-  let retention: { audit: AuditLogOptions; snapshotRetention: SnapshotStoreOptions };
-  try {
-    retention = retentionOptions(options);
-  } catch (err) {
-    io.err(`agent-os worker: ${(err as Error).message}\n`);
-    return 2;
-  }
-  let host;
-  try {
-    fs.mkdirSync(path.dirname(path.resolve(options.log)), { recursive: true });
-    if (retention.audit.headDir !== undefined) fs.mkdirSync(retention.audit.headDir, { recursive: true, mode: 0o700 });
-    host = buildWorkerHost({ policyFile: options.policy, ...(options.tools ? { toolsFile: options.tools } : {}), ...(options.mcp ? { mcpServersFile: options.mcp } : {}), mounts, logPath: options.log, snapshotsDir: options.snapshots, ...retention });
-  } catch (err) {
-    io.err(`agent-os worker: ${(err as Error).message}\n`);
-    return 1;
-  }
-  let connections;
-  try {
-    connections = await connectTemporal(
-      temporalSettings({
-        ...(options.address ? { address: options.address } : {}),
-        ...(options.namespace ? { namespace: options.namespace } : {}),
-        ...(options.codecKeys ? { codecKeysFile: options.codecKeys } : {}),
-      }),
-    );
-  } catch (err) {
-    io.err(`agent-os worker: ${(err as Error).message}\n`);
-    await host.close();
-    return 1;
-  }
-  const { settings } = connections;
-  const modelConfig = { ...modelConfigFromEnv(), ...(options.model ? { model: options.model } : {}) };
-  const stop = (): void => worker?.shutdown();
+  const r = resolve(options);
+  const retention = retentionOptions(options);
+  // Before any connection: this creates the runtime (its logger, and its Prometheus exporter).
+  installWorkerLogger((line) => io.err(line), options.metrics === undefined ? undefined : prometheusTelemetry(options.metrics));
+  const modelFlag = options.model ?? (r.config.model?.script !== undefined ? `${SCRIPTED_PREFIX}${r.config.model.script}` : undefined);
+  const scripted = await startScriptedModel(modelFlag);
+  let host: WorkerHost | undefined;
+  let closeConnections: (() => Promise<void>) | undefined;
   let worker: Awaited<ReturnType<typeof createAgentWorker>> | undefined;
-  try {
+  const stop = (): void => worker?.shutdown();
+  const reload = (): void => {
+    if (host === undefined) return;
+    const before = host.kernel.policyHash;
     try {
-      Runtime.install({ logger: new DefaultLogger('WARN') });
-    } catch {
-      /* a runtime exists already (embedded use): keep it */
+      const after = host.kernel.reloadPolicy(r.policy);
+      io.out(`agent-os worker: policy reloaded from ${r.policy} (${before.slice(0, 12)} → ${after.slice(0, 12)})\n`);
+    } catch (err) {
+      io.err(`agent-os worker: policy ${r.policy} not reloaded, still enforcing ${before.slice(0, 12)}: ${describeError(err)}\n`);
     }
+  };
+  try {
+    const providers = loadProviders(r.config.providers);
+    fs.mkdirSync(path.dirname(path.resolve(r.log)), { recursive: true });
+    if (retention.audit.headDir !== undefined) fs.mkdirSync(retention.audit.headDir, { recursive: true, mode: 0o700 });
+    host = buildWorkerHost({
+      ...(options.mcp !== undefined ? { mcpServersFile: options.mcp } : {}),
+      ...retention,
+      ...(options.metrics !== undefined ? { observe: kernelMetrics() } : {}),
+      policyFile: r.policy,
+      ...(r.tools !== undefined ? { toolsFile: r.tools } : {}),
+      mounts: r.mounts,
+      logPath: r.log,
+      snapshotsDir: r.snapshots,
+      ...(r.config.http ? { http: r.config.http } : {}),
+      ...(r.config.sandbox ? { process: r.config.sandbox } : {}),
+      providers,
+      freeze: freezeFileCheck(r.freezeFile),
+    });
+    const settings = settingsFromFlags(options);
+    const connections = await connectTemporal(settings).catch((err: unknown) => {
+      throw unreachableError(settings, (err as { cause?: unknown }).cause ?? err);
+    });
+    closeConnections = () => connections.close();
+    const model = modelConfig(options, r.config, scripted);
     worker = await createAgentWorker({
       connection: connections.native,
       namespace: settings.namespace,
-      taskQueue: options.taskQueue,
-      ...(options.workspaceQueue ? { workspaceQueue: options.workspaceQueue } : {}),
+      taskQueue: r.taskQueue,
+      ...(r.workspaceQueue ? { workspaceQueue: r.workspaceQueue } : {}),
       kernel: host.kernel,
       ...(host.executor ? { executor: host.executor } : {}),
       ...(host.undoer ? { undoer: host.undoer } : {}),
-      ...(host.isIdempotent ? { isIdempotent: host.isIdempotent } : {}),
       tools: host.tools,
-      chat: createChat(modelConfig),
-      model: modelConfig.model,
+      chat: createChat(model),
+      model: model.model,
       ...(settings.codecKeys ? { codecKeys: settings.codecKeys } : {}),
     });
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    process.on('SIGHUP', reload);
+    const loadedHost = host;
     await worker.run({
       onReady: () => {
-        fs.writeFileSync(options.readyFile, `${JSON.stringify({ pid: process.pid, taskQueue: options.taskQueue, workspaceQueue: options.workspaceQueue ?? null, address: settings.address, namespace: settings.namespace })}\n`);
-        io.out(
-          `agent-os worker: polling ${options.taskQueue}${options.workspaceQueue ? ` and ${options.workspaceQueue}` : ''} on ${settings.address} (namespace ${settings.namespace}${settings.tls ? ', TLS' : ''}${settings.apiKey ? ', API key' : ''}${settings.codecKeys ? `, payloads encrypted with key ${settings.codecKeys.current}` : ''})\n` +
-            `  policy ${options.policy} (${host.kernel.policyHash.slice(0, 12)}), ${host.tools.length} tool(s), model ${modelConfig.model}, audit log ${options.log}\n`,
-        );
+        fs.writeFileSync(options.readyFile, `${JSON.stringify({ pid: process.pid, taskQueue: r.taskQueue, workspaceQueue: r.workspaceQueue ?? null, address: settings.address, namespace: settings.namespace })}\n`);
+        const lines = [
+          `agent-os worker: polling ${r.taskQueue}${r.workspaceQueue ? ` and ${r.workspaceQueue}` : ''} on ${settings.address} (namespace ${settings.namespace}${settings.tls ? ', TLS' : ''}${settings.apiKey ? ', API key' : ''})`,
+          `  policy ${r.policy} (${loadedHost.kernel.policyHash.slice(0, 12)})`,
+          `  tools ${r.tools ?? '(none: runs bring their own)'}${r.tools ? ` (${loadedHost.tools.length})` : ''}`,
+          ...Object.entries(r.mounts).map(([agent, hostPath]) => `  mount ${agent} → ${hostPath}`),
+          `  model ${scripted ? `scripted (${scripted.file})` : `${model.model} at ${model.baseURL ?? 'https://api.openai.com/v1'}`}`,
+          ...providers.map((p) => `  provider ${p.name} (${p.actions.join(', ')})`),
+          ...(r.config.http?.credentials?.length ? [`  http credentials: ${r.config.http.credentials.length} rule(s)`] : []),
+          ...(r.config.mcp !== undefined ? [`  mcp: section passed through (${Object.keys(r.config.mcp).join(', ') || 'empty'})`] : []),
+          ...(options.mcp !== undefined ? [`  mcp servers ${options.mcp}`] : []),
+          `  audit log ${r.log}`,
+          ...(settings.codecKeys ? ['  payloads encrypted (codec keys loaded)'] : []),
+          ...(options.metrics !== undefined ? [`  metrics http://${options.metrics}/metrics`] : []),
+          `  freeze file ${r.freezeFile}${freezeFileCheck(r.freezeFile)() ? ' — FROZEN: every action is denied until agent-os unfreeze' : ''}; SIGHUP reloads the policy`,
+        ];
+        io.out(`${lines.join('\n')}\n`);
       },
     });
     io.out('agent-os worker: stopped.\n');
-    return 0;
-  } catch (err) {
-    io.err(`agent-os worker: ${(err as Error).message}\n`);
-    return 1;
+    return ExitCode.Ok;
   } finally {
     process.removeListener('SIGINT', stop);
     process.removeListener('SIGTERM', stop);
+    process.removeListener('SIGHUP', reload);
     fs.rmSync(options.readyFile, { force: true });
-    await connections.close().catch(() => undefined);
-    await host.close();
+    await closeConnections?.().catch(() => undefined);
+    await host?.close();
+    await scripted?.close();
   }
 }
 
-/** Audit-log and snapshot settings from the flags. @throws Error naming a flag that is not a positive number. */
+/** The audit-log rotation and head-file settings and the snapshot retention from the flags. */
 function retentionOptions(options: WorkerCliOptions): { audit: AuditLogOptions; snapshotRetention: SnapshotStoreOptions } {
   const positive = (flag: string, value: string | undefined): number | undefined => {
     if (value === undefined) return undefined;
     const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`${flag} ${JSON.stringify(value)} must be a positive number`);
+    if (!Number.isFinite(n) || n <= 0) throw new CliError(`${flag} ${JSON.stringify(value)} must be a positive number`, ExitCode.Usage);
     return n;
   };
   const bytes = positive('--audit-rotate-bytes', options.auditRotateBytes);

@@ -10,6 +10,7 @@ import type { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime, bundleWorkflowCode } from '@temporalio/worker';
 import { CODEC_FAILURE_CONVERTER_PATH } from '../codec/data-converter';
 import { startDevServer, type DevServer } from '../dev/dev-server';
+import { SCRIPTED_PREFIX, startScriptedModel } from '../dev/scripted-model';
 import { createChat } from '../model/chat';
 import { modelConfigFromEnv } from '../model/config';
 import { DEV_SERVER_SEARCH_ATTRIBUTES } from '../worker/search-attributes';
@@ -55,7 +56,10 @@ export async function startLoopHost(o: LocalAgentLoopOptions): Promise<LoopHost>
     const settings = temporalSettings(server ? { address: server.address, namespace: server.namespace } : {});
     const connections: TemporalConnections = await connectTemporal(settings);
     cleanups.push(() => connections.close());
-    const config = { ...modelConfigFromEnv(), ...o.modelConfig, ...(o.model !== undefined ? { model: o.model } : {}) };
+    // `model: 'scripted:replies.json'`: a scripted model on loopback, so the loop runs offline.
+    const scripted = o.chat === undefined && o.model?.startsWith(SCRIPTED_PREFIX) ? await startScriptedModel(o.model) : undefined;
+    if (scripted) cleanups.push(() => scripted.close());
+    const config = scripted ? scripted.config : { ...modelConfigFromEnv(), ...o.modelConfig, ...(o.model !== undefined ? { model: o.model } : {}) };
     const worker = await createAgentWorker({
       connection: connections.native,
       namespace: settings.namespace,

@@ -68,7 +68,8 @@ export async function followRun(client: Client, execution: { workflowId: string;
   }
 }
 
-function stepOf(event: HistoryEvent, summaries: Map<string, string>): RunStep | undefined {
+/** The step an activity event ends, if it ends one (`summaries` maps scheduled event ids to summaries). */
+export function stepOf(event: HistoryEvent, summaries: Map<string, string>): RunStep | undefined {
   const scheduled = event.activityTaskScheduledEventAttributes;
   if (scheduled) {
     summaries.set(String(event.eventId), text(event.userMetadata?.summary) ?? scheduled.activityType?.name ?? 'activity');
@@ -93,7 +94,8 @@ function stepOf(event: HistoryEvent, summaries: Map<string, string>): RunStep | 
   return undefined;
 }
 
-function endOf(event: HistoryEvent): RunEnd | undefined {
+/** How the run ended, if `event` closes it. */
+export function endOf(event: HistoryEvent): RunEnd | undefined {
   if (event.workflowExecutionCompletedEventAttributes) return { status: 'completed' };
   const failed = event.workflowExecutionFailedEventAttributes;
   if (failed) {

@@ -17,7 +17,7 @@ import { types } from 'node:util';
 import { type AuditEntry, type AuditRecord, hashParams } from './audit-record';
 import { Deadline } from './deadline';
 import { AuditWriteError, DuplicateActionError, InvalidProviderError, KernelClosedError, KernelCode } from './errors';
-import { PolicyGate, type PolicySource } from './policy-gate';
+import { PolicyGate, type FreezeCheck, type PolicySource } from './policy-gate';
 import { type Outcome, type Refusal, type Trace, outcomeToResult, runPipeline, runRefused, runUnknown, toEntry } from './pipeline';
 import type { ActionRequest, ActionResult, Provider, ResolvedRequest, SubmitOptions, UndoRequest } from './types';
 import { runUndo } from './undo';
@@ -52,6 +52,8 @@ export interface KernelOptions {
    * Prometheus counters). Must be cheap; whatever it throws is ignored.
    */
   readonly observe?: (record: AuditRecord) => void;
+  /** An emergency stop asked before every decision (see {@link FreezeCheck}); views share it. */
+  readonly freeze?: FreezeCheck;
 }
 
 const BUILTIN: ReadonlySet<string> = new Set(Object.values(BuiltinAction));
@@ -64,7 +66,10 @@ const BUILTIN: ReadonlySet<string> = new Set(Object.values(BuiltinAction));
  * await kernel.close();
  */
 export class Kernel {
-  private readonly gate: PolicyGate;
+  private gate: PolicyGate;
+  private readonly extraActions: readonly string[];
+  private readonly narrowSources: readonly PolicySource[];
+  private readonly freeze: FreezeCheck | undefined;
   private readonly providers = new Map<string, Provider>();
   private readonly audit: AuditLog;
   private readonly inflight = new Set<Promise<ActionResult>>();
@@ -89,7 +94,10 @@ export class Kernel {
       }
     }
     const extraActions = [...this.providers.keys()].filter((a) => !BUILTIN.has(a));
-    this.gate = new PolicyGate(options.policy, options.narrow ?? [], extraActions);
+    this.extraActions = extraActions;
+    this.narrowSources = options.narrow ?? [];
+    this.freeze = options.freeze;
+    this.gate = new PolicyGate(options.policy, options.narrow ?? [], extraActions, options.freeze);
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.approve = options.approve;
     this.observe = options.observe;
@@ -201,9 +209,31 @@ export class Kernel {
    */
   narrowed(policies: readonly PolicyDocument[]): Kernel {
     const view = Object.create(this) as Kernel;
-    Object.defineProperty(view, 'gate', { value: this.gate.narrowedBy(policies) });
+    // The view follows its parent's policy: after a reload of the ceiling it narrows the new one.
+    let cached: { readonly base: PolicyGate; readonly gate: PolicyGate } | undefined;
+    Object.defineProperty(view, 'gate', {
+      get: () => {
+        const base = this.gate;
+        if (cached?.base !== base) cached = { base, gate: base.narrowedBy(policies) };
+        return cached.gate;
+      },
+    });
+    Object.defineProperty(view, 'reloadPolicy', { value: () => { throw new TypeError('reload the policy of the kernel, not of a narrowed view'); } });
     Object.defineProperty(view, 'close', { value: () => Promise.resolve() });
     return view;
+  }
+
+  /**
+   * Replaces the ceiling policy (a live reload, e.g. on SIGHUP). The new policy is loaded and
+   * compiled first: when it is invalid this throws and the policy in force stays. Submits
+   * already past their decision finish under the old one; narrowed views follow the new one.
+   * @throws PolicyValidationError / PolicyFileError from the loader (nothing changed).
+   * @returns the new policy hash.
+   */
+  reloadPolicy(policy: PolicySource): string {
+    const next = new PolicyGate(policy, this.narrowSources, this.extraActions, this.freeze);
+    this.gate = next;
+    return next.hash;
   }
 
   /** Waits for submits in flight, closes providers that hold resources, then flushes, fsyncs and closes the audit log. Idempotent. */
@@ -256,9 +286,11 @@ export class Kernel {
     const trace: Trace = { raw };
     let outcome: Outcome;
     let deadline: Deadline | undefined;
+    // One policy per submit: a reload in between cannot split the decision from its record's hash.
+    const gate = this.gate;
     try {
       deadline = new Deadline(describeAction(raw), this.timeoutMs, options.signal);
-      const deps = { providers: this.providers, gate: this.gate, approve: this.approve, deadline };
+      const deps = { providers: this.providers, gate, approve: this.approve, deadline };
       outcome =
         refused !== undefined ? runRefused(raw, refused, trace)
         : unknownReason !== undefined ? await runUnknown(raw, unknownReason, problem, trace, deps)
@@ -272,7 +304,7 @@ export class Kernel {
     const result = outcomeToResult(outcome, trace);
     const entry = toEntry(result, trace, {
       durationMs: performance.now() - started,
-      policyHash: this.gate.hash,
+      policyHash: gate.hash,
       idempotencyKey: options.idempotencyKey,
       paramsHash: trace.request !== undefined ? hashParams(trace.request.params) : hashRawParams(raw),
     });

@@ -22,6 +22,16 @@ import { sha256 } from './audit-record';
 /** A policy given as a file path (loaded with the providers' extra actions) or as a validated document. */
 export type PolicySource = string | PolicyDocument;
 
+/**
+ * Asked before every decision: a freeze in force (an emergency stop) or undefined. While it
+ * returns one, every action is denied by the rule {@link FREEZE_RULE_ID}, and the audit
+ * record says so. It must not throw; a check that cannot tell should report a freeze.
+ */
+export type FreezeCheck = () => { readonly reason: string } | undefined;
+
+/** The rule id frozen decisions carry (`rule_id` in the audit log). */
+export const FREEZE_RULE_ID = 'agent-os-freeze';
+
 /** What the kernel needs from one evaluation. */
 export interface GateVerdict {
   readonly decision: Decision;
@@ -43,7 +53,12 @@ export class PolicyGate {
   /**
    * @throws PolicyValidationError / PolicyFileError / PolicyOptionsError from the loader.
    */
-  constructor(ceiling: PolicySource, narrow: readonly PolicySource[], extraActions: readonly string[]) {
+  constructor(
+    ceiling: PolicySource,
+    narrow: readonly PolicySource[],
+    extraActions: readonly string[],
+    private readonly freeze?: FreezeCheck,
+  ) {
     this.layers = [ceiling, ...narrow].map((source) => {
       const doc = typeof source === 'string' ? loadPolicyFile(source, { extraActions }) : source;
       return { doc, compiled: compilePolicy(doc) };
@@ -57,7 +72,7 @@ export class PolicyGate {
    */
   narrowedBy(narrow: readonly PolicyDocument[]): PolicyGate {
     const [ceiling, ...rest] = this.layers.map((l) => l.doc);
-    return new PolicyGate(ceiling as PolicyDocument, [...rest, ...narrow], []);
+    return new PolicyGate(ceiling as PolicyDocument, [...rest, ...narrow], [], this.freeze);
   }
 
   /** True if every layer could allow `action` on the canonical `target` for some params (see could-allow.ts). */
@@ -67,6 +82,10 @@ export class PolicyGate {
 
   /** Decides a canonical request. May throw only on a bug in the policy engine (the kernel fails closed). */
   decide(request: CanonicalRequest): GateVerdict {
+    const frozen = this.freeze?.();
+    if (frozen !== undefined) {
+      return { decision: { effect: Effect.Deny, ruleId: FREEZE_RULE_ID, reason: `frozen: every action is denied until \`agent-os unfreeze\` (${frozen.reason})`, target: request.target }, constraint: {} };
+    }
     // With several layers the most restrictive decision wins, carrying the tightest caps of every layer.
     const decision: PolicyDecision = this.layers.length === 1
       ? evaluate((this.layers[0] as Layer).compiled, request)

@@ -39,7 +39,7 @@ export function createChat(config: ModelConfig): Chat {
         signal ? { signal } : undefined,
       );
     } catch (err) {
-      throw toModelFailure(err);
+      throw toModelFailure(err, { url: config.baseURL ?? 'https://api.openai.com/v1', setting: config.baseURLSetting ?? 'OPENAI_BASE_URL' });
     }
     const choice = completion.choices[0];
     if (!choice) {

@@ -13,6 +13,8 @@ export interface ModelConfig {
   readonly model: string;
   /** Per-request timeout in milliseconds (default 120 s). */
   readonly timeoutMs?: number;
+  /** Which setting named `baseURL`, for error messages (default `OPENAI_BASE_URL`). */
+  readonly baseURLSetting?: string;
 }
 
 /**

@@ -20,14 +20,42 @@ function retryAfterMs(headers: Headers | undefined, now = Date.now()): number | 
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
+/** Where the model endpoint is and which setting named it, for messages that say how to fix them. */
+export interface ModelEndpoint {
+  /** The base URL used (`https://api.openai.com/v1` when none was set). */
+  readonly url: string;
+  /** The setting that names it, e.g. `OPENAI_BASE_URL`. */
+  readonly setting: string;
+}
+
+/** Socket errors that mean "nobody answers at this address" — retrying will not help soon. */
+const REFUSED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** The first socket error code in an error's cause chain (fetch wraps it twice). */
+function socketCode(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return code;
+  }
+  return undefined;
+}
+
 /**
  * Maps an error of the `openai` client to an `ApplicationFailure` with a dotted type.
+ * With `endpoint`, connection failures name the URL and the setting to fix; a refused
+ * connection or an unknown host is non-retryable (the run fails fast instead of retrying
+ * for minutes), other connection errors retry.
  * @example
  * try { await client.chat.completions.create(...) } catch (err) { throw toModelFailure(err) }
  */
-export function toModelFailure(err: unknown): ApplicationFailure {
-  if (err instanceof APIConnectionTimeoutError) return failure(ModelFailure.Timeout, 'model request timed out', false, err);
-  if (err instanceof APIConnectionError) return failure(ModelFailure.Connection, `model endpoint unreachable: ${err.message}`, false, err);
+export function toModelFailure(err: unknown, endpoint?: ModelEndpoint): ApplicationFailure {
+  const at = endpoint ? ` at ${endpoint.url}` : '';
+  if (err instanceof APIConnectionTimeoutError) return failure(ModelFailure.Timeout, `model request${at} timed out`, false, err);
+  if (err instanceof APIConnectionError) {
+    const code = socketCode(err);
+    const fix = endpoint ? ` — check ${endpoint.setting} and that the model server runs` : '';
+    return failure(ModelFailure.Connection, `model endpoint${at} unreachable: ${code ?? err.message}${fix}`, code !== undefined && REFUSED.has(code), err);
+  }
   if (err instanceof APIError && typeof err.status === 'number') {
     const status = err.status;
     // The client's own message starts with the status again ("429 slow down"); say it once.

@@ -10,11 +10,14 @@ import type { ActivityDeps } from '../activities/index';
 import { layerUndoer } from '../activities/reversible';
 import { Kernel } from '../kernel/kernel';
 import { FilesystemProvider } from '../providers/filesystem';
-import { HttpProvider } from '../providers/http';
+import { HttpProvider, type HttpProviderOptions } from '../providers/http';
 import { McpProvider } from '../providers/mcp/provider';
 import { loadServersFile } from '../providers/mcp/servers-file';
-import { ProcessProvider } from '../providers/process';
+import { ProcessProvider, type ProcessProviderOptions } from '../providers/process';
 import type { AuditLogOptions } from '../kernel/audit-log';
+import type { AuditRecord } from '../kernel/audit-record';
+import type { Provider } from '../kernel/types';
+import type { FreezeCheck } from '../kernel/policy-gate';
 import { FsDeleteSnapshotStrategy, FsWriteSnapshotStrategy, ReversibleActionLayer, SnapshotStore, type SnapshotStoreOptions } from '../reversible/index';
 import type { ToolDefSpec } from '../workflows/tool-defs';
 import { loadToolsFile } from '../client/tools-file';
@@ -37,6 +40,16 @@ export interface WorkerHostOptions {
   readonly audit?: AuditLogOptions;
   /** Snapshot retention: `ttl` ms after the last change, at most `maxRecords` settled records. */
   readonly snapshotRetention?: SnapshotStoreOptions;
+  /** Options of the HTTP provider (credentials, allowed local addresses, limits). */
+  readonly http?: HttpProviderOptions;
+  /** Options of the process provider besides its mounts (PATH, limits, hardening). */
+  readonly process?: Omit<ProcessProviderOptions, 'mounts'>;
+  /** Further providers (custom actions), after the built-in ones. */
+  readonly providers?: readonly Provider[];
+  /** An emergency stop the kernel asks before every decision. */
+  readonly freeze?: FreezeCheck;
+  /** Called with every audit record after it was written (e.g. the worker's metrics). */
+  readonly observe?: (record: AuditRecord) => void;
 }
 
 /** A kernel with its layer and tools; `close()` closes the kernel (flushing its log). */
@@ -60,12 +73,15 @@ export function buildWorkerHost(options: WorkerHostOptions): WorkerHost {
     // Programs run only in the sandbox, which needs mounts: without any, proc.exec has no provider.
     providers: [
       new FilesystemProvider({ mounts: options.mounts }),
-      ...(Object.keys(options.mounts).length > 0 ? [new ProcessProvider({ mounts: options.mounts })] : []),
-      new HttpProvider(),
+      ...(Object.keys(options.mounts).length > 0 ? [new ProcessProvider({ ...options.process, mounts: options.mounts })] : []),
+      new HttpProvider(options.http),
       ...(mcp ? [mcp] : []),
+      ...(options.providers ?? []),
     ],
     logPath: options.logPath,
     ...(options.audit === undefined ? {} : { audit: options.audit }),
+    ...(options.freeze ? { freeze: options.freeze } : {}),
+    ...(options.observe ? { observe: options.observe } : {}),
   });
   try {
     const tools = options.toolsFile === undefined ? [] : loadToolsFile(options.toolsFile, { actions: kernel.actions });

@@ -3,15 +3,19 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import type { Command } from 'commander';
+import { EXIT_CODES_HELP } from '../../src/cli/conventions';
 import { buildProgram } from '../../src/cli/main';
 import { repoRoot } from '../helpers/paths';
 
-/** Leaf commands without `--json`, and why. */
+/** Leaf commands without `-o text|json|jsonl` (and its `--json` alias), and why. */
 const NO_JSON: Readonly<Record<string, string>> = {
-  'audit export': 'its output is JSONL already',
+  'audit export': 'its output is JSONL already (-o jsonl is its only format)',
   worker: 'a long-running process; it prints log lines, not a result',
   'codec-server': 'a long-running server; it follows the newer -o/--output convention (src/cli/conventions.ts)',
 };
+
+/** Commands that act on one run, and so take `-w, --workflow-id`. */
+const ON_A_RUN = ['status', 'cancel', 'approve', 'rollback', 'audit export', 'run'];
 
 /** Every command path (`['policy', 'check']`, …) of the program, groups included. */
 function commandPaths(command: Command, prefix: readonly string[] = []): string[][] {
@@ -53,7 +57,7 @@ describe('agent-os --help on every command', () => {
 
   test('cli: the program → has the demo, policy, audit, worker and run commands', () => {
     const names = paths.map((p) => p.join(' '));
-    for (const expected of ['dev', 'policy check', 'policy test', 'policy explain', 'audit verify', 'worker', 'run']) {
+    for (const expected of ['dev', 'policy check', 'policy test', 'policy explain', 'audit verify', 'worker', 'run', 'submit', 'status', 'list', 'cancel', 'version']) {
       assert.ok(names.includes(expected), `${expected} in ${names.join(', ')}`);
     }
   });
@@ -69,7 +73,12 @@ describe('agent-os --help on every command', () => {
       for (const argument of command.registeredArguments) assert.ok(argument.description, `${name}: argument <${argument.name()}> is described`);
       for (const option of command.options) assert.ok(option.description, `${name}: option ${option.flags} is described`);
       const leaf = command.commands.length === 0;
-      if (leaf && !(name in NO_JSON)) assert.ok(command.options.some((o) => o.long === '--json'), `${name} offers --json`);
+      if (leaf && !(name in NO_JSON)) {
+        assert.ok(command.options.some((o) => o.long === '--json'), `${name} offers --json`);
+        assert.ok(command.options.some((o) => o.flags.startsWith('-o, --output <format>')), `${name} offers -o, --output <format>`);
+      }
+      if (ON_A_RUN.includes(name)) assert.ok(command.options.some((o) => o.flags === '-w, --workflow-id <id>'), `${name} offers -w, --workflow-id`);
+      assert.ok(out.endsWith(`${EXIT_CODES_HELP}\n`), `${name} --help ends with the exit-code table:\n${out}`);
     });
   }
 });

@@ -51,9 +51,9 @@ describe('agent-os policy test', () => {
     assert.ok(!run.out.includes('✓'));
   });
 
-  test('policy test: missing cases file → exit 1 naming it', async () => {
+  test('policy test: missing cases file → exit 2 (unreadable input) naming it', async () => {
     const run = await runPolicy('test', policy('seed-quickstart.yaml'), 'nope-cases.yaml');
-    assert.equal(run.code, 1);
+    assert.equal(run.code, 2);
     assert.match(run.err, /nope-cases\.yaml/);
   });
 });

@@ -47,9 +47,9 @@ describe('agent-os policy check', () => {
     assert.match(body.hash, /^[0-9a-f]{64}$/);
   });
 
-  test('policy check: missing file → exit 1 and a message naming the path', async () => {
+  test('policy check: missing file → exit 2 (unreadable input) and a message naming the path', async () => {
     const run = await runPolicy('check', 'does-not-exist.yaml');
-    assert.equal(run.code, 1);
+    assert.equal(run.code, 2);
     assert.match(run.err, /cannot read policy file "does-not-exist\.yaml": no such file/);
   });
 

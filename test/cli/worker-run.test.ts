@@ -69,7 +69,7 @@ describe('agent-os worker + run + audit export + rollback (real processes, real 
     assert.equal(fs.readFileSync(report, 'utf8'), '# Report\n\n2 rows\n');
 
     const exported = path.join(root, `${workflowId}.jsonl`);
-    const exp = await cli(['audit', 'export', workflowId, '--output', exported], env);
+    const exp = await cli(['audit', 'export', '-w', workflowId, '--output-file', exported], env);
     assert.equal(exp.status, 0, exp.stderr);
     const records = fs.readFileSync(exported, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.deepEqual(records.map((r) => [r['seq'], r['action'], r['target'], r['status'], r['rule_id']]), [
@@ -132,9 +132,9 @@ describe('CLI usage and connection errors', () => {
     assert.match(mount.stderr, /expected AGENT_PATH=HOST_PATH/);
   });
 
-  test('cli: no server at the address → exit 1 saying how to fix it', () => {
+  test('cli: no server at the address → exit 3 saying how to fix it', () => {
     const out = cliSync(['run', 'hello'], { TEMPORAL_ADDRESS: '127.0.0.1:9' });
-    assert.equal(out.status, 1);
-    assert.match(out.stderr, /Temporal server not reachable at 127\.0\.0\.1:9 — start one with `agent-os dev` or set TEMPORAL_ADDRESS/);
+    assert.equal(out.status, 3);
+    assert.match(out.stderr, /Temporal server not reachable at 127\.0\.0\.1:9 — start one with `agent-os dev` or set --address \/ TEMPORAL_ADDRESS/);
   });
 });

@@ -74,8 +74,8 @@ describe('agent-os policy explain', () => {
     assert.equal((await runPolicy('explain', file, 'proc.exec', 'git', '--params', '[1]')).code, 2);
     assert.equal((await runPolicy('explain', file, 'proc.exec', 'git', '--params', '{oops')).code, 2);
   });
-  test('policy explain: missing policy file → exit 1', async () => {
-    assert.equal((await runPolicy('explain', path.join(dir, 'nope.yaml'), 'fs.read', '/workspace/a')).code, 1);
+  test('policy explain: missing policy file → exit 2 (unreadable input, as every command)', async () => {
+    assert.equal((await runPolicy('explain', path.join(dir, 'nope.yaml'), 'fs.read', '/workspace/a')).code, 2);
   });
   test('policy explain: missing TARGET argument → exit 2', async () => {
     assert.equal((await runPolicy('explain', file, 'fs.read')).code, 2);
