@@ -190,7 +190,7 @@ export const registerAuditLog: AuditSubcommand = (audit: Command) => {
       const { records, skipped } = readNew(file, offsets);
       let shown = records.filter((r) => keep(r, filter));
       if (limit !== undefined) shown = limit === 0 ? [] : shown.slice(-limit);
-      const format = options.json === true ? OutputFormat.Json : options.output;
+      const format = options.output === OutputFormat.Jsonl ? OutputFormat.Jsonl : options.json === true ? OutputFormat.Json : options.output;
       if (format === OutputFormat.Json && options.follow !== true) process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
       else for (const r of shown) process.stdout.write(`${format === OutputFormat.Text ? formatRecord(r) : JSON.stringify(r)}\n`);
       if (skipped > 0) process.stderr.write(`agent-os audit log: ${skipped} line(s) are not JSON records (run \`agent-os audit verify ${file}\`)\n`);

@@ -77,8 +77,8 @@ async function replay(io: CliIo, flags: ReplayFlags): Promise<number> {
     return code === ClientCode.ReplayNotFound ? ExitCode.NotFound : code === ClientCode.ReplayBadHistory ? ExitCode.Usage : ExitCode.Unavailable;
   }
   const report = replayPolicy(runs, { policy, ...(ceiling ? { ceiling } : {}) });
-  if (flags.output === 'json' || flags.json === true) io.out(`${JSON.stringify(report)}\n`);
-  else if (flags.output === 'jsonl') for (const c of report.changes) io.out(`${JSON.stringify(c)}\n`);
+  if (flags.output === 'jsonl') for (const c of report.changes) io.out(`${JSON.stringify(c)}\n`);
+  else if (flags.output === 'json' || flags.json === true) io.out(`${JSON.stringify(report)}\n`);
   else io.out(text(report));
   const failed =
     flags.failOn === 'any-change' ? report.changes.length > 0 : flags.failOn === 'newly-denied' ? report.counts['newly-denied'] > 0 : false;

@@ -6,6 +6,8 @@ import type { ActionSummary, PendingApproval } from '../workflows/types';
 
 /** `  read_file → fs.read /workspace/data.csv → OK`, as `run` and `status` print a step. */
 export function formatStep(step: RunStep): string {
+  // A refusal's summary already says the outcome (`tool.unknown tool:x → ERROR (Tool.UnknownTool)`).
+  if (step.refusal === true) return `  ${step.summary}${step.detail ? `: ${step.detail}` : ''}\n`;
   return `  ${step.summary} → ${step.status}${step.detail ? ` (${step.detail})` : ''}\n`;
 }
 

@@ -33,7 +33,7 @@ export async function readRunHistory(client: Client, workflowId: string, runId?:
     if (payload) {
       try {
         const result = defaultPayloadConverter.fromPayload(payload as Parameters<typeof defaultPayloadConverter.fromPayload>[0]) as { actions?: ActionSummary[] };
-        invalid = (result.actions ?? []).filter((a) => a.decision === 'invalid');
+        invalid = (result.actions ?? []).filter((a) => a.decision === 'invalid' && a.auditRecordId === undefined);
       } catch {
         /* an undecodable result: show the steps only */
       }

@@ -86,7 +86,7 @@ export async function watchRun(client: Client, execution: { workflowId: string; 
       .withDeadline(Date.now() + 5_000, () => client.workflow.getHandle(current.workflowId, current.runId).query(stateQuery))
       .catch(() => undefined);
     if (!state) return;
-    for (const action of state.actions.slice(actionsSeen)) if (action.decision === 'invalid') held.push({ turn: action.turn, tell: () => on.onInvalidCall(action) });
+    for (const action of state.actions.slice(actionsSeen)) if (action.decision === 'invalid' && action.auditRecordId === undefined) held.push({ turn: action.turn, tell: () => on.onInvalidCall(action) });
     actionsSeen = Math.max(actionsSeen, state.actions.length);
     for (const p of state.pendingApprovals) {
       if (announced.has(p.requestId)) continue;

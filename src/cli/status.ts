@@ -50,7 +50,7 @@ export function registerStatusCommand(program: Command, io: CliIo = processIo): 
           // Refused calls and pending requests live in the run's state (bounded: the worker may be gone).
           const state = await client.connection.withDeadline(Date.now() + 3_000, () => handle.query(stateQuery)).catch(() => undefined);
           pending = pendingCount(description.searchAttributes as Record<string, unknown>) > 0 ? (state?.pendingApprovals ?? []) : [];
-          invalid = (state?.actions ?? []).filter((a) => a.decision === 'invalid');
+          invalid = (state?.actions ?? []).filter((a) => a.decision === 'invalid' && a.auditRecordId === undefined);
         }
         return { workflowId, runId: description.runId, status: description.status.name, taskQueue: description.taskQueue, startTime: description.startTime.toISOString(), closeTime: description.closeTime?.toISOString() ?? null, steps: history.steps, invalid, denied: history.denied, pendingApprovals: pending, ...(history.end?.detail ? { error: history.end.detail } : {}) };
       });

@@ -84,7 +84,7 @@ async function submit(actionArg: string | undefined, targetArg: string | undefin
   }
   const kernel = new Kernel({
     policy: options.policy,
-    providers: [new FilesystemProvider({ mounts }), new ProcessProvider({ mounts }), new HttpProvider()],
+    providers: [new FilesystemProvider({ mounts }), ...(Object.keys(mounts).length > 0 ? [new ProcessProvider({ mounts })] : []), new HttpProvider()],
     logPath: path.resolve(options.log),
   });
   let result: ActionResult;
@@ -100,7 +100,7 @@ async function submit(actionArg: string | undefined, targetArg: string | undefin
 
 /** `OK fs.read /workspace/data.csv (rule read-workspace, record …)` and then the data. */
 export function formatResult(action: string, target: string, result: ActionResult): string {
-  const facts = [result.ruleId ? `rule ${result.ruleId}` : undefined, result.code, result.recordId ? `record ${result.recordId}` : undefined].filter(Boolean);
+  const facts = [result.ruleId ? `rule ${result.ruleId}` : undefined, result.code, result.auditRecordId ? `record ${result.auditRecordId}` : undefined].filter(Boolean);
   const why = result.status === 'OK' ? '' : ` — ${result.error ?? ''}${result.reason && result.reason !== result.error ? ` (${result.reason})` : ''}`;
   let text = `${result.status} ${action} ${result.target ?? target}${facts.length > 0 ? ` [${facts.join(', ')}]` : ''}${why}\n`;
   if (result.data !== undefined) {

@@ -221,7 +221,7 @@ async function runWorker(options: WorkerCliOptions, io: CliIo): Promise<number> 
           ...(r.config.mcp !== undefined ? [`  mcp: section passed through (${Object.keys(r.config.mcp).join(', ') || 'empty'})`] : []),
           ...(options.mcp !== undefined ? [`  mcp servers ${options.mcp}`] : []),
           `  audit log ${r.log}`,
-          ...(settings.codecKeys ? ['  payloads encrypted (codec keys loaded)'] : []),
+          ...(settings.codecKeys ? [`  payloads encrypted with key ${settings.codecKeys.current} (${settings.codecKeys.keys.size} key(s) from ${settings.codecKeys.source})`] : []),
           ...(options.metrics !== undefined ? [`  metrics http://${options.metrics}/metrics`] : []),
           `  freeze file ${r.freezeFile}${freezeFileCheck(r.freezeFile)() ? ' — FROZEN: every action is denied until agent-os unfreeze' : ''}; SIGHUP reloads the policy`,
         ];

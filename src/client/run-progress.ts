@@ -17,6 +17,8 @@ type Payload = temporal.api.common.v1.IPayload;
 export interface RunStep {
   /** The activity's summary as shown in the Web UI (its type name when it has none). */
   readonly summary: string;
+  /** A call refused before the kernel's gate and recorded by `recordRefusal` (its summary names the outcome). */
+  readonly refusal?: boolean;
   /** The kernel's status (`OK`, `DENIED`, `ERROR`, `NOOP`, …), `done` for results without one, `FAILED` or `TIMED OUT`. */
   readonly status: string;
   /** The failure's type and message, or the result's reason / error. */
@@ -73,15 +75,17 @@ export function stepOf(event: HistoryEvent, summaries: Map<string, string>): Run
   const scheduled = event.activityTaskScheduledEventAttributes;
   if (scheduled) {
     summaries.set(String(event.eventId), text(event.userMetadata?.summary) ?? scheduled.activityType?.name ?? 'activity');
+    if (scheduled.activityType?.name === 'recordRefusal') summaries.set(`refusal:${String(event.eventId)}`, '');
     return undefined;
   }
   const completed = event.activityTaskCompletedEventAttributes;
   if (completed) {
     const summary = summaries.get(String(completed.scheduledEventId)) ?? 'activity';
+    const refusal = summaries.has(`refusal:${String(completed.scheduledEventId)}`);
     const result = decode(completed.result?.payloads?.[0]) as { status?: unknown; reason?: unknown; error?: unknown } | undefined;
     const status = typeof result?.status === 'string' ? result.status : 'done';
     const why = result?.reason ?? result?.error;
-    return { summary, status, ...(status !== 'OK' && typeof why === 'string' ? { detail: why } : {}) };
+    return { summary, status, ...(refusal ? { refusal } : {}), ...(status !== 'OK' && typeof why === 'string' ? { detail: why } : {}) };
   }
   const failed = event.activityTaskFailedEventAttributes;
   if (failed) {

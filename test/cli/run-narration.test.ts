@@ -88,17 +88,17 @@ describe('agent-os run narrates; status, list, cancel, approve -w (real worker p
     assert.equal(cancel.stderr, `agent-os cancel: ${workflowId} is completed already; nothing to cancel\n`);
   });
 
-  test('run: an unknown tool → shown as INVALID although no activity ran', async () => {
+  test('run: an unknown tool → shown as the audited refusal step (recordRefusal), in run and in status', async () => {
     const workflowId = uniqueId('narrate-typo');
     const run = await cli(['run', 'typo', '--task-queue', taskQueue, '-w', workflowId], env);
     assert.equal(run.status, 0, run.stderr);
     assert.equal(
       run.stdout,
-      `run ${workflowId} on ${taskQueue}\n  model turn 1 → done\n  tool frobnicate → INVALID (unknown tool "frobnicate"; available: read_file, list_files, write_file)\n  model turn 2 → done\ndone: typo\n`,
+      `run ${workflowId} on ${taskQueue}\n  model turn 1 → done\n  tool.unknown tool:frobnicate → ERROR (Tool.UnknownTool): unknown tool "frobnicate"; available: read_file, list_files, write_file\n  model turn 2 → done\ndone: typo\n`,
     );
     const status = await cli(['status', '-w', workflowId], env);
     assert.equal(status.status, 0, status.stderr);
-    assert.equal(status.stdout.slice(status.stdout.indexOf('\n') + 1), '  model turn 1 → done\n  tool frobnicate → INVALID (unknown tool "frobnicate"; available: read_file, list_files, write_file)\n  model turn 2 → done\n');
+    assert.equal(status.stdout.slice(status.stdout.indexOf('\n') + 1), '  model turn 1 → done\n  tool.unknown tool:frobnicate → ERROR (Tool.UnknownTool): unknown tool "frobnicate"; available: read_file, list_files, write_file\n  model turn 2 → done\n');
   });
 
   test('run: an ask → prints the exact approve command; approve -w ID REQ --allow → the run goes on and completes', async () => {

@@ -19,6 +19,9 @@ function judgeIsolated(policy: string, target: string): Promise<string> {
   const code = `
     const { workerData, parentPort } = require('node:worker_threads');
     const p = (m) => require(require('node:path').join(workerData.policyDir, m));
+    // Load the modules first, so the deadline measures judging, not module loading on a busy machine.
+    p('load'); p('compile'); p('canonical'); p('evaluate');
+    parentPort.postMessage('loaded');
     let doc;
     try { doc = p('load').loadPolicyText(workerData.policy, 'backtrack.yaml'); }
     catch (err) { doc = undefined; parentPort.postMessage('refused: ' + (err.code || err.name)); }
@@ -29,11 +32,15 @@ function judgeIsolated(policy: string, target: string): Promise<string> {
     }`;
   const worker = new Worker(code, { eval: true, workerData: { policyDir, policy, target } });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      void worker.terminate();
-      resolve('timeout');
-    }, DEADLINE_MS);
-    worker.once('message', (m: string) => {
+    let timer: NodeJS.Timeout | undefined;
+    worker.on('message', (m: string) => {
+      if (m === 'loaded') {
+        timer = setTimeout(() => {
+          void worker.terminate();
+          resolve('timeout');
+        }, DEADLINE_MS);
+        return;
+      }
       clearTimeout(timer);
       void worker.terminate();
       resolve(m);
