@@ -16,7 +16,7 @@ import type { Command } from 'commander';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { connectTemporal, temporalSettings } from '../client/connection';
 import { createAgentWorker } from '../worker/worker';
-import { buildWorkerHost, parseMounts } from '../worker/worker-host';
+import { buildWorkerHost, parseMounts, withMcpTools } from '../worker/worker-host';
 import { createChat } from '../model/chat';
 import { modelConfigFromEnv } from '../model/config';
 import { collectExtraAction, processIo, type CliIo } from './policy-io';
@@ -100,6 +100,9 @@ async function runWorker(options: WorkerCliOptions, io: CliIo): Promise<number> 
     io.err(`agent-os worker: ${(err as Error).message}\n`);
     return 1;
   }
+  const offered = await withMcpTools(host); // the MCP tools the policy could allow join the offered tools
+  host = offered.host;
+  for (const f of offered.failed) io.err(`agent-os worker: MCP server "${f.server}" offers no tools: ${f.code}: ${f.message}\n`);
   let connections;
   try {
     connections = await connectTemporal(

@@ -138,7 +138,7 @@ export class McpSession {
     const s = this.settings;
     if (isStdioServer(this.config)) {
       const spec = await s.launch(launchSpec(this.name, this.config, s.workerEnv), this.name);
-      return new SpawnTransport(spec, { maxMessageBytes: s.maxMessageBytes, shutdownTimeoutMs: s.shutdownTimeoutMs });
+      return new SpawnTransport(spec, { maxMessageBytes: s.maxMessageBytes, shutdownTimeoutMs: s.shutdownTimeoutMs, server: this.name });
     }
     const url = new URL(this.config.url);
     const fetch = guardedFetch({
