@@ -52,6 +52,8 @@ export interface McpProviderOptions {
    * already runs in the process sandbox (unless the server says `sandbox: 'off'`).
    */
   readonly launch?: Launcher;
+  /** bubblewrap to use for sandboxed servers (default: looked up in the system folders, never the PATH). */
+  readonly bwrapPath?: string;
   /** Environment the allow-lists and credentials read from (default `process.env`). */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Host → addresses for HTTP servers (default: the system resolver). */
@@ -79,7 +81,7 @@ export class McpProvider implements Provider {
     this.callTimeoutMs = options.callTimeoutMs ?? 60_000;
     this.maxOutputChars = options.maxOutputChars ?? 16_000;
     for (const [name, config] of Object.entries(options.servers)) {
-      if (isStdioServer(config)) warnAboutConfinement(name, config.sandbox ?? McpSandbox.Bwrap);
+      if (isStdioServer(config)) warnAboutConfinement(name, config.sandbox ?? McpSandbox.Bwrap, options.bwrapPath);
       const credentials = isStdioServer(config)
         ? new CredentialStore([], env)
         : new CredentialStore((config.credentials ?? []).map((c) => ({ ...c, match: `${new URL(config.url).origin}/**` })), env);
@@ -89,6 +91,7 @@ export class McpProvider implements Provider {
         shutdownTimeoutMs: options.shutdownTimeoutMs ?? 2_000,
         maxMessageBytes: options.maxMessageBytes ?? 8 * 1024 * 1024,
         launch: options.launch ?? ((spec) => spec),
+        ...(options.bwrapPath === undefined ? {} : { bwrapPath: options.bwrapPath }),
         workerEnv: env,
         resolver: options.resolver ?? systemResolver,
         pins: this.pins,
@@ -185,12 +188,12 @@ export class McpProvider implements Provider {
 const warned = new Set<string>();
 
 /** A loud start-up warning (once per message) for an unconfined server or a missing sandbox. */
-function warnAboutConfinement(server: string, mode: McpSandbox): void {
+function warnAboutConfinement(server: string, mode: McpSandbox, bwrapPath: string | undefined): void {
   let message: string | undefined;
   if (mode === McpSandbox.Off) {
     message = `agent-os-kernel: MCP server "${server}" runs WITHOUT the OS sandbox (sandbox: off): it sees the whole host and the network as the worker's user`;
   } else {
-    const problem = probeSandbox().problem;
+    const problem = probeSandbox(bwrapPath).problem;
     if (problem !== undefined) message = `agent-os-kernel: the OS sandbox is unavailable (${problem}); MCP server "${server}" will not be started (Mcp.SandboxUnavailable) — install bubblewrap or set sandbox: off for it explicitly`;
   }
   if (message === undefined || warned.has(message)) return;

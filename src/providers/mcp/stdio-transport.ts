@@ -24,6 +24,8 @@ export interface SpawnTransportOptions {
   readonly shutdownTimeoutMs: number;
   /** The server's name (for errors). */
   readonly server: string;
+  /** bubblewrap for a sandboxed spec (default: found by the probe). */
+  readonly bwrapPath?: string;
 }
 
 /** A stdio transport over one spawned process group. */
@@ -50,7 +52,7 @@ export class SpawnTransport implements Transport {
     let child: ChildProcess;
     const { spec } = this;
     if (spec.sandbox !== undefined) {
-      const probe = probeSandbox();
+      const probe = probeSandbox(this.options.bwrapPath);
       if (probe.bwrap === undefined) return Promise.reject(new McpSandboxUnavailableError(this.options.server, probe.problem ?? 'bwrap not found'));
       try {
         this.sandboxed = spawnSandboxed({ command: spec.command, args: spec.args, env: spec.env, cwd: spec.cwd, mounts: spec.sandbox.mounts, ...(spec.sandbox.limits ? { limits: spec.sandbox.limits } : {}) }, probe);
