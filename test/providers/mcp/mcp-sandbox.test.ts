@@ -124,3 +124,34 @@ test('servers file: mounts (host relative to the file), read_only_paths, limits 
     return true;
   });
 });
+
+test('mcp sandbox: a server that connects to a canary HTTP server on the host loopback → no connection arrives (no network in the sandbox)', async () => {
+  const http = await import('node:http');
+  let connections = 0;
+  const canary = http.createServer((_req, res) => res.end('reached'));
+  canary.on('connection', () => connections++);
+  await new Promise<void>((resolve) => canary.listen(0, '127.0.0.1', resolve));
+  const port = (canary.address() as { port: number }).port;
+  const dir = tempDir('agent-os-mcp-net-');
+  // Not an MCP server: it tries the canary, writes what happened, and never answers the handshake.
+  const script = [
+    "const fs = require('fs');",
+    `require('http').get('http://127.0.0.1:${port}/', (r) => fs.writeFileSync('/out/result', 'reached ' + r.statusCode))`,
+    ".on('error', (e) => fs.writeFileSync('/out/result', 'error ' + e.code));",
+    'setInterval(() => {}, 1e9);',
+  ].join(' ');
+  const k = mcpKernel("capabilities:\n  - action: mcp.call\n    resource: 'net/*'\n", {
+    servers: { net: { command: ['node', '-e', script], mounts: [{ agent: '/out', host: dir }] } },
+    startupTimeoutMs: 3_000, // time enough for the attempt on a busy machine
+    shutdownTimeoutMs: 200,
+  });
+  try {
+    const r = await k.kernel.submit({ action: 'mcp.call', target: 'net/x', params: {} });
+    assert.equal(r.code, 'Mcp.StartupTimeout');
+    assert.match(fs.readFileSync(path.join(dir, 'result'), 'utf8'), /^error E/);
+    assert.equal(connections, 0);
+  } finally {
+    await k.close();
+    canary.close();
+  }
+});
