@@ -53,7 +53,9 @@ export class SpawnTransport implements Transport {
     const { spec } = this;
     if (spec.sandbox !== undefined) {
       const probe = probeSandbox(this.options.bwrapPath);
-      if (probe.bwrap === undefined) return Promise.reject(new McpSandboxUnavailableError(this.options.server, probe.problem ?? 'bwrap not found'));
+      if (probe.bwrap === undefined || probe.prlimit === undefined) {
+        return Promise.reject(new McpSandboxUnavailableError(this.options.server, probe.problem ?? (probe.bwrap === undefined ? 'bwrap not found' : 'prlimit (util-linux) not found')));
+      }
       try {
         this.sandboxed = spawnSandboxed({ command: spec.command, args: spec.args, env: spec.env, cwd: spec.cwd, mounts: spec.sandbox.mounts, ...(spec.sandbox.limits ? { limits: spec.sandbox.limits } : {}) }, probe);
       } catch (err) {
