@@ -21,7 +21,7 @@ import type { AuditLogOptions } from '../kernel/audit-log';
 import type { SnapshotStoreOptions } from '../reversible/snapshot-store';
 import { prometheusTelemetry, kernelMetrics } from '../worker/metrics';
 import { createAgentWorker } from '../worker/worker';
-import { buildWorkerHost, parseMounts, type WorkerHost } from '../worker/worker-host';
+import { buildWorkerHost, parseMounts, withMcpTools, type WorkerHost } from '../worker/worker-host';
 import { createChat } from '../model/chat';
 import { modelConfigFromEnv, type ModelConfig } from '../model/config';
 import { settingsFromFlags, unreachableError, withConnectionOptions, type ConnectionFlags } from './connection-options';
@@ -184,6 +184,9 @@ async function runWorker(options: WorkerCliOptions, io: CliIo): Promise<number> 
       providers,
       freeze: freezeFileCheck(r.freezeFile),
     });
+    const offered = await withMcpTools(host); // the MCP tools the policy could allow join the offered tools
+    host = offered.host;
+    for (const f of offered.failed) io.err(`agent-os worker: MCP server "${f.server}" offers no tools: ${f.code}: ${f.message}\n`);
     const settings = settingsFromFlags(options);
     const connections = await connectTemporal(settings).catch((err: unknown) => {
       throw unreachableError(settings, (err as { cause?: unknown }).cause ?? err);

@@ -13,6 +13,7 @@ import { FilesystemProvider } from '../providers/filesystem';
 import { HttpProvider, type HttpProviderOptions } from '../providers/http';
 import { McpProvider } from '../providers/mcp/provider';
 import { loadServersFile } from '../providers/mcp/servers-file';
+import { mcpToolDefs, offerToolDef, type McpToolCatalogue } from '../providers/mcp/tools';
 import { ProcessProvider, type ProcessProviderOptions } from '../providers/process';
 import type { AuditLogOptions } from '../kernel/audit-log';
 import type { AuditRecord } from '../kernel/audit-record';
@@ -56,6 +57,8 @@ export interface WorkerHostOptions {
 export interface WorkerHost extends Pick<ActivityDeps, 'kernel' | 'executor' | 'undoer' | 'isIdempotent'> {
   readonly kernel: Kernel;
   readonly tools: readonly ToolDefSpec[];
+  /** The MCP provider, when the host has a servers file. */
+  readonly mcp?: McpProvider;
   close(): Promise<void>;
 }
 
@@ -91,11 +94,25 @@ export function buildWorkerHost(options: WorkerHostOptions): WorkerHost {
     // A run with its own policy gets the same store and strategies over the narrowed kernel (layer.forKernel).
     const layer = new ReversibleActionLayer({ kernel, strategies, store });
     const isIdempotent = mcp === undefined ? {} : { isIdempotent: (r: { action: string; target: string }) => r.action === 'mcp.call' && mcp.isIdempotent(r.target) };
-    return { kernel, tools, executor: layer, undoer: layerUndoer(layer), ...isIdempotent, close: () => kernel.close() };
+    return { kernel, tools, executor: layer, undoer: layerUndoer(layer), ...isIdempotent, ...(mcp ? { mcp } : {}), close: () => kernel.close() };
   } catch (err) {
     void kernel.close();
     throw err;
   }
+}
+
+/**
+ * Adds the MCP tools the ceiling policy could allow (`mcpToolDefs`: each server started,
+ * listed and pin-checked) to the tools the host offers runs that bring none. A server that
+ * cannot be listed (start failure, no sandbox, pin mismatch) offers nothing and is reported
+ * in `failed`; the host keeps working.
+ * @example
+ * const { host: withMcp, failed } = await withMcpTools(buildWorkerHost({ …, mcpServersFile: 'servers.yaml' }));
+ */
+export async function withMcpTools(host: WorkerHost): Promise<{ readonly host: WorkerHost; readonly failed: McpToolCatalogue['failed'] }> {
+  if (host.mcp === undefined) return { host, failed: [] };
+  const { offers, failed } = await mcpToolDefs(host.mcp, host.kernel);
+  return { host: { ...host, tools: [...host.tools, ...offers.map(offerToolDef)] }, failed };
 }
 
 /**

@@ -5,7 +5,27 @@
  */
 import { isMcpServerName } from '../../policy/canonical-mcp';
 import type { CredentialRule } from '../secrets';
+import type { SandboxLimits } from '../sandbox/types';
 import { McpConfigError } from './errors';
+
+/** How a stdio server is confined. */
+export const McpSandbox = {
+  /** Default: bubblewrap — only its mounts and its own files, no network, no host environment. */
+  Bwrap: 'bwrap',
+  /** Unconfined, with a loud warning: the operator's explicit choice for a trusted server. */
+  Off: 'off',
+} as const;
+export type McpSandbox = (typeof McpSandbox)[keyof typeof McpSandbox];
+
+/** A host folder shown to a sandboxed server at an agent path (the path the server and the policy see). */
+export interface McpMount {
+  /** Absolute path inside the sandbox, e.g. `/workspace`. */
+  readonly agent: string;
+  /** Host folder (absolute). */
+  readonly host: string;
+  /** Bind read-only (default: writable). */
+  readonly readOnly?: boolean;
+}
 
 /** A server started as a program that speaks MCP over stdin/stdout. */
 export interface McpStdioServer {
@@ -15,8 +35,22 @@ export interface McpStdioServer {
   readonly env?: readonly string[];
   /** Fixed environment values for the server (not secrets: they are part of the configuration). */
   readonly envValues?: Readonly<Record<string, string>>;
-  /** Working directory (default: the worker's). */
+  /**
+   * Working directory. Sandboxed: an agent path inside a mount (default: the first mount's
+   * agent path, else the server's own folder). With `sandbox: 'off'`: a host folder (default: the worker's).
+   */
   readonly cwd?: string;
+  /** `'bwrap'` (default) or `'off'` (unconfined, loud warning). */
+  readonly sandbox?: McpSandbox;
+  /** Host folders the sandboxed server sees, each at its agent path (e.g. the workspace read-only, `output/` writable). */
+  readonly mounts?: readonly McpMount[];
+  /**
+   * Further host folders the sandboxed server sees read-only at the same path (its own files
+   * beyond what is derived from `command`; see launch.ts).
+   */
+  readonly readOnlyPaths?: readonly string[];
+  /** Resource limits of the sandboxed server (defaults: the sandbox's). */
+  readonly limits?: SandboxLimits;
   /** Tools the operator declares idempotent: only these are retried by a workflow (others are at-most-once). */
   readonly idempotentTools?: readonly string[];
 }
@@ -63,6 +97,7 @@ export function checkServers(servers: Readonly<Record<string, McpServerConfig>>)
       for (const [k, v] of Object.entries(s.envValues ?? {})) {
         if (!ENV_NAME.test(k) || typeof v !== 'string' || v.includes('\u0000')) throw new McpConfigError(name, `envValues: "${k}" must be a name with a string value`);
       }
+      checkSandboxKeys(name, s);
     } else {
       let url: URL;
       try {
@@ -75,5 +110,21 @@ export function checkServers(servers: Readonly<Record<string, McpServerConfig>>)
     }
     const idem = s.idempotentTools ?? [];
     if (!Array.isArray(idem) || !idem.every((t) => typeof t === 'string')) throw new McpConfigError(name, 'idempotentTools must be a list of tool names');
+  }
+}
+
+function checkSandboxKeys(name: string, s: McpStdioServer): void {
+  const mode = s.sandbox ?? McpSandbox.Bwrap;
+  if (mode !== McpSandbox.Bwrap && mode !== McpSandbox.Off) throw new McpConfigError(name, `sandbox must be "bwrap" (default) or "off", got ${JSON.stringify(mode)}`);
+  const mounts = s.mounts ?? [];
+  if (!Array.isArray(mounts)) throw new McpConfigError(name, 'mounts must be a list of { agent, host, readOnly? }');
+  for (const m of mounts) {
+    if (typeof m !== 'object' || m === null || typeof m.agent !== 'string' || typeof m.host !== 'string' || !m.agent.startsWith('/') || !m.host.startsWith('/')) {
+      throw new McpConfigError(name, 'each mount is { agent: "/workspace", host: "/absolute/host/folder", readOnly?: true } with absolute paths');
+    }
+  }
+  for (const p of s.readOnlyPaths ?? []) if (typeof p !== 'string' || !p.startsWith('/')) throw new McpConfigError(name, `readOnlyPaths: ${JSON.stringify(p)} must be an absolute host path`);
+  if (mode === McpSandbox.Off && (mounts.length > 0 || (s.readOnlyPaths ?? []).length > 0 || s.limits !== undefined)) {
+    throw new McpConfigError(name, 'mounts, readOnlyPaths and limits apply only to a sandboxed server; remove them or remove sandbox: off');
   }
 }

@@ -111,3 +111,15 @@ export class McpResponseTooLargeError extends AgentOsError {
     super(`MCP server "${server}" sent more than ${limit} bytes in one response; the connection was dropped`);
   }
 }
+
+/**
+ * A stdio server is to run in the process sandbox (the default) and bubblewrap is missing or
+ * does not work here: the server is not started. Install bubblewrap (`npm run setup`, or
+ * `apt-get install bubblewrap`), or set `sandbox: off` for that server explicitly.
+ */
+export class McpSandboxUnavailableError extends AgentOsError {
+  readonly code = 'Mcp.SandboxUnavailable';
+  constructor(readonly server: string, readonly problem: string) {
+    super(`MCP server "${server}" was not started: it runs only inside the OS sandbox, which is unavailable (${problem}); install bubblewrap (npm run setup, or apt-get install bubblewrap) or set sandbox: off for this server explicitly`);
+  }
+}

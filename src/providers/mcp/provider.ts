@@ -23,7 +23,8 @@ import { canonicalMcpTarget } from '../../policy/canonical-mcp';
 import { canonicalizeRequest } from '../../policy/canonical';
 import { systemResolver, type Resolver } from '../http-connect';
 import { CredentialStore } from '../secrets';
-import { checkServers, isStdioServer, type McpServerConfig } from './config';
+import { probeSandbox } from '../sandbox/probe';
+import { checkServers, isStdioServer, McpSandbox, type McpServerConfig } from './config';
 import { McpInvalidArgumentsError, McpUnknownServerError, McpUnknownToolError } from './errors';
 import type { Launcher } from './launch';
 import { capResult } from './output';
@@ -46,8 +47,13 @@ export interface McpProviderOptions {
   readonly maxMessageBytes?: number;
   /** JSON file of tool-list pins (default: in memory, pinned at first use per provider). */
   readonly pinsFile?: string;
-  /** The confinement seam for stdio servers (launch.ts); default: run the spec unchanged. */
+  /**
+   * Rewrites a stdio server's launch spec (launch.ts) before it runs — by default the spec
+   * already runs in the process sandbox (unless the server says `sandbox: 'off'`).
+   */
   readonly launch?: Launcher;
+  /** bubblewrap to use for sandboxed servers (default: looked up in the system folders, never the PATH). */
+  readonly bwrapPath?: string;
   /** Environment the allow-lists and credentials read from (default `process.env`). */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Host → addresses for HTTP servers (default: the system resolver). */
@@ -75,6 +81,7 @@ export class McpProvider implements Provider {
     this.callTimeoutMs = options.callTimeoutMs ?? 60_000;
     this.maxOutputChars = options.maxOutputChars ?? 16_000;
     for (const [name, config] of Object.entries(options.servers)) {
+      if (isStdioServer(config)) warnAboutConfinement(name, config.sandbox ?? McpSandbox.Bwrap, options.bwrapPath);
       const credentials = isStdioServer(config)
         ? new CredentialStore([], env)
         : new CredentialStore((config.credentials ?? []).map((c) => ({ ...c, match: `${new URL(config.url).origin}/**` })), env);
@@ -84,6 +91,7 @@ export class McpProvider implements Provider {
         shutdownTimeoutMs: options.shutdownTimeoutMs ?? 2_000,
         maxMessageBytes: options.maxMessageBytes ?? 8 * 1024 * 1024,
         launch: options.launch ?? ((spec) => spec),
+        ...(options.bwrapPath === undefined ? {} : { bwrapPath: options.bwrapPath }),
         workerEnv: env,
         resolver: options.resolver ?? systemResolver,
         pins: this.pins,
@@ -175,4 +183,20 @@ export class McpProvider implements Provider {
     if (validate(args)) return undefined;
     return (validate.errors ?? []).slice(0, 5).map((e) => `${e.instancePath || '(arguments)'} ${e.message ?? 'is invalid'}`).join('; ');
   }
+}
+
+const warned = new Set<string>();
+
+/** A loud start-up warning (once per message) for an unconfined server or a missing sandbox. */
+function warnAboutConfinement(server: string, mode: McpSandbox, bwrapPath: string | undefined): void {
+  let message: string | undefined;
+  if (mode === McpSandbox.Off) {
+    message = `agent-os-kernel: MCP server "${server}" runs WITHOUT the OS sandbox (sandbox: off): it sees the whole host and the network as the worker's user`;
+  } else {
+    const problem = probeSandbox(bwrapPath).problem;
+    if (problem !== undefined) message = `agent-os-kernel: the OS sandbox is unavailable (${problem}); MCP server "${server}" will not be started (Mcp.SandboxUnavailable) — install bubblewrap or set sandbox: off for it explicitly`;
+  }
+  if (message === undefined || warned.has(message)) return;
+  warned.add(message);
+  process.emitWarning(message, { code: 'AOK_SANDBOX' });
 }

@@ -5,8 +5,13 @@
  * pins: mcp-pins.json            # optional; relative to this file
  * servers:
  *   fs:
- *     command: [node, node_modules/@modelcontextprotocol/server-filesystem/dist/index.js, /srv/workspace]
+ *     command: [node, node_modules/@modelcontextprotocol/server-filesystem/dist/index.js, /workspace]
  *     env: [LANG]                # names passed from the worker's environment (allow-list)
+ *     mounts:                    # what the sandboxed server sees (host paths relative to this file)
+ *       - { agent: /workspace, host: /srv/workspace, read_only: true }
+ *       - { agent: /workspace/output, host: /srv/workspace/output }
+ *     # read_only_paths: [/opt/fs-server]  # more of its own files (the script's package is added by itself)
+ *     # sandbox: off                       # unconfined: only for a trusted server (loud warning)
  *     idempotent_tools: [read_text_file]
  *   web:
  *     url: https://mcp.example.com/mcp
@@ -59,6 +64,19 @@ const SCHEMA = {
               env: { type: 'array', items: { type: 'string', pattern: NAME } },
               env_values: { type: 'object', propertyNames: { pattern: NAME }, additionalProperties: { type: 'string' } },
               cwd: { type: 'string' },
+              sandbox: { enum: ['bwrap', 'off'] },
+              mounts: {
+                type: 'array',
+                items: {
+                  type: 'object', additionalProperties: false, required: ['agent', 'host'],
+                  properties: { agent: { type: 'string', pattern: '^/' }, host: { type: 'string', minLength: 1 }, read_only: { type: 'boolean' } },
+                },
+              },
+              read_only_paths: { type: 'array', items: { type: 'string', minLength: 1 } },
+              limits: {
+                type: 'object', additionalProperties: false,
+                properties: { memory_bytes: { type: 'integer', minimum: 1 }, processes: { type: 'integer', minimum: 1 }, file_size_bytes: { type: 'integer', minimum: 1 } },
+              },
               idempotent_tools: strings,
             },
           },
@@ -101,11 +119,26 @@ export function loadServersFile(file: string): McpServersFile {
   for (const [name, s] of Object.entries(raw.servers)) {
     const idem = s['idempotent_tools'] === undefined ? {} : { idempotentTools: s['idempotent_tools'] as string[] };
     if ('command' in s) {
+      const here = (p: string): string => path.resolve(path.dirname(file), p);
+      const off = s['sandbox'] === 'off';
+      const mounts = (s['mounts'] as { agent: string; host: string; read_only?: boolean }[] | undefined)?.map((m) => ({ agent: m.agent, host: here(m.host), ...(m.read_only === undefined ? {} : { readOnly: m.read_only }) }));
+      const limits = s['limits'] as { memory_bytes?: number; processes?: number; file_size_bytes?: number } | undefined;
       servers[name] = {
         command: s['command'] as string[],
         ...(s['env'] === undefined ? {} : { env: s['env'] as string[] }),
         ...(s['env_values'] === undefined ? {} : { envValues: s['env_values'] as Record<string, string> }),
-        ...(s['cwd'] === undefined ? {} : { cwd: path.resolve(path.dirname(file), s['cwd'] as string) }),
+        // Sandboxed, cwd is an agent path (kept as written); unconfined, a host folder relative to this file.
+        ...(s['cwd'] === undefined ? {} : { cwd: off ? here(s['cwd'] as string) : (s['cwd'] as string) }),
+        ...(off ? { sandbox: 'off' as const } : {}),
+        ...(mounts === undefined ? {} : { mounts }),
+        ...(s['read_only_paths'] === undefined ? {} : { readOnlyPaths: (s['read_only_paths'] as string[]).map(here) }),
+        ...(limits === undefined ? {} : {
+          limits: {
+            ...(limits.memory_bytes === undefined ? {} : { memoryBytes: limits.memory_bytes }),
+            ...(limits.processes === undefined ? {} : { processes: limits.processes }),
+            ...(limits.file_size_bytes === undefined ? {} : { fileSizeBytes: limits.file_size_bytes }),
+          },
+        }),
         ...idem,
       };
     } else {

@@ -27,6 +27,8 @@ export interface SessionSettings {
   readonly shutdownTimeoutMs: number;
   readonly maxMessageBytes: number;
   readonly launch: Launcher;
+  /** bubblewrap for sandboxed servers (default: found by the probe). */
+  readonly bwrapPath?: string;
   readonly workerEnv: Readonly<Record<string, string | undefined>>;
   readonly resolver: Resolver;
   readonly pins: McpPinStore;
@@ -138,7 +140,7 @@ export class McpSession {
     const s = this.settings;
     if (isStdioServer(this.config)) {
       const spec = await s.launch(launchSpec(this.name, this.config, s.workerEnv), this.name);
-      return new SpawnTransport(spec, { maxMessageBytes: s.maxMessageBytes, shutdownTimeoutMs: s.shutdownTimeoutMs });
+      return new SpawnTransport(spec, { maxMessageBytes: s.maxMessageBytes, shutdownTimeoutMs: s.shutdownTimeoutMs, server: this.name, ...(s.bwrapPath === undefined ? {} : { bwrapPath: s.bwrapPath }) });
     }
     const url = new URL(this.config.url);
     const fetch = guardedFetch({

@@ -1,13 +1,19 @@
 /**
  * An MCP stdio transport that runs a {@link LaunchSpec} exactly as given (no inherited
- * environment, unlike the SDK's `StdioClientTransport`, which always adds HOME, PATH, USER…),
- * in its own process group so shutdown reaches every process the server started. Framing
- * (newline-delimited JSON-RPC, a per-message size cap) is the SDK's own `ReadBuffer`.
+ * environment, unlike the SDK's `StdioClientTransport`, which always adds HOME, PATH, USER…).
+ * A spec with a sandbox view runs inside the process sandbox (`spawnSandboxed`), and shutdown
+ * ends the whole sandbox (SIGTERM to the server's group, then SIGKILL to the sandbox's init:
+ * every process in it dies); an unconfined spec (`sandbox: 'off'`) runs in its own process
+ * group, which shutdown signals. Framing (newline-delimited JSON-RPC, a per-message size cap)
+ * is the SDK's own `ReadBuffer`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { probeSandbox } from '../sandbox/probe';
+import { spawnSandboxed, type SandboxedChild } from '../sandbox/spawn';
 import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { McpSandboxUnavailableError } from './errors';
 import type { LaunchSpec } from './launch';
 
 /** Options of {@link SpawnTransport}. */
@@ -16,6 +22,10 @@ export interface SpawnTransportOptions {
   readonly maxMessageBytes: number;
   /** How long `close` waits for an exit after closing stdin, and again after SIGTERM. */
   readonly shutdownTimeoutMs: number;
+  /** The server's name (for errors). */
+  readonly server: string;
+  /** bubblewrap for a sandboxed spec (default: found by the probe). */
+  readonly bwrapPath?: string;
 }
 
 /** A stdio transport over one spawned process group. */
@@ -24,6 +34,7 @@ export class SpawnTransport implements Transport {
   onerror?: (error: Error) => void;
   onmessage?: (message: JSONRPCMessage) => void;
   private child: ChildProcess | undefined;
+  private sandboxed: SandboxedChild | undefined;
   private readonly buffer: ReadBuffer;
   private exited: Promise<void> | undefined;
 
@@ -31,21 +42,31 @@ export class SpawnTransport implements Transport {
     this.buffer = new ReadBuffer({ maxBufferSize: options.maxMessageBytes });
   }
 
-  /** The process id (also the process group id), once started. */
+  /** The process id (bubblewrap's, or the unconfined server's; also its process group id), once started. */
   get pid(): number | undefined {
     return this.child?.pid;
   }
 
   start(): Promise<void> {
     if (this.child !== undefined) return Promise.reject(new Error('already started'));
+    let child: ChildProcess;
+    const { spec } = this;
+    if (spec.sandbox !== undefined) {
+      const probe = probeSandbox(this.options.bwrapPath);
+      if (probe.bwrap === undefined || probe.prlimit === undefined) {
+        return Promise.reject(new McpSandboxUnavailableError(this.options.server, probe.problem ?? (probe.bwrap === undefined ? 'bwrap not found' : 'prlimit (util-linux) not found')));
+      }
+      try {
+        this.sandboxed = spawnSandboxed({ command: spec.command, args: spec.args, env: spec.env, cwd: spec.cwd, mounts: spec.sandbox.mounts, ...(spec.sandbox.limits ? { limits: spec.sandbox.limits } : {}) }, probe);
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
+      this.sandboxed.stderr.resume(); // never read: bubblewrap's messages name host paths
+      child = this.sandboxed.process;
+    } else {
+      child = spawn(spec.command, [...spec.args], { env: { ...spec.env }, cwd: spec.cwd, stdio: ['pipe', 'pipe', 'ignore'], detached: true, shell: false });
+    }
     return new Promise((resolve, reject) => {
-      const child = spawn(this.spec.command, [...this.spec.args], {
-        env: { ...this.spec.env },
-        cwd: this.spec.cwd,
-        stdio: ['pipe', 'pipe', 'ignore'],
-        detached: true,
-        shell: false,
-      });
       this.child = child;
       this.exited = new Promise((done) => child.once('close', () => done()));
       child.once('error', (err) => {
@@ -79,13 +100,23 @@ export class SpawnTransport implements Transport {
     });
   }
 
-  /** Closes stdin, then SIGTERM, then SIGKILL to the whole process group, each after the shutdown timeout. */
+  /**
+   * Closes stdin, then SIGTERM, then SIGKILL, each after the shutdown timeout — sandboxed: to
+   * the server's group and then the whole sandbox; unconfined: to the process group.
+   */
   async close(): Promise<void> {
     const child = this.child;
     const exited = this.exited;
+    const sandboxed = this.sandboxed;
     this.buffer.clear();
     if (child === undefined || exited === undefined) return;
     child.stdin?.end();
+    if (sandboxed !== undefined) {
+      if (!(await within(exited, this.options.shutdownTimeoutMs))) await sandboxed.stop(this.options.shutdownTimeoutMs);
+      else await sandboxed.stop(0); // already exiting: make sure nothing of the sandbox is left
+      await within(exited, this.options.shutdownTimeoutMs);
+      return;
+    }
     for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
       if (await within(exited, this.options.shutdownTimeoutMs)) return;
       killGroup(child, signal);

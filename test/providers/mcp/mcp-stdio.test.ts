@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tempDir } from '../../kernel/kernel-helpers';
+import { processesWithEnv } from '../../helpers/processes';
 import { EXAMPLE_SERVER, firstText, mcpKernel } from './mcp-fixture';
 
 const POLICY = `
@@ -21,7 +22,8 @@ describe('McpProvider over stdio (the example server)', () => {
   const markers = tempDir('agent-os-mcp-markers-');
   let launches = 0;
   const k = mcpKernel(POLICY, {
-    servers: { my_server: { command: ['node', EXAMPLE_SERVER], env: ['ALLOWED_VAR'], envValues: { MCP_MARKER_DIR: markers } } },
+    // Sandboxed (the default): the marker folder is mounted writable at /markers.
+    servers: { my_server: { command: ['node', EXAMPLE_SERVER], env: ['ALLOWED_VAR'], envValues: { MCP_MARKER_DIR: '/markers' }, mounts: [{ agent: '/markers', host: markers }] } },
     env: { ...process.env, ALLOWED_VAR: 'yes', SECRET_VAR: 'never passed' },
     callTimeoutMs: 3_000, // generous: only the `wait` tool is meant to reach it
     maxOutputChars: 1_000,
@@ -100,7 +102,7 @@ describe('McpProvider over stdio (the example server)', () => {
 
   test('mcp.call: the kernel deadline aborts the call (its signal) → ERROR Kernel.Timeout, and the server received the cancel notification', async () => {
     const slow = mcpKernel("capabilities:\n  - action: mcp.call\n    resource: 'my_server/*'\n", {
-      servers: { my_server: { command: ['node', EXAMPLE_SERVER], envValues: { MCP_MARKER_DIR: markers } } },
+      servers: { my_server: { command: ['node', EXAMPLE_SERVER], envValues: { MCP_MARKER_DIR: '/markers' }, mounts: [{ agent: '/markers', host: markers }] } },
       callTimeoutMs: 60_000,
     }, { timeoutMs: 2_000 });
     try {
@@ -145,7 +147,7 @@ function gone(pid: number): boolean {
 describe('McpProvider: start-up and pins', () => {
   test('mcp.call: a server that never answers the handshake → ERROR Mcp.StartupTimeout, one audit record', async () => {
     const k = mcpKernel("capabilities:\n  - action: mcp.call\n    resource: 'hang/*'\n", {
-      servers: { hang: { command: ['node', '-e', 'setInterval(() => {}, 1e9)'] } },
+      servers: { hang: { command: ['node', '-e', 'setInterval(() => {}, 1e9)'], mounts: [{ agent: '/workspace', host: tempDir('agent-os-mcp-hang-'), readOnly: true }] } },
       startupTimeoutMs: 300,
       shutdownTimeoutMs: 200,
     });
@@ -158,7 +160,32 @@ describe('McpProvider: start-up and pins', () => {
     }
   });
 
-  test('shutdown: a server that ignores SIGTERM and started a child of its own → both killed (SIGKILL to the process group) before the timed-out call returns', async () => {
+  test('shutdown (sandboxed): a server that ignores SIGTERM and started a child of its own → the whole sandbox is killed before the timed-out call returns', async () => {
+    const dir = tempDir('agent-os-mcp-started-');
+    const token = `mcp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+    const script = [
+      "const fs = require('fs');",
+      "process.on('SIGTERM', () => {});",
+      "require('child_process').spawn('sleep', ['1000'], { stdio: 'ignore' });",
+      "fs.writeFileSync('/started/yes', 'yes');",
+      'setInterval(() => {}, 1e9);',
+    ].join(' ');
+    const k = mcpKernel("capabilities:\n  - action: mcp.call\n    resource: 'stubborn/*'\n", {
+      servers: { stubborn: { command: ['node', '-e', script], envValues: { AOK_RUN_TOKEN: token, PATH: '/usr/bin:/bin' }, mounts: [{ agent: '/started', host: dir }] } },
+      startupTimeoutMs: 2_000, // long enough for the server to start its child on a busy machine
+      shutdownTimeoutMs: 200,
+    });
+    try {
+      const r = await k.kernel.submit({ action: 'mcp.call', target: 'stubborn/x', params: {} });
+      assert.equal(r.code, 'Mcp.StartupTimeout');
+      assert.equal(fs.readFileSync(path.join(dir, 'yes'), 'utf8'), 'yes', 'the server and its child had started');
+      assert.deepEqual(processesWithEnv('AOK_RUN_TOKEN', token), [], 'no process of the sandbox is left');
+    } finally {
+      await k.close();
+    }
+  });
+
+  test('shutdown (sandbox: off): a server that ignores SIGTERM and started a child of its own → both killed (SIGKILL to the process group) before the timed-out call returns', async () => {
     const dir = tempDir('agent-os-mcp-pids-');
     const script = [
       "const fs = require('fs');",
@@ -168,7 +195,7 @@ describe('McpProvider: start-up and pins', () => {
       'setInterval(() => {}, 1e9);',
     ].join(' ');
     const k = mcpKernel("capabilities:\n  - action: mcp.call\n    resource: 'stubborn/*'\n", {
-      servers: { stubborn: { command: ['node', '-e', script], envValues: { PID_FILE: path.join(dir, 'pids'), PATH: '/usr/bin:/bin' } } },
+      servers: { stubborn: { command: ['node', '-e', script], envValues: { PID_FILE: path.join(dir, 'pids'), PATH: '/usr/bin:/bin' }, sandbox: 'off' } },
       startupTimeoutMs: 2_000, // long enough for the server to write its pid file on a busy machine
       shutdownTimeoutMs: 200,
     });
