@@ -124,10 +124,15 @@ export class Dir {
     }
   }
 
-  /** fsyncs this folder (so a rename in it is durable); filesystems that refuse are tolerated. */
-  async sync(): Promise<void> {
+  /**
+   * fsyncs this folder (so a rename in it is durable); filesystems that refuse are tolerated.
+   * `via` may share the fsync with concurrent callers (fs-group-sync.ts); it gets this
+   * folder's descriptor, which stays open until it settles.
+   */
+  async sync(via?: (fd: number) => Promise<void>): Promise<void> {
     const fd = this.fd;
     if (!this.open) throw new Error('internal: a closed folder descriptor was used');
+    if (via !== undefined) return via(fd);
     await new Promise<void>((resolve) => fs.fsync(fd, () => resolve()));
   }
 
