@@ -23,7 +23,7 @@ const PACKAGE = 'py-agent-kernel==0.4.3';
 /** The original's concurrency benchmark: this many concurrent streams × OPS_PER_STREAM mixed allow/deny submits. */
 const STREAMS = 10;
 const OPS_PER_STREAM = 100;
-const N = 2000;
+const N = 1000;
 const ROUNDS = 5;
 
 const PY_DRIVER = `
