@@ -14,12 +14,16 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Kernel } from '../src/kernel/kernel';
+import { verifyAuditLog } from '../src/kernel/audit-verify';
 import type { ActionRequest } from '../src/kernel/types';
 import { FilesystemProvider } from '../src/providers/filesystem';
 import type { BenchRow } from './types';
 
 const PACKAGE = 'py-agent-kernel==0.4.3';
-const N = 2000;
+/** The original's concurrency benchmark: this many concurrent streams × OPS_PER_STREAM mixed allow/deny submits. */
+const STREAMS = 10;
+const OPS_PER_STREAM = 100;
+const N = 1000;
 const ROUNDS = 5;
 
 const PY_DRIVER = `
@@ -41,7 +45,21 @@ for name, (req, want) in cases.items():
         for _ in range(n): kernel.submit(request)
         samples.append((time.perf_counter_ns() - t) / 1000 / n)
     out[name] = statistics.median(samples)
+import threading
+streams, per = int(sys.argv[6]), int(sys.argv[7])
+mixed = [ActionRequest(action=cases[k][0]["action"], target=cases[k][0]["target"], params=cases[k][0].get("params", {})) for k in ("read", "deny")]
+def stream():
+    for i in range(per): kernel.submit(mixed[i % 2])
+rates = []
+for _ in range(3):
+    threads = [threading.Thread(target=stream) for _ in range(streams)]
+    t = time.perf_counter_ns()
+    for th in threads: th.start()
+    for th in threads: th.join()
+    rates.append(streams * per / ((time.perf_counter_ns() - t) / 1e9))
+out["concurrent"] = statistics.median(rates)
 kernel.close()
+with open(log) as f: out["log_lines"] = sum(1 for _ in f)
 from importlib.metadata import version
 out["version"] = version("py-agent-kernel")
 print(json.dumps(out))
@@ -65,7 +83,8 @@ function referencePython(dir: string): string {
 
 const NOTES: Record<string, string> = {
   read: '; ours also resolves realpath, re-checks at use (O_NOFOLLOW, fstat) and hash-chains the record',
-  write: '; ours writes atomically (temp file, fsync, rename, fsync of the folder), the reference writes in place without fsync',
+  write: '; ours writes atomically (temp file, rename) without fsync, the reference writes in place without fsync',
+  writeFull: '; ours writes atomically and durably (temp file, fsync, rename, fsync of the folder), the reference writes in place without fsync',
 };
 
 const round = (x: number): number => Math.round(x * 100) / 100;
@@ -87,9 +106,10 @@ export async function run(): Promise<BenchRow[]> {
 
   let reference: Record<string, number | string> | undefined;
   let unavailable = '';
+  let python: string | undefined;
   try {
-    const python = referencePython(dir);
-    const stdout = execFileSync(python, ['-c', PY_DRIVER, policyFile, path.join(dir, 'py.log'), String(N), String(ROUNDS), JSON.stringify(cases)], { encoding: 'utf8', timeout: 30 * 60_000, env: { ...process.env, LITELLM_LOCAL_MODEL_COST_MAP: 'True' } });
+    python = referencePython(dir);
+    const stdout = execFileSync(python, ['-c', PY_DRIVER, policyFile, path.join(dir, 'py.log'), String(N), String(ROUNDS), JSON.stringify(cases), String(STREAMS), String(OPS_PER_STREAM)], { encoding: 'utf8', timeout: 30 * 60_000, env: { ...process.env, LITELLM_LOCAL_MODEL_COST_MAP: 'True' } });
     reference = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, number | string>;
   } catch (err) {
     const e = err as { stderr?: Buffer | string; message?: string };
@@ -97,32 +117,111 @@ export async function run(): Promise<BenchRow[]> {
   }
 
   const kernel = new Kernel({ policy: policyFile, providers: [new FilesystemProvider()], logPath: path.join(dir, 'ts.log') });
+  const osKernel = new Kernel({ policy: policyFile, providers: [new FilesystemProvider({ durability: 'os' })], logPath: path.join(dir, 'ts-os.log') });
   const rows: BenchRow[] = [];
+  const refNote = (extra: string): string => `py-agent-kernel ${String(reference?.['version'])}${extra}`;
+  const baseOf = (name: string): number => {
+    const base = reference?.[name];
+    return typeof base === 'number' ? base : NaN;
+  };
   try {
-    for (const [name, [request, want]] of Object.entries(cases)) {
-      const first = await kernel.submit(request);
+    const runs: [string, Kernel, string][] = [['deny', kernel, ''], ['read', kernel, ''], ['write', osKernel, " durability 'os'"], ['write', kernel, ' durability full (default)']];
+    for (const [name, k, how] of runs) {
+      const [request, want] = cases[name] as [ActionRequest, string];
+      const first = await k.submit(request);
       if (first.status !== want) throw new Error(`${name}: our status ${first.status} (${first.error ?? ''}), expected ${want}`);
-      for (let i = 0; i < N / 4; i++) await kernel.submit(request);
+      const n = name === 'write' && k === kernel ? N / 10 : N; // an fsynced write costs ms: fewer, same rounds
+      for (let i = 0; i < n / 4; i++) await k.submit(request);
       const samples: number[] = [];
       for (let r = 0; r < ROUNDS; r++) {
         const t = process.hrtime.bigint();
-        for (let i = 0; i < N; i++) await kernel.submit(request);
-        samples.push(Number(process.hrtime.bigint() - t) / 1000 / N);
+        for (let i = 0; i < n; i++) await k.submit(request);
+        samples.push(Number(process.hrtime.bigint() - t) / 1000 / n);
       }
-      const base = reference?.[name];
+      const base = baseOf(name);
       rows.push({
-        name: `kernel.submit vs py-agent-kernel: ${labels[name]}`,
+        name: `kernel.submit vs py-agent-kernel: ${labels[name]}${how}`,
         ours: round(median(samples)),
-        baseline: typeof base === 'number' ? round(base) : NaN,
+        baseline: round(base),
         unit: 'µs/submit',
-        note: typeof base === 'number' ? `py-agent-kernel ${String(reference?.['version'])}; both log one JSONL record per submit${NOTES[name] ?? ''}` : unavailable,
+        note: Number.isFinite(base) ? refNote(`; both log one JSONL record per submit${NOTES[k === kernel && name === 'write' ? 'writeFull' : name] ?? ''}`) : unavailable,
       });
     }
+    rows.push(await concurrentRow(osKernel, cases, path.join(dir, 'ts-os.log'), baseOf('concurrent'), reference?.['log_lines'], unavailable));
   } finally {
-    await kernel.close();
+    await Promise.all([kernel.close(), osKernel.close()]);
+  }
+  try {
+    rows.push(requireRow(python, unavailable));
+  } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
   return rows;
+}
+
+/**
+ * The original's concurrency benchmark: STREAMS concurrent streams × OPS_PER_STREAM submits,
+ * alternating an allowed 1 KiB read and a denied write; ops/s, median of 3. The log must then
+ * verify and hold exactly one record per submit (ours) — and line for line (the reference).
+ */
+async function concurrentRow(k: Kernel, cases: Record<string, [ActionRequest, string]>, logPath: string, base: number, pyLines: unknown, unavailable: string): Promise<BenchRow> {
+  const mixed = [cases['read']?.[0], cases['deny']?.[0]] as ActionRequest[];
+  const before = countRecords(logPath);
+  const rates: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    const t = process.hrtime.bigint();
+    await Promise.all(Array.from({ length: STREAMS }, async () => {
+      for (let i = 0; i < OPS_PER_STREAM; i++) await k.submit(mixed[i % 2] as ActionRequest);
+    }));
+    rates.push((STREAMS * OPS_PER_STREAM) / (Number(process.hrtime.bigint() - t) / 1e9));
+  }
+  const added = countRecords(logPath) - before;
+  const verdict = await verifyAuditLog(logPath);
+  const intact = verdict.ok && added === 3 * STREAMS * OPS_PER_STREAM;
+  if (!intact) throw new Error(`concurrency: log not intact (${added} records for ${3 * STREAMS * OPS_PER_STREAM} submits, verify ${verdict.ok ? 'ok' : 'FAILED'})`);
+  return {
+    name: `${STREAMS} concurrent streams × ${OPS_PER_STREAM} mixed ops (read allow / write deny) vs py-agent-kernel (threads)`,
+    ours: round(median(rates)),
+    baseline: round(base),
+    unit: 'ops/s (higher is better)',
+    note: Number.isFinite(base) ? `log intact: ${added} records, chain verified; reference log ${String(pyLines)} lines` : unavailable,
+  };
+}
+
+function countRecords(file: string): number {
+  try {
+    return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.length > 0).length;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * `require('agent-os-kernel')` (the package root) in a fresh process vs `import agent_os_kernel`
+ * in a fresh Python; median of 5 each. Fails when the root pulls in @temporalio or undici.
+ */
+function requireRow(python: string | undefined, unavailable: string): BenchRow {
+  const root = path.resolve(__dirname, '..', 'src', 'index.js');
+  const js = `const t=process.hrtime.bigint();require(${JSON.stringify(root)});const ms=Number(process.hrtime.bigint()-t)/1e6;`
+    + 'const bad=Object.keys(require.cache).filter((k)=>/node_modules[\\/](@temporalio|undici)[\\/]/.test(k));console.log(JSON.stringify({ms,bad}))';
+  const ours: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const got = JSON.parse(execFileSync(process.execPath, ['-e', js], { encoding: 'utf8' }).trim()) as { ms: number; bad: string[] };
+    if (got.bad.length > 0) throw new Error(`require('agent-os-kernel') loaded ${got.bad.length} @temporalio/undici modules, e.g. ${got.bad[0] ?? ''}`);
+    ours.push(got.ms);
+  }
+  const theirs: number[] = [];
+  if (python !== undefined) {
+    const py = 'import time; t = time.perf_counter(); import agent_os_kernel; print((time.perf_counter() - t) * 1000)';
+    for (let i = 0; i < 5; i++) theirs.push(Number(execFileSync(python, ['-c', py], { encoding: 'utf8', env: { ...process.env, LITELLM_LOCAL_MODEL_COST_MAP: 'True' } }).trim()));
+  }
+  return {
+    name: "require('agent-os-kernel') (package root, fresh process) vs import agent_os_kernel",
+    ours: round(median(ours)),
+    baseline: theirs.length > 0 ? round(median(theirs)) : NaN,
+    unit: 'ms',
+    note: `require.cache holds no @temporalio or undici module${theirs.length > 0 ? '' : `; ${unavailable}`}`,
+  };
 }
 
 if (require.main === module) {

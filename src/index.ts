@@ -70,6 +70,7 @@ export {
 export {
   FilesystemProvider,
   type FilesystemProviderOptions,
+  Durability,
   MountTable,
   type Mount,
   ProcessProvider,

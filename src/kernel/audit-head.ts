@@ -72,6 +72,9 @@ export function parseHead(text: string, where: string): AuditHead {
 export class HeadWriter {
   /** Reused for every write: the deny path pays no allocation for the head. */
   private readonly buf = Buffer.alloc(HEAD_SIZE);
+  /** The serialised start of the head for the log named `prefixFor` (a name changes only on rotation). */
+  private prefix = '';
+  private prefixFor: string | undefined;
 
   private constructor(
     readonly file: string,
@@ -87,7 +90,11 @@ export class HeadWriter {
   write(head: AuditHead): void {
     if (this.fd === undefined) return;
     const buf = this.buf;
-    const text = `{"v":1,"log":${JSON.stringify(head.log)},"count":${head.count},"hash":${JSON.stringify(head.hash)}}`;
+    if (this.prefixFor !== head.log) {
+      this.prefixFor = head.log;
+      this.prefix = `{"v":1,"log":${JSON.stringify(head.log)},"count":`;
+    }
+    const text = `${this.prefix}${head.count},"hash":${JSON.stringify(head.hash)}}`;
     buf.fill(0x20);
     if (buf.write(text, 0, 'utf8') > HEAD_SIZE - 1) throw new RangeError(`audit head of ${head.log} does not fit in ${HEAD_SIZE} bytes`);
     buf[HEAD_SIZE - 1] = 0x0a;

@@ -17,10 +17,10 @@ import { assertKernelGrant } from '../kernel/grant';
 import { withMeta } from '../kernel/provider-output';
 import type { ActionRequest, ExecutionContext, HostLocation, Provider, ResolvedRequest } from '../kernel/types';
 import { FD_RELATIVE } from './fs-handle';
-import { type FsTarget, openFile, targetAt, walk, walkToParent } from './fs-handle-walk';
+import { type FsTarget, openFileFd, targetAt, walk, walkToParent } from './fs-handle-walk';
 import { assertSafeStat, realpathLongestExisting, toFsError } from './fs-safe';
 import { removeTree } from './fs-tree';
-import { atomicWrite } from './fs-write';
+import { Durability, atomicWrite, readAllFd } from './fs-write';
 import { MountTable } from './mounts';
 
 /** Options of {@link FilesystemProvider}. */
@@ -29,6 +29,13 @@ export interface FilesystemProviderOptions {
   readonly mounts?: Readonly<Record<string, string>>;
   /** Hard cap on bytes read or written per call, on top of any rule's `max_bytes` (default 16 MiB). */
   readonly maxBytes?: number;
+  /**
+   * How far `fs.write` flushes before it returns: `'full'` (default) fsyncs the file and its
+   * folder, so a written file survives a power cut; `'os'` hands the bytes to the operating
+   * system only (no fsync, as py-agent-kernel does) — the write stays atomic (temp file +
+   * rename) and survives a crash of the process, not of the machine.
+   */
+  readonly durability?: Durability;
 }
 
 type Encoding = 'utf8' | 'base64';
@@ -53,11 +60,17 @@ export class FilesystemProvider implements Provider {
   readonly actions: readonly string[] = Object.keys(PARAMS);
   private readonly table: MountTable;
   private readonly maxBytes: number;
+  private readonly durability: Durability;
 
   /** @throws FsInvalidMountError for a mount that cannot be used. */
   constructor(options: FilesystemProviderOptions = {}) {
     this.table = new MountTable(options.mounts);
     this.maxBytes = options.maxBytes ?? 16 * 1024 * 1024;
+    const durability: unknown = options.durability ?? Durability.Full;
+    if (durability !== Durability.Full && durability !== Durability.Os) {
+      throw new FsInvalidParamError('durability', 'a FilesystemProvider option: use "full" (the default: fsync file and folder) or "os" (no fsync)');
+    }
+    this.durability = durability;
     warnIfByPath();
   }
 
@@ -91,7 +104,7 @@ export class FilesystemProvider implements Provider {
         const { content, encoding = 'utf8', mode } = request.params as { content: string; encoding?: Encoding; mode?: number };
         const bytes = Buffer.from(content, encoding);
         if (bytes.length > cap) throw new FsTooLargeError(agentPath, bytes.length, cap);
-        const done = await atomicWrite(target, bytes, mode === undefined ? {} : { mode });
+        const done = await atomicWrite(target, bytes, mode === undefined ? { durability: this.durability } : { mode, durability: this.durability });
         return { bytes: done.bytes, created: done.created };
       }
       case 'fs.delete':
@@ -121,22 +134,18 @@ export class FilesystemProvider implements Provider {
     const encoding = (params['encoding'] ?? 'utf8') as Encoding;
     const asked = params['max_bytes'];
     const cap = Math.min(ruleCap, typeof asked === 'number' ? asked : Infinity);
-    const handle = await openFile(target);
+    // Synchronous open/fstat/close (see openFileFd); the bytes too when few (SYNC_IO_BYTES).
+    const { fd, stat } = await openFileFd(target);
     try {
-      const size = (await handle.stat()).size;
+      const size = stat.size;
       const buf = Buffer.alloc(Math.min(size, cap));
-      let filled = 0;
-      while (filled < buf.length) {
-        const { bytesRead } = await handle.read(buf, filled, buf.length - filled, filled);
-        if (bytesRead === 0) break;
-        filled += bytesRead;
-      }
+      const filled = await readAllFd(fd, buf);
       const bytes = buf.subarray(0, filled);
       const truncated = size > filled;
       const content = encoding === 'base64' ? bytes.toString('base64') : new StringDecoder('utf8').write(bytes);
       return withMeta(content, { encoding, bytes: filled, size, truncated });
     } finally {
-      await handle.close();
+      fs.closeSync(fd);
     }
   }
 

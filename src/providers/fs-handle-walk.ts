@@ -84,6 +84,56 @@ export async function openFile(target: FsTarget): Promise<fs.promises.FileHandle
 }
 
 /**
+ * {@link openFile} with synchronous system calls, returning the raw descriptor and its
+ * `fstat` (the caller closes it): the same walk, the same `O_NOFOLLOW | O_NONBLOCK` open
+ * relative to the verified parent, the same checks on the descriptor. For small reads,
+ * where each trip through libuv's thread pool costs more than the system call itself.
+ * @throws FsNotFoundError / FsWrongTypeError / FsUnsafeFileError
+ */
+export async function openFileFd(target: FsTarget): Promise<{ fd: number; stat: fs.Stats }> {
+  const { dir, name } = await walkToParent(target);
+  let fd: number;
+  try {
+    if (name === undefined) throw new FsWrongTypeError(target.agentPath, 'a regular file');
+    try {
+      fd = fs.openSync(dir.at(name), O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+    } catch (err) {
+      throw toFsError(err, target.agentPath);
+    }
+  } finally {
+    await dir.close();
+  }
+  try {
+    const stat = fs.fstatSync(fd);
+    assertSafeStat(stat, target.agentPath, 'file');
+    confirmFdByPath(fd, path.join(target.root, ...target.parts), target.agentPath);
+    return { fd, stat };
+  } catch (err) {
+    fs.closeSync(fd);
+    throw err;
+  }
+}
+
+/**
+ * {@link confirmByPath} for a raw descriptor, with synchronous calls. A no-op on Linux.
+ * @throws FsUnsafeFileError when the file is somewhere else.
+ */
+export function confirmFdByPath(fd: number, hostPath: string, agentPath: string): void {
+  if (FD_RELATIVE) return;
+  let real = '';
+  let byPath: fs.Stats | undefined;
+  try {
+    real = fs.realpathSync(hostPath);
+    byPath = fs.lstatSync(hostPath);
+  } catch {
+    byPath = undefined;
+  }
+  const byFd = fs.fstatSync(fd);
+  if (real === hostPath && byPath !== undefined && byPath.ino === byFd.ino && byPath.dev === byFd.dev) return;
+  throw new FsUnsafeFileError(agentPath, 'its real location changed after it was judged');
+}
+
+/**
  * Elsewhere than Linux only (names are paths there): checks that an open file is still at
  * its judged real path, by realpath and inode. A no-op where names go through descriptors.
  * @throws FsUnsafeFileError when it is somewhere else.

@@ -87,19 +87,24 @@ export class Dir {
     const where = this.at(name);
     const create = options.create === true;
     let made = false;
-    if (create) {
+    let fd: number | undefined;
+    // Open first: a folder that exists (the usual case) costs no mkdir. Only a missing one is
+    // made (mkdir never follows: a link there is EEXIST), then opened like any other.
+    for (let attempt = 0; fd === undefined; attempt++) {
       try {
-        fs.mkdirSync(where, 0o755); // never follows: a link there is EEXIST, then refused below
-        made = true;
+        fd = fs.openSync(where, DIR_FLAGS);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw toFsError(err, agentPath);
+        if (create && attempt === 0 && (err as NodeJS.ErrnoException).code === 'ENOENT') {
+          try {
+            fs.mkdirSync(where, 0o755);
+            made = true;
+          } catch (mkErr) {
+            if ((mkErr as NodeJS.ErrnoException).code !== 'EEXIST') throw toFsError(mkErr, agentPath);
+          }
+          continue;
+        }
+        throw classify(err, where, agentPath, options.isTarget === true ? 'target' : create ? 'parent' : 'path');
       }
-    }
-    let fd: number;
-    try {
-      fd = fs.openSync(where, DIR_FLAGS);
-    } catch (err) {
-      throw classify(err, where, agentPath, options.isTarget === true ? 'target' : create ? 'parent' : 'path');
     }
     const dir = new Dir(fd, path.join(this.hostPath, name));
     if (made) {
@@ -124,10 +129,15 @@ export class Dir {
     }
   }
 
-  /** fsyncs this folder (so a rename in it is durable); filesystems that refuse are tolerated. */
-  async sync(): Promise<void> {
+  /**
+   * fsyncs this folder (so a rename in it is durable); filesystems that refuse are tolerated.
+   * `via` may share the fsync with concurrent callers (fs-group-sync.ts); it gets this
+   * folder's descriptor, which stays open until it settles.
+   */
+  async sync(via?: (fd: number) => Promise<void>): Promise<void> {
     const fd = this.fd;
     if (!this.open) throw new Error('internal: a closed folder descriptor was used');
+    if (via !== undefined) return via(fd);
     await new Promise<void>((resolve) => fs.fsync(fd, () => resolve()));
   }
 

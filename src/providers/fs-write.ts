@@ -13,7 +13,8 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type FsTarget, confirmByPath, walkToParent } from './fs-handle-walk';
+import { type FsTarget, confirmFdByPath, walkToParent } from './fs-handle-walk';
+import { syncFolder } from './fs-group-sync';
 import { assertSafeStat, toFsError } from './fs-safe';
 import { FsWrongTypeError } from './fs-errors';
 
@@ -22,6 +23,49 @@ export const DEFAULT_FILE_MODE = 0o644;
 
 /** The bits a written or restored file may carry: permissions only, never setuid, setgid or sticky. */
 export const PERMISSION_BITS = 0o777;
+
+/**
+ * How far a write is flushed before it returns: `full` fsyncs the file and its folder (a
+ * power cut keeps it); `os` hands it to the operating system only (a process crash keeps it).
+ */
+export const Durability = { Full: 'full', Os: 'os' } as const;
+/** One of {@link Durability}. */
+export type Durability = (typeof Durability)[keyof typeof Durability];
+
+/**
+ * Up to this many bytes, file contents are read and written with synchronous system calls:
+ * for a few KiB the `read(2)`/`write(2)` into the page cache takes a few microseconds, less
+ * than one trip through libuv's thread pool (and the event loop is not held for long).
+ * Larger contents go through the pool so a big file never stalls other work.
+ */
+export const SYNC_IO_BYTES = 64 * 1024;
+
+/** Reads into `buf` from offset 0 until it is full or the file ends; returns the bytes read. */
+export async function readAllFd(fd: number, buf: Buffer): Promise<number> {
+  const small = buf.length <= SYNC_IO_BYTES;
+  let filled = 0;
+  while (filled < buf.length) {
+    const n = small ? fs.readSync(fd, buf, filled, buf.length - filled, filled) : await readAsync(fd, buf, filled);
+    if (n === 0) break;
+    filled += n;
+  }
+  return filled;
+}
+
+function readAsync(fd: number, buf: Buffer, offset: number): Promise<number> {
+  return new Promise((resolve, reject) => fs.read(fd, buf, offset, buf.length - offset, offset, (err, n) => (err ? reject(err) : resolve(n))));
+}
+
+/** Writes all of `buf` at offset 0 of `fd`. */
+async function writeAllFd(fd: number, buf: Buffer): Promise<void> {
+  const small = buf.length <= SYNC_IO_BYTES;
+  let offset = 0;
+  while (offset < buf.length) {
+    offset += small
+      ? fs.writeSync(fd, buf, offset, buf.length - offset, offset)
+      : await new Promise<number>((resolve, reject) => fs.write(fd, buf, offset, buf.length - offset, offset, (err, n) => (err ? reject(err) : resolve(n))));
+  }
+}
 
 /** What a write did. */
 export interface WriteOutcome {
@@ -36,7 +80,8 @@ export interface WriteOutcome {
  *   file's permission bits, or {@link DEFAULT_FILE_MODE} for a new file.
  * @throws FsUnsafeFileError / FsWrongTypeError / FsNotFoundError, or an `fs` error.
  */
-export async function atomicWrite(target: FsTarget, content: Buffer, options: { readonly mode?: number } = {}): Promise<WriteOutcome> {
+export async function atomicWrite(target: FsTarget, content: Buffer, options: { readonly mode?: number; readonly durability?: Durability } = {}): Promise<WriteOutcome> {
+  const full = (options.durability ?? Durability.Full) === Durability.Full;
   const { agentPath } = target;
   const { dir, name } = await walkToParent(target, true);
   try {
@@ -52,25 +97,38 @@ export async function atomicWrite(target: FsTarget, content: Buffer, options: { 
 
     const tmp = `.${name}.${randomBytes(6).toString('hex')}.tmp`;
     const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
-    const handle = await fs.promises.open(dir.at(tmp), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600).catch((err: unknown) => {
+    // Open, write (when small), chmod, close and rename are synchronous system calls; the
+    // fsyncs go through the pool, the folder's shared with concurrent writers (fs-group-sync).
+    let fd: number | undefined;
+    try {
+      fd = fs.openSync(dir.at(tmp), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+    } catch (err) {
       throw toFsError(err, agentPath);
-    });
+    }
     let renamed = false;
     try {
-      await confirmByPath(handle, path.join(dir.hostPath, tmp), agentPath);
-      await handle.writeFile(content);
-      await handle.chmod(mode);
-      await handle.sync();
-      await handle.close();
-      await fs.promises.rename(dir.at(tmp), dir.at(name)).catch((err: unknown) => {
-        throw toFsError(err, agentPath); // neither name is followed
-      });
+      confirmFdByPath(fd, path.join(dir.hostPath, tmp), agentPath);
+      await writeAllFd(fd, content);
+      fs.fchmodSync(fd, mode);
+      if (full) await new Promise<void>((resolve, reject) => fs.fsync(fd as number, (err) => (err ? reject(err) : resolve())));
+      const closing = fd;
+      fd = undefined;
+      fs.closeSync(closing);
+      try {
+        fs.renameSync(dir.at(tmp), dir.at(name)); // neither name is followed
+      } catch (err) {
+        throw toFsError(err, agentPath);
+      }
       renamed = true;
-      await dir.sync();
+      if (full) await dir.sync(syncFolder);
     } finally {
       if (!renamed) {
-        await handle.close().catch(() => undefined);
-        await fs.promises.unlink(dir.at(tmp)).catch(() => undefined);
+        if (fd !== undefined) fs.closeSync(fd);
+        try {
+          fs.unlinkSync(dir.at(tmp));
+        } catch {
+          // already gone
+        }
       }
     }
     return { bytes: content.length, created: existing === undefined, mode };

@@ -2,6 +2,7 @@
  * Built-in providers: the side effects behind the actions, each safe at use time.
  */
 export { FilesystemProvider, type FilesystemProviderOptions } from './filesystem';
+export { Durability } from './fs-write';
 export { MountTable, type Mount } from './mounts';
 export { ProcessProvider, SandboxMode, type ProcessProviderOptions, type ProcessHardening, type ProcessResult } from './process';
 export {

@@ -43,7 +43,7 @@ function documentedImports(): DocImport[] {
   return [...found.values()];
 }
 
-test('package: npm pack → a fresh project imports and type-checks every documented name; the root loads no Temporal or undici module', () => {
+test('package: npm pack → a fresh project imports and type-checks every documented name; the root loads no Temporal, undici or MCP SDK module', () => {
   const imports = documentedImports();
   for (const needed of ['agent-os-kernel#AgentLoop', 'agent-os-kernel#Kernel', 'agent-os-kernel/temporal#createAgentWorker', 'agent-os-kernel/workflows#agentRun', 'agent-os-kernel/dev#ScriptedModelServer']) {
     assert.ok(imports.some((i) => `${i.specifier}#${i.name}` === needed), `the docs import ${needed}`);
@@ -86,7 +86,7 @@ test('package: npm pack → a fresh project imports and type-checks every docume
       assert.fail(`the documented imports do not type-check against the packed package:\n${(err as { stdout?: string }).stdout ?? String(err)}`);
     }
 
-    // At run time: each documented value exists; importing the root alone loads no Temporal or undici module.
+    // At run time: each documented value exists; importing the root alone loads no Temporal, undici or MCP SDK (zod) module.
     const check = `
       const imports = ${JSON.stringify(imports.filter((i) => !i.typeOnly))};
       const missing = imports.filter((i) => require(i.specifier)[i.name] === undefined).map((i) => i.specifier + '#' + i.name);
@@ -94,7 +94,7 @@ test('package: npm pack → a fresh project imports and type-checks every docume
     assert.equal(execFileSync(process.execPath, ['-e', check], { cwd: project, encoding: 'utf8' }), '[]');
     const rootOnly = `
       require('agent-os-kernel');
-      process.stdout.write(JSON.stringify(Object.keys(require.cache).filter((k) => /node_modules[\\\\/](@temporalio|undici)[\\\\/]/.test(k))));`;
+      process.stdout.write(JSON.stringify(Object.keys(require.cache).filter((k) => /node_modules[\\\\/](@temporalio|undici|@modelcontextprotocol|zod)[\\\\/]/.test(k))));`;
     assert.equal(execFileSync(process.execPath, ['-e', rootOnly], { cwd: project, encoding: 'utf8' }), '[]');
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });

@@ -5,10 +5,10 @@
  * shutdown timeout. The tool list is fetched again before every call and checked against its
  * pin, so a server cannot change a tool behind the model's back between two calls.
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ErrorCode, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { sdkClient, sdkHttp, sdkTypes } from './sdk-lazy';
 import { AgentOsError } from '../../errors';
 import type { Resolver } from '../http-connect';
 import type { CredentialStore } from '../secrets';
@@ -113,7 +113,7 @@ export class McpSession {
     const { startupTimeoutMs } = this.settings;
     const transport = await this.makeTransport();
     this.transport = transport;
-    const client = new Client({ name: 'agent-os-kernel', version: '0.1.0' }, { capabilities: {} });
+    const client = new (sdkClient().Client)({ name: 'agent-os-kernel', version: '0.1.0' }, { capabilities: {} });
     const timeout = AbortSignal.timeout(startupTimeoutMs);
     const both = signal === undefined ? timeout : AbortSignal.any([timeout, signal]);
     try {
@@ -122,7 +122,7 @@ export class McpSession {
       await transport.close().catch(() => undefined);
       this.transport = undefined;
       if (signal?.aborted === true) throw new McpCancelledError(`${this.name}/*`);
-      if (timeout.aborted || (err instanceof McpError && err.code === ErrorCode.RequestTimeout)) throw new McpStartupTimeoutError(this.name, startupTimeoutMs);
+      if (timeout.aborted || (err instanceof sdkTypes().McpError && err.code === sdkTypes().ErrorCode.RequestTimeout)) throw new McpStartupTimeoutError(this.name, startupTimeoutMs);
       if (err instanceof AgentOsError) throw err;
       throw new McpStartFailedError(this.name, this.describe(err), { cause: err });
     }
@@ -151,7 +151,7 @@ export class McpSession {
       maxResponseBytes: s.maxMessageBytes,
       connectTimeoutMs: s.startupTimeoutMs,
     });
-    return new StreamableHTTPClientTransport(url, { fetch, reconnectionOptions: { maxRetries: 0, initialReconnectionDelay: 1000, maxReconnectionDelay: 1000, reconnectionDelayGrowFactor: 1 } });
+    return new (sdkHttp().StreamableHTTPClientTransport)(url, { fetch, reconnectionOptions: { maxRetries: 0, initialReconnectionDelay: 1000, maxReconnectionDelay: 1000, reconnectionDelayGrowFactor: 1 } });
   }
 
   private async request<T>(target: string, signal: AbortSignal | undefined, timeoutMs: number, run: () => Promise<T>): Promise<T> {
@@ -160,9 +160,9 @@ export class McpSession {
     } catch (err) {
       if (signal?.aborted === true) throw new McpCancelledError(target);
       if (err instanceof AgentOsError) throw err;
-      if (err instanceof McpError) {
-        if (err.code === ErrorCode.RequestTimeout) throw new McpCallTimeoutError(target, timeoutMs);
-        if (err.code === ErrorCode.ConnectionClosed) throw new McpConnectionClosedError(this.name);
+      if (err instanceof sdkTypes().McpError) {
+        if (err.code === sdkTypes().ErrorCode.RequestTimeout) throw new McpCallTimeoutError(target, timeoutMs);
+        if (err.code === sdkTypes().ErrorCode.ConnectionClosed) throw new McpConnectionClosedError(this.name);
         throw new McpProtocolError(target, err.code, this.describe(err), { cause: err });
       }
       if (this.client === undefined) throw new McpConnectionClosedError(this.name);

@@ -10,7 +10,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { probeSandbox } from '../sandbox/probe';
 import { spawnSandboxed, type SandboxedChild } from '../sandbox/spawn';
-import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
+import type { ReadBuffer } from '@modelcontextprotocol/sdk/shared/stdio.js';
+import { sdkStdio } from './sdk-lazy';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { McpSandboxUnavailableError } from './errors';
@@ -39,7 +40,7 @@ export class SpawnTransport implements Transport {
   private exited: Promise<void> | undefined;
 
   constructor(private readonly spec: LaunchSpec, private readonly options: SpawnTransportOptions) {
-    this.buffer = new ReadBuffer({ maxBufferSize: options.maxMessageBytes });
+    this.buffer = new (sdkStdio().ReadBuffer)({ maxBufferSize: options.maxMessageBytes });
   }
 
   /** The process id (bubblewrap's, or the unconfined server's; also its process group id), once started. */
@@ -95,7 +96,7 @@ export class SpawnTransport implements Transport {
     const stdin = this.child?.stdin;
     if (stdin == null || stdin.destroyed) return Promise.reject(new Error('not connected'));
     return new Promise((resolve) => {
-      if (stdin.write(serializeMessage(message))) resolve();
+      if (stdin.write(sdkStdio().serializeMessage(message))) resolve();
       else stdin.once('drain', () => resolve());
     });
   }
