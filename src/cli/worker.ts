@@ -216,7 +216,7 @@ async function runWorker(options: WorkerCliOptions, io: CliIo): Promise<number> 
         const lines = [
           `agent-os worker: polling ${r.taskQueue}${r.workspaceQueue ? ` and ${r.workspaceQueue}` : ''} on ${settings.address} (namespace ${settings.namespace}${settings.tls ? ', TLS' : ''}${settings.apiKey ? ', API key' : ''})`,
           `  policy ${r.policy} (${loadedHost.kernel.policyHash.slice(0, 12)})`,
-          `  tools ${r.tools ?? '(none: runs bring their own)'}${r.tools ? ` (${loadedHost.tools.length})` : ''}`,
+          loadedHost.tools.length === 0 ? '  tools (none: runs bring their own)' : `  tools ${r.tools ?? '(MCP)'} (${loadedHost.tools.length}${loadedHost.mcp ? ', MCP included' : ''}) — ${loadedHost.tools.length} tool(s) offered to runs that bring none`,
           ...Object.entries(r.mounts).map(([agent, hostPath]) => `  mount ${agent} → ${hostPath}`),
           `  model ${scripted ? `scripted (${scripted.file})` : `${model.model} at ${model.baseURL ?? 'https://api.openai.com/v1'}`}`,
           ...providers.map((p) => `  provider ${p.name} (${p.actions.join(', ')})`),

@@ -196,7 +196,7 @@ describe('worker --config with a scripted model; rollback record ids and a stopp
       worker?.output(),
       `agent-os worker: polling ${taskQueue} on ${env['TEMPORAL_ADDRESS']} (namespace default)\n` +
         `  policy ${path.join(root, 'policy.yaml')} (${'x'.repeat(12)})\n`.replace('x'.repeat(12), /\(([0-9a-f]{12})\)/.exec(worker?.output() ?? '')?.[1] ?? '?') +
-        `  tools ${TOOLS} (3)\n` +
+        `  tools ${TOOLS} (3) — 3 tool(s) offered to runs that bring none\n` +
         `  mount /workspace → ${workspace}\n` +
         `  model scripted (${path.join(root, 'replies.json')})\n` +
         '  mcp: section passed through (servers)\n' +
