@@ -67,11 +67,11 @@ export interface ClusterEnv {
 }
 
 /** Brings the cluster up and prepares files; workers are started by the tests. */
-export async function startClusterEnv(script: Script, mainQueue: string): Promise<ClusterEnv> {
+export async function startClusterEnv(script: Script, mainQueue: string, policy: string = FAULT_POLICY): Promise<ClusterEnv> {
   const status = cluster('up');
   const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'aok-cluster-')));
   const policyFile = path.join(root, 'policy.yaml');
-  fs.writeFileSync(policyFile, FAULT_POLICY);
+  fs.writeFileSync(policyFile, policy);
   const toolsFile = path.join(root, 'tools.json');
   // The tools file's wire shape (snake_case `target_from`, under `tools:`).
   const wire = FAULT_TOOLS.map(({ targetFrom, ...rest }) => ({ ...rest, target_from: targetFrom }));
