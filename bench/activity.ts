@@ -30,7 +30,10 @@ const STEPS = Number(process.env['AOK_BENCH_ACTIVITY_STEPS'] ?? 30);
 const ROUNDS = 3;
 const POLICY = 'version: 1\ncapabilities:\n  - { id: write-output, action: fs.write, resource: "/workspace/output/**" }\n';
 const WRITE_TOOL = {
-  name: 'write_file', description: 'Write a file.', action: 'fs.write', targetFrom: 'path',
+  name: 'write_file',
+  description: 'Write a file.',
+  action: 'fs.write',
+  targetFrom: 'path',
   parameters: { type: 'object', properties: { path: { type: 'string' }, content: { type: 'string' } }, required: ['path', 'content'] },
 };
 
@@ -74,7 +77,11 @@ export async function run(): Promise<BenchRow[]> {
   fs.writeFileSync(path.join(root, 'policy.yaml'), POLICY);
   let server: DevServer | undefined;
   const address = process.env['TEMPORAL_BENCH_ADDRESS'] ?? (server = await startDevServer({ searchAttributes: DEV_SERVER_SEARCH_ATTRIBUTES })).address;
-  const kernel = new Kernel({ policy: path.join(root, 'policy.yaml'), logPath: path.join(root, 'kernel.log'), providers: [new FilesystemProvider({ mounts: { '/workspace': ws } })] });
+  const kernel = new Kernel({
+    policy: path.join(root, 'policy.yaml'),
+    logPath: path.join(root, 'kernel.log'),
+    providers: [new FilesystemProvider({ mounts: { '/workspace': ws } })],
+  });
   const model = await ScriptedModelServer.start(script);
   const connection = await Connection.connect({ address });
   const native = await NativeConnection.connect({ address });
@@ -86,37 +93,51 @@ export async function run(): Promise<BenchRow[]> {
   ]);
   const queue = `bench-activity-${process.pid}-${Date.now()}`;
   const agentWorker = await Worker.create({
-    connection: native, taskQueue: `${queue}-agent`, workflowBundle: agentBundle,
+    connection: native,
+    taskQueue: `${queue}-agent`,
+    workflowBundle: agentBundle,
     activities: createActivities({ kernel, chat: createChat({ baseURL: model.baseURL, apiKey: 'bench', model: 'scripted' }), model: 'scripted' }),
   });
-  const noopWorker = await Worker.create({ connection: native, taskQueue: `${queue}-noop`, workflowBundle: noopBundle, activities: { noop: async (i: number) => i } });
+  const noopWorker = await Worker.create({
+    connection: native,
+    taskQueue: `${queue}-noop`,
+    workflowBundle: noopBundle,
+    activities: { noop: async (i: number) => i },
+  });
   const ours: number[] = [];
   const bare: number[] = [];
   const shaped: number[] = [];
   const exec: number[] = [];
   const noopAct: number[] = [];
   try {
-    await agentWorker.runUntil(noopWorker.runUntil(async () => {
-      for (let r = -1; r < ROUNDS; r++) { // round -1 warms up
-        let t = performance.now();
-        const agent = await client.workflow.start(agentRun, { taskQueue: `${queue}-agent`, workflowId: `${queue}-agent-${r}`, args: [{ prompt: `r${r}`, tools: [WRITE_TOOL], maxTurns: STEPS + 5 }] });
-        await agent.result();
-        const perCall = (performance.now() - t) / STEPS;
-        t = performance.now();
-        const b = await client.workflow.start('noopSteps', { taskQueue: `${queue}-noop`, workflowId: `${queue}-bare-${r}`, args: [STEPS, 'bare'] });
-        await b.result();
-        const perBare = (performance.now() - t) / STEPS;
-        t = performance.now();
-        await client.workflow.execute('noopSteps', { taskQueue: `${queue}-noop`, workflowId: `${queue}-shaped-${r}`, args: [STEPS, 'agent'] });
-        const perShaped = (performance.now() - t) / STEPS;
-        if (r < 0) continue;
-        ours.push(perCall);
-        bare.push(perBare);
-        shaped.push(perShaped);
-        exec.push(activityMs(await agent.fetchHistory(), 'executeAction'));
-        noopAct.push(activityMs(await b.fetchHistory(), 'noop'));
-      }
-    }));
+    await agentWorker.runUntil(
+      noopWorker.runUntil(async () => {
+        for (let r = -1; r < ROUNDS; r++) {
+          // round -1 warms up
+          let t = performance.now();
+          const agent = await client.workflow.start(agentRun, {
+            taskQueue: `${queue}-agent`,
+            workflowId: `${queue}-agent-${r}`,
+            args: [{ prompt: `r${r}`, tools: [WRITE_TOOL], maxTurns: STEPS + 5 }],
+          });
+          await agent.result();
+          const perCall = (performance.now() - t) / STEPS;
+          t = performance.now();
+          const b = await client.workflow.start('noopSteps', { taskQueue: `${queue}-noop`, workflowId: `${queue}-bare-${r}`, args: [STEPS, 'bare'] });
+          await b.result();
+          const perBare = (performance.now() - t) / STEPS;
+          t = performance.now();
+          await client.workflow.execute('noopSteps', { taskQueue: `${queue}-noop`, workflowId: `${queue}-shaped-${r}`, args: [STEPS, 'agent'] });
+          const perShaped = (performance.now() - t) / STEPS;
+          if (r < 0) continue;
+          ours.push(perCall);
+          bare.push(perBare);
+          shaped.push(perShaped);
+          exec.push(activityMs(await agent.fetchHistory(), 'executeAction'));
+          noopAct.push(activityMs(await b.fetchHistory(), 'noop'));
+        }
+      }),
+    );
   } finally {
     await model.close();
     await kernel.close();
@@ -127,9 +148,27 @@ export async function run(): Promise<BenchRow[]> {
   }
   const note = `${STEPS} sequential calls per run, ${ROUNDS} rounds`;
   return [
-    { name: 'agentRun tool call (model turn + decide + policy-checked fs.write) vs bare no-op activity step', ours: round(median(ours)), baseline: round(median(bare)), unit: 'ms/call', note },
-    { name: 'agentRun tool call vs agent-shaped no-op step (activity + local activity + activity)', ours: round(median(ours)), baseline: round(median(shaped)), unit: 'ms/call', note },
-    { name: 'executeAction (policy-checked fs.write, audited) vs no-op activity, schedule→close', ours: round(median(exec)), baseline: round(median(noopAct)), unit: 'ms', note: 'from history event times (ms resolution)' },
+    {
+      name: 'agentRun tool call (model turn + decide + policy-checked fs.write) vs bare no-op activity step',
+      ours: round(median(ours)),
+      baseline: round(median(bare)),
+      unit: 'ms/call',
+      note,
+    },
+    {
+      name: 'agentRun tool call vs agent-shaped no-op step (activity + local activity + activity)',
+      ours: round(median(ours)),
+      baseline: round(median(shaped)),
+      unit: 'ms/call',
+      note,
+    },
+    {
+      name: 'executeAction (policy-checked fs.write, audited) vs no-op activity, schedule→close',
+      ours: round(median(exec)),
+      baseline: round(median(noopAct)),
+      unit: 'ms',
+      note: 'from history event times (ms resolution)',
+    },
   ];
 }
 

@@ -43,9 +43,11 @@ export async function run(): Promise<BenchRow[]> {
       for (let i = 0; i < total; i++) await write(`s${r}-${i}.txt`);
       sequential.push(total / (Number(process.hrtime.bigint() - t) / 1e9));
       t = process.hrtime.bigint();
-      await Promise.all(Array.from({ length: WRITERS }, async (_, w) => {
-        for (let i = 0; i < PER_WRITER; i++) await write(`c${r}-${w}-${i}.txt`);
-      }));
+      await Promise.all(
+        Array.from({ length: WRITERS }, async (_, w) => {
+          for (let i = 0; i < PER_WRITER; i++) await write(`c${r}-${w}-${i}.txt`);
+        }),
+      );
       concurrent.push(total / (Number(process.hrtime.bigint() - t) / 1e9));
     }
   } finally {
@@ -53,13 +55,15 @@ export async function run(): Promise<BenchRow[]> {
     fs.rmSync(dir, { recursive: true, force: true });
   }
   const pool = process.env['UV_THREADPOOL_SIZE'] ?? '4 (default)';
-  return [{
-    name: `${WRITERS} concurrent fs.write 1 KiB (fsynced) vs sequential`,
-    ours: Math.round(median(concurrent)),
-    baseline: Math.round(median(sequential)),
-    unit: 'writes/s (higher is better)',
-    note: `full durability; UV_THREADPOOL_SIZE=${pool}; ${os.cpus().length} cores`,
-  }];
+  return [
+    {
+      name: `${WRITERS} concurrent fs.write 1 KiB (fsynced) vs sequential`,
+      ours: Math.round(median(concurrent)),
+      baseline: Math.round(median(sequential)),
+      unit: 'writes/s (higher is better)',
+      note: `full durability; UV_THREADPOOL_SIZE=${pool}; ${os.cpus().length} cores`,
+    },
+  ];
 }
 
 if (require.main === module) {

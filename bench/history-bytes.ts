@@ -36,7 +36,10 @@ const CEILING = 'version: 1\ncapabilities:\n  - { id: write-output, action: fs.w
 /** A run policy of a realistic size (~1 KB): the ceiling's rule plus narrowing denials. */
 const RUN_POLICY = `${CEILING}deny:\n${Array.from({ length: 12 }, (_, i) => `  - { id: no-secret-${i}, action: fs.write, resource: "/workspace/output/private-${i}/**" }\n`).join('')}`;
 const WRITE_TOOL = {
-  name: 'write_file', description: 'Write a file.', action: 'fs.write', targetFrom: 'path',
+  name: 'write_file',
+  description: 'Write a file.',
+  action: 'fs.write',
+  targetFrom: 'path',
   parameters: { type: 'object', properties: { path: { type: 'string' }, content: { type: 'string' } }, required: ['path', 'content'] },
 };
 
@@ -45,7 +48,11 @@ const script: Script = (request) => {
   const prompt = request.messages.find((m) => m.role === 'user')?.content ?? '';
   const steps = Number(/n=(\d+)/.exec(prompt)?.[1] ?? 0);
   return done < steps
-    ? { reply: { toolCalls: [{ name: 'write_file', arguments: { path: `/workspace/output/${prompt.replace(/\W/g, '')}/${done}.txt`, content: 'x'.repeat(256) } }] } }
+    ? {
+        reply: {
+          toolCalls: [{ name: 'write_file', arguments: { path: `/workspace/output/${prompt.replace(/\W/g, '')}/${done}.txt`, content: 'x'.repeat(256) } }],
+        },
+      }
     : { reply: { content: 'done' } };
 };
 
@@ -55,7 +62,10 @@ const payloadBytes = (p: temporal.api.common.v1.IPayloads | null | undefined): n
 
 /** Bytes of activity inputs by type, in a decoded history. */
 function inputBytes(h: History, type: string): number {
-  return (h.events ?? []).reduce((n, e) => (e.activityTaskScheduledEventAttributes?.activityType?.name === type ? n + payloadBytes(e.activityTaskScheduledEventAttributes.input) : n), 0);
+  return (h.events ?? []).reduce(
+    (n, e) => (e.activityTaskScheduledEventAttributes?.activityType?.name === type ? n + payloadBytes(e.activityTaskScheduledEventAttributes.input) : n),
+    0,
+  );
 }
 
 /** How often the run policy's text appears in a decoded history's payloads. */
@@ -63,7 +73,11 @@ function policyCopies(h: History): number {
   let n = 0;
   for (const e of h.events ?? []) {
     const input = e.activityTaskScheduledEventAttributes?.input;
-    for (const p of input?.payloads ?? []) n += Buffer.from(p.data ?? []).toString('utf8').split(JSON.stringify(RUN_POLICY).slice(1, -1)).length - 1;
+    for (const p of input?.payloads ?? [])
+      n +=
+        Buffer.from(p.data ?? [])
+          .toString('utf8')
+          .split(JSON.stringify(RUN_POLICY).slice(1, -1)).length - 1;
   }
   return n;
 }
@@ -77,7 +91,11 @@ export async function run(): Promise<BenchRow[]> {
   fs.writeFileSync(path.join(root, 'policy.yaml'), CEILING);
   let server: DevServer | undefined;
   const address = process.env['TEMPORAL_BENCH_ADDRESS'] ?? (server = await startDevServer({ searchAttributes: DEV_SERVER_SEARCH_ATTRIBUTES })).address;
-  const kernel = new Kernel({ policy: path.join(root, 'policy.yaml'), logPath: path.join(root, 'kernel.log'), providers: [new FilesystemProvider({ mounts: { '/workspace': ws } })] });
+  const kernel = new Kernel({
+    policy: path.join(root, 'policy.yaml'),
+    logPath: path.join(root, 'kernel.log'),
+    providers: [new FilesystemProvider({ mounts: { '/workspace': ws } })],
+  });
   const model = await ScriptedModelServer.start(script);
   const keys = parseKeyRing(newKeyLine('bench'), 'bench');
   const connection = await Connection.connect({ address });
@@ -88,22 +106,39 @@ export async function run(): Promise<BenchRow[]> {
   const logger = new DefaultLogger('ERROR');
   const queue = `bench-history-${process.pid}-${Date.now()}`;
   const activities = createActivities({ kernel, chat: createChat({ baseURL: model.baseURL, apiKey: 'bench', model: 'scripted' }), model: 'scripted' });
-  const plainWorker = await Worker.create({ connection: native, taskQueue: `${queue}-plain`, activities, workflowBundle: await bundleWorkflowCode({ workflowsPath, logger }) });
+  const plainWorker = await Worker.create({
+    connection: native,
+    taskQueue: `${queue}-plain`,
+    activities,
+    workflowBundle: await bundleWorkflowCode({ workflowsPath, logger }),
+  });
   const codecWorker = await Worker.create({
-    connection: native, taskQueue: `${queue}-codec`, activities, dataConverter: codecDataConverter(keys),
+    connection: native,
+    taskQueue: `${queue}-codec`,
+    activities,
+    dataConverter: codecDataConverter(keys),
     workflowBundle: await bundleWorkflowCode({ workflowsPath, logger, failureConverterPath: CODEC_FAILURE_CONVERTER_PATH }),
   });
   const runs: Record<string, History> = {};
   try {
-    await plainWorker.runUntil(codecWorker.runUntil(async () => {
-      for (const [kind, client] of [['plain', plainClient], ['codec', codecClient]] as const) {
-        for (const n of [FEW, MANY]) {
-          const handle = await client.workflow.start('agentRun', { taskQueue: `${queue}-${kind}`, workflowId: `${queue}-${kind}-${n}`, args: [{ prompt: `${kind} n=${n}`, tools: [WRITE_TOOL], policy: RUN_POLICY, maxTurns: n + 3 }] });
-          await handle.result();
-          runs[`${kind}-${n}`] = await handle.fetchHistory();
+    await plainWorker.runUntil(
+      codecWorker.runUntil(async () => {
+        for (const [kind, client] of [
+          ['plain', plainClient],
+          ['codec', codecClient],
+        ] as const) {
+          for (const n of [FEW, MANY]) {
+            const handle = await client.workflow.start('agentRun', {
+              taskQueue: `${queue}-${kind}`,
+              workflowId: `${queue}-${kind}-${n}`,
+              args: [{ prompt: `${kind} n=${n}`, tools: [WRITE_TOOL], policy: RUN_POLICY, maxTurns: n + 3 }],
+            });
+            await handle.result();
+            runs[`${kind}-${n}`] = await handle.fetchHistory();
+          }
         }
-      }
-    }));
+      }),
+    );
   } finally {
     await model.close();
     await kernel.close();
@@ -121,9 +156,27 @@ export async function run(): Promise<BenchRow[]> {
   const note = `${FEW} vs ${MANY} write_file calls (256 B each), run policy ${policyLen} B`;
   return [
     { name: 'history bytes per tool call: encrypted vs plaintext', ours: Math.round(codecPerCall), baseline: Math.round(plainPerCall), unit: 'B/call', note },
-    { name: `run policy bytes in history per tool call (${copies} copies in ${MANY} calls) vs the policy once`, ours: Math.round((copies * policyLen) / MANY), baseline: Math.round(policyLen / MANY), unit: 'B/call', note: 'executeAction inputs carry the YAML each time; "travels once" would leave a 64-char hash per call' },
-    { name: `callModel input bytes per call (transcript re-sent each turn) vs executeAction input bytes per call`, ours: Math.round(inputBytes(plainMany, 'callModel') / (MANY + 1)), baseline: Math.round(inputBytes(plainMany, 'executeAction') / MANY), unit: 'B/call', note: `${MANY} calls; the transcript grows each turn` },
-    { name: 'whole history, 8 calls: encrypted vs plaintext', ours: codecManyBytes, baseline: bytes(plainMany), unit: 'B', note: `decoded encrypted history has ${policyCopies(decodedCodecMany)} policy copies too` },
+    {
+      name: `run policy bytes in history per tool call (${copies} copies in ${MANY} calls) vs the policy once`,
+      ours: Math.round((copies * policyLen) / MANY),
+      baseline: Math.round(policyLen / MANY),
+      unit: 'B/call',
+      note: 'executeAction inputs carry the YAML each time; "travels once" would leave a 64-char hash per call',
+    },
+    {
+      name: `callModel input bytes per call (transcript re-sent each turn) vs executeAction input bytes per call`,
+      ours: Math.round(inputBytes(plainMany, 'callModel') / (MANY + 1)),
+      baseline: Math.round(inputBytes(plainMany, 'executeAction') / MANY),
+      unit: 'B/call',
+      note: `${MANY} calls; the transcript grows each turn`,
+    },
+    {
+      name: 'whole history, 8 calls: encrypted vs plaintext',
+      ours: codecManyBytes,
+      baseline: bytes(plainMany),
+      unit: 'B',
+      note: `decoded encrypted history has ${policyCopies(decodedCodecMany)} policy copies too`,
+    },
   ];
 }
 

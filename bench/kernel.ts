@@ -69,24 +69,55 @@ export async function run(): Promise<BenchRow[]> {
   const denied = { action: 'fs.write', target: '/etc/passwd', params: { content: 'hacked' } };
   const rows: BenchRow[] = [];
   try {
-    const [denyLogged, evalDeny] = await sideBySide(2000, () => logged.submit(denied), () => evaluate(compiled, denied));
+    const [denyLogged, evalDeny] = await sideBySide(
+      2000,
+      () => logged.submit(denied),
+      () => evaluate(compiled, denied),
+    );
     rows.push({ name: 'deny path: submit with audit append vs evaluate', ours: round(denyLogged), baseline: round(evalDeny), unit: 'µs/op' });
-    const [denyBare, evalDeny2] = await sideBySide(2000, () => unlogged.submit(denied), () => evaluate(compiled, denied));
+    const [denyBare, evalDeny2] = await sideBySide(
+      2000,
+      () => unlogged.submit(denied),
+      () => evaluate(compiled, denied),
+    );
     rows.push({ name: 'deny path: submit without log vs evaluate', ours: round(denyBare), baseline: round(evalDeny2), unit: 'µs/op' });
 
     const log = AuditLog.open(path.join(dir, 'append.log'));
     const fd = fs.openSync(path.join(dir, 'raw.log'), 'a');
-    const entry: AuditEntry = { timestamp: new Date().toISOString(), action: 'fs.write', target: '/etc/passwd', status: 'DENIED', error: 'not permitted', duration_ms: 0.1, policy_hash: 'p'.repeat(64), params_hash: hashParams(denied.params) };
+    const entry: AuditEntry = {
+      timestamp: new Date().toISOString(),
+      action: 'fs.write',
+      target: '/etc/passwd',
+      status: 'DENIED',
+      error: 'not permitted',
+      duration_ms: 0.1,
+      policy_hash: 'p'.repeat(64),
+      params_hash: hashParams(denied.params),
+    };
     const line = recordLine(chainEntry(entry, 1, GENESIS_HASH));
-    const [append, rawWrite] = await sideBySide(2000, () => log.append(entry), () => fs.writeSync(fd, line));
+    const [append, rawWrite] = await sideBySide(
+      2000,
+      () => log.append(entry),
+      () => fs.writeSync(fd, line),
+    );
     rows.push({ name: 'audit append (chain+sha256+write) vs fs.writeSync of the line', ours: round(append), baseline: round(rawWrite), unit: 'µs/record' });
     await log.close();
     fs.closeSync(fd);
 
     const read = { action: 'fs.read', target: '/workspace/one-kib.txt' };
     const file = path.join(ws, 'one-kib.txt');
-    const [viaSubmit, rawRead] = await sideBySide(1000, () => logged.submit(read), () => fs.promises.readFile(file, 'utf8'));
-    rows.push({ name: 'fs.read 1 KiB: submit (audited) vs fs.promises.readFile', ours: round(viaSubmit), baseline: round(rawRead), unit: 'µs/op', note: 'includes resolve (realpath), use-time checks, policy and audit append' });
+    const [viaSubmit, rawRead] = await sideBySide(
+      1000,
+      () => logged.submit(read),
+      () => fs.promises.readFile(file, 'utf8'),
+    );
+    rows.push({
+      name: 'fs.read 1 KiB: submit (audited) vs fs.promises.readFile',
+      ours: round(viaSubmit),
+      baseline: round(rawRead),
+      unit: 'µs/op',
+      note: 'includes resolve (realpath), use-time checks, policy and audit append',
+    });
   } finally {
     await Promise.all([logged.close(), unlogged.close()]);
     fs.rmSync(dir, { recursive: true, force: true });

@@ -47,14 +47,30 @@ export function benchRequests(): CanonicalRequest[] {
     const p = i % (PROJECTS + 2);
     const r = (action: string, target: string, params: Record<string, unknown> = {}) => out.push({ action, target, params });
     switch (i % 8) {
-      case 0: r('fs.read', `/workspace/p${p}/src/module${i}/index.ts`); break;
-      case 1: r('fs.write', `/workspace/p${p}/out/report-${i}.md`, { bytes: 2048 }); break;
-      case 2: r('fs.read', `/workspace/p${p}/secrets/key-${i}.pem`); break;
-      case 3: r('fs.write', `/workspace/p${p}/out/release/v${i}.tgz`); break;
-      case 4: r('net.http', `https://api${p}.example.com/v1/items/${i}`, { method: 'GET' }); break;
-      case 5: r('proc.exec', i % 16 === 5 ? 'git' : 'curl', { args: i % 16 === 5 ? ['push', 'origin'] : ['-s'] }); break;
-      case 6: r('fs.read', `/workspace/p${p}/.git/config`); break;
-      default: r('fs.write', `/etc/cron.d/job${i}`); break;
+      case 0:
+        r('fs.read', `/workspace/p${p}/src/module${i}/index.ts`);
+        break;
+      case 1:
+        r('fs.write', `/workspace/p${p}/out/report-${i}.md`, { bytes: 2048 });
+        break;
+      case 2:
+        r('fs.read', `/workspace/p${p}/secrets/key-${i}.pem`);
+        break;
+      case 3:
+        r('fs.write', `/workspace/p${p}/out/release/v${i}.tgz`);
+        break;
+      case 4:
+        r('net.http', `https://api${p}.example.com/v1/items/${i}`, { method: 'GET' });
+        break;
+      case 5:
+        r('proc.exec', i % 16 === 5 ? 'git' : 'curl', { args: i % 16 === 5 ? ['push', 'origin'] : ['-s'] });
+        break;
+      case 6:
+        r('fs.read', `/workspace/p${p}/.git/config`);
+        break;
+      default:
+        r('fs.write', `/etc/cron.d/job${i}`);
+        break;
     }
   }
   return out;
@@ -98,7 +114,9 @@ export async function run(): Promise<BenchRow[]> {
     const e = effects.get(`${r.action} ${r.target}`) ?? 'none';
     mix[e] = (mix[e] ?? 0) + 1;
   }
-  const mixNote = `100 rules, ${requests.length} requests: ${Object.entries(mix).map(([e, n]) => `${n} ${e}`).join(', ')}`;
+  const mixNote = `100 rules, ${requests.length} requests: ${Object.entries(mix)
+    .map(([e, n]) => `${n} ${e}`)
+    .join(', ')}`;
   const ours = rate(requests, (r) => evaluate(policy, r), 700);
   const naive = rate(requests, (r) => naiveEvaluate(doc, r), 400);
   const floor = rate(requests, (r) => effects.get(`${r.action} ${r.target}`), 400);

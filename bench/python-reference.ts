@@ -109,11 +109,19 @@ export async function run(): Promise<BenchRow[]> {
   let python: string | undefined;
   try {
     python = referencePython(dir);
-    const stdout = execFileSync(python, ['-c', PY_DRIVER, policyFile, path.join(dir, 'py.log'), String(N), String(ROUNDS), JSON.stringify(cases), String(STREAMS), String(OPS_PER_STREAM)], { encoding: 'utf8', timeout: 30 * 60_000, env: { ...process.env, LITELLM_LOCAL_MODEL_COST_MAP: 'True' } });
+    const stdout = execFileSync(
+      python,
+      ['-c', PY_DRIVER, policyFile, path.join(dir, 'py.log'), String(N), String(ROUNDS), JSON.stringify(cases), String(STREAMS), String(OPS_PER_STREAM)],
+      { encoding: 'utf8', timeout: 30 * 60_000, env: { ...process.env, LITELLM_LOCAL_MODEL_COST_MAP: 'True' } },
+    );
     reference = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, number | string>;
   } catch (err) {
     const e = err as { stderr?: Buffer | string; message?: string };
-    unavailable = `reference unavailable: ${String(e.stderr ?? e.message ?? err).trim().split('\n').at(-1)?.slice(0, 160)}`;
+    unavailable = `reference unavailable: ${String(e.stderr ?? e.message ?? err)
+      .trim()
+      .split('\n')
+      .at(-1)
+      ?.slice(0, 160)}`;
   }
 
   const kernel = new Kernel({ policy: policyFile, providers: [new FilesystemProvider()], logPath: path.join(dir, 'ts.log') });
@@ -125,7 +133,12 @@ export async function run(): Promise<BenchRow[]> {
     return typeof base === 'number' ? base : NaN;
   };
   try {
-    const runs: [string, Kernel, string][] = [['deny', kernel, ''], ['read', kernel, ''], ['write', osKernel, " durability 'os'"], ['write', kernel, ' durability full (default)']];
+    const runs: [string, Kernel, string][] = [
+      ['deny', kernel, ''],
+      ['read', kernel, ''],
+      ['write', osKernel, " durability 'os'"],
+      ['write', kernel, ' durability full (default)'],
+    ];
     for (const [name, k, how] of runs) {
       const [request, want] = cases[name] as [ActionRequest, string];
       const first = await k.submit(request);
@@ -144,7 +157,9 @@ export async function run(): Promise<BenchRow[]> {
         ours: round(median(samples)),
         baseline: round(base),
         unit: 'µs/submit',
-        note: Number.isFinite(base) ? refNote(`; both log one JSONL record per submit${NOTES[k === kernel && name === 'write' ? 'writeFull' : name] ?? ''}`) : unavailable,
+        note: Number.isFinite(base)
+          ? refNote(`; both log one JSONL record per submit${NOTES[k === kernel && name === 'write' ? 'writeFull' : name] ?? ''}`)
+          : unavailable,
       });
     }
     rows.push(await concurrentRow(osKernel, cases, path.join(dir, 'ts-os.log'), baseOf('concurrent'), reference?.['log_lines'], unavailable));
@@ -164,21 +179,31 @@ export async function run(): Promise<BenchRow[]> {
  * alternating an allowed 1 KiB read and a denied write; ops/s, median of 3. The log must then
  * verify and hold exactly one record per submit (ours) — and line for line (the reference).
  */
-async function concurrentRow(k: Kernel, cases: Record<string, [ActionRequest, string]>, logPath: string, base: number, pyLines: unknown, unavailable: string): Promise<BenchRow> {
+async function concurrentRow(
+  k: Kernel,
+  cases: Record<string, [ActionRequest, string]>,
+  logPath: string,
+  base: number,
+  pyLines: unknown,
+  unavailable: string,
+): Promise<BenchRow> {
   const mixed = [cases['read']?.[0], cases['deny']?.[0]] as ActionRequest[];
   const before = countRecords(logPath);
   const rates: number[] = [];
   for (let r = 0; r < 3; r++) {
     const t = process.hrtime.bigint();
-    await Promise.all(Array.from({ length: STREAMS }, async () => {
-      for (let i = 0; i < OPS_PER_STREAM; i++) await k.submit(mixed[i % 2] as ActionRequest);
-    }));
+    await Promise.all(
+      Array.from({ length: STREAMS }, async () => {
+        for (let i = 0; i < OPS_PER_STREAM; i++) await k.submit(mixed[i % 2] as ActionRequest);
+      }),
+    );
     rates.push((STREAMS * OPS_PER_STREAM) / (Number(process.hrtime.bigint() - t) / 1e9));
   }
   const added = countRecords(logPath) - before;
   const verdict = await verifyAuditLog(logPath);
   const intact = verdict.ok && added === 3 * STREAMS * OPS_PER_STREAM;
-  if (!intact) throw new Error(`concurrency: log not intact (${added} records for ${3 * STREAMS * OPS_PER_STREAM} submits, verify ${verdict.ok ? 'ok' : 'FAILED'})`);
+  if (!intact)
+    throw new Error(`concurrency: log not intact (${added} records for ${3 * STREAMS * OPS_PER_STREAM} submits, verify ${verdict.ok ? 'ok' : 'FAILED'})`);
   return {
     name: `${STREAMS} concurrent streams × ${OPS_PER_STREAM} mixed ops (read allow / write deny) vs py-agent-kernel (threads)`,
     ours: round(median(rates)),
@@ -190,7 +215,10 @@ async function concurrentRow(k: Kernel, cases: Record<string, [ActionRequest, st
 
 function countRecords(file: string): number {
   try {
-    return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.length > 0).length;
+    return fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l.length > 0).length;
   } catch {
     return 0;
   }
@@ -202,8 +230,9 @@ function countRecords(file: string): number {
  */
 function requireRow(python: string | undefined, unavailable: string): BenchRow {
   const root = path.resolve(__dirname, '..', 'src', 'index.js');
-  const js = `const t=process.hrtime.bigint();require(${JSON.stringify(root)});const ms=Number(process.hrtime.bigint()-t)/1e6;`
-    + 'const bad=Object.keys(require.cache).filter((k)=>/node_modules[\\/](@temporalio|undici)[\\/]/.test(k));console.log(JSON.stringify({ms,bad}))';
+  const js =
+    `const t=process.hrtime.bigint();require(${JSON.stringify(root)});const ms=Number(process.hrtime.bigint()-t)/1e6;` +
+    'const bad=Object.keys(require.cache).filter((k)=>/node_modules[\\/](@temporalio|undici)[\\/]/.test(k));console.log(JSON.stringify({ms,bad}))';
   const ours: number[] = [];
   for (let i = 0; i < 5; i++) {
     const got = JSON.parse(execFileSync(process.execPath, ['-e', js], { encoding: 'utf8' }).trim()) as { ms: number; bad: string[] };
@@ -213,7 +242,8 @@ function requireRow(python: string | undefined, unavailable: string): BenchRow {
   const theirs: number[] = [];
   if (python !== undefined) {
     const py = 'import time; t = time.perf_counter(); import agent_os_kernel; print((time.perf_counter() - t) * 1000)';
-    for (let i = 0; i < 5; i++) theirs.push(Number(execFileSync(python, ['-c', py], { encoding: 'utf8', env: { ...process.env, LITELLM_LOCAL_MODEL_COST_MAP: 'True' } }).trim()));
+    for (let i = 0; i < 5; i++)
+      theirs.push(Number(execFileSync(python, ['-c', py], { encoding: 'utf8', env: { ...process.env, LITELLM_LOCAL_MODEL_COST_MAP: 'True' } }).trim()));
   }
   return {
     name: "require('agent-os-kernel') (package root, fresh process) vs import agent_os_kernel",

@@ -69,10 +69,12 @@ export async function run(): Promise<BenchRow[]> {
       const ids: string[] = [];
       viaLayer.push(await perItem(names, async (n) => ids.push((await layer.submit(write(n), { idempotencyKey: `bench/${n}` })).recordId as string)));
       viaKernel.push(await perItem(names, (n) => kernel.submit(write(`plain-${n}`))));
-      rollback.push(await perItem(ids, async (id) => {
-        const res = await layer.rollback(id);
-        if (res.status !== 'OK') throw new Error(`bench: rollback ${res.status} ${res.code ?? ''}`);
-      }));
+      rollback.push(
+        await perItem(ids, async (id) => {
+          const res = await layer.rollback(id);
+          if (res.status !== 'OK') throw new Error(`bench: rollback ${res.status} ${res.code ?? ''}`);
+        }),
+      );
       rawRestore.push(await perItem(names, (n) => fs.promises.writeFile(path.join(ws, 'output', n), PRIOR)));
     }
   } finally {
@@ -80,8 +82,20 @@ export async function run(): Promise<BenchRow[]> {
     fs.rmSync(dir, { recursive: true, force: true });
   }
   return [
-    { name: `rollback of ${FILES} 1 KiB writes (total) vs raw fs.promises.writeFile of the prior bytes`, ours: Math.round(sum(rollback) * perRound / 1000), baseline: Math.round(sum(rawRestore) * perRound / 1000), unit: 'ms total', note: 'rollback is audited, verified, atomic and fsynced; the baseline is none of these' },
-    { name: 'fs.write 1 KiB through the reversible layer vs kernel.submit alone', ours: round(median(viaLayer)), baseline: round(median(viaKernel)), unit: 'µs/op', note: 'snapshot blob + three record states, each fsynced' },
+    {
+      name: `rollback of ${FILES} 1 KiB writes (total) vs raw fs.promises.writeFile of the prior bytes`,
+      ours: Math.round((sum(rollback) * perRound) / 1000),
+      baseline: Math.round((sum(rawRestore) * perRound) / 1000),
+      unit: 'ms total',
+      note: 'rollback is audited, verified, atomic and fsynced; the baseline is none of these',
+    },
+    {
+      name: 'fs.write 1 KiB through the reversible layer vs kernel.submit alone',
+      ours: round(median(viaLayer)),
+      baseline: round(median(viaKernel)),
+      unit: 'µs/op',
+      note: 'snapshot blob + three record states, each fsynced',
+    },
   ];
 }
 

@@ -13,7 +13,16 @@
  *
  *   node dist/examples/kv-provider.js
  */
-import { AgentOsError, Kernel, assertKernelGrant, loadPolicyText, type ActionRequest, type ExecutionContext, type Provider, type ResolvedRequest } from 'agent-os-kernel';
+import {
+  AgentOsError,
+  Kernel,
+  assertKernelGrant,
+  loadPolicyText,
+  type ActionRequest,
+  type ExecutionContext,
+  type Provider,
+  type ResolvedRequest,
+} from 'agent-os-kernel';
 
 /** A key the store refuses to judge (empty, or with `..` / empty segments). */
 export class InvalidKeyError extends AgentOsError {

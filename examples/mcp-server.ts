@@ -18,7 +18,12 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 
-const object = (properties: Record<string, unknown>, required: string[] = []) => ({ type: 'object' as const, properties, required, additionalProperties: false });
+const object = (properties: Record<string, unknown>, required: string[] = []) => ({
+  type: 'object' as const,
+  properties,
+  required,
+  additionalProperties: false,
+});
 
 const TOOLS = [
   { name: 'echo', description: process.env['ECHO_DESCRIPTION'] ?? 'Echo the text back.', inputSchema: object({ text: { type: 'string' } }, ['text']) },
@@ -78,7 +83,7 @@ async function main(): Promise<void> {
       return;
     }
     // Stateless: one server and transport per request.
-    const transport = new StreamableHTTPServerTransport({}) // no sessionIdGenerator: stateless;
+    const transport = new StreamableHTTPServerTransport({}); // no sessionIdGenerator: stateless;
     const server = build(req.headers);
     res.on('close', () => void transport.close().then(() => server.close()));
     void server.connect(transport).then(() => transport.handleRequest(req, res));

@@ -164,7 +164,7 @@ async function agentLoop(workspace: string): Promise<void> {
   // Create and run an agent loop
   const loop = new AgentLoop({
     kernel,
-    model: scripted ? 'scripted' : process.env['AGENT_OS_MODEL'] ?? 'gpt-4o', // any OpenAI-compatible model
+    model: scripted ? 'scripted' : (process.env['AGENT_OS_MODEL'] ?? 'gpt-4o'), // any OpenAI-compatible model
     instructions: 'You are a helpful assistant with access to workspace files.',
     tools: [readFile],
     ...(scripted ? { modelConfig: { baseURL: scripted.baseURL, apiKey: 'scripted' } } : {}),
@@ -185,7 +185,11 @@ function readThenAnswer(request: { messages: ReadonlyArray<{ role: string; conte
   const tool = request.messages.find((m) => m.role === 'tool');
   if (tool === undefined) return { reply: { toolCalls: [{ name: 'read_file', arguments: { path: '/workspace/data.csv' } }] } };
   const result = JSON.parse(tool.content ?? '{}') as { status?: string; data?: string };
-  return { reply: { content: `data.csv (${result.status}): ${String(result.data).trim().split('\n').length - 1} rows — ${String(result.data).trim().split('\n').slice(1).join('; ')}` } };
+  return {
+    reply: {
+      content: `data.csv (${result.status}): ${String(result.data).trim().split('\n').length - 1} rows — ${String(result.data).trim().split('\n').slice(1).join('; ')}`,
+    },
+  };
 }
 
 void main().catch((err: unknown) => {

@@ -62,7 +62,20 @@ function portFree(port) {
 }
 
 async function allocatePorts() {
-  const names = ['postgres', 'frontend', 'frontendHttp', 'frontendMembership', 'history', 'historyMembership', 'matching', 'matchingMembership', 'worker', 'workerMembership', 'serverMetrics', 'ui'];
+  const names = [
+    'postgres',
+    'frontend',
+    'frontendHttp',
+    'frontendMembership',
+    'history',
+    'historyMembership',
+    'matching',
+    'matchingMembership',
+    'worker',
+    'workerMembership',
+    'serverMetrics',
+    'ui',
+  ];
   const ports = {};
   const used = new Set();
   for (const name of names) {
@@ -101,7 +114,17 @@ async function waitFor(what, seconds, check) {
       if (err.fatal) throw err;
       last = err;
     }
-    if (Date.now() > until) throw new Error(`cluster: ${what} not ready after ${seconds} s${last ? `: ${String(last.stderr || last.message).trim().split('\n').pop()}` : ''}`);
+    if (Date.now() > until)
+      throw new Error(
+        `cluster: ${what} not ready after ${seconds} s${
+          last
+            ? `: ${String(last.stderr || last.message)
+                .trim()
+                .split('\n')
+                .pop()}`
+            : ''
+        }`,
+      );
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -113,7 +136,15 @@ function fatal(message) {
 /** Creates the databases and applies the schemas: deploy/temporal/setup-schema.sh, as compose runs it. */
 function applySchemas(tools, state) {
   execFileSync('sh', [path.join(root, 'deploy', 'temporal', 'setup-schema.sh')], {
-    env: { ...process.env, TEMPORAL_SQL_TOOL: tools.sql, TEMPORAL_SCHEMA_DIR: tools.schema, POSTGRES_HOST: HOST, POSTGRES_PORT: String(state.ports.postgres), POSTGRES_USER: versions.user, POSTGRES_PWD: postgres.PASSWORD },
+    env: {
+      ...process.env,
+      TEMPORAL_SQL_TOOL: tools.sql,
+      TEMPORAL_SCHEMA_DIR: tools.schema,
+      POSTGRES_HOST: HOST,
+      POSTGRES_PORT: String(state.ports.postgres),
+      POSTGRES_USER: versions.user,
+      POSTGRES_PWD: postgres.PASSWORD,
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   log('schemas up to date');
@@ -122,11 +153,21 @@ function applySchemas(tools, state) {
 /** Namespace and search attributes: deploy/temporal/init.sh, as compose's temporal-init runs it. */
 async function ensureNamespace(address) {
   execFileSync('sh', [path.join(root, 'deploy', 'temporal', 'init.sh')], {
-    env: { ...process.env, TEMPORAL_CLI: temporalCli(), TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: versions.namespace, TEMPORAL_RETENTION: versions.retention },
+    env: {
+      ...process.env,
+      TEMPORAL_CLI: temporalCli(),
+      TEMPORAL_ADDRESS: address,
+      TEMPORAL_NAMESPACE: versions.namespace,
+      TEMPORAL_RETENTION: versions.retention,
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   // A new namespace reaches every service's cache after a refresh: wait until it serves.
-  await waitFor(`namespace ${versions.namespace}`, 60, () => (cli(['workflow', 'list', '--namespace', versions.namespace, '--address', address, '--limit', '1']), true));
+  await waitFor(
+    `namespace ${versions.namespace}`,
+    60,
+    () => (cli(['workflow', 'list', '--namespace', versions.namespace, '--address', address, '--limit', '1']), true),
+  );
 }
 
 async function up(flags) {
@@ -145,7 +186,13 @@ async function up(flags) {
 
   const address = `${HOST}:${state.ports.frontend}`;
   if (!alive(state.serverPid)) {
-    state.serverPid = startDaemon('server', tools.server, ['--config-file', SERVER_CONFIG, '--allow-no-auth', 'start'], dir, serverEnv(HOST, state.ports, postgres.PASSWORD));
+    state.serverPid = startDaemon(
+      'server',
+      tools.server,
+      ['--config-file', SERVER_CONFIG, '--allow-no-auth', 'start'],
+      dir,
+      serverEnv(HOST, state.ports, postgres.PASSWORD),
+    );
     writeState(state);
     log(`Temporal server ${versions.temporalServer} starting (pid ${state.serverPid})`);
   }

@@ -46,7 +46,10 @@ async function main() {
     console.error('run-bench: no dist/bench (run `npm run build` first)');
     return 1;
   }
-  const files = fs.readdirSync(benchDir).filter((f) => f.endsWith('.js')).sort()
+  const files = fs
+    .readdirSync(benchDir)
+    .filter((f) => f.endsWith('.js'))
+    .sort()
     .filter((f) => args.filters.length === 0 || args.filters.some((x) => f.includes(x)));
   const benches = [];
   for (const file of files) {
@@ -82,7 +85,12 @@ async function main() {
   }
   printTable(rows);
   if (args.json) {
-    const clean = rows.map((r) => ({ ...r, ours: Number.isFinite(r.ours) ? r.ours : null, baseline: Number.isFinite(r.baseline) ? r.baseline : null, ratio: r.ratio ?? null }));
+    const clean = rows.map((r) => ({
+      ...r,
+      ours: Number.isFinite(r.ours) ? r.ours : null,
+      baseline: Number.isFinite(r.baseline) ? r.baseline : null,
+      ratio: r.ratio ?? null,
+    }));
     fs.writeFileSync(args.json, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, rows: clean }, null, 2)}\n`);
     console.log(`run-bench: wrote ${args.json}`);
   }

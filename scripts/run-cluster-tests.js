@@ -12,7 +12,12 @@ const root = path.resolve(__dirname, '..');
 const dir = path.join(root, 'dist', 'test', 'cluster');
 
 async function main() {
-  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.test.js')).map((f) => path.join(dir, f)) : [];
+  const files = fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith('.test.js'))
+        .map((f) => path.join(dir, f))
+    : [];
   if (files.length === 0) {
     console.error(`run-cluster-tests: no compiled tests in ${dir} (run \`npm run build\` first)`);
     return 1;

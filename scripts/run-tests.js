@@ -57,7 +57,9 @@ async function main() {
     console.error(`run-tests: unknown tier "${tier}" (use --tier main, slow or all)`);
     return 2;
   }
-  const all = findTests(path.join(dist, 'test')).sort().filter((f) => tier === 'all' || tierOf(f) === tier);
+  const all = findTests(path.join(dist, 'test'))
+    .sort()
+    .filter((f) => tier === 'all' || tierOf(f) === tier);
   const files = filters.length ? all.filter((f) => filters.some((x) => f.includes(x))) : all;
   if (files.length === 0) {
     if (tier === 'slow' && filters.length === 0) {
@@ -96,10 +98,15 @@ async function main() {
     const tapLog = path.join(artifacts, `test-${tier}.tap`);
     const reporter = process.env.TEST_REPORTER || 'dot';
     const args = [
-      '--require', path.join(dist, 'test', 'helpers', 'quiet-runtime.js'),
-      '--test', `--test-concurrency=${concurrency}`, '--test-timeout=300000',
-      `--test-reporter=${reporter}`, '--test-reporter-destination=stdout',
-      '--test-reporter=tap', `--test-reporter-destination=${tapLog}`,
+      '--require',
+      path.join(dist, 'test', 'helpers', 'quiet-runtime.js'),
+      '--test',
+      `--test-concurrency=${concurrency}`,
+      '--test-timeout=300000',
+      `--test-reporter=${reporter}`,
+      '--test-reporter-destination=stdout',
+      '--test-reporter=tap',
+      `--test-reporter-destination=${tapLog}`,
       ...files,
     ];
     const child = spawn(process.execPath, args, {

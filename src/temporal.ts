@@ -28,7 +28,14 @@ export { ModelFailure } from './model/errors';
 export type { ChatMessage, ModelReply, ModelRequest, ModelTool, ToolCall } from './model/types';
 
 // Clients: connections (Temporal's env-config: TEMPORAL_ADDRESS, TEMPORAL_API_KEY, TLS paths) and runs.
-export { temporalSettings, connectTemporal, connectClient, type TemporalSettings, type TemporalConnections, type ConnectionOverrides } from './client/connection';
+export {
+  temporalSettings,
+  connectTemporal,
+  connectClient,
+  type TemporalSettings,
+  type TemporalConnections,
+  type ConnectionOverrides,
+} from './client/connection';
 export { executeAgentRun, type ExecuteAgentRunOptions } from './client/agent-run-client';
 export { AgentRunFailedError, TemporalUnreachableError, type FailedRunState } from './client/errors';
 

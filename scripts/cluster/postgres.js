@@ -14,8 +14,7 @@ function binDir() {
   const dir = `/usr/lib/postgresql/${versions.postgresMajor}/bin`;
   if (!fs.existsSync(path.join(dir, 'pg_ctl'))) {
     throw new Error(
-      `cluster: PostgreSQL ${versions.postgresMajor} not found (${dir}/pg_ctl).\n` +
-        `  fix: apt-get install postgresql-${versions.postgresMajor}`,
+      `cluster: PostgreSQL ${versions.postgresMajor} not found (${dir}/pg_ctl).\n` + `  fix: apt-get install postgresql-${versions.postgresMajor}`,
     );
   }
   return dir;
@@ -43,9 +42,23 @@ function init(dataDir) {
   chownToPostgres(dataDir);
   chownToPostgres(pwfile);
   try {
-    pg('initdb', ['-D', dataDir, '-U', versions.user, '--pwfile', pwfile, '--auth-host=scram-sha-256', '--auth-local=trust', '-E', 'UTF8', '--no-instructions']);
+    pg('initdb', [
+      '-D',
+      dataDir,
+      '-U',
+      versions.user,
+      '--pwfile',
+      pwfile,
+      '--auth-host=scram-sha-256',
+      '--auth-local=trust',
+      '-E',
+      'UTF8',
+      '--no-instructions',
+    ]);
   } catch (err) {
-    throw new Error(`cluster: initdb failed in ${dataDir}: ${String(err.stderr || err.message).trim()}\n  fix: make sure the postgres user can reach that folder, or set CLUSTER_DIR`);
+    throw new Error(
+      `cluster: initdb failed in ${dataDir}: ${String(err.stderr || err.message).trim()}\n  fix: make sure the postgres user can reach that folder, or set CLUSTER_DIR`,
+    );
   } finally {
     fs.rmSync(pwfile, { force: true });
   }

@@ -19,9 +19,7 @@ export const RUN_POLICY_FILE = 'run-policy.yaml';
 const MAX_VIEWS = 64;
 
 /** The kernel a run decides with, or why there is none. */
-export type RunKernel =
-  | { readonly ok: true; readonly kernel: Kernel }
-  | { readonly ok: false; readonly code: string; readonly reason: string };
+export type RunKernel = { readonly ok: true; readonly kernel: Kernel } | { readonly ok: false; readonly code: string; readonly reason: string };
 
 /**
  * Builds narrowed kernel views for run policies, cached by the policy's hash.

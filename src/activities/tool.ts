@@ -98,7 +98,8 @@ export function createToolActivities(
     async decideAction(input: DecideInput): Promise<KernelDecision> {
       if (input.schema !== undefined) {
         const problem = checkArguments(input.schema, input.args ?? {});
-        if (problem !== undefined) return { effect: 'invalid', reason: `arguments do not match the tool's schema: ${problem}`, code: ActivityCode.InvalidArguments };
+        if (problem !== undefined)
+          return { effect: 'invalid', reason: `arguments do not match the tool's schema: ${problem}`, code: ActivityCode.InvalidArguments };
       }
       const run = views.get(input.runPolicy);
       if (!run.ok) return { effect: 'invalid', reason: run.reason, code: run.code };
@@ -148,7 +149,9 @@ export function createToolActivities(
     async recordRefusal(input: RefusalInput): Promise<ToolOutcome> {
       let approvalIdentity: string | undefined;
       if (input.approval !== undefined) {
-        approvalIdentity = (await withIdentity({ approver: input.approval.approver ?? 'unknown', ...(input.approval.updateId ? { updateId: input.approval.updateId } : {}) })).identity;
+        approvalIdentity = (
+          await withIdentity({ approver: input.approval.approver ?? 'unknown', ...(input.approval.updateId ? { updateId: input.approval.updateId } : {}) })
+        ).identity;
       }
       return kernel.recordRefusal(input.request, {
         idempotencyKey: input.idempotencyKey,
@@ -162,7 +165,11 @@ export function createToolActivities(
 }
 
 /** The approval with the update caller's identity from history, when the update is known. */
-async function withIdentity(approval: { approver: string; reason?: string; updateId?: string }): Promise<{ approver: string; reason?: string; identity?: string }> {
+async function withIdentity(approval: {
+  approver: string;
+  reason?: string;
+  updateId?: string;
+}): Promise<{ approver: string; reason?: string; identity?: string }> {
   const { updateId, ...rest } = approval;
   if (updateId === undefined) return rest;
   return { ...rest, identity: await updateCallerIdentity(updateId) };

@@ -22,7 +22,8 @@ export async function updateCallerIdentity(updateId: string): Promise<string> {
     const history = await context.client.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
     for (const event of history.events ?? []) {
       const meta = event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.meta;
-      if (meta?.updateId === updateId) return typeof meta.identity === 'string' && meta.identity !== '' ? meta.identity : `${UNKNOWN_IDENTITY} (the update carried no identity)`;
+      if (meta?.updateId === updateId)
+        return typeof meta.identity === 'string' && meta.identity !== '' ? meta.identity : `${UNKNOWN_IDENTITY} (the update carried no identity)`;
     }
     return `${UNKNOWN_IDENTITY} (update ${updateId} not found in the run's history)`;
   } catch (err) {

@@ -22,26 +22,32 @@ export interface PendingRow extends PendingApproval {
 /** Registers `agent-os approvals list`. */
 export function registerApprovalsCommand(program: Command, io: CliIo = processIo): void {
   const approvals = program.command('approvals').description('actions waiting for a human decision');
-  withConnectionOptions(
-    withOutputAndJsonAlias(approvals.command('list').description('list pending approvals of running runs')),
-  ).action(async (options: ConnectionFlags & { output: OutputFormat }) => {
-    try {
-      const rows = await withClient(options, async (client) => {
-        const found: PendingRow[] = [];
-        for await (const run of client.workflow.list({ query: PENDING_APPROVALS_QUERY })) {
-          // Bounded: a run whose worker is gone must not hold the whole listing.
-          const state = await client.connection.withDeadline(Date.now() + 5_000, () => client.workflow.getHandle(run.workflowId, run.runId).query(stateQuery)).catch(() => undefined);
-          for (const p of state?.pendingApprovals ?? []) found.push({ workflowId: run.workflowId, ...p });
-        }
-        return found;
-      });
-      if (options.output === 'json') io.out(`${JSON.stringify(rows)}\n`);
-      else if (options.output === 'jsonl') for (const r of rows) io.out(`${JSON.stringify(r)}\n`);
-      else if (rows.length === 0) io.out('no pending approvals\n');
-      else for (const r of rows) io.out(`${r.workflowId}  ${r.requestId}  ${r.action} ${r.target}  (${r.reason})\n  → agent-os approve -w ${r.workflowId} ${r.requestId} --allow|--deny --reason "…"\n`);
-      io.setExitCode(ExitCode.Ok);
-    } catch (err) {
-      io.setExitCode(reportError(io, 'approvals list', err));
-    }
-  });
+  withConnectionOptions(withOutputAndJsonAlias(approvals.command('list').description('list pending approvals of running runs'))).action(
+    async (options: ConnectionFlags & { output: OutputFormat }) => {
+      try {
+        const rows = await withClient(options, async (client) => {
+          const found: PendingRow[] = [];
+          for await (const run of client.workflow.list({ query: PENDING_APPROVALS_QUERY })) {
+            // Bounded: a run whose worker is gone must not hold the whole listing.
+            const state = await client.connection
+              .withDeadline(Date.now() + 5_000, () => client.workflow.getHandle(run.workflowId, run.runId).query(stateQuery))
+              .catch(() => undefined);
+            for (const p of state?.pendingApprovals ?? []) found.push({ workflowId: run.workflowId, ...p });
+          }
+          return found;
+        });
+        if (options.output === 'json') io.out(`${JSON.stringify(rows)}\n`);
+        else if (options.output === 'jsonl') for (const r of rows) io.out(`${JSON.stringify(r)}\n`);
+        else if (rows.length === 0) io.out('no pending approvals\n');
+        else
+          for (const r of rows)
+            io.out(
+              `${r.workflowId}  ${r.requestId}  ${r.action} ${r.target}  (${r.reason})\n  → agent-os approve -w ${r.workflowId} ${r.requestId} --allow|--deny --reason "…"\n`,
+            );
+        io.setExitCode(ExitCode.Ok);
+      } catch (err) {
+        io.setExitCode(reportError(io, 'approvals list', err));
+      }
+    },
+  );
 }

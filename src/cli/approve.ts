@@ -47,7 +47,7 @@ export function registerApproveCommand(program: Command, io: CliIo = processIo):
           .argument('[requestId]', 'the pending request (see `agent-os approvals list` or `agent-os status -w ID`)')
           .option('--allow', 'let the action run')
           .option('--deny', 'refuse the action')
-          .option('--reason <text>', 'why (recorded in the run\'s history)')
+          .option('--reason <text>', "why (recorded in the run's history)")
           .option('--approver <name>', 'who decides (default: $AGENT_OS_APPROVER or $USER)'),
       ),
     ),
@@ -70,11 +70,16 @@ export function registerApproveCommand(program: Command, io: CliIo = processIo):
           .executeUpdate(approveUpdate, { args: [decision] })
           .catch((err: unknown) => {
             const why = describeError(err);
-            if (why.includes('unknown approval request')) throw new CliError(`${workflowId}: ${why.replace(/^.*?(unknown approval request)/, '$1')}`, ExitCode.NotFound, { cause: err });
+            if (why.includes('unknown approval request'))
+              throw new CliError(`${workflowId}: ${why.replace(/^.*?(unknown approval request)/, '$1')}`, ExitCode.NotFound, { cause: err });
             throw err;
           }),
       );
-      io.out(options.output !== 'text' ? `${JSON.stringify({ workflowId, ...answer, approver: decision.approver })}\n` : `${workflowId}: ${requestId} ${answer.allow ? 'allowed' : 'denied'} by ${decision.approver}\n`);
+      io.out(
+        options.output !== 'text'
+          ? `${JSON.stringify({ workflowId, ...answer, approver: decision.approver })}\n`
+          : `${workflowId}: ${requestId} ${answer.allow ? 'allowed' : 'denied'} by ${decision.approver}\n`,
+      );
       io.setExitCode(ExitCode.Ok);
     } catch (err) {
       io.setExitCode(reportError(io, 'approve', err));

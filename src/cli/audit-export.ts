@@ -30,7 +30,8 @@ function outputFileOf(options: ExportOptions): string | undefined {
     throw new CliError(`-o ${options.output}: an audit log is JSON lines; use -o jsonl (the default)`, ExitCode.Usage);
   }
   const legacy = options.output !== undefined && !formats.includes(options.output) ? options.output : undefined;
-  if (legacy !== undefined && options.outputFile !== undefined && legacy !== options.outputFile) throw new CliError(`two output files given (${legacy} and ${options.outputFile}): pass --output-file once`, ExitCode.Usage);
+  if (legacy !== undefined && options.outputFile !== undefined && legacy !== options.outputFile)
+    throw new CliError(`two output files given (${legacy} and ${options.outputFile}): pass --output-file once`, ExitCode.Usage);
   return options.outputFile ?? legacy;
 }
 
@@ -41,7 +42,7 @@ export function auditExportCommand(io: CliIo = processIo): AuditSubcommand {
       withOptionalWorkflowIdOption(
         audit
           .command('export')
-          .description('export a run\'s actions from its Temporal history as a hash-chained JSONL audit log')
+          .description("export a run's actions from its Temporal history as a hash-chained JSONL audit log")
           .argument('[workflowId]', 'the run (same as -w)')
           .option('--run-id <id>', 'export the continue-as-new chain up to this run of the workflow id (default: the latest)')
           .option('-o, --output <format>', 'output format: jsonl (the default and only one; an older `-o FILE` still names a file)')

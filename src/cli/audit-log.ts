@@ -166,43 +166,44 @@ export const registerAuditLog: AuditSubcommand = (audit: Command) => {
       .option('--limit <n>', 'only the most recent N matching records')
       .option('-f, --follow', 'keep printing new matching records as they are written (Ctrl-C to stop)')
       .option('--json', 'print the records as one JSON array (same as -o json; JSON lines with --follow)'),
-  )
-    .action(async (file: string, options: LogOptions) => {
-      let filter: Filter;
-      let limit: number | undefined;
-      try {
-        filter = buildFilter(options);
-        if (options.limit !== undefined) {
-          limit = Number(options.limit);
-          if (!Number.isSafeInteger(limit) || limit < 0) throw new Error(`--limit ${JSON.stringify(options.limit)} must be a whole number ≥ 0`);
+  ).action(async (file: string, options: LogOptions) => {
+    let filter: Filter;
+    let limit: number | undefined;
+    try {
+      filter = buildFilter(options);
+      if (options.limit !== undefined) {
+        limit = Number(options.limit);
+        if (!Number.isSafeInteger(limit) || limit < 0) throw new Error(`--limit ${JSON.stringify(options.limit)} must be a whole number ≥ 0`);
+      }
+    } catch (err) {
+      process.stderr.write(`agent-os audit log: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = ExitCode.Usage;
+      return;
+    }
+    if (listSegments(file).length === 0) {
+      process.stderr.write(
+        `agent-os audit log: cannot read ${file}: no such log\n  fix: name the log a kernel or worker writes (e.g. ~/.agent-os/kernel.log)\n`,
+      );
+      process.exitCode = ExitCode.Usage;
+      return;
+    }
+    const offsets: Offsets = new Map();
+    const { records, skipped } = readNew(file, offsets);
+    let shown = records.filter((r) => keep(r, filter));
+    if (limit !== undefined) shown = limit === 0 ? [] : shown.slice(-limit);
+    const format = options.output === OutputFormat.Jsonl ? OutputFormat.Jsonl : options.json === true ? OutputFormat.Json : options.output;
+    if (format === OutputFormat.Json && options.follow !== true) process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
+    else for (const r of shown) process.stdout.write(`${format === OutputFormat.Text ? formatRecord(r) : JSON.stringify(r)}\n`);
+    if (skipped > 0) process.stderr.write(`agent-os audit log: ${skipped} line(s) are not JSON records (run \`agent-os audit verify ${file}\`)\n`);
+    process.exitCode = ExitCode.Ok;
+    if (options.follow !== true) return;
+    // Follow: poll for appended lines, new segments and rotated files (fs.watch misses renames on some file systems).
+    await new Promise<never>(() => {
+      setInterval(() => {
+        for (const r of readNew(file, offsets).records) {
+          if (keep(r, filter)) process.stdout.write(`${format === OutputFormat.Text ? formatRecord(r) : JSON.stringify(r)}\n`);
         }
-      } catch (err) {
-        process.stderr.write(`agent-os audit log: ${err instanceof Error ? err.message : String(err)}\n`);
-        process.exitCode = ExitCode.Usage;
-        return;
-      }
-      if (listSegments(file).length === 0) {
-        process.stderr.write(`agent-os audit log: cannot read ${file}: no such log\n  fix: name the log a kernel or worker writes (e.g. ~/.agent-os/kernel.log)\n`);
-        process.exitCode = ExitCode.Usage;
-        return;
-      }
-      const offsets: Offsets = new Map();
-      const { records, skipped } = readNew(file, offsets);
-      let shown = records.filter((r) => keep(r, filter));
-      if (limit !== undefined) shown = limit === 0 ? [] : shown.slice(-limit);
-      const format = options.output === OutputFormat.Jsonl ? OutputFormat.Jsonl : options.json === true ? OutputFormat.Json : options.output;
-      if (format === OutputFormat.Json && options.follow !== true) process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
-      else for (const r of shown) process.stdout.write(`${format === OutputFormat.Text ? formatRecord(r) : JSON.stringify(r)}\n`);
-      if (skipped > 0) process.stderr.write(`agent-os audit log: ${skipped} line(s) are not JSON records (run \`agent-os audit verify ${file}\`)\n`);
-      process.exitCode = ExitCode.Ok;
-      if (options.follow !== true) return;
-      // Follow: poll for appended lines, new segments and rotated files (fs.watch misses renames on some file systems).
-      await new Promise<never>(() => {
-        setInterval(() => {
-          for (const r of readNew(file, offsets).records) {
-            if (keep(r, filter)) process.stdout.write(`${format === OutputFormat.Text ? formatRecord(r) : JSON.stringify(r)}\n`);
-          }
-        }, 200);
-      });
+      }, 200);
     });
+  });
 };

@@ -17,7 +17,12 @@ interface CancelCliOptions extends ConnectionFlags {
 export function registerCancelCommand(program: Command, io: CliIo = processIo): void {
   withConnectionOptions(
     withOutputAndJsonAlias(
-      withOptionalWorkflowIdOption(program.command('cancel').description('cancel a running run (it undoes its reversible actions as it stops)').argument('[workflowId]', 'the run (same as -w)')),
+      withOptionalWorkflowIdOption(
+        program
+          .command('cancel')
+          .description('cancel a running run (it undoes its reversible actions as it stops)')
+          .argument('[workflowId]', 'the run (same as -w)'),
+      ),
     ),
   ).action(async (positional: string | undefined, options: CancelCliOptions) => {
     try {
@@ -25,10 +30,15 @@ export function registerCancelCommand(program: Command, io: CliIo = processIo): 
       await withClient(options, async (client) => {
         const handle = client.workflow.getHandle(workflowId);
         const description = await handle.describe();
-        if (description.status.name !== 'RUNNING') throw new CliError(`${workflowId} is ${description.status.name.toLowerCase()} already; nothing to cancel`, ExitCode.Failure);
+        if (description.status.name !== 'RUNNING')
+          throw new CliError(`${workflowId} is ${description.status.name.toLowerCase()} already; nothing to cancel`, ExitCode.Failure);
         await handle.cancel();
       });
-      io.out(options.output === 'text' ? `${workflowId}: cancel requested — follow it with \`agent-os status -w ${workflowId}\`\n` : `${JSON.stringify({ workflowId, status: 'cancel requested' })}\n`);
+      io.out(
+        options.output === 'text'
+          ? `${workflowId}: cancel requested — follow it with \`agent-os status -w ${workflowId}\`\n`
+          : `${JSON.stringify({ workflowId, status: 'cancel requested' })}\n`,
+      );
       io.setExitCode(ExitCode.Ok);
     } catch (err) {
       io.setExitCode(reportError(io, 'cancel', err));

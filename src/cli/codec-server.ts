@@ -46,14 +46,17 @@ export function registerCodecServerCommand(program: Command, io: CliIo = process
       .option('--host <ip>', 'interface to listen on (non-loopback needs --tls-cert/--tls-key)', '127.0.0.1')
       .option('--port <port>', 'port (0: a free one)', '8081')
       .option('--token-file <file>', `access token file (default: $${CODEC_SERVER_TOKEN_ENV}; neither: a new token is generated and printed)`)
-      .option('--token-in-path', 'also accept the token as the first path segment, for a Web UI that forwards no token (the dev server\'s)')
+      .option('--token-in-path', "also accept the token as the first path segment, for a Web UI that forwards no token (the dev server's)")
       .option('--ui-origin <origin>', 'a Web UI origin allowed by CORS, e.g. http://127.0.0.1:8233 (repeatable)', collectExtraAction, [])
       .option('--namespace <ns>', 'serve only this namespace (X-Namespace; repeatable; default: any)', collectExtraAction, [])
       .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)')
       .option('--tls-key <file>', 'private key of --tls-cert (PEM)')
       .option('--tls-client-ca <file>', 'require client certificates signed by this CA (mTLS; then no token is needed)'),
   )
-    .addHelpText('after', `\nThe endpoint to configure: the printed URL (Web UI: codec endpoint; temporal CLI: --codec-endpoint URL --codec-auth "Bearer TOKEN").`)
+    .addHelpText(
+      'after',
+      `\nThe endpoint to configure: the printed URL (Web UI: codec endpoint; temporal CLI: --codec-endpoint URL --codec-auth "Bearer TOKEN").`,
+    )
     .action(async (options: CodecServerCliOptions) => {
       io.setExitCode(await runCodecServer(options, io));
     });
@@ -69,13 +72,17 @@ async function runCodecServer(options: CodecServerCliOptions, io: CliIo): Promis
     if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--port ${options.port}: expected a TCP port (0–65535)`);
     if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
     if (options.tlsClientCa !== undefined && options.tlsCert === undefined) throw new UsageError('--tls-client-ca needs --tls-cert and --tls-key');
-    if (!isLoopback(options.host) && options.tlsCert === undefined) throw new UsageError(`--host ${options.host} is not a loopback address: serve it with --tls-cert/--tls-key (the token and decrypted payloads would cross the network in clear)`);
+    if (!isLoopback(options.host) && options.tlsCert === undefined)
+      throw new UsageError(
+        `--host ${options.host} is not a loopback address: serve it with --tls-cert/--tls-key (the token and decrypted payloads would cross the network in clear)`,
+      );
     let token = options.tokenFile !== undefined ? readSecret(options.tokenFile) : process.env[CODEC_SERVER_TOKEN_ENV];
     if (!token && options.tlsClientCa === undefined) {
       token = randomBytes(24).toString('base64url');
       generated = true;
     }
-    if (token !== undefined && !/^[A-Za-z0-9._~-]{16,}$/.test(token)) throw new UsageError('the access token must be at least 16 URL-safe characters (A-Z a-z 0-9 . _ ~ -)');
+    if (token !== undefined && !/^[A-Za-z0-9._~-]{16,}$/.test(token))
+      throw new UsageError('the access token must be at least 16 URL-safe characters (A-Z a-z 0-9 . _ ~ -)');
     server = await startCodecServer({
       codec: new AesGcmCodec(ring),
       host: options.host,
@@ -85,13 +92,20 @@ async function runCodecServer(options: CodecServerCliOptions, io: CliIo): Promis
       uiOrigins: options.uiOrigin,
       ...(options.namespace.length > 0 ? { namespaces: options.namespace } : {}),
       ...(options.tlsCert !== undefined && options.tlsKey !== undefined
-        ? { tls: { cert: fs.readFileSync(options.tlsCert, 'utf8'), key: fs.readFileSync(options.tlsKey, 'utf8'), ...(options.tlsClientCa ? { clientCa: fs.readFileSync(options.tlsClientCa, 'utf8') } : {}) } }
+        ? {
+            tls: {
+              cert: fs.readFileSync(options.tlsCert, 'utf8'),
+              key: fs.readFileSync(options.tlsKey, 'utf8'),
+              ...(options.tlsClientCa ? { clientCa: fs.readFileSync(options.tlsClientCa, 'utf8') } : {}),
+            },
+          }
         : {}),
     });
     const info = { endpoint: server.endpoint, url: server.url, keys: [...ring.keys.keys()], encryptsWith: ring.current, ...(generated ? { token } : {}) };
     if (options.output === OutputFormat.Text) {
       io.out(`agent-os codec-server: ${server.endpoint} (keys ${info.keys.join(', ')}; encrypts with ${ring.current})\n`);
-      if (generated) io.out(`  access token (generated): ${token}\n  temporal workflow show -w ID --codec-endpoint ${server.url} --codec-auth "Bearer ${token}"\n`);
+      if (generated)
+        io.out(`  access token (generated): ${token}\n  temporal workflow show -w ID --codec-endpoint ${server.url} --codec-auth "Bearer ${token}"\n`);
     } else io.out(`${JSON.stringify(info)}\n`);
   } catch (err) {
     io.err(`agent-os codec-server: ${(err as Error).message}\n`);

@@ -72,7 +72,11 @@ export function settingsFromFlags(flags: ConnectionFlags, env: NodeJS.ProcessEnv
   try {
     return temporalSettings(flags.codecKeys ? { codecKeysFile: flags.codecKeys } : {}, connectionEnv(flags, env));
   } catch (err) {
-    throw new CliError(`cannot load the Temporal connection settings: ${err instanceof Error ? err.message : String(err)} — check the --tls-*/--config-file paths and TEMPORAL_* variables`, ExitCode.Usage, { cause: err });
+    throw new CliError(
+      `cannot load the Temporal connection settings: ${err instanceof Error ? err.message : String(err)} — check the --tls-*/--config-file paths and TEMPORAL_* variables`,
+      ExitCode.Usage,
+      { cause: err },
+    );
   }
 }
 
@@ -90,7 +94,11 @@ export function unreachableError(settings: TemporalSettings, cause: unknown): Cl
       { cause },
     );
   }
-  return new CliError(`Temporal server not reachable at ${settings.address} — start one with \`agent-os dev\` or set --address / TEMPORAL_ADDRESS`, ExitCode.Unavailable, { cause });
+  return new CliError(
+    `Temporal server not reachable at ${settings.address} — start one with \`agent-os dev\` or set --address / TEMPORAL_ADDRESS`,
+    ExitCode.Unavailable,
+    { cause },
+  );
 }
 
 /**

@@ -52,7 +52,11 @@ export function devPrinter(json: boolean, write: (text: string) => void = (t) =>
       label('server', `${address}   state: ${dbFile}`);
       if (moved) label('', `(the default port was taken; for other commands: export TEMPORAL_ADDRESS=${address})`);
       label('web ui', uiUrl);
-      if (codec) label('codec', `payloads encrypted with key ${codec.keyId} (${codec.keysFile}); the Web UI decodes through ${codec.codecServer}${codec.keysFile.startsWith('AGENT_OS_') ? '' : `; for other commands: export AGENT_OS_CODEC_KEYS_FILE=${codec.keysFile}`}`);
+      if (codec)
+        label(
+          'codec',
+          `payloads encrypted with key ${codec.keyId} (${codec.keysFile}); the Web UI decodes through ${codec.codecServer}${codec.keysFile.startsWith('AGENT_OS_') ? '' : `; for other commands: export AGENT_OS_CODEC_KEYS_FILE=${codec.keysFile}`}`,
+        );
     },
     worker: (taskQueue, workspace, model) => {
       label('model', model ?? 'scripted demo model (set OPENAI_BASE_URL or OPENAI_API_KEY to use a real one)');

@@ -56,9 +56,15 @@ export function registerDevCommand(program: Command): void {
     .option('--db <file>', 'SQLite file keeping the dev server state between runs', path.join('.agent-os', 'dev.sqlite'))
     .option('--port <port>', 'gRPC port of the dev server (a free one when the default is taken)', port, 7233)
     .option('--ui-port <port>', 'port of the Web UI (a free one when the default is taken)', port, 8233)
-    .option('--codec-keys <file>', 'payload codec keys (default: $AGENT_OS_CODEC_KEYS_FILE / $AGENT_OS_CODEC_KEYS, else codec-keys next to --db, generated once)')
+    .option(
+      '--codec-keys <file>',
+      'payload codec keys (default: $AGENT_OS_CODEC_KEYS_FILE / $AGENT_OS_CODEC_KEYS, else codec-keys next to --db, generated once)',
+    )
     .option('--no-codec', 'keep payloads in plaintext (no encryption, no codec server)')
-    .addHelpText('after', '\nThe demo uses a scripted model unless OPENAI_BASE_URL or OPENAI_API_KEY is set (AGENT_OS_MODEL picks the model).\nExit codes: 0 the demo ran as told, 1 it did not or nothing could start, 2 usage error.')
+    .addHelpText(
+      'after',
+      '\nThe demo uses a scripted model unless OPENAI_BASE_URL or OPENAI_API_KEY is set (AGENT_OS_MODEL picks the model).\nExit codes: 0 the demo ran as told, 1 it did not or nothing could start, 2 usage error.',
+    )
     .action(async (options: DevOptions) => {
       process.exitCode = await runDev(options);
     });
@@ -85,7 +91,14 @@ export async function runDev(options: DevOptions): Promise<number> {
   const grpcPort = await portOrFree(options.port);
   const uiPort = await portOrFree(options.uiPort);
   for (const host of ['127.0.0.1', 'localhost']) codecServer?.allowOrigin(`http://${host}:${uiPort}`);
-  const server = await startDevServer({ ui: true, dbFile, port: grpcPort, uiPort, searchAttributes: DEV_SERVER_SEARCH_ATTRIBUTES, ...(codecServer ? { uiCodecEndpoint: codecServer.endpoint } : {}) }).catch(async (err: unknown) => {
+  const server = await startDevServer({
+    ui: true,
+    dbFile,
+    port: grpcPort,
+    uiPort,
+    searchAttributes: DEV_SERVER_SEARCH_ATTRIBUTES,
+    ...(codecServer ? { uiCodecEndpoint: codecServer.endpoint } : {}),
+  }).catch(async (err: unknown) => {
     await codecServer?.close();
     throw err;
   });

@@ -63,7 +63,7 @@ export function registerFreezeCommands(program: Command, io: CliIo = processIo):
     program
       .command('freeze')
       .description('emergency stop: workers using the freeze file deny every action (audited) until `agent-os unfreeze`')
-      .option('--reason <text>', 'why (in every denial\'s audit record)', 'emergency stop')
+      .option('--reason <text>', "why (in every denial's audit record)", 'emergency stop')
       .option('--freeze-file <file>', 'the freeze file workers check (default: $AGENT_OS_FREEZE_FILE or ~/.agent-os/freeze)'),
   ).action((options: FreezeCliOptions) => {
     try {
@@ -71,7 +71,11 @@ export function registerFreezeCommands(program: Command, io: CliIo = processIo):
       const record: FreezeRecord = { by: defaultApprover(), reason: options.reason ?? 'emergency stop', at: new Date().toISOString() };
       fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
       fs.writeFileSync(file, `${JSON.stringify(record)}\n`);
-      io.out(options.output === 'text' ? `frozen: workers using ${file} now deny every action — lift it with \`agent-os unfreeze${options.freezeFile ? ` --freeze-file ${file}` : ''}\`\n` : `${JSON.stringify({ frozen: true, file, ...record })}\n`);
+      io.out(
+        options.output === 'text'
+          ? `frozen: workers using ${file} now deny every action — lift it with \`agent-os unfreeze${options.freezeFile ? ` --freeze-file ${file}` : ''}\`\n`
+          : `${JSON.stringify({ frozen: true, file, ...record })}\n`,
+      );
       io.setExitCode(ExitCode.Ok);
     } catch (err) {
       io.setExitCode(reportError(io, 'freeze', err));
@@ -87,7 +91,13 @@ export function registerFreezeCommands(program: Command, io: CliIo = processIo):
       const file = options.freezeFile ?? defaultFreezeFile();
       const was = fs.existsSync(file);
       fs.rmSync(file, { force: true });
-      io.out(options.output === 'text' ? (was ? `unfrozen: workers using ${file} decide by their policy again\n` : `not frozen (no ${file})\n`) : `${JSON.stringify({ frozen: false, file, wasFrozen: was })}\n`);
+      io.out(
+        options.output === 'text'
+          ? was
+            ? `unfrozen: workers using ${file} decide by their policy again\n`
+            : `not frozen (no ${file})\n`
+          : `${JSON.stringify({ frozen: false, file, wasFrozen: was })}\n`,
+      );
       io.setExitCode(ExitCode.Ok);
     } catch (err) {
       io.setExitCode(reportError(io, 'unfreeze', err));

@@ -63,7 +63,10 @@ export function registerListCommand(program: Command, io: CliIo = processIo): vo
       else {
         const width = Math.max(...rows.map((r) => r.workflowId.length));
         io.out(`${'WORKFLOW ID'.padEnd(width)}  ${'STATUS'.padEnd(10)}  ${'STARTED'.padEnd(24)}  APPROVALS  DENIED\n`);
-        for (const r of rows) io.out(`${r.workflowId.padEnd(width)}  ${r.status.padEnd(10)}  ${r.startTime.padEnd(24)}  ${String(r.pendingApprovals).padStart(9)}  ${String(r.denied).padStart(6)}\n`);
+        for (const r of rows)
+          io.out(
+            `${r.workflowId.padEnd(width)}  ${r.status.padEnd(10)}  ${r.startTime.padEnd(24)}  ${String(r.pendingApprovals).padStart(9)}  ${String(r.denied).padStart(6)}\n`,
+          );
       }
       io.setExitCode(ExitCode.Ok);
     } catch (err) {

@@ -36,7 +36,11 @@ function withExitCodesHelp(command: Command): void {
 export function buildProgram(): Command {
   const program = new Command('agent-os')
     .description('Security kernel for LLM agents on Temporal')
-    .addOption(new Option('--log-level <level>', 'error | warn | info | debug (debug adds stack traces to errors)').choices(Object.values(LogLevel)).env('AGENT_OS_LOG_LEVEL'))
+    .addOption(
+      new Option('--log-level <level>', 'error | warn | info | debug (debug adds stack traces to errors)')
+        .choices(Object.values(LogLevel))
+        .env('AGENT_OS_LOG_LEVEL'),
+    )
     .showHelpAfterError()
     .exitOverride();
   program.hook('preAction', (thisCommand, actionCommand) => {

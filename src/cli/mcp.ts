@@ -73,10 +73,17 @@ async function list(io: CliIo, options: ListOptions): Promise<number> {
         const listed = approve ? await provider.approveTools(server) : await provider.listTools(server);
         const pinnedAt = provider.pins.get(server)?.pinnedAt;
         rows.push({
-          server, transport, ok: true, pin: listed.pin, ...(approve ? { approved: true } : {}),
+          server,
+          transport,
+          ok: true,
+          pin: listed.pin,
+          ...(approve ? { approved: true } : {}),
           ...(pinnedAt === undefined ? {} : { pinnedAt }),
           tools: listed.tools.map((t) => ({
-            server, tool: t.name, name: `${server}__${t.name}`, description: t.description ?? '',
+            server,
+            tool: t.name,
+            name: `${server}__${t.name}`,
+            description: t.description ?? '',
             policy: couldAllow(policy, 'mcp.call', `${server}/${t.name}`) ? 'offered' : 'never',
           })),
         });
@@ -110,11 +117,10 @@ export function registerMcpCommand(program: Command, io: CliIo = processIo): voi
       .description('list configured MCP servers, their tools, pins and what the policy could allow')
       .requiredOption('--servers <file>', 'MCP servers file (YAML or JSON)')
       .requiredOption('--policy <file>', 'the policy YAML the tools are judged by')
-      .option('--pins <file>', 'pin file (default: the servers file\'s `pins`, else pins are not kept)')
-      .option('--approve <server>', 're-approve the server\'s current tool list as its pin (repeatable)', collect)
+      .option('--pins <file>', "pin file (default: the servers file's `pins`, else pins are not kept)")
+      .option('--approve <server>', "re-approve the server's current tool list as its pin (repeatable)", collect)
       .option('--json', 'same as -o json'),
-  )
-    .action(async (options: ListOptions) => {
-      io.setExitCode(await list(io, options));
-    });
+  ).action(async (options: ListOptions) => {
+    io.setExitCode(await list(io, options));
+  });
 }

@@ -49,17 +49,19 @@ function explain(io: CliIo, file: string, action: string, target: string, opts: 
     return 0;
   }
   const { decision: d } = e;
-  io.out(`${JSON.stringify({
-    file,
-    action,
-    input: target,
-    effect: d.effect,
-    ruleId: d.ruleId ?? null,
-    reason: d.reason,
-    target: d.target,
-    rule: e.rule ?? null,
-    invalid: e.invalid ?? null,
-  })}\n`);
+  io.out(
+    `${JSON.stringify({
+      file,
+      action,
+      input: target,
+      effect: d.effect,
+      ruleId: d.ruleId ?? null,
+      reason: d.reason,
+      target: d.target,
+      rule: e.rule ?? null,
+      invalid: e.invalid ?? null,
+    })}\n`,
+  );
   return 0;
 }
 

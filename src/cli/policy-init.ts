@@ -34,9 +34,14 @@ export function registerPolicyInitCommand(group: Command, io: CliIo): Command {
       if (file === '-') {
         io.out(text);
       } else {
-        if (fs.existsSync(file) && options.force !== true) throw new CliError(`${file} exists already — pass --force to overwrite it, or name another file`, ExitCode.Failure);
+        if (fs.existsSync(file) && options.force !== true)
+          throw new CliError(`${file} exists already — pass --force to overwrite it, or name another file`, ExitCode.Failure);
         fs.writeFileSync(file, text);
-        io.out(options.output === 'text' ? `wrote ${file} (preset ${options.preset}, ${rules} rules) — check edits with: agent-os policy check ${file}\n` : `${JSON.stringify({ file, preset: options.preset, rules, hash: doc.hash })}\n`);
+        io.out(
+          options.output === 'text'
+            ? `wrote ${file} (preset ${options.preset}, ${rules} rules) — check edits with: agent-os policy check ${file}\n`
+            : `${JSON.stringify({ file, preset: options.preset, rules, hash: doc.hash })}\n`,
+        );
       }
       io.setExitCode(ExitCode.Ok);
     } catch (err) {

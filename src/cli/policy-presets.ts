@@ -106,6 +106,14 @@ export function presetText(preset: PolicyPreset): string {
     case PolicyPreset.WorkspaceWrite:
       return HEADER(preset, 'The agent may read and write files in the workspace; deleting asks a person first.') + READ + WRITE + DENY + ASK_DELETE;
     case PolicyPreset.WorkspaceExec:
-      return HEADER(preset, 'As workspace-write, plus a few sandboxed programs and read-only git; commits ask a person first.') + READ + WRITE + EXEC + DENY + ASK_DELETE + ASK_EXEC;
+      return (
+        HEADER(preset, 'As workspace-write, plus a few sandboxed programs and read-only git; commits ask a person first.') +
+        READ +
+        WRITE +
+        EXEC +
+        DENY +
+        ASK_DELETE +
+        ASK_EXEC
+      );
   }
 }

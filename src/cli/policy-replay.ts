@@ -33,14 +33,19 @@ function text(report: ReplayReport): string {
   const lines = [`replayed ${report.actions} action(s) of ${report.runs} run(s) under the new policy`];
   for (const c of report.changes) {
     const rule = (r?: string): string => (r ? ` (${r})` : '');
-    lines.push(`  ${c.change.padEnd(13)} ${c.action} ${c.target}: ${c.before.effect}${rule(c.before.ruleId)} → ${c.after.effect}${rule(c.after.ruleId)}  [${c.workflowId} #${c.seq}]`);
+    lines.push(
+      `  ${c.change.padEnd(13)} ${c.action} ${c.target}: ${c.before.effect}${rule(c.before.ruleId)} → ${c.after.effect}${rule(c.after.ruleId)}  [${c.workflowId} #${c.seq}]`,
+    );
     if (c.note) lines.push(`                ${c.note}`);
   }
   const { counts } = report;
-  lines.push(`newly denied ${counts['newly-denied']}, newly allowed ${counts['newly-allowed']}, newly asking ${counts['newly-asking']}, unchanged ${counts.unchanged}`);
+  lines.push(
+    `newly denied ${counts['newly-denied']}, newly allowed ${counts['newly-allowed']}, newly asking ${counts['newly-asking']}, unchanged ${counts.unchanged}`,
+  );
   const rules = Object.entries(report.byRule).map(([r, n]) => `${r} ${n}`);
   if (rules.length > 0) lines.push(`changes by rule: ${rules.join(', ')}`);
-  if (report.notReplayable > 0) lines.push(`${report.notReplayable} recorded decision(s) have no request in history (refused before any step ran): not replayed`);
+  if (report.notReplayable > 0)
+    lines.push(`${report.notReplayable} recorded decision(s) have no request in history (refused before any step ran): not replayed`);
   for (const id of report.ceilingMismatches) lines.push(`warning: ${id} ran under another ceiling policy than --ceiling`);
   return `${lines.join('\n')}\n`;
 }
@@ -80,8 +85,7 @@ async function replay(io: CliIo, flags: ReplayFlags): Promise<number> {
   if (flags.output === 'jsonl') for (const c of report.changes) io.out(`${JSON.stringify(c)}\n`);
   else if (flags.output === 'json' || flags.json === true) io.out(`${JSON.stringify(report)}\n`);
   else io.out(text(report));
-  const failed =
-    flags.failOn === 'any-change' ? report.changes.length > 0 : flags.failOn === 'newly-denied' ? report.counts['newly-denied'] > 0 : false;
+  const failed = flags.failOn === 'any-change' ? report.changes.length > 0 : flags.failOn === 'newly-denied' ? report.counts['newly-denied'] > 0 : false;
   return failed ? ExitCode.Failure : ExitCode.Ok;
 }
 
@@ -89,11 +93,11 @@ async function replay(io: CliIo, flags: ReplayFlags): Promise<number> {
 export function registerPolicyReplayCommand(group: Command, io: CliIo = processIo): void {
   const command = group
     .command('replay')
-    .description('re-decide the requests recorded in runs\' histories under a new policy and show what would change')
+    .description("re-decide the requests recorded in runs' histories under a new policy and show what would change")
     .requiredOption('--policy <file>', 'the candidate worker policy')
-    .option('--ceiling <file>', 'the worker policy the runs ran under (its hash is checked against each run\'s)')
+    .option('--ceiling <file>', "the worker policy the runs ran under (its hash is checked against each run's)")
     .option('-w, --workflow-id <id>', 'a run to replay, every run of its continue-as-new chain (repeatable)', collectExtraAction, [])
-    .option('--query <query>', 'runs matched by a visibility query, e.g. "WorkflowType=\'agentRun\' AND StartTime > \'2026-11-01T00:00:00Z\'"')
+    .option('--query <query>', "runs matched by a visibility query, e.g. \"WorkflowType='agentRun' AND StartTime > '2026-11-01T00:00:00Z'\"")
     .option('--history <file>', 'a history exported with `temporal workflow show -o json` (repeatable)', collectExtraAction, [])
     .option('--fail-on <change>', 'exit 1 on: newly-denied | any-change')
     .option('--json', 'the same as -o json');

@@ -58,7 +58,10 @@ function runTest(io: CliIo, policyFile: string, casesFile: string, opts: TestOpt
     const passed = results.length - failed;
     if (json) {
       const rows = results.map((r) => ({
-        name: r.case.name, line: r.case.position.line, col: r.case.position.col, passed: r.passed,
+        name: r.case.name,
+        line: r.case.position.line,
+        col: r.case.position.col,
+        passed: r.passed,
         expected: { effect: r.case.expect, rule: r.case.rule ?? null },
         actual: { effect: r.actual.effect, rule: r.actual.ruleId ?? null, reason: r.actual.reason, target: r.actual.target },
         mismatches: r.mismatches,

@@ -36,10 +36,10 @@ export function registerRollbackCommand(program: Command, io: CliIo = processIo)
           .command('rollback')
           .description('undo reversible actions of a run (one record, or --all newest first)')
           .argument('[workflowId]', 'the run (same as -w)')
-          .argument('[recordId]', 'the record to undo (from the run\'s actions or compensations)')
+          .argument('[recordId]', "the record to undo (from the run's actions or compensations)")
           .option('--all', 'undo every reversible action of the run, newest first')
           .option('--force', 'finished runs: overwrite targets that changed since (CONFLICT otherwise)')
-          .option('--worker-timeout <ms>', 'give up (exit 3) when the run\'s worker does not answer within this long', '10000'),
+          .option('--worker-timeout <ms>', "give up (exit 3) when the run's worker does not answer within this long", '10000'),
       ),
     ),
   ).action(async (first: string | undefined, second: string | undefined, options: RollbackCliOptions) => {
@@ -49,11 +49,14 @@ export function registerRollbackCommand(program: Command, io: CliIo = processIo)
       const workflowId = workflowIdOf(positionalId, options.workflowId);
       if ((recordId === undefined) === (options.all !== true)) throw new CliError('pass a record id or --all (not both)', ExitCode.Usage);
       const workerTimeoutMs = Number(options.workerTimeout);
-      if (!Number.isFinite(workerTimeoutMs) || workerTimeoutMs <= 0) throw new CliError(`--worker-timeout ${options.workerTimeout}: expected milliseconds (> 0)`, ExitCode.Usage);
+      if (!Number.isFinite(workerTimeoutMs) || workerTimeoutMs <= 0)
+        throw new CliError(`--worker-timeout ${options.workerTimeout}: expected milliseconds (> 0)`, ExitCode.Usage);
       const result = await withClient(options, (client) => rollback(client, workflowId, recordId, options.force === true, workerTimeoutMs));
       if (options.output !== 'text') io.out(`${JSON.stringify({ workflowId, ...result })}\n`);
       else if (result.undone.length === 0) io.out(`${workflowId}: nothing to undo\n`);
-      else for (const u of result.undone) io.out(`${u.status.padEnd(8)} ${u.action} ${u.target}${u.recordId ? ` [${u.recordId}]` : ''}${u.reason ? ` — ${u.reason}` : ''}\n`);
+      else
+        for (const u of result.undone)
+          io.out(`${u.status.padEnd(8)} ${u.action} ${u.target}${u.recordId ? ` [${u.recordId}]` : ''}${u.reason ? ` — ${u.reason}` : ''}\n`);
       io.setExitCode(result.undone.every((u) => u.status === 'OK' || u.status === 'NOOP') ? ExitCode.Ok : ExitCode.Failure);
     } catch (err) {
       io.setExitCode(reportError(io, 'rollback', err));
@@ -75,12 +78,21 @@ async function rollback(client: Client, workflowId: string, recordId: string | u
       ExitCode.Unavailable,
     );
   }
-  const state = await client.connection.withDeadline(Date.now() + workerTimeoutMs, () => handle.query(stateQuery)).catch((cause: unknown) => {
-    throw new CliError(`the worker on ${description.taskQueue} did not answer the state query of ${workflowId} within ${workerTimeoutMs} ms — is it running? Start it (agent-os worker --task-queue ${description.taskQueue}) or check its log`, ExitCode.Unavailable, { cause });
-  });
+  const state = await client.connection
+    .withDeadline(Date.now() + workerTimeoutMs, () => handle.query(stateQuery))
+    .catch((cause: unknown) => {
+      throw new CliError(
+        `the worker on ${description.taskQueue} did not answer the state query of ${workflowId} within ${workerTimeoutMs} ms — is it running? Start it (agent-os worker --task-queue ${description.taskQueue}) or check its log`,
+        ExitCode.Unavailable,
+        { cause },
+      );
+    });
   if (recordId !== undefined && !state.compensations.some((c) => c.recordId === recordId || c.idempotencyKey === recordId)) {
     const known = idsOf(state.compensations);
-    throw new CliError(`${workflowId} has no reversible record "${recordId}"; known: ${known.join(', ') || '(none)'} — see \`agent-os status -w ${workflowId}\``, ExitCode.NotFound);
+    throw new CliError(
+      `${workflowId} has no reversible record "${recordId}"; known: ${known.join(', ') || '(none)'} — see \`agent-os status -w ${workflowId}\``,
+      ExitCode.NotFound,
+    );
   }
   const request: RollbackRequest = recordId === undefined ? { all: true } : { recordId };
   if (description.status.name === 'RUNNING') return handle.executeUpdate(rollbackUpdate, { args: [request] });

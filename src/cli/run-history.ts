@@ -32,7 +32,9 @@ export async function readRunHistory(client: Client, workflowId: string, runId?:
     const payload = event.workflowExecutionCompletedEventAttributes?.result?.payloads?.[0];
     if (payload) {
       try {
-        const result = defaultPayloadConverter.fromPayload(payload as Parameters<typeof defaultPayloadConverter.fromPayload>[0]) as { actions?: ActionSummary[] };
+        const result = defaultPayloadConverter.fromPayload(payload as Parameters<typeof defaultPayloadConverter.fromPayload>[0]) as {
+          actions?: ActionSummary[];
+        };
         invalid = (result.actions ?? []).filter((a) => a.decision === 'invalid' && a.auditRecordId === undefined);
       } catch {
         /* an undecodable result: show the steps only */

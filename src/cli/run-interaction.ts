@@ -44,7 +44,9 @@ export async function askApproval(client: Client, workflowId: string, p: Pending
   const allow = answer.startsWith('y');
   const approver = defaultApprover();
   try {
-    await client.workflow.getHandle(workflowId).executeUpdate(approveUpdate, { args: [{ requestId: p.requestId, allow, approver, reason: 'answered at the agent-os run prompt' }] });
+    await client.workflow
+      .getHandle(workflowId)
+      .executeUpdate(approveUpdate, { args: [{ requestId: p.requestId, allow, approver, reason: 'answered at the agent-os run prompt' }] });
     io.out(`  ${p.requestId} ${allow ? 'allowed' : 'denied'} by ${approver}\n`);
   } catch (err) {
     reportError(io, 'run', err);
@@ -52,13 +54,21 @@ export async function askApproval(client: Client, workflowId: string, p: Pending
 }
 
 /** Ctrl-C: on a terminal asks cancel or detach; otherwise detaches. `detached` resolves with the exit code. */
-export function onInterrupt(io: CliIo, handle: WorkflowHandle, workflowId: string, interactive: boolean, narrate: Narrator): { detached: Promise<number>; dispose(): void } {
+export function onInterrupt(
+  io: CliIo,
+  handle: WorkflowHandle,
+  workflowId: string,
+  interactive: boolean,
+  narrate: Narrator,
+): { detached: Promise<number>; dispose(): void } {
   let resolveDetached: (code: number) => void = () => undefined;
   const detached = new Promise<number>((resolve) => (resolveDetached = resolve));
   let asking = false;
   const detach = (): void => {
     narrate.event({ type: 'detached', workflowId }, '');
-    io.err(`agent-os run: detached; ${workflowId} goes on. Follow it with \`agent-os status -w ${workflowId}\`, stop it with \`agent-os cancel -w ${workflowId}\`\n`);
+    io.err(
+      `agent-os run: detached; ${workflowId} goes on. Follow it with \`agent-os status -w ${workflowId}\`, stop it with \`agent-os cancel -w ${workflowId}\`\n`,
+    );
     resolveDetached(ExitCode.Ok);
   };
   const handler = (): void => {

@@ -49,7 +49,12 @@ export async function workflowPollers(client: Client, taskQueue: string): Promis
  * Follows the run to its end, reporting as it goes.
  * @throws what the history call throws (e.g. the server went away).
  */
-export async function watchRun(client: Client, execution: { workflowId: string; runId?: string }, options: RunWatchOptions, on: RunWatchHandlers): Promise<RunEnd> {
+export async function watchRun(
+  client: Client,
+  execution: { workflowId: string; runId?: string },
+  options: RunWatchOptions,
+  on: RunWatchHandlers,
+): Promise<RunEnd> {
   const summaries = new Map<string, string>();
   const announced = new Set<string>();
   let actionsSeen = 0;
@@ -86,7 +91,8 @@ export async function watchRun(client: Client, execution: { workflowId: string; 
       .withDeadline(Date.now() + 5_000, () => client.workflow.getHandle(current.workflowId, current.runId).query(stateQuery))
       .catch(() => undefined);
     if (!state) return;
-    for (const action of state.actions.slice(actionsSeen)) if (action.decision === 'invalid' && action.auditRecordId === undefined) held.push({ turn: action.turn, tell: () => on.onInvalidCall(action) });
+    for (const action of state.actions.slice(actionsSeen))
+      if (action.decision === 'invalid' && action.auditRecordId === undefined) held.push({ turn: action.turn, tell: () => on.onInvalidCall(action) });
     actionsSeen = Math.max(actionsSeen, state.actions.length);
     for (const p of state.pendingApprovals) {
       if (announced.has(p.requestId)) continue;

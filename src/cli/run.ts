@@ -50,17 +50,17 @@ export function registerRunCommand(program: Command, io: CliIo = processIo): voi
         .command('run')
         .description('start an agent run on a worker and narrate its progress and result')
         .argument('<prompt>', 'what the agent should do')
-        .option('--tools <file>', 'tool definitions (YAML/JSON; default: the worker\'s)')
-        .option('--policy <file>', 'a run policy that narrows the worker\'s ceiling (it can never widen it)')
+        .option('--tools <file>', "tool definitions (YAML/JSON; default: the worker's)")
+        .option('--policy <file>', "a run policy that narrows the worker's ceiling (it can never widen it)")
         .option('--instructions <text>', 'system instructions')
-        .option('--model <name>', 'model name (default: the worker\'s)')
-        .option('--task-queue <queue>', 'the worker\'s task queue', DEFAULT_TASK_QUEUE)
+        .option('--model <name>', "model name (default: the worker's)")
+        .option('--task-queue <queue>', "the worker's task queue", DEFAULT_TASK_QUEUE)
         .option('--workspace-queue <queue>', 'send fs/proc activities to this workspace-bound queue')
         .option('-w, --workflow-id <id>', 'workflow id (default: agent-run-<uuid>)')
         .option('--max-turns <n>', 'model turns before the run stops')
         .option('--no-wait', 'print the workflow id and return without waiting')
         .option('--no-input', 'never ask on the terminal (approvals, Ctrl-C): print what to run instead')
-        .option('--worker-check-after <ms>', 'when no worker picked the run up after this long, say so (checks the queue\'s pollers)', '3000'),
+        .option('--worker-check-after <ms>', "when no worker picked the run up after this long, say so (checks the queue's pollers)", '3000'),
     ),
   ).action(async (prompt: string, options: RunCliOptions) => {
     try {
@@ -72,9 +72,13 @@ export function registerRunCommand(program: Command, io: CliIo = processIo): voi
 }
 
 /** Builds the run input from the flags. @throws CliError (usage) naming the bad flag or file. */
-export function runInputFromOptions(prompt: string, options: Omit<RunCliOptions, 'wait' | 'taskQueue' | 'input' | 'workerCheckAfter' | 'output'>): AgentRunInput {
+export function runInputFromOptions(
+  prompt: string,
+  options: Omit<RunCliOptions, 'wait' | 'taskQueue' | 'input' | 'workerCheckAfter' | 'output'>,
+): AgentRunInput {
   const maxTurns = options.maxTurns === undefined ? undefined : Number(options.maxTurns);
-  if (maxTurns !== undefined && (!Number.isInteger(maxTurns) || maxTurns < 1)) throw new CliError(`--max-turns ${options.maxTurns}: expected a positive integer`, ExitCode.Usage);
+  if (maxTurns !== undefined && (!Number.isInteger(maxTurns) || maxTurns < 1))
+    throw new CliError(`--max-turns ${options.maxTurns}: expected a positive integer`, ExitCode.Usage);
   let policy: string | undefined;
   if (options.policy !== undefined) {
     policy = fs.readFileSync(options.policy, 'utf8');
@@ -92,17 +96,25 @@ export function runInputFromOptions(prompt: string, options: Omit<RunCliOptions,
 
 async function runCommand(prompt: string, options: RunCliOptions, io: CliIo): Promise<number> {
   if (options.model?.startsWith('scripted:')) {
-    throw new CliError(`--model ${options.model}: the worker calls the model, so a scripted model is a worker setting — start the worker with \`agent-os worker --model ${options.model} …\` and run without --model`, ExitCode.Usage);
+    throw new CliError(
+      `--model ${options.model}: the worker calls the model, so a scripted model is a worker setting — start the worker with \`agent-os worker --model ${options.model} …\` and run without --model`,
+      ExitCode.Usage,
+    );
   }
   const input = runInputFromOptions(prompt, options);
   const noWorkerAfterMs = Number(options.workerCheckAfter);
-  if (!Number.isFinite(noWorkerAfterMs) || noWorkerAfterMs < 0) throw new CliError(`--worker-check-after ${options.workerCheckAfter}: expected milliseconds (≥ 0)`, ExitCode.Usage);
+  if (!Number.isFinite(noWorkerAfterMs) || noWorkerAfterMs < 0)
+    throw new CliError(`--worker-check-after ${options.workerCheckAfter}: expected milliseconds (≥ 0)`, ExitCode.Usage);
   const workflowId = options.workflowId ?? `agent-run-${randomUUID()}`;
   return withClient(options, async (client, settings) => {
     const handle = await client.workflow.start('agentRun', { taskQueue: options.taskQueue, workflowId, args: [input] });
     const runId = handle.firstExecutionRunId;
     if (!options.wait) {
-      io.out(options.output === 'text' ? `started ${workflowId} on ${options.taskQueue} (${settings.address})\n` : `${JSON.stringify({ workflowId, runId, status: 'started' })}\n`);
+      io.out(
+        options.output === 'text'
+          ? `started ${workflowId} on ${options.taskQueue} (${settings.address})\n`
+          : `${JSON.stringify({ workflowId, runId, status: 'started' })}\n`,
+      );
       return ExitCode.Ok;
     }
     const interactive = options.input && options.output === 'text' && canPrompt();
@@ -112,20 +124,27 @@ async function runCommand(prompt: string, options: RunCliOptions, io: CliIo): Pr
     try {
       const abort = new AbortController();
       setMaxListeners(0, abort.signal); // every history call of the watch listens to it
-      const watching = client.withAbortSignal(abort.signal, () => watchRun(client, { workflowId, runId }, { taskQueue: options.taskQueue, noWorkerAfterMs }, {
-          onStep: (step) => narrate.event({ type: 'step', ...step }, formatStep(step)),
-          onInvalidCall: (action) => narrate.event({ type: 'invalid', ...action }, formatInvalidCall(action)),
-          onApprovalPending: (p) => {
-            narrate.event({ type: 'approval', workflowId, ...p }, formatApprovalPending(workflowId, p));
-            if (interactive) narrate.queue(() => askApproval(client, workflowId, p, io));
+      const watching = client.withAbortSignal(abort.signal, () =>
+        watchRun(
+          client,
+          { workflowId, runId },
+          { taskQueue: options.taskQueue, noWorkerAfterMs },
+          {
+            onStep: (step) => narrate.event({ type: 'step', ...step }, formatStep(step)),
+            onInvalidCall: (action) => narrate.event({ type: 'invalid', ...action }, formatInvalidCall(action)),
+            onApprovalPending: (p) => {
+              narrate.event({ type: 'approval', workflowId, ...p }, formatApprovalPending(workflowId, p));
+              if (interactive) narrate.queue(() => askApproval(client, workflowId, p, io));
+            },
+            onNoWorker: (queue) =>
+              narrate.event(
+                { type: 'no-worker', taskQueue: queue, address: settings.address },
+                `  no worker is polling task queue ${queue} on ${settings.address} (namespace ${settings.namespace}); the run waits until one does.\n` +
+                  `  start one: agent-os worker --policy policy.yaml --task-queue ${queue}   (or try everything at once: agent-os dev)\n`,
+              ),
           },
-          onNoWorker: (queue) =>
-            narrate.event(
-              { type: 'no-worker', taskQueue: queue, address: settings.address },
-              `  no worker is polling task queue ${queue} on ${settings.address} (namespace ${settings.namespace}); the run waits until one does.\n` +
-                `  start one: agent-os worker --policy policy.yaml --task-queue ${queue}   (or try everything at once: agent-os dev)\n`,
-            ),
-        }));
+        ),
+      );
       watching.catch(() => undefined); // when detached, the abort ends the watch
       const end = await Promise.race([watching, interrupt.detached]);
       if (typeof end === 'number') {
@@ -146,9 +165,14 @@ async function finish(handle: WorkflowHandle, end: RunEnd, narrate: Narrator, wo
       end.detail ??
       (await handle.result().then(
         () => undefined,
-        (err: unknown) => (err instanceof WorkflowFailedError ? String((err.cause as Error | undefined)?.message ?? err.message) : String((err as Error).message)),
+        (err: unknown) =>
+          err instanceof WorkflowFailedError ? String((err.cause as Error | undefined)?.message ?? err.message) : String((err as Error).message),
       ));
-    narrate.final({ workflowId, runId, status: end.status, error: detail ?? null }, undefined, `agent-os run: the run ${end.status}: ${detail ?? 'no detail'}\n`);
+    narrate.final(
+      { workflowId, runId, status: end.status, error: detail ?? null },
+      undefined,
+      `agent-os run: the run ${end.status}: ${detail ?? 'no detail'}\n`,
+    );
     return ExitCode.Failure;
   }
   const result = (await handle.result()) as AgentRunResult;

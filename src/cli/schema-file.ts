@@ -21,8 +21,10 @@ function codeOf(error: ErrorObject): ProblemCode {
 
 function messageOf(error: ErrorObject): string {
   const where = error.instancePath === '' ? 'the file' : error.instancePath;
-  if (error.keyword === 'additionalProperties') return `${where}: unknown key "${String((error.params as { additionalProperty?: unknown }).additionalProperty)}"`;
-  if (error.keyword === 'enum') return `${where}: must be one of ${((error.params as { allowedValues?: unknown[] }).allowedValues ?? []).map((v) => JSON.stringify(v)).join(', ')}`;
+  if (error.keyword === 'additionalProperties')
+    return `${where}: unknown key "${String((error.params as { additionalProperty?: unknown }).additionalProperty)}"`;
+  if (error.keyword === 'enum')
+    return `${where}: must be one of ${((error.params as { allowedValues?: unknown[] }).allowedValues ?? []).map((v) => JSON.stringify(v)).join(', ')}`;
   return `${where}: ${error.message ?? 'invalid'}`;
 }
 
@@ -37,7 +39,9 @@ export function loadSchemaFile<T>(file: string, schema: object, hint: string): T
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as { code?: unknown }).code;
-    throw new CliError(code === 'ENOENT' ? `no such file: ${file} — check the path` : `cannot read ${file}: ${(err as Error).message}`, ExitCode.Usage, { cause: err });
+    throw new CliError(code === 'ENOENT' ? `no such file: ${file} — check the path` : `cannot read ${file}: ${(err as Error).message}`, ExitCode.Usage, {
+      cause: err,
+    });
   }
   const parsed = parsePolicy(text, file);
   let problems: PolicyProblem[] = [...parsed.problems];
@@ -48,7 +52,10 @@ export function loadSchemaFile<T>(file: string, schema: object, hint: string): T
     if (!validate(value)) {
       for (const error of validate.errors ?? []) {
         // `additionalProperties` and `required` point at the mapping; the others at the value itself.
-        const segments = error.instancePath.split('/').slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));
+        const segments = error.instancePath
+          .split('/')
+          .slice(1)
+          .map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));
         let node = (segments.length === 0 ? parsed.document.contents : parsed.document.getIn(segments, true)) as Node | undefined;
         if (error.keyword === 'additionalProperties') {
           const key = (error.params as { additionalProperty?: string }).additionalProperty;
@@ -62,7 +69,10 @@ export function loadSchemaFile<T>(file: string, schema: object, hint: string): T
   }
   if (problems.length > 0) {
     problems = sortProblems(problems);
-    throw new CliError(`${file}: ${problems.length === 1 ? '1 problem' : `${problems.length} problems`}\n${problems.map(formatProblem).join('\n')}`, ExitCode.Usage);
+    throw new CliError(
+      `${file}: ${problems.length === 1 ? '1 problem' : `${problems.length} problems`}\n${problems.map(formatProblem).join('\n')}`,
+      ExitCode.Usage,
+    );
   }
   return value as T;
 }

@@ -52,11 +52,25 @@ export function registerStatusCommand(program: Command, io: CliIo = processIo): 
           pending = pendingCount(description.searchAttributes as Record<string, unknown>) > 0 ? (state?.pendingApprovals ?? []) : [];
           invalid = (state?.actions ?? []).filter((a) => a.decision === 'invalid' && a.auditRecordId === undefined);
         }
-        return { workflowId, runId: description.runId, status: description.status.name, taskQueue: description.taskQueue, startTime: description.startTime.toISOString(), closeTime: description.closeTime?.toISOString() ?? null, steps: history.steps, invalid, denied: history.denied, pendingApprovals: pending, ...(history.end?.detail ? { error: history.end.detail } : {}) };
+        return {
+          workflowId,
+          runId: description.runId,
+          status: description.status.name,
+          taskQueue: description.taskQueue,
+          startTime: description.startTime.toISOString(),
+          closeTime: description.closeTime?.toISOString() ?? null,
+          steps: history.steps,
+          invalid,
+          denied: history.denied,
+          pendingApprovals: pending,
+          ...(history.end?.detail ? { error: history.end.detail } : {}),
+        };
       });
       if (options.output !== 'text') io.out(`${JSON.stringify(shown)}\n`);
       else {
-        io.out(`${shown.workflowId} ${shown.status} on ${shown.taskQueue}, started ${shown.startTime}${shown.closeTime ? `, closed ${shown.closeTime}` : ''}\n`);
+        io.out(
+          `${shown.workflowId} ${shown.status} on ${shown.taskQueue}, started ${shown.startTime}${shown.closeTime ? `, closed ${shown.closeTime}` : ''}\n`,
+        );
         for (const entry of interleave(shown.steps, shown.invalid)) io.out('step' in entry ? formatStep(entry.step) : formatInvalidCall(entry.invalid));
         for (const p of shown.pendingApprovals) io.out(formatApprovalPending(shown.workflowId, p));
         if (shown.error) io.out(`  ${shown.error}\n`);

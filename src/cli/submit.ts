@@ -54,7 +54,8 @@ export function registerSubmitCommand(program: Command, io: CliIo = processIo): 
 }
 
 function pick(name: string, positional: string | undefined, option: string | undefined): string {
-  if (positional !== undefined && option !== undefined && positional !== option) throw new CliError(`two ${name}s given (${positional} and --${name} ${option}): pass one`, ExitCode.Usage);
+  if (positional !== undefined && option !== undefined && positional !== option)
+    throw new CliError(`two ${name}s given (${positional} and --${name} ${option}): pass one`, ExitCode.Usage);
   const value = option ?? positional;
   if (value === undefined) throw new CliError(`missing the ${name}: agent-os submit <action> <target> --policy FILE`, ExitCode.Usage);
   return value;
@@ -68,7 +69,8 @@ function parseParams(text: string | undefined): Record<string, unknown> | undefi
   } catch (err) {
     throw new CliError(`--params: not JSON (${(err as Error).message}); pass an object, e.g. --params '{"content":"hi"}'`, ExitCode.Usage);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new CliError('--params: expected a JSON object, e.g. --params \'{"content":"hi"}\'', ExitCode.Usage);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new CliError('--params: expected a JSON object, e.g. --params \'{"content":"hi"}\'', ExitCode.Usage);
   return value as Record<string, unknown>;
 }
 
@@ -100,7 +102,9 @@ async function submit(actionArg: string | undefined, targetArg: string | undefin
 
 /** `OK fs.read /workspace/data.csv (rule read-workspace, record …)` and then the data. */
 export function formatResult(action: string, target: string, result: ActionResult): string {
-  const facts = [result.ruleId ? `rule ${result.ruleId}` : undefined, result.code, result.auditRecordId ? `record ${result.auditRecordId}` : undefined].filter(Boolean);
+  const facts = [result.ruleId ? `rule ${result.ruleId}` : undefined, result.code, result.auditRecordId ? `record ${result.auditRecordId}` : undefined].filter(
+    Boolean,
+  );
   const why = result.status === 'OK' ? '' : ` — ${result.error ?? ''}${result.reason && result.reason !== result.error ? ` (${result.reason})` : ''}`;
   let text = `${result.status} ${action} ${result.target ?? target}${facts.length > 0 ? ` [${facts.join(', ')}]` : ''}${why}\n`;
   if (result.data !== undefined) {

@@ -66,7 +66,12 @@ export const WORKER_CONFIG_SCHEMA = {
       properties: {
         credentials: {
           type: 'array',
-          items: { type: 'object', required: ['match', 'header', 'valueFromEnv'], additionalProperties: false, properties: { match: { type: 'string' }, header: { type: 'string' }, valueFromEnv: { type: 'string' } } },
+          items: {
+            type: 'object',
+            required: ['match', 'header', 'valueFromEnv'],
+            additionalProperties: false,
+            properties: { match: { type: 'string' }, header: { type: 'string' }, valueFromEnv: { type: 'string' } },
+          },
         },
         allowAddresses: { type: 'array', items: { type: 'string' } },
         timeoutMs: { type: 'integer', minimum: 1 },
@@ -89,7 +94,11 @@ export const WORKER_CONFIG_SCHEMA = {
           properties: {
             uid: { type: 'integer', minimum: 0 },
             gid: { type: 'integer', minimum: 0 },
-            prlimit: { type: 'object', additionalProperties: false, properties: { nproc: { type: 'integer', minimum: 1 }, asBytes: { type: 'integer', minimum: 1 } } },
+            prlimit: {
+              type: 'object',
+              additionalProperties: false,
+              properties: { nproc: { type: 'integer', minimum: 1 }, asBytes: { type: 'integer', minimum: 1 } },
+            },
           },
         },
       },
@@ -143,7 +152,11 @@ export function loadProviders(entries: WorkerConfigFile['providers'] = []): Prov
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       loaded = require(entry.module) as Record<string, unknown>;
     } catch (err) {
-      throw new CliError(`providers: cannot load module ${entry.module}: ${(err as Error).message.split('\n')[0]} — check the path (relative to the config file)`, ExitCode.Usage, { cause: err });
+      throw new CliError(
+        `providers: cannot load module ${entry.module}: ${(err as Error).message.split('\n')[0]} — check the path (relative to the config file)`,
+        ExitCode.Usage,
+        { cause: err },
+      );
     }
     const name = entry.export ?? 'default';
     const ctor = loaded[name];

@@ -18,7 +18,10 @@ function sdkLevel(): SdkLevel {
 export function formatSdkEntry(entry: LogEntry): string {
   const meta = (entry.meta ?? {}) as Record<string, unknown>;
   const error = meta['error'] as { message?: unknown; type?: unknown; stack?: unknown } | undefined;
-  const what = [meta['activityType'] ?? meta['workflowType'], meta['attempt'] !== undefined ? `attempt ${String(meta['attempt'])}` : undefined].filter((x) => x !== undefined).map(String).join(' ');
+  const what = [meta['activityType'] ?? meta['workflowType'], meta['attempt'] !== undefined ? `attempt ${String(meta['attempt'])}` : undefined]
+    .filter((x) => x !== undefined)
+    .map(String)
+    .join(' ');
   const why = error ? `: ${typeof error.type === 'string' ? `${error.type}: ` : ''}${String(error.message ?? '')}` : '';
   let line = `agent-os worker: ${entry.level} ${entry.message}${what ? ` (${what})` : ''}${why}`;
   if (isDebug()) {

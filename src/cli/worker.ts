@@ -71,14 +71,14 @@ export function registerWorkerCommand(program: Command, io: CliIo = processIo): 
       .option('--tools <file>', 'tool definitions (YAML or JSON) offered to runs that bring none')
       .option('--mount <agent=host>', 'mount a host folder at an agent path, e.g. /workspace=/srv/ws (repeatable)', collectExtraAction, [])
       .option('--task-queue <queue>', `task queue to poll (default: ${DEFAULT_TASK_QUEUE})`)
-      .option('--workspace-queue <queue>', 'also poll this queue with fs/proc activities bound to this host\'s workspace')
+      .option('--workspace-queue <queue>', "also poll this queue with fs/proc activities bound to this host's workspace")
       .option('--log <file>', `the kernel's JSONL audit log (default: ${path.join(STATE_DIR, 'kernel.log')})`)
       .option('--snapshots <dir>', `snapshots of the reversible layer (default: ${path.join(STATE_DIR, 'snapshots')})`)
       .option('--ready-file <file>', 'written once polling, removed on exit', DEFAULT_READY_FILE)
       .option('--model <name>', `default model name (default: $AGENT_OS_MODEL or gpt-4o), or ${SCRIPTED_PREFIX}FILE for a scripted model (JSON replies)`)
       .option('--freeze-file <file>', 'deny every action while this file exists (agent-os freeze; default: $AGENT_OS_FREEZE_FILE or ~/.agent-os/freeze)')
       .option('--mcp <file>', 'MCP servers file (YAML or JSON): adds mcp.call on those servers')
-      .option('--audit-head-dir <dir>', 'keep the audit log\'s head files (count + last hash) here, away from the log; check with audit verify --anchor')
+      .option('--audit-head-dir <dir>', "keep the audit log's head files (count + last hash) here, away from the log; check with audit verify --anchor")
       .option('--audit-rotate-bytes <n>', 'rotate the audit log segment before it grows past n bytes')
       .option('--audit-rotate-hours <h>', 'rotate the audit log segment after h hours')
       .option('--snapshot-keep <n>', 'keep at most n settled snapshot records (oldest removed first; default: only the 7-day ttl)')
@@ -108,7 +108,8 @@ interface Resolved {
 function resolve(options: WorkerCliOptions): Resolved {
   const config = options.config !== undefined ? loadWorkerConfig(options.config) : {};
   const policy = options.policy ?? config.policy;
-  if (policy === undefined) throw new CliError('missing the ceiling policy: pass --policy FILE (or `policy:` in --config); start from `agent-os policy init`', ExitCode.Usage);
+  if (policy === undefined)
+    throw new CliError('missing the ceiling policy: pass --policy FILE (or `policy:` in --config); start from `agent-os policy init`', ExitCode.Usage);
   let flagMounts: Record<string, string>;
   try {
     flagMounts = parseMounts(options.mount);
@@ -212,11 +213,16 @@ async function runWorker(options: WorkerCliOptions, io: CliIo): Promise<number> 
     const loadedHost = host;
     await worker.run({
       onReady: () => {
-        fs.writeFileSync(options.readyFile, `${JSON.stringify({ pid: process.pid, taskQueue: r.taskQueue, workspaceQueue: r.workspaceQueue ?? null, address: settings.address, namespace: settings.namespace })}\n`);
+        fs.writeFileSync(
+          options.readyFile,
+          `${JSON.stringify({ pid: process.pid, taskQueue: r.taskQueue, workspaceQueue: r.workspaceQueue ?? null, address: settings.address, namespace: settings.namespace })}\n`,
+        );
         const lines = [
           `agent-os worker: polling ${r.taskQueue}${r.workspaceQueue ? ` and ${r.workspaceQueue}` : ''} on ${settings.address} (namespace ${settings.namespace}${settings.tls ? ', TLS' : ''}${settings.apiKey ? ', API key' : ''})`,
           `  policy ${r.policy} (${loadedHost.kernel.policyHash.slice(0, 12)})`,
-          loadedHost.tools.length === 0 ? '  tools (none: runs bring their own)' : `  tools ${r.tools ?? '(MCP)'} (${loadedHost.tools.length}${loadedHost.mcp ? ', MCP included' : ''}) — ${loadedHost.tools.length} tool(s) offered to runs that bring none`,
+          loadedHost.tools.length === 0
+            ? '  tools (none: runs bring their own)'
+            : `  tools ${r.tools ?? '(MCP)'} (${loadedHost.tools.length}${loadedHost.mcp ? ', MCP included' : ''}) — ${loadedHost.tools.length} tool(s) offered to runs that bring none`,
           ...Object.entries(r.mounts).map(([agent, hostPath]) => `  mount ${agent} → ${hostPath}`),
           `  model ${scripted ? `scripted (${scripted.file})` : `${model.model} at ${model.baseURL ?? 'https://api.openai.com/v1'}`}`,
           ...providers.map((p) => `  provider ${p.name} (${p.actions.join(', ')})`),
@@ -224,7 +230,9 @@ async function runWorker(options: WorkerCliOptions, io: CliIo): Promise<number> 
           ...(r.config.mcp !== undefined ? [`  mcp: section passed through (${Object.keys(r.config.mcp).join(', ') || 'empty'})`] : []),
           ...(options.mcp !== undefined ? [`  mcp servers ${options.mcp}`] : []),
           `  audit log ${r.log}`,
-          ...(settings.codecKeys ? [`  payloads encrypted with key ${settings.codecKeys.current} (${settings.codecKeys.keys.size} key(s) from ${settings.codecKeys.source})`] : []),
+          ...(settings.codecKeys
+            ? [`  payloads encrypted with key ${settings.codecKeys.current} (${settings.codecKeys.keys.size} key(s) from ${settings.codecKeys.source})`]
+            : []),
           ...(options.metrics !== undefined ? [`  metrics http://${options.metrics}/metrics`] : []),
           `  freeze file ${r.freezeFile}${freezeFileCheck(r.freezeFile)() ? ' — FROZEN: every action is denied until agent-os unfreeze' : ''}; SIGHUP reloads the policy`,
         ];

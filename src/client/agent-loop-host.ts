@@ -70,7 +70,8 @@ export async function startLoopHost(o: LocalAgentLoopOptions): Promise<LoopHost>
       ...(o.executor ? { executor: o.executor } : {}),
       ...(o.undoer ? { undoer: o.undoer } : {}),
       ...(settings.codecKeys ? { codecKeys: settings.codecKeys } : {}),
-      workflowBundle: o.workflowBundle ?? (await (settings.codecKeys ? (sharedCodecBundle ??= bundle(CODEC_FAILURE_CONVERTER_PATH)) : (sharedBundle ??= bundle()))),
+      workflowBundle:
+        o.workflowBundle ?? (await (settings.codecKeys ? (sharedCodecBundle ??= bundle(CODEC_FAILURE_CONVERTER_PATH)) : (sharedBundle ??= bundle()))),
     });
     const running = worker.run();
     cleanups.push(async () => {

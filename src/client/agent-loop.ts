@@ -163,7 +163,14 @@ export class AgentLoop {
     const o = this.options;
     return {
       prompt,
-      tools: o.tools.map((t) => ({ name: t.name, description: t.description, parameters: t.parameters, action: t.action, targetFrom: t.targetFrom, ...(t.params ? { params: t.params } : {}) })),
+      tools: o.tools.map((t) => ({
+        name: t.name,
+        description: t.description,
+        parameters: t.parameters,
+        action: t.action,
+        targetFrom: t.targetFrom,
+        ...(t.params ? { params: t.params } : {}),
+      })),
       ...(o.instructions !== undefined ? { instructions: o.instructions } : {}),
       ...(o.model !== undefined ? { model: o.model } : {}),
       ...(o.maxTurns !== undefined ? { maxTurns: o.maxTurns } : {}),

@@ -18,11 +18,11 @@ export type ClientCode = (typeof ClientCode)[keyof typeof ClientCode];
 /** A Temporal server could not be reached at an address. */
 export class TemporalUnreachableError extends AgentOsError {
   readonly code = ClientCode.TemporalUnreachable;
-  constructor(readonly address: string, options?: { cause?: unknown }) {
-    super(
-      `Temporal server not reachable at ${address} — start one with \`agent-os dev\` or set TEMPORAL_ADDRESS`,
-      options,
-    );
+  constructor(
+    readonly address: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Temporal server not reachable at ${address} — start one with \`agent-os dev\` or set TEMPORAL_ADDRESS`, options);
   }
 }
 
@@ -34,10 +34,12 @@ export class ToolsFileError extends AgentOsError {
     readonly problems: readonly PolicyProblem[],
     options?: { cause?: unknown },
   ) {
-    super(`${file}: ${problems.length === 1 ? '1 problem' : `${problems.length} problems`}; no tools were loaded\n${problems.map(formatProblem).join('\n')}`, options);
+    super(
+      `${file}: ${problems.length === 1 ? '1 problem' : `${problems.length} problems`}; no tools were loaded\n${problems.map(formatProblem).join('\n')}`,
+      options,
+    );
   }
 }
-
 
 /** What an {@link AgentRunFailedError} knows about the failed run's steps. */
 export interface FailedRunState {

@@ -92,7 +92,12 @@ export function historiesToAuditRecords(histories: readonly (readonly HistoryEve
     };
     if (typeof result.target === 'string') entry['canonical_target'] = result.target;
     entry['status'] = result.status;
-    for (const [from, to] of [['error', 'error'], ['code', 'code'], ['ruleId', 'rule_id'], ['reason', 'reason']] as const) {
+    for (const [from, to] of [
+      ['error', 'error'],
+      ['code', 'code'],
+      ['ruleId', 'rule_id'],
+      ['reason', 'reason'],
+    ] as const) {
       const v = result[from];
       if (typeof v === 'string') entry[to] = v;
     }
@@ -110,7 +115,8 @@ export function historiesToAuditRecords(histories: readonly (readonly HistoryEve
     if (kernelRecord !== undefined) entry['kernel_record'] = kernelRecord;
     if (s.type === 'executeAction' && key !== undefined && request !== undefined) {
       originals.set(key, {
-        action: String(request.action), target: String(request.target),
+        action: String(request.action),
+        target: String(request.target),
         ...(typeof result.recordId === 'string' ? { recordId: result.recordId } : {}),
         ...(kernelRecord !== undefined ? { auditRecordId: kernelRecord } : {}),
       });
@@ -144,7 +150,11 @@ export function historiesToAuditRecords(histories: readonly (readonly HistoryEve
         push(s, event, { ...result, status: String(result.status ?? 'UNKNOWN') });
       } else {
         const failure = (failed as { failure?: { message?: string | null } }).failure;
-        push(s, event, { status: 'ERROR', error: failure?.message ?? (event.activityTaskTimedOutEventAttributes ? 'activity timed out' : 'activity failed'), code: 'Activity.Failed' });
+        push(s, event, {
+          status: 'ERROR',
+          error: failure?.message ?? (event.activityTaskTimedOutEventAttributes ? 'activity timed out' : 'activity failed'),
+          code: 'Activity.Failed',
+        });
       }
       scheduled.delete(String((done ?? failed)?.scheduledEventId ?? ''));
     }

@@ -45,7 +45,9 @@ export async function exportRunAudit(client: Client, workflowId: string, options
   }
 
   const later: { start: number; id: string; events: HistoryEvent[] }[] = [];
-  for await (const wf of client.workflow.list({ query: `WorkflowType = 'rollbackRun' AND WorkflowId STARTS_WITH ${JSON.stringify(`${workflowId}-rollback-`)}` })) {
+  for await (const wf of client.workflow.list({
+    query: `WorkflowType = 'rollbackRun' AND WorkflowId STARTS_WITH ${JSON.stringify(`${workflowId}-rollback-`)}`,
+  })) {
     const events = (await fetchDecodedHistory(client.workflow.getHandle(wf.workflowId, wf.runId))).events ?? [];
     const input = firstArg<{ workflowId?: unknown }>(events[0]?.workflowExecutionStartedEventAttributes?.input);
     if (input?.workflowId === workflowId) later.push({ start: wf.startTime.getTime(), id: wf.workflowId, events });

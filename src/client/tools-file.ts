@@ -55,7 +55,8 @@ export function loadToolsText(text: string, file: string, options: ToolsFileOpti
     else {
       checkKeys(root, TOP_KEYS, at);
       const version: unknown = root.get('version', true);
-      if (version !== undefined && !(isScalar(version) && version.value === 1)) at(version, ProblemCode.InvalidValue, 'version must be 1', 'write `version: 1` or leave it out');
+      if (version !== undefined && !(isScalar(version) && version.value === 1))
+        at(version, ProblemCode.InvalidValue, 'version must be 1', 'write `version: 1` or leave it out');
       const list = root.get('tools', true);
       if (list === undefined) at(root, ProblemCode.MissingKey, 'missing `tools:` list', 'add `tools:` with at least one tool definition');
       else if (!isSeq(list)) at(list, ProblemCode.Type, '`tools` must be a list', 'write each tool as a `- name: …` item');
@@ -64,7 +65,8 @@ export function loadToolsText(text: string, file: string, options: ToolsFileOpti
         for (const item of list.items) {
           const nameNode: unknown = isMap(item) ? item.get('name', true) : undefined;
           const name = isScalar(nameNode) ? String(nameNode.value) : undefined;
-          if (name !== undefined && names.has(name)) at(nameNode, ProblemCode.DuplicateId, `tool name "${name}" is used twice`, 'give every tool a unique name');
+          if (name !== undefined && names.has(name))
+            at(nameNode, ProblemCode.DuplicateId, `tool name "${name}" is used twice`, 'give every tool a unique name');
           if (name !== undefined) names.add(name);
           const tool = checkTool(item, options, at, () => problems.length);
           if (tool !== undefined) tools.push(tool);
@@ -86,7 +88,11 @@ export function loadToolsFile(file: string, options: ToolsFileOptions = {}): Too
     text = readFileSync(file, 'utf8');
   } catch (cause) {
     const why = (cause as { code?: unknown }).code === 'ENOENT' ? 'no such file' : cause instanceof Error ? cause.message : String(cause);
-    throw new ToolsFileError(file, [{ file, line: 1, col: 1, code: ProblemCode.Type, message: `cannot read the tools file: ${why}`, hint: 'check the path passed to --tools' }], { cause });
+    throw new ToolsFileError(
+      file,
+      [{ file, line: 1, col: 1, code: ProblemCode.Type, message: `cannot read the tools file: ${why}`, hint: 'check the path passed to --tools' }],
+      { cause },
+    );
   }
   return loadToolsText(text, file, options);
 }
@@ -115,25 +121,40 @@ function checkTool(item: unknown, options: ToolsFileOptions, at: Report, count: 
     return undefined;
   };
   const name = text('name', 'a function name matching ^[A-Za-z0-9_-]{1,64}$, e.g. read_file');
-  if (name !== undefined && !NAME.test(name)) at(item.get('name', true), ProblemCode.InvalidValue, `tool name "${name}" is not a valid function name`, 'use letters, digits, _ and -, at most 64 characters');
+  if (name !== undefined && !NAME.test(name))
+    at(
+      item.get('name', true),
+      ProblemCode.InvalidValue,
+      `tool name "${name}" is not a valid function name`,
+      'use letters, digits, _ and -, at most 64 characters',
+    );
   const description = text('description', 'one sentence the model reads to decide when to use the tool');
   const action = text('action', 'the kernel action, e.g. fs.read');
   if (action !== undefined && options.actions && !options.actions.includes(action)) {
     at(item.get('action', true), ProblemCode.UnknownAction, `no provider of this worker executes "${action}"`, `use one of: ${options.actions.join(', ')}`);
   }
   const targetHint = 'the argument holding the target (`path`), or a template like `https://api.example.com/users/{id}`';
-  if (item.has('target_from') && item.has('targetFrom')) at(item.get('targetFrom', true), ProblemCode.DuplicateKey, 'both `target_from` and `targetFrom` are given', 'keep one: `targetFrom` (or its alias `target_from`)');
+  if (item.has('target_from') && item.has('targetFrom'))
+    at(
+      item.get('targetFrom', true),
+      ProblemCode.DuplicateKey,
+      'both `target_from` and `targetFrom` are given',
+      'keep one: `targetFrom` (or its alias `target_from`)',
+    );
   const targetFrom = text(item.has('targetFrom') ? 'targetFrom' : 'target_from', targetHint);
   const parametersNode = item.get('parameters', true);
-  const parameters = parametersNode === undefined ? undefined : (parametersNode as Node).toJSON() as unknown;
-  if (parametersNode === undefined) at(item, ProblemCode.MissingKey, 'missing `parameters`', 'a JSON Schema of the arguments, e.g. `{ type: object, properties: { path: { type: string } } }`');
+  const parameters = parametersNode === undefined ? undefined : ((parametersNode as Node).toJSON() as unknown);
+  if (parametersNode === undefined)
+    at(item, ProblemCode.MissingKey, 'missing `parameters`', 'a JSON Schema of the arguments, e.g. `{ type: object, properties: { path: { type: string } } }`');
   else if (!isMap(parametersNode)) at(parametersNode, ProblemCode.Type, '`parameters` must be a JSON Schema object', 'write a mapping such as `type: object`');
   else {
     const problem = schemaProblem(parameters);
-    if (problem !== undefined) at(parametersNode, ProblemCode.InvalidValue, `\`parameters\` is not a valid JSON Schema: ${problem}`, 'fix the schema (see json-schema.org)');
+    if (problem !== undefined)
+      at(parametersNode, ProblemCode.InvalidValue, `\`parameters\` is not a valid JSON Schema: ${problem}`, 'fix the schema (see json-schema.org)');
   }
   const paramsNode = item.get('params', true);
-  if (paramsNode !== undefined && !isMap(paramsNode)) at(paramsNode, ProblemCode.Type, '`params` must be a mapping', 'fixed params the model cannot override, e.g. `method: GET`');
+  if (paramsNode !== undefined && !isMap(paramsNode))
+    at(paramsNode, ProblemCode.Type, '`params` must be a mapping', 'fixed params the model cannot override, e.g. `method: GET`');
   if (count() > before || !name || description === undefined || !action || !targetFrom || !isMap(parametersNode)) return undefined;
   return {
     name,

@@ -85,7 +85,8 @@ export class AesGcmCodec implements PayloadCodec {
     const keyId = payloadKeyId(payload);
     if (keyId === undefined || keyId === '') throw new CodecMalformedError(undefined, `no ${KEY_ID_METADATA} in its metadata`);
     const cipherName = payload.metadata?.[CIPHER_METADATA];
-    if (cipherName && text.decode(cipherName) !== CIPHER) throw new CodecMalformedError(keyId, `unsupported cipher ${text.decode(cipherName)} (expected ${CIPHER})`);
+    if (cipherName && text.decode(cipherName) !== CIPHER)
+      throw new CodecMalformedError(keyId, `unsupported cipher ${text.decode(cipherName)} (expected ${CIPHER})`);
     if (this.ring === undefined) throw new CodecNoKeysError(keyId);
     const key = this.ring.keys.get(keyId);
     if (key === undefined) throw new CodecUnknownKeyError(keyId, [...this.ring.keys.keys()]);

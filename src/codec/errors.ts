@@ -30,7 +30,11 @@ export abstract class CodecError extends AgentOsError {
 /** A keys file or `AGENT_OS_CODEC_KEYS` value cannot be used (the message names the source and line). */
 export class CodecKeyConfigError extends CodecError {
   readonly code = CodecErrorCode.KeyConfig;
-  constructor(readonly source: string, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly source: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(`${source}: ${message}`, options);
   }
 }
@@ -38,7 +42,10 @@ export class CodecKeyConfigError extends CodecError {
 /** An encrypted payload names a key id the key ring does not hold. */
 export class CodecUnknownKeyError extends CodecError {
   readonly code = CodecErrorCode.UnknownKey;
-  constructor(readonly keyId: string, readonly known: readonly string[]) {
+  constructor(
+    readonly keyId: string,
+    readonly known: readonly string[],
+  ) {
     super(
       `${CodecErrorCode.UnknownKey}: payload encrypted with key "${keyId}", which is not configured (configured: ${known.join(', ') || 'none'}) — ` +
         `add the line "${keyId}:<base64 key>" to the keys file (AGENT_OS_CODEC_KEYS_FILE / --codec-keys) or AGENT_OS_CODEC_KEYS; keep retired keys as long as runs encrypted with them are kept`,
@@ -49,7 +56,10 @@ export class CodecUnknownKeyError extends CodecError {
 /** An encrypted payload failed AES-GCM authentication under the key its id names. */
 export class CodecTamperedError extends CodecError {
   readonly code = CodecErrorCode.Tampered;
-  constructor(readonly keyId: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly keyId: string,
+    options?: { cause?: unknown },
+  ) {
     super(
       `${CodecErrorCode.Tampered}: payload encrypted with key "${keyId}" does not authenticate — it was changed after encryption, ` +
         `or the key configured as "${keyId}" is not the key it was encrypted with (check the keys file on this host)`,
@@ -61,7 +71,11 @@ export class CodecTamperedError extends CodecError {
 /** An encrypted payload is malformed (no key id, too short, or not a payload inside). */
 export class CodecMalformedError extends CodecError {
   readonly code = CodecErrorCode.Malformed;
-  constructor(readonly keyId: string | undefined, detail: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly keyId: string | undefined,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
     super(`${CodecErrorCode.Malformed}: encrypted payload${keyId ? ` (key "${keyId}")` : ''} is malformed: ${detail}`, options);
   }
 }

@@ -20,12 +20,4 @@ export { workerCodecOptions } from './worker-options';
 export { decodeHistory } from './decode-history';
 export { clientCodec, fetchDecodedHistory, type WithDataConverter } from './client-codec';
 export { startCodecServer, type CodecServer, type CodecServerOptions } from './server';
-export {
-  CodecError,
-  CodecErrorCode,
-  CodecKeyConfigError,
-  CodecMalformedError,
-  CodecNoKeysError,
-  CodecTamperedError,
-  CodecUnknownKeyError,
-} from './errors';
+export { CodecError, CodecErrorCode, CodecKeyConfigError, CodecMalformedError, CodecNoKeysError, CodecTamperedError, CodecUnknownKeyError } from './errors';

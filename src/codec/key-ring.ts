@@ -60,7 +60,10 @@ export function parseKeyRing(text: string, source: string): KeyRing {
     if (keys.has(id)) throw new CodecKeyConfigError(source, `${where}: key id "${id}" appears twice — every key needs its own id`);
     const key = Buffer.from(material, 'base64');
     if (!/^[A-Za-z0-9+/]+={0,2}$/.test(material) || key.length !== KEY_BYTES) {
-      throw new CodecKeyConfigError(source, `${where}: key "${id}" must be ${KEY_BYTES} bytes in base64 (got ${key.length} bytes) — make one with: openssl rand -base64 32`);
+      throw new CodecKeyConfigError(
+        source,
+        `${where}: key "${id}" must be ${KEY_BYTES} bytes in base64 (got ${key.length} bytes) — make one with: openssl rand -base64 32`,
+      );
     }
     keys.set(id, key);
     current = id;

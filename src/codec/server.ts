@@ -69,7 +69,14 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
     void handle(req, res, options, origins, maxBody).catch((err: unknown) => reply(res, 500, { message: `codec server: ${(err as Error).message}` }));
   };
   const server = options.tls
-    ? https.createServer({ cert: options.tls.cert, key: options.tls.key, ...(options.tls.clientCa ? { ca: options.tls.clientCa, requestCert: true, rejectUnauthorized: true } : {}) }, handler)
+    ? https.createServer(
+        {
+          cert: options.tls.cert,
+          key: options.tls.key,
+          ...(options.tls.clientCa ? { ca: options.tls.clientCa, requestCert: true, rejectUnauthorized: true } : {}),
+        },
+        handler,
+      )
     : http.createServer(handler);
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
@@ -90,7 +97,13 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
   };
 }
 
-async function handle(req: http.IncomingMessage, res: http.ServerResponse, options: CodecServerOptions, origins: ReadonlySet<string>, maxBody: number): Promise<void> {
+async function handle(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  options: CodecServerOptions,
+  origins: ReadonlySet<string>,
+  maxBody: number,
+): Promise<void> {
   const origin = req.headers.origin;
   if (origin !== undefined) {
     if (!origins.has(origin)) return reply(res, 403, { message: `origin ${origin} is not allowed (start the codec server with --ui-origin ${origin})` });

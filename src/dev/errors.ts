@@ -22,7 +22,11 @@ export class TemporalCliNotFoundError extends AgentOsError {
 /** The dev server process exited or never answered. */
 export class DevServerStartError extends AgentOsError {
   readonly code = DevCode.DevServerStart;
-  constructor(message: string, readonly output: string, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly output: string,
+    options?: { cause?: unknown },
+  ) {
     super(`${message}${output ? `\n--- temporal server output (last lines) ---\n${output}` : ''}`, options);
   }
 }

@@ -37,8 +37,18 @@ export const SCRIPT_SCHEMA = {
     properties: {
       content: { type: 'string' },
       toolCalls: { type: 'array', items: toolCall },
-      error: { type: 'object', required: ['status'], additionalProperties: false, properties: { status: { type: 'integer', minimum: 400, maximum: 599 }, message: { type: 'string' } } },
-      usage: { type: 'object', required: ['prompt', 'completion'], additionalProperties: false, properties: { prompt: { type: 'integer' }, completion: { type: 'integer' } } },
+      error: {
+        type: 'object',
+        required: ['status'],
+        additionalProperties: false,
+        properties: { status: { type: 'integer', minimum: 400, maximum: 599 }, message: { type: 'string' } },
+      },
+      usage: {
+        type: 'object',
+        required: ['prompt', 'completion'],
+        additionalProperties: false,
+        properties: { prompt: { type: 'integer' }, completion: { type: 'integer' } },
+      },
     },
   },
 } as const;
@@ -52,10 +62,17 @@ interface ScriptLine {
 
 /** Reads a script file. @throws CliError (exit 2) with file:line:col problems. */
 export function loadScript(file: string): ScriptStep[] {
-  const lines = loadSchemaFile<ScriptLine[]>(file, SCRIPT_SCHEMA, 'a script is a list of replies: { "content": "…" }, { "toolCalls": [{ "name": …, "arguments": {…} }] } or { "error": { "status": 503 } }');
+  const lines = loadSchemaFile<ScriptLine[]>(
+    file,
+    SCRIPT_SCHEMA,
+    'a script is a list of replies: { "content": "…" }, { "toolCalls": [{ "name": …, "arguments": {…} }] } or { "error": { "status": 503 } }',
+  );
   return lines.map((l): ScriptStep => {
     if (l.error) return { error: { status: l.error.status, ...(l.error.message !== undefined ? { message: l.error.message } : {}) } };
-    return { reply: { ...(l.content !== undefined ? { content: l.content } : {}), ...(l.toolCalls ? { toolCalls: l.toolCalls } : {}) }, ...(l.usage ? { usage: l.usage } : {}) };
+    return {
+      reply: { ...(l.content !== undefined ? { content: l.content } : {}), ...(l.toolCalls ? { toolCalls: l.toolCalls } : {}) },
+      ...(l.usage ? { usage: l.usage } : {}),
+    };
   });
 }
 

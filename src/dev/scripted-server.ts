@@ -17,7 +17,10 @@ export interface ScriptedToolCall {
 
 /** One scripted answer: a reply, or an HTTP error. */
 export type ScriptStep =
-  | { readonly reply: { readonly content?: string; readonly toolCalls?: readonly ScriptedToolCall[] }; readonly usage?: { readonly prompt: number; readonly completion: number } }
+  | {
+      readonly reply: { readonly content?: string; readonly toolCalls?: readonly ScriptedToolCall[] };
+      readonly usage?: { readonly prompt: number; readonly completion: number };
+    }
   | { readonly error: { readonly status: number; readonly message?: string; readonly headers?: Readonly<Record<string, string>> } };
 
 /** A request as the server received it (the OpenAI wire body). */
@@ -31,9 +34,7 @@ export interface ReceivedRequest {
  * A fixed list of steps, or a function of the request (return undefined when out of
  * script). A function may return a promise, e.g. to hold an answer until a test opens a gate.
  */
-export type Script =
-  | readonly ScriptStep[]
-  | ((request: ReceivedRequest, index: number) => ScriptStep | undefined | Promise<ScriptStep | undefined>);
+export type Script = readonly ScriptStep[] | ((request: ReceivedRequest, index: number) => ScriptStep | undefined | Promise<ScriptStep | undefined>);
 
 /** The running server. */
 export class ScriptedModelServer {
@@ -92,7 +93,12 @@ export class ScriptedModelServer {
       return send(res, 400, { error: { message, type: 'script_exhausted' } });
     }
     if ('error' in step) {
-      return send(res, step.error.status, { error: { message: step.error.message ?? `scripted error ${step.error.status}`, type: 'scripted' } }, step.error.headers);
+      return send(
+        res,
+        step.error.status,
+        { error: { message: step.error.message ?? `scripted error ${step.error.status}`, type: 'scripted' } },
+        step.error.headers,
+      );
     }
     const toolCalls = (step.reply.toolCalls ?? []).map((call, i) => ({
       id: call.id ?? `call_${index}_${i}`,

@@ -62,7 +62,15 @@ export function parseHead(text: string, where: string): AuditHead {
     throw new Error(`${where} is not a head file (not JSON)`);
   }
   const h = parsed as Partial<AuditHead> | null;
-  if (h === null || typeof h !== 'object' || typeof h.log !== 'string' || typeof h.hash !== 'string' || typeof h.count !== 'number' || !Number.isSafeInteger(h.count) || h.count < 0) {
+  if (
+    h === null ||
+    typeof h !== 'object' ||
+    typeof h.log !== 'string' ||
+    typeof h.hash !== 'string' ||
+    typeof h.count !== 'number' ||
+    !Number.isSafeInteger(h.count) ||
+    h.count < 0
+  ) {
     throw new Error(`${where} is not a head file (expected {"log", "count", "hash"})`);
   }
   return { log: h.log, count: h.count, hash: h.hash };

@@ -21,17 +21,56 @@ export const AUDIT_FORMAT_VERSION = 1;
 
 /** Key order of a v0 line (records without `v`). Never change. */
 export const FIELDS_V0 = [
-  'timestamp', 'seq', 'action', 'target', 'status', 'canonical_target', 'error', 'code', 'rule_id', 'reason',
-  'duration_ms', 'policy_hash', 'idempotency_key', 'params_hash', 'approved_by', 'undo_of', 'prev', 'hash',
+  'timestamp',
+  'seq',
+  'action',
+  'target',
+  'status',
+  'canonical_target',
+  'error',
+  'code',
+  'rule_id',
+  'reason',
+  'duration_ms',
+  'policy_hash',
+  'idempotency_key',
+  'params_hash',
+  'approved_by',
+  'undo_of',
+  'prev',
+  'hash',
 ] as const;
 
 /** Key order of a v1 line. Never change; a new field means a new version. */
 export const FIELDS_V1 = [
-  'v', 'timestamp', 'seq', 'action', 'target', 'status', 'canonical_target', 'error', 'code', 'rule_id', 'reason',
-  'duration_ms', 'policy_hash', 'idempotency_key', 'params_hash', 'approved_by', 'approval_identity', 'undo_of', 'undo_of_hash', 'kernel_record', 'prev', 'hash',
+  'v',
+  'timestamp',
+  'seq',
+  'action',
+  'target',
+  'status',
+  'canonical_target',
+  'error',
+  'code',
+  'rule_id',
+  'reason',
+  'duration_ms',
+  'policy_hash',
+  'idempotency_key',
+  'params_hash',
+  'approved_by',
+  'approval_identity',
+  'undo_of',
+  'undo_of_hash',
+  'kernel_record',
+  'prev',
+  'hash',
 ] as const;
 
-const FIELDS_BY_VERSION: ReadonlyMap<number, readonly string[]> = new Map<number, readonly string[]>([[0, FIELDS_V0], [1, FIELDS_V1]]);
+const FIELDS_BY_VERSION: ReadonlyMap<number, readonly string[]> = new Map<number, readonly string[]>([
+  [0, FIELDS_V0],
+  [1, FIELDS_V1],
+]);
 
 /** `prev` of the first record of a log. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -217,7 +256,8 @@ export function chainEntryLine(entry: AuditEntry, seq: number, prev: string): Ch
   record['seq'] = seq;
   record['prev'] = prev;
   const body = serialise(record, FIELDS_V1, false);
-  if (body === undefined) throw new TypeError(`chainEntry: the entry has a field outside format v${AUDIT_FORMAT_VERSION} or a value that is not a string or number`);
+  if (body === undefined)
+    throw new TypeError(`chainEntry: the entry has a field outside format v${AUDIT_FORMAT_VERSION} or a value that is not a string or number`);
   const h = sha256(`${body}}`);
   record['hash'] = h;
   return { record: record as unknown as AuditRecord, line: `${body},"hash":"${h}"}\n` };

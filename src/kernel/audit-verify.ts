@@ -82,10 +82,7 @@ export async function verifyAuditLog(file: string, options: AuditVerifyOptions =
   const segments = listSegments(file);
   const besideHeads = headsBeside(file);
   if (segments.length === 0 && besideHeads.length === 0) await fs.promises.access(file, fs.constants.R_OK);
-  const anchors: Anchor[] = [
-    ...besideHeads.map((h) => ({ source: h, head: readHead(h) })),
-    ...(options.anchors ?? []).map(readAnchor),
-  ];
+  const anchors: Anchor[] = [...besideHeads.map((h) => ({ source: h, head: readHead(h) })), ...(options.anchors ?? []).map(readAnchor)];
   const problems: AuditProblem[] = [];
   const report = (p: AuditProblem): void => {
     if (problems.length < MAX_AUDIT_PROBLEMS) problems.push(p);
@@ -109,7 +106,10 @@ export async function verifyAuditLog(file: string, options: AuditVerifyOptions =
       if (seg === undefined && count > 0) {
         report({ line: 0, message: `segment ${log} is missing: ${anchor.source} anchors ${count} record(s) (log deleted)` });
       } else if (records < count) {
-        report({ line: 0, message: `${log} holds ${records} record(s), but ${anchor.source} anchors ${count} ending in ${hash.slice(0, 12)}… (records removed from the end)` });
+        report({
+          line: 0,
+          message: `${log} holds ${records} record(s), but ${anchor.source} anchors ${count} ending in ${hash.slice(0, 12)}… (records removed from the end)`,
+        });
       } else if (count > 0 && seg?.hashAt.get(count) !== hash) {
         report({ line: 0, seq: count, message: `record ${count} of ${log} is not the one ${anchor.source} anchors (log rewritten)` });
       } else if (count === 0 && hash !== GENESIS_HASH) {
@@ -119,7 +119,8 @@ export async function verifyAuditLog(file: string, options: AuditVerifyOptions =
     }
     if (anchor.records !== undefined) {
       for (const [id, line] of anchor.records) {
-        if (!foundIds.has(id)) report({ line, file: anchor.source, message: `kernel record ${id.slice(0, 12)}… of the run export is not in the log (records removed)` });
+        if (!foundIds.has(id))
+          report({ line, file: anchor.source, message: `kernel record ${id.slice(0, 12)}… of the run export is not in the log (records removed)` });
       }
       anchorResults.push({ source: anchor.source, log: '*', count: anchor.records.size, after: 0 });
     }
@@ -138,7 +139,11 @@ export async function verifyAuditLog(file: string, options: AuditVerifyOptions =
 }
 
 async function verifySegment(
-  segment: Segment, wantedSeqs: ReadonlySet<number>, wantedIds: ReadonlySet<string>, foundIds: Set<string>, report: (p: AuditProblem) => void,
+  segment: Segment,
+  wantedSeqs: ReadonlySet<number>,
+  wantedIds: ReadonlySet<string>,
+  foundIds: Set<string>,
+  report: (p: AuditProblem) => void,
 ): Promise<AuditSegmentResult & { hashAt: Map<number, string> }> {
   let prevHash = GENESIS_HASH;
   let prevSeq = 0;
@@ -204,7 +209,7 @@ async function verifySegment(
             ? 'first record does not start a chain (head of log removed)'
             : lineNo === 1
               ? 'prev does not match the last record of the previous rotated file (files removed or reordered)'
-              : 'prev does not match the previous record\'s hash (records removed, reordered or edited)',
+              : "prev does not match the previous record's hash (records removed, reordered or edited)",
         });
       }
       if (wantedSeqs.has(seqNo)) hashAt.set(seqNo, hash);

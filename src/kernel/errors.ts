@@ -53,7 +53,10 @@ export class NoProviderError extends AgentOsError {
 /** Two providers claim the same action (thrown by the `Kernel` constructor). */
 export class DuplicateActionError extends AgentOsError {
   readonly code = KernelCode.DuplicateAction;
-  constructor(readonly action: string, readonly providers: readonly [string, string]) {
+  constructor(
+    readonly action: string,
+    readonly providers: readonly [string, string],
+  ) {
     super(`action "${action}" is claimed by both provider "${providers[0]}" and provider "${providers[1]}"`);
   }
 }
@@ -61,7 +64,10 @@ export class DuplicateActionError extends AgentOsError {
 /** A provider object does not satisfy the `Provider` contract (thrown by the `Kernel` constructor). */
 export class InvalidProviderError extends AgentOsError {
   readonly code = KernelCode.InvalidProvider;
-  constructor(readonly provider: string, readonly problem: string) {
+  constructor(
+    readonly provider: string,
+    readonly problem: string,
+  ) {
     super(`provider "${provider}" is invalid: ${problem}`);
   }
 }
@@ -72,7 +78,11 @@ export class InvalidProviderError extends AgentOsError {
  */
 export class ProviderFailedError extends AgentOsError {
   readonly code = KernelCode.ProviderFailed;
-  constructor(readonly provider: string, readonly detail: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly provider: string,
+    readonly detail: string,
+    options?: { cause?: unknown },
+  ) {
     super(`provider "${provider}" failed: ${detail}`, options);
   }
 }
@@ -80,7 +90,10 @@ export class ProviderFailedError extends AgentOsError {
 /** The provider did not finish within the kernel's timeout; its outcome is unknown. */
 export class KernelTimeoutError extends AgentOsError {
   readonly code = KernelCode.Timeout;
-  constructor(readonly action: string, readonly timeoutMs: number) {
+  constructor(
+    readonly action: string,
+    readonly timeoutMs: number,
+  ) {
     super(`action "${action}" did not finish within ${timeoutMs} ms; its outcome is unknown`);
   }
 }
@@ -112,7 +125,10 @@ export class PolicyEvaluationError extends AgentOsError {
 /** A `beforeExecute` hook failed with an untyped error; the action was not executed. */
 export class HookFailedError extends AgentOsError {
   readonly code = KernelCode.HookFailed;
-  constructor(readonly detail: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly detail: string,
+    options?: { cause?: unknown },
+  ) {
     super(`the beforeExecute hook failed (${detail}); the action was not executed`, options);
   }
 }
@@ -120,7 +136,10 @@ export class HookFailedError extends AgentOsError {
 /** An undo is not covered by the decision it claims as authority (wrong effect, or another target). */
 export class UndoNotAuthorisedError extends AgentOsError {
   readonly code = KernelCode.UndoNotAuthorised;
-  constructor(readonly undoOf: string, readonly problem: string) {
+  constructor(
+    readonly undoOf: string,
+    readonly problem: string,
+  ) {
     super(`undo of ${undoOf} is not authorised: ${problem}`);
   }
 }
@@ -128,7 +147,10 @@ export class UndoNotAuthorisedError extends AgentOsError {
 /** Appending to the audit log failed: this submit and every later one are refused. */
 export class AuditWriteError extends AgentOsError {
   readonly code = KernelCode.AuditFailed;
-  constructor(readonly file: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly file: string,
+    options?: { cause?: unknown },
+  ) {
     super(`cannot append to audit log ${file}; the kernel refuses further actions`, options);
   }
 }
@@ -136,7 +158,10 @@ export class AuditWriteError extends AgentOsError {
 /** The existing audit log cannot be continued (its last line is not a complete record). */
 export class AuditLogCorruptError extends AgentOsError {
   readonly code = KernelCode.AuditCorrupt;
-  constructor(readonly file: string, readonly problem: string) {
+  constructor(
+    readonly file: string,
+    readonly problem: string,
+  ) {
     super(`audit log ${file} cannot be continued: ${problem} (run \`agent-os audit verify ${file}\`)`);
   }
 }

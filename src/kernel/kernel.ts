@@ -218,7 +218,11 @@ export class Kernel {
         return cached.gate;
       },
     });
-    Object.defineProperty(view, 'reloadPolicy', { value: () => { throw new TypeError('reload the policy of the kernel, not of a narrowed view'); } });
+    Object.defineProperty(view, 'reloadPolicy', {
+      value: () => {
+        throw new TypeError('reload the policy of the kernel, not of a narrowed view');
+      },
+    });
     Object.defineProperty(view, 'close', { value: () => Promise.resolve() });
     return view;
   }
@@ -248,7 +252,12 @@ export class Kernel {
 
   /** Decides, runs and records one submit. Never rejects: whatever happens, one record is appended. */
   private async submitLogged(
-    raw: unknown, options: CheckedSubmitOptions, undo: UndoRequest | undefined, unknownReason: string | undefined, problem: string | undefined, refused?: Refusal,
+    raw: unknown,
+    options: CheckedSubmitOptions,
+    undo: UndoRequest | undefined,
+    unknownReason: string | undefined,
+    problem: string | undefined,
+    refused?: Refusal,
   ): Promise<ActionResult> {
     let result: ActionResult;
     let entry: AuditEntry;
@@ -275,12 +284,21 @@ export class Kernel {
         const record = await this.audit.append(fallbackEntry(this.gate.hash)).catch(() => undefined);
         if (record !== undefined) return { status: 'ERROR', error: 'internal kernel error', code: KernelCode.Internal, auditRecordId: record.hash };
       }
-      return refusal(hasErrorCode(err, 'Kernel.AuditFailed') && this.audit.broken !== undefined ? (err as AuditWriteError) : new AuditWriteError(this.audit.file ?? '<memory>', { cause: err }));
+      return refusal(
+        hasErrorCode(err, 'Kernel.AuditFailed') && this.audit.broken !== undefined
+          ? (err as AuditWriteError)
+          : new AuditWriteError(this.audit.file ?? '<memory>', { cause: err }),
+      );
     }
   }
 
   private async runToEntry(
-    raw: unknown, options: CheckedSubmitOptions, undo: UndoRequest | undefined, unknownReason: string | undefined, problem: string | undefined, refused?: Refusal,
+    raw: unknown,
+    options: CheckedSubmitOptions,
+    undo: UndoRequest | undefined,
+    unknownReason: string | undefined,
+    problem: string | undefined,
+    refused?: Refusal,
   ): Promise<{ result: ActionResult; entry: AuditEntry }> {
     const started = performance.now();
     const trace: Trace = { raw };
@@ -292,10 +310,13 @@ export class Kernel {
       deadline = new Deadline(describeAction(raw), this.timeoutMs, options.signal);
       const deps = { providers: this.providers, gate, approve: this.approve, deadline };
       outcome =
-        refused !== undefined ? runRefused(raw, refused, trace)
-        : unknownReason !== undefined ? await runUnknown(raw, unknownReason, problem, trace, deps)
-        : undo === undefined ? await runPipeline(raw, options, problem, trace, deps)
-        : await runUndo(undo, problem, trace, deps);
+        refused !== undefined
+          ? runRefused(raw, refused, trace)
+          : unknownReason !== undefined
+            ? await runUnknown(raw, unknownReason, problem, trace, deps)
+            : undo === undefined
+              ? await runPipeline(raw, options, problem, trace, deps)
+              : await runUndo(undo, problem, trace, deps);
     } catch (err) {
       outcome = { kind: 'error', error: err };
     } finally {
@@ -324,8 +345,15 @@ function unknownReasonOf(options: unknown): string {
 /** The record of a submit the kernel could not describe (a kernel bug). */
 function fallbackEntry(policyHash: string): AuditEntry {
   return {
-    timestamp: new Date().toISOString(), action: '<unreadable>', target: '<unreadable>', status: 'ERROR',
-    error: 'internal kernel error', code: KernelCode.Internal, duration_ms: 0, policy_hash: policyHash, params_hash: 'unhashable',
+    timestamp: new Date().toISOString(),
+    action: '<unreadable>',
+    target: '<unreadable>',
+    status: 'ERROR',
+    error: 'internal kernel error',
+    code: KernelCode.Internal,
+    duration_ms: 0,
+    policy_hash: policyHash,
+    params_hash: 'unhashable',
   };
 }
 

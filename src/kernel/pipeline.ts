@@ -100,7 +100,13 @@ export interface PipelineDeps {
  * refuses the submit (after the request itself was read, so its record names the action).
  * Throws only on a kernel bug (the caller records that as an error).
  */
-export async function runPipeline(raw: unknown, options: CheckedSubmitOptions, problem: string | undefined, trace: Trace, deps: PipelineDeps): Promise<Outcome> {
+export async function runPipeline(
+  raw: unknown,
+  options: CheckedSubmitOptions,
+  problem: string | undefined,
+  trace: Trace,
+  deps: PipelineDeps,
+): Promise<Outcome> {
   const { deadline } = deps;
   let request: NonNullable<Trace['request']>;
   try {
@@ -130,9 +136,9 @@ export async function runPipeline(raw: unknown, options: CheckedSubmitOptions, p
     } else if (deps.approve === undefined) {
       return { kind: 'denied', code: DenialCode.ApprovalRequired, reason: 'requires approval' };
     } else {
-    const approved = await call(() => deps.approve?.(resolved, decision)).catch(() => 'failed' as const);
-    if (approved === 'failed') return { kind: 'denied', code: DenialCode.ApprovalRefused, reason: 'approval failed' };
-    if (approved !== true) return { kind: 'denied', code: DenialCode.ApprovalRefused, reason: 'approval refused' };
+      const approved = await call(() => deps.approve?.(resolved, decision)).catch(() => 'failed' as const);
+      if (approved === 'failed') return { kind: 'denied', code: DenialCode.ApprovalRefused, reason: 'approval failed' };
+      if (approved !== true) return { kind: 'denied', code: DenialCode.ApprovalRefused, reason: 'approval refused' };
     }
   } else if (decision.effect !== Effect.Allow) {
     return { kind: 'denied', code: DenialCode.Policy, reason: `unknown effect ${String(decision.effect)}` };
@@ -196,11 +202,20 @@ export function outcomeToResult(outcome: Outcome, trace: Trace): ActionResult {
   };
   switch (outcome.kind) {
     case 'ok':
-      return { status: 'OK', data: outcome.data, ...(outcome.meta === undefined ? {} : { meta: outcome.meta }), ...explained, ...(decision ? { reason: decision.reason } : {}) };
+      return {
+        status: 'OK',
+        data: outcome.data,
+        ...(outcome.meta === undefined ? {} : { meta: outcome.meta }),
+        ...explained,
+        ...(decision ? { reason: decision.reason } : {}),
+      };
     case 'denied':
       return {
-        status: 'DENIED', error: 'not permitted', code: typeof outcome.code === 'string' ? outcome.code : DenialCode.Policy,
-        reason: typeof outcome.reason === 'string' ? outcome.reason : 'denied', ...explained,
+        status: 'DENIED',
+        error: 'not permitted',
+        code: typeof outcome.code === 'string' ? outcome.code : DenialCode.Policy,
+        reason: typeof outcome.reason === 'string' ? outcome.reason : 'denied',
+        ...explained,
       };
     case 'error': {
       // Read once each and type-checked: a provider's error object is not trusted to be stable.

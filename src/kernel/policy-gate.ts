@@ -84,12 +84,24 @@ export class PolicyGate {
   decide(request: CanonicalRequest): GateVerdict {
     const frozen = this.freeze?.();
     if (frozen !== undefined) {
-      return { decision: { effect: Effect.Deny, ruleId: FREEZE_RULE_ID, reason: `frozen: every action is denied until \`agent-os unfreeze\` (${frozen.reason})`, target: request.target }, constraint: {} };
+      return {
+        decision: {
+          effect: Effect.Deny,
+          ruleId: FREEZE_RULE_ID,
+          reason: `frozen: every action is denied until \`agent-os unfreeze\` (${frozen.reason})`,
+          target: request.target,
+        },
+        constraint: {},
+      };
     }
     // With several layers the most restrictive decision wins, carrying the tightest caps of every layer.
-    const decision: PolicyDecision = this.layers.length === 1
-      ? evaluate((this.layers[0] as Layer).compiled, request)
-      : evaluateLayered(this.layers.map((l) => l.compiled), request);
+    const decision: PolicyDecision =
+      this.layers.length === 1
+        ? evaluate((this.layers[0] as Layer).compiled, request)
+        : evaluateLayered(
+            this.layers.map((l) => l.compiled),
+            request,
+          );
     const constraint = decision.effect === Effect.Deny ? {} : (decision.constraint ?? {});
     return { decision, constraint: constraint as Readonly<Record<string, unknown>> };
   }

@@ -54,7 +54,8 @@ export function readSubmitOptions(raw: unknown): ReadOptions {
       out.idempotencyKey = key;
     }
     if (signal !== undefined) {
-      if (types.isProxy(signal) || !(signal instanceof AbortSignal)) return { options: out, problem: `signal must be an AbortSignal, got ${describeType(signal)}` };
+      if (types.isProxy(signal) || !(signal instanceof AbortSignal))
+        return { options: out, problem: `signal must be an AbortSignal, got ${describeType(signal)}` };
       out.signal = signal;
     }
     if (hook !== undefined) {
@@ -73,7 +74,8 @@ export function readSubmitOptions(raw: unknown): ReadOptions {
 }
 
 function readApproval(raw: unknown): { approver: string; reason?: string; identity?: string } | string {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return `approval must be an object { approver, reason?, identity? }, got ${describeType(raw)}`;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    return `approval must be an object { approver, reason?, identity? }, got ${describeType(raw)}`;
   const { approver, reason, identity } = raw as Record<string, unknown>;
   if (typeof approver !== 'string' || approver.trim() === '' || approver.length > MAX_APPROVER_LENGTH || CONTROL_CHARS.test(approver)) {
     return `approval.approver must be a non-empty string of at most ${MAX_APPROVER_LENGTH} characters without control characters, got ${describeType(approver)}`;

@@ -35,7 +35,8 @@ export async function runUndo(undo: UndoRequest, problem: string | undefined, tr
     undoOf = id;
     const ofHash: unknown = undo.undoOfHash;
     if (ofHash !== undefined) {
-      if (typeof ofHash !== 'string' || ofHash === '' || ofHash.length > 256) throw new MalformedRequestError('undoOfHash must be a non-empty string of at most 256 characters');
+      if (typeof ofHash !== 'string' || ofHash === '' || ofHash.length > 256)
+        throw new MalformedRequestError('undoOfHash must be a non-empty string of at most 256 characters');
       trace.undoOfHash = ofHash;
     }
     authority = undo.authority;

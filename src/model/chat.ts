@@ -33,7 +33,12 @@ export function createChat(config: ModelConfig): Chat {
           model,
           messages: request.messages.map(toWire),
           ...(request.tools.length
-            ? { tools: request.tools.map((t): ChatCompletionTool => ({ type: 'function', function: { name: t.name, description: t.description, parameters: { ...t.parameters } } })) }
+            ? {
+                tools: request.tools.map((t): ChatCompletionTool => ({
+                  type: 'function',
+                  function: { name: t.name, description: t.description, parameters: { ...t.parameters } },
+                })),
+              }
             : {}),
         },
         signal ? { signal } : undefined,

@@ -55,7 +55,7 @@ export function canonicalPath(input: string, realpathOfExisting?: RealpathOfExis
     throw new InvalidTargetError(input, 'its symlinks could not be resolved', 'check for symlink loops and unreadable directories', { cause: err });
   }
   if (typeof real !== 'string' || !real.startsWith('/')) {
-    throw new InvalidTargetError(input, `symlink resolution returned ${JSON.stringify(real)}, not an absolute path`, 'fix the provider\'s realpathOfExisting');
+    throw new InvalidTargetError(input, `symlink resolution returned ${JSON.stringify(real)}, not an absolute path`, "fix the provider's realpathOfExisting");
   }
   assertTargetText(real);
   const resolved = normalizeAbsolute(real);

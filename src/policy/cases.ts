@@ -75,14 +75,30 @@ export function validateCases(parsed: ParsedPolicy, options?: PolicyOptions): { 
     const at = c.parsed.lineCounter.linePos(map.range?.[0] ?? 0);
     if (name !== undefined) {
       const first = names.get(name);
-      if (first !== undefined) c.report(e.get('name')?.value, ProblemCode.DuplicateId, `case name "${name}" is already used`, `names must be unique; the first use is at line ${first}`);
+      if (first !== undefined)
+        c.report(
+          e.get('name')?.value,
+          ProblemCode.DuplicateId,
+          `case name "${name}" is already used`,
+          `names must be unique; the first use is at line ${first}`,
+        );
       else names.set(name, at.line);
     }
     if (action !== undefined && !known.includes(action)) {
-      c.report(e.get('action')?.value, ProblemCode.UnknownAction, `unknown action "${action}"`, didYouMean(action, known, `known actions: ${known.join(', ')}`));
+      c.report(
+        e.get('action')?.value,
+        ProblemCode.UnknownAction,
+        `unknown action "${action}"`,
+        didYouMean(action, known, `known actions: ${known.join(', ')}`),
+      );
     }
     if (expect !== undefined && !EFFECTS.includes(expect)) {
-      c.report(e.get('expect')?.value, ProblemCode.InvalidValue, `expect must be one of ${EFFECTS.join(', ')}, found "${expect}"`, didYouMean(expect, EFFECTS, `write ${EFFECTS.join(', ')}`));
+      c.report(
+        e.get('expect')?.value,
+        ProblemCode.InvalidValue,
+        `expect must be one of ${EFFECTS.join(', ')}, found "${expect}"`,
+        didYouMean(expect, EFFECTS, `write ${EFFECTS.join(', ')}`),
+      );
     }
     const paramsEntry = e.get('params');
     const paramsMap = paramsEntry ? c.map(paramsEntry.value, 'params', paramsEntry.key) : undefined;

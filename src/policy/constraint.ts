@@ -75,7 +75,8 @@ export function constraintMiss(c: CompiledConstraint, request: CanonicalRequest)
   if (c.args !== undefined || c.denyArgs !== undefined) {
     const args = requestArgs(p);
     if (args === null) return 'args is not a list of strings';
-    if (c.args !== undefined && !argsMatch(c.args, args)) return `arguments ${JSON.stringify(args)} do not match ${JSON.stringify(c.args.positional.map((g) => g.pattern).concat(c.args.rest ? ['**'] : []))}`;
+    if (c.args !== undefined && !argsMatch(c.args, args))
+      return `arguments ${JSON.stringify(args)} do not match ${JSON.stringify(c.args.positional.map((g) => g.pattern).concat(c.args.rest ? ['**'] : []))}`;
     const denied = c.denyArgs === undefined ? undefined : deniedArg(c.denyArgs, args);
     if (denied !== undefined) return `argument ${JSON.stringify(denied)} is covered by deny_args`;
   }

@@ -29,13 +29,16 @@ export function readPolicySource(file: string): string {
     return readFileSync(file, 'utf8');
   } catch (cause) {
     const code = (cause as { code?: unknown }).code;
-    const reason = code === 'ENOENT'
-      ? 'no such file; check the path (it is resolved against the current directory) or create the policy'
-      : code === 'EISDIR'
-        ? 'it is a directory; pass the path of the YAML file inside it'
-        : code === 'EACCES' || code === 'EPERM'
-          ? 'permission denied; make the file readable by this user'
-          : cause instanceof Error ? cause.message : String(cause);
+    const reason =
+      code === 'ENOENT'
+        ? 'no such file; check the path (it is resolved against the current directory) or create the policy'
+        : code === 'EISDIR'
+          ? 'it is a directory; pass the path of the YAML file inside it'
+          : code === 'EACCES' || code === 'EPERM'
+            ? 'permission denied; make the file readable by this user'
+            : cause instanceof Error
+              ? cause.message
+              : String(cause);
     throw new PolicyFileError(file, reason, { cause });
   }
 }

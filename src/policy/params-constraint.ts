@@ -64,7 +64,7 @@ export function compileParams(params: Readonly<Record<string, ParamCondition>>, 
 
 /** The object the conditions are judged on: `params.arguments` for mcp.call, `params` otherwise. */
 export function judgedArguments(action: string, params: Readonly<Record<string, unknown>>): unknown {
-  return action === 'mcp.call' ? params['arguments'] ?? {} : params;
+  return action === 'mcp.call' ? (params['arguments'] ?? {}) : params;
 }
 
 const MISSING = Symbol('missing');
@@ -82,7 +82,10 @@ function lookup(root: unknown, path: readonly string[]): unknown {
 function isNormalAbsolute(s: string): boolean {
   if (!s.startsWith('/')) return false;
   if (s === '/') return true;
-  return s.slice(1).split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..');
+  return s
+    .slice(1)
+    .split('/')
+    .every((seg) => seg !== '' && seg !== '.' && seg !== '..');
 }
 
 /** `match` for one item: true/false, or undefined when the item cannot be judged (too long, NUL, object). */
@@ -113,11 +116,13 @@ export function paramsMiss(conditions: CompiledParams, args: unknown): string | 
     if (v === MISSING) return `${at} is not given`;
     if (c.maxLength !== undefined) {
       const n = lengthOf(v);
-      if (n === undefined || n > c.maxLength) return `${at} is ${n === undefined ? 'neither a string nor a list' : `${n} long`}, over max_length ${c.maxLength}`;
+      if (n === undefined || n > c.maxLength)
+        return `${at} is ${n === undefined ? 'neither a string nor a list' : `${n} long`}, over max_length ${c.maxLength}`;
     }
     for (const item of itemsOf(v)) {
       if (c.globs !== undefined || c.exact !== undefined) {
-        if (matchItem(c, item) !== true) return `${at} = ${preview(item)} does not match ${JSON.stringify([...(c.globs ?? []).map((g) => g.pattern), ...(c.exact ?? [])])}`;
+        if (matchItem(c, item) !== true)
+          return `${at} = ${preview(item)} does not match ${JSON.stringify([...(c.globs ?? []).map((g) => g.pattern), ...(c.exact ?? [])])}`;
       }
       if (c.min !== undefined || c.max !== undefined) {
         if (typeof item !== 'number' || !Number.isFinite(item)) return `${at} = ${preview(item)} is not a number`;

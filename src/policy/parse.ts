@@ -35,16 +35,20 @@ function toProblem(file: string, lineCounter: LineCounter, error: YAMLError): Po
   const at = error.linePos?.[0] ?? lineCounter.linePos(error.pos[0]);
   if (error.code === 'DUPLICATE_KEY') {
     return {
-      file, line: at.line, col: at.col, code: ProblemCode.DuplicateKey,
+      file,
+      line: at.line,
+      col: at.col,
+      code: ProblemCode.DuplicateKey,
       message: 'this key appears twice in the same mapping (YAML would silently keep only the last one)',
       hint: 'remove one of the two, or merge them into one entry',
     };
   }
-  const hint = error.code === 'MULTIPLE_DOCS'
-    ? 'a policy file holds exactly one YAML document; remove the extra `---`'
-    : error.code === 'TAG_RESOLVE_FAILED'
-      ? 'remove the custom `!tag`; policy values are plain strings, numbers, booleans, lists and mappings'
-      : 'fix the YAML syntax (indent with spaces, close every bracket and quote)';
+  const hint =
+    error.code === 'MULTIPLE_DOCS'
+      ? 'a policy file holds exactly one YAML document; remove the extra `---`'
+      : error.code === 'TAG_RESOLVE_FAILED'
+        ? 'remove the custom `!tag`; policy values are plain strings, numbers, booleans, lists and mappings'
+        : 'fix the YAML syntax (indent with spaces, close every bracket and quote)';
   return { file, line: at.line, col: at.col, code: ProblemCode.YamlSyntax, message: `${shortMessage(error)} (${error.code})`, hint };
 }
 

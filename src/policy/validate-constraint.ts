@@ -105,7 +105,13 @@ function envNames(c: NodeChecker, node: YamlNode, fallback: YamlNode): string[] 
     const value = c.string(item, `constraint.env[${i}]`, node);
     if (value === undefined) return;
     if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(value)) out.push(value);
-    else c.report(item, ProblemCode.InvalidValue, `"${value}" is not an environment variable name`, 'write the exact name (letters, digits, _); globs are not accepted here');
+    else
+      c.report(
+        item,
+        ProblemCode.InvalidValue,
+        `"${value}" is not an environment variable name`,
+        'write the exact name (letters, digits, _); globs are not accepted here',
+      );
   });
   return out;
 }
@@ -137,9 +143,7 @@ export function validateConstraint(c: NodeChecker, keyNode: YamlNode, node: Yaml
       const legal = actions.filter((a) => !illegal.includes(a));
       const owners = Object.keys(CONSTRAINT_KEYS).filter((a) => CONSTRAINT_KEYS[a]?.includes(key));
       if (CUSTOM_CONSTRAINT_KEYS.includes(key)) owners.push('custom actions');
-      const hint = legal.length > 0
-        ? `narrow the action to ${legal.join(' or ')}, or split the rule in two`
-        : `"${key}" applies only to ${owners.join(', ')}`;
+      const hint = legal.length > 0 ? `narrow the action to ${legal.join(' or ')}, or split the rule in two` : `"${key}" applies only to ${owners.join(', ')}`;
       c.report(k, ProblemCode.ConstraintForAction, `constraint "${key}" does not apply to ${illegal.join(', ')}`, hint);
       continue;
     }

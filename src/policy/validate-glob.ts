@@ -57,10 +57,26 @@ export function globSyntaxIssue(glob: string): GlobIssue | undefined {
   if (glob.trim() === '') return issue(ProblemCode.EmptyGlob, 'empty glob', 'write a pattern; `**` matches everything');
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(glob)) return issue(ProblemCode.BadGlob, 'glob contains a NUL or control character', 'remove the control character');
-  if (glob.trim() !== glob) return issue(ProblemCode.BadGlob, `glob ${JSON.stringify(glob)} starts or ends with whitespace`, 'remove the surrounding spaces (quote the value if a space is really part of it)');
-  if (glob.startsWith('!')) return issue(ProblemCode.BadGlob, `negated glob "${glob}"`, 'negation is not supported; use a `deny:` rule to carve out exceptions');
-  if (/[()|]/.test(glob)) return issue(ProblemCode.BadGlob, `glob "${glob}" uses regex-like syntax ( ) or |`, 'patterns are globs: use `{a,b}` for alternatives and `?` for a single literal character');
-  if (glob.includes('\\')) return issue(ProblemCode.BadGlob, `glob "${glob}" contains a backslash`, 'escapes are not supported; use `?` or a class like `[*]` to match a special character');
+  if (glob.trim() !== glob)
+    return issue(
+      ProblemCode.BadGlob,
+      `glob ${JSON.stringify(glob)} starts or ends with whitespace`,
+      'remove the surrounding spaces (quote the value if a space is really part of it)',
+    );
+  if (glob.startsWith('!'))
+    return issue(ProblemCode.BadGlob, `negated glob "${glob}"`, 'negation is not supported; use a `deny:` rule to carve out exceptions');
+  if (/[()|]/.test(glob))
+    return issue(
+      ProblemCode.BadGlob,
+      `glob "${glob}" uses regex-like syntax ( ) or |`,
+      'patterns are globs: use `{a,b}` for alternatives and `?` for a single literal character',
+    );
+  if (glob.includes('\\'))
+    return issue(
+      ProblemCode.BadGlob,
+      `glob "${glob}" contains a backslash`,
+      'escapes are not supported; use `?` or a class like `[*]` to match a special character',
+    );
   return bracketIssue(glob) ?? starIssue(glob);
 }
 
@@ -80,7 +96,8 @@ function bracketIssue(glob: string): GlobIssue | undefined {
     } else if (ch === ']') return issue(ProblemCode.BadGlob, `glob "${glob}" has an unmatched "]"`, 'balance the brackets, or match a literal "]" with `?`');
   }
   if (inClass || braceDepth > 0) return issue(ProblemCode.BadGlob, `glob "${glob}" has an unclosed "[" or "{"`, 'close the bracket or brace');
-  if (/\{[^}]*\.\.[^}]*\}/.test(glob)) return issue(ProblemCode.BadGlob, `glob "${glob}" uses a {a..b} range`, 'ranges expand to many patterns; list the values or use a class like [0-9]');
+  if (/\{[^}]*\.\.[^}]*\}/.test(glob))
+    return issue(ProblemCode.BadGlob, `glob "${glob}" uses a {a..b} range`, 'ranges expand to many patterns; list the values or use a class like [0-9]');
   return undefined;
 }
 
@@ -88,10 +105,22 @@ function bracketIssue(glob: string): GlobIssue | undefined {
 function pathIssue(glob: string, path: string): GlobIssue | undefined {
   if (path === '/') return undefined;
   const segments = path.split('/').slice(1);
-  if (path.endsWith('/')) return issue(ProblemCode.BadGlob, `"${glob}" ends with "/", so it matches nothing`, `write "${glob}**" for everything inside, or "${glob.slice(0, -1)}" for the entry itself`);
-  if (segments.some((s) => s === '')) return issue(ProblemCode.BadGlob, `"${glob}" has an empty path segment ("//")`, 'targets are canonical paths: use a single "/"');
-  if (segments.some((s) => s === '.' || s === '..')) return issue(ProblemCode.BadGlob, `"${glob}" has a "." or ".." segment`, 'targets are canonical (.. already resolved), so this never matches as written; write the absolute path');
-  if (segments.some((s) => s.includes('**') && s !== '**')) return issue(ProblemCode.BadGlob, `"${glob}" uses ** inside a segment, where it means only *`, 'use ** as a whole segment, e.g. /dir/**/*.txt');
+  if (path.endsWith('/'))
+    return issue(
+      ProblemCode.BadGlob,
+      `"${glob}" ends with "/", so it matches nothing`,
+      `write "${glob}**" for everything inside, or "${glob.slice(0, -1)}" for the entry itself`,
+    );
+  if (segments.some((s) => s === ''))
+    return issue(ProblemCode.BadGlob, `"${glob}" has an empty path segment ("//")`, 'targets are canonical paths: use a single "/"');
+  if (segments.some((s) => s === '.' || s === '..'))
+    return issue(
+      ProblemCode.BadGlob,
+      `"${glob}" has a "." or ".." segment`,
+      'targets are canonical (.. already resolved), so this never matches as written; write the absolute path',
+    );
+  if (segments.some((s) => s.includes('**') && s !== '**'))
+    return issue(ProblemCode.BadGlob, `"${glob}" uses ** inside a segment, where it means only *`, 'use ** as a whole segment, e.g. /dir/**/*.txt');
   return undefined;
 }
 
@@ -100,18 +129,28 @@ export function targetFormIssue(family: TargetFamily, glob: string): GlobIssue |
   if (glob === '**') return undefined;
   switch (family) {
     case TargetFamily.Path:
-      return glob.startsWith('/') ? pathIssue(glob, glob) : issue(ProblemCode.ResourceForm, `"${glob}" is not an absolute path`, 'file targets are absolute paths: start the glob with "/"');
+      return glob.startsWith('/')
+        ? pathIssue(glob, glob)
+        : issue(ProblemCode.ResourceForm, `"${glob}" is not an absolute path`, 'file targets are absolute paths: start the glob with "/"');
     case TargetFamily.Program:
       if (glob.startsWith('/')) return pathIssue(glob, glob);
       return glob.includes('/') || glob === '.' || glob === '..'
-        ? issue(ProblemCode.ResourceForm, `"${glob}" is neither a program name nor an absolute path`, 'write a bare program name like "git" or an absolute path like "/usr/bin/git"')
+        ? issue(
+            ProblemCode.ResourceForm,
+            `"${glob}" is neither a program name nor an absolute path`,
+            'write a bare program name like "git" or an absolute path like "/usr/bin/git"',
+          )
         : undefined;
     case TargetFamily.Url:
       return urlIssue(glob);
     case TargetFamily.McpTool:
       return /^[^/]+\/[^/]+$/.test(glob)
         ? undefined
-        : issue(ProblemCode.ResourceForm, `"${glob}" is not a server/tool glob`, 'mcp.call targets are server/tool: write e.g. "fs/read_*" or "fs/*" for every tool of one server');
+        : issue(
+            ProblemCode.ResourceForm,
+            `"${glob}" is not a server/tool glob`,
+            'mcp.call targets are server/tool: write e.g. "fs/read_*" or "fs/*" for every tool of one server',
+          );
     default:
       return undefined;
   }
@@ -126,6 +165,11 @@ function urlIssue(glob: string): GlobIssue | undefined {
   const [, , authority = '', path] = match;
   if (authority === '') return issue(ProblemCode.ResourceForm, `"${glob}" has no host`, 'write a host after the scheme, e.g. https://api.example.com/**');
   if (authority.includes('@')) return issue(ProblemCode.BadGlob, `"${glob}" contains credentials`, 'targets are canonical URLs without user@; remove it');
-  if (path === undefined) return issue(ProblemCode.ResourceForm, `"${glob}" has no path, so it matches no canonical URL`, `add one: "${glob}/" for the root, "${glob}/**" for everything`);
+  if (path === undefined)
+    return issue(
+      ProblemCode.ResourceForm,
+      `"${glob}" has no path, so it matches no canonical URL`,
+      `add one: "${glob}/" for the root, "${glob}/**" for everything`,
+    );
   return pathIssue(glob, path);
 }

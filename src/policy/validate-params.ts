@@ -122,7 +122,12 @@ export function validateParams(c: NodeChecker, node: YamlNode, keyNode: YamlNode
     if (seen.has(path)) continue;
     seen.add(path);
     if (!PATH.test(path)) {
-      c.report(key, ProblemCode.InvalidValue, `"${path}" is not an argument path`, 'write argument names joined by ".", e.g. `path` or `options.mode` (letters, digits, _ and -)');
+      c.report(
+        key,
+        ProblemCode.InvalidValue,
+        `"${path}" is not an argument path`,
+        'write argument names joined by ".", e.g. `path` or `options.mode` (letters, digits, _ and -)',
+      );
       continue;
     }
     const cond = condition(c, pair.value as YamlNode, `constraint.params.${path}`);

@@ -103,7 +103,13 @@ export function validateRule(c: NodeChecker, node: YamlNode, kind: RuleKind, ind
   if (idEntry) {
     const written = c.string(idEntry.value, 'id', idEntry.key);
     if (written !== undefined && ID_PATTERN.test(written)) id = written;
-    else if (written !== undefined) c.report(idEntry.value, ProblemCode.InvalidValue, `rule id "${written}" is not a plain word`, 'use letters, digits, ".", "_" and "-", starting with a letter or digit');
+    else if (written !== undefined)
+      c.report(
+        idEntry.value,
+        ProblemCode.InvalidValue,
+        `rule id "${written}" is not a plain word`,
+        'use letters, digits, ".", "_" and "-", starting with a letter or digit',
+      );
   }
   if (action === undefined || resource === undefined) return undefined;
   const { line, col } = c.parsed.lineCounter.linePos(map.range?.[0] ?? 0);

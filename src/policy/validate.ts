@@ -60,7 +60,12 @@ export function validatePolicy(parsed: ParsedPolicy, options?: PolicyOptions): {
     const version = entries.get('version');
     if (version) checkVersion(c, version.value, version.key);
     if (map && ![RuleKind.Capability, RuleKind.Deny, RuleKind.Ask].some((k) => entries.has(LIST_NAME[k]))) {
-      c.report(map, ProblemCode.MissingKey, 'the policy has none of `capabilities`, `deny`, `ask`', 'add a `capabilities:` list; write `capabilities: []` to deny everything on purpose');
+      c.report(
+        map,
+        ProblemCode.MissingKey,
+        'the policy has none of `capabilities`, `deny`, `ask`',
+        'add a `capabilities:` list; write `capabilities: []` to deny everything on purpose',
+      );
     }
     const ids = new Map<string, YamlNode>();
     for (const kind of [RuleKind.Capability, RuleKind.Deny, RuleKind.Ask]) {
@@ -73,7 +78,12 @@ export function validatePolicy(parsed: ParsedPolicy, options?: PolicyOptions): {
         const first = ids.get(result.rule.id);
         if (first !== undefined) {
           const at = c.parsed.lineCounter.linePos(first?.range?.[0] ?? 0);
-          c.report(result.idNode, ProblemCode.DuplicateId, `rule id "${result.rule.id}" is already used`, `ids must be unique; the first use is at line ${at.line}`);
+          c.report(
+            result.idNode,
+            ProblemCode.DuplicateId,
+            `rule id "${result.rule.id}" is already used`,
+            `ids must be unique; the first use is at line ${at.line}`,
+          );
         } else if (result.idNode !== undefined) {
           ids.set(result.rule.id, result.idNode);
         }
@@ -84,8 +94,12 @@ export function validatePolicy(parsed: ParsedPolicy, options?: PolicyOptions): {
   const problems = sortProblems([...parsed.problems, ...c.problems]);
   if (problems.length > 0) return { problems };
   const document: PolicyDocument = {
-    file: parsed.file, version: POLICY_VERSION, hash: parsed.hash,
-    capabilities: lists.capability, deny: lists.deny, ask: lists.ask,
+    file: parsed.file,
+    version: POLICY_VERSION,
+    hash: parsed.hash,
+    capabilities: lists.capability,
+    deny: lists.deny,
+    ask: lists.ask,
   };
   return { document, problems };
 }

@@ -37,7 +37,10 @@ export type ProviderCode = (typeof ProviderCode)[keyof typeof ProviderCode];
 /** A request parameter is missing, of the wrong type, unknown, or outside its bounds. */
 export class InvalidParamsError extends AgentOsError {
   readonly code = ProviderCode.InvalidParams;
-  constructor(readonly param: string, readonly problem: string) {
+  constructor(
+    readonly param: string,
+    readonly problem: string,
+  ) {
     super(`invalid parameter "${param}": ${problem}`);
   }
 }
@@ -45,7 +48,10 @@ export class InvalidParamsError extends AgentOsError {
 /** proc.exec: the program is not an executable file in one of the fixed PATH directories. */
 export class ProgramNotFoundError extends AgentOsError {
   readonly code = ProviderCode.ProgramNotFound;
-  constructor(readonly program: string, readonly searched: readonly string[]) {
+  constructor(
+    readonly program: string,
+    readonly searched: readonly string[],
+  ) {
     super(`program "${program}" is not an executable in the fixed PATH (${searched.join(':')})`);
   }
 }
@@ -53,7 +59,10 @@ export class ProgramNotFoundError extends AgentOsError {
 /** proc.exec: the program lies outside the fixed PATH directories or inside a mounted workspace. */
 export class ProgramOutsidePathError extends AgentOsError {
   readonly code = ProviderCode.ProgramOutsidePath;
-  constructor(readonly program: string, readonly problem: string) {
+  constructor(
+    readonly program: string,
+    readonly problem: string,
+  ) {
     super(`program "${program}" refused: ${problem}`);
   }
 }
@@ -61,7 +70,10 @@ export class ProgramOutsidePathError extends AgentOsError {
 /** proc.exec: the working directory is not inside a mount, or its real path escapes the mount. */
 export class CwdOutsideMountError extends AgentOsError {
   readonly code = ProviderCode.CwdOutsideMount;
-  constructor(readonly cwd: string, readonly problem: string) {
+  constructor(
+    readonly cwd: string,
+    readonly problem: string,
+  ) {
     super(`working directory "${cwd}" refused: ${problem}`);
   }
 }
@@ -69,7 +81,10 @@ export class CwdOutsideMountError extends AgentOsError {
 /** proc.exec: an environment variable is not on the deciding rule's `env` allow-list. */
 export class EnvNotAllowedError extends AgentOsError {
   readonly code = ProviderCode.EnvNotAllowed;
-  constructor(readonly variable: string, readonly problem: string) {
+  constructor(
+    readonly variable: string,
+    readonly problem: string,
+  ) {
     super(`environment variable "${variable}" refused: ${problem}`);
   }
 }
@@ -77,7 +92,10 @@ export class EnvNotAllowedError extends AgentOsError {
 /** proc.exec of git: an argument would run another program, read outside config, or leave the workspace. */
 export class GitArgumentRefusedError extends AgentOsError {
   readonly code = ProviderCode.GitArgumentRefused;
-  constructor(readonly argument: string, readonly problem: string) {
+  constructor(
+    readonly argument: string,
+    readonly problem: string,
+  ) {
     super(`git argument ${JSON.stringify(argument)} refused: ${problem}`);
   }
 }
@@ -98,7 +116,9 @@ export class HardeningUnavailableError extends AgentOsError {
 export class SandboxUnavailableError extends AgentOsError {
   readonly code = ProviderCode.SandboxUnavailable;
   constructor(readonly problem: string) {
-    super(`proc.exec refused: the OS sandbox is unavailable (${problem}); install bubblewrap (npm run setup, or apt-get install bubblewrap) or set the process provider's sandbox option to 'off' explicitly`);
+    super(
+      `proc.exec refused: the OS sandbox is unavailable (${problem}); install bubblewrap (npm run setup, or apt-get install bubblewrap) or set the process provider's sandbox option to 'off' explicitly`,
+    );
   }
 }
 
@@ -121,7 +141,10 @@ export class SandboxFailedError extends AgentOsError {
 /** A running provider call was aborted through the context's AbortSignal. */
 export class ProviderAbortedError extends AgentOsError {
   readonly code = ProviderCode.Aborted;
-  constructor(readonly action: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly action: string,
+    options?: { cause?: unknown },
+  ) {
     super(`${action} was aborted`, options);
   }
 }
@@ -129,7 +152,10 @@ export class ProviderAbortedError extends AgentOsError {
 /** net.http: the URL is not an absolute http(s) URL the provider accepts. */
 export class InvalidUrlError extends AgentOsError {
   readonly code = ProviderCode.InvalidUrl;
-  constructor(readonly url: string, readonly problem: string) {
+  constructor(
+    readonly url: string,
+    readonly problem: string,
+  ) {
     super(`URL ${JSON.stringify(url)} refused: ${problem}`);
   }
 }
@@ -137,7 +163,11 @@ export class InvalidUrlError extends AgentOsError {
 /** net.http: a resolved address is private, loopback, link-local, metadata, ... and not opted in. */
 export class AddressRefusedError extends AgentOsError {
   readonly code = ProviderCode.AddressRefused;
-  constructor(readonly host: string, readonly address: string, readonly addressClass: string) {
+  constructor(
+    readonly host: string,
+    readonly address: string,
+    readonly addressClass: string,
+  ) {
     super(`host "${host}" resolves to ${address} (${addressClass}); only public addresses are reachable unless opted in`);
   }
 }
@@ -145,7 +175,10 @@ export class AddressRefusedError extends AgentOsError {
 /** net.http: the host name could not be resolved. */
 export class HostUnresolvedError extends AgentOsError {
   readonly code = ProviderCode.HostUnresolved;
-  constructor(readonly host: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly host: string,
+    options?: { cause?: unknown },
+  ) {
     super(`host "${host}" could not be resolved`, options);
   }
 }
@@ -153,7 +186,10 @@ export class HostUnresolvedError extends AgentOsError {
 /** net.http: a redirect hop was not allowed by a fresh policy decision (or no decision hook exists). */
 export class RedirectDeniedError extends AgentOsError {
   readonly code = ProviderCode.RedirectDenied;
-  constructor(readonly location: string, readonly reason: string) {
+  constructor(
+    readonly location: string,
+    readonly reason: string,
+  ) {
     super(`redirect to ${location} refused: ${reason}`);
   }
 }
@@ -169,7 +205,10 @@ export class TooManyRedirectsError extends AgentOsError {
 /** net.http: the method is not in the deciding rule's `method` constraint. */
 export class MethodNotAllowedError extends AgentOsError {
   readonly code = ProviderCode.MethodNotAllowed;
-  constructor(readonly method: string, readonly allowed: readonly string[]) {
+  constructor(
+    readonly method: string,
+    readonly allowed: readonly string[],
+  ) {
     super(`method ${method} is not allowed here (allowed: ${allowed.join(', ')})`);
   }
 }
@@ -177,7 +216,10 @@ export class MethodNotAllowedError extends AgentOsError {
 /** net.http: the request did not complete within its timeout. */
 export class HttpTimeoutError extends AgentOsError {
   readonly code = ProviderCode.Timeout;
-  constructor(readonly url: string, readonly timeoutMs: number) {
+  constructor(
+    readonly url: string,
+    readonly timeoutMs: number,
+  ) {
     super(`request to ${url} did not complete within ${timeoutMs} ms`);
   }
 }
@@ -185,7 +227,11 @@ export class HttpTimeoutError extends AgentOsError {
 /** net.http: the connection or the exchange failed (refused, reset, TLS, malformed response). */
 export class HttpFailedError extends AgentOsError {
   readonly code = ProviderCode.HttpFailed;
-  constructor(readonly url: string, readonly detail: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly url: string,
+    readonly detail: string,
+    options?: { cause?: unknown },
+  ) {
     super(`request to ${url} failed: ${detail}`, options);
   }
 }
@@ -193,7 +239,10 @@ export class HttpFailedError extends AgentOsError {
 /** A credential rule names an environment variable that is unset or empty (thrown at construction). */
 export class CredentialMissingError extends AgentOsError {
   readonly code = ProviderCode.CredentialMissing;
-  constructor(readonly variable: string, readonly match: string) {
+  constructor(
+    readonly variable: string,
+    readonly match: string,
+  ) {
     super(`credential for ${match} reads environment variable ${variable}, which is unset or empty`);
   }
 }
@@ -201,7 +250,10 @@ export class CredentialMissingError extends AgentOsError {
 /** A credential rule is malformed (thrown at construction). */
 export class InvalidCredentialRuleError extends AgentOsError {
   readonly code = ProviderCode.InvalidCredentialRule;
-  constructor(readonly index: number, readonly problem: string) {
+  constructor(
+    readonly index: number,
+    readonly problem: string,
+  ) {
     super(`credential rule [${index}] is invalid: ${problem}`);
   }
 }

@@ -195,9 +195,9 @@ function warnIfByPath(): void {
   if (FD_RELATIVE || warned) return;
   warned = true;
   process.emitWarning(
-    'agent-os filesystem provider: /proc/self/fd is not available on this platform, so files are acted on by path after each folder is opened without following links; '
-      + 'a process that renames a folder inside the workspace while an action runs can redirect it (on Linux every action goes through verified descriptors). '
-      + 'Do not run untrusted programs beside the agent here.',
+    'agent-os filesystem provider: /proc/self/fd is not available on this platform, so files are acted on by path after each folder is opened without following links; ' +
+      'a process that renames a folder inside the workspace while an action runs can redirect it (on Linux every action goes through verified descriptors). ' +
+      'Do not run untrusted programs beside the agent here.',
     { code: 'AGENT_OS_FS_BY_PATH' },
   );
 }
@@ -216,9 +216,12 @@ function checkParams(action: string, params: Readonly<Record<string, unknown>>):
   }
   const { encoding, max_bytes: maxBytes, content, mode, recursive } = params;
   if (encoding !== undefined && !ENCODINGS.includes(encoding as string)) throw new FsInvalidParamError('encoding', 'use "utf8" or "base64"');
-  if (maxBytes !== undefined && !(Number.isSafeInteger(maxBytes) && (maxBytes as number) >= 0)) throw new FsInvalidParamError('max_bytes', 'a non-negative integer');
+  if (maxBytes !== undefined && !(Number.isSafeInteger(maxBytes) && (maxBytes as number) >= 0))
+    throw new FsInvalidParamError('max_bytes', 'a non-negative integer');
   if (action === 'fs.write' && typeof content !== 'string') throw new FsInvalidParamError('content', 'a string is required');
-  if (action === 'fs.write' && encoding === 'base64' && !/^[A-Za-z0-9+/]*={0,2}$/.test(content as string)) throw new FsInvalidParamError('content', 'not valid base64');
-  if (mode !== undefined && !(Number.isInteger(mode) && (mode as number) >= 0 && (mode as number) <= 0o777)) throw new FsInvalidParamError('mode', 'an integer permission mode from 0 to 0o777');
+  if (action === 'fs.write' && encoding === 'base64' && !/^[A-Za-z0-9+/]*={0,2}$/.test(content as string))
+    throw new FsInvalidParamError('content', 'not valid base64');
+  if (mode !== undefined && !(Number.isInteger(mode) && (mode as number) >= 0 && (mode as number) <= 0o777))
+    throw new FsInvalidParamError('mode', 'an integer permission mode from 0 to 0o777');
   if (recursive !== undefined && typeof recursive !== 'boolean') throw new FsInvalidParamError('recursive', 'a boolean');
 }

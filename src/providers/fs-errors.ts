@@ -29,7 +29,10 @@ export class FsNotFoundError extends AgentOsError {
 /** The file is a FIFO, device, socket, symlink or has more than one hard link, or changed since it was judged. */
 export class FsUnsafeFileError extends AgentOsError {
   readonly code = FsCode.UnsafeFile;
-  constructor(readonly path: string, readonly problem: string) {
+  constructor(
+    readonly path: string,
+    readonly problem: string,
+  ) {
     super(`refusing ${path}: ${problem}`);
   }
 }
@@ -45,7 +48,11 @@ export class FsEscapeError extends AgentOsError {
 /** The content exceeds the `max_bytes` cap that applies to this write. */
 export class FsTooLargeError extends AgentOsError {
   readonly code = FsCode.TooLarge;
-  constructor(readonly path: string, readonly bytes: number, readonly maxBytes: number) {
+  constructor(
+    readonly path: string,
+    readonly bytes: number,
+    readonly maxBytes: number,
+  ) {
     super(`${bytes} bytes for ${path} exceed the cap of ${maxBytes} bytes`);
   }
 }
@@ -53,7 +60,10 @@ export class FsTooLargeError extends AgentOsError {
 /** The operation does not fit the kind of file (e.g. fs.read on a directory, fs.list on a file). */
 export class FsWrongTypeError extends AgentOsError {
   readonly code = FsCode.WrongType;
-  constructor(readonly path: string, readonly expected: string) {
+  constructor(
+    readonly path: string,
+    readonly expected: string,
+  ) {
     super(`${path} is not ${expected}`);
   }
 }
@@ -69,7 +79,10 @@ export class FsRecursiveNotAllowedError extends AgentOsError {
 /** A parameter of an fs action has the wrong type or value. */
 export class FsInvalidParamError extends AgentOsError {
   readonly code = FsCode.InvalidParam;
-  constructor(readonly param: string, readonly problem: string) {
+  constructor(
+    readonly param: string,
+    readonly problem: string,
+  ) {
     super(`invalid param "${param}": ${problem}`);
   }
 }
@@ -77,7 +90,10 @@ export class FsInvalidParamError extends AgentOsError {
 /** A mount of the filesystem provider is unusable (thrown by the provider's constructor). */
 export class FsInvalidMountError extends AgentOsError {
   readonly code = FsCode.InvalidMount;
-  constructor(readonly mountPoint: string, readonly problem: string) {
+  constructor(
+    readonly mountPoint: string,
+    readonly problem: string,
+  ) {
     super(`invalid mount ${JSON.stringify(mountPoint)}: ${problem}`);
   }
 }

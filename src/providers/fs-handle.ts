@@ -54,7 +54,10 @@ function detectFdRelative(): boolean {
 export class Dir {
   private open = true;
 
-  private constructor(private readonly fd: number, readonly hostPath: string) {}
+  private constructor(
+    private readonly fd: number,
+    readonly hostPath: string,
+  ) {}
 
   /** Opens the mount root `root` (a real path; a symlink there is refused). */
   static async root(root: string, agentPath: string): Promise<Dir> {

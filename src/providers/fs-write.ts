@@ -80,7 +80,11 @@ export interface WriteOutcome {
  *   file's permission bits, or {@link DEFAULT_FILE_MODE} for a new file.
  * @throws FsUnsafeFileError / FsWrongTypeError / FsNotFoundError, or an `fs` error.
  */
-export async function atomicWrite(target: FsTarget, content: Buffer, options: { readonly mode?: number; readonly durability?: Durability } = {}): Promise<WriteOutcome> {
+export async function atomicWrite(
+  target: FsTarget,
+  content: Buffer,
+  options: { readonly mode?: number; readonly durability?: Durability } = {},
+): Promise<WriteOutcome> {
   const full = (options.durability ?? Durability.Full) === Durability.Full;
   const { agentPath } = target;
   const { dir, name } = await walkToParent(target, true);

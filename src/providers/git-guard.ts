@@ -24,20 +24,87 @@ import { GitArgumentRefusedError } from './errors';
 
 /** Built-in subcommands the guard lets through. */
 export const GIT_SUBCOMMANDS: readonly string[] = [
-  'add', 'am', 'annotate', 'apply', 'archive', 'blame', 'branch', 'cat-file', 'check-attr', 'check-ignore',
-  'check-ref-format', 'checkout', 'cherry', 'cherry-pick', 'clean', 'clone', 'commit', 'commit-tree',
-  'count-objects', 'describe', 'diff', 'diff-files', 'diff-index', 'diff-tree', 'fetch', 'for-each-ref',
-  'format-patch', 'fsck', 'gc', 'grep', 'hash-object', 'init', 'log', 'ls-files', 'ls-remote', 'ls-tree',
-  'merge', 'merge-base', 'mv', 'name-rev', 'notes', 'pull', 'push', 'range-diff', 'rebase', 'reflog', 'remote',
-  'reset', 'restore', 'rev-list', 'rev-parse', 'revert', 'rm', 'shortlog', 'show', 'show-branch', 'show-ref',
-  'stash', 'status', 'switch', 'symbolic-ref', 'tag', 'update-index', 'update-ref', 'version', 'whatchanged',
-  'worktree', 'write-tree',
+  'add',
+  'am',
+  'annotate',
+  'apply',
+  'archive',
+  'blame',
+  'branch',
+  'cat-file',
+  'check-attr',
+  'check-ignore',
+  'check-ref-format',
+  'checkout',
+  'cherry',
+  'cherry-pick',
+  'clean',
+  'clone',
+  'commit',
+  'commit-tree',
+  'count-objects',
+  'describe',
+  'diff',
+  'diff-files',
+  'diff-index',
+  'diff-tree',
+  'fetch',
+  'for-each-ref',
+  'format-patch',
+  'fsck',
+  'gc',
+  'grep',
+  'hash-object',
+  'init',
+  'log',
+  'ls-files',
+  'ls-remote',
+  'ls-tree',
+  'merge',
+  'merge-base',
+  'mv',
+  'name-rev',
+  'notes',
+  'pull',
+  'push',
+  'range-diff',
+  'rebase',
+  'reflog',
+  'remote',
+  'reset',
+  'restore',
+  'rev-list',
+  'rev-parse',
+  'revert',
+  'rm',
+  'shortlog',
+  'show',
+  'show-branch',
+  'show-ref',
+  'stash',
+  'status',
+  'switch',
+  'symbolic-ref',
+  'tag',
+  'update-index',
+  'update-ref',
+  'version',
+  'whatchanged',
+  'worktree',
+  'write-tree',
 ];
 
 /** Options allowed before the subcommand (exact spelling only). */
 const GLOBAL_ALLOWED = new Set([
-  '--no-pager', '-P', '--literal-pathspecs', '--glob-pathspecs', '--noglob-pathspecs', '--icase-pathspecs',
-  '--no-optional-locks', '--no-replace-objects', '--version',
+  '--no-pager',
+  '-P',
+  '--literal-pathspecs',
+  '--glob-pathspecs',
+  '--noglob-pathspecs',
+  '--icase-pathspecs',
+  '--no-optional-locks',
+  '--no-replace-objects',
+  '--version',
 ]);
 
 /** Long options refused after any subcommand, with the reason. Abbreviations are refused too. */
@@ -72,15 +139,30 @@ const REFUSED_SHORT: Readonly<Record<string, Readonly<Record<string, string>>>> 
 
 /** `-c` overrides git gets from us, never from the agent; command-line config wins over repository config. */
 export const GIT_HARDENING_CONFIG: readonly string[] = [
-  'core.hooksPath=/dev/null', 'core.fsmonitor=false', 'core.pager=cat', 'credential.helper=', 'core.askPass=',
-  'core.sshCommand=ssh', 'protocol.ext.allow=never', 'gpg.program=gpg', 'gpg.ssh.program=ssh-keygen',
-  'gpg.x509.program=gpgsm', 'core.editor=true', 'sequence.editor=true',
+  'core.hooksPath=/dev/null',
+  'core.fsmonitor=false',
+  'core.pager=cat',
+  'credential.helper=',
+  'core.askPass=',
+  'core.sshCommand=ssh',
+  'protocol.ext.allow=never',
+  'gpg.program=gpg',
+  'gpg.ssh.program=ssh-keygen',
+  'gpg.x509.program=gpgsm',
+  'core.editor=true',
+  'sequence.editor=true',
 ];
 
 /** Environment git always runs with (set last, so it overrides anything requested). */
 export const GIT_HARDENING_ENV: Readonly<Record<string, string>> = {
-  GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_ATTR_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0',
-  GIT_PAGER: 'cat', PAGER: 'cat', GIT_EDITOR: 'true', GIT_SEQUENCE_EDITOR: 'true',
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_ATTR_NOSYSTEM: '1',
+  GIT_TERMINAL_PROMPT: '0',
+  GIT_PAGER: 'cat',
+  PAGER: 'cat',
+  GIT_EDITOR: 'true',
+  GIT_SEQUENCE_EDITOR: 'true',
 };
 
 const DIFF_FAMILY = new Set(['diff', 'log', 'show', 'whatchanged', 'format-patch', 'diff-tree', 'diff-index', 'diff-files']);
@@ -108,7 +190,10 @@ export function guardGitArgs(args: readonly string[]): string[] {
   for (; i < args.length && (args[i] ?? '').startsWith('-'); i++) {
     const arg = args[i] ?? '';
     if (!GLOBAL_ALLOWED.has(arg)) {
-      throw new GitArgumentRefusedError(arg, 'only --no-pager, --version and the *-pathspecs / --no-optional-locks / --no-replace-objects options may precede the subcommand');
+      throw new GitArgumentRefusedError(
+        arg,
+        'only --no-pager, --version and the *-pathspecs / --no-optional-locks / --no-replace-objects options may precede the subcommand',
+      );
     }
   }
   const hardening = GIT_HARDENING_CONFIG.flatMap((pair) => ['-c', pair]);

@@ -16,8 +16,7 @@ import { assertAddressAllowed } from './net-guard';
 export type Resolver = (host: string) => Promise<readonly string[]>;
 
 /** The system resolver (`getaddrinfo`, all families, in the order returned). */
-export const systemResolver: Resolver = async (host) =>
-  (await dns.lookup(host, { all: true, verbatim: true })).map((entry) => entry.address);
+export const systemResolver: Resolver = async (host) => (await dns.lookup(host, { all: true, verbatim: true })).map((entry) => entry.address);
 
 /**
  * Resolves `host` once and checks every address.

@@ -17,9 +17,7 @@ import { assertKernelGrant } from '../kernel/grant';
 import type { ActionRequest, ExecutionContext, Provider, ResolvedRequest } from '../kernel/types';
 import { canonicalizeRequest } from '../policy/canonical';
 import { canonicalUrl } from '../policy/canonical-url';
-import {
-  HttpFailedError, HttpTimeoutError, MethodNotAllowedError, ProviderAbortedError, RedirectDeniedError, TooManyRedirectsError,
-} from './errors';
+import { HttpFailedError, HttpTimeoutError, MethodNotAllowedError, ProviderAbortedError, RedirectDeniedError, TooManyRedirectsError } from './errors';
 import { bodyEncodingFor, readCapped } from './http-body';
 import { pinnedAgent, resolveChecked, systemResolver, type Resolver } from './http-connect';
 import { undici } from './undici-lazy';
@@ -111,7 +109,11 @@ export class HttpProvider implements Provider {
       try {
         const headers = { ...params.headers, ...this.credentials.headersFor(canonical) };
         const response = await undici().fetch(url, {
-          method: params.method, headers, redirect: 'manual', dispatcher: agent, signal,
+          method: params.method,
+          headers,
+          redirect: 'manual',
+          dispatcher: agent,
+          signal,
           ...(params.body !== undefined ? { body: params.body } : {}),
         });
         const location = response.headers.get('location');
@@ -122,9 +124,13 @@ export class HttpProvider implements Provider {
           const { bytes: body, truncated } = this.credentials.redactCapped(read.bytes, cap);
           const encoding = bodyEncodingFor(response.headers.get('content-type'));
           return {
-            status: response.status, headers: this.responseHeaders(response.headers), truncated: truncated || read.truncated,
-            url: this.credentials.redact(url), redirects: redirects.map((r) => this.credentials.redact(r)),
-            body: body.toString(encoding), bodyEncoding: encoding,
+            status: response.status,
+            headers: this.responseHeaders(response.headers),
+            truncated: truncated || read.truncated,
+            url: this.credentials.redact(url),
+            redirects: redirects.map((r) => this.credentials.redact(r)),
+            body: body.toString(encoding),
+            bodyEncoding: encoding,
           };
         }
         await response.body?.cancel();
@@ -163,11 +169,13 @@ export class HttpProvider implements Provider {
 /** Fetch-spec method rewriting, and origin-bound headers dropped on a cross-origin hop. */
 function redirectedParams(params: HttpParams, status: number, crossOrigin: boolean): HttpParams {
   const toGet = (status === 303 && params.method !== 'HEAD') || ((status === 301 || status === 302) && params.method === 'POST');
-  const headers = Object.fromEntries(Object.entries(params.headers).filter(([name]) => {
-    const lower = name.toLowerCase();
-    if (crossOrigin && ORIGIN_BOUND.includes(lower)) return false;
-    return !(toGet && lower.startsWith('content-'));
-  }));
+  const headers = Object.fromEntries(
+    Object.entries(params.headers).filter(([name]) => {
+      const lower = name.toLowerCase();
+      if (crossOrigin && ORIGIN_BOUND.includes(lower)) return false;
+      return !(toGet && lower.startsWith('content-'));
+    }),
+  );
   if (toGet) return { method: 'GET', headers };
   return { ...params, headers };
 }

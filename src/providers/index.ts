@@ -6,9 +6,25 @@ export { Durability } from './fs-write';
 export { MountTable, type Mount } from './mounts';
 export { ProcessProvider, SandboxMode, type ProcessProviderOptions, type ProcessHardening, type ProcessResult } from './process';
 export {
-  buildSandboxCommand, checkSandboxMounts, probeSandbox, readSandboxInfo, terminateSandboxedProgram, killSandbox,
-  isSandboxGone, waitSandboxGone, decodeSandboxExit, SandboxNetwork, DEFAULT_SANDBOX_LIMITS, spawnSandboxed,
-  type SandboxedChild, type SandboxProbe, type SandboxInfo, type SandboxMount, type SandboxLimits, type SandboxSpec, type SandboxCommand,
+  buildSandboxCommand,
+  checkSandboxMounts,
+  probeSandbox,
+  readSandboxInfo,
+  terminateSandboxedProgram,
+  killSandbox,
+  isSandboxGone,
+  waitSandboxGone,
+  decodeSandboxExit,
+  SandboxNetwork,
+  DEFAULT_SANDBOX_LIMITS,
+  spawnSandboxed,
+  type SandboxedChild,
+  type SandboxProbe,
+  type SandboxInfo,
+  type SandboxMount,
+  type SandboxLimits,
+  type SandboxSpec,
+  type SandboxCommand,
 } from './sandbox/index';
 export { HttpProvider, type HttpProviderOptions } from './http';
 export type { HttpResult, HttpParams } from './http-params';

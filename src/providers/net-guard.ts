@@ -24,14 +24,39 @@ export type AddressClass = (typeof AddressClass)[keyof typeof AddressClass];
 
 type Range = readonly [string, number];
 const V4: ReadonlyArray<readonly [AddressClass, readonly Range[]]> = [
-  [AddressClass.Metadata, [['169.254.169.254', 32], ['169.254.170.2', 32], ['100.100.100.200', 32], ['168.63.129.16', 32]]],
+  [
+    AddressClass.Metadata,
+    [
+      ['169.254.169.254', 32],
+      ['169.254.170.2', 32],
+      ['100.100.100.200', 32],
+      ['168.63.129.16', 32],
+    ],
+  ],
   [AddressClass.Unspecified, [['0.0.0.0', 8]]],
   [AddressClass.Loopback, [['127.0.0.0', 8]]],
-  [AddressClass.Private, [['10.0.0.0', 8], ['172.16.0.0', 12], ['192.168.0.0', 16]]],
+  [
+    AddressClass.Private,
+    [
+      ['10.0.0.0', 8],
+      ['172.16.0.0', 12],
+      ['192.168.0.0', 16],
+    ],
+  ],
   [AddressClass.LinkLocal, [['169.254.0.0', 16]]],
   [AddressClass.Cgnat, [['100.64.0.0', 10]]],
   [AddressClass.Multicast, [['224.0.0.0', 4]]],
-  [AddressClass.Reserved, [['192.0.0.0', 24], ['192.0.2.0', 24], ['198.51.100.0', 24], ['203.0.113.0', 24], ['198.18.0.0', 15], ['240.0.0.0', 4]]],
+  [
+    AddressClass.Reserved,
+    [
+      ['192.0.0.0', 24],
+      ['192.0.2.0', 24],
+      ['198.51.100.0', 24],
+      ['203.0.113.0', 24],
+      ['198.18.0.0', 15],
+      ['240.0.0.0', 4],
+    ],
+  ],
 ];
 const V6: ReadonlyArray<readonly [AddressClass, readonly Range[]]> = [
   [AddressClass.Metadata, [['fd00:ec2::254', 128]]],
@@ -39,9 +64,24 @@ const V6: ReadonlyArray<readonly [AddressClass, readonly Range[]]> = [
   [AddressClass.Loopback, [['::1', 128]]],
   [AddressClass.UniqueLocal, [['fc00::', 7]]],
   [AddressClass.LinkLocal, [['fe80::', 10]]],
-  [AddressClass.Private, [['fec0::', 10], ['64:ff9b:1::', 48]]],
+  [
+    AddressClass.Private,
+    [
+      ['fec0::', 10],
+      ['64:ff9b:1::', 48],
+    ],
+  ],
   [AddressClass.Multicast, [['ff00::', 8]]],
-  [AddressClass.Reserved, [['::', 96], ['100::', 64], ['2001::', 32], ['2001:db8::', 32], ['2001:10::', 28]]],
+  [
+    AddressClass.Reserved,
+    [
+      ['::', 96],
+      ['100::', 64],
+      ['2001::', 32],
+      ['2001:db8::', 32],
+      ['2001:10::', 28],
+    ],
+  ],
 ];
 
 function compile(table: typeof V4, type: 'ipv4' | 'ipv6'): ReadonlyArray<readonly [AddressClass, BlockList]> {

@@ -31,8 +31,7 @@ export function parseProcessParams(raw: Readonly<Record<string, unknown>>): Proc
     throw new InvalidParamsError('args', 'must be a list of strings without NUL bytes');
   }
   if (cwd !== undefined && typeof cwd !== 'string') throw new InvalidParamsError('cwd', 'must be a string');
-  if (env !== undefined && (typeof env !== 'object' || env === null || Array.isArray(env)
-    || !Object.values(env).every((v) => typeof v === 'string'))) {
+  if (env !== undefined && (typeof env !== 'object' || env === null || Array.isArray(env) || !Object.values(env).every((v) => typeof v === 'string'))) {
     throw new InvalidParamsError('env', 'must be an object of string values');
   }
   if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout <= 0)) {

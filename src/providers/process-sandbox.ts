@@ -38,7 +38,9 @@ export function setUpSandbox(table: MountTable, bwrapPath: string | undefined, i
     ...(ids?.gid !== undefined ? { gid: ids.gid } : {}),
   });
   if (probe.problem !== undefined) {
-    warnOnce(`agent-os-kernel: WARNING: the OS sandbox is unavailable (${probe.problem}); every proc.exec will be refused. Install bubblewrap (npm run setup) or set the process provider's sandbox option to 'off' explicitly.`);
+    warnOnce(
+      `agent-os-kernel: WARNING: the OS sandbox is unavailable (${probe.problem}); every proc.exec will be refused. Install bubblewrap (npm run setup) or set the process provider's sandbox option to 'off' explicitly.`,
+    );
   } else if (!probe.userNamespace) {
     warnOnce('agent-os-kernel: WARNING: no user namespace for the sandbox; programs run as uid 0 inside it (all capabilities dropped).');
   }
@@ -47,8 +49,9 @@ export function setUpSandbox(table: MountTable, bwrapPath: string | undefined, i
 
 /** Fixed PATH folders shown read-only in the sandbox: existing ones that neither hold nor lie in a mount. */
 export function readOnlyPathDirs(fixedPath: readonly string[], table: MountTable): string[] {
-  return fixedPath.filter((dir) => existsSync(dir) && statSync(dir).isDirectory()
-    && !table.mounts.some((m) => isAtOrBelow(dir, m.host) || isAtOrBelow(m.host, dir)));
+  return fixedPath.filter(
+    (dir) => existsSync(dir) && statSync(dir).isDirectory() && !table.mounts.some((m) => isAtOrBelow(dir, m.host) || isAtOrBelow(m.host, dir)),
+  );
 }
 
 /** An absolute program's real path (links followed); a bare name, or a missing file, as it is. */
@@ -75,7 +78,8 @@ export function cwdIdentity(hostCwd: string, agentCwd: string): { dev: number; i
     throw new CwdOutsideMountError(agentCwd, 'it changed after it was checked (not a folder any more)');
   }
   try {
-    if (realpathSync.native(`/proc/self/fd/${fd}`) !== hostCwd) throw new CwdOutsideMountError(agentCwd, 'it changed after it was checked (a link was swapped)');
+    if (realpathSync.native(`/proc/self/fd/${fd}`) !== hostCwd)
+      throw new CwdOutsideMountError(agentCwd, 'it changed after it was checked (a link was swapped)');
     const st = fstatSync(fd);
     return { dev: st.dev, ino: st.ino };
   } finally {

@@ -17,7 +17,15 @@
 import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { ProviderAbortedError, SandboxFailedError } from './errors';
-import { decodeSandboxExit, hasProgramStarted, killSandbox, readSandboxInfo, terminateSandboxedProgram, waitSandboxGone, type SandboxInfo } from './sandbox/lifecycle';
+import {
+  decodeSandboxExit,
+  hasProgramStarted,
+  killSandbox,
+  readSandboxInfo,
+  terminateSandboxedProgram,
+  waitSandboxGone,
+  type SandboxInfo,
+} from './sandbox/lifecycle';
 import type { SandboxCommand } from './sandbox/types';
 
 /** What to run; `file` is an absolute path already checked by the caller. */
@@ -94,17 +102,18 @@ export function killGroup(pgid: number, signal: NodeJS.Signals): void {
 export function runProcessTree(spec: ProcessSpec): Promise<ProcessOutcome> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spec.sandbox !== undefined
-      ? spawn(spec.file, [...spec.args], { ...spec.sandbox, cwd: '/' })
-      : spawn(spec.file, [...spec.args], {
-        cwd: spec.cwd,
-        env: { ...spec.env },
-        detached: true,
-        shell: false,
-        stdio: ['pipe', 'pipe', 'pipe'],
-        ...(spec.uid !== undefined ? { uid: spec.uid } : {}),
-        ...(spec.gid !== undefined ? { gid: spec.gid } : {}),
-      });
+    const child =
+      spec.sandbox !== undefined
+        ? spawn(spec.file, [...spec.args], { ...spec.sandbox, cwd: '/' })
+        : spawn(spec.file, [...spec.args], {
+            cwd: spec.cwd,
+            env: { ...spec.env },
+            detached: true,
+            shell: false,
+            stdio: ['pipe', 'pipe', 'pipe'],
+            ...(spec.uid !== undefined ? { uid: spec.uid } : {}),
+            ...(spec.gid !== undefined ? { gid: spec.gid } : {}),
+          });
     let info: SandboxInfo | undefined;
     let infoRead: Promise<SandboxInfo | undefined> = Promise.resolve(undefined);
     if (spec.sandbox !== undefined && child.stdio[3] !== undefined && child.stdio[3] !== null) {
@@ -169,28 +178,32 @@ export function runProcessTree(spec: ProcessSpec): Promise<ProcessOutcome> {
       reject(error);
     });
     // Sandboxed: bubblewrap exits as soon as the program has; wait for its init too, so nothing is left.
-    child.on('close', () => void infoRead.then(async () => {
-      if (info !== undefined && !(await waitSandboxGone(info))) killSandbox(info);
-      clearTimeout(timer);
-      if (killTimer !== undefined) clearTimeout(killTimer);
-      spec.signal?.removeEventListener('abort', onAbort);
-      if (aborted) return reject(new ProviderAbortedError('proc.exec', { cause: spec.signal?.reason }));
-      if (spec.sandbox !== undefined && info === undefined && !timedOut) {
-        // bubblewrap's own message names host paths: it goes to the worker's log, not to the agent.
-        process.emitWarning(`agent-os-kernel: bubblewrap failed: ${err.text().trim().slice(0, 500)}`, { code: 'AOK_SANDBOX_FAILED' });
-        return reject(new SandboxFailedError(`bubblewrap exited with ${String(exit?.code ?? exit?.signal)} before the program started`));
-      }
-      resolve({
-        exitCode: exit?.code ?? null,
-        signal: exit?.signal ?? null,
-        stdout: out.text(),
-        stderr: err.text(),
-        stdoutTruncated: out.truncated,
-        stderrTruncated: err.truncated,
-        timedOut,
-        durationMs: Math.round(performance.now() - started),
-        pid: info?.initPid ?? child.pid ?? -1,
-      });
-    }));
+    child.on(
+      'close',
+      () =>
+        void infoRead.then(async () => {
+          if (info !== undefined && !(await waitSandboxGone(info))) killSandbox(info);
+          clearTimeout(timer);
+          if (killTimer !== undefined) clearTimeout(killTimer);
+          spec.signal?.removeEventListener('abort', onAbort);
+          if (aborted) return reject(new ProviderAbortedError('proc.exec', { cause: spec.signal?.reason }));
+          if (spec.sandbox !== undefined && info === undefined && !timedOut) {
+            // bubblewrap's own message names host paths: it goes to the worker's log, not to the agent.
+            process.emitWarning(`agent-os-kernel: bubblewrap failed: ${err.text().trim().slice(0, 500)}`, { code: 'AOK_SANDBOX_FAILED' });
+            return reject(new SandboxFailedError(`bubblewrap exited with ${String(exit?.code ?? exit?.signal)} before the program started`));
+          }
+          resolve({
+            exitCode: exit?.code ?? null,
+            signal: exit?.signal ?? null,
+            stdout: out.text(),
+            stderr: err.text(),
+            stdoutTruncated: out.truncated,
+            stderrTruncated: err.truncated,
+            timedOut,
+            durationMs: Math.round(performance.now() - started),
+            pid: info?.initPid ?? child.pid ?? -1,
+          });
+        }),
+    );
   });
 }

@@ -17,7 +17,14 @@ import micromatch from 'micromatch';
 import { canonicalizeRequest } from '../policy/canonical';
 import { assertKernelGrant } from '../kernel/grant';
 import type { ActionRequest, ExecutionContext, Provider, ResolvedRequest } from '../kernel/types';
-import { CwdOutsideMountError, HardeningUnavailableError, InvalidParamsError, ProgramOutsidePathError, SandboxConfigError, SandboxUnavailableError } from './errors';
+import {
+  CwdOutsideMountError,
+  HardeningUnavailableError,
+  InvalidParamsError,
+  ProgramOutsidePathError,
+  SandboxConfigError,
+  SandboxUnavailableError,
+} from './errors';
 import { guardGitArgs, guardGitEnv, GIT_HARDENING_ENV } from './git-guard';
 import { buildProcessEnv } from './process-env';
 import { locateCwd, locateProgram } from './process-locate';
@@ -30,7 +37,6 @@ import type { SandboxProbe } from './sandbox/probe';
 import { CWD_MOVED_EXIT, CWD_MOVED_MESSAGE, type SandboxLimits } from './sandbox/types';
 
 export { SandboxMode } from './process-sandbox';
-
 
 /** Optional OS-level limits on every process this provider starts. */
 export interface ProcessHardening {
@@ -110,7 +116,9 @@ export class ProcessProvider implements Provider {
     });
     this.mounts = { ...options.mounts };
     if (Object.keys(this.mounts).length === 0) {
-      throw new SandboxConfigError('a ProcessProvider needs mounts (e.g. { mounts: { "/workspace": "/srv/agent-ws" } }); without them programs would run against the host');
+      throw new SandboxConfigError(
+        'a ProcessProvider needs mounts (e.g. { mounts: { "/workspace": "/srv/agent-ws" } }); without them programs would run against the host',
+      );
     }
     this.table = new MountTable(this.mounts);
     this.mode = options.sandbox ?? SandboxMode.Bwrap;
@@ -128,7 +136,9 @@ export class ProcessProvider implements Provider {
       return;
     }
     this.probe = undefined;
-    warnOnce('agent-os-kernel: WARNING: the OS sandbox is OFF (sandbox: \'off\'): allowed programs run on the host and can reach everything the worker can. Every proc.exec result says sandbox: "off".');
+    warnOnce(
+      'agent-os-kernel: WARNING: the OS sandbox is OFF (sandbox: \'off\'): allowed programs run on the host and can reach everything the worker can. Every proc.exec result says sandbox: "off".',
+    );
     if (hardening?.prlimit !== undefined) {
       this.prlimitPath = this.fixedPath.map((dir) => path.join(dir, 'prlimit')).find((f) => isExecutableSync(f));
       if (this.prlimitPath === undefined) throw new HardeningUnavailableError('prlimit (util-linux) is not on the fixed PATH');
@@ -219,19 +229,27 @@ export class ProcessProvider implements Provider {
     if (this.mode === SandboxMode.Bwrap) {
       const probe = this.probe as SandboxProbe;
       if (probe.problem !== undefined) throw new SandboxUnavailableError(probe.problem);
-      const command = buildSandboxCommand({
-        command: program, args, cwd: agentCwd ?? '/', env, cwdIdentity: cwdIdentity(cwd, agentCwd ?? '/'),
-        mounts: this.table.mounts.map((m) => ({ agent: m.agent, host: m.host })),
-        readOnlyPaths: readOnlyPathDirs(this.fixedPath, this.table),
-        limits: {
-          ...this.options.limits,
-          ...(hardening?.prlimit?.asBytes !== undefined ? { memoryBytes: hardening.prlimit.asBytes } : {}),
-          ...(hardening?.prlimit?.nproc !== undefined ? { processes: hardening.prlimit.nproc } : {}),
+      const command = buildSandboxCommand(
+        {
+          command: program,
+          args,
+          cwd: agentCwd ?? '/',
+          env,
+          cwdIdentity: cwdIdentity(cwd, agentCwd ?? '/'),
+          mounts: this.table.mounts.map((m) => ({ agent: m.agent, host: m.host })),
+          readOnlyPaths: readOnlyPathDirs(this.fixedPath, this.table),
+          limits: {
+            ...this.options.limits,
+            ...(hardening?.prlimit?.asBytes !== undefined ? { memoryBytes: hardening.prlimit.asBytes } : {}),
+            ...(hardening?.prlimit?.nproc !== undefined ? { processes: hardening.prlimit.nproc } : {}),
+          },
         },
-      }, probe, {
-        ...(hardening?.uid !== undefined ? { uid: hardening.uid } : {}),
-        ...(hardening?.gid !== undefined ? { gid: hardening.gid } : {}),
-      });
+        probe,
+        {
+          ...(hardening?.uid !== undefined ? { uid: hardening.uid } : {}),
+          ...(hardening?.gid !== undefined ? { gid: hardening.gid } : {}),
+        },
+      );
       const outcome = await runProcessTree({ ...common, file: command.file, args: command.args, cwd: '/', env: {}, sandbox: command.spawnOptions });
       if (outcome.exitCode === CWD_MOVED_EXIT && outcome.stdout === '' && outcome.stderr === `${CWD_MOVED_MESSAGE}\n`) {
         throw new CwdOutsideMountError(agentCwd ?? '/', 'it changed between the check and the start of the program (a link was swapped); nothing ran');
@@ -240,18 +258,20 @@ export class ProcessProvider implements Provider {
     }
 
     const limits = hardening?.prlimit;
-    const [file, argv] = this.prlimitPath !== undefined && limits !== undefined
-      ? [this.prlimitPath, [...prlimitFlags(limits), '--', program, ...args]]
-      : [program, args];
+    const [file, argv] =
+      this.prlimitPath !== undefined && limits !== undefined ? [this.prlimitPath, [...prlimitFlags(limits), '--', program, ...args]] : [program, args];
     const outcome = await runProcessTree({
-      ...common, file, args: argv, cwd, env,
+      ...common,
+      file,
+      args: argv,
+      cwd,
+      env,
       ...(hardening?.uid !== undefined ? { uid: hardening.uid } : {}),
       ...(hardening?.gid !== undefined ? { gid: hardening.gid } : {}),
     });
     return { ...outcome, timeoutMs, sandbox: SandboxMode.Off };
   }
 }
-
 
 function prlimitFlags(limits: NonNullable<ProcessHardening['prlimit']>): string[] {
   const flags: string[] = [];

@@ -171,7 +171,7 @@ export class CredentialStore {
   private mentions(value: unknown): boolean {
     let text: string;
     try {
-      text = value instanceof Error ? `${value.message}\n${value.stack ?? ''}\n${JSON.stringify(value)}` : JSON.stringify(value) ?? String(value);
+      text = value instanceof Error ? `${value.message}\n${value.stack ?? ''}\n${JSON.stringify(value)}` : (JSON.stringify(value) ?? String(value));
     } catch {
       return true; // cannot inspect it: assume the worst
     }

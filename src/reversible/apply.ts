@@ -36,20 +36,38 @@ export async function applyReversible(ctx: LayerContext, strategy: ReversibleStr
   return ctx.locked(recordId, () => applyLocked(ctx, strategy, request, options, recordId)).catch((err: unknown) => errorResult(err, { recordId }));
 }
 
-async function applyLocked(ctx: LayerContext, strategy: ReversibleStrategy, request: ActionRequest, options: SubmitOptions, recordId: string): Promise<ActionResult> {
+async function applyLocked(
+  ctx: LayerContext,
+  strategy: ReversibleStrategy,
+  request: ActionRequest,
+  options: SubmitOptions,
+  recordId: string,
+): Promise<ActionResult> {
   const { store } = ctx;
   const paramsHash = hashParams(request.params ?? {});
   let record = await store.readRecord(recordId);
   if (record !== undefined) {
-    const same = record.idempotencyKey === options.idempotencyKey && record.action === request.action && record.target === request.target && record.paramsHash === paramsHash;
+    const same =
+      record.idempotencyKey === options.idempotencyKey &&
+      record.action === request.action &&
+      record.target === request.target &&
+      record.paramsHash === paramsHash;
     if (!same) return errorResult(new IdempotencyKeyReusedError(recordId), { recordId });
     if (record.state === RecordState.Applied) return replay(record);
     if (record.state === RecordState.RolledBack || record.state === RecordState.Revoked) return errorResult(new RecordRevokedError(recordId), { recordId });
   } else {
     const now = new Date().toISOString();
     record = {
-      version: 1, recordId, ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),
-      state: RecordState.Registered, strategy: strategy.name, action: request.action, target: request.target, paramsHash, createdAt: now, updatedAt: now,
+      version: 1,
+      recordId,
+      ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),
+      state: RecordState.Registered,
+      strategy: strategy.name,
+      action: request.action,
+      target: request.target,
+      paramsHash,
+      createdAt: now,
+      updatedAt: now,
     };
     await store.writeRecord(record, { durable: false }); // lost in a crash = never started
   }

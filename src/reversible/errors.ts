@@ -43,7 +43,10 @@ export class RecordExpiredError extends AgentOsError {
 /** The target changed after the action; rolling back would overwrite someone else's change (use `force`). */
 export class RollbackConflictError extends AgentOsError {
   readonly code = ReversibleCode.Conflict;
-  constructor(readonly target: string, readonly problem: string) {
+  constructor(
+    readonly target: string,
+    readonly problem: string,
+  ) {
     super(`${target} ${problem}; not rolled back (pass force to overwrite)`);
   }
 }
@@ -51,7 +54,11 @@ export class RollbackConflictError extends AgentOsError {
 /** The target is larger than the strategy's snapshot cap; the action is refused, not run unprotected. */
 export class SnapshotTooLargeError extends AgentOsError {
   readonly code = ReversibleCode.SnapshotTooLarge;
-  constructor(readonly target: string, readonly bytes: number, readonly maxBytes: number) {
+  constructor(
+    readonly target: string,
+    readonly bytes: number,
+    readonly maxBytes: number,
+  ) {
     super(`cannot snapshot ${target}: ${bytes} bytes exceed the snapshot cap of ${maxBytes} bytes; the action was not run`);
   }
 }
@@ -59,7 +66,10 @@ export class SnapshotTooLargeError extends AgentOsError {
 /** The strategy cannot snapshot this target (e.g. a directory, or a provider without `locate`). */
 export class UnsupportedTargetError extends AgentOsError {
   readonly code = ReversibleCode.Unsupported;
-  constructor(readonly target: string, readonly problem: string) {
+  constructor(
+    readonly target: string,
+    readonly problem: string,
+  ) {
     super(`cannot snapshot ${target}: ${problem}; the action was not run`);
   }
 }
@@ -116,7 +126,11 @@ export class UnknownStrategyError extends AgentOsError {
 export class StoreCorruptError extends AgentOsError {
   readonly code = ReversibleCode.StoreCorrupt;
   /** @param item what is damaged, relative to the store (`record <id>`, `blob <sha256>`): no host paths. */
-  constructor(readonly item: string, readonly problem: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly item: string,
+    readonly problem: string,
+    options?: { cause?: unknown },
+  ) {
     super(`snapshot store: ${item} is corrupt: ${problem}`, options);
   }
 }
@@ -124,7 +138,10 @@ export class StoreCorruptError extends AgentOsError {
 /** Reading or writing the snapshot store failed (disk full, permissions). */
 export class StoreFailedError extends AgentOsError {
   readonly code = ReversibleCode.StoreFailed;
-  constructor(readonly operation: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly operation: string,
+    options?: { cause?: unknown },
+  ) {
     const sys = (options?.cause as { code?: unknown } | undefined)?.code;
     super(`snapshot store: ${operation} failed${typeof sys === 'string' ? ` (${sys})` : ''}`, options);
   }

@@ -124,7 +124,10 @@ export async function removeEmptyFolders(loc: HostLocation, agentPath: string, c
     // Open every folder from the root down to the one above the innermost to remove (kept open until done).
     for (let i = 0; i < folders - 1; i++) chain.push(await (chain[i] as Dir).child(parts[i] as string, agentPath));
     for (let i = folders - 1; i >= 0 && removed < count; i--) {
-      const gone = await fs.promises.rmdir((chain[i] as Dir).at(parts[i] as string)).then(() => true, () => false);
+      const gone = await fs.promises.rmdir((chain[i] as Dir).at(parts[i] as string)).then(
+        () => true,
+        () => false,
+      );
       if (!gone) break;
       removed += 1;
     }

@@ -58,7 +58,9 @@ export function rollbackRecord(ctx: LayerContext, recordId: string, options: Rol
 async function rollbackLocked(ctx: LayerContext, recordId: string, options: RollbackOptions): Promise<RollbackResult> {
   const m = await ctx.store.readRecord(recordId);
   if (m === undefined) {
-    return options.allowUnknown === true ? { status: 'NOOP', recordId, reason: 'no record: the action never started' } : failed(recordId, new UnknownRecordError(recordId));
+    return options.allowUnknown === true
+      ? { status: 'NOOP', recordId, reason: 'no record: the action never started' }
+      : failed(recordId, new UnknownRecordError(recordId));
   }
   const base = { recordId, ...(m.canonicalTarget === undefined ? {} : { target: m.canonicalTarget }) };
   if (ctx.store.isExpired(m)) return failed(recordId, new RecordExpiredError(recordId), base);
@@ -102,7 +104,9 @@ async function settle(ctx: LayerContext, m: RecordManifest, result: ActionResult
     const data = result.data as UndoData;
     const state = 'noop' in data && m.state === RecordState.Pending ? RecordState.Revoked : RecordState.RolledBack;
     // Losing `rolled-back` in a crash is harmless: a second rollback finds the prior state and answers NOOP.
-    await ctx.store.writeRecord(advance(m, state, result.auditRecordId === undefined ? {} : { undoAuditRecordId: result.auditRecordId }), { durable: state === RecordState.Revoked });
+    await ctx.store.writeRecord(advance(m, state, result.auditRecordId === undefined ? {} : { undoAuditRecordId: result.auditRecordId }), {
+      durable: state === RecordState.Revoked,
+    });
     if ('noop' in data) return { status: 'NOOP', ...base, reason: data.noop, ...audit };
     return { status: 'OK', ...base, restored: data.restored, ...audit };
   }

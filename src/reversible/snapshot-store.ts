@@ -76,7 +76,13 @@ export class SnapshotStore {
       const file = this.blobFile(digest);
       const now = new Date();
       // Already there: refresh its age so a concurrent sweep does not take it.
-      if (await fs.promises.utimes(file, now, now).then(() => true, () => false)) return digest;
+      if (
+        await fs.promises.utimes(file, now, now).then(
+          () => true,
+          () => false,
+        )
+      )
+        return digest;
       await ensureDir(path.dirname(file));
       await writeFileAtomic(file, bytes);
       return digest;
@@ -154,7 +160,8 @@ export class SnapshotStore {
         if (this.isExpired(m, now)) records += (await removeFile(this.recordFile(m.recordId))) ? 1 : 0;
         else kept.push(m);
       }
-      const settled = kept.filter((m) => m.state !== RecordState.Registered && m.state !== RecordState.Pending)
+      const settled = kept
+        .filter((m) => m.state !== RecordState.Registered && m.state !== RecordState.Pending)
         .sort((a, b) => (a.updatedAt < b.updatedAt ? -1 : a.updatedAt > b.updatedAt ? 1 : 0));
       const evict = new Set(settled.slice(0, Math.max(0, settled.length - this.maxRecords)).map((m) => m.recordId));
       for (const m of kept) {
@@ -198,8 +205,16 @@ function parseManifest(item: string, text: Buffer, recordId: string): RecordMani
   } catch (cause) {
     throw new StoreCorruptError(item, 'not JSON', { cause });
   }
-  const ok = typeof m === 'object' && m !== null && m.version === 1 && m.recordId === recordId && STATES.has(m.state as string)
-    && typeof m.strategy === 'string' && typeof m.action === 'string' && typeof m.target === 'string' && typeof m.updatedAt === 'string';
+  const ok =
+    typeof m === 'object' &&
+    m !== null &&
+    m.version === 1 &&
+    m.recordId === recordId &&
+    STATES.has(m.state as string) &&
+    typeof m.strategy === 'string' &&
+    typeof m.action === 'string' &&
+    typeof m.target === 'string' &&
+    typeof m.updatedAt === 'string';
   if (!ok) throw new StoreCorruptError(item, 'not a version 1 record manifest for this id');
   return m as RecordManifest;
 }

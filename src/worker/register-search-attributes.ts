@@ -48,7 +48,12 @@ export async function ensureSearchAttributes(
     await connection.operatorService.addSearchAttributes({ namespace, searchAttributes });
   } catch (cause) {
     if (!/already exists/i.test(String((cause as { details?: unknown }).details ?? (cause as Error).message))) {
-      throw new SearchAttributesError(namespace, missing.map(([n]) => n), wanted, { cause });
+      throw new SearchAttributesError(
+        namespace,
+        missing.map(([n]) => n),
+        wanted,
+        { cause },
+      );
     }
   }
   return missing.map(([name]) => name);

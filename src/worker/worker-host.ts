@@ -70,7 +70,10 @@ export interface WorkerHost extends Pick<ActivityDeps, 'kernel' | 'executor' | '
  */
 export function buildWorkerHost(options: WorkerHostOptions): WorkerHost {
   const servers = options.mcpServersFile === undefined ? undefined : loadServersFile(options.mcpServersFile);
-  const mcp = servers === undefined ? undefined : new McpProvider({ servers: servers.servers, ...(servers.pinsFile === undefined ? {} : { pinsFile: servers.pinsFile }) });
+  const mcp =
+    servers === undefined
+      ? undefined
+      : new McpProvider({ servers: servers.servers, ...(servers.pinsFile === undefined ? {} : { pinsFile: servers.pinsFile }) });
   const kernel = new Kernel({
     policy: options.policyFile,
     // Programs run only in the sandbox, which needs mounts: without any, proc.exec has no provider.
@@ -93,7 +96,8 @@ export function buildWorkerHost(options: WorkerHostOptions): WorkerHost {
     const store = new SnapshotStore(path.resolve(options.snapshotsDir), options.snapshotRetention ?? {});
     // A run with its own policy gets the same store and strategies over the narrowed kernel (layer.forKernel).
     const layer = new ReversibleActionLayer({ kernel, strategies, store });
-    const isIdempotent = mcp === undefined ? {} : { isIdempotent: (r: { action: string; target: string }) => r.action === 'mcp.call' && mcp.isIdempotent(r.target) };
+    const isIdempotent =
+      mcp === undefined ? {} : { isIdempotent: (r: { action: string; target: string }) => r.action === 'mcp.call' && mcp.isIdempotent(r.target) };
     return { kernel, tools, executor: layer, undoer: layerUndoer(layer), ...isIdempotent, ...(mcp ? { mcp } : {}), close: () => kernel.close() };
   } catch (err) {
     void kernel.close();

@@ -62,10 +62,29 @@ export async function createAgentWorker(options: AgentWorkerOptions): Promise<Ag
   const activities = createActivities(options);
   const workflows = options.workflowBundle !== undefined ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH };
   const codec = workerCodecOptions(options.codecKeys, options.workflowBundle);
-  const main = await Worker.create({ ...WORKER_HEARTBEAT_OPTIONS, ...options.workerOptions, ...codec, connection: options.connection, namespace, taskQueue: options.taskQueue, activities, ...workflows });
+  const main = await Worker.create({
+    ...WORKER_HEARTBEAT_OPTIONS,
+    ...options.workerOptions,
+    ...codec,
+    connection: options.connection,
+    namespace,
+    taskQueue: options.taskQueue,
+    activities,
+    ...workflows,
+  });
   const workers = [main];
   if (options.workspaceQueue !== undefined && options.workspaceQueue !== options.taskQueue) {
-    workers.push(await Worker.create({ ...WORKER_HEARTBEAT_OPTIONS, ...options.workerOptions, ...codec, connection: options.connection, namespace, taskQueue: options.workspaceQueue, activities }));
+    workers.push(
+      await Worker.create({
+        ...WORKER_HEARTBEAT_OPTIONS,
+        ...options.workerOptions,
+        ...codec,
+        connection: options.connection,
+        namespace,
+        taskQueue: options.workspaceQueue,
+        activities,
+      }),
+    );
   }
   const shutdown = (): void => {
     for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();

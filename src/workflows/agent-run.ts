@@ -77,12 +77,22 @@ export async function agentRun(rawInput: AgentRunInput): Promise<AgentRunResult>
     carried ? carried.compensations.map((c) => ({ ...c })) : [],
     input.workspaceQueue,
     features.deadHosts
-      ? { startTimeoutMs: input.workspaceStartTimeoutMs ?? DEFAULT_WORKSPACE_START_TIMEOUT_MS, compensationTimeoutMs: input.compensationTimeoutMs ?? DEFAULT_COMPENSATION_TIMEOUT_MS }
+      ? {
+          startTimeoutMs: input.workspaceStartTimeoutMs ?? DEFAULT_WORKSPACE_START_TIMEOUT_MS,
+          compensationTimeoutMs: input.compensationTimeoutMs ?? DEFAULT_COMPENSATION_TIMEOUT_MS,
+        }
       : undefined,
   );
   const approvals = new Approvals();
   // Handlers first: queries and updates may arrive before the first activity completes.
-  setHandler(stateQuery, () => ({ turn: usage.turns, actions, messages: messages.length, pendingApprovals: approvals.list(), compensations: saga.entries, usage }));
+  setHandler(stateQuery, () => ({
+    turn: usage.turns,
+    actions,
+    messages: messages.length,
+    pendingApprovals: approvals.list(),
+    compensations: saga.entries,
+    usage,
+  }));
   setHandler(approveUpdate, (d) => (approvals.decide(d), { requestId: d.requestId, allow: d.allow }), {
     validator: (d) => throwIf(approvals.refuse(d)),
   });
@@ -129,21 +139,24 @@ export async function agentRun(rawInput: AgentRunInput): Promise<AgentRunResult>
   const timer = new CancellationScope();
   let deadlineHit = false;
   if (deadlineAt !== undefined) {
-    void timer.run(() => sleep(Math.max(1, deadlineAt - Date.now()), { summary: 'run deadline' })).then(
-      () => {
-        deadlineHit = true;
-        main.cancel();
-      },
-      () => undefined,
-    );
+    void timer
+      .run(() => sleep(Math.max(1, deadlineAt - Date.now()), { summary: 'run deadline' }))
+      .then(
+        () => {
+          deadlineHit = true;
+          main.cancel();
+        },
+        () => undefined,
+      );
   }
   let outcome: LoopOutcome;
   try {
     outcome = await main.run(() => loop(input, ctx, messages, actions, budgets, model));
   } catch (err) {
-    const failure = deadlineHit && isCancellation(err)
-      ? ApplicationFailure.create({ type: BudgetFailure.Deadline, message: `the run's deadline of ${budgets.deadlineMs} ms passed`, nonRetryable: true })
-      : err;
+    const failure =
+      deadlineHit && isCancellation(err)
+        ? ApplicationFailure.create({ type: BudgetFailure.Deadline, message: `the run's deadline of ${budgets.deadlineMs} ms passed`, nonRetryable: true })
+        : err;
     setCurrentDetails('compensating: undoing reversible actions newest first');
     const undone = await saga.compensateAll();
     await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
@@ -269,7 +282,7 @@ function throwIf(problem: string | undefined): void {
 function checkInput(input: AgentRunInput): void {
   const problems: string[] = [];
   if (typeof input?.prompt !== 'string' || input.prompt === '') problems.push('prompt must be a non-empty string');
-  if (input?.tools !== undefined && !Array.isArray(input.tools)) problems.push('tools must be an array of tool definitions (or absent: the worker\'s tools)');
+  if (input?.tools !== undefined && !Array.isArray(input.tools)) problems.push("tools must be an array of tool definitions (or absent: the worker's tools)");
   for (const [name, value] of Object.entries({ maxTurns: input?.maxTurns, ...(input?.budgets ?? {}) })) {
     if (value !== undefined && (!Number.isInteger(value) || (value as number) < 1)) problems.push(`${name} must be a positive integer`);
   }

@@ -40,8 +40,10 @@ export class Approvals {
     if (typeof decision.requestId !== 'string' || typeof decision.allow !== 'boolean') return shape;
     const extra = Object.keys(decision).filter((k) => !['requestId', 'allow', 'reason', 'approver'].includes(k));
     if (extra.length > 0) return `${shape}; unknown field(s): ${extra.join(', ')}`;
-    if (decision.reason !== undefined && (typeof decision.reason !== 'string' || decision.reason.length > 4096)) return `${shape}; reason must be a string of at most 4,096 characters`;
-    if (decision.approver !== undefined && (typeof decision.approver !== 'string' || decision.approver.length > 256)) return `${shape}; approver must be a string of at most 256 characters`;
+    if (decision.reason !== undefined && (typeof decision.reason !== 'string' || decision.reason.length > 4096))
+      return `${shape}; reason must be a string of at most 4,096 characters`;
+    if (decision.approver !== undefined && (typeof decision.approver !== 'string' || decision.approver.length > 256))
+      return `${shape}; approver must be a string of at most 256 characters`;
     if (this.decided.has(decision.requestId)) return `approval "${decision.requestId}" was already decided`;
     if (!this.slots.has(decision.requestId)) {
       const known = this.list().map((p) => p.requestId);

@@ -41,9 +41,17 @@ export async function runAuditedToolStep(ctx: StepContext, call: ToolCall, turn:
   ctx.usage.toolCalls++;
   const key = ctx.nextKey();
   const mapped = mapToolCall(ctx.tools, call);
-  const request: ActionRequest = mapped.ok ? mapped.request : { action: mapped.tool?.action ?? UNKNOWN_TOOL_ACTION, target: `tool:${call.name.slice(0, 200)}`, params: {} };
+  const request: ActionRequest = mapped.ok
+    ? mapped.request
+    : { action: mapped.tool?.action ?? UNKNOWN_TOOL_ACTION, target: `tool:${call.name.slice(0, 200)}`, params: {} };
   const bound = ctx.workspaceQueue !== undefined && /^(fs|proc)\./.test(request.action) ? ctx.workspaceQueue : undefined;
-  const base = { turn, tool: call.name, idempotencyKey: key, ...(mapped.ok || mapped.tool ? { action: request.action } : {}), ...(mapped.ok ? { target: request.target } : {}) };
+  const base = {
+    turn,
+    tool: call.name,
+    idempotencyKey: key,
+    ...(mapped.ok || mapped.tool ? { action: request.action } : {}),
+    ...(mapped.ok ? { target: request.target } : {}),
+  };
 
   if (ctx.usage.toolCalls > ctx.budgets.maxToolCalls) {
     const message = `tool call ${ctx.usage.toolCalls} exceeds the budget of ${ctx.budgets.maxToolCalls}`;
@@ -89,18 +97,42 @@ export async function runAuditedToolStep(ctx: StepContext, call: ToolCall, turn:
   if (decision.effect === 'ask') {
     approvalId = ctx.features.workflowApprovalIds ? ctx.nextApprovalId() : call.id;
     const outcome = await ctx.approvals.request(
-      { requestId: approvalId, toolCallId: call.id, action: request.action, target: request.target, reason: decision.reason, ...(decision.ruleId ? { ruleId: decision.ruleId } : {}) },
+      {
+        requestId: approvalId,
+        toolCallId: call.id,
+        action: request.action,
+        target: request.target,
+        reason: decision.reason,
+        ...(decision.ruleId ? { ruleId: decision.ruleId } : {}),
+      },
       ctx.approvalTimeoutMs,
     );
     if (!outcome.allow) {
-      const reason = outcome.timedOut ? `approval timed out (${outcome.reason})` : `approval refused by ${outcome.approver ?? 'unknown'}${outcome.reason ? `: ${outcome.reason}` : ''}`;
-      const who = { ...(outcome.approver !== undefined ? { approver: outcome.approver } : {}), ...(outcome.updateId !== undefined ? { updateId: outcome.updateId } : {}) };
+      const reason = outcome.timedOut
+        ? `approval timed out (${outcome.reason})`
+        : `approval refused by ${outcome.approver ?? 'unknown'}${outcome.reason ? `: ${outcome.reason}` : ''}`;
+      const who = {
+        ...(outcome.approver !== undefined ? { approver: outcome.approver } : {}),
+        ...(outcome.updateId !== undefined ? { updateId: outcome.updateId } : {}),
+      };
       const out = await refuse(ctx, {
-        request, key, status: 'DENIED', code: outcome.timedOut ? ApprovalCode.TimedOut : ApprovalCode.Refused, reason,
-        ...(bound ? { bound } : {}), ...(outcome.timedOut ? {} : { approval: who }),
+        request,
+        key,
+        status: 'DENIED',
+        code: outcome.timedOut ? ApprovalCode.TimedOut : ApprovalCode.Refused,
+        reason,
+        ...(bound ? { bound } : {}),
+        ...(outcome.timedOut ? {} : { approval: who }),
       });
       return finish(
-        { ...base, decision: 'ask', approvalId, ...out, ...(decision.ruleId ? { ruleId: decision.ruleId } : {}), ...(outcome.approver !== undefined ? { approver: outcome.approver } : {}) },
+        {
+          ...base,
+          decision: 'ask',
+          approvalId,
+          ...out,
+          ...(decision.ruleId ? { ruleId: decision.ruleId } : {}),
+          ...(outcome.approver !== undefined ? { approver: outcome.approver } : {}),
+        },
         { status: 'DENIED', error: 'not permitted', reason },
         ctx,
       );
@@ -173,7 +205,9 @@ function finish(action: ActionSummary, body: Record<string, unknown>, ctx: StepC
  * else on the run's own worker — also when the host is gone) as one visible step.
  */
 async function refuse(ctx: StepContext, r: Refusal): Promise<{ status: string; code: string; reason: string; auditRecordId?: string }> {
-  const input = [{ request: r.request, idempotencyKey: r.key, status: r.status, code: r.code, reason: r.reason, ...(r.approval ? { approval: r.approval } : {}) }] as const;
+  const input = [
+    { request: r.request, idempotencyKey: r.key, status: r.status, code: r.code, reason: r.reason, ...(r.approval ? { approval: r.approval } : {}) },
+  ] as const;
   const summary = `${r.request.action} ${r.request.target} → ${r.status} (${r.code})`;
   let out;
   try {

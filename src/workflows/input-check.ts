@@ -42,7 +42,12 @@ export const TOOL_SHAPE: Shape = {
     description: req(text('a string the model reads to decide when to use the tool')),
     parameters: req({ kind: 'record', expect: 'a JSON Schema object of the arguments, e.g. {"type":"object","properties":{"path":{"type":"string"}}}' }),
     action: req(text('a kernel action such as "fs.read" (lower case, dotted)', { pattern: /^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)+$/, maxLength: 128 })),
-    targetFrom: req(text('the argument holding the target ("path") or a template such as "https://api.example.com/users/{id}" (alias: target_from)', { nonEmpty: true, maxLength: 4096 })),
+    targetFrom: req(
+      text('the argument holding the target ("path") or a template such as "https://api.example.com/users/{id}" (alias: target_from)', {
+        nonEmpty: true,
+        maxLength: 4096,
+      }),
+    ),
     params: opt({ kind: 'record', expect: 'an object of fixed params the model cannot override' }),
     target: opt(text('a fixed target, e.g. "fs/read_text_file" for an MCP tool (targetFrom is then ignored)', { nonEmpty: true, maxLength: 4096 })),
     argumentsParam: opt(text('the param that carries the model\'s arguments as one object, e.g. "arguments" for mcp.call', { nonEmpty: true, maxLength: 64 })),
@@ -85,9 +90,9 @@ export const AGENT_RUN_INPUT_SHAPE: Shape = {
   kind: 'object',
   expect: 'an object { prompt, instructions?, tools?, model?, maxTurns?, budgets?, policy?, workspaceQueue?, … } (docs/usage.md)',
   fields: {
-    prompt: req(text('a non-empty string (the user\'s request)', { nonEmpty: true })),
+    prompt: req(text("a non-empty string (the user's request)", { nonEmpty: true })),
     instructions: opt(text('a string (system instructions)')),
-    tools: opt(list(TOOL_SHAPE, 'an array of tool definitions (or leave it out: the worker\'s tools)')),
+    tools: opt(list(TOOL_SHAPE, "an array of tool definitions (or leave it out: the worker's tools)")),
     model: opt(text('a non-empty model name', { nonEmpty: true, maxLength: 256 })),
     maxTurns: opt(positive('model turns')),
     budgets: opt(BUDGETS_SHAPE),

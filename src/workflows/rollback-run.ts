@@ -19,8 +19,13 @@ export const ROLLBACK_RUN_INPUT_SHAPE: Shape = {
   fields: {
     workflowId: { required: true, shape: { kind: 'string', nonEmpty: true, expect: 'the id of the finished run' } },
     runId: { shape: { kind: 'string', expect: 'its run id' } },
-    compensations: { required: true, shape: { kind: 'array', items: { kind: 'record', expect: 'a compensation from the run\'s result or state query' }, expect: 'the run\'s compensations' } },
-    recordIds: { shape: { kind: 'array', items: { kind: 'string', nonEmpty: true, expect: 'a record id or idempotency key' }, expect: 'an array of record ids' } },
+    compensations: {
+      required: true,
+      shape: { kind: 'array', items: { kind: 'record', expect: "a compensation from the run's result or state query" }, expect: "the run's compensations" },
+    },
+    recordIds: {
+      shape: { kind: 'array', items: { kind: 'string', nonEmpty: true, expect: 'a record id or idempotency key' }, expect: 'an array of record ids' },
+    },
     force: { shape: { kind: 'boolean', expect: 'true to overwrite targets changed since' } },
     workspaceQueue: { shape: { kind: 'string', nonEmpty: true, expect: 'a task queue name' } },
     workspaceStartTimeoutMs: { shape: positive('milliseconds') },
@@ -40,14 +45,23 @@ export async function rollbackRun(input: RollbackRunInput): Promise<RollbackResu
   const saga = new Saga(
     input.compensations.map((c) => ({ ...c })),
     input.workspaceQueue,
-    current ? { startTimeoutMs: input.workspaceStartTimeoutMs ?? 60_000, compensationTimeoutMs: input.compensationTimeoutMs ?? 24 * 60 * 60 * 1000 } : undefined,
+    current
+      ? { startTimeoutMs: input.workspaceStartTimeoutMs ?? 60_000, compensationTimeoutMs: input.compensationTimeoutMs ?? 24 * 60 * 60 * 1000 }
+      : undefined,
   );
   const wanted = input.recordIds ? new Set(input.recordIds) : undefined;
   const undone: UndoResult[] = [];
   for (const entry of [...saga.entries].reverse()) {
     if (wanted && !wanted.has(entry.recordId ?? '') && !wanted.has(entry.idempotencyKey)) continue;
     if (entry.state === 'undone' || entry.state === 'noop') {
-      undone.push({ idempotencyKey: entry.idempotencyKey, action: entry.action, target: entry.target, status: 'NOOP', reason: `already ${entry.state}`, ...(entry.recordId ? { recordId: entry.recordId } : {}) });
+      undone.push({
+        idempotencyKey: entry.idempotencyKey,
+        action: entry.action,
+        target: entry.target,
+        status: 'NOOP',
+        reason: `already ${entry.state}`,
+        ...(entry.recordId ? { recordId: entry.recordId } : {}),
+      });
       continue;
     }
     undone.push(await saga.undo(entry, input.force ?? false));

@@ -43,7 +43,9 @@ export class Saga {
 
   /** Entries that may still have something to undo, newest first. */
   undoable(): Compensation[] {
-    return this.entries.filter((e) => e.state === CompensationState.Registered || e.state === CompensationState.Applied || e.state === CompensationState.Failed).reverse();
+    return this.entries
+      .filter((e) => e.state === CompensationState.Registered || e.state === CompensationState.Applied || e.state === CompensationState.Failed)
+      .reverse();
   }
 
   /** Finds an entry by record id or idempotency key. */
@@ -76,10 +78,13 @@ export class Saga {
       );
       if (outcome.recordId !== undefined) entry.recordId = outcome.recordId;
       entry.state =
-        outcome.status === 'OK' ? CompensationState.Undone
-        : outcome.status === 'NOOP' ? CompensationState.Noop
-        : outcome.status === 'CONFLICT' ? CompensationState.Conflict
-        : CompensationState.Failed;
+        outcome.status === 'OK'
+          ? CompensationState.Undone
+          : outcome.status === 'NOOP'
+            ? CompensationState.Noop
+            : outcome.status === 'CONFLICT'
+              ? CompensationState.Conflict
+              : CompensationState.Failed;
       if (outcome.reason !== undefined) entry.reason = outcome.reason;
       return result(entry, outcome.status, outcome.reason);
     } catch (err) {

@@ -99,9 +99,11 @@ export function mapToolCall(tools: readonly ToolDefSpec[], call: ToolCall): Mapp
   // must come back as an error for the model, never as a TypeError failing the workflow task.
   const named = tools.filter((t): t is ToolDefSpec => typeof t === 'object' && t !== null && typeof t.name === 'string');
   const tool = named.find((t) => t.name === call.name);
-  if (!tool) return { ok: false, code: MappingCode.UnknownTool, error: `unknown tool "${call.name}"; available: ${named.map((t) => t.name).join(', ') || '(none)'}` };
+  if (!tool)
+    return { ok: false, code: MappingCode.UnknownTool, error: `unknown tool "${call.name}"; available: ${named.map((t) => t.name).join(', ') || '(none)'}` };
   const definitionProblem = checkToolDef(tool);
-  if (definitionProblem !== undefined) return { ok: false, code: MappingCode.InvalidDefinition, error: `the definition of tool ${tool.name} is invalid: ${definitionProblem}` };
+  if (definitionProblem !== undefined)
+    return { ok: false, code: MappingCode.InvalidDefinition, error: `the definition of tool ${tool.name} is invalid: ${definitionProblem}` };
   let args: unknown;
   try {
     args = call.arguments.trim() === '' ? {} : JSON.parse(call.arguments);
@@ -130,10 +132,12 @@ export function mapToolCall(tools: readonly ToolDefSpec[], call: ToolCall): Mapp
       }
       return isUrl ? encodeURIComponent(String(value)) : String(value);
     });
-    if (missing !== undefined) return { ok: false, code: MappingCode.InvalidArguments, tool, error: `argument "${missing}" of ${tool.name} must be a string or number` };
+    if (missing !== undefined)
+      return { ok: false, code: MappingCode.InvalidArguments, tool, error: `argument "${missing}" of ${tool.name} must be a string or number` };
   } else {
     const value = record[tool.targetFrom];
-    if (typeof value !== 'string' || value === '') return { ok: false, code: MappingCode.InvalidArguments, tool, error: `argument "${tool.targetFrom}" of ${tool.name} must be a non-empty string` };
+    if (typeof value !== 'string' || value === '')
+      return { ok: false, code: MappingCode.InvalidArguments, tool, error: `argument "${tool.targetFrom}" of ${tool.name} must be a non-empty string` };
     used.add(tool.targetFrom);
     target = value;
   }

@@ -48,7 +48,10 @@ export const answer = (body: Record<string, unknown>, maxChars: number): string 
 export async function runToolStep(ctx: StepContext, call: ToolCall, turn: number): Promise<StepResult> {
   const mapped = mapToolCall(ctx.tools, call);
   if (!mapped.ok) {
-    return { action: { turn, tool: call.name, decision: 'invalid', status: 'ERROR', reason: mapped.error }, content: answer({ status: 'ERROR', error: mapped.error }, ctx.maxChars) };
+    return {
+      action: { turn, tool: call.name, decision: 'invalid', status: 'ERROR', reason: mapped.error },
+      content: answer({ status: 'ERROR', error: mapped.error }, ctx.maxChars),
+    };
   }
   const { request } = mapped;
   ctx.usage.toolCalls++;
@@ -64,25 +67,40 @@ export async function runToolStep(ctx: StepContext, call: ToolCall, turn: number
     : await decideLocal.executeWithOptions({ summary }, [...decideInput]);
   const base = { turn, tool: call.name, action: request.action, target: request.target };
   if (decision.effect === 'invalid') {
-    return { action: { ...base, decision: 'invalid', status: 'ERROR', reason: decision.reason }, content: answer({ status: 'ERROR', error: decision.reason }, ctx.maxChars) };
+    return {
+      action: { ...base, decision: 'invalid', status: 'ERROR', reason: decision.reason },
+      content: answer({ status: 'ERROR', error: decision.reason }, ctx.maxChars),
+    };
   }
 
   let approval: { approver: string; reason?: string } | undefined;
   let refusal: string | undefined;
   if (decision.effect === 'ask') {
     const outcome = await ctx.approvals.request(
-      { requestId: `${call.id}`, action: request.action, target: request.target, reason: decision.reason, ...(decision.ruleId ? { ruleId: decision.ruleId } : {}) },
+      {
+        requestId: `${call.id}`,
+        action: request.action,
+        target: request.target,
+        reason: decision.reason,
+        ...(decision.ruleId ? { ruleId: decision.ruleId } : {}),
+      },
       ctx.approvalTimeoutMs,
     );
     if (outcome.allow) approval = { approver: outcome.approver ?? 'unknown', ...(outcome.reason !== undefined ? { reason: outcome.reason } : {}) };
-    else refusal = outcome.timedOut ? `approval timed out (${outcome.reason})` : `approval refused by ${outcome.approver ?? 'unknown'}${outcome.reason ? `: ${outcome.reason}` : ''}`;
+    else
+      refusal = outcome.timedOut
+        ? `approval timed out (${outcome.reason})`
+        : `approval refused by ${outcome.approver ?? 'unknown'}${outcome.reason ? `: ${outcome.reason}` : ''}`;
   }
 
   const willRun = decision.effect === 'allow' || approval !== undefined;
   if (willRun && request.action === 'fs.write') {
     const bytes = bytesToWrite(request.params);
     if (ctx.usage.bytesWritten + bytes > ctx.budgets.maxBytesWritten) {
-      exceeded(BudgetFailure.MaxBytesWritten, `writing ${bytes} more bytes would exceed the budget of ${ctx.budgets.maxBytesWritten} (${ctx.usage.bytesWritten} written)`);
+      exceeded(
+        BudgetFailure.MaxBytesWritten,
+        `writing ${bytes} more bytes would exceed the budget of ${ctx.budgets.maxBytesWritten} (${ctx.usage.bytesWritten} written)`,
+      );
     }
     ctx.usage.bytesWritten += bytes;
   }
@@ -118,4 +136,3 @@ function describeDecision(decision: KernelDecision, approval: { approver: string
   if (decision.effect === 'ask') return approval ? `allow (${rule}, approved by ${approval.approver})` : `DENIED (${rule}, ${refusal ?? 'not approved'})`;
   return `DENIED (${rule})`;
 }
-

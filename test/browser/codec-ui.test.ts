@@ -24,13 +24,25 @@ const PROMPT = 'Summarise /workspace/data.csv';
 /** An encrypted demo run on a fresh dev server whose UI has (or has not) a codec endpoint; returns the run page's text and a screenshot. */
 async function openRun(browser: Browser, withCodec: boolean): Promise<string> {
   // The codec server listens first, so the UI's free port cannot be its own.
-  const codec: CodecServer | undefined = withCodec ? await startCodecServer({ codec: new AesGcmCodec(keys), token: randomBytes(24).toString('base64url'), tokenInPath: true }) : undefined;
+  const codec: CodecServer | undefined = withCodec
+    ? await startCodecServer({ codec: new AesGcmCodec(keys), token: randomBytes(24).toString('base64url'), tokenInPath: true })
+    : undefined;
   const uiPort = await freePort();
   codec?.allowOrigin(`http://127.0.0.1:${uiPort}`);
   try {
-    const server = await startDevServer({ ui: true, uiPort, searchAttributes: DEV_SERVER_SEARCH_ATTRIBUTES, ...(codec ? { uiCodecEndpoint: codec.endpoint } : {}) });
+    const server = await startDevServer({
+      ui: true,
+      uiPort,
+      searchAttributes: DEV_SERVER_SEARCH_ATTRIBUTES,
+      ...(codec ? { uiCodecEndpoint: codec.endpoint } : {}),
+    });
     try {
-      const stack = await startDemoStack({ address: server.address, taskQueue: uniqueId('codec-ui'), workflowBundle: await codecWorkflowBundle(), codecKeys: keys });
+      const stack = await startDemoStack({
+        address: server.address,
+        taskQueue: uniqueId('codec-ui'),
+        workflowBundle: await codecWorkflowBundle(),
+        codecKeys: keys,
+      });
       const workflowId = uniqueId('codec-ui');
       try {
         await assert.rejects((await stack.startRun(workflowId)).result(), WorkflowFailedError);
@@ -60,7 +72,10 @@ async function openRun(browser: Browser, withCodec: boolean): Promise<string> {
 /** Resolves once the Web UI answers HTTP (it may come up after the frontend does). */
 async function uiAnswers(url: string): Promise<void> {
   for (let attempt = 0; ; attempt++) {
-    const ok = await fetch(url).then((r) => r.ok, () => false);
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     if (attempt > 600) throw new Error(`the Web UI at ${url} never answered`);
     await new Promise((r) => setTimeout(r, 100));

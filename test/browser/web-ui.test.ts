@@ -43,7 +43,11 @@ test("web ui: the demo run's page → the denied write and its compensation are 
         await page.screenshot({ path: shot, fullPage: true });
         assert.ok(fs.statSync(shot).size > 10_000, `${shot} holds a real screenshot`);
         // The run's status badge.
-        await page.getByText(/^failed$/i).filter({ visible: true }).first().waitFor({ state: 'visible', timeout: 10_000 });
+        await page
+          .getByText(/^failed$/i)
+          .filter({ visible: true })
+          .first()
+          .waitFor({ state: 'visible', timeout: 10_000 });
       } finally {
         await stack.close();
       }

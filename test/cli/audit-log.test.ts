@@ -50,8 +50,14 @@ describe('agent-os audit log', () => {
     const { logPath } = await writeLog();
     const out = log(logPath, '--status', 'DENIED', '--action', 'fs.*', '-o', 'jsonl');
     assert.equal(out.status, 0, out.stderr);
-    const records = out.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    assert.deepEqual(records.map((r) => r['target']), ['/etc/passwd', '/workspace/in/x.md']);
+    const records = out.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(
+      records.map((r) => r['target']),
+      ['/etc/passwd', '/workspace/in/x.md'],
+    );
     const byTarget = log(logPath, '--target', '/workspace/**', '-o', 'jsonl');
     assert.equal(byTarget.stdout.trim().split('\n').length, 3);
   });
@@ -60,7 +66,10 @@ describe('agent-os audit log', () => {
     const { logPath } = await writeLog();
     const out = log(logPath, '--action', 'fs.read', '--limit', '1', '-o', 'json');
     const records = JSON.parse(out.stdout) as Record<string, unknown>[];
-    assert.deepEqual(records.map((r) => r['target']), ['/etc/passwd']);
+    assert.deepEqual(
+      records.map((r) => r['target']),
+      ['/etc/passwd'],
+    );
   });
 
   test('audit log --since: a future time → nothing; a duration back → everything; a bad value → exit 2', async () => {
@@ -88,16 +97,17 @@ describe('agent-os audit log', () => {
     const child = spawn(process.execPath, [main, 'audit', 'log', logPath, '--follow', '--status', 'DENIED', '-o', 'jsonl']);
     child.stdout.setEncoding('utf8');
     let out = '';
-    const seen = (n: number) => new Promise<void>((resolve) => {
-      const check = (): void => {
-        if (out.split('\n').filter((l) => l !== '').length >= n) resolve();
-      };
-      child.stdout.on('data', (d: string) => {
-        out += d;
+    const seen = (n: number) =>
+      new Promise<void>((resolve) => {
+        const check = (): void => {
+          if (out.split('\n').filter((l) => l !== '').length >= n) resolve();
+        };
+        child.stdout.on('data', (d: string) => {
+          out += d;
+          check();
+        });
         check();
       });
-      check();
-    });
     try {
       await seen(3); // the three DENIED records already there
       const k = new Kernel({ policy, providers: [new SpyProvider('fs', ['fs.read', 'fs.write'])], logPath });

@@ -25,7 +25,10 @@ function quote(arg: string): string {
 /** Starts `agent-os ...args`; with `tty`, inside a pseudo-terminal (script -qfec). */
 export function startCli(args: readonly string[], env: NodeJS.ProcessEnv, options: { tty?: boolean } = {}): LiveCli {
   const child = options.tty
-    ? spawn('script', ['-qfec', [process.execPath, CLI, ...args].map(quote).join(' '), '/dev/null'], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] })
+    ? spawn('script', ['-qfec', [process.execPath, CLI, ...args].map(quote).join(' '), '/dev/null'], {
+        env: { ...process.env, ...env },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      })
     : spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   const waiters: Array<{ test: string | RegExp; resolve: () => void; reject: (e: Error) => void }> = [];

@@ -44,15 +44,29 @@ describe('agent-os --version and submit (no server needed)', () => {
     const common = ['--policy', path.join(root, 'policy.yaml'), '--mount', `/workspace=${path.join(root, 'ws')}`, '--log', log];
     const read = cliSync(['submit', 'fs.read', '/workspace/data.csv', ...common]);
     assert.equal(read.status, 0, read.stderr);
-    const records = () => fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const records = () =>
+      fs
+        .readFileSync(log, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
     const first = records()[0] as Record<string, unknown>;
     assert.equal(read.stdout, `OK fs.read /workspace/data.csv [rule read-workspace, record ${String(first['hash'])}]\na,b\n1,2\n`);
 
     const write = cliSync(['submit', '--action', 'fs.write', '--target', '/etc/passwd', '--params', '{"content":"hacked"}', ...common]);
     assert.equal(write.status, 1);
     const second = records()[1] as Record<string, unknown>;
-    assert.equal(write.stdout, `DENIED fs.write /etc/passwd [Policy.Denied, record ${String(second['hash'])}] — not permitted (no capability allows fs.write on /etc/passwd)\n`);
-    assert.deepEqual(records().map((r) => [r['action'], r['target'], r['status']]), [['fs.read', '/workspace/data.csv', 'OK'], ['fs.write', '/etc/passwd', 'DENIED']]);
+    assert.equal(
+      write.stdout,
+      `DENIED fs.write /etc/passwd [Policy.Denied, record ${String(second['hash'])}] — not permitted (no capability allows fs.write on /etc/passwd)\n`,
+    );
+    assert.deepEqual(
+      records().map((r) => [r['action'], r['target'], r['status']]),
+      [
+        ['fs.read', '/workspace/data.csv', 'OK'],
+        ['fs.write', '/etc/passwd', 'DENIED'],
+      ],
+    );
 
     const json = cliSync(['submit', 'fs.read', '/workspace/data.csv', ...common, '-o', 'json']);
     assert.equal((JSON.parse(json.stdout) as { status: string; data: string }).data, 'a,b\n1,2\n');
@@ -61,7 +75,10 @@ describe('agent-os --version and submit (no server needed)', () => {
   test('submit: a missing policy, bad --params, no target → exit 2 naming what and how to fix, no stack trace', () => {
     const missing = cliSync(['submit', 'fs.read', '/x', '--policy', path.join(root, 'nope.yaml')]);
     assert.equal(missing.status, 2);
-    assert.equal(missing.stderr, `agent-os submit: cannot read policy file "${path.join(root, 'nope.yaml')}": no such file; check the path (it is resolved against the current directory) or create the policy\n`);
+    assert.equal(
+      missing.stderr,
+      `agent-os submit: cannot read policy file "${path.join(root, 'nope.yaml')}": no such file; check the path (it is resolved against the current directory) or create the policy\n`,
+    );
     const params = cliSync(['submit', 'fs.read', '/x', '--policy', 'p.yaml', '--params', '[1]']);
     assert.equal(params.status, 2);
     assert.equal(params.stderr, 'agent-os submit: --params: expected a JSON object, e.g. --params \'{"content":"hi"}\'\n');
@@ -75,7 +92,11 @@ describe('agent-os policy init', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-os-init-'));
   after(() => fs.rmSync(root, { recursive: true, force: true }));
 
-  for (const [preset, rules] of [['read-only', 4], ['workspace-write', 6], ['workspace-exec', 9]] as const) {
+  for (const [preset, rules] of [
+    ['read-only', 4],
+    ['workspace-write', 6],
+    ['workspace-exec', 9],
+  ] as const) {
     test(`policy init --preset ${preset} → a commented policy that passes policy check; a second init → exit 1, file kept`, () => {
       const file = path.join(root, `${preset}.yaml`);
       const init = cliSync(['policy', 'init', file, '--preset', preset]);
@@ -122,7 +143,10 @@ describe('errors name what, where and how to fix (real dev server)', () => {
     const { address } = await temporal();
     const apiKey = await cli(['list', '--address', address, '--api-key', 'secret']);
     assert.equal(apiKey.status, 3);
-    assert.equal(apiKey.stderr, `agent-os list: no TLS connection to the Temporal server at ${address} (connecting with an API key (which implies TLS)) — check the address and namespace; a local dev server speaks plaintext: drop --api-key/--tls*/TEMPORAL_API_KEY/TEMPORAL_TLS* for it\n`);
+    assert.equal(
+      apiKey.stderr,
+      `agent-os list: no TLS connection to the Temporal server at ${address} (connecting with an API key (which implies TLS)) — check the address and namespace; a local dev server speaks plaintext: drop --api-key/--tls*/TEMPORAL_API_KEY/TEMPORAL_TLS* for it\n`,
+    );
     const tls = await cli(['status', '-w', 'x', '--address', address, '--tls']);
     assert.equal(tls.status, 3);
     assert.match(tls.stderr, /\(connecting with TLS\)/);
@@ -131,7 +155,10 @@ describe('errors name what, where and how to fix (real dev server)', () => {
   test('no server at the address → exit 3 saying how to fix it; --log-level debug adds the stack', () => {
     const out = cliSync(['list', '--address', '127.0.0.1:9']);
     assert.equal(out.status, 3);
-    assert.equal(out.stderr, 'agent-os list: Temporal server not reachable at 127.0.0.1:9 — start one with `agent-os dev` or set --address / TEMPORAL_ADDRESS\n');
+    assert.equal(
+      out.stderr,
+      'agent-os list: Temporal server not reachable at 127.0.0.1:9 — start one with `agent-os dev` or set --address / TEMPORAL_ADDRESS\n',
+    );
     const debug = cliSync(['list', '--address', '127.0.0.1:9', '--log-level', 'debug']);
     assert.equal(debug.status, 3);
     assert.match(debug.stderr, /\n {4}at /);
@@ -154,7 +181,10 @@ describe('errors name what, where and how to fix (real dev server)', () => {
   test('a --tls-ca-path that does not exist → exit 2 naming the file', () => {
     const out = cliSync(['list', '--tls-ca-path', path.join(root, 'ca.pem')]);
     assert.equal(out.status, 2);
-    assert.match(out.stderr, new RegExp(`^agent-os list: cannot load the Temporal connection settings: .*${path.join(root, 'ca.pem').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
+    assert.match(
+      out.stderr,
+      new RegExp(`^agent-os list: cannot load the Temporal connection settings: .*${path.join(root, 'ca.pem').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`),
+    );
   });
 });
 
@@ -195,7 +225,10 @@ describe('worker --config with a scripted model; rollback record ids and a stopp
     assert.equal(
       worker?.output(),
       `agent-os worker: polling ${taskQueue} on ${env['TEMPORAL_ADDRESS']} (namespace default)\n` +
-        `  policy ${path.join(root, 'policy.yaml')} (${'x'.repeat(12)})\n`.replace('x'.repeat(12), /\(([0-9a-f]{12})\)/.exec(worker?.output() ?? '')?.[1] ?? '?') +
+        `  policy ${path.join(root, 'policy.yaml')} (${'x'.repeat(12)})\n`.replace(
+          'x'.repeat(12),
+          /\(([0-9a-f]{12})\)/.exec(worker?.output() ?? '')?.[1] ?? '?',
+        ) +
         `  tools ${TOOLS} (3) — 3 tool(s) offered to runs that bring none\n` +
         `  mount /workspace → ${workspace}\n` +
         `  model scripted (${path.join(root, 'replies.json')})\n` +
@@ -216,10 +249,13 @@ describe('worker --config with a scripted model; rollback record ids and a stopp
     assert.equal(fs.readFileSync(path.join(workspace, 'output', 'report.md'), 'utf8'), '2 rows\n');
   });
 
-  test('rollback of a finished run with a typo\'d record id → exit 4 listing the known ids; nothing undone', async () => {
+  test("rollback of a finished run with a typo'd record id → exit 4 listing the known ids; nothing undone", async () => {
     const out = await cli(['rollback', '-w', finished, 'deadbeef'], env);
     assert.equal(out.status, 4);
-    assert.match(out.stderr, new RegExp(`^agent-os rollback: ${finished} has no reversible record "deadbeef"; known: [0-9a-f]+ — see \`agent-os status -w ${finished}\`\\n$`));
+    assert.match(
+      out.stderr,
+      new RegExp(`^agent-os rollback: ${finished} has no reversible record "deadbeef"; known: [0-9a-f]+ — see \`agent-os status -w ${finished}\`\\n$`),
+    );
     assert.equal(fs.readFileSync(path.join(workspace, 'output', 'report.md'), 'utf8'), '2 rows\n');
   });
 
@@ -266,7 +302,10 @@ describe('worker --config: custom provider modules', () => {
   test('a provider module from worker.yaml → loaded, its actions usable in the ceiling policy; a wrong export → exit 2 listing the exports', async () => {
     fs.writeFileSync(path.join(root, 'policy.yaml'), 'version: 1\ncapabilities:\n  - id: notes\n    action: kv.get\n    resource: notes/**\n');
     const queue = uniqueId('cli-kv');
-    fs.writeFileSync(path.join(root, 'worker.yaml'), `policy: policy.yaml\ntaskQueue: ${queue}\nlog: kernel.log\nsnapshots: snaps\nfreezeFile: freeze\nproviders:\n  - { module: ${kv}, export: KvProvider }\n`);
+    fs.writeFileSync(
+      path.join(root, 'worker.yaml'),
+      `policy: policy.yaml\ntaskQueue: ${queue}\nlog: kernel.log\nsnapshots: snaps\nfreezeFile: freeze\nproviders:\n  - { module: ${kv}, export: KvProvider }\n`,
+    );
     const worker = await startWorkerProcess(['--config', path.join(root, 'worker.yaml')], { TEMPORAL_ADDRESS: (await temporal()).address });
     assert.match(worker.output(), /\n {2}provider kv \(kv\.get, kv\.put\)\n/);
     assert.equal(await worker.stop(), 0);
@@ -289,7 +328,10 @@ describe('an unreachable model fails fast, naming the URL and the variable (real
     fs.writeFileSync(path.join(root, 'policy.yaml'), POLICY);
     url = `http://127.0.0.1:${await freePort()}/v1`; // free: nothing listens there
     env = { TEMPORAL_ADDRESS: (await temporal()).address, TEMPORAL_NAMESPACE: 'default', OPENAI_BASE_URL: url, OPENAI_API_KEY: 'test' };
-    worker = await startWorkerProcess(['--policy', path.join(root, 'policy.yaml'), '--task-queue', taskQueue, '--log', path.join(root, 'kernel.log'), '--snapshots', path.join(root, 'snaps')], env);
+    worker = await startWorkerProcess(
+      ['--policy', path.join(root, 'policy.yaml'), '--task-queue', taskQueue, '--log', path.join(root, 'kernel.log'), '--snapshots', path.join(root, 'snaps')],
+      env,
+    );
   });
 
   after(async () => {
@@ -301,8 +343,14 @@ describe('an unreachable model fails fast, naming the URL and the variable (real
     const workflowId = uniqueId('model-down');
     const run = await cli(['run', 'hello', '--task-queue', taskQueue, '-w', workflowId], env);
     assert.equal(run.status, 1);
-    assert.equal(run.stdout, `run ${workflowId} on ${taskQueue}\n  model turn 1 → FAILED (Model.Connection: model endpoint at ${url} unreachable: ECONNREFUSED — check OPENAI_BASE_URL and that the model server runs)\n`);
-    assert.equal(run.stderr, `agent-os run: the run failed: Model.Connection: model endpoint at ${url} unreachable: ECONNREFUSED — check OPENAI_BASE_URL and that the model server runs\n`);
+    assert.equal(
+      run.stdout,
+      `run ${workflowId} on ${taskQueue}\n  model turn 1 → FAILED (Model.Connection: model endpoint at ${url} unreachable: ECONNREFUSED — check OPENAI_BASE_URL and that the model server runs)\n`,
+    );
+    assert.equal(
+      run.stderr,
+      `agent-os run: the run failed: Model.Connection: model endpoint at ${url} unreachable: ECONNREFUSED — check OPENAI_BASE_URL and that the model server runs\n`,
+    );
     const { client } = await temporal();
     const history = await client.workflow.getHandle(workflowId).fetchHistory();
     const attempts = (history.events ?? []).filter((e) => e.activityTaskFailedEventAttributes).length;

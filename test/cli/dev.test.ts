@@ -64,7 +64,11 @@ describe('agent-os dev', () => {
     const { code, stdout, stderr, port, uiPort } = await devExit(false);
     assert.equal(code, 0, `exit code\n${stdout}\n${stderr}`);
     const lines = stdout.split('\n');
-    const has = (re: RegExp): void => assert.ok(lines.some((l) => re.test(l)), `no line matches ${re}\n${stdout}`);
+    const has = (re: RegExp): void =>
+      assert.ok(
+        lines.some((l) => re.test(l)),
+        `no line matches ${re}\n${stdout}`,
+      );
     has(new RegExp(`^  server +127\\.0\\.0\\.1:${port} `));
     has(new RegExp(`^  web ui +http://127\\.0\\.0\\.1:${uiPort}$`));
     has(/^ {2}model +scripted demo model/);
@@ -85,11 +89,11 @@ describe('agent-os dev', () => {
   test('agent-os dev --exit --json: one JSON object per line → server, run, steps and an ok end', async () => {
     const { code, stdout, stderr, port } = await devExit(true);
     assert.equal(code, 0, `exit code\n${stdout}\n${stderr}`);
-    const events = stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; [k: string]: unknown });
-    assert.deepEqual(
-      [...new Set(events.map((e) => e.event))],
-      ['server', 'worker', 'run', 'step', 'end', 'stopped'],
-    );
+    const events = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event: string; [k: string]: unknown });
+    assert.deepEqual([...new Set(events.map((e) => e.event))], ['server', 'worker', 'run', 'step', 'end', 'stopped']);
     const end = events.find((e) => e.event === 'end');
     assert.equal(end?.['ok'], true, JSON.stringify(end));
     assert.equal(end?.['status'], 'failed');

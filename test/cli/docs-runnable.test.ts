@@ -52,7 +52,14 @@ describe('docs: every `bash runnable` block of README.md and docs/usage.md runs 
       const cwd = fs.mkdtempSync(path.join(root, 'block-'));
       fs.symlinkSync(path.join(repoRoot, 'examples'), path.join(cwd, 'examples'));
       fs.symlinkSync(path.join(repoRoot, 'deploy'), path.join(cwd, 'deploy'));
-      const env = { PATH: `${bin}:${process.env['PATH'] ?? ''}`, HOME: cwd, TEMPORAL_ADDRESS: (await temporal()).address, TEMPORAL_NAMESPACE: 'default', OPENAI_BASE_URL: '', OPENAI_API_KEY: '' };
+      const env = {
+        PATH: `${bin}:${process.env['PATH'] ?? ''}`,
+        HOME: cwd,
+        TEMPORAL_ADDRESS: (await temporal()).address,
+        TEMPORAL_NAMESPACE: 'default',
+        OPENAI_BASE_URL: '',
+        OPENAI_API_KEY: '',
+      };
       const { status, output } = await run(block.code, cwd, env);
       assert.equal(status, 0, `${block.file}:${block.line}:\n${output}`);
     });

@@ -19,9 +19,7 @@ const ON_A_RUN = ['status', 'cancel', 'approve', 'rollback', 'audit export', 'ru
 
 /** Every command path (`['policy', 'check']`, …) of the program, groups included. */
 function commandPaths(command: Command, prefix: readonly string[] = []): string[][] {
-  return command.commands
-    .filter((c) => c.name() !== 'help')
-    .flatMap((c) => [[...prefix, c.name()], ...commandPaths(c, [...prefix, c.name()])]);
+  return command.commands.filter((c) => c.name() !== 'help').flatMap((c) => [[...prefix, c.name()], ...commandPaths(c, [...prefix, c.name()])]);
 }
 
 /** Runs `agent-os <path> --help` in process; returns what it printed and how commander ended. */
@@ -57,7 +55,20 @@ describe('agent-os --help on every command', () => {
 
   test('cli: the program → has the demo, policy, audit, worker and run commands', () => {
     const names = paths.map((p) => p.join(' '));
-    for (const expected of ['dev', 'policy check', 'policy test', 'policy explain', 'audit verify', 'worker', 'run', 'submit', 'status', 'list', 'cancel', 'version']) {
+    for (const expected of [
+      'dev',
+      'policy check',
+      'policy test',
+      'policy explain',
+      'audit verify',
+      'worker',
+      'run',
+      'submit',
+      'status',
+      'list',
+      'cancel',
+      'version',
+    ]) {
       assert.ok(names.includes(expected), `${expected} in ${names.join(', ')}`);
     }
   });
@@ -74,10 +85,20 @@ describe('agent-os --help on every command', () => {
       for (const option of command.options) assert.ok(option.description, `${name}: option ${option.flags} is described`);
       const leaf = command.commands.length === 0;
       if (leaf && !(name in NO_JSON)) {
-        assert.ok(command.options.some((o) => o.long === '--json'), `${name} offers --json`);
-        assert.ok(command.options.some((o) => o.flags.startsWith('-o, --output <format>')), `${name} offers -o, --output <format>`);
+        assert.ok(
+          command.options.some((o) => o.long === '--json'),
+          `${name} offers --json`,
+        );
+        assert.ok(
+          command.options.some((o) => o.flags.startsWith('-o, --output <format>')),
+          `${name} offers -o, --output <format>`,
+        );
       }
-      if (ON_A_RUN.includes(name)) assert.ok(command.options.some((o) => o.flags === '-w, --workflow-id <id>'), `${name} offers -w, --workflow-id`);
+      if (ON_A_RUN.includes(name))
+        assert.ok(
+          command.options.some((o) => o.flags === '-w, --workflow-id <id>'),
+          `${name} offers -w, --workflow-id`,
+        );
       assert.ok(out.endsWith(`${EXIT_CODES_HELP}\n`), `${name} --help ends with the exit-code table:\n${out}`);
     });
   }

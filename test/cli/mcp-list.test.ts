@@ -29,7 +29,10 @@ describe('agent-os mcp list', () => {
     assert.equal(rows.length, 1);
     const row = rows[0]!;
     assert.equal(row.ok, true);
-    assert.deepEqual(row.tools.filter((t) => t.policy === 'offered').map((t) => t.name), ['my_server__echo', 'my_server__add']);
+    assert.deepEqual(
+      row.tools.filter((t) => t.policy === 'offered').map((t) => t.name),
+      ['my_server__echo', 'my_server__add'],
+    );
     assert.equal(row.tools.find((t) => t.tool === 'wait')?.policy, 'never');
     const pins = JSON.parse(fs.readFileSync(path.join(dir, 'pins.json'), 'utf8')) as { servers: Record<string, { hash: string }> };
     assert.equal(pins.servers['my_server']?.hash, row.pin);

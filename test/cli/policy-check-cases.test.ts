@@ -29,7 +29,12 @@ describe('agent-os policy test', () => {
   test('policy test --json: mismatches → exit 1, counts and per-case expected/actual', async () => {
     const run = await runPolicy('test', policy('seed-quickstart.yaml'), cases('failing-cases.yaml'), '--json');
     assert.equal(run.code, 1);
-    const body = JSON.parse(run.out) as { ok: boolean; passed: number; failed: number; results: { name: string; passed: boolean; expected: { effect: string }; actual: { effect: string; rule: string | null } }[] };
+    const body = JSON.parse(run.out) as {
+      ok: boolean;
+      passed: number;
+      failed: number;
+      results: { name: string; passed: boolean; expected: { effect: string }; actual: { effect: string; rule: string | null } }[];
+    };
     assert.deepEqual([body.ok, body.passed, body.failed], [false, 2, 2]);
     const failed = body.results.find((r) => r.name === 'writes to the output folder are denied');
     assert.deepEqual([failed?.passed, failed?.expected.effect, failed?.actual.effect, failed?.actual.rule], [false, 'deny', 'allow', 'capabilities[1]']);

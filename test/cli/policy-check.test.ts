@@ -33,7 +33,8 @@ describe('agent-os policy check', () => {
     const run = await runPolicy('check', file, '--json');
     assert.equal(run.code, 1);
     assert.deepEqual(JSON.parse(run.out), {
-      file, ok: false,
+      file,
+      ok: false,
       problems: [{ file, line: 3, col: 13, code: 'E_UNKNOWN_ACTION', message: 'unknown action "fs.wirte"', hint: 'did you mean "fs.write"?' }],
     });
   });

@@ -46,7 +46,9 @@ test('policy replay: recorded runs under their own policy → every decision rep
 
 test('policy replay: a policy that allows nothing → every recorded allow is newly denied (re-evaluated, not echoed)', () => {
   const report = replayPolicy(RECORDED.map(runFromFile), { policy: loadPolicyText('version: 1\ncapabilities: []\n', 'none.yaml') });
-  const allowed = RECORDED.map(runFromFile).flatMap((r) => r.actions).filter((a) => a.recorded.effect === 'allow').length;
+  const allowed = RECORDED.map(runFromFile)
+    .flatMap((r) => r.actions)
+    .filter((a) => a.recorded.effect === 'allow').length;
   assert.ok(allowed >= 4);
   assert.equal(report.counts['newly-denied'], allowed);
   assert.deepEqual(report.byRule, { '(default deny)': allowed });
@@ -54,13 +56,34 @@ test('policy replay: a policy that allows nothing → every recorded allow is ne
 
 test('policy replay: one rule narrowed and one added → the exact diff, the never-ran caveat, --fail-on exits 1', async () => {
   const mutated = policyFile(
-    AGENT_POLICY.replace('/workspace/output/**', '/workspace/output/keep/**') + '  - id: write-secrets\n    action: fs.write\n    resource: /workspace/secrets.txt\n',
+    AGENT_POLICY.replace('/workspace/output/**', '/workspace/output/keep/**') +
+      '  - id: write-secrets\n    action: fs.write\n    resource: /workspace/secrets.txt\n',
   );
-  const out = await replayCli(['--policy', mutated, '--history', history('agent-run-happy'), '--history', history('agent-run-denied'), '-o', 'jsonl', '--fail-on', 'newly-denied']);
+  const out = await replayCli([
+    '--policy',
+    mutated,
+    '--history',
+    history('agent-run-happy'),
+    '--history',
+    history('agent-run-denied'),
+    '-o',
+    'jsonl',
+    '--fail-on',
+    'newly-denied',
+  ]);
   assert.equal(out.code, 1, out.stderr);
-  const changes = out.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const changes = out.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   assert.deepEqual(
-    changes.map((c) => [c['change'], c['action'], c['target'], (c['before'] as { ruleId?: string }).ruleId ?? null, (c['after'] as { ruleId?: string }).ruleId ?? null]),
+    changes.map((c) => [
+      c['change'],
+      c['action'],
+      c['target'],
+      (c['before'] as { ruleId?: string }).ruleId ?? null,
+      (c['after'] as { ruleId?: string }).ruleId ?? null,
+    ]),
     [
       ['newly-denied', 'fs.write', '/workspace/output/report.md', 'write-output', null],
       ['newly-allowed', 'fs.write', '/workspace/secrets.txt', null, 'write-secrets'],

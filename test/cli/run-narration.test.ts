@@ -44,9 +44,29 @@ describe('agent-os run narrates; status, list, cancel, approve -w (real worker p
     fs.writeFileSync(path.join(workspace, 'data.csv'), 'a,b\n1,2\n');
     fs.writeFileSync(path.join(root, 'policy.yaml'), POLICY);
     model = await ScriptedModelServer.start(script);
-    env = { TEMPORAL_ADDRESS: (await temporal()).address, TEMPORAL_NAMESPACE: 'default', OPENAI_BASE_URL: model.baseURL, OPENAI_API_KEY: 'test', AGENT_OS_MODEL: 'scripted', AGENT_OS_APPROVER: 'tester' };
+    env = {
+      TEMPORAL_ADDRESS: (await temporal()).address,
+      TEMPORAL_NAMESPACE: 'default',
+      OPENAI_BASE_URL: model.baseURL,
+      OPENAI_API_KEY: 'test',
+      AGENT_OS_MODEL: 'scripted',
+      AGENT_OS_APPROVER: 'tester',
+    };
     worker = await startWorkerProcess(
-      ['--policy', path.join(root, 'policy.yaml'), '--tools', TOOLS, '--mount', `/workspace=${workspace}`, '--task-queue', taskQueue, '--log', path.join(root, 'kernel.log'), '--snapshots', path.join(root, 'snapshots')],
+      [
+        '--policy',
+        path.join(root, 'policy.yaml'),
+        '--tools',
+        TOOLS,
+        '--mount',
+        `/workspace=${workspace}`,
+        '--task-queue',
+        taskQueue,
+        '--log',
+        path.join(root, 'kernel.log'),
+        '--snapshots',
+        path.join(root, 'snapshots'),
+      ],
       env,
     );
   });
@@ -80,8 +100,19 @@ describe('agent-os run narrates; status, list, cancel, approve -w (real worker p
 
     const jsonl = await cli(['run', 'read again', '--task-queue', taskQueue, '-o', 'jsonl'], env);
     assert.equal(jsonl.status, 0, jsonl.stderr);
-    const events = jsonl.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; status?: string });
-    assert.deepEqual(events.map((e) => [e.type, e.status]), [['step', 'done'], ['step', 'OK'], ['step', 'done'], ['end', 'completed']]);
+    const events = jsonl.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; status?: string });
+    assert.deepEqual(
+      events.map((e) => [e.type, e.status]),
+      [
+        ['step', 'done'],
+        ['step', 'OK'],
+        ['step', 'done'],
+        ['end', 'completed'],
+      ],
+    );
 
     const cancel = await cli(['cancel', '-w', workflowId], env);
     assert.equal(cancel.status, 1);
@@ -98,7 +129,10 @@ describe('agent-os run narrates; status, list, cancel, approve -w (real worker p
     );
     const status = await cli(['status', '-w', workflowId], env);
     assert.equal(status.status, 0, status.stderr);
-    assert.equal(status.stdout.slice(status.stdout.indexOf('\n') + 1), '  model turn 1 → done\n  tool.unknown tool:frobnicate → ERROR (Tool.UnknownTool): unknown tool "frobnicate"; available: read_file, list_files, write_file\n  model turn 2 → done\n');
+    assert.equal(
+      status.stdout.slice(status.stdout.indexOf('\n') + 1),
+      '  model turn 1 → done\n  tool.unknown tool:frobnicate → ERROR (Tool.UnknownTool): unknown tool "frobnicate"; available: read_file, list_files, write_file\n  model turn 2 → done\n',
+    );
   });
 
   test('run: an ask → prints the exact approve command; approve -w ID REQ --allow → the run goes on and completes', async () => {
@@ -107,27 +141,49 @@ describe('agent-os run narrates; status, list, cancel, approve -w (real worker p
     await run.waitFor('--allow    (or --deny');
     const requestId = /agent-os approve -w \S+ (\S+) --allow/.exec(run.output())?.[1];
     assert.ok(requestId, run.output());
-    assert.match(run.output(), new RegExp(`  waiting for approval: fs\\.write /workspace/output/x\\.md \\(rule ask-output\\) — .+\\n    agent-os approve -w ${workflowId} ${requestId} --allow    \\(or --deny --reason "…"\\)\\n`));
+    assert.match(
+      run.output(),
+      new RegExp(
+        `  waiting for approval: fs\\.write /workspace/output/x\\.md \\(rule ask-output\\) — .+\\n    agent-os approve -w ${workflowId} ${requestId} --allow    \\(or --deny --reason "…"\\)\\n`,
+      ),
+    );
     // While it waits: a typo'd record id is an error here too (exit 4), as for a finished run.
     const typo = await cli(['rollback', '-w', workflowId, 'deadbeef'], env);
-    assert.equal(typo.stderr, `agent-os rollback: ${workflowId} has no reversible record "deadbeef"; known: (none) — see \`agent-os status -w ${workflowId}\`\n`);
+    assert.equal(
+      typo.stderr,
+      `agent-os rollback: ${workflowId} has no reversible record "deadbeef"; known: (none) — see \`agent-os status -w ${workflowId}\`\n`,
+    );
     assert.equal(typo.status, 4);
     const pending = await cli(['status', '-w', workflowId], env);
-    assert.match(pending.stdout, new RegExp(`^${workflowId} RUNNING on ${taskQueue}, started \\S+\\n {2}model turn 1 → done\\n {2}waiting for approval: fs\\.write /workspace/output/x\\.md \\(rule ask-output\\)`));
+    assert.match(
+      pending.stdout,
+      new RegExp(
+        `^${workflowId} RUNNING on ${taskQueue}, started \\S+\\n {2}model turn 1 → done\\n {2}waiting for approval: fs\\.write /workspace/output/x\\.md \\(rule ask-output\\)`,
+      ),
+    );
     const wrongRequest = await cli(['approve', '-w', workflowId, 'call_nope', '--deny'], env);
     assert.equal(wrongRequest.status, 4, wrongRequest.stderr);
     assert.equal(wrongRequest.stderr, `agent-os approve: ${workflowId}: unknown approval request "call_nope"; pending: ${requestId}\n`);
     const listed = await cli(['approvals', 'list', '-o', 'json'], env);
-    assert.ok((JSON.parse(listed.stdout) as Array<{ workflowId: string }>).some((r) => r.workflowId === workflowId), listed.stdout);
+    assert.ok(
+      (JSON.parse(listed.stdout) as Array<{ workflowId: string }>).some((r) => r.workflowId === workflowId),
+      listed.stdout,
+    );
     const approve = await cli(['approve', '-w', workflowId, requestId, '--allow'], env);
     assert.equal(approve.stdout, `${workflowId}: ${requestId} allowed by tester\n`);
     assert.equal(approve.status, 0, approve.stderr);
     assert.equal(await run.exited, 0, run.output());
     assert.match(run.output(), /\n {2}model turn 1 → done\n {2}waiting for approval: /);
-    assert.match(run.output(), /\n {2}fs\.write \/workspace\/output\/x\.md → allow \(ask-output, approved by tester\) → OK\n {2}model turn 2 → done\ndone: write the file\n$/);
+    assert.match(
+      run.output(),
+      /\n {2}fs\.write \/workspace\/output\/x\.md → allow \(ask-output, approved by tester\) → OK\n {2}model turn 2 → done\ndone: write the file\n$/,
+    );
     assert.equal(fs.readFileSync(path.join(workspace, 'output', 'x.md'), 'utf8'), 'x\n');
     const unknown = await cli(['approve', '-w', workflowId, 'no-such-request', '--deny'], env);
-    assert.equal(unknown.stderr, 'agent-os approve: the run has completed already: it takes no more updates or cancellations — see `agent-os status -w <id>`\n');
+    assert.equal(
+      unknown.stderr,
+      'agent-os approve: the run has completed already: it takes no more updates or cancellations — see `agent-os status -w <id>`\n',
+    );
     assert.equal(unknown.status, 1);
   });
 
@@ -180,7 +236,11 @@ describe('agent-os run narrates; status, list, cancel, approve -w (real worker p
   });
 
   test('status / cancel / rollback of a run that does not exist → exit 4 naming it', async () => {
-    for (const args of [['status', '-w', 'no-such-run'], ['cancel', '-w', 'no-such-run'], ['rollback', '-w', 'no-such-run', '--all']]) {
+    for (const args of [
+      ['status', '-w', 'no-such-run'],
+      ['cancel', '-w', 'no-such-run'],
+      ['rollback', '-w', 'no-such-run', '--all'],
+    ]) {
       const out = await cli(args, env);
       assert.equal(out.status, 4, `${args.join(' ')}: ${out.stderr}`);
       assert.equal(out.stderr, `agent-os ${args[0]}: no such run: workflow not found for ID: no-such-run — list runs with \`agent-os list\`\n`);

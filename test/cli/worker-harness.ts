@@ -51,7 +51,10 @@ export interface WorkerProcess {
  */
 export async function startWorkerProcess(args: readonly string[], env: NodeJS.ProcessEnv): Promise<WorkerProcess> {
   const readyFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'agent-os-ready-')), 'ready');
-  const child = spawn(process.execPath, [CLI, 'worker', ...args, '--ready-file', readyFile], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'worker', ...args, '--ready-file', readyFile], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {

@@ -9,7 +9,7 @@ import { temporal, uniqueId } from '../helpers/temporal';
 import { cli, startWorkerProcess, type WorkerProcess } from './worker-harness';
 
 const EXAMPLE_SERVER = path.join(repoRoot, 'dist', 'examples', 'mcp-server.js');
-const POLICY = "version: 1\ncapabilities:\n  - id: mcp-echo\n    action: mcp.call\n    resource: my_server/echo\n";
+const POLICY = 'version: 1\ncapabilities:\n  - id: mcp-echo\n    action: mcp.call\n    resource: my_server/echo\n';
 
 /** Call the MCP tool once, then answer with what it returned. */
 function script(request: ReceivedRequest): ScriptStep {
@@ -29,10 +29,26 @@ describe('agent-os worker --mcp (real worker process, sandboxed example server, 
     fs.writeFileSync(path.join(root, 'policy.yaml'), POLICY);
     fs.writeFileSync(path.join(root, 'servers.yaml'), `servers:\n  my_server:\n    command: [node, ${JSON.stringify(EXAMPLE_SERVER)}]\n`);
     model = await ScriptedModelServer.start(script);
-    env = { TEMPORAL_ADDRESS: (await temporal()).address, TEMPORAL_NAMESPACE: 'default', OPENAI_BASE_URL: model.baseURL, OPENAI_API_KEY: 'test', AGENT_OS_MODEL: 'scripted' };
+    env = {
+      TEMPORAL_ADDRESS: (await temporal()).address,
+      TEMPORAL_NAMESPACE: 'default',
+      OPENAI_BASE_URL: model.baseURL,
+      OPENAI_API_KEY: 'test',
+      AGENT_OS_MODEL: 'scripted',
+    };
     worker = await startWorkerProcess(
-      ['--policy', path.join(root, 'policy.yaml'), '--mcp', path.join(root, 'servers.yaml'), '--task-queue', taskQueue,
-        '--log', path.join(root, 'kernel.log'), '--snapshots', path.join(root, 'snapshots')],
+      [
+        '--policy',
+        path.join(root, 'policy.yaml'),
+        '--mcp',
+        path.join(root, 'servers.yaml'),
+        '--task-queue',
+        taskQueue,
+        '--log',
+        path.join(root, 'kernel.log'),
+        '--snapshots',
+        path.join(root, 'snapshots'),
+      ],
       env,
     );
   });
@@ -50,12 +66,22 @@ describe('agent-os worker --mcp (real worker process, sandboxed example server, 
     assert.equal(run.status, 0, run.stderr + worker.output());
     const out = JSON.parse(run.stdout) as { status: string; result: { output: string; actions: Array<{ action: string; target: string; status: string }> } };
     assert.equal(out.status, 'completed');
-    assert.deepEqual(out.result.actions.map((a) => [a.action, a.target, a.status]), [['mcp.call', 'my_server/echo', 'OK']]);
+    assert.deepEqual(
+      out.result.actions.map((a) => [a.action, a.target, a.status]),
+      [['mcp.call', 'my_server/echo', 'OK']],
+    );
     assert.match(out.result.output, /hello from the run/);
     const offered = (model.requests[0]?.tools ?? []).map((t) => t.function.name);
     assert.deepEqual(offered, ['my_server__echo']);
-    const records = fs.readFileSync(path.join(root, 'kernel.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+    const records = fs
+      .readFileSync(path.join(root, 'kernel.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
       .filter((r) => r['action'] === 'mcp.call');
-    assert.deepEqual(records.map((r) => [r['canonical_target'], r['status'], r['rule_id']]), [['my_server/echo', 'OK', 'mcp-echo']]);
+    assert.deepEqual(
+      records.map((r) => [r['canonical_target'], r['status'], r['rule_id']]),
+      [['my_server/echo', 'OK', 'mcp-echo']],
+    );
   });
 });

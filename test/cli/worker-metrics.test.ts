@@ -42,12 +42,32 @@ describe('agent-os worker --metrics (real worker, real dev server)', () => {
     fs.writeFileSync(path.join(workspace, 'data.csv'), 'a,b\n1,2\n');
     fs.writeFileSync(path.join(root, 'policy.yaml'), AGENT_POLICY);
     model = await ScriptedModelServer.start(script);
-    env = { TEMPORAL_ADDRESS: (await temporal()).address, TEMPORAL_NAMESPACE: 'default', OPENAI_BASE_URL: model.baseURL, OPENAI_API_KEY: 'test', AGENT_OS_MODEL: 'scripted' };
+    env = {
+      TEMPORAL_ADDRESS: (await temporal()).address,
+      TEMPORAL_NAMESPACE: 'default',
+      OPENAI_BASE_URL: model.baseURL,
+      OPENAI_API_KEY: 'test',
+      AGENT_OS_MODEL: 'scripted',
+    };
     const bind = `127.0.0.1:${await freePort()}`;
     endpoint = `http://${bind}/metrics`;
     worker = await startWorkerProcess(
-      ['--policy', path.join(root, 'policy.yaml'), '--tools', path.join(repoRoot, 'examples', 'tools.yaml'), '--mount', `/workspace=${workspace}`,
-        '--task-queue', taskQueue, '--log', path.join(root, 'kernel.log'), '--snapshots', path.join(root, 'snapshots'), '--metrics', bind],
+      [
+        '--policy',
+        path.join(root, 'policy.yaml'),
+        '--tools',
+        path.join(repoRoot, 'examples', 'tools.yaml'),
+        '--mount',
+        `/workspace=${workspace}`,
+        '--task-queue',
+        taskQueue,
+        '--log',
+        path.join(root, 'kernel.log'),
+        '--snapshots',
+        path.join(root, 'snapshots'),
+        '--metrics',
+        bind,
+      ],
       env,
     );
   });
@@ -58,7 +78,7 @@ describe('agent-os worker --metrics (real worker, real dev server)', () => {
     fs.rmSync(root, { recursive: true, force: true });
   });
 
-  test('metrics: a run that reads, writes and is denied once → the scrape counts each action by status and rule, the denial by code, and the runtime\'s own metrics', async () => {
+  test("metrics: a run that reads, writes and is denied once → the scrape counts each action by status and rule, the denial by code, and the runtime's own metrics", async () => {
     const run = await cli(['run', 'go', '--task-queue', taskQueue, '-w', uniqueId('metrics-run'), '-o', 'json'], env);
     assert.equal(run.status, 0, run.stderr + worker.output());
     const text = await (await fetch(endpoint)).text();
@@ -67,6 +87,6 @@ describe('agent-os worker --metrics (real worker, real dev server)', () => {
     assert.equal(sample(text, 'agent_os_actions', { action: 'fs.write', status: 'DENIED' }), 1);
     assert.equal(sample(text, 'agent_os_denials', { action: 'fs.write', code: 'Policy.Denied' }), 1);
     assert.equal(sample(text, 'agent_os_action_duration_count', { action: 'fs.write' }), 2);
-    assert.match(text, /^temporal_\w+/m, 'the Temporal runtime\'s own metrics are on the same endpoint');
+    assert.match(text, /^temporal_\w+/m, "the Temporal runtime's own metrics are on the same endpoint");
   });
 });

@@ -16,7 +16,8 @@ const ORIGINAL = '# Report\n\noriginal\n';
 function script(request: ReceivedRequest): ScriptStep {
   const seen = request.messages.filter((m) => m.role === 'tool').length;
   if (seen === 0) return { reply: { toolCalls: [{ name: 'read_file', arguments: { path: '/workspace/data.csv' } }] } };
-  if (seen === 1) return { reply: { toolCalls: [{ name: 'write_file', arguments: { path: '/workspace/output/report.md', content: '# Report\n\n2 rows\n' } }] } };
+  if (seen === 1)
+    return { reply: { toolCalls: [{ name: 'write_file', arguments: { path: '/workspace/output/report.md', content: '# Report\n\n2 rows\n' } }] } };
   return { reply: { content: 'Report written.' } };
 }
 
@@ -34,10 +35,28 @@ describe('agent-os worker + run + audit export + rollback (real processes, real 
     fs.writeFileSync(path.join(workspace, 'data.csv'), 'a,b\n1,2\n');
     fs.writeFileSync(path.join(root, 'policy.yaml'), POLICY);
     model = await ScriptedModelServer.start(script);
-    env = { TEMPORAL_ADDRESS: (await temporal()).address, TEMPORAL_NAMESPACE: 'default', OPENAI_BASE_URL: model.baseURL, OPENAI_API_KEY: 'test', AGENT_OS_MODEL: 'scripted' };
+    env = {
+      TEMPORAL_ADDRESS: (await temporal()).address,
+      TEMPORAL_NAMESPACE: 'default',
+      OPENAI_BASE_URL: model.baseURL,
+      OPENAI_API_KEY: 'test',
+      AGENT_OS_MODEL: 'scripted',
+    };
     worker = await startWorkerProcess(
-      ['--policy', path.join(root, 'policy.yaml'), '--tools', path.join(repoRoot, 'examples', 'tools.yaml'), '--mount', `/workspace=${workspace}`,
-        '--task-queue', taskQueue, '--log', path.join(root, 'kernel.log'), '--snapshots', path.join(root, 'snapshots')],
+      [
+        '--policy',
+        path.join(root, 'policy.yaml'),
+        '--tools',
+        path.join(repoRoot, 'examples', 'tools.yaml'),
+        '--mount',
+        `/workspace=${workspace}`,
+        '--task-queue',
+        taskQueue,
+        '--log',
+        path.join(root, 'kernel.log'),
+        '--snapshots',
+        path.join(root, 'snapshots'),
+      ],
       env,
     );
   });
@@ -60,22 +79,38 @@ describe('agent-os worker + run + audit export + rollback (real processes, real 
   test('run --json → completed with the answer and both actions; audit export → chained records that verify', async () => {
     fs.writeFileSync(report, ORIGINAL);
     const workflowId = uniqueId('cli-run');
-    const run = await cli(['run', 'Summarise data.csv', '--tools', path.join(repoRoot, 'examples', 'tools.yaml'), '--task-queue', taskQueue, '--workflow-id', workflowId, '--json'], env);
+    const run = await cli(
+      ['run', 'Summarise data.csv', '--tools', path.join(repoRoot, 'examples', 'tools.yaml'), '--task-queue', taskQueue, '--workflow-id', workflowId, '--json'],
+      env,
+    );
     assert.equal(run.status, 0, run.stderr + worker.output());
     const out = JSON.parse(run.stdout) as { status: string; result: { output: string; actions: Array<{ action: string; status: string }> } };
     assert.equal(out.status, 'completed');
     assert.equal(out.result.output, 'Report written.');
-    assert.deepEqual(out.result.actions.map((a) => [a.action, a.status]), [['fs.read', 'OK'], ['fs.write', 'OK']]);
+    assert.deepEqual(
+      out.result.actions.map((a) => [a.action, a.status]),
+      [
+        ['fs.read', 'OK'],
+        ['fs.write', 'OK'],
+      ],
+    );
     assert.equal(fs.readFileSync(report, 'utf8'), '# Report\n\n2 rows\n');
 
     const exported = path.join(root, `${workflowId}.jsonl`);
     const exp = await cli(['audit', 'export', '-w', workflowId, '--output-file', exported], env);
     assert.equal(exp.status, 0, exp.stderr);
-    const records = fs.readFileSync(exported, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    assert.deepEqual(records.map((r) => [r['seq'], r['action'], r['target'], r['status'], r['rule_id']]), [
-      [1, 'fs.read', '/workspace/data.csv', 'OK', 'read-workspace'],
-      [2, 'fs.write', '/workspace/output/report.md', 'OK', 'write-output'],
-    ]);
+    const records = fs
+      .readFileSync(exported, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(
+      records.map((r) => [r['seq'], r['action'], r['target'], r['status'], r['rule_id']]),
+      [
+        [1, 'fs.read', '/workspace/data.csv', 'OK', 'read-workspace'],
+        [2, 'fs.write', '/workspace/output/report.md', 'OK', 'write-output'],
+      ],
+    );
     for (const r of records) {
       assert.match(String(r['timestamp']), /^\d{4}-\d\d-\d\dT/);
       assert.equal(typeof r['duration_ms'], 'number');
@@ -95,27 +130,45 @@ describe('agent-os worker + run + audit export + rollback (real processes, real 
   test('rollback --all on a finished run → the write is undone; again → NOOP, exit 0', async () => {
     fs.writeFileSync(report, ORIGINAL);
     const workflowId = uniqueId('cli-rollback');
-    const run = await cli(['run', 'write it', '--tools', path.join(repoRoot, 'examples', 'tools.yaml'), '--task-queue', taskQueue, '--workflow-id', workflowId, '--json'], env);
+    const run = await cli(
+      ['run', 'write it', '--tools', path.join(repoRoot, 'examples', 'tools.yaml'), '--task-queue', taskQueue, '--workflow-id', workflowId, '--json'],
+      env,
+    );
     assert.equal(run.status, 0, run.stderr);
     assert.equal(fs.readFileSync(report, 'utf8'), '# Report\n\n2 rows\n');
     const first = await cli(['rollback', workflowId, '--all', '--json'], env);
     assert.equal(first.status, 0, first.stderr + first.stdout);
     const undone = (JSON.parse(first.stdout) as { undone: Array<{ action: string; target: string; status: string }> }).undone;
-    assert.deepEqual(undone.map((u) => [u.action, u.target, u.status]), [['fs.write', '/workspace/output/report.md', 'OK']]);
+    assert.deepEqual(
+      undone.map((u) => [u.action, u.target, u.status]),
+      [['fs.write', '/workspace/output/report.md', 'OK']],
+    );
     assert.equal(fs.readFileSync(report, 'utf8'), ORIGINAL);
     const second = await cli(['rollback', workflowId, '--all', '--json'], env);
     assert.equal(second.status, 0, second.stderr);
-    assert.deepEqual((JSON.parse(second.stdout) as { undone: Array<{ status: string }> }).undone.map((u) => u.status), ['NOOP']);
+    assert.deepEqual(
+      (JSON.parse(second.stdout) as { undone: Array<{ status: string }> }).undone.map((u) => u.status),
+      ['NOOP'],
+    );
   });
 
   test('run --policy that forbids output writes → the write is DENIED although the worker allows it', async () => {
     fs.writeFileSync(report, ORIGINAL);
     const runPolicy = path.join(root, 'run-policy.yaml');
     fs.writeFileSync(runPolicy, 'version: 1\ncapabilities:\n  - id: run-read\n    action: fs.read\n    resource: /workspace/**\n');
-    const run = await cli(['run', 'try', '--tools', path.join(repoRoot, 'examples', 'tools.yaml'), '--policy', runPolicy, '--task-queue', taskQueue, '--json'], env);
+    const run = await cli(
+      ['run', 'try', '--tools', path.join(repoRoot, 'examples', 'tools.yaml'), '--policy', runPolicy, '--task-queue', taskQueue, '--json'],
+      env,
+    );
     assert.equal(run.status, 0, run.stderr);
     const actions = (JSON.parse(run.stdout) as { result: { actions: Array<{ action: string; decision: string; status: string }> } }).result.actions;
-    assert.deepEqual(actions.map((a) => [a.action, a.decision, a.status]), [['fs.read', 'allow', 'OK'], ['fs.write', 'deny', 'DENIED']]);
+    assert.deepEqual(
+      actions.map((a) => [a.action, a.decision, a.status]),
+      [
+        ['fs.read', 'allow', 'OK'],
+        ['fs.write', 'deny', 'DENIED'],
+      ],
+    );
     assert.equal(fs.readFileSync(report, 'utf8'), ORIGINAL);
   });
 });

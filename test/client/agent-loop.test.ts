@@ -25,7 +25,12 @@ function writer(request: ReceivedRequest): ScriptStep {
 /** Runs `fn` with a kernel over a fresh workspace, a scripted model and TEMPORAL_ADDRESS pointing at the test server. */
 async function withLoopBench(
   script: (request: ReceivedRequest) => ScriptStep,
-  fn: (b: { root: string; workspace: string; kernel: Kernel; common: { modelConfig: { baseURL: string; apiKey: string }; model: string; workflowBundle: { code: string } } }) => Promise<void>,
+  fn: (b: {
+    root: string;
+    workspace: string;
+    kernel: Kernel;
+    common: { modelConfig: { baseURL: string; apiKey: string }; model: string; workflowBundle: { code: string } };
+  }) => Promise<void>,
 ): Promise<void> {
   const t = await temporal();
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-loop-'));
@@ -37,7 +42,12 @@ async function withLoopBench(
   const saved = process.env['TEMPORAL_ADDRESS'];
   process.env['TEMPORAL_ADDRESS'] = t.address;
   try {
-    await fn({ root, workspace, kernel, common: { modelConfig: { baseURL: model.baseURL, apiKey: 'test' }, model: 'scripted', workflowBundle: await workflowBundle() } });
+    await fn({
+      root,
+      workspace,
+      kernel,
+      common: { modelConfig: { baseURL: model.baseURL, apiKey: 'test' }, model: 'scripted', workflowBundle: await workflowBundle() },
+    });
   } finally {
     if (saved === undefined) delete process.env['TEMPORAL_ADDRESS'];
     else process.env['TEMPORAL_ADDRESS'] = saved;
@@ -83,7 +93,13 @@ describe('AgentLoop (local form) on the real dev server', () => {
         assert.match(err.message, /Budget\.MaxTurns/);
         assert.doesNotMatch(err.message, /^Workflow execution failed$/);
         assert.equal(err.actions.length, 2);
-        assert.deepEqual(loop.lastActions.map((a) => [a.tool, a.status]), [['write_file', 'OK'], ['write_file', 'OK']]);
+        assert.deepEqual(
+          loop.lastActions.map((a) => [a.tool, a.status]),
+          [
+            ['write_file', 'OK'],
+            ['write_file', 'OK'],
+          ],
+        );
         assert.equal(loop.lastResult, undefined);
       } finally {
         await loop.close();

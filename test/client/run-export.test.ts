@@ -19,7 +19,8 @@ test('exportRunAudit: a run across continue-as-new plus a later rollbackRun → 
       reversible: true,
       script: (request) => {
         const done = request.messages.filter((m) => m.role === 'tool').length;
-        if (done < CALLS) return { reply: { toolCalls: [{ name: 'write_file', arguments: { path: `/workspace/output/f${done}.txt`, content: `file ${done}` } }] } };
+        if (done < CALLS)
+          return { reply: { toolCalls: [{ name: 'write_file', arguments: { path: `/workspace/output/f${done}.txt`, content: `file ${done}` } }] } };
         return { reply: { content: 'done' } };
       },
     },
@@ -64,8 +65,17 @@ test('exportRunAudit: a run across continue-as-new plus a later rollbackRun → 
       const anchored = await verifyAuditLog(bench.logPath, { anchors: [file] });
       assert.equal(anchored.ok, true, JSON.stringify(anchored.problems));
       // Truncating the kernel log by its last record (an undo) → the export no longer finds it there.
-      const lines = fs.readFileSync(bench.logPath, 'utf8').split('\n').filter((l) => l !== '');
-      fs.writeFileSync(bench.logPath, lines.slice(0, -1).map((l) => `${l}\n`).join(''));
+      const lines = fs
+        .readFileSync(bench.logPath, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '');
+      fs.writeFileSync(
+        bench.logPath,
+        lines
+          .slice(0, -1)
+          .map((l) => `${l}\n`)
+          .join(''),
+      );
       fs.rmSync(`${bench.logPath}.head`, { force: true });
       const cut = await verifyAuditLog(bench.logPath, { anchors: [file] });
       assert.equal(cut.ok, false);

@@ -67,7 +67,8 @@ describe('run policy narrowing', () => {
   test('narrowing: run denies what the ceiling allows → deny, and the view writes DENIED to the shared log', async () => {
     const k = kernel('deny');
     const { decideAction } = createToolActivities(k);
-    const runPolicy = 'version: 1\ncapabilities:\n  - action: fs.read\n    resource: /workspace/**\ndeny:\n  - id: no-csv\n    action: fs.read\n    resource: /workspace/*.csv\n';
+    const runPolicy =
+      'version: 1\ncapabilities:\n  - action: fs.read\n    resource: /workspace/**\ndeny:\n  - id: no-csv\n    action: fs.read\n    resource: /workspace/*.csv\n';
     assert.equal((await decideAction(request('fs.read', '/workspace/data.csv'))).effect, 'allow');
     const decided = await decideAction({ ...request('fs.read', '/workspace/data.csv'), runPolicy });
     assert.equal(decided.effect, 'deny');
@@ -79,8 +80,15 @@ describe('run policy narrowing', () => {
     assert.equal(result.status, 'DENIED');
     assert.equal((await k.submit({ action: 'fs.read', target: '/workspace/data.csv' })).status, 'OK');
     await k.close();
-    const log = fs.readFileSync(path.join(root, 'deny.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { status: string; policy_hash: string });
-    assert.deepEqual(log.map((r) => r.status), ['DENIED', 'OK']);
+    const log = fs
+      .readFileSync(path.join(root, 'deny.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { status: string; policy_hash: string });
+    assert.deepEqual(
+      log.map((r) => r.status),
+      ['DENIED', 'OK'],
+    );
     assert.notEqual(log[0]!.policy_hash, log[1]!.policy_hash, 'the narrowed record carries the combined hash');
     assert.equal(log[1]!.policy_hash, k.policyHash);
   });
@@ -97,7 +105,10 @@ describe('run policy narrowing', () => {
   test('narrowing: invalid run policy → invalid decision naming the problem, nothing allowed', async () => {
     const k = kernel('invalid');
     const { decideAction } = createToolActivities(k);
-    const decided = await decideAction({ ...request('fs.read', '/workspace/data.csv'), runPolicy: 'capabilities:\n  - action: fs.read\n    effect: allow\n    resource: /workspace/**\n' });
+    const decided = await decideAction({
+      ...request('fs.read', '/workspace/data.csv'),
+      runPolicy: 'capabilities:\n  - action: fs.read\n    effect: allow\n    resource: /workspace/**\n',
+    });
     assert.equal(decided.effect, 'invalid');
     assert.equal(decided.code, 'Policy.Invalid');
     assert.match(decided.reason, /run-policy\.yaml:3:\d+: E_UNKNOWN_KEY/);

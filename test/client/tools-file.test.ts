@@ -20,11 +20,14 @@ describe('tools file', () => {
   test('tools file: examples/tools.yaml and deploy/tools.yaml → load, and map a call to an action request', () => {
     for (const file of ['examples/tools.yaml', 'deploy/tools.yaml']) {
       const tools = loadToolsFile(path.join(repoRoot, file), { actions: ['fs.read', 'fs.write', 'fs.list', 'fs.delete'] });
-      assert.deepEqual(tools.map((t) => [t.name, t.action, t.targetFrom]), [
-        ['read_file', 'fs.read', 'path'],
-        ['list_files', 'fs.list', 'path'],
-        ['write_file', 'fs.write', 'path'],
-      ]);
+      assert.deepEqual(
+        tools.map((t) => [t.name, t.action, t.targetFrom]),
+        [
+          ['read_file', 'fs.read', 'path'],
+          ['list_files', 'fs.list', 'path'],
+          ['write_file', 'fs.write', 'path'],
+        ],
+      );
       const mapped = mapToolCall(tools, { id: 'c1', name: 'write_file', arguments: '{"path":"/workspace/output/a.md","content":"x"}' });
       assert.ok(mapped.ok);
       assert.deepEqual(mapped.request, { action: 'fs.write', target: '/workspace/output/a.md', params: { content: 'x' } });
@@ -33,10 +36,30 @@ describe('tools file', () => {
 
   test('tools file: JSON text → loads the same as YAML', () => {
     const tools = loadToolsText(
-      JSON.stringify({ tools: [{ name: 'get', description: 'GET a user', action: 'net.http', target_from: 'https://api.example.com/users/{id}', parameters: { type: 'object' }, params: { method: 'GET' } }] }),
+      JSON.stringify({
+        tools: [
+          {
+            name: 'get',
+            description: 'GET a user',
+            action: 'net.http',
+            target_from: 'https://api.example.com/users/{id}',
+            parameters: { type: 'object' },
+            params: { method: 'GET' },
+          },
+        ],
+      }),
       'tools.json',
     );
-    assert.deepEqual(tools, [{ name: 'get', description: 'GET a user', action: 'net.http', targetFrom: 'https://api.example.com/users/{id}', parameters: { type: 'object' }, params: { method: 'GET' } }]);
+    assert.deepEqual(tools, [
+      {
+        name: 'get',
+        description: 'GET a user',
+        action: 'net.http',
+        targetFrom: 'https://api.example.com/users/{id}',
+        parameters: { type: 'object' },
+        params: { method: 'GET' },
+      },
+    ]);
   });
 
   test('tools file: every problem → reported with line, column and code, nothing loaded', () => {
@@ -60,7 +83,14 @@ describe('tools file', () => {
       '    parameters: { type: object }',
     ].join('\n');
     const problems = problemsOf(text, ['fs.read', 'fs.write']);
-    for (const expected of ['3:11 E_INVALID_VALUE', '5:13 E_UNKNOWN_ACTION', '11:5 E_UNKNOWN_KEY', '8:5 E_MISSING_KEY', '12:17 E_INVALID_VALUE', '13:11 E_DUPLICATE_ID']) {
+    for (const expected of [
+      '3:11 E_INVALID_VALUE',
+      '5:13 E_UNKNOWN_ACTION',
+      '11:5 E_UNKNOWN_KEY',
+      '8:5 E_MISSING_KEY',
+      '12:17 E_INVALID_VALUE',
+      '13:11 E_DUPLICATE_ID',
+    ]) {
       assert.ok(problems.includes(expected), `${expected} in ${problems.join(', ')}`);
     }
   });

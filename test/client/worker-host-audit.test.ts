@@ -14,8 +14,12 @@ test('buildWorkerHost: audit.headDir and rotateBytes → head kept in that folde
   const headDir = tempDir('agent-os-heads-');
   const logPath = path.join(dir, 'kernel.log');
   const host = buildWorkerHost({
-    policyFile: writePolicy(dir, 'capabilities: []\n'), mounts: { '/workspace': workspace }, logPath, snapshotsDir: path.join(dir, 'snap'),
-    audit: { headDir, rotateBytes: 1000 }, snapshotRetention: { maxRecords: 5 },
+    policyFile: writePolicy(dir, 'capabilities: []\n'),
+    mounts: { '/workspace': workspace },
+    logPath,
+    snapshotsDir: path.join(dir, 'snap'),
+    audit: { headDir, rotateBytes: 1000 },
+    snapshotRetention: { maxRecords: 5 },
   });
   for (let i = 0; i < 6; i++) await host.kernel.submit({ action: 'fs.write', target: `/etc/x${i}`, params: { content: 'x' } });
   await host.close();

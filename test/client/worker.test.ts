@@ -49,12 +49,23 @@ describe('agent workers on the real dev server', () => {
     const wb = await createAgentWorker({ ...common, connection: hostB, kernel: b.kernel, workspaceQueue: `${taskQueue}-ws-b` });
     assert.equal(wa.workers.length, 2);
     try {
-      await wa.runUntil(wb.runUntil(async () => {
-        const run = (prompt: string, workspaceQueue: string) =>
-          t.client.workflow.execute(agentRun, { taskQueue, workflowId: uniqueId('scale'), args: [{ prompt, tools: FILE_TOOLS, workspaceQueue }] });
-        const results = await Promise.all([run('for-a-1', `${taskQueue}-ws-a`), run('for-b-1', `${taskQueue}-ws-b`), run('for-a-2', `${taskQueue}-ws-a`), run('for-b-2', `${taskQueue}-ws-b`)]);
-        for (const r of results) assert.deepEqual(r.actions.map((x) => x.status), ['OK']);
-      }));
+      await wa.runUntil(
+        wb.runUntil(async () => {
+          const run = (prompt: string, workspaceQueue: string) =>
+            t.client.workflow.execute(agentRun, { taskQueue, workflowId: uniqueId('scale'), args: [{ prompt, tools: FILE_TOOLS, workspaceQueue }] });
+          const results = await Promise.all([
+            run('for-a-1', `${taskQueue}-ws-a`),
+            run('for-b-1', `${taskQueue}-ws-b`),
+            run('for-a-2', `${taskQueue}-ws-a`),
+            run('for-b-2', `${taskQueue}-ws-b`),
+          ]);
+          for (const r of results)
+            assert.deepEqual(
+              r.actions.map((x) => x.status),
+              ['OK'],
+            );
+        }),
+      );
       assert.deepEqual(fs.readdirSync(path.join(a.workspace, 'output')).sort(), ['for-a-1.md', 'for-a-2.md']);
       assert.deepEqual(fs.readdirSync(path.join(b.workspace, 'output')).sort(), ['for-b-1.md', 'for-b-2.md']);
     } finally {
@@ -96,7 +107,14 @@ describe('agent workers on the real dev server', () => {
 
       // The remote form: the same run on a worker fleet's queue.
       const taskQueue = uniqueId('remote');
-      const worker = await createAgentWorker({ connection: t.nativeConnection, taskQueue, kernel, chat: createChat({ baseURL: model.baseURL, apiKey: 'test', model: 'scripted' }), model: 'scripted', workflowBundle: await workflowBundle() });
+      const worker = await createAgentWorker({
+        connection: t.nativeConnection,
+        taskQueue,
+        kernel,
+        chat: createChat({ baseURL: model.baseURL, apiKey: 'test', model: 'scripted' }),
+        model: 'scripted',
+        workflowBundle: await workflowBundle(),
+      });
       const remote = new AgentLoop({ client: t.client, taskQueue, model: 'scripted', instructions: 'Be brief.', tools: FILE_TOOLS });
       assert.equal(await worker.runUntil(() => remote.run('remote')), 'wrote remote');
       assert.equal(remote.lastResult?.actions[0]?.status, 'OK');

@@ -105,8 +105,28 @@ export async function startClusterEnv(script: Script, mainQueue: string, policy:
         workspaceQueue,
         async start() {
           fs.rmSync(readyFile, { force: true });
-          const args = [cli, 'worker', '--policy', policyFile, '--tools', toolsFile, '--mount', `/workspace=${workspace}`, '--task-queue', mainQueue,
-            '--workspace-queue', workspaceQueue, '--log', logPath, '--snapshots', path.join(dir, 'snapshots'), '--ready-file', readyFile, '--address', status.address];
+          const args = [
+            cli,
+            'worker',
+            '--policy',
+            policyFile,
+            '--tools',
+            toolsFile,
+            '--mount',
+            `/workspace=${workspace}`,
+            '--task-queue',
+            mainQueue,
+            '--workspace-queue',
+            workspaceQueue,
+            '--log',
+            logPath,
+            '--snapshots',
+            path.join(dir, 'snapshots'),
+            '--ready-file',
+            readyFile,
+            '--address',
+            status.address,
+          ];
           let stderr = '';
           child = spawn(process.execPath, args, {
             stdio: ['ignore', 'ignore', 'pipe'],

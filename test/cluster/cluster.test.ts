@@ -31,37 +31,45 @@ describe('the production topology (Temporal server on PostgreSQL)', () => {
     await env?.close();
   });
 
-  test('cluster: 2 workers × 2 workspaces, 20 runs; a worker SIGKILLed, the server SIGTERMed and SIGKILLed mid-run → every run completes on its own host, effects exactly once, audit logs verify', { timeout: 15 * 60_000 }, async (t) => {
-    const a = env.worker('a');
-    const b = env.worker('b');
-    await Promise.all([a.start(), b.start()]);
-    const start = (w: WorkspaceWorker, i: number) => {
-      const id = `${w.name}${i}`;
-      return env.client.workflow
-        .start(agentRun, { taskQueue: env.mainQueue, workflowId: uniqueId(`cluster-${id}`), args: [{ prompt: promptFor(id), maxTurns: 100, workspaceQueue: w.workspaceQueue }] })
-        .then((handle) => ({ id, handle }));
-    };
-    const runs = await Promise.all([a, b].flatMap((w) => Array.from({ length: RUNS_PER_WORKSPACE }, (_, i) => start(w, i))));
-    const progress = (n: number) => waitFor(() => auditLines(a.logPath) + auditLines(b.logPath) >= n, 120_000);
+  test(
+    'cluster: 2 workers × 2 workspaces, 20 runs; a worker SIGKILLed, the server SIGTERMed and SIGKILLed mid-run → every run completes on its own host, effects exactly once, audit logs verify',
+    { timeout: 15 * 60_000 },
+    async (t) => {
+      const a = env.worker('a');
+      const b = env.worker('b');
+      await Promise.all([a.start(), b.start()]);
+      const start = (w: WorkspaceWorker, i: number) => {
+        const id = `${w.name}${i}`;
+        return env.client.workflow
+          .start(agentRun, {
+            taskQueue: env.mainQueue,
+            workflowId: uniqueId(`cluster-${id}`),
+            args: [{ prompt: promptFor(id), maxTurns: 100, workspaceQueue: w.workspaceQueue }],
+          })
+          .then((handle) => ({ id, handle }));
+      };
+      const runs = await Promise.all([a, b].flatMap((w) => Array.from({ length: RUNS_PER_WORKSPACE }, (_, i) => start(w, i))));
+      const progress = (n: number) => waitFor(() => auditLines(a.logPath) + auditLines(b.logPath) >= n, 120_000);
 
-    assert.ok(await progress(10), 'no progress before the first fault');
-    await a.kill();
-    await a.start();
-    assert.ok(await progress(40), 'no progress after the worker was killed');
-    await killServer('SIGTERM');
-    cluster('up');
-    assert.ok(await progress(70), 'no progress after the server was stopped');
-    await killServer('SIGKILL');
-    cluster('up');
+      assert.ok(await progress(10), 'no progress before the first fault');
+      await a.kill();
+      await a.start();
+      assert.ok(await progress(40), 'no progress after the worker was killed');
+      await killServer('SIGTERM');
+      cluster('up');
+      assert.ok(await progress(70), 'no progress after the server was stopped');
+      await killServer('SIGKILL');
+      cluster('up');
 
-    const finished = await Promise.all(runs.map(async ({ id, handle }) => ({ id, ...(await handle.result()) })));
-    for (const w of [a, b]) {
-      const mine = finished.filter((r) => r.id.startsWith(w.name));
-      const report = await checkEffects(w.workspace, w.logPath, mine, CALLS);
-      t.diagnostic(`${w.name}: ${JSON.stringify(report)}`);
-      // Each workspace holds only its own runs' files: fs/proc actions ran on the bound host.
-      const dirs = fs.readdirSync(path.join(w.workspace, 'output')).filter((d) => d !== 'ledger.txt');
-      assert.deepEqual(dirs.sort(), mine.map((r) => r.id).sort(), `${w.name}: files of another host's runs`);
-    }
-  });
+      const finished = await Promise.all(runs.map(async ({ id, handle }) => ({ id, ...(await handle.result()) })));
+      for (const w of [a, b]) {
+        const mine = finished.filter((r) => r.id.startsWith(w.name));
+        const report = await checkEffects(w.workspace, w.logPath, mine, CALLS);
+        t.diagnostic(`${w.name}: ${JSON.stringify(report)}`);
+        // Each workspace holds only its own runs' files: fs/proc actions ran on the bound host.
+        const dirs = fs.readdirSync(path.join(w.workspace, 'output')).filter((d) => d !== 'ledger.txt');
+        assert.deepEqual(dirs.sort(), mine.map((r) => r.id).sort(), `${w.name}: files of another host's runs`);
+      }
+    },
+  );
 });

@@ -14,8 +14,18 @@ test('codec: encode → the payload is ciphertext naming the newest key, and dec
   assert.ok(encoded);
   assert.equal(new TextDecoder().decode(encoded.metadata?.['encoding']), ENCRYPTED_ENCODING);
   assert.equal(payloadKeyId(encoded), '2026-06');
-  assert.ok(!Buffer.from(encoded.data ?? []).toString('latin1').includes('ada,42'), 'no plaintext in the ciphertext');
-  assert.ok(!Buffer.from(encoded.data ?? []).toString('latin1').includes('json/plain'), 'the inner encoding is hidden too');
+  assert.ok(
+    !Buffer.from(encoded.data ?? [])
+      .toString('latin1')
+      .includes('ada,42'),
+    'no plaintext in the ciphertext',
+  );
+  assert.ok(
+    !Buffer.from(encoded.data ?? [])
+      .toString('latin1')
+      .includes('json/plain'),
+    'the inner encoding is hidden too',
+  );
   assert.deepEqual(value((await codec.decode([encoded]))[0]), { content: SECRET });
 });
 

@@ -36,10 +36,32 @@ describe('agent-os worker, run, rollback with codec keys (real processes, real d
     fs.writeFileSync(path.join(workspace, 'data.csv'), CONTENT);
     fs.writeFileSync(path.join(root, 'policy.yaml'), AGENT_POLICY);
     model = await ScriptedModelServer.start(script);
-    env = { TEMPORAL_ADDRESS: (await temporal()).address, TEMPORAL_NAMESPACE: 'default', OPENAI_BASE_URL: model.baseURL, OPENAI_API_KEY: 'test', AGENT_OS_MODEL: 'scripted', AGENT_OS_CODEC_KEYS: '', AGENT_OS_CODEC_KEYS_FILE: '' };
+    env = {
+      TEMPORAL_ADDRESS: (await temporal()).address,
+      TEMPORAL_NAMESPACE: 'default',
+      OPENAI_BASE_URL: model.baseURL,
+      OPENAI_API_KEY: 'test',
+      AGENT_OS_MODEL: 'scripted',
+      AGENT_OS_CODEC_KEYS: '',
+      AGENT_OS_CODEC_KEYS_FILE: '',
+    };
     worker = await startWorkerProcess(
-      ['--policy', path.join(root, 'policy.yaml'), '--tools', tools, '--mount', `/workspace=${workspace}`, '--task-queue', taskQueue,
-        '--log', path.join(root, 'kernel.log'), '--snapshots', path.join(root, 'snapshots'), '--codec-keys', keys],
+      [
+        '--policy',
+        path.join(root, 'policy.yaml'),
+        '--tools',
+        tools,
+        '--mount',
+        `/workspace=${workspace}`,
+        '--task-queue',
+        taskQueue,
+        '--log',
+        path.join(root, 'kernel.log'),
+        '--snapshots',
+        path.join(root, 'snapshots'),
+        '--codec-keys',
+        keys,
+      ],
       env,
     );
   });

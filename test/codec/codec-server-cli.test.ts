@@ -11,7 +11,12 @@ import { repoRoot } from '../helpers/paths';
 import { json, keysFile, ring } from './helpers';
 
 const main = path.join(repoRoot, 'dist', 'src', 'cli', 'main.js');
-const agentOs = (...args: string[]) => spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, AGENT_OS_CODEC_KEYS: '', AGENT_OS_CODEC_KEYS_FILE: '' } });
+const agentOs = (...args: string[]) =>
+  spawnSync(process.execPath, [main, ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, AGENT_OS_CODEC_KEYS: '', AGENT_OS_CODEC_KEYS_FILE: '' },
+  });
 
 test('agent-os codec-server: no keys, a non-loopback host without TLS, half a TLS pair → exit 2 naming the fix, nothing served', () => {
   const noKeys = agentOs('codec-server', '--port', '0');
@@ -41,9 +46,38 @@ function certificates(): Record<'ca' | 'serverCert' | 'serverKey' | 'clientCert'
     }
   };
   const leaf = (name: string, ca: boolean): void => {
-    ssl('req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name === 'server' ? '127.0.0.1' : name}`);
+    ssl(
+      'req',
+      '-new',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.csr`,
+      '-subj',
+      `/CN=${name === 'server' ? '127.0.0.1' : name}`,
+    );
     fs.writeFileSync(path.join(dir, `${name}.ext`), name === 'server' ? 'subjectAltName=IP:127.0.0.1\n' : 'extendedKeyUsage=clientAuth\n');
-    if (ca) ssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '1', '-extfile', `${name}.ext`, '-out', `${name}.pem`);
+    if (ca)
+      ssl(
+        'x509',
+        '-req',
+        '-in',
+        `${name}.csr`,
+        '-CA',
+        'ca.pem',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-days',
+        '1',
+        '-extfile',
+        `${name}.ext`,
+        '-out',
+        `${name}.pem`,
+      );
     else ssl('x509', '-req', '-in', `${name}.csr`, '-signkey', `${name}.key`, '-days', '1', '-extfile', `${name}.ext`, '-out', `${name}.pem`);
   };
   ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=agent-os test CA');
@@ -52,8 +86,13 @@ function certificates(): Record<'ca' | 'serverCert' | 'serverKey' | 'clientCert'
   leaf('stranger', false);
   const read = (f: string): string => fs.readFileSync(path.join(dir, f), 'utf8');
   return {
-    ca: read('ca.pem'), serverCert: read('server.pem'), serverKey: read('server.key'),
-    clientCert: read('client.pem'), clientKey: read('client.key'), strangerCert: read('stranger.pem'), strangerKey: read('stranger.key'),
+    ca: read('ca.pem'),
+    serverCert: read('server.pem'),
+    serverKey: read('server.key'),
+    clientCert: read('client.pem'),
+    clientKey: read('client.key'),
+    strangerCert: read('stranger.pem'),
+    strangerKey: read('stranger.key'),
   };
 }
 
@@ -68,11 +107,18 @@ function decodeOver(url: string, ca: string, client: { cert: string; key: string
   });
 }
 
-test('codec server over mTLS: a client certificate from the CA → decoded without a token; no certificate or a stranger\'s → the TLS handshake is refused', async () => {
+test("codec server over mTLS: a client certificate from the CA → decoded without a token; no certificate or a stranger's → the TLS handshake is refused", async () => {
   const certs = certificates();
   const keys = ring('mtls');
   const [encrypted] = await new AesGcmCodec(keys).encode([json('over mtls')]);
-  const body = { payloads: [{ metadata: Object.fromEntries(Object.entries(encrypted!.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')])), data: Buffer.from(encrypted!.data!).toString('base64') }] };
+  const body = {
+    payloads: [
+      {
+        metadata: Object.fromEntries(Object.entries(encrypted!.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+        data: Buffer.from(encrypted!.data!).toString('base64'),
+      },
+    ],
+  };
   const server = await startCodecServer({ codec: new AesGcmCodec(keys), tls: { cert: certs.serverCert, key: certs.serverKey, clientCa: certs.ca } });
   try {
     assert.match(server.url, /^https:\/\/127\.0\.0\.1:\d+$/);

@@ -22,8 +22,11 @@ const SECRETS = ['grace,37', 'write-output', 'output/report.md', DEMO_MODEL_FAIL
 
 const cli = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
   new Promise((resolve) => {
-    execFile(process.execPath, [path.join(repoRoot, 'dist', 'src', 'cli', 'main.js'), ...args], { env: { ...process.env, AGENT_OS_CODEC_KEYS: '', AGENT_OS_CODEC_KEYS_FILE: '' } }, (err, stdout, stderr) =>
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      [path.join(repoRoot, 'dist', 'src', 'cli', 'main.js'), ...args],
+      { env: { ...process.env, AGENT_OS_CODEC_KEYS: '', AGENT_OS_CODEC_KEYS_FILE: '' } },
+      (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 
@@ -36,7 +39,11 @@ test('encrypted run: the demo run with a key configured → no payload readable 
   try {
     const handle = await stack.startRun(workflowId);
     // The client decodes the failure: the model's message is back in the error it sees.
-    await assert.rejects(handle.result(), (err: unknown) => err instanceof WorkflowFailedError && `${err.cause?.message} ${(err.cause?.cause as Error | undefined)?.message}`.includes(DEMO_MODEL_FAILURE));
+    await assert.rejects(
+      handle.result(),
+      (err: unknown) =>
+        err instanceof WorkflowFailedError && `${err.cause?.message} ${(err.cause?.cause as Error | undefined)?.message}`.includes(DEMO_MODEL_FAILURE),
+    );
   } finally {
     await stack.close();
   }
@@ -46,19 +53,29 @@ test('encrypted run: the demo run with a key configured → no payload readable 
   const rawText = historyText(raw);
   for (const secret of SECRETS) assert.ok(!rawText.includes(secret), `raw history shows "${secret}"`);
   assert.ok(rawText.includes('binary/encrypted') && rawText.includes('test-2026-01'), 'payloads are marked encrypted with their key id');
-  assert.ok(rawText.includes('executeAction') && rawText.includes('AgentOsPolicyHash'), 'activity types and search attributes stay readable (see docs/threat-model.md)');
+  assert.ok(
+    rawText.includes('executeAction') && rawText.includes('AgentOsPolicyHash'),
+    'activity types and search attributes stay readable (see docs/threat-model.md)',
+  );
 
   // With the key: everything is back, including summaries and failure messages.
   const decoded = await decodeHistory(await t.client.workflow.getHandle(workflowId).fetchHistory(), new AesGcmCodec(keys));
   const decodedText = historyText(decoded);
   for (const secret of SECRETS) assert.ok(decodedText.includes(secret), `decoded history shows "${secret}"`);
   const records = historyToAuditRecords(decoded.events ?? [], 'h');
-  assert.ok(records.some((r) => r.action === 'fs.write' && r.target === DEMO_REPORT_TARGET && r.status === 'OK'), JSON.stringify(records));
+  assert.ok(
+    records.some((r) => r.action === 'fs.write' && r.target === DEMO_REPORT_TARGET && r.status === 'OK'),
+    JSON.stringify(records),
+  );
 
   // Replay of the encrypted history: deterministic with the key, refused (never garbage) without.
   await Worker.runReplayHistory({ workflowBundle: await codecWorkflowBundle(), dataConverter: codecDataConverter(keys) }, raw, workflowId);
   await assert.rejects(
-    Worker.runReplayHistory({ workflowBundle: await codecWorkflowBundle(), dataConverter: codecDataConverter(undefined) }, await t.client.workflow.getHandle(workflowId).fetchHistory(), workflowId),
+    Worker.runReplayHistory(
+      { workflowBundle: await codecWorkflowBundle(), dataConverter: codecDataConverter(undefined) },
+      await t.client.workflow.getHandle(workflowId).fetchHistory(),
+      workflowId,
+    ),
     (err: Error) => err.message.includes(CodecErrorCode.NoKeys) || String((err as { cause?: Error }).cause?.message).includes(CodecErrorCode.NoKeys),
   );
 
@@ -75,18 +92,28 @@ test('encrypted run: the demo run with a key configured → no payload readable 
   assert.match(wrong.stderr, /Codec\.UnknownKey: payload encrypted with key "test-2026-01", which is not configured \(configured: other-key\)/);
 });
 
-test('encrypted run: a worker without the run\'s key → the workflow task fails naming the key id, and the workflow code never sees the payload', async () => {
+test("encrypted run: a worker without the run's key → the workflow task fails naming the key id, and the workflow code never sees the payload", async () => {
   const t = await temporal();
   const workerKeys = ring('worker-key');
-  const stack = await startDemoStack({ address: t.address, taskQueue: uniqueId('codec-wrong'), workflowBundle: await codecWorkflowBundle(), codecKeys: workerKeys });
+  const stack = await startDemoStack({
+    address: t.address,
+    taskQueue: uniqueId('codec-wrong'),
+    workflowBundle: await codecWorkflowBundle(),
+    codecKeys: workerKeys,
+  });
   const connection = await Connection.connect({ address: t.address });
   try {
     const client = new Client({ connection, dataConverter: codecDataConverter(ring('client-key')) });
     const workflowId = uniqueId('codec-wrong');
     const handle = await client.workflow.start('agentRun', { taskQueue: stack.taskQueue, workflowId, args: [demoRunInput()] });
     let failure: string | undefined;
-    for (let page: Uint8Array | undefined; failure === undefined; ) {
-      const res = await client.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId }, waitNewEvent: true, ...(page ? { nextPageToken: page } : {}) });
+    for (let page: Uint8Array | undefined; failure === undefined;) {
+      const res = await client.workflowService.getWorkflowExecutionHistory({
+        namespace: 'default',
+        execution: { workflowId },
+        waitNewEvent: true,
+        ...(page ? { nextPageToken: page } : {}),
+      });
       page = res.nextPageToken && res.nextPageToken.length > 0 ? res.nextPageToken : undefined;
       for (const event of res.history?.events ?? []) {
         assert.ok(event.activityTaskScheduledEventAttributes == null, 'the workflow never ran: no activity was scheduled');

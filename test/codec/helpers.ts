@@ -35,7 +35,11 @@ let codecBundle: Promise<{ code: string }> | undefined;
 /** The workflows bundled with the codec's failure converter (once per test process). */
 export function codecWorkflowBundle(): Promise<{ code: string }> {
   codecBundle ??= import('@temporalio/worker').then(({ bundleWorkflowCode, DefaultLogger }) =>
-    bundleWorkflowCode({ workflowsPath: path.join(__dirname, '..', '..', 'src', 'workflows', 'index.js'), failureConverterPath: CODEC_FAILURE_CONVERTER_PATH, logger: new DefaultLogger('WARN') }),
+    bundleWorkflowCode({
+      workflowsPath: path.join(__dirname, '..', '..', 'src', 'workflows', 'index.js'),
+      failureConverterPath: CODEC_FAILURE_CONVERTER_PATH,
+      logger: new DefaultLogger('WARN'),
+    }),
   );
   return codecBundle;
 }

@@ -24,12 +24,15 @@ test('key ring: bad entries → Codec.KeyConfig naming the source and line, neve
     ['# nothing', /no keys/],
   ];
   for (const [text, message] of cases) {
-    assert.throws(() => parseKeyRing(text, 'x'), (err: Error & { code?: string }) => {
-      assert.equal(err.code, CodecErrorCode.KeyConfig);
-      assert.match(err.message, message);
-      assert.ok(!err.message.includes(k()), 'no key material in the message');
-      return true;
-    });
+    assert.throws(
+      () => parseKeyRing(text, 'x'),
+      (err: Error & { code?: string }) => {
+        assert.equal(err.code, CodecErrorCode.KeyConfig);
+        assert.match(err.message, message);
+        assert.ok(!err.message.includes(k()), 'no key material in the message');
+        return true;
+      },
+    );
   }
 });
 
@@ -58,7 +61,10 @@ test('key ring: from the environment → the flag wins, then the file variable, 
   assert.equal(keyRingFromEnv(undefined, { AGENT_OS_CODEC_KEYS: inline })?.current, 'inline');
   assert.equal(keyRingFromEnv(undefined, { AGENT_OS_CODEC_KEYS_FILE: file })?.current, 'from-file');
   assert.equal(keyRingFromEnv(file, { AGENT_OS_CODEC_KEYS: inline, AGENT_OS_CODEC_KEYS_FILE: '/nope' })?.current, 'from-file');
-  assert.throws(() => keyRingFromEnv(undefined, { AGENT_OS_CODEC_KEYS: inline, AGENT_OS_CODEC_KEYS_FILE: file }), /both AGENT_OS_CODEC_KEYS and AGENT_OS_CODEC_KEYS_FILE/);
+  assert.throws(
+    () => keyRingFromEnv(undefined, { AGENT_OS_CODEC_KEYS: inline, AGENT_OS_CODEC_KEYS_FILE: file }),
+    /both AGENT_OS_CODEC_KEYS and AGENT_OS_CODEC_KEYS_FILE/,
+  );
 });
 
 test('key ring: ensureKeyRingFile → creates one key with mode 600 once, then reads the same key', () => {

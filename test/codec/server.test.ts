@@ -72,7 +72,10 @@ test('codec server: with tokenInPath → the endpoint carries the secret and wor
 
 test('codec server: CORS → preflight from the UI origin is allowed; a request from another origin is refused with 403', async () => {
   await withServer({}, async (url) => {
-    const pre = await fetch(`${url}/decode`, { method: 'OPTIONS', headers: { Origin: UI, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type,x-namespace' } });
+    const pre = await fetch(`${url}/decode`, {
+      method: 'OPTIONS',
+      headers: { Origin: UI, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type,x-namespace' },
+    });
     assert.equal(pre.status, 204);
     assert.equal(pre.headers.get('access-control-allow-origin'), UI);
     assert.match(pre.headers.get('access-control-allow-headers') ?? '', /X-Namespace/);

@@ -14,14 +14,17 @@ const TOKEN = 'cli-test-token-0123456789';
 
 const temporalCli = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
   new Promise((resolve) => {
-    execFile(findTemporalCli(), args, { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+    execFile(findTemporalCli(), args, { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
   });
 
 /** The CLI's JSON history with every base64 field (payload data and metadata) decoded to text, so plaintext is found by `includes`. */
 function shown(stdout: string): string {
   const texts: string[] = [];
   const walk = (v: unknown, key: string): void => {
-    if (typeof v === 'string') texts.push(v, key === 'data' || key === 'encoding' || key === 'encryption-key-id' ? Buffer.from(v, 'base64').toString('utf8') : '');
+    if (typeof v === 'string')
+      texts.push(v, key === 'data' || key === 'encoding' || key === 'encryption-key-id' ? Buffer.from(v, 'base64').toString('utf8') : '');
     else if (Array.isArray(v)) for (const x of v) walk(x, key);
     else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, k);
   };
@@ -31,10 +34,14 @@ function shown(stdout: string): string {
 
 /** Starts `agent-os codec-server` and resolves with its first JSON line and a stop function. */
 async function codecServer(file: string): Promise<{ url: string; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'src', 'cli', 'main.js'), 'codec-server', '--codec-keys', file, '--port', '0', '-o', 'json'], {
-    env: { ...process.env, AGENT_OS_CODEC_SERVER_TOKEN: TOKEN },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [path.join(repoRoot, 'dist', 'src', 'cli', 'main.js'), 'codec-server', '--codec-keys', file, '--port', '0', '-o', 'json'],
+    {
+      env: { ...process.env, AGENT_OS_CODEC_SERVER_TOKEN: TOKEN },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const stopped = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async (): Promise<void> => {
     child.kill('SIGTERM');
@@ -58,7 +65,12 @@ async function codecServer(file: string): Promise<{ url: string; stop: () => Pro
 test('temporal CLI: `temporal workflow show` of an encrypted run → ciphertext without --codec-endpoint, the plaintext with agent-os codec-server and its token', async () => {
   const t = await temporal();
   const file = keysFile('cli-key');
-  const stack = await startDemoStack({ address: t.address, taskQueue: uniqueId('codec-cli'), workflowBundle: await codecWorkflowBundle(), codecKeys: readKeyRingFile(file) });
+  const stack = await startDemoStack({
+    address: t.address,
+    taskQueue: uniqueId('codec-cli'),
+    workflowBundle: await codecWorkflowBundle(),
+    codecKeys: readKeyRingFile(file),
+  });
   const workflowId = uniqueId('codec-cli');
   try {
     await assert.rejects((await stack.startRun(workflowId)).result(), WorkflowFailedError);

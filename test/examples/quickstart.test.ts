@@ -8,7 +8,7 @@ import { fixture, repoRoot } from '../helpers/paths';
 import { readLog, tempDir } from '../kernel/kernel-helpers';
 
 describe('examples/quickstart', () => {
-  test('quickstart: run → prints OK, the file contents, DENIED, not permitted, a record id, OK, the agent loop\'s answer and logs six chained records (two of them MCP calls)', async () => {
+  test("quickstart: run → prints OK, the file contents, DENIED, not permitted, a record id, OK, the agent loop's answer and logs six chained records (two of them MCP calls)", async () => {
     const dir = tempDir('agent-os-quickstart-');
     // No model key and no TEMPORAL_ADDRESS: the scripted model answers, on an embedded dev server the example starts and stops.
     const env = { ...process.env };
@@ -37,7 +37,7 @@ describe('examples/quickstart', () => {
       ],
     );
     assert.notEqual(records[2]?.['hash'], recordId, 'the record id to roll back with is the reversible record, not an audit hash');
-    assert.equal(records[3]?.['undo_of_hash'], records[2]?.['hash'], 'the undo record links to the original\'s audit record');
+    assert.equal(records[3]?.['undo_of_hash'], records[2]?.['hash'], "the undo record links to the original's audit record");
     for (const r of records) {
       assert.match(String(r['timestamp']), /^\d{4}-\d\d-\d\dT/);
       assert.equal(typeof r['duration_ms'], 'number');

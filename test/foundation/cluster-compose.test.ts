@@ -51,12 +51,25 @@ test('cluster/compose: ports published by compose are the config template defaul
   const template = read('deploy', 'temporal', 'server.yaml');
   assert.deepEqual(services['temporal']?.ports, [`${versions.composePorts['frontend']}:${versions.composePorts['frontend']}`]);
   assert.deepEqual(services['temporal-ui']?.ports, [`${versions.composePorts['ui']}:8080`]);
-  for (const [env, key] of [['FRONTEND_GRPC_PORT', 'frontend'], ['FRONTEND_HTTP_PORT', 'frontendHttp'], ['HISTORY_GRPC_PORT', 'history'], ['MATCHING_GRPC_PORT', 'matching'], ['WORKER_GRPC_PORT', 'worker']] as const) {
+  for (const [env, key] of [
+    ['FRONTEND_GRPC_PORT', 'frontend'],
+    ['FRONTEND_HTTP_PORT', 'frontendHttp'],
+    ['HISTORY_GRPC_PORT', 'history'],
+    ['MATCHING_GRPC_PORT', 'matching'],
+    ['WORKER_GRPC_PORT', 'worker'],
+  ] as const) {
     assert.match(template, new RegExp(`default "${versions.composePorts[key]}" \\(env "${env}"\\)`), `${env} default`);
   }
   const scriptEnv = read('scripts', 'cluster', 'server-config.js');
   for (const env of template.match(/env "([A-Z_]+)"/g)?.map((m) => m.slice(5, -1)) ?? []) {
-    if (env === 'LOG_LEVEL' || env === 'DYNAMIC_CONFIG_FILE_PATH' || env.startsWith('POSTGRES_') || env.endsWith('_PORT') || env === 'BIND_ON_IP' || env === 'TEMPORAL_BROADCAST_ADDRESS') {
+    if (
+      env === 'LOG_LEVEL' ||
+      env === 'DYNAMIC_CONFIG_FILE_PATH' ||
+      env.startsWith('POSTGRES_') ||
+      env.endsWith('_PORT') ||
+      env === 'BIND_ON_IP' ||
+      env === 'TEMPORAL_BROADCAST_ADDRESS'
+    ) {
       assert.match(scriptEnv, new RegExp(`\\b${env}:`), `the script sets ${env}`);
     } else {
       assert.fail(`server.yaml reads ${env}, which neither the script nor this test knows`);
@@ -77,6 +90,11 @@ test('cluster/compose: both run the same schema and init scripts with the same n
 
 test('cluster/compose: init.sh registers exactly the search attributes runs set', () => {
   const line = /for sa in ([^;]+);/.exec(read('deploy', 'temporal', 'init.sh'))?.[1] ?? '';
-  const registered = Object.fromEntries(line.trim().split(/\s+/).map((pair) => pair.split(':') as [string, string]));
+  const registered = Object.fromEntries(
+    line
+      .trim()
+      .split(/\s+/)
+      .map((pair) => pair.split(':') as [string, string]),
+  );
   assert.deepEqual(registered, { ...DEV_SERVER_SEARCH_ATTRIBUTES });
 });

@@ -54,7 +54,10 @@ test('docker-compose: the worker is built from this repository and gets its poli
   assert.match(dockerfile, /^FROM node:20[\w.-]*/m, 'the worker runs on Node 20');
   assert.equal(worker.environment?.['TEMPORAL_ADDRESS'], 'temporal:7233');
   assert.ok(fs.existsSync(path.join(repoRoot, 'deploy', 'policy.yaml')), 'deploy/policy.yaml exists');
-  assert.ok(worker.volumes?.some((v) => v.startsWith('./deploy:/config')), 'policy folder mounted');
+  assert.ok(
+    worker.volumes?.some((v) => v.startsWith('./deploy:/config')),
+    'policy folder mounted',
+  );
   for (const volume of worker.volumes ?? []) {
     const host = volume.split(':')[0]!;
     if (host.startsWith('.')) assert.ok(fs.existsSync(path.join(repoRoot, host)), `${host} exists`);

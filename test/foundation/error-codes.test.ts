@@ -28,10 +28,10 @@ test('error codes: every dotted code literal in src → listed in ErrorCode', ()
       }
     }
   }
-  assert.deepEqual(missing, [], 'add these codes to the owning module\'s code object');
+  assert.deepEqual(missing, [], "add these codes to the owning module's code object");
 });
 
-test('error codes: the workflows\' failure types, DenialCode and the classes\' codes → all in ErrorCode', () => {
+test("error codes: the workflows' failure types, DenialCode and the classes' codes → all in ErrorCode", () => {
   for (const code of [...Object.values(RunFailure), ...Object.values(BudgetFailure), ...Object.values(DenialCode)]) assert.ok(isErrorCode(code), code);
   assert.equal(new FsEscapeError('/x').code, ErrorCode.Fs.Escape);
   assert.equal(DenialCode.Escape, 'Fs.Escape');

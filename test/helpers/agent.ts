@@ -67,10 +67,7 @@ export interface AgentBenchOptions {
 }
 
 /** Runs `fn` with a fresh workspace, kernel, scripted model and worker; cleans up afterwards. */
-export async function withAgentBench<T>(
-  options: AgentBenchOptions,
-  fn: (bench: AgentBench, t: TestTemporal) => Promise<T>,
-): Promise<T> {
+export async function withAgentBench<T>(options: AgentBenchOptions, fn: (bench: AgentBench, t: TestTemporal) => Promise<T>): Promise<T> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-bench-'));
   const workspace = path.join(root, 'ws');
   fs.mkdirSync(workspace);

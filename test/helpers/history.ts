@@ -15,9 +15,7 @@ function decode(data: Uint8Array | null | undefined): unknown {
 
 /** Summaries of every scheduled activity, in order (what the Web UI shows). */
 export function activitySummaries(history: History): string[] {
-  return (history.events ?? []).flatMap((e) =>
-    e.activityTaskScheduledEventAttributes ? [String(decode(e.userMetadata?.summary?.data) ?? '')] : [],
-  );
+  return (history.events ?? []).flatMap((e) => (e.activityTaskScheduledEventAttributes ? [String(decode(e.userMetadata?.summary?.data) ?? '')] : []));
 }
 
 /** Activity type names scheduled, in order. */

@@ -11,8 +11,13 @@ import { tempDir } from './kernel-helpers';
 
 function entry(i: number): AuditEntry {
   return {
-    timestamp: new Date(0).toISOString(), action: 'fs.write', target: `/workspace/${i}.txt`, status: 'OK',
-    duration_ms: 1, policy_hash: 'p'.repeat(64), params_hash: hashParams({ i }),
+    timestamp: new Date(0).toISOString(),
+    action: 'fs.write',
+    target: `/workspace/${i}.txt`,
+    status: 'OK',
+    duration_ms: 1,
+    policy_hash: 'p'.repeat(64),
+    params_hash: hashParams({ i }),
   };
 }
 
@@ -22,11 +27,24 @@ async function writeLog(records: number, options: AuditLogOptions = {}): Promise
   const log = AuditLog.open(file, options);
   for (let i = 0; i < records; i++) await log.append(entry(i));
   await log.close();
-  return { dir, file, lines: fs.readFileSync(file, 'utf8').split('\n').filter((l) => l !== '') };
+  return {
+    dir,
+    file,
+    lines: fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l !== ''),
+  };
 }
 
 function keepFirst(file: string, lines: readonly string[], n: number): void {
-  fs.writeFileSync(file, lines.slice(0, n).map((l) => `${l}\n`).join(''));
+  fs.writeFileSync(
+    file,
+    lines
+      .slice(0, n)
+      .map((l) => `${l}\n`)
+      .join(''),
+  );
 }
 
 const main = path.join(repoRoot, 'dist', 'src', 'cli', 'main.js');
@@ -51,7 +69,7 @@ describe('audit log completeness (heads)', () => {
     assert.match(result.problems[0]?.message ?? '', /kernel\.log is missing: .* anchors 3 record/);
   });
 
-  test('verifyAuditLog: head kept in headDir, last record and the folder\'s heads deleted → passes alone, fails with --anchor', async () => {
+  test("verifyAuditLog: head kept in headDir, last record and the folder's heads deleted → passes alone, fails with --anchor", async () => {
     const headDir = tempDir('agent-os-heads-');
     const { file, lines } = await writeLog(4, { headDir });
     const head = path.join(headDir, 'kernel.log.head');
@@ -88,7 +106,10 @@ describe('audit log completeness (heads)', () => {
     fs.rmSync(`${file}.head`);
     const result = await verifyAuditLog(file, { anchors: [behind] });
     assert.equal(result.ok, true, JSON.stringify(result.problems));
-    assert.deepEqual(result.anchors.map((a) => [a.count, a.after]), [[2, 1]]);
+    assert.deepEqual(
+      result.anchors.map((a) => [a.count, a.after]),
+      [[2, 1]],
+    );
   });
 
   test('audit verify --anchor HEAD: truncated log → exit 1 naming the removal; intact → exit 0', async () => {

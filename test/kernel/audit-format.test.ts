@@ -15,9 +15,14 @@ const V1_FIXTURE = path.join(repoRoot, 'test', 'fixtures', 'audit-logs', 'v1.jso
 
 function entry(i: number, status: 'OK' | 'DENIED' = 'OK'): AuditEntry {
   return {
-    timestamp: new Date(0).toISOString(), action: 'fs.read', target: i === 1 ? '/etc/passwd' : `/workspace/${i}.txt`, status,
+    timestamp: new Date(0).toISOString(),
+    action: 'fs.read',
+    target: i === 1 ? '/etc/passwd' : `/workspace/${i}.txt`,
+    status,
     ...(status === 'DENIED' ? { error: 'not permitted', code: 'Policy.Denied', reason: 'no capability allows fs.read on /etc/passwd' } : {}),
-    duration_ms: 1, policy_hash: 'p'.repeat(64), params_hash: hashParams({ i }),
+    duration_ms: 1,
+    policy_hash: 'p'.repeat(64),
+    params_hash: hashParams({ i }),
   };
 }
 
@@ -28,7 +33,13 @@ async function writeLog(records = 3): Promise<{ file: string; lines: string[] }>
   const log = AuditLog.open(file, { noHead: true });
   for (let i = 0; i < records; i++) await log.append(entry(i, i === 1 ? 'DENIED' : 'OK'));
   await log.close();
-  return { file, lines: fs.readFileSync(file, 'utf8').split('\n').filter((l) => l !== '') };
+  return {
+    file,
+    lines: fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l !== ''),
+  };
 }
 
 function rewrite(file: string, lines: readonly string[]): void {
@@ -72,10 +83,16 @@ describe('audit record format', () => {
     assert.deepEqual([records.length, records[12]?.['v'], records[12]?.['seq'], records[12]?.['prev']], [13, 1, 13, records[11]?.['hash']]);
     assert.equal((await verifyAuditLog(logPath)).ok, true);
     // Move the first (v0) record's line to the end: besides the broken chain, the downgrade is named.
-    const lines = fs.readFileSync(logPath, 'utf8').split('\n').filter((l) => l !== '');
+    const lines = fs
+      .readFileSync(logPath, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
     rewrite(logPath, [...lines.slice(0, 12), lines[12]!, lines[11]!]);
     const broken = await verifyAuditLog(logPath);
-    assert.ok(broken.problems.some((p) => p.line === 14 && /format downgrade/.test(p.message)), JSON.stringify(broken.problems));
+    assert.ok(
+      broken.problems.some((p) => p.line === 14 && /format downgrade/.test(p.message)),
+      JSON.stringify(broken.problems),
+    );
   });
 
   test('verifyAuditLog: forged "status":"OK","action":"fs.read" keys put before a DENIED record\'s real keys → refused on that line', async () => {
@@ -85,7 +102,10 @@ describe('audit record format', () => {
     rewrite(file, lines);
     const result = await verifyAuditLog(file);
     assert.equal(result.ok, false);
-    assert.deepEqual(result.problems.map((p) => [p.line, p.seq]), [[2, 2]]);
+    assert.deepEqual(
+      result.problems.map((p) => [p.line, p.seq]),
+      [[2, 2]],
+    );
     assert.match(result.problems[0]?.message ?? '', /not the canonical serialisation/);
   });
 

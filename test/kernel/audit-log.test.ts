@@ -26,7 +26,13 @@ async function writeLog(records: number): Promise<{ file: string; lines: string[
   const log = AuditLog.open(file);
   for (let i = 0; i < records; i++) await log.append(entry(i));
   await log.close();
-  return { file, lines: fs.readFileSync(file, 'utf8').split('\n').filter((l) => l !== '') };
+  return {
+    file,
+    lines: fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l !== ''),
+  };
 }
 
 function rewrite(file: string, lines: readonly string[]): void {
@@ -43,7 +49,10 @@ describe('audit log', () => {
   test('AuditLog.append: records carry seq, prev = previous hash, and a hash of their own content', async () => {
     const { lines } = await writeLog(3);
     const records = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-    assert.deepEqual(records.map((r) => r['seq']), [1, 2, 3]);
+    assert.deepEqual(
+      records.map((r) => r['seq']),
+      [1, 2, 3],
+    );
     assert.equal(records[0]?.['prev'], '0'.repeat(64));
     assert.equal(records[2]?.['prev'], records[1]?.['hash']);
     for (const r of records) assert.equal(computeRecordHash(r), r['hash']);
@@ -68,10 +77,13 @@ describe('audit log', () => {
     rewrite(file, lines);
     const result = await verifyAuditLog(file);
     assert.equal(result.ok, false);
-    assert.deepEqual(result.problems.map((p) => [p.line, p.seq]), [[2, 2]]);
+    assert.deepEqual(
+      result.problems.map((p) => [p.line, p.seq]),
+      [[2, 2]],
+    );
   });
 
-  test('verifyAuditLog: edited record with recomputed hash → the next record\'s prev no longer matches', async () => {
+  test("verifyAuditLog: edited record with recomputed hash → the next record's prev no longer matches", async () => {
     const { file, lines } = await writeLog(3);
     const forged = JSON.parse(lines[1] ?? '{}') as Record<string, unknown>;
     forged['target'] = '/workspace/innocent.txt';

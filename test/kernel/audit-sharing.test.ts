@@ -19,8 +19,13 @@ const POLICY = `capabilities:
 
 function entry(i: number): AuditEntry {
   return {
-    timestamp: new Date(0).toISOString(), action: 'fs.read', target: `/workspace/${i}.txt`, status: 'OK',
-    duration_ms: 1, policy_hash: 'p'.repeat(64), params_hash: hashParams({ i }),
+    timestamp: new Date(0).toISOString(),
+    action: 'fs.read',
+    target: `/workspace/${i}.txt`,
+    status: 'OK',
+    duration_ms: 1,
+    policy_hash: 'p'.repeat(64),
+    params_hash: hashParams({ i }),
   };
 }
 
@@ -82,8 +87,14 @@ describe('audit log shared by several writers', () => {
     assert.equal(result.ok, true);
     assert.equal(result.records, 1000);
     assert.equal(result.segments.length, 2);
-    assert.deepEqual(result.segments.map((s) => s.records), [500, 500]);
-    assert.ok(fs.readdirSync(dir).some((n) => /^kernel\.log\.w-.+-\d+$/.test(n)), 'the second writer\'s segment is named by host and pid');
+    assert.deepEqual(
+      result.segments.map((s) => s.records),
+      [500, 500],
+    );
+    assert.ok(
+      fs.readdirSync(dir).some((n) => /^kernel\.log\.w-.+-\d+$/.test(n)),
+      "the second writer's segment is named by host and pid",
+    );
   });
 
   test('two Kernels of one process on one logPath → no fork: verify clean, every record counted', async () => {
@@ -110,11 +121,20 @@ describe('audit log shared by several writers', () => {
       await k.submit({ action: 'kv.get', target: 'allowed/a' });
       await k.close();
     }
-    assert.deepEqual(readLog(logPath).map((r) => r['seq']), [1, 2]);
-    assert.deepEqual(fs.readdirSync(dir).filter((n) => n.startsWith('kernel.log')).sort(), ['kernel.log', 'kernel.log.head']);
+    assert.deepEqual(
+      readLog(logPath).map((r) => r['seq']),
+      [1, 2],
+    );
+    assert.deepEqual(
+      fs
+        .readdirSync(dir)
+        .filter((n) => n.startsWith('kernel.log'))
+        .sort(),
+      ['kernel.log', 'kernel.log.head'],
+    );
   });
 
-  test('a claim left by a dead process → taken over: the base file\'s chain continues', async () => {
+  test("a claim left by a dead process → taken over: the base file's chain continues", async () => {
     const dir = tempDir();
     const logPath = path.join(dir, 'kernel.log');
     const dead = spawn(process.execPath, ['-e', '0']);
@@ -135,23 +155,29 @@ describe('audit log rotation', () => {
     const log = AuditLog.open(file, { rotateBytes: 1200 });
     for (let i = 0; i < 12; i++) await log.append(entry(i));
     await log.close();
-    const rotated = fs.readdirSync(dir).filter((n) => /^kernel\.log\.\d{6}$/.test(n)).sort();
+    const rotated = fs
+      .readdirSync(dir)
+      .filter((n) => /^kernel\.log\.\d{6}$/.test(n))
+      .sort();
     assert.ok(rotated.length >= 2, `rotated into ${rotated.join(', ')}`);
     for (const name of [...rotated, 'kernel.log']) assert.ok(fs.statSync(path.join(dir, name)).size <= 1200);
     const first = readLog(path.join(dir, rotated[1]!))[0]!;
     const before = readLog(path.join(dir, rotated[0]!)).at(-1)!;
-    assert.equal(first['prev'], before['hash'], 'the next file starts from the previous one\'s last hash');
+    assert.equal(first['prev'], before['hash'], "the next file starts from the previous one's last hash");
     const result = await verifyAuditLog(file);
     assert.deepEqual([result.ok, result.records], [true, 12], JSON.stringify(result.problems));
   });
 
-  test('rotation: a rotated file deleted from the middle → verify fails at the next file\'s first line', async () => {
+  test("rotation: a rotated file deleted from the middle → verify fails at the next file's first line", async () => {
     const dir = tempDir();
     const file = path.join(dir, 'kernel.log');
     const log = AuditLog.open(file, { rotateBytes: 700 });
     for (let i = 0; i < 8; i++) await log.append(entry(i));
     await log.close();
-    const rotated = fs.readdirSync(dir).filter((n) => /^kernel\.log\.\d{6}$/.test(n)).sort();
+    const rotated = fs
+      .readdirSync(dir)
+      .filter((n) => /^kernel\.log\.\d{6}$/.test(n))
+      .sort();
     assert.ok(rotated.length >= 3);
     fs.rmSync(path.join(dir, rotated[1]!));
     const result = await verifyAuditLog(file);

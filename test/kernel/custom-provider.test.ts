@@ -10,7 +10,7 @@ function kernelWith(provider: KvProvider): Kernel {
 }
 
 describe('custom provider (examples/kv-provider.ts)', () => {
-  test('KvProvider: policy file naming kv.* → loads, because the kernel registers the provider\'s actions', async () => {
+  test("KvProvider: policy file naming kv.* → loads, because the kernel registers the provider's actions", async () => {
     const kernel = kernelWith(new KvProvider());
     const put = await kernel.submit({ action: 'kv.put', target: 'notes/drafts/a', params: { value: '1' } });
     const get = await kernel.submit({ action: 'kv.get', target: 'NOTES/drafts/a' });
@@ -27,7 +27,7 @@ describe('custom provider (examples/kv-provider.ts)', () => {
     assert.deepEqual([privateRead.status, privateRead.ruleId], ['DENIED', 'deny[0]']);
   });
 
-  test('KvProvider: target refused by resolve → DENIED with the provider\'s code and reason', async () => {
+  test("KvProvider: target refused by resolve → DENIED with the provider's code and reason", async () => {
     const kernel = kernelWith(new KvProvider());
     const r = await kernel.submit({ action: 'kv.get', target: 'notes/../private' });
     await kernel.close();
@@ -38,7 +38,9 @@ describe('custom provider (examples/kv-provider.ts)', () => {
   test('KvProvider.execute: called directly → Kernel.Unauthorized', async () => {
     const kv = new KvProvider();
     const resolved = await kv.resolve({ action: 'kv.put', target: 'notes/drafts/a', params: { value: 'x' } });
-    await assert.rejects(kv.execute(resolved, { decision: { effect: 'allow', reason: '', target: 'notes/drafts/a' }, constraint: {} }), { code: 'Kernel.Unauthorized' });
+    await assert.rejects(kv.execute(resolved, { decision: { effect: 'allow', reason: '', target: 'notes/drafts/a' }, constraint: {} }), {
+      code: 'Kernel.Unauthorized',
+    });
   });
 
   test('loadPolicyText: kv.* without extraActions → Policy.Invalid (custom actions must be registered)', () => {

@@ -87,13 +87,31 @@ describe('Kernel.submit', () => {
     await kernel.close();
     assert.deepEqual(
       results.map((r) => r.code),
-      ['Kernel.MalformedRequest', 'Kernel.MalformedRequest', 'Kernel.MalformedRequest', 'Kernel.NoProvider', 'Kernel.ProviderFailed', 'Kernel.Timeout', 'Policy.Denied', 'Kernel.MalformedRequest'],
+      [
+        'Kernel.MalformedRequest',
+        'Kernel.MalformedRequest',
+        'Kernel.MalformedRequest',
+        'Kernel.NoProvider',
+        'Kernel.ProviderFailed',
+        'Kernel.Timeout',
+        'Policy.Denied',
+        'Kernel.MalformedRequest',
+      ],
     );
     const records = readLog(logPath);
     assert.equal(records.length, results.length);
-    assert.deepEqual(records.map((r) => r['seq']), [1, 2, 3, 4, 5, 6, 7, 8]);
-    assert.deepEqual(records.map((r) => r['code']), results.map((r) => r.code));
-    assert.deepEqual(records.map((r) => r['hash']), results.map((r) => r.auditRecordId));
+    assert.deepEqual(
+      records.map((r) => r['seq']),
+      [1, 2, 3, 4, 5, 6, 7, 8],
+    );
+    assert.deepEqual(
+      records.map((r) => r['code']),
+      results.map((r) => r.code),
+    );
+    assert.deepEqual(
+      records.map((r) => r['hash']),
+      results.map((r) => r.auditRecordId),
+    );
     assert.equal((await verifyAuditLog(logPath)).ok, true);
   });
 
@@ -161,7 +179,10 @@ describe('Kernel.submit', () => {
     assert.ok(results.every((r) => r.status === 'OK'));
     const records = readLog(logPath);
     assert.equal(records.length, 50);
-    assert.deepEqual(records.map((r) => r['seq']), Array.from({ length: 50 }, (_, i) => i + 1));
+    assert.deepEqual(
+      records.map((r) => r['seq']),
+      Array.from({ length: 50 }, (_, i) => i + 1),
+    );
     assert.equal((await verifyAuditLog(logPath)).ok, true);
   });
 
@@ -189,7 +210,10 @@ describe('Kernel.submit', () => {
 describe('Kernel.recordUnknown', () => {
   test('Kernel.recordUnknown: retry of an at-most-once action → UNKNOWN, one record with the key, provider never executes', async () => {
     const { kernel, logPath, spy } = setup();
-    const result = await kernel.recordUnknown({ action: 'kv.get', target: 'allowed/a' }, { idempotencyKey: 'wf/run/7', reason: 'an earlier attempt may have run it' });
+    const result = await kernel.recordUnknown(
+      { action: 'kv.get', target: 'allowed/a' },
+      { idempotencyKey: 'wf/run/7', reason: 'an earlier attempt may have run it' },
+    );
     await kernel.close();
     assert.equal(result.status, 'UNKNOWN');
     assert.equal(result.code, 'Kernel.OutcomeUnknown');
@@ -249,7 +273,11 @@ describe('Kernel construction', () => {
   test('new Kernel: narrow policy → can deny what the ceiling allows but never widen it', async () => {
     const dir = tempDir();
     const ceiling = writePolicy(dir, 'capabilities:\n  - action: kv.get\n    resource: "a/**"\n');
-    const narrow = writePolicy(dir, 'capabilities:\n  - action: kv.get\n    resource: "**"\ndeny:\n  - action: kv.get\n    resource: "a/secret"\n', 'narrow.yaml');
+    const narrow = writePolicy(
+      dir,
+      'capabilities:\n  - action: kv.get\n    resource: "**"\ndeny:\n  - action: kv.get\n    resource: "a/secret"\n',
+      'narrow.yaml',
+    );
     const kernel = new Kernel({ policy: ceiling, narrow: [narrow], providers: [new SpyProvider('kv', ['kv.get'])] });
     const [ok, narrowed, widened] = await Promise.all([
       kernel.submit({ action: 'kv.get', target: 'a/x' }),
@@ -270,7 +298,10 @@ describe('Kernel construction', () => {
       await kernel.close();
     }
     const records = readLog(logPath);
-    assert.deepEqual(records.map((r) => r['seq']), [1, 2]);
+    assert.deepEqual(
+      records.map((r) => r['seq']),
+      [1, 2],
+    );
     assert.equal(records[1]?.['prev'], records[0]?.['hash']);
     assert.equal((await verifyAuditLog(logPath)).ok, true);
   });

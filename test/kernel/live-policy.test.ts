@@ -7,7 +7,8 @@ import { loadPolicyText } from '../../src/policy/index';
 import { FilesystemProvider } from '../../src/providers/filesystem';
 import { readLog, tempDir, writePolicy } from './kernel-helpers';
 
-const READ_WRITE = 'version: 1\ncapabilities:\n  - id: read\n    action: fs.read\n    resource: /workspace/**\n  - id: write\n    action: fs.write\n    resource: /workspace/**\n';
+const READ_WRITE =
+  'version: 1\ncapabilities:\n  - id: read\n    action: fs.read\n    resource: /workspace/**\n  - id: write\n    action: fs.write\n    resource: /workspace/**\n';
 const READ_ONLY = 'version: 1\ncapabilities:\n  - id: read\n    action: fs.read\n    resource: /workspace/**\n';
 
 function setUp(freeze?: () => { reason: string } | undefined): { kernel: Kernel; dir: string; policy: string; log: string } {
@@ -16,7 +17,12 @@ function setUp(freeze?: () => { reason: string } | undefined): { kernel: Kernel;
   fs.writeFileSync(path.join(dir, 'ws', 'a.txt'), 'a\n');
   const policy = writePolicy(dir, READ_WRITE);
   const log = path.join(dir, 'kernel.log');
-  const kernel = new Kernel({ policy, providers: [new FilesystemProvider({ mounts: { '/workspace': path.join(dir, 'ws') } })], logPath: log, ...(freeze ? { freeze } : {}) });
+  const kernel = new Kernel({
+    policy,
+    providers: [new FilesystemProvider({ mounts: { '/workspace': path.join(dir, 'ws') } })],
+    logPath: log,
+    ...(freeze ? { freeze } : {}),
+  });
   return { kernel, dir, policy, log };
 }
 
@@ -40,7 +46,10 @@ describe('kernel: live policy reload and freeze', () => {
     const { kernel, policy } = setUp();
     const before = kernel.policyHash;
     fs.writeFileSync(policy, 'version: 1\ncapabilities:\n  - action: fs.raed\n    resource: /**\n');
-    assert.throws(() => kernel.reloadPolicy(policy), (err: Error & { code?: string }) => err.code === 'Policy.Invalid' && /E_UNKNOWN_ACTION/.test(err.message));
+    assert.throws(
+      () => kernel.reloadPolicy(policy),
+      (err: Error & { code?: string }) => err.code === 'Policy.Invalid' && /E_UNKNOWN_ACTION/.test(err.message),
+    );
     assert.equal(kernel.policyHash, before);
     assert.equal((await kernel.submit({ action: 'fs.write', target: '/workspace/b.txt', params: { content: 'b' } })).status, 'OK');
     await kernel.close();
@@ -59,7 +68,14 @@ describe('kernel: live policy reload and freeze', () => {
     frozen = undefined;
     assert.equal((await kernel.submit({ action: 'fs.write', target: '/workspace/b.txt', params: { content: 'b' } })).status, 'OK');
     await kernel.close();
-    assert.deepEqual(readLog(log).map((r) => [r['status'], r['rule_id'] ?? null]), [['DENIED', 'agent-os-freeze'], ['DENIED', 'agent-os-freeze'], ['OK', 'write']]);
+    assert.deepEqual(
+      readLog(log).map((r) => [r['status'], r['rule_id'] ?? null]),
+      [
+        ['DENIED', 'agent-os-freeze'],
+        ['DENIED', 'agent-os-freeze'],
+        ['OK', 'write'],
+      ],
+    );
     assert.equal(readLog(log)[0]?.['reason'], 'frozen: every action is denied until `agent-os unfreeze` (incident 7)');
   });
 });

@@ -36,15 +36,13 @@ function prng(seed: number): () => number {
 const boom = (): never => {
   throw new Error('getter threw');
 };
-const hostile = (): object =>
-  new Proxy({}, { get: boom, has: boom, ownKeys: boom, getPrototypeOf: boom, getOwnPropertyDescriptor: boom });
+const hostile = (): object => new Proxy({}, { get: boom, has: boom, ownKeys: boom, getPrototypeOf: boom, getOwnPropertyDescriptor: boom });
 const revoked = (): object => {
   const { proxy, revoke } = Proxy.revocable({}, {});
   revoke();
   return proxy;
 };
-const throwingGetter = (key: string, base: Record<string, unknown> = {}): object =>
-  Object.defineProperty({ ...base }, key, { get: boom, enumerable: true });
+const throwingGetter = (key: string, base: Record<string, unknown> = {}): object => Object.defineProperty({ ...base }, key, { get: boom, enumerable: true });
 const flipping = (key: string, first: unknown, then: unknown): object => {
   let reads = 0;
   return Object.defineProperty({}, key, { get: () => (reads++ === 0 ? first : then), enumerable: true });
@@ -59,10 +57,30 @@ const rejected = (): Promise<never> => {
 /** Values of every wrong (and some right) type. */
 function anyValue(r: () => number): unknown {
   const pick: (() => unknown)[] = [
-    () => undefined, () => null, () => 42, () => Number.NaN, () => -1, () => '', () => 'x'.repeat(5000), () => 'allowed/a',
-    () => true, () => [], () => [1, 2], () => ({}), () => Symbol('s'), () => 10n, () => () => 'fn', hostile, revoked,
-    () => throwingGetter('approver'), () => ({ toJSON: boom }), () => new Date(), () => Object.create(null) as object,
-    () => new Proxy(AbortSignal.timeout(1), {}), aborted, rejected,
+    () => undefined,
+    () => null,
+    () => 42,
+    () => Number.NaN,
+    () => -1,
+    () => '',
+    () => 'x'.repeat(5000),
+    () => 'allowed/a',
+    () => true,
+    () => [],
+    () => [1, 2],
+    () => ({}),
+    () => Symbol('s'),
+    () => 10n,
+    () => () => 'fn',
+    hostile,
+    revoked,
+    () => throwingGetter('approver'),
+    () => ({ toJSON: boom }),
+    () => new Date(),
+    () => Object.create(null) as object,
+    () => new Proxy(AbortSignal.timeout(1), {}),
+    aborted,
+    rejected,
   ];
   return pick[Math.floor(r() * pick.length)]!();
 }
@@ -72,12 +90,18 @@ function anyRequest(r: () => number): unknown {
   const field = (valid: unknown): unknown => (r() < 0.5 ? valid : anyValue(r));
   const base = { action: field('kv.put'), target: field(r() < 0.5 ? 'review/x' : 'allowed/x'), params: field({ v: 1 }) };
   switch (shape) {
-    case 0: return anyValue(r);
-    case 1: return base;
-    case 2: return throwingGetter(['action', 'target', 'params'][Math.floor(r() * 3)]!, base);
-    case 3: return new Proxy(base, { get: (t, k) => (r() < 0.3 ? boom() : Reflect.get(t, k)) });
-    case 4: return flipping('target', 'allowed/x', '../../etc/passwd');
-    default: return { ...base, extra: anyValue(r) };
+    case 0:
+      return anyValue(r);
+    case 1:
+      return base;
+    case 2:
+      return throwingGetter(['action', 'target', 'params'][Math.floor(r() * 3)]!, base);
+    case 3:
+      return new Proxy(base, { get: (t, k) => (r() < 0.3 ? boom() : Reflect.get(t, k)) });
+    case 4:
+      return flipping('target', 'allowed/x', '../../etc/passwd');
+    default:
+      return { ...base, extra: anyValue(r) };
   }
 }
 
@@ -87,11 +111,16 @@ function anyOptions(r: () => number): unknown {
   const approval = r() < 0.5 ? field({ approver: field('alice'), reason: field('ok') }) : undefined;
   const base = { idempotencyKey: field('k-1'), signal: field(undefined), approval, beforeExecute: field(undefined) };
   switch (shape) {
-    case 0: return anyValue(r);
-    case 1: return base;
-    case 2: return throwingGetter(['idempotencyKey', 'signal', 'approval', 'beforeExecute'][Math.floor(r() * 4)]!, base);
-    case 3: return { ...base, approval: throwingGetter('approver') };
-    default: return new Proxy(base, { get: (t, k) => (r() < 0.3 ? boom() : Reflect.get(t, k)) });
+    case 0:
+      return anyValue(r);
+    case 1:
+      return base;
+    case 2:
+      return throwingGetter(['idempotencyKey', 'signal', 'approval', 'beforeExecute'][Math.floor(r() * 4)]!, base);
+    case 3:
+      return { ...base, approval: throwingGetter('approver') };
+    default:
+      return new Proxy(base, { get: (t, k) => (r() < 0.3 ? boom() : Reflect.get(t, k)) });
   }
 }
 
@@ -126,7 +155,10 @@ describe('Kernel.submit under hostile input', () => {
     assert.deepEqual(unhandled, []);
     assert.equal(spy.executed.length, 0);
     const records = readLog(logPath);
-    assert.deepEqual(records.map((r) => [r['action'], r['target'], r['status']]), [['kv.put', 'review/x', 'ERROR']]);
+    assert.deepEqual(
+      records.map((r) => [r['action'], r['target'], r['status']]),
+      [['kv.put', 'review/x', 'ERROR']],
+    );
   });
 
   test('Kernel.submit: request with a throwing getter → ERROR, nothing runs, one record, no unhandled rejection', async () => {
@@ -188,7 +220,10 @@ describe('Kernel.submit under hostile input', () => {
     });
     await kernel.close();
     assert.deepEqual(unhandled, []);
-    assert.ok(results.every((x) => ['OK', 'DENIED', 'ERROR'].includes(x.status)), 'every result has a status');
+    assert.ok(
+      results.every((x) => ['OK', 'DENIED', 'ERROR'].includes(x.status)),
+      'every result has a status',
+    );
     const records = readLog(logPath);
     assert.equal(records.length, 600, 'exactly one record per submit');
     assert.ok((await verifyAuditLog(logPath)).ok);
@@ -198,6 +233,9 @@ describe('Kernel.submit under hostile input', () => {
     for (const record of records.filter((x) => x['status'] === 'OK' && String(x['target']).startsWith('review/'))) {
       assert.equal(record['approved_by'], 'alice');
     }
-    assert.ok(results.some((x) => x.status === 'OK'), 'the fuzzer reached the provider at least once');
+    assert.ok(
+      results.some((x) => x.status === 'OK'),
+      'the fuzzer reached the provider at least once',
+    );
   });
 });

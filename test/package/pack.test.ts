@@ -20,8 +20,14 @@ interface DocImport {
 }
 
 function docFiles(): string[] {
-  const docs = fs.readdirSync(path.join(repoRoot, 'docs')).filter((f) => f.endsWith('.md')).map((f) => path.join(repoRoot, 'docs', f));
-  const examples = fs.readdirSync(path.join(repoRoot, 'examples')).filter((f) => f.endsWith('.ts')).map((f) => path.join(repoRoot, 'examples', f));
+  const docs = fs
+    .readdirSync(path.join(repoRoot, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => path.join(repoRoot, 'docs', f));
+  const examples = fs
+    .readdirSync(path.join(repoRoot, 'examples'))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => path.join(repoRoot, 'examples', f));
   return [path.join(repoRoot, 'README.md'), ...docs, ...examples];
 }
 
@@ -31,7 +37,10 @@ function documentedImports(): DocImport[] {
   for (const file of docFiles()) {
     const text = fs.readFileSync(file, 'utf8');
     for (const m of text.matchAll(/import\s+(type\s+)?\{([^}]*)\}\s*from\s*'(agent-os-kernel(?:\/[a-z-]+)?)'/g)) {
-      for (const raw of (m[2] ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+      for (const raw of (m[2] ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)) {
         const typeOnly = m[1] !== undefined || raw.startsWith('type ');
         const name = raw.replace(/^type\s+/, '').split(/\s+as\s+/)[0] as string;
         const key = `${m[3]}#${name}`;
@@ -45,13 +54,24 @@ function documentedImports(): DocImport[] {
 
 test('package: npm pack → a fresh project imports and type-checks every documented name; the root loads no Temporal, undici or MCP SDK module', () => {
   const imports = documentedImports();
-  for (const needed of ['agent-os-kernel#AgentLoop', 'agent-os-kernel#Kernel', 'agent-os-kernel/temporal#createAgentWorker', 'agent-os-kernel/workflows#agentRun', 'agent-os-kernel/dev#ScriptedModelServer']) {
-    assert.ok(imports.some((i) => `${i.specifier}#${i.name}` === needed), `the docs import ${needed}`);
+  for (const needed of [
+    'agent-os-kernel#AgentLoop',
+    'agent-os-kernel#Kernel',
+    'agent-os-kernel/temporal#createAgentWorker',
+    'agent-os-kernel/workflows#agentRun',
+    'agent-os-kernel/dev#ScriptedModelServer',
+  ]) {
+    assert.ok(
+      imports.some((i) => `${i.specifier}#${i.name}` === needed),
+      `the docs import ${needed}`,
+    );
   }
 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-os-pack-'));
   try {
-    const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', tmp], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })) as Array<{ filename: string }>;
+    const packed = JSON.parse(
+      execFileSync('npm', ['pack', '--json', '--pack-destination', tmp], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }),
+    ) as Array<{ filename: string }>;
     const tarball = path.join(tmp, packed[0]?.filename as string);
     const project = path.join(tmp, 'project');
     const installed = path.join(project, 'node_modules', 'agent-os-kernel');
@@ -77,7 +97,10 @@ test('package: npm pack → a fresh project imports and type-checks every docume
     fs.writeFileSync(path.join(project, 'consumer.ts'), `${lines.join('\n')}\n`);
     fs.writeFileSync(
       path.join(project, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { module: 'node16', moduleResolution: 'node16', target: 'es2022', strict: true, noEmit: true, skipLibCheck: true, types: ['node'] }, files: ['consumer.ts'] }),
+      JSON.stringify({
+        compilerOptions: { module: 'node16', moduleResolution: 'node16', target: 'es2022', strict: true, noEmit: true, skipLibCheck: true, types: ['node'] },
+        files: ['consumer.ts'],
+      }),
     );
     const tsc = path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
     try {

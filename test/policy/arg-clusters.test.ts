@@ -10,12 +10,14 @@ function decide(p: ReturnType<typeof compilePolicy>, program: string, args: stri
 }
 
 describe('evaluate: short-option clusters under deny_args', () => {
-  const p = compilePolicy(policyDoc({
-    capabilities: [
-      ['proc.exec', 'sh', { deny_args: ['-c'] }],
-      ['proc.exec', 'python3', { deny_args: ['-c', '/etc/**'] }],
-    ],
-  }));
+  const p = compilePolicy(
+    policyDoc({
+      capabilities: [
+        ['proc.exec', 'sh', { deny_args: ['-c'] }],
+        ['proc.exec', 'python3', { deny_args: ['-c', '/etc/**'] }],
+      ],
+    }),
+  );
   const table: [string, string[], string][] = [
     ['sh', ['-ec', 'touch /tmp/x'], 'deny'], // -e and -c in one cluster
     ['sh', ['-ce', 'id'], 'deny'],
@@ -38,14 +40,16 @@ describe('evaluate: short-option clusters under deny_args', () => {
 });
 
 describe('evaluate: short-option clusters under args', () => {
-  const p = compilePolicy(policyDoc({
-    capabilities: [
-      ['proc.exec', 'python3', { args: ['-[IvqB]*', '*.py'] }],
-      ['proc.exec', 'ls', { args: ['{-l,-a}', '**'] }],
-      ['proc.exec', 'grep', { args: ['-rn', '**'] }],
-    ],
-    deny: [['proc.exec', 'sh', { args: ['-c', '**'] }]],
-  }));
+  const p = compilePolicy(
+    policyDoc({
+      capabilities: [
+        ['proc.exec', 'python3', { args: ['-[IvqB]*', '*.py'] }],
+        ['proc.exec', 'ls', { args: ['{-l,-a}', '**'] }],
+        ['proc.exec', 'grep', { args: ['-rn', '**'] }],
+      ],
+      deny: [['proc.exec', 'sh', { args: ['-c', '**'] }]],
+    }),
+  );
   const table: [string, string[], string][] = [
     ['python3', ['-I', 'tool.py'], 'allow'],
     ['python3', ['-Iq', 'tool.py'], 'allow'], // every option in the cluster is granted
@@ -63,10 +67,12 @@ describe('evaluate: short-option clusters under args', () => {
   }
 
   test('evaluate: a deny rule with args [-c, **] → covers sh -ec … (a cluster counts as each option)', () => {
-    const withGrant = compilePolicy(policyDoc({
-      capabilities: [['proc.exec', 'sh']],
-      deny: [['proc.exec', 'sh', { args: ['-c', '**'] }]],
-    }));
+    const withGrant = compilePolicy(
+      policyDoc({
+        capabilities: [['proc.exec', 'sh']],
+        deny: [['proc.exec', 'sh', { args: ['-c', '**'] }]],
+      }),
+    );
     assert.equal(decide(withGrant, 'sh', ['-ec', 'id']), 'deny');
     assert.equal(decide(withGrant, 'sh', ['-e', 'script.sh']), 'allow');
   });

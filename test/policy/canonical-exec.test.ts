@@ -61,7 +61,10 @@ describe('canonicalizeRequest', () => {
     assert.equal(canonicalizeRequest({ action: 'net.http', target: 'https://a.com/' }).params['method'], 'GET');
   });
   test('canonicalizeRequest: net.http method that is not a token → Policy.InvalidParams', () => {
-    assert.throws(() => canonicalizeRequest({ action: 'net.http', target: 'https://a.com/', params: { method: 'GET /admin' } }), invalid('Policy.InvalidParams'));
+    assert.throws(
+      () => canonicalizeRequest({ action: 'net.http', target: 'https://a.com/', params: { method: 'GET /admin' } }),
+      invalid('Policy.InvalidParams'),
+    );
     assert.throws(() => canonicalizeRequest({ action: 'net.http', target: 'https://a.com/', params: { method: 7 } }), invalid('Policy.InvalidParams'));
   });
   test('canonicalizeRequest: proc.exec → program checked, cwd canonical, args must be strings', () => {
@@ -76,7 +79,7 @@ describe('canonicalizeRequest', () => {
     assert.throws(() => canonicalizeRequest({ action: 'kv.get', target: 'a\u0000b' }), invalid('Policy.InvalidTarget'));
     assert.throws(() => canonicalizeRequest({ action: 'kv.get', target: 'a\rb' }), invalid('Policy.InvalidTarget'));
   });
-  test('canonicalizeRequest: the caller\'s params object → not mutated', () => {
+  test("canonicalizeRequest: the caller's params object → not mutated", () => {
     const params = { method: 'get' };
     canonicalizeRequest({ action: 'net.http', target: 'https://a.com/', params });
     assert.equal(params.method, 'get');

@@ -42,7 +42,10 @@ describe('canonicalPath', () => {
   ];
   for (const [what, input] of rejected) {
     test(`canonicalPath: ${what} → Policy.InvalidTarget`, () => {
-      assert.throws(() => canonicalPath(input), (err: unknown) => hasErrorCode(err, 'Policy.InvalidTarget'));
+      assert.throws(
+        () => canonicalPath(input),
+        (err: unknown) => hasErrorCode(err, 'Policy.InvalidTarget'),
+      );
     });
   }
 
@@ -69,11 +72,17 @@ describe('canonicalPath', () => {
   });
 
   test('canonicalPath: realpath returning a relative path → Policy.InvalidTarget', () => {
-    assert.throws(() => canonicalPath('/workspace/a', () => 'workspace/a'), (err: unknown) => hasErrorCode(err, 'Policy.InvalidTarget'));
+    assert.throws(
+      () => canonicalPath('/workspace/a', () => 'workspace/a'),
+      (err: unknown) => hasErrorCode(err, 'Policy.InvalidTarget'),
+    );
   });
 
   test('canonicalPath: realpath output is normalised too → no trailing slash or dots', () => {
-    assert.equal(canonicalPath('/workspace/a', () => '/real//workspace/./a/'), '/real/workspace/a');
+    assert.equal(
+      canonicalPath('/workspace/a', () => '/real//workspace/./a/'),
+      '/real/workspace/a',
+    );
   });
 });
 
@@ -84,7 +93,11 @@ describe('resolveAgainst', () => {
   });
   test('resolveAgainst: relative path that escapes the base → Policy.InvalidTarget', () => {
     for (const input of ['../etc/passwd', 'a/../../etc', './..']) {
-      assert.throws(() => resolveAgainst(input, '/workspace'), (err: unknown) => hasErrorCode(err, 'Policy.InvalidTarget'), input);
+      assert.throws(
+        () => resolveAgainst(input, '/workspace'),
+        (err: unknown) => hasErrorCode(err, 'Policy.InvalidTarget'),
+        input,
+      );
     }
   });
   test('resolveAgainst: absolute path → unchanged', () => {

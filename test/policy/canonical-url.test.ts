@@ -57,7 +57,10 @@ describe('canonicalUrl', () => {
   ];
   for (const [what, input] of rejected) {
     test(`canonicalUrl: ${what} → Policy.InvalidTarget`, () => {
-      assert.throws(() => canonicalUrl(input), (err: unknown) => hasErrorCode(err, 'Policy.InvalidTarget'));
+      assert.throws(
+        () => canonicalUrl(input),
+        (err: unknown) => hasErrorCode(err, 'Policy.InvalidTarget'),
+      );
     });
   }
 

@@ -58,7 +58,12 @@ describe('compileGlob', () => {
 
 describe('compilePolicy', () => {
   const doc = policyDoc({
-    capabilities: [['fs.read', '/workspace/**'], ['fs.*', '/tmp/**'], ['proc.exec', 'git'], ['kv.get', 'users/*']],
+    capabilities: [
+      ['fs.read', '/workspace/**'],
+      ['fs.*', '/tmp/**'],
+      ['proc.exec', 'git'],
+      ['kv.get', 'users/*'],
+    ],
     deny: [['*', '/etc/**']],
     ask: [['net.http', 'https://api.example.com/**']],
   });
@@ -83,11 +88,22 @@ describe('compilePolicy', () => {
 
   test('compilePolicy: duplicate rule ids → Policy.CompileFailed', () => {
     const dup = policyDoc({ capabilities: [['fs.read', '/a/**', {}, 'x']], deny: [['fs.read', '/b/**', {}, 'x']] });
-    assert.throws(() => compilePolicy(dup), (err: unknown) => hasErrorCode(err, 'Policy.CompileFailed'));
+    assert.throws(
+      () => compilePolicy(dup),
+      (err: unknown) => hasErrorCode(err, 'Policy.CompileFailed'),
+    );
   });
 
   test('compilePolicy: URL rule head → canonical form like request targets', () => {
-    const p = compilePolicy(policyDoc({ capabilities: [['net.http', 'HTTPS://API.Example.com:443/v1/**'], ['net.http', 'http://0x7f.1:8080/**'], ['net.http', 'http://[0::1]/**']] }));
+    const p = compilePolicy(
+      policyDoc({
+        capabilities: [
+          ['net.http', 'HTTPS://API.Example.com:443/v1/**'],
+          ['net.http', 'http://0x7f.1:8080/**'],
+          ['net.http', 'http://[0::1]/**'],
+        ],
+      }),
+    );
     assert.equal(p.rules[0]?.resource.pattern, 'https://api.example.com/v1/**');
     assert.equal(p.rules[1]?.resource.pattern, 'http://127.0.0.1:8080/**');
     assert.equal(p.rules[1]?.ip, '127.0.0.1');
@@ -97,7 +113,10 @@ describe('compilePolicy', () => {
   });
 
   test('compilePolicy: URL rule with an invalid literal host → Policy.CompileFailed', () => {
-    assert.throws(() => compilePolicy(policyDoc({ capabilities: [['net.http', 'https://user@host/**']] })), (err: unknown) => hasErrorCode(err, 'Policy.CompileFailed'));
+    assert.throws(
+      () => compilePolicy(policyDoc({ capabilities: [['net.http', 'https://user@host/**']] })),
+      (err: unknown) => hasErrorCode(err, 'Policy.CompileFailed'),
+    );
   });
 });
 
@@ -109,8 +128,22 @@ describe('compileGlob: equivalence with micromatch', () => {
     return seed % n;
   };
   const pick = <T>(xs: readonly T[]): T => xs[rand(xs.length)] as T;
-  const patterns = ['/workspace/**', '/**', '/workspace/.git/**', '/workspace/*/out/**', '/workspace/**/.env', '/workspace/**/*.ts', '/workspace/**/a.b', 'users/*/x',
-    'https://api.example.com/**', 'https://*.example.com/**', 'users/**', '/workspace/a.b/**', '/workspace', '/workspace/*'];
+  const patterns = [
+    '/workspace/**',
+    '/**',
+    '/workspace/.git/**',
+    '/workspace/*/out/**',
+    '/workspace/**/.env',
+    '/workspace/**/*.ts',
+    '/workspace/**/a.b',
+    'users/*/x',
+    'https://api.example.com/**',
+    'https://*.example.com/**',
+    'users/**',
+    '/workspace/a.b/**',
+    '/workspace',
+    '/workspace/*',
+  ];
   const segments = ['workspace', 'a', 'a.b', '.git', '.env', '..', '.', '', 'x.ts', 'https:', 'api.example.com', 'users', 'out', '...'];
   test('compileGlob: 20000 random pattern/target pairs → same answer as micromatch.isMatch (both dot settings)', () => {
     for (let i = 0; i < 20000; i++) {
@@ -118,7 +151,11 @@ describe('compileGlob: equivalence with micromatch', () => {
       const parts = Array.from({ length: 1 + rand(5) }, () => pick(segments));
       const text = (rand(4) === 0 ? '' : '/') + parts.join('/') + (rand(8) === 0 ? '/' : '');
       for (const dot of [false, true]) {
-        assert.equal(matchGlob(compileGlob(pattern, dot), text), text !== '' && micromatch.isMatch(text, pattern, { dot }), `${pattern} vs ${JSON.stringify(text)} dot=${dot}`);
+        assert.equal(
+          matchGlob(compileGlob(pattern, dot), text),
+          text !== '' && micromatch.isMatch(text, pattern, { dot }),
+          `${pattern} vs ${JSON.stringify(text)} dot=${dot}`,
+        );
       }
     }
   });

@@ -70,18 +70,29 @@ describe('evaluate: the quickstart policy', () => {
   });
   test('evaluate: constraint near miss → the default deny says which rule almost matched and why', () => {
     const d = decide('net.http', 'https://api.example.com/x', { method: 'DELETE' });
-    assert.match(d.reason, /^no capability allows net\.http on https:\/\/api\.example\.com\/x \(rule capabilities\[3\] matches the target, but method DELETE is not one of GET\)$/);
+    assert.match(
+      d.reason,
+      /^no capability allows net\.http on https:\/\/api\.example\.com\/x \(rule capabilities\[3\] matches the target, but method DELETE is not one of GET\)$/,
+    );
   });
 });
 
 describe('evaluate: order-free effects', () => {
   const spec: DocSpec = {
-    capabilities: [['fs.*', '/workspace/**', {}, 'ws'], ['proc.exec', 'git', {}, 'git']],
-    deny: [['fs.*', '/workspace/.env', {}, 'deny-secrets'], ['fs.*', '/workspace/.git/**', {}, 'deny-git']],
+    capabilities: [
+      ['fs.*', '/workspace/**', {}, 'ws'],
+      ['proc.exec', 'git', {}, 'git'],
+    ],
+    deny: [
+      ['fs.*', '/workspace/.env', {}, 'deny-secrets'],
+      ['fs.*', '/workspace/.git/**', {}, 'deny-git'],
+    ],
     ask: [['proc.exec', 'git', { args: ['push', '**'] }, 'ask-deploy']],
   };
   const p = compilePolicy(policyDoc(spec));
-  const reversed = compilePolicy(policyDoc({ capabilities: [...(spec.capabilities ?? [])].reverse(), deny: [...(spec.deny ?? [])].reverse(), ask: spec.ask ?? [] }));
+  const reversed = compilePolicy(
+    policyDoc({ capabilities: [...(spec.capabilities ?? [])].reverse(), deny: [...(spec.deny ?? [])].reverse(), ask: spec.ask ?? [] }),
+  );
 
   test('evaluate: deny rule matches while a capability also matches → deny, with the deny rule named', () => {
     const d = decide('fs.read', '/workspace/.env', undefined, p);
@@ -98,13 +109,27 @@ describe('evaluate: order-free effects', () => {
     assert.equal(decide('proc.exec', 'git', { args: ['status'] }, p).effect, 'allow');
   });
   test('evaluate: rules in reverse order → same effects', () => {
-    const cases: [string, string, Record<string, unknown>?][] = [['fs.read', '/workspace/.env'], ['fs.read', '/workspace/a'], ['proc.exec', 'git', { args: ['push'] }], ['fs.write', '/workspace/.git/config']];
-    for (const [action, target, params] of cases) assert.equal(decide(action, target, params, reversed).effect, decide(action, target, params, p).effect, `${action} ${target}`);
+    const cases: [string, string, Record<string, unknown>?][] = [
+      ['fs.read', '/workspace/.env'],
+      ['fs.read', '/workspace/a'],
+      ['proc.exec', 'git', { args: ['push'] }],
+      ['fs.write', '/workspace/.git/config'],
+    ];
+    for (const [action, target, params] of cases)
+      assert.equal(decide(action, target, params, reversed).effect, decide(action, target, params, p).effect, `${action} ${target}`);
   });
 });
 
 describe('evaluate: raw IP hosts', () => {
-  const p = compilePolicy(policyDoc({ capabilities: [['net.http', 'https://*/**', {}, 'any-host'], ['net.http', 'http://127.0.0.1:8080/**', {}, 'local-ip'], ['net.http', 'http://[::1]:9000/**', {}, 'v6']] }));
+  const p = compilePolicy(
+    policyDoc({
+      capabilities: [
+        ['net.http', 'https://*/**', {}, 'any-host'],
+        ['net.http', 'http://127.0.0.1:8080/**', {}, 'local-ip'],
+        ['net.http', 'http://[::1]:9000/**', {}, 'v6'],
+      ],
+    }),
+  );
   const table: [string, string, string | undefined][] = [
     ['https://example.org/x', 'allow', 'any-host'],
     ['https://10.0.0.1/x', 'deny', undefined], // a wildcard host never grants an IP
@@ -129,12 +154,14 @@ describe('evaluate: raw IP hosts', () => {
 });
 
 describe('evaluate: proc.exec arguments', () => {
-  const p = compilePolicy(policyDoc({
-    capabilities: [
-      ['proc.exec', 'git', { args: ['fetch', '**'], deny_args: ['--upload-pack', '--config=*', '-c'] }, 'git-fetch'],
-      ['proc.exec', 'ls', { args: ['-la', '/workspace/**'] }, 'ls'],
-    ],
-  }));
+  const p = compilePolicy(
+    policyDoc({
+      capabilities: [
+        ['proc.exec', 'git', { args: ['fetch', '**'], deny_args: ['--upload-pack', '--config=*', '-c'] }, 'git-fetch'],
+        ['proc.exec', 'ls', { args: ['-la', '/workspace/**'] }, 'ls'],
+      ],
+    }),
+  );
   const table: [string, string[], string][] = [
     ['git', ['fetch'], 'allow'],
     ['git', ['fetch', 'origin', 'main'], 'allow'],
@@ -170,14 +197,16 @@ describe('evaluate: proc.exec arguments', () => {
 });
 
 describe('evaluate: caps and other constraints', () => {
-  const p = compilePolicy(policyDoc({
-    capabilities: [
-      ['fs.write', '/workspace/**', { max_bytes: 10 }, 'small-writes'],
-      ['fs.delete', '/workspace/**', {}, 'delete-files'],
-      ['proc.exec', 'make', { cwd: '/workspace/**', env: ['CC'], timeout_ms: 1000 }, 'make'],
-    ],
-    deny: [['net.http', 'https://api.example.com/**', { method: ['DELETE'] }, 'no-delete']],
-  }));
+  const p = compilePolicy(
+    policyDoc({
+      capabilities: [
+        ['fs.write', '/workspace/**', { max_bytes: 10 }, 'small-writes'],
+        ['fs.delete', '/workspace/**', {}, 'delete-files'],
+        ['proc.exec', 'make', { cwd: '/workspace/**', env: ['CC'], timeout_ms: 1000 }, 'make'],
+      ],
+      deny: [['net.http', 'https://api.example.com/**', { method: ['DELETE'] }, 'no-delete']],
+    }),
+  );
   const run = (action: string, target: string, params: Record<string, unknown>) => evaluate(p, { action, target, params }).effect;
   test('evaluate: write within max_bytes → allow; over → deny; unstated → allow (provider caps)', () => {
     assert.equal(run('fs.write', '/workspace/a', { content: '0123456789' }), 'allow');
@@ -204,7 +233,9 @@ describe('evaluate: caps and other constraints', () => {
     assert.equal(run('proc.exec', 'make', { ...ok, timeout_ms: 5000 }), 'deny');
   });
   test('evaluate: deny rule with a method constraint → denies only that method, and a malformed method', () => {
-    const deny = compilePolicy(policyDoc({ capabilities: [['net.http', 'https://api.example.com/**']], deny: [['net.http', 'https://api.example.com/**', { method: ['DELETE'] }]] }));
+    const deny = compilePolicy(
+      policyDoc({ capabilities: [['net.http', 'https://api.example.com/**']], deny: [['net.http', 'https://api.example.com/**', { method: ['DELETE'] }]] }),
+    );
     const effect = (method: unknown) => evaluate(deny, { action: 'net.http', target: 'https://api.example.com/x', params: { method } }).effect;
     assert.equal(effect('GET'), 'allow');
     assert.equal(effect('DELETE'), 'deny');
@@ -221,7 +252,16 @@ describe('evaluate: hostile input', () => {
     ['non-string target', { action: 'fs.read', target: 42, params: {} }],
     ['missing params', { action: 'fs.read', target: '/workspace/a' }],
     ['null', null],
-    ['getter that throws', { action: 'fs.read', get target(): string { throw new Error('boom'); }, params: {} }],
+    [
+      'getter that throws',
+      {
+        action: 'fs.read',
+        get target(): string {
+          throw new Error('boom');
+        },
+        params: {},
+      },
+    ],
   ];
   for (const [what, request] of hostile) {
     test(`evaluate: ${what} → deny, never a throw`, () => {

@@ -36,12 +36,15 @@ describe('explainRequest', () => {
   test('explainRequest: traversal → default deny on the canonical target, written form kept', () => {
     const e = explainRequest(policy, { action: 'fs.write', target: '/workspace/../etc/passwd' });
     assert.equal(e.decision.reason, 'no capability allows fs.write on /etc/passwd');
-    assert.equal(formatExplanation(e), [
-      'DENY fs.write /workspace/../etc/passwd',
-      '  reason: no capability allows fs.write on /etc/passwd',
-      '  target: /etc/passwd (canonical; written as /workspace/../etc/passwd)',
-      '  rule:   none (default deny)',
-    ].join('\n'));
+    assert.equal(
+      formatExplanation(e),
+      [
+        'DENY fs.write /workspace/../etc/passwd',
+        '  reason: no capability allows fs.write on /etc/passwd',
+        '  target: /etc/passwd (canonical; written as /workspace/../etc/passwd)',
+        '  rule:   none (default deny)',
+      ].join('\n'),
+    );
   });
   test('explainRequest: deny rule → the rule with its source position', () => {
     const e = explainRequest(policy, { action: 'fs.read', target: '/workspace/.env' });

@@ -14,11 +14,15 @@ export interface PolicyFixture {
 /** Reads every `.yaml` fixture of `test/fixtures/policies/<folder>`. */
 export function policyFixtures(folder: 'valid' | 'invalid' | 'cases'): PolicyFixture[] {
   const dir = fixture('policies', folder);
-  return fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort().map((name) => {
-    const file = path.join(dir, name);
-    const text = fs.readFileSync(file, 'utf8');
-    const header = /^# expect: (.*)$/m.exec(text.split('\n')[0] ?? '');
-    const expected = header?.[1] ? header[1].split(';').map((s) => s.trim()) : [];
-    return { name, file, text, expected };
-  });
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((name) => {
+      const file = path.join(dir, name);
+      const text = fs.readFileSync(file, 'utf8');
+      const header = /^# expect: (.*)$/m.exec(text.split('\n')[0] ?? '');
+      const expected = header?.[1] ? header[1].split(';').map((s) => s.trim()) : [];
+      return { name, file, text, expected };
+    });
 }

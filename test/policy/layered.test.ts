@@ -5,14 +5,26 @@ import { evaluateLayered } from '../../src/policy/layered';
 import type { CanonicalRequest } from '../../src/policy/types';
 import { policyDoc } from './helpers/doc';
 
-const ceiling = compilePolicy(policyDoc({
-  capabilities: [['fs.read', '/workspace/**', { max_bytes: 1000 }, 'worker-read'], ['fs.write', '/workspace/**', {}, 'worker-write'], ['proc.exec', 'git', {}, 'worker-git']],
-  ask: [['proc.exec', 'git', { args: ['push', '**'] }, 'worker-ask-push']],
-}));
-const run = compilePolicy(policyDoc({
-  capabilities: [['fs.read', '/workspace/**', { max_bytes: 100 }, 'run-read'], ['fs.read', '/etc/**', {}, 'run-etc'], ['proc.exec', 'git', {}, 'run-git']],
-  deny: [['fs.write', '/workspace/src/**', {}, 'run-no-src']],
-}));
+const ceiling = compilePolicy(
+  policyDoc({
+    capabilities: [
+      ['fs.read', '/workspace/**', { max_bytes: 1000 }, 'worker-read'],
+      ['fs.write', '/workspace/**', {}, 'worker-write'],
+      ['proc.exec', 'git', {}, 'worker-git'],
+    ],
+    ask: [['proc.exec', 'git', { args: ['push', '**'] }, 'worker-ask-push']],
+  }),
+);
+const run = compilePolicy(
+  policyDoc({
+    capabilities: [
+      ['fs.read', '/workspace/**', { max_bytes: 100 }, 'run-read'],
+      ['fs.read', '/etc/**', {}, 'run-etc'],
+      ['proc.exec', 'git', {}, 'run-git'],
+    ],
+    deny: [['fs.write', '/workspace/src/**', {}, 'run-no-src']],
+  }),
+);
 const req = (action: string, target: string, params: Record<string, unknown> = {}): CanonicalRequest => ({ action, target, params });
 
 describe('evaluateLayered', () => {
@@ -34,7 +46,12 @@ describe('evaluateLayered', () => {
     assert.deepEqual([d.effect, d.ruleId], ['ask', 'worker-ask-push']);
   });
   test('evaluateLayered: layer order → same effect', () => {
-    for (const r of [req('fs.read', '/workspace/a'), req('fs.read', '/etc/x'), req('fs.write', '/workspace/src/a'), req('proc.exec', 'git', { args: ['push'] })]) {
+    for (const r of [
+      req('fs.read', '/workspace/a'),
+      req('fs.read', '/etc/x'),
+      req('fs.write', '/workspace/src/a'),
+      req('proc.exec', 'git', { args: ['push'] }),
+    ]) {
       assert.equal(evaluateLayered([run, ceiling], r).effect, evaluateLayered([ceiling, run], r).effect, r.target);
     }
   });

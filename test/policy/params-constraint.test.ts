@@ -142,7 +142,9 @@ describe('mcp.call targets', () => {
     assert.equal(e.decision.effect, 'deny');
     const text = formatExplanation(e);
     assert.match(text, /argument path = "\/workspace\/x" does not match/);
-    const ok = formatExplanation(explainRequest(policy, { action: 'mcp.call', target: 'fs/write_file', params: { arguments: { path: '/workspace/output/a', content: 'a' } } }));
+    const ok = formatExplanation(
+      explainRequest(policy, { action: 'mcp.call', target: 'fs/write_file', params: { arguments: { path: '/workspace/output/a', content: 'a' } } }),
+    );
     assert.match(ok, /constraint: \{"params":\{"path":\{"match":\["\/workspace\/output\/\*\*"\]\},"content":\{"max_length":10\}\}\}/);
   });
 });

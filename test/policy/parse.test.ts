@@ -29,7 +29,10 @@ describe('parsePolicy', () => {
   test('parsePolicy: duplicate key → E_DUPLICATE_KEY at the second key, not fatal', () => {
     const parsed = parsePolicy('deny: []\ndeny: []\n', 'p.yaml');
     assert.equal(parsed.fatal, false);
-    assert.deepEqual(parsed.problems.map((p) => [p.code, p.line, p.col]), [[ProblemCode.DuplicateKey, 2, 1]]);
+    assert.deepEqual(
+      parsed.problems.map((p) => [p.code, p.line, p.col]),
+      [[ProblemCode.DuplicateKey, 2, 1]],
+    );
   });
 
   test('parsePolicy: tab indentation → E_YAML_SYNTAX with its line', () => {
@@ -40,13 +43,19 @@ describe('parsePolicy', () => {
 
   test('parsePolicy: custom tag → E_YAML_SYNTAX warning turned into a problem', () => {
     const parsed = parsePolicy('capabilities: !allow []\n', 'p.yaml');
-    assert.deepEqual(parsed.problems.map((p) => p.code), [ProblemCode.YamlSyntax]);
+    assert.deepEqual(
+      parsed.problems.map((p) => p.code),
+      [ProblemCode.YamlSyntax],
+    );
     assert.match(parsed.problems[0]?.hint ?? '', /tag/);
   });
 
   test('parsePolicy: two YAML documents → E_YAML_SYNTAX at the second', () => {
     const parsed = parsePolicy('capabilities: []\n---\ndeny: []\n', 'p.yaml');
-    assert.deepEqual(parsed.problems.map((p) => [p.code, p.line]), [[ProblemCode.YamlSyntax, 2]]);
+    assert.deepEqual(
+      parsed.problems.map((p) => [p.code, p.line]),
+      [[ProblemCode.YamlSyntax, 2]],
+    );
   });
 
   test('parsePolicy: empty text → no syntax problem (validation reports the empty policy)', () => {
@@ -58,12 +67,22 @@ describe('parsePolicy', () => {
 
 describe('formatProblem', () => {
   test('formatProblem: a problem → "file:line:col: CODE: message" then an indented hint line', () => {
-    const text = formatProblem({ file: 'p.yaml', line: 3, col: 13, code: ProblemCode.UnknownAction, message: 'unknown action "fs.wirte"', hint: 'did you mean "fs.write"?' });
+    const text = formatProblem({
+      file: 'p.yaml',
+      line: 3,
+      col: 13,
+      code: ProblemCode.UnknownAction,
+      message: 'unknown action "fs.wirte"',
+      hint: 'did you mean "fs.write"?',
+    });
     assert.equal(text, 'p.yaml:3:13: E_UNKNOWN_ACTION: unknown action "fs.wirte"\n    hint: did you mean "fs.write"?');
   });
 
   test('sortProblems: problems out of order → ordered by line, then column', () => {
     const p = (line: number, col: number) => ({ file: 'f', line, col, code: ProblemCode.Type, message: '', hint: '' });
-    assert.deepEqual(sortProblems([p(3, 1), p(1, 5), p(1, 2)]).map((x) => `${x.line}:${x.col}`), ['1:2', '1:5', '3:1']);
+    assert.deepEqual(
+      sortProblems([p(3, 1), p(1, 5), p(1, 2)]).map((x) => `${x.line}:${x.col}`),
+      ['1:2', '1:5', '3:1'],
+    );
   });
 });

@@ -25,12 +25,39 @@ const links = {
   '/workspace/dangling': '/root/new-file',
 };
 const realpath = fakeRealpath(links);
-const policy = compilePolicy(policyDoc({
-  capabilities: [['fs.*', '/workspace/**'], ['fs.read', '/opt/data/**']],
-  deny: [['fs.*', '/workspace/secret/**']],
-}));
+const policy = compilePolicy(
+  policyDoc({
+    capabilities: [
+      ['fs.*', '/workspace/**'],
+      ['fs.read', '/opt/data/**'],
+    ],
+    deny: [['fs.*', '/workspace/secret/**']],
+  }),
+);
 
-const names = ['workspace', 'a', 'b', 'secret', 'etc', 'passwd', '.git', '.env', 'out', 'up', 'rel', 'in', 'dot', 'loop', 'tmp', 'back', 'chain', 'dangling', 'opt', 'data', 'x'];
+const names = [
+  'workspace',
+  'a',
+  'b',
+  'secret',
+  'etc',
+  'passwd',
+  '.git',
+  '.env',
+  'out',
+  'up',
+  'rel',
+  'in',
+  'dot',
+  'loop',
+  'tmp',
+  'back',
+  'chain',
+  'dangling',
+  'opt',
+  'data',
+  'x',
+];
 const parts = [...names, '..', '.', '', '...'];
 
 function mulberry32(seed: number): () => number {
@@ -79,9 +106,22 @@ test('property: 20000 random paths with .., ., // and symlinks → allowed only 
 
 test('property: shuffled rule order → identical decisions on random requests', () => {
   const rnd = mulberry32(7);
-  const caps: [string, string][] = [['fs.*', '/workspace/**'], ['fs.read', '/opt/**'], ['fs.write', '/workspace/out/**'], ['fs.list', '/**']];
-  const deny: [string, string][] = [['fs.*', '/workspace/secret/**'], ['fs.write', '/opt/**'], ['*', '/workspace/**/.env']];
-  const shuffled = <T>(xs: readonly T[]): T[] => xs.map((x) => [rnd(), x] as const).sort((p, q) => p[0] - q[0]).map(([, x]) => x);
+  const caps: [string, string][] = [
+    ['fs.*', '/workspace/**'],
+    ['fs.read', '/opt/**'],
+    ['fs.write', '/workspace/out/**'],
+    ['fs.list', '/**'],
+  ];
+  const deny: [string, string][] = [
+    ['fs.*', '/workspace/secret/**'],
+    ['fs.write', '/opt/**'],
+    ['*', '/workspace/**/.env'],
+  ];
+  const shuffled = <T>(xs: readonly T[]): T[] =>
+    xs
+      .map((x) => [rnd(), x] as const)
+      .sort((p, q) => p[0] - q[0])
+      .map(([, x]) => x);
   const a = compilePolicy(policyDoc({ capabilities: caps, deny }));
   for (let round = 0; round < 20; round++) {
     const b = compilePolicy(policyDoc({ capabilities: shuffled(caps), deny: shuffled(deny) }));

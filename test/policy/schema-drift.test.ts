@@ -23,19 +23,20 @@ describe('policy JSON Schema vs the validator (drift)', () => {
     assert.deepEqual(Object.keys((defs['constraint'] as { properties: Json }).properties).sort(), [...ALL_CONSTRAINT_KEYS].sort());
   });
 
-  test('schema drift: per built-in action → the schema allows exactly the validator\'s constraint keys', () => {
+  test("schema drift: per built-in action → the schema allows exactly the validator's constraint keys", () => {
     const rules = (defs['rule'] as { allOf: { if: { properties: { action: { const: string } } }; then: Json }[] }).allOf;
     for (const action of BUILTIN_ACTIONS) {
       const branch = rules.find((r) => r.if.properties.action.const === action);
       assert.ok(branch, `an if/then for ${action}`);
       const keys = CONSTRAINT_KEYS[action] ?? [];
-      const names = ((branch.then['properties'] as Json | undefined)?.['constraint'] as { propertyNames?: { enum: string[] } } | undefined)?.propertyNames?.enum;
+      const names = ((branch.then['properties'] as Json | undefined)?.['constraint'] as { propertyNames?: { enum: string[] } } | undefined)?.propertyNames
+        ?.enum;
       if (keys.length === 0) assert.deepEqual(branch.then['not'], { required: ['constraint'] }, action);
       else assert.deepEqual([...(names ?? [])].sort(), [...keys].sort(), action);
     }
   });
 
-  test('schema drift: a params condition mapping → exactly the validator\'s keys (match, min, max, max_length)', () => {
+  test("schema drift: a params condition mapping → exactly the validator's keys (match, min, max, max_length)", () => {
     const mapping = (defs['paramCondition'] as { anyOf: Json[] }).anyOf[1] as { properties: Json };
     assert.deepEqual(Object.keys(mapping.properties).sort(), [...PARAM_CONDITION_KEYS].sort());
   });

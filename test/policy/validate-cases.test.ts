@@ -20,13 +20,30 @@ describe('validateCases', () => {
   });
 
   test('validateCases: a full case → name, action, target, params, expect, rule and position', () => {
-    const { cases: list, problems } = cases('cases:\n  - name: n\n    action: net.http\n    target: https://a.example/\n    params: { method: POST }\n    expect: deny\n    rule: r1\n');
+    const { cases: list, problems } = cases(
+      'cases:\n  - name: n\n    action: net.http\n    target: https://a.example/\n    params: { method: POST }\n    expect: deny\n    rule: r1\n',
+    );
     assert.deepEqual(problems, []);
-    assert.deepEqual(list, [{ name: 'n', action: 'net.http', target: 'https://a.example/', params: { method: 'POST' }, expect: 'deny', rule: 'r1', position: { file: 'cases.yaml', line: 2, col: 5 } }]);
+    assert.deepEqual(list, [
+      {
+        name: 'n',
+        action: 'net.http',
+        target: 'https://a.example/',
+        params: { method: 'POST' },
+        expect: 'deny',
+        rule: 'r1',
+        position: { file: 'cases.yaml', line: 2, col: 5 },
+      },
+    ]);
   });
 
   test('validateCases: no cases list → E_MISSING_KEY', () => {
-    assert.deepEqual(cases('tests: []\n').problems.map((p) => p.code).sort(), ['E_MISSING_KEY', 'E_UNKNOWN_KEY']);
+    assert.deepEqual(
+      cases('tests: []\n')
+        .problems.map((p) => p.code)
+        .sort(),
+      ['E_MISSING_KEY', 'E_UNKNOWN_KEY'],
+    );
   });
 });
 
@@ -38,7 +55,10 @@ describe('runPolicyCases', () => {
     const { cases: list } = validateCases(parsePolicy(f.text, f.name));
     assert.ok(list);
     const results = runPolicyCases(policy, list);
-    assert.deepEqual(results.filter((r) => !r.passed).map((r) => [r.case.name, r.mismatches]), []);
+    assert.deepEqual(
+      results.filter((r) => !r.passed).map((r) => [r.case.name, r.mismatches]),
+      [],
+    );
     assert.equal(results.length, 8);
   });
 

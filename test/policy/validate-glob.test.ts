@@ -6,10 +6,21 @@ import { globSyntaxIssue, targetFormIssue } from '../../src/policy/validate-glob
 
 describe('glob checks', () => {
   const syntax: [string, string | undefined][] = [
-    ['/w/**', undefined], ['/w/*.{md,txt}', undefined], ['/w/[a-z]?.csv', undefined],
-    ['', 'E_EMPTY_GLOB'], ['   ', 'E_EMPTY_GLOB'], ['/w/\u0000', 'E_BAD_GLOB'], [' /w', 'E_BAD_GLOB'],
-    ['!/etc/**', 'E_BAD_GLOB'], ['/w/(a|b)', 'E_BAD_GLOB'], ['/w/a\\b', 'E_BAD_GLOB'], ['/w/{a,{b}}', 'E_BAD_GLOB'],
-    ['/w/{1..9}', 'E_BAD_GLOB'], ['/w/[ab', 'E_BAD_GLOB'], ['/w/a]', 'E_BAD_GLOB'], ['/w/a}', 'E_BAD_GLOB'],
+    ['/w/**', undefined],
+    ['/w/*.{md,txt}', undefined],
+    ['/w/[a-z]?.csv', undefined],
+    ['', 'E_EMPTY_GLOB'],
+    ['   ', 'E_EMPTY_GLOB'],
+    ['/w/\u0000', 'E_BAD_GLOB'],
+    [' /w', 'E_BAD_GLOB'],
+    ['!/etc/**', 'E_BAD_GLOB'],
+    ['/w/(a|b)', 'E_BAD_GLOB'],
+    ['/w/a\\b', 'E_BAD_GLOB'],
+    ['/w/{a,{b}}', 'E_BAD_GLOB'],
+    ['/w/{1..9}', 'E_BAD_GLOB'],
+    ['/w/[ab', 'E_BAD_GLOB'],
+    ['/w/a]', 'E_BAD_GLOB'],
+    ['/w/a}', 'E_BAD_GLOB'],
   ];
   for (const [glob, code] of syntax) {
     test(`globSyntaxIssue: ${JSON.stringify(glob)} → ${code ?? 'accepted'}`, () => {
@@ -18,11 +29,18 @@ describe('glob checks', () => {
   }
 
   const forms: [TargetFamily, string, string | undefined][] = [
-    [TargetFamily.Path, '/', undefined], [TargetFamily.Path, '**', undefined], [TargetFamily.Path, 'w/**', 'E_RESOURCE_FORM'],
-    [TargetFamily.Path, '/w//x', 'E_BAD_GLOB'], [TargetFamily.Path, '/w/./x', 'E_BAD_GLOB'], [TargetFamily.Path, '/w/**x', 'E_BAD_GLOB'],
-    [TargetFamily.Url, 'https://*.example.com/**', undefined], [TargetFamily.Url, 'http://localhost:8080/', undefined],
-    [TargetFamily.Url, 'https://a.example/../x', 'E_BAD_GLOB'], [TargetFamily.Program, 'python3*', undefined],
-    [TargetFamily.Program, 'bin/git', 'E_RESOURCE_FORM'], [TargetFamily.Custom, 'anything at all', undefined],
+    [TargetFamily.Path, '/', undefined],
+    [TargetFamily.Path, '**', undefined],
+    [TargetFamily.Path, 'w/**', 'E_RESOURCE_FORM'],
+    [TargetFamily.Path, '/w//x', 'E_BAD_GLOB'],
+    [TargetFamily.Path, '/w/./x', 'E_BAD_GLOB'],
+    [TargetFamily.Path, '/w/**x', 'E_BAD_GLOB'],
+    [TargetFamily.Url, 'https://*.example.com/**', undefined],
+    [TargetFamily.Url, 'http://localhost:8080/', undefined],
+    [TargetFamily.Url, 'https://a.example/../x', 'E_BAD_GLOB'],
+    [TargetFamily.Program, 'python3*', undefined],
+    [TargetFamily.Program, 'bin/git', 'E_RESOURCE_FORM'],
+    [TargetFamily.Custom, 'anything at all', undefined],
   ];
   for (const [family, glob, code] of forms) {
     test(`targetFormIssue: ${family} ${JSON.stringify(glob)} → ${code ?? 'accepted'}`, () => {

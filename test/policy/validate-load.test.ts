@@ -12,14 +12,20 @@ describe('loadPolicyText / loadPolicyFile', () => {
 
   test('loadPolicyText: any problem → throws Policy.Invalid carrying every problem, message lists them all', () => {
     const text = "capabilities:\n  - action: fs.wirte\n    resource: ''\n";
-    assert.throws(() => loadPolicyText(text, 'bad.yaml'), (err: unknown) => {
-      assert.ok(err instanceof PolicyValidationError);
-      assert.equal(err.code, 'Policy.Invalid');
-      assert.deepEqual(err.problems.map((p) => p.code), ['E_UNKNOWN_ACTION', 'E_EMPTY_GLOB']);
-      assert.match(err.message, /bad\.yaml:2:13: E_UNKNOWN_ACTION/);
-      assert.match(err.message, /bad\.yaml:3:15: E_EMPTY_GLOB/);
-      return true;
-    });
+    assert.throws(
+      () => loadPolicyText(text, 'bad.yaml'),
+      (err: unknown) => {
+        assert.ok(err instanceof PolicyValidationError);
+        assert.equal(err.code, 'Policy.Invalid');
+        assert.deepEqual(
+          err.problems.map((p) => p.code),
+          ['E_UNKNOWN_ACTION', 'E_EMPTY_GLOB'],
+        );
+        assert.match(err.message, /bad\.yaml:2:13: E_UNKNOWN_ACTION/);
+        assert.match(err.message, /bad\.yaml:3:15: E_EMPTY_GLOB/);
+        return true;
+      },
+    );
   });
 
   test('loadPolicyFile: the seed quickstart fixture → loads unchanged', () => {
@@ -29,13 +35,16 @@ describe('loadPolicyText / loadPolicyFile', () => {
 
   test('loadPolicyFile: missing file → throws Policy.FileUnreadable naming the path and the fix', () => {
     const missing = fixture('policies', 'no-such-policy.yaml');
-    assert.throws(() => loadPolicyFile(missing), (err: unknown) => {
-      assert.ok(err instanceof PolicyFileError);
-      assert.equal(err.code, 'Policy.FileUnreadable');
-      assert.ok(err.message.includes(missing));
-      assert.match(err.message, /check the path/);
-      return true;
-    });
+    assert.throws(
+      () => loadPolicyFile(missing),
+      (err: unknown) => {
+        assert.ok(err instanceof PolicyFileError);
+        assert.equal(err.code, 'Policy.FileUnreadable');
+        assert.ok(err.message.includes(missing));
+        assert.match(err.message, /check the path/);
+        return true;
+      },
+    );
   });
 
   test('loadPolicyFile: a directory → throws Policy.FileUnreadable', () => {

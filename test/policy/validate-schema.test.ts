@@ -12,8 +12,16 @@ import { policyFixtures } from './fixture-table';
  * problems need more than JSON Schema can say (positions, duplicates, globs, action globs).
  */
 const SCHEMA_CANNOT_SEE = new Set([
-  'action-glob-matches-nothing.yaml', 'alias.yaml', 'constraint-for-action.yaml', 'dotdot-segment.yaml',
-  'duplicate-id.yaml', 'duplicate-key.yaml', 'mixed-families.yaml', 'partial-globstar.yaml', 'too-many-stars.yaml', 'trailing-slash.yaml',
+  'action-glob-matches-nothing.yaml',
+  'alias.yaml',
+  'constraint-for-action.yaml',
+  'dotdot-segment.yaml',
+  'duplicate-id.yaml',
+  'duplicate-key.yaml',
+  'mixed-families.yaml',
+  'partial-globstar.yaml',
+  'too-many-stars.yaml',
+  'trailing-slash.yaml',
 ]);
 /** Not YAML a schema could be applied to. */
 const NOT_PARSEABLE = new Set(['multiple-documents.yaml', 'yaml-syntax.yaml']);

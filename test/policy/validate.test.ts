@@ -22,7 +22,10 @@ describe('validatePolicy: fixture table', () => {
       assert.ok(f.expected.length > 0, 'fixture must state its problems in a "# expect:" first line');
       const { document, problems } = validatePolicy(parsePolicy(f.text, f.name), EXTRA);
       assert.equal(document, undefined);
-      assert.deepEqual(problems.map((p) => `${p.code} ${p.line}:${p.col}`), f.expected);
+      assert.deepEqual(
+        problems.map((p) => `${p.code} ${p.line}:${p.col}`),
+        f.expected,
+      );
       for (const p of problems) {
         assert.equal(p.file, f.name);
         assert.ok(p.message.length > 0 && p.hint.length > 0, `message and hint for ${p.code}`);
@@ -45,12 +48,15 @@ describe('validatePolicy: the seed quickstart', () => {
     const { document } = validatePolicy(parsePolicy(f.text, 'policy.yaml'));
     assert.ok(document);
     assert.equal(document.version, 1);
-    assert.deepEqual(document.capabilities.map((r) => [r.id, r.kind, r.action, r.resource]), [
-      ['capabilities[0]', 'capability', 'fs.read', '/workspace/**'],
-      ['capabilities[1]', 'capability', 'fs.write', '/workspace/output/**'],
-      ['capabilities[2]', 'capability', 'proc.exec', 'git'],
-      ['capabilities[3]', 'capability', 'net.http', 'https://api.example.com/**'],
-    ]);
+    assert.deepEqual(
+      document.capabilities.map((r) => [r.id, r.kind, r.action, r.resource]),
+      [
+        ['capabilities[0]', 'capability', 'fs.read', '/workspace/**'],
+        ['capabilities[1]', 'capability', 'fs.write', '/workspace/output/**'],
+        ['capabilities[2]', 'capability', 'proc.exec', 'git'],
+        ['capabilities[3]', 'capability', 'net.http', 'https://api.example.com/**'],
+      ],
+    );
     assert.deepEqual(document.capabilities[3]?.constraint, { method: ['GET'] });
     assert.deepEqual(document.capabilities[2]?.position, { file: 'policy.yaml', line: 8, col: 5 });
     assert.deepEqual(document.deny, []);
@@ -60,8 +66,13 @@ describe('validatePolicy: the seed quickstart', () => {
 
 describe('validatePolicy: rules', () => {
   test('validatePolicy: author ids and generated ids per list → capabilities[0], deny[1], ask[0]', () => {
-    const { document } = check('capabilities:\n  - action: fs.read\n    resource: /a\ndeny:\n  - id: x\n    action: fs.read\n    resource: /b\n  - action: fs.read\n    resource: /c\nask:\n  - action: fs.read\n    resource: /d\n');
-    assert.deepEqual([...(document?.capabilities ?? []), ...(document?.deny ?? []), ...(document?.ask ?? [])].map((r) => r.id), ['capabilities[0]', 'x', 'deny[1]', 'ask[0]']);
+    const { document } = check(
+      'capabilities:\n  - action: fs.read\n    resource: /a\ndeny:\n  - id: x\n    action: fs.read\n    resource: /b\n  - action: fs.read\n    resource: /c\nask:\n  - action: fs.read\n    resource: /d\n',
+    );
+    assert.deepEqual(
+      [...(document?.capabilities ?? []), ...(document?.deny ?? []), ...(document?.ask ?? [])].map((r) => r.id),
+      ['capabilities[0]', 'x', 'deny[1]', 'ask[0]'],
+    );
   });
 
   test('validatePolicy: method list in mixed case with repeats → upper-case, de-duplicated', () => {
@@ -70,7 +81,9 @@ describe('validatePolicy: rules', () => {
   });
 
   test('validatePolicy: every proc.exec constraint → kept as written', () => {
-    const { document, problems } = check('capabilities:\n  - action: proc.exec\n    resource: /usr/bin/git\n    constraint:\n      args: [log, "**"]\n      deny_args: ["-c"]\n      cwd: /w/**\n      env: [HOME]\n      timeout_ms: 5000\n');
+    const { document, problems } = check(
+      'capabilities:\n  - action: proc.exec\n    resource: /usr/bin/git\n    constraint:\n      args: [log, "**"]\n      deny_args: ["-c"]\n      cwd: /w/**\n      env: [HOME]\n      timeout_ms: 5000\n',
+    );
     assert.deepEqual(problems, []);
     assert.deepEqual(document?.capabilities[0]?.constraint, { args: ['log', '**'], deny_args: ['-c'], cwd: '/w/**', env: ['HOME'], timeout_ms: 5000 });
   });
@@ -94,7 +107,10 @@ describe('validatePolicy: rules', () => {
 
   test('validatePolicy: Fs.Read → E_UNKNOWN_ACTION (case matters) with a did-you-mean hint', () => {
     const { problems } = check('capabilities:\n  - action: Fs.Read\n    resource: /w/**\n');
-    assert.deepEqual(problems.map((p) => [p.code, p.hint]), [[ProblemCode.UnknownAction, 'did you mean "fs.read"?']]);
+    assert.deepEqual(
+      problems.map((p) => [p.code, p.hint]),
+      [[ProblemCode.UnknownAction, 'did you mean "fs.read"?']],
+    );
   });
 
   test('validatePolicy: custom action without extraActions → E_UNKNOWN_ACTION; with them → loads', () => {
@@ -142,8 +158,13 @@ describe('validatePolicy: rules', () => {
   });
 
   test('validatePolicy: null for a string, number for a string → E_TYPE with a quoting hint', () => {
-    const { problems } = check('capabilities:\n  - action: proc.exec\n    resource: ~\n  - action: proc.exec\n    resource: 7z\n  - action: proc.exec\n    resource: 123\n');
-    assert.deepEqual(problems.map((p) => `${p.code} ${p.line}:${p.col}`), ['E_TYPE 3:15', 'E_TYPE 7:15']);
+    const { problems } = check(
+      'capabilities:\n  - action: proc.exec\n    resource: ~\n  - action: proc.exec\n    resource: 7z\n  - action: proc.exec\n    resource: 123\n',
+    );
+    assert.deepEqual(
+      problems.map((p) => `${p.code} ${p.line}:${p.col}`),
+      ['E_TYPE 3:15', 'E_TYPE 7:15'],
+    );
     assert.equal(problems[1]?.hint, 'quote it: "123"');
   });
 

@@ -45,9 +45,14 @@ describe('FilesystemProvider durability and concurrent writes', () => {
 
   test('fs.write: 32 concurrent writers into one folder (shared folder fsyncs) → every file holds its own content, 32 records, no temp file', async () => {
     const { ws, kernel, logPath } = setup();
-    const results = await Promise.all(Array.from({ length: 32 }, (_, i) => kernel.submit({ action: 'fs.write', target: `/workspace/out/f${i}.txt`, params: { content: `content ${i}` } })));
+    const results = await Promise.all(
+      Array.from({ length: 32 }, (_, i) => kernel.submit({ action: 'fs.write', target: `/workspace/out/f${i}.txt`, params: { content: `content ${i}` } })),
+    );
     await kernel.close();
-    assert.deepEqual(results.map((r) => r.status), Array(32).fill('OK'));
+    assert.deepEqual(
+      results.map((r) => r.status),
+      Array(32).fill('OK'),
+    );
     for (let i = 0; i < 32; i++) assert.equal(fs.readFileSync(path.join(ws, 'out', `f${i}.txt`), 'utf8'), `content ${i}`);
     assert.equal(fs.readdirSync(path.join(ws, 'out')).filter((n) => n.endsWith('.tmp')).length, 0);
     assert.equal(readLog(logPath).length, 32);

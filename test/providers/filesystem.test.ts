@@ -192,7 +192,11 @@ describe('FilesystemProvider via Kernel', () => {
     fs.mkdirSync(path.dirname(file));
     fs.writeFileSync(file, 'old');
     fs.chmodSync(file, 0o750);
-    const r = await kernel.submit({ action: 'fs.write', target: '/workspace/out/run.sh', params: { content: Buffer.from('new').toString('base64'), encoding: 'base64' } });
+    const r = await kernel.submit({
+      action: 'fs.write',
+      target: '/workspace/out/run.sh',
+      params: { content: Buffer.from('new').toString('base64'), encoding: 'base64' },
+    });
     await kernel.close();
     assert.deepEqual(r.data, { bytes: 3, created: false });
     assert.equal(fs.readFileSync(file, 'utf8'), 'new');

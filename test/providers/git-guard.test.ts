@@ -12,22 +12,68 @@ const refused = (e: unknown): boolean => hasErrorCode(e, 'Provider.GitArgumentRe
 
 describe('guardGitArgs', () => {
   const injections: readonly (readonly string[])[] = [
-    ['-c', 'core.pager=sh -c id', 'log'], ['-ccore.pager=x', 'log'], ['--config-env=core.pager=X', 'log'],
-    ['--config-env', 'core.pager=X', 'log'], ['--exec-path=/workspace', 'status'], ['--exec-path', 'status'],
-    ['-C', '/etc', 'status'], ['-C/etc', 'status'], ['--git-dir=/etc/.git', 'status'], ['--git-dir', '/x', 'status'],
-    ['--work-tree=/etc', 'status'], ['--work-tree', '/etc', 'status'], ['-p', 'log'], ['--paginate', 'log'],
-    ['-pc', 'log'], ['-Pp', 'log'], ['--bare', 'status'], ['--namespace=x', 'log'], ['--help', 'log'],
-    ['fetch', '--upload-pack=touch /tmp/x', 'origin'], ['fetch', '--upload-pack', 'x'], ['fetch', '--upload', 'x'],
-    ['fetch', '--upl=x'], ['ls-remote', '--upload-pack=x', 'origin'], ['clone', '-u', 'x', 'src'], ['clone', '-qu', 'x', 'src'],
-    ['clone', '--upload-pack=x', 'src'], ['clone', '-c', 'core.hooksPath=.', 'src'], ['clone', '--config=a=b', 'src'],
-    ['clone', '--template=/workspace/t', 'src'], ['clone', '--separate-git-dir=/tmp/g', 'src'],
-    ['push', '--receive-pack=x', 'origin'], ['push', '--receive=x'], ['push', '--exec=x'], ['archive', '--exec=x', '--remote=r'],
-    ['log', '--output=/tmp/out'], ['log', '--output', '/tmp/out'], ['log', '--outp=/tmp/out'], ['diff', '--output=/x'],
-    ['diff', '--ext-diff'], ['log', '--ext-diff'], ['show', '--ext'], ['diff', '--textconv'], ['diff', '--no-index', '/etc/passwd', 'x'],
-    ['grep', '-O', 'x'], ['grep', '-Ovim', 'x'], ['grep', '-iO', 'x'], ['grep', '--open-files-in-pager=vim', 'x'], ['grep', '--open', 'x'],
-    ['format-patch', '-o', '/tmp'], ['format-patch', '--output-directory=/tmp'], ['archive', '-o', '/tmp/a.tar', 'HEAD'],
-    ['rebase', '-x', 'id'], ['rebase', '--exec=id'], ['config', 'core.pager', 'x'], ['help', 'log'], ['difftool'],
-    ['my-alias'], ['submodule', 'update'], ['upload-pack', '.'], ['log', '--git-dir=/x'], ['status', '--work-tree=/x'],
+    ['-c', 'core.pager=sh -c id', 'log'],
+    ['-ccore.pager=x', 'log'],
+    ['--config-env=core.pager=X', 'log'],
+    ['--config-env', 'core.pager=X', 'log'],
+    ['--exec-path=/workspace', 'status'],
+    ['--exec-path', 'status'],
+    ['-C', '/etc', 'status'],
+    ['-C/etc', 'status'],
+    ['--git-dir=/etc/.git', 'status'],
+    ['--git-dir', '/x', 'status'],
+    ['--work-tree=/etc', 'status'],
+    ['--work-tree', '/etc', 'status'],
+    ['-p', 'log'],
+    ['--paginate', 'log'],
+    ['-pc', 'log'],
+    ['-Pp', 'log'],
+    ['--bare', 'status'],
+    ['--namespace=x', 'log'],
+    ['--help', 'log'],
+    ['fetch', '--upload-pack=touch /tmp/x', 'origin'],
+    ['fetch', '--upload-pack', 'x'],
+    ['fetch', '--upload', 'x'],
+    ['fetch', '--upl=x'],
+    ['ls-remote', '--upload-pack=x', 'origin'],
+    ['clone', '-u', 'x', 'src'],
+    ['clone', '-qu', 'x', 'src'],
+    ['clone', '--upload-pack=x', 'src'],
+    ['clone', '-c', 'core.hooksPath=.', 'src'],
+    ['clone', '--config=a=b', 'src'],
+    ['clone', '--template=/workspace/t', 'src'],
+    ['clone', '--separate-git-dir=/tmp/g', 'src'],
+    ['push', '--receive-pack=x', 'origin'],
+    ['push', '--receive=x'],
+    ['push', '--exec=x'],
+    ['archive', '--exec=x', '--remote=r'],
+    ['log', '--output=/tmp/out'],
+    ['log', '--output', '/tmp/out'],
+    ['log', '--outp=/tmp/out'],
+    ['diff', '--output=/x'],
+    ['diff', '--ext-diff'],
+    ['log', '--ext-diff'],
+    ['show', '--ext'],
+    ['diff', '--textconv'],
+    ['diff', '--no-index', '/etc/passwd', 'x'],
+    ['grep', '-O', 'x'],
+    ['grep', '-Ovim', 'x'],
+    ['grep', '-iO', 'x'],
+    ['grep', '--open-files-in-pager=vim', 'x'],
+    ['grep', '--open', 'x'],
+    ['format-patch', '-o', '/tmp'],
+    ['format-patch', '--output-directory=/tmp'],
+    ['archive', '-o', '/tmp/a.tar', 'HEAD'],
+    ['rebase', '-x', 'id'],
+    ['rebase', '--exec=id'],
+    ['config', 'core.pager', 'x'],
+    ['help', 'log'],
+    ['difftool'],
+    ['my-alias'],
+    ['submodule', 'update'],
+    ['upload-pack', '.'],
+    ['log', '--git-dir=/x'],
+    ['status', '--work-tree=/x'],
   ];
   for (const argv of injections) {
     test(`guardGitArgs: ${JSON.stringify(argv)} → GitArgumentRefused`, () => {
@@ -42,7 +88,17 @@ describe('guardGitArgs', () => {
   test('guardGitArgs: ordinary commands → allowed, hardening -c pairs first', () => {
     const argv = guardGitArgs(['--no-pager', 'log', '--oneline', '-p', '-C', '--stat', '--exit-code']);
     assert.deepEqual(argv.slice(0, 2), ['-c', GIT_HARDENING_CONFIG[0]]);
-    assert.deepEqual(argv.slice(GIT_HARDENING_CONFIG.length * 2), ['--no-pager', 'log', '--no-ext-diff', '--no-textconv', '--oneline', '-p', '-C', '--stat', '--exit-code']);
+    assert.deepEqual(argv.slice(GIT_HARDENING_CONFIG.length * 2), [
+      '--no-pager',
+      'log',
+      '--no-ext-diff',
+      '--no-textconv',
+      '--oneline',
+      '-p',
+      '-C',
+      '--stat',
+      '--exit-code',
+    ]);
     assert.doesNotThrow(() => guardGitArgs(['grep', '-c', '-C', '2', 'x']));
     assert.doesNotThrow(() => guardGitArgs(['commit', '-c', 'HEAD']));
   });
@@ -91,7 +147,11 @@ describe('ProcessProvider with git', () => {
   });
 
   test('ProcessProvider git: GIT_* variable in params → refused even when the rule names it', async () => {
-    const resolved = await provider.resolve({ action: 'proc.exec', target: 'git', params: { args: ['status'], cwd: '/workspace/repo', env: { GIT_DIR: '/etc' } } });
+    const resolved = await provider.resolve({
+      action: 'proc.exec',
+      target: 'git',
+      params: { args: ['status'], cwd: '/workspace/repo', env: { GIT_DIR: '/etc' } },
+    });
     await assert.rejects(provider.execute(resolved, allowContext('git', { env: ['GIT_DIR'] })), refused);
   });
 });

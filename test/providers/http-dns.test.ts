@@ -42,15 +42,27 @@ describe('HttpProvider DNS', () => {
 
   test('HttpProvider: one answer mixing a public and a loopback address → refused before connecting', async () => {
     const p = new HttpProvider({ resolver: () => Promise.resolve(['93.184.216.34', '127.0.0.1']) });
-    await assert.rejects(fetchVia(p, `http://mixed.test:${outside.port}/`), (e) =>
-      hasErrorCode(e, 'Provider.AddressRefused') && (e as { address?: string }).address === '127.0.0.1');
+    await assert.rejects(
+      fetchVia(p, `http://mixed.test:${outside.port}/`),
+      (e) => hasErrorCode(e, 'Provider.AddressRefused') && (e as { address?: string }).address === '127.0.0.1',
+    );
     assert.equal(internal.seen.length, 0);
   });
 
-  for (const [address, cls] of [['169.254.169.254', 'metadata'], ['::ffff:169.254.169.254', 'metadata'], ['10.0.0.5', 'private'], ['fd00::1', 'unique-local'], ['100.64.1.1', 'cgnat'], ['::1', 'loopback']] as const) {
+  for (const [address, cls] of [
+    ['169.254.169.254', 'metadata'],
+    ['::ffff:169.254.169.254', 'metadata'],
+    ['10.0.0.5', 'private'],
+    ['fd00::1', 'unique-local'],
+    ['100.64.1.1', 'cgnat'],
+    ['::1', 'loopback'],
+  ] as const) {
     test(`HttpProvider: host resolving to ${address} → AddressRefused (${cls})`, async () => {
       const p = new HttpProvider({ resolver: () => Promise.resolve([address]) });
-      await assert.rejects(fetchVia(p, 'http://name.test/'), (e) => hasErrorCode(e, 'Provider.AddressRefused') && (e as { addressClass?: string }).addressClass === cls);
+      await assert.rejects(
+        fetchVia(p, 'http://name.test/'),
+        (e) => hasErrorCode(e, 'Provider.AddressRefused') && (e as { addressClass?: string }).addressClass === cls,
+      );
     });
   }
 

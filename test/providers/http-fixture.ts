@@ -60,11 +60,14 @@ export function startServer(host = '127.0.0.1', port = 0): Promise<TestServer> {
     server.listen(port, host, () => {
       const actual = (server.address() as AddressInfo).port;
       resolve({
-        base: `http://${host}:${actual}`, port: actual, seen,
-        close: () => new Promise((done) => {
-          server.closeAllConnections();
-          server.close(() => done());
-        }),
+        base: `http://${host}:${actual}`,
+        port: actual,
+        seen,
+        close: () =>
+          new Promise((done) => {
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
       });
     });
   });
@@ -82,7 +85,12 @@ export function httpContext(target: string, extra: Partial<ExecutionContext> = {
 }
 
 /** resolve + execute as the kernel does. */
-export async function fetchVia(provider: HttpProvider, target: string, params: Record<string, unknown> = {}, extra: Partial<ExecutionContext> = {}): Promise<HttpResult> {
+export async function fetchVia(
+  provider: HttpProvider,
+  target: string,
+  params: Record<string, unknown> = {},
+  extra: Partial<ExecutionContext> = {},
+): Promise<HttpResult> {
   const resolved = await provider.resolve({ action: 'net.http', target, params });
   return provider.execute(resolved, httpContext(resolved.canonicalTarget, extra));
 }

@@ -19,18 +19,22 @@ describe('HttpProvider credentials', () => {
     await srv.close();
     await other.close();
   });
-  const provider = () => new HttpProvider({
-    allowAddresses: ['127.0.0.1', '127.0.0.2'],
-    credentials: [{ match: `http://127.0.0.1:${srv.port}/api/**`, header: 'Authorization', valueFromEnv: 'AOK_TEST_TOKEN' }],
-    credentialEnv: { AOK_TEST_TOKEN: SECRET },
-  });
-  const allowAll = () => policyAuthorizer([
-    'capabilities:',
-    `  - action: net.http`,
-    `    resource: "http://127.0.0.1:${srv.port}/**"`,
-    `  - action: net.http`,
-    `    resource: "http://127.0.0.2:${other.port}/**"`,
-  ].join('\n'));
+  const provider = () =>
+    new HttpProvider({
+      allowAddresses: ['127.0.0.1', '127.0.0.2'],
+      credentials: [{ match: `http://127.0.0.1:${srv.port}/api/**`, header: 'Authorization', valueFromEnv: 'AOK_TEST_TOKEN' }],
+      credentialEnv: { AOK_TEST_TOKEN: SECRET },
+    });
+  const allowAll = () =>
+    policyAuthorizer(
+      [
+        'capabilities:',
+        `  - action: net.http`,
+        `    resource: "http://127.0.0.1:${srv.port}/**"`,
+        `  - action: net.http`,
+        `    resource: "http://127.0.0.2:${other.port}/**"`,
+      ].join('\n'),
+    );
 
   test('HttpProvider: URL matching a credential rule → header sent, value nowhere in the result', async () => {
     const r = await fetchVia(provider(), `${srv.base}/api/echo`);
@@ -68,7 +72,10 @@ describe('HttpProvider credentials', () => {
       credentials: [{ match: 'http://127.0.0.1:1/**', header: 'Authorization', valueFromEnv: 'T' }],
       credentialEnv: { T: SECRET },
     });
-    const err = await fetchVia(p, 'http://127.0.0.1:1/x').then(() => undefined, (e: unknown) => e);
+    const err = await fetchVia(p, 'http://127.0.0.1:1/x').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(hasErrorCode(err, 'Provider.HttpFailed'));
     assert.equal(JSON.stringify(err).includes(SECRET) || String((err as Error).message).includes(SECRET), false);
   });
@@ -89,7 +96,10 @@ describe('HttpProvider credentials', () => {
   test('HttpProvider: refused redirect whose Location carries the credential → error message, fields and cause carry none of it', async () => {
     const leak = encodeURIComponent(`${srv.base}/public/echo?t=${encodeURIComponent(SECRET)}&raw=${SECRET.split(' ')[1]}`);
     for (const extra of [{}, { authorize: policyAuthorizer(`capabilities:\n  - action: net.http\n    resource: "http://127.0.0.1:${srv.port}/api/**"\n`) }]) {
-      const err = await fetchVia(provider(), `${srv.base}/api/redirect?to=${leak}`, {}, extra).then(() => undefined, (e: unknown) => e);
+      const err = await fetchVia(provider(), `${srv.base}/api/redirect?to=${leak}`, {}, extra).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       assert.ok(hasErrorCode(err, 'Provider.RedirectDenied'), String(err));
       const text = `${(err as Error).message}\n${(err as Error).stack ?? ''}\n${JSON.stringify(err)}\n${inspect(err, { depth: 5 })}`;
       assert.ok(!text.includes('s3cr3t'), text);
@@ -105,8 +115,10 @@ describe('HttpProvider credentials', () => {
   });
 
   test('CredentialStore: variable unset → CredentialMissing at construction', () => {
-    assert.throws(() => new CredentialStore([{ match: 'https://api.github.com/**', header: 'Authorization', valueFromEnv: 'NOPE' }], {}),
-      (e) => hasErrorCode(e, 'Provider.CredentialMissing'));
+    assert.throws(
+      () => new CredentialStore([{ match: 'https://api.github.com/**', header: 'Authorization', valueFromEnv: 'NOPE' }], {}),
+      (e) => hasErrorCode(e, 'Provider.CredentialMissing'),
+    );
   });
 
   test('CredentialStore: look-alike hosts and raw IPs → no credential', () => {

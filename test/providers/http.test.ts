@@ -4,7 +4,10 @@ import { hasErrorCode } from '../../src/errors';
 import { HttpProvider } from '../../src/providers/http';
 import { fetchVia, httpContext, policyAuthorizer, startServer, type TestServer } from './http-fixture';
 
-const code = (c: string) => (e: unknown): boolean => hasErrorCode(e, c);
+const code =
+  (c: string) =>
+  (e: unknown): boolean =>
+    hasErrorCode(e, c);
 
 describe('HttpProvider', () => {
   let srv: TestServer;
@@ -48,7 +51,10 @@ describe('HttpProvider', () => {
 
   test('HttpProvider: unknown param or a Host header → InvalidParams', async () => {
     await assert.rejects(local().resolve({ action: 'net.http', target: `${srv.base}/`, params: { verb: 'GET' } }), code('Provider.InvalidParams'));
-    await assert.rejects(local().resolve({ action: 'net.http', target: `${srv.base}/`, params: { headers: { Host: 'internal' } } }), code('Provider.InvalidParams'));
+    await assert.rejects(
+      local().resolve({ action: 'net.http', target: `${srv.base}/`, params: { headers: { Host: 'internal' } } }),
+      code('Provider.InvalidParams'),
+    );
   });
 
   test('HttpProvider: set-cookie in the response → dropped from the result', async () => {
@@ -83,13 +89,16 @@ describe('HttpProvider', () => {
   });
 
   describe('redirects', () => {
-    const policy = () => policyAuthorizer([
-      'capabilities:',
-      `  - action: net.http`,
-      `    resource: "http://127.0.0.1:${srv.port}/ok/**"`,
-      `  - action: net.http`,
-      `    resource: "http://169.254.169.254/**"`,
-    ].join('\n'));
+    const policy = () =>
+      policyAuthorizer(
+        [
+          'capabilities:',
+          `  - action: net.http`,
+          `    resource: "http://127.0.0.1:${srv.port}/ok/**"`,
+          `  - action: net.http`,
+          `    resource: "http://169.254.169.254/**"`,
+        ].join('\n'),
+      );
 
     test('HttpProvider: redirect without an authorize hook → RedirectDenied, target never requested', async () => {
       const before = srv.seen.length;
@@ -100,12 +109,17 @@ describe('HttpProvider', () => {
     test('HttpProvider: redirect the policy allows → followed as a new decision, hops listed', async () => {
       const judged: string[] = [];
       const authorize = policy();
-      const r = await fetchVia(local(), `${srv.base}/redirect?to=/ok/target`, {}, {
-        authorize: (req) => {
-          judged.push(req.target);
-          return authorize(req);
+      const r = await fetchVia(
+        local(),
+        `${srv.base}/redirect?to=/ok/target`,
+        {},
+        {
+          authorize: (req) => {
+            judged.push(req.target);
+            return authorize(req);
+          },
         },
-      });
+      );
       assert.equal(r.status, 200);
       assert.deepEqual(judged, [`${srv.base}/ok/target`]);
       assert.deepEqual(r.redirects, [`${srv.base}/ok/target`]);
@@ -118,7 +132,12 @@ describe('HttpProvider', () => {
     });
 
     test('HttpProvider: 303 after POST → next hop is a GET without the body', async () => {
-      const r = await fetchVia(local(), `${srv.base}/redirect?status=303&to=/ok/after`, { method: 'POST', body: 'x', headers: { 'content-type': 'text/plain' } }, { authorize: policy() });
+      const r = await fetchVia(
+        local(),
+        `${srv.base}/redirect?status=303&to=/ok/after`,
+        { method: 'POST', body: 'x', headers: { 'content-type': 'text/plain' } },
+        { authorize: policy() },
+      );
       const echoed = JSON.parse(r.body);
       assert.equal(echoed.method, 'GET');
       assert.equal(echoed.body, '');
@@ -126,10 +145,17 @@ describe('HttpProvider', () => {
 
     test('HttpProvider: redirect to 169.254.169.254 that the policy allows → AddressRefused before connecting', async () => {
       const asked: string[] = [];
-      const p = local({ resolver: async (host: string) => { asked.push(host); return ['127.0.0.1']; } });
+      const p = local({
+        resolver: async (host: string) => {
+          asked.push(host);
+          return ['127.0.0.1'];
+        },
+      });
       const to = encodeURIComponent('http://169.254.169.254/latest/meta-data/');
-      await assert.rejects(fetchVia(p, `${srv.base}/redirect?to=${to}`, {}, { authorize: policy() }), (e) =>
-        hasErrorCode(e, 'Provider.AddressRefused') && (e as { addressClass?: string }).addressClass === 'metadata');
+      await assert.rejects(
+        fetchVia(p, `${srv.base}/redirect?to=${to}`, {}, { authorize: policy() }),
+        (e) => hasErrorCode(e, 'Provider.AddressRefused') && (e as { addressClass?: string }).addressClass === 'metadata',
+      );
       assert.deepEqual(asked, [], 'an IP literal is never resolved, and no socket was opened for it');
     });
 

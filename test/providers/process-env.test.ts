@@ -22,7 +22,13 @@ describe('process-env', () => {
   });
 
   test('buildProcessEnv: malformed name or NUL in value → InvalidParams', () => {
-    assert.throws(() => buildProcessEnv({ allowList: ['*'], requested: { 'A=B': 'x' }, path: [] }), (e) => hasErrorCode(e, 'Provider.InvalidParams'));
-    assert.throws(() => buildProcessEnv({ allowList: ['*'], requested: { A: 'x\0y' }, path: [] }), (e) => hasErrorCode(e, 'Provider.InvalidParams'));
+    assert.throws(
+      () => buildProcessEnv({ allowList: ['*'], requested: { 'A=B': 'x' }, path: [] }),
+      (e) => hasErrorCode(e, 'Provider.InvalidParams'),
+    );
+    assert.throws(
+      () => buildProcessEnv({ allowList: ['*'], requested: { A: 'x\0y' }, path: [] }),
+      (e) => hasErrorCode(e, 'Provider.InvalidParams'),
+    );
   });
 });

@@ -69,7 +69,7 @@ describe('ProcessProvider', () => {
     await assert.rejects(run(provider, 'pwd', { cwd: '/workspace' }, { cwd: '/workspace/sub/**' }), (e) => hasErrorCode(e, 'Provider.CwdOutsideMount'));
   });
 
-  test("ProcessProvider: worker environment → never inherited (only PATH and allowed names)", async () => {
+  test('ProcessProvider: worker environment → never inherited (only PATH and allowed names)', async () => {
     process.env['AOK_WORKER_SECRET'] = 'worker-only';
     try {
       const r = await run(provider, 'env', { env: { LANG: 'C' } }, { env: ['LANG'] });

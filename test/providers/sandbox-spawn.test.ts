@@ -12,7 +12,11 @@ describe('spawnSandboxed', () => {
   after(() => fs.rmSync(ws, { recursive: true, force: true }));
   fs.writeFileSync(path.join(ws, 'readme.txt'), 'inside\n');
   const spec = (command: string, args: string[], readOnly = false) => ({
-    command, args, cwd: '/workspace', env: { PATH: '/usr/bin:/bin' }, mounts: [{ agent: '/workspace', host: ws, readOnly }],
+    command,
+    args,
+    cwd: '/workspace',
+    env: { PATH: '/usr/bin:/bin' },
+    mounts: [{ agent: '/workspace', host: ws, readOnly }],
   });
 
   test('spawnSandboxed: a long-lived program over stdio → answers through its pipes, stop() leaves nothing behind', async () => {
@@ -30,7 +34,9 @@ describe('spawnSandboxed', () => {
   test('spawnSandboxed: a read-only mount → the program reads it and cannot write to it', async () => {
     const child = spawnSandboxed(spec('/bin/sh', ['-c', 'cat readme.txt; touch new-file; echo "touch exit $?"'], true));
     let out = '';
-    child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
     await new Promise((resolve) => child.process.once('close', resolve));
     await child.stop();
     assert.match(out, /^inside\ntouch exit 1\n$/);
@@ -45,7 +51,9 @@ describe('spawnSandboxed', () => {
     const run = async (identity: { dev: number; ino: number }): Promise<{ code: number | null; err: string }> => {
       const child = spawnSandboxed({ ...spec('/usr/bin/touch', ['ran']), cwd: '/workspace/checked', cwdIdentity: identity });
       let err = '';
-      child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
+      child.stderr.on('data', (c: Buffer) => {
+        err += c.toString();
+      });
       await new Promise((resolve) => child.process.once('close', resolve));
       await child.stop();
       return { code: child.process.exitCode, err };

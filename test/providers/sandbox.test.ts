@@ -22,7 +22,14 @@ describe('ProcessProvider sandbox', () => {
 
   test('sandbox: the root folder → only the mounts, system folders, curated /etc and private /proc /dev /tmp', async () => {
     const r = await run(provider, 'ls', { args: ['-1', '/'] });
-    const exists = (f: string): boolean => { try { fs.lstatSync(f); return true; } catch { return false; } };
+    const exists = (f: string): boolean => {
+      try {
+        fs.lstatSync(f);
+        return true;
+      } catch {
+        return false;
+      }
+    };
     const system = SYSTEM_FOLDERS.filter(exists).map((f) => f.slice(1));
     assert.deepEqual(r.stdout.trim().split('\n'), [...system, 'dev', 'etc', 'proc', 'tmp', 'workspace'].sort());
   });
@@ -58,7 +65,9 @@ describe('ProcessProvider sandbox', () => {
   test('sandbox: connecting to a loopback server of the host → refused, the server sees no connection', async () => {
     let connections = 0;
     const server = http.createServer((_req, res) => res.end('hi'));
-    server.on('connection', () => { connections++; });
+    server.on('connection', () => {
+      connections++;
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const port = (server.address() as AddressInfo).port;
@@ -79,7 +88,10 @@ describe('ProcessProvider sandbox', () => {
 
   test('sandbox: processes of the host → invisible (own PID namespace)', async () => {
     const r = await run(provider, 'ls', { args: ['/proc'] });
-    const pids = r.stdout.split('\n').filter((n) => /^\d+$/.test(n)).map(Number);
+    const pids = r.stdout
+      .split('\n')
+      .filter((n) => /^\d+$/.test(n))
+      .map(Number);
     assert.ok(pids.length <= 4, `sees ${pids.length} processes`);
     assert.ok(!pids.includes(process.pid) || process.pid <= 4);
   });
@@ -108,14 +120,27 @@ describe('ProcessProvider sandbox', () => {
   });
 
   test('ProcessProvider: no mounts → refuses to start (Provider.SandboxConfig)', () => {
-    assert.throws(() => new ProcessProvider(), (e) => hasErrorCode(e, 'Provider.SandboxConfig'));
-    assert.throws(() => new ProcessProvider({ mounts: {} }), (e) => hasErrorCode(e, 'Provider.SandboxConfig'));
-    assert.throws(() => new ProcessProvider({ mounts: {}, sandbox: 'off' }), (e) => hasErrorCode(e, 'Provider.SandboxConfig'));
+    assert.throws(
+      () => new ProcessProvider(),
+      (e) => hasErrorCode(e, 'Provider.SandboxConfig'),
+    );
+    assert.throws(
+      () => new ProcessProvider({ mounts: {} }),
+      (e) => hasErrorCode(e, 'Provider.SandboxConfig'),
+    );
+    assert.throws(
+      () => new ProcessProvider({ mounts: {}, sandbox: 'off' }),
+      (e) => hasErrorCode(e, 'Provider.SandboxConfig'),
+    );
   });
 
   test('ProcessProvider: a mount over a system folder → refuses to start', () => {
     for (const agent of ['/usr/local', '/etc', '/tmp', '/bin']) {
-      assert.throws(() => new ProcessProvider({ mounts: { [agent]: ws } }), (e) => hasErrorCode(e, 'Provider.SandboxConfig'), agent);
+      assert.throws(
+        () => new ProcessProvider({ mounts: { [agent]: ws } }),
+        (e) => hasErrorCode(e, 'Provider.SandboxConfig'),
+        agent,
+      );
     }
   });
 
@@ -126,7 +151,10 @@ describe('ProcessProvider sandbox', () => {
   });
 
   test('Kernel + ProcessProvider: bubblewrap missing → ERROR Provider.SandboxUnavailable with its one audit record', async () => {
-    fs.writeFileSync(path.join(root, 'policy.yaml'), 'version: 1\ncapabilities:\n  - { id: touch, action: proc.exec, resource: touch, constraint: { cwd: "/workspace/**" } }\n');
+    fs.writeFileSync(
+      path.join(root, 'policy.yaml'),
+      'version: 1\ncapabilities:\n  - { id: touch, action: proc.exec, resource: touch, constraint: { cwd: "/workspace/**" } }\n',
+    );
     const logPath = path.join(root, 'kernel.log');
     const kernel = new Kernel({
       policy: path.join(root, 'policy.yaml'),
@@ -137,7 +165,11 @@ describe('ProcessProvider sandbox', () => {
     await kernel.close();
     assert.equal(r.status, 'ERROR');
     assert.equal(r.code, 'Provider.SandboxUnavailable');
-    const records = fs.readFileSync(logPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { code?: string });
+    const records = fs
+      .readFileSync(logPath, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { code?: string });
     assert.equal(records.length, 1);
     assert.equal(records[0]?.code, 'Provider.SandboxUnavailable');
   });
@@ -145,7 +177,9 @@ describe('ProcessProvider sandbox', () => {
   test('ProcessProvider: bubblewrap failing before the program starts → Provider.SandboxFailed, no host path in the message', async () => {
     const fake = path.join(root, 'fake-bwrap');
     // Passes the start-up probe, then fails like bubblewrap does on a setup error.
-    fs.writeFileSync(fake, `#!/bin/sh\ncase "$*" in *--info-fd*) echo "bwrap: Can't find source path ${ws}: No such file" >&2; exit 1;; esac\nexit 0\n`, { mode: 0o755 });
+    fs.writeFileSync(fake, `#!/bin/sh\ncase "$*" in *--info-fd*) echo "bwrap: Can't find source path ${ws}: No such file" >&2; exit 1;; esac\nexit 0\n`, {
+      mode: 0o755,
+    });
     const failing = new ProcessProvider({ mounts: { '/workspace': ws }, bwrapPath: fake });
     const onWarning = (): void => undefined;
     process.on('warning', onWarning);
@@ -158,7 +192,9 @@ describe('ProcessProvider sandbox', () => {
 
   test("ProcessProvider: sandbox 'off' chosen explicitly → runs on the host, warned at start, result says sandbox 'off'", async () => {
     const warnings: string[] = [];
-    const onWarning = (w: Error): void => { warnings.push(w.message); };
+    const onWarning = (w: Error): void => {
+      warnings.push(w.message);
+    };
     process.on('warning', onWarning);
     try {
       const off = new ProcessProvider({ mounts: { '/workspace': ws }, sandbox: 'off' });
@@ -166,7 +202,10 @@ describe('ProcessProvider sandbox', () => {
       assert.equal(r.stdout, `${ws}\n`);
       assert.equal(r.sandbox, 'off');
       await new Promise((resolve) => setImmediate(resolve));
-      assert.ok(warnings.some((m) => /sandbox is OFF/.test(m)), JSON.stringify(warnings));
+      assert.ok(
+        warnings.some((m) => /sandbox is OFF/.test(m)),
+        JSON.stringify(warnings),
+      );
     } finally {
       process.off('warning', onWarning);
     }
@@ -175,11 +214,26 @@ describe('ProcessProvider sandbox', () => {
   test('buildSandboxCommand: no mounts, a network other than none, a cwd outside the mounts or a bad limit → SandboxConfig', () => {
     const probe = { bwrap: '/usr/bin/bwrap', prlimit: '/usr/bin/prlimit', userNamespace: true };
     const spec = { command: '/usr/bin/true', args: [], cwd: '/workspace', env: {}, mounts: [{ agent: '/workspace', host: ws }] };
-    assert.throws(() => buildSandboxCommand({ ...spec, mounts: [] }, probe), (e) => hasErrorCode(e, 'Provider.SandboxConfig'));
-    assert.throws(() => buildSandboxCommand({ ...spec, network: 'proxy' as 'none' }, probe), (e) => hasErrorCode(e, 'Provider.SandboxConfig'));
-    assert.throws(() => buildSandboxCommand({ ...spec, cwd: '/elsewhere' }, probe), (e) => hasErrorCode(e, 'Provider.SandboxConfig'));
-    assert.throws(() => buildSandboxCommand({ ...spec, limits: { memoryBytes: 0 } }, probe), (e) => hasErrorCode(e, 'Provider.SandboxConfig'));
-    assert.throws(() => buildSandboxCommand({ ...spec, limits: { processes: Number.NaN } }, probe), (e) => hasErrorCode(e, 'Provider.SandboxConfig'));
+    assert.throws(
+      () => buildSandboxCommand({ ...spec, mounts: [] }, probe),
+      (e) => hasErrorCode(e, 'Provider.SandboxConfig'),
+    );
+    assert.throws(
+      () => buildSandboxCommand({ ...spec, network: 'proxy' as 'none' }, probe),
+      (e) => hasErrorCode(e, 'Provider.SandboxConfig'),
+    );
+    assert.throws(
+      () => buildSandboxCommand({ ...spec, cwd: '/elsewhere' }, probe),
+      (e) => hasErrorCode(e, 'Provider.SandboxConfig'),
+    );
+    assert.throws(
+      () => buildSandboxCommand({ ...spec, limits: { memoryBytes: 0 } }, probe),
+      (e) => hasErrorCode(e, 'Provider.SandboxConfig'),
+    );
+    assert.throws(
+      () => buildSandboxCommand({ ...spec, limits: { processes: Number.NaN } }, probe),
+      (e) => hasErrorCode(e, 'Provider.SandboxConfig'),
+    );
     const cmd = buildSandboxCommand({ ...spec, mounts: [{ agent: '/workspace', host: ws, readOnly: true }] }, probe);
     assert.deepEqual(cmd.spawnOptions.env, {});
     for (const flag of ['--unshare-net', '--unshare-pid', '--die-with-parent', '--new-session', '--clearenv']) assert.ok(cmd.args.includes(flag), flag);

@@ -47,47 +47,58 @@ function facts(file: string): { mode: number; uid: number; text: string } | unde
 }
 
 describe('race: special mode bits', () => {
-  test('race fs.write over a setuid file an unprivileged process keeps planting (2,000 writes) → no file with the agent\'s content keeps a special bit', { timeout: 300_000 }, async (t) => {
-    const env = makeRaceEnv();
-    const tool = path.join(toolsDir(env), 'tool');
-    const report = await race({
-      watch: env.outside,
-      start: () => startPlanter(tool, plantAs()),
-      op: async (i) => {
-        const r = await env.kernel.submit({ action: 'fs.write', target: '/workspace/tools/tool', params: { content: AGENT } });
-        const now = facts(tool);
-        const bad = now !== undefined && now.text === AGENT && (now.mode & SPECIAL) !== 0;
-        return { status: r.code ?? r.status, effects: bad ? [`write ${i}: agent content with mode ${now.mode.toString(8)} owned by uid ${now.uid}`] : [] };
-      },
-    });
-    await env.close();
-    assertNoEffects(t, report);
-  });
+  test(
+    "race fs.write over a setuid file an unprivileged process keeps planting (2,000 writes) → no file with the agent's content keeps a special bit",
+    { timeout: 300_000 },
+    async (t) => {
+      const env = makeRaceEnv();
+      const tool = path.join(toolsDir(env), 'tool');
+      const report = await race({
+        watch: env.outside,
+        start: () => startPlanter(tool, plantAs()),
+        op: async (i) => {
+          const r = await env.kernel.submit({ action: 'fs.write', target: '/workspace/tools/tool', params: { content: AGENT } });
+          const now = facts(tool);
+          const bad = now !== undefined && now.text === AGENT && (now.mode & SPECIAL) !== 0;
+          return { status: r.code ?? r.status, effects: bad ? [`write ${i}: agent content with mode ${now.mode.toString(8)} owned by uid ${now.uid}`] : [] };
+        },
+      });
+      await env.close();
+      assertNoEffects(t, report);
+    },
+  );
 
-  test('race layer.rollback of fs.delete of a setuid file (2,000 delete + rollback) → the recreated file has no special bit', { timeout: 300_000 }, async (t) => {
-    const env = makeRaceEnv();
-    const dir = toolsDir(env);
-    const files = Array.from({ length: OPERATIONS }, (_, i) => `del${i}`);
-    for (const f of files) {
-      const file = path.join(dir, f);
-      fs.writeFileSync(file, '#!/bin/sh\nid\n');
-      if (process.getuid?.() === 0) fs.chownSync(file, NOBODY, NOBODY);
-      fs.chmodSync(file, 0o6755); // after chown, which clears these bits
-    }
-    const report = await race({
-      watch: env.outside,
-      start: () => startPlanter(path.join(dir, 'tool'), plantAs()),
-      op: async (i) => {
-        const file = path.join(dir, files[i] as string);
-        const del = await env.layer.submit({ action: 'fs.delete', target: `/workspace/tools/${files[i] as string}` });
-        assert.equal(del.status, 'OK', del.error);
-        const undo = await env.layer.rollback(del.recordId as string);
-        const now = facts(file);
-        const bad = now !== undefined && (now.mode & SPECIAL) !== 0;
-        return { status: undo.code ?? undo.status, effects: bad ? [`rollback ${i}: recreated with mode ${now.mode.toString(8)} owned by uid ${now.uid}`] : [] };
-      },
-    });
-    await env.close();
-    assertNoEffects(t, report);
-  });
+  test(
+    'race layer.rollback of fs.delete of a setuid file (2,000 delete + rollback) → the recreated file has no special bit',
+    { timeout: 300_000 },
+    async (t) => {
+      const env = makeRaceEnv();
+      const dir = toolsDir(env);
+      const files = Array.from({ length: OPERATIONS }, (_, i) => `del${i}`);
+      for (const f of files) {
+        const file = path.join(dir, f);
+        fs.writeFileSync(file, '#!/bin/sh\nid\n');
+        if (process.getuid?.() === 0) fs.chownSync(file, NOBODY, NOBODY);
+        fs.chmodSync(file, 0o6755); // after chown, which clears these bits
+      }
+      const report = await race({
+        watch: env.outside,
+        start: () => startPlanter(path.join(dir, 'tool'), plantAs()),
+        op: async (i) => {
+          const file = path.join(dir, files[i] as string);
+          const del = await env.layer.submit({ action: 'fs.delete', target: `/workspace/tools/${files[i] as string}` });
+          assert.equal(del.status, 'OK', del.error);
+          const undo = await env.layer.rollback(del.recordId as string);
+          const now = facts(file);
+          const bad = now !== undefined && (now.mode & SPECIAL) !== 0;
+          return {
+            status: undo.code ?? undo.status,
+            effects: bad ? [`rollback ${i}: recreated with mode ${now.mode.toString(8)} owned by uid ${now.uid}`] : [],
+          };
+        },
+      });
+      await env.close();
+      assertNoEffects(t, report);
+    },
+  );
 });

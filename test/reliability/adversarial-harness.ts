@@ -43,9 +43,15 @@ async function startCanary(host: string): Promise<Canary> {
     port: 0,
     connections: 0,
     paths: [],
-    close: () => new Promise((done) => { server.closeAllConnections(); server.close(() => done()); }),
+    close: () =>
+      new Promise((done) => {
+        server.closeAllConnections();
+        server.close(() => done());
+      }),
   };
-  server.on('connection', () => { canary.connections++; });
+  server.on('connection', () => {
+    canary.connections++;
+  });
   await new Promise<void>((resolve) => server.listen(0, host, resolve));
   (canary as { port: number }).port = (server.address() as AddressInfo).port;
   return canary;
@@ -135,7 +141,14 @@ export async function makeSandbox(): Promise<Sandbox> {
     ],
   });
   return {
-    root, ws, outside, kernel, api, evil, lookups, logPath,
+    root,
+    ws,
+    outside,
+    kernel,
+    api,
+    evil,
+    lookups,
+    logPath,
     submit: (request) => kernel.submit(request),
     close: async () => {
       await kernel.close();

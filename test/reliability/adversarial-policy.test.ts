@@ -65,7 +65,11 @@ describe('adversarial: backtracking policy patterns', () => {
 
   test('policy glob: the most wildcards allowed (/workspace/**/*_*.csv) vs a 255-char name of underscores → deny within the deadline', async () => {
     const effect = await judgeIsolated(policy('/workspace/**/*_*.csv'), `/workspace/${'_/'.repeat(20)}${'_'.repeat(255)}`);
-    assert.equal(effect, 'deny', `evaluation ${effect === 'timeout' ? `did not finish within ${DEADLINE_MS} ms (catastrophic backtracking)` : `answered ${effect}`}`);
+    assert.equal(
+      effect,
+      'deny',
+      `evaluation ${effect === 'timeout' ? `did not finish within ${DEADLINE_MS} ms (catastrophic backtracking)` : `answered ${effect}`}`,
+    );
   });
 
   test('policy glob: a name longer than 255 characters → refused as an invalid target, not matched', async () => {

@@ -79,7 +79,10 @@ export function runAdversarialTable(title: string, cases: readonly AdversarialCa
         if (racer !== undefined) t.diagnostic(`outcomes: ${JSON.stringify(Object.fromEntries(seen))}`);
         const allowed: readonly Status[] = Array.isArray(c.expect) ? c.expect : [c.expect as Status];
         for (const result of results) {
-          assert.ok(allowed.includes(result.status as Status), `status ${result.status} (${result.code ?? ''}: ${result.error ?? ''}; ${result.reason ?? ''}), expected ${allowed.join('|')}`);
+          assert.ok(
+            allowed.includes(result.status as Status),
+            `status ${result.status} (${result.code ?? ''}: ${result.error ?? ''}; ${result.reason ?? ''}), expected ${allowed.join('|')}`,
+          );
           assert.ok(!JSON.stringify(result).includes(SECRET), 'the secret leaked into a result');
           await c.check?.(result, s);
         }

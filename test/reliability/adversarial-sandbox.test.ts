@@ -119,45 +119,63 @@ describe('adversarial: allowed programs against the host', () => {
     assert.doesNotMatch(output(r), /hidden-name/);
   });
 
-  test('adversarial cwd race: pub/dir swapped with a link to secret while ls runs there (60 runs past the decision) → never runs in secret', { timeout: 120_000 }, async (t) => {
-    const pub = path.join(ws, 'pub');
-    fs.mkdirSync(path.join(pub, 'dir'));
-    fs.writeFileSync(path.join(pub, 'dir', 'public-name.txt'), '');
-    fs.symlinkSync('../secret', path.join(pub, 'swap'));
-    // renameat2(RENAME_EXCHANGE) flips the folder and the link atomically, every 0–16 ms: about as
-    // long as the sandbox takes to start, so many checks see the folder and many starts the link.
-    const swapper = spawn('/usr/bin/python3', ['-c', [
-      'import ctypes, os, random, sys, time',
-      'libc = ctypes.CDLL(None, use_errno=True)',
-      'a, b = (os.fsencode(p) for p in sys.argv[1:3])',
-      'sys.stdout.write("go\\n"); sys.stdout.flush()',
-      'n = 0',
-      'while True:',
-      '    libc.renameat2(-100, a, -100, b, 2); n += 1; time.sleep(random.random() * 0.016)',
-    ].join('\n'), path.join(pub, 'dir'), path.join(pub, 'swap')], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const started = await new Promise<boolean>((resolve) => {
-      swapper.stdout.once('data', () => resolve(true));
-      swapper.once('exit', () => resolve(false));
-    });
-    assert.ok(started, 'the swapper did not start');
-    const seen: Record<string, number> = {};
-    let passedDecision = 0; // runs that saw the folder when judged: the ones the race can turn against
-    try {
-      for (let i = 0; i < 6000 && passedDecision < 60; i++) {
-        const r = await exec('ls', [], { cwd: '/workspace/pub/dir' });
-        const key = r.status === 'OK' ? ((r.data as { stdout: string }).stdout.includes('public-name') ? 'OK public' : 'OK other') : `${r.status} ${r.code ?? ''}`;
-        seen[key] = (seen[key] ?? 0) + 1;
-        if (r.status !== 'DENIED') passedDecision++;
-        assert.doesNotMatch(output(r), /hidden-name/, `run ${i} listed the denied folder`);
+  test(
+    'adversarial cwd race: pub/dir swapped with a link to secret while ls runs there (60 runs past the decision) → never runs in secret',
+    { timeout: 120_000 },
+    async (t) => {
+      const pub = path.join(ws, 'pub');
+      fs.mkdirSync(path.join(pub, 'dir'));
+      fs.writeFileSync(path.join(pub, 'dir', 'public-name.txt'), '');
+      fs.symlinkSync('../secret', path.join(pub, 'swap'));
+      // renameat2(RENAME_EXCHANGE) flips the folder and the link atomically, every 0–16 ms: about as
+      // long as the sandbox takes to start, so many checks see the folder and many starts the link.
+      const swapper = spawn(
+        '/usr/bin/python3',
+        [
+          '-c',
+          [
+            'import ctypes, os, random, sys, time',
+            'libc = ctypes.CDLL(None, use_errno=True)',
+            'a, b = (os.fsencode(p) for p in sys.argv[1:3])',
+            'sys.stdout.write("go\\n"); sys.stdout.flush()',
+            'n = 0',
+            'while True:',
+            '    libc.renameat2(-100, a, -100, b, 2); n += 1; time.sleep(random.random() * 0.016)',
+          ].join('\n'),
+          path.join(pub, 'dir'),
+          path.join(pub, 'swap'),
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      const started = await new Promise<boolean>((resolve) => {
+        swapper.stdout.once('data', () => resolve(true));
+        swapper.once('exit', () => resolve(false));
+      });
+      assert.ok(started, 'the swapper did not start');
+      const seen: Record<string, number> = {};
+      let passedDecision = 0; // runs that saw the folder when judged: the ones the race can turn against
+      try {
+        for (let i = 0; i < 6000 && passedDecision < 60; i++) {
+          const r = await exec('ls', [], { cwd: '/workspace/pub/dir' });
+          const key =
+            r.status === 'OK' ? ((r.data as { stdout: string }).stdout.includes('public-name') ? 'OK public' : 'OK other') : `${r.status} ${r.code ?? ''}`;
+          seen[key] = (seen[key] ?? 0) + 1;
+          if (r.status !== 'DENIED') passedDecision++;
+          assert.doesNotMatch(output(r), /hidden-name/, `run ${i} listed the denied folder`);
+        }
+      } finally {
+        swapper.kill('SIGKILL');
       }
-    } finally {
-      swapper.kill('SIGKILL');
-    }
-    t.diagnostic(`outcomes: ${JSON.stringify(seen)}`);
-    assert.ok((seen['OK public'] ?? 0) > 0, 'no run got through at all: the race proves nothing');
-  });
+      t.diagnostic(`outcomes: ${JSON.stringify(seen)}`);
+      assert.ok((seen['OK public'] ?? 0) > 0, 'no run got through at all: the race proves nothing');
+    },
+  );
 
-  for (const [program, args] of [['sh', ['-ec', 'touch pwned']], ['python3', ['-Ic', 'open("pwned","w")']], ['python3', ['-copen("pwned","w")']]] as const) {
+  for (const [program, args] of [
+    ['sh', ['-ec', 'touch pwned']],
+    ['python3', ['-Ic', 'open("pwned","w")']],
+    ['python3', ['-copen("pwned","w")']],
+  ] as const) {
     test(`adversarial deny_args: ${program} ${JSON.stringify(args)} under deny_args [-c] → DENIED, nothing runs`, async () => {
       const r = await exec(program, [...args]);
       assert.equal(r.status, 'DENIED', output(r));

@@ -41,7 +41,11 @@ export async function checkEffects(workspace: string, logPath: string, runs: rea
 
   const verified = await verifyAuditLog(logPath);
   assert.equal(verified.ok, true, `audit log: ${JSON.stringify(verified.problems.slice(0, 3))}`);
-  const records = fs.readFileSync(logPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Rec);
+  const records = fs
+    .readFileSync(logPath, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Rec);
   const okByKey = new Map<string, number>();
   for (const r of records) if (r.status === 'OK' && r.idempotency_key) okByKey.set(r.idempotency_key, (okByKey.get(r.idempotency_key) ?? 0) + 1);
   const unknownKeys = new Set(records.filter((r) => r.status === 'UNKNOWN' && r.idempotency_key).map((r) => r.idempotency_key as string));
@@ -82,7 +86,12 @@ export async function checkEffects(workspace: string, logPath: string, runs: rea
     });
   }
   const expectedFiles = runs.length * Math.ceil(calls / 2);
-  const files = runs.reduce((n, r) => n + (fs.existsSync(path.join(workspace, 'output', r.id)) ? fs.readdirSync(path.join(workspace, 'output', r.id)).filter((f) => f.endsWith('.txt')).length : 0), 0);
+  const files = runs.reduce(
+    (n, r) =>
+      n +
+      (fs.existsSync(path.join(workspace, 'output', r.id)) ? fs.readdirSync(path.join(workspace, 'output', r.id)).filter((f) => f.endsWith('.txt')).length : 0),
+    0,
+  );
   assert.equal(files, expectedFiles, 'files written that no run intended');
   return { runs: runs.length, toolCalls: runs.length * calls, auditRecords: records.length, rewrites, unknownAppends, unknownApplied };
 }

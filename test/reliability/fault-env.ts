@@ -84,22 +84,30 @@ export async function startFaultEnv(calls: number, script: Script = faultScript(
       const logPath = path.join(dir, 'kernel.log');
       const taskQueue = uniqueId(name);
       const config: WorkerProcessConfig = {
-        address: env.server.address, taskQueue, workspace, policyFile, logPath, modelBaseURL: model.baseURL, bundlePath,
+        address: env.server.address,
+        taskQueue,
+        workspace,
+        policyFile,
+        logPath,
+        modelBaseURL: model.baseURL,
+        bundlePath,
         ...(maxConcurrent !== undefined ? { maxConcurrent } : {}),
       };
       return { workspace, logPath, taskQueue, config };
     },
     async startRuns(s, count, options = { workflowTaskTimeout: '2s' }) {
-      return Promise.all(Array.from({ length: count }, async (_, i) => {
-        const id = `${s.taskQueue.slice(-8)}-${i}`;
-        const handle = await client.workflow.start(agentRun, {
-          taskQueue: s.taskQueue,
-          workflowId: uniqueId(`run-${i}`),
-          ...(options.workflowTaskTimeout !== undefined ? { workflowTaskTimeout: options.workflowTaskTimeout } : {}),
-          args: [{ prompt: promptFor(id), tools: FAULT_TOOLS, maxTurns: 100 }],
-        });
-        return { id, handle };
-      }));
+      return Promise.all(
+        Array.from({ length: count }, async (_, i) => {
+          const id = `${s.taskQueue.slice(-8)}-${i}`;
+          const handle = await client.workflow.start(agentRun, {
+            taskQueue: s.taskQueue,
+            workflowId: uniqueId(`run-${i}`),
+            ...(options.workflowTaskTimeout !== undefined ? { workflowTaskTimeout: options.workflowTaskTimeout } : {}),
+            args: [{ prompt: promptFor(id), tools: FAULT_TOOLS, maxTurns: 100 }],
+          });
+          return { id, handle };
+        }),
+      );
     },
     async restartServer() {
       const port = Number(env.server.address.split(':')[1]);

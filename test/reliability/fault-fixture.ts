@@ -26,14 +26,24 @@ export const FAULT_TOOLS: ToolDefSpec[] = [
   {
     name: 'write_file',
     description: 'Write a file.',
-    parameters: { type: 'object', properties: { path: { type: 'string' }, content: { type: 'string' } }, required: ['path', 'content'], additionalProperties: false },
+    parameters: {
+      type: 'object',
+      properties: { path: { type: 'string' }, content: { type: 'string' } },
+      required: ['path', 'content'],
+      additionalProperties: false,
+    },
     action: 'fs.write',
     targetFrom: 'path',
   },
   {
     name: 'append_line',
     description: 'Append a line to the ledger.',
-    parameters: { type: 'object', properties: { program: { type: 'string' }, stdin: { type: 'string' } }, required: ['program', 'stdin'], additionalProperties: false },
+    parameters: {
+      type: 'object',
+      properties: { program: { type: 'string' }, stdin: { type: 'string' } },
+      required: ['program', 'stdin'],
+      additionalProperties: false,
+    },
     action: 'proc.exec',
     targetFrom: 'program',
     params: { args: ['-a', 'ledger.txt'], cwd: '/workspace/output' },
@@ -75,7 +85,9 @@ export function startWorkerChild(config: WorkerProcessConfig): Promise<WorkerChi
   const script = path.join(repoRoot, 'dist', 'test', 'reliability', 'worker-process.js');
   const child: ChildProcess = spawn(process.execPath, [script, JSON.stringify(config)], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
-  child.stderr?.on('data', (c: Buffer) => { stderr = (stderr + c.toString()).slice(-4000); });
+  child.stderr?.on('data', (c: Buffer) => {
+    stderr = (stderr + c.toString()).slice(-4000);
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const end = async (signal: NodeJS.Signals): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);

@@ -58,31 +58,35 @@ describe('load on one worker', () => {
     await env?.close();
   });
 
-  test(`worker: ${RUNS} concurrent runs × ${CALLS} tool calls → no record lost or duplicated; throughput and latency printed`, { timeout: 20 * 60_000 }, async (t) => {
-    const s = env.scenario('load', 100);
-    const child = await startWorkerChild(s.config);
-    try {
-      const started = performance.now();
-      const runs = await env.startRuns(s, RUNS, {});
-      const finished = await finish(runs);
-      const seconds = (performance.now() - started) / 1000;
-      const report = await checkEffects(s.workspace, s.logPath, finished, CALLS);
-      assert.equal(report.auditRecords, RUNS * CALLS, 'exactly one audit record per tool call');
-      assert.equal(report.rewrites, 0, 'no action executed twice');
-      assert.equal(report.unknownAppends, 0, 'no action retried');
-      assert.equal(timer.latencies.length, RUNS * CALLS, 'every tool call timed');
-      const figures = {
-        runs: RUNS,
-        callsPerRun: CALLS,
-        seconds: Math.round(seconds * 10) / 10,
-        toolCallsPerSecond: Math.round((RUNS * CALLS / seconds) * 10) / 10,
-        p50Ms: Math.round(quantile(timer.latencies, 0.5)),
-        p99Ms: Math.round(quantile(timer.latencies, 0.99)),
-      };
-      t.diagnostic(`load: ${JSON.stringify(figures)}`);
-      console.log(`load figures: ${JSON.stringify(figures)}`);
-    } finally {
-      await child.stop();
-    }
-  });
+  test(
+    `worker: ${RUNS} concurrent runs × ${CALLS} tool calls → no record lost or duplicated; throughput and latency printed`,
+    { timeout: 20 * 60_000 },
+    async (t) => {
+      const s = env.scenario('load', 100);
+      const child = await startWorkerChild(s.config);
+      try {
+        const started = performance.now();
+        const runs = await env.startRuns(s, RUNS, {});
+        const finished = await finish(runs);
+        const seconds = (performance.now() - started) / 1000;
+        const report = await checkEffects(s.workspace, s.logPath, finished, CALLS);
+        assert.equal(report.auditRecords, RUNS * CALLS, 'exactly one audit record per tool call');
+        assert.equal(report.rewrites, 0, 'no action executed twice');
+        assert.equal(report.unknownAppends, 0, 'no action retried');
+        assert.equal(timer.latencies.length, RUNS * CALLS, 'every tool call timed');
+        const figures = {
+          runs: RUNS,
+          callsPerRun: CALLS,
+          seconds: Math.round(seconds * 10) / 10,
+          toolCallsPerSecond: Math.round(((RUNS * CALLS) / seconds) * 10) / 10,
+          p50Ms: Math.round(quantile(timer.latencies, 0.5)),
+          p99Ms: Math.round(quantile(timer.latencies, 0.99)),
+        };
+        t.diagnostic(`load: ${JSON.stringify(figures)}`);
+        console.log(`load figures: ${JSON.stringify(figures)}`);
+      } finally {
+        await child.stop();
+      }
+    },
+  );
 });

@@ -45,7 +45,11 @@ async function main(): Promise<void> {
     activities: createActivities({ kernel, chat: createChat({ baseURL: config.modelBaseURL, apiKey: 'test', model: 'scripted' }), model: 'scripted' }),
     stickyQueueScheduleToStartTimeout: '1s',
     ...(config.maxConcurrent !== undefined
-      ? { maxConcurrentActivityTaskExecutions: config.maxConcurrent, maxConcurrentWorkflowTaskExecutions: config.maxConcurrent, maxCachedWorkflows: Math.max(config.maxConcurrent, 200) }
+      ? {
+          maxConcurrentActivityTaskExecutions: config.maxConcurrent,
+          maxConcurrentWorkflowTaskExecutions: config.maxConcurrent,
+          maxCachedWorkflows: Math.max(config.maxConcurrent, 200),
+        }
       : {}),
   });
   process.once('SIGTERM', () => worker.shutdown());

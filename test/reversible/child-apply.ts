@@ -18,7 +18,10 @@ interface Job {
 }
 
 class CrashingProvider extends FilesystemProvider {
-  constructor(env: Env, private readonly crash: Job['crash']) {
+  constructor(
+    env: Env,
+    private readonly crash: Job['crash'],
+  ) {
     super({ mounts: { '/workspace': env.ws } });
   }
 

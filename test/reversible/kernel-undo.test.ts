@@ -12,10 +12,16 @@ describe('Kernel.submitUndo', () => {
     const env = makeEnv();
     const { kernel } = open(env);
     const seen: string[] = [];
-    const result = await kernel.submitUndo({ action: 'fs.write', target: '/workspace/output/u.txt', undoOf: 'rec-1', authority: ALLOW, run: async (step) => {
-      seen.push(step.request.canonicalTarget);
-      return { done: true };
-    } });
+    const result = await kernel.submitUndo({
+      action: 'fs.write',
+      target: '/workspace/output/u.txt',
+      undoOf: 'rec-1',
+      authority: ALLOW,
+      run: async (step) => {
+        seen.push(step.request.canonicalTarget);
+        return { done: true };
+      },
+    });
     await kernel.close();
     assert.deepEqual([result.status, result.data, seen], ['OK', { done: true }, ['/workspace/output/u.txt']]);
     const [record] = readLog(env.logPath);
@@ -29,7 +35,13 @@ describe('Kernel.submitUndo', () => {
     const run = async (): Promise<unknown> => (ran += 1);
     const deny = await kernel.submitUndo({ action: 'fs.write', target: '/workspace/output/u.txt', undoOf: 'r', authority: { ...ALLOW, effect: 'deny' }, run });
     const other = await kernel.submitUndo({ action: 'fs.write', target: '/workspace/secret.txt', undoOf: 'r', authority: ALLOW, run });
-    const forged = await kernel.submitUndo({ action: 'fs.write', target: '/workspace/secret.txt', undoOf: 'r', authority: { ...ALLOW, target: '/workspace/secret.txt', effect: 'nope' as 'allow' }, run });
+    const forged = await kernel.submitUndo({
+      action: 'fs.write',
+      target: '/workspace/secret.txt',
+      undoOf: 'r',
+      authority: { ...ALLOW, target: '/workspace/secret.txt', effect: 'nope' as 'allow' },
+      run,
+    });
     await kernel.close();
     for (const r of [deny, other, forged]) assert.deepEqual([r.status, r.code], ['DENIED', 'Kernel.UndoNotAuthorised']);
     assert.equal(ran, 0);
@@ -40,7 +52,13 @@ describe('Kernel.submitUndo', () => {
     const env = makeEnv();
     const { kernel } = open(env);
     let ran = 0;
-    const r = await kernel.submitUndo({ action: 'fs.write', target: '/workspace/output/x/../u.txt', undoOf: 'r', authority: { ...ALLOW, target: '/workspace/output/x/../u.txt' }, run: async () => (ran += 1) });
+    const r = await kernel.submitUndo({
+      action: 'fs.write',
+      target: '/workspace/output/x/../u.txt',
+      undoOf: 'r',
+      authority: { ...ALLOW, target: '/workspace/output/x/../u.txt' },
+      run: async () => (ran += 1),
+    });
     await kernel.close();
     assert.deepEqual([r.status, r.code, ran], ['DENIED', 'Kernel.UndoNotAuthorised', 0]);
   });
@@ -52,7 +70,10 @@ describe('Kernel.submitUndo', () => {
       throw Object.assign(new Error('stop'), { code: 'Test.Stop' });
     };
     const r = await kernel.submit({ action: 'fs.write', target: '/workspace/output/h.txt', params: { content: 'x' } }, { beforeExecute: hook });
-    const untyped = await kernel.submit({ action: 'fs.write', target: '/workspace/output/h.txt', params: { content: 'x' } }, { beforeExecute: async () => Promise.reject(new Error('/host/path')) });
+    const untyped = await kernel.submit(
+      { action: 'fs.write', target: '/workspace/output/h.txt', params: { content: 'x' } },
+      { beforeExecute: async () => Promise.reject(new Error('/host/path')) },
+    );
     await kernel.close();
     assert.deepEqual([r.status, r.code], ['ERROR', 'Test.Stop']);
     assert.deepEqual([untyped.status, untyped.code], ['ERROR', 'Kernel.HookFailed']);

@@ -32,7 +32,11 @@ describe('ReversibleActionLayer: write and rollback', () => {
     fs.writeFileSync(file, BINARY);
     fs.chmodSync(file, 0o755);
     const { kernel, layer } = open(env);
-    const result = await layer.submit({ action: 'fs.write', target: '/workspace/output/blob.bin', params: { content: Buffer.from([1, 2, 3]).toString('base64'), encoding: 'base64', mode: 0o600 } });
+    const result = await layer.submit({
+      action: 'fs.write',
+      target: '/workspace/output/blob.bin',
+      params: { content: Buffer.from([1, 2, 3]).toString('base64'), encoding: 'base64', mode: 0o600 },
+    });
     assert.equal(result.status, 'OK');
     assert.deepEqual(fileFacts(file)?.bytes, Buffer.from([1, 2, 3]));
     assert.equal(fileFacts(file)?.mode, 0o600);
@@ -136,7 +140,7 @@ describe('ReversibleActionLayer: write and rollback', () => {
     assert.equal(fs.existsSync(file), false);
   });
 
-  test('rollback: the undo is audited as the undone action, undo_of naming the reversible record and undo_of_hash the original\'s audit record, with its rule', async () => {
+  test("rollback: the undo is audited as the undone action, undo_of naming the reversible record and undo_of_hash the original's audit record, with its rule", async () => {
     const env = makeEnv();
     const { kernel, layer } = open(env);
     const result = await layer.submit({ action: 'fs.write', target: '/workspace/output/x.txt', params: { content: 'x' } });

@@ -13,7 +13,12 @@ const CHILD = path.join(__dirname, 'child-apply.js');
 /** Runs one write through a layer in a separate node process. */
 function child(env: Env, job: { key: string; target: string; content: string; crash?: 'before-write' | 'after-write' }) {
   const out = spawnSync(process.execPath, [CHILD, JSON.stringify({ env, ...job })], { encoding: 'utf8' });
-  return { signal: out.signal, status: out.status, stderr: out.stderr, result: out.stdout === '' ? undefined : (JSON.parse(out.stdout) as Record<string, unknown>) };
+  return {
+    signal: out.signal,
+    status: out.status,
+    stderr: out.stderr,
+    result: out.stdout === '' ? undefined : (JSON.parse(out.stdout) as Record<string, unknown>),
+  };
 }
 
 describe('ReversibleActionLayer across processes', () => {
@@ -28,7 +33,10 @@ describe('ReversibleActionLayer across processes', () => {
     assert.equal(fs.readFileSync(file, 'utf8'), 'from the child');
 
     const { kernel, layer } = open(env);
-    const again = await layer.submit({ action: 'fs.write', target: '/workspace/output/shared.txt', params: { content: 'from the child' } }, { idempotencyKey: 'wf/run/1' });
+    const again = await layer.submit(
+      { action: 'fs.write', target: '/workspace/output/shared.txt', params: { content: 'from the child' } },
+      { idempotencyKey: 'wf/run/1' },
+    );
     const undo = await layer.rollback(recordIdFor('wf/run/1'));
     await kernel.close();
     assert.deepEqual(again.meta, { alreadyApplied: true });
@@ -36,7 +44,13 @@ describe('ReversibleActionLayer across processes', () => {
     assert.equal(fs.readFileSync(file, 'utf8'), 'from before');
     const log = readLog(env.logPath);
     // The undo record names the reversible record it undoes and links to the original's audit record (its hash).
-    assert.deepEqual(log.map((r) => [r['status'], r['undo_of'] ?? null, r['undo_of_hash'] ?? null]), [['OK', null, null], ['OK', recordIdFor('wf/run/1'), log[0]?.['hash']]]);
+    assert.deepEqual(
+      log.map((r) => [r['status'], r['undo_of'] ?? null, r['undo_of_hash'] ?? null]),
+      [
+        ['OK', null, null],
+        ['OK', recordIdFor('wf/run/1'), log[0]?.['hash']],
+      ],
+    );
     assert.equal(run.result?.['auditRecordId'], log[0]?.['hash']);
     assert.equal((await verifyAuditLog(env.logPath)).ok, true);
   });
@@ -45,7 +59,7 @@ describe('ReversibleActionLayer across processes', () => {
     const env = makeEnv();
     const file = host(env, '/workspace/output/p.txt');
     fs.writeFileSync(file, 'untouched');
-    const run = child(env, { key: 'crash-1', target: '/workspace/output/p.txt', content: 'never' , crash: 'before-write' });
+    const run = child(env, { key: 'crash-1', target: '/workspace/output/p.txt', content: 'never', crash: 'before-write' });
     assert.equal(run.signal, 'SIGKILL');
     const { kernel, layer } = open(env);
     assert.equal((await layer.record(recordIdFor('crash-1')))?.state, 'pending');

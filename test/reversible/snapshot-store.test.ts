@@ -12,8 +12,16 @@ const HOUR = 3600 * 1000;
 
 function manifest(key: string, blobs: string[], updatedAt: string): RecordManifest {
   return {
-    version: 1, recordId: recordIdFor(key), idempotencyKey: key, state: RecordState.Applied, strategy: 'fs.write-snapshot',
-    action: 'fs.write', target: '/workspace/output/a.txt', paramsHash: 'h', createdAt: updatedAt, updatedAt,
+    version: 1,
+    recordId: recordIdFor(key),
+    idempotencyKey: key,
+    state: RecordState.Applied,
+    strategy: 'fs.write-snapshot',
+    action: 'fs.write',
+    target: '/workspace/output/a.txt',
+    paramsHash: 'h',
+    createdAt: updatedAt,
+    updatedAt,
     snapshot: { before: { kind: 'file' }, after: { kind: 'file' }, blobs },
   };
 }

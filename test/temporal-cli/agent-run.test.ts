@@ -58,20 +58,42 @@ async function until<T>(read: () => Promise<T | undefined>, what: string, timeou
 }
 
 async function pendingOf(client: Client, workflowId: string): Promise<PendingApproval> {
-  return until(async () => (await client.workflow.getHandle(workflowId).query(stateQuery).catch(() => undefined))?.pendingApprovals[0], 'a pending approval');
+  return until(
+    async () =>
+      (
+        await client.workflow
+          .getHandle(workflowId)
+          .query(stateQuery)
+          .catch(() => undefined)
+      )?.pendingApprovals[0],
+    'a pending approval',
+  );
 }
 
-async function withAskWorker(fn: (ctx: { taskQueue: string; workspace: string; address: string; client: Client; logPath: string }) => Promise<void>): Promise<void> {
+async function withAskWorker(
+  fn: (ctx: { taskQueue: string; workspace: string; address: string; client: Client; logPath: string }) => Promise<void>,
+): Promise<void> {
   const t = await temporal();
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'temporal-cli-'));
   const workspace = path.join(root, 'ws');
   fs.mkdirSync(path.join(workspace, 'output'), { recursive: true });
   fs.writeFileSync(path.join(root, 'policy.yaml'), POLICY);
-  const kernel = new Kernel({ policy: path.join(root, 'policy.yaml'), providers: [new FilesystemProvider({ mounts: { '/workspace': workspace } })], logPath: path.join(root, 'kernel.log') });
+  const kernel = new Kernel({
+    policy: path.join(root, 'policy.yaml'),
+    providers: [new FilesystemProvider({ mounts: { '/workspace': workspace } })],
+    logPath: path.join(root, 'kernel.log'),
+  });
   const model = await ScriptedModelServer.start(script);
   const taskQueue = uniqueId('temporal-cli');
   try {
-    const worker = await createAgentWorker({ connection: t.nativeConnection, taskQueue, kernel, chat: createChat({ baseURL: model.baseURL, apiKey: 'test', model: 'scripted' }), model: 'scripted', workflowBundle: await workflowBundle() });
+    const worker = await createAgentWorker({
+      connection: t.nativeConnection,
+      taskQueue,
+      kernel,
+      chat: createChat({ baseURL: model.baseURL, apiKey: 'test', model: 'scripted' }),
+      model: 'scripted',
+      workflowBundle: await workflowBundle(),
+    });
     await worker.runUntil(() => fn({ taskQueue, workspace, address: t.address, client: t.client, logPath: path.join(root, 'kernel.log') }));
   } finally {
     await model.close();
@@ -85,7 +107,20 @@ describe('the real Temporal CLI drives agent runs', () => {
     await withAskWorker(async ({ taskQueue, workspace, address, client, logPath }) => {
       const workflowId = uniqueId('cli-start');
       const input = JSON.stringify({ prompt: 'write the output', tools: FILE_TOOLS });
-      const start = await temporalCli(['workflow', 'start', '--type', 'agentRun', '--task-queue', taskQueue, '--workflow-id', workflowId, '--input', input, '--address', address]);
+      const start = await temporalCli([
+        'workflow',
+        'start',
+        '--type',
+        'agentRun',
+        '--task-queue',
+        taskQueue,
+        '--workflow-id',
+        workflowId,
+        '--input',
+        input,
+        '--address',
+        address,
+      ]);
       assert.equal(start.status, 0, start.stderr);
 
       const pending = await pendingOf(client, workflowId);
@@ -100,8 +135,19 @@ describe('the real Temporal CLI drives agent runs', () => {
       }, 'the run in `approvals list`');
       assert.equal(listed.requestId, pending.requestId);
 
-      const update = await temporalCli(['workflow', 'update', 'execute', '--name', 'approve', '--workflow-id', workflowId, '--address', address,
-        '--input', JSON.stringify({ requestId: pending.requestId, allow: true, approver: 'ops@example.com', reason: 'reviewed' })]);
+      const update = await temporalCli([
+        'workflow',
+        'update',
+        'execute',
+        '--name',
+        'approve',
+        '--workflow-id',
+        workflowId,
+        '--address',
+        address,
+        '--input',
+        JSON.stringify({ requestId: pending.requestId, allow: true, approver: 'ops@example.com', reason: 'reviewed' }),
+      ]);
       assert.equal(update.status, 0, update.stderr);
 
       const result = (await client.workflow.getHandle(workflowId).result()) as AgentRunResult;
@@ -109,7 +155,11 @@ describe('the real Temporal CLI drives agent runs', () => {
       assert.equal(fs.readFileSync(path.join(workspace, 'output', 'out.md'), 'utf8'), 'approved text');
       assert.equal(result.actions[0]?.approver, 'ops@example.com');
       // The record names the typed-in approver and, beside it, who Temporal says sent the update: the CLI.
-      const [record] = fs.readFileSync(logPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      const [record] = fs
+        .readFileSync(logPath, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
       assert.equal(record?.['approved_by'], 'ops@example.com');
       assert.match(String(record?.['approval_identity']), /temporal-cli/);
 
@@ -126,7 +176,9 @@ describe('the real Temporal CLI drives agent runs', () => {
       const workflowId = uniqueId('cli-deny');
       await client.workflow.start('agentRun', { taskQueue, workflowId, args: [{ prompt: 'write', tools: FILE_TOOLS }] });
       const pending = await pendingOf(client, workflowId);
-      const denied = await cli(['approve', workflowId, pending.requestId, '--deny', '--reason', 'not today', '--approver', 'ops', '--json'], { TEMPORAL_ADDRESS: address });
+      const denied = await cli(['approve', workflowId, pending.requestId, '--deny', '--reason', 'not today', '--approver', 'ops', '--json'], {
+        TEMPORAL_ADDRESS: address,
+      });
       assert.equal(denied.status, 0, denied.stderr);
       assert.deepEqual(JSON.parse(denied.stdout), { workflowId, requestId: pending.requestId, allow: false, approver: 'ops' });
       const result = (await client.workflow.getHandle(workflowId).result()) as AgentRunResult;

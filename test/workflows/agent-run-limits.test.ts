@@ -47,8 +47,18 @@ describe('agentRun limits and retries', () => {
         assert.equal(fed.status, 'UNKNOWN');
         assert.match(fed.error, /at-most-once/);
         // Not silent: the first attempt's OK and the retry's UNKNOWN are both in the audit log.
-        const log = fs.readFileSync(bench.logPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { status: string; idempotency_key: string; code?: string });
-        assert.deepEqual(log.map((r) => [r.status, r.code]), [['OK', undefined], ['UNKNOWN', 'Kernel.OutcomeUnknown']]);
+        const log = fs
+          .readFileSync(bench.logPath, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { status: string; idempotency_key: string; code?: string });
+        assert.deepEqual(
+          log.map((r) => [r.status, r.code]),
+          [
+            ['OK', undefined],
+            ['UNKNOWN', 'Kernel.OutcomeUnknown'],
+          ],
+        );
         assert.equal(log[0]!.idempotency_key, log[1]!.idempotency_key);
       },
     );
@@ -81,8 +91,15 @@ describe('agentRun with a run policy', () => {
   test('agentRun: an invalid run policy → fails at once with Run.InvalidPolicy, the model is never called', async () => {
     await withAgentBench({ script: [] }, async (bench, { client }) => {
       const err = await client.workflow
-        .execute(agentRun, { taskQueue: bench.taskQueue, workflowId: uniqueId('bad-run-policy'), args: [{ prompt: 'x', tools: FILE_TOOLS, policy: 'capabilities:\n  - action: fs.wirte\n    resource: /workspace/**\n' }] })
-        .then(() => undefined, (e: unknown) => e);
+        .execute(agentRun, {
+          taskQueue: bench.taskQueue,
+          workflowId: uniqueId('bad-run-policy'),
+          args: [{ prompt: 'x', tools: FILE_TOOLS, policy: 'capabilities:\n  - action: fs.wirte\n    resource: /workspace/**\n' }],
+        })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       assert.ok(err instanceof WorkflowFailedError);
       assert.equal((err.cause as { type?: string }).type, 'Run.InvalidPolicy');
       assert.match((err.cause as Error).message, /fs\.wirte/);

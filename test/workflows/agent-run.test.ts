@@ -11,7 +11,9 @@ import { maybeRecordHistory } from '../helpers/record-history';
 import { temporal, uniqueId } from '../helpers/temporal';
 
 const toolMessages = (request: { messages: ReadonlyArray<{ role: string; content?: string | null }> }) =>
-  request.messages.filter((m) => m.role === 'tool').map((m) => JSON.parse(m.content ?? '{}') as { status: string; data?: unknown; error?: string; reason?: string });
+  request.messages
+    .filter((m) => m.role === 'tool')
+    .map((m) => JSON.parse(m.content ?? '{}') as { status: string; data?: unknown; error?: string; reason?: string });
 
 describe('agentRun on the real dev server', () => {
   test('agentRun: read then write then answer → final text, both actions applied, summaries in history', async () => {
@@ -88,8 +90,15 @@ describe('agentRun on the real dev server', () => {
         assert.match(fedBack.reason ?? '', /no capability allows fs\.write/);
         const summaries = activitySummaries(await handle.fetchHistory());
         assert.ok(summaries.includes('fs.write /workspace/secrets.txt → DENIED (no capability)'), summaries.join('\n'));
-        const log = fs.readFileSync(bench.logPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { status: string });
-        assert.deepEqual(log.map((r) => r.status), ['DENIED']);
+        const log = fs
+          .readFileSync(bench.logPath, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { status: string });
+        assert.deepEqual(
+          log.map((r) => r.status),
+          ['DENIED'],
+        );
         maybeRecordHistory((await temporal()).address, workflowId, 'agent-run-denied');
       },
     );
@@ -119,11 +128,14 @@ describe('agentRun on the real dev server', () => {
           args: [{ prompt: 'misbehave', tools: FILE_TOOLS }],
         });
         const result = await handle.result();
-        assert.deepEqual(result.actions.map((a) => [a.tool, a.decision, a.status]), [
-          ['delete_everything', 'invalid', 'ERROR'],
-          ['read_file', 'invalid', 'ERROR'],
-          ['write_file', 'invalid', 'ERROR'],
-        ]);
+        assert.deepEqual(
+          result.actions.map((a) => [a.tool, a.decision, a.status]),
+          [
+            ['delete_everything', 'invalid', 'ERROR'],
+            ['read_file', 'invalid', 'ERROR'],
+            ['write_file', 'invalid', 'ERROR'],
+          ],
+        );
         const fed = toolMessages(bench.model.requests[1]!);
         assert.match(fed[0]!.error!, /unknown tool "delete_everything"/);
         assert.match(fed[1]!.error!, /not valid JSON/);
@@ -133,9 +145,23 @@ describe('agentRun on the real dev server', () => {
         assert.match(payloads, /unknown tool/);
         assert.match(payloads, /delete_everything/);
         // Each call has its one kernel record and is counted (0.2.0: Patch.AuditEveryToolCall).
-        const log = fs.readFileSync(bench.logPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { status: string; code: string; hash: string });
-        assert.deepEqual(log.map((r) => [r.status, r.code]), [['ERROR', 'Tool.UnknownTool'], ['ERROR', 'Tool.InvalidArguments'], ['ERROR', 'Tool.InvalidArguments']]);
-        assert.deepEqual(result.actions.map((a) => a.auditRecordId), log.map((r) => r.hash));
+        const log = fs
+          .readFileSync(bench.logPath, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { status: string; code: string; hash: string });
+        assert.deepEqual(
+          log.map((r) => [r.status, r.code]),
+          [
+            ['ERROR', 'Tool.UnknownTool'],
+            ['ERROR', 'Tool.InvalidArguments'],
+            ['ERROR', 'Tool.InvalidArguments'],
+          ],
+        );
+        assert.deepEqual(
+          result.actions.map((a) => a.auditRecordId),
+          log.map((r) => r.hash),
+        );
         assert.equal(result.usage.toolCalls, 3);
         maybeRecordHistory((await temporal()).address, workflowId, 'agent-run-invalid');
       },
@@ -201,7 +227,10 @@ describe('agentRun on the real dev server', () => {
           workflowId: uniqueId('agent-two'),
           args: [{ prompt: 'write twice', tools: FILE_TOOLS }],
         });
-        assert.deepEqual(result.actions.map((a) => a.status), ['OK', 'OK']);
+        assert.deepEqual(
+          result.actions.map((a) => a.status),
+          ['OK', 'OK'],
+        );
         assert.equal(fs.readFileSync(path.join(bench.workspace, 'output', 'log.txt'), 'utf8'), 'second');
         const ids = bench.model.requests[1]!.messages.filter((m) => m.role === 'tool').map((m) => m.tool_call_id);
         assert.deepEqual(ids, ['call_0_0', 'call_0_1']);
@@ -217,7 +246,10 @@ describe('agentRun on the real dev server', () => {
         workflowId: uniqueId('agent-maxturns'),
         args: [{ prompt: 'loop', tools: FILE_TOOLS, maxTurns: 2 }],
       });
-      const err = await handle.result().then(() => undefined, (e: unknown) => e);
+      const err = await handle.result().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       assert.ok(err instanceof WorkflowFailedError);
       assert.equal((err.cause as { type?: string }).type, 'Budget.MaxTurns');
       bench.model.assertDone();

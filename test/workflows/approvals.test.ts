@@ -17,9 +17,15 @@ ask:
     action: fs.write
     resource: /workspace/deploy/**
 `;
-const deployWrite: ScriptStep = { reply: { toolCalls: [{ id: 'call_deploy', name: 'write_file', arguments: { path: '/workspace/deploy/app.conf', content: 'replicas: 3' } }] } };
+const deployWrite: ScriptStep = {
+  reply: { toolCalls: [{ id: 'call_deploy', name: 'write_file', arguments: { path: '/workspace/deploy/app.conf', content: 'replicas: 3' } }] },
+};
 const done: ScriptStep = { reply: { content: 'done' } };
-const rejection = (p: Promise<unknown>) => p.then(() => 'accepted', (e: { cause?: { message?: string } }) => e.cause?.message ?? String(e));
+const rejection = (p: Promise<unknown>) =>
+  p.then(
+    () => 'accepted',
+    (e: { cause?: { message?: string } }) => e.cause?.message ?? String(e),
+  );
 
 describe('human approval of ask decisions', () => {
   test('approval: granted by a person → the write runs, approver recorded in the result, history and audit log', async () => {
@@ -38,7 +44,10 @@ describe('human approval of ask decisions', () => {
       await waitFor(async () => (await handle.describe()).searchAttributes['AgentOsPendingApprovals']?.[0] === 1, 'the pending-approvals search attribute');
 
       assert.match(await rejection(handle.executeUpdate(approveUpdate, { args: [{ requestId: 'no-such-request', allow: true }] })), /unknown approval request/);
-      assert.match(await rejection(handle.executeUpdate(approveUpdate, { args: [{ requestId: 'call_deploy', allow: true }] })), /unknown approval request "call_deploy"; pending: approval-1/);
+      assert.match(
+        await rejection(handle.executeUpdate(approveUpdate, { args: [{ requestId: 'call_deploy', allow: true }] })),
+        /unknown approval request "call_deploy"; pending: approval-1/,
+      );
       await handle.executeUpdate(approveUpdate, { args: [{ requestId: 'approval-1', allow: true, approver: 'alice', reason: 'change ticket 42' }] });
       assert.match(await rejection(handle.executeUpdate(approveUpdate, { args: [{ requestId: 'approval-1', allow: false }] })), /already decided/);
 
@@ -46,9 +55,16 @@ describe('human approval of ask decisions', () => {
       assert.equal(result.actions[0]?.status, 'OK');
       assert.equal(result.actions[0]?.approver, 'alice');
       assert.equal(fs.readFileSync(path.join(bench.workspace, 'deploy', 'app.conf'), 'utf8'), 'replicas: 3');
-      const log = fs.readFileSync(bench.logPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { status: string; approved_by?: string; approval_identity?: string; hash: string });
+      const log = fs
+        .readFileSync(bench.logPath, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { status: string; approved_by?: string; approval_identity?: string; hash: string });
       // The typed-in name, and beside it who Temporal says sent the update (this test's client).
-      assert.deepEqual(log.map((r) => [r.status, r.approved_by, r.approval_identity]), [['OK', 'alice', client.options.identity]]);
+      assert.deepEqual(
+        log.map((r) => [r.status, r.approved_by, r.approval_identity]),
+        [['OK', 'alice', client.options.identity]],
+      );
       assert.equal(result.actions[0]?.auditRecordId, log[0]?.hash);
       assert.equal(result.actions[0]?.approvalId, 'approval-1');
       const history = await handle.fetchHistory();
@@ -74,7 +90,11 @@ describe('human approval of ask decisions', () => {
       const result = await handle.result();
       assert.equal(result.actions[0]?.status, 'DENIED');
       assert.match(result.actions[0]?.reason ?? '', /refused by bob: not on a Friday/);
-      const log = fs.readFileSync(bench.logPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      const log = fs
+        .readFileSync(bench.logPath, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
       assert.deepEqual(
         log.map((r) => [r['status'], r['code'], r['approval_identity']]),
         [['DENIED', 'Kernel.ApprovalRefused', client.options.identity]],
@@ -107,7 +127,13 @@ describe('human approval of ask decisions', () => {
       assert.equal(second?.toolCallId, 'call_deploy');
       await handle.executeUpdate(approveUpdate, { args: [{ requestId: 'approval-2', allow: false, approver: 'bob' }] });
       const result = await handle.result();
-      assert.deepEqual(result.actions.map((a) => [a.approvalId, a.status, a.approver]), [['approval-1', 'OK', 'alice'], ['approval-2', 'DENIED', 'bob']]);
+      assert.deepEqual(
+        result.actions.map((a) => [a.approvalId, a.status, a.approver]),
+        [
+          ['approval-1', 'OK', 'alice'],
+          ['approval-2', 'DENIED', 'bob'],
+        ],
+      );
       maybeRecordHistory((await temporal()).address, workflowId, 'agent-run-approval-ids');
     });
   });

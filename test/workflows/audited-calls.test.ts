@@ -37,7 +37,12 @@ function callSteps(history: History): string[] {
 }
 
 function auditLog(file: string): Array<Record<string, unknown>> {
-  return fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  return fs
+    .readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 describe('one audited path per tool call', () => {
@@ -85,15 +90,27 @@ describe('one audited path per tool call', () => {
           ['write_file', 'ask', 'DENIED', 'Kernel.ApprovalTimedOut'],
           ['drop_table', 'deny', 'DENIED', 'Kernel.NoProvider'],
         ];
-        assert.deepEqual(result.actions.map((a) => [a.tool, a.decision, a.status, a.code]), expected);
+        assert.deepEqual(
+          result.actions.map((a) => [a.tool, a.decision, a.status, a.code]),
+          expected,
+        );
         assert.equal(result.usage.toolCalls, 8, 'every call is counted');
 
         // The kernel log: exactly one record per call, in order, and each action names its record.
         const log = auditLog(bench.logPath);
         assert.equal(log.length, 8, JSON.stringify(log.map((r) => [r['action'], r['status'], r['code']])));
-        assert.deepEqual(result.actions.map((a) => a.auditRecordId), log.map((r) => r['hash']));
-        assert.deepEqual(log.map((r) => [r['status'], r['code']]), expected.map(([, , status, code]) => [status, code]));
-        assert.deepEqual(log.map((r) => r['idempotency_key']), result.actions.map((a) => a.idempotencyKey));
+        assert.deepEqual(
+          result.actions.map((a) => a.auditRecordId),
+          log.map((r) => r['hash']),
+        );
+        assert.deepEqual(
+          log.map((r) => [r['status'], r['code']]),
+          expected.map(([, , status, code]) => [status, code]),
+        );
+        assert.deepEqual(
+          log.map((r) => r['idempotency_key']),
+          result.actions.map((a) => a.idempotencyKey),
+        );
         assert.equal(log[3]?.['action'], 'tool.unknown');
         assert.equal(log[3]?.['target'], 'tool:delete_everything');
         assert.equal(log[2]?.['target'], '/workspace/link.txt');
@@ -113,7 +130,10 @@ describe('one audited path per tool call', () => {
         ]);
         // The export from history agrees with the kernel log record for record.
         const exported = historyToAuditRecords(history.events ?? [], 'policy');
-        assert.deepEqual(exported.map((r) => [r.action, r.target, r.status, r.code, r.idempotency_key]), log.map((r) => [r['action'], r['target'], r['status'], r['code'], r['idempotency_key']]));
+        assert.deepEqual(
+          exported.map((r) => [r.action, r.target, r.status, r.code, r.idempotency_key]),
+          log.map((r) => [r['action'], r['target'], r['status'], r['code'], r['idempotency_key']]),
+        );
         // The model was answered once per call; nothing escaped or was written.
         assert.equal(bench.model.requests[1]!.messages.filter((m) => m.role === 'tool').length, 8);
         assert.doesNotMatch(JSON.stringify(bench.model.requests[1]!.messages), /top secret/);
@@ -126,25 +146,49 @@ describe('one audited path per tool call', () => {
 
   for (const budget of [
     { name: 'maxToolCalls', budgets: { maxToolCalls: 1 }, type: 'Budget.MaxToolCalls', refused: 'fs.read /workspace/a.txt → DENIED (Budget.MaxToolCalls)' },
-    { name: 'maxBytesWritten', budgets: { maxBytesWritten: 3 }, type: 'Budget.MaxBytesWritten', refused: 'fs.write /workspace/output/b.md → DENIED (Budget.MaxBytesWritten)' },
+    {
+      name: 'maxBytesWritten',
+      budgets: { maxBytesWritten: 3 },
+      type: 'Budget.MaxBytesWritten',
+      refused: 'fs.write /workspace/output/b.md → DENIED (Budget.MaxBytesWritten)',
+    },
   ]) {
     test(`audit: a call over the ${budget.name} budget → its own DENIED record and visible step, then the run fails with ${budget.type}`, async () => {
       await withAgentBench(
         {
           files: { 'a.txt': 'A' },
-          script: [{ reply: { toolCalls: [
-            { name: 'read_file', arguments: { path: '/workspace/a.txt' } },
-            budget.name === 'maxToolCalls'
-              ? { name: 'read_file', arguments: { path: '/workspace/a.txt' } }
-              : { name: 'write_file', arguments: { path: '/workspace/output/b.md', content: 'more than three bytes' } },
-          ] } }],
+          script: [
+            {
+              reply: {
+                toolCalls: [
+                  { name: 'read_file', arguments: { path: '/workspace/a.txt' } },
+                  budget.name === 'maxToolCalls'
+                    ? { name: 'read_file', arguments: { path: '/workspace/a.txt' } }
+                    : { name: 'write_file', arguments: { path: '/workspace/output/b.md', content: 'more than three bytes' } },
+                ],
+              },
+            },
+          ],
         },
         async (bench, { client }) => {
-          const handle = await client.workflow.start(agentRun, { taskQueue: bench.taskQueue, workflowId: `audit-budget-${budget.name}-${Date.now()}`, args: [{ prompt: 'go', tools: FILE_TOOLS, budgets: budget.budgets }] });
-          const err = await handle.result().then(() => undefined, (e: unknown) => e);
+          const handle = await client.workflow.start(agentRun, {
+            taskQueue: bench.taskQueue,
+            workflowId: `audit-budget-${budget.name}-${Date.now()}`,
+            args: [{ prompt: 'go', tools: FILE_TOOLS, budgets: budget.budgets }],
+          });
+          const err = await handle.result().then(
+            () => undefined,
+            (e: unknown) => e,
+          );
           assert.ok(err instanceof WorkflowFailedError);
           assert.equal((err.cause as { type?: string }).type, budget.type);
-          assert.deepEqual(auditLog(bench.logPath).map((r) => [r['status'], r['code']]), [['OK', undefined], ['DENIED', budget.type]]);
+          assert.deepEqual(
+            auditLog(bench.logPath).map((r) => [r['status'], r['code']]),
+            [
+              ['OK', undefined],
+              ['DENIED', budget.type],
+            ],
+          );
           assert.equal(callSteps(await handle.fetchHistory())[1], `recordRefusal: ${budget.refused}`);
           assert.equal(fs.existsSync(path.join(bench.workspace, 'output', 'b.md')), false);
         },

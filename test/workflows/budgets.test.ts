@@ -13,11 +13,17 @@ const write = (n: number, content = `line ${n}`): ScriptStep => ({
   reply: { toolCalls: [{ name: 'write_file', arguments: { path: `/workspace/output/f${n}.txt`, content } }] },
 });
 
-async function failure(options: Omit<AgentBenchOptions, 'reversible'>, input: Partial<AgentRunInput>): Promise<{ type: string | undefined; message: string; files: string[] }> {
+async function failure(
+  options: Omit<AgentBenchOptions, 'reversible'>,
+  input: Partial<AgentRunInput>,
+): Promise<{ type: string | undefined; message: string; files: string[] }> {
   return withAgentBench({ ...options, reversible: true }, async (bench, { client }) => {
     const err = await client.workflow
       .execute(agentRun, { taskQueue: bench.taskQueue, workflowId: uniqueId('budget'), args: [{ prompt: 'spend', tools: FILE_TOOLS, ...input }] })
-      .then(() => undefined, (e: unknown) => e);
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     assert.ok(err instanceof WorkflowFailedError, 'the run must fail');
     const cause = err.cause as { type?: string; message: string };
     const out = path.join(bench.workspace, 'output');
@@ -39,7 +45,15 @@ describe('budgets', () => {
   });
 
   test('budget: more model tokens than maxModelTokens → Budget.MaxModelTokens', async () => {
-    const r = await failure({ script: [{ ...write(1), usage: { prompt: 50, completion: 10 } }, { reply: { content: 'x' }, usage: { prompt: 900, completion: 100 } }] }, { budgets: { maxModelTokens: 500 } });
+    const r = await failure(
+      {
+        script: [
+          { ...write(1), usage: { prompt: 50, completion: 10 } },
+          { reply: { content: 'x' }, usage: { prompt: 900, completion: 100 } },
+        ],
+      },
+      { budgets: { maxModelTokens: 500 } },
+    );
     assert.equal(r.type, 'Budget.MaxModelTokens');
     assert.deepEqual(r.files, []);
   });

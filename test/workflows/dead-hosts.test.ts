@@ -24,21 +24,29 @@ const RUN_TOOL: ToolDefSpec = {
 
 /** Pids of host processes whose command line contains `marker`. */
 function pidsWith(marker: string): number[] {
-  return fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).flatMap((d) => {
-    try {
-      return fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').includes(marker) && isAlive(Number(d)) ? [Number(d)] : [];
-    } catch {
-      return [];
-    }
-  });
+  return fs
+    .readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .flatMap((d) => {
+      try {
+        return fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').includes(marker) && isAlive(Number(d)) ? [Number(d)] : [];
+      } catch {
+        return [];
+      }
+    });
 }
 
 function auditLog(file: string): Array<Record<string, unknown>> {
-  return fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  return fs
+    .readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 describe('cancellation, compensation limits and dead workspace hosts', () => {
-  test('cancel: a run cancelled while proc.exec runs a long program → the program is killed through the activity\'s cancellation, the kernel records it', async (t) => {
+  test("cancel: a run cancelled while proc.exec runs a long program → the program is killed through the activity's cancellation, the kernel records it", async (t) => {
     const marker = `${4000 + randomInt(1000)}.${randomInt(1_000_000)}`;
     await withAgentBench(
       {
@@ -55,14 +63,20 @@ describe('cancellation, compensation limits and dead workspace hosts', () => {
         await handle.cancel();
         await waitUntilGone(pids, 30_000);
         t.diagnostic(`program gone ${Date.now() - cancelledAt} ms after the cancel request`);
-        const err = await handle.result().then(() => undefined, (e: unknown) => e);
+        const err = await handle.result().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         assert.ok(err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure, `expected a cancelled run, got ${String(err)}`);
         // The run closes only after executeAction finished (WAIT_CANCELLATION_COMPLETED), so
         // the program is gone by now; without the cancellation reaching the kernel it would
         // sleep on (its 30 s kernel deadline, 600 s policy cap).
         assert.deepEqual(await waitUntilGone(pids, 1000), [], 'the program was killed');
         const log = auditLog(bench.logPath);
-        assert.deepEqual(log.map((r) => [r['action'], r['status'], r['code']]), [['proc.exec', 'ERROR', 'Kernel.Aborted']]);
+        assert.deepEqual(
+          log.map((r) => [r['action'], r['status'], r['code']]),
+          [['proc.exec', 'ERROR', 'Kernel.Aborted']],
+        );
         maybeRecordHistory((await temporal()).address, workflowId, 'agent-run-cancelled-exec');
       },
     );
@@ -74,18 +88,34 @@ describe('cancellation, compensation limits and dead workspace hosts', () => {
     await withAgentBench(
       {
         reversible: true,
-        wrapUndoer: (inner) => ({ actions: inner.actions, undo: async () => { undoCalls++; throw new Error('snapshot store unreachable'); } }),
+        wrapUndoer: (inner) => ({
+          actions: inner.actions,
+          undo: async () => {
+            undoCalls++;
+            throw new Error('snapshot store unreachable');
+          },
+        }),
         script: [{ reply: { toolCalls: [{ name: 'write_file', arguments: { path: '/workspace/output/a.md', content: 'new' } }] } }, crash],
       },
       async (bench, { client }) => {
         const workflowId = uniqueId('undo-fails');
-        const handle = await client.workflow.start(agentRun, { taskQueue: bench.taskQueue, workflowId, args: [{ prompt: 'write', tools: FILE_TOOLS, compensationTimeoutMs: 2_500 }] });
-        const err = await handle.result().then(() => undefined, (e: unknown) => e);
+        const handle = await client.workflow.start(agentRun, {
+          taskQueue: bench.taskQueue,
+          workflowId,
+          args: [{ prompt: 'write', tools: FILE_TOOLS, compensationTimeoutMs: 2_500 }],
+        });
+        const err = await handle.result().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         assert.ok(err instanceof WorkflowFailedError);
         const failure = err.cause as { type?: string; message?: string; details?: unknown[]; cause?: { cause?: { type?: string } } };
         assert.equal(failure.type, 'Run.CompensationFailed');
         assert.match(failure.message ?? '', /then 1 of 1 compensation\(s\) failed: fs\.write \/workspace\/output\/a\.md: ERROR \(.*snapshot store unreachable/);
-        assert.deepEqual((failure.details?.[0] as { compensations: Array<{ target: string; status: string }> }).compensations.map((c) => [c.target, c.status]), [['/workspace/output/a.md', 'ERROR']]);
+        assert.deepEqual(
+          (failure.details?.[0] as { compensations: Array<{ target: string; status: string }> }).compensations.map((c) => [c.target, c.status]),
+          [['/workspace/output/a.md', 'ERROR']],
+        );
         assert.equal(failure.cause?.cause?.type, 'Model.BadRequest', 'the original failure stays the cause');
         assert.ok(maxAttempt(await handle.fetchHistory(), 'undoAction') >= 2, 'the undo was retried');
         assert.ok(undoCalls >= 2);
@@ -97,7 +127,9 @@ describe('cancellation, compensation limits and dead workspace hosts', () => {
   test('dead host: a run whose workspace queue nobody polls → the step fails as Host.Unavailable (recorded, visible, told to the model) instead of waiting forever', async () => {
     const answered = (request: ReceivedRequest): ScriptStep | undefined => {
       const tool = request.messages.find((m) => m.role === 'tool');
-      return tool ? { reply: { content: `tool said ${tool.content ?? ''}` } } : { reply: { toolCalls: [{ name: 'read_file', arguments: { path: '/workspace/a.txt' } }] } };
+      return tool
+        ? { reply: { content: `tool said ${tool.content ?? ''}` } }
+        : { reply: { toolCalls: [{ name: 'read_file', arguments: { path: '/workspace/a.txt' } }] } };
     };
     await withAgentBench({ files: { 'a.txt': 'A' }, script: answered }, async (bench, { client }) => {
       const deadQueue = uniqueId('dead-host');
@@ -108,11 +140,17 @@ describe('cancellation, compensation limits and dead workspace hosts', () => {
         args: [{ prompt: 'read', tools: FILE_TOOLS, workspaceQueue: deadQueue, workspaceStartTimeoutMs: 1_000 }],
       });
       const result = await handle.result();
-      assert.deepEqual(result.actions.map((a) => [a.action, a.status, a.code]), [['fs.read', 'ERROR', 'Host.Unavailable']]);
+      assert.deepEqual(
+        result.actions.map((a) => [a.action, a.status, a.code]),
+        [['fs.read', 'ERROR', 'Host.Unavailable']],
+      );
       assert.match(result.actions[0]?.reason ?? '', new RegExp(`no worker picked the step up from workspace queue "${deadQueue}" within 1000 ms`));
       assert.match(result.output, /Host\.Unavailable|no worker picked the step up/);
       const log = auditLog(bench.logPath);
-      assert.deepEqual(log.map((r) => [r['action'], r['target'], r['status'], r['code']]), [['fs.read', '/workspace/a.txt', 'ERROR', 'Host.Unavailable']]);
+      assert.deepEqual(
+        log.map((r) => [r['action'], r['target'], r['status'], r['code']]),
+        [['fs.read', '/workspace/a.txt', 'ERROR', 'Host.Unavailable']],
+      );
       assert.equal(result.actions[0]?.auditRecordId, log[0]?.['hash']);
       assert.ok(activitySummaries(await handle.fetchHistory()).includes('fs.read /workspace/a.txt → ERROR (Host.Unavailable)'));
       assert.equal(fs.existsSync(path.join(bench.workspace, 'a.txt')), true);

@@ -16,7 +16,8 @@ test('long run: 60 tool calls cross several continue-as-new boundaries → all r
       reversible: true,
       script: (request) => {
         const done = request.messages.filter((m) => m.role === 'tool').length;
-        if (done < CALLS) return { reply: { toolCalls: [{ name: 'write_file', arguments: { path: `/workspace/output/f${done}.txt`, content: `file ${done}` } }] } };
+        if (done < CALLS)
+          return { reply: { toolCalls: [{ name: 'write_file', arguments: { path: `/workspace/output/f${done}.txt`, content: `file ${done}` } }] } };
         return { reply: { content: `wrote ${CALLS} files` } };
       },
     },

@@ -17,15 +17,25 @@ const sums = path.join(dir, 'SHA256SUMS');
 const files = fs
   .readdirSync(dir, { withFileTypes: true })
   .filter((d) => d.isDirectory())
-  .flatMap((d) => fs.readdirSync(path.join(dir, d.name)).filter((f) => f.endsWith('.json')).map((f) => `${d.name}/${f}`))
+  .flatMap((d) =>
+    fs
+      .readdirSync(path.join(dir, d.name))
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => `${d.name}/${f}`),
+  )
   .sort();
 
 function pinned(): Map<string, string> {
-  const lines = fs.readFileSync(sums, 'utf8').split('\n').filter((l) => l.trim() !== '');
-  return new Map(lines.map((l) => {
-    const [hash, name] = l.split(/\s+/);
-    return [name ?? '', hash ?? ''];
-  }));
+  const lines = fs
+    .readFileSync(sums, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
+  return new Map(
+    lines.map((l) => {
+      const [hash, name] = l.split(/\s+/);
+      return [name ?? '', hash ?? ''];
+    }),
+  );
 }
 
 test('replay: every release folder holds recorded histories', () => {
@@ -36,7 +46,9 @@ test('replay: every release folder holds recorded histories', () => {
 test('replay: recorded histories are append-only → each matches its SHA256SUMS pin and no pinned one is gone', () => {
   const pins = pinned();
   for (const file of files) {
-    const hash = createHash('sha256').update(fs.readFileSync(path.join(dir, file))).digest('hex');
+    const hash = createHash('sha256')
+      .update(fs.readFileSync(path.join(dir, file)))
+      .digest('hex');
     assert.equal(pins.get(file), hash, `${file}: not pinned or changed; histories are never re-recorded — record under the next release (docs/versioning.md)`);
   }
   for (const name of pins.keys()) assert.ok(files.includes(name), `${name} is pinned but missing: histories are never removed`);

@@ -35,7 +35,10 @@ async function startSeeded(bench: AgentBench, client: Client, workflowId: string
 }
 
 async function failureType(promise: Promise<unknown>): Promise<string | undefined> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   assert.ok(err instanceof WorkflowFailedError, `expected the run to fail, got ${String(err)}`);
   const cause = err.cause as { type?: string; name?: string; cause?: { type?: string } };
   return cause.type ?? cause.cause?.type ?? cause.name;
@@ -66,7 +69,10 @@ describe('saga compensation on the real dev server', () => {
           'undo fs.write /workspace/output/text.md',
         ]);
         const state = await handle.query(stateQuery);
-        assert.deepEqual(state.compensations.map((c) => c.state), ['undone', 'undone', 'undone']);
+        assert.deepEqual(
+          state.compensations.map((c) => c.state),
+          ['undone', 'undone', 'undone'],
+        );
         maybeRecordHistory((await temporal()).address, workflowId, 'agent-run-compensated');
       },
     );
@@ -85,13 +91,20 @@ describe('saga compensation on the real dev server', () => {
       },
     });
     await withAgentBench(
-      { reversible: true, wrapExecutor: wrap, script: [write('/workspace/output/text.md', 'changed'), write('/workspace/output/slow.md', 'slow'), { reply: { content: 'done' } }] },
+      {
+        reversible: true,
+        wrapExecutor: wrap,
+        script: [write('/workspace/output/text.md', 'changed'), write('/workspace/output/slow.md', 'slow'), { reply: { content: 'done' } }],
+      },
       async (bench, { client }) => {
         const { handle, before } = await startSeeded(bench, client, uniqueId('saga-cancel'), { prompt: 'write slowly', tools: FILE_TOOLS });
         await waitFor(() => inFlight, 'the slow write to be in flight');
         await handle.cancel();
         gate.open();
-        const err = await handle.result().then(() => undefined, (e: unknown) => e);
+        const err = await handle.result().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         assert.ok(err instanceof WorkflowFailedError, 'a cancelled run fails');
         assert.deepEqual(snapshotTree(bench.workspace), before);
         const undos = activitySummaries(await handle.fetchHistory()).filter((s) => s.startsWith('undo '));
@@ -112,7 +125,11 @@ describe('saga compensation on the real dev server', () => {
         },
       },
       async (bench, { client }) => {
-        const { handle, before } = await startSeeded(bench, client, uniqueId('saga-deadline'), { prompt: 'think slowly', tools: FILE_TOOLS, budgets: { deadlineMs: 1500 } });
+        const { handle, before } = await startSeeded(bench, client, uniqueId('saga-deadline'), {
+          prompt: 'think slowly',
+          tools: FILE_TOOLS,
+          budgets: { deadlineMs: 1500 },
+        });
         try {
           assert.equal(await failureType(handle.result()), 'Budget.Deadline');
         } finally {
@@ -143,21 +160,34 @@ describe('saga compensation on the real dev server', () => {
         await waitFor(async () => (await handle.query(stateQuery)).compensations.filter((c) => c.state === 'applied').length === 2, 'two applied writes');
         const [first, second] = (await handle.query(stateQuery)).compensations;
         const one = await handle.executeUpdate(rollbackUpdate, { args: [{ recordId: first!.recordId! }] });
-        assert.deepEqual(one.undone.map((u) => [u.target, u.status]), [['/workspace/output/text.md', 'OK']]);
+        assert.deepEqual(
+          one.undone.map((u) => [u.target, u.status]),
+          [['/workspace/output/text.md', 'OK']],
+        );
         assert.equal(fs.readFileSync(path.join(bench.workspace, 'output', 'text.md'), 'utf8'), 'original text\n');
         assert.equal(fs.readFileSync(path.join(bench.workspace, 'output', 'blob.bin'), 'utf8'), 'second change');
 
-        const rejection = (p: Promise<unknown>) => p.then(() => 'accepted', (e: { cause?: { message?: string } }) => e.cause?.message ?? String(e));
+        const rejection = (p: Promise<unknown>) =>
+          p.then(
+            () => 'accepted',
+            (e: { cause?: { message?: string } }) => e.cause?.message ?? String(e),
+          );
         assert.match(await rejection(handle.executeUpdate(rollbackUpdate, { args: [{ recordId: first!.recordId! }] })), /already undone/);
         assert.match(await rejection(handle.executeUpdate(rollbackUpdate, { args: [{ recordId: 'no-such-record' }] })), /unknown record/);
 
         const all = await handle.executeUpdate(rollbackUpdate, { args: [{ all: true }] });
-        assert.deepEqual(all.undone.map((u) => [u.recordId, u.status]), [[second!.recordId, 'OK']]);
+        assert.deepEqual(
+          all.undone.map((u) => [u.recordId, u.status]),
+          [[second!.recordId, 'OK']],
+        );
         assert.deepEqual(snapshotTree(bench.workspace), before);
         gate.open();
         const result = await handle.result();
         assert.equal(result.output, 'finished');
-        assert.deepEqual(result.compensations.map((c) => c.state), ['undone', 'undone']);
+        assert.deepEqual(
+          result.compensations.map((c) => c.state),
+          ['undone', 'undone'],
+        );
       },
     );
   });
@@ -173,7 +203,10 @@ describe('saga compensation on the real dev server', () => {
         const before = snapshotTree(bench.workspace);
         const workflowId = uniqueId('saga-finished');
         const result = await client.workflow.execute(agentRun, { taskQueue: bench.taskQueue, workflowId, args: [{ prompt: 'edit', tools: FILE_TOOLS }] });
-        assert.deepEqual(result.compensations.map((c) => c.state), ['applied', 'applied']);
+        assert.deepEqual(
+          result.compensations.map((c) => c.state),
+          ['applied', 'applied'],
+        );
 
         // A person edits one file after the run: its undo must report a conflict.
         fs.writeFileSync(path.join(bench.workspace, 'output', 'fresh.md'), 'edited by a person');
@@ -184,10 +217,13 @@ describe('saga compensation on the real dev server', () => {
           args: [{ workflowId, compensations: result.compensations }],
         });
         maybeRecordHistory((await temporal()).address, rollbackId, 'rollback-run-conflict');
-        assert.deepEqual(first.undone.map((u) => [u.target, u.status]), [
-          ['/workspace/output/fresh.md', 'CONFLICT'],
-          ['/workspace/output/text.md', 'OK'],
-        ]);
+        assert.deepEqual(
+          first.undone.map((u) => [u.target, u.status]),
+          [
+            ['/workspace/output/fresh.md', 'CONFLICT'],
+            ['/workspace/output/text.md', 'OK'],
+          ],
+        );
         assert.equal(fs.readFileSync(path.join(bench.workspace, 'output', 'fresh.md'), 'utf8'), 'edited by a person');
         assert.equal(fs.readFileSync(path.join(bench.workspace, 'output', 'text.md'), 'utf8'), 'original text\n');
 
@@ -196,12 +232,24 @@ describe('saga compensation on the real dev server', () => {
           workflowId: uniqueId('rollback'),
           args: [{ workflowId, compensations: result.compensations, recordIds: [result.compensations[0]!.recordId!] }],
         });
-        assert.deepEqual(second.undone.map((u) => u.status), ['NOOP']);
+        assert.deepEqual(
+          second.undone.map((u) => u.status),
+          ['NOOP'],
+        );
         fs.writeFileSync(path.join(bench.workspace, 'output', 'fresh.md'), 'new file');
         fs.rmSync(path.join(bench.workspace, 'output', 'fresh.md'));
         assert.deepEqual(snapshotTree(bench.workspace), before);
 
-        const bad = await client.workflow.execute(rollbackRun, { taskQueue: bench.taskQueue, workflowId: uniqueId('rollback-bad'), args: [{ workflowId, compensations: result.compensations, recordIds: 'all' } as never] }).then(() => undefined, (e: unknown) => e);
+        const bad = await client.workflow
+          .execute(rollbackRun, {
+            taskQueue: bench.taskQueue,
+            workflowId: uniqueId('rollback-bad'),
+            args: [{ workflowId, compensations: result.compensations, recordIds: 'all' } as never],
+          })
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          );
         assert.ok(bad instanceof WorkflowFailedError);
         assert.equal((bad.cause as { type?: string }).type, 'Run.InvalidInput');
         assert.match((bad.cause as Error).message, /invalid rollbackRun input: recordIds: expected an array of record ids, got the string "all"/);

@@ -67,9 +67,15 @@ export function recordedActions(history: History, ids: { workflowId: string; run
       if (type === 'decideAction' && isObject(result)) {
         if (pending) unpaired++;
         const target = str(result['target']);
-        pending = target === undefined
-          ? undefined
-          : { effect: str(result['effect']) ?? 'unknown', reason: str(result['reason']) ?? '', target, ...(str(result['ruleId']) ? { ruleId: str(result['ruleId']) as string } : {}) };
+        pending =
+          target === undefined
+            ? undefined
+            : {
+                effect: str(result['effect']) ?? 'unknown',
+                reason: str(result['reason']) ?? '',
+                target,
+                ...(str(result['ruleId']) ? { ruleId: str(result['ruleId']) as string } : {}),
+              };
         if (target === undefined) unpaired++;
       }
       continue;

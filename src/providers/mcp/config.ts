@@ -95,7 +95,8 @@ export function checkServers(servers: Readonly<Record<string, McpServerConfig>>)
       }
       for (const v of s.env ?? []) if (!ENV_NAME.test(v)) throw new McpConfigError(name, `env: "${v}" is not an environment variable name`);
       for (const [k, v] of Object.entries(s.envValues ?? {})) {
-        if (!ENV_NAME.test(k) || typeof v !== 'string' || v.includes('\u0000')) throw new McpConfigError(name, `envValues: "${k}" must be a name with a string value`);
+        if (!ENV_NAME.test(k) || typeof v !== 'string' || v.includes('\u0000'))
+          throw new McpConfigError(name, `envValues: "${k}" must be a name with a string value`);
       }
       checkSandboxKeys(name, s);
     } else {
@@ -106,7 +107,8 @@ export function checkServers(servers: Readonly<Record<string, McpServerConfig>>)
         throw new McpConfigError(name, 'url must be an absolute http(s) URL');
       }
       if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new McpConfigError(name, 'url must be http(s)');
-      if (url.username !== '' || url.password !== '') throw new McpConfigError(name, 'url must not carry credentials; use "credentials" (values from the worker environment)');
+      if (url.username !== '' || url.password !== '')
+        throw new McpConfigError(name, 'url must not carry credentials; use "credentials" (values from the worker environment)');
     }
     const idem = s.idempotentTools ?? [];
     if (!Array.isArray(idem) || !idem.every((t) => typeof t === 'string')) throw new McpConfigError(name, 'idempotentTools must be a list of tool names');
@@ -115,15 +117,24 @@ export function checkServers(servers: Readonly<Record<string, McpServerConfig>>)
 
 function checkSandboxKeys(name: string, s: McpStdioServer): void {
   const mode = s.sandbox ?? McpSandbox.Bwrap;
-  if (mode !== McpSandbox.Bwrap && mode !== McpSandbox.Off) throw new McpConfigError(name, `sandbox must be "bwrap" (default) or "off", got ${JSON.stringify(mode)}`);
+  if (mode !== McpSandbox.Bwrap && mode !== McpSandbox.Off)
+    throw new McpConfigError(name, `sandbox must be "bwrap" (default) or "off", got ${JSON.stringify(mode)}`);
   const mounts = s.mounts ?? [];
   if (!Array.isArray(mounts)) throw new McpConfigError(name, 'mounts must be a list of { agent, host, readOnly? }');
   for (const m of mounts) {
-    if (typeof m !== 'object' || m === null || typeof m.agent !== 'string' || typeof m.host !== 'string' || !m.agent.startsWith('/') || !m.host.startsWith('/')) {
+    if (
+      typeof m !== 'object' ||
+      m === null ||
+      typeof m.agent !== 'string' ||
+      typeof m.host !== 'string' ||
+      !m.agent.startsWith('/') ||
+      !m.host.startsWith('/')
+    ) {
       throw new McpConfigError(name, 'each mount is { agent: "/workspace", host: "/absolute/host/folder", readOnly?: true } with absolute paths');
     }
   }
-  for (const p of s.readOnlyPaths ?? []) if (typeof p !== 'string' || !p.startsWith('/')) throw new McpConfigError(name, `readOnlyPaths: ${JSON.stringify(p)} must be an absolute host path`);
+  for (const p of s.readOnlyPaths ?? [])
+    if (typeof p !== 'string' || !p.startsWith('/')) throw new McpConfigError(name, `readOnlyPaths: ${JSON.stringify(p)} must be an absolute host path`);
   if (mode === McpSandbox.Off && (mounts.length > 0 || (s.readOnlyPaths ?? []).length > 0 || s.limits !== undefined)) {
     throw new McpConfigError(name, 'mounts, readOnlyPaths and limits apply only to a sandboxed server; remove them or remove sandbox: off');
   }

@@ -8,7 +8,10 @@ import { AgentOsError } from '../../errors';
 /** The server map given to `McpProvider` is unusable (thrown by the constructor). */
 export class McpConfigError extends AgentOsError {
   readonly code = 'Mcp.InvalidConfig';
-  constructor(readonly server: string, readonly problem: string) {
+  constructor(
+    readonly server: string,
+    readonly problem: string,
+  ) {
     super(`MCP server "${server}": ${problem}`);
   }
 }
@@ -16,7 +19,10 @@ export class McpConfigError extends AgentOsError {
 /** The target names a server the worker does not configure. */
 export class McpUnknownServerError extends AgentOsError {
   readonly code = 'Mcp.UnknownServer';
-  constructor(readonly server: string, readonly known: readonly string[]) {
+  constructor(
+    readonly server: string,
+    readonly known: readonly string[],
+  ) {
     super(`no MCP server "${server}" is configured on this worker (known: ${known.join(', ') || 'none'})`);
   }
 }
@@ -24,7 +30,10 @@ export class McpUnknownServerError extends AgentOsError {
 /** The server does not offer the tool (in its current, pinned tool list). */
 export class McpUnknownToolError extends AgentOsError {
   readonly code = 'Mcp.UnknownTool';
-  constructor(readonly server: string, readonly tool: string) {
+  constructor(
+    readonly server: string,
+    readonly tool: string,
+  ) {
     super(`MCP server "${server}" has no tool "${tool}"`);
   }
 }
@@ -32,7 +41,11 @@ export class McpUnknownToolError extends AgentOsError {
 /** The server could not be started or did not complete the MCP handshake. */
 export class McpStartFailedError extends AgentOsError {
   readonly code = 'Mcp.StartFailed';
-  constructor(readonly server: string, readonly detail: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly server: string,
+    readonly detail: string,
+    options?: { cause?: unknown },
+  ) {
     super(`MCP server "${server}" could not be started: ${detail}`, options);
   }
 }
@@ -40,7 +53,10 @@ export class McpStartFailedError extends AgentOsError {
 /** The server did not finish its handshake and tool listing within the start-up timeout. */
 export class McpStartupTimeoutError extends AgentOsError {
   readonly code = 'Mcp.StartupTimeout';
-  constructor(readonly server: string, readonly timeoutMs: number) {
+  constructor(
+    readonly server: string,
+    readonly timeoutMs: number,
+  ) {
     super(`MCP server "${server}" did not start within ${timeoutMs} ms; it was stopped`);
   }
 }
@@ -48,7 +64,10 @@ export class McpStartupTimeoutError extends AgentOsError {
 /** The tool call did not finish within the call timeout; a cancel notification was sent. */
 export class McpCallTimeoutError extends AgentOsError {
   readonly code = 'Mcp.CallTimeout';
-  constructor(readonly target: string, readonly timeoutMs: number) {
+  constructor(
+    readonly target: string,
+    readonly timeoutMs: number,
+  ) {
     super(`MCP call ${target} did not finish within ${timeoutMs} ms; it was cancelled and its outcome is unknown`);
   }
 }
@@ -64,7 +83,12 @@ export class McpCancelledError extends AgentOsError {
 /** The server's tool list differs from the pinned one ("rug pull"): refused until an operator re-approves it. */
 export class McpPinMismatchError extends AgentOsError {
   readonly code = 'Mcp.PinMismatch';
-  constructor(readonly server: string, readonly pinned: string, readonly current: string, readonly changed: readonly string[]) {
+  constructor(
+    readonly server: string,
+    readonly pinned: string,
+    readonly current: string,
+    readonly changed: readonly string[],
+  ) {
     super(
       `the tool list of MCP server "${server}" changed since it was pinned (${changed.slice(0, 8).join(', ')}${changed.length > 8 ? ', …' : ''}); ` +
         `calls are refused until an operator re-approves it (agent-os mcp list --approve ${server})`,
@@ -75,7 +99,10 @@ export class McpPinMismatchError extends AgentOsError {
 /** The arguments do not match the tool's (pinned) input schema; the call was not made. */
 export class McpInvalidArgumentsError extends AgentOsError {
   readonly code = 'Mcp.InvalidArguments';
-  constructor(readonly target: string, readonly problem: string) {
+  constructor(
+    readonly target: string,
+    readonly problem: string,
+  ) {
     super(`arguments of ${target} do not match its input schema: ${problem}`);
   }
 }
@@ -83,7 +110,12 @@ export class McpInvalidArgumentsError extends AgentOsError {
 /** The server answered with a JSON-RPC error (or an answer that is not MCP). */
 export class McpProtocolError extends AgentOsError {
   readonly code = 'Mcp.ProtocolError';
-  constructor(readonly target: string, readonly rpcCode: number | undefined, readonly detail: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly target: string,
+    readonly rpcCode: number | undefined,
+    readonly detail: string,
+    options?: { cause?: unknown },
+  ) {
     super(`MCP call ${target} failed${rpcCode === undefined ? '' : ` (JSON-RPC ${rpcCode})`}: ${detail}`, options);
   }
 }
@@ -99,7 +131,10 @@ export class McpConnectionClosedError extends AgentOsError {
 /** An HTTP server answered with a redirect; the MCP client never follows one. */
 export class McpRedirectRefusedError extends AgentOsError {
   readonly code = 'Mcp.RedirectRefused';
-  constructor(readonly server: string, readonly status: number) {
+  constructor(
+    readonly server: string,
+    readonly status: number,
+  ) {
     super(`MCP server "${server}" answered with a redirect (HTTP ${status}); redirects are never followed`);
   }
 }
@@ -107,7 +142,10 @@ export class McpRedirectRefusedError extends AgentOsError {
 /** A single message from the server exceeded the size limit; the connection was dropped. */
 export class McpResponseTooLargeError extends AgentOsError {
   readonly code = 'Mcp.ResponseTooLarge';
-  constructor(readonly server: string, readonly limit: number) {
+  constructor(
+    readonly server: string,
+    readonly limit: number,
+  ) {
     super(`MCP server "${server}" sent more than ${limit} bytes in one response; the connection was dropped`);
   }
 }
@@ -119,7 +157,12 @@ export class McpResponseTooLargeError extends AgentOsError {
  */
 export class McpSandboxUnavailableError extends AgentOsError {
   readonly code = 'Mcp.SandboxUnavailable';
-  constructor(readonly server: string, readonly problem: string) {
-    super(`MCP server "${server}" was not started: it runs only inside the OS sandbox, which is unavailable (${problem}); install bubblewrap (npm run setup, or apt-get install bubblewrap) or set sandbox: off for this server explicitly`);
+  constructor(
+    readonly server: string,
+    readonly problem: string,
+  ) {
+    super(
+      `MCP server "${server}" was not started: it runs only inside the OS sandbox, which is unavailable (${problem}); install bubblewrap (npm run setup, or apt-get install bubblewrap) or set sandbox: off for this server explicitly`,
+    );
   }
 }

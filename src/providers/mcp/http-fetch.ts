@@ -42,7 +42,10 @@ export function guardedFetch(options: GuardedFetchOptions): (url: string | URL, 
       void (agent as Agent).destroy().catch(() => undefined);
       throw new McpRedirectRefusedError(options.server, response.status);
     }
-    const body = response.body === null ? null : capped(response.body, options.maxResponseBytes, options.server, () => void (agent as Agent).close().catch(() => undefined));
+    const body =
+      response.body === null
+        ? null
+        : capped(response.body, options.maxResponseBytes, options.server, () => void (agent as Agent).close().catch(() => undefined));
     if (body === null) void (agent as Agent).close().catch(() => undefined);
     return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
   };

@@ -7,7 +7,18 @@ export { launchSpec, type LaunchSpec, type LaunchSandbox, type Launcher } from '
 export { McpPinStore, pinOf, type PinnedTool, type ServerPin } from './pins';
 export { type McpCallData } from './output';
 export {
-  McpConfigError, McpUnknownServerError, McpUnknownToolError, McpStartFailedError, McpStartupTimeoutError, McpCallTimeoutError,
-  McpCancelledError, McpPinMismatchError, McpInvalidArgumentsError, McpProtocolError, McpConnectionClosedError, McpRedirectRefusedError,
-  McpResponseTooLargeError, McpSandboxUnavailableError,
+  McpConfigError,
+  McpUnknownServerError,
+  McpUnknownToolError,
+  McpStartFailedError,
+  McpStartupTimeoutError,
+  McpCallTimeoutError,
+  McpCancelledError,
+  McpPinMismatchError,
+  McpInvalidArgumentsError,
+  McpProtocolError,
+  McpConnectionClosedError,
+  McpRedirectRefusedError,
+  McpResponseTooLargeError,
+  McpSandboxUnavailableError,
 } from './errors';

@@ -92,15 +92,25 @@ export function launchSpec(server: string, config: McpStdioServer, workerEnv: Re
   const folders = [...new Set(own)].filter((f) => !inSystemFolder(f));
   for (const f of folders) {
     if (RESERVED_AGENT_PATHS.some((r) => isAtOrBelow(r, f)) || ['/etc', '/proc', '/dev', '/sys', '/run'].some((r) => isAtOrBelow(f, r))) {
-      throw new McpConfigError(server, `the sandboxed server would see ${f} (its own files); keep the server in its own folder (a package with a package.json) or list narrower readOnlyPaths`);
+      throw new McpConfigError(
+        server,
+        `the sandboxed server would see ${f} (its own files); keep the server in its own folder (a package with a package.json) or list narrower readOnlyPaths`,
+      );
     }
   }
   const ownMounts = folders.filter((f) => !folders.some((o) => o !== f && isAtOrBelow(f, o))).map((f) => ({ agent: f, host: f, readOnly: true }));
-  const mounts: SandboxMount[] = (config.mounts ?? []).map((m) => ({ agent: path.posix.normalize(m.agent), host: hostFolder(server, m.agent, m.host), ...(m.readOnly === true ? { readOnly: true } : {}) }));
+  const mounts: SandboxMount[] = (config.mounts ?? []).map((m) => ({
+    agent: path.posix.normalize(m.agent),
+    host: hostFolder(server, m.agent, m.host),
+    ...(m.readOnly === true ? { readOnly: true } : {}),
+  }));
   mounts.push(...ownMounts);
   const cwd = config.cwd ?? mounts[0]?.agent;
   if (cwd === undefined) {
-    throw new McpConfigError(server, 'a sandboxed server needs something to run in: give it "mounts" (e.g. the workspace) or run a script file; or set sandbox: off explicitly');
+    throw new McpConfigError(
+      server,
+      'a sandboxed server needs something to run in: give it "mounts" (e.g. the workspace) or run a script file; or set sandbox: off explicitly',
+    );
   }
   return { command, args: runArgs, env, cwd, sandbox: { mounts, limits: { ...MCP_SANDBOX_LIMITS, ...config.limits } } };
 }

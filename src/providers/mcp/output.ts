@@ -22,7 +22,11 @@ const MAX_LABEL = 512;
  * Caps `result` to `maxChars` characters of text in total (URIs and names count too), at
  * most {@link MAX_CONTENT_ITEMS} items, after `redact` (credential values → `[REDACTED]`).
  */
-export function capResult(result: Record<string, unknown>, maxChars: number, redact: (text: string) => string = (t) => t): { data: McpCallData; truncated: boolean } {
+export function capResult(
+  result: Record<string, unknown>,
+  maxChars: number,
+  redact: (text: string) => string = (t) => t,
+): { data: McpCallData; truncated: boolean } {
   let budget = maxChars;
   let truncated = false;
   const take = (raw: string): string => {

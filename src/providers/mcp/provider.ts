@@ -84,19 +84,25 @@ export class McpProvider implements Provider {
       if (isStdioServer(config)) warnAboutConfinement(name, config.sandbox ?? McpSandbox.Bwrap, options.bwrapPath);
       const credentials = isStdioServer(config)
         ? new CredentialStore([], env)
-        : new CredentialStore((config.credentials ?? []).map((c) => ({ ...c, match: `${new URL(config.url).origin}/**` })), env);
+        : new CredentialStore(
+            (config.credentials ?? []).map((c) => ({ ...c, match: `${new URL(config.url).origin}/**` })),
+            env,
+          );
       this.credentials.set(name, credentials);
-      this.sessions.set(name, new McpSession(name, config, {
-        startupTimeoutMs: options.startupTimeoutMs ?? 10_000,
-        shutdownTimeoutMs: options.shutdownTimeoutMs ?? 2_000,
-        maxMessageBytes: options.maxMessageBytes ?? 8 * 1024 * 1024,
-        launch: options.launch ?? ((spec) => spec),
-        ...(options.bwrapPath === undefined ? {} : { bwrapPath: options.bwrapPath }),
-        workerEnv: env,
-        resolver: options.resolver ?? systemResolver,
-        pins: this.pins,
-        credentials,
-      }));
+      this.sessions.set(
+        name,
+        new McpSession(name, config, {
+          startupTimeoutMs: options.startupTimeoutMs ?? 10_000,
+          shutdownTimeoutMs: options.shutdownTimeoutMs ?? 2_000,
+          maxMessageBytes: options.maxMessageBytes ?? 8 * 1024 * 1024,
+          launch: options.launch ?? ((spec) => spec),
+          ...(options.bwrapPath === undefined ? {} : { bwrapPath: options.bwrapPath }),
+          workerEnv: env,
+          resolver: options.resolver ?? systemResolver,
+          pins: this.pins,
+          credentials,
+        }),
+      );
     }
   }
 
@@ -181,7 +187,10 @@ export class McpProvider implements Provider {
       this.validators.set(key, validate);
     }
     if (validate(args)) return undefined;
-    return (validate.errors ?? []).slice(0, 5).map((e) => `${e.instancePath || '(arguments)'} ${e.message ?? 'is invalid'}`).join('; ');
+    return (validate.errors ?? [])
+      .slice(0, 5)
+      .map((e) => `${e.instancePath || '(arguments)'} ${e.message ?? 'is invalid'}`)
+      .join('; ');
   }
 }
 
@@ -194,7 +203,8 @@ function warnAboutConfinement(server: string, mode: McpSandbox, bwrapPath: strin
     message = `agent-os-kernel: MCP server "${server}" runs WITHOUT the OS sandbox (sandbox: off): it sees the whole host and the network as the worker's user`;
   } else {
     const problem = probeSandbox(bwrapPath).problem;
-    if (problem !== undefined) message = `agent-os-kernel: the OS sandbox is unavailable (${problem}); MCP server "${server}" will not be started (Mcp.SandboxUnavailable) — install bubblewrap or set sandbox: off for it explicitly`;
+    if (problem !== undefined)
+      message = `agent-os-kernel: the OS sandbox is unavailable (${problem}); MCP server "${server}" will not be started (Mcp.SandboxUnavailable) — install bubblewrap or set sandbox: off for it explicitly`;
   }
   if (message === undefined || warned.has(message)) return;
   warned.add(message);

@@ -31,7 +31,11 @@ import type { McpServerConfig } from './config';
 /** The servers file could not be read or is invalid. */
 export class McpServersFileError extends AgentOsError {
   readonly code = 'Mcp.InvalidServersFile';
-  constructor(readonly file: string, readonly problems: readonly string[], options?: { cause?: unknown }) {
+  constructor(
+    readonly file: string,
+    readonly problems: readonly string[],
+    options?: { cause?: unknown },
+  ) {
     super(`${file}: ${problems.join('; ')}`, options);
   }
 }
@@ -58,7 +62,9 @@ const SCHEMA = {
       additionalProperties: {
         oneOf: [
           {
-            type: 'object', additionalProperties: false, required: ['command'],
+            type: 'object',
+            additionalProperties: false,
+            required: ['command'],
             properties: {
               command: { ...strings, minItems: 1 },
               env: { type: 'array', items: { type: 'string', pattern: NAME } },
@@ -68,26 +74,40 @@ const SCHEMA = {
               mounts: {
                 type: 'array',
                 items: {
-                  type: 'object', additionalProperties: false, required: ['agent', 'host'],
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['agent', 'host'],
                   properties: { agent: { type: 'string', pattern: '^/' }, host: { type: 'string', minLength: 1 }, read_only: { type: 'boolean' } },
                 },
               },
               read_only_paths: { type: 'array', items: { type: 'string', minLength: 1 } },
               limits: {
-                type: 'object', additionalProperties: false,
-                properties: { memory_bytes: { type: 'integer', minimum: 1 }, processes: { type: 'integer', minimum: 1 }, file_size_bytes: { type: 'integer', minimum: 1 } },
+                type: 'object',
+                additionalProperties: false,
+                properties: {
+                  memory_bytes: { type: 'integer', minimum: 1 },
+                  processes: { type: 'integer', minimum: 1 },
+                  file_size_bytes: { type: 'integer', minimum: 1 },
+                },
               },
               idempotent_tools: strings,
             },
           },
           {
-            type: 'object', additionalProperties: false, required: ['url'],
+            type: 'object',
+            additionalProperties: false,
+            required: ['url'],
             properties: {
               url: { type: 'string', pattern: '^https?://' },
               allow_addresses: strings,
               credentials: {
                 type: 'array',
-                items: { type: 'object', additionalProperties: false, required: ['header', 'value_from_env'], properties: { header: { type: 'string' }, value_from_env: { type: 'string', pattern: NAME } } },
+                items: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['header', 'value_from_env'],
+                  properties: { header: { type: 'string' }, value_from_env: { type: 'string', pattern: NAME } },
+                },
               },
               idempotent_tools: strings,
             },
@@ -112,7 +132,13 @@ export function loadServersFile(file: string): McpServersFile {
     throw new McpServersFileError(file, [`cannot read or parse it (${cause instanceof Error ? cause.message.split('\n')[0] : String(cause)})`], { cause });
   }
   if (!validate(data)) {
-    throw new McpServersFileError(file, (validate.errors ?? []).map((e) => `${e.instancePath || '(top)'} ${e.message ?? 'is invalid'}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params['additionalProperty'])})` : ''}`));
+    throw new McpServersFileError(
+      file,
+      (validate.errors ?? []).map(
+        (e) =>
+          `${e.instancePath || '(top)'} ${e.message ?? 'is invalid'}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params['additionalProperty'])})` : ''}`,
+      ),
+    );
   }
   const raw = data as { pins?: string; servers: Record<string, Record<string, unknown>> };
   const servers: Record<string, McpServerConfig> = {};
@@ -121,7 +147,11 @@ export function loadServersFile(file: string): McpServersFile {
     if ('command' in s) {
       const here = (p: string): string => path.resolve(path.dirname(file), p);
       const off = s['sandbox'] === 'off';
-      const mounts = (s['mounts'] as { agent: string; host: string; read_only?: boolean }[] | undefined)?.map((m) => ({ agent: m.agent, host: here(m.host), ...(m.read_only === undefined ? {} : { readOnly: m.read_only }) }));
+      const mounts = (s['mounts'] as { agent: string; host: string; read_only?: boolean }[] | undefined)?.map((m) => ({
+        agent: m.agent,
+        host: here(m.host),
+        ...(m.read_only === undefined ? {} : { readOnly: m.read_only }),
+      }));
       const limits = s['limits'] as { memory_bytes?: number; processes?: number; file_size_bytes?: number } | undefined;
       servers[name] = {
         command: s['command'] as string[],
@@ -132,17 +162,22 @@ export function loadServersFile(file: string): McpServersFile {
         ...(off ? { sandbox: 'off' as const } : {}),
         ...(mounts === undefined ? {} : { mounts }),
         ...(s['read_only_paths'] === undefined ? {} : { readOnlyPaths: (s['read_only_paths'] as string[]).map(here) }),
-        ...(limits === undefined ? {} : {
-          limits: {
-            ...(limits.memory_bytes === undefined ? {} : { memoryBytes: limits.memory_bytes }),
-            ...(limits.processes === undefined ? {} : { processes: limits.processes }),
-            ...(limits.file_size_bytes === undefined ? {} : { fileSizeBytes: limits.file_size_bytes }),
-          },
-        }),
+        ...(limits === undefined
+          ? {}
+          : {
+              limits: {
+                ...(limits.memory_bytes === undefined ? {} : { memoryBytes: limits.memory_bytes }),
+                ...(limits.processes === undefined ? {} : { processes: limits.processes }),
+                ...(limits.file_size_bytes === undefined ? {} : { fileSizeBytes: limits.file_size_bytes }),
+              },
+            }),
         ...idem,
       };
     } else {
-      const credentials = (s['credentials'] as { header: string; value_from_env: string }[] | undefined)?.map((c) => ({ header: c.header, valueFromEnv: c.value_from_env }));
+      const credentials = (s['credentials'] as { header: string; value_from_env: string }[] | undefined)?.map((c) => ({
+        header: c.header,
+        valueFromEnv: c.value_from_env,
+      }));
       servers[name] = {
         url: s['url'] as string,
         ...(s['allow_addresses'] === undefined ? {} : { allowAddresses: s['allow_addresses'] as string[] }),

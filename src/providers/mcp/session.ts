@@ -13,9 +13,7 @@ import { AgentOsError } from '../../errors';
 import type { Resolver } from '../http-connect';
 import type { CredentialStore } from '../secrets';
 import { isStdioServer, type McpServerConfig } from './config';
-import {
-  McpCallTimeoutError, McpCancelledError, McpConnectionClosedError, McpProtocolError, McpStartFailedError, McpStartupTimeoutError,
-} from './errors';
+import { McpCallTimeoutError, McpCancelledError, McpConnectionClosedError, McpProtocolError, McpStartFailedError, McpStartupTimeoutError } from './errors';
 import { guardedFetch } from './http-fetch';
 import { launchSpec, type Launcher } from './launch';
 import { pinOf, type McpPinStore } from './pins';
@@ -50,7 +48,11 @@ export class McpSession {
   private connecting: Promise<Client> | undefined;
   private transport: Transport | undefined;
 
-  constructor(readonly name: string, readonly config: McpServerConfig, private readonly settings: SessionSettings) {}
+  constructor(
+    readonly name: string,
+    readonly config: McpServerConfig,
+    private readonly settings: SessionSettings,
+  ) {}
 
   /**
    * Connects if needed, lists every tool and checks the list against its pin — or, with
@@ -69,7 +71,11 @@ export class McpSession {
       cursor = res.nextCursor;
       if (cursor === undefined) break;
     }
-    const list = tools.map((t) => ({ name: t.name, ...(t.description === undefined ? {} : { description: t.description }), inputSchema: t.inputSchema as Record<string, unknown> }));
+    const list = tools.map((t) => ({
+      name: t.name,
+      ...(t.description === undefined ? {} : { description: t.description }),
+      inputSchema: t.inputSchema as Record<string, unknown>,
+    }));
     if (approve) {
       const pin = pinOf(list);
       this.settings.pins.approve(this.name, pin);
@@ -85,8 +91,12 @@ export class McpSession {
   async callTool(tool: string, args: Record<string, unknown>, signal: AbortSignal | undefined, timeoutMs: number): Promise<Record<string, unknown>> {
     const client = await this.connect(signal);
     const target = `${this.name}/${tool}`;
-    return this.request(target, signal, timeoutMs, () =>
-      client.callTool({ name: tool, arguments: args }, undefined, { ...(signal ? { signal } : {}), timeout: timeoutMs }) as Promise<Record<string, unknown>>,
+    return this.request(
+      target,
+      signal,
+      timeoutMs,
+      () =>
+        client.callTool({ name: tool, arguments: args }, undefined, { ...(signal ? { signal } : {}), timeout: timeoutMs }) as Promise<Record<string, unknown>>,
     );
   }
 
@@ -122,7 +132,8 @@ export class McpSession {
       await transport.close().catch(() => undefined);
       this.transport = undefined;
       if (signal?.aborted === true) throw new McpCancelledError(`${this.name}/*`);
-      if (timeout.aborted || (err instanceof sdkTypes().McpError && err.code === sdkTypes().ErrorCode.RequestTimeout)) throw new McpStartupTimeoutError(this.name, startupTimeoutMs);
+      if (timeout.aborted || (err instanceof sdkTypes().McpError && err.code === sdkTypes().ErrorCode.RequestTimeout))
+        throw new McpStartupTimeoutError(this.name, startupTimeoutMs);
       if (err instanceof AgentOsError) throw err;
       throw new McpStartFailedError(this.name, this.describe(err), { cause: err });
     }
@@ -140,7 +151,12 @@ export class McpSession {
     const s = this.settings;
     if (isStdioServer(this.config)) {
       const spec = await s.launch(launchSpec(this.name, this.config, s.workerEnv), this.name);
-      return new SpawnTransport(spec, { maxMessageBytes: s.maxMessageBytes, shutdownTimeoutMs: s.shutdownTimeoutMs, server: this.name, ...(s.bwrapPath === undefined ? {} : { bwrapPath: s.bwrapPath }) });
+      return new SpawnTransport(spec, {
+        maxMessageBytes: s.maxMessageBytes,
+        shutdownTimeoutMs: s.shutdownTimeoutMs,
+        server: this.name,
+        ...(s.bwrapPath === undefined ? {} : { bwrapPath: s.bwrapPath }),
+      });
     }
     const url = new URL(this.config.url);
     const fetch = guardedFetch({
@@ -151,7 +167,10 @@ export class McpSession {
       maxResponseBytes: s.maxMessageBytes,
       connectTimeoutMs: s.startupTimeoutMs,
     });
-    return new (sdkHttp().StreamableHTTPClientTransport)(url, { fetch, reconnectionOptions: { maxRetries: 0, initialReconnectionDelay: 1000, maxReconnectionDelay: 1000, reconnectionDelayGrowFactor: 1 } });
+    return new (sdkHttp().StreamableHTTPClientTransport)(url, {
+      fetch,
+      reconnectionOptions: { maxRetries: 0, initialReconnectionDelay: 1000, maxReconnectionDelay: 1000, reconnectionDelayGrowFactor: 1 },
+    });
   }
 
   private async request<T>(target: string, signal: AbortSignal | undefined, timeoutMs: number, run: () => Promise<T>): Promise<T> {

@@ -39,7 +39,10 @@ export class SpawnTransport implements Transport {
   private readonly buffer: ReadBuffer;
   private exited: Promise<void> | undefined;
 
-  constructor(private readonly spec: LaunchSpec, private readonly options: SpawnTransportOptions) {
+  constructor(
+    private readonly spec: LaunchSpec,
+    private readonly options: SpawnTransportOptions,
+  ) {
     this.buffer = new (sdkStdio().ReadBuffer)({ maxBufferSize: options.maxMessageBytes });
   }
 
@@ -55,10 +58,25 @@ export class SpawnTransport implements Transport {
     if (spec.sandbox !== undefined) {
       const probe = probeSandbox(this.options.bwrapPath);
       if (probe.bwrap === undefined || probe.prlimit === undefined) {
-        return Promise.reject(new McpSandboxUnavailableError(this.options.server, probe.problem ?? (probe.bwrap === undefined ? 'bwrap not found' : 'prlimit (util-linux) not found')));
+        return Promise.reject(
+          new McpSandboxUnavailableError(
+            this.options.server,
+            probe.problem ?? (probe.bwrap === undefined ? 'bwrap not found' : 'prlimit (util-linux) not found'),
+          ),
+        );
       }
       try {
-        this.sandboxed = spawnSandboxed({ command: spec.command, args: spec.args, env: spec.env, cwd: spec.cwd, mounts: spec.sandbox.mounts, ...(spec.sandbox.limits ? { limits: spec.sandbox.limits } : {}) }, probe);
+        this.sandboxed = spawnSandboxed(
+          {
+            command: spec.command,
+            args: spec.args,
+            env: spec.env,
+            cwd: spec.cwd,
+            mounts: spec.sandbox.mounts,
+            ...(spec.sandbox.limits ? { limits: spec.sandbox.limits } : {}),
+          },
+          probe,
+        );
       } catch (err) {
         return Promise.reject(err as Error);
       }

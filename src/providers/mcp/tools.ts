@@ -77,7 +77,16 @@ export async function mcpToolDefs(mcp: McpProvider, policy: ToolPolicy): Promise
         skipped.push({ target, reason: 'no capability or ask rule could allow it' });
         continue;
       }
-      offers.push({ name, description: tool.description ?? '', parameters: tool.inputSchema as Record<string, unknown>, action: 'mcp.call', target, pin: listed.pin, argumentsParam: 'arguments', targetFrom: target });
+      offers.push({
+        name,
+        description: tool.description ?? '',
+        parameters: tool.inputSchema as Record<string, unknown>,
+        action: 'mcp.call',
+        target,
+        pin: listed.pin,
+        argumentsParam: 'arguments',
+        targetFrom: target,
+      });
     }
   }
   return { offers, skipped, failed };
@@ -97,5 +106,13 @@ export function mcpCallRequest(offer: McpToolOffer, args: Readonly<Record<string
  * await client.workflow.start(agentRun, { taskQueue, workflowId, args: [{ prompt, tools: offers.map(offerToolDef) }] });
  */
 export function offerToolDef(offer: McpToolOffer): ToolDefSpec {
-  return { name: offer.name, description: offer.description, parameters: offer.parameters, action: offer.action, targetFrom: offer.target, target: offer.target, argumentsParam: offer.argumentsParam };
+  return {
+    name: offer.name,
+    description: offer.description,
+    parameters: offer.parameters,
+    action: offer.action,
+    targetFrom: offer.target,
+    target: offer.target,
+    argumentsParam: offer.argumentsParam,
+  };
 }

@@ -10,7 +10,16 @@ import * as path from 'node:path';
 import { SandboxConfigError, SandboxUnavailableError } from '../errors';
 import { SANDBOX_UID, type SandboxProbe } from './probe';
 import { etcArgs, isAtOrBelow, RESERVED_AGENT_PATHS, SYSTEM_FOLDERS, systemFolderArgs } from './system-view';
-import { CWD_MOVED_EXIT, CWD_MOVED_MESSAGE, DEFAULT_SANDBOX_LIMITS, SandboxNetwork, type SandboxCommand, type SandboxLimits, type SandboxMount, type SandboxSpec } from './types';
+import {
+  CWD_MOVED_EXIT,
+  CWD_MOVED_MESSAGE,
+  DEFAULT_SANDBOX_LIMITS,
+  SandboxNetwork,
+  type SandboxCommand,
+  type SandboxLimits,
+  type SandboxMount,
+  type SandboxSpec,
+} from './types';
 
 /** The file descriptor on which bubblewrap reports the sandbox's init pid (`--info-fd`). */
 export const SANDBOX_INFO_FD = 3;
@@ -23,7 +32,9 @@ export const SANDBOX_INFO_FD = 3;
  */
 export function checkSandboxMounts(mounts: readonly SandboxMount[], readOnlyPaths: readonly string[] = []): void {
   if (mounts.length === 0) {
-    throw new SandboxConfigError('no mounts: a sandboxed program needs at least one mount (e.g. { "/workspace": "/srv/agent-ws" }); without one it would run against the host');
+    throw new SandboxConfigError(
+      'no mounts: a sandboxed program needs at least one mount (e.g. { "/workspace": "/srv/agent-ws" }); without one it would run against the host',
+    );
   }
   const reserved = [...RESERVED_AGENT_PATHS, ...readOnlyPaths];
   for (const m of mounts) {
@@ -31,8 +42,11 @@ export function checkSandboxMounts(mounts: readonly SandboxMount[], readOnlyPath
       throw new SandboxConfigError(`mount point ${JSON.stringify(m.agent)} must be an absolute, normalised path other than /, e.g. /workspace`);
     }
     if (!path.isAbsolute(m.host)) throw new SandboxConfigError(`host folder of mount ${m.agent} must be absolute`);
-    const clash = reserved.find((r) => isAtOrBelow(m.agent, r) || isAtOrBelow(r, m.agent));
-    if (clash !== undefined) throw new SandboxConfigError(`mount point ${m.agent} overlaps ${clash}, which the sandbox shows from the system; choose another, e.g. /workspace`);
+    // Below /tmp is fine: the private /tmp is mounted first, so a mount inside it stays visible
+    // (a checkout under /tmp runs its MCP servers from there); /tmp itself stays private.
+    const clash = reserved.find((r) => (r === '/tmp' && m.agent !== '/tmp' ? false : isAtOrBelow(m.agent, r)) || isAtOrBelow(r, m.agent));
+    if (clash !== undefined)
+      throw new SandboxConfigError(`mount point ${m.agent} overlaps ${clash}, which the sandbox shows from the system; choose another, e.g. /workspace`);
   }
 }
 
@@ -88,7 +102,8 @@ export function buildSandboxCommand(spec: SandboxSpec, probe: SandboxProbe, host
   args.push(probe.prlimit, ...limitArgs(spec.limits), '--');
   // Act on what was checked: the working directory entered by name must be the checked one.
   if (spec.cwdIdentity !== undefined) {
-    if (probe.sh === undefined || probe.stat === undefined) throw new SandboxUnavailableError('sh and stat are needed to check the working directory inside the sandbox');
+    if (probe.sh === undefined || probe.stat === undefined)
+      throw new SandboxUnavailableError('sh and stat are needed to check the working directory inside the sandbox');
     const { dev, ino } = spec.cwdIdentity;
     const unsetPwd = 'PWD' in spec.env ? '' : 'unset PWD; ';
     const script = `[ "$(${probe.stat} -c %d:%i .)" = "$0" ] || { echo '${CWD_MOVED_MESSAGE}' >&2; exit ${CWD_MOVED_EXIT}; }; ${unsetPwd}exec "$@"`;

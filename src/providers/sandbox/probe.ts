@@ -49,8 +49,24 @@ function findTool(name: string): string | undefined {
 }
 
 function tryRun(bwrap: string, extra: readonly string[], ids: { uid?: number; gid?: number }): { ok: boolean; detail: string } {
-  const args = [...extra, '--unshare-pid', '--unshare-net', '--die-with-parent', '--new-session', '--cap-drop', 'ALL',
-    ...systemFolderArgs(), '--proc', '/proc', '--dev', '/dev', '--', '/bin/sh', '-c', 'exit 0'];
+  const args = [
+    ...extra,
+    '--unshare-pid',
+    '--unshare-net',
+    '--die-with-parent',
+    '--new-session',
+    '--cap-drop',
+    'ALL',
+    ...systemFolderArgs(),
+    '--proc',
+    '/proc',
+    '--dev',
+    '/dev',
+    '--',
+    '/bin/sh',
+    '-c',
+    'exit 0',
+  ];
   const r = spawnSync(bwrap, args, { env: {}, timeout: 10_000, encoding: 'utf8', ...ids });
   const detail = (r.error?.message ?? r.stderr ?? '').trim().split('\n')[0] ?? '';
   return { ok: r.status === 0, detail: detail === '' ? `exit ${String(r.status)}` : detail };

@@ -57,7 +57,12 @@ export function spawnSandboxed(spec: SandboxSpec, probe: SandboxProbe = probeSan
     if (!exited && found !== undefined) {
       terminateSandboxedProgram(found);
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([exit, new Promise<void>((resolve) => { timer = setTimeout(resolve, graceMs); })]);
+      await Promise.race([
+        exit,
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, graceMs);
+        }),
+      ]);
       if (timer !== undefined) clearTimeout(timer);
       if (!exited) killSandbox(found);
     }

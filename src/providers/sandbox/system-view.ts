@@ -16,9 +16,27 @@ export const SYSTEM_FOLDERS: readonly string[] = ['/usr', '/bin', '/sbin', '/lib
  * machine-id or any other host secret.
  */
 export const ETC_ALLOWED: readonly string[] = [
-  'passwd', 'group', 'hosts', 'resolv.conf', 'nsswitch.conf', 'host.conf', 'gai.conf', 'protocols', 'services',
-  'ld.so.cache', 'ld.so.conf', 'ld.so.conf.d', 'localtime', 'timezone', 'ssl', 'ca-certificates', 'ca-certificates.conf',
-  'alternatives', 'mime.types', 'locale.alias', 'inputrc',
+  'passwd',
+  'group',
+  'hosts',
+  'resolv.conf',
+  'nsswitch.conf',
+  'host.conf',
+  'gai.conf',
+  'protocols',
+  'services',
+  'ld.so.cache',
+  'ld.so.conf',
+  'ld.so.conf.d',
+  'localtime',
+  'timezone',
+  'ssl',
+  'ca-certificates',
+  'ca-certificates.conf',
+  'alternatives',
+  'mime.types',
+  'locale.alias',
+  'inputrc',
 ];
 
 /** Agent paths a mount may not cover or sit under: they hold the sandbox's own system view. */

@@ -13,7 +13,8 @@ test('agentRun with MCP tools: the scripted model calls my_server__echo (allowed
   const mcp = new McpProvider({ servers: { my_server: { command: ['node', EXAMPLE_SERVER] } } });
   await withAgentBench(
     {
-      policy: "capabilities:\n  - action: mcp.call\n    resource: 'my_server/{echo,add}'\n    constraint: { params: { a: { max: 10 } } }\n  - id: echo\n    action: mcp.call\n    resource: my_server/echo\n",
+      policy:
+        "capabilities:\n  - action: mcp.call\n    resource: 'my_server/{echo,add}'\n    constraint: { params: { a: { max: 10 } } }\n  - id: echo\n    action: mcp.call\n    resource: my_server/echo\n",
       providers: [mcp],
       script: [
         { reply: { toolCalls: [{ name: 'my_server__echo', arguments: { text: 'hi' } }] } },
@@ -23,16 +24,32 @@ test('agentRun with MCP tools: the scripted model calls my_server__echo (allowed
     },
     async (bench, { client }) => {
       const { offers } = await mcpToolDefs(mcp, bench.kernel);
-      const handle = await client.workflow.start(agentRun, { taskQueue: bench.taskQueue, workflowId: uniqueId('mcp-agent'), args: [{ prompt: 'go', tools: offers.map(offerToolDef) }] });
+      const handle = await client.workflow.start(agentRun, {
+        taskQueue: bench.taskQueue,
+        workflowId: uniqueId('mcp-agent'),
+        args: [{ prompt: 'go', tools: offers.map(offerToolDef) }],
+      });
       const result = await handle.result();
       assert.equal(result.output, 'done');
-      assert.deepEqual(result.actions.map((a) => [a.tool, a.action, a.target, a.decision, a.status]), [
-        ['my_server__echo', 'mcp.call', 'my_server/echo', 'allow', 'OK'],
-        ['my_server__add', 'mcp.call', 'my_server/add', 'deny', 'DENIED'],
-      ]);
-      assert.deepEqual(readLog(bench.logPath).map((r) => [r['canonical_target'], r['status']]), [['my_server/echo', 'OK'], ['my_server/add', 'DENIED']]);
+      assert.deepEqual(
+        result.actions.map((a) => [a.tool, a.action, a.target, a.decision, a.status]),
+        [
+          ['my_server__echo', 'mcp.call', 'my_server/echo', 'allow', 'OK'],
+          ['my_server__add', 'mcp.call', 'my_server/add', 'deny', 'DENIED'],
+        ],
+      );
+      assert.deepEqual(
+        readLog(bench.logPath).map((r) => [r['canonical_target'], r['status']]),
+        [
+          ['my_server/echo', 'OK'],
+          ['my_server/add', 'DENIED'],
+        ],
+      );
       const summaries = await activitySummaries(await handle.fetchHistory());
-      assert.ok(summaries.some((s) => /^mcp\.call my_server\/add → DENIED/.test(s)), summaries.join('\n'));
+      assert.ok(
+        summaries.some((s) => /^mcp\.call my_server\/add → DENIED/.test(s)),
+        summaries.join('\n'),
+      );
     },
   );
 });

@@ -28,7 +28,12 @@ export function mcpKernel(policy: string, options: McpProviderOptions, kernelOpt
   const dir = kernelOptions.dir ?? tempDir('agent-os-mcp-');
   const log = path.join(dir, `kernel-${Math.random().toString(36).slice(2)}.log`);
   const mcp = new McpProvider(options);
-  const kernel = new Kernel({ policy: writePolicy(dir, policy, `policy-${Math.random().toString(36).slice(2)}.yaml`), providers: [mcp], logPath: log, ...(kernelOptions.timeoutMs ? { timeoutMs: kernelOptions.timeoutMs } : {}) });
+  const kernel = new Kernel({
+    policy: writePolicy(dir, policy, `policy-${Math.random().toString(36).slice(2)}.yaml`),
+    providers: [mcp],
+    logPath: log,
+    ...(kernelOptions.timeoutMs ? { timeoutMs: kernelOptions.timeoutMs } : {}),
+  });
   return { kernel, mcp, dir, log, records: () => readLog(log), close: () => kernel.close() };
 }
 

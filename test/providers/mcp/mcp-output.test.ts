@@ -20,6 +20,16 @@ test('capResult: text over the budget, thousands of items, long URIs and binary 
 
 test('capResult: a credential echoed anywhere (text, URI, structured content) → redacted', () => {
   const redact = (t: string) => t.split('tok-123').join('[REDACTED]');
-  const { data } = capResult({ content: [{ type: 'text', text: 'tok-123' }, { type: 'resource_link', uri: 'https://x/?t=tok-123', name: 'a' }], structuredContent: { t: 'tok-123' } }, 1_000, redact);
+  const { data } = capResult(
+    {
+      content: [
+        { type: 'text', text: 'tok-123' },
+        { type: 'resource_link', uri: 'https://x/?t=tok-123', name: 'a' },
+      ],
+      structuredContent: { t: 'tok-123' },
+    },
+    1_000,
+    redact,
+  );
   assert.ok(!JSON.stringify(data).includes('tok-123'), JSON.stringify(data));
 });

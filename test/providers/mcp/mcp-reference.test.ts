@@ -37,7 +37,10 @@ capabilities:
     servers: {
       fs: {
         command: ['node', FILESYSTEM_SERVER, '/workspace'],
-        mounts: [{ agent: '/workspace', host: ws, readOnly: true }, { agent: '/workspace/output', host: out }],
+        mounts: [
+          { agent: '/workspace', host: ws, readOnly: true },
+          { agent: '/workspace/output', host: out },
+        ],
       },
     },
   });

@@ -41,13 +41,19 @@ test('mcp sandbox: bubblewrap missing → ERROR Mcp.SandboxUnavailable naming th
       const r = await k.kernel.submit({ action: 'mcp.call', target: 'my_server/echo', params: { arguments: { text: 'x' } } });
       assert.deepEqual([r.status, r.code], ['ERROR', 'Mcp.SandboxUnavailable']);
       assert.match(String(r.error), /install bubblewrap .* or set sandbox: off for this server explicitly/);
-      assert.deepEqual(k.records().map((x) => [x['canonical_target'], x['code']]), [['my_server/echo', 'Mcp.SandboxUnavailable']]);
+      assert.deepEqual(
+        k.records().map((x) => [x['canonical_target'], x['code']]),
+        [['my_server/echo', 'Mcp.SandboxUnavailable']],
+      );
       assert.equal(launched, 1, 'the spec was built, but nothing ran');
     } finally {
       await k.close();
     }
   });
-  assert.ok(warnings.some((w) => w.code === 'AOK_SANDBOX' && /will not be started/.test(w.message)), JSON.stringify(warnings));
+  assert.ok(
+    warnings.some((w) => w.code === 'AOK_SANDBOX' && /will not be started/.test(w.message)),
+    JSON.stringify(warnings),
+  );
 });
 
 test('mcp sandbox: sandbox: off set explicitly → the server runs unconfined (it sees the host) and a loud AOK_SANDBOX warning names it', async () => {
@@ -66,7 +72,10 @@ test('mcp sandbox: sandbox: off set explicitly → the server runs unconfined (i
       await k.close();
     }
   });
-  assert.ok(warnings.some((w) => w.code === 'AOK_SANDBOX' && /"loose" runs WITHOUT the OS sandbox/.test(w.message)), JSON.stringify(warnings));
+  assert.ok(
+    warnings.some((w) => w.code === 'AOK_SANDBOX' && /"loose" runs WITHOUT the OS sandbox/.test(w.message)),
+    JSON.stringify(warnings),
+  );
 });
 
 test('launchSpec: a sandboxed node script → its package (the topmost node_modules) read-only at its host path, mounts first, cwd the first mount, a relative script made absolute', () => {
@@ -83,7 +92,7 @@ test('launchSpec: a sandboxed node script → its package (the topmost node_modu
   ]);
 });
 
-test('launchSpec: a sandboxed server with no mounts and no script file → Mcp.InvalidConfig saying what to add; sandbox: off → the worker\'s folder, no sandbox', () => {
+test("launchSpec: a sandboxed server with no mounts and no script file → Mcp.InvalidConfig saying what to add; sandbox: off → the worker's folder, no sandbox", () => {
   assert.throws(() => launchSpec('x', { command: ['node', '-e', '1'] }, {}), { code: 'Mcp.InvalidConfig', message: /give it "mounts"/ });
   const off = launchSpec('x', { command: ['node', '-e', '1'], sandbox: 'off' }, {});
   assert.equal(off.sandbox, undefined);
@@ -93,36 +102,45 @@ test('launchSpec: a sandboxed server with no mounts and no script file → Mcp.I
 test('servers file: mounts (host relative to the file), read_only_paths, limits and sandbox → the provider config; an unknown mount key → Mcp.InvalidServersFile naming it', () => {
   const dir = tempDir('agent-os-mcp-file-');
   const file = path.join(dir, 'servers.yaml');
-  fs.writeFileSync(file, [
-    'servers:',
-    '  fs:',
-    '    command: [node, server.js, /workspace]',
-    '    mounts:',
-    '      - { agent: /workspace, host: ws, read_only: true }',
-    '      - { agent: /workspace/output, host: ws/output }',
-    '    read_only_paths: [opt/server]',
-    '    limits: { memory_bytes: 1000000000 }',
-    '    cwd: /workspace',
-    '  trusted:',
-    '    command: [node, t.js]',
-    '    sandbox: "off"',
-    '    cwd: here',
-  ].join('\n'));
+  fs.writeFileSync(
+    file,
+    [
+      'servers:',
+      '  fs:',
+      '    command: [node, server.js, /workspace]',
+      '    mounts:',
+      '      - { agent: /workspace, host: ws, read_only: true }',
+      '      - { agent: /workspace/output, host: ws/output }',
+      '    read_only_paths: [opt/server]',
+      '    limits: { memory_bytes: 1000000000 }',
+      '    cwd: /workspace',
+      '  trusted:',
+      '    command: [node, t.js]',
+      '    sandbox: "off"',
+      '    cwd: here',
+    ].join('\n'),
+  );
   const { servers } = loadServersFile(file);
   assert.deepEqual(servers['fs'], {
     command: ['node', 'server.js', '/workspace'],
     cwd: '/workspace',
-    mounts: [{ agent: '/workspace', host: path.join(dir, 'ws'), readOnly: true }, { agent: '/workspace/output', host: path.join(dir, 'ws', 'output') }],
+    mounts: [
+      { agent: '/workspace', host: path.join(dir, 'ws'), readOnly: true },
+      { agent: '/workspace/output', host: path.join(dir, 'ws', 'output') },
+    ],
     readOnlyPaths: [path.join(dir, 'opt', 'server')],
     limits: { memoryBytes: 1000000000 },
   });
   assert.deepEqual(servers['trusted'], { command: ['node', 't.js'], cwd: path.join(dir, 'here'), sandbox: 'off' });
   fs.writeFileSync(file, 'servers:\n  fs:\n    command: [node, s.js]\n    mounts: [{ agent: /workspace, host: ws, writable: true }]\n    sandbox: maybe\n');
-  assert.throws(() => loadServersFile(file), (err: Error & { code?: string }) => {
-    assert.equal(err.code, 'Mcp.InvalidServersFile');
-    assert.match(err.message, /\/servers\/fs\/mounts\/0 must NOT have additional properties \(writable\)/);
-    return true;
-  });
+  assert.throws(
+    () => loadServersFile(file),
+    (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'Mcp.InvalidServersFile');
+      assert.match(err.message, /\/servers\/fs\/mounts\/0 must NOT have additional properties \(writable\)/);
+      return true;
+    },
+  );
 });
 
 test('mcp sandbox: a server that connects to a canary HTTP server on the host loopback → no connection arrives (no network in the sandbox)', async () => {

@@ -25,7 +25,16 @@ deny:
 /** Runs `fn` as an activity on attempt `attempt` (what the worker does, without a worker). */
 function asActivity<T>(attempt: number, fn: () => Promise<T>): Promise<T> {
   const log = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };
-  const context = new Context({ attempt } as Info, new Promise<never>(() => undefined), new AbortController().signal, () => undefined, undefined, log as never, noopMetricMeter, {} as never);
+  const context = new Context(
+    { attempt } as Info,
+    new Promise<never>(() => undefined),
+    new AbortController().signal,
+    () => undefined,
+    undefined,
+    log as never,
+    noopMetricMeter,
+    {} as never,
+  );
   return asyncLocalStorage.run(context, fn);
 }
 
@@ -33,11 +42,14 @@ describe('MCP tools for a model', () => {
   const k = mcpKernel(POLICY, { servers: { my_server: { command: ['node', EXAMPLE_SERVER], idempotentTools: ['add'] } } });
   after(() => k.close());
 
-  test('mcpToolDefs: offers exactly the tools the policy could allow, named server__tool, with the server\'s schema and the pin', async () => {
+  test("mcpToolDefs: offers exactly the tools the policy could allow, named server__tool, with the server's schema and the pin", async () => {
     const { offers, skipped, failed } = await mcpToolDefs(k.mcp, k.kernel);
     assert.deepEqual(failed, []);
     // fail: denied unconditionally; env, wait, whoami: no rule. add: its deny has a constraint, so it may be allowed.
-    assert.deepEqual(offers.map((o) => o.name), ['my_server__echo', 'my_server__add', 'my_server__big']);
+    assert.deepEqual(
+      offers.map((o) => o.name),
+      ['my_server__echo', 'my_server__add', 'my_server__big'],
+    );
     assert.deepEqual(skipped.map((s) => s.target).sort(), ['my_server/env', 'my_server/fail', 'my_server/wait', 'my_server/whoami']);
     const echo = offers[0]!;
     assert.equal(echo.description, 'Echo the text back.');
@@ -54,26 +66,44 @@ describe('MCP tools for a model', () => {
     const before = k.records().length;
     const r = await k.kernel.submit(mcpCallRequest(add, { a: 1, b: 2 }));
     assert.equal(firstText(r.data), '3');
-    assert.deepEqual(k.records().slice(before).map((x) => [x['canonical_target'], x['status']]), [['my_server/add', 'OK']]);
+    assert.deepEqual(
+      k
+        .records()
+        .slice(before)
+        .map((x) => [x['canonical_target'], x['status']]),
+      [['my_server/add', 'OK']],
+    );
   });
 
   test('executeAction retried (attempt 2): a tool not declared idempotent → UNKNOWN recorded, not run again; a declared one (add) → run again', async () => {
     const { executeAction } = createToolActivities(k.kernel, k.kernel, undefined, (r) => r.action === 'mcp.call' && k.mcp.isIdempotent(r.target));
     const before = k.records().length;
-    const echo = await asActivity(2, () => executeAction({ request: { action: 'mcp.call', target: 'my_server/echo', params: { arguments: { text: 'again?' } } }, idempotencyKey: 'run/1/1' }));
+    const echo = await asActivity(2, () =>
+      executeAction({ request: { action: 'mcp.call', target: 'my_server/echo', params: { arguments: { text: 'again?' } } }, idempotencyKey: 'run/1/1' }),
+    );
     assert.equal(echo.status, 'UNKNOWN');
     assert.equal(echo.data, undefined);
-    const add = await asActivity(2, () => executeAction({ request: { action: 'mcp.call', target: 'my_server/add', params: { arguments: { a: 1, b: 1 } } }, idempotencyKey: 'run/1/2' }));
+    const add = await asActivity(2, () =>
+      executeAction({ request: { action: 'mcp.call', target: 'my_server/add', params: { arguments: { a: 1, b: 1 } } }, idempotencyKey: 'run/1/2' }),
+    );
     assert.equal(add.status, 'OK');
-    assert.deepEqual(k.records().slice(before).map((x) => [x['canonical_target'], x['status'], x['idempotency_key']]), [
-      ['my_server/echo', 'UNKNOWN', 'run/1/1'],
-      ['my_server/add', 'OK', 'run/1/2'],
-    ]);
+    assert.deepEqual(
+      k
+        .records()
+        .slice(before)
+        .map((x) => [x['canonical_target'], x['status'], x['idempotency_key']]),
+      [
+        ['my_server/echo', 'UNKNOWN', 'run/1/1'],
+        ['my_server/add', 'OK', 'run/1/2'],
+      ],
+    );
   });
 
   test('executeAction without the operator declaration: every mcp.call is at-most-once (server hints are not trusted)', async () => {
     const { executeAction } = createToolActivities(k.kernel);
-    const add = await asActivity(3, () => executeAction({ request: { action: 'mcp.call', target: 'my_server/add', params: { arguments: { a: 1, b: 1 } } }, idempotencyKey: 'run/2/1' }));
+    const add = await asActivity(3, () =>
+      executeAction({ request: { action: 'mcp.call', target: 'my_server/add', params: { arguments: { a: 1, b: 1 } } }, idempotencyKey: 'run/2/1' }),
+    );
     assert.equal(add.status, 'UNKNOWN');
   });
 });

@@ -10,10 +10,16 @@ test('worker host: --mcp servers file → the kernel executes mcp.call, only dec
   const dir = tempDir('agent-os-mcp-host-');
   fs.mkdirSync(path.join(dir, 'ws'));
   fs.writeFileSync(path.join(dir, 'policy.yaml'), "capabilities:\n  - action: mcp.call\n    resource: 'my_server/*'\n");
-  fs.writeFileSync(path.join(dir, 'servers.yaml'), `pins: pins.json\nservers:\n  my_server:\n    command: [node, ${JSON.stringify(EXAMPLE_SERVER)}]\n    idempotent_tools: [add]\n`);
+  fs.writeFileSync(
+    path.join(dir, 'servers.yaml'),
+    `pins: pins.json\nservers:\n  my_server:\n    command: [node, ${JSON.stringify(EXAMPLE_SERVER)}]\n    idempotent_tools: [add]\n`,
+  );
   const host = buildWorkerHost({
-    policyFile: path.join(dir, 'policy.yaml'), mcpServersFile: path.join(dir, 'servers.yaml'),
-    mounts: { '/workspace': path.join(dir, 'ws') }, logPath: path.join(dir, 'kernel.log'), snapshotsDir: path.join(dir, 'snap'),
+    policyFile: path.join(dir, 'policy.yaml'),
+    mcpServersFile: path.join(dir, 'servers.yaml'),
+    mounts: { '/workspace': path.join(dir, 'ws') },
+    logPath: path.join(dir, 'kernel.log'),
+    snapshotsDir: path.join(dir, 'snap'),
   });
   try {
     const r = await host.kernel.submit({ action: 'mcp.call', target: 'my_server/echo', params: { arguments: { text: 'via host' } } });
