@@ -5,9 +5,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ScriptedModelServer, type ReceivedRequest, type ScriptStep } from '../../src/dev/scripted-server';
 import { repoRoot } from '../helpers/paths';
-import { temporal, uniqueId } from '../helpers/temporal';
+import { uniqueId } from '../helpers/temporal';
 import { startCli } from './cli-process';
-import { cli, startWorkerProcess, type WorkerProcess } from './worker-harness';
+import { cli, startWorkerProcess, type WorkerProcess, scriptedEnv, workerStateArgs } from './worker-harness';
 
 const POLICY = `version: 1
 capabilities:
@@ -44,29 +44,9 @@ describe('agent-os run narrates; status, list, cancel, approve -w (real worker p
     fs.writeFileSync(path.join(workspace, 'data.csv'), 'a,b\n1,2\n');
     fs.writeFileSync(path.join(root, 'policy.yaml'), POLICY);
     model = await ScriptedModelServer.start(script);
-    env = {
-      TEMPORAL_ADDRESS: (await temporal()).address,
-      TEMPORAL_NAMESPACE: 'default',
-      OPENAI_BASE_URL: model.baseURL,
-      OPENAI_API_KEY: 'test',
-      AGENT_OS_MODEL: 'scripted',
-      AGENT_OS_APPROVER: 'tester',
-    };
+    env = await scriptedEnv(model, { AGENT_OS_APPROVER: 'tester' });
     worker = await startWorkerProcess(
-      [
-        '--policy',
-        path.join(root, 'policy.yaml'),
-        '--tools',
-        TOOLS,
-        '--mount',
-        `/workspace=${workspace}`,
-        '--task-queue',
-        taskQueue,
-        '--log',
-        path.join(root, 'kernel.log'),
-        '--snapshots',
-        path.join(root, 'snapshots'),
-      ],
+      ['--policy', path.join(root, 'policy.yaml'), '--tools', TOOLS, '--mount', `/workspace=${workspace}`, '--task-queue', taskQueue, ...workerStateArgs(root)],
       env,
     );
   });

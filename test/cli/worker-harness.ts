@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { repoRoot } from '../helpers/paths';
+import { temporal } from '../helpers/temporal';
 
 /** The compiled CLI entry point. */
 export const CLI = path.join(repoRoot, 'dist', 'src', 'cli', 'main.js');
@@ -75,4 +76,21 @@ export async function startWorkerProcess(args: readonly string[], env: NodeJS.Pr
       return exited;
     },
   };
+}
+
+/** The environment a CLI command or worker needs to reach the test's dev server and a scripted model. */
+export async function scriptedEnv(model: { readonly baseURL: string }, extra: NodeJS.ProcessEnv = {}): Promise<NodeJS.ProcessEnv> {
+  return {
+    TEMPORAL_ADDRESS: (await temporal()).address,
+    TEMPORAL_NAMESPACE: 'default',
+    OPENAI_BASE_URL: model.baseURL,
+    OPENAI_API_KEY: 'test',
+    AGENT_OS_MODEL: 'scripted',
+    ...extra,
+  };
+}
+
+/** `--log` and `--snapshots` in `root` (a worker's state, away from ~/.agent-os). */
+export function workerStateArgs(root: string): string[] {
+  return ['--log', path.join(root, 'kernel.log'), '--snapshots', path.join(root, 'snapshots')];
 }

@@ -5,8 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ScriptedModelServer, type ReceivedRequest, type ScriptStep } from '../../src/dev/scripted-server';
 import { repoRoot } from '../helpers/paths';
-import { temporal, uniqueId } from '../helpers/temporal';
-import { cli, startWorkerProcess, type WorkerProcess } from './worker-harness';
+import { uniqueId } from '../helpers/temporal';
+import { cli, startWorkerProcess, type WorkerProcess, scriptedEnv, workerStateArgs } from './worker-harness';
 
 const EXAMPLE_SERVER = path.join(repoRoot, 'dist', 'examples', 'mcp-server.js');
 const POLICY = 'version: 1\ncapabilities:\n  - id: mcp-echo\n    action: mcp.call\n    resource: my_server/echo\n';
@@ -29,26 +29,9 @@ describe('agent-os worker --mcp (real worker process, sandboxed example server, 
     fs.writeFileSync(path.join(root, 'policy.yaml'), POLICY);
     fs.writeFileSync(path.join(root, 'servers.yaml'), `servers:\n  my_server:\n    command: [node, ${JSON.stringify(EXAMPLE_SERVER)}]\n`);
     model = await ScriptedModelServer.start(script);
-    env = {
-      TEMPORAL_ADDRESS: (await temporal()).address,
-      TEMPORAL_NAMESPACE: 'default',
-      OPENAI_BASE_URL: model.baseURL,
-      OPENAI_API_KEY: 'test',
-      AGENT_OS_MODEL: 'scripted',
-    };
+    env = await scriptedEnv(model);
     worker = await startWorkerProcess(
-      [
-        '--policy',
-        path.join(root, 'policy.yaml'),
-        '--mcp',
-        path.join(root, 'servers.yaml'),
-        '--task-queue',
-        taskQueue,
-        '--log',
-        path.join(root, 'kernel.log'),
-        '--snapshots',
-        path.join(root, 'snapshots'),
-      ],
+      ['--policy', path.join(root, 'policy.yaml'), '--mcp', path.join(root, 'servers.yaml'), '--task-queue', taskQueue, ...workerStateArgs(root)],
       env,
     );
   });

@@ -7,8 +7,8 @@ import { ScriptedModelServer, type ReceivedRequest, type ScriptStep } from '../.
 import { freePort } from '../../src/dev/free-port';
 import { AGENT_POLICY } from '../helpers/agent';
 import { repoRoot } from '../helpers/paths';
-import { temporal, uniqueId } from '../helpers/temporal';
-import { cli, startWorkerProcess, type WorkerProcess } from './worker-harness';
+import { uniqueId } from '../helpers/temporal';
+import { cli, startWorkerProcess, type WorkerProcess, scriptedEnv, workerStateArgs } from './worker-harness';
 
 /** read data.csv → write output/report.md → write /etc/passwd (denied) → answer. */
 function script(request: ReceivedRequest): ScriptStep {
@@ -42,13 +42,7 @@ describe('agent-os worker --metrics (real worker, real dev server)', () => {
     fs.writeFileSync(path.join(workspace, 'data.csv'), 'a,b\n1,2\n');
     fs.writeFileSync(path.join(root, 'policy.yaml'), AGENT_POLICY);
     model = await ScriptedModelServer.start(script);
-    env = {
-      TEMPORAL_ADDRESS: (await temporal()).address,
-      TEMPORAL_NAMESPACE: 'default',
-      OPENAI_BASE_URL: model.baseURL,
-      OPENAI_API_KEY: 'test',
-      AGENT_OS_MODEL: 'scripted',
-    };
+    env = await scriptedEnv(model);
     const bind = `127.0.0.1:${await freePort()}`;
     endpoint = `http://${bind}/metrics`;
     worker = await startWorkerProcess(
@@ -61,10 +55,7 @@ describe('agent-os worker --metrics (real worker, real dev server)', () => {
         `/workspace=${workspace}`,
         '--task-queue',
         taskQueue,
-        '--log',
-        path.join(root, 'kernel.log'),
-        '--snapshots',
-        path.join(root, 'snapshots'),
+        ...workerStateArgs(root),
         '--metrics',
         bind,
       ],

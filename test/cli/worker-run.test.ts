@@ -6,8 +6,8 @@ import * as path from 'node:path';
 import { ScriptedModelServer, type ReceivedRequest, type ScriptStep } from '../../src/dev/scripted-server';
 import { AGENT_POLICY } from '../helpers/agent';
 import { repoRoot } from '../helpers/paths';
-import { temporal, uniqueId } from '../helpers/temporal';
-import { cli, cliSync, startWorkerProcess, type WorkerProcess } from './worker-harness';
+import { uniqueId } from '../helpers/temporal';
+import { cli, cliSync, startWorkerProcess, type WorkerProcess, scriptedEnv, workerStateArgs } from './worker-harness';
 
 const POLICY = AGENT_POLICY;
 const ORIGINAL = '# Report\n\noriginal\n';
@@ -35,13 +35,7 @@ describe('agent-os worker + run + audit export + rollback (real processes, real 
     fs.writeFileSync(path.join(workspace, 'data.csv'), 'a,b\n1,2\n');
     fs.writeFileSync(path.join(root, 'policy.yaml'), POLICY);
     model = await ScriptedModelServer.start(script);
-    env = {
-      TEMPORAL_ADDRESS: (await temporal()).address,
-      TEMPORAL_NAMESPACE: 'default',
-      OPENAI_BASE_URL: model.baseURL,
-      OPENAI_API_KEY: 'test',
-      AGENT_OS_MODEL: 'scripted',
-    };
+    env = await scriptedEnv(model);
     worker = await startWorkerProcess(
       [
         '--policy',
@@ -52,10 +46,7 @@ describe('agent-os worker + run + audit export + rollback (real processes, real 
         `/workspace=${workspace}`,
         '--task-queue',
         taskQueue,
-        '--log',
-        path.join(root, 'kernel.log'),
-        '--snapshots',
-        path.join(root, 'snapshots'),
+        ...workerStateArgs(root),
       ],
       env,
     );

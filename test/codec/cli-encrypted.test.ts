@@ -7,7 +7,7 @@ import { ScriptedModelServer, type ReceivedRequest, type ScriptStep } from '../.
 import { AGENT_POLICY } from '../helpers/agent';
 import { repoRoot } from '../helpers/paths';
 import { temporal, uniqueId } from '../helpers/temporal';
-import { cli, startWorkerProcess, type WorkerProcess } from '../cli/worker-harness';
+import { cli, startWorkerProcess, type WorkerProcess, scriptedEnv, workerStateArgs } from '../cli/worker-harness';
 import { historyText, keysFile } from './helpers';
 
 const ORIGINAL = '# Report\n\noriginal\n';
@@ -36,15 +36,7 @@ describe('agent-os worker, run, rollback with codec keys (real processes, real d
     fs.writeFileSync(path.join(workspace, 'data.csv'), CONTENT);
     fs.writeFileSync(path.join(root, 'policy.yaml'), AGENT_POLICY);
     model = await ScriptedModelServer.start(script);
-    env = {
-      TEMPORAL_ADDRESS: (await temporal()).address,
-      TEMPORAL_NAMESPACE: 'default',
-      OPENAI_BASE_URL: model.baseURL,
-      OPENAI_API_KEY: 'test',
-      AGENT_OS_MODEL: 'scripted',
-      AGENT_OS_CODEC_KEYS: '',
-      AGENT_OS_CODEC_KEYS_FILE: '',
-    };
+    env = await scriptedEnv(model, { AGENT_OS_CODEC_KEYS: '', AGENT_OS_CODEC_KEYS_FILE: '' });
     worker = await startWorkerProcess(
       [
         '--policy',
@@ -55,10 +47,7 @@ describe('agent-os worker, run, rollback with codec keys (real processes, real d
         `/workspace=${workspace}`,
         '--task-queue',
         taskQueue,
-        '--log',
-        path.join(root, 'kernel.log'),
-        '--snapshots',
-        path.join(root, 'snapshots'),
+        ...workerStateArgs(root),
         '--codec-keys',
         keys,
       ],
