@@ -24,6 +24,9 @@ export const ExitCode = {
 /** One of {@link ExitCode}'s values. */
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
+/** Default task queue of workers and runs (here, not in worker.ts, so `agent-os run` does not load the worker). */
+export const DEFAULT_TASK_QUEUE = 'agent-os';
+
 /** The exit-code table, appended to every command's `--help`. */
 export const EXIT_CODES_HELP = `
 Exit codes:
