@@ -57,11 +57,6 @@ export function withOutputOption(command: Command): Command {
   return command.addOption(outputOption());
 }
 
-/** Adds `-w, --workflow-id <id>` (required). */
-export function withWorkflowIdOption(command: Command): Command {
-  return command.requiredOption('-w, --workflow-id <id>', 'the run (workflow id)');
-}
-
 /** Adds `-o, --output <format>` and `--json` (kept as an alias of `-o json`). */
 export function withOutputAndJsonAlias(command: Command): Command {
   return withOutputOption(command).addOption(jsonAliasOption());

@@ -41,7 +41,7 @@ interface RunCliOptions extends ConnectionFlags {
   readonly output: OutputFormat;
 }
 
-/** Registers `agent-os run`. */
+/** Registers `agent-os run`. @public main.ts loads it by name. */
 export function registerRunCommand(program: Command, io: CliIo = processIo): void {
   withConnectionOptions(
     withOutputAndJsonAlias(
@@ -178,5 +178,3 @@ async function finish(handle: WorkflowHandle, end: RunEnd, narrate: Narrator, wo
   narrate.final({ workflowId, runId, status: 'completed', result }, `${result.output}\n`);
   return ExitCode.Ok;
 }
-
-export { formatApprovalPending, formatInvalidCall, formatStep } from './run-format';

@@ -58,7 +58,7 @@ interface WorkerCliOptions extends ConnectionFlags {
   readonly metrics?: string;
 }
 
-/** Registers `agent-os worker`. */
+/** Registers `agent-os worker`. @public main.ts loads it by name. */
 export function registerWorkerCommand(program: Command, io: CliIo = processIo): void {
   withConnectionOptions(
     program

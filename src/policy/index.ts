@@ -28,4 +28,3 @@ export { InvalidTargetError, PolicyCompileError } from './canonical-errors';
 export { canonicalPath } from './canonical-path';
 export { evaluateLayered } from './layered';
 export { couldAllow } from './could-allow';
-export { canonicalMcpTarget, isMcpServerName } from './canonical-mcp';
