@@ -45,7 +45,8 @@ export async function startInputPolicy(): Promise<unknown> {
     });
     events = response.history?.events ?? [];
   } catch (err) {
-    if (isGrpcServiceError(err) && FINAL.has(err.code)) throw new StartPolicyUnreadable(`the run's history is not readable by this worker: ${err.details || err.message}`);
+    if (isGrpcServiceError(err) && FINAL.has(err.code))
+      throw new StartPolicyUnreadable(`the run's history is not readable by this worker: ${err.details || err.message}`);
     throw err;
   }
   const started = events[0]?.workflowExecutionStartedEventAttributes;

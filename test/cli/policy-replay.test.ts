@@ -48,9 +48,7 @@ test('policy replay: recorded runs under their own policy → every decision rep
 
 test('policy replay: a policy that allows nothing → every recorded allow is newly denied (re-evaluated, not echoed)', async () => {
   const report = replayPolicy(await recordedRuns(), { policy: loadPolicyText('version: 1\ncapabilities: []\n', 'none.yaml') });
-  const allowed = (await recordedRuns())
-    .flatMap((r) => r.actions)
-    .filter((a) => a.recorded.effect === 'allow').length;
+  const allowed = (await recordedRuns()).flatMap((r) => r.actions).filter((a) => a.recorded.effect === 'allow').length;
   assert.ok(allowed >= 4);
   assert.equal(report.counts['newly-denied'], allowed);
   assert.deepEqual(report.byRule, { '(default deny)': allowed });
