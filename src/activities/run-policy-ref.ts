@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 
 /** What a run policy reference starts with. */
-export const RUN_POLICY_REF_PREFIX = 'sha256:';
+const RUN_POLICY_REF_PREFIX = 'sha256:';
 
 const REF = /^sha256:([0-9a-f]{64})$/;
 
