@@ -18,7 +18,9 @@ import { loadPolicyText } from '../../src/policy/load';
 import { FilesystemProvider } from '../../src/providers/filesystem';
 import type { ReceivedRequest, ScriptStep } from '../../src/dev/scripted-server';
 import { agentRun } from '../../src/workflows/agent-run';
+import { approveUpdate, stateQuery } from '../../src/workflows/messages';
 import { AGENT_POLICY, FILE_TOOLS, withAgentBench, type AgentBench } from '../helpers/agent';
+import { waitFor } from '../helpers/poll';
 import type { TestTemporal } from '../helpers/temporal';
 import { uniqueId } from '../helpers/temporal';
 
@@ -155,6 +157,64 @@ describe('lean history: the run policy travels once', () => {
           assert.equal(steps, 4, 'two remote decides and two executes');
         },
       );
+    });
+  });
+
+  test('lean history: the workspace host restarted while a step waits for approval → the new host process reads the policy from history again and enforces it', async () => {
+    // The ceiling asks before writes under output/public/review/; the run policy allows output/public/ only.
+    const policy = `${AGENT_POLICY}ask:\n  - id: ask-review\n    action: fs.write\n    resource: /workspace/output/public/review/**\n`;
+    await withAgentBench({ policy, script: [write('public/review/a.txt'), write('private/b.txt'), { reply: { content: 'done' } }] }, async (bench, t) => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lean-restart-'));
+      fs.writeFileSync(path.join(dir, 'policy.yaml'), policy);
+      const kernel = new Kernel({
+        policy: path.join(dir, 'policy.yaml'),
+        providers: [new FilesystemProvider({ mounts: { '/workspace': bench.workspace } })],
+        logPath: path.join(dir, 'kernel.log'),
+      });
+      const queue = uniqueId('lean-restart');
+      const reads: string[] = [];
+      // Each "process" of the host: a worker with its own, empty views.
+      const host = (name: string) =>
+        Worker.create({
+          connection: t.nativeConnection,
+          namespace: t.namespace,
+          taskQueue: queue,
+          activities: createToolActivities(
+            kernel,
+            kernel,
+            new RunPolicyViews(kernel, async () => {
+              reads.push(name);
+              return startInputPolicy();
+            }),
+          ),
+        });
+      try {
+        const handle = await t.client.workflow.start(agentRun, {
+          taskQueue: bench.taskQueue,
+          workflowId: uniqueId('lean-restart'),
+          args: [{ prompt: 'write', tools: FILE_TOOLS, policy: RUN_POLICY, workspaceQueue: queue }],
+        });
+        const first = await host('first');
+        await first.runUntil(waitFor(async () => (await handle.query(stateQuery)).pendingApprovals.length === 1, 'a pending approval'));
+        assert.deepEqual(reads, ['first'], 'the first process decided with the policy from history');
+        const second = await host('second');
+        const result = await second.runUntil(async () => {
+          await handle.executeUpdate(approveUpdate, { args: [{ requestId: 'approval-1', allow: true, approver: 'alice' }] });
+          return handle.result();
+        });
+        assert.deepEqual(reads, ['first', 'second'], 'the restarted process read it again');
+        assert.deepEqual(
+          result.actions.map((a) => [a.target, a.status]),
+          [
+            ['/workspace/output/public/review/a.txt', 'OK'],
+            ['/workspace/output/private/b.txt', 'DENIED'],
+          ],
+        );
+        assert.equal(fs.existsSync(path.join(bench.workspace, 'output', 'private', 'b.txt')), false);
+      } finally {
+        await kernel.close();
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 
