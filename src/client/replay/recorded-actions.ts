@@ -2,10 +2,12 @@
  * Reading what a run asked for out of its Temporal history, for `policy replay`: every
  * decision the run recorded (the `decideAction` local activity's marker: effect, rule,
  * canonical target) paired with the request that followed it (the `executeAction` input:
- * action, params, and the run's own policy text), plus the worker ceiling's hash the run
+ * action, params, and the run's own policy: its text, or its reference resolved from the
+ * run's start input), plus the worker ceiling's hash the run
  * recorded (`workerInfo`). Pure: a history in, plain data out; never throws on odd events.
  */
 import type { temporal } from '@temporalio/proto';
+import { refHash, runPolicyHash } from '../../activities/run-policy-ref';
 
 type History = temporal.api.history.v1.IHistory;
 type Payloads = temporal.api.common.v1.IPayloads | null | undefined;
@@ -19,7 +21,11 @@ export interface RecordedAction {
   readonly target: string;
   readonly params: Readonly<Record<string, unknown>>;
   readonly recorded: { readonly effect: string; readonly ruleId?: string; readonly reason: string };
-  /** YAML text of the run's own (narrowing) policy, when it had one. */
+  /**
+   * YAML text of the run's own (narrowing) policy, when it had one. Steps of runs from 0.3.0
+   * on carry only its `sha256:…` reference; it is replaced by the text of the run's start
+   * input when that hashes to it, and left as the reference when it does not.
+   */
   readonly runPolicy?: string;
 }
 
@@ -57,7 +63,15 @@ export function recordedActions(history: History, ids: { workflowId: string; run
   let ceilingHash: string | undefined;
   let pending: { effect: string; ruleId?: string; reason: string; target: string } | undefined;
   let unpaired = 0;
+  let startPolicy: { readonly text: string; readonly hash: string } | undefined;
   for (const e of history.events ?? []) {
+    const started = e.workflowExecutionStartedEventAttributes;
+    if (started) {
+      const [input] = decode(started.input);
+      const text = isObject(input) ? str(input['policy']) : undefined;
+      startPolicy = text === undefined ? undefined : { text, hash: runPolicyHash(text) };
+      continue;
+    }
     const marker = e.markerRecordedEventAttributes;
     if (marker?.markerName === 'core_local_activity') {
       const [data] = decode(marker.details?.['data']);
@@ -87,7 +101,9 @@ export function recordedActions(history: History, ids: { workflowId: string; run
     if (!request || !isObject(input)) continue;
     const { effect, ruleId, reason, target } = pending;
     pending = undefined;
-    const runPolicy = str(input['runPolicy']);
+    const recordedPolicy = str(input['runPolicy']);
+    const ref = refHash(recordedPolicy);
+    const runPolicy = ref !== undefined && ref === startPolicy?.hash ? startPolicy.text : recordedPolicy;
     actions.push({
       seq: actions.length + 1,
       action: str(request['action']) ?? '',
