@@ -35,25 +35,38 @@ export function targetAt(loc: HostLocation, agentPath: string): FsTarget {
  * The folders above are closed as soon as the next one is open; the caller closes the result.
  */
 export async function walk(target: FsTarget, options: { readonly count?: number; readonly create?: boolean } = {}): Promise<Dir> {
+  return walkSync(target, options);
+}
+
+/**
+ * {@link walk} with synchronous system calls (one `open(2)` per folder, as `walk` makes
+ * anyway): no `await` per folder.
+ */
+export function walkSync(target: FsTarget, options: { readonly count?: number; readonly create?: boolean } = {}): Dir {
   const count = options.count ?? target.parts.length;
-  let dir = await Dir.root(target.root, target.agentPath);
+  let dir = Dir.rootSync(target.root, target.agentPath);
   try {
     for (let i = 0; i < count; i++) {
-      const next = await dir.child(target.parts[i] as string, target.agentPath, { create: options.create === true, isTarget: i === target.parts.length - 1 });
-      await dir.close();
+      const next = dir.childSync(target.parts[i] as string, target.agentPath, { create: options.create === true, isTarget: i === target.parts.length - 1 });
+      dir.closeSync();
       dir = next;
     }
     return dir;
   } catch (err) {
-    await dir.close();
+    dir.closeSync();
     throw err;
   }
 }
 
 /** The verified parent folder of a target and the target's own name in it (`undefined` for the mount root itself). */
 export async function walkToParent(target: FsTarget, create = false): Promise<{ dir: Dir; name: string | undefined }> {
+  return walkToParentSync(target, create);
+}
+
+/** {@link walkToParent}, synchronously (see {@link walkSync}). */
+export function walkToParentSync(target: FsTarget, create = false): { dir: Dir; name: string | undefined } {
   const n = target.parts.length;
-  const dir = await walk(target, { count: Math.max(0, n - 1), create });
+  const dir = walkSync(target, { count: Math.max(0, n - 1), create });
   return { dir, name: n === 0 ? undefined : target.parts[n - 1] };
 }
 
@@ -90,8 +103,8 @@ export async function openFile(target: FsTarget): Promise<fs.promises.FileHandle
  * where each trip through libuv's thread pool costs more than the system call itself.
  * @throws FsNotFoundError / FsWrongTypeError / FsUnsafeFileError
  */
-export async function openFileFd(target: FsTarget): Promise<{ fd: number; stat: fs.Stats }> {
-  const { dir, name } = await walkToParent(target);
+export function openFileFd(target: FsTarget): { fd: number; stat: fs.Stats } {
+  const { dir, name } = walkToParentSync(target);
   let fd: number;
   try {
     if (name === undefined) throw new FsWrongTypeError(target.agentPath, 'a regular file');
@@ -101,7 +114,7 @@ export async function openFileFd(target: FsTarget): Promise<{ fd: number; stat: 
       throw toFsError(err, target.agentPath);
     }
   } finally {
-    await dir.close();
+    dir.closeSync();
   }
   try {
     const stat = fs.fstatSync(fd);
