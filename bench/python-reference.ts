@@ -23,6 +23,8 @@ const PACKAGE = 'py-agent-kernel==0.4.3';
 /** The original's concurrency benchmark: this many concurrent streams × OPS_PER_STREAM mixed allow/deny submits. */
 const STREAMS = 10;
 const OPS_PER_STREAM = 100;
+/** Timed rounds of the concurrency benchmark (after one untimed round each). */
+const CONCURRENT_ROUNDS = 5;
 const N = 1000;
 const ROUNDS = 5;
 
@@ -240,7 +242,7 @@ export async function run(): Promise<BenchRow[]> {
 
 /**
  * The original's concurrency benchmark: STREAMS concurrent streams × OPS_PER_STREAM submits,
- * alternating an allowed 1 KiB read and a denied write; ops/s, median of 3. The log must then
+ * alternating an allowed 1 KiB read and a denied write; ops/s, median of CONCURRENT_ROUNDS. The log must then
  * verify and hold exactly one record per submit (ours) — and line for line (the reference).
  */
 async function concurrentRow(
@@ -254,21 +256,25 @@ async function concurrentRow(
   const before = countRecords(logPath);
   const rates: number[] = [];
   const theirs: number[] = [];
-  for (let r = 0; r < 3; r++) {
-    if (reference !== undefined) theirs.push(Number((await reference.ask({ op: 'concurrent', streams: STREAMS, per: OPS_PER_STREAM }))['ops']));
+  for (let r = 0; r < 1 + CONCURRENT_ROUNDS; r++) {
+    const warmUp = r === 0; // one untimed round each first
+    if (reference !== undefined) {
+      const ops = Number((await reference.ask({ op: 'concurrent', streams: STREAMS, per: OPS_PER_STREAM }))['ops']);
+      if (!warmUp) theirs.push(ops);
+    }
     const t = process.hrtime.bigint();
     await Promise.all(
       Array.from({ length: STREAMS }, async () => {
         for (let i = 0; i < OPS_PER_STREAM; i++) await k.submit(mixed[i % 2] as ActionRequest);
       }),
     );
-    rates.push((STREAMS * OPS_PER_STREAM) / (Number(process.hrtime.bigint() - t) / 1e9));
+    if (!warmUp) rates.push((STREAMS * OPS_PER_STREAM) / (Number(process.hrtime.bigint() - t) / 1e9));
   }
+  const submits = (1 + CONCURRENT_ROUNDS) * STREAMS * OPS_PER_STREAM;
   const added = countRecords(logPath) - before;
   const verdict = await verifyAuditLog(logPath);
-  const intact = verdict.ok && added === 3 * STREAMS * OPS_PER_STREAM;
-  if (!intact)
-    throw new Error(`concurrency: log not intact (${added} records for ${3 * STREAMS * OPS_PER_STREAM} submits, verify ${verdict.ok ? 'ok' : 'FAILED'})`);
+  const intact = verdict.ok && added === submits;
+  if (!intact) throw new Error(`concurrency: log not intact (${added} records for ${submits} submits, verify ${verdict.ok ? 'ok' : 'FAILED'})`);
   const base = theirs.length > 0 ? median(theirs) : NaN;
   return {
     name: `${STREAMS} concurrent streams × ${OPS_PER_STREAM} mixed ops (read allow / write deny) vs py-agent-kernel (threads)`,

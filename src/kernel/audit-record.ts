@@ -249,9 +249,9 @@ export interface ChainedRecord {
  */
 export function chainEntryLine(entry: AuditEntry, seq: number, prev: string): ChainedRecord {
   const given = entry as unknown as Record<string, unknown>;
+  // The record's keys are inserted in FIELDS_V1 order, so one JSON.stringify of it is the
+  // line's body (the same bytes serialise() gives: only strings and finite numbers).
   const record: Record<string, unknown> = { v: AUDIT_FORMAT_VERSION };
-  // The line is built in FIELDS_V1 order in one pass (the same bytes serialise() gives).
-  let body = `{"v":${AUDIT_FORMAT_VERSION}`;
   let used = 0;
   for (const key of FIELDS_V1) {
     let value: unknown;
@@ -265,14 +265,14 @@ export function chainEntryLine(entry: AuditEntry, seq: number, prev: string): Ch
     }
     if (typeof value !== 'string' && !(typeof value === 'number' && Number.isFinite(value))) throw notInFormat();
     record[key] = value;
-    body += `,"${key}":${JSON.stringify(value)}`;
   }
   let defined = 0;
   for (const key of Object.keys(given)) if (given[key] !== undefined) defined += 1;
   if (defined !== used) throw notInFormat();
-  const h = sha256(`${body}}`);
+  const json = JSON.stringify(record); // `{…,"prev":"…"}`: the v1 hash input
+  const h = sha256(json);
   record['hash'] = h;
-  return { record: record as unknown as AuditRecord, line: `${body},"hash":"${h}"}\n` };
+  return { record: record as unknown as AuditRecord, line: `${json.slice(0, -1)},"hash":"${h}"}\n` };
 }
 
 function notInFormat(): TypeError {

@@ -71,36 +71,11 @@ export function walkToParentSync(target: FsTarget, create = false): { dir: Dir; 
 }
 
 /**
- * Opens the regular file at `target` for reading (`O_NOFOLLOW | O_NONBLOCK`) and checks the
- * descriptor: a regular file with one link.
- * @throws FsNotFoundError / FsWrongTypeError / FsUnsafeFileError
- */
-export async function openFile(target: FsTarget): Promise<fs.promises.FileHandle> {
-  const { dir, name } = await walkToParent(target);
-  let handle: fs.promises.FileHandle;
-  try {
-    if (name === undefined) throw new FsWrongTypeError(target.agentPath, 'a regular file');
-    handle = await fs.promises.open(dir.at(name), O_RDONLY | O_NOFOLLOW | O_NONBLOCK).catch((err: unknown) => {
-      throw toFsError(err, target.agentPath);
-    });
-  } finally {
-    await dir.close();
-  }
-  try {
-    assertSafeStat(await handle.stat(), target.agentPath, 'file');
-    await confirmByPath(handle, path.join(target.root, ...target.parts), target.agentPath);
-    return handle;
-  } catch (err) {
-    await handle.close();
-    throw err;
-  }
-}
-
-/**
- * {@link openFile} with synchronous system calls, returning the raw descriptor and its
- * `fstat` (the caller closes it): the same walk, the same `O_NOFOLLOW | O_NONBLOCK` open
- * relative to the verified parent, the same checks on the descriptor. For small reads,
- * where each trip through libuv's thread pool costs more than the system call itself.
+ * Opens the regular file at `target` for reading and checks the descriptor, with synchronous
+ * system calls (each a few µs; a trip through libuv's thread pool costs more), returning
+ * the raw descriptor and its `fstat` (the caller closes it): the verified walk, an
+ * `O_NOFOLLOW | O_NONBLOCK` open relative to the verified parent, then a regular file with
+ * one link (and, off Linux, still at its judged real path).
  * @throws FsNotFoundError / FsWrongTypeError / FsUnsafeFileError
  */
 export function openFileFd(target: FsTarget): { fd: number; stat: fs.Stats } {
@@ -128,7 +103,8 @@ export function openFileFd(target: FsTarget): { fd: number; stat: fs.Stats } {
 }
 
 /**
- * {@link confirmByPath} for a raw descriptor, with synchronous calls. A no-op on Linux.
+ * Elsewhere than Linux only (names are paths there): checks that an open descriptor is still
+ * at its judged real path, by realpath and inode, with synchronous calls. A no-op on Linux.
  * @throws FsUnsafeFileError when the file is somewhere else.
  */
 export function confirmFdByPath(fd: number, hostPath: string, agentPath: string): void {
@@ -142,22 +118,6 @@ export function confirmFdByPath(fd: number, hostPath: string, agentPath: string)
     byPath = undefined;
   }
   const byFd = fs.fstatSync(fd);
-  if (real === hostPath && byPath !== undefined && byPath.ino === byFd.ino && byPath.dev === byFd.dev) return;
-  throw new FsUnsafeFileError(agentPath, 'its real location changed after it was judged');
-}
-
-/**
- * Elsewhere than Linux only (names are paths there): checks that an open file is still at
- * its judged real path, by realpath and inode. A no-op where names go through descriptors.
- * @throws FsUnsafeFileError when it is somewhere else.
- */
-export async function confirmByPath(handle: fs.promises.FileHandle, hostPath: string, agentPath: string): Promise<void> {
-  if (FD_RELATIVE) return;
-  const [real, byPath, byFd] = await Promise.all([
-    fs.promises.realpath(hostPath).catch(() => ''),
-    fs.promises.lstat(hostPath).catch(() => undefined),
-    handle.stat(),
-  ]);
   if (real === hostPath && byPath !== undefined && byPath.ino === byFd.ino && byPath.dev === byFd.dev) return;
   throw new FsUnsafeFileError(agentPath, 'its real location changed after it was judged');
 }

@@ -151,16 +151,3 @@ export async function atomicWrite(
     dir.closeSync();
   }
 }
-
-/** fsyncs a folder so a rename in it is durable; tolerates filesystems that refuse. */
-export async function syncDir(dir: string): Promise<void> {
-  const handle = await fs.promises.open(dir, fs.constants.O_RDONLY).catch(() => undefined);
-  if (handle === undefined) return;
-  try {
-    await handle.sync();
-  } catch {
-    // Some filesystems refuse fsync on directories; the rename itself is still atomic.
-  } finally {
-    await handle.close();
-  }
-}
