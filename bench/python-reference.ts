@@ -25,8 +25,9 @@ const STREAMS = 10;
 const OPS_PER_STREAM = 100;
 /** Timed rounds of the concurrency benchmark (after one untimed round each). */
 const CONCURRENT_ROUNDS = 5;
-const N = 1000;
-const ROUNDS = 5;
+/** Submits per round; rounds alternate between the reference and us (short rounds: a load spike lands on both). */
+const N = 500;
+const ROUNDS = 11;
 
 /**
  * The reference's driver: a long-lived process that answers one JSON command per stdin line
@@ -200,8 +201,9 @@ export async function run(): Promise<BenchRow[]> {
       const first = await k.submit(request);
       if (first.status !== want) throw new Error(`${name}: our status ${first.status} (${first.error ?? ''}), expected ${want}`);
       const n = name === 'write' && k === kernel ? N / 10 : N; // an fsynced write costs ms: fewer, same rounds
-      for (let i = 0; i < n / 4; i++) await k.submit(request);
-      await reference?.ask({ op: 'time', name, n: n / 4 });
+      const warmUp = Math.ceil(n / 4);
+      for (let i = 0; i < warmUp; i++) await k.submit(request);
+      await reference?.ask({ op: 'time', name, n: warmUp });
       const samples: number[] = [];
       const theirs: number[] = [];
       for (let r = 0; r < ROUNDS; r++) {

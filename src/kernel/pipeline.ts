@@ -107,7 +107,7 @@ export type Continuation =
   { readonly kind: 'resolve'; readonly request: NonNullable<Trace['request']> } | { readonly kind: 'decided'; readonly decided: Decided };
 
 /** A request its provider resolved and the policy did not deny. */
-export interface Decided {
+interface Decided {
   readonly request: NonNullable<Trace['request']>;
   readonly provider: Provider;
   readonly resolved: ResolvedRequest;

@@ -42,7 +42,7 @@ export async function walk(target: FsTarget, options: { readonly count?: number;
  * {@link walk} with synchronous system calls (one `open(2)` per folder, as `walk` makes
  * anyway): no `await` per folder.
  */
-export function walkSync(target: FsTarget, options: { readonly count?: number; readonly create?: boolean } = {}): Dir {
+function walkSync(target: FsTarget, options: { readonly count?: number; readonly create?: boolean } = {}): Dir {
   const count = options.count ?? target.parts.length;
   let dir = Dir.rootSync(target.root, target.agentPath);
   try {
