@@ -9,7 +9,7 @@
  * carry no baseline: numbers are never invented. AOK_PYREF_PYTHON=<venv python> reuses an
  * existing venv instead of creating one.
  */
-import { execFileSync } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -23,47 +23,109 @@ const PACKAGE = 'py-agent-kernel==0.4.3';
 /** The original's concurrency benchmark: this many concurrent streams × OPS_PER_STREAM mixed allow/deny submits. */
 const STREAMS = 10;
 const OPS_PER_STREAM = 100;
-const N = 1000;
-const ROUNDS = 5;
+/** Timed rounds of the concurrency benchmark (after one untimed round each). */
+const CONCURRENT_ROUNDS = 5;
+/** Submits per round; rounds alternate between the reference and us (short rounds: a load spike lands on both). */
+const N = 500;
+const ROUNDS = 11;
 
+/**
+ * The reference's driver: a long-lived process that answers one JSON command per stdin line
+ * with one JSON line, so its rounds interleave with ours (a load spike lands on both sides).
+ */
 const PY_DRIVER = `
-import json, statistics, sys, time
+import json, sys, threading, time
 from agent_os_kernel import Kernel, ActionRequest
 from agent_os_kernel.providers.filesystem import FilesystemProvider
-policy, log, n, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-cases = json.loads(sys.argv[5])
+policy, log = sys.argv[1], sys.argv[2]
+cases = json.loads(sys.argv[3])
 kernel = Kernel(policy=policy, providers=[FilesystemProvider()], log_path=log)
-out = {}
+reqs = {k: ActionRequest(action=v[0]["action"], target=v[0]["target"], params=v[0].get("params", {})) for k, v in cases.items()}
 for name, (req, want) in cases.items():
-    request = ActionRequest(action=req["action"], target=req["target"], params=req.get("params", {}))
-    got = kernel.submit(request).status
+    got = kernel.submit(reqs[name]).status
     if got != want: raise SystemExit(f"{name}: status {got}, expected {want}")
-    for _ in range(n // 4): kernel.submit(request)
-    samples = []
-    for _ in range(rounds):
+def answer(obj):
+    sys.stdout.write(json.dumps(obj) + "\\n"); sys.stdout.flush()
+from importlib.metadata import version
+answer({"version": version("py-agent-kernel")})
+for line in sys.stdin:
+    cmd = json.loads(line)
+    if cmd["op"] == "time":
+        request, n = reqs[cmd["name"]], cmd["n"]
         t = time.perf_counter_ns()
         for _ in range(n): kernel.submit(request)
-        samples.append((time.perf_counter_ns() - t) / 1000 / n)
-    out[name] = statistics.median(samples)
-import threading
-streams, per = int(sys.argv[6]), int(sys.argv[7])
-mixed = [ActionRequest(action=cases[k][0]["action"], target=cases[k][0]["target"], params=cases[k][0].get("params", {})) for k in ("read", "deny")]
-def stream():
-    for i in range(per): kernel.submit(mixed[i % 2])
-rates = []
-for _ in range(3):
-    threads = [threading.Thread(target=stream) for _ in range(streams)]
-    t = time.perf_counter_ns()
-    for th in threads: th.start()
-    for th in threads: th.join()
-    rates.append(streams * per / ((time.perf_counter_ns() - t) / 1e9))
-out["concurrent"] = statistics.median(rates)
-kernel.close()
-with open(log) as f: out["log_lines"] = sum(1 for _ in f)
-from importlib.metadata import version
-out["version"] = version("py-agent-kernel")
-print(json.dumps(out))
+        answer({"us": (time.perf_counter_ns() - t) / 1000 / n})
+    elif cmd["op"] == "concurrent":
+        streams, per = cmd["streams"], cmd["per"]
+        mixed = [reqs["read"], reqs["deny"]]
+        def stream():
+            for i in range(per): kernel.submit(mixed[i % 2])
+        threads = [threading.Thread(target=stream) for _ in range(streams)]
+        t = time.perf_counter_ns()
+        for th in threads: th.start()
+        for th in threads: th.join()
+        answer({"ops": streams * per / ((time.perf_counter_ns() - t) / 1e9)})
+    else:
+        kernel.close()
+        with open(log) as f: lines = sum(1 for _ in f)
+        answer({"log_lines": lines})
+        break
 `;
+
+/** The reference driver, one command at a time. */
+class Reference {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private buffered = '';
+  private waiting: ((line: string) => void) | undefined;
+  private stderr = '';
+
+  constructor(python: string, args: readonly string[]) {
+    this.child = spawn(python, ['-c', PY_DRIVER, ...args], { env: { ...process.env, LITELLM_LOCAL_MODEL_COST_MAP: 'True' } });
+    this.child.stdout.setEncoding('utf8');
+    this.child.stderr.setEncoding('utf8');
+    this.child.stderr.on('data', (d: string) => (this.stderr = (this.stderr + d).slice(-2000)));
+    this.child.stdout.on('data', (d: string) => {
+      this.buffered += d;
+      const nl = this.buffered.indexOf('\n');
+      if (nl >= 0 && this.waiting !== undefined) {
+        const line = this.buffered.slice(0, nl);
+        this.buffered = this.buffered.slice(nl + 1);
+        const w = this.waiting;
+        this.waiting = undefined;
+        w(line);
+      }
+    });
+  }
+
+  /** The next answer line, parsed; rejects with the driver's last stderr line when it exits first. */
+  next(): Promise<Record<string, number | string>> {
+    return new Promise((resolve, reject) => {
+      const onExit = (): void => reject(new Error(this.stderr.trim().split('\n').at(-1) ?? 'the reference driver exited'));
+      this.child.once('exit', onExit);
+      this.waiting = (line) => {
+        this.child.off('exit', onExit);
+        resolve(JSON.parse(line) as Record<string, number | string>);
+      };
+      const nl = this.buffered.indexOf('\n');
+      if (nl >= 0) {
+        const line = this.buffered.slice(0, nl);
+        this.buffered = this.buffered.slice(nl + 1);
+        this.waiting = undefined;
+        this.child.off('exit', onExit);
+        resolve(JSON.parse(line) as Record<string, number | string>);
+      }
+    });
+  }
+
+  ask(cmd: Record<string, unknown>): Promise<Record<string, number | string>> {
+    this.child.stdin.write(`${JSON.stringify(cmd)}\n`);
+    return this.next();
+  }
+
+  kill(): void {
+    this.child.kill();
+  }
+}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -104,18 +166,17 @@ export async function run(): Promise<BenchRow[]> {
   };
   const labels: Record<string, string> = { deny: 'deny path (fs.write /etc/passwd)', read: 'fs.read 1 KiB', write: 'fs.write 1 KiB' };
 
-  let reference: Record<string, number | string> | undefined;
+  let reference: Reference | undefined;
+  let version = '';
   let unavailable = '';
   let python: string | undefined;
   try {
     python = referencePython(dir);
-    const stdout = execFileSync(
-      python,
-      ['-c', PY_DRIVER, policyFile, path.join(dir, 'py.log'), String(N), String(ROUNDS), JSON.stringify(cases), String(STREAMS), String(OPS_PER_STREAM)],
-      { encoding: 'utf8', timeout: 30 * 60_000, env: { ...process.env, LITELLM_LOCAL_MODEL_COST_MAP: 'True' } },
-    );
-    reference = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, number | string>;
+    reference = new Reference(python, [policyFile, path.join(dir, 'py.log'), JSON.stringify(cases)]);
+    version = String((await reference.next())['version']); // ready: imported, checked every case's status
   } catch (err) {
+    reference?.kill();
+    reference = undefined;
     const e = err as { stderr?: Buffer | string; message?: string };
     unavailable = `reference unavailable: ${String(e.stderr ?? e.message ?? err)
       .trim()
@@ -127,11 +188,7 @@ export async function run(): Promise<BenchRow[]> {
   const kernel = new Kernel({ policy: policyFile, providers: [new FilesystemProvider()], logPath: path.join(dir, 'ts.log') });
   const osKernel = new Kernel({ policy: policyFile, providers: [new FilesystemProvider({ durability: 'os' })], logPath: path.join(dir, 'ts-os.log') });
   const rows: BenchRow[] = [];
-  const refNote = (extra: string): string => `py-agent-kernel ${String(reference?.['version'])}${extra}`;
-  const baseOf = (name: string): number => {
-    const base = reference?.[name];
-    return typeof base === 'number' ? base : NaN;
-  };
+  const refNote = (extra: string): string => `py-agent-kernel ${version}${extra}; rounds interleaved with the reference's`;
   try {
     const runs: [string, Kernel, string][] = [
       ['deny', kernel, ''],
@@ -144,14 +201,19 @@ export async function run(): Promise<BenchRow[]> {
       const first = await k.submit(request);
       if (first.status !== want) throw new Error(`${name}: our status ${first.status} (${first.error ?? ''}), expected ${want}`);
       const n = name === 'write' && k === kernel ? N / 10 : N; // an fsynced write costs ms: fewer, same rounds
-      for (let i = 0; i < n / 4; i++) await k.submit(request);
+      const warmUp = Math.ceil(n / 4);
+      for (let i = 0; i < warmUp; i++) await k.submit(request);
+      await reference?.ask({ op: 'time', name, n: warmUp });
       const samples: number[] = [];
+      const theirs: number[] = [];
       for (let r = 0; r < ROUNDS; r++) {
+        // One round each, back to back: the reference's, then ours.
+        if (reference !== undefined) theirs.push(Number((await reference.ask({ op: 'time', name, n }))['us']));
         const t = process.hrtime.bigint();
         for (let i = 0; i < n; i++) await k.submit(request);
         samples.push(Number(process.hrtime.bigint() - t) / 1000 / n);
       }
-      const base = baseOf(name);
+      const base = theirs.length > 0 ? median(theirs) : NaN;
       rows.push({
         name: `kernel.submit vs py-agent-kernel: ${labels[name]}${how}`,
         ours: round(median(samples)),
@@ -162,8 +224,14 @@ export async function run(): Promise<BenchRow[]> {
           : unavailable,
       });
     }
-    rows.push(await concurrentRow(osKernel, cases, path.join(dir, 'ts-os.log'), baseOf('concurrent'), reference?.['log_lines'], unavailable));
+    rows.push(await concurrentRow(osKernel, cases, path.join(dir, 'ts-os.log'), reference, unavailable));
+    if (reference !== undefined) {
+      const closing = await reference.ask({ op: 'close' });
+      const last = rows.at(-1);
+      if (last !== undefined) last.note = `${last.note ?? ''}; reference log ${String(closing['log_lines'])} lines`;
+    }
   } finally {
+    reference?.kill();
     await Promise.all([kernel.close(), osKernel.close()]);
   }
   try {
@@ -176,40 +244,46 @@ export async function run(): Promise<BenchRow[]> {
 
 /**
  * The original's concurrency benchmark: STREAMS concurrent streams × OPS_PER_STREAM submits,
- * alternating an allowed 1 KiB read and a denied write; ops/s, median of 3. The log must then
+ * alternating an allowed 1 KiB read and a denied write; ops/s, median of CONCURRENT_ROUNDS. The log must then
  * verify and hold exactly one record per submit (ours) — and line for line (the reference).
  */
 async function concurrentRow(
   k: Kernel,
   cases: Record<string, [ActionRequest, string]>,
   logPath: string,
-  base: number,
-  pyLines: unknown,
+  reference: Reference | undefined,
   unavailable: string,
 ): Promise<BenchRow> {
   const mixed = [cases['read']?.[0], cases['deny']?.[0]] as ActionRequest[];
   const before = countRecords(logPath);
   const rates: number[] = [];
-  for (let r = 0; r < 3; r++) {
+  const theirs: number[] = [];
+  for (let r = 0; r < 1 + CONCURRENT_ROUNDS; r++) {
+    const warmUp = r === 0; // one untimed round each first
+    if (reference !== undefined) {
+      const ops = Number((await reference.ask({ op: 'concurrent', streams: STREAMS, per: OPS_PER_STREAM }))['ops']);
+      if (!warmUp) theirs.push(ops);
+    }
     const t = process.hrtime.bigint();
     await Promise.all(
       Array.from({ length: STREAMS }, async () => {
         for (let i = 0; i < OPS_PER_STREAM; i++) await k.submit(mixed[i % 2] as ActionRequest);
       }),
     );
-    rates.push((STREAMS * OPS_PER_STREAM) / (Number(process.hrtime.bigint() - t) / 1e9));
+    if (!warmUp) rates.push((STREAMS * OPS_PER_STREAM) / (Number(process.hrtime.bigint() - t) / 1e9));
   }
+  const submits = (1 + CONCURRENT_ROUNDS) * STREAMS * OPS_PER_STREAM;
   const added = countRecords(logPath) - before;
   const verdict = await verifyAuditLog(logPath);
-  const intact = verdict.ok && added === 3 * STREAMS * OPS_PER_STREAM;
-  if (!intact)
-    throw new Error(`concurrency: log not intact (${added} records for ${3 * STREAMS * OPS_PER_STREAM} submits, verify ${verdict.ok ? 'ok' : 'FAILED'})`);
+  const intact = verdict.ok && added === submits;
+  if (!intact) throw new Error(`concurrency: log not intact (${added} records for ${submits} submits, verify ${verdict.ok ? 'ok' : 'FAILED'})`);
+  const base = theirs.length > 0 ? median(theirs) : NaN;
   return {
     name: `${STREAMS} concurrent streams × ${OPS_PER_STREAM} mixed ops (read allow / write deny) vs py-agent-kernel (threads)`,
     ours: round(median(rates)),
     baseline: round(base),
     unit: 'ops/s (higher is better)',
-    note: Number.isFinite(base) ? `log intact: ${added} records, chain verified; reference log ${String(pyLines)} lines` : unavailable,
+    note: Number.isFinite(base) ? `log intact: ${added} records, chain verified; rounds interleaved with the reference's` : unavailable,
   };
 }
 

@@ -14,8 +14,13 @@
  * Sharing (audit-segments.ts): the log at `file` is a set of segments, one per writer. A
  * writer claims the base file when no live writer holds it (audit-claim.ts), else writes
  * `file.w-<host>-<pid>[-n]`; no lock is taken per append. A segment rotates by size or age
- * into numbered files that continue its chain. After every record the segment's head
- * (count + last hash) is rewritten (audit-head.ts), so truncation is detectable.
+ * into numbered files that continue its chain. The segment's head (count + last hash,
+ * audit-head.ts) makes truncation detectable. It is rewritten once per turn of the event
+ * loop in which records were appended (a burst of concurrent submits costs one `pwrite`, not
+ * one each), and at once whenever it is {@link HEAD_MAX_LAG} records behind, and on
+ * rotation and `close`. The head may thus lag the records by at most that much, which is
+ * what a crash between a line and its head rewrite always allowed: `audit verify` accepts a
+ * head behind the log and reports the records after it; it never accepts one ahead of it.
  */
 import * as os from 'node:os';
 import * as fs from 'node:fs';
@@ -25,6 +30,13 @@ import { HeadWriter, headFile } from './audit-head';
 import { lastRotatedIndex, rotatedName, writerSegmentName } from './audit-segments';
 import { AuditLogCorruptError, AuditWriteError } from './errors';
 import { type AuditEntry, type AuditRecord, GENESIS_HASH, canonicalLine, chainEntryLine, computeRecordHash } from './audit-record';
+
+/**
+ * At most this many records are written after the last head rewrite before the head is
+ * rewritten again, in the same `append`; otherwise the head follows at the end of the
+ * event loop's turn (see {@link AuditLog}).
+ */
+export const HEAD_MAX_LAG = 64;
 
 /** Settings of a log's segments (KernelOptions.audit). */
 export interface AuditLogOptions {
@@ -47,6 +59,9 @@ export class AuditLog {
   private size: number;
   private startedAt = Date.now();
   private rotated: number;
+  /** `seq` the head file last anchored. */
+  private headSeq: number;
+  private headTimer: NodeJS.Immediate | undefined;
 
   private constructor(
     /** The active file of this writer's segment, or `undefined` for a log that chains records but keeps none. */
@@ -59,6 +74,7 @@ export class AuditLog {
   ) {
     this.seq = tail.seq;
     this.prev = tail.hash;
+    this.headSeq = tail.seq;
     this.size = fd === undefined ? 0 : fs.fstatSync(fd).size;
     this.rotated = active === undefined ? 0 : lastRotatedIndex(active);
   }
@@ -125,30 +141,75 @@ export class AuditLog {
    * @throws AuditWriteError (rejects) if this or an earlier write failed, or after `close`.
    */
   append(entry: AuditEntry): Promise<AuditRecord> {
-    if (this.failure !== undefined) return Promise.reject(this.failure);
-    if (this.closed) return Promise.reject(new AuditWriteError(this.active ?? '<memory>', { cause: new Error('audit log is closed') }));
+    try {
+      return Promise.resolve(this.appendSync(entry));
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+
+  /**
+   * Chains `entry` and writes its line with one `write(2)` before returning.
+   * @throws AuditWriteError if this or an earlier write failed, after `close`, or for an entry the format cannot hold.
+   */
+  appendSync(entry: AuditEntry): AuditRecord {
+    if (this.failure !== undefined) throw this.failure;
+    if (this.closed) throw new AuditWriteError(this.active ?? '<memory>', { cause: new Error('audit log is closed') });
     let chained;
     try {
       chained = chainEntryLine(entry, this.seq + 1, this.prev);
     } catch (err) {
-      return Promise.reject(new AuditWriteError(this.active ?? '<memory>', { cause: err }));
+      throw new AuditWriteError(this.active ?? '<memory>', { cause: err });
     }
     const { record, line } = chained;
     if (this.fd !== undefined) {
       try {
-        const buf = Buffer.from(line, 'utf8');
-        if (this.shouldRotate(buf.length)) this.rotate();
-        writeAll(this.fd, buf);
-        this.size += buf.length;
-        this.head?.write({ log: path.basename(this.active ?? ''), count: record.seq, hash: record.hash });
+        const bytes = Buffer.byteLength(line, 'utf8');
+        if (this.shouldRotate(bytes)) this.rotate();
+        // One write(2) of the string (no Buffer of its own); a short write is finished from a Buffer.
+        const written = fs.writeSync(this.fd, line);
+        if (written < bytes) writeAll(this.fd, Buffer.from(line, 'utf8').subarray(written));
+        this.size += bytes;
       } catch (err) {
         this.failure = new AuditWriteError(this.active ?? '<memory>', { cause: err });
-        return Promise.reject(this.failure);
+        throw this.failure;
       }
     }
     this.seq = record.seq;
     this.prev = record.hash;
-    return Promise.resolve(record);
+    if (this.head !== undefined) this.headLater();
+    return record;
+  }
+
+  /**
+   * Brings the head up to date: at once when it is {@link HEAD_MAX_LAG} records behind,
+   * else once the current turn of the event loop is over (one `pwrite` for a burst of records).
+   */
+  private headLater(): void {
+    if (this.seq - this.headSeq >= HEAD_MAX_LAG) {
+      this.writeHead();
+      return;
+    }
+    this.headTimer ??= setImmediate(() => {
+      this.headTimer = undefined;
+      try {
+        this.writeHead();
+      } catch (err) {
+        this.failure ??= new AuditWriteError(this.active ?? '<memory>', { cause: err });
+      }
+    });
+  }
+
+  /** Rewrites the head with the last record written. @throws Error from `fs` (the log is then poisoned). */
+  private writeHead(): void {
+    if (this.head === undefined || this.headSeq === this.seq) return;
+    try {
+      this.head.write({ log: path.basename(this.active ?? ''), count: this.seq, hash: this.prev });
+    } catch (err) {
+      this.failure ??= new AuditWriteError(this.active ?? '<memory>', { cause: err });
+      throw this.failure;
+    }
+    this.headSeq = this.seq;
   }
 
   /** Fsyncs and closes the files and releases the segment. Idempotent. */
@@ -157,7 +218,15 @@ export class AuditLog {
     this.closed = true;
     if (this.fd === undefined) return;
     const fd = this.fd;
+    if (this.headTimer !== undefined) clearImmediate(this.headTimer);
+    this.headTimer = undefined;
     await new Promise<void>((resolve) => fs.fsync(fd, () => fs.close(fd, () => resolve())));
+    try {
+      // The head goes after the fsynced records: it never anchors more than the file holds.
+      if (this.failure === undefined) this.writeHead();
+    } catch {
+      // recorded as the log's failure
+    }
     try {
       this.head?.close();
     } finally {
@@ -176,6 +245,7 @@ export class AuditLog {
   private rotate(): void {
     const active = this.active!;
     const fd = this.fd!;
+    this.writeHead();
     fs.fsyncSync(fd);
     fs.closeSync(fd);
     this.fd = undefined;

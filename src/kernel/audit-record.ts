@@ -248,19 +248,35 @@ export interface ChainedRecord {
  * @throws TypeError for an entry with a field the format does not have, or a non-string, non-number value.
  */
 export function chainEntryLine(entry: AuditEntry, seq: number, prev: string): ChainedRecord {
+  const given = entry as unknown as Record<string, unknown>;
+  // The record's keys are inserted in FIELDS_V1 order, so one JSON.stringify of it is the
+  // line's body (the same bytes serialise() gives: only strings and finite numbers).
   const record: Record<string, unknown> = { v: AUDIT_FORMAT_VERSION };
-  for (const key of Object.keys(entry)) {
-    const v = (entry as unknown as Record<string, unknown>)[key];
-    if (v !== undefined) record[key] = v;
+  let used = 0;
+  for (const key of FIELDS_V1) {
+    let value: unknown;
+    if (key === 'seq') value = seq;
+    else if (key === 'prev') value = prev;
+    else if (key === 'v' || key === 'hash') continue;
+    else {
+      value = given[key];
+      if (value === undefined) continue;
+      used += 1;
+    }
+    if (typeof value !== 'string' && !(typeof value === 'number' && Number.isFinite(value))) throw notInFormat();
+    record[key] = value;
   }
-  record['seq'] = seq;
-  record['prev'] = prev;
-  const body = serialise(record, FIELDS_V1, false);
-  if (body === undefined)
-    throw new TypeError(`chainEntry: the entry has a field outside format v${AUDIT_FORMAT_VERSION} or a value that is not a string or number`);
-  const h = sha256(`${body}}`);
+  let defined = 0;
+  for (const key of Object.keys(given)) if (given[key] !== undefined) defined += 1;
+  if (defined !== used) throw notInFormat();
+  const json = JSON.stringify(record); // `{…,"prev":"…"}`: the v1 hash input
+  const h = sha256(json);
   record['hash'] = h;
-  return { record: record as unknown as AuditRecord, line: `${body},"hash":"${h}"}\n` };
+  return { record: record as unknown as AuditRecord, line: `${json.slice(0, -1)},"hash":"${h}"}\n` };
+}
+
+function notInFormat(): TypeError {
+  return new TypeError(`chainEntry: the entry has a field outside format v${AUDIT_FORMAT_VERSION} or a value that is not a string or number`);
 }
 
 /** Chains an entry (see {@link chainEntryLine}) and returns the record. */

@@ -18,7 +18,19 @@ import { type AuditEntry, type AuditRecord, hashParams } from './audit-record';
 import { Deadline } from './deadline';
 import { AuditWriteError, DuplicateActionError, InvalidProviderError, KernelClosedError, KernelCode } from './errors';
 import { PolicyGate, type FreezeCheck, type PolicySource } from './policy-gate';
-import { type Outcome, type Refusal, type Trace, outcomeToResult, runPipeline, runRefused, runUnknown, toEntry } from './pipeline';
+import {
+  type Continuation,
+  type Outcome,
+  type Refusal,
+  type Trace,
+  isOutcome,
+  outcomeToResult,
+  runPipeline,
+  runRefused,
+  runUnknown,
+  startPipeline,
+  toEntry,
+} from './pipeline';
 import type { ActionRequest, ActionResult, Provider, ResolvedRequest, SubmitOptions, UndoRequest } from './types';
 import { runUndo } from './undo';
 import { type CheckedSubmitOptions, readSubmitOptions } from './submit-options';
@@ -136,7 +148,16 @@ export class Kernel {
     const broken = this.audit.broken;
     if (broken !== undefined) return Promise.resolve(refusal(broken));
     const { options: checked, problem } = readSubmitOptions(options);
-    return this.track(this.submitLogged(request, checked, undefined, undefined, problem));
+    if (checked.signal?.aborted === true) return this.track(this.submitLogged(request, checked, undefined, undefined, problem));
+    // The synchronous start: a denial (or a malformed request) is decided, recorded and answered without an await.
+    const started: Started = { at: performance.now(), trace: { raw: request }, gate: this.gate, first: { kind: 'error', error: undefined } };
+    try {
+      started.first = startPipeline(request, problem, started.trace, { providers: this.providers, gate: started.gate });
+    } catch (error) {
+      started.first = { kind: 'error', error }; // a kernel bug: recorded as an internal error
+    }
+    if (!isOutcome(started.first)) return this.track(this.submitLogged(request, checked, undefined, undefined, problem, undefined, started));
+    return Promise.resolve(this.settle(() => this.entryOf(started.first as Outcome, started, checked)));
   }
 
   /** Keeps `pending` in the in-flight set until it settles (it never rejects). */
@@ -263,18 +284,37 @@ export class Kernel {
     unknownReason: string | undefined,
     problem: string | undefined,
     refused?: Refusal,
+    begun?: Started,
   ): Promise<ActionResult> {
+    let outcome: { result: ActionResult; entry: AuditEntry } | undefined;
+    try {
+      outcome = await this.runToEntry(raw, options, undo, unknownReason, problem, refused, begun);
+    } catch {
+      outcome = undefined; // a kernel bug: settle records it
+    }
+    return this.settle(() => {
+      if (outcome === undefined) throw new Error('internal kernel error');
+      return outcome;
+    });
+  }
+
+  /**
+   * Appends the record of a finished submit (synchronously: its line reaches the OS before
+   * this returns) and answers with its id. Never throws: a kernel bug in `build` is recorded
+   * as an internal error; a failed write poisons the log and is answered as `Kernel.AuditFailed`.
+   */
+  private settle(build: () => { result: ActionResult; entry: AuditEntry }): ActionResult {
     let result: ActionResult;
     let entry: AuditEntry;
     try {
-      ({ result, entry } = await this.runToEntry(raw, options, undo, unknownReason, problem, refused));
+      ({ result, entry } = build());
     } catch {
       // Only a kernel bug gets here; it is still recorded (nothing identifiable about the request).
       result = { status: 'ERROR', error: 'internal kernel error', code: KernelCode.Internal };
       entry = fallbackEntry(this.gate.hash);
     }
     try {
-      const record = await this.audit.append(entry);
+      const record = this.audit.appendSync(entry);
       if (this.observe !== undefined) {
         try {
           this.observe(record);
@@ -286,8 +326,12 @@ export class Kernel {
     } catch (err) {
       // An entry the format cannot hold (a kernel bug) still leaves a record; a failed write poisons the log.
       if (this.audit.broken === undefined && !this.audit.closedForWrites) {
-        const record = await this.audit.append(fallbackEntry(this.gate.hash)).catch(() => undefined);
-        if (record !== undefined) return { status: 'ERROR', error: 'internal kernel error', code: KernelCode.Internal, auditRecordId: record.hash };
+        try {
+          const record = this.audit.appendSync(fallbackEntry(this.gate.hash));
+          return { status: 'ERROR', error: 'internal kernel error', code: KernelCode.Internal, auditRecordId: record.hash };
+        } catch {
+          // the fallback could not be written either: answered below
+        }
       }
       return refusal(
         hasErrorCode(err, 'Kernel.AuditFailed') && this.audit.broken !== undefined
@@ -303,14 +347,14 @@ export class Kernel {
     undo: UndoRequest | undefined,
     unknownReason: string | undefined,
     problem: string | undefined,
-    refused?: Refusal,
+    refused: Refusal | undefined,
+    begun: Started | undefined,
   ): Promise<{ result: ActionResult; entry: AuditEntry }> {
-    const started = performance.now();
-    const trace: Trace = { raw };
+    const started: Started = begun ?? { at: performance.now(), trace: { raw }, gate: this.gate, first: undefined };
+    const { trace, gate } = started;
     let outcome: Outcome;
     let deadline: Deadline | undefined;
     // One policy per submit: a reload in between cannot split the decision from its record's hash.
-    const gate = this.gate;
     try {
       deadline = new Deadline(describeAction(raw), this.timeoutMs, options.signal);
       const deps = { providers: this.providers, gate, approve: this.approve, deadline };
@@ -320,22 +364,39 @@ export class Kernel {
           : unknownReason !== undefined
             ? await runUnknown(raw, unknownReason, problem, trace, deps)
             : undo === undefined
-              ? await runPipeline(raw, options, problem, trace, deps)
+              ? await runPipeline(raw, options, problem, trace, deps, started.first)
               : await runUndo(undo, problem, trace, deps);
     } catch (err) {
       outcome = { kind: 'error', error: err };
     } finally {
       deadline?.dispose();
     }
+    return this.entryOf(outcome, started, options);
+  }
+
+  /** The result and audit entry of an outcome. Throws only on a kernel bug. */
+  private entryOf(outcome: Outcome, started: Started, options: CheckedSubmitOptions): { result: ActionResult; entry: AuditEntry } {
+    const { trace, gate } = started;
     const result = outcomeToResult(outcome, trace);
     const entry = toEntry(result, trace, {
-      durationMs: performance.now() - started,
+      durationMs: performance.now() - started.at,
       policyHash: gate.hash,
       idempotencyKey: options.idempotencyKey,
-      paramsHash: trace.request !== undefined ? hashParams(trace.request.params) : hashRawParams(raw),
+      paramsHash: trace.request !== undefined ? hashParams(trace.request.params) : hashRawParams(trace.raw),
     });
     return { result, entry };
   }
+}
+
+/** A submit's state from its synchronous start (kernel.submit) on. */
+interface Started {
+  /** `performance.now()` when it began. */
+  readonly at: number;
+  readonly trace: Trace;
+  /** The policy it is decided and recorded under. */
+  readonly gate: PolicyGate;
+  /** What the synchronous start left (undefined: it did not run; the pipeline starts from the request). */
+  first: Outcome | Continuation | undefined;
 }
 
 function unknownReasonOf(options: unknown): string {

@@ -95,19 +95,39 @@ export interface PipelineDeps {
   readonly deadline: Deadline;
 }
 
+/** What the pipeline needs to start: no deadline yet (nothing it runs can be waited for). */
+export type StartDeps = Pick<PipelineDeps, 'providers' | 'gate'>;
+
 /**
- * Runs the stages. `options` were checked by `readSubmitOptions`; a `problem` found there
- * refuses the submit (after the request itself was read, so its record names the action).
- * Throws only on a kernel bug (the caller records that as an error).
+ * Where the synchronous start of a submit stopped, when it did not end it: the target still
+ * needs an asynchronous `resolve` (a provider without `resolveSync`), or the request was
+ * allowed (or needs approval) and runs on.
  */
-export async function runPipeline(
-  raw: unknown,
-  options: CheckedSubmitOptions,
-  problem: string | undefined,
-  trace: Trace,
-  deps: PipelineDeps,
-): Promise<Outcome> {
-  const { deadline } = deps;
+export type Continuation =
+  { readonly kind: 'resolve'; readonly request: NonNullable<Trace['request']> } | { readonly kind: 'decided'; readonly decided: Decided };
+
+/** A request its provider resolved and the policy did not deny. */
+interface Decided {
+  readonly request: NonNullable<Trace['request']>;
+  readonly provider: Provider;
+  readonly resolved: ResolvedRequest;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly decision: Decision;
+  readonly constraint: Readonly<Record<string, unknown>>;
+}
+
+/** True for an {@link Outcome}, false for a {@link Continuation}. */
+export function isOutcome(step: Outcome | Continuation): step is Outcome {
+  return step.kind !== 'resolve' && step.kind !== 'decided';
+}
+
+/**
+ * The synchronous start of a submit: validate, find the provider, resolve the target with
+ * the provider's `resolveSync` when it has one, and decide. A denial (or a refused request)
+ * ends here as an {@link Outcome} — the kernel records it without a single `await`;
+ * otherwise the rest runs in {@link runPipeline}. Throws only on a kernel bug.
+ */
+export function startPipeline(raw: unknown, problem: string | undefined, trace: Trace, deps: StartDeps): Outcome | Continuation {
   let request: NonNullable<Trace['request']>;
   try {
     request = validateRequest(raw);
@@ -116,11 +136,24 @@ export async function runPipeline(
   } catch (error) {
     return { kind: 'error', error };
   }
-  const located = await resolveStage(request, trace, deps);
-  if ('kind' in located) return located;
+  const provider = deps.providers.get(request.action);
+  if (provider === undefined) return { kind: 'denied', code: DenialCode.NoProvider, reason: new NoProviderError(request.action).message };
+  if (typeof provider.resolveSync !== 'function') return { kind: 'resolve', request };
+  let resolved: ResolvedRequest;
+  try {
+    resolved = provider.resolveSync(request);
+  } catch (error) {
+    if (isTyped(error) && !isDeadline(error)) return { kind: 'denied', code: error.code, reason: error.message };
+    return { kind: 'error', error: asProviderError(provider, error) };
+  }
+  const checked = acceptResolved(provider, request, resolved, trace);
+  return 'kind' in checked ? checked : decideStage(request, checked, trace, deps);
+}
+
+/** The policy's decision on a resolved request: an Outcome for a denial, else the request decided. */
+function decideStage(request: NonNullable<Trace['request']>, located: Located, trace: Trace, deps: StartDeps): Outcome | Continuation {
   const { provider, resolved } = located;
   const params = resolved.params ?? request.params;
-
   let decision: Decision;
   let constraint: Readonly<Record<string, unknown>>;
   try {
@@ -130,6 +163,34 @@ export async function runPipeline(
   }
   trace.decision = decision;
   if (decision.effect === Effect.Deny) return { kind: 'denied', code: DenialCode.Policy, reason: decision.reason };
+  if (decision.effect !== Effect.Ask && decision.effect !== Effect.Allow) {
+    return { kind: 'denied', code: DenialCode.Policy, reason: `unknown effect ${String(decision.effect)}` };
+  }
+  return { kind: 'decided', decided: { request, provider, resolved, params, decision, constraint } };
+}
+
+/**
+ * Runs the stages (after {@link startPipeline}, whose result `started` is, when given).
+ * `options` were checked by `readSubmitOptions`; a `problem` found there refuses the submit
+ * (after the request itself was read, so its record names the action).
+ * Throws only on a kernel bug (the caller records that as an error).
+ */
+export async function runPipeline(
+  raw: unknown,
+  options: CheckedSubmitOptions,
+  problem: string | undefined,
+  trace: Trace,
+  deps: PipelineDeps,
+  started: Outcome | Continuation = startPipeline(raw, problem, trace, deps),
+): Promise<Outcome> {
+  const { deadline } = deps;
+  let step: Outcome | Continuation = started;
+  if (step.kind === 'resolve') {
+    const located = await resolveStage(step.request, trace, deps);
+    step = 'kind' in located ? located : decideStage(step.request, located, trace, deps);
+  }
+  if (step.kind !== 'decided') return step as Outcome;
+  const { provider, resolved, params, decision, constraint } = step.decided;
   if (decision.effect === Effect.Ask) {
     if (options.approval !== undefined) {
       trace.approval = options.approval;
@@ -140,8 +201,6 @@ export async function runPipeline(
       if (approved === 'failed') return { kind: 'denied', code: DenialCode.ApprovalRefused, reason: 'approval failed' };
       if (approved !== true) return { kind: 'denied', code: DenialCode.ApprovalRefused, reason: 'approval refused' };
     }
-  } else if (decision.effect !== Effect.Allow) {
-    return { kind: 'denied', code: DenialCode.Policy, reason: `unknown effect ${String(decision.effect)}` };
   }
 
   if (options.beforeExecute !== undefined) {
@@ -167,15 +226,17 @@ export async function runPipeline(
   }
 }
 
+/** A provider and the target it resolved. */
+interface Located {
+  readonly provider: Provider;
+  readonly resolved: ResolvedRequest;
+}
+
 /**
  * The stage submits and undos share: find the provider and let it resolve the canonical
  * target (a typed refusal is a denial; anything else a provider failure).
  */
-export async function resolveStage(
-  request: NonNullable<Trace['request']>,
-  trace: Trace,
-  deps: PipelineDeps,
-): Promise<{ readonly provider: Provider; readonly resolved: ResolvedRequest } | Outcome> {
+export async function resolveStage(request: NonNullable<Trace['request']>, trace: Trace, deps: PipelineDeps): Promise<Located | Outcome> {
   trace.request = request;
   const provider = deps.providers.get(request.action);
   if (provider === undefined) return { kind: 'denied', code: DenialCode.NoProvider, reason: new NoProviderError(request.action).message };
@@ -186,6 +247,11 @@ export async function resolveStage(
     if (isTyped(error) && !isDeadline(error)) return { kind: 'denied', code: error.code, reason: error.message };
     return { kind: 'error', error: asProviderError(provider, error) };
   }
+  return acceptResolved(provider, request, resolved, trace);
+}
+
+/** Checks what `resolve` returned: the same action and a canonical target. */
+function acceptResolved(provider: Provider, request: ActionRequest, resolved: ResolvedRequest, trace: Trace): Located | Outcome {
   if (resolved?.action !== request.action || typeof resolved.canonicalTarget !== 'string' || resolved.canonicalTarget === '') {
     return { kind: 'error', error: new ProviderFailedError(provider.name, 'resolve() returned no canonical target for this action') };
   }
@@ -255,7 +321,7 @@ export function toEntry(
   extra: { durationMs: number; policyHash: string; idempotencyKey: string | undefined; paramsHash: string },
 ): AuditEntry {
   const given = trace.request ?? describeRaw(trace.raw);
-  const entry: Record<string, unknown> = { timestamp: new Date().toISOString(), action: given.action, target: given.target };
+  const entry: Record<string, unknown> = { timestamp: isoNow(), action: given.action, target: given.target };
   // Only strings reach the record: a provider's error may answer differently on a second read.
   if (typeof trace.canonicalTarget === 'string') entry['canonical_target'] = trace.canonicalTarget;
   entry['status'] = result.status;
@@ -273,6 +339,19 @@ export function toEntry(
   if (trace.undoOf !== undefined) entry['undo_of'] = trace.undoOf.slice(0, 256);
   if (trace.undoOfHash !== undefined) entry['undo_of_hash'] = trace.undoOfHash.slice(0, 256);
   return entry as unknown as AuditEntry;
+}
+
+let isoMs = NaN;
+let isoText = '';
+
+/** `new Date().toISOString()`, formatted once per millisecond. */
+function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== isoMs) {
+    isoMs = ms;
+    isoText = new Date(ms).toISOString();
+  }
+  return isoText;
 }
 
 /** Calls `fn`, turning a synchronous throw into a rejection. */

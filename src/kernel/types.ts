@@ -166,6 +166,12 @@ export interface Provider {
   readonly actions: readonly string[];
   /** Turn the agent's target into the canonical one; may do read-only I/O (realpath). Throws a KernelError on invalid targets. */
   resolve(request: ActionRequest): Promise<ResolvedRequest>;
+  /**
+   * Optional: the same as `resolve`, synchronously, for providers whose resolve needs no
+   * asynchronous work (the filesystem's realpath). The kernel then decides without an
+   * `await`, and a denial is recorded and answered at once. Must return what `resolve` would.
+   */
+  resolveSync?(request: ActionRequest): ResolvedRequest;
   /** Perform the action. Must re-check at use time what `resolve` established. */
   execute(request: ResolvedRequest, context: ExecutionContext): Promise<unknown>;
   /**

@@ -20,7 +20,7 @@ import { FD_RELATIVE } from './fs-handle';
 import { type FsTarget, openFileFd, targetAt, walk, walkToParent } from './fs-handle-walk';
 import { assertSafeStat, realpathLongestExisting, toFsError } from './fs-safe';
 import { removeTree } from './fs-tree';
-import { Durability, atomicWrite, readAllFd } from './fs-write';
+import { Durability, SYNC_IO_BYTES, atomicWrite, readAllFd, readAllFdSync } from './fs-write';
 import { MountTable } from './mounts';
 
 /** Options of {@link FilesystemProvider}. */
@@ -76,6 +76,11 @@ export class FilesystemProvider implements Provider {
 
   /** @throws InvalidTargetError (`Policy.InvalidTarget`) or FsEscapeError (`Fs.Escape`). */
   async resolve(request: ActionRequest): Promise<ResolvedRequest> {
+    return this.resolveSync(request);
+  }
+
+  /** `resolve` without a promise (one `realpath(3)`): the kernel's deny path takes no `await`. @throws as `resolve`. */
+  resolveSync(request: ActionRequest): ResolvedRequest {
     let canonicalTarget: string;
     try {
       canonicalTarget = canonicalPath(request.target, (agentPath) => this.realAgentPath(agentPath, request.target));
@@ -135,11 +140,11 @@ export class FilesystemProvider implements Provider {
     const asked = params['max_bytes'];
     const cap = Math.min(ruleCap, typeof asked === 'number' ? asked : Infinity);
     // Synchronous open/fstat/close (see openFileFd); the bytes too when few (SYNC_IO_BYTES).
-    const { fd, stat } = await openFileFd(target);
+    const { fd, stat } = openFileFd(target);
     try {
       const size = stat.size;
       const buf = Buffer.alloc(Math.min(size, cap));
-      const filled = await readAllFd(fd, buf);
+      const filled = buf.length <= SYNC_IO_BYTES ? readAllFdSync(fd, buf) : await readAllFd(fd, buf);
       const bytes = buf.subarray(0, filled);
       const truncated = size > filled;
       const content = encoding === 'base64' ? bytes.toString('base64') : new StringDecoder('utf8').write(bytes);

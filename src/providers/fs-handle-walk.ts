@@ -35,63 +35,51 @@ export function targetAt(loc: HostLocation, agentPath: string): FsTarget {
  * The folders above are closed as soon as the next one is open; the caller closes the result.
  */
 export async function walk(target: FsTarget, options: { readonly count?: number; readonly create?: boolean } = {}): Promise<Dir> {
+  return walkSync(target, options);
+}
+
+/**
+ * {@link walk} with synchronous system calls (one `open(2)` per folder, as `walk` makes
+ * anyway): no `await` per folder.
+ */
+function walkSync(target: FsTarget, options: { readonly count?: number; readonly create?: boolean } = {}): Dir {
   const count = options.count ?? target.parts.length;
-  let dir = await Dir.root(target.root, target.agentPath);
+  let dir = Dir.rootSync(target.root, target.agentPath);
   try {
     for (let i = 0; i < count; i++) {
-      const next = await dir.child(target.parts[i] as string, target.agentPath, { create: options.create === true, isTarget: i === target.parts.length - 1 });
-      await dir.close();
+      const next = dir.childSync(target.parts[i] as string, target.agentPath, { create: options.create === true, isTarget: i === target.parts.length - 1 });
+      dir.closeSync();
       dir = next;
     }
     return dir;
   } catch (err) {
-    await dir.close();
+    dir.closeSync();
     throw err;
   }
 }
 
 /** The verified parent folder of a target and the target's own name in it (`undefined` for the mount root itself). */
 export async function walkToParent(target: FsTarget, create = false): Promise<{ dir: Dir; name: string | undefined }> {
+  return walkToParentSync(target, create);
+}
+
+/** {@link walkToParent}, synchronously (see {@link walkSync}). */
+export function walkToParentSync(target: FsTarget, create = false): { dir: Dir; name: string | undefined } {
   const n = target.parts.length;
-  const dir = await walk(target, { count: Math.max(0, n - 1), create });
+  const dir = walkSync(target, { count: Math.max(0, n - 1), create });
   return { dir, name: n === 0 ? undefined : target.parts[n - 1] };
 }
 
 /**
- * Opens the regular file at `target` for reading (`O_NOFOLLOW | O_NONBLOCK`) and checks the
- * descriptor: a regular file with one link.
+ * Opens the regular file at `target` for reading and checks the descriptor, with synchronous
+ * system calls (each a few µs; a trip through libuv's thread pool costs more), returning
+ * the raw descriptor and its `fstat` (the caller closes it): the verified walk, an
+ * `O_NOFOLLOW | O_NONBLOCK` open relative to the verified parent, then a regular file with
+ * one link (and, off Linux, still at its judged real path).
  * @throws FsNotFoundError / FsWrongTypeError / FsUnsafeFileError
  */
-export async function openFile(target: FsTarget): Promise<fs.promises.FileHandle> {
-  const { dir, name } = await walkToParent(target);
-  let handle: fs.promises.FileHandle;
-  try {
-    if (name === undefined) throw new FsWrongTypeError(target.agentPath, 'a regular file');
-    handle = await fs.promises.open(dir.at(name), O_RDONLY | O_NOFOLLOW | O_NONBLOCK).catch((err: unknown) => {
-      throw toFsError(err, target.agentPath);
-    });
-  } finally {
-    await dir.close();
-  }
-  try {
-    assertSafeStat(await handle.stat(), target.agentPath, 'file');
-    await confirmByPath(handle, path.join(target.root, ...target.parts), target.agentPath);
-    return handle;
-  } catch (err) {
-    await handle.close();
-    throw err;
-  }
-}
-
-/**
- * {@link openFile} with synchronous system calls, returning the raw descriptor and its
- * `fstat` (the caller closes it): the same walk, the same `O_NOFOLLOW | O_NONBLOCK` open
- * relative to the verified parent, the same checks on the descriptor. For small reads,
- * where each trip through libuv's thread pool costs more than the system call itself.
- * @throws FsNotFoundError / FsWrongTypeError / FsUnsafeFileError
- */
-export async function openFileFd(target: FsTarget): Promise<{ fd: number; stat: fs.Stats }> {
-  const { dir, name } = await walkToParent(target);
+export function openFileFd(target: FsTarget): { fd: number; stat: fs.Stats } {
+  const { dir, name } = walkToParentSync(target);
   let fd: number;
   try {
     if (name === undefined) throw new FsWrongTypeError(target.agentPath, 'a regular file');
@@ -101,7 +89,7 @@ export async function openFileFd(target: FsTarget): Promise<{ fd: number; stat: 
       throw toFsError(err, target.agentPath);
     }
   } finally {
-    await dir.close();
+    dir.closeSync();
   }
   try {
     const stat = fs.fstatSync(fd);
@@ -115,7 +103,8 @@ export async function openFileFd(target: FsTarget): Promise<{ fd: number; stat: 
 }
 
 /**
- * {@link confirmByPath} for a raw descriptor, with synchronous calls. A no-op on Linux.
+ * Elsewhere than Linux only (names are paths there): checks that an open descriptor is still
+ * at its judged real path, by realpath and inode, with synchronous calls. A no-op on Linux.
  * @throws FsUnsafeFileError when the file is somewhere else.
  */
 export function confirmFdByPath(fd: number, hostPath: string, agentPath: string): void {
@@ -129,22 +118,6 @@ export function confirmFdByPath(fd: number, hostPath: string, agentPath: string)
     byPath = undefined;
   }
   const byFd = fs.fstatSync(fd);
-  if (real === hostPath && byPath !== undefined && byPath.ino === byFd.ino && byPath.dev === byFd.dev) return;
-  throw new FsUnsafeFileError(agentPath, 'its real location changed after it was judged');
-}
-
-/**
- * Elsewhere than Linux only (names are paths there): checks that an open file is still at
- * its judged real path, by realpath and inode. A no-op where names go through descriptors.
- * @throws FsUnsafeFileError when it is somewhere else.
- */
-export async function confirmByPath(handle: fs.promises.FileHandle, hostPath: string, agentPath: string): Promise<void> {
-  if (FD_RELATIVE) return;
-  const [real, byPath, byFd] = await Promise.all([
-    fs.promises.realpath(hostPath).catch(() => ''),
-    fs.promises.lstat(hostPath).catch(() => undefined),
-    handle.stat(),
-  ]);
   if (real === hostPath && byPath !== undefined && byPath.ino === byFd.ino && byPath.dev === byFd.dev) return;
   throw new FsUnsafeFileError(agentPath, 'its real location changed after it was judged');
 }

@@ -61,6 +61,11 @@ export class Dir {
 
   /** Opens the mount root `root` (a real path; a symlink there is refused). */
   static async root(root: string, agentPath: string): Promise<Dir> {
+    return Dir.rootSync(root, agentPath);
+  }
+
+  /** {@link Dir.root}, synchronously (it is one `open(2)`). */
+  static rootSync(root: string, agentPath: string): Dir {
     try {
       return new Dir(fs.openSync(root, DIR_FLAGS), root);
     } catch (err) {
@@ -87,6 +92,11 @@ export class Dir {
    * @throws FsUnsafeFileError (a symlink), FsNotFoundError / FsWrongTypeError (missing, or a file).
    */
   async child(name: string, agentPath: string, options: { readonly create?: boolean; readonly isTarget?: boolean } = {}): Promise<Dir> {
+    return this.childSync(name, agentPath, options);
+  }
+
+  /** {@link Dir.child}, synchronously (an `open(2)`, and a `mkdir(2)` where one is missing). */
+  childSync(name: string, agentPath: string, options: { readonly create?: boolean; readonly isTarget?: boolean } = {}): Dir {
     const where = this.at(name);
     const create = options.create === true;
     let made = false;
@@ -116,7 +126,7 @@ export class Dir {
         const mode = fs.fstatSync(fd).mode;
         if (mode & 0o7000) fs.fchmodSync(fd, mode & 0o777);
       } catch (err) {
-        await dir.close();
+        dir.closeSync();
         throw toFsError(err, agentPath);
       }
     }
@@ -146,6 +156,11 @@ export class Dir {
 
   /** Closes the descriptor; idempotent. */
   async close(): Promise<void> {
+    this.closeSync();
+  }
+
+  /** {@link Dir.close}, synchronously. */
+  closeSync(): void {
     if (!this.open) return;
     this.open = false;
     fs.closeSync(this.fd);

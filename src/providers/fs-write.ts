@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type FsTarget, confirmFdByPath, walkToParent } from './fs-handle-walk';
+import { type FsTarget, confirmFdByPath, walkToParentSync } from './fs-handle-walk';
 import { syncFolder } from './fs-group-sync';
 import { assertSafeStat, toFsError } from './fs-safe';
 import { FsWrongTypeError } from './fs-errors';
@@ -46,6 +46,17 @@ export async function readAllFd(fd: number, buf: Buffer): Promise<number> {
   let filled = 0;
   while (filled < buf.length) {
     const n = small ? fs.readSync(fd, buf, filled, buf.length - filled, filled) : await readAsync(fd, buf, filled);
+    if (n === 0) break;
+    filled += n;
+  }
+  return filled;
+}
+
+/** {@link readAllFd} with `read(2)` called synchronously: for buffers up to {@link SYNC_IO_BYTES}. */
+export function readAllFdSync(fd: number, buf: Buffer): number {
+  let filled = 0;
+  while (filled < buf.length) {
+    const n = fs.readSync(fd, buf, filled, buf.length - filled, filled);
     if (n === 0) break;
     filled += n;
   }
@@ -87,7 +98,7 @@ export async function atomicWrite(
 ): Promise<WriteOutcome> {
   const full = (options.durability ?? Durability.Full) === Durability.Full;
   const { agentPath } = target;
-  const { dir, name } = await walkToParent(target, true);
+  const { dir, name } = walkToParentSync(target, true);
   try {
     if (name === undefined) throw new FsWrongTypeError(agentPath, 'a regular file');
     let existing: fs.Stats | undefined;
@@ -137,19 +148,6 @@ export async function atomicWrite(
     }
     return { bytes: content.length, created: existing === undefined, mode };
   } finally {
-    await dir.close();
-  }
-}
-
-/** fsyncs a folder so a rename in it is durable; tolerates filesystems that refuse. */
-export async function syncDir(dir: string): Promise<void> {
-  const handle = await fs.promises.open(dir, fs.constants.O_RDONLY).catch(() => undefined);
-  if (handle === undefined) return;
-  try {
-    await handle.sync();
-  } catch {
-    // Some filesystems refuse fsync on directories; the rename itself is still atomic.
-  } finally {
-    await handle.close();
+    dir.closeSync();
   }
 }

@@ -33,7 +33,26 @@ export async function applyReversible(ctx: LayerContext, strategy: ReversibleStr
   } catch (err) {
     return errorResult(err);
   }
-  return ctx.locked(recordId, () => applyLocked(ctx, strategy, request, options, recordId)).catch((err: unknown) => errorResult(err, { recordId }));
+  return answerEarly(ctx, recordId, (answer) => applyLocked(ctx, strategy, request, options, recordId, answer));
+}
+
+/**
+ * Runs `fn` under the record's lock and resolves with the result it `answer`s — possibly
+ * before `fn` is done: the record's last, non-durable state change (`applied`,
+ * `rolled-back`) is written after the caller has its answer, while the lock is still held,
+ * so the next call for the same record (a retry, a rollback) still sees it. A crash before
+ * it lands leaves the earlier state, which retries and rollbacks handle (they check the
+ * target). Never rejects.
+ */
+export function answerEarly<T extends object>(
+  ctx: LayerContext,
+  recordId: string,
+  fn: (answer: (result: T) => void) => Promise<T>,
+  failed: (err: unknown) => T = (err) => errorResult(err, { recordId }) as T,
+): Promise<T> {
+  return new Promise<T>((resolve) => {
+    ctx.locked(recordId, () => fn(resolve)).then(resolve, (err: unknown) => resolve(failed(err)));
+  });
 }
 
 async function applyLocked(
@@ -42,6 +61,7 @@ async function applyLocked(
   request: ActionRequest,
   options: SubmitOptions,
   recordId: string,
+  answer: (result: ActionResult) => void,
 ): Promise<ActionResult> {
   const { store } = ctx;
   const paramsHash = hashParams(request.params ?? {});
@@ -95,10 +115,14 @@ async function applyLocked(
       ...(result.status === 'OK' ? { data: keepable(result.data) } : {}),
       ...(result.status === 'OK' && result.auditRecordId !== undefined ? { auditRecordId: result.auditRecordId } : {}),
     });
+    const answered: ActionResult =
+      result.status === 'OK'
+        ? { ...result, recordId }
+        : { ...replay(applied), ...(result.auditRecordId === undefined ? {} : { auditRecordId: result.auditRecordId }) };
+    answer(answered); // the caller goes on; the lock is held until `applied` is written
     // If this write fails the record stays `pending`, which retries and rollbacks handle.
     await store.writeRecord(applied, { durable: false }).catch(() => undefined);
-    if (result.status === 'OK') return { ...result, recordId };
-    return { ...replay(applied), ...(result.auditRecordId === undefined ? {} : { auditRecordId: result.auditRecordId }) };
+    return answered;
   }
   if (result.code === 'Reversible.OutcomeUnknown') return { ...result, status: 'UNKNOWN', recordId };
   // Denied: nothing was snapshotted or applied, so there is no reversible record to offer.

@@ -13,6 +13,8 @@ export interface LayerContext {
   readonly strategies: readonly ReversibleStrategy[];
   /** Runs `fn` after every earlier call for the same record in this layer has finished. */
   locked<T>(recordId: string, fn: () => Promise<T>): Promise<T>;
+  /** Resolves once every call running or queued now (on any record) has finished. */
+  idle(): Promise<void>;
 }
 
 /** An `ERROR` result for a typed failure (or an internal one). */
@@ -35,5 +37,10 @@ export class KeyedLock {
       if (this.tails.get(key) === tail) this.tails.delete(key);
     });
     return next;
+  }
+
+  /** Resolves once every chain running or queued now has finished. */
+  async idle(): Promise<void> {
+    await Promise.all([...this.tails.values()]);
   }
 }

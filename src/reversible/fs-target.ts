@@ -12,9 +12,9 @@ import * as fs from 'node:fs';
 import { hasErrorCode } from '../errors';
 import type { HostLocation } from '../kernel/types';
 import { Dir } from '../providers/fs-handle';
-import { openFile, targetAt, walkToParent } from '../providers/fs-handle-walk';
+import { openFileFd, targetAt, walkToParent } from '../providers/fs-handle-walk';
 import { assertSafeStat, toFsError } from '../providers/fs-safe';
-import { PERMISSION_BITS, atomicWrite } from '../providers/fs-write';
+import { Durability, PERMISSION_BITS, SYNC_IO_BYTES, atomicWrite, readAllFdSync } from '../providers/fs-write';
 import { FsWrongTypeError } from '../providers/fs-errors';
 import { SnapshotTooLargeError } from './errors';
 import type { TargetState } from './record';
@@ -36,32 +36,50 @@ export function fileState(bytes: Uint8Array, mode: number): TargetState {
  * @throws SnapshotTooLargeError over `maxBytes`; FsWrongTypeError / FsUnsafeFileError for non-files.
  */
 export async function readTarget(loc: HostLocation, agentPath: string, maxBytes?: number): Promise<{ state: TargetState; bytes?: Buffer }> {
-  let handle: fs.promises.FileHandle;
+  let opened: { fd: number; stat: fs.Stats };
   try {
-    handle = await openFile(targetAt(loc, agentPath));
+    // The provider's synchronous open: the same verified walk and descriptor checks as openFile.
+    opened = openFileFd(targetAt(loc, agentPath));
   } catch (err) {
     if (hasErrorCode(err, 'Fs.NotFound')) return { state: ABSENT };
     throw err;
   }
+  const { fd, stat: st } = opened;
   try {
-    const st = await handle.stat();
     const mode = st.mode & PERMISSION_BITS;
-    if (maxBytes === undefined) {
-      const hash = createHash('sha256');
-      let size = 0;
-      for await (const chunk of handle.createReadStream({ autoClose: false })) {
-        hash.update(chunk as Buffer);
-        size += (chunk as Buffer).length;
-      }
-      return { state: { kind: 'file', sha256: hash.digest('hex'), size, mode } };
+    if (maxBytes !== undefined && st.size > maxBytes) throw new SnapshotTooLargeError(agentPath, st.size, maxBytes);
+    if (st.size <= SYNC_IO_BYTES) {
+      // Small (the usual case): read(2) called synchronously, up to one byte past the size seen, so growth is noticed.
+      const buf = Buffer.alloc(st.size + 1);
+      const bytes = buf.subarray(0, readAllFdSync(fd, buf));
+      if (maxBytes !== undefined && bytes.length > maxBytes) throw new SnapshotTooLargeError(agentPath, bytes.length, maxBytes);
+      if (bytes.length <= st.size) return maxBytes === undefined ? { state: fileState(bytes, mode) } : { state: fileState(bytes, mode), bytes };
     }
-    if (st.size > maxBytes) throw new SnapshotTooLargeError(agentPath, st.size, maxBytes);
-    const bytes = await handle.readFile();
-    if (bytes.length > maxBytes) throw new SnapshotTooLargeError(agentPath, bytes.length, maxBytes);
-    return { state: fileState(bytes, mode), bytes };
+    return await readLarge(fd, agentPath, mode, maxBytes);
   } finally {
-    await handle.close();
+    fs.closeSync(fd);
   }
+}
+
+/** {@link readTarget} of a file over SYNC_IO_BYTES, through the thread pool (streamed when only its state is wanted). */
+async function readLarge(fd: number, agentPath: string, mode: number, maxBytes: number | undefined): Promise<{ state: TargetState; bytes?: Buffer }> {
+  const hash = createHash('sha256');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const chunk = Buffer.alloc(1024 * 1024);
+  for (;;) {
+    const n = await new Promise<number>((resolve, reject) => fs.read(fd, chunk, 0, chunk.length, size, (err, got) => (err ? reject(err) : resolve(got))));
+    if (n === 0) break;
+    const piece = chunk.subarray(0, n);
+    hash.update(piece);
+    size += n;
+    if (maxBytes !== undefined) {
+      if (size > maxBytes) throw new SnapshotTooLargeError(agentPath, size, maxBytes);
+      chunks.push(Buffer.from(piece));
+    }
+  }
+  const state: TargetState = { kind: 'file', sha256: hash.digest('hex'), size, mode };
+  return maxBytes === undefined ? { state } : { state, bytes: Buffer.concat(chunks, size) };
 }
 
 /**
@@ -91,8 +109,8 @@ export async function missingFolders(loc: HostLocation, agentPath: string): Prom
 }
 
 /** Writes `bytes` with `mode` (its permission bits only) over the target, atomically, creating missing folders. */
-export async function writeTarget(loc: HostLocation, agentPath: string, bytes: Buffer, mode: number): Promise<void> {
-  await atomicWrite(targetAt(loc, agentPath), bytes, { mode: mode & PERMISSION_BITS });
+export async function writeTarget(loc: HostLocation, agentPath: string, bytes: Buffer, mode: number, durability: Durability = Durability.Full): Promise<void> {
+  await atomicWrite(targetAt(loc, agentPath), bytes, { mode: mode & PERMISSION_BITS, durability });
 }
 
 /** Removes the target file (a regular file with one link), by its name in its verified folder. */

@@ -49,7 +49,13 @@ export class ReversibleActionLayer {
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup !== undefined) throw new TypeError(`ReversibleActionLayer: two strategies are named ${JSON.stringify(dup)}`);
     const lock = new KeyedLock();
-    this.ctx = { kernel: options.kernel, store: options.store, strategies: [...options.strategies], locked: (id, fn) => lock.run(id, fn) };
+    this.ctx = {
+      kernel: options.kernel,
+      store: options.store,
+      strategies: [...options.strategies],
+      locked: (id, fn) => lock.run(id, fn),
+      idle: () => lock.idle(),
+    };
   }
 
   /**
@@ -102,12 +108,13 @@ export class ReversibleActionLayer {
 
   /** Every record in the store, oldest first (for the saga's query). */
   async records(): Promise<RecordSummary[]> {
+    await this.ctx.idle(); // a state change still being written by this layer lands first
     return (await this.ctx.store.listRecords()).map(summarize);
   }
 
   /** One record's summary, or `undefined`. */
   async record(recordId: string): Promise<RecordSummary | undefined> {
-    const m = await this.ctx.store.readRecord(recordId).catch(() => undefined);
+    const m = await this.ctx.locked(recordId, () => this.ctx.store.readRecord(recordId)).catch(() => undefined);
     return m === undefined ? undefined : summarize(m);
   }
 

@@ -16,6 +16,7 @@ import { RecordExpiredError, ReversibleCode, RollbackConflictError, StoreCorrupt
 import { RecordState, type RecordManifest, advance, sameState } from './record';
 import type { Restored } from './strategies';
 import { errorCode } from '../errors';
+import { answerEarly } from './apply';
 
 /** Outcome of a rollback. */
 export const RollbackStatus = { Ok: 'OK', Noop: 'NOOP', Conflict: 'CONFLICT', Error: 'ERROR' } as const;
@@ -52,10 +53,20 @@ type UndoData = { restored: Restored } | { noop: string };
 
 /** Rolls back one record. Never throws. */
 export function rollbackRecord(ctx: LayerContext, recordId: string, options: RollbackOptions): Promise<RollbackResult> {
-  return ctx.locked(recordId, () => rollbackLocked(ctx, recordId, options)).catch((err: unknown) => failed(recordId, err));
+  return answerEarly<RollbackResult>(
+    ctx,
+    recordId,
+    (answer) => rollbackLocked(ctx, recordId, options, answer),
+    (err) => failed(recordId, err),
+  );
 }
 
-async function rollbackLocked(ctx: LayerContext, recordId: string, options: RollbackOptions): Promise<RollbackResult> {
+async function rollbackLocked(
+  ctx: LayerContext,
+  recordId: string,
+  options: RollbackOptions,
+  answer: (result: RollbackResult) => void,
+): Promise<RollbackResult> {
   const m = await ctx.store.readRecord(recordId);
   if (m === undefined) {
     return options.allowUnknown === true
@@ -95,20 +106,32 @@ async function rollbackLocked(ctx: LayerContext, recordId: string, options: Roll
     },
     options.signal === undefined ? {} : { signal: options.signal },
   );
-  return settle(ctx, m, result, base);
+  return settle(ctx, m, result, base, answer);
 }
 
-async function settle(ctx: LayerContext, m: RecordManifest, result: ActionResult, base: { recordId: string; target?: string }): Promise<RollbackResult> {
+async function settle(
+  ctx: LayerContext,
+  m: RecordManifest,
+  result: ActionResult,
+  base: { recordId: string; target?: string },
+  answer: (result: RollbackResult) => void,
+): Promise<RollbackResult> {
   const audit = result.auditRecordId === undefined ? {} : { auditRecordId: result.auditRecordId };
   if (result.status === 'OK') {
     const data = result.data as UndoData;
     const state = 'noop' in data && m.state === RecordState.Pending ? RecordState.Revoked : RecordState.RolledBack;
+    const done: RollbackResult =
+      'noop' in data ? { status: 'NOOP', ...base, reason: data.noop, ...audit } : { status: 'OK', ...base, restored: data.restored, ...audit };
+    const next = advance(m, state, result.auditRecordId === undefined ? {} : { undoAuditRecordId: result.auditRecordId });
+    if (state === RecordState.Revoked) {
+      await ctx.store.writeRecord(next); // durable before the answer: a late attempt of the action must find it
+      return done;
+    }
     // Losing `rolled-back` in a crash is harmless: a second rollback finds the prior state and answers NOOP.
-    await ctx.store.writeRecord(advance(m, state, result.auditRecordId === undefined ? {} : { undoAuditRecordId: result.auditRecordId }), {
-      durable: state === RecordState.Revoked,
-    });
-    if ('noop' in data) return { status: 'NOOP', ...base, reason: data.noop, ...audit };
-    return { status: 'OK', ...base, restored: data.restored, ...audit };
+    // So the caller has its answer first; the lock is held until the record is written.
+    answer(done);
+    await ctx.store.writeRecord(next, { durable: false });
+    return done;
   }
   if (result.code === ReversibleCode.Conflict) return { status: 'CONFLICT', ...base, code: result.code, error: result.error ?? 'conflict', ...audit };
   return { status: 'ERROR', ...base, code: result.code ?? ReversibleCode.Internal, error: result.error ?? result.reason ?? 'undo failed', ...audit };

@@ -3,6 +3,7 @@
  * process than the action (a Temporal activity retried on another worker).
  *
  *   <dir>/records/<recordId>.json   one manifest per action (no contents, only hashes)
+ *   <dir>/records/<recordId>.registered   its first state, until the next is written (see writeRecord)
  *   <dir>/blobs/<ab>/<sha256>       raw bytes, content-addressed: equal content is stored once
  *
  * Every file is written atomically and fsynced (store-files.ts). Blobs are verified against
@@ -16,6 +17,7 @@ import * as path from 'node:path';
 import { AgentOsError } from '../errors';
 import { StoreCorruptError, StoreFailedError } from './errors';
 import { isRecordId } from './record-id';
+import { Durability } from '../providers/fs-write';
 import { RecordState, type RecordManifest } from './record';
 import { TMP_SUFFIX, ensureDir, listDir, readIfExists, removeFile, writeFileAtomic } from './store-files';
 
@@ -31,6 +33,14 @@ export interface SnapshotStoreOptions {
    * Default: no limit (only `ttl`).
    */
   readonly maxRecords?: number;
+  /**
+   * How far the store's files and the layer's restores are flushed: `'full'` (default) fsyncs
+   * every record, blob and restored file (and their folders) as described per method; `'os'`
+   * fsyncs nothing, like a `FilesystemProvider` with `durability: 'os'` — every file is still
+   * written atomically (temp file + rename), so it survives a crash of the process, not a
+   * power cut. Use it together with such a provider.
+   */
+  readonly durability?: Durability;
 }
 
 /** What one {@link SnapshotStore.sweep} removed. */
@@ -39,6 +49,8 @@ export interface SweepResult {
   readonly blobs: number;
 }
 
+/** Suffix of a record's `registered` marker (records/<id>.registered). */
+const MARKER_SUFFIX = '.registered';
 const DEFAULT_TTL = 7 * 24 * 3600 * 1000;
 const DIGEST = /^[0-9a-f]{64}$/;
 const STATES: ReadonlySet<string> = new Set(Object.values(RecordState));
@@ -55,6 +67,8 @@ export class SnapshotStore {
   readonly ttl: number;
   /** Settled records kept at most (see {@link SnapshotStoreOptions.maxRecords}). */
   readonly maxRecords: number;
+  /** How far its files and the layer's restores are flushed (see {@link SnapshotStoreOptions.durability}). */
+  readonly durability: Durability;
 
   /** No I/O: the folder is created on the first write. @throws RangeError for a ttl that is not a positive number. */
   constructor(dir: string, options: SnapshotStoreOptions = {}) {
@@ -64,9 +78,12 @@ export class SnapshotStore {
     if (typeof maxRecords !== 'number' || !(maxRecords >= 0) || (Number.isFinite(maxRecords) && !Number.isSafeInteger(maxRecords))) {
       throw new RangeError('SnapshotStore: maxRecords must be a whole number ≥ 0');
     }
+    const durability: unknown = options.durability ?? Durability.Full;
+    if (durability !== Durability.Full && durability !== Durability.Os) throw new RangeError('SnapshotStore: durability must be "full" or "os"');
     this.dir = path.resolve(dir);
     this.ttl = ttl;
     this.maxRecords = maxRecords;
+    this.durability = durability;
   }
 
   /** Stores `bytes` (once per distinct content) and returns their sha256 (hex). */
@@ -76,15 +93,9 @@ export class SnapshotStore {
       const file = this.blobFile(digest);
       const now = new Date();
       // Already there: refresh its age so a concurrent sweep does not take it.
-      if (
-        await fs.promises.utimes(file, now, now).then(
-          () => true,
-          () => false,
-        )
-      )
-        return digest;
+      if (refreshed(file, now)) return digest;
       await ensureDir(path.dirname(file));
-      await writeFileAtomic(file, bytes);
+      await writeFileAtomic(file, bytes, this.flush(true));
       return digest;
     });
   }
@@ -105,22 +116,40 @@ export class SnapshotStore {
   readRecord(recordId: string): Promise<RecordManifest | undefined> {
     return guard('reading a record', async () => {
       if (!isRecordId(recordId)) return undefined;
-      const file = this.recordFile(recordId);
-      const text = await readIfExists(file);
-      return text === undefined ? undefined : parseManifest(`record ${recordId}`, text, recordId);
+      const text = await readIfExists(this.recordFile(recordId));
+      if (text !== undefined) return parseManifest(`record ${recordId}`, text, recordId);
+      // Not past `registered`: its marker, unless a crash left it torn (the action never started then).
+      const marker = await readIfExists(this.markerFile(recordId));
+      if (marker === undefined) return undefined;
+      try {
+        const m = parseManifest(`record ${recordId}`, marker, recordId);
+        return m.state === RecordState.Registered ? m : undefined;
+      } catch {
+        return undefined;
+      }
     });
   }
 
   /**
    * Writes (or replaces) a record atomically. With `durable: false` the replacement may be
    * lost in a crash (the previous version survives) — for state changes that a retry or a
-   * rollback can tell again from the target itself (`registered`, `applied`, `rolled-back`).
+   * rollback can tell again from the target itself (`applied`, `rolled-back`).
+   *
+   * A `registered` record is written as a marker of its own (`records/<id>.registered`)
+   * with no fsync at all: after a crash, a lost or torn marker means what it says — the
+   * action never started (a crash ends the attempt). Every later state goes to
+   * `records/<id>.json`, which wins over the marker; the marker is then removed.
    */
   writeRecord(manifest: RecordManifest, options: { readonly durable?: boolean } = {}): Promise<void> {
     return guard('writing a record', async () => {
       await ensureDir(path.join(this.dir, 'records'));
       const text = `${JSON.stringify(manifest, null, 2)}\n`;
-      await writeFileAtomic(this.recordFile(manifest.recordId), text, { syncFolder: options.durable !== false });
+      if (manifest.state === RecordState.Registered && !fs.existsSync(this.recordFile(manifest.recordId))) {
+        await writeFileAtomic(this.markerFile(manifest.recordId), text, { syncFile: false, syncFolder: false });
+        return;
+      }
+      await writeFileAtomic(this.recordFile(manifest.recordId), text, this.flush(options.durable !== false));
+      await removeFile(this.markerFile(manifest.recordId));
     });
   }
 
@@ -128,9 +157,13 @@ export class SnapshotStore {
   listRecords(): Promise<RecordManifest[]> {
     return guard('listing records', async () => {
       const out: RecordManifest[] = [];
+      const ids = new Set<string>();
       for (const name of await listDir(path.join(this.dir, 'records'))) {
-        const id = name.endsWith('.json') ? name.slice(0, -5) : '';
-        const m = isRecordId(id) ? await this.readRecord(id).catch(() => undefined) : undefined;
+        const id = name.endsWith('.json') ? name.slice(0, -5) : name.endsWith(MARKER_SUFFIX) ? name.slice(0, -MARKER_SUFFIX.length) : '';
+        if (isRecordId(id)) ids.add(id);
+      }
+      for (const id of ids) {
+        const m = await this.readRecord(id).catch(() => undefined);
         if (m !== undefined) out.push(m);
       }
       return out.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
@@ -157,7 +190,7 @@ export class SnapshotStore {
       const recordsDir = path.join(this.dir, 'records');
       const kept: RecordManifest[] = [];
       for (const m of await this.listRecords()) {
-        if (this.isExpired(m, now)) records += (await removeFile(this.recordFile(m.recordId))) ? 1 : 0;
+        if (this.isExpired(m, now)) records += (await this.removeRecord(m.recordId)) ? 1 : 0;
         else kept.push(m);
       }
       const settled = kept
@@ -165,7 +198,7 @@ export class SnapshotStore {
         .sort((a, b) => (a.updatedAt < b.updatedAt ? -1 : a.updatedAt > b.updatedAt ? 1 : 0));
       const evict = new Set(settled.slice(0, Math.max(0, settled.length - this.maxRecords)).map((m) => m.recordId));
       for (const m of kept) {
-        if (evict.has(m.recordId)) records += (await removeFile(this.recordFile(m.recordId))) ? 1 : 0;
+        if (evict.has(m.recordId)) records += (await this.removeRecord(m.recordId)) ? 1 : 0;
         else for (const b of m.snapshot?.blobs ?? []) live.add(b);
       }
       await this.removeStale(recordsDir, (n) => n.endsWith(TMP_SUFFIX), now);
@@ -189,12 +222,39 @@ export class SnapshotStore {
     return removed;
   }
 
+  /** The fsyncs of one store file: none with durability 'os'; else the file, and its folder when `durable`. */
+  private flush(durable: boolean): { readonly syncFile: boolean; readonly syncFolder: boolean } {
+    const full = this.durability === Durability.Full;
+    return { syncFile: full, syncFolder: full && durable };
+  }
+
   private blobFile(digest: string): string {
     return path.join(this.dir, 'blobs', digest.slice(0, 2), digest);
   }
 
+  /** Removes a record's files; true if there was one. */
+  private async removeRecord(recordId: string): Promise<boolean> {
+    const json = await removeFile(this.recordFile(recordId));
+    const marker = await removeFile(this.markerFile(recordId));
+    return json || marker;
+  }
+
+  private markerFile(recordId: string): string {
+    return path.join(this.dir, 'records', `${recordId}${MARKER_SUFFIX}`);
+  }
+
   private recordFile(recordId: string): string {
     return path.join(this.dir, 'records', `${recordId}.json`);
+  }
+}
+
+/** Sets a file's times to `now`; false if it is not there (one `utimes(2)`). */
+function refreshed(file: string, now: Date): boolean {
+  try {
+    fs.utimesSync(file, now, now);
+    return true;
+  } catch {
+    return false;
   }
 }
 

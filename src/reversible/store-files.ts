@@ -7,48 +7,100 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { syncDir } from '../providers/fs-write';
+import { syncFolder } from '../providers/fs-group-sync';
+import { SYNC_IO_BYTES, readAllFdSync } from '../providers/fs-write';
 
 /** Suffix of temp files (never a record or a blob). */
 export const TMP_SUFFIX = '.tmp';
 
-/** Creates `dir` (and parents) readable by the owner only; no-op if it exists. */
+/** Creates `dir` (and parents) readable by the owner only; no-op if it exists (one `mkdir(2)` then). */
 export async function ensureDir(dir: string): Promise<void> {
-  await fs.promises.mkdir(dir, { recursive: true, mode: 0o700 });
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
 }
 
 /**
- * Writes `data` to `file` atomically (mode 0600): the content is fsynced before the rename;
- * the rename itself is made durable (folder fsync) unless `syncFolder` is false.
+ * Writes `data` to `file` atomically (mode 0600): the content is fsynced before the rename
+ * (unless `syncFile` is false: a store with `durability: 'os'`); the rename itself is made
+ * durable (folder fsync, shared with concurrent writers into the folder) unless `syncFolder`
+ * is false. Open, write, close and rename are synchronous system calls for contents up to
+ * `SYNC_IO_BYTES` (records, small blobs); the fsyncs go through libuv's thread pool.
  * @throws the `fs` error; the temp file is removed.
  */
-export async function writeFileAtomic(file: string, data: string | Uint8Array, options: { readonly syncFolder?: boolean } = {}): Promise<void> {
+export async function writeFileAtomic(
+  file: string,
+  data: string | Uint8Array,
+  options: { readonly syncFolder?: boolean; readonly syncFile?: boolean } = {},
+): Promise<void> {
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}${TMP_SUFFIX}`);
-  const handle = await fs.promises.open(tmp, 'wx', 0o600);
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  let fd: number | undefined = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
   let renamed = false;
   try {
-    await handle.writeFile(data);
-    await handle.sync();
-    await handle.close();
-    await fs.promises.rename(tmp, file);
+    if (bytes.length <= SYNC_IO_BYTES) {
+      for (let offset = 0; offset < bytes.length;) offset += fs.writeSync(fd, bytes, offset, bytes.length - offset);
+    } else {
+      for (let offset = 0; offset < bytes.length;) offset += await writeAsync(fd, bytes, offset);
+    }
+    if (options.syncFile !== false) await fsyncFd(fd);
+    const closing = fd;
+    fd = undefined;
+    fs.closeSync(closing);
+    fs.renameSync(tmp, file);
     renamed = true;
     if (options.syncFolder !== false) await syncDir(dir);
   } finally {
     if (!renamed) {
-      await handle.close().catch(() => undefined);
-      await fs.promises.unlink(tmp).catch(() => undefined);
+      if (fd !== undefined) fs.closeSync(fd);
+      try {
+        fs.unlinkSync(tmp);
+      } catch {
+        // already gone
+      }
     }
   }
 }
 
-/** Contents of `file`, or `undefined` if it does not exist. */
-export async function readIfExists(file: string): Promise<Buffer | undefined> {
+function fsyncFd(fd: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())));
+}
+
+function writeAsync(fd: number, bytes: Uint8Array, offset: number): Promise<number> {
+  return new Promise((resolve, reject) => fs.write(fd, bytes, offset, bytes.length - offset, null, (err, n) => (err ? reject(err) : resolve(n))));
+}
+
+/** fsyncs a folder so a rename in it is durable, sharing the fsync with concurrent callers (fs-group-sync); tolerates filesystems that refuse. */
+async function syncDir(dir: string): Promise<void> {
+  let fd: number;
   try {
-    return await fs.promises.readFile(file);
+    fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+  } catch {
+    return;
+  }
+  try {
+    await syncFolder(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Contents of `file`, or `undefined` if it does not exist (read synchronously when small). */
+export async function readIfExists(file: string): Promise<Buffer | undefined> {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size > SYNC_IO_BYTES) return await fs.promises.readFile(file);
+    const buf = Buffer.alloc(size);
+    const filled = readAllFdSync(fd, buf);
+    return filled === size ? buf : buf.subarray(0, filled);
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

@@ -10,7 +10,7 @@
 import { FsInvalidParamError } from '../providers/fs-errors';
 import type { ActionRequest, ExecutionStep, HostLocation } from '../kernel/types';
 import { hasErrorCode } from '../errors';
-import { DEFAULT_FILE_MODE } from '../providers/fs-write';
+import { DEFAULT_FILE_MODE, type Durability } from '../providers/fs-write';
 import { UnsupportedTargetError } from './errors';
 import { ABSENT, fileState, missingFolders, readTarget, removeEmptyFolders, removeTarget, writeTarget } from './fs-target';
 import type { Snapshot, TargetState } from './record';
@@ -23,6 +23,8 @@ export type Restored = (typeof Restored)[keyof typeof Restored];
 export interface BlobStore {
   putBlob(bytes: Uint8Array): Promise<string>;
   getBlob(digest: string): Promise<Buffer>;
+  /** How far restores are flushed (the store's setting; default `'full'`). */
+  readonly durability?: Durability;
 }
 
 /** Snapshots and undoes one kind of action. */
@@ -87,7 +89,7 @@ abstract class FsSnapshotStrategy implements ReversibleStrategy {
       return Restored.Removed;
     }
     const bytes = await blobs.getBlob(String(before['sha256']));
-    await writeTarget(loc, target, bytes, Number(before['mode']));
+    await writeTarget(loc, target, bytes, Number(before['mode']), blobs.durability);
     return snapshot.after.kind === 'absent' ? Restored.Recreated : Restored.Content;
   }
 

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AuditLog, type AuditLogOptions } from '../../src/kernel/audit-log';
+import { AuditLog, HEAD_MAX_LAG, type AuditLogOptions } from '../../src/kernel/audit-log';
+import { readHead } from '../../src/kernel/audit-head';
 import { hashParams, type AuditEntry } from '../../src/kernel/audit-record';
 import { verifyAuditLog } from '../../src/kernel/audit-verify';
 import { repoRoot } from '../helpers/paths';
@@ -110,6 +111,47 @@ describe('audit log completeness (heads)', () => {
       result.anchors.map((a) => [a.count, a.after]),
       [[2, 1]],
     );
+  });
+
+  test(`AuditLog: ${HEAD_MAX_LAG + 36} appends in one turn of the event loop → head at ${HEAD_MAX_LAG} at once, at all of them once the turn is over`, async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'kernel.log');
+    const log = AuditLog.open(file);
+    const total = HEAD_MAX_LAG + 36;
+    for (let i = 0; i < total; i++) log.appendSync(entry(i));
+    // Every line is in the file already; the head is never more than HEAD_MAX_LAG records behind.
+    assert.equal(
+      fs
+        .readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '').length,
+      total,
+    );
+    assert.equal(readHead(`${file}.head`).count, HEAD_MAX_LAG);
+    const midway = await verifyAuditLog(file);
+    assert.equal(midway.ok, true, JSON.stringify(midway.problems));
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    assert.equal(readHead(`${file}.head`).count, total);
+    await log.close();
+    const closed = await verifyAuditLog(file);
+    assert.deepEqual([closed.ok, closed.records], [true, total]);
+  });
+
+  test('AuditLog: records cut from the end after the head caught up → verify fails (the lagging head still anchors them)', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'kernel.log');
+    const log = AuditLog.open(file);
+    for (let i = 0; i < 3; i++) log.appendSync(entry(i));
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const lines = fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
+    keepFirst(file, lines, 2); // while the writer is still open
+    const result = await verifyAuditLog(file);
+    assert.equal(result.ok, false);
+    assert.match(result.problems.map((p) => p.message).join('\n'), /records removed from the end/);
+    await log.close().catch(() => undefined);
   });
 
   test('audit verify --anchor HEAD: truncated log → exit 1 naming the removal; intact → exit 0', async () => {

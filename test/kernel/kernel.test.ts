@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Kernel } from '../../src/kernel/kernel';
+import { FilesystemProvider } from '../../src/providers/filesystem';
 import { UnauthorizedExecutionError } from '../../src/kernel/grant';
 import { verifyAuditLog } from '../../src/kernel/audit-verify';
 import { SpyProvider, readLog, tempDir, writePolicy } from './kernel-helpers';
@@ -70,6 +71,23 @@ describe('Kernel.submit', () => {
     }
     assert.equal(byRule.ruleId, 'deny[0]');
     assert.equal(spy.executed.length, 0);
+  });
+
+  test('Kernel.submit: denial by a provider with resolveSync → its record is in the log before submit returns', async () => {
+    const dir = tempDir();
+    const logPath = path.join(dir, 'kernel.log');
+    const kernel = new Kernel({ policy: writePolicy(dir, 'capabilities: []\n'), providers: [new FilesystemProvider()], logPath });
+    const pending = kernel.submit({ action: 'fs.write', target: '/etc/passwd', params: { content: 'x' } });
+    // Read synchronously, before the promise was awaited: the line already reached the OS.
+    const records = readLog(logPath);
+    assert.deepEqual(
+      records.map((r) => [r['status'], r['target']]),
+      [['DENIED', '/etc/passwd']],
+    );
+    const result = await pending;
+    assert.equal(result.status, 'DENIED');
+    assert.equal(result.auditRecordId, records[0]?.['hash']);
+    await kernel.close();
   });
 
   test('Kernel.submit: every kind of failure → exactly one audit record each, chain intact', async () => {

@@ -95,6 +95,35 @@ describe('SnapshotStore', () => {
     assert.equal(blobCount(store.dir), 2);
   });
 
+  test('SnapshotStore.writeRecord: registered → its marker; torn by a crash → reads as never started; the next state replaces it', async () => {
+    const store = new SnapshotStore(path.join(tempDir(), 'store'));
+    const now = new Date().toISOString();
+    const registered: RecordManifest = { ...manifest('m', [], now), state: RecordState.Registered };
+    await store.writeRecord(registered);
+    const id = registered.recordId;
+    const marker = path.join(store.dir, 'records', `${id}.registered`);
+    assert.equal((await store.readRecord(id))?.state, 'registered');
+    assert.deepEqual(
+      (await store.listRecords()).map((m) => m.state),
+      ['registered'],
+    );
+    fs.writeFileSync(marker, '{"version":1,"reco'); // what a power cut can leave of an unsynced file
+    assert.equal(await store.readRecord(id), undefined);
+    await store.writeRecord({ ...registered, state: RecordState.Revoked });
+    assert.equal((await store.readRecord(id))?.state, 'revoked');
+    assert.equal(fs.existsSync(marker), false);
+    assert.deepEqual(fs.readdirSync(path.join(store.dir, 'records')), [`${id}.json`]);
+  });
+
+  test("SnapshotStore({ durability: 'os' }): records and blobs round-trip; an unknown durability → RangeError", async () => {
+    const store = new SnapshotStore(path.join(tempDir(), 'store'), { durability: 'os' });
+    const digest = await store.putBlob(BINARY);
+    assert.ok((await store.getBlob(digest)).equals(BINARY));
+    await store.writeRecord(manifest('os', [digest], new Date().toISOString()));
+    assert.equal((await store.readRecord(recordIdFor('os')))?.state, 'applied');
+    assert.throws(() => new SnapshotStore('s', { durability: 'fast' as never }), RangeError);
+  });
+
   test('SnapshotStore: maxRecords that is not a whole number ≥ 0 → RangeError', () => {
     assert.throws(() => new SnapshotStore('s', { maxRecords: -1 }), RangeError);
     assert.throws(() => new SnapshotStore('s', { maxRecords: 1.5 }), RangeError);
@@ -108,6 +137,7 @@ describe('SnapshotStore', () => {
     const env = makeEnv();
     const { kernel, layer, store } = open(env, { ttl: HOUR });
     const result = await layer.submit({ action: 'fs.write', target: '/workspace/output/e.txt', params: { content: 'e' } });
+    await layer.record(result.recordId as string); // the layer's own write of `applied` has landed
     const m = (await store.readRecord(result.recordId as string)) as RecordManifest;
     await store.writeRecord({ ...m, updatedAt: new Date(Date.now() - 2 * HOUR).toISOString() });
     const undo = await layer.rollback(result.recordId as string);
