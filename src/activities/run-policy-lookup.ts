@@ -10,16 +10,7 @@ import { Context } from '@temporalio/activity';
 import { isGrpcServiceError } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import { clientCodec } from '../codec/client-codec';
-import { AgentOsError } from '../errors';
-import { ActivityCode } from './error-codes';
-
-/** Reads the `policy` field of the current run's start input (whatever is there: text, nothing, something odd). */
-export type FetchStartPolicy = () => Promise<unknown>;
-
-/** Why the start input could not be read, for good: retrying will not help (the step then fails closed). */
-export class StartPolicyUnreadable extends AgentOsError {
-  readonly code = ActivityCode.PolicyUnavailable;
-}
+import { StartPolicyUnreadable } from './start-policy-unreadable';
 
 /** gRPC answers that mean "not here and not for you", as opposed to a server that is briefly away. */
 const FINAL = new Set<number>([

@@ -11,7 +11,7 @@ import { BUILTIN_ACTIONS, loadPolicyText } from '../policy/index';
 import { errorCode } from '../errors';
 import { PolicyCode } from '../policy/errors';
 import { ActivityCode } from './error-codes';
-import { StartPolicyUnreadable, startInputPolicy, type FetchStartPolicy } from './run-policy-lookup';
+import { StartPolicyUnreadable, type FetchStartPolicy } from './start-policy-unreadable';
 import { refHash, runPolicyHash } from './run-policy-ref';
 
 /** The name run policies carry in validation problems. */
@@ -39,7 +39,7 @@ export class RunPolicyViews {
    */
   constructor(
     private readonly ceiling: Kernel,
-    private readonly fetchStartPolicy: FetchStartPolicy = startInputPolicy,
+    private readonly fetchStartPolicy: FetchStartPolicy = readStartPolicy,
   ) {}
 
   /**
@@ -104,3 +104,10 @@ export class RunPolicyViews {
     }
   }
 }
+
+/** The default lookup, loaded on first use: it needs the Temporal client, which the package root must not load. */
+const readStartPolicy: FetchStartPolicy = () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const lookup = require('./run-policy-lookup') as typeof import('./run-policy-lookup');
+  return lookup.startInputPolicy();
+};

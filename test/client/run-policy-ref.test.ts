@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ActivityCode } from '../../src/activities/error-codes';
 import { RunPolicyViews } from '../../src/activities/run-policy';
-import { StartPolicyUnreadable } from '../../src/activities/run-policy-lookup';
+import { StartPolicyUnreadable } from '../../src/activities/start-policy-unreadable';
 import { refHash, runPolicyRef } from '../../src/activities/run-policy-ref';
 import { createToolActivities } from '../../src/activities/tool';
 import { Kernel } from '../../src/kernel/kernel';
