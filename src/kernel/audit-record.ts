@@ -8,6 +8,8 @@
  * - v1: the line lists the keys in {@link FIELDS_V1} order, starting with `"v":1`, and
  *   `hash` = sha256 of that line up to (without) `,"hash":…` plus `}` — one serialisation
  *   serves as line and hash input.
+ * - v2: as v1 with {@link FIELDS_V2} (adds `exec_id`, linking a program run to the records
+ *   of the connections its egress proxy decided).
  * In both, the line on disk must be byte-for-byte the canonical serialisation of the record
  * it parses to ({@link canonicalLine}): duplicate, reordered or unknown keys and extra
  * whitespace are refused by `audit verify`. A later change to the record adds a version
@@ -17,7 +19,7 @@ import { hash } from 'node:crypto';
 import type { ActionStatus } from './types';
 
 /** The record format this release writes. */
-export const AUDIT_FORMAT_VERSION = 1;
+export const AUDIT_FORMAT_VERSION = 2;
 
 /** Key order of a v0 line (records without `v`). Never change. */
 export const FIELDS_V0 = [
@@ -67,9 +69,13 @@ export const FIELDS_V1 = [
   'hash',
 ] as const;
 
+/** Key order of a v2 line: v1 plus `exec_id`. Never change; a new field means a new version. */
+export const FIELDS_V2 = [...FIELDS_V1.slice(0, FIELDS_V1.indexOf('prev')), 'exec_id', 'prev', 'hash'] as const;
+
 const FIELDS_BY_VERSION: ReadonlyMap<number, readonly string[]> = new Map<number, readonly string[]>([
   [0, FIELDS_V0],
   [1, FIELDS_V1],
+  [2, FIELDS_V2],
 ]);
 
 /** `prev` of the first record of a log. */
@@ -110,6 +116,12 @@ export interface AuditRecord {
   readonly undo_of_hash?: string;
   /** In a run export (`audit export`): the id (`hash`) of the kernel-log record of this action. */
   readonly kernel_record?: string;
+  /**
+   * (v2) The id of one program run (`proc.exec`) whose egress went through the kernel's proxy:
+   * the run's own record and the record of every connection it opened (action `net.http`)
+   * carry the same value.
+   */
+  readonly exec_id?: string;
   readonly prev: string;
   readonly hash: string;
 }
@@ -255,7 +267,7 @@ export function chainEntryLine(entry: AuditEntry, seq: number, prev: string): Ch
   }
   record['seq'] = seq;
   record['prev'] = prev;
-  const body = serialise(record, FIELDS_V1, false);
+  const body = serialise(record, FIELDS_V2, false);
   if (body === undefined)
     throw new TypeError(`chainEntry: the entry has a field outside format v${AUDIT_FORMAT_VERSION} or a value that is not a string or number`);
   const h = sha256(`${body}}`);

@@ -19,7 +19,9 @@ import { Deadline } from './deadline';
 import { AuditWriteError, DuplicateActionError, InvalidProviderError, KernelClosedError, KernelCode } from './errors';
 import { PolicyGate, type FreezeCheck, type PolicySource } from './policy-gate';
 import { type Outcome, type Refusal, type Trace, outcomeToResult, runPipeline, runRefused, runUnknown, toEntry } from './pipeline';
-import type { ActionRequest, ActionResult, Provider, ResolvedRequest, SubmitOptions, UndoRequest } from './types';
+import type { ActionRequest, ActionResult, EgressHook, Provider, ResolvedRequest, SubmitOptions, UndoRequest } from './types';
+import { runEgress } from './egress';
+import { randomUUID } from 'node:crypto';
 import { runUndo } from './undo';
 import { type CheckedSubmitOptions, readSubmitOptions } from './submit-options';
 import { decideRequest, type KernelDecision } from './decide';
@@ -292,6 +294,19 @@ export class Kernel {
     }
   }
 
+  /** Appends an egress connection's record (runEgress) and tells the observer. */
+  private async appendObserved(entry: AuditEntry): Promise<AuditRecord> {
+    const record = await this.audit.append(entry);
+    if (this.observe !== undefined) {
+      try {
+        this.observe(record);
+      } catch {
+        /* an observer never changes an outcome */
+      }
+    }
+    return record;
+  }
+
   private async runToEntry(
     raw: unknown,
     options: CheckedSubmitOptions,
@@ -308,7 +323,9 @@ export class Kernel {
     const gate = this.gate;
     try {
       deadline = new Deadline(describeAction(raw), this.timeoutMs, options.signal);
-      const deps = { providers: this.providers, gate, approve: this.approve, deadline };
+      const egress: EgressHook = (request, open, discard) =>
+        runEgress(request, open, discard, { gate, append: (e) => this.appendObserved(e), execId: () => (trace.execId ??= randomUUID()) });
+      const deps = { providers: this.providers, gate, approve: this.approve, deadline, egress };
       outcome =
         refused !== undefined
           ? runRefused(raw, refused, trace)

@@ -126,7 +126,7 @@ describe('audit record format', () => {
   test('verifyAuditLog: unknown key or unknown format version → refused', async () => {
     const { file, lines } = await writeLog(2);
     lines[0] = lines[0]!.replace('"params_hash"', '"note":"x","params_hash"');
-    lines[1] = lines[1]!.replace('{"v":1,', '{"v":99,');
+    lines[1] = lines[1]!.replace(`{"v":${AUDIT_FORMAT_VERSION},`, '{"v":99,');
     rewrite(file, lines);
     const result = await verifyAuditLog(file);
     assert.ok(result.problems.some((p) => p.line === 1 && /canonical/.test(p.message)));
