@@ -127,4 +127,163 @@ describe('proc.exec network: proxy (real bubblewrap, loopback canaries)', () => 
     assert.equal(net[0]?.canonical_target, `http://allowed.test:${allowed.port}/hello`);
     assert.ok(net[0]?.exec_id !== undefined && net[0].exec_id === exec[0]?.exec_id, 'the connection record names the run');
   });
+
+  test('network proxy: a denied host → 403 to the program, the canary sees no request, one DENIED record', async () => {
+    const { kernel, logPath } = kernelWith(ceiling(true));
+    const before = denied.seen.length;
+    const out = await curl(kernel, ['-o', '/dev/null', '-w', '%{http_code}', `http://denied.test:${denied.port}/secret`]);
+    await kernel.close();
+    assert.equal(out.stdout, '403');
+    assert.equal(denied.seen.length, before, 'the denied canary saw nothing');
+    const net = records(logPath).filter((r) => r.action === 'net.http');
+    assert.deepEqual(
+      net.map((r) => [r.status, r.code, r.canonical_target]),
+      [['DENIED', 'Policy.Denied', `http://denied.test:${denied.port}/secret`]],
+    );
+  });
+
+  test('network proxy: CONNECT tunnels → the allowed host:port is tunnelled (rule with method CONNECT), the denied one gets 403', async () => {
+    const { kernel, logPath } = kernelWith(ceiling(true));
+    const beforeAllowed = allowed.seen.length;
+    const beforeDenied = denied.seen.length;
+    const ok = await curl(kernel, ['--proxytunnel', `http://allowed.test:${allowed.port}/tunnelled`]);
+    const refused = await curl(kernel, ['--proxytunnel', `http://denied.test:${denied.port}/tunnelled`]);
+    await kernel.close();
+    assert.equal(ok.stdout, 'CANARY-ALLOWED-BODY', ok.stderr);
+    assert.deepEqual(
+      allowed.seen.slice(beforeAllowed).map((s) => s.url),
+      ['/tunnelled'],
+    );
+    assert.notEqual(refused.exitCode, 0);
+    assert.match(refused.stderr, /403/);
+    assert.equal(denied.seen.length, beforeDenied);
+    const net = records(logPath).filter((r) => r.action === 'net.http');
+    assert.deepEqual(
+      net.map((r) => [r.status, r.canonical_target, r.rule_id]),
+      [
+        ['OK', `https://allowed.test:${allowed.port}/`, 'canary-tunnel'],
+        ['DENIED', `https://denied.test:${denied.port}/`, undefined],
+      ],
+    );
+  });
+
+  test("network proxy: two connections in one run → two records with the run's exec_id, then the run's own record", async () => {
+    const { kernel, logPath } = kernelWith(ceiling(true));
+    const out = await curl(kernel, [
+      '-o',
+      '/dev/null',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code} ',
+      `http://allowed.test:${allowed.port}/a`,
+      `http://denied.test:${denied.port}/b`,
+    ]);
+    await kernel.close();
+    assert.equal(out.stdout, '200 403 ');
+    assert.deepEqual(out.network, { mode: 'proxy', allowed: 1, refused: 1 });
+    const log = records(logPath);
+    assert.deepEqual(
+      log.map((r) => [r.action, r.status]),
+      [
+        ['net.http', 'OK'],
+        ['net.http', 'DENIED'],
+        ['proc.exec', 'OK'],
+      ],
+    );
+    const ids = new Set(log.map((r) => r.exec_id));
+    assert.equal(ids.size, 1);
+    assert.ok([...ids][0] !== undefined);
+  });
+
+  test('network proxy: a direct connection to the canary, bypassing the proxy → fails, the canary sees nothing, no net.http record', async () => {
+    const { kernel, logPath } = kernelWith(ceiling(true));
+    const before = allowed.seen.length;
+    const direct = await curl(kernel, ['--noproxy', '*', `http://127.0.0.1:${allowed.port}/direct`]);
+    await kernel.close();
+    assert.notEqual(direct.exitCode, 0);
+    assert.equal(direct.stdout, '');
+    assert.equal(allowed.seen.length, before);
+    assert.deepEqual(
+      records(logPath).filter((r) => r.action === 'net.http'),
+      [],
+    );
+  });
+
+  test('network proxy: without the grant → no proxy, no network at all, no net.http record', async () => {
+    const { kernel, logPath } = kernelWith(ceiling(false));
+    const before = allowed.seen.length;
+    const env = await kernel.submit({ action: 'proc.exec', target: 'env', params: { cwd: '/workspace' } });
+    const out = await curl(kernel, [`http://allowed.test:${allowed.port}/x`]);
+    const direct = await curl(kernel, ['--noproxy', '*', `http://127.0.0.1:${allowed.port}/x`]);
+    await kernel.close();
+    assert.equal(env.status, 'DENIED'); // env is not granted at all: the policy decides
+    assert.notEqual(out.exitCode, 0);
+    assert.notEqual(direct.exitCode, 0);
+    assert.equal(out.network, undefined);
+    assert.equal(allowed.seen.length, before);
+    const log = records(logPath);
+    assert.deepEqual(
+      log.filter((r) => r.action === 'net.http'),
+      [],
+    );
+    assert.ok(log.every((r) => r.exec_id === undefined));
+  });
+
+  test('network proxy: a run policy granting network the worker does not → no network (a run cannot widen)', async () => {
+    const runPolicy = 'version: 1\ncapabilities:\n  - { id: run-curl, action: proc.exec, resource: curl, constraint: { network: proxy } }\n';
+    const { kernel, logPath } = kernelWith(ceiling(false), [runPolicy]);
+    const before = allowed.seen.length;
+    const out = await curl(kernel, [`http://allowed.test:${allowed.port}/widen`]);
+    await kernel.close();
+    assert.notEqual(out.exitCode, 0);
+    assert.equal(out.network, undefined);
+    assert.equal(allowed.seen.length, before);
+    assert.deepEqual(
+      records(logPath).filter((r) => r.action === 'net.http'),
+      [],
+    );
+  });
+
+  test('network proxy: a run policy without network under a worker that grants it → no network (a run may take it away)', async () => {
+    const runPolicy = `version: 1\ncapabilities:\n  - { id: run-curl, action: proc.exec, resource: curl }\n  - { action: net.http, resource: "http://allowed.test:${allowed.port}/**" }\n`;
+    const { kernel } = kernelWith(ceiling(true), [runPolicy]);
+    const before = allowed.seen.length;
+    const out = await curl(kernel, [`http://allowed.test:${allowed.port}/narrowed`]);
+    await kernel.close();
+    assert.notEqual(out.exitCode, 0);
+    assert.equal(out.network, undefined);
+    assert.equal(allowed.seen.length, before);
+  });
+
+  test("network proxy: a run policy denying a host the worker allows → 403 (each connection is judged by the run's layered policy)", async () => {
+    const runPolicy = `version: 1\ncapabilities:\n  - { action: proc.exec, resource: curl, constraint: { network: proxy } }\n  - { action: net.http, resource: "http://allowed.test:${allowed.port}/**" }\ndeny:\n  - { id: run-no-canary, action: net.http, resource: "http://allowed.test:${allowed.port}/private/**" }\n`;
+    const { kernel, logPath } = kernelWith(ceiling(true), [runPolicy]);
+    const before = allowed.seen.length;
+    const out = await curl(kernel, [
+      '-o',
+      '/dev/null',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code} ',
+      `http://allowed.test:${allowed.port}/private/x`,
+      `http://allowed.test:${allowed.port}/public`,
+    ]);
+    await kernel.close();
+    assert.equal(out.stdout, '403 200 ');
+    assert.deepEqual(
+      allowed.seen.slice(before).map((s) => s.url),
+      ['/public'],
+    );
+    assert.deepEqual(
+      records(logPath)
+        .filter((r) => r.action === 'net.http')
+        .map((r) => [r.status, r.rule_id]),
+      [
+        ['DENIED', 'run-no-canary'],
+        ['OK', 'canary-http'],
+      ],
+    );
+  });
 });
