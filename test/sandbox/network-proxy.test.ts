@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import * as path from 'node:path';
 import { Kernel } from '../../src/kernel/kernel';
 import { loadPolicyText } from '../../src/policy/load';
@@ -17,7 +18,7 @@ interface Canary {
   close(): Promise<void>;
 }
 
-function startCanary(body: string): Promise<Canary> {
+function startCanary(body: string, host = '127.0.0.1'): Promise<Canary> {
   const seen: Canary['seen'] = [];
   const server = http.createServer((req, res) => {
     seen.push({ method: req.method ?? '', url: req.url ?? '', host: req.headers.host ?? '' });
@@ -25,7 +26,7 @@ function startCanary(body: string): Promise<Canary> {
     res.end(body);
   });
   return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(0, host, () => {
       resolve({
         port: (server.address() as AddressInfo).port,
         seen,
@@ -71,7 +72,7 @@ describe('proc.exec network: proxy (real bubblewrap, loopback canaries)', () => 
 
   before(async () => {
     allowed = await startCanary('CANARY-ALLOWED-BODY');
-    denied = await startCanary('CANARY-DENIED-BODY');
+    denied = await startCanary('CANARY-DENIED-BODY', '0.0.0.0'); // also on the host's own addresses
   });
   after(async () => {
     await allowed.close();
@@ -199,11 +200,22 @@ describe('proc.exec network: proxy (real bubblewrap, loopback canaries)', () => 
   test('network proxy: a direct connection to the canary, bypassing the proxy → fails, the canary sees nothing, no net.http record', async () => {
     const { kernel, logPath } = kernelWith(ceiling(true));
     const before = allowed.seen.length;
+    const beforeDenied = denied.seen.length;
     const direct = await curl(kernel, ['--noproxy', '*', `http://127.0.0.1:${allowed.port}/direct`]);
+    // The host's own non-loopback addresses (where the denied canary also listens): no route from the sandbox.
+    const hostAddresses = Object.values(networkInterfaces())
+      .flat()
+      .filter((a) => a !== undefined && a.family === 'IPv4' && !a.internal)
+      .map((a) => a?.address as string);
+    const viaHost = [];
+    for (const address of hostAddresses)
+      viaHost.push(await curl(kernel, ['--noproxy', '*', '--connect-timeout', '3', `http://${address}:${denied.port}/direct`]));
     await kernel.close();
     assert.notEqual(direct.exitCode, 0);
     assert.equal(direct.stdout, '');
+    for (const r of viaHost) assert.deepEqual([r.exitCode !== 0, r.stdout], [true, '']);
     assert.equal(allowed.seen.length, before);
+    assert.equal(denied.seen.length, beforeDenied);
     assert.deepEqual(
       records(logPath).filter((r) => r.action === 'net.http'),
       [],
@@ -284,6 +296,44 @@ describe('proc.exec network: proxy (real bubblewrap, loopback canaries)', () => 
         ['DENIED', 'run-no-canary'],
         ['OK', 'canary-http'],
       ],
+    );
+  });
+
+  test('network proxy: a request naming another Host header → the upstream gets the judged host, never the one the program names', async () => {
+    const { kernel } = kernelWith(ceiling(true));
+    const before = allowed.seen.length;
+    const out = await curl(kernel, ['-H', 'Host: denied.test', `http://allowed.test:${allowed.port}/vhost`]);
+    await kernel.close();
+    assert.equal(out.stdout, 'CANARY-ALLOWED-BODY', out.stderr);
+    assert.deepEqual(
+      allowed.seen.slice(before).map((s) => s.host),
+      [`allowed.test:${allowed.port}`],
+    );
+  });
+
+  test('network proxy: the program speaks to the proxy socket itself (no forwarder) → the same decision: 403 and a DENIED record', async () => {
+    fs.writeFileSync(
+      path.join(ws, 'raw.js'),
+      `const s = require('node:net').connect('/run/agent-os-net/proxy.sock');
+s.on('connect', () => s.write('CONNECT denied.test:${denied.port} HTTP/1.1\\r\\nHost: denied.test:${denied.port}\\r\\n\\r\\n'));
+let text = '';
+s.on('data', (d) => { text += d; });
+s.on('close', () => process.stdout.write(text.split('\\r\\n')[0]));
+s.on('error', (e) => process.stdout.write('error ' + e.code));`,
+    );
+    const policy = ceiling(true) + '  - { id: node, action: proc.exec, resource: node, constraint: { cwd: "/workspace/**", network: proxy } }\n';
+    const { kernel, logPath } = kernelWith(policy);
+    const before = denied.seen.length;
+    const r = await kernel.submit({ action: 'proc.exec', target: 'node', params: { args: ['raw.js'], cwd: '/workspace' } });
+    await kernel.close();
+    assert.equal(r.status, 'OK', JSON.stringify(r));
+    assert.equal((r.data as ProcessResult).stdout, 'HTTP/1.1 403 Forbidden');
+    assert.equal(denied.seen.length, before);
+    assert.deepEqual(
+      records(logPath)
+        .filter((x) => x.action === 'net.http')
+        .map((x) => [x.status, x.canonical_target]),
+      [['DENIED', `https://denied.test:${denied.port}/`]],
     );
   });
 });
