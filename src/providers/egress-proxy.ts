@@ -90,8 +90,16 @@ export async function startEgressProxy(egress: EgressHook, options: EgressProxyO
     s.once('close', () => sockets.delete(s));
   };
 
-  const server = http.createServer((req, res) => void forward(req, res, decide, options, track));
-  server.on('connect', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void tunnel(req, socket, head, decide, options, track));
+  const server = http.createServer();
+  // Neither handler may reject (an unhandled rejection would end the worker): any slip ends that connection.
+  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    req.on('error', () => res.destroy());
+    forward(req, res, decide, options, track).catch(() => res.destroy());
+  });
+  server.on('connect', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    tunnel(req, socket, head, decide, options, track).catch(() => socket.destroy());
+  });
   server.on('connection', (s: net.Socket) => track(s));
   server.on('clientError', (_err, socket: Duplex) => socket.destroy());
   const socketPath = path.join(dir, PROXY_SOCKET_NAME);
@@ -149,6 +157,9 @@ async function connectChecked(grant: EgressGrant, options: EgressProxyOptions): 
     socket.once('connect', () => {
       socket.setTimeout(0);
       socket.removeAllListeners('error');
+      socket.removeAllListeners('timeout');
+      // Until the relay takes over (after the audit record is written), an error only ends it.
+      socket.on('error', () => socket.destroy());
       resolve(socket);
     });
     socket.once('timeout', () => fail(`no connection within ${options.connectTimeoutMs} ms`));
@@ -156,16 +167,25 @@ async function connectChecked(grant: EgressGrant, options: EgressProxyOptions): 
   });
 }
 
-/** Relays `from` into `to`, ending both once more than `maxBytes` came through. */
-function capped(from: Readable, to: Writable, maxBytes: number | undefined, both: () => void): void {
-  let seen = 0;
-  if (maxBytes !== undefined) {
-    from.on('data', (chunk: Buffer) => {
-      seen += chunk.length;
-      if (seen > maxBytes) both();
-    });
-  }
-  from.pipe(to);
+/**
+ * Relays `from` into `to` with backpressure; once more than `maxBytes` came through, only
+ * the allowed part is written, `to` is ended and `from` destroyed.
+ */
+function capped(from: Readable, to: Writable, maxBytes: number | undefined): void {
+  let left = maxBytes ?? Infinity;
+  from.on('data', (chunk: Buffer) => {
+    if (to.destroyed) return void from.destroy();
+    if (chunk.length > left) {
+      to.end(chunk.subarray(0, left));
+      left = 0;
+      from.destroy();
+      return;
+    }
+    left -= chunk.length;
+    if (!to.write(chunk)) from.pause();
+  });
+  to.on('drain', () => from.resume());
+  from.on('end', () => to.end());
 }
 
 async function tunnel(
@@ -206,8 +226,8 @@ async function tunnel(
   if (client.destroyed) return both();
   client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
   if (head.length > 0) upstream.write(head);
-  capped(upstream, client, max, both);
-  client.pipe(upstream);
+  capped(upstream, client, max);
+  capped(client, upstream, undefined);
 }
 
 /** The deciding rule's `max_bytes`: the most bytes relayed back to the program. */
@@ -231,34 +251,12 @@ async function forward(
   } catch {
     // not absolute: the kernel refuses it as a target, and that is recorded
   }
+  // Decided and recorded once the upstream socket is connected, before a byte of the request is sent.
   const outcome = await decide(
     method,
     raw.slice(0, 4096),
-    (grant) =>
-      new Promise<{ upstream: http.ClientRequest; response: http.IncomingMessage; max: number | undefined }>((resolve, reject) => {
-        const { host, port } = judged(grant.target);
-        const target = new URL(grant.target);
-        const headers: http.OutgoingHttpHeaders = {};
-        for (const [name, value] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(name) && value !== undefined) headers[name] = value;
-        headers['host'] = target.host; // the host that was judged, never one the program names
-        resolveChecked(host, options.resolver, options.allowAddresses).then((address) => {
-          const upstream = http.request({ host: address, port, method, path: target.pathname + search, headers, timeout: options.connectTimeoutMs });
-          upstream.once('response', (response) => {
-            upstream.setTimeout(0);
-            resolve({ upstream, response, max: maxBytes(grant) });
-          });
-          upstream.once('timeout', () => upstream.destroy(new EgressFailedError(grant.target, `no response within ${options.connectTimeoutMs} ms`)));
-          upstream.once('error', (err: NodeJS.ErrnoException) =>
-            reject(
-              err instanceof EgressFailedError
-                ? err
-                : new EgressFailedError(grant.target, typeof err.code === 'string' ? err.code : 'connection error', { cause: err }),
-            ),
-          );
-          req.pipe(upstream);
-        }, reject);
-      }),
-    (v) => v.upstream.destroy(),
+    async (grant) => ({ socket: await connectChecked(grant, options), grant }),
+    (v) => v.socket.destroy(),
   );
   if (!outcome.allowed) {
     const { status, body } = refusalText(outcome);
@@ -266,17 +264,32 @@ async function forward(
     res.end(body);
     return;
   }
-  const { upstream, response, max } = outcome.value;
-  if (upstream.socket !== null) track(upstream.socket);
+  const { socket, grant } = outcome.value;
+  track(socket);
+  const target = new URL(grant.target);
   const headers: http.OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(response.headers)) if (!HOP_BY_HOP.has(name) && value !== undefined) headers[name] = value;
-  headers['connection'] = 'close';
-  res.writeHead(response.statusCode ?? 502, headers);
-  const both = (): void => {
+  for (const [name, value] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(name) && value !== undefined) headers[name] = value;
+  headers['host'] = target.host; // the host that was judged, never one the program names
+  const upstream = http.request({ createConnection: () => socket, method, path: target.pathname + search, headers });
+  const fail = (): void => {
     upstream.destroy();
-    res.destroy();
+    if (res.headersSent) res.destroy();
+    else {
+      const body = `agent-os egress proxy: the upstream of ${grant.target} failed\n`;
+      res.writeHead(502, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body), connection: 'close' });
+      res.end(body);
+    }
   };
-  response.on('error', both);
+  upstream.on('error', fail);
+  res.on('error', () => upstream.destroy());
   res.on('close', () => upstream.destroy());
-  capped(response, res, max, both);
+  upstream.once('response', (response) => {
+    const out: http.OutgoingHttpHeaders = {};
+    for (const [name, value] of Object.entries(response.headers)) if (!HOP_BY_HOP.has(name) && value !== undefined) out[name] = value;
+    out['connection'] = 'close';
+    res.writeHead(response.statusCode ?? 502, out);
+    response.on('error', () => res.destroy());
+    capped(response, res, maxBytes(grant));
+  });
+  req.pipe(upstream);
 }

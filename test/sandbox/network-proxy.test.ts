@@ -336,4 +336,13 @@ s.on('error', (e) => process.stdout.write('error ' + e.code));`,
       [['DENIED', `https://denied.test:${denied.port}/`]],
     );
   });
+
+  test('network proxy: max_bytes on the deciding net.http rule → the program gets at most that many body bytes', async () => {
+    const policy = ceiling(true).replace('id: canary-http, action: net.http,', 'id: canary-http, constraint: { max_bytes: 6 }, action: net.http,');
+    assert.match(policy, /max_bytes: 6/);
+    const { kernel } = kernelWith(policy);
+    const out = await curl(kernel, [`http://allowed.test:${allowed.port}/capped`]);
+    await kernel.close();
+    assert.equal(out.stdout, 'CANARY');
+  });
 });

@@ -27,6 +27,7 @@ export {
   type SandboxInfo,
 } from './lifecycle';
 export { spawnSandboxed, type SandboxedChild } from './spawn';
+export { proxyEnv, SANDBOX_NET_DIR, SANDBOX_PROXY_PORT, FORWARDER_FAILED_MESSAGE } from './forwarder';
 export { SYSTEM_FOLDERS, ETC_ALLOWED, RESERVED_AGENT_PATHS } from './system-view';
 export {
   SandboxNetwork,
