@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { networkInterfaces } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Kernel } from '../../src/kernel/kernel';
 import { loadPolicyText } from '../../src/policy/load';
@@ -344,5 +344,28 @@ s.on('error', (e) => process.stdout.write('error ' + e.code));`,
     const out = await curl(kernel, [`http://allowed.test:${allowed.port}/capped`]);
     await kernel.close();
     assert.equal(out.stdout, 'CANARY');
+  });
+
+  test('network proxy: a program with a TERM handler at the timeout → the handler runs (and may still use the proxy) before the kill; nothing of the run is left', async () => {
+    const policy = ceiling(true) + '  - { id: sh, action: proc.exec, resource: sh, constraint: { cwd: "/workspace/**", network: proxy } }\n';
+    const { kernel, logPath } = kernelWith(policy);
+    const before = allowed.seen.length;
+    const script = `trap "curl -sS http://allowed.test:${allowed.port}/on-term; echo; echo cleaned up; exit 7" TERM; sleep 30 & wait`;
+    const r = await kernel.submit({ action: 'proc.exec', target: 'sh', params: { args: ['-c', script], cwd: '/workspace', timeout_ms: 1000 } });
+    await kernel.close();
+    const out = r.data as ProcessResult;
+    assert.equal(out.timedOut, true);
+    assert.equal(out.stdout, 'CANARY-ALLOWED-BODY\ncleaned up\n');
+    assert.equal(out.exitCode, 7);
+    assert.deepEqual(
+      allowed.seen.slice(before).map((s) => s.url),
+      ['/on-term'],
+    );
+    assert.equal(records(logPath).filter((x) => x.action === 'net.http').length, 1);
+    assert.deepEqual(
+      fs.readdirSync(tmpdir()).filter((f) => f.startsWith('aok-net-')),
+      [],
+      'the proxy folder is removed when the run ends',
+    );
   });
 });
