@@ -23,6 +23,8 @@ export interface EgressDeps {
   readonly append: (entry: AuditEntry) => Promise<AuditRecord>;
   /** The program run's id (`exec_id`), the same for all its connections and its own record. */
   readonly execId: () => string;
+  /** For a long-lived program (not one submit): what it is, named in each record's reason. */
+  readonly origin?: { readonly action: string; readonly target: string };
 }
 
 const TEXT_CAP = 2048;
@@ -83,7 +85,8 @@ export async function runEgress<T>(
   if (verdict.status !== 'OK') entry['error'] = verdict.status === 'DENIED' ? 'not permitted' : verdict.reason.slice(0, TEXT_CAP);
   if (verdict.code !== undefined) entry['code'] = verdict.code;
   if (decision?.ruleId !== undefined) entry['rule_id'] = decision.ruleId;
-  entry['reason'] = verdict.reason.slice(0, TEXT_CAP);
+  const origin = deps.origin === undefined ? '' : ` (a connection of ${deps.origin.action} ${deps.origin.target})`;
+  entry['reason'] = (verdict.reason + origin).slice(0, TEXT_CAP);
   entry['duration_ms'] = Math.round((performance.now() - started) * 1000) / 1000;
   entry['policy_hash'] = deps.gate.hash;
   entry['params_hash'] = hashParams({ method });

@@ -19,7 +19,7 @@ import { Deadline } from './deadline';
 import { AuditWriteError, DuplicateActionError, InvalidProviderError, KernelClosedError, KernelCode } from './errors';
 import { PolicyGate, type FreezeCheck, type PolicySource } from './policy-gate';
 import { type Outcome, type Refusal, type Trace, outcomeToResult, runPipeline, runRefused, runUnknown, toEntry } from './pipeline';
-import type { ActionRequest, ActionResult, EgressHook, Provider, ResolvedRequest, SubmitOptions, UndoRequest } from './types';
+import type { ActionRequest, ActionResult, EgressHook, Provider, ProviderHooks, ResolvedRequest, SubmitOptions, UndoRequest } from './types';
 import { runEgress } from './egress';
 import { randomUUID } from 'node:crypto';
 import { runUndo } from './undo';
@@ -104,6 +104,20 @@ export class Kernel {
     this.approve = options.approve;
     this.observe = options.observe;
     this.audit = options.logPath === undefined ? AuditLog.discarding() : AuditLog.open(options.logPath, options.audit);
+    const hooks: ProviderHooks = { egressFor: (origin) => this.egressFor(origin) };
+    for (const provider of new Set(this.providers.values())) provider.attach?.(hooks);
+  }
+
+  /** See {@link ProviderHooks.egressFor}: the ceiling policy in force decides each connection. */
+  private egressFor(origin: { readonly action: string; readonly target: string }): EgressHook {
+    const execId = randomUUID();
+    const described = { action: String(origin.action).slice(0, 128), target: String(origin.target).slice(0, 512) };
+    return (request, open, discard) => {
+      if (this.closing !== undefined) {
+        return Promise.resolve({ allowed: false, status: 'ERROR', code: KernelCode.Closed, reason: 'the kernel is closed' });
+      }
+      return runEgress(request, open, discard, { gate: this.gate, append: (e) => this.appendObserved(e), execId: () => execId, origin: described });
+    };
   }
 
   /** sha256 of the policy in force (recorded as `policy_hash`). */

@@ -217,4 +217,19 @@ export interface Provider {
   locate?(canonicalTarget: string): HostLocation | undefined;
   /** Optional: releases what the provider holds (e.g. MCP server processes); called once by `Kernel.close()` after submits in flight finished. */
   close?(): Promise<void>;
+  /**
+   * Optional: called once by `new Kernel` with the hooks a provider may use outside a single
+   * execution (e.g. the egress of a long-lived MCP server).
+   */
+  attach?(hooks: ProviderHooks): void;
+}
+
+/** What the kernel offers a provider for work that outlives one execution. */
+export interface ProviderHooks {
+  /**
+   * An egress hook for a long-lived program (e.g. a stdio MCP server granted `network: proxy`):
+   * each connection is judged by the kernel's ceiling policy in force at that moment and
+   * recorded as `net.http` with one `exec_id` per hook, its reason naming `origin`.
+   */
+  egressFor(origin: { readonly action: string; readonly target: string }): EgressHook;
 }

@@ -149,8 +149,11 @@ export class SandboxFailedError extends AgentOsError {
  */
 export class EgressUnavailableError extends AgentOsError {
   readonly code = ProviderCode.EgressUnavailable;
-  constructor(readonly problem: string) {
-    super(`proc.exec refused: the rule grants network through the egress proxy, but ${problem}; nothing ran`);
+  constructor(
+    readonly problem: string,
+    readonly what = 'proc.exec',
+  ) {
+    super(`${what} refused: network through the egress proxy was granted, but ${problem}; nothing ran`);
   }
 }
 
