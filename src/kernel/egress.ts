@@ -79,7 +79,10 @@ export async function runEgress<T>(
     verdict = { status: canonical === undefined || code === PolicyCode.InvalidTarget ? 'DENIED' : 'ERROR', code, reason };
   }
 
-  const entry: Record<string, unknown> = { timestamp: new Date().toISOString(), action: 'net.http', target: url };
+  // A program's query string may carry its own secrets: the record keeps only that there was one.
+  const query = url.search(/[?#]/);
+  const shown = query < 0 ? url : `${url.slice(0, query)}${url[query] === '?' ? '?…' : ''}`;
+  const entry: Record<string, unknown> = { timestamp: new Date().toISOString(), action: 'net.http', target: shown };
   if (canonical !== undefined) entry['canonical_target'] = canonical;
   entry['status'] = verdict.status;
   if (verdict.status !== 'OK') entry['error'] = verdict.status === 'DENIED' ? 'not permitted' : verdict.reason.slice(0, TEXT_CAP);

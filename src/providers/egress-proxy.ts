@@ -255,7 +255,11 @@ async function forward(
   const outcome = await decide(
     method,
     raw.slice(0, 4096),
-    async (grant) => ({ socket: await connectChecked(grant, options), grant }),
+    async (grant) => {
+      // Forwarded requests are plain HTTP; https goes through CONNECT (a TLS tunnel), never in clear to port 443.
+      if (!grant.target.startsWith('http://')) throw new EgressFailedError(grant.target, 'only http:// URLs are forwarded; https needs a CONNECT tunnel');
+      return { socket: await connectChecked(grant, options), grant };
+    },
     (v) => v.socket.destroy(),
   );
   if (!outcome.allowed) {

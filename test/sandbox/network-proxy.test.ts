@@ -126,6 +126,7 @@ describe('proc.exec network: proxy (real bubblewrap, loopback canaries)', () => 
     assert.equal(net[0]?.status, 'OK');
     assert.equal(net[0]?.rule_id, 'canary-http');
     assert.equal(net[0]?.canonical_target, `http://allowed.test:${allowed.port}/hello`);
+    assert.equal(net[0]?.target, `http://allowed.test:${allowed.port}/hello?…`, "the query (the program's own data) is not recorded");
     assert.ok(net[0]?.exec_id !== undefined && net[0].exec_id === exec[0]?.exec_id, 'the connection record names the run');
   });
 
