@@ -5,7 +5,7 @@
  */
 import { types } from 'node:util';
 import { AgentOsError } from '../errors';
-import { Effect, type Decision } from '../policy/types';
+import { Effect, NetworkGrant, type Decision } from '../policy/types';
 import type { AuditEntry } from './audit-record';
 import type { Deadline } from './deadline';
 import { FsCode } from '../providers/fs-errors';
@@ -162,7 +162,8 @@ export async function runPipeline(
     constraint,
     signal: deadline.signal,
     ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),
-    ...(deps.egress === undefined ? {} : { egress: deps.egress }),
+    // Only a rule that grants network hands the provider the egress hook.
+    ...(deps.egress !== undefined && constraint['network'] === NetworkGrant.Proxy ? { egress: deps.egress } : {}),
   });
   try {
     const output = await deadline.race(call(() => provider.execute({ ...resolved, params }, context)));

@@ -142,7 +142,8 @@ export interface ExecutionContext {
   readonly authorize?: (request: ActionRequest) => Promise<Decision>;
   /**
    * Decides and records one network connection a program opens through the egress proxy
-   * (see {@link EgressHook}). Supplied by the kernel for every execution.
+   * (see {@link EgressHook}). Supplied by the kernel only when the deciding rule grants
+   * network (`constraint.network: proxy`).
    */
   readonly egress?: EgressHook;
 }

@@ -11,7 +11,8 @@ import { SpyProvider, readLog, tempDir, writePolicy } from './kernel-helpers';
 const POLICY = [
   'version: 1',
   'capabilities:',
-  '  - { action: kv.get, resource: "**" }',
+  '  - { action: proc.exec, resource: "net-tool", constraint: { network: proxy } }',
+  '  - { action: proc.exec, resource: "offline-tool" }',
   '  - { id: ok, action: net.http, resource: "https://ok.test/**" }',
   'ask:',
   '  - { id: ask, action: net.http, resource: "https://ask.test/**" }',
@@ -24,7 +25,7 @@ describe('Kernel egress hook', () => {
     const logPath = path.join(dir, 'kernel.log');
     const opened: string[] = [];
     const outcomes: EgressOutcome<string>[] = [];
-    const provider = new SpyProvider('kv', ['kv.get'], async (_request, context) => {
+    const provider = new SpyProvider('proc', ['proc.exec'], async (_request, context) => {
       for (const url of ['https://ok.test/', 'https://no.test/', 'https://ask.test/', 'connect:bad host']) {
         const egress = context.egress;
         assert.ok(egress !== undefined);
@@ -42,7 +43,7 @@ describe('Kernel egress hook', () => {
       return 'done';
     });
     const kernel = new Kernel({ policy: writePolicy(dir, POLICY), providers: [provider], logPath });
-    const r = await kernel.submit({ action: 'kv.get', target: 'x' });
+    const r = await kernel.submit({ action: 'proc.exec', target: 'net-tool' });
     await kernel.close();
     assert.equal(r.status, 'OK');
     assert.deepEqual(opened, ['https://ok.test/']);
@@ -58,18 +59,32 @@ describe('Kernel egress hook', () => {
         ['net.http', 'DENIED', undefined],
         ['net.http', 'DENIED', 'ask'],
         ['net.http', 'DENIED', undefined],
-        ['kv.get', 'OK', 'capabilities[0]'],
+        ['proc.exec', 'OK', 'capabilities[0]'],
       ],
     );
     assert.equal(new Set(log.map((x) => x['exec_id'])).size, 1);
     assert.equal(typeof log[0]?.['exec_id'], 'string');
   });
 
+  test('egress: a rule without network → the provider gets no egress hook (it cannot open a connection the policy did not grant)', async () => {
+    const dir = tempDir();
+    let hook: unknown = 'unset';
+    const provider = new SpyProvider('proc', ['proc.exec'], async (_request, context) => {
+      hook = context.egress;
+      return 'done';
+    });
+    const kernel = new Kernel({ policy: writePolicy(dir, POLICY), providers: [provider], logPath: path.join(dir, 'kernel.log') });
+    const r = await kernel.submit({ action: 'proc.exec', target: 'offline-tool' });
+    await kernel.close();
+    assert.equal(r.status, 'OK');
+    assert.equal(hook, undefined);
+  });
+
   test('egress: open throws (upstream refused) → ERROR record with its code, the connection refused', async () => {
     const dir = tempDir();
     const logPath = path.join(dir, 'kernel.log');
     let outcome: EgressOutcome<string> | undefined;
-    const provider = new SpyProvider('kv', ['kv.get'], async (_request, context) => {
+    const provider = new SpyProvider('proc', ['proc.exec'], async (_request, context) => {
       outcome = await context.egress?.(
         { method: 'GET', url: 'https://ok.test/x' },
         () => Promise.reject(Object.assign(new Error('connection to https://ok.test/x failed: ECONNREFUSED'), { code: 'Provider.EgressFailed' })),
@@ -78,20 +93,20 @@ describe('Kernel egress hook', () => {
       return 'done';
     });
     const kernel = new Kernel({ policy: writePolicy(dir, POLICY), providers: [provider], logPath });
-    await kernel.submit({ action: 'kv.get', target: 'x' });
+    await kernel.submit({ action: 'proc.exec', target: 'net-tool' });
     await kernel.close();
     assert.deepEqual(outcome?.allowed === false ? [outcome.status, outcome.code] : outcome, ['ERROR', 'Provider.EgressFailed']);
     assert.deepEqual(
       readLog(logPath).map((x) => [x['action'], x['status'], x['code']]),
       [
         ['net.http', 'ERROR', 'Provider.EgressFailed'],
-        ['kv.get', 'OK', undefined],
+        ['proc.exec', 'OK', undefined],
       ],
     );
   });
 
   test('runEgress: the audit record cannot be written → refused with Kernel.AuditFailed and the opened connection discarded (fail closed)', async () => {
-    const gate = new PolicyGate(loadPolicyText(POLICY, 'p.yaml', { extraActions: ['kv.get'] }), [], ['kv.get']);
+    const gate = new PolicyGate(loadPolicyText(POLICY, 'p.yaml'), [], []);
     const discarded: string[] = [];
     const outcome = await runEgress(
       { method: 'CONNECT', url: 'https://ok.test/' },
