@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { Kernel } from '../../src/kernel/kernel';
 import { loadPolicyText } from '../../src/policy/load';
 import { ProcessProvider } from '../../src/providers/process';
-import type { ProcessResult } from '../../src/providers/process';
+import type { ProcessProviderOptions, ProcessResult } from '../../src/providers/process';
 import { makeWorkspace } from '../providers/process-fixture';
 
 /** A loopback canary: answers every request with its own body and remembers what it saw. */
@@ -67,7 +67,8 @@ describe('proc.exec network: proxy (real bubblewrap, loopback canaries)', () => 
   let denied: Canary;
   // Names the proxy resolves on the host (the sandbox has no DNS of its own).
   const resolver = (host: string): Promise<string[]> => Promise.resolve(host.endsWith('.test') ? ['127.0.0.1'] : []);
-  const provider = (): ProcessProvider => new ProcessProvider({ mounts: { '/workspace': ws }, egress: { allowAddresses: ['127.0.0.1'], resolver } });
+  const provider = (extra: Partial<ProcessProviderOptions> = {}): ProcessProvider =>
+    new ProcessProvider({ mounts: { '/workspace': ws }, egress: { allowAddresses: ['127.0.0.1'], resolver }, ...extra });
   let n = 0;
 
   before(async () => {
@@ -98,13 +99,13 @@ describe('proc.exec network: proxy (real bubblewrap, loopback canaries)', () => 
     return r.data as ProcessResult;
   }
 
-  function kernelWith(policy: string, narrow: string[] = []): { kernel: Kernel; logPath: string } {
+  function kernelWith(policy: string, narrow: string[] = [], extra: Partial<ProcessProviderOptions> = {}): { kernel: Kernel; logPath: string } {
     n += 1;
     const logPath = path.join(root, `kernel-${n}.log`);
     const kernel = new Kernel({
       policy: loadPolicyText(policy, `ceiling-${n}.yaml`),
       narrow: narrow.map((text, i) => loadPolicyText(text, `run-${n}-${i}.yaml`)),
-      providers: [provider()],
+      providers: [provider(extra)],
       logPath,
     });
     return { kernel, logPath };
@@ -368,5 +369,12 @@ s.on('error', (e) => process.stdout.write('error ' + e.code));`,
       [],
       'the proxy folder is removed when the run ends',
     );
+  });
+
+  test("network proxy: bubblewrap run as another host uid (hardening) and a 64 MiB memory limit → the program still reaches the allowed host (the forwarder runs outside the program's limits)", async () => {
+    const { kernel } = kernelWith(ceiling(true), [], { hardening: { uid: 65534, gid: 65534 }, limits: { memoryBytes: 64 * 1024 * 1024 } });
+    const out = await curl(kernel, [`http://allowed.test:${allowed.port}/hardened`]);
+    await kernel.close();
+    assert.equal(out.stdout, 'CANARY-ALLOWED-BODY', out.stderr);
   });
 });
