@@ -8,6 +8,8 @@
  * - v1: the line lists the keys in {@link FIELDS_V1} order, starting with `"v":1`, and
  *   `hash` = sha256 of that line up to (without) `,"hash":…` plus `}` — one serialisation
  *   serves as line and hash input.
+ * - v2: as v1 with {@link FIELDS_V2} (adds `exec_id`, linking a program run to the records
+ *   of the connections its egress proxy decided).
  * In both, the line on disk must be byte-for-byte the canonical serialisation of the record
  * it parses to ({@link canonicalLine}): duplicate, reordered or unknown keys and extra
  * whitespace are refused by `audit verify`. A later change to the record adds a version
@@ -17,7 +19,7 @@ import { hash } from 'node:crypto';
 import type { ActionStatus } from './types';
 
 /** The record format this release writes. */
-export const AUDIT_FORMAT_VERSION = 1;
+export const AUDIT_FORMAT_VERSION = 2;
 
 /** Key order of a v0 line (records without `v`). Never change. */
 export const FIELDS_V0 = [
@@ -67,9 +69,13 @@ export const FIELDS_V1 = [
   'hash',
 ] as const;
 
+/** Key order of a v2 line: v1 plus `exec_id`. Never change; a new field means a new version. */
+export const FIELDS_V2 = [...FIELDS_V1.slice(0, FIELDS_V1.indexOf('prev')), 'exec_id', 'prev', 'hash'] as const;
+
 const FIELDS_BY_VERSION: ReadonlyMap<number, readonly string[]> = new Map<number, readonly string[]>([
   [0, FIELDS_V0],
   [1, FIELDS_V1],
+  [2, FIELDS_V2],
 ]);
 
 /** `prev` of the first record of a log. */
@@ -110,6 +116,12 @@ export interface AuditRecord {
   readonly undo_of_hash?: string;
   /** In a run export (`audit export`): the id (`hash`) of the kernel-log record of this action. */
   readonly kernel_record?: string;
+  /**
+   * (v2) The id of one program run (`proc.exec`) whose egress went through the kernel's proxy:
+   * the run's own record and the record of every connection it opened (action `net.http`)
+   * carry the same value.
+   */
+  readonly exec_id?: string;
   readonly prev: string;
   readonly hash: string;
 }
@@ -249,11 +261,11 @@ export interface ChainedRecord {
  */
 export function chainEntryLine(entry: AuditEntry, seq: number, prev: string): ChainedRecord {
   const given = entry as unknown as Record<string, unknown>;
-  // The record's keys are inserted in FIELDS_V1 order, so one JSON.stringify of it is the
-  // line's body (the same bytes serialise() gives: only strings and finite numbers).
+  // The record's keys are inserted in FIELDS_V2 order (the current format), so one JSON.stringify
+  // of it is the line's body (the same bytes serialise() gives: only strings and finite numbers).
   const record: Record<string, unknown> = { v: AUDIT_FORMAT_VERSION };
   let used = 0;
-  for (const key of FIELDS_V1) {
+  for (const key of FIELDS_V2) {
     let value: unknown;
     if (key === 'seq') value = seq;
     else if (key === 'prev') value = prev;
@@ -269,7 +281,7 @@ export function chainEntryLine(entry: AuditEntry, seq: number, prev: string): Ch
   let defined = 0;
   for (const key of Object.keys(given)) if (given[key] !== undefined) defined += 1;
   if (defined !== used) throw notInFormat();
-  const json = JSON.stringify(record); // `{…,"prev":"…"}`: the v1 hash input
+  const json = JSON.stringify(record); // `{…,"prev":"…"}`: the hash input
   const h = sha256(json);
   record['hash'] = h;
   return { record: record as unknown as AuditRecord, line: `${json.slice(0, -1)},"hash":"${h}"}\n` };

@@ -22,6 +22,10 @@ export {
   type ExecutionStep,
   type UndoRequest,
   type HostLocation,
+  type EgressHook,
+  type EgressRequest,
+  type EgressGrant,
+  type EgressOutcome,
 } from './types';
 export {
   MalformedRequestError,

@@ -31,7 +31,9 @@ import {
   startPipeline,
   toEntry,
 } from './pipeline';
-import type { ActionRequest, ActionResult, Provider, ResolvedRequest, SubmitOptions, UndoRequest } from './types';
+import type { ActionRequest, ActionResult, EgressHook, Provider, ProviderHooks, ResolvedRequest, SubmitOptions, UndoRequest } from './types';
+import { runEgress } from './egress';
+import { randomUUID } from 'node:crypto';
 import { runUndo } from './undo';
 import { type CheckedSubmitOptions, readSubmitOptions } from './submit-options';
 import { decideRequest, type KernelDecision } from './decide';
@@ -114,6 +116,20 @@ export class Kernel {
     this.approve = options.approve;
     this.observe = options.observe;
     this.audit = options.logPath === undefined ? AuditLog.discarding() : AuditLog.open(options.logPath, options.audit);
+    const hooks: ProviderHooks = { egressFor: (origin) => this.egressFor(origin) };
+    for (const provider of new Set(this.providers.values())) provider.attach?.(hooks);
+  }
+
+  /** See {@link ProviderHooks.egressFor}: the ceiling policy in force decides each connection. */
+  private egressFor(origin: { readonly action: string; readonly target: string }): EgressHook {
+    const execId = randomUUID();
+    const described = { action: String(origin.action).slice(0, 128), target: String(origin.target).slice(0, 512) };
+    return (request, open, discard) => {
+      if (this.closing !== undefined) {
+        return Promise.resolve({ allowed: false, status: 'ERROR', code: KernelCode.Closed, reason: 'the kernel is closed' });
+      }
+      return runEgress(request, open, discard, { gate: this.gate, append: (e) => this.appendObserved(e), execId: () => execId, origin: described });
+    };
   }
 
   /** sha256 of the policy in force (recorded as `policy_hash`). */
@@ -341,6 +357,19 @@ export class Kernel {
     }
   }
 
+  /** Appends an egress connection's record (runEgress) and tells the observer. */
+  private async appendObserved(entry: AuditEntry): Promise<AuditRecord> {
+    const record = await this.audit.append(entry);
+    if (this.observe !== undefined) {
+      try {
+        this.observe(record);
+      } catch {
+        /* an observer never changes an outcome */
+      }
+    }
+    return record;
+  }
+
   private async runToEntry(
     raw: unknown,
     options: CheckedSubmitOptions,
@@ -357,7 +386,9 @@ export class Kernel {
     // One policy per submit: a reload in between cannot split the decision from its record's hash.
     try {
       deadline = new Deadline(describeAction(raw), this.timeoutMs, options.signal);
-      const deps = { providers: this.providers, gate, approve: this.approve, deadline };
+      const egress: EgressHook = (request, open, discard) =>
+        runEgress(request, open, discard, { gate, append: (e) => this.appendObserved(e), execId: () => (trace.execId ??= randomUUID()) });
+      const deps = { providers: this.providers, gate, approve: this.approve, deadline, egress };
       outcome =
         refused !== undefined
           ? runRefused(raw, refused, trace)

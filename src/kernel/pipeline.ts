@@ -5,7 +5,7 @@
  */
 import { types } from 'node:util';
 import { AgentOsError } from '../errors';
-import { Effect, type Decision } from '../policy/types';
+import { Effect, NetworkGrant, type Decision } from '../policy/types';
 import type { AuditEntry } from './audit-record';
 import type { Deadline } from './deadline';
 import { FsCode } from '../providers/fs-errors';
@@ -16,7 +16,7 @@ import type { PolicyGate } from './policy-gate';
 import { unpackOutput } from './provider-output';
 import { describeRaw, validateRequest } from './request';
 import type { CheckedSubmitOptions } from './submit-options';
-import type { ActionRequest, ActionResult, Provider, ResolvedRequest } from './types';
+import type { ActionRequest, ActionResult, EgressHook, Provider, ResolvedRequest } from './types';
 
 /**
  * Codes of DENIED results from the kernel and the built-in providers: why the action did
@@ -61,6 +61,8 @@ export interface Trace {
   undoOfHash?: string;
   /** Who Temporal says decided an approval (for refusals recorded by `Kernel.recordRefusal`). */
   approvalIdentity?: string;
+  /** Set on the first egress connection of the execution: the run's `exec_id`. */
+  execId?: string;
 }
 
 /** A refusal recorded by `Kernel.recordRefusal`: decided before the gate, nothing runs. */
@@ -93,6 +95,8 @@ export interface PipelineDeps {
   readonly gate: PolicyGate;
   readonly approve: ((request: ResolvedRequest, decision: Decision) => Promise<boolean>) | undefined;
   readonly deadline: Deadline;
+  /** The kernel's egress hook for this submit (handed to the provider in its context). */
+  readonly egress?: EgressHook;
 }
 
 /** What the pipeline needs to start: no deadline yet (nothing it runs can be waited for). */
@@ -217,6 +221,8 @@ export async function runPipeline(
     constraint,
     signal: deadline.signal,
     ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),
+    // Only a rule that grants network hands the provider the egress hook.
+    ...(deps.egress !== undefined && constraint['network'] === NetworkGrant.Proxy ? { egress: deps.egress } : {}),
   });
   try {
     const output = await deadline.race(call(() => provider.execute({ ...resolved, params }, context)));
@@ -338,6 +344,7 @@ export function toEntry(
   if (typeof identity === 'string') entry['approval_identity'] = identity.slice(0, 256);
   if (trace.undoOf !== undefined) entry['undo_of'] = trace.undoOf.slice(0, 256);
   if (trace.undoOfHash !== undefined) entry['undo_of_hash'] = trace.undoOfHash.slice(0, 256);
+  if (trace.execId !== undefined) entry['exec_id'] = trace.execId;
   return entry as unknown as AuditEntry;
 }
 

@@ -140,7 +140,50 @@ export interface ExecutionContext {
    * not follow such hops.
    */
   readonly authorize?: (request: ActionRequest) => Promise<Decision>;
+  /**
+   * Decides and records one network connection a program opens through the egress proxy
+   * (see {@link EgressHook}). Supplied by the kernel only when the deciding rule grants
+   * network (`constraint.network: proxy`).
+   */
+  readonly egress?: EgressHook;
 }
+
+/** One connection a sandboxed program asks its egress proxy to open. */
+export interface EgressRequest {
+  /** `CONNECT` for a tunnel, else the method of a plain-HTTP request. */
+  readonly method: string;
+  /** `https://host:port/` for a CONNECT tunnel; the absolute URL of a plain-HTTP request. */
+  readonly url: string;
+}
+
+/** What the kernel hands `open` once the policy allowed a connection. */
+export interface EgressGrant {
+  /** The canonical URL that was judged. */
+  readonly target: string;
+  /** Constraint of the deciding `net.http` rule (e.g. `max_bytes`, which caps the bytes relayed back). */
+  readonly constraint: Readonly<Record<string, unknown>>;
+}
+
+/** The outcome of one egress decision; its one audit record is written before it is returned. */
+export type EgressOutcome<T> =
+  | { readonly allowed: true; readonly value: T; readonly auditRecordId: string }
+  | {
+      readonly allowed: false;
+      readonly status: 'DENIED' | 'ERROR';
+      readonly code: string;
+      readonly reason: string;
+      readonly auditRecordId?: string;
+    };
+
+/**
+ * The kernel's decision hook for a program's egress proxy: judges `request` as a `net.http`
+ * request with the policy in force (the same gate, layers and freeze as the submit), runs
+ * `open` only when it is allowed (`open` resolves, checks and connects; a throw is a failed
+ * connection), and appends exactly one audit record — `net.http`, status `OK`, `DENIED` or
+ * `ERROR`, with the program run's `exec_id`. Never throws. When the record cannot be written
+ * the connection is refused and `discard` releases what `open` made (fail closed).
+ */
+export type EgressHook = <T>(request: EgressRequest, open: (grant: EgressGrant) => Promise<T>, discard: (value: T) => void) => Promise<EgressOutcome<T>>;
 
 /**
  * A provider performs the side effects of a set of actions. Providers are reached only
@@ -181,4 +224,19 @@ export interface Provider {
   locate?(canonicalTarget: string): HostLocation | undefined;
   /** Optional: releases what the provider holds (e.g. MCP server processes); called once by `Kernel.close()` after submits in flight finished. */
   close?(): Promise<void>;
+  /**
+   * Optional: called once by `new Kernel` with the hooks a provider may use outside a single
+   * execution (e.g. the egress of a long-lived MCP server).
+   */
+  attach?(hooks: ProviderHooks): void;
+}
+
+/** What the kernel offers a provider for work that outlives one execution. */
+export interface ProviderHooks {
+  /**
+   * An egress hook for a long-lived program (e.g. a stdio MCP server granted `network: proxy`):
+   * each connection is judged by the kernel's ceiling policy in force at that moment and
+   * recorded as `net.http` with one `exec_id` per hook, its reason naming `origin`.
+   */
+  egressFor(origin: { readonly action: string; readonly target: string }): EgressHook;
 }

@@ -7,6 +7,7 @@ export {
   BuiltinAction,
   Effect,
   RuleKind,
+  NetworkGrant,
   type CanonicalRequest,
   type Decision,
   type PolicyDocument,

@@ -5,15 +5,16 @@
  */
 import type { CompiledPolicy } from './compile';
 import { evaluate, type PolicyDecision } from './evaluate';
-import { Effect, type CanonicalRequest, type RuleConstraint } from './types';
+import { Effect, NetworkGrant, type CanonicalRequest, type RuleConstraint } from './types';
 
 const RANK: Readonly<Record<Effect, number>> = { [Effect.Allow]: 0, [Effect.Ask]: 1, [Effect.Deny]: 2 };
 
 /**
  * The most restrictive decision of `policies` (ties: the earliest policy's). With no
  * policies, deny. A grant (allow or ask) carries the tightest caps of every layer that
- * granted: the least `max_bytes` and `timeout_ms`, and `recursive` only if all allow it.
- * Never throws.
+ * granted: the least `max_bytes` and `timeout_ms`, `recursive` only if all allow it, and
+ * `network: proxy` only if every granting rule grants it (a run policy may take network
+ * away, never give it). Never throws.
  *
  * @example
  * evaluateLayered([workerCeiling, runPolicy], request);
@@ -34,7 +35,7 @@ export function evaluateLayered(policies: readonly CompiledPolicy[], request: Ca
   return grants.length > 1 ? { ...worst, constraint: tightestCaps(worst.constraint ?? {}, grants) } : worst;
 }
 
-/** `base` with `max_bytes`, `timeout_ms` and `recursive` tightened to the strictest of every decision. */
+/** `base` with `max_bytes`, `timeout_ms`, `recursive` and `network` tightened to the strictest of every decision. */
 function tightestCaps(base: RuleConstraint, decisions: readonly PolicyDecision[]): RuleConstraint {
   let maxBytes = base.max_bytes;
   let timeoutMs = base.timeout_ms;
@@ -43,11 +44,13 @@ function tightestCaps(base: RuleConstraint, decisions: readonly PolicyDecision[]
     if (c?.timeout_ms !== undefined) timeoutMs = timeoutMs === undefined ? c.timeout_ms : Math.min(timeoutMs, c.timeout_ms);
   }
   const recursive = decisions.every((d) => d.constraint?.recursive === true);
-  const { recursive: _recursive, ...rest } = base;
+  const network = decisions.every((d) => d.constraint?.network === NetworkGrant.Proxy);
+  const { recursive: _recursive, network: _network, ...rest } = base;
   return {
     ...rest,
     ...(maxBytes === undefined ? {} : { max_bytes: maxBytes }),
     ...(timeoutMs === undefined ? {} : { timeout_ms: timeoutMs }),
     ...(recursive ? { recursive: true } : {}),
+    ...(network ? { network: NetworkGrant.Proxy } : {}),
   };
 }

@@ -30,6 +30,15 @@ export interface SourcePosition {
   readonly col: number;
 }
 
+/** Values of a proc.exec rule's `network` constraint. */
+export const NetworkGrant = {
+  /** No network (the default): a private network namespace with only loopback. */
+  None: 'none',
+  /** HTTP(S) egress only through the kernel's auditing proxy, each connection judged by the `net.http` rules. */
+  Proxy: 'proxy',
+} as const;
+export type NetworkGrant = (typeof NetworkGrant)[keyof typeof NetworkGrant];
+
 /** Constraints a rule may carry; which keys are legal depends on the action (validated). */
 export interface RuleConstraint {
   /** fs.read / fs.write: bytes read or written; net.http: response body bytes. */
@@ -46,6 +55,12 @@ export interface RuleConstraint {
   readonly env?: readonly string[];
   /** proc.exec: upper bound for the timeout in milliseconds. */
   readonly timeout_ms?: number;
+  /**
+   * proc.exec (capabilities and ask only): `proxy` grants the program HTTP(S) egress through
+   * the auditing proxy, each connection decided by the `net.http` rules; `none` (the default)
+   * gives it no network at all.
+   */
+  readonly network?: NetworkGrant;
   /** net.http: allowed methods, upper-cased. */
   readonly method?: readonly string[];
   /** mcp.call and custom actions: conditions on arguments, keyed by argument path (see params-constraint.ts). */

@@ -6,7 +6,7 @@
  * | fs.read, fs.write | `max_bytes` — positive integer, bytes read or written |
  * | fs.delete         | `recursive` — boolean; true allows removing a directory tree |
  * | fs.list           | none |
- * | proc.exec         | `args`, `deny_args`, `cwd`, `env`, `timeout_ms` |
+ * | proc.exec         | `args`, `deny_args`, `cwd`, `env`, `timeout_ms`, `network` |
  * | net.http          | `method`, `max_bytes` (response body bytes) |
  * | mcp.call          | `params` — conditions on the tool's arguments (validate-params.ts) |
  * | custom actions    | `params` — conditions on the request's params |
@@ -27,11 +27,14 @@
  * - `cwd` — absolute path glob the working directory must match.
  * - `env` — names (not globs) of environment variables that may be passed.
  * - `timeout_ms` — positive integer, the upper bound a request may ask for.
+ * - `network` — `none` (the default) or `proxy`: the program's HTTP(S) egress goes through the
+ *   kernel's auditing proxy, each connection judged by the `net.http` rules. A grant, not a
+ *   condition: legal in `capabilities:` and `ask:` only (a deny rule refuses it with a hint).
  * net.http `method` — a string or list, case-insensitive, normalised to upper case; only
  * GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, TRACE, CONNECT.
  */
 import { isSeq } from 'yaml';
-import { BuiltinAction, type RuleConstraint } from './types';
+import { BuiltinAction, NetworkGrant, RuleKind, type RuleConstraint } from './types';
 import type { NodeChecker, YamlNode } from './node-checker';
 import { ProblemCode } from './problem';
 import { TargetFamily } from './actions';
@@ -45,7 +48,7 @@ export const CONSTRAINT_KEYS: Readonly<Record<string, readonly string[]>> = {
   [BuiltinAction.FsWrite]: ['max_bytes'],
   [BuiltinAction.FsDelete]: ['recursive'],
   [BuiltinAction.FsList]: [],
-  [BuiltinAction.ProcExec]: ['args', 'deny_args', 'cwd', 'env', 'timeout_ms'],
+  [BuiltinAction.ProcExec]: ['args', 'deny_args', 'cwd', 'env', 'timeout_ms', 'network'],
   [BuiltinAction.NetHttp]: ['method', 'max_bytes'],
   [BuiltinAction.McpCall]: ['params'],
 };
@@ -124,11 +127,38 @@ function cwdGlob(c: NodeChecker, node: YamlNode, fallback: YamlNode): string | u
   return value;
 }
 
+const NETWORK_GRANTS: readonly string[] = Object.values(NetworkGrant);
+
+function networkGrant(c: NodeChecker, node: YamlNode, fallback: YamlNode, kind: RuleKind | undefined): NetworkGrant | undefined {
+  const value = c.string(node, 'constraint.network', fallback);
+  if (value === undefined) return undefined;
+  if (!NETWORK_GRANTS.includes(value)) {
+    c.report(
+      node,
+      ProblemCode.InvalidValue,
+      `constraint.network "${value}" is not a network grant`,
+      'write `network: proxy` (HTTP(S) through the auditing proxy, each connection judged by the net.http rules) or `network: none`',
+    );
+    return undefined;
+  }
+  if (kind === RuleKind.Deny) {
+    c.report(
+      fallback,
+      ProblemCode.ConstraintForAction,
+      'constraint "network" grants network and has no meaning in a deny rule',
+      'remove it here; a program gets network only from a capabilities/ask rule with `network: proxy`, and its connections are judged by the net.http rules (deny hosts there)',
+    );
+    return undefined;
+  }
+  return value as NetworkGrant;
+}
+
 /**
  * Validates `constraint` for a rule covering `actions` (empty when the action itself was
- * invalid: then only the value types are checked). Returns the normalised constraint.
+ * invalid: then only the value types are checked) in the list of `kind`. Returns the
+ * normalised constraint.
  */
-export function validateConstraint(c: NodeChecker, keyNode: YamlNode, node: YamlNode, actions: readonly string[]): RuleConstraint {
+export function validateConstraint(c: NodeChecker, keyNode: YamlNode, node: YamlNode, actions: readonly string[], kind?: RuleKind): RuleConstraint {
   const map = c.map(node, 'constraint', keyNode);
   if (map === undefined) return {};
   const out: Mutable<RuleConstraint> = {};
@@ -168,6 +198,9 @@ export function validateConstraint(c: NodeChecker, keyNode: YamlNode, node: Yaml
     } else if (key === 'params') {
       const params = validateParams(c, value, k);
       if (params !== undefined) out.params = params;
+    } else if (key === 'network') {
+      const grant = networkGrant(c, value, k, kind);
+      if (grant !== undefined) out.network = grant;
     }
   }
   return out;

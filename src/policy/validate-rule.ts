@@ -97,7 +97,7 @@ export function validateRule(c: NodeChecker, node: YamlNode, kind: RuleKind, ind
   const resourceEntry = entries.get('resource');
   const resource = resourceEntry ? validateResource(c, resourceEntry.value, resourceEntry.key, covered) : undefined;
   const constraintEntry = entries.get('constraint');
-  const constraint = constraintEntry ? validateConstraint(c, constraintEntry.key, constraintEntry.value, covered) : {};
+  const constraint = constraintEntry ? validateConstraint(c, constraintEntry.key, constraintEntry.value, covered, kind) : {};
   let id = where;
   const idEntry = entries.get('id');
   if (idEntry) {

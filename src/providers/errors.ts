@@ -31,6 +31,10 @@ export const ProviderCode = {
   SandboxConfig: 'Provider.SandboxConfig',
   /** bubblewrap failed to set up the sandbox for one program. */
   SandboxFailed: 'Provider.SandboxFailed',
+  /** A rule granted network (`network: proxy`) and the egress proxy cannot be provided. */
+  EgressUnavailable: 'Provider.EgressUnavailable',
+  /** The egress proxy could not open an allowed connection (upstream refused, timed out, …). */
+  EgressFailed: 'Provider.EgressFailed',
 } as const;
 export type ProviderCode = (typeof ProviderCode)[keyof typeof ProviderCode];
 
@@ -135,6 +139,33 @@ export class SandboxFailedError extends AgentOsError {
   readonly code = ProviderCode.SandboxFailed;
   constructor(readonly detail: string) {
     super(`the sandbox could not start the program: ${detail}`);
+  }
+}
+
+/**
+ * proc.exec: the deciding rule grants network through the egress proxy and the proxy cannot
+ * be provided (no kernel egress hook, the proxy or its in-sandbox forwarder did not start).
+ * Nothing ran; the program never runs with network the kernel does not decide.
+ */
+export class EgressUnavailableError extends AgentOsError {
+  readonly code = ProviderCode.EgressUnavailable;
+  constructor(
+    readonly problem: string,
+    readonly what = 'proc.exec',
+  ) {
+    super(`${what} refused: network through the egress proxy was granted, but ${problem}; nothing ran`);
+  }
+}
+
+/** The egress proxy could not open a connection the policy allowed (recorded as the connection's ERROR). */
+export class EgressFailedError extends AgentOsError {
+  readonly code = ProviderCode.EgressFailed;
+  constructor(
+    readonly target: string,
+    readonly problem: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`connection to ${target} failed: ${problem}`, options);
   }
 }
 

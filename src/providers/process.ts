@@ -19,6 +19,7 @@ import { assertKernelGrant } from '../kernel/grant';
 import type { ActionRequest, ExecutionContext, Provider, ResolvedRequest } from '../kernel/types';
 import {
   CwdOutsideMountError,
+  EgressUnavailableError,
   HardeningUnavailableError,
   InvalidParamsError,
   ProgramOutsidePathError,
@@ -28,13 +29,17 @@ import {
 import { guardGitArgs, guardGitEnv, GIT_HARDENING_ENV } from './git-guard';
 import { buildProcessEnv } from './process-env';
 import { locateCwd, locateProgram } from './process-locate';
-import { runProcessTree, type ProcessOutcome } from './process-tree';
+import { runProcessTree, type ProcessOutcome, type ProcessSpec } from './process-tree';
 import { parseProcessParams } from './process-params';
 import { MountTable } from './mounts';
 import { cwdIdentity, readOnlyPathDirs, realProgram, SandboxMode, setUpSandbox, warnOnce } from './process-sandbox';
 import { buildSandboxCommand } from './sandbox/bwrap-args';
 import type { SandboxProbe } from './sandbox/probe';
-import { CWD_MOVED_EXIT, CWD_MOVED_MESSAGE, type SandboxLimits } from './sandbox/types';
+import { CWD_MOVED_EXIT, CWD_MOVED_MESSAGE, SandboxNetwork, type SandboxLimits } from './sandbox/types';
+import { FORWARDER_FAILED_EXIT, FORWARDER_FAILED_MESSAGE, proxyEnv } from './sandbox/forwarder';
+import { startEgressProxy, type EgressProxy } from './egress-proxy';
+import { systemResolver, type Resolver } from './http-connect';
+import { NetworkGrant } from '../policy/types';
 
 export { SandboxMode } from './process-sandbox';
 
@@ -72,6 +77,13 @@ export interface ProcessProviderOptions {
   readonly bwrapPath?: string;
   /** Limits inside the sandbox (defaults: 4 GiB address space, 512 processes, 1 GiB files). */
   readonly limits?: SandboxLimits;
+  /**
+   * The egress proxy of programs whose rule grants `network: proxy` (each connection is
+   * decided by the kernel with the net.http rules and audited). `allowAddresses`: non-public
+   * addresses that may be reached anyway (as net.http's); `resolver`: host → addresses
+   * (default the system resolver); `connectTimeoutMs`: default 10 000.
+   */
+  readonly egress?: { readonly allowAddresses?: readonly string[]; readonly resolver?: Resolver; readonly connectTimeoutMs?: number };
 }
 
 /** What `execute` returns (the action's `data`). */
@@ -85,6 +97,8 @@ export interface ProcessResult extends Omit<ProcessOutcome, 'pid'> {
   readonly pid: number;
   /** `bwrap` when the program ran in the sandbox, `off` when the operator turned it off. */
   readonly sandbox: SandboxMode;
+  /** Present when the rule granted `network: proxy`: the connections its proxy decided (each has its audit record). */
+  readonly network?: { readonly mode: 'proxy'; readonly allowed: number; readonly refused: number };
 }
 
 /**
@@ -229,34 +243,87 @@ export class ProcessProvider implements Provider {
     if (this.mode === SandboxMode.Bwrap) {
       const probe = this.probe as SandboxProbe;
       if (probe.problem !== undefined) throw new SandboxUnavailableError(probe.problem);
-      const command = buildSandboxCommand(
-        {
-          command: program,
-          args,
-          cwd: agentCwd ?? '/',
-          env,
-          cwdIdentity: cwdIdentity(cwd, agentCwd ?? '/'),
-          mounts: this.table.mounts.map((m) => ({ agent: m.agent, host: m.host })),
-          readOnlyPaths: readOnlyPathDirs(this.fixedPath, this.table),
-          limits: {
-            ...this.options.limits,
-            ...(hardening?.prlimit?.asBytes !== undefined ? { memoryBytes: hardening.prlimit.asBytes } : {}),
-            ...(hardening?.prlimit?.nproc !== undefined ? { processes: hardening.prlimit.nproc } : {}),
-          },
-        },
-        probe,
-        {
-          ...(hardening?.uid !== undefined ? { uid: hardening.uid } : {}),
-          ...(hardening?.gid !== undefined ? { gid: hardening.gid } : {}),
-        },
-      );
-      const outcome = await runProcessTree({ ...common, file: command.file, args: command.args, cwd: '/', env: {}, sandbox: command.spawnOptions });
+      const hostIds = {
+        ...(hardening?.uid !== undefined ? { uid: hardening.uid } : {}),
+        ...(hardening?.gid !== undefined ? { gid: hardening.gid } : {}),
+      };
+      const proxy = constraint['network'] === NetworkGrant.Proxy ? await this.startProxy(context, hostIds) : undefined;
+      let outcome: ProcessOutcome;
+      try {
+        outcome = await this.runSandboxed(probe, hostIds, proxy, { program, args, agentCwd, cwd, env, common });
+      } finally {
+        await proxy?.close();
+      }
+      if (outcome.exitCode === FORWARDER_FAILED_EXIT && outcome.stdout === '' && outcome.stderr === `${FORWARDER_FAILED_MESSAGE}\n`) {
+        throw new EgressUnavailableError('the network forwarder inside the sandbox did not start');
+      }
       if (outcome.exitCode === CWD_MOVED_EXIT && outcome.stdout === '' && outcome.stderr === `${CWD_MOVED_MESSAGE}\n`) {
         throw new CwdOutsideMountError(agentCwd ?? '/', 'it changed between the check and the start of the program (a link was swapped); nothing ran');
       }
-      return { ...outcome, timeoutMs, sandbox: SandboxMode.Bwrap };
+      return {
+        ...outcome,
+        timeoutMs,
+        sandbox: SandboxMode.Bwrap,
+        ...(proxy === undefined ? {} : { network: { mode: 'proxy' as const, allowed: proxy.stats.allowed, refused: proxy.stats.refused } }),
+      };
     }
+    return this.runUnsandboxed(program, args, cwd, env, common, timeoutMs);
+  }
 
+  /** The egress proxy of a run whose rule grants `network: proxy`; refuses (nothing runs) when it cannot be had. */
+  private async startProxy(context: ExecutionContext, hostIds: { uid?: number; gid?: number }): Promise<EgressProxy> {
+    if (context.egress === undefined) throw new EgressUnavailableError('the kernel supplied no egress hook to decide its connections');
+    const o = this.options.egress;
+    try {
+      return await startEgressProxy(
+        context.egress,
+        { resolver: o?.resolver ?? systemResolver, allowAddresses: o?.allowAddresses ?? [], connectTimeoutMs: o?.connectTimeoutMs ?? 10_000 },
+        hostIds,
+      );
+    } catch (err) {
+      throw new EgressUnavailableError(`the proxy could not start (${err instanceof Error ? err.name : typeof err})`);
+    }
+  }
+
+  private async runSandboxed(
+    probe: SandboxProbe,
+    hostIds: { uid?: number; gid?: number },
+    proxy: EgressProxy | undefined,
+    run: { program: string; args: string[]; agentCwd: string | undefined; cwd: string; env: Record<string, string>; common: TreeCommon },
+  ): Promise<ProcessOutcome> {
+    const { program, args, agentCwd, cwd, env, common } = run;
+    const hardening = this.options.hardening;
+    const command = buildSandboxCommand(
+      {
+        command: program,
+        args,
+        cwd: agentCwd ?? '/',
+        env: proxy === undefined ? env : { ...env, ...proxyEnv() },
+        ...(proxy === undefined ? {} : { network: SandboxNetwork.Proxy, proxyDir: proxy.dir }),
+        cwdIdentity: cwdIdentity(cwd, agentCwd ?? '/'),
+        mounts: this.table.mounts.map((m) => ({ agent: m.agent, host: m.host })),
+        readOnlyPaths: readOnlyPathDirs(this.fixedPath, this.table),
+        limits: {
+          ...this.options.limits,
+          ...(hardening?.prlimit?.asBytes !== undefined ? { memoryBytes: hardening.prlimit.asBytes } : {}),
+          ...(hardening?.prlimit?.nproc !== undefined ? { processes: hardening.prlimit.nproc } : {}),
+        },
+      },
+      probe,
+      hostIds,
+    );
+    return runProcessTree({ ...common, file: command.file, args: command.args, cwd: '/', env: {}, sandbox: command.spawnOptions });
+  }
+
+  private async runUnsandboxed(
+    program: string,
+    args: string[],
+    cwd: string,
+    env: Record<string, string>,
+    common: TreeCommon,
+    timeoutMs: number,
+  ): Promise<ProcessResult> {
+    const hardening = this.options.hardening;
     const limits = hardening?.prlimit;
     const [file, argv] =
       this.prlimitPath !== undefined && limits !== undefined ? [this.prlimitPath, [...prlimitFlags(limits), '--', program, ...args]] : [program, args];
@@ -272,6 +339,9 @@ export class ProcessProvider implements Provider {
     return { ...outcome, timeoutMs, sandbox: SandboxMode.Off };
   }
 }
+
+/** What every run of the process tree shares (timeout, output cap, grace, stdin, signal). */
+type TreeCommon = Pick<ProcessSpec, 'timeoutMs' | 'maxOutputBytes' | 'graceMs' | 'stdin' | 'signal'>;
 
 function prlimitFlags(limits: NonNullable<ProcessHardening['prlimit']>): string[] {
   const flags: string[] = [];

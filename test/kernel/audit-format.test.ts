@@ -72,7 +72,7 @@ describe('audit record format', () => {
     assert.deepEqual([result.ok, result.records, result.problems], [true, 12, []]);
   });
 
-  test('Kernel: a v0 log is continued in v1 → the mixed log verifies; a v0 record after v1 ones → "format downgrade"', async () => {
+  test('Kernel: a v0 log is continued in the current format → the mixed log verifies; a v0 record after v1 ones → "format downgrade"', async () => {
     const dir = tempDir();
     const logPath = path.join(dir, 'kernel.log');
     fs.copyFileSync(V0_FIXTURE, logPath);
@@ -80,7 +80,7 @@ describe('audit record format', () => {
     await kernel.submit({ action: 'kv.get', target: 'x' });
     await kernel.close();
     const records = readLog(logPath);
-    assert.deepEqual([records.length, records[12]?.['v'], records[12]?.['seq'], records[12]?.['prev']], [13, 1, 13, records[11]?.['hash']]);
+    assert.deepEqual([records.length, records[12]?.['v'], records[12]?.['seq'], records[12]?.['prev']], [13, AUDIT_FORMAT_VERSION, 13, records[11]?.['hash']]);
     assert.equal((await verifyAuditLog(logPath)).ok, true);
     // Move the first (v0) record's line to the end: besides the broken chain, the downgrade is named.
     const lines = fs
@@ -93,6 +93,25 @@ describe('audit record format', () => {
       broken.problems.some((p) => p.line === 14 && /format downgrade/.test(p.message)),
       JSON.stringify(broken.problems),
     );
+  });
+
+  test('Kernel: a v1 log continued in v2 → verifies; exec_id on a v1 record → refused (v1 has no such field)', async () => {
+    const dir = tempDir();
+    const logPath = path.join(dir, 'kernel.log');
+    fs.copyFileSync(V1_FIXTURE, logPath);
+    const kernel = new Kernel({ policy: writePolicy(dir, 'capabilities: []\n'), providers: [new SpyProvider('kv', ['kv.get'])], logPath });
+    await kernel.submit({ action: 'kv.get', target: 'x' });
+    await kernel.close();
+    const records = readLog(logPath);
+    assert.deepEqual([records.length, records[12]?.['v']], [13, 2]);
+    assert.equal((await verifyAuditLog(logPath)).ok, true);
+    const lines = fs
+      .readFileSync(logPath, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
+    lines[0] = lines[0]!.replace('"prev"', '"exec_id":"x","prev"');
+    rewrite(logPath, lines);
+    assert.equal((await verifyAuditLog(logPath)).ok, false);
   });
 
   test('verifyAuditLog: forged "status":"OK","action":"fs.read" keys put before a DENIED record\'s real keys → refused on that line', async () => {
@@ -126,7 +145,7 @@ describe('audit record format', () => {
   test('verifyAuditLog: unknown key or unknown format version → refused', async () => {
     const { file, lines } = await writeLog(2);
     lines[0] = lines[0]!.replace('"params_hash"', '"note":"x","params_hash"');
-    lines[1] = lines[1]!.replace('{"v":1,', '{"v":99,');
+    lines[1] = lines[1]!.replace(`{"v":${AUDIT_FORMAT_VERSION},`, '{"v":99,');
     rewrite(file, lines);
     const result = await verifyAuditLog(file);
     assert.ok(result.problems.some((p) => p.line === 1 && /canonical/.test(p.message)));

@@ -69,4 +69,25 @@ describe('evaluateLayered', () => {
     assert.equal(d.constraint?.recursive, undefined);
     assert.equal(evaluateLayered([a, b], req('fs.delete', '/workspace/x', { recursive: true })).effect, 'deny');
   });
+
+  test('evaluateLayered: the ceiling grants network: proxy, the run policy does not → allow without network (a run may take network away)', () => {
+    const withNet = compilePolicy(policyDoc({ capabilities: [['proc.exec', 'curl', { network: 'proxy', timeout_ms: 5000 }, 'worker-curl']] }));
+    const without = compilePolicy(policyDoc({ capabilities: [['proc.exec', 'curl', {}, 'run-curl']] }));
+    const d = evaluateLayered([withNet, without], req('proc.exec', 'curl', { args: [] }));
+    assert.equal(d.effect, 'allow');
+    assert.equal(d.constraint?.network, undefined);
+    assert.equal(d.constraint?.timeout_ms, 5000);
+  });
+  test('evaluateLayered: the run policy grants network: proxy, the ceiling does not → allow without network (a run never grants network)', () => {
+    const without = compilePolicy(policyDoc({ capabilities: [['proc.exec', 'curl', {}, 'worker-curl']] }));
+    const withNet = compilePolicy(policyDoc({ capabilities: [['proc.exec', 'curl', { network: 'proxy' }, 'run-curl']] }));
+    const d = evaluateLayered([without, withNet], req('proc.exec', 'curl', { args: [] }));
+    assert.deepEqual([d.effect, d.constraint?.network], ['allow', undefined]);
+  });
+  test('evaluateLayered: both layers grant network: proxy → allow with network: proxy', () => {
+    const a = compilePolicy(policyDoc({ capabilities: [['proc.exec', 'curl', { network: 'proxy' }, 'worker-curl']] }));
+    const b = compilePolicy(policyDoc({ capabilities: [['proc.exec', 'curl', { network: 'proxy' }, 'run-curl']] }));
+    const d = evaluateLayered([a, b], req('proc.exec', 'curl', { args: [] }));
+    assert.deepEqual([d.effect, d.constraint?.network], ['allow', 'proxy']);
+  });
 });

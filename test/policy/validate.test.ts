@@ -88,6 +88,34 @@ describe('validatePolicy: rules', () => {
     assert.deepEqual(document?.capabilities[0]?.constraint, { args: ['log', '**'], deny_args: ['-c'], cwd: '/w/**', env: ['HOME'], timeout_ms: 5000 });
   });
 
+  test('validatePolicy: proc.exec network: proxy in capabilities and ask → kept; none → kept', () => {
+    const { document, problems } = check(
+      'capabilities:\n  - { action: proc.exec, resource: curl, constraint: { network: proxy } }\n  - { action: proc.exec, resource: wget, constraint: { network: none } }\nask:\n  - { action: proc.exec, resource: git, constraint: { network: proxy } }\n',
+    );
+    assert.deepEqual(problems, []);
+    assert.deepEqual(
+      document?.capabilities.map((r) => r.constraint),
+      [{ network: 'proxy' }, { network: 'none' }],
+    );
+    assert.deepEqual(document?.ask[0]?.constraint, { network: 'proxy' });
+  });
+
+  test('validatePolicy: network: full / network in a deny rule / network on net.http → one clear problem each, the file never loads', () => {
+    const bad = check('capabilities:\n  - { action: proc.exec, resource: curl, constraint: { network: full } }\n');
+    assert.equal(bad.document, undefined);
+    assert.equal(bad.problems[0]?.code, ProblemCode.InvalidValue);
+    assert.match(bad.problems[0]?.hint ?? '', /network: proxy/);
+    const deny = check(
+      'capabilities:\n  - { action: proc.exec, resource: curl }\ndeny:\n  - { action: proc.exec, resource: curl, constraint: { network: proxy } }\n',
+    );
+    assert.equal(deny.document, undefined);
+    assert.equal(deny.problems[0]?.code, ProblemCode.ConstraintForAction);
+    assert.match(deny.problems[0]?.message ?? '', /no meaning in a deny rule/);
+    const http = check('capabilities:\n  - { action: net.http, resource: "https://x.test/**", constraint: { network: proxy } }\n');
+    assert.equal(http.document, undefined);
+    assert.equal(http.problems[0]?.code, ProblemCode.ConstraintForAction);
+  });
+
   test('validatePolicy: typo in deny → E_UNKNOWN_ACTION, so the file never loads (no fail-open)', () => {
     const { document, problems } = check('capabilities:\n  - action: fs.read\n    resource: /w/**\ndeny:\n  - action: fs.wirte\n    resource: /w/secret/**\n');
     assert.equal(document, undefined);

@@ -53,6 +53,11 @@ export interface McpStdioServer {
   readonly limits?: SandboxLimits;
   /** Tools the operator declares idempotent: only these are retried by a workflow (others are at-most-once). */
   readonly idempotentTools?: readonly string[];
+  /**
+   * `proxy`: the sandboxed server gets HTTP(S) egress through the kernel's auditing proxy, each
+   * connection judged by the kernel's (ceiling) `net.http` rules and recorded; `none` (default): no network.
+   */
+  readonly network?: 'none' | 'proxy';
 }
 
 /** A server reached over Streamable HTTP, only through the HTTP guard. */
@@ -135,7 +140,13 @@ function checkSandboxKeys(name: string, s: McpStdioServer): void {
   }
   for (const p of s.readOnlyPaths ?? [])
     if (typeof p !== 'string' || !p.startsWith('/')) throw new McpConfigError(name, `readOnlyPaths: ${JSON.stringify(p)} must be an absolute host path`);
-  if (mode === McpSandbox.Off && (mounts.length > 0 || (s.readOnlyPaths ?? []).length > 0 || s.limits !== undefined)) {
-    throw new McpConfigError(name, 'mounts, readOnlyPaths and limits apply only to a sandboxed server; remove them or remove sandbox: off');
+  if (mode === McpSandbox.Off && (mounts.length > 0 || (s.readOnlyPaths ?? []).length > 0 || s.limits !== undefined || s.network !== undefined)) {
+    throw new McpConfigError(name, 'mounts, readOnlyPaths, limits and network apply only to a sandboxed server; remove them or remove sandbox: off');
+  }
+  if (s.network !== undefined && s.network !== 'none' && s.network !== 'proxy') {
+    throw new McpConfigError(
+      name,
+      `network must be "none" (default) or "proxy" (HTTP(S) through the kernel's auditing proxy), got ${JSON.stringify(s.network)}`,
+    );
   }
 }

@@ -40,6 +40,8 @@ export interface LaunchSandbox {
   /** Every folder the server sees besides the system view (its own files are read-only mounts at their host paths). */
   readonly mounts: readonly SandboxMount[];
   readonly limits?: SandboxLimits;
+  /** `proxy`: HTTP(S) egress through the kernel's auditing proxy (see sandbox/forwarder.ts). */
+  readonly network?: 'proxy';
 }
 
 /** What is executed for one stdio server. */
@@ -112,7 +114,8 @@ export function launchSpec(server: string, config: McpStdioServer, workerEnv: Re
       'a sandboxed server needs something to run in: give it "mounts" (e.g. the workspace) or run a script file; or set sandbox: off explicitly',
     );
   }
-  return { command, args: runArgs, env, cwd, sandbox: { mounts, limits: { ...MCP_SANDBOX_LIMITS, ...config.limits } } };
+  const network = config.network === 'proxy' ? { network: 'proxy' as const } : {};
+  return { command, args: runArgs, env, cwd, sandbox: { mounts, limits: { ...MCP_SANDBOX_LIMITS, ...config.limits }, ...network } };
 }
 
 function inSystemFolder(p: string): boolean {

@@ -18,7 +18,7 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { assertKernelGrant } from '../../kernel/grant';
 import { withMeta, type ProviderOutput } from '../../kernel/provider-output';
-import type { ActionRequest, ExecutionContext, Provider, ResolvedRequest } from '../../kernel/types';
+import type { ActionRequest, ExecutionContext, Provider, ProviderHooks, ResolvedRequest } from '../../kernel/types';
 import { canonicalMcpTarget } from '../../policy/canonical-mcp';
 import { canonicalizeRequest } from '../../policy/canonical';
 import { systemResolver, type Resolver } from '../http-connect';
@@ -56,8 +56,13 @@ export interface McpProviderOptions {
   readonly bwrapPath?: string;
   /** Environment the allow-lists and credentials read from (default `process.env`). */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Host → addresses for HTTP servers (default: the system resolver). */
+  /** Host → addresses for HTTP servers and for the egress proxy of `network: proxy` servers (default: the system resolver). */
   readonly resolver?: Resolver;
+  /**
+   * The egress proxy of stdio servers with `network: proxy`: non-public addresses that may be
+   * reached anyway (e.g. `['127.0.0.1']`) and the connect timeout (default 10 000 ms).
+   */
+  readonly egress?: { readonly allowAddresses?: readonly string[]; readonly connectTimeoutMs?: number };
 }
 
 /** The MCP provider (`mcp.call`). */
@@ -72,6 +77,7 @@ export class McpProvider implements Provider {
   private readonly credentials = new Map<string, CredentialStore>();
   /** Compiled input schemas by their JSON text (bounded: cleared when it grows past 256). */
   private readonly validators = new Map<string, ValidateFunction>();
+  private hooks: ProviderHooks | undefined;
 
   /** @throws McpConfigError for a malformed server map; CredentialMissingError for an unset credential variable. */
   constructor(options: McpProviderOptions) {
@@ -101,9 +107,20 @@ export class McpProvider implements Provider {
           resolver: options.resolver ?? systemResolver,
           pins: this.pins,
           credentials,
+          egress: (server) => this.hooks?.egressFor({ action: 'mcp.call', target: server }),
+          egressProxy: {
+            resolver: options.resolver ?? systemResolver,
+            allowAddresses: options.egress?.allowAddresses ?? [],
+            connectTimeoutMs: options.egress?.connectTimeoutMs ?? 10_000,
+          },
         }),
       );
     }
+  }
+
+  /** Called by `new Kernel`: keeps the hook that decides the egress of `network: proxy` servers. */
+  attach(hooks: ProviderHooks): void {
+    this.hooks = hooks;
   }
 
   /** Configured server names. */

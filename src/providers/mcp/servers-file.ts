@@ -12,6 +12,7 @@
  *       - { agent: /workspace/output, host: /srv/workspace/output }
  *     # read_only_paths: [/opt/fs-server]  # more of its own files (the script's package is added by itself)
  *     # sandbox: off                       # unconfined: only for a trusted server (loud warning)
+ *     # network: proxy                     # HTTP(S) through the kernel's auditing proxy (net.http rules decide)
  *     idempotent_tools: [read_text_file]
  *   web:
  *     url: https://mcp.example.com/mcp
@@ -71,6 +72,7 @@ const SCHEMA = {
               env_values: { type: 'object', propertyNames: { pattern: NAME }, additionalProperties: { type: 'string' } },
               cwd: { type: 'string' },
               sandbox: { enum: ['bwrap', 'off'] },
+              network: { enum: ['none', 'proxy'] },
               mounts: {
                 type: 'array',
                 items: {
@@ -160,6 +162,7 @@ export function loadServersFile(file: string): McpServersFile {
         // Sandboxed, cwd is an agent path (kept as written); unconfined, a host folder relative to this file.
         ...(s['cwd'] === undefined ? {} : { cwd: off ? here(s['cwd'] as string) : (s['cwd'] as string) }),
         ...(off ? { sandbox: 'off' as const } : {}),
+        ...(s['network'] === undefined ? {} : { network: s['network'] as 'none' | 'proxy' }),
         ...(mounts === undefined ? {} : { mounts }),
         ...(s['read_only_paths'] === undefined ? {} : { readOnlyPaths: (s['read_only_paths'] as string[]).map(here) }),
         ...(limits === undefined

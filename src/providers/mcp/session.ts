@@ -18,6 +18,8 @@ import { guardedFetch } from './http-fetch';
 import { launchSpec, type Launcher } from './launch';
 import { pinOf, type McpPinStore } from './pins';
 import { SpawnTransport } from './stdio-transport';
+import type { EgressHook } from '../../kernel/types';
+import type { EgressProxyOptions } from '../egress-proxy';
 
 /** Limits and dependencies shared by every session of a provider. */
 export interface SessionSettings {
@@ -32,6 +34,15 @@ export interface SessionSettings {
   readonly pins: McpPinStore;
   /** Credential headers of an HTTP server, and the redactor of their values. */
   readonly credentials: CredentialStore;
+  /** A fresh kernel egress hook for one start of a server granted `network: proxy` (undefined without a kernel). */
+  readonly egress?: (server: string) => EgressHook | undefined;
+  /** The egress proxy's settings. */
+  readonly egressProxy?: EgressProxyOptions;
+}
+
+function egressOptions(s: SessionSettings, server: string): { egress?: EgressHook; egressProxy?: EgressProxyOptions } {
+  const egress = s.egress?.(server);
+  return { ...(egress === undefined ? {} : { egress }), ...(s.egressProxy === undefined ? {} : { egressProxy: s.egressProxy }) };
 }
 
 /** A server's tools as listed now, with the pin they were checked against. */
@@ -156,6 +167,7 @@ export class McpSession {
         shutdownTimeoutMs: s.shutdownTimeoutMs,
         server: this.name,
         ...(s.bwrapPath === undefined ? {} : { bwrapPath: s.bwrapPath }),
+        ...(spec.sandbox?.network === 'proxy' ? egressOptions(s, this.name) : {}),
       });
     }
     const url = new URL(this.config.url);

@@ -16,6 +16,12 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { McpSandboxUnavailableError } from './errors';
 import type { LaunchSpec } from './launch';
+import type { EgressHook } from '../../kernel/types';
+import { startEgressProxy, type EgressProxy, type EgressProxyOptions } from '../egress-proxy';
+import { EgressUnavailableError } from '../errors';
+import { systemResolver } from '../http-connect';
+import { proxyEnv } from '../sandbox/forwarder';
+import { SandboxNetwork } from '../sandbox/types';
 
 /** Options of {@link SpawnTransport}. */
 export interface SpawnTransportOptions {
@@ -27,6 +33,10 @@ export interface SpawnTransportOptions {
   readonly server: string;
   /** bubblewrap for a sandboxed spec (default: found by the probe). */
   readonly bwrapPath?: string;
+  /** The kernel's egress hook, for a spec with `network: 'proxy'` (without it such a server is not started). */
+  readonly egress?: EgressHook;
+  /** The egress proxy's settings (resolver, opted-in addresses, connect timeout). */
+  readonly egressProxy?: EgressProxyOptions;
 }
 
 /** A stdio transport over one spawned process group. */
@@ -38,6 +48,7 @@ export class SpawnTransport implements Transport {
   private sandboxed: SandboxedChild | undefined;
   private readonly buffer: ReadBuffer;
   private exited: Promise<void> | undefined;
+  private proxy: EgressProxy | undefined;
 
   constructor(
     private readonly spec: LaunchSpec,
@@ -52,7 +63,31 @@ export class SpawnTransport implements Transport {
   }
 
   start(): Promise<void> {
-    if (this.child !== undefined) return Promise.reject(new Error('already started'));
+    if (this.child !== undefined || this.proxy !== undefined) return Promise.reject(new Error('already started'));
+    if (this.spec.sandbox?.network !== 'proxy') return this.spawnChild();
+    const egress = this.options.egress;
+    const what = `MCP server "${this.options.server}"`;
+    if (egress === undefined)
+      return Promise.reject(new EgressUnavailableError('no kernel egress hook decides its connections (use the provider through a Kernel)', what));
+    return startEgressProxy(egress, this.options.egressProxy ?? { resolver: systemResolver, allowAddresses: [], connectTimeoutMs: 10_000 }).then(
+      (proxy) => {
+        this.proxy = proxy;
+        return this.spawnChild().catch(async (err: unknown) => {
+          await this.closeProxy();
+          throw err;
+        });
+      },
+      (err: unknown) => Promise.reject(new EgressUnavailableError(`the proxy could not start (${err instanceof Error ? err.name : typeof err})`, what)),
+    );
+  }
+
+  private async closeProxy(): Promise<void> {
+    const proxy = this.proxy;
+    this.proxy = undefined;
+    await proxy?.close();
+  }
+
+  private spawnChild(): Promise<void> {
     let child: ChildProcess;
     const { spec } = this;
     if (spec.sandbox !== undefined) {
@@ -70,7 +105,8 @@ export class SpawnTransport implements Transport {
           {
             command: spec.command,
             args: spec.args,
-            env: spec.env,
+            env: this.proxy === undefined ? spec.env : { ...spec.env, ...proxyEnv() },
+            ...(this.proxy === undefined ? {} : { network: SandboxNetwork.Proxy, proxyDir: this.proxy.dir }),
             cwd: spec.cwd,
             mounts: spec.sandbox.mounts,
             ...(spec.sandbox.limits ? { limits: spec.sandbox.limits } : {}),
@@ -95,6 +131,7 @@ export class SpawnTransport implements Transport {
       child.once('spawn', () => resolve());
       child.once('close', () => {
         this.child = undefined;
+        void this.closeProxy();
         this.onclose?.();
       });
       child.stdin?.on('error', (err) => this.onerror?.(err));
@@ -128,13 +165,13 @@ export class SpawnTransport implements Transport {
     const exited = this.exited;
     const sandboxed = this.sandboxed;
     this.buffer.clear();
-    if (child === undefined || exited === undefined) return;
+    if (child === undefined || exited === undefined) return this.closeProxy();
     child.stdin?.end();
     if (sandboxed !== undefined) {
       if (!(await within(exited, this.options.shutdownTimeoutMs))) await sandboxed.stop(this.options.shutdownTimeoutMs);
       else await sandboxed.stop(0); // already exiting: make sure nothing of the sandbox is left
       await within(exited, this.options.shutdownTimeoutMs);
-      return;
+      return this.closeProxy();
     }
     for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
       if (await within(exited, this.options.shutdownTimeoutMs)) return;

@@ -6,7 +6,9 @@
  * parent; no capabilities; the program's environment only; and `prlimit` limits on memory,
  * processes and file size.
  */
+import { realpathSync } from 'node:fs';
 import * as path from 'node:path';
+import { FORWARDER_SCRIPT, LAUNCHER_SCRIPT, SANDBOX_NET_DIR } from './forwarder';
 import { SandboxConfigError, SandboxUnavailableError } from '../errors';
 import { SANDBOX_UID, type SandboxProbe } from './probe';
 import { etcArgs, isAtOrBelow, RESERVED_AGENT_PATHS, SYSTEM_FOLDERS, systemFolderArgs } from './system-view';
@@ -62,6 +64,22 @@ function limitArgs(limits: SandboxLimits | undefined): string[] {
 }
 
 /**
+ * The binds and launcher of `network: 'proxy'`: the proxy's folder read-only at
+ * {@link SANDBOX_NET_DIR}, the worker's `node` (read-only at its own path when it lies
+ * outside the system folders), and `sh -c LAUNCHER FORWARDER env node` before the program.
+ */
+function networkBridge(spec: SandboxSpec, probe: SandboxProbe): { binds: string[]; launcher: string[] } {
+  if (spec.proxyDir === undefined || !path.isAbsolute(spec.proxyDir)) {
+    throw new SandboxConfigError("network 'proxy' needs proxyDir, the absolute host folder of the egress proxy's socket");
+  }
+  if (probe.sh === undefined || probe.env === undefined) throw new SandboxUnavailableError('sh and env are needed to start the network forwarder');
+  const node = realpathSync.native(process.execPath);
+  const binds = ['--ro-bind', spec.proxyDir, SANDBOX_NET_DIR];
+  if (!SYSTEM_FOLDERS.some((s) => isAtOrBelow(node, s))) binds.push('--ro-bind', node, node);
+  return { binds, launcher: [probe.sh, '-c', LAUNCHER_SCRIPT, FORWARDER_SCRIPT, probe.env, node] };
+}
+
+/**
  * The command that runs `spec` inside the sandbox.
  * @param probe the result of `probeSandbox` (bubblewrap, prlimit, user namespaces).
  * @param hostIds run bubblewrap itself as this host uid/gid (needs a root worker and user namespaces).
@@ -76,7 +94,10 @@ export function buildSandboxCommand(spec: SandboxSpec, probe: SandboxProbe, host
   if (probe.bwrap === undefined) throw new SandboxUnavailableError(probe.problem ?? 'bwrap not found');
   if (probe.prlimit === undefined) throw new SandboxUnavailableError('prlimit (util-linux) not found; it applies the memory, process and file-size limits');
   const network = spec.network ?? SandboxNetwork.None;
-  if (network !== SandboxNetwork.None) throw new SandboxConfigError(`network ${JSON.stringify(network)} is not supported; programs run without network`);
+  if (network !== SandboxNetwork.None && network !== SandboxNetwork.Proxy) {
+    throw new SandboxConfigError(`network ${JSON.stringify(network)} is not supported; use 'none' or 'proxy'`);
+  }
+  const bridge = network === SandboxNetwork.Proxy ? networkBridge(spec, probe) : undefined;
   const readOnly = (spec.readOnlyPaths ?? []).filter((p) => !SYSTEM_FOLDERS.some((s) => isAtOrBelow(p, s)));
   checkSandboxMounts(spec.mounts, readOnly);
   if (!path.posix.isAbsolute(spec.command)) throw new SandboxConfigError(`command ${JSON.stringify(spec.command)} must be an absolute path`);
@@ -98,7 +119,10 @@ export function buildSandboxCommand(spec: SandboxSpec, probe: SandboxProbe, host
   for (const m of [...spec.mounts].sort((a, b) => a.agent.length - b.agent.length)) {
     args.push(m.readOnly === true ? '--ro-bind' : '--bind', m.host, m.agent);
   }
+  if (bridge !== undefined) args.push(...bridge.binds);
   args.push('--chdir', spec.cwd, '--info-fd', String(SANDBOX_INFO_FD), '--');
+  // The forwarder starts before prlimit: the program's limits apply to the program only.
+  if (bridge !== undefined) args.push(...bridge.launcher);
   args.push(probe.prlimit, ...limitArgs(spec.limits), '--');
   // Act on what was checked: the working directory entered by name must be the checked one.
   if (spec.cwdIdentity !== undefined) {

@@ -4,10 +4,15 @@
  * untrusted programs (e.g. stdio MCP servers).
  */
 
-/** Network access of a sandboxed program. Only `none` exists today (see docs/threat-model.md). */
+/** Network access of a sandboxed program (see docs/threat-model.md). */
 export const SandboxNetwork = {
   /** A private network namespace with only a loopback device: nothing outside is reachable. */
   None: 'none',
+  /**
+   * The same private namespace, plus a forwarder on its loopback that relays TCP to the egress
+   * proxy's Unix socket (see forwarder.ts); needs {@link SandboxSpec.proxyDir}.
+   */
+  Proxy: 'proxy',
 } as const;
 export type SandboxNetwork = (typeof SandboxNetwork)[keyof typeof SandboxNetwork];
 
@@ -55,6 +60,12 @@ export interface SandboxSpec {
   readonly mounts: readonly SandboxMount[];
   /** Default `none`. */
   readonly network?: SandboxNetwork;
+  /**
+   * With `network: 'proxy'`: the host folder holding the egress proxy's socket
+   * (`proxy.sock`), shown read-only at `/run/agent-os-net`. Point the program at the
+   * forwarder with `proxyEnv()` in `env`.
+   */
+  readonly proxyDir?: string;
   /** Overrides of {@link DEFAULT_SANDBOX_LIMITS}. */
   readonly limits?: SandboxLimits;
   /** Further host folders shown read-only at the same path (e.g. a fixed PATH folder outside /usr). */

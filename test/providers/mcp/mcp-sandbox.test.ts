@@ -99,7 +99,7 @@ test("launchSpec: a sandboxed server with no mounts and no script file → Mcp.I
   assert.equal(off.cwd, process.cwd());
 });
 
-test('servers file: mounts (host relative to the file), read_only_paths, limits and sandbox → the provider config; an unknown mount key → Mcp.InvalidServersFile naming it', () => {
+test('servers file: mounts (host relative to the file), read_only_paths, limits, network and sandbox → the provider config; an unknown mount key → Mcp.InvalidServersFile naming it', () => {
   const dir = tempDir('agent-os-mcp-file-');
   const file = path.join(dir, 'servers.yaml');
   fs.writeFileSync(
@@ -113,6 +113,7 @@ test('servers file: mounts (host relative to the file), read_only_paths, limits 
       '      - { agent: /workspace/output, host: ws/output }',
       '    read_only_paths: [opt/server]',
       '    limits: { memory_bytes: 1000000000 }',
+      '    network: proxy',
       '    cwd: /workspace',
       '  trusted:',
       '    command: [node, t.js]',
@@ -130,6 +131,7 @@ test('servers file: mounts (host relative to the file), read_only_paths, limits 
     ],
     readOnlyPaths: [path.join(dir, 'opt', 'server')],
     limits: { memoryBytes: 1000000000 },
+    network: 'proxy',
   });
   assert.deepEqual(servers['trusted'], { command: ['node', 't.js'], cwd: path.join(dir, 'here'), sandbox: 'off' });
   fs.writeFileSync(file, 'servers:\n  fs:\n    command: [node, s.js]\n    mounts: [{ agent: /workspace, host: ws, writable: true }]\n    sandbox: maybe\n');
