@@ -23,6 +23,7 @@ import type { ActionRequest, ActionResult, Provider, ResolvedRequest, SubmitOpti
 import { runUndo } from './undo';
 import { type CheckedSubmitOptions, readSubmitOptions } from './submit-options';
 import { decideRequest, type KernelDecision } from './decide';
+import { GivenHistory, SessionHistory, type RunHistory } from './run-history';
 
 /** Decides an `ask` decision; resolve `true` to run the action. A throw counts as "no". */
 export type ApproveCallback = (request: ResolvedRequest, decision: Decision) => Promise<boolean>;
@@ -77,6 +78,8 @@ export class Kernel {
   private readonly approve: ApproveCallback | undefined;
   private readonly observe: ((record: AuditRecord) => void) | undefined;
   private closing: Promise<void> | undefined;
+  /** The run state of history-aware rules for submits without the `history` option (this kernel session). */
+  private readonly session = new SessionHistory();
 
   /**
    * Loads and compiles the policy and opens the audit log. Fails closed: nothing can run
@@ -191,10 +194,11 @@ export class Kernel {
   /**
    * Decides a request without executing it and without an audit record (a dry run of the
    * gate, used to record decisions in workflow history before the action is scheduled).
-   * Never throws.
+   * History-aware rules are judged against `history` (a run's state kept by the caller), or
+   * else this kernel session's own state. Never throws.
    */
-  decide(request: ActionRequest): Promise<KernelDecision> {
-    return decideRequest(request, this.providers, this.gate);
+  decide(request: ActionRequest, history?: RunHistory): Promise<KernelDecision> {
+    return decideRequest(request, this.providers, this.gate, history ?? this.session.get());
   }
 
   /**
@@ -202,7 +206,8 @@ export class Kernel {
    * policy, evaluated layered under the ceiling: deny > ask > allow, so it never widens).
    * The view shares the providers, the approve callback, the audit log and the in-flight
    * set; its records carry the combined policy hash. Closing the view does nothing: the
-   * log belongs to this kernel.
+   * log belongs to this kernel. The view is a session of its own: history-aware rules
+   * (`max_calls`, `requires`, `created_by_run`) count what was done through the view.
    * @example
    * const run = kernel.narrowed([loadPolicyText(runYaml, 'run-policy')]);
    * await run.submit({ action: 'fs.write', target: '/workspace/output/x.md', params: { content } });
@@ -224,6 +229,7 @@ export class Kernel {
       },
     });
     Object.defineProperty(view, 'close', { value: () => Promise.resolve() });
+    Object.defineProperty(view, 'session', { value: new SessionHistory() });
     return view;
   }
 
@@ -304,11 +310,14 @@ export class Kernel {
     const trace: Trace = { raw };
     let outcome: Outcome;
     let deadline: Deadline | undefined;
+    let given: GivenHistory | undefined;
     // One policy per submit: a reload in between cannot split the decision from its record's hash.
     const gate = this.gate;
     try {
       deadline = new Deadline(describeAction(raw), this.timeoutMs, options.signal);
-      const deps = { providers: this.providers, gate, approve: this.approve, deadline };
+      given = gate.tracksHistory && options.history !== undefined ? new GivenHistory(options.history) : undefined;
+      const history = gate.tracksHistory ? (given ?? this.session) : undefined;
+      const deps = { providers: this.providers, gate, approve: this.approve, deadline, ...(history ? { history } : {}) };
       outcome =
         refused !== undefined
           ? runRefused(raw, refused, trace)
@@ -322,7 +331,8 @@ export class Kernel {
     } finally {
       deadline?.dispose();
     }
-    const result = outcomeToResult(outcome, trace);
+    const added = given?.added();
+    const result = added === undefined ? outcomeToResult(outcome, trace) : { ...outcomeToResult(outcome, trace), history: added };
     const entry = toEntry(result, trace, {
       durationMs: performance.now() - started,
       policyHash: gate.hash,

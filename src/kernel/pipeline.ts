@@ -5,7 +5,7 @@
  */
 import { types } from 'node:util';
 import { AgentOsError } from '../errors';
-import { Effect, type Decision } from '../policy/types';
+import { Effect, type CanonicalRequest, type Decision } from '../policy/types';
 import type { AuditEntry } from './audit-record';
 import type { Deadline } from './deadline';
 import { FsCode } from '../providers/fs-errors';
@@ -17,6 +17,7 @@ import { unpackOutput } from './provider-output';
 import { describeRaw, validateRequest } from './request';
 import type { CheckedSubmitOptions } from './submit-options';
 import type { ActionRequest, ActionResult, Provider, ResolvedRequest } from './types';
+import type { HistorySink } from './run-history';
 
 /**
  * Codes of DENIED results from the kernel and the built-in providers: why the action did
@@ -93,6 +94,8 @@ export interface PipelineDeps {
   readonly gate: PolicyGate;
   readonly approve: ((request: ResolvedRequest, decision: Decision) => Promise<boolean>) | undefined;
   readonly deadline: Deadline;
+  /** The run state of history-aware rules; only read when the gate has such rules. */
+  readonly history?: HistorySink;
 }
 
 /**
@@ -124,7 +127,7 @@ export async function runPipeline(
   let decision: Decision;
   let constraint: Readonly<Record<string, unknown>>;
   try {
-    ({ decision, constraint } = deps.gate.decide({ action: request.action, target: resolved.canonicalTarget, params }));
+    ({ decision, constraint } = deps.gate.decide({ action: request.action, target: resolved.canonicalTarget, params }, deps.history?.get()));
   } catch (cause) {
     return { kind: 'error', error: new PolicyEvaluationError({ cause }) };
   }
@@ -144,6 +147,24 @@ export async function runPipeline(
     return { kind: 'denied', code: DenialCode.Policy, reason: `unknown effect ${String(decision.effect)}` };
   }
 
+  const judged = { action: request.action, target: resolved.canonicalTarget, params };
+  if (deps.gate.tracksHistory && deps.history !== undefined) {
+    // Judged again against the state as it is now (a concurrent submit may have used the
+    // last call meanwhile) and recorded before the provider runs: no await in between.
+    let again;
+    try {
+      again = deps.gate.decide(judged, deps.history.get());
+    } catch (cause) {
+      return { kind: 'error', error: new PolicyEvaluationError({ cause }) };
+    }
+    if (again.decision.effect === Effect.Deny || (again.decision.effect === Effect.Ask && decision.effect === Effect.Allow)) {
+      trace.decision = again.decision;
+      return { kind: 'denied', code: DenialCode.Policy, reason: again.decision.reason };
+    }
+    constraint = again.constraint;
+    const used = deps.gate.historyEffects(again.decision, { request: judged, approved: decision.effect === Effect.Ask });
+    if (used !== undefined) deps.history.commit(used);
+  }
   if (options.beforeExecute !== undefined) {
     const hook = options.beforeExecute;
     try {
@@ -161,10 +182,22 @@ export async function runPipeline(
   });
   try {
     const output = await deadline.race(call(() => provider.execute({ ...resolved, params }, context)));
-    return { kind: 'ok', ...unpackOutput(output) };
+    const unpacked = unpackOutput(output);
+    if (deps.gate.tracksHistory && deps.history !== undefined) recordChange(deps, decision, judged, unpacked.data);
+    return { kind: 'ok', ...unpacked };
   } catch (error) {
     return { kind: 'error', error: isTyped(error) ? error : asProviderError(provider, error) };
   }
+}
+
+/** Records a target an fs.write created or an fs.delete removed (for `created_by_run`). */
+function recordChange(deps: PipelineDeps, decision: Decision, request: CanonicalRequest, data: unknown): void {
+  const created = request.action === 'fs.write' && (data as { created?: unknown } | null)?.created === true;
+  const deleted = request.action === 'fs.delete';
+  if (!created && !deleted) return;
+  const change = deps.gate.historyEffects(decision, { request, approved: false, created, deleted });
+  const { calls: _calls, granted: _granted, ...targets } = change ?? {};
+  if (targets.created !== undefined || targets.removed !== undefined) deps.history?.commit(targets);
 }
 
 /**

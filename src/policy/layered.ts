@@ -6,23 +6,25 @@
 import type { CompiledPolicy } from './compile';
 import { evaluate, type PolicyDecision } from './evaluate';
 import { Effect, type CanonicalRequest, type RuleConstraint } from './types';
+import type { HistoryLookup } from './history';
 
 const RANK: Readonly<Record<Effect, number>> = { [Effect.Allow]: 0, [Effect.Ask]: 1, [Effect.Deny]: 2 };
 
 /**
  * The most restrictive decision of `policies` (ties: the earliest policy's). With no
  * policies, deny. A grant (allow or ask) carries the tightest caps of every layer that
- * granted: the least `max_bytes` and `timeout_ms`, and `recursive` only if all allow it.
- * Never throws.
+ * granted: the least `max_bytes` and `timeout_ms`, `recursive` only if all allow it, and
+ * `create_only` if any sets it. With a run `history`, layer i is judged at layer index i
+ * and the decision lists every granting layer's rule in `grantedBy`. Never throws.
  *
  * @example
  * evaluateLayered([workerCeiling, runPolicy], request);
  */
-export function evaluateLayered(policies: readonly CompiledPolicy[], request: CanonicalRequest): PolicyDecision {
+export function evaluateLayered(policies: readonly CompiledPolicy[], request: CanonicalRequest, history?: HistoryLookup): PolicyDecision {
   let worst: PolicyDecision | undefined;
   const grants: PolicyDecision[] = [];
-  for (const policy of policies) {
-    const d = evaluate(policy, request);
+  for (let i = 0; i < policies.length; i++) {
+    const d = evaluate(policies[i] as CompiledPolicy, request, history === undefined ? undefined : { lookup: history, layer: i });
     if (d.effect !== Effect.Deny) grants.push(d);
     if (worst === undefined || RANK[d.effect] > RANK[worst.effect]) worst = d;
     if (d.effect === Effect.Deny) return d;
@@ -31,7 +33,9 @@ export function evaluateLayered(policies: readonly CompiledPolicy[], request: Ca
     const target = typeof request?.target === 'string' ? request.target : String(request?.target);
     return { effect: Effect.Deny, reason: `no policy is loaded, so ${String(request?.action)} on ${target} is denied`, target };
   }
-  return grants.length > 1 ? { ...worst, constraint: tightestCaps(worst.constraint ?? {}, grants) } : worst;
+  if (grants.length <= 1) return worst;
+  const merged = { ...worst, constraint: tightestCaps(worst.constraint ?? {}, grants) };
+  return history === undefined ? merged : { ...merged, grantedBy: grants.flatMap((g) => g.grantedBy ?? []) };
 }
 
 /** `base` with `max_bytes`, `timeout_ms` and `recursive` tightened to the strictest of every decision. */
@@ -43,11 +47,13 @@ function tightestCaps(base: RuleConstraint, decisions: readonly PolicyDecision[]
     if (c?.timeout_ms !== undefined) timeoutMs = timeoutMs === undefined ? c.timeout_ms : Math.min(timeoutMs, c.timeout_ms);
   }
   const recursive = decisions.every((d) => d.constraint?.recursive === true);
-  const { recursive: _recursive, ...rest } = base;
+  const createOnly = decisions.some((d) => d.constraint?.create_only === true);
+  const { recursive: _recursive, create_only: _createOnly, ...rest } = base;
   return {
     ...rest,
     ...(maxBytes === undefined ? {} : { max_bytes: maxBytes }),
     ...(timeoutMs === undefined ? {} : { timeout_ms: timeoutMs }),
     ...(recursive ? { recursive: true } : {}),
+    ...(createOnly ? { create_only: true } : {}),
   };
 }
