@@ -98,7 +98,12 @@ async function applyLocked(
     // If this write fails the record stays `pending`, which retries and rollbacks handle.
     await store.writeRecord(applied, { durable: false }).catch(() => undefined);
     if (result.status === 'OK') return { ...result, recordId };
-    return { ...replay(applied), ...(result.auditRecordId === undefined ? {} : { auditRecordId: result.auditRecordId }) };
+    // The calls this retry counted still count (history-aware rules); a target the first attempt created is not known here.
+    return {
+      ...replay(applied),
+      ...(result.auditRecordId === undefined ? {} : { auditRecordId: result.auditRecordId }),
+      ...(result.history === undefined ? {} : { history: result.history }),
+    };
   }
   if (result.code === 'Reversible.OutcomeUnknown') return { ...result, status: 'UNKNOWN', recordId };
   // Denied: nothing was snapshotted or applied, so there is no reversible record to offer.

@@ -64,7 +64,8 @@ export async function runAuditedToolStep(ctx: StepContext, call: ToolCall, turn:
   }
 
   const runPolicy = ctx.runPolicy === undefined ? {} : { runPolicy: ctx.runPolicy };
-  const decideInput = [{ request, schema: mapped.tool.parameters, args: mapped.args, ...runPolicy }] as const;
+  const history = ctx.runHistory?.input() ?? {};
+  const decideInput = [{ request, schema: mapped.tool.parameters, args: mapped.args, ...runPolicy, ...history }] as const;
   const summary = `decide ${request.action} ${request.target}`;
   let decision: KernelDecision;
   try {
@@ -162,7 +163,7 @@ export async function runAuditedToolStep(ctx: StepContext, call: ToolCall, turn:
     // Denied actions also go through the kernel: it records them and never reaches the provider.
     outcome = await executeAction.executeWithOptions(
       { summary: `${request.action} ${request.target} → ${label}`, ...(bound ? { taskQueue: bound, ...startLimit(ctx) } : {}) },
-      [{ request, idempotencyKey: key, maxChars: ctx.maxChars, ...runPolicy, ...(approval ? { approval } : {}) }],
+      [{ request, idempotencyKey: key, maxChars: ctx.maxChars, ...runPolicy, ...(approval ? { approval } : {}), ...history }],
     );
   } catch (err) {
     const host = bound ? hostUnavailable(err, bound, ctx.workspaceStartTimeoutMs ?? 0) : undefined;
@@ -172,6 +173,7 @@ export async function runAuditedToolStep(ctx: StepContext, call: ToolCall, turn:
     return finish({ ...base, decision: decision.effect, ...out, ...(approvalId ? { approvalId } : {}) }, { status: 'ERROR', error: host.reason }, ctx);
   }
   if (compensation) ctx.saga.settle(compensation, outcome.status, outcome.recordId);
+  ctx.runHistory?.apply(outcome.history);
   const reason = outcome.reason ?? decision.reason;
   const ruleId = outcome.ruleId ?? decision.ruleId;
   return finish(

@@ -100,3 +100,31 @@ export function applyHistoryEffects(state: RunHistory, effects: HistoryEffects |
     ...(dropped > 0 ? { dropped } : {}),
   };
 }
+
+/**
+ * The workflow's holder of its run state: folds in what each executed action adds and
+ * gives the state to the next decide and execute steps (left out while empty, so runs
+ * without history-aware rules send exactly what they sent before).
+ */
+export class RunHistoryState {
+  private state: RunHistory;
+
+  constructor(carried?: RunHistory) {
+    this.state = carried ?? {};
+  }
+
+  /** The state now. */
+  get current(): RunHistory {
+    return this.state;
+  }
+
+  /** `{ history }` for an activity input, or `{}` while nothing was recorded. */
+  input(): { history?: RunHistory } {
+    return isEmptyHistory(this.state) ? {} : { history: this.state };
+  }
+
+  /** Folds in an executed action's effects (an outcome's `history`). */
+  apply(effects: HistoryEffects | undefined): void {
+    if (effects !== undefined) this.state = applyHistoryEffects(this.state, effects);
+  }
+}

@@ -12,6 +12,7 @@ import { mapToolCall, type ToolDefSpec } from './tool-defs';
 import { capText } from './transcript';
 import type { ActionSummary, Usage } from './types';
 import type { RunFeatures } from './agent-run';
+import type { RunHistoryState } from './run-history-state';
 
 /** What a tool step needs from its run. */
 export interface StepContext {
@@ -33,6 +34,8 @@ export interface StepContext {
   nextApprovalId(): string;
   /** Schedule-to-start limit of steps on the workspace queue (runs from 0.2.0 on). */
   readonly workspaceStartTimeoutMs?: number;
+  /** The run state of history-aware policy rules (audited steps only). */
+  readonly runHistory?: RunHistoryState;
 }
 
 /** The step's outcome: the summary for the run's result and the message for the model. */
