@@ -26,12 +26,7 @@ export interface KernelDecision {
 }
 
 /** Decides a raw request without running it. Never throws. */
-export async function decideRequest(
-  raw: unknown,
-  providers: ReadonlyMap<string, Provider>,
-  gate: PolicyGate,
-  history?: RunHistory,
-): Promise<KernelDecision> {
+export async function decideRequest(raw: unknown, providers: ReadonlyMap<string, Provider>, gate: PolicyGate, history?: RunHistory): Promise<KernelDecision> {
   try {
     const request = validateRequest(raw);
     const provider = providers.get(request.action);

@@ -74,9 +74,13 @@ export function readRunHistory(raw: unknown): RunHistory | string {
     const { calls, granted, created, dropped } = raw as Record<string, unknown>;
     const count = (n: unknown): boolean => Number.isSafeInteger(n) && (n as number) >= 0;
     const strings = (l: unknown): l is string[] => Array.isArray(l) && !types.isProxy(l) && l.every((s) => typeof s === 'string');
-    if (calls !== undefined && (typeof calls !== 'object' || calls === null || Array.isArray(calls) || types.isProxy(calls) || !Object.values(calls).every(count)))
+    if (
+      calls !== undefined &&
+      (typeof calls !== 'object' || calls === null || Array.isArray(calls) || types.isProxy(calls) || !Object.values(calls).every(count))
+    )
       return shape;
-    if ((granted !== undefined && !strings(granted)) || (created !== undefined && !strings(created)) || (dropped !== undefined && !count(dropped))) return shape;
+    if ((granted !== undefined && !strings(granted)) || (created !== undefined && !strings(created)) || (dropped !== undefined && !count(dropped)))
+      return shape;
     return {
       ...(calls !== undefined ? { calls: { ...(calls as Record<string, number>) } } : {}),
       ...(granted !== undefined ? { granted: [...granted] } : {}),

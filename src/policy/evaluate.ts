@@ -117,7 +117,9 @@ function refusal(r: CompiledRule, request: CanonicalRequest, recursive: boolean,
   const ip = rawIp(request.target);
   if (ip !== undefined && r.ip !== ip) return `${ip} is a raw IP host and only a rule naming that IP can grant it`;
   return (
-    (r.constraint === undefined ? undefined : constraintMiss(r.constraint, request)) ?? historyMiss(r.rule, request, history) ?? 'the request is outside the rule'
+    (r.constraint === undefined ? undefined : constraintMiss(r.constraint, request)) ??
+    historyMiss(r.rule, request, history) ??
+    'the request is outside the rule'
   );
 }
 

@@ -101,7 +101,8 @@ export function historyMiss(rule: Rule, request: CanonicalRequest, ctx: HistoryC
     const key = 'rule' in req ? `${layer}:${req.rule}` : APPROVAL_KEY;
     const what = 'rule' in req ? `rule ${req.rule}` : 'an approval';
     const met = req.same_target === true ? lookup.granted(key, request.target) : lookup.calls(key) > 0;
-    if (!met) return `it requires ${what} to have allowed an action earlier in this run${req.same_target === true ? ` on ${request.target}` : ''}, and none did`;
+    if (!met)
+      return `it requires ${what} to have allowed an action earlier in this run${req.same_target === true ? ` on ${request.target}` : ''}, and none did`;
   }
   if (h.created_by_run === true && request.action !== 'fs.write' && !lookup.created(request.target)) {
     const lost = lookup.state.dropped ? ` (the run state is full: ${lookup.state.dropped} entr(ies) were not kept)` : '';

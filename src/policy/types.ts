@@ -84,9 +84,7 @@ export interface RuleHistory {
 }
 
 /** What a `requires` names: a rule id or any approval, optionally on the same canonical target. */
-export type RuleRequirement =
-  | { readonly rule: string; readonly same_target?: boolean }
-  | { readonly approval: true; readonly same_target?: boolean };
+export type RuleRequirement = { readonly rule: string; readonly same_target?: boolean } | { readonly approval: true; readonly same_target?: boolean };
 
 /** One validated rule. `id` is the author's `id`, or a generated `<kind>[<index>]`. */
 export interface Rule {

@@ -67,9 +67,15 @@ export function validateHistory(
   if (created) {
     const b = c.boolean(created.value, 'created_by_run', created.key);
     const other = actions.filter((a) => !CREATED_ACTIONS.includes(a));
-    if (b === false) c.report(created.value, ProblemCode.InvalidValue, 'created_by_run: false means nothing', 'remove the key, or write `created_by_run: true`');
+    if (b === false)
+      c.report(created.value, ProblemCode.InvalidValue, 'created_by_run: false means nothing', 'remove the key, or write `created_by_run: true`');
     else if (other.length > 0)
-      c.report(created.key, ProblemCode.ConstraintForAction, `created_by_run does not apply to ${other.join(', ')}`, 'it applies to fs.write and fs.delete only');
+      c.report(
+        created.key,
+        ProblemCode.ConstraintForAction,
+        `created_by_run does not apply to ${other.join(', ')}`,
+        'it applies to fs.write and fs.delete only',
+      );
     else if (b === true) out.created_by_run = true;
   }
   const requires = entries.get('requires');

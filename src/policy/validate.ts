@@ -114,11 +114,21 @@ function checkRequires(c: NodeChecker, requires: readonly { rule: Rule; ref: Non
   const denying = new Set(lists.deny.map((r) => r.id));
   for (const { rule, ref } of requires) {
     if (ref.rule === rule.id) {
-      c.report(ref.node, ProblemCode.InvalidValue, `rule "${rule.id}" requires itself, so it can never allow anything`, 'name another rule, or remove `requires`');
+      c.report(
+        ref.node,
+        ProblemCode.InvalidValue,
+        `rule "${rule.id}" requires itself, so it can never allow anything`,
+        'name another rule, or remove `requires`',
+      );
     } else if (denying.has(ref.rule)) {
       c.report(ref.node, ProblemCode.InvalidValue, `requires names deny rule "${ref.rule}", which never allows an action`, 'name a capabilities or ask rule');
     } else if (!granting.includes(ref.rule)) {
-      c.report(ref.node, ProblemCode.InvalidValue, `requires names rule "${ref.rule}", which is not in this file`, didYouMean(ref.rule, granting, `rule ids here: ${granting.join(', ') || 'none'}`));
+      c.report(
+        ref.node,
+        ProblemCode.InvalidValue,
+        `requires names rule "${ref.rule}", which is not in this file`,
+        didYouMean(ref.rule, granting, `rule ids here: ${granting.join(', ') || 'none'}`),
+      );
     }
   }
 }

@@ -105,7 +105,11 @@ export class FilesystemProvider implements Provider {
         const bytes = Buffer.from(content, encoding);
         if (bytes.length > cap) throw new FsTooLargeError(agentPath, bytes.length, cap);
         const createOnly = context.constraint['create_only'] === true;
-        const done = await atomicWrite(target, bytes, { durability: this.durability, ...(mode === undefined ? {} : { mode }), ...(createOnly ? { createOnly } : {}) });
+        const done = await atomicWrite(target, bytes, {
+          durability: this.durability,
+          ...(mode === undefined ? {} : { mode }),
+          ...(createOnly ? { createOnly } : {}),
+        });
         return { bytes: done.bytes, created: done.created };
       }
       case 'fs.delete':

@@ -122,7 +122,8 @@ export async function atomicWrite(
       fd = undefined;
       fs.closeSync(closing);
       try {
-        if (options.createOnly === true) fs.linkSync(dir.at(tmp), dir.at(name)); // EEXIST if a file appeared meanwhile
+        if (options.createOnly === true)
+          fs.linkSync(dir.at(tmp), dir.at(name)); // EEXIST if a file appeared meanwhile
         else fs.renameSync(dir.at(tmp), dir.at(name)); // neither name is followed
       } catch (err) {
         if (options.createOnly === true && (err as { code?: unknown }).code === 'EEXIST') throw new FsExistsError(agentPath);
