@@ -8,6 +8,9 @@ import { loadPolicyText } from '../../src/policy/load';
 import { PolicyValidationError } from '../../src/policy/errors';
 import { applyHistoryEffects, MAX_HISTORY_CHARS, type RunHistory } from '../../src/workflows/run-history-state';
 import type { CanonicalRequest } from '../../src/policy/types';
+import { policySchema } from '../../src/policy/schema';
+import { HISTORY_KEYS } from '../../src/policy/validate-history';
+import Ajv from 'ajv';
 
 const req = (action: string, target: string, params: Record<string, unknown> = {}): CanonicalRequest => ({ action, target, params });
 const compile = (yaml: string) => compilePolicy(loadPolicyText(yaml, 'p.yaml'));
@@ -221,12 +224,9 @@ describe('run history state', () => {
 });
 
 describe('history-aware rules: JSON Schema', () => {
-  test('schema drift: the history keys → rule properties of the schema, refused on deny rules', async () => {
-    const { policySchema } = await import('../../src/policy/schema');
-    const { HISTORY_KEYS } = await import('../../src/policy/validate-history');
+  test('schema drift: the history keys → rule properties of the schema, refused on deny rules', () => {
     const defs = (policySchema as unknown as { definitions: Record<string, { properties: Record<string, unknown> }> }).definitions;
     for (const key of HISTORY_KEYS) assert.ok(key in (defs['rule']?.properties ?? {}), key);
-    const Ajv = (await import('ajv')).default;
     const validate = new Ajv({ allErrors: true, strict: true, strictRequired: false }).compile(policySchema);
     const rule = { action: 'fs.delete', resource: '/w/**', created_by_run: true, max_calls: 2, requires: { approval: true } };
     assert.equal(validate({ capabilities: [rule] }), true, JSON.stringify(validate.errors));
