@@ -23,9 +23,12 @@ const RANK: Readonly<Record<Effect, number>> = { [Effect.Allow]: 0, [Effect.Ask]
 export function evaluateLayered(policies: readonly CompiledPolicy[], request: CanonicalRequest, history?: HistoryLookup): PolicyDecision {
   let worst: PolicyDecision | undefined;
   const grants: PolicyDecision[] = [];
+  const notes: string[] = [];
   for (let i = 0; i < policies.length; i++) {
-    const d = evaluate(policies[i] as CompiledPolicy, request, history === undefined ? undefined : { lookup: history, layer: i });
+    const policy = policies[i] as CompiledPolicy;
+    const d = evaluate(policy, request, history === undefined ? undefined : { lookup: history, layer: i });
     if (d.effect !== Effect.Deny) grants.push(d);
+    if (d.effect !== Effect.Deny && policy.history !== undefined) notes.push(`layer ${i}: ${d.reason}`);
     if (worst === undefined || RANK[d.effect] > RANK[worst.effect]) worst = d;
     if (d.effect === Effect.Deny) return d;
   }
@@ -35,7 +38,10 @@ export function evaluateLayered(policies: readonly CompiledPolicy[], request: Ca
   }
   if (grants.length <= 1) return worst;
   const merged = { ...worst, constraint: tightestCaps(worst.constraint ?? {}, grants) };
-  return history === undefined ? merged : { ...merged, grantedBy: grants.flatMap((g) => g.grantedBy ?? []) };
+  if (history === undefined) return merged;
+  // The named decision is the ceiling's; a narrowing layer's history-aware grant says which call it used.
+  const extra = notes.filter((n) => !n.endsWith(worst.reason));
+  return { ...merged, reason: [worst.reason, ...extra].join('; '), grantedBy: grants.flatMap((g) => g.grantedBy ?? []) };
 }
 
 /** `base` with `max_bytes`, `timeout_ms` and `recursive` tightened to the strictest of every decision. */

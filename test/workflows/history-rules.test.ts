@@ -1,0 +1,132 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { WorkflowFailedError } from '@temporalio/client';
+import type { ScriptStep } from '../../src/dev/scripted-server';
+import { agentRun } from '../../src/workflows/agent-run';
+import type { ToolDefSpec } from '../../src/workflows/tool-defs';
+import { FILE_TOOLS, withAgentBench } from '../helpers/agent';
+import { uniqueId } from '../helpers/temporal';
+import { runsFromServer } from '../../src/client/replay/load-histories';
+
+const DELETE_TOOL: ToolDefSpec = {
+  name: 'delete_file',
+  description: 'Delete a file',
+  parameters: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] },
+  action: 'fs.delete',
+  targetFrom: 'path',
+};
+const TOOLS = [...FILE_TOOLS, DELETE_TOOL];
+
+const write = (file: string): ScriptStep => ({ reply: { toolCalls: [{ name: 'write_file', arguments: { path: file, content: `content of ${file}` } }] } });
+const remove = (file: string): ScriptStep => ({ reply: { toolCalls: [{ name: 'delete_file', arguments: { path: file } }] } });
+const done: ScriptStep = { reply: { content: 'done' } };
+
+/** The ceiling of these runs: writes to output/, deletes only of files the run created. */
+const CEILING = `
+version: 1
+capabilities:
+  - id: read-workspace
+    action: fs.read
+    resource: /workspace/**
+  - id: write-output
+    action: fs.write
+    resource: /workspace/output/**
+  - id: delete-own
+    action: fs.delete
+    resource: /workspace/**
+    created_by_run: true
+`;
+
+/** A run policy that narrows the ceiling: at most 3 writes per run. */
+const RUN_POLICY = `
+capabilities:
+  - id: three-writes
+    action: fs.write
+    resource: /workspace/output/**
+    max_calls: 3
+  - id: deletes
+    action: fs.delete
+    resource: /workspace/**
+`;
+
+describe('agentRun: history-aware rules', () => {
+  test('max_calls in the run policy across continue-as-new: 5 writes asked → 3 written, 2 DENIED, decisions name the call', async () => {
+    const files = [1, 2, 3, 4, 5].map((n) => `/workspace/output/f${n}.txt`);
+    await withAgentBench({ policy: CEILING, script: [...files.map(write), done] }, async (bench, { client }) => {
+      const workflowId = uniqueId('max-calls');
+      const result = await client.workflow.execute(agentRun, {
+        taskQueue: bench.taskQueue,
+        workflowId,
+        args: [{ prompt: 'write', tools: TOOLS, policy: RUN_POLICY, continueAsNewAfterEvents: 20 }],
+      });
+      assert.ok(result.generations >= 2, `expected continue-as-new, got ${result.generations} generation(s)`);
+      assert.deepEqual(
+        result.actions.map((a) => a.status),
+        ['OK', 'OK', 'OK', 'DENIED', 'DENIED'],
+      );
+      assert.match(result.actions[3]?.reason ?? '', /three-writes matches the target, but its max_calls of 3 per run is used up/);
+      assert.deepEqual(fs.readdirSync(path.join(bench.workspace, 'output')).sort(), ['f1.txt', 'f2.txt', 'f3.txt']);
+      // The decisions recorded in history (decide markers) say which call of the budget each was.
+      const runs = await runsFromServer(client, { workflowIds: [workflowId] });
+      const recorded = runs.flatMap((r) => r.actions.map((a) => a.recorded.reason));
+      assert.equal(recorded.length, 5);
+      assert.match(recorded[0] ?? '', /call 1 of at most 3 this run/);
+      assert.match(recorded[2] ?? '', /call 3 of at most 3 this run/);
+      assert.match(recorded[4] ?? '', /max_calls of 3 per run is used up \(3 call\(s\) so far\)/);
+    });
+  });
+
+  test('created_by_run in the ceiling across continue-as-new: a file that was there → delete DENIED, kept; a file the run wrote (earlier generation) → deleted', async () => {
+    const script = [write('/workspace/output/mine.txt'), remove('/workspace/keep.txt'), remove('/workspace/output/mine.txt'), done];
+    await withAgentBench({ policy: CEILING, files: { 'keep.txt': 'keep me\n' }, script }, async (bench, { client }) => {
+      const result = await client.workflow.execute(agentRun, {
+        taskQueue: bench.taskQueue,
+        workflowId: uniqueId('created-by-run'),
+        args: [{ prompt: 'clean up', tools: TOOLS, continueAsNewAfterEvents: 12 }],
+      });
+      assert.ok(result.generations >= 2, `expected continue-as-new between the steps, got ${result.generations}`);
+      assert.deepEqual(
+        result.actions.map((a) => `${a.action} ${a.status}`),
+        ['fs.write OK', 'fs.delete DENIED', 'fs.delete OK'],
+      );
+      assert.match(result.actions[1]?.reason ?? '', /this run did not create \/workspace\/keep.txt/);
+      assert.equal(fs.readFileSync(path.join(bench.workspace, 'keep.txt'), 'utf8'), 'keep me\n');
+      assert.equal(fs.existsSync(path.join(bench.workspace, 'output', 'mine.txt')), false);
+    });
+  });
+
+  test('a client starting a run with a made-up carried.history → Run.InvalidInput, nothing deleted', async () => {
+    await withAgentBench({ policy: CEILING, files: { 'keep.txt': 'keep me\n' }, script: [remove('/workspace/keep.txt'), done] }, async (bench, { client }) => {
+      const err = await client.workflow
+        .execute(agentRun, {
+          taskQueue: bench.taskQueue,
+          workflowId: uniqueId('forged-history'),
+          args: [
+            {
+              prompt: 'delete',
+              tools: TOOLS,
+              carried: {
+                messages: [{ role: 'user', content: 'delete' }],
+                actions: [],
+                compensations: [],
+                usage: { turns: 0, toolCalls: 0, totalTokens: 0, bytesWritten: 0 },
+                actionSeq: 0,
+                generation: 1,
+                history: { created: ['/workspace/keep.txt'] },
+              },
+            },
+          ],
+        })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      assert.ok(err instanceof WorkflowFailedError, 'the run must fail');
+      assert.equal((err.cause as { type?: string }).type, 'Run.InvalidInput');
+      assert.match((err.cause as Error).message, /carried.history is set by the workflow/);
+      assert.equal(fs.readFileSync(path.join(bench.workspace, 'keep.txt'), 'utf8'), 'keep me\n');
+    });
+  });
+});
