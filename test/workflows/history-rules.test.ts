@@ -9,6 +9,8 @@ import type { ToolDefSpec } from '../../src/workflows/tool-defs';
 import { FILE_TOOLS, withAgentBench } from '../helpers/agent';
 import { uniqueId } from '../helpers/temporal';
 import { runsFromServer } from '../../src/client/replay/load-histories';
+import { replayPolicy } from '../../src/client/replay/replay-policy';
+import { loadPolicyText } from '../../src/policy/load';
 
 const DELETE_TOOL: ToolDefSpec = {
   name: 'delete_file',
@@ -75,15 +77,30 @@ describe('agentRun: history-aware rules', () => {
       assert.match(recorded[0] ?? '', /call 1 of at most 3 this run/);
       assert.match(recorded[2] ?? '', /call 3 of at most 3 this run/);
       assert.match(recorded[4] ?? '', /max_calls of 3 per run is used up \(3 call\(s\) so far\)/);
+
+      // Replay under its own ceiling re-decides every request with the rebuilt run state: no change.
+      const same = replayPolicy(runs, { policy: loadPolicyText(CEILING, 'ceiling.yaml') });
+      assert.equal(same.actions, 5);
+      assert.equal(same.changes.length, 0, JSON.stringify(same.changes));
+      assert.deepEqual(same.partialChains, []);
+      // Mutation: the ceiling limits write-output to 2 per run → exactly the third write is newly denied.
+      const tighter = CEILING.replace('resource: /workspace/output/**\n', 'resource: /workspace/output/**\n    max_calls: 2\n');
+      const diff = replayPolicy(runs, { policy: loadPolicyText(tighter, 'tighter.yaml') });
+      assert.deepEqual(
+        diff.changes.map((c) => `${c.workflowId === workflowId} ${c.change} ${c.target} ${c.after.effect}`),
+        ['true newly-denied /workspace/output/f3.txt deny'],
+      );
+      assert.match(diff.changes[0]?.after.reason ?? '', /write-output matches the target, but its max_calls of 2 per run is used up/);
     });
   });
 
   test('created_by_run in the ceiling across continue-as-new: a file that was there → delete DENIED, kept; a file the run wrote (earlier generation) → deleted', async () => {
     const script = [write('/workspace/output/mine.txt'), remove('/workspace/keep.txt'), remove('/workspace/output/mine.txt'), done];
     await withAgentBench({ policy: CEILING, files: { 'keep.txt': 'keep me\n' }, script }, async (bench, { client }) => {
+      const workflowId = uniqueId('created-by-run');
       const result = await client.workflow.execute(agentRun, {
         taskQueue: bench.taskQueue,
-        workflowId: uniqueId('created-by-run'),
+        workflowId,
         args: [{ prompt: 'clean up', tools: TOOLS, continueAsNewAfterEvents: 12 }],
       });
       assert.ok(result.generations >= 2, `expected continue-as-new between the steps, got ${result.generations}`);
@@ -94,6 +111,19 @@ describe('agentRun: history-aware rules', () => {
       assert.match(result.actions[1]?.reason ?? '', /this run did not create \/workspace\/keep.txt/);
       assert.equal(fs.readFileSync(path.join(bench.workspace, 'keep.txt'), 'utf8'), 'keep me\n');
       assert.equal(fs.existsSync(path.join(bench.workspace, 'output', 'mine.txt')), false);
+
+      const runs = await runsFromServer(client, { workflowIds: [workflowId] });
+      assert.ok(runs.length >= 2);
+      assert.equal(replayPolicy(runs, { policy: loadPolicyText(CEILING, 'ceiling.yaml') }).changes.length, 0, 'created targets rebuilt across the chain');
+      // Only the later runs of the chain: they start from a state the replay cannot see, and say so.
+      assert.deepEqual(replayPolicy(runs.slice(1), { policy: loadPolicyText(CEILING, 'ceiling.yaml') }).partialChains, [workflowId]);
+      const loose = CEILING.replace('    created_by_run: true\n', '');
+      const diff = replayPolicy(runs, { policy: loadPolicyText(loose, 'loose.yaml') });
+      assert.deepEqual(
+        diff.changes.map((c) => `${c.change} ${c.action} ${c.target}`),
+        ['newly-allowed fs.delete /workspace/keep.txt'],
+      );
+      assert.match(diff.changes[0]?.note ?? '', /never ran/);
     });
   });
 

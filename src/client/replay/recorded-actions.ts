@@ -21,6 +21,12 @@ export interface RecordedAction {
   readonly recorded: { readonly effect: string; readonly ruleId?: string; readonly reason: string };
   /** YAML text of the run's own (narrowing) policy, when it had one. */
   readonly runPolicy?: string;
+  /**
+   * What happened at run time, when the step's result is in history: `ran` — the request
+   * went to the kernel's execute step (not a refusal recorded before the gate) and was not
+   * denied there; `approved` — a person approved it; `created` — an fs.write created its target.
+   */
+  readonly outcome?: { readonly status: string; readonly ran: boolean; readonly approved: boolean; readonly created: boolean };
 }
 
 /** One run's recorded actions. */
@@ -32,6 +38,8 @@ export interface RecordedRun {
   readonly actions: readonly RecordedAction[];
   /** Decisions whose request is not in history (no step followed them): not replayable. */
   readonly unpaired: number;
+  /** Set when the run continued from an earlier one: the run state of history-aware rules it started with. */
+  readonly carriedHistory?: Readonly<Record<string, unknown>>;
 }
 
 function decode(payloads: Payloads): unknown[] {
@@ -57,7 +65,27 @@ export function recordedActions(history: History, ids: { workflowId: string; run
   let ceilingHash: string | undefined;
   let pending: { effect: string; ruleId?: string; reason: string; target: string } | undefined;
   let unpaired = 0;
+  let carriedHistory: Record<string, unknown> | undefined;
+  const steps = new Map<string, { index: number; execute: boolean; approved: boolean }>();
+  const outcomes = new Map<number, NonNullable<RecordedAction['outcome']>>();
   for (const e of history.events ?? []) {
+    const startedRun = e.workflowExecutionStartedEventAttributes;
+    if (startedRun) {
+      const [input] = decode(startedRun.input);
+      const carried = isObject(input) && isObject(input['carried']) ? input['carried'] : undefined;
+      if (carried && isObject(carried['history'])) carriedHistory = carried['history'];
+      continue;
+    }
+    const completed = e.activityTaskCompletedEventAttributes;
+    if (completed) {
+      const step = steps.get(String(completed.scheduledEventId));
+      if (step === undefined) continue;
+      const [result] = decode(completed.result);
+      const status = isObject(result) ? (str(result['status']) ?? 'unknown') : 'unknown';
+      const data = isObject(result) && isObject(result['data']) ? result['data'] : undefined;
+      outcomes.set(step.index, { status, ran: step.execute && status !== 'DENIED', approved: step.approved, created: data?.['created'] === true });
+      continue;
+    }
     const marker = e.markerRecordedEventAttributes;
     if (marker?.markerName === 'core_local_activity') {
       const [data] = decode(marker.details?.['data']);
@@ -88,6 +116,7 @@ export function recordedActions(history: History, ids: { workflowId: string; run
     const { effect, ruleId, reason, target } = pending;
     pending = undefined;
     const runPolicy = str(input['runPolicy']);
+    steps.set(String(e.eventId), { index: actions.length, execute: scheduled.activityType?.name === 'executeAction', approved: isObject(input['approval']) });
     actions.push({
       seq: actions.length + 1,
       action: str(request['action']) ?? '',
@@ -98,5 +127,15 @@ export function recordedActions(history: History, ids: { workflowId: string; run
     });
   }
   if (pending) unpaired++;
-  return { ...ids, ...(ceilingHash !== undefined ? { ceilingHash } : {}), actions, unpaired };
+  const withOutcomes = actions.map((a, i) => {
+    const outcome = outcomes.get(i);
+    return outcome === undefined ? a : { ...a, outcome };
+  });
+  return {
+    ...ids,
+    ...(ceilingHash !== undefined ? { ceilingHash } : {}),
+    actions: withOutcomes,
+    unpaired,
+    ...(carriedHistory !== undefined ? { carriedHistory } : {}),
+  };
 }
