@@ -74,7 +74,7 @@ function size(list: readonly string[] | undefined): number {
 export function applyHistoryEffects(state: RunHistory, effects: HistoryEffects | undefined): RunHistory {
   if (effects === undefined) return state;
   const calls: Record<string, number> = { ...(state.calls ?? {}) };
-  for (const key of effects.calls ?? []) if (typeof key === 'string') calls[key] = (calls[key] ?? 0) + 1;
+  for (const key of Array.isArray(effects.calls) ? effects.calls : []) if (typeof key === 'string') calls[key] = (calls[key] ?? 0) + 1;
   let granted = [...(state.granted ?? [])];
   let created = [...(state.created ?? [])];
   let dropped = state.dropped ?? 0;
@@ -89,7 +89,7 @@ export function applyHistoryEffects(state: RunHistory, effects: HistoryEffects |
     list.push(entry);
     used += entry.length;
   };
-  for (const g of effects.granted ?? []) add(granted, g);
+  for (const g of Array.isArray(effects.granted) ? effects.granted : []) add(granted, g);
   if (effects.created !== undefined) add(created, effects.created);
   granted = granted.length > 0 ? granted : [];
   created = created.length > 0 ? created : [];

@@ -11,6 +11,8 @@ import { uniqueId } from '../helpers/temporal';
 import { runsFromServer } from '../../src/client/replay/load-histories';
 import { replayPolicy } from '../../src/client/replay/replay-policy';
 import { loadPolicyText } from '../../src/policy/load';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { cli } from '../cli/worker-harness';
 
 const DELETE_TOOL: ToolDefSpec = {
   name: 'delete_file',
@@ -56,7 +58,7 @@ capabilities:
 describe('agentRun: history-aware rules', () => {
   test('max_calls in the run policy across continue-as-new: 5 writes asked → 3 written, 2 DENIED, decisions name the call', async () => {
     const files = [1, 2, 3, 4, 5].map((n) => `/workspace/output/f${n}.txt`);
-    await withAgentBench({ policy: CEILING, script: [...files.map(write), done] }, async (bench, { client }) => {
+    await withAgentBench({ policy: CEILING, script: [...files.map(write), done] }, async (bench, { client, address }) => {
       const workflowId = uniqueId('max-calls');
       const result = await client.workflow.execute(agentRun, {
         taskQueue: bench.taskQueue,
@@ -91,6 +93,36 @@ describe('agentRun: history-aware rules', () => {
         ['true newly-denied /workspace/output/f3.txt deny'],
       );
       assert.match(diff.changes[0]?.after.reason ?? '', /write-output matches the target, but its max_calls of 2 per run is used up/);
+
+      // policy explain against the recorded run: the run policy is layered under the file and its budget is used up.
+      const dir = fs.mkdtempSync(path.join(bench.workspace, '..', 'explain-'));
+      const ceilingFile = path.join(dir, 'ceiling.yaml');
+      fs.writeFileSync(ceilingFile, CEILING);
+      const ask = ['policy', 'explain', ceilingFile, 'fs.write', '/workspace/output/f9.txt'];
+      const plain = await cli(ask);
+      assert.match(plain.stdout, /^ALLOW fs\.write /);
+      const byId = await cli([...ask, '-w', workflowId, '--address', address]);
+      assert.equal(byId.status, 0, byId.stderr);
+      assert.match(byId.stdout, /^DENY fs\.write \/workspace\/output\/f9.txt\n/);
+      assert.match(
+        byId.stdout,
+        /reason: no capability allows fs\.write on \/workspace\/output\/f9\.txt \(rule three-writes matches the target, but its max_calls of 3 per run is used up \(3 call\(s\) so far\)\)/,
+      );
+      assert.match(byId.stdout, /history: .*calls 0:write-output=\d, 1:three-writes=\d/);
+      assert.match(byId.stdout, /its run policy layered under this one \(layer 1\)/);
+      // The same from an exported history file (the last run of the chain carries the state in).
+      const last = runs[runs.length - 1];
+      const exported = path.join(dir, 'history.json');
+      fs.writeFileSync(exported, historyToJSON(await client.workflow.getHandle(workflowId, last?.runId).fetchHistory()));
+      const byFile = await cli([...ask, '--history', exported, '-o', 'json']);
+      assert.equal(byFile.status, 0, byFile.stderr);
+      const json = JSON.parse(byFile.stdout) as { effect: string; history: { state: { calls: Record<string, number> }; runPolicy: boolean } };
+      assert.equal(json.effect, 'deny');
+      assert.equal(json.history.state.calls['1:three-writes'], 3);
+      assert.equal(json.history.runPolicy, true);
+      const missing = await cli([...ask, '--history', path.join(dir, 'nope.json')]);
+      assert.equal(missing.status, 2);
+      assert.match(missing.stderr, /cannot read history .*nope\.json: no such file/);
     });
   });
 

@@ -26,7 +26,14 @@ export interface RecordedAction {
    * went to the kernel's execute step (not a refusal recorded before the gate) and was not
    * denied there; `approved` — a person approved it; `created` — an fs.write created its target.
    */
-  readonly outcome?: { readonly status: string; readonly ran: boolean; readonly approved: boolean; readonly created: boolean };
+  readonly outcome?: {
+    readonly status: string;
+    readonly ran: boolean;
+    readonly approved: boolean;
+    readonly created: boolean;
+    /** What the step added to the run state of history-aware rules, as recorded. */
+    readonly history?: Readonly<Record<string, unknown>>;
+  };
 }
 
 /** One run's recorded actions. */
@@ -83,7 +90,8 @@ export function recordedActions(history: History, ids: { workflowId: string; run
       const [result] = decode(completed.result);
       const status = isObject(result) ? (str(result['status']) ?? 'unknown') : 'unknown';
       const data = isObject(result) && isObject(result['data']) ? result['data'] : undefined;
-      outcomes.set(step.index, { status, ran: step.execute && status !== 'DENIED', approved: step.approved, created: data?.['created'] === true });
+      const effects = isObject(result) && isObject(result['history']) ? { history: result['history'] } : {};
+      outcomes.set(step.index, { status, ran: step.execute && status !== 'DENIED', approved: step.approved, created: data?.['created'] === true, ...effects });
       continue;
     }
     const marker = e.markerRecordedEventAttributes;
