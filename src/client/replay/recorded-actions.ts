@@ -47,6 +47,8 @@ export interface RecordedRun {
   readonly unpaired: number;
   /** Set when the run continued from an earlier one: the run state of history-aware rules it started with. */
   readonly carriedHistory?: Readonly<Record<string, unknown>>;
+  /** YAML text of the run's own policy from its start input, when it had one. */
+  readonly runPolicy?: string;
 }
 
 function decode(payloads: Payloads): unknown[] {
@@ -73,6 +75,7 @@ export function recordedActions(history: History, ids: { workflowId: string; run
   let pending: { effect: string; ruleId?: string; reason: string; target: string } | undefined;
   let unpaired = 0;
   let carriedHistory: Record<string, unknown> | undefined;
+  let startPolicy: string | undefined;
   const steps = new Map<string, { index: number; execute: boolean; approved: boolean }>();
   const outcomes = new Map<number, NonNullable<RecordedAction['outcome']>>();
   for (const e of history.events ?? []) {
@@ -81,6 +84,7 @@ export function recordedActions(history: History, ids: { workflowId: string; run
       const [input] = decode(startedRun.input);
       const carried = isObject(input) && isObject(input['carried']) ? input['carried'] : undefined;
       if (carried && isObject(carried['history'])) carriedHistory = carried['history'];
+      if (isObject(input)) startPolicy = str(input['policy']);
       continue;
     }
     const completed = e.activityTaskCompletedEventAttributes;
@@ -145,5 +149,6 @@ export function recordedActions(history: History, ids: { workflowId: string; run
     actions: withOutcomes,
     unpaired,
     ...(carriedHistory !== undefined ? { carriedHistory } : {}),
+    ...(startPolicy !== undefined ? { runPolicy: startPolicy } : {}),
   };
 }

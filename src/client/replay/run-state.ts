@@ -33,6 +33,6 @@ export function recordedRunState(runs: readonly RecordedRun[]): RecordedRunState
   }
   let state: RunHistory = carried;
   for (const a of run.actions) state = applyHistoryEffects(state, a.outcome?.history as HistoryEffects | undefined);
-  const runPolicy = run.actions.find((a) => a.runPolicy !== undefined)?.runPolicy;
+  const runPolicy = run.runPolicy ?? run.actions.find((a) => a.runPolicy !== undefined)?.runPolicy;
   return { workflowId: run.workflowId, runId: run.runId, state, actions: run.actions.length, ...(runPolicy !== undefined ? { runPolicy } : {}) };
 }
