@@ -159,6 +159,36 @@ describe('agentRun: history-aware rules', () => {
     });
   });
 
+  test('requires rule with same_target across continue-as-new: write before reading the file → DENIED; after reading it (earlier generation) → written', async () => {
+    const policy = `${CEILING}  - id: rewrite-what-was-read
+    action: fs.write
+    resource: /workspace/data/**
+    requires: { rule: read-workspace, same_target: true }
+`;
+    const read = (file: string): ScriptStep => ({ reply: { toolCalls: [{ name: 'read_file', arguments: { path: file } }] } });
+    const script = [write('/workspace/data/a.txt'), read('/workspace/data/a.txt'), write('/workspace/data/a.txt'), write('/workspace/data/b.txt'), done];
+    await withAgentBench({ policy, files: { 'data/a.txt': 'a\n', 'data/b.txt': 'b\n' }, script }, async (bench, { client }) => {
+      const result = await client.workflow.execute(agentRun, {
+        taskQueue: bench.taskQueue,
+        workflowId: uniqueId('requires'),
+        args: [{ prompt: 'rewrite', tools: TOOLS, continueAsNewAfterEvents: 12 }],
+      });
+      assert.ok(result.generations >= 2, `expected continue-as-new between the steps, got ${result.generations}`);
+      assert.deepEqual(
+        result.actions.map((a) => `${a.action} ${a.target} ${a.status}`),
+        [
+          'fs.write /workspace/data/a.txt DENIED',
+          'fs.read /workspace/data/a.txt OK',
+          'fs.write /workspace/data/a.txt OK',
+          'fs.write /workspace/data/b.txt DENIED',
+        ],
+      );
+      assert.match(result.actions[3]?.reason ?? '', /requires rule read-workspace to have allowed an action earlier in this run on \/workspace\/data\/b.txt/);
+      assert.equal(fs.readFileSync(path.join(bench.workspace, 'data', 'a.txt'), 'utf8'), 'content of /workspace/data/a.txt');
+      assert.equal(fs.readFileSync(path.join(bench.workspace, 'data', 'b.txt'), 'utf8'), 'b\n');
+    });
+  });
+
   test('a client starting a run with a made-up carried.history → Run.InvalidInput, nothing deleted', async () => {
     await withAgentBench({ policy: CEILING, files: { 'keep.txt': 'keep me\n' }, script: [remove('/workspace/keep.txt'), done] }, async (bench, { client }) => {
       const err = await client.workflow
