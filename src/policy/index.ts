@@ -13,7 +13,6 @@ export {
   type PolicyOptions,
   type Rule,
   type RuleConstraint,
-  type RuleHistory,
   type SourcePosition,
 } from './types';
 export { ProblemCode, type PolicyProblem } from './problem';
@@ -28,6 +27,6 @@ export { evaluate, type PolicyDecision } from './evaluate';
 export { InvalidTargetError, PolicyCompileError } from './canonical-errors';
 export { canonicalPath } from './canonical-path';
 export { evaluateLayered } from './layered';
-export { EMPTY_HISTORY, HistoryLookup, historyEffects, type HistoryContext, type HistoryTracking } from './history';
+export { HistoryLookup, historyEffects } from './history';
 export { couldAllow } from './could-allow';
 export { canonicalMcpTarget, isMcpServerName } from './canonical-mcp';

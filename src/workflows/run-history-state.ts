@@ -21,7 +21,7 @@
 export const MAX_HISTORY_CHARS = 32_768;
 
 /** Characters of one `granted` or `created` entry. */
-export const MAX_HISTORY_ENTRY_CHARS = 2_048;
+const MAX_HISTORY_ENTRY_CHARS = 2_048;
 
 /** The counter key of approved `ask` decisions (any rule, any layer). */
 export const APPROVAL_KEY = 'approval';
@@ -54,7 +54,7 @@ export interface HistoryEffects {
 }
 
 /** True when `h` holds nothing (it is then left out of activity inputs). */
-export function isEmptyHistory(h: RunHistory | undefined): boolean {
+function isEmptyHistory(h: RunHistory | undefined): boolean {
   return h === undefined || ((h.calls === undefined || Object.keys(h.calls).length === 0) && !h.granted?.length && !h.created?.length && !h.dropped);
 }
 

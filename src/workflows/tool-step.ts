@@ -34,7 +34,7 @@ export interface StepContext {
   nextApprovalId(): string;
   /** Schedule-to-start limit of steps on the workspace queue (runs from 0.2.0 on). */
   readonly workspaceStartTimeoutMs?: number;
-  /** The run state of history-aware policy rules (audited steps only). */
+  /** The run state of history-aware policy rules. */
   readonly runHistory?: RunHistoryState;
 }
 
@@ -63,7 +63,9 @@ export async function runToolStep(ctx: StepContext, call: ToolCall, turn: number
   }
   const bound = ctx.workspaceQueue !== undefined && /^(fs|proc)\./.test(request.action) ? ctx.workspaceQueue : undefined;
   const runPolicy = ctx.runPolicy === undefined ? {} : { runPolicy: ctx.runPolicy };
-  const decideInput = [{ request, schema: mapped.tool.parameters, args: mapped.args, ...runPolicy }] as const;
+  // Runs of older code still keep the run state of history-aware rules (a ceiling may gain them while they run).
+  const history = ctx.runHistory?.input() ?? {};
+  const decideInput = [{ request, schema: mapped.tool.parameters, args: mapped.args, ...runPolicy, ...history }] as const;
   const summary = `decide ${request.action} ${request.target}`;
   const decision: KernelDecision = bound
     ? await decideRemote.executeWithOptions({ summary, taskQueue: bound }, [...decideInput])
@@ -114,9 +116,10 @@ export async function runToolStep(ctx: StepContext, call: ToolCall, turn: number
   // log and never reaches the provider; the summary makes the decision visible in the UI.
   const outcome = await executeAction.executeWithOptions(
     { summary: `${request.action} ${request.target} → ${label}`, ...(bound ? { taskQueue: bound } : {}) },
-    [{ request, idempotencyKey: key, maxChars: ctx.maxChars, ...runPolicy, ...(approval ? { approval } : {}) }],
+    [{ request, idempotencyKey: key, maxChars: ctx.maxChars, ...runPolicy, ...(approval ? { approval } : {}), ...history }],
   );
   if (compensation) ctx.saga.settle(compensation, outcome.status, outcome.recordId);
+  ctx.runHistory?.apply(outcome.history);
   const reason = refusal ?? outcome.reason ?? decision.reason;
   return {
     action: {
