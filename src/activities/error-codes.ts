@@ -6,6 +6,12 @@ export const ActivityCode = {
   InvalidArguments: 'Tool.InvalidArguments',
   /** The worker's executor cannot serve a run with its own policy (an executor without `forKernel`). */
   NarrowingUnsupported: 'Run.NarrowingUnsupported',
+  /**
+   * A step carries only its run policy's reference and the policy cannot be found (the run's
+   * start input is not readable here, holds no policy, or one with another hash): nothing is
+   * decided or run (run-policy-ref.ts).
+   */
+  PolicyUnavailable: 'Run.PolicyUnavailable',
   /** An undo was asked of a worker without a reversible layer. */
   NotConfigured: 'Reversible.NotConfigured',
 } as const;

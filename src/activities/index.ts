@@ -10,6 +10,7 @@ import type { ToolDefSpec } from '../workflows/tool-defs';
 import { createModelActivities } from './model';
 import { schemaProblem } from './schema-check';
 import { RunPolicyViews } from './run-policy';
+import { runPolicyRef } from './run-policy-ref';
 import { createToolActivities, type Executor } from './tool';
 import { createUndoActivities, type Undoer } from './undo';
 
@@ -67,6 +68,12 @@ export interface WorkerInfo {
   readonly tools: readonly ToolDefSpec[];
   /** Why the run's own policy cannot be used (the run then fails with `Run.InvalidPolicy`). */
   readonly runPolicyProblem?: string;
+  /**
+   * The reference (`sha256:…`) the run's recorded steps carry instead of its policy text
+   * (run-policy-ref.ts). Absent without a run policy, and in runs whose `workerInfo` was
+   * answered by an older release: those keep sending the text.
+   */
+  readonly runPolicyRef?: string;
   /** What is wrong with the run's tool definitions (invalid parameter schemas): the run fails with `Run.InvalidInput`. */
   readonly toolsProblems?: readonly string[];
 }
@@ -102,6 +109,7 @@ export function createActivities(deps: ActivityDeps) {
         reversibleActions: deps.undoer?.actions ?? [],
         tools: deps.tools ?? [],
         ...(run.ok ? {} : { runPolicyProblem: run.reason }),
+        ...(run.ok && typeof input.runPolicy === 'string' ? { runPolicyRef: runPolicyRef(input.runPolicy) } : {}),
       };
     },
   };

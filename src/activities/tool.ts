@@ -19,7 +19,10 @@ export interface DecideInput {
   /** The tool's JSON schema and the model's arguments, checked before deciding. */
   readonly schema?: Readonly<Record<string, unknown>>;
   readonly args?: Readonly<Record<string, unknown>>;
-  /** YAML text of the run's own policy, which narrows the worker's ceiling. */
+  /**
+   * The run's own policy, which narrows the worker's ceiling: YAML text, or (steps on a
+   * workspace queue, runs from 0.3.0 on) its `sha256:…` reference (run-policy-ref.ts).
+   */
   readonly runPolicy?: string;
   /** The run's state for history-aware rules (absent: nothing recorded yet). */
   readonly history?: RunHistory;
@@ -35,7 +38,11 @@ export interface ExecuteInput {
    * and records it beside the typed-in `approver`.
    */
   readonly approval?: { readonly approver: string; readonly reason?: string; readonly updateId?: string };
-  /** YAML text of the run's own policy, which narrows the worker's ceiling. */
+  /**
+   * The run's own policy, which narrows the worker's ceiling: YAML text (runs of older
+   * releases) or, from 0.3.0 on, its `sha256:…` reference — the text travels once, in the
+   * run's start input, where the activity finds it (run-policy-ref.ts, run-policy-lookup.ts).
+   */
   readonly runPolicy?: string;
   /** Cap, in characters, of the textual result entering history (default 16,000). */
   readonly maxChars?: number;
@@ -112,7 +119,7 @@ export function createToolActivities(
         if (problem !== undefined)
           return { effect: 'invalid', reason: `arguments do not match the tool's schema: ${problem}`, code: ActivityCode.InvalidArguments };
       }
-      const run = views.get(input.runPolicy);
+      const run = await views.resolve(input.runPolicy);
       if (!run.ok) return { effect: 'invalid', reason: run.reason, code: run.code };
       // Always the run's own state (empty for a fresh run), never the worker kernel's session.
       return run.kernel.decide(input.request, input.history ?? {});
@@ -128,8 +135,9 @@ export function createToolActivities(
           reason: 'outcome unknown: an earlier attempt may have run it; at-most-once actions are never run twice',
         });
       }
-      const run = views.get(input.runPolicy);
-      if (!run.ok) return { status: 'ERROR', error: run.reason, code: run.code };
+      const run = await views.resolve(input.runPolicy);
+      // Fails closed, and still leaves the call's one audit record.
+      if (!run.ok) return kernel.recordRefusal(input.request, { idempotencyKey: input.idempotencyKey, status: 'ERROR', code: run.code, reason: run.reason });
       const runExecutor = run.kernel === kernel ? executor : executor === kernel ? run.kernel : executor.forKernel?.(run.kernel);
       if (runExecutor === undefined) {
         return { status: 'ERROR', error: 'this worker cannot narrow its executor to a run policy', code: ActivityCode.NarrowingUnsupported };

@@ -19,7 +19,7 @@ export interface PendingRow extends PendingApproval {
   readonly workflowId: string;
 }
 
-/** Registers `agent-os approvals list`. */
+/** Registers `agent-os approvals list`. @public main.ts loads it by name. */
 export function registerApprovalsCommand(program: Command, io: CliIo = processIo): void {
   const approvals = program.command('approvals').description('actions waiting for a human decision');
   withConnectionOptions(withOutputAndJsonAlias(approvals.command('list').description('list pending approvals of running runs'))).action(

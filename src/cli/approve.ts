@@ -35,7 +35,7 @@ function safeUserName(): string {
   }
 }
 
-/** Registers `agent-os approve`. */
+/** Registers `agent-os approve`. @public main.ts loads it by name. */
 export function registerApproveCommand(program: Command, io: CliIo = processIo): void {
   withConnectionOptions(
     withOutputAndJsonAlias(

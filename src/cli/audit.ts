@@ -60,6 +60,7 @@ export const AUDIT_SUBCOMMANDS: readonly AuditSubcommand[] = [registerAuditVerif
 /**
  * Registers the `audit` command group on the program.
  * @returns the group, so callers may attach further subcommands.
+ * @public main.ts loads it by name.
  */
 export function registerAuditCommand(program: Command): Command {
   const audit = program.command('audit').description('inspect kernel audit logs');

@@ -13,7 +13,7 @@ interface CancelCliOptions extends ConnectionFlags {
   readonly output: OutputFormat;
 }
 
-/** Registers `agent-os cancel`. */
+/** Registers `agent-os cancel`. @public main.ts loads it by name. */
 export function registerCancelCommand(program: Command, io: CliIo = processIo): void {
   withConnectionOptions(
     withOutputAndJsonAlias(

@@ -36,7 +36,7 @@ interface CodecServerCliOptions {
 
 class UsageError extends Error {}
 
-/** Registers `agent-os codec-server`. */
+/** Registers `agent-os codec-server`. @public main.ts loads it by name. */
 export function registerCodecServerCommand(program: Command, io: CliIo = processIo): void {
   withOutputOption(
     program

@@ -121,8 +121,3 @@ export async function withClient<T>(flags: ConnectionFlags, fn: (client: Client,
     await connection.close();
   }
 }
-
-/** The message of an error, for `agent-os <command>: <message>` lines. */
-export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

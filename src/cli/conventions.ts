@@ -24,6 +24,9 @@ export const ExitCode = {
 /** One of {@link ExitCode}'s values. */
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
+/** Default task queue of workers and runs (here, not in worker.ts, so `agent-os run` does not load the worker). */
+export const DEFAULT_TASK_QUEUE = 'agent-os';
+
 /** The exit-code table, appended to every command's `--help`. */
 export const EXIT_CODES_HELP = `
 Exit codes:
@@ -52,11 +55,6 @@ export function jsonAliasOption(): Option {
 /** Adds `-o, --output <format>` (text by default). */
 export function withOutputOption(command: Command): Command {
   return command.addOption(outputOption());
-}
-
-/** Adds `-w, --workflow-id <id>` (required). */
-export function withWorkflowIdOption(command: Command): Command {
-  return command.requiredOption('-w, --workflow-id <id>', 'the run (workflow id)');
 }
 
 /** Adds `-o, --output <format>` and `--json` (kept as an alias of `-o json`). */

@@ -45,7 +45,7 @@ const port = (value: string): number => {
   return n;
 };
 
-/** Registers `agent-os dev`. */
+/** Registers `agent-os dev`. @public main.ts loads it by name. */
 export function registerDevCommand(program: Command): void {
   program
     .command('dev')

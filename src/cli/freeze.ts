@@ -57,7 +57,7 @@ interface FreezeCliOptions {
   readonly output: OutputFormat;
 }
 
-/** Registers `agent-os freeze` and `agent-os unfreeze`. */
+/** Registers `agent-os freeze` and `agent-os unfreeze`. @public main.ts loads it by name. */
 export function registerFreezeCommands(program: Command, io: CliIo = processIo): void {
   withOutputAndJsonAlias(
     program

@@ -26,7 +26,7 @@ export interface RunRow {
   readonly denied: number;
 }
 
-/** Registers `agent-os list`. */
+/** Registers `agent-os list`. @public main.ts loads it by name. */
 export function registerListCommand(program: Command, io: CliIo = processIo): void {
   withConnectionOptions(
     withOutputAndJsonAlias(

@@ -108,7 +108,7 @@ function text(r: McpServerRow): string {
   return head + r.tools.map((t) => `  ${t.tool.padEnd(width)}  ${t.policy === 'offered' ? 'offered as ' + t.name : 'never allowed by the policy'}\n`).join('');
 }
 
-/** Registers `agent-os mcp list`. */
+/** Registers `agent-os mcp list`. @public main.ts loads it by name. */
 export function registerMcpCommand(program: Command, io: CliIo = processIo): void {
   const mcp = program.command('mcp').description('MCP servers: their tools, pins and what the policy allows');
   withOutputOption(

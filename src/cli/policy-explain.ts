@@ -22,7 +22,8 @@ import { collectExtraAction, processIo, reportCliError, type CliIo } from './pol
 import { runFromFile, runsFromServer } from '../client/replay/load-histories';
 import { recordedRunState, type RecordedRunState } from '../client/replay/run-state';
 import { ClientCode } from '../client/errors';
-import { withClient, withConnectionOptions, type ConnectionFlags } from './connection-options';
+import { settingsFromFlags, withClient, withConnectionOptions, type ConnectionFlags } from './connection-options';
+import { AesGcmCodec } from '../codec/aes-gcm-codec';
 
 interface ExplainOptions extends ConnectionFlags {
   readonly params?: string;
@@ -42,7 +43,11 @@ async function recordedRun(io: CliIo, opts: ExplainOptions): Promise<RecordedRun
   }
   try {
     const id = opts.workflowId;
-    const runs = id === undefined ? [runFromFile(opts.history as string)] : await withClient(opts, (client) => runsFromServer(client, { workflowIds: [id] }));
+    // An exported history of an encrypted run is decoded with the configured keys, as in `policy replay`.
+    const runs =
+      id === undefined
+        ? [await runFromFile(opts.history as string, new AesGcmCodec(settingsFromFlags(opts).codecKeys))]
+        : await withClient(opts, (client) => runsFromServer(client, { workflowIds: [id] }));
     return recordedRunState(runs);
   } catch (err) {
     say((err as Error).message);

@@ -3,7 +3,8 @@
  * re-decides every request recorded in the chosen runs under a candidate worker policy and
  * prints what would change (newly denied, newly allowed, newly asking, per rule).
  * `--ceiling OLD.yaml` checks each run's recorded ceiling hash; `--fail-on` makes a change
- * fail the command (for CI).
+ * fail the command (for CI). Exported histories of encrypted runs are decoded with the
+ * configured codec keys (exit 1 with `Codec.*` naming the key id without them).
  */
 import type { Command } from 'commander';
 import { loadPolicyFile } from '../policy/load';
@@ -12,8 +13,9 @@ import { runFromFile, runsFromServer } from '../client/replay/load-histories';
 import { ClientCode } from '../client/errors';
 import type { RecordedRun } from '../client/replay/recorded-actions';
 import { replayPolicy, type ReplayReport } from '../client/replay/replay-policy';
-import { withClient, withConnectionOptions, type ConnectionFlags } from './connection-options';
-import { ExitCode, withOutputOption, type OutputFormat } from './conventions';
+import { AesGcmCodec } from '../codec/aes-gcm-codec';
+import { settingsFromFlags, withClient, withConnectionOptions, type ConnectionFlags } from './connection-options';
+import { CliError, ExitCode, withOutputOption, type OutputFormat } from './conventions';
 import { collectExtraAction, processIo, type CliIo } from './policy-io';
 
 interface ReplayFlags extends ConnectionFlags {
@@ -73,7 +75,13 @@ async function replay(io: CliIo, flags: ReplayFlags): Promise<number> {
   }
   let runs: RecordedRun[];
   try {
-    runs = flags.history.map(runFromFile);
+    runs = [];
+    if (flags.history.length > 0) {
+      // Exported files of encrypted runs are decoded with the configured keys (--codec-keys,
+      // AGENT_OS_CODEC_KEYS_FILE, AGENT_OS_CODEC_KEYS), and refused with Codec.* without them.
+      const codec = new AesGcmCodec(settingsFromFlags(flags).codecKeys);
+      for (const file of flags.history) runs.push(await runFromFile(file, codec));
+    }
     if (flags.workflowId.length > 0 || flags.query !== undefined) {
       const selector = { workflowIds: flags.workflowId, ...(flags.query !== undefined ? { query: flags.query } : {}) };
       runs.push(...(await withClient(flags, (client) => runsFromServer(client, selector))));
@@ -81,9 +89,17 @@ async function replay(io: CliIo, flags: ReplayFlags): Promise<number> {
   } catch (err) {
     say((err as Error).message);
     const code = (err as { code?: string }).code;
+    if (err instanceof CliError) return err.exitCode;
+    if (typeof code === 'string' && code.startsWith('Codec.')) return ExitCode.Failure;
     return code === ClientCode.ReplayNotFound ? ExitCode.NotFound : code === ClientCode.ReplayBadHistory ? ExitCode.Usage : ExitCode.Unavailable;
   }
-  const report = replayPolicy(runs, { policy, ...(ceiling ? { ceiling } : {}) });
+  let report: ReplayReport;
+  try {
+    report = replayPolicy(runs, { policy, ...(ceiling ? { ceiling } : {}) });
+  } catch (err) {
+    say((err as Error).message);
+    return ExitCode.Failure;
+  }
   if (flags.output === 'jsonl') for (const c of report.changes) io.out(`${JSON.stringify(c)}\n`);
   else if (flags.output === 'json' || flags.json === true) io.out(`${JSON.stringify(report)}\n`);
   else io.out(text(report));

@@ -12,7 +12,7 @@ import { processIo, type CliIo } from './policy-io';
 import { registerPolicyReplayCommand } from './policy-replay';
 import { registerPolicyTestCommand } from './policy-test';
 
-export { processIo, type CliIo } from './policy-io';
+export { type CliIo } from './policy-io';
 
 /**
  * The `policy` command of `program`, created on first use (so several files can add

@@ -27,7 +27,7 @@ interface RollbackCliOptions extends ConnectionFlags {
   readonly output: OutputFormat;
 }
 
-/** Registers `agent-os rollback`. */
+/** Registers `agent-os rollback`. @public main.ts loads it by name. */
 export function registerRollbackCommand(program: Command, io: CliIo = processIo): void {
   withConnectionOptions(
     withOutputAndJsonAlias(

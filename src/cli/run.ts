@@ -18,14 +18,13 @@ import { loadToolsFile } from '../client/tools-file';
 import { loadPolicyText } from '../policy/index';
 import type { AgentRunInput, AgentRunResult } from '../workflows/types';
 import { withClient, withConnectionOptions, type ConnectionFlags } from './connection-options';
-import { CliError, ExitCode, withOutputAndJsonAlias, type OutputFormat } from './conventions';
+import { CliError, DEFAULT_TASK_QUEUE, ExitCode, withOutputAndJsonAlias, type OutputFormat } from './conventions';
 import { processIo, type CliIo } from './policy-io';
 import { canPrompt } from './prompt';
 import { formatApprovalPending, formatInvalidCall, formatStep } from './run-format';
 import { askApproval, Narrator, onInterrupt } from './run-interaction';
 import { reportError } from './report-error';
 import { watchRun } from './run-watch';
-import { DEFAULT_TASK_QUEUE } from './worker';
 
 interface RunCliOptions extends ConnectionFlags {
   readonly tools?: string;
@@ -42,7 +41,7 @@ interface RunCliOptions extends ConnectionFlags {
   readonly output: OutputFormat;
 }
 
-/** Registers `agent-os run`. */
+/** Registers `agent-os run`. @public main.ts loads it by name. */
 export function registerRunCommand(program: Command, io: CliIo = processIo): void {
   withConnectionOptions(
     withOutputAndJsonAlias(
@@ -179,5 +178,3 @@ async function finish(handle: WorkflowHandle, end: RunEnd, narrate: Narrator, wo
   narrate.final({ workflowId, runId, status: 'completed', result }, `${result.output}\n`);
   return ExitCode.Ok;
 }
-
-export { formatApprovalPending, formatInvalidCall, formatStep } from './run-format';

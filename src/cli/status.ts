@@ -25,7 +25,7 @@ export function pendingCount(attributes: Readonly<Record<string, unknown>>): num
   return typeof first === 'number' ? first : 0;
 }
 
-/** Registers `agent-os status`. */
+/** Registers `agent-os status`. @public main.ts loads it by name. */
 export function registerStatusCommand(program: Command, io: CliIo = processIo): void {
   withConnectionOptions(
     withOutputAndJsonAlias(

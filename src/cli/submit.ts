@@ -30,7 +30,7 @@ interface SubmitCliOptions {
   readonly output: OutputFormat;
 }
 
-/** Registers `agent-os submit`. */
+/** Registers `agent-os submit`. @public main.ts loads it by name. */
 export function registerSubmitCommand(program: Command, io: CliIo = processIo): void {
   withOutputAndJsonAlias(
     program

@@ -25,7 +25,7 @@ import { buildWorkerHost, parseMounts, withMcpTools, type WorkerHost } from '../
 import { createChat } from '../model/chat';
 import { modelConfigFromEnv, type ModelConfig } from '../model/config';
 import { settingsFromFlags, unreachableError, withConnectionOptions, type ConnectionFlags } from './connection-options';
-import { CliError, ExitCode } from './conventions';
+import { CliError, DEFAULT_TASK_QUEUE, ExitCode } from './conventions';
 import { collectExtraAction, processIo, type CliIo } from './policy-io';
 import { describeError, reportError } from './report-error';
 import { defaultFreezeFile, freezeFileCheck } from './freeze';
@@ -33,8 +33,6 @@ import { SCRIPTED_PREFIX, startScriptedModel, type ScriptedModel } from '../dev/
 import { loadProviders, loadWorkerConfig, type WorkerConfigFile } from './worker-config';
 import { installWorkerLogger } from './worker-logger';
 
-/** Default task queue of workers and runs. */
-export const DEFAULT_TASK_QUEUE = 'agent-os';
 /** Default ready file (docker-compose's healthcheck reads it). */
 export const DEFAULT_READY_FILE = '/tmp/agent-os-worker-ready';
 /** Where the worker keeps its state by default. */
@@ -60,7 +58,7 @@ interface WorkerCliOptions extends ConnectionFlags {
   readonly metrics?: string;
 }
 
-/** Registers `agent-os worker`. */
+/** Registers `agent-os worker`. @public main.ts loads it by name. */
 export function registerWorkerCommand(program: Command, io: CliIo = processIo): void {
   withConnectionOptions(
     program

@@ -13,6 +13,7 @@ import { startDevServer, type DevServer } from '../dev/dev-server';
 import { SCRIPTED_PREFIX, startScriptedModel } from '../dev/scripted-model';
 import { createChat } from '../model/chat';
 import { modelConfigFromEnv } from '../model/config';
+import { McpProvider } from '../providers/mcp/provider';
 import { DEV_SERVER_SEARCH_ATTRIBUTES } from '../worker/search-attributes';
 import { WORKFLOWS_PATH, createAgentWorker } from '../worker/worker';
 import type { LocalAgentLoopOptions } from './agent-loop';
@@ -60,6 +61,9 @@ export async function startLoopHost(o: LocalAgentLoopOptions): Promise<LoopHost>
     const scripted = o.chat === undefined && o.model?.startsWith(SCRIPTED_PREFIX) ? await startScriptedModel(o.model) : undefined;
     if (scripted) cleanups.push(() => scripted.close());
     const config = scripted ? scripted.config : { ...modelConfigFromEnv(), ...o.modelConfig, ...(o.model !== undefined ? { model: o.model } : {}) };
+    // Only the tools the operator declared idempotent are retried; every other MCP call is at-most-once.
+    const mcpProvider = o.kernel.providerFor('mcp.call');
+    const mcp = mcpProvider instanceof McpProvider ? mcpProvider : undefined;
     const worker = await createAgentWorker({
       connection: connections.native,
       namespace: settings.namespace,
@@ -69,6 +73,7 @@ export async function startLoopHost(o: LocalAgentLoopOptions): Promise<LoopHost>
       model: config.model,
       ...(o.executor ? { executor: o.executor } : {}),
       ...(o.undoer ? { undoer: o.undoer } : {}),
+      ...(mcp ? { isIdempotent: (r: { action: string; target: string }) => r.action === 'mcp.call' && mcp.isIdempotent(r.target) } : {}),
       ...(settings.codecKeys ? { codecKeys: settings.codecKeys } : {}),
       workflowBundle:
         o.workflowBundle ?? (await (settings.codecKeys ? (sharedCodecBundle ??= bundle(CODEC_FAILURE_CONVERTER_PATH)) : (sharedBundle ??= bundle()))),

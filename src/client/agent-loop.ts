@@ -11,6 +11,9 @@
  *   remote worker fleet (`agent-os worker`) and waits for their answers.
  *
  * Either way `kernel.submit` stays the only path to a side effect: tools are pure metadata.
+ * A local loop whose kernel has an `McpProvider` also offers the model that provider's tools
+ * (agent-loop-mcp.ts: `server__tool`, only those the policy could allow, each call an
+ * `mcp.call`); a remote loop that brings no tools gets the worker's (`agent-os worker --mcp`).
  * This file loads no Temporal module: they load on the first `run()`.
  */
 import { randomUUID } from 'node:crypto';
@@ -20,9 +23,11 @@ import type { Undoer } from '../activities/undo';
 import type { Kernel } from '../kernel/kernel';
 import type { Chat } from '../model/chat';
 import type { ModelConfig } from '../model/config';
+import type { McpToolCatalogue } from '../providers/mcp/tools';
 import type { ToolDefSpec } from '../workflows/tool-defs';
 import type { ActionSummary, AgentRunInput, AgentRunResult } from '../workflows/types';
 import type { LoopHost } from './agent-loop-host';
+import { LoopMcpTools } from './agent-loop-mcp';
 import { AgentRunFailedError } from './errors';
 
 // Temporal's modules load on the first run(), never on import (the package root stays Temporal-free).
@@ -57,6 +62,12 @@ export interface LocalAgentLoopOptions extends LoopCommon {
   readonly workflowBundle?: { readonly code: string };
   /** Stop the server and worker this long after the last run ended with no new one (default 1,000 ms). */
   readonly idleShutdownMs?: number;
+  /**
+   * Offer the model the tools of the kernel's `McpProvider` that the policy (narrowed by
+   * `policy`) could allow, as `server__tool` (default true). They are listed before each run;
+   * `lastMcpTools` says what was offered, left out and why.
+   */
+  readonly mcpTools?: boolean;
 }
 
 /** Remote form: runs go to workers polling `taskQueue`. */
@@ -84,24 +95,31 @@ export class AgentLoop {
   lastActions: readonly ActionSummary[] = [];
   /** Workflow id of the last run. */
   lastWorkflowId: string | undefined;
+  /** The MCP tools the last run was offered, those left out, and servers that could not be listed (local loops with an `McpProvider`). */
+  lastMcpTools: McpToolCatalogue | undefined;
 
   private host: Promise<LoopHost> | undefined;
   private inFlight = 0;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly mcp: LoopMcpTools | undefined;
 
-  constructor(private readonly options: AgentLoopOptions) {}
+  constructor(private readonly options: AgentLoopOptions) {
+    if ('kernel' in options && options.mcpTools !== false) this.mcp = new LoopMcpTools(options.kernel);
+  }
 
   /**
    * Runs the agent on `prompt` and returns the model's final answer.
    * @throws AgentRunFailedError when the run fails (its message is the run's failure, e.g.
    *   `Budget.MaxTurns: …`; `actions` lists what the run did); TemporalUnreachableError /
-   *   DevServerStartError when no server can be reached or started.
+   *   DevServerStartError when no server can be reached or started. An MCP server that cannot
+   *   be listed does not throw: it offers no tools (warning `AOK_MCP_TOOLS`, `lastMcpTools.failed`).
    */
   async run(prompt: string): Promise<string> {
     const workflowId = `agent-loop-${randomUUID()}`;
     this.lastWorkflowId = workflowId;
     this.lastResult = undefined;
     this.lastActions = [];
+    this.lastMcpTools = undefined;
     this.inFlight++;
     if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
@@ -116,7 +134,9 @@ export class AgentLoop {
         const host = await this.localHost(this.options);
         ({ client, taskQueue, stopped } = host);
       }
-      const execution = executeAgentRun(client, this.input(prompt), { taskQueue, workflowId });
+      const tools = this.mcp ? await this.mcp.forRun(this.options.tools, this.options.policy) : { tools: this.options.tools };
+      this.lastMcpTools = tools.mcp;
+      const execution = executeAgentRun(client, this.input(prompt, tools.tools), { taskQueue, workflowId });
       try {
         const result = await (stopped ? Promise.race([execution, stopped]) : execution);
         this.lastResult = result;
@@ -159,17 +179,19 @@ export class AgentLoop {
     this.idleTimer = setTimeout(() => void this.close(), idleMs);
   }
 
-  private input(prompt: string): AgentRunInput {
+  private input(prompt: string, tools: readonly ToolDefSpec[]): AgentRunInput {
     const o = this.options;
     return {
       prompt,
-      tools: o.tools.map((t) => ({
+      tools: tools.map((t) => ({
         name: t.name,
         description: t.description,
         parameters: t.parameters,
         action: t.action,
         targetFrom: t.targetFrom,
         ...(t.params ? { params: t.params } : {}),
+        ...(t.target !== undefined ? { target: t.target } : {}),
+        ...(t.argumentsParam !== undefined ? { argumentsParam: t.argumentsParam } : {}),
       })),
       ...(o.instructions !== undefined ? { instructions: o.instructions } : {}),
       ...(o.model !== undefined ? { model: o.model } : {}),

@@ -9,7 +9,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
-import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
+import type { NativeConnection, NativeConnectionOptions } from '@temporalio/worker';
 import { codecDataConverter } from '../codec/data-converter';
 import { keyRingFromEnv, type KeyRing } from '../codec/key-ring';
 import { TemporalUnreachableError } from './errors';
@@ -98,7 +98,10 @@ export async function connectClient(settings: TemporalSettings): Promise<{ clien
 export async function connectTemporal(settings: TemporalSettings): Promise<TemporalConnections> {
   let native: NativeConnection;
   try {
-    native = await NativeConnection.connect(settings.connectionOptions);
+    // The worker package loads here, not on import: client-only commands (approve, status, …) never need it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { NativeConnection: Native } = require('@temporalio/worker') as typeof import('@temporalio/worker');
+    native = await Native.connect(settings.connectionOptions);
   } catch (cause) {
     throw new TemporalUnreachableError(settings.address, { cause });
   }

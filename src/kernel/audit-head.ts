@@ -32,15 +32,6 @@ export function headFile(segment: string, headDir?: string): string {
   return path.join(headDir ?? path.dirname(segment), `${path.basename(segment)}.head`);
 }
 
-/** Serialises a head into its fixed-size buffer. */
-export function headBytes(head: AuditHead): Buffer {
-  const text = `{"v":1,"log":${JSON.stringify(head.log)},"count":${head.count},"hash":${JSON.stringify(head.hash)}}`;
-  const buf = Buffer.alloc(HEAD_SIZE, 0x20);
-  buf.write(text, 0, 'utf8');
-  buf[HEAD_SIZE - 1] = 0x0a;
-  return buf;
-}
-
 /**
  * Reads and checks a head file.
  * @throws Error when it cannot be read or is not a head.

@@ -125,6 +125,11 @@ export class Kernel {
     return [...this.providers.keys()];
   }
 
+  /** The provider that executes `action`, if any (e.g. the `McpProvider` behind `mcp.call`, whose tools `AgentLoop` offers). */
+  providerFor(action: string): Provider | undefined {
+    return this.providers.get(action);
+  }
+
   /**
    * Submits one action. Never throws; see {@link ActionResult} for the outcome.
    * `request` is checked at run time, so untrusted values (a model's tool call) may be passed.

@@ -29,4 +29,3 @@ export { canonicalPath } from './canonical-path';
 export { evaluateLayered } from './layered';
 export { HistoryLookup, historyEffects } from './history';
 export { couldAllow } from './could-allow';
-export { canonicalMcpTarget, isMcpServerName } from './canonical-mcp';

@@ -7,31 +7,21 @@ export { MountTable, type Mount } from './mounts';
 export { ProcessProvider, SandboxMode, type ProcessProviderOptions, type ProcessHardening, type ProcessResult } from './process';
 export {
   buildSandboxCommand,
-  checkSandboxMounts,
   probeSandbox,
   readSandboxInfo,
   terminateSandboxedProgram,
   killSandbox,
-  isSandboxGone,
   waitSandboxGone,
-  decodeSandboxExit,
-  SandboxNetwork,
-  DEFAULT_SANDBOX_LIMITS,
   spawnSandboxed,
   type SandboxedChild,
-  type SandboxProbe,
-  type SandboxInfo,
   type SandboxMount,
   type SandboxLimits,
   type SandboxSpec,
   type SandboxCommand,
 } from './sandbox/index';
 export { HttpProvider, type HttpProviderOptions } from './http';
-export type { HttpResult, HttpParams } from './http-params';
+export type { HttpResult } from './http-params';
 export { CredentialStore, type CredentialRule } from './secrets';
-export { classifyAddress, normalizeAddress, assertAddressAllowed, AddressClass } from './net-guard';
-export { guardGitArgs, guardGitEnv, GIT_SUBCOMMANDS, GIT_HARDENING_CONFIG, GIT_HARDENING_ENV } from './git-guard';
-export type { Resolver } from './http-connect';
 export {
   FsNotFoundError,
   FsUnsafeFileError,

@@ -6,25 +6,10 @@ import { constants as fsConstants, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { CwdOutsideMountError, ProgramNotFoundError, ProgramOutsidePathError } from './errors';
 
-const PROGRAM_NAME = /^[A-Za-z0-9._+-]+$/;
-
 /** True if `child` is `parent` or lies below it (both absolute, normalized). */
 export function isWithin(child: string, parent: string): boolean {
   const rel = path.relative(parent, child);
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
-
-/**
- * Canonical program form: a bare name (`git`) or a normalized absolute path (`/usr/bin/git`).
- * @throws ProgramOutsidePathError for relative paths with a slash, `.`/`..` names, NUL bytes.
- */
-export function canonicalProgramName(program: string): string {
-  if (program.includes('\0')) throw new ProgramOutsidePathError(program, 'contains a NUL byte');
-  if (program.startsWith('/')) return path.posix.normalize(program);
-  if (!PROGRAM_NAME.test(program) || program === '.' || program === '..') {
-    throw new ProgramOutsidePathError(program, 'give a bare program name or an absolute path');
-  }
-  return program;
 }
 
 async function isExecutableFile(file: string): Promise<boolean> {

@@ -130,6 +130,9 @@ export async function agentRun(rawInput: AgentRunInput): Promise<AgentRunResult>
     maxChars: input.maxToolResultChars ?? 16_000,
     approvalTimeoutMs: input.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
     ...(input.policy !== undefined ? { runPolicy: input.policy } : {}),
+    // Recorded steps carry only the policy's reference when the worker gave one (the text
+    // travels once, in this run's start input); no command changes, so no patch.
+    ...(input.policy !== undefined && info.runPolicyRef !== undefined ? { runPolicyRef: info.runPolicyRef } : {}),
     ...(input.workspaceQueue !== undefined ? { workspaceQueue: input.workspaceQueue } : {}),
     nextKey: () => `${workflowId}/${runId}/${++actionSeq}`,
     features,

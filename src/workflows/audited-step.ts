@@ -64,13 +64,16 @@ export async function runAuditedToolStep(ctx: StepContext, call: ToolCall, turn:
   }
 
   const runPolicy = ctx.runPolicy === undefined ? {} : { runPolicy: ctx.runPolicy };
+  // Recorded inputs (activities) carry the policy's reference once the worker gave one; the
+  // local decide's input is not recorded and keeps the text (it also warms this worker's views).
+  const recordedPolicy = ctx.runPolicyRef === undefined ? runPolicy : { runPolicy: ctx.runPolicyRef };
   const history = ctx.runHistory?.input() ?? {};
   const decideInput = [{ request, schema: mapped.tool.parameters, args: mapped.args, ...runPolicy, ...history }] as const;
   const summary = `decide ${request.action} ${request.target}`;
   let decision: KernelDecision;
   try {
     decision = bound
-      ? await decideRemote.executeWithOptions({ summary, taskQueue: bound, ...startLimit(ctx) }, [...decideInput])
+      ? await decideRemote.executeWithOptions({ summary, taskQueue: bound, ...startLimit(ctx) }, [{ ...decideInput[0], ...recordedPolicy }])
       : await decideLocal.executeWithOptions({ summary }, [...decideInput]);
   } catch (err) {
     const host = bound ? hostUnavailable(err, bound, ctx.workspaceStartTimeoutMs ?? 0) : undefined;
@@ -163,7 +166,7 @@ export async function runAuditedToolStep(ctx: StepContext, call: ToolCall, turn:
     // Denied actions also go through the kernel: it records them and never reaches the provider.
     outcome = await executeAction.executeWithOptions(
       { summary: `${request.action} ${request.target} → ${label}`, ...(bound ? { taskQueue: bound, ...startLimit(ctx) } : {}) },
-      [{ request, idempotencyKey: key, maxChars: ctx.maxChars, ...runPolicy, ...(approval ? { approval } : {}), ...history }],
+      [{ request, idempotencyKey: key, maxChars: ctx.maxChars, ...recordedPolicy, ...(approval ? { approval } : {}), ...history }],
     );
   } catch (err) {
     const host = bound ? hostUnavailable(err, bound, ctx.workspaceStartTimeoutMs ?? 0) : undefined;

@@ -36,6 +36,3 @@ export const Patch = {
    */
   DeadHostsAndCompensation: 'dead-hosts-and-compensation',
 } as const satisfies Record<string, string>;
-
-/** One of the patch ids above. */
-export type PatchId = (typeof Patch)[keyof typeof Patch];

@@ -49,9 +49,12 @@ export class ToolDef implements ToolDefSpec {
   readonly action: string;
   readonly targetFrom: string;
   readonly params?: Readonly<Record<string, unknown>>;
+  readonly target?: string;
+  readonly argumentsParam?: string;
 
   constructor(spec: ToolDefSpec) {
-    const problem = checkToolDef(spec);
+    // target/argumentsParam are checked here and at the run's door (input-check.ts), not in checkToolDef: mapping in running workflows stays as it was.
+    const problem = checkToolDef(spec) ?? fixedTargetProblem(spec);
     if (problem) throw new TypeError(`ToolDef ${JSON.stringify(spec?.name)}: ${problem}`);
     this.name = spec.name;
     this.description = spec.description;
@@ -59,7 +62,16 @@ export class ToolDef implements ToolDefSpec {
     this.action = spec.action;
     this.targetFrom = spec.targetFrom;
     if (spec.params !== undefined) this.params = spec.params;
+    if (spec.target !== undefined) this.target = spec.target;
+    if (spec.argumentsParam !== undefined) this.argumentsParam = spec.argumentsParam;
   }
+}
+
+function fixedTargetProblem(spec: ToolDefSpec): string | undefined {
+  if (spec.target !== undefined && (typeof spec.target !== 'string' || spec.target === '')) return 'target must be a non-empty string';
+  if (spec.argumentsParam !== undefined && (typeof spec.argumentsParam !== 'string' || spec.argumentsParam === ''))
+    return 'argumentsParam must be a non-empty string';
+  return undefined;
 }
 
 /** Returns what is wrong with a tool definition, or undefined. */

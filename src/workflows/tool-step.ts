@@ -25,6 +25,11 @@ export interface StepContext {
   readonly maxChars: number;
   readonly approvalTimeoutMs: number;
   readonly runPolicy?: string;
+  /**
+   * The run policy's `sha256:…` reference from `workerInfo` (runs from 0.3.0 on): what the
+   * steps recorded in history carry instead of its text (src/activities/run-policy-ref.ts).
+   */
+  readonly runPolicyRef?: string;
   readonly workspaceQueue?: string;
   /** A fresh idempotency key: workflow id / run id / sequence. */
   nextKey(): string;

@@ -25,7 +25,10 @@ function quote(arg: string): string {
 /** Starts `agent-os ...args`; with `tty`, inside a pseudo-terminal (script -qfec). */
 export function startCli(args: readonly string[], env: NodeJS.ProcessEnv, options: { tty?: boolean } = {}): LiveCli {
   const child = options.tty
-    ? spawn('script', ['-qfec', [process.execPath, CLI, ...args].map(quote).join(' '), '/dev/null'], {
+    ? // `exec`: script(1) runs the command through $SHELL (or /bin/sh); dash as /bin/sh catches a
+      // terminal's SIGINT while it waits and re-raises it on itself once the CLI has exited, which
+      // would turn the CLI's own exit code into 130. With exec no shell is left to do that.
+      spawn('script', ['-qfec', `exec ${[process.execPath, CLI, ...args].map(quote).join(' ')}`, '/dev/null'], {
         env: { ...process.env, ...env },
         stdio: ['pipe', 'pipe', 'pipe'],
       })

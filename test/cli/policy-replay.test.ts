@@ -33,8 +33,10 @@ async function replayCli(args: string[]): Promise<{ code: number; stdout: string
   }
 }
 
-test('policy replay: recorded runs under their own policy → every decision reproduced, ceiling hash matches', () => {
-  const runs = RECORDED.map(runFromFile);
+const recordedRuns = () => Promise.all(RECORDED.map((file) => runFromFile(file)));
+
+test('policy replay: recorded runs under their own policy → every decision reproduced, ceiling hash matches', async () => {
+  const runs = await recordedRuns();
   const policy = loadPolicyText(AGENT_POLICY, 'agent.yaml');
   const report = replayPolicy(runs, { policy, ceiling: policy });
   assert.equal(report.runs, 3);
@@ -44,11 +46,9 @@ test('policy replay: recorded runs under their own policy → every decision rep
   assert.deepEqual(report.ceilingMismatches, []);
 });
 
-test('policy replay: a policy that allows nothing → every recorded allow is newly denied (re-evaluated, not echoed)', () => {
-  const report = replayPolicy(RECORDED.map(runFromFile), { policy: loadPolicyText('version: 1\ncapabilities: []\n', 'none.yaml') });
-  const allowed = RECORDED.map(runFromFile)
-    .flatMap((r) => r.actions)
-    .filter((a) => a.recorded.effect === 'allow').length;
+test('policy replay: a policy that allows nothing → every recorded allow is newly denied (re-evaluated, not echoed)', async () => {
+  const report = replayPolicy(await recordedRuns(), { policy: loadPolicyText('version: 1\ncapabilities: []\n', 'none.yaml') });
+  const allowed = (await recordedRuns()).flatMap((r) => r.actions).filter((a) => a.recorded.effect === 'allow').length;
   assert.ok(allowed >= 4);
   assert.equal(report.counts['newly-denied'], allowed);
   assert.deepEqual(report.byRule, { '(default deny)': allowed });

@@ -209,7 +209,7 @@ describe('agent-os run narrates; status, list, cancel, approve -w (real worker p
     assert.equal(status.status, 0);
     // Nobody polls the queue, so the cancellation is requested but cannot be processed; detach now.
     run.write('\x03');
-    await run.waitFor('[c]ancel / [d]etach: ');
+    await run.waitFor(/\[c\]ancel \/ \[d\]etach: [\s\S]*\[c\]ancel \/ \[d\]etach: /); // the second question
     run.write('d\n');
     assert.equal(await run.exited, 0, run.output());
     assert.match(run.output(), /detached; .* goes on/);

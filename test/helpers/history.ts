@@ -18,14 +18,6 @@ export function activitySummaries(history: History): string[] {
   return (history.events ?? []).flatMap((e) => (e.activityTaskScheduledEventAttributes ? [String(decode(e.userMetadata?.summary?.data) ?? '')] : []));
 }
 
-/** Activity type names scheduled, in order. */
-export function activityTypes(history: History): string[] {
-  return (history.events ?? []).flatMap((e) => {
-    const name = e.activityTaskScheduledEventAttributes?.activityType?.name;
-    return name ? [name] : [];
-  });
-}
-
 /** Largest attempt number of any started activity of the given type. */
 export function maxAttempt(history: History, activityType: string): number {
   const scheduled = new Map<string, string>();

@@ -5,8 +5,11 @@
  */
 import * as fs from 'node:fs';
 import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { AesGcmCodec } from '../../codec/aes-gcm-codec';
 import { fetchDecodedHistory } from '../../codec/client-codec';
+import { decodeHistory } from '../../codec/decode-history';
 import { ClientCode } from '../errors';
 import { recordedActions, type RecordedRun } from './recorded-actions';
 
@@ -30,8 +33,15 @@ export async function runsFromServer(client: Client, selector: { readonly workfl
   return out;
 }
 
-/** A history JSON file as the Temporal CLI or Web UI export it. */
-export function runFromFile(file: string): RecordedRun {
+/**
+ * A history JSON file as the Temporal CLI or Web UI export it. An encrypted history (payloads
+ * `binary/encrypted`, docs/threat-model.md) is decoded with `codec` — the configured keys;
+ * without keys (the default codec) plaintext passes and encrypted payloads are refused.
+ * @throws an error with the codec's code (`Codec.NoKeys`, `Codec.UnknownKey`, …) naming the
+ *   file and the key id, when the file cannot be decoded here; `Replay.BadHistory` when it
+ *   cannot be read.
+ */
+export async function runFromFile(file: string, codec: PayloadCodec = new AesGcmCodec(undefined)): Promise<RecordedRun> {
   let json: unknown;
   try {
     json = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -40,6 +50,14 @@ export function runFromFile(file: string): RecordedRun {
     throw Object.assign(new Error(`cannot read history ${file}: ${why}`), { code: ClientCode.ReplayBadHistory });
   }
   const history = historyFromJSON(json);
+  try {
+    await decodeHistory(history, codec);
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    throw Object.assign(new Error(`cannot decode history ${file}: ${err instanceof Error ? err.message : String(err)}`), {
+      code: typeof code === 'string' ? code : ClientCode.ReplayBadHistory,
+    });
+  }
   const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
   const runId = started?.originalExecutionRunId ?? started?.firstExecutionRunId ?? file;
   return recordedActions(history, { workflowId: file, runId });

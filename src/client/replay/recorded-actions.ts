@@ -2,10 +2,12 @@
  * Reading what a run asked for out of its Temporal history, for `policy replay`: every
  * decision the run recorded (the `decideAction` local activity's marker: effect, rule,
  * canonical target) paired with the request that followed it (the `executeAction` input:
- * action, params, and the run's own policy text), plus the worker ceiling's hash the run
+ * action, params, and the run's own policy: its text, or its reference resolved from the
+ * run's start input), plus the worker ceiling's hash the run
  * recorded (`workerInfo`). Pure: a history in, plain data out; never throws on odd events.
  */
 import type { temporal } from '@temporalio/proto';
+import { refHash, runPolicyHash } from '../../activities/run-policy-ref';
 
 type History = temporal.api.history.v1.IHistory;
 type Payloads = temporal.api.common.v1.IPayloads | null | undefined;
@@ -19,7 +21,11 @@ export interface RecordedAction {
   readonly target: string;
   readonly params: Readonly<Record<string, unknown>>;
   readonly recorded: { readonly effect: string; readonly ruleId?: string; readonly reason: string };
-  /** YAML text of the run's own (narrowing) policy, when it had one. */
+  /**
+   * YAML text of the run's own (narrowing) policy, when it had one. Steps of runs from 0.3.0
+   * on carry only its `sha256:…` reference; it is replaced by the text of the run's start
+   * input when that hashes to it, and left as the reference when it does not.
+   */
   readonly runPolicy?: string;
   /**
    * What happened at run time, when the step's result is in history: `ran` — the request
@@ -75,16 +81,17 @@ export function recordedActions(history: History, ids: { workflowId: string; run
   let pending: { effect: string; ruleId?: string; reason: string; target: string } | undefined;
   let unpaired = 0;
   let carriedHistory: Record<string, unknown> | undefined;
-  let startPolicy: string | undefined;
+  let startPolicy: { readonly text: string; readonly hash: string } | undefined;
   const steps = new Map<string, { index: number; execute: boolean; approved: boolean }>();
   const outcomes = new Map<number, NonNullable<RecordedAction['outcome']>>();
   for (const e of history.events ?? []) {
-    const startedRun = e.workflowExecutionStartedEventAttributes;
-    if (startedRun) {
-      const [input] = decode(startedRun.input);
+    const started = e.workflowExecutionStartedEventAttributes;
+    if (started) {
+      const [input] = decode(started.input);
+      const text = isObject(input) ? str(input['policy']) : undefined;
+      startPolicy = text === undefined ? undefined : { text, hash: runPolicyHash(text) };
       const carried = isObject(input) && isObject(input['carried']) ? input['carried'] : undefined;
       if (carried && isObject(carried['history'])) carriedHistory = carried['history'];
-      if (isObject(input)) startPolicy = str(input['policy']);
       continue;
     }
     const completed = e.activityTaskCompletedEventAttributes;
@@ -127,7 +134,9 @@ export function recordedActions(history: History, ids: { workflowId: string; run
     if (!request || !isObject(input)) continue;
     const { effect, ruleId, reason, target } = pending;
     pending = undefined;
-    const runPolicy = str(input['runPolicy']);
+    const recordedPolicy = str(input['runPolicy']);
+    const ref = refHash(recordedPolicy);
+    const runPolicy = ref !== undefined && ref === startPolicy?.hash ? startPolicy.text : recordedPolicy;
     steps.set(String(e.eventId), { index: actions.length, execute: scheduled.activityType?.name === 'executeAction', approved: isObject(input['approval']) });
     actions.push({
       seq: actions.length + 1,
@@ -149,6 +158,6 @@ export function recordedActions(history: History, ids: { workflowId: string; run
     actions: withOutcomes,
     unpaired,
     ...(carriedHistory !== undefined ? { carriedHistory } : {}),
-    ...(startPolicy !== undefined ? { runPolicy: startPolicy } : {}),
+    ...(startPolicy !== undefined ? { runPolicy: startPolicy.text } : {}),
   };
 }

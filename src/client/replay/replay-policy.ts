@@ -14,6 +14,8 @@
  */
 import { HistoryLookup, compilePolicy, evaluateLayered, historyEffects, loadPolicyText, type CompiledPolicy, type PolicyDocument } from '../../policy/index';
 import { applyHistoryEffects, type RunHistory } from '../../workflows/run-history-state';
+import { refHash } from '../../activities/run-policy-ref';
+import { ClientCode } from '../errors';
 import type { RecordedAction, RecordedRun } from './recorded-actions';
 
 /** How a decision changes. */
@@ -73,7 +75,8 @@ function kindOf(before: string, after: string): ChangeKind {
 
 /**
  * Re-decides every recorded action of `runs` under `options.policy`.
- * @throws PolicyValidationError when a run's recorded narrowing policy no longer parses.
+ * @throws PolicyValidationError when a run's recorded narrowing policy no longer parses;
+ *   `Replay.BadHistory` when a step's policy reference is not resolved (recorded-actions.ts).
  * @example
  * const report = replayPolicy(runs, { policy: loadPolicyFile('new.yaml') });
  * report.counts['newly-denied'];
@@ -83,6 +86,12 @@ export function replayPolicy(runs: readonly RecordedRun[], options: ReplayOption
   const narrowing = new Map<string, CompiledPolicy>();
   const layers = (a: RecordedAction): CompiledPolicy[] => {
     if (a.runPolicy === undefined) return [candidate];
+    if (refHash(a.runPolicy) !== undefined) {
+      // Never replay under the ceiling alone: that would report the run's narrowing as changes.
+      throw Object.assign(new Error(`a step refers to the run's policy ${a.runPolicy}, but the history's start input holds no policy with that hash`), {
+        code: ClientCode.ReplayBadHistory,
+      });
+    }
     let compiled = narrowing.get(a.runPolicy);
     if (!compiled) {
       compiled = compilePolicy(loadPolicyText(a.runPolicy, '<run policy>'));

@@ -14,27 +14,9 @@
  * const info = await readSandboxInfo(child.stdio[3] as Readable);
  * // … later: if (info) { terminateSandboxedProgram(info); setTimeout(() => killSandbox(info), 500); }
  */
-export { buildSandboxCommand, checkSandboxMounts, SANDBOX_INFO_FD } from './bwrap-args';
-export { probeSandbox, SANDBOX_UID, SANDBOX_TOOL_DIRS, type SandboxProbe } from './probe';
-export {
-  readSandboxInfo,
-  hasProgramStarted,
-  terminateSandboxedProgram,
-  killSandbox,
-  isSandboxGone,
-  waitSandboxGone,
-  decodeSandboxExit,
-  type SandboxInfo,
-} from './lifecycle';
+export { buildSandboxCommand } from './bwrap-args';
+export { probeSandbox } from './probe';
+export { readSandboxInfo, hasProgramStarted, terminateSandboxedProgram, killSandbox, waitSandboxGone } from './lifecycle';
 export { spawnSandboxed, type SandboxedChild } from './spawn';
-export { SYSTEM_FOLDERS, ETC_ALLOWED, RESERVED_AGENT_PATHS } from './system-view';
-export {
-  SandboxNetwork,
-  DEFAULT_SANDBOX_LIMITS,
-  CWD_MOVED_EXIT,
-  CWD_MOVED_MESSAGE,
-  type SandboxMount,
-  type SandboxLimits,
-  type SandboxSpec,
-  type SandboxCommand,
-} from './types';
+export { SYSTEM_FOLDERS } from './system-view';
+export { CWD_MOVED_EXIT, CWD_MOVED_MESSAGE, type SandboxMount, type SandboxLimits, type SandboxSpec, type SandboxCommand } from './types';
