@@ -130,10 +130,14 @@ export function createToolActivities(
       const { attempt } = Context.current().info;
       if (attempt > 1 && isAtMostOnce(input.request, isIdempotent)) {
         // Not run again, and not silent either: the kernel records the unknown outcome.
-        return kernel.recordUnknown(input.request, {
+        const unknown = await kernel.recordUnknown(input.request, {
           idempotencyKey: input.idempotencyKey,
           reason: 'outcome unknown: an earlier attempt may have run it; at-most-once actions are never run twice',
         });
+        // The earlier attempt may have run it, and its report is lost: it counts for history-aware rules (fail closed).
+        const view = await views.resolve(input.runPolicy);
+        const used = view.ok ? await view.kernel.unknownUse(input.request, input.history ?? {}, input.approval !== undefined) : undefined;
+        return used === undefined ? unknown : { ...unknown, history: used };
       }
       const run = await views.resolve(input.runPolicy);
       // Fails closed, and still leaves the call's one audit record.

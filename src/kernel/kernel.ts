@@ -23,7 +23,8 @@ import type { ActionRequest, ActionResult, Provider, ResolvedRequest, SubmitOpti
 import { runUndo } from './undo';
 import { type CheckedSubmitOptions, readSubmitOptions } from './submit-options';
 import { decideRequest, type KernelDecision } from './decide';
-import { GivenHistory, SessionHistory, type RunHistory } from './run-history';
+import { GivenHistory, SessionHistory, type HistoryEffects, type RunHistory } from './run-history';
+import { validateRequest } from './request';
 
 /** Decides an `ask` decision; resolve `true` to run the action. A throw counts as "no". */
 export type ApproveCallback = (request: ResolvedRequest, decision: Decision) => Promise<boolean>;
@@ -204,6 +205,28 @@ export class Kernel {
    */
   decide(request: ActionRequest, history?: RunHistory): Promise<KernelDecision> {
     return decideRequest(request, this.providers, this.gate, history ?? this.session.get());
+  }
+
+  /**
+   * What an action whose outcome is unknown (an at-most-once retry) counts for history-aware
+   * rules, judged from the caller's run state: the calls and grants of the rules that allow it
+   * now (a target it may have created is not claimed). Undefined when nothing. Never throws.
+   */
+  async unknownUse(request: ActionRequest, history: RunHistory, approved: boolean): Promise<HistoryEffects | undefined> {
+    const gate = this.gate;
+    if (!gate.tracksHistory) return undefined;
+    try {
+      const r = validateRequest(request);
+      const provider = this.providers.get(r.action);
+      if (provider === undefined) return undefined;
+      const resolved = await provider.resolve(r);
+      const judged = { action: r.action, target: resolved.canonicalTarget, params: resolved.params ?? r.params };
+      const { decision } = gate.decide(judged, history);
+      if (decision.effect === 'deny' || (decision.effect === 'ask' && !approved)) return undefined;
+      return gate.historyEffects(decision, { request: judged, approved });
+    } catch {
+      return undefined;
+    }
   }
 
   /**

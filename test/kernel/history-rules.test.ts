@@ -170,4 +170,14 @@ describe('kernel: history-aware rules per kernel session', () => {
     assert.equal(bad.status, 'ERROR');
     assert.equal(bad.code, 'Kernel.MalformedRequest');
   });
+
+  test('kernel.unknownUse (an at-most-once retry whose first attempt may have run): the allowing rule counts; a denied one adds nothing; no created target is claimed', async () => {
+    const { kernel } = setUp();
+    const write = { action: 'fs.write', target: '/workspace/out/u.txt', params: { content: 'u' } };
+    assert.deepEqual(await kernel.unknownUse(write, {}, false), { calls: ['0:write'] });
+    assert.equal(await kernel.unknownUse(write, { calls: { '0:write': 2 } }, false), undefined);
+    assert.deepEqual(await kernel.unknownUse({ action: 'fs.read', target: '/workspace/keep.txt' }, {}, false), { granted: ['0:read /workspace/keep.txt'] });
+    assert.equal(await kernel.unknownUse({ action: 'fs.list', target: '/workspace' }, {}, false), undefined, 'no rule allows it');
+    await kernel.close();
+  });
 });
