@@ -6,6 +6,7 @@ import { CancelledFailure, Context } from '@temporalio/activity';
 import type { Kernel } from '../kernel/kernel';
 import type { KernelDecision } from '../kernel/decide';
 import type { ActionRequest, ActionResult } from '../kernel/types';
+import type { RunHistory } from '../kernel/run-history';
 import { RunPolicyViews } from './run-policy';
 import { ACTION_HEARTBEAT_INTERVAL_MS, whileHeartbeating } from './heartbeat';
 import { checkArguments } from './schema-check';
@@ -23,6 +24,8 @@ export interface DecideInput {
    * workspace queue, runs from 0.3.0 on) its `sha256:…` reference (run-policy-ref.ts).
    */
   readonly runPolicy?: string;
+  /** The run's state for history-aware rules (absent: nothing recorded yet). */
+  readonly history?: RunHistory;
 }
 
 /** Input of {@link ToolActivities.executeAction}. */
@@ -43,6 +46,11 @@ export interface ExecuteInput {
   readonly runPolicy?: string;
   /** Cap, in characters, of the textual result entering history (default 16,000). */
   readonly maxChars?: number;
+  /**
+   * The run's state for history-aware rules (absent: nothing recorded yet). What the action
+   * adds comes back in the outcome's `history`, for the workflow to fold in.
+   */
+  readonly history?: RunHistory;
 }
 
 /** Input of {@link ToolActivities.recordRefusal}: a tool call refused before the kernel's gate. */
@@ -66,7 +74,10 @@ export interface ToolOutcome extends ActionResult {
 
 /** Something that executes requests (the kernel, or the reversible layer in front of it). */
 export interface Executor {
-  submit(request: ActionRequest, options: { idempotencyKey: string; approval?: { approver: string; reason?: string } }): Promise<ActionResult>;
+  submit(
+    request: ActionRequest,
+    options: { idempotencyKey: string; approval?: { approver: string; reason?: string }; history?: RunHistory },
+  ): Promise<ActionResult>;
   /**
    * The same executor over a narrowed view of the kernel (a run with its own policy). An
    * executor other than the kernel itself must offer this, or runs with a policy fail closed.
@@ -110,7 +121,8 @@ export function createToolActivities(
       }
       const run = await views.resolve(input.runPolicy);
       if (!run.ok) return { effect: 'invalid', reason: run.reason, code: run.code };
-      return run.kernel.decide(input.request);
+      // Always the run's own state (empty for a fresh run), never the worker kernel's session.
+      return run.kernel.decide(input.request, input.history ?? {});
     },
 
     /** Executes through the kernel; at-most-once actions are not run again on a retry. */
@@ -118,10 +130,14 @@ export function createToolActivities(
       const { attempt } = Context.current().info;
       if (attempt > 1 && isAtMostOnce(input.request, isIdempotent)) {
         // Not run again, and not silent either: the kernel records the unknown outcome.
-        return kernel.recordUnknown(input.request, {
+        const unknown = await kernel.recordUnknown(input.request, {
           idempotencyKey: input.idempotencyKey,
           reason: 'outcome unknown: an earlier attempt may have run it; at-most-once actions are never run twice',
         });
+        // The earlier attempt may have run it, and its report is lost: it counts for history-aware rules (fail closed).
+        const view = await views.resolve(input.runPolicy);
+        const used = view.ok ? await view.kernel.unknownUse(input.request, input.history ?? {}, input.approval !== undefined) : undefined;
+        return used === undefined ? unknown : { ...unknown, history: used };
       }
       const run = await views.resolve(input.runPolicy);
       // Fails closed, and still leaves the call's one audit record.
@@ -139,6 +155,7 @@ export function createToolActivities(
         return runExecutor.submit(input.request, {
           idempotencyKey: input.idempotencyKey,
           signal: context.cancellationSignal,
+          history: input.history ?? {},
           ...(approval ? { approval } : {}),
         });
       }, ACTION_HEARTBEAT_INTERVAL_MS);

@@ -49,6 +49,8 @@ function text(report: ReplayReport): string {
   if (report.notReplayable > 0)
     lines.push(`${report.notReplayable} recorded decision(s) have no request in history (refused before any step ran): not replayed`);
   for (const id of report.ceilingMismatches) lines.push(`warning: ${id} ran under another ceiling policy than --ceiling`);
+  for (const id of report.partialChains)
+    lines.push(`warning: ${id} continued from a run not replayed here: its history-aware rules were judged from an empty run state`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -9,6 +9,7 @@ import type { PolicyGate } from './policy-gate';
 import { validateRequest } from './request';
 import type { Provider } from './types';
 import { errorCode } from '../errors';
+import type { RunHistory } from './run-history';
 
 /**
  * The outcome of {@link decideRequest}. `invalid` = the request or its target cannot be judged;
@@ -25,7 +26,7 @@ export interface KernelDecision {
 }
 
 /** Decides a raw request without running it. Never throws. */
-export async function decideRequest(raw: unknown, providers: ReadonlyMap<string, Provider>, gate: PolicyGate): Promise<KernelDecision> {
+export async function decideRequest(raw: unknown, providers: ReadonlyMap<string, Provider>, gate: PolicyGate, history?: RunHistory): Promise<KernelDecision> {
   try {
     const request = validateRequest(raw);
     const provider = providers.get(request.action);
@@ -35,7 +36,7 @@ export async function decideRequest(raw: unknown, providers: ReadonlyMap<string,
     }
     const resolved = await provider.resolve(request);
     const params = resolved.params ?? request.params;
-    const { decision } = gate.decide({ action: request.action, target: resolved.canonicalTarget, params });
+    const { decision } = gate.decide({ action: request.action, target: resolved.canonicalTarget, params }, history);
     return {
       effect: decision.effect,
       reason: decision.reason,

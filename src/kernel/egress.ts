@@ -13,6 +13,7 @@ import { KernelCode, PolicyEvaluationError } from './errors';
 import { isTyped } from './pipeline';
 import type { PolicyGate } from './policy-gate';
 import type { EgressGrant, EgressOutcome, EgressRequest } from './types';
+import type { HistorySink } from './run-history';
 import { PolicyCode } from '../policy/errors';
 
 /** What {@link runEgress} needs from the kernel. */
@@ -23,6 +24,11 @@ export interface EgressDeps {
   readonly append: (entry: AuditEntry) => Promise<AuditRecord>;
   /** The program run's id (`exec_id`), the same for all its connections and its own record. */
   readonly execId: () => string;
+  /**
+   * The run state of history-aware rules (the submit's, or the kernel session's for a
+   * long-lived program): an allowed connection counts under its rule like a submit does.
+   */
+  readonly history?: HistorySink;
   /** For a long-lived program (not one submit): what it is, named in each record's reason. */
   readonly origin?: { readonly action: string; readonly target: string };
 }
@@ -56,11 +62,14 @@ export async function runEgress<T>(
     canonical = request.target;
     let constraint: Readonly<Record<string, unknown>>;
     try {
-      ({ decision, constraint } = deps.gate.decide(request));
+      ({ decision, constraint } = deps.gate.decide(request, deps.history?.get()));
     } catch (cause) {
       throw new PolicyEvaluationError({ cause });
     }
     if (decision.effect === Effect.Allow) {
+      // Counted before the connection opens, with no await since the decision (as a submit's calls are).
+      const used = deps.history === undefined ? undefined : deps.gate.historyEffects(decision, { request, approved: false });
+      if (used !== undefined) deps.history?.commit(used);
       opened = { value: await open({ target: canonical, constraint }) };
       verdict = { status: 'OK', reason: decision.reason };
     } else if (decision.effect === Effect.Ask) {

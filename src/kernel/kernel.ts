@@ -37,6 +37,8 @@ import { randomUUID } from 'node:crypto';
 import { runUndo } from './undo';
 import { type CheckedSubmitOptions, readSubmitOptions } from './submit-options';
 import { decideRequest, type KernelDecision } from './decide';
+import { GivenHistory, SessionHistory, type HistoryEffects, type RunHistory } from './run-history';
+import { validateRequest } from './request';
 
 /** Decides an `ask` decision; resolve `true` to run the action. A throw counts as "no". */
 export type ApproveCallback = (request: ResolvedRequest, decision: Decision) => Promise<boolean>;
@@ -91,6 +93,8 @@ export class Kernel {
   private readonly approve: ApproveCallback | undefined;
   private readonly observe: ((record: AuditRecord) => void) | undefined;
   private closing: Promise<void> | undefined;
+  /** The run state of history-aware rules for submits without the `history` option (this kernel session). */
+  private readonly session = new SessionHistory();
 
   /**
    * Loads and compiles the policy and opens the audit log. Fails closed: nothing can run
@@ -128,7 +132,14 @@ export class Kernel {
       if (this.closing !== undefined) {
         return Promise.resolve({ allowed: false, status: 'ERROR', code: KernelCode.Closed, reason: 'the kernel is closed' });
       }
-      return runEgress(request, open, discard, { gate: this.gate, append: (e) => this.appendObserved(e), execId: () => execId, origin: described });
+      const gate = this.gate;
+      return runEgress(request, open, discard, {
+        gate,
+        append: (e) => this.appendObserved(e),
+        execId: () => execId,
+        origin: described,
+        ...(gate.tracksHistory ? { history: this.session } : {}),
+      });
     };
   }
 
@@ -164,7 +175,8 @@ export class Kernel {
     const broken = this.audit.broken;
     if (broken !== undefined) return Promise.resolve(refusal(broken));
     const { options: checked, problem } = readSubmitOptions(options);
-    if (checked.signal?.aborted === true) return this.track(this.submitLogged(request, checked, undefined, undefined, problem));
+    // History-aware rules judge against the run state, which the asynchronous path reads (and re-checks after approval).
+    if (checked.signal?.aborted === true || this.gate.tracksHistory) return this.track(this.submitLogged(request, checked, undefined, undefined, problem));
     // The synchronous start: a denial (or a malformed request) is decided, recorded and answered without an await.
     const started: Started = { at: performance.now(), trace: { raw: request }, gate: this.gate, first: { kind: 'error', error: undefined } };
     try {
@@ -233,10 +245,33 @@ export class Kernel {
   /**
    * Decides a request without executing it and without an audit record (a dry run of the
    * gate, used to record decisions in workflow history before the action is scheduled).
-   * Never throws.
+   * History-aware rules are judged against `history` (a run's state kept by the caller), or
+   * else this kernel session's own state. Never throws.
    */
-  decide(request: ActionRequest): Promise<KernelDecision> {
-    return decideRequest(request, this.providers, this.gate);
+  decide(request: ActionRequest, history?: RunHistory): Promise<KernelDecision> {
+    return decideRequest(request, this.providers, this.gate, history ?? this.session.get());
+  }
+
+  /**
+   * What an action whose outcome is unknown (an at-most-once retry) counts for history-aware
+   * rules, judged from the caller's run state: the calls and grants of the rules that allow it
+   * now (a target it may have created is not claimed). Undefined when nothing. Never throws.
+   */
+  async unknownUse(request: ActionRequest, history: RunHistory, approved: boolean): Promise<HistoryEffects | undefined> {
+    const gate = this.gate;
+    if (!gate.tracksHistory) return undefined;
+    try {
+      const r = validateRequest(request);
+      const provider = this.providers.get(r.action);
+      if (provider === undefined) return undefined;
+      const resolved = await provider.resolve(r);
+      const judged = { action: r.action, target: resolved.canonicalTarget, params: resolved.params ?? r.params };
+      const { decision } = gate.decide(judged, history);
+      if (decision.effect === 'deny' || (decision.effect === 'ask' && !approved)) return undefined;
+      return gate.historyEffects(decision, { request: judged, approved });
+    } catch {
+      return undefined;
+    }
   }
 
   /**
@@ -244,7 +279,8 @@ export class Kernel {
    * policy, evaluated layered under the ceiling: deny > ask > allow, so it never widens).
    * The view shares the providers, the approve callback, the audit log and the in-flight
    * set; its records carry the combined policy hash. Closing the view does nothing: the
-   * log belongs to this kernel.
+   * log belongs to this kernel. The view is a session of its own: history-aware rules
+   * (`max_calls`, `requires`, `created_by_run`) count what was done through the view.
    * @example
    * const run = kernel.narrowed([loadPolicyText(runYaml, 'run-policy')]);
    * await run.submit({ action: 'fs.write', target: '/workspace/output/x.md', params: { content } });
@@ -266,6 +302,7 @@ export class Kernel {
       },
     });
     Object.defineProperty(view, 'close', { value: () => Promise.resolve() });
+    Object.defineProperty(view, 'session', { value: new SessionHistory() });
     return view;
   }
 
@@ -383,12 +420,20 @@ export class Kernel {
     const { trace, gate } = started;
     let outcome: Outcome;
     let deadline: Deadline | undefined;
+    let given: GivenHistory | undefined;
     // One policy per submit: a reload in between cannot split the decision from its record's hash.
     try {
       deadline = new Deadline(describeAction(raw), this.timeoutMs, options.signal);
+      given = gate.tracksHistory && options.history !== undefined ? new GivenHistory(options.history) : undefined;
+      const history = gate.tracksHistory ? (given ?? this.session) : undefined;
       const egress: EgressHook = (request, open, discard) =>
-        runEgress(request, open, discard, { gate, append: (e) => this.appendObserved(e), execId: () => (trace.execId ??= randomUUID()) });
-      const deps = { providers: this.providers, gate, approve: this.approve, deadline, egress };
+        runEgress(request, open, discard, {
+          gate,
+          append: (e) => this.appendObserved(e),
+          execId: () => (trace.execId ??= randomUUID()),
+          ...(history ? { history } : {}),
+        });
+      const deps = { providers: this.providers, gate, approve: this.approve, deadline, egress, ...(history ? { history } : {}) };
       outcome =
         refused !== undefined
           ? runRefused(raw, refused, trace)
@@ -402,13 +447,14 @@ export class Kernel {
     } finally {
       deadline?.dispose();
     }
-    return this.entryOf(outcome, started, options);
+    return this.entryOf(outcome, started, options, given);
   }
 
   /** The result and audit entry of an outcome. Throws only on a kernel bug. */
-  private entryOf(outcome: Outcome, started: Started, options: CheckedSubmitOptions): { result: ActionResult; entry: AuditEntry } {
+  private entryOf(outcome: Outcome, started: Started, options: CheckedSubmitOptions, given?: GivenHistory): { result: ActionResult; entry: AuditEntry } {
     const { trace, gate } = started;
-    const result = outcomeToResult(outcome, trace);
+    const added = given?.added();
+    const result = added === undefined ? outcomeToResult(outcome, trace) : { ...outcomeToResult(outcome, trace), history: added };
     const entry = toEntry(result, trace, {
       durationMs: performance.now() - started.at,
       policyHash: gate.hash,

@@ -5,7 +5,7 @@
  */
 import { types } from 'node:util';
 import { AgentOsError } from '../errors';
-import { Effect, NetworkGrant, type Decision } from '../policy/types';
+import { Effect, NetworkGrant, type CanonicalRequest, type Decision } from '../policy/types';
 import type { AuditEntry } from './audit-record';
 import type { Deadline } from './deadline';
 import { FsCode } from '../providers/fs-errors';
@@ -17,6 +17,7 @@ import { unpackOutput } from './provider-output';
 import { describeRaw, validateRequest } from './request';
 import type { CheckedSubmitOptions } from './submit-options';
 import type { ActionRequest, ActionResult, EgressHook, Provider, ResolvedRequest } from './types';
+import type { HistorySink } from './run-history';
 
 /**
  * Codes of DENIED results from the kernel and the built-in providers: why the action did
@@ -97,10 +98,12 @@ export interface PipelineDeps {
   readonly deadline: Deadline;
   /** The kernel's egress hook for this submit (handed to the provider in its context). */
   readonly egress?: EgressHook;
+  /** The run state of history-aware rules; only read when the gate has such rules. */
+  readonly history?: HistorySink;
 }
 
 /** What the pipeline needs to start: no deadline yet (nothing it runs can be waited for). */
-export type StartDeps = Pick<PipelineDeps, 'providers' | 'gate'>;
+export type StartDeps = Pick<PipelineDeps, 'providers' | 'gate' | 'history'>;
 
 /**
  * Where the synchronous start of a submit stopped, when it did not end it: the target still
@@ -161,7 +164,7 @@ function decideStage(request: NonNullable<Trace['request']>, located: Located, t
   let decision: Decision;
   let constraint: Readonly<Record<string, unknown>>;
   try {
-    ({ decision, constraint } = deps.gate.decide({ action: request.action, target: resolved.canonicalTarget, params }));
+    ({ decision, constraint } = deps.gate.decide({ action: request.action, target: resolved.canonicalTarget, params }, deps.history?.get()));
   } catch (cause) {
     return { kind: 'error', error: new PolicyEvaluationError({ cause }) };
   }
@@ -194,7 +197,8 @@ export async function runPipeline(
     step = 'kind' in located ? located : decideStage(step.request, located, trace, deps);
   }
   if (step.kind !== 'decided') return step as Outcome;
-  const { provider, resolved, params, decision, constraint } = step.decided;
+  const { request, provider, resolved, params, decision } = step.decided;
+  let { constraint } = step.decided;
   if (decision.effect === Effect.Ask) {
     if (options.approval !== undefined) {
       trace.approval = options.approval;
@@ -207,6 +211,24 @@ export async function runPipeline(
     }
   }
 
+  const judged = { action: request.action, target: resolved.canonicalTarget, params };
+  if (deps.gate.tracksHistory && deps.history !== undefined) {
+    // Judged again against the state as it is now (a concurrent submit may have used the
+    // last call meanwhile) and recorded before the provider runs: no await in between.
+    let again;
+    try {
+      again = deps.gate.decide(judged, deps.history.get());
+    } catch (cause) {
+      return { kind: 'error', error: new PolicyEvaluationError({ cause }) };
+    }
+    if (again.decision.effect === Effect.Deny || (again.decision.effect === Effect.Ask && decision.effect === Effect.Allow)) {
+      trace.decision = again.decision;
+      return { kind: 'denied', code: DenialCode.Policy, reason: again.decision.reason };
+    }
+    constraint = again.constraint;
+    const used = deps.gate.historyEffects(again.decision, { request: judged, approved: decision.effect === Effect.Ask });
+    if (used !== undefined) deps.history.commit(used);
+  }
   if (options.beforeExecute !== undefined) {
     const hook = options.beforeExecute;
     try {
@@ -226,10 +248,22 @@ export async function runPipeline(
   });
   try {
     const output = await deadline.race(call(() => provider.execute({ ...resolved, params }, context)));
-    return { kind: 'ok', ...unpackOutput(output) };
+    const unpacked = unpackOutput(output);
+    if (deps.gate.tracksHistory && deps.history !== undefined) recordChange(deps, decision, judged, unpacked.data);
+    return { kind: 'ok', ...unpacked };
   } catch (error) {
     return { kind: 'error', error: isTyped(error) ? error : asProviderError(provider, error) };
   }
+}
+
+/** Records a target an fs.write created or an fs.delete removed (for `created_by_run`). */
+function recordChange(deps: PipelineDeps, decision: Decision, request: CanonicalRequest, data: unknown): void {
+  const created = request.action === 'fs.write' && (data as { created?: unknown } | null)?.created === true;
+  const deleted = request.action === 'fs.delete';
+  if (!created && !deleted) return;
+  const change = deps.gate.historyEffects(decision, { request, approved: false, created, deleted });
+  const { calls: _calls, granted: _granted, ...targets } = change ?? {};
+  if (targets.created !== undefined || targets.removed !== undefined) deps.history?.commit(targets);
 }
 
 /** A provider and the target it resolved. */

@@ -10,6 +10,8 @@ import {
   couldAllow,
   evaluate,
   evaluateLayered,
+  historyEffects,
+  HistoryLookup,
   loadPolicyFile,
   type CanonicalRequest,
   type CompiledPolicy,
@@ -18,6 +20,7 @@ import {
   type PolicyDocument,
 } from '../policy/index';
 import { sha256 } from './audit-record';
+import type { HistoryEffects, RunHistory } from './run-history';
 
 /** A policy given as a file path (loaded with the providers' extra actions) or as a validated document. */
 export type PolicySource = string | PolicyDocument;
@@ -49,6 +52,8 @@ export class PolicyGate {
   private readonly layers: readonly Layer[];
   /** sha256 of the policy source; over all layers' hashes when the policy is narrowed. */
   readonly hash: string;
+  /** True when some layer has history-aware rules (only then is the run state read or recorded). */
+  readonly tracksHistory: boolean;
 
   /**
    * @throws PolicyValidationError / PolicyFileError / PolicyOptionsError from the loader.
@@ -63,6 +68,7 @@ export class PolicyGate {
       const doc = typeof source === 'string' ? loadPolicyFile(source, { extraActions }) : source;
       return { doc, compiled: compilePolicy(doc) };
     });
+    this.tracksHistory = this.layers.some((l) => l.compiled.history !== undefined);
     this.hash = this.layers.length === 1 ? (this.layers[0] as Layer).doc.hash : sha256(this.layers.map((l) => l.doc.hash).join('\n'));
   }
 
@@ -80,8 +86,11 @@ export class PolicyGate {
     return this.layers.every((l) => couldAllow(l.compiled, action, target));
   }
 
-  /** Decides a canonical request. May throw only on a bug in the policy engine (the kernel fails closed). */
-  decide(request: CanonicalRequest): GateVerdict {
+  /**
+   * Decides a canonical request (history-aware rules from `history`, a fresh run when
+   * absent). May throw only on a bug in the policy engine (the kernel fails closed).
+   */
+  decide(request: CanonicalRequest, history?: RunHistory): GateVerdict {
     const frozen = this.freeze?.();
     if (frozen !== undefined) {
       return {
@@ -95,8 +104,13 @@ export class PolicyGate {
       };
     }
     // With several layers the most restrictive decision wins, carrying the tightest caps of every layer.
-    const decision: PolicyDecision =
-      this.layers.length === 1
+    const decision: PolicyDecision = this.tracksHistory
+      ? evaluateLayered(
+          this.layers.map((l) => l.compiled),
+          request,
+          new HistoryLookup(history ?? {}),
+        )
+      : this.layers.length === 1
         ? evaluate((this.layers[0] as Layer).compiled, request)
         : evaluateLayered(
             this.layers.map((l) => l.compiled),
@@ -104,5 +118,18 @@ export class PolicyGate {
           );
     const constraint = decision.effect === Effect.Deny ? {} : (decision.constraint ?? {});
     return { decision, constraint: constraint as Readonly<Record<string, unknown>> };
+  }
+
+  /** What an action allowed by `decision` adds to the run state (see history.ts); undefined when nothing. */
+  historyEffects(
+    decision: Decision,
+    facts: { readonly request: CanonicalRequest; readonly approved: boolean; readonly created?: boolean; readonly deleted?: boolean },
+  ): HistoryEffects | undefined {
+    if (!this.tracksHistory) return undefined;
+    return historyEffects(
+      this.layers.map((l) => l.compiled),
+      decision,
+      facts,
+    );
   }
 }

@@ -7,6 +7,7 @@
  */
 import { types } from 'node:util';
 import type { ExecutionStep } from './types';
+import { readRunHistory, type RunHistory } from './run-history';
 
 /** Longest accepted approver name / approval reason, in UTF-16 code units. */
 export const MAX_APPROVER_LENGTH = 256;
@@ -18,6 +19,7 @@ export interface CheckedSubmitOptions {
   readonly signal?: AbortSignal;
   readonly approval?: { readonly approver: string; readonly reason?: string; readonly identity?: string };
   readonly beforeExecute?: (step: ExecutionStep) => Promise<void>;
+  readonly history?: RunHistory;
 }
 
 /** The checked options and, when something was wrong, what. */
@@ -45,6 +47,7 @@ export function readSubmitOptions(raw: unknown): ReadOptions {
     const signal = o['signal'];
     const approval = o['approval'];
     const hook = o['beforeExecute'];
+    const history = o['history'];
     const out: { -readonly [K in keyof CheckedSubmitOptions]: CheckedSubmitOptions[K] } = {};
     // The key is kept even when another field is wrong, so the refusal's record names it.
     if (key !== undefined) {
@@ -61,6 +64,11 @@ export function readSubmitOptions(raw: unknown): ReadOptions {
     if (hook !== undefined) {
       if (typeof hook !== 'function') return { options: out, problem: `beforeExecute must be a function, got ${describeType(hook)}` };
       out.beforeExecute = hook as NonNullable<CheckedSubmitOptions['beforeExecute']>;
+    }
+    if (history !== undefined) {
+      const checked = readRunHistory(history);
+      if (typeof checked === 'string') return { options: out, problem: checked };
+      out.history = checked;
     }
     if (approval !== undefined) {
       const checked = readApproval(approval);

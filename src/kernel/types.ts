@@ -3,6 +3,7 @@
  * contract a provider implements. Pure types; no I/O.
  */
 import type { Decision } from '../policy/types';
+import type { HistoryEffects, RunHistory } from '../workflows/run-history-state';
 
 /** What an agent asks the kernel to do (the seed's `ActionRequest`). */
 export interface ActionRequest {
@@ -42,6 +43,12 @@ export interface ActionResult {
    * actions its strategies cover (the seed's `record_id`); never an audit hash.
    */
   readonly recordId?: string;
+  /**
+   * Only with the submit option `history`: what this action added to the run state of
+   * history-aware rules (`max_calls`, `requires`, `created_by_run`); absent when nothing.
+   * The caller that keeps the state folds it in with `applyHistoryEffects`.
+   */
+  readonly history?: HistoryEffects;
 }
 
 /** Per-submit options. */
@@ -68,6 +75,13 @@ export interface SubmitOptions {
    * (`Kernel.HookFailed` for untyped errors), and it is still the submit's one record.
    */
   readonly beforeExecute?: (step: ExecutionStep) => Promise<void>;
+  /**
+   * Trusted callers only (a workflow's activities): the run state history-aware rules are
+   * decided from, kept durably by the caller. Without it the kernel decides from its own
+   * per-session state and updates that; with it, the kernel's session state is not touched
+   * and what the action adds comes back in `ActionResult.history`.
+   */
+  readonly history?: RunHistory;
 }
 
 /** An allowed action as kernel-run hooks see it: the judged request, its decision, and its provider. */

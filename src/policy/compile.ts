@@ -17,6 +17,7 @@ import { compileConstraint, type CompiledConstraint } from './constraint';
 import { compileGlob, type CompiledGlob } from './glob';
 import { hostOf, isIpHost } from './url-host';
 import { BuiltinAction, RuleKind, type PolicyDocument, type Rule } from './types';
+import { historyTracking, type HistoryTracking } from './history';
 
 /** One rule, ready to match. */
 export interface CompiledRule {
@@ -46,6 +47,8 @@ export interface CompiledPolicy {
   readonly byId: ReadonlyMap<string, CompiledRule>;
   /** Rules with their action matcher, for actions outside `byAction`. */
   readonly actionMatchers: readonly { readonly rule: CompiledRule; readonly matches: (action: string) => boolean }[];
+  /** What the history-aware rules need recorded of a run; absent when no rule has such keys. */
+  readonly history?: HistoryTracking;
 }
 
 /**
@@ -68,7 +71,8 @@ export function compilePolicy(doc: PolicyDocument): CompiledPolicy {
   for (const r of rules) if (!micromatch.scan(r.rule.action).isGlob) names.add(r.rule.action);
   const byAction = new Map<string, ActionBucket>();
   for (const name of names) byAction.set(name, bucketOf(actionMatchers, name));
-  return { document: doc, rules, byAction, byId, actionMatchers };
+  const history = historyTracking(rules.map((r) => r.rule));
+  return { document: doc, rules, byAction, byId, actionMatchers, ...(history ? { history } : {}) };
 }
 
 /** The rules of `policy` that can apply to `action`, in document order per kind. */

@@ -14,11 +14,17 @@ import { matchGlob } from './glob';
 import { Effect, type CanonicalRequest, type Decision, type RuleConstraint } from './types';
 import { hostOf, isIpHost } from './url-host';
 import { MCP_TOOL_NAME, isMcpServerName } from './canonical-mcp';
+import { EMPTY_HISTORY, createOnly, historyMiss, historyNote, type HistoryContext } from './history';
 
 /** A {@link Decision} that also carries the deciding rule's constraint, so a provider can enforce caps. */
 export interface PolicyDecision extends Decision {
   /** The deciding rule's constraint (for a layered grant: the tightest caps of every layer). */
   readonly constraint?: RuleConstraint;
+  /**
+   * Set when evaluated with a run history and the effect is not deny: `<layer>:<rule id>` of
+   * the deciding rule of each layer (what an executed action counts under; history.ts).
+   */
+  readonly grantedBy?: readonly string[];
 }
 
 /**
@@ -29,9 +35,10 @@ export interface PolicyDecision extends Decision {
  * evaluate(policy, { action: 'fs.write', target: '/etc/passwd', params: {} });
  * // { effect: 'deny', reason: 'no capability allows fs.write on /etc/passwd', target: '/etc/passwd' }
  */
-export function evaluate(policy: CompiledPolicy, request: CanonicalRequest): PolicyDecision {
+export function evaluate(policy: CompiledPolicy, request: CanonicalRequest, history?: HistoryContext): PolicyDecision {
   try {
-    return decide(policy, request);
+    const d = decide(policy, request, history);
+    return history === undefined || d.effect === Effect.Deny || d.ruleId === undefined ? d : { ...d, grantedBy: [`${history.layer}:${d.ruleId}`] };
   } catch (err) {
     const target = safeText(() => request.target);
     const why = safeText(() => (err instanceof Error ? err.message : err));
@@ -47,7 +54,7 @@ function safeText(read: () => unknown): string {
   }
 }
 
-function decide(policy: CompiledPolicy, request: CanonicalRequest): PolicyDecision {
+function decide(policy: CompiledPolicy, request: CanonicalRequest, history: HistoryContext | undefined): PolicyDecision {
   const { action, target } = request;
   if (typeof action !== 'string' || typeof target !== 'string' || typeof request.params !== 'object' || request.params === null) {
     return { effect: Effect.Deny, reason: 'the request is malformed (action, target and params are required)', target: String(target) };
@@ -65,21 +72,24 @@ function decide(policy: CompiledPolicy, request: CanonicalRequest): PolicyDecisi
   }
   let refused: CompiledRule | undefined;
   for (const r of bucket.ask) {
-    const g = grants(r, request, recursive);
-    if (g === Grant.Yes) return decision(Effect.Ask, r, `requires approval (rule ${r.id}): ${action} on ${target}`, target);
+    const g = grants(r, request, recursive, history);
+    if (g === Grant.Yes) return decision(Effect.Ask, r, `requires approval (rule ${r.id}): ${action} on ${target}`, target, request, history);
     if (g === Grant.Refused) refused ??= r;
   }
   for (const r of bucket.allow) {
-    const g = grants(r, request, recursive);
-    if (g === Grant.Yes) return decision(Effect.Allow, r, `allowed by rule ${r.id}: ${action} on ${target}`, target);
+    const g = grants(r, request, recursive, history);
+    if (g === Grant.Yes) return decision(Effect.Allow, r, `allowed by rule ${r.id}: ${action} on ${target}`, target, request, history);
     if (g === Grant.Refused) refused ??= r;
   }
-  const why = refused === undefined ? '' : ` (rule ${refused.id} matches the target, but ${refusal(refused, request, recursive)})`;
+  const why = refused === undefined ? '' : ` (rule ${refused.id} matches the target, but ${refusal(refused, request, recursive, history)})`;
   return { effect: Effect.Deny, reason: `no capability allows ${action} on ${target}${why}`, target };
 }
 
-function decision(effect: Effect, r: CompiledRule, reason: string, target: string): PolicyDecision {
-  return { effect, ruleId: r.id, reason, target, constraint: r.rule.constraint };
+function decision(effect: Effect, r: CompiledRule, reason: string, target: string, request?: CanonicalRequest, history?: HistoryContext): PolicyDecision {
+  if (r.rule.history === undefined || request === undefined) return { effect, ruleId: r.id, reason, target, constraint: r.rule.constraint };
+  const ctx = history ?? { lookup: EMPTY_HISTORY, layer: 0 };
+  const constraint = createOnly(r.rule, request, ctx) ? { ...r.rule.constraint, create_only: true } : r.rule.constraint;
+  return { effect, ruleId: r.id, reason: reason + historyNote(r.rule, request, ctx), target, constraint };
 }
 
 /** A recursive fs.delete: `recursive` set to anything but false (malformed counts as recursive). */
@@ -92,20 +102,25 @@ const Grant = { No: 0, Yes: 1, Refused: 2 } as const;
 type Grant = (typeof Grant)[keyof typeof Grant];
 
 /** Grant semantics. `Refused`: the resource matched but the request is outside the rule. */
-function grants(r: CompiledRule, request: CanonicalRequest, recursive: boolean): Grant {
+function grants(r: CompiledRule, request: CanonicalRequest, recursive: boolean, history: HistoryContext | undefined): Grant {
   if (!matchGlob(r.resource, request.target)) return Grant.No;
   if (recursive && r.rule.constraint.recursive !== true) return Grant.Refused;
   const ip = rawIp(request.target);
   if (ip !== undefined && r.ip !== ip) return Grant.Refused;
-  return r.constraint === undefined || constraintMiss(r.constraint, request) === undefined ? Grant.Yes : Grant.Refused;
+  if (r.constraint !== undefined && constraintMiss(r.constraint, request) !== undefined) return Grant.Refused;
+  return r.rule.history === undefined || historyMiss(r.rule, request, history) === undefined ? Grant.Yes : Grant.Refused;
 }
 
 /** Why a rule whose resource matched did not grant: a phrase for the default-deny reason. */
-function refusal(r: CompiledRule, request: CanonicalRequest, recursive: boolean): string {
+function refusal(r: CompiledRule, request: CanonicalRequest, recursive: boolean, history: HistoryContext | undefined): string {
   if (recursive && r.rule.constraint.recursive !== true) return 'it does not allow a recursive delete';
   const ip = rawIp(request.target);
   if (ip !== undefined && r.ip !== ip) return `${ip} is a raw IP host and only a rule naming that IP can grant it`;
-  return (r.constraint === undefined ? undefined : constraintMiss(r.constraint, request)) ?? 'the request is outside the rule';
+  return (
+    (r.constraint === undefined ? undefined : constraintMiss(r.constraint, request)) ??
+    historyMiss(r.rule, request, history) ??
+    'the request is outside the rule'
+  );
 }
 
 /** The host of an http(s) target if it is an IP literal. */

@@ -7,7 +7,19 @@ import { canonicalizeRequest, type CanonicalizeOptions } from './canonical';
 import { InvalidParamsError, InvalidTargetError } from './canonical-errors';
 import { ruleById, type CompiledPolicy } from './compile';
 import { evaluate, type PolicyDecision } from './evaluate';
+import { evaluateLayered } from './layered';
+import type { HistoryLookup } from './history';
 import { Effect, type Rule } from './types';
+
+/**
+ * Explaining against a recorded run (`policy explain --history`): the run's own policy
+ * layered under the explained one as at run time, and the run state history-aware rules
+ * are judged from.
+ */
+export interface ExplainRun {
+  readonly narrow?: readonly CompiledPolicy[];
+  readonly history: HistoryLookup;
+}
 
 /** Everything `policy explain` shows, as data (this is also its `--json` shape). */
 export interface Explanation {
@@ -32,6 +44,7 @@ export function explainRequest(
   policy: CompiledPolicy,
   request: { action: string; target: string; params?: Readonly<Record<string, unknown>> },
   options?: CanonicalizeOptions,
+  run?: ExplainRun,
 ): Explanation {
   let canonical;
   try {
@@ -42,8 +55,10 @@ export function explainRequest(
     const decision: PolicyDecision = { effect: Effect.Deny, reason: `invalid target for ${request.action}: ${problem}`, target: request.target };
     return { action: request.action, input: request.target, decision, invalid: { code: err.code, message: err.message, hint: err.hint } };
   }
-  const decision = evaluate(policy, canonical);
-  const rule = decision.ruleId === undefined ? undefined : ruleById(policy, decision.ruleId)?.rule;
+  const layers = [policy, ...(run?.narrow ?? [])];
+  const decision = run === undefined ? evaluate(policy, canonical) : evaluateLayered(layers, canonical, run.history);
+  const id = decision.ruleId;
+  const rule = id === undefined ? undefined : layers.map((p) => ruleById(p, id)?.rule).find((r) => r !== undefined);
   return { action: request.action, input: request.target, decision, ...(rule === undefined ? {} : { rule }) };
 }
 
@@ -68,6 +83,7 @@ export function formatExplanation(e: Explanation): string {
     const where = `${r.position.file}:${r.position.line}:${r.position.col}`;
     lines.push(`  rule:   ${r.id} (${r.kind}, ${where}): ${r.action} ${r.resource}`);
     if (Object.keys(r.constraint).length > 0) lines.push(`  constraint: ${JSON.stringify(r.constraint)}`);
+    if (r.history !== undefined) lines.push(`  history keys: ${JSON.stringify(r.history)}`);
   }
   return lines.join('\n');
 }

@@ -6,6 +6,7 @@
 import type { CompiledPolicy } from './compile';
 import { evaluate, type PolicyDecision } from './evaluate';
 import { Effect, NetworkGrant, type CanonicalRequest, type RuleConstraint } from './types';
+import type { HistoryLookup } from './history';
 
 const RANK: Readonly<Record<Effect, number>> = { [Effect.Allow]: 0, [Effect.Ask]: 1, [Effect.Deny]: 2 };
 
@@ -14,17 +15,22 @@ const RANK: Readonly<Record<Effect, number>> = { [Effect.Allow]: 0, [Effect.Ask]
  * policies, deny. A grant (allow or ask) carries the tightest caps of every layer that
  * granted: the least `max_bytes` and `timeout_ms`, `recursive` only if all allow it, and
  * `network: proxy` only if every granting rule grants it (a run policy may take network
- * away, never give it). Never throws.
+ * away, never give it), and `create_only` if any sets it. With a run `history`, layer i is
+ * judged at layer index i and the decision lists every granting layer's rule in `grantedBy`.
+ * Never throws.
  *
  * @example
  * evaluateLayered([workerCeiling, runPolicy], request);
  */
-export function evaluateLayered(policies: readonly CompiledPolicy[], request: CanonicalRequest): PolicyDecision {
+export function evaluateLayered(policies: readonly CompiledPolicy[], request: CanonicalRequest, history?: HistoryLookup): PolicyDecision {
   let worst: PolicyDecision | undefined;
   const grants: PolicyDecision[] = [];
-  for (const policy of policies) {
-    const d = evaluate(policy, request);
+  const notes: string[] = [];
+  for (let i = 0; i < policies.length; i++) {
+    const policy = policies[i] as CompiledPolicy;
+    const d = evaluate(policy, request, history === undefined ? undefined : { lookup: history, layer: i });
     if (d.effect !== Effect.Deny) grants.push(d);
+    if (d.effect !== Effect.Deny && policy.history !== undefined) notes.push(`layer ${i}: ${d.reason}`);
     if (worst === undefined || RANK[d.effect] > RANK[worst.effect]) worst = d;
     if (d.effect === Effect.Deny) return d;
   }
@@ -32,7 +38,12 @@ export function evaluateLayered(policies: readonly CompiledPolicy[], request: Ca
     const target = typeof request?.target === 'string' ? request.target : String(request?.target);
     return { effect: Effect.Deny, reason: `no policy is loaded, so ${String(request?.action)} on ${target} is denied`, target };
   }
-  return grants.length > 1 ? { ...worst, constraint: tightestCaps(worst.constraint ?? {}, grants) } : worst;
+  if (grants.length <= 1) return worst;
+  const merged = { ...worst, constraint: tightestCaps(worst.constraint ?? {}, grants) };
+  if (history === undefined) return merged;
+  // The named decision is the ceiling's; a narrowing layer's history-aware grant says which call it used.
+  const extra = notes.filter((n) => !n.endsWith(worst.reason));
+  return { ...merged, reason: [worst.reason, ...extra].join('; '), grantedBy: grants.flatMap((g) => g.grantedBy ?? []) };
 }
 
 /** `base` with `max_bytes`, `timeout_ms`, `recursive` and `network` tightened to the strictest of every decision. */
@@ -45,12 +56,14 @@ function tightestCaps(base: RuleConstraint, decisions: readonly PolicyDecision[]
   }
   const recursive = decisions.every((d) => d.constraint?.recursive === true);
   const network = decisions.every((d) => d.constraint?.network === NetworkGrant.Proxy);
-  const { recursive: _recursive, network: _network, ...rest } = base;
+  const createOnly = decisions.some((d) => d.constraint?.create_only === true);
+  const { recursive: _recursive, network: _network, create_only: _createOnly, ...rest } = base;
   return {
     ...rest,
     ...(maxBytes === undefined ? {} : { max_bytes: maxBytes }),
     ...(timeoutMs === undefined ? {} : { timeout_ms: timeoutMs }),
     ...(recursive ? { recursive: true } : {}),
     ...(network ? { network: NetworkGrant.Proxy } : {}),
+    ...(createOnly ? { create_only: true } : {}),
   };
 }

@@ -65,6 +65,11 @@ export interface RuleConstraint {
   readonly method?: readonly string[];
   /** mcp.call and custom actions: conditions on arguments, keyed by argument path (see params-constraint.ts). */
   readonly params?: Readonly<Record<string, ParamCondition>>;
+  /**
+   * fs.write: the provider may only create a new file, never replace one. Never written in a
+   * policy: set on a grant by a `created_by_run` rule for a target the run did not create.
+   */
+  readonly create_only?: boolean;
 }
 
 /**
@@ -80,6 +85,22 @@ export interface ParamCondition {
   readonly max_length?: number;
 }
 
+/**
+ * History-aware keys of a capability or ask rule (validate-history.ts): the rule grants only
+ * when the run's own state (see src/workflows/run-history-state.ts) allows it.
+ */
+export interface RuleHistory {
+  /** The rule grants at most this many actions per run. */
+  readonly max_calls?: number;
+  /** Another rule of the same file (or an approval) must have allowed an action earlier in the run. */
+  readonly requires?: RuleRequirement;
+  /** fs.delete / fs.write: the target must have been created by this run (a write may still create a new file). */
+  readonly created_by_run?: true;
+}
+
+/** What a `requires` names: a rule id or any approval, optionally on the same canonical target. */
+export type RuleRequirement = { readonly rule: string; readonly same_target?: boolean } | { readonly approval: true; readonly same_target?: boolean };
+
 /** One validated rule. `id` is the author's `id`, or a generated `<kind>[<index>]`. */
 export interface Rule {
   readonly id: string;
@@ -89,6 +110,8 @@ export interface Rule {
   /** A glob over canonical targets. */
   readonly resource: string;
   readonly constraint: RuleConstraint;
+  /** History-aware keys, absent when the rule has none (the common case). */
+  readonly history?: RuleHistory;
   readonly position: SourcePosition;
 }
 

@@ -16,9 +16,10 @@ import { didYouMean } from './suggest';
 import { RuleKind, type Rule } from './types';
 import { validateConstraint } from './validate-constraint';
 import { globSyntaxIssue, targetFormIssue } from './validate-glob';
+import { HISTORY_KEYS, validateHistory, type RequiresRef } from './validate-history';
 
 /** The keys a rule mapping may have. */
-const RULE_KEYS: readonly string[] = ['id', 'action', 'resource', 'constraint'];
+const RULE_KEYS: readonly string[] = ['id', 'action', 'resource', 'constraint', ...HISTORY_KEYS];
 
 /** The list name in the file for each rule kind (used for generated ids `deny[2]`). */
 export const LIST_NAME: Readonly<Record<RuleKind, string>> = {
@@ -33,6 +34,8 @@ const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export interface RuleResult {
   readonly rule: Rule;
   readonly idNode?: YamlNode;
+  /** The rule a `requires` names (checked against the whole file by validate.ts). */
+  readonly requires?: RequiresRef;
 }
 
 function unknownRuleKeyHint(key: string): string | undefined {
@@ -98,6 +101,7 @@ export function validateRule(c: NodeChecker, node: YamlNode, kind: RuleKind, ind
   const resource = resourceEntry ? validateResource(c, resourceEntry.value, resourceEntry.key, covered) : undefined;
   const constraintEntry = entries.get('constraint');
   const constraint = constraintEntry ? validateConstraint(c, constraintEntry.key, constraintEntry.value, covered, kind) : {};
+  const { history, requires } = validateHistory(c, entries, kind, covered);
   let id = where;
   const idEntry = entries.get('id');
   if (idEntry) {
@@ -113,6 +117,7 @@ export function validateRule(c: NodeChecker, node: YamlNode, kind: RuleKind, ind
   }
   if (action === undefined || resource === undefined) return undefined;
   const { line, col } = c.parsed.lineCounter.linePos(map.range?.[0] ?? 0);
-  const rule: Rule = { id, kind, action, resource, constraint, position: { file: c.parsed.file, line, col } };
-  return idEntry && isScalar(idEntry.value) && id !== where ? { rule, idNode: idEntry.value } : { rule };
+  const rule: Rule = { id, kind, action, resource, constraint, ...(history ? { history } : {}), position: { file: c.parsed.file, line, col } };
+  const named = idEntry && isScalar(idEntry.value) && id !== where ? { idNode: idEntry.value } : {};
+  return { rule, ...named, ...(requires ? { requires } : {}) };
 }

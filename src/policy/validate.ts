@@ -16,7 +16,8 @@ import { NodeChecker, type YamlNode } from './node-checker';
 import type { ParsedPolicy } from './parse';
 import { ProblemCode, sortProblems, type PolicyProblem } from './problem';
 import { RuleKind, type PolicyDocument, type PolicyOptions, type Rule } from './types';
-import { LIST_NAME, validateRule } from './validate-rule';
+import { LIST_NAME, validateRule, type RuleResult } from './validate-rule';
+import { didYouMean } from './suggest';
 
 /** The keys a policy file may have at the top level. */
 const TOP_LEVEL_KEYS: readonly string[] = ['version', 'capabilities', 'deny', 'ask'];
@@ -68,6 +69,7 @@ export function validatePolicy(parsed: ParsedPolicy, options?: PolicyOptions): {
       );
     }
     const ids = new Map<string, YamlNode>();
+    const requires: { rule: Rule; ref: NonNullable<RuleResult['requires']> }[] = [];
     for (const kind of [RuleKind.Capability, RuleKind.Deny, RuleKind.Ask]) {
       const entry = entries.get(LIST_NAME[kind]);
       if (!entry) continue;
@@ -88,8 +90,10 @@ export function validatePolicy(parsed: ParsedPolicy, options?: PolicyOptions): {
           ids.set(result.rule.id, result.idNode);
         }
         lists[kind].push(result.rule);
+        if (result.requires) requires.push({ rule: result.rule, ref: result.requires });
       });
     }
+    checkRequires(c, requires, lists);
   }
   const problems = sortProblems([...parsed.problems, ...c.problems]);
   if (problems.length > 0) return { problems };
@@ -102,4 +106,29 @@ export function validatePolicy(parsed: ParsedPolicy, options?: PolicyOptions): {
     ask: lists.ask,
   };
   return { document, problems };
+}
+
+/** Each `requires: { rule }` names another capability or ask rule of the same file. */
+function checkRequires(c: NodeChecker, requires: readonly { rule: Rule; ref: NonNullable<RuleResult['requires']> }[], lists: Record<RuleKind, Rule[]>): void {
+  const granting = [...lists.capability, ...lists.ask].map((r) => r.id);
+  const denying = new Set(lists.deny.map((r) => r.id));
+  for (const { rule, ref } of requires) {
+    if (ref.rule === rule.id) {
+      c.report(
+        ref.node,
+        ProblemCode.InvalidValue,
+        `rule "${rule.id}" requires itself, so it can never allow anything`,
+        'name another rule, or remove `requires`',
+      );
+    } else if (denying.has(ref.rule)) {
+      c.report(ref.node, ProblemCode.InvalidValue, `requires names deny rule "${ref.rule}", which never allows an action`, 'name a capabilities or ask rule');
+    } else if (!granting.includes(ref.rule)) {
+      c.report(
+        ref.node,
+        ProblemCode.InvalidValue,
+        `requires names rule "${ref.rule}", which is not in this file`,
+        didYouMean(ref.rule, granting, `rule ids here: ${granting.join(', ') || 'none'}`),
+      );
+    }
+  }
 }

@@ -109,7 +109,12 @@ export class FilesystemProvider implements Provider {
         const { content, encoding = 'utf8', mode } = request.params as { content: string; encoding?: Encoding; mode?: number };
         const bytes = Buffer.from(content, encoding);
         if (bytes.length > cap) throw new FsTooLargeError(agentPath, bytes.length, cap);
-        const done = await atomicWrite(target, bytes, mode === undefined ? { durability: this.durability } : { mode, durability: this.durability });
+        const createOnly = context.constraint['create_only'] === true;
+        const done = await atomicWrite(target, bytes, {
+          durability: this.durability,
+          ...(mode === undefined ? {} : { mode }),
+          ...(createOnly ? { createOnly } : {}),
+        });
         return { bytes: done.bytes, created: done.created };
       }
       case 'fs.delete':

@@ -15,8 +15,20 @@ export const FsCode = {
   RecursiveNotAllowed: 'Fs.RecursiveNotAllowed',
   InvalidParam: 'Fs.InvalidParam',
   InvalidMount: 'Fs.InvalidMount',
+  Exists: 'Fs.Exists',
 } as const;
 export type FsCode = (typeof FsCode)[keyof typeof FsCode];
+
+/**
+ * An fs.write that may only create a new file (its grant came from a `created_by_run` rule
+ * for a target the run did not create) found a file there: nothing was replaced.
+ */
+export class FsExistsError extends AgentOsError {
+  readonly code = FsCode.Exists;
+  constructor(readonly path: string) {
+    super(`refusing to replace ${path}: this run did not create it, and the rule allows only files this run created`);
+  }
+}
 
 /** The path does not exist (message carries the agent-visible path only). */
 export class FsNotFoundError extends AgentOsError {

@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { type FsTarget, confirmFdByPath, walkToParentSync } from './fs-handle-walk';
 import { syncFolder } from './fs-group-sync';
 import { assertSafeStat, toFsError } from './fs-safe';
-import { FsWrongTypeError } from './fs-errors';
+import { FsExistsError, FsWrongTypeError } from './fs-errors';
 
 /** Default mode of a newly created file. */
 export const DEFAULT_FILE_MODE = 0o644;
@@ -89,12 +89,14 @@ export interface WriteOutcome {
  * Writes `content` to `target` atomically, creating missing folders below its mount root.
  * @param options.mode the file's mode (special bits are dropped); default: the replaced
  *   file's permission bits, or {@link DEFAULT_FILE_MODE} for a new file.
- * @throws FsUnsafeFileError / FsWrongTypeError / FsNotFoundError, or an `fs` error.
+ * @param options.createOnly never replace a file: the temp file is hard-linked to the name
+ *   (`link(2)` fails on an existing name, atomically) instead of renamed over it.
+ * @throws FsUnsafeFileError / FsWrongTypeError / FsNotFoundError / FsExistsError, or an `fs` error.
  */
 export async function atomicWrite(
   target: FsTarget,
   content: Buffer,
-  options: { readonly mode?: number; readonly durability?: Durability } = {},
+  options: { readonly mode?: number; readonly durability?: Durability; readonly createOnly?: boolean } = {},
 ): Promise<WriteOutcome> {
   const full = (options.durability ?? Durability.Full) === Durability.Full;
   const { agentPath } = target;
@@ -107,6 +109,7 @@ export async function atomicWrite(
     } catch (err) {
       if ((err as { code?: unknown }).code !== 'Fs.NotFound') throw err;
     }
+    if (existing !== undefined && options.createOnly === true) throw new FsExistsError(agentPath);
     if (existing !== undefined) assertSafeStat(existing, agentPath, 'file');
     const mode = (options.mode ?? (existing === undefined ? DEFAULT_FILE_MODE : existing.mode)) & PERMISSION_BITS;
 
@@ -130,10 +133,14 @@ export async function atomicWrite(
       fd = undefined;
       fs.closeSync(closing);
       try {
-        fs.renameSync(dir.at(tmp), dir.at(name)); // neither name is followed
+        if (options.createOnly === true)
+          fs.linkSync(dir.at(tmp), dir.at(name)); // EEXIST if a file appeared meanwhile
+        else fs.renameSync(dir.at(tmp), dir.at(name)); // neither name is followed
       } catch (err) {
+        if (options.createOnly === true && (err as { code?: unknown }).code === 'EEXIST') throw new FsExistsError(agentPath);
         throw toFsError(err, agentPath);
       }
+      if (options.createOnly === true) fs.unlinkSync(dir.at(tmp)); // the new name holds the file now
       renamed = true;
       if (full) await dir.sync(syncFolder);
     } finally {

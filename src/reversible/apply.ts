@@ -118,7 +118,12 @@ async function applyLocked(
     const answered: ActionResult =
       result.status === 'OK'
         ? { ...result, recordId }
-        : { ...replay(applied), ...(result.auditRecordId === undefined ? {} : { auditRecordId: result.auditRecordId }) };
+        : // The calls this retry counted still count (history-aware rules); a target the first attempt created is not known here.
+          {
+            ...replay(applied),
+            ...(result.auditRecordId === undefined ? {} : { auditRecordId: result.auditRecordId }),
+            ...(result.history === undefined ? {} : { history: result.history }),
+          };
     answer(answered); // the caller goes on; the lock is held until `applied` is written
     // If this write fails the record stays `pending`, which retries and rollbacks handle.
     await store.writeRecord(applied, { durable: false }).catch(() => undefined);

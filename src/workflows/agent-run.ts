@@ -37,6 +37,7 @@ import { approveUpdate, rollbackUpdate, stateQuery } from './messages';
 import { Saga, describeFailure } from './saga';
 import { runToolStep, type StepContext } from './tool-step';
 import { budgetTranscript } from './transcript';
+import { RunHistoryState, type RunHistory } from './run-history-state';
 import type { ActionSummary, AgentRunInput, AgentRunResult, ChatMessage, RollbackRequest, UndoResult, Usage } from './types';
 
 export { RunFailure };
@@ -83,6 +84,7 @@ export async function agentRun(rawInput: AgentRunInput): Promise<AgentRunResult>
         }
       : undefined,
   );
+  const runHistory = new RunHistoryState(carriedHistory(carried));
   const approvals = new Approvals();
   // Handlers first: queries and updates may arrive before the first activity completes.
   setHandler(stateQuery, () => ({
@@ -136,6 +138,7 @@ export async function agentRun(rawInput: AgentRunInput): Promise<AgentRunResult>
     features,
     nextApprovalId: () => `approval-${++approvalSeq}`,
     ...(features.deadHosts ? { workspaceStartTimeoutMs: input.workspaceStartTimeoutMs ?? DEFAULT_WORKSPACE_START_TIMEOUT_MS } : {}),
+    runHistory,
   };
 
   const main = new CancellationScope();
@@ -182,6 +185,7 @@ export async function agentRun(rawInput: AgentRunInput): Promise<AgentRunResult>
         ...(features.workflowApprovalIds ? { approvalSeq } : {}),
         generation: (carried?.generation ?? 0) + 1,
         ...(deadlineAt !== undefined ? { deadlineAt } : {}),
+        ...runHistory.input(),
       },
     });
   }
@@ -276,6 +280,23 @@ function withCompensationFailures(failure: unknown, undone: readonly UndoResult[
     details: [{ compensations: failed }],
     ...(failure instanceof Error ? { cause: failure } : {}),
   });
+}
+
+/**
+ * The carried run state of history-aware rules, honoured only when this run continued as
+ * new (Temporal sets that; a client starting a run cannot): a made-up state would let a
+ * run claim calls, approvals or created files it never had.
+ */
+function carriedHistory(carried: AgentRunInput['carried']): RunHistory | undefined {
+  if (carried?.history === undefined) return undefined;
+  if (workflowInfo().continuedFromExecutionRunId === undefined) {
+    throw ApplicationFailure.create({
+      type: RunFailure.InvalidInput,
+      message: 'invalid agentRun input: carried.history is set by the workflow when it continues as new, never by the client that starts a run',
+      nonRetryable: true,
+    });
+  }
+  return carried.history;
 }
 
 function throwIf(problem: string | undefined): void {

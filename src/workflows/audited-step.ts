@@ -67,7 +67,8 @@ export async function runAuditedToolStep(ctx: StepContext, call: ToolCall, turn:
   // Recorded inputs (activities) carry the policy's reference once the worker gave one; the
   // local decide's input is not recorded and keeps the text (it also warms this worker's views).
   const recordedPolicy = ctx.runPolicyRef === undefined ? runPolicy : { runPolicy: ctx.runPolicyRef };
-  const decideInput = [{ request, schema: mapped.tool.parameters, args: mapped.args, ...runPolicy }] as const;
+  const history = ctx.runHistory?.input() ?? {};
+  const decideInput = [{ request, schema: mapped.tool.parameters, args: mapped.args, ...runPolicy, ...history }] as const;
   const summary = `decide ${request.action} ${request.target}`;
   let decision: KernelDecision;
   try {
@@ -165,7 +166,7 @@ export async function runAuditedToolStep(ctx: StepContext, call: ToolCall, turn:
     // Denied actions also go through the kernel: it records them and never reaches the provider.
     outcome = await executeAction.executeWithOptions(
       { summary: `${request.action} ${request.target} → ${label}`, ...(bound ? { taskQueue: bound, ...startLimit(ctx) } : {}) },
-      [{ request, idempotencyKey: key, maxChars: ctx.maxChars, ...recordedPolicy, ...(approval ? { approval } : {}) }],
+      [{ request, idempotencyKey: key, maxChars: ctx.maxChars, ...recordedPolicy, ...(approval ? { approval } : {}), ...history }],
     );
   } catch (err) {
     const host = bound ? hostUnavailable(err, bound, ctx.workspaceStartTimeoutMs ?? 0) : undefined;
@@ -175,6 +176,7 @@ export async function runAuditedToolStep(ctx: StepContext, call: ToolCall, turn:
     return finish({ ...base, decision: decision.effect, ...out, ...(approvalId ? { approvalId } : {}) }, { status: 'ERROR', error: host.reason }, ctx);
   }
   if (compensation) ctx.saga.settle(compensation, outcome.status, outcome.recordId);
+  ctx.runHistory?.apply(outcome.history);
   const reason = outcome.reason ?? decision.reason;
   const ruleId = outcome.ruleId ?? decision.ruleId;
   return finish(

@@ -82,6 +82,7 @@ const CARRIED_SHAPE: Shape = {
     approvalSeq: opt(count('the last approval sequence number')),
     deadlineAt: opt(count('epoch milliseconds')),
     generation: req(count('continue-as-new generations')),
+    history: opt({ kind: 'record', expect: "the run state of history-aware policy rules (set by the workflow's continue-as-new only)" }),
   },
 };
 

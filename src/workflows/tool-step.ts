@@ -12,6 +12,7 @@ import { mapToolCall, type ToolDefSpec } from './tool-defs';
 import { capText } from './transcript';
 import type { ActionSummary, Usage } from './types';
 import type { RunFeatures } from './agent-run';
+import type { RunHistoryState } from './run-history-state';
 
 /** What a tool step needs from its run. */
 export interface StepContext {
@@ -38,6 +39,8 @@ export interface StepContext {
   nextApprovalId(): string;
   /** Schedule-to-start limit of steps on the workspace queue (runs from 0.2.0 on). */
   readonly workspaceStartTimeoutMs?: number;
+  /** The run state of history-aware policy rules. */
+  readonly runHistory?: RunHistoryState;
 }
 
 /** The step's outcome: the summary for the run's result and the message for the model. */
@@ -65,7 +68,9 @@ export async function runToolStep(ctx: StepContext, call: ToolCall, turn: number
   }
   const bound = ctx.workspaceQueue !== undefined && /^(fs|proc)\./.test(request.action) ? ctx.workspaceQueue : undefined;
   const runPolicy = ctx.runPolicy === undefined ? {} : { runPolicy: ctx.runPolicy };
-  const decideInput = [{ request, schema: mapped.tool.parameters, args: mapped.args, ...runPolicy }] as const;
+  // Runs of older code still keep the run state of history-aware rules (a ceiling may gain them while they run).
+  const history = ctx.runHistory?.input() ?? {};
+  const decideInput = [{ request, schema: mapped.tool.parameters, args: mapped.args, ...runPolicy, ...history }] as const;
   const summary = `decide ${request.action} ${request.target}`;
   const decision: KernelDecision = bound
     ? await decideRemote.executeWithOptions({ summary, taskQueue: bound }, [...decideInput])
@@ -116,9 +121,10 @@ export async function runToolStep(ctx: StepContext, call: ToolCall, turn: number
   // log and never reaches the provider; the summary makes the decision visible in the UI.
   const outcome = await executeAction.executeWithOptions(
     { summary: `${request.action} ${request.target} → ${label}`, ...(bound ? { taskQueue: bound } : {}) },
-    [{ request, idempotencyKey: key, maxChars: ctx.maxChars, ...runPolicy, ...(approval ? { approval } : {}) }],
+    [{ request, idempotencyKey: key, maxChars: ctx.maxChars, ...runPolicy, ...(approval ? { approval } : {}), ...history }],
   );
   if (compensation) ctx.saga.settle(compensation, outcome.status, outcome.recordId);
+  ctx.runHistory?.apply(outcome.history);
   const reason = refusal ?? outcome.reason ?? decision.reason;
   return {
     action: {

@@ -4,6 +4,7 @@
  */
 import type { ChatMessage } from '../model/types';
 import type { ToolDefSpec } from './tool-defs';
+import type { RunHistory } from './run-history-state';
 
 /** Per-run limits. Each is capped by the worker's own limit (the smaller wins). */
 export interface Budgets {
@@ -141,6 +142,11 @@ export interface CarriedState {
   readonly deadlineAt?: number;
   /** How many times the run continued as new. */
   readonly generation: number;
+  /**
+   * The run state of history-aware policy rules (run-history-state.ts). Honoured only in a
+   * run that continued as new: a client cannot start a run with a made-up state.
+   */
+  readonly history?: RunHistory;
 }
 
 /** Result of the `agentRun` workflow. */

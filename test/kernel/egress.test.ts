@@ -66,6 +66,48 @@ describe('Kernel egress hook', () => {
     assert.equal(typeof log[0]?.['exec_id'], 'string');
   });
 
+  test("egress: a net.http rule with max_calls: 2 → a program's third allowed connection is denied, counted with the session's own submits", async () => {
+    const dir = tempDir();
+    const logPath = path.join(dir, 'kernel.log');
+    const opened: string[] = [];
+    const provider = new SpyProvider('proc', ['proc.exec'], async (_request, context) => {
+      for (let i = 0; i < 3; i++) {
+        const egress = context.egress;
+        assert.ok(egress !== undefined);
+        await egress(
+          { method: 'CONNECT', url: 'https://ok.test/' },
+          async (grant) => {
+            opened.push(grant.target);
+            return 'socket';
+          },
+          () => undefined,
+        );
+      }
+      return 'done';
+    });
+    const policy = [
+      'version: 1',
+      'capabilities:',
+      '  - { action: proc.exec, resource: "net-tool", constraint: { network: proxy } }',
+      '  - { id: ok, action: net.http, resource: "https://ok.test/**", max_calls: 2 }',
+      '',
+    ].join('\n');
+    const kernel = new Kernel({ policy: writePolicy(dir, policy), providers: [provider], logPath });
+    const r = await kernel.submit({ action: 'proc.exec', target: 'net-tool' });
+    await kernel.close();
+    assert.equal(r.status, 'OK');
+    assert.equal(opened.length, 2);
+    assert.deepEqual(
+      readLog(logPath).map((x) => [x['action'], x['status']]),
+      [
+        ['net.http', 'OK'],
+        ['net.http', 'OK'],
+        ['net.http', 'DENIED'],
+        ['proc.exec', 'OK'],
+      ],
+    );
+  });
+
   test('egress: a rule without network → the provider gets no egress hook (it cannot open a connection the policy did not grant)', async () => {
     const dir = tempDir();
     let hook: unknown = 'unset';

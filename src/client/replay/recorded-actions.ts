@@ -27,6 +27,19 @@ export interface RecordedAction {
    * input when that hashes to it, and left as the reference when it does not.
    */
   readonly runPolicy?: string;
+  /**
+   * What happened at run time, when the step's result is in history: `ran` — the request
+   * went to the kernel's execute step (not a refusal recorded before the gate) and was not
+   * denied there; `approved` — a person approved it; `created` — an fs.write created its target.
+   */
+  readonly outcome?: {
+    readonly status: string;
+    readonly ran: boolean;
+    readonly approved: boolean;
+    readonly created: boolean;
+    /** What the step added to the run state of history-aware rules, as recorded. */
+    readonly history?: Readonly<Record<string, unknown>>;
+  };
 }
 
 /** One run's recorded actions. */
@@ -38,6 +51,10 @@ export interface RecordedRun {
   readonly actions: readonly RecordedAction[];
   /** Decisions whose request is not in history (no step followed them): not replayable. */
   readonly unpaired: number;
+  /** Set when the run continued from an earlier one: the run state of history-aware rules it started with. */
+  readonly carriedHistory?: Readonly<Record<string, unknown>>;
+  /** YAML text of the run's own policy from its start input, when it had one. */
+  readonly runPolicy?: string;
 }
 
 function decode(payloads: Payloads): unknown[] {
@@ -63,13 +80,29 @@ export function recordedActions(history: History, ids: { workflowId: string; run
   let ceilingHash: string | undefined;
   let pending: { effect: string; ruleId?: string; reason: string; target: string } | undefined;
   let unpaired = 0;
+  let carriedHistory: Record<string, unknown> | undefined;
   let startPolicy: { readonly text: string; readonly hash: string } | undefined;
+  const steps = new Map<string, { index: number; execute: boolean; approved: boolean }>();
+  const outcomes = new Map<number, NonNullable<RecordedAction['outcome']>>();
   for (const e of history.events ?? []) {
     const started = e.workflowExecutionStartedEventAttributes;
     if (started) {
       const [input] = decode(started.input);
       const text = isObject(input) ? str(input['policy']) : undefined;
       startPolicy = text === undefined ? undefined : { text, hash: runPolicyHash(text) };
+      const carried = isObject(input) && isObject(input['carried']) ? input['carried'] : undefined;
+      if (carried && isObject(carried['history'])) carriedHistory = carried['history'];
+      continue;
+    }
+    const completed = e.activityTaskCompletedEventAttributes;
+    if (completed) {
+      const step = steps.get(String(completed.scheduledEventId));
+      if (step === undefined) continue;
+      const [result] = decode(completed.result);
+      const status = isObject(result) ? (str(result['status']) ?? 'unknown') : 'unknown';
+      const data = isObject(result) && isObject(result['data']) ? result['data'] : undefined;
+      const effects = isObject(result) && isObject(result['history']) ? { history: result['history'] } : {};
+      outcomes.set(step.index, { status, ran: step.execute && status !== 'DENIED', approved: step.approved, created: data?.['created'] === true, ...effects });
       continue;
     }
     const marker = e.markerRecordedEventAttributes;
@@ -104,6 +137,7 @@ export function recordedActions(history: History, ids: { workflowId: string; run
     const recordedPolicy = str(input['runPolicy']);
     const ref = refHash(recordedPolicy);
     const runPolicy = ref !== undefined && ref === startPolicy?.hash ? startPolicy.text : recordedPolicy;
+    steps.set(String(e.eventId), { index: actions.length, execute: scheduled.activityType?.name === 'executeAction', approved: isObject(input['approval']) });
     actions.push({
       seq: actions.length + 1,
       action: str(request['action']) ?? '',
@@ -114,5 +148,16 @@ export function recordedActions(history: History, ids: { workflowId: string; run
     });
   }
   if (pending) unpaired++;
-  return { ...ids, ...(ceilingHash !== undefined ? { ceilingHash } : {}), actions, unpaired };
+  const withOutcomes = actions.map((a, i) => {
+    const outcome = outcomes.get(i);
+    return outcome === undefined ? a : { ...a, outcome };
+  });
+  return {
+    ...ids,
+    ...(ceilingHash !== undefined ? { ceilingHash } : {}),
+    actions: withOutcomes,
+    unpaired,
+    ...(carriedHistory !== undefined ? { carriedHistory } : {}),
+    ...(startPolicy !== undefined ? { runPolicy: startPolicy.text } : {}),
+  };
 }

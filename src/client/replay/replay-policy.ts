@@ -5,8 +5,15 @@
  * recorded decisions); the recorded canonical target is used, because the file system or
  * DNS may have changed since. Honest about what it cannot know: an action that was denied
  * never ran, so if the new policy allows it, its outcome is unknown.
+ *
+ * History-aware rules (`max_calls`, `requires`, `created_by_run`) are judged against a run
+ * state rebuilt in the recorded order under the NEW policy, across the runs of a
+ * continue-as-new chain (runs of one workflow id, oldest first): an action the new policy
+ * lets through counts under the new policy's rules (an `ask` only if a person approved it at
+ * run time), and a target counts as created only if the recorded step created it.
  */
-import { compilePolicy, evaluateLayered, loadPolicyText, type CompiledPolicy, type PolicyDocument } from '../../policy/index';
+import { HistoryLookup, compilePolicy, evaluateLayered, historyEffects, loadPolicyText, type CompiledPolicy, type PolicyDocument } from '../../policy/index';
+import { applyHistoryEffects, type RunHistory } from '../../workflows/run-history-state';
 import { refHash } from '../../activities/run-policy-ref';
 import { ClientCode } from '../errors';
 import type { RecordedAction, RecordedRun } from './recorded-actions';
@@ -42,6 +49,11 @@ export interface ReplayReport {
   readonly ceilingMismatches: readonly string[];
   /** Recorded decisions whose request is not in history. */
   readonly notReplayable: number;
+  /**
+   * Runs that continued from a run not among those replayed: their history-aware rules were
+   * judged from an empty run state (what the missing runs did is unknown).
+   */
+  readonly partialChains: readonly string[];
 }
 
 /** Options of {@link replayPolicy}. */
@@ -91,10 +103,21 @@ export function replayPolicy(runs: readonly RecordedRun[], options: ReplayOption
   const counts: Record<ChangeKind, number> = { 'newly-denied': 0, 'newly-allowed': 0, 'newly-asking': 0, unchanged: 0 };
   const byRule: Record<string, number> = {};
   let actions = 0;
+  const partialChains: string[] = [];
+  let state: RunHistory = {};
+  let chain: string | undefined;
   for (const run of runs) {
+    if (run.workflowId !== chain) {
+      chain = run.workflowId;
+      state = {};
+      if (run.carriedHistory !== undefined) partialChains.push(run.workflowId);
+    }
     for (const a of run.actions) {
       actions++;
-      const d = evaluateLayered(layers(a), { action: a.action, target: a.target, params: a.params });
+      const request = { action: a.action, target: a.target, params: a.params };
+      const policies = layers(a);
+      const d = evaluateLayered(policies, request, new HistoryLookup(state));
+      state = applyHistoryEffects(state, replayedEffects(policies, d, request, a));
       const change = kindOf(a.recorded.effect, d.effect);
       counts[change]++;
       if (change === ChangeKind.Unchanged) continue;
@@ -117,5 +140,32 @@ export function replayPolicy(runs: readonly RecordedRun[], options: ReplayOption
   const ceilingMismatches = options.ceiling
     ? runs.filter((r) => r.ceilingHash !== undefined && r.ceilingHash !== options.ceiling?.hash).map((r) => r.workflowId)
     : [];
-  return { runs: runs.length, actions, changes, counts, byRule, ceilingMismatches, notReplayable: runs.reduce((n, r) => n + r.unpaired, 0) };
+  return {
+    runs: runs.length,
+    actions,
+    changes,
+    counts,
+    byRule,
+    ceilingMismatches,
+    notReplayable: runs.reduce((n, r) => n + r.unpaired, 0),
+    partialChains,
+  };
+}
+
+/** What a replayed action adds to the rebuilt run state (see the module comment). */
+function replayedEffects(
+  policies: readonly CompiledPolicy[],
+  d: ReturnType<typeof evaluateLayered>,
+  request: { action: string; target: string; params: Readonly<Record<string, unknown>> },
+  a: RecordedAction,
+) {
+  const approved = d.effect === 'ask' && a.outcome?.approved === true;
+  if (d.effect !== 'allow' && !approved) return undefined;
+  const ran = a.outcome?.ran === true && a.outcome.status !== 'ERROR';
+  return historyEffects(policies, d, {
+    request,
+    approved,
+    created: ran && a.outcome?.created === true,
+    deleted: ran && a.outcome?.status === 'OK' && a.action === 'fs.delete',
+  });
 }

@@ -1,0 +1,130 @@
+/**
+ * The run's own durable state that history-aware policy rules (`max_calls`, `requires`,
+ * `created_by_run`) are decided from: per-rule call counters, the (rule, target) pairs
+ * rules granted, and the canonical targets the run created. Plain data, deterministic and
+ * sandbox-safe: the workflow keeps it, carries it across continue-as-new and passes it to
+ * the decide and execute steps; the library `Kernel` keeps the same state per session
+ * (src/kernel/run-history.ts imports this file), so the rules mean the same in both places.
+ *
+ * What is recorded is decided by the kernel (it knows the policy): an executed action
+ * returns {@link HistoryEffects}, which {@link applyHistoryEffects} folds in.
+ *
+ * Bound: `granted` and `created` together hold at most {@link MAX_HISTORY_CHARS} characters
+ * (and an entry is at most {@link MAX_HISTORY_ENTRY_CHARS}). An entry that does not fit is
+ * not kept and `dropped` counts it — fail closed: a `requires … same_target` or a
+ * `created_by_run` that would need it then denies. Counters are never dropped (their number
+ * is bounded by the policies' rules: one per rule with `max_calls` or named by `requires`,
+ * plus `approval`).
+ */
+
+/** Characters `granted` and `created` may hold together (32 KiB). */
+export const MAX_HISTORY_CHARS = 32_768;
+
+/** Characters of one `granted` or `created` entry. */
+const MAX_HISTORY_ENTRY_CHARS = 2_048;
+
+/** The counter key of approved `ask` decisions (any rule, any layer). */
+export const APPROVAL_KEY = 'approval';
+
+/**
+ * The run state history-aware rules read. Keys are `<layer>:<rule id>` (layer 0 is the
+ * worker's ceiling, 1 the run's own policy) or {@link APPROVAL_KEY}.
+ */
+export interface RunHistory {
+  /** Actions each counted rule allowed (and that were executed), by key. */
+  readonly calls?: Readonly<Record<string, number>>;
+  /** `<key> <canonical target>` for rules a `requires … same_target` names. */
+  readonly granted?: readonly string[];
+  /** Canonical targets an `fs.write` of this run created (and no later `fs.delete` removed). */
+  readonly created?: readonly string[];
+  /** Entries not kept because of the bound (fail closed: they count as absent). */
+  readonly dropped?: number;
+}
+
+/** What one executed action adds to the run state (computed by the kernel). */
+export interface HistoryEffects {
+  /** Counter keys to increment. */
+  readonly calls?: readonly string[];
+  /** `granted` entries to add. */
+  readonly granted?: readonly string[];
+  /** A canonical target this action created. */
+  readonly created?: string;
+  /** A canonical target this action deleted (no longer created by the run). */
+  readonly removed?: string;
+}
+
+/** True when `h` holds nothing (it is then left out of activity inputs). */
+function isEmptyHistory(h: RunHistory | undefined): boolean {
+  return h === undefined || ((h.calls === undefined || Object.keys(h.calls).length === 0) && !h.granted?.length && !h.created?.length && !h.dropped);
+}
+
+/** Characters the bounded lists hold. */
+function size(list: readonly string[] | undefined): number {
+  let n = 0;
+  for (const s of list ?? []) n += s.length;
+  return n;
+}
+
+/**
+ * `state` with `effects` folded in (a new object; `state` is not changed).
+ * @example
+ * applyHistoryEffects({}, { calls: ['1:writes'], created: '/workspace/a.txt' });
+ * // { calls: { '1:writes': 1 }, created: ['/workspace/a.txt'] }
+ */
+export function applyHistoryEffects(state: RunHistory, effects: HistoryEffects | undefined): RunHistory {
+  if (effects === undefined) return state;
+  const calls: Record<string, number> = { ...(state.calls ?? {}) };
+  for (const key of Array.isArray(effects.calls) ? effects.calls : []) if (typeof key === 'string') calls[key] = (calls[key] ?? 0) + 1;
+  let granted = [...(state.granted ?? [])];
+  let created = [...(state.created ?? [])];
+  let dropped = state.dropped ?? 0;
+  if (typeof effects.removed === 'string') created = created.filter((t) => t !== effects.removed);
+  let used = size(granted) + size(created);
+  const add = (list: string[], entry: unknown): void => {
+    if (typeof entry !== 'string' || list.includes(entry)) return;
+    if (entry.length > MAX_HISTORY_ENTRY_CHARS || used + entry.length > MAX_HISTORY_CHARS) {
+      dropped++;
+      return;
+    }
+    list.push(entry);
+    used += entry.length;
+  };
+  for (const g of Array.isArray(effects.granted) ? effects.granted : []) add(granted, g);
+  if (effects.created !== undefined) add(created, effects.created);
+  granted = granted.length > 0 ? granted : [];
+  created = created.length > 0 ? created : [];
+  return {
+    ...(Object.keys(calls).length > 0 ? { calls } : {}),
+    ...(granted.length > 0 ? { granted } : {}),
+    ...(created.length > 0 ? { created } : {}),
+    ...(dropped > 0 ? { dropped } : {}),
+  };
+}
+
+/**
+ * The workflow's holder of its run state: folds in what each executed action adds and
+ * gives the state to the next decide and execute steps (left out while empty, so runs
+ * without history-aware rules send exactly what they sent before).
+ */
+export class RunHistoryState {
+  private state: RunHistory;
+
+  constructor(carried?: RunHistory) {
+    this.state = carried ?? {};
+  }
+
+  /** The state now. */
+  get current(): RunHistory {
+    return this.state;
+  }
+
+  /** `{ history }` for an activity input, or `{}` while nothing was recorded. */
+  input(): { history?: RunHistory } {
+    return isEmptyHistory(this.state) ? {} : { history: this.state };
+  }
+
+  /** Folds in an executed action's effects (an outcome's `history`). */
+  apply(effects: HistoryEffects | undefined): void {
+    if (effects !== undefined) this.state = applyHistoryEffects(this.state, effects);
+  }
+}
