@@ -1,39 +1,181 @@
 /**
- * Load: the 100 × 20 figure (100 concurrent runs × 20 tool calls on one worker process) as a
- * bench row. Runs test/reliability/load.test.ts at that size (it asserts nothing was lost or
- * duplicated and prints its figures) and reports throughput and the p50 / p99 latency of one
- * tool call. No baseline is measured beside it (the ratio column is n/a).
+ * Load: many concurrent agent runs (default 100 × 20 tool calls) on ONE worker process, beside
+ * the same number of agent-shaped no-op runs (bench/noop-workflow.ts, shape 'run': the same
+ * activities and local activities per tool call, no kernel, no model) on one worker process
+ * with the same settings, on the same server, in alternating rounds. Reports tool calls/s of
+ * both (ratio = ours / no-op; goal ≥ 0.8), and the p50 / p99 latency of one tool call.
  *
- * Size: AOK_LOAD_RUNS × AOK_LOAD_CALLS (default 100 × 20).
+ * Every agent round is checked like test/reliability/load.test.ts: every effect on disk once,
+ * exactly one OK audit record per tool call, the chain intact.
+ *
+ * Server: its own dev server (SQLite file, as test/reliability/fault-env.ts starts it), or an
+ * external one — `TEMPORAL_ADDRESS=host:port` (namespace `default`, the search attributes
+ * registered, e.g. `npm run cluster -- up`), or `--address host:port` when this file runs on
+ * its own (`node dist/bench/load.js --address 127.0.0.1:7233`) or through scripts/run-bench.js.
+ *
+ * Size: AOK_LOAD_RUNS × AOK_LOAD_CALLS (default 100 × 20), AOK_LOAD_ROUNDS rounds of each
+ * (default 2). AOK_LOAD_WORKER_OPTIONS: JSON worker options applied to both workers over the
+ * tuned defaults (src/worker/tuning.ts), to measure alternatives. AOK_LOAD_SQLITE_PRAGMAS:
+ * pragmas of the own dev server's SQLite file, e.g. `journal_mode=wal,synchronous=normal`.
+ *
+ * Both workers run as a production worker does (`createAgentWorker`'s defaults), except that
+ * the children's short sticky schedule-to-start timeout (1 s, for the fault tests) is set
+ * back to the SDK's 10 s.
  */
-import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { uniqueId } from '../test/helpers/temporal';
+import { checkEffects } from '../test/reliability/fault-effects';
+import { finish, startFaultEnv, type FaultEnv } from '../test/reliability/fault-env';
+import { faultScript, startReadyChild, startWorkerChild } from '../test/reliability/fault-fixture';
+import { quantile, timedScript, type CallTimer } from '../test/reliability/load-timer';
+import { AGENT_WORKER_TUNING } from '../src/worker/tuning';
+import type { NoopWorkerConfig } from './noop-worker';
 import type { BenchRow } from './types';
 
-/** The load test starts its own dev server (SQLite persistence); the shared one is not needed. */
+/** The load bench starts its own dev server (SQLite persistence) unless given an address. */
 export const needsTemporal = false;
 
+const RUNS = Number(process.env['AOK_LOAD_RUNS'] ?? 100);
+const CALLS = Number(process.env['AOK_LOAD_CALLS'] ?? 20);
+const ROUNDS = Number(process.env['AOK_LOAD_ROUNDS'] ?? 2);
+
+/** One measured round. */
+interface Round {
+  readonly ours: number;
+  readonly noop: number;
+  readonly p50: number;
+  readonly p99: number;
+}
+
+function workerOptions(): Record<string, unknown> {
+  const raw = process.env['AOK_LOAD_WORKER_OPTIONS'];
+  const production = { stickyQueueScheduleToStartTimeout: AGENT_WORKER_TUNING.stickyQueueScheduleToStartTimeout ?? '10s' };
+  if (raw === undefined || raw === '') return production;
+  try {
+    return { ...production, ...(JSON.parse(raw) as Record<string, unknown>) };
+  } catch (err) {
+    throw new Error(`AOK_LOAD_WORKER_OPTIONS: not JSON (${String(err)}); e.g. '{"maxCachedWorkflows":200}'`);
+  }
+}
+
+/** AOK_LOAD_SQLITE_PRAGMAS (`name=value,name=value`) as an object. */
+function sqlitePragmas(): Record<string, string> | undefined {
+  const raw = process.env['AOK_LOAD_SQLITE_PRAGMAS'];
+  if (raw === undefined || raw === '') return undefined;
+  const pairs = raw.split(',').map((p) => p.split('='));
+  if (pairs.some((p) => p.length !== 2 || p[0] === '' || p[1] === '')) {
+    throw new Error(`AOK_LOAD_SQLITE_PRAGMAS=${raw}: expected name=value pairs separated by commas, e.g. journal_mode=wal,synchronous=normal`);
+  }
+  return Object.fromEntries(pairs as Array<[string, string]>);
+}
+
+/** Tool calls/s of RUNS agent runs on a fresh worker child; checks the effects. */
+async function agentRound(
+  env: FaultEnv,
+  round: number,
+  timer: CallTimer,
+  options: Record<string, unknown>,
+): Promise<{ perSecond: number; p50: number; p99: number }> {
+  const s = env.scenario(`load-${round}`);
+  const child = await startWorkerChild({ ...s.config, workerOptions: options });
+  try {
+    timer.latencies.length = 0;
+    const started = performance.now();
+    const runs = await env.startRuns(s, RUNS, {});
+    const finished = await finish(runs);
+    const seconds = (performance.now() - started) / 1000;
+    const report = await checkEffects(s.workspace, s.logPath, finished, CALLS);
+    if (report.auditRecords !== RUNS * CALLS || report.rewrites !== 0 || report.unknownAppends !== 0) {
+      throw new Error(`load: a record was lost or an action repeated: ${JSON.stringify(report)}`);
+    }
+    return { perSecond: (RUNS * CALLS) / seconds, p50: quantile(timer.latencies, 0.5), p99: quantile(timer.latencies, 0.99) };
+  } finally {
+    await child.stop();
+  }
+}
+
+/** Tool calls/s of RUNS agent-shaped no-op runs on a fresh no-op worker child. */
+async function noopRound(env: FaultEnv, bundlePath: string, options: Record<string, unknown>): Promise<number> {
+  const taskQueue = uniqueId('load-noop');
+  const config: NoopWorkerConfig = { address: env.server.address, taskQueue, bundlePath, workerOptions: options };
+  const child = await startReadyChild(path.join(__dirname, 'noop-worker.js'), config);
+  try {
+    const started = performance.now();
+    const handles = await Promise.all(
+      Array.from({ length: RUNS }, (_, i) => env.client.workflow.start('noopSteps', { taskQueue, workflowId: uniqueId(`noop-${i}`), args: [CALLS, 'run'] })),
+    );
+    await Promise.all(handles.map((h) => h.result()));
+    return (RUNS * CALLS) / ((performance.now() - started) / 1000);
+  } finally {
+    await child.stop();
+  }
+}
+
+const r1 = (x: number): number => Math.round(x * 10) / 10;
+const median = (xs: readonly number[]): number => quantile(xs, 0.5);
+
+/** The rows. */
 export async function run(): Promise<BenchRow[]> {
-  const runs = process.env['AOK_LOAD_RUNS'] ?? '100';
-  const calls = process.env['AOK_LOAD_CALLS'] ?? '20';
-  const testFile = path.join(__dirname, '..', 'test', 'reliability', 'load.test.js');
-  const output = await new Promise<string>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--test', '--test-reporter=tap', testFile], {
-      env: { ...process.env, AOK_LOAD_RUNS: runs, AOK_LOAD_CALLS: calls },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`the load test failed (exit ${code}):\n${out.slice(-2000)}`))));
-  });
-  const line = /load figures: (\{.*\})/.exec(output)?.[1];
-  if (line === undefined) throw new Error('the load test printed no figures');
-  const f = JSON.parse(line) as { toolCallsPerSecond: number; p50Ms: number; p99Ms: number; seconds: number };
-  const size = `${runs} runs × ${calls} tool calls on one worker, ${f.seconds} s`;
+  const address = process.env['TEMPORAL_ADDRESS'] || undefined;
+  const options = workerOptions();
+  const timer = timedScript(faultScript(CALLS), CALLS);
+  const pragmas = sqlitePragmas();
+  const env = await startFaultEnv(CALLS, timer.script, address !== undefined ? { address } : pragmas !== undefined ? { sqlitePragmas: pragmas } : {});
+  const rounds: Round[] = [];
+  try {
+    const bundlePath = path.join(path.dirname(env.dbFile), 'noop-bundle.js');
+    const bundle = await bundleWorkflowCode({ workflowsPath: path.join(__dirname, 'noop-workflow.js'), logger: new DefaultLogger('ERROR') });
+    fs.writeFileSync(bundlePath, bundle.code);
+    for (let r = 0; r < ROUNDS; r++) {
+      // Alternate which goes first, so a drift in the machine's load hits both alike.
+      let noop = NaN;
+      if (r % 2 === 1) noop = await noopRound(env, bundlePath, options);
+      const ours = await agentRound(env, r, timer, options);
+      if (r % 2 === 0) noop = await noopRound(env, bundlePath, options);
+      rounds.push({ ours: ours.perSecond, noop, p50: ours.p50, p99: ours.p99 });
+      process.stderr.write(
+        `load: round ${r + 1}: ours ${r1(ours.perSecond)} calls/s, no-op ${r1(noop)} calls/s, ratio ${(ours.perSecond / noop).toFixed(2)}, p50 ${Math.round(ours.p50)} ms, p99 ${Math.round(ours.p99)} ms\n`,
+      );
+    }
+  } finally {
+    await env.close();
+  }
+  const ratios = rounds.map((x) => x.ours / x.noop);
+  const server =
+    address !== undefined
+      ? `server ${address}`
+      : `own dev server (SQLite file${
+          pragmas
+            ? `, ${Object.entries(pragmas)
+                .map((e) => e.join('='))
+                .join(', ')}`
+            : ''
+        })`;
+  const size = `${RUNS} concurrent runs × ${CALLS} tool calls, one worker each`;
   return [
-    { name: `load: throughput (${size})`, ours: f.toolCallsPerSecond, baseline: NaN, unit: 'tool calls/s', note: 'nothing lost or duplicated (asserted)' },
-    { name: 'load: one tool call, p50', ours: f.p50Ms, baseline: NaN, unit: 'ms' },
-    { name: 'load: one tool call, p99', ours: f.p99Ms, baseline: NaN, unit: 'ms' },
+    {
+      name: `load: agent runs vs agent-shaped no-op runs, throughput (${size})`,
+      ours: r1(median(rounds.map((x) => x.ours))),
+      baseline: r1(median(rounds.map((x) => x.noop))),
+      unit: 'tool calls/s',
+      note: `${ROUNDS} alternating rounds, ratio per round ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}; ${server}; nothing lost or duplicated (checked)`,
+    },
+    { name: 'load: one tool call, p50', ours: Math.round(median(rounds.map((x) => x.p50))), baseline: NaN, unit: 'ms' },
+    { name: 'load: one tool call, p99', ours: Math.round(median(rounds.map((x) => x.p99))), baseline: NaN, unit: 'ms' },
   ];
+}
+
+if (require.main === module) {
+  const { values } = parseArgs({ options: { address: { type: 'string' } } });
+  if (values.address !== undefined) process.env['TEMPORAL_ADDRESS'] = values.address;
+  run().then(
+    (rows) => console.table(rows),
+    (err: unknown) => {
+      console.error(`load: FAILED — ${String((err as Error)?.message ?? err)}`);
+      process.exitCode = 1;
+    },
+  );
 }

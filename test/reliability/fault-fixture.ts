@@ -82,7 +82,11 @@ export interface WorkerChild {
 
 /** Starts the worker child and resolves once it prints `ready`. */
 export function startWorkerChild(config: WorkerProcessConfig): Promise<WorkerChild> {
-  const script = path.join(repoRoot, 'dist', 'test', 'reliability', 'worker-process.js');
+  return startReadyChild(path.join(repoRoot, 'dist', 'test', 'reliability', 'worker-process.js'), config);
+}
+
+/** Starts `node <script> '<config as JSON>'` and resolves once it prints `ready` (worker-process.ts's protocol). */
+export function startReadyChild(script: string, config: unknown): Promise<WorkerChild> {
   const child: ChildProcess = spawn(process.execPath, [script, JSON.stringify(config)], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => {
