@@ -17,10 +17,11 @@
  * (default 2). AOK_LOAD_WORKER_OPTIONS: JSON worker options applied to both workers over the
  * tuned defaults (src/worker/tuning.ts), to measure alternatives. AOK_LOAD_SQLITE_PRAGMAS:
  * pragmas of the own dev server's SQLite file, e.g. `journal_mode=wal,synchronous=normal`.
+ * AOK_LOAD_CPU_PROF=<dir>: both worker children write `--cpu-prof` profiles there.
  *
- * Both workers run as a production worker does (`createAgentWorker`'s defaults), except that
- * the children's short sticky schedule-to-start timeout (1 s, for the fault tests) is set
- * back to the SDK's 10 s.
+ * Both workers run with what a production worker gets (`AGENT_WORKER_TUNING`, applied by
+ * `createAgentWorker`): the agent worker child's short sticky schedule-to-start timeout (1 s,
+ * for the fault tests) is set back to the tuned 10 s.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -48,17 +49,48 @@ interface Round {
   readonly noop: number;
   readonly p50: number;
   readonly p99: number;
+  /** CPU ms per tool call of the agent worker / the no-op worker (with their reaped children, e.g. sandboxes), and of the own dev server. */
+  readonly oursCpu: number;
+  readonly noopCpu: number;
+  readonly serverCpu: number;
+}
+
+/** CPU time (ms) a process and its reaped children used so far (Linux /proc; NaN elsewhere). */
+function cpuMs(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command (which may hold spaces): state is field 3, utime..cstime are 14..17.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
+    return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return NaN;
+  }
+}
+
+/** One side of a round: tool calls/s and CPU ms per call of its worker and of the server. */
+interface Side {
+  readonly perSecond: number;
+  readonly workerCpu: number;
+  readonly serverCpu: number;
 }
 
 function workerOptions(): Record<string, unknown> {
   const raw = process.env['AOK_LOAD_WORKER_OPTIONS'];
-  const production = { stickyQueueScheduleToStartTimeout: AGENT_WORKER_TUNING.stickyQueueScheduleToStartTimeout ?? '10s' };
+  const production = { stickyQueueScheduleToStartTimeout: AGENT_WORKER_TUNING.stickyQueueScheduleToStartTimeout };
   if (raw === undefined || raw === '') return production;
   try {
     return { ...production, ...(JSON.parse(raw) as Record<string, unknown>) };
   } catch (err) {
     throw new Error(`AOK_LOAD_WORKER_OPTIONS: not JSON (${String(err)}); e.g. '{"maxCachedWorkflows":200}'`);
   }
+}
+
+/** Node arguments of the worker children: `--cpu-prof` into AOK_LOAD_CPU_PROF when set. */
+function profileArgs(): string[] {
+  const dir = process.env['AOK_LOAD_CPU_PROF'];
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
 /** AOK_LOAD_SQLITE_PRAGMAS (`name=value,name=value`) as an object. */
@@ -73,49 +105,60 @@ function sqlitePragmas(): Record<string, string> | undefined {
 }
 
 /** Tool calls/s of RUNS agent runs on a fresh worker child; checks the effects. */
-async function agentRound(
-  env: FaultEnv,
-  round: number,
-  timer: CallTimer,
-  options: Record<string, unknown>,
-): Promise<{ perSecond: number; p50: number; p99: number }> {
+async function agentRound(env: FaultEnv, round: number, timer: CallTimer, options: Record<string, unknown>): Promise<Side & { p50: number; p99: number }> {
   const s = env.scenario(`load-${round}`);
-  const child = await startWorkerChild({ ...s.config, workerOptions: options });
+  const child = await startWorkerChild({ ...s.config, workerOptions: options }, profileArgs());
   try {
     timer.latencies.length = 0;
+    const cpu0 = [cpuMs(child.pid), cpuMs(env.server.pid)];
     const started = performance.now();
     const runs = await env.startRuns(s, RUNS, {});
     const finished = await finish(runs);
     const seconds = (performance.now() - started) / 1000;
+    const [workerCpu, serverCpu] = [cpuMs(child.pid) - (cpu0[0] ?? NaN), cpuMs(env.server.pid) - (cpu0[1] ?? NaN)].map((ms) => ms / (RUNS * CALLS));
     const report = await checkEffects(s.workspace, s.logPath, finished, CALLS);
     if (report.auditRecords !== RUNS * CALLS || report.rewrites !== 0 || report.unknownAppends !== 0) {
       throw new Error(`load: a record was lost or an action repeated: ${JSON.stringify(report)}`);
     }
-    return { perSecond: (RUNS * CALLS) / seconds, p50: quantile(timer.latencies, 0.5), p99: quantile(timer.latencies, 0.99) };
+    return {
+      perSecond: (RUNS * CALLS) / seconds,
+      workerCpu: workerCpu ?? NaN,
+      serverCpu: serverCpu ?? NaN,
+      p50: quantile(timer.latencies, 0.5),
+      p99: quantile(timer.latencies, 0.99),
+    };
   } finally {
     await child.stop();
   }
 }
 
 /** Tool calls/s of RUNS agent-shaped no-op runs on a fresh no-op worker child. */
-async function noopRound(env: FaultEnv, bundlePath: string, options: Record<string, unknown>): Promise<number> {
+async function noopRound(env: FaultEnv, bundlePath: string, options: Record<string, unknown>): Promise<Side> {
   const taskQueue = uniqueId('load-noop');
   const config: NoopWorkerConfig = { address: env.server.address, taskQueue, bundlePath, workerOptions: options };
-  const child = await startReadyChild(path.join(__dirname, 'noop-worker.js'), config);
+  const child = await startReadyChild(path.join(__dirname, 'noop-worker.js'), config, profileArgs());
   try {
+    const cpu0 = [cpuMs(child.pid), cpuMs(env.server.pid)];
     const started = performance.now();
     const handles = await Promise.all(
       Array.from({ length: RUNS }, (_, i) => env.client.workflow.start('noopSteps', { taskQueue, workflowId: uniqueId(`noop-${i}`), args: [CALLS, 'run'] })),
     );
     await Promise.all(handles.map((h) => h.result()));
-    return (RUNS * CALLS) / ((performance.now() - started) / 1000);
+    const seconds = (performance.now() - started) / 1000;
+    const [workerCpu, serverCpu] = [cpuMs(child.pid) - (cpu0[0] ?? NaN), cpuMs(env.server.pid) - (cpu0[1] ?? NaN)].map((ms) => ms / (RUNS * CALLS));
+    return { perSecond: (RUNS * CALLS) / seconds, workerCpu: workerCpu ?? NaN, serverCpu: serverCpu ?? NaN };
   } finally {
     await child.stop();
   }
 }
 
 const r1 = (x: number): number => Math.round(x * 10) / 10;
-const median = (xs: readonly number[]): number => quantile(xs, 0.5);
+/** The median (the mean of the two middle values for an even count). */
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length / 2;
+  return s.length % 2 === 1 ? (s[Math.floor(mid)] ?? NaN) : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2;
+}
 
 /** The rows. */
 export async function run(): Promise<BenchRow[]> {
@@ -131,13 +174,22 @@ export async function run(): Promise<BenchRow[]> {
     fs.writeFileSync(bundlePath, bundle.code);
     for (let r = 0; r < ROUNDS; r++) {
       // Alternate which goes first, so a drift in the machine's load hits both alike.
-      let noop = NaN;
-      if (r % 2 === 1) noop = await noopRound(env, bundlePath, options);
+      const first = r % 2 === 1 ? await noopRound(env, bundlePath, options) : undefined;
       const ours = await agentRound(env, r, timer, options);
-      if (r % 2 === 0) noop = await noopRound(env, bundlePath, options);
-      rounds.push({ ours: ours.perSecond, noop, p50: ours.p50, p99: ours.p99 });
+      const noop = first ?? (await noopRound(env, bundlePath, options));
+      rounds.push({
+        ours: ours.perSecond,
+        noop: noop.perSecond,
+        p50: ours.p50,
+        p99: ours.p99,
+        oursCpu: ours.workerCpu,
+        noopCpu: noop.workerCpu,
+        serverCpu: ours.serverCpu,
+      });
       process.stderr.write(
-        `load: round ${r + 1}: ours ${r1(ours.perSecond)} calls/s, no-op ${r1(noop)} calls/s, ratio ${(ours.perSecond / noop).toFixed(2)}, p50 ${Math.round(ours.p50)} ms, p99 ${Math.round(ours.p99)} ms\n`,
+        `load: round ${r + 1}: ours ${r1(ours.perSecond)} calls/s, no-op ${r1(noop.perSecond)} calls/s, ratio ${(ours.perSecond / noop.perSecond).toFixed(2)}, ` +
+          `p50 ${Math.round(ours.p50)} ms, p99 ${Math.round(ours.p99)} ms; CPU ms per call: worker ${r1(ours.workerCpu)} vs ${r1(noop.workerCpu)}, ` +
+          `server ${r1(ours.serverCpu)} vs ${r1(noop.serverCpu)}\n`,
       );
     }
   } finally {
@@ -162,6 +214,13 @@ export async function run(): Promise<BenchRow[]> {
       baseline: r1(median(rounds.map((x) => x.noop))),
       unit: 'tool calls/s',
       note: `${ROUNDS} alternating rounds, ratio per round ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}; ${server}; nothing lost or duplicated (checked)`,
+    },
+    {
+      name: 'load: worker CPU per tool call (agent worker with its sandboxes vs no-op worker)',
+      ours: r1(median(rounds.map((x) => x.oursCpu))),
+      baseline: r1(median(rounds.map((x) => x.noopCpu))),
+      unit: 'CPU ms/call',
+      note: `own dev server: ${r1(median(rounds.map((x) => x.serverCpu)))} CPU ms per agent tool call (NaN: external server)`,
     },
     { name: 'load: one tool call, p50', ours: Math.round(median(rounds.map((x) => x.p50))), baseline: NaN, unit: 'ms' },
     { name: 'load: one tool call, p99', ours: Math.round(median(rounds.map((x) => x.p99))), baseline: NaN, unit: 'ms' },

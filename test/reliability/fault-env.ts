@@ -27,7 +27,7 @@ export interface Scenario {
 /** The shared environment. */
 export interface FaultEnv {
   /** The server: a dev server of its own, or an external one (`address` option of {@link startFaultEnv}). */
-  server: Pick<DevServer, 'address' | 'stop'>;
+  server: Pick<DevServer, 'address' | 'stop'> & { readonly pid?: number };
   readonly dbFile: string;
   readonly client: Client;
   readonly model: ScriptedModelServer;
