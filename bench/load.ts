@@ -220,7 +220,10 @@ export async function run(): Promise<BenchRow[]> {
       ours: r1(median(rounds.map((x) => x.oursCpu))),
       baseline: r1(median(rounds.map((x) => x.noopCpu))),
       unit: 'CPU ms/call',
-      note: `own dev server: ${r1(median(rounds.map((x) => x.serverCpu)))} CPU ms per agent tool call (NaN: external server)`,
+      note:
+        address !== undefined
+          ? "the external server's CPU is not measured"
+          : `own dev server: ${r1(median(rounds.map((x) => x.serverCpu)))} CPU ms per agent tool call`,
     },
     { name: 'load: one tool call, p50', ours: Math.round(median(rounds.map((x) => x.p50))), baseline: NaN, unit: 'ms' },
     { name: 'load: one tool call, p99', ours: Math.round(median(rounds.map((x) => x.p99))), baseline: NaN, unit: 'ms' },
