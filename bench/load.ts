@@ -18,6 +18,8 @@
  * tuned defaults (src/worker/tuning.ts), to measure alternatives. AOK_LOAD_SQLITE_PRAGMAS:
  * pragmas of the own dev server's SQLite file, e.g. `journal_mode=wal,synchronous=normal`.
  * AOK_LOAD_CPU_PROF=<dir>: both worker children write `--cpu-prof` profiles there.
+ * AOK_LOAD_MIX=write: every tool call an `fs.write` (no sandboxed `proc.exec`), checked by
+ * {@link checkWrites}; default `mixed` (the fault fixture's alternation, checked by checkEffects).
  *
  * Both workers run with what a production worker gets (`AGENT_WORKER_TUNING`, applied by
  * `createAgentWorker`): the agent worker child's short sticky schedule-to-start timeout (1 s,
@@ -28,7 +30,9 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { uniqueId } from '../test/helpers/temporal';
-import { checkEffects } from '../test/reliability/fault-effects';
+import type { Script } from '../src/dev/scripted-server';
+import { verifyAuditLog } from '../src/kernel/audit-verify';
+import { checkEffects, type FinishedRun } from '../test/reliability/fault-effects';
 import { finish, startFaultEnv, type FaultEnv } from '../test/reliability/fault-env';
 import { faultScript, startReadyChild, startWorkerChild } from '../test/reliability/fault-fixture';
 import { quantile, timedScript, type CallTimer } from '../test/reliability/load-timer';
@@ -42,6 +46,38 @@ export const needsTemporal = false;
 const RUNS = Number(process.env['AOK_LOAD_RUNS'] ?? 100);
 const CALLS = Number(process.env['AOK_LOAD_CALLS'] ?? 20);
 const ROUNDS = Number(process.env['AOK_LOAD_ROUNDS'] ?? 2);
+const WRITE_ONLY = process.env['AOK_LOAD_MIX'] === 'write';
+
+/** The write-only script: call k of run R writes `output/R/k.txt` = `R:k`. */
+const writeScript: Script = (request) => {
+  const prompt = request.messages.find((m) => m.role === 'user')?.content ?? '';
+  const id = prompt.startsWith('run ') ? prompt.slice(4) : undefined;
+  if (id === undefined) return undefined;
+  const k = request.messages.filter((m) => m.role === 'tool').length;
+  return k < CALLS
+    ? { reply: { toolCalls: [{ name: 'write_file', arguments: { path: `/workspace/output/${id}/${k}.txt`, content: `${id}:${k}` } }] } }
+    : { reply: { content: 'done' } };
+};
+
+/** Every write of every run on disk once with its content, one OK audit record per call, the log verified. */
+async function checkWrites(
+  workspace: string,
+  logPath: string,
+  runs: readonly FinishedRun[],
+): Promise<{ auditRecords: number; rewrites: number; unknownAppends: number }> {
+  for (const run of runs) {
+    if (run.output !== 'done' || run.actions.length !== CALLS || run.actions.some((a) => a.status !== 'OK'))
+      throw new Error(`load: run ${run.id} did not finish cleanly`);
+    for (let k = 0; k < CALLS; k++) {
+      if (fs.readFileSync(path.join(workspace, 'output', run.id, `${k}.txt`), 'utf8') !== `${run.id}:${k}`)
+        throw new Error(`load: run ${run.id} write ${k} lost`);
+    }
+  }
+  const verified = await verifyAuditLog(logPath);
+  if (!verified.ok) throw new Error(`load: the audit log does not verify: ${JSON.stringify(verified.problems.slice(0, 3))}`);
+  const records = fs.readFileSync(logPath, 'utf8').split('\n').filter(Boolean).length;
+  return { auditRecords: records, rewrites: 0, unknownAppends: 0 };
+}
 
 /** One measured round. */
 interface Round {
@@ -116,7 +152,7 @@ async function agentRound(env: FaultEnv, round: number, timer: CallTimer, option
     const finished = await finish(runs);
     const seconds = (performance.now() - started) / 1000;
     const [workerCpu, serverCpu] = [cpuMs(child.pid) - (cpu0[0] ?? NaN), cpuMs(env.server.pid) - (cpu0[1] ?? NaN)].map((ms) => ms / (RUNS * CALLS));
-    const report = await checkEffects(s.workspace, s.logPath, finished, CALLS);
+    const report = WRITE_ONLY ? await checkWrites(s.workspace, s.logPath, finished) : await checkEffects(s.workspace, s.logPath, finished, CALLS);
     if (report.auditRecords !== RUNS * CALLS || report.rewrites !== 0 || report.unknownAppends !== 0) {
       throw new Error(`load: a record was lost or an action repeated: ${JSON.stringify(report)}`);
     }
@@ -164,7 +200,7 @@ function median(xs: readonly number[]): number {
 export async function run(): Promise<BenchRow[]> {
   const address = process.env['TEMPORAL_ADDRESS'] || undefined;
   const options = workerOptions();
-  const timer = timedScript(faultScript(CALLS), CALLS);
+  const timer = timedScript(WRITE_ONLY ? writeScript : faultScript(CALLS), CALLS);
   const pragmas = sqlitePragmas();
   const env = await startFaultEnv(CALLS, timer.script, address !== undefined ? { address } : pragmas !== undefined ? { sqlitePragmas: pragmas } : {});
   const rounds: Round[] = [];
@@ -206,7 +242,7 @@ export async function run(): Promise<BenchRow[]> {
                 .join(', ')}`
             : ''
         })`;
-  const size = `${RUNS} concurrent runs × ${CALLS} tool calls, one worker each`;
+  const size = `${RUNS} concurrent runs × ${CALLS} tool calls${WRITE_ONLY ? ' (fs.write only)' : ''}, one worker each`;
   return [
     {
       name: `load: agent runs vs agent-shaped no-op runs, throughput (${size})`,
