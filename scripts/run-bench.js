@@ -7,8 +7,11 @@
 //
 // Benches that export `needsTemporal = true` share one dev server started here; its address
 // is passed as TEMPORAL_BENCH_ADDRESS (a bench run on its own starts a server itself).
+// `--address host:port` runs every Temporal bench against that server instead (namespace
+// `default`, the search attributes registered — e.g. the cluster of `npm run cluster -- up`):
+// it sets TEMPORAL_BENCH_ADDRESS and TEMPORAL_ADDRESS (which bench/load.ts reads).
 //
-// Usage: node scripts/run-bench.js [--json out.json] [name-substring ...]
+// Usage: node scripts/run-bench.js [--json out.json] [--address host:port] [name-substring ...]
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -17,9 +20,10 @@ const root = path.resolve(__dirname, '..');
 const benchDir = path.join(root, 'dist', 'bench');
 
 function parseArgs(argv) {
-  const out = { json: undefined, filters: [] };
+  const out = { json: undefined, address: undefined, filters: [] };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--json') out.json = argv[++i];
+    else if (argv[i] === '--address') out.address = argv[++i];
     else out.filters.push(argv[i]);
   }
   return out;
@@ -42,6 +46,14 @@ function printTable(rows) {
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
+  if (args.address !== undefined) {
+    if (!/^[^\s:]+:\d+$/.test(args.address)) {
+      console.error(`run-bench: --address ${args.address}: expected host:port, e.g. --address 127.0.0.1:7233`);
+      return 2;
+    }
+    process.env.TEMPORAL_BENCH_ADDRESS = args.address;
+    process.env.TEMPORAL_ADDRESS = args.address;
+  }
   if (!fs.existsSync(benchDir)) {
     console.error('run-bench: no dist/bench (run `npm run build` first)');
     return 1;

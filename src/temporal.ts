@@ -10,6 +10,7 @@
 
 // Workers: the one way to wire an agent worker, and a host built from files.
 export { createAgentWorker, WORKFLOWS_PATH, type AgentWorker, type AgentWorkerOptions } from './worker/worker';
+export { AGENT_WORKER_TUNING } from './worker/tuning';
 export { buildWorkerHost, parseMounts, type WorkerHost, type WorkerHostOptions } from './worker/worker-host';
 export { ensureSearchAttributes } from './worker/register-search-attributes';
 export { DEV_SERVER_SEARCH_ATTRIBUTES as SEARCH_ATTRIBUTES, type SearchAttributeType } from './worker/search-attributes';

@@ -34,6 +34,12 @@ export interface DevServerOptions {
   readonly uiCodecEndpoint?: string;
   /** Server log level (default `error`). */
   readonly logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /**
+   * SQLite pragmas of the file persistence (`--sqlite-pragma NAME=VALUE`; the server accepts
+   * `journal_mode` and `synchronous`), e.g. `{ journal_mode: 'wal', synchronous: 'normal' }`.
+   * Default: none (the server's own: every commit synced). See docs/performance.md.
+   */
+  readonly sqlitePragmas?: Readonly<Record<string, string>>;
 }
 
 /** A running dev server. */
@@ -89,6 +95,7 @@ async function startOnce(options: DevServerOptions): Promise<DevServer> {
     fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);
   }
+  for (const [name, value] of Object.entries(options.sqlitePragmas ?? {})) args.push('--sqlite-pragma', `${name}=${value}`);
   if (namespace !== 'default') args.push('--namespace', namespace);
   for (const [name, type] of Object.entries(options.searchAttributes ?? {})) {
     args.push('--search-attribute', `${name}=${type}`);

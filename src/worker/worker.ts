@@ -11,6 +11,7 @@ import { WORKER_HEARTBEAT_OPTIONS } from '../activities/heartbeat';
 import { workerCodecOptions } from '../codec/worker-options';
 import type { KeyRing } from '../codec/key-ring';
 import { ensureSearchAttributes } from './register-search-attributes';
+import { AGENT_WORKER_TUNING } from './tuning';
 
 /** Options of {@link createAgentWorker}. */
 export interface AgentWorkerOptions extends ActivityDeps {
@@ -27,7 +28,7 @@ export interface AgentWorkerOptions extends ActivityDeps {
   readonly registerSearchAttributes?: boolean;
   /** Payload codec keys (default: from AGENT_OS_CODEC_KEYS_FILE / AGENT_OS_CODEC_KEYS; none: plaintext). */
   readonly codecKeys?: KeyRing;
-  /** Extra worker options (e.g. concurrency limits). */
+  /** Extra worker options (e.g. concurrency limits), over {@link AGENT_WORKER_TUNING}. */
   readonly workerOptions?: Partial<Omit<WorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'activities' | 'workflowBundle' | 'workflowsPath'>>;
 }
 
@@ -64,6 +65,7 @@ export async function createAgentWorker(options: AgentWorkerOptions): Promise<Ag
   const codec = workerCodecOptions(options.codecKeys, options.workflowBundle);
   const main = await Worker.create({
     ...WORKER_HEARTBEAT_OPTIONS,
+    ...AGENT_WORKER_TUNING,
     ...options.workerOptions,
     ...codec,
     connection: options.connection,
@@ -77,6 +79,7 @@ export async function createAgentWorker(options: AgentWorkerOptions): Promise<Ag
     workers.push(
       await Worker.create({
         ...WORKER_HEARTBEAT_OPTIONS,
+        ...AGENT_WORKER_TUNING,
         ...options.workerOptions,
         ...codec,
         connection: options.connection,

@@ -77,6 +77,27 @@ describe('agent workers on the real dev server', () => {
     }
   });
 
+  test('createAgentWorker: no workerOptions → the tuned settings (sticky 10 s, one V8 context); workerOptions given → they win', async () => {
+    const t = await temporal();
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tuning-'));
+    const { kernel } = host(root, 'tuned');
+    const chat = createChat({ baseURL: 'http://127.0.0.1:9', apiKey: 'test', model: 'scripted' });
+    const common = { connection: t.nativeConnection, chat, model: 'scripted', kernel, workflowBundle: await workflowBundle() };
+    try {
+      const tuned = await createAgentWorker({ ...common, taskQueue: uniqueId('tuned') });
+      const main = tuned.workers[0]?.options;
+      assert.equal(main?.stickyQueueScheduleToStartTimeoutMs, 10_000);
+      assert.equal(main?.reuseV8Context, true);
+      await tuned.runUntil(async () => undefined);
+      const own = await createAgentWorker({ ...common, taskQueue: uniqueId('own'), workerOptions: { stickyQueueScheduleToStartTimeout: '3s' } });
+      assert.equal(own.workers[0]?.options.stickyQueueScheduleToStartTimeoutMs, 3_000);
+      await own.runUntil(async () => undefined);
+    } finally {
+      await kernel.close();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   test('search attributes: a missing one → registered once; asked again → nothing added', async () => {
     const t = await temporal();
     const name = `AgentOsTest${Date.now()}`;

@@ -26,7 +26,8 @@ export interface Scenario {
 
 /** The shared environment. */
 export interface FaultEnv {
-  server: DevServer;
+  /** The server: a dev server of its own, or an external one (`address` option of {@link startFaultEnv}). */
+  server: Pick<DevServer, 'address' | 'stop'> & { readonly pid?: number };
   readonly dbFile: string;
   readonly client: Client;
   readonly model: ScriptedModelServer;
@@ -60,11 +61,27 @@ export async function finish(runs: Array<{ id: string; handle: WorkflowHandle<ty
   return Promise.all(runs.map(async ({ id, handle }) => ({ id, ...(await handle.result()) })));
 }
 
-/** Starts the environment; `calls` is the number of tool calls of every run (`script` replaces the default {@link faultScript}). */
-export async function startFaultEnv(calls: number, script: Script = faultScript(calls)): Promise<FaultEnv> {
+/**
+ * Starts the environment; `calls` is the number of tool calls of every run (`script` replaces
+ * the default {@link faultScript}). With `address`, it uses that server (e.g. the cluster,
+ * with the search attributes registered) instead of starting a dev server, and
+ * `restartServer` is unavailable; `sqlitePragmas` go to the dev server it starts.
+ */
+export async function startFaultEnv(
+  calls: number,
+  script: Script = faultScript(calls),
+  options: { readonly address?: string; readonly sqlitePragmas?: Readonly<Record<string, string>> } = {},
+): Promise<FaultEnv> {
   const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'aok-faults-')));
   const dbFile = path.join(root, 'temporal.db');
-  const server = await startDevServer({ dbFile, searchAttributes: DEV_SERVER_SEARCH_ATTRIBUTES });
+  const server: FaultEnv['server'] =
+    options.address !== undefined
+      ? { address: options.address, stop: async () => undefined }
+      : await startDevServer({
+          dbFile,
+          searchAttributes: DEV_SERVER_SEARCH_ATTRIBUTES,
+          ...(options.sqlitePragmas ? { sqlitePragmas: options.sqlitePragmas } : {}),
+        });
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection, namespace: 'default' });
   const bundlePath = path.join(root, 'workflow-bundle.js');
@@ -110,9 +127,15 @@ export async function startFaultEnv(calls: number, script: Script = faultScript(
       );
     },
     async restartServer() {
+      if (options.address !== undefined) throw new Error('restartServer: the environment uses an external server');
       const port = Number(env.server.address.split(':')[1]);
       await env.server.stop();
-      env.server = await startDevServer({ dbFile, port, searchAttributes: DEV_SERVER_SEARCH_ATTRIBUTES });
+      env.server = await startDevServer({
+        dbFile,
+        port,
+        searchAttributes: DEV_SERVER_SEARCH_ATTRIBUTES,
+        ...(options.sqlitePragmas ? { sqlitePragmas: options.sqlitePragmas } : {}),
+      });
     },
     async close() {
       await model.close();

@@ -80,10 +80,14 @@ export interface WorkerChild {
   stop(): Promise<void>;
 }
 
-/** Starts the worker child and resolves once it prints `ready`. */
-export function startWorkerChild(config: WorkerProcessConfig): Promise<WorkerChild> {
-  const script = path.join(repoRoot, 'dist', 'test', 'reliability', 'worker-process.js');
-  const child: ChildProcess = spawn(process.execPath, [script, JSON.stringify(config)], { stdio: ['pipe', 'pipe', 'pipe'] });
+/** Starts the worker child and resolves once it prints `ready`; `nodeArgs` go to node (e.g. `--cpu-prof`). */
+export function startWorkerChild(config: WorkerProcessConfig, nodeArgs: readonly string[] = []): Promise<WorkerChild> {
+  return startReadyChild(path.join(repoRoot, 'dist', 'test', 'reliability', 'worker-process.js'), config, nodeArgs);
+}
+
+/** Starts `node [nodeArgs] <script> '<config as JSON>'` and resolves once it prints `ready` (worker-process.ts's protocol). */
+export function startReadyChild(script: string, config: unknown, nodeArgs: readonly string[] = []): Promise<WorkerChild> {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, script, JSON.stringify(config)], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => {
     stderr = (stderr + c.toString()).slice(-4000);

@@ -11,46 +11,17 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Script } from '../../src/dev/scripted-server';
 import { checkEffects } from './fault-effects';
 import { finish, startFaultEnv, type FaultEnv } from './fault-env';
 import { faultScript, startWorkerChild } from './fault-fixture';
+import { quantile, timedScript } from './load-timer';
 
 const RUNS = Number(process.env['AOK_LOAD_RUNS'] ?? 20);
 const CALLS = Number(process.env['AOK_LOAD_CALLS'] ?? 5);
 
-/** Per-call latencies (ms), measured at the model server. */
-interface CallTimer {
-  readonly script: Script;
-  readonly latencies: number[];
-}
-
-/** Wraps {@link faultScript} to time every tool call of every run. */
-function timedScript(calls: number): CallTimer {
-  const inner = faultScript(calls);
-  const issued = new Map<string, number>();
-  const latencies: number[] = [];
-  const script: Script = (request, index) => {
-    const now = performance.now();
-    const prompt = request.messages.find((m) => m.role === 'user')?.content ?? '';
-    const done = request.messages.filter((m) => m.role === 'tool').length;
-    const sent = issued.get(`${prompt}#${done - 1}`);
-    if (sent !== undefined) latencies.push(now - sent);
-    if (done < calls) issued.set(`${prompt}#${done}`, now);
-    return typeof inner === 'function' ? inner(request, index) : undefined;
-  };
-  return { script, latencies };
-}
-
-/** The q-quantile (0..1) of `xs`, nearest rank. */
-function quantile(xs: readonly number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] ?? NaN;
-}
-
 describe('load on one worker', () => {
   let env: FaultEnv;
-  const timer = timedScript(CALLS);
+  const timer = timedScript(faultScript(CALLS), CALLS);
   before(async () => {
     env = await startFaultEnv(CALLS, timer.script);
   });

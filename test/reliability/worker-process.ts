@@ -12,6 +12,7 @@ import { Kernel } from '../../src/kernel/kernel';
 import { createChat } from '../../src/model/chat';
 import { FilesystemProvider } from '../../src/providers/filesystem';
 import { ProcessProvider } from '../../src/providers/process';
+import { AGENT_WORKER_TUNING } from '../../src/worker/tuning';
 
 /** What the parent passes. */
 export interface WorkerProcessConfig {
@@ -26,6 +27,8 @@ export interface WorkerProcessConfig {
   readonly bundlePath: string;
   /** Concurrent activity / workflow task slots (default: the SDK's). */
   readonly maxConcurrent?: number;
+  /** Further worker options (JSON-safe ones only), over the agent worker's tuned defaults. */
+  readonly workerOptions?: Readonly<Record<string, unknown>>;
 }
 
 async function main(): Promise<void> {
@@ -43,6 +46,7 @@ async function main(): Promise<void> {
     taskQueue: config.taskQueue,
     workflowBundle: { codePath: config.bundlePath },
     activities: createActivities({ kernel, chat: createChat({ baseURL: config.modelBaseURL, apiKey: 'test', model: 'scripted' }), model: 'scripted' }),
+    ...AGENT_WORKER_TUNING,
     stickyQueueScheduleToStartTimeout: '1s',
     ...(config.maxConcurrent !== undefined
       ? {
@@ -51,6 +55,7 @@ async function main(): Promise<void> {
           maxCachedWorkflows: Math.max(config.maxConcurrent, 200),
         }
       : {}),
+    ...config.workerOptions,
   });
   process.once('SIGTERM', () => worker.shutdown());
   process.stdin.on('end', () => process.exit(3));
