@@ -26,7 +26,7 @@ const POLICY = `capabilities:
   - action: fs.write
     resource: /workspace/output/**
 `;
-const FILES = 1000;
+const FILES = Number(process.env.BENCH_REVERSIBLE_FILES ?? 1000);
 const ROUNDS = 5;
 const PRIOR = Buffer.from('p'.repeat(1024));
 const NEXT = 'n'.repeat(1024);
