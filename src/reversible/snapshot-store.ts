@@ -7,7 +7,8 @@
  *   <dir>/records/rolled-back.log         the end of each rollback, appended (state-log.ts; see writeRecord)
  *   <dir>/blobs/<ab>/<sha256>       raw bytes, content-addressed: equal content is stored once
  *
- * Every file is written atomically and fsynced (store-files.ts). Blobs are verified against
+ * Every manifest and blob is written atomically and fsynced (store-files.ts); the state log
+ * and the `registered` markers hold only states a crash may lose (see writeRecord). Blobs are verified against
  * their name when read, so a damaged snapshot is reported, never restored. Records expire
  * `ttl` ms after their last change; `sweep` removes expired records and the blobs no live
  * record needs. The folder is created owner-only (0700): snapshots hold file contents.
