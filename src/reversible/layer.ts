@@ -13,7 +13,7 @@ import type { ActionRequest, ActionResult, SubmitOptions } from '../kernel/types
 import { applyReversible } from './apply';
 import { KeyedLock, type LayerContext } from './context';
 import { summarize, type RecordSummary } from './record';
-import { type RollbackOptions, type RollbackResult, rollbackRecord } from './rollback';
+import { type RollbackOptions, type RollbackResult, rollbackBatch, rollbackRecord } from './rollback';
 import type { SnapshotStore } from './snapshot-store';
 import type { ReversibleStrategy } from './strategies';
 
@@ -104,6 +104,18 @@ export class ReversibleActionLayer {
   async rollback(recordId: string, options: RollbackOptions = {}): Promise<RollbackResult> {
     await this.sweepOnce();
     return rollbackRecord(this.ctx, recordId, options);
+  }
+
+  /**
+   * Undoes many records as one batch — each exactly as {@link ReversibleActionLayer.rollback}
+   * would (its own undo and audit record), results in the order given. Records of the same
+   * target are undone one after another in that order; records of distinct targets run
+   * together, sharing fsyncs. Pass the newest first, as a saga compensates. Idempotent: after
+   * a crash, running the same batch again finishes it (records already undone answer `NOOP`).
+   */
+  async rollbackMany(recordIds: readonly string[], options: RollbackOptions = {}): Promise<RollbackResult[]> {
+    await this.sweepOnce();
+    return rollbackBatch(this.ctx, recordIds, options);
   }
 
   /** Every record in the store, oldest first (for the saga's query). */

@@ -61,6 +61,42 @@ export function rollbackRecord(ctx: LayerContext, recordId: string, options: Rol
   );
 }
 
+/** Records of one batch rolled back at the same time, at most (distinct targets; see {@link rollbackBatch}). */
+export const BATCH_CONCURRENCY = 32;
+
+/**
+ * Rolls back many records as one batch; results in the order of `recordIds`. Never throws.
+ *
+ * Records with the same target (or no readable record) are rolled back one after another
+ * in the order given — so several writes to one file are undone as `rollback` one by one
+ * would; records of distinct targets run together, up to {@link BATCH_CONCURRENCY} at a time,
+ * so their restores share the folder fsyncs (group commit) and their file fsyncs overlap
+ * on the thread pool. Each record is rolled back exactly as by `rollback` (its own lock,
+ * its own undo through `Kernel.submitUndo` with its one audit record), so a batch cut
+ * short by a crash is finished by running it again: records already done answer `NOOP`.
+ * Two agent paths naming one host file are not told apart here; the second undo then finds
+ * the file changed and answers `CONFLICT` instead of restoring over it.
+ */
+export async function rollbackBatch(ctx: LayerContext, recordIds: readonly string[], options: RollbackOptions): Promise<RollbackResult[]> {
+  const lanes = new Map<string, number[]>();
+  for (const [i, id] of recordIds.entries()) {
+    const m = await ctx.store.readRecord(id).catch(() => undefined);
+    const key = m === undefined ? `?${id}` : `=${m.canonicalTarget ?? m.target}`;
+    const lane = lanes.get(key);
+    if (lane === undefined) lanes.set(key, [i]);
+    else lane.push(i);
+  }
+  const results: RollbackResult[] = new Array<RollbackResult>(recordIds.length);
+  const queue = [...lanes.values()];
+  const worker = async (): Promise<void> => {
+    for (let lane = queue.shift(); lane !== undefined; lane = queue.shift()) {
+      for (const i of lane) results[i] = await rollbackRecord(ctx, recordIds[i] as string, options);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(BATCH_CONCURRENCY, queue.length) }, worker));
+  return results;
+}
+
 async function rollbackLocked(
   ctx: LayerContext,
   recordId: string,

@@ -4,9 +4,11 @@
  *
  *   <dir>/records/<recordId>.json   one manifest per action (no contents, only hashes)
  *   <dir>/records/<recordId>.registered   its first state, until the next is written (see writeRecord)
+ *   <dir>/records/rolled-back.log         the end of each rollback, appended (state-log.ts; see writeRecord)
  *   <dir>/blobs/<ab>/<sha256>       raw bytes, content-addressed: equal content is stored once
  *
- * Every file is written atomically and fsynced (store-files.ts). Blobs are verified against
+ * Every manifest and blob is written atomically and fsynced (store-files.ts); the state log
+ * and the `registered` markers hold only states a crash may lose (see writeRecord). Blobs are verified against
  * their name when read, so a damaged snapshot is reported, never restored. Records expire
  * `ttl` ms after their last change; `sweep` removes expired records and the blobs no live
  * record needs. The folder is created owner-only (0700): snapshots hold file contents.
@@ -20,6 +22,7 @@ import { isRecordId } from './record-id';
 import { Durability } from '../providers/fs-write';
 import { RecordState, type RecordManifest } from './record';
 import { TMP_SUFFIX, ensureDir, listDir, readIfExists, removeFile, writeFileAtomic } from './store-files';
+import { StateLog } from './state-log';
 
 /** Options of {@link SnapshotStore}. */
 export interface SnapshotStoreOptions {
@@ -69,6 +72,7 @@ export class SnapshotStore {
   readonly maxRecords: number;
   /** How far its files and the layer's restores are flushed (see {@link SnapshotStoreOptions.durability}). */
   readonly durability: Durability;
+  private readonly stateLog: StateLog;
 
   /** No I/O: the folder is created on the first write. @throws RangeError for a ttl that is not a positive number. */
   constructor(dir: string, options: SnapshotStoreOptions = {}) {
@@ -84,6 +88,7 @@ export class SnapshotStore {
     this.ttl = ttl;
     this.maxRecords = maxRecords;
     this.durability = durability;
+    this.stateLog = new StateLog(path.join(this.dir, 'records'));
   }
 
   /** Stores `bytes` (once per distinct content) and returns their sha256 (hex). */
@@ -117,7 +122,10 @@ export class SnapshotStore {
     return guard('reading a record', async () => {
       if (!isRecordId(recordId)) return undefined;
       const text = await readIfExists(this.recordFile(recordId));
-      if (text !== undefined) return parseManifest(`record ${recordId}`, text, recordId);
+      if (text !== undefined) {
+        const m = parseManifest(`record ${recordId}`, text, recordId);
+        return m.state === RecordState.Applied || m.state === RecordState.Pending ? (this.readRolledBack(m) ?? m) : m;
+      }
       // Not past `registered`: its marker, unless a crash left it torn (the action never started then).
       const marker = await readIfExists(this.markerFile(recordId));
       if (marker === undefined) return undefined;
@@ -139,11 +147,23 @@ export class SnapshotStore {
    * with no fsync at all: after a crash, a lost or torn marker means what it says — the
    * action never started (a crash ends the attempt). Every later state goes to
    * `records/<id>.json`, which wins over the marker; the marker is then removed.
+   *
+   * A non-durable `rolled-back` (the end of a rollback) is appended to the store's state log
+   * (`records/rolled-back.log`, state-log.ts): one `write(2)`, no new file, no rename over
+   * the manifest and no fsync, so the manifest holding the snapshot is never rewritten at the
+   * end. It wins over an `applied` or `pending` manifest of the same record (same
+   * `createdAt`); after a crash a lost or torn line means the manifest's state, and a retried
+   * rollback finds the target already restored (`NOOP`). `sweep` folds the log into the
+   * manifests once it is over 1 MiB.
    */
   writeRecord(manifest: RecordManifest, options: { readonly durable?: boolean } = {}): Promise<void> {
     return guard('writing a record', async () => {
       await ensureDir(path.join(this.dir, 'records'));
       const text = `${JSON.stringify(manifest, null, 2)}\n`;
+      if (manifest.state === RecordState.RolledBack && options.durable === false) {
+        this.stateLog.append(manifest);
+        return;
+      }
       if (manifest.state === RecordState.Registered && !fs.existsSync(this.recordFile(manifest.recordId))) {
         await writeFileAtomic(this.markerFile(manifest.recordId), text, { syncFile: false, syncFolder: false });
         return;
@@ -188,6 +208,7 @@ export class SnapshotStore {
       const live = new Set<string>();
       let records = 0;
       const recordsDir = path.join(this.dir, 'records');
+      await this.stateLog.fold((m) => this.foldState(m));
       const kept: RecordManifest[] = [];
       for (const m of await this.listRecords()) {
         if (this.isExpired(m, now)) records += (await this.removeRecord(m.recordId)) ? 1 : 0;
@@ -239,6 +260,21 @@ export class SnapshotStore {
     return json || marker;
   }
 
+  /** The logged `rolled-back` state that ends `manifest` (same record, same `createdAt`), or `undefined`. */
+  private readRolledBack(manifest: RecordManifest): RecordManifest | undefined {
+    const m = this.stateLog.lookup(manifest);
+    return m !== undefined && isManifest(m, manifest.recordId) ? m : undefined;
+  }
+
+  /** Makes a logged `rolled-back` state its record's manifest (durably), unless the manifest moved on or is gone. */
+  private async foldState(m: RecordManifest): Promise<void> {
+    const text = await readIfExists(this.recordFile(m.recordId));
+    if (text === undefined || !isManifest(m, m.recordId)) return;
+    const current = parseManifest(`record ${m.recordId}`, text, m.recordId);
+    if (current.createdAt !== m.createdAt || (current.state !== RecordState.Applied && current.state !== RecordState.Pending)) return;
+    await writeFileAtomic(this.recordFile(m.recordId), `${JSON.stringify(m, null, 2)}\n`, this.flush(true));
+  }
+
   private markerFile(recordId: string): string {
     return path.join(this.dir, 'records', `${recordId}${MARKER_SUFFIX}`);
   }
@@ -265,7 +301,12 @@ function parseManifest(item: string, text: Buffer, recordId: string): RecordMani
   } catch (cause) {
     throw new StoreCorruptError(item, 'not JSON', { cause });
   }
-  const ok =
+  if (!isManifest(m, recordId)) throw new StoreCorruptError(item, 'not a version 1 record manifest for this id');
+  return m;
+}
+
+function isManifest(m: Partial<RecordManifest>, recordId: string): m is RecordManifest {
+  return (
     typeof m === 'object' &&
     m !== null &&
     m.version === 1 &&
@@ -274,9 +315,8 @@ function parseManifest(item: string, text: Buffer, recordId: string): RecordMani
     typeof m.strategy === 'string' &&
     typeof m.action === 'string' &&
     typeof m.target === 'string' &&
-    typeof m.updatedAt === 'string';
-  if (!ok) throw new StoreCorruptError(item, 'not a version 1 record manifest for this id');
-  return m as RecordManifest;
+    typeof m.updatedAt === 'string'
+  );
 }
 
 async function guard<T>(operation: string, fn: () => Promise<T>): Promise<T> {
