@@ -57,7 +57,10 @@ describe("another run's egress proxy (real bubblewrap, a real proxy, a loopback 
         }
         if (providerB !== undefined) {
           const kernelB = new Kernel({
-            policy: loadPolicyText(['version: 1', 'capabilities:', '  - { action: proc.exec, resource: curl, constraint: { cwd: "/workspace/**" } }', ''].join('\n'), 'b.yaml'),
+            policy: loadPolicyText(
+              ['version: 1', 'capabilities:', '  - { action: proc.exec, resource: curl, constraint: { cwd: "/workspace/**" } }', ''].join('\n'),
+              'b.yaml',
+            ),
             providers: [providerB],
             logPath: path.join(dir, 'run-b.log'),
           });
