@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Kernel } from '../../src/kernel/kernel';
 import { FilesystemProvider } from '../../src/providers/filesystem';
-import { tempDir, writePolicy } from './kernel-helpers';
+import { SpyProvider, tempDir, writePolicy } from './kernel-helpers';
 
 const POLICY = `
 version: 1
@@ -48,5 +48,53 @@ describe('kernel: history-aware rules under attack (real files)', () => {
     assert.equal(overwrite.status, 'ERROR');
     assert.equal(overwrite.code, 'Fs.Exists');
     assert.equal(del.status, 'DENIED');
+  });
+  test('created_by_run: a file the run wrote, swapped by someone else for a symlink to their file → delete and overwrite of it are refused; their file is untouched', async () => {
+    const dir = tempDir();
+    const ws = path.join(dir, 'ws');
+    fs.mkdirSync(ws);
+    fs.writeFileSync(path.join(ws, 'precious.txt'), 'theirs\n');
+    const kernel = new Kernel({
+      policy: writePolicy(dir, POLICY),
+      providers: [new FilesystemProvider({ mounts: { '/workspace': ws } })],
+      logPath: path.join(dir, 'kernel.log'),
+    });
+    const wrote = await kernel.submit({ action: 'fs.write', target: '/workspace/mine.txt', params: { content: 'mine' } });
+    fs.rmSync(path.join(ws, 'mine.txt'));
+    fs.symlinkSync(path.join(ws, 'precious.txt'), path.join(ws, 'mine.txt'));
+    const overwrite = await kernel.submit({ action: 'fs.write', target: '/workspace/mine.txt', params: { content: 'pwned' } });
+    const del = await kernel.submit({ action: 'fs.delete', target: '/workspace/mine.txt' });
+    await kernel.close();
+    assert.equal(wrote.status, 'OK');
+    assert.notEqual(overwrite.status, 'OK');
+    assert.notEqual(del.status, 'OK');
+    assert.equal(fs.readFileSync(path.join(ws, 'precious.txt'), 'utf8'), 'theirs\n');
+  });
+
+  test('max_calls on an ask rule: three concurrent submits, all approved by a person → exactly one runs', async () => {
+    const dir = tempDir();
+    const kv = new SpyProvider('kv', ['kv.put']);
+    const waiting: (() => void)[] = [];
+    let asked = 0;
+    let allAsked: () => void = () => undefined;
+    const three = new Promise<void>((r) => (allAsked = r));
+    const kernel = new Kernel({
+      policy: writePolicy(dir, ['version: 1', 'ask:', '  - { id: put, action: kv.put, resource: "**", max_calls: 1 }', ''].join('\n')),
+      providers: [kv],
+      logPath: path.join(dir, 'kernel.log'),
+      approve: () =>
+        new Promise<boolean>((resolve) => {
+          waiting.push(() => resolve(true));
+          asked += 1;
+          if (asked === 3) allAsked();
+        }),
+    });
+    const submits = ['a', 'b', 'c'].map((t) => kernel.submit({ action: 'kv.put', target: t }));
+    await three;
+    for (const approve of waiting) approve();
+    const results = await Promise.all(submits);
+    await kernel.close();
+    assert.deepEqual(results.map((r) => r.status).sort(), ['DENIED', 'DENIED', 'OK']);
+    assert.equal(kv.executed.length, 1);
   });
 });
