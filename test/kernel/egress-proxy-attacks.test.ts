@@ -66,7 +66,10 @@ describe('egress proxy under attack (real proxy, real kernel, loopback canaries)
   });
 
   /** Runs `attack` as a program granted network: proxy; returns the log. */
-  async function asProgram(attack: (sock: string) => Promise<void>): Promise<Record<string, unknown>[]> {
+  async function asProgram(
+    attack: (sock: string) => Promise<void>,
+    resolver: (host: string) => Promise<string[]> = (host) => Promise.resolve(host.endsWith('.test') ? ['127.0.0.1'] : []),
+  ): Promise<Record<string, unknown>[]> {
     const dir = tempDir();
     const logPath = path.join(dir, 'kernel.log');
     const policy = [
@@ -77,7 +80,6 @@ describe('egress proxy under attack (real proxy, real kernel, loopback canaries)
       `  - { id: ok-tunnel, action: net.http, resource: "https://ok.test:${ok.port}/**", constraint: { method: [CONNECT] } }`,
       '',
     ].join('\n');
-    const resolver = (host: string): Promise<string[]> => Promise.resolve(host.endsWith('.test') ? ['127.0.0.1'] : []);
     const provider = new SpyProvider('proc', ['proc.exec'], async (_request, context) => {
       assert.ok(context.egress !== undefined);
       const proxy = await startEgressProxy(context.egress, { resolver, allowAddresses: ['127.0.0.1'], connectTimeoutMs: 5000 });
@@ -167,5 +169,43 @@ describe('egress proxy under attack (real proxy, real kernel, loopback canaries)
       );
     });
     assert.equal(evil.seen.length, evilBefore);
+  });
+  test('egress proxy: DNS rebinding (the name answers a loopback address once, then the metadata address) → resolved once per connection, connected to the checked address', async () => {
+    const asked: string[] = [];
+    const okBefore = ok.seen.length;
+    let reply = '';
+    const log = await asProgram(
+      async (sock) => {
+        reply = await exchange(sock, `GET http://ok.test:${ok.port}/r HTTP/1.1\r\nHost: ok.test\r\nConnection: close\r\n\r\n`);
+      },
+      (host) => {
+        asked.push(host);
+        return Promise.resolve(asked.length === 1 ? ['127.0.0.1'] : ['169.254.169.254']);
+      },
+    );
+    assert.deepEqual(asked, ['ok.test'], 'one resolution for one connection');
+    assert.match(reply, /CANARY-OK/);
+    assert.equal(ok.seen.length, okBefore + 1);
+    assert.equal(log.length, 1);
+  });
+
+  test('egress proxy: 200 concurrent connections, half to a denied host → every one decided with exactly one record; the denied canary sees nothing', async () => {
+    const evilBefore = evil.seen.length;
+    const replies: string[] = [];
+    const log = await asProgram(async (sock) => {
+      const all = Array.from({ length: 200 }, (_, i) =>
+        exchange(
+          sock,
+          i % 2 === 0
+            ? `GET http://ok.test:${ok.port}/n${i} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`
+            : `CONNECT evil.test:${evil.port} HTTP/1.1\r\nHost: x\r\n\r\n`,
+        ),
+      );
+      replies.push(...(await Promise.all(all)));
+    });
+    assert.equal(evil.seen.length, evilBefore);
+    assert.equal(log.length, 200);
+    assert.equal(log.filter((r) => r['status'] === 'OK').length, 100);
+    assert.equal(replies.filter((r) => r.startsWith('HTTP/1.1 403')).length, 100);
   });
 });
