@@ -95,4 +95,40 @@ describe("another run's egress proxy (real bubblewrap, a real proxy, a loopback 
     assert.ok(refused instanceof SandboxConfigError, `a mount holding the temp folder is refused: ${String(refused)}`);
     assert.match((refused as Error).message, /temp/);
   });
+  test('network proxy: a program granted network: proxy connects to an abstract Unix socket the host listens on → no route (its own network namespace); the host server sees nothing', async () => {
+    const dir = tempDir();
+    const ws = path.join(dir, 'ws');
+    fs.mkdirSync(ws, { mode: 0o755 });
+    fs.chmodSync(dir, 0o755);
+    const name = `aok-redteam-${process.pid}-${Date.now()}`;
+    const seen: string[] = [];
+    const host = http.createServer((req, res) => {
+      seen.push(req.url ?? '');
+      res.end('HOST-ABSTRACT-REACHED');
+    });
+    await new Promise<void>((r) => host.listen(`\0${name}`, () => r()));
+    try {
+      const kernel = new Kernel({
+        policy: loadPolicyText(
+          ['version: 1', 'capabilities:', '  - { action: proc.exec, resource: curl, constraint: { cwd: "/workspace/**", network: proxy } }', ''].join('\n'),
+          'p.yaml',
+        ),
+        providers: [new ProcessProvider({ mounts: { '/workspace': ws }, egress: { allowAddresses: ['127.0.0.1'] } })],
+        logPath: path.join(dir, 'k.log'),
+      });
+      const r = await kernel.submit({
+        action: 'proc.exec',
+        target: 'curl',
+        params: { args: ['-sS', '--max-time', '10', '--abstract-unix-socket', name, 'http://x/abstract'], cwd: '/workspace' },
+      });
+      await kernel.close();
+      assert.equal(r.status, 'OK', JSON.stringify(r));
+      const out = r.data as ProcessResult;
+      assert.equal(out.exitCode, 7, `curl: could not connect (${out.stderr})`);
+      assert.ok(!out.stdout.includes('HOST-ABSTRACT-REACHED'));
+    } finally {
+      host.close();
+    }
+    assert.deepEqual(seen, []);
+  });
 });
