@@ -97,4 +97,25 @@ describe('kernel: history-aware rules under attack (real files)', () => {
     assert.deepEqual(results.map((r) => r.status).sort(), ['DENIED', 'DENIED', 'OK']);
     assert.equal(kv.executed.length, 1);
   });
+  test('created_by_run: a file the run wrote, replaced by a hard link to a file it did not write → an overwrite is refused and the delete takes only the link; their file keeps its content', async () => {
+    const dir = tempDir();
+    const ws = path.join(dir, 'ws');
+    fs.mkdirSync(ws);
+    fs.writeFileSync(path.join(ws, 'precious.txt'), 'theirs\n');
+    const kernel = new Kernel({
+      policy: writePolicy(dir, POLICY),
+      providers: [new FilesystemProvider({ mounts: { '/workspace': ws } })],
+      logPath: path.join(dir, 'kernel.log'),
+    });
+    const wrote = await kernel.submit({ action: 'fs.write', target: '/workspace/mine.txt', params: { content: 'mine' } });
+    fs.rmSync(path.join(ws, 'mine.txt'));
+    fs.linkSync(path.join(ws, 'precious.txt'), path.join(ws, 'mine.txt'));
+    const overwrite = await kernel.submit({ action: 'fs.write', target: '/workspace/mine.txt', params: { content: 'pwned' } });
+    const del = await kernel.submit({ action: 'fs.delete', target: '/workspace/mine.txt' });
+    await kernel.close();
+    assert.equal(wrote.status, 'OK');
+    assert.equal(fs.readFileSync(path.join(ws, 'precious.txt'), 'utf8'), 'theirs\n');
+    assert.notEqual(overwrite.status, 'OK', 'a file with a second hard link is never written');
+    assert.ok(del.status !== 'OK' || !fs.existsSync(path.join(ws, 'mine.txt')), JSON.stringify(del));
+  });
 });
