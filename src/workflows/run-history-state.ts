@@ -35,7 +35,7 @@ export interface RunHistory {
   readonly calls?: Readonly<Record<string, number>>;
   /** `<key> <canonical target>` for rules a `requires … same_target` names. */
   readonly granted?: readonly string[];
-  /** Canonical targets an `fs.write` of this run created (and no later `fs.delete` removed). */
+  /** Canonical targets an `fs.write` of this run created (and no later `fs.delete` removed, of it or a folder above it). */
   readonly created?: readonly string[];
   /** Entries not kept because of the bound (fail closed: they count as absent). */
   readonly dropped?: number;
@@ -49,7 +49,7 @@ export interface HistoryEffects {
   readonly granted?: readonly string[];
   /** A canonical target this action created. */
   readonly created?: string;
-  /** A canonical target this action deleted (no longer created by the run). */
+  /** A canonical target this action deleted (no longer created by the run, nor anything below it). */
   readonly removed?: string;
 }
 
@@ -78,7 +78,9 @@ export function applyHistoryEffects(state: RunHistory, effects: HistoryEffects |
   let granted = [...(state.granted ?? [])];
   let created = [...(state.created ?? [])];
   let dropped = state.dropped ?? 0;
-  if (typeof effects.removed === 'string') created = created.filter((t) => t !== effects.removed);
+  // A deleted folder takes every created target below it along (a recursive delete): none of them is the run's any more.
+  const removed = effects.removed;
+  if (typeof removed === 'string') created = created.filter((t) => t !== removed && !t.startsWith(removed.endsWith('/') ? removed : `${removed}/`));
   let used = size(granted) + size(created);
   const add = (list: string[], entry: unknown): void => {
     if (typeof entry !== 'string' || list.includes(entry)) return;

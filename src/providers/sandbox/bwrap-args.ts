@@ -7,6 +7,7 @@
  * processes and file size.
  */
 import { realpathSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { FORWARDER_SCRIPT, LAUNCHER_SCRIPT, SANDBOX_NET_DIR } from './forwarder';
 import { SandboxConfigError, SandboxUnavailableError } from '../errors';
@@ -29,7 +30,9 @@ export const SANDBOX_INFO_FD = 3;
 /**
  * Checks a mount table for the sandbox: at least one mount, each at an absolute, normalised
  * agent path that neither covers nor lies in a system folder, `/etc`, `/proc`, `/dev`, `/tmp`
- * or one of `readOnlyPaths`.
+ * or one of `readOnlyPaths`; and no host folder (of a mount or `readOnlyPaths`) that holds the
+ * host's temp folder, where each run's egress proxy keeps its socket (a program shown it could
+ * speak to another run's proxy, whatever its own grant).
  * @throws SandboxConfigError naming the first problem.
  */
 export function checkSandboxMounts(mounts: readonly SandboxMount[], readOnlyPaths: readonly string[] = []): void {
@@ -39,6 +42,15 @@ export function checkSandboxMounts(mounts: readonly SandboxMount[], readOnlyPath
     );
   }
   const reserved = [...RESERVED_AGENT_PATHS, ...readOnlyPaths];
+  const hostTemp = realOrSelf(tmpdir());
+  for (const host of [...mounts.map((m) => m.host), ...readOnlyPaths]) {
+    if (path.isAbsolute(host) && isAtOrBelow(hostTemp, realOrSelf(host))) {
+      throw new SandboxConfigError(
+        `host folder ${host} holds the host's temp folder ${hostTemp}, where the egress proxy of every program run keeps its socket; ` +
+          'a program shown it could use the proxy of another run. Mount a folder below it instead (e.g. /tmp/agent-ws)',
+      );
+    }
+  }
   for (const m of mounts) {
     if (!path.posix.isAbsolute(m.agent) || path.posix.normalize(m.agent) !== m.agent || m.agent === '/' || m.agent.endsWith('/')) {
       throw new SandboxConfigError(`mount point ${JSON.stringify(m.agent)} must be an absolute, normalised path other than /, e.g. /workspace`);
@@ -49,6 +61,15 @@ export function checkSandboxMounts(mounts: readonly SandboxMount[], readOnlyPath
     const clash = reserved.find((r) => (r === '/tmp' && m.agent !== '/tmp' ? false : isAtOrBelow(m.agent, r)) || isAtOrBelow(r, m.agent));
     if (clash !== undefined)
       throw new SandboxConfigError(`mount point ${m.agent} overlaps ${clash}, which the sandbox shows from the system; choose another, e.g. /workspace`);
+  }
+}
+
+/** The real path of `p`, or `p` itself when it cannot be resolved (e.g. it does not exist yet). */
+function realOrSelf(p: string): string {
+  try {
+    return realpathSync.native(p);
+  } catch {
+    return path.resolve(p);
   }
 }
 
