@@ -17,8 +17,10 @@
  * ```
  */
 import { readFileSync } from 'node:fs';
-import Ajv from 'ajv';
-import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
+import type Ajv from 'ajv';
+import type { Node, YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq } from '../policy/yaml-lazy';
+import { ajvClass } from '../ajv-lazy';
 import { ProblemCode, parsePolicy, type PolicyProblem } from '../policy/index';
 import type { ToolDefSpec } from '../workflows/tool-defs';
 import { ToolsFileError } from './errors';
@@ -166,9 +168,10 @@ function checkTool(item: unknown, options: ToolsFileOptions, at: Report, count: 
   };
 }
 
-const ajv = new Ajv({ strict: false });
+let ajv: Ajv | undefined;
 function schemaProblem(schema: unknown): string | undefined {
   try {
+    ajv ??= new (ajvClass())({ strict: false });
     ajv.compile(schema as object);
     return undefined;
   } catch (err) {

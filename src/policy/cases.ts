@@ -12,7 +12,7 @@
  *     rule: read-workspace                       # optional: the id of the deciding rule
  * ```
  */
-import { isScalar } from 'yaml';
+import { isScalar } from './yaml-lazy';
 import { knownActions } from './actions';
 import { NodeChecker } from './node-checker';
 import type { ParsedPolicy } from './parse';

@@ -2,7 +2,8 @@
  * Typed reading of YAML nodes that records a positioned problem for everything wrong,
  * instead of stopping at the first. Shared by the policy and the cases validators.
  */
-import { isAlias, isMap, isScalar, isSeq, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
+import type { Node, Pair, Scalar, YAMLMap } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq } from './yaml-lazy';
 import type { ParsedPolicy } from './parse';
 import { ProblemCode, type PolicyProblem } from './problem';
 import { didYouMean } from './suggest';

@@ -3,8 +3,9 @@
  * every node came from. Syntax errors become problems here; nothing is thrown.
  */
 import { createHash } from 'node:crypto';
-import { LineCounter, parseDocument, type Document, type YAMLError } from 'yaml';
+import type { Document, LineCounter, YAMLError } from 'yaml';
 import { ProblemCode, type PolicyProblem } from './problem';
+import { yaml } from './yaml-lazy';
 
 /** A parsed (not yet validated) policy or cases file. */
 export interface ParsedPolicy {
@@ -63,8 +64,9 @@ function toProblem(file: string, lineCounter: LineCounter, error: YAMLError): Po
  * parsed.problems; // []
  */
 export function parsePolicy(text: string, file: string): ParsedPolicy {
-  const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true, merge: false });
+  const lib = yaml();
+  const lineCounter = new lib.LineCounter();
+  const document = lib.parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true, merge: false });
   const problems = [...document.errors, ...document.warnings].map((e) => toProblem(file, lineCounter, e));
   const fatal = document.errors.some((e) => e.code !== 'DUPLICATE_KEY');
   const hash = createHash('sha256').update(text, 'utf8').digest('hex');

@@ -33,7 +33,7 @@
  * net.http `method` — a string or list, case-insensitive, normalised to upper case; only
  * GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, TRACE, CONNECT.
  */
-import { isSeq } from 'yaml';
+import { isSeq } from './yaml-lazy';
 import { BuiltinAction, NetworkGrant, RuleKind, type RuleConstraint } from './types';
 import type { NodeChecker, YamlNode } from './node-checker';
 import { ProblemCode } from './problem';

@@ -14,7 +14,7 @@
  * Only capabilities and ask rules may carry them (a deny rule is never used up or unlocked).
  * That a `requires` names an existing rule is checked over the whole file (validate.ts).
  */
-import { isScalar } from 'yaml';
+import { isScalar } from './yaml-lazy';
 import type { Entry, NodeChecker, YamlNode } from './node-checker';
 import { ProblemCode } from './problem';
 import { BuiltinAction, RuleKind, type RuleHistory, type RuleRequirement } from './types';

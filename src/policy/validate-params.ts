@@ -8,7 +8,7 @@
  * - a mapping has only `match` (a value or list as above), `min`, `max` (finite numbers,
  *   `min` ≤ `max`) and `max_length` (a whole number ≥ 0), and at least one of them.
  */
-import { isMap, isScalar, isSeq } from 'yaml';
+import { isMap, isScalar, isSeq } from './yaml-lazy';
 import type { NodeChecker, YamlNode } from './node-checker';
 import { ProblemCode } from './problem';
 import type { ParamCondition } from './types';

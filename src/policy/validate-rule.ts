@@ -8,7 +8,7 @@
  * wildcard) matching at least one known action; case matters. `resource` is a glob whose
  * form suits every action the rule covers (see validate-glob.ts).
  */
-import { isScalar } from 'yaml';
+import { isScalar } from './yaml-lazy';
 import { expandActionGlob, isActionGlob, isSimpleActionGlob, targetFamily } from './actions';
 import type { NodeChecker, YamlNode } from './node-checker';
 import { ProblemCode } from './problem';

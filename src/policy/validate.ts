@@ -10,7 +10,7 @@
  *   generated from the position: `capabilities[0]`, `deny[2]`, `ask[1]`.
  * Validation fails closed: a document is returned only when there is no problem at all.
  */
-import { isScalar } from 'yaml';
+import { isScalar } from './yaml-lazy';
 import { knownActions } from './actions';
 import { NodeChecker, type YamlNode } from './node-checker';
 import type { ParsedPolicy } from './parse';

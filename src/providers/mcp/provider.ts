@@ -14,7 +14,8 @@
  * notification) → the result capped (output.ts). A tool error (`isError`) is an OK result
  * whose `data.isError` is true — the model reads it; protocol failures are typed `Mcp.*` errors.
  */
-import Ajv, { type ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
+import { ajvClass } from '../../ajv-lazy';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { assertKernelGrant } from '../../kernel/grant';
 import { withMeta, type ProviderOutput } from '../../kernel/provider-output';
@@ -196,7 +197,7 @@ export class McpProvider implements Provider {
     if (validate === undefined) {
       try {
         // A fresh Ajv per schema: a server's `$id`s cannot collide with (or replace) another's.
-        validate = new Ajv({ allErrors: true, strict: false }).compile(tool.inputSchema);
+        validate = new (ajvClass())({ allErrors: true, strict: false }).compile(tool.inputSchema);
       } catch (err) {
         return `the tool's input schema does not compile (${err instanceof Error ? err.message.slice(0, 200) : 'invalid'})`;
       }
