@@ -5,6 +5,8 @@ import * as path from 'node:path';
 import { Kernel } from '../../src/kernel/kernel';
 import { FilesystemProvider } from '../../src/providers/filesystem';
 import { readLog, tempDir, writePolicy } from './kernel-helpers';
+import { fixture } from '../helpers/paths';
+import { readRunHistory } from '../../src/kernel/run-history';
 
 /** The run may write new files anywhere and delete or overwrite only what it created: no other fs.delete grant. */
 const POLICY = `
@@ -127,5 +129,22 @@ describe('kernel: created_by_run binds a created path to the file the run create
     assert.equal(bound.status, 'ERROR');
     assert.equal(bound.code, 'Fs.Replaced');
     assert.equal(fs.readFileSync(path.join(ws, 'a.txt'), 'utf8'), 'mine');
+  });
+
+  test('the path-only run state recorded in 0.3.0/agent-run-created-by-run-paths.json (older code, carried across continue-as-new) still lets its run delete its file', async () => {
+    const history = JSON.parse(fs.readFileSync(fixture('histories', '0.3.0', 'agent-run-created-by-run-paths.json'), 'utf8')) as {
+      events: { workflowExecutionStartedEventAttributes?: { input: { payloads: { data: string }[] } } }[];
+    };
+    const input = history.events[0]?.workflowExecutionStartedEventAttributes?.input.payloads[0]?.data ?? '';
+    const carried = readRunHistory((JSON.parse(Buffer.from(input, 'base64').toString('utf8')) as { carried: { history: unknown } }).carried.history);
+    assert.ok(typeof carried !== 'string', String(carried));
+    assert.deepEqual(carried, { created: ['/workspace/output/mine.txt'] });
+    const { kernel, ws } = session();
+    fs.mkdirSync(path.join(ws, 'output'));
+    fs.writeFileSync(path.join(ws, 'output', 'mine.txt'), 'content of /workspace/output/mine.txt');
+    const del = await kernel.submit({ action: 'fs.delete', target: '/workspace/output/mine.txt' }, { history: carried });
+    await kernel.close();
+    assert.equal(del.status, 'OK', JSON.stringify(del));
+    assert.equal(fs.existsSync(path.join(ws, 'output', 'mine.txt')), false);
   });
 });
