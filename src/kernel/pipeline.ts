@@ -266,7 +266,8 @@ function recordChange(deps: PipelineDeps, decision: Decision, request: Canonical
   const file = request.action === 'fs.write' ? createdFileOf(data) : undefined;
   const created =
     request.action === 'fs.write' &&
-    ((data as { created?: unknown } | null)?.created === true || (file !== undefined && deps.history !== undefined && isCreated(deps.history.get(), request.target)));
+    ((data as { created?: unknown } | null)?.created === true ||
+      (file !== undefined && deps.history !== undefined && isCreated(deps.history.get(), request.target)));
   const deleted = request.action === 'fs.delete';
   if (!created && !deleted) return;
   const change = deps.gate.historyEffects(decision, { request, approved: false, created, deleted, ...(file === undefined ? {} : { file }) });

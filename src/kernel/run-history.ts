@@ -73,7 +73,8 @@ export class GivenHistory implements HistorySink {
  * is `<identity> <target>`) and `dropped` (a count). A copy, or a problem sentence. Never throws.
  */
 export function readRunHistory(raw: unknown): RunHistory | string {
-  const shape = 'history must be { calls?: { [key]: count }, granted?: string[], created?: string[], createdFiles?: string[] ("<identity> <target>"), dropped?: count }';
+  const shape =
+    'history must be { calls?: { [key]: count }, granted?: string[], created?: string[], createdFiles?: string[] ("<identity> <target>"), dropped?: count }';
   try {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || types.isProxy(raw)) return shape;
     const { calls, granted, created, createdFiles, dropped } = raw as Record<string, unknown>;

@@ -76,7 +76,10 @@ export interface HistoryEffects {
 
 /** True when `h` holds nothing (it is then left out of activity inputs). */
 function isEmptyHistory(h: RunHistory | undefined): boolean {
-  return h === undefined || ((h.calls === undefined || Object.keys(h.calls).length === 0) && !h.granted?.length && !h.created?.length && !h.createdFiles?.length && !h.dropped);
+  return (
+    h === undefined ||
+    ((h.calls === undefined || Object.keys(h.calls).length === 0) && !h.granted?.length && !h.created?.length && !h.createdFiles?.length && !h.dropped)
+  );
 }
 
 /** The identity and the target of a `createdFiles` entry (the identity holds no space). */

@@ -41,7 +41,13 @@ const remove = (file: string): ScriptStep => ({ reply: { toolCalls: [{ name: 'de
 describe('agentRun: created_by_run is bound to the file the run created (F3)', () => {
   test('the run creates a.txt and b.txt; another actor renames their file over a.txt; across continue-as-new the run deletes both → a.txt ERROR Fs.Replaced (their file kept), b.txt deleted', async () => {
     let workspace = '';
-    const steps = [write('/workspace/output/a.txt'), write('/workspace/output/b.txt'), remove('/workspace/output/a.txt'), remove('/workspace/output/b.txt'), { reply: { content: 'done' } }];
+    const steps = [
+      write('/workspace/output/a.txt'),
+      write('/workspace/output/b.txt'),
+      remove('/workspace/output/a.txt'),
+      remove('/workspace/output/b.txt'),
+      { reply: { content: 'done' } },
+    ];
     const script = (_request: unknown, index: number): ScriptStep | undefined => {
       // Between the run's steps: someone else (a person, a program with workspace write access) does `mv precious.txt output/a.txt`.
       if (index === 2) fs.renameSync(path.join(workspace, 'precious.txt'), path.join(workspace, 'output', 'a.txt'));
