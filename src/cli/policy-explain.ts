@@ -62,7 +62,7 @@ function historyLine(r: RecordedRunState): string {
   const parts = [
     `${r.actions} action(s) recorded`,
     `calls ${calls.length > 0 ? calls.join(', ') : 'none'}`,
-    `created ${r.state.created?.length ?? 0} target(s)`,
+    `created ${(r.state.created?.length ?? 0) + (r.state.createdFiles?.length ?? 0)} target(s)`,
     ...(r.state.granted?.length ? [`${r.state.granted.length} rule/target grant(s)`] : []),
     ...(r.state.dropped ? [`${r.state.dropped} entr(ies) dropped at the bound`] : []),
     ...(r.runPolicy !== undefined ? ['its run policy layered under this one (layer 1)'] : []),

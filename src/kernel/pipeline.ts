@@ -13,11 +13,12 @@ import { PolicyCode } from '../policy/errors';
 import { HookFailedError, KernelCode, MalformedRequestError, NoProviderError, PolicyEvaluationError, ProviderFailedError } from './errors';
 import { issueGrant } from './grant';
 import type { PolicyGate } from './policy-gate';
-import { unpackOutput } from './provider-output';
+import { createdFileOf, unpackOutput } from './provider-output';
 import { describeRaw, validateRequest } from './request';
 import type { CheckedSubmitOptions } from './submit-options';
 import type { ActionRequest, ActionResult, EgressHook, Provider, ResolvedRequest } from './types';
 import type { HistorySink } from './run-history';
+import { isCreated } from '../workflows/run-history-state';
 
 /**
  * Codes of DENIED results from the kernel and the built-in providers: why the action did
@@ -256,12 +257,20 @@ export async function runPipeline(
   }
 }
 
-/** Records a target an fs.write created or an fs.delete removed (for `created_by_run`). */
+/**
+ * Records a target an fs.write created or an fs.delete removed (for `created_by_run`), bound
+ * to the file the write left there when its provider reports it — also when the run writes a
+ * target it created again (a write makes a new file: the entry follows it).
+ */
 function recordChange(deps: PipelineDeps, decision: Decision, request: CanonicalRequest, data: unknown): void {
-  const created = request.action === 'fs.write' && (data as { created?: unknown } | null)?.created === true;
+  const file = request.action === 'fs.write' ? createdFileOf(data) : undefined;
+  const created =
+    request.action === 'fs.write' &&
+    ((data as { created?: unknown } | null)?.created === true ||
+      (file !== undefined && deps.history !== undefined && isCreated(deps.history.get(), request.target)));
   const deleted = request.action === 'fs.delete';
   if (!created && !deleted) return;
-  const change = deps.gate.historyEffects(decision, { request, approved: false, created, deleted });
+  const change = deps.gate.historyEffects(decision, { request, approved: false, created, deleted, ...(file === undefined ? {} : { file }) });
   const { calls: _calls, granted: _granted, ...targets } = change ?? {};
   if (targets.created !== undefined || targets.removed !== undefined) deps.history?.commit(targets);
 }

@@ -123,7 +123,14 @@ export class PolicyGate {
   /** What an action allowed by `decision` adds to the run state (see history.ts); undefined when nothing. */
   historyEffects(
     decision: Decision,
-    facts: { readonly request: CanonicalRequest; readonly approved: boolean; readonly created?: boolean; readonly deleted?: boolean },
+    facts: {
+      readonly request: CanonicalRequest;
+      readonly approved: boolean;
+      readonly created?: boolean;
+      readonly deleted?: boolean;
+      /** The identity of the file an fs.write left at the target (its provider's report). */
+      readonly file?: string;
+    },
   ): HistoryEffects | undefined {
     if (!this.tracksHistory) return undefined;
     return historyEffects(

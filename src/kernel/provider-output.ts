@@ -31,3 +31,24 @@ export function unpackOutput(value: unknown): { readonly data: unknown; readonly
   }
   return { data: value };
 }
+
+const CREATED_FILE = Symbol.for('agent-os-kernel.created-file');
+
+/**
+ * Marks an fs.write result with the identity of the file the write left at the target (for
+ * `created_by_run`: src/workflows/run-history-state.ts). The mark is a non-enumerable symbol
+ * property: the kernel reads it, the agent never sees it (not in JSON, not in a spread).
+ * @example
+ * return withCreatedFile({ bytes, created }, '2049:1835011:1764583200123456789');
+ */
+export function withCreatedFile<T extends object>(data: T, file: string): T {
+  Object.defineProperty(data, CREATED_FILE, { value: file, enumerable: false });
+  return data;
+}
+
+/** Kernel side: the file identity an fs.write result carries, if any. */
+export function createdFileOf(data: unknown): string | undefined {
+  if (typeof data !== 'object' || data === null) return undefined;
+  const file: unknown = (data as Record<symbol, unknown>)[CREATED_FILE];
+  return typeof file === 'string' ? file : undefined;
+}

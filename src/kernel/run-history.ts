@@ -30,7 +30,7 @@ export class SessionHistory implements HistorySink {
 
 /** A caller's state for one submit: read as given; what the action adds is collected for the result. */
 export class GivenHistory implements HistorySink {
-  private effects: { calls: string[]; granted: string[]; created?: string; removed?: string } = { calls: [], granted: [] };
+  private effects: { calls: string[]; granted: string[]; created?: string; createdFile?: string; removed?: string } = { calls: [], granted: [] };
   private state: RunHistory;
 
   constructor(given: RunHistory) {
@@ -45,7 +45,11 @@ export class GivenHistory implements HistorySink {
     this.state = applyHistoryEffects(this.state, effects);
     this.effects.calls.push(...(effects.calls ?? []));
     this.effects.granted.push(...(effects.granted ?? []));
-    if (effects.created !== undefined) this.effects.created = effects.created;
+    if (effects.created !== undefined) {
+      this.effects.created = effects.created;
+      if (effects.createdFile !== undefined) this.effects.createdFile = effects.createdFile;
+      else delete this.effects.createdFile;
+    }
     if (effects.removed !== undefined) this.effects.removed = effects.removed;
   }
 
@@ -57,6 +61,7 @@ export class GivenHistory implements HistorySink {
       ...(e.calls.length > 0 ? { calls: e.calls } : {}),
       ...(e.granted.length > 0 ? { granted: e.granted } : {}),
       ...(e.created !== undefined ? { created: e.created } : {}),
+      ...(e.created !== undefined && e.createdFile !== undefined ? { createdFile: e.createdFile } : {}),
       ...(e.removed !== undefined ? { removed: e.removed } : {}),
     };
   }
@@ -64,14 +69,15 @@ export class GivenHistory implements HistorySink {
 
 /**
  * Checks an untrusted run state (a submit option): a plain object with `calls` (counts by
- * key), `granted` and `created` (lists of strings) and `dropped` (a count). A copy, or a
- * problem sentence. Never throws.
+ * key), `granted`, `created` and `createdFiles` (lists of strings; a `createdFiles` entry
+ * is `<identity> <target>`) and `dropped` (a count). A copy, or a problem sentence. Never throws.
  */
 export function readRunHistory(raw: unknown): RunHistory | string {
-  const shape = 'history must be { calls?: { [key]: count }, granted?: string[], created?: string[], dropped?: count }';
+  const shape =
+    'history must be { calls?: { [key]: count }, granted?: string[], created?: string[], createdFiles?: string[] ("<identity> <target>"), dropped?: count }';
   try {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || types.isProxy(raw)) return shape;
-    const { calls, granted, created, dropped } = raw as Record<string, unknown>;
+    const { calls, granted, created, createdFiles, dropped } = raw as Record<string, unknown>;
     const count = (n: unknown): boolean => Number.isSafeInteger(n) && (n as number) >= 0;
     const strings = (l: unknown): l is string[] => Array.isArray(l) && !types.isProxy(l) && l.every((s) => typeof s === 'string');
     if (
@@ -81,10 +87,12 @@ export function readRunHistory(raw: unknown): RunHistory | string {
       return shape;
     if ((granted !== undefined && !strings(granted)) || (created !== undefined && !strings(created)) || (dropped !== undefined && !count(dropped)))
       return shape;
+    if (createdFiles !== undefined && !(strings(createdFiles) && createdFiles.every((e) => e.indexOf(' ') > 0))) return shape;
     return {
       ...(calls !== undefined ? { calls: { ...(calls as Record<string, number>) } } : {}),
       ...(granted !== undefined ? { granted: [...granted] } : {}),
       ...(created !== undefined ? { created: [...created] } : {}),
+      ...(createdFiles !== undefined ? { createdFiles: [...createdFiles] } : {}),
       ...(dropped !== undefined ? { dropped: dropped as number } : {}),
     };
   } catch {

@@ -14,7 +14,7 @@ import { matchGlob } from './glob';
 import { Effect, type CanonicalRequest, type Decision, type RuleConstraint } from './types';
 import { hostOf, isIpHost } from './url-host';
 import { MCP_TOOL_NAME, isMcpServerName } from './canonical-mcp';
-import { EMPTY_HISTORY, createOnly, historyMiss, historyNote, type HistoryContext } from './history';
+import { EMPTY_HISTORY, createOnly, createdFileOf, historyMiss, historyNote, type HistoryContext } from './history';
 
 /** A {@link Decision} that also carries the deciding rule's constraint, so a provider can enforce caps. */
 export interface PolicyDecision extends Decision {
@@ -88,7 +88,12 @@ function decide(policy: CompiledPolicy, request: CanonicalRequest, history: Hist
 function decision(effect: Effect, r: CompiledRule, reason: string, target: string, request?: CanonicalRequest, history?: HistoryContext): PolicyDecision {
   if (r.rule.history === undefined || request === undefined) return { effect, ruleId: r.id, reason, target, constraint: r.rule.constraint };
   const ctx = history ?? { lookup: EMPTY_HISTORY, layer: 0 };
-  const constraint = createOnly(r.rule, request, ctx) ? { ...r.rule.constraint, create_only: true } : r.rule.constraint;
+  const file = createdFileOf(r.rule, request, ctx);
+  const constraint = createOnly(r.rule, request, ctx)
+    ? { ...r.rule.constraint, create_only: true }
+    : file !== undefined
+      ? { ...r.rule.constraint, created_file: file }
+      : r.rule.constraint;
   return { effect, ruleId: r.id, reason: reason + historyNote(r.rule, request, ctx), target, constraint };
 }
 

@@ -9,23 +9,34 @@
  *   approved an `ask` (counter `approval`, or entry `approval <target>`);
  * - `created_by_run` — `fs.delete`: the target is in `created`; `fs.write`: the target is
  *   in `created`, or the grant carries `create_only` and the provider refuses to replace an
- *   existing file (so an overwrite of a file the run did not create never happens).
+ *   existing file (so an overwrite of a file the run did not create never happens). When
+ *   the target's entry names the file the run created (`createdFiles`), the grant carries
+ *   its identity (`created_file`) and the provider acts only on that same file.
  * Otherwise the rule does not grant (evaluation goes on to other rules, then default deny)
  * and the reason says which key refused. Pure; never throws on user data.
  */
 import type { CompiledPolicy } from './compile';
 import type { PolicyDecision } from './evaluate';
 import type { CanonicalRequest, Rule } from './types';
-import { APPROVAL_KEY, type HistoryEffects, type RunHistory } from '../workflows/run-history-state';
+import { APPROVAL_KEY, splitCreatedFile, type HistoryEffects, type RunHistory } from '../workflows/run-history-state';
 
 /** The run state, indexed for lookups. */
 export class HistoryLookup {
   private readonly grantedSet: ReadonlySet<string>;
   private readonly createdSet: ReadonlySet<string>;
+  /** Target → the identity of the file the run created there (entries of `createdFiles`). */
+  private readonly files: ReadonlyMap<string, string>;
 
   constructor(readonly state: RunHistory) {
     this.grantedSet = new Set(Array.isArray(state.granted) ? state.granted : []);
-    this.createdSet = new Set(Array.isArray(state.created) ? state.created : []);
+    const files = new Map<string, string>();
+    for (const e of Array.isArray(state.createdFiles) ? state.createdFiles : []) {
+      if (typeof e !== 'string' || e.indexOf(' ') <= 0) continue;
+      const { file, target } = splitCreatedFile(e);
+      files.set(target, file);
+    }
+    this.files = files;
+    this.createdSet = new Set([...(Array.isArray(state.created) ? state.created : []), ...files.keys()]);
   }
 
   /** Executed actions counted under `key`. */
@@ -40,6 +51,11 @@ export class HistoryLookup {
 
   created(target: string): boolean {
     return this.createdSet.has(target);
+  }
+
+  /** The identity of the file the run created at `target`, when recorded with it. */
+  createdFile(target: string): string | undefined {
+    return this.files.get(target);
   }
 }
 
@@ -125,6 +141,16 @@ export function historyNote(rule: Rule, request: CanonicalRequest, ctx: HistoryC
   return ` (${parts.join('; ')})`;
 }
 
+/**
+ * The identity of the file a grant of `created_by_run` for an fs.write or fs.delete relies
+ * on: the provider replaces or deletes the file at the target only if it is this one.
+ * Undefined for other rules, a new target, or an entry recorded without identity (older code).
+ */
+export function createdFileOf(rule: Rule, request: CanonicalRequest, ctx: HistoryContext): string | undefined {
+  if (rule.history?.created_by_run !== true || (request.action !== 'fs.write' && request.action !== 'fs.delete')) return undefined;
+  return ctx.lookup.createdFile(request.target);
+}
+
 /** True when the grant of an fs.write under `created_by_run` may only create a new file. */
 export function createOnly(rule: Rule, request: CanonicalRequest, ctx: HistoryContext): boolean {
   return rule.history?.created_by_run === true && request.action === 'fs.write' && !ctx.lookup.created(request.target);
@@ -138,7 +164,15 @@ export function createOnly(rule: Rule, request: CanonicalRequest, ctx: HistoryCo
 export function historyEffects(
   policies: readonly CompiledPolicy[],
   decision: PolicyDecision,
-  facts: { readonly request: CanonicalRequest; readonly approved: boolean; readonly created?: boolean; readonly deleted?: boolean },
+  facts: {
+    readonly request: CanonicalRequest;
+    readonly approved: boolean;
+    /** The fs.write created the target, or wrote a target the run created again. */
+    readonly created?: boolean;
+    readonly deleted?: boolean;
+    /** The identity of the file the fs.write left at the target, as its provider reported it. */
+    readonly file?: string;
+  },
 ): HistoryEffects | undefined {
   const tracking = policies.map((p) => p.history);
   if (tracking.every((t) => t === undefined)) return undefined;
@@ -163,7 +197,7 @@ export function historyEffects(
   return {
     ...(calls.length > 0 ? { calls } : {}),
     ...(granted.length > 0 ? { granted } : {}),
-    ...(created ? { created: target } : {}),
+    ...(created ? { created: target, ...(facts.file === undefined ? {} : { createdFile: facts.file }) } : {}),
     ...(removed ? { removed: target } : {}),
   };
 }

@@ -70,6 +70,12 @@ export interface RuleConstraint {
    * policy: set on a grant by a `created_by_run` rule for a target the run did not create.
    */
   readonly create_only?: boolean;
+  /**
+   * fs.write / fs.delete: the provider may replace or delete the file at the target only if
+   * it is this file (its identity as recorded when the run created it). Never written in a
+   * policy: set on a grant by a `created_by_run` rule for a target the run created.
+   */
+  readonly created_file?: string;
 }
 
 /**

@@ -8,14 +8,17 @@
  * only on the judged real path, reached from the mount root's descriptor one verified
  * folder at a time (fs-handle.ts): a folder swapped for a symlink after it was judged is
  * refused, never followed — for reads, writes, deletes (recursive ones too) and listings.
+ * A write or delete whose grant names the file a `created_by_run` rule relies on
+ * (`created_file`) acts only if the file at the target is that one (file-identity.ts).
  */
 import * as fs from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { canonicalPath } from '../policy/index';
 import { FsEscapeError, FsInvalidParamError, FsRecursiveNotAllowedError, FsTooLargeError, FsUnsafeFileError } from './fs-errors';
 import { assertKernelGrant } from '../kernel/grant';
-import { withMeta } from '../kernel/provider-output';
+import { withCreatedFile, withMeta } from '../kernel/provider-output';
 import type { ActionRequest, ExecutionContext, HostLocation, Provider, ResolvedRequest } from '../kernel/types';
+import { unlinkIfSame } from './file-identity';
 import { FD_RELATIVE } from './fs-handle';
 import { type FsTarget, openFileFd, targetAt, walk, walkToParent } from './fs-handle-walk';
 import { assertSafeStat, realpathLongestExisting, toFsError } from './fs-safe';
@@ -110,15 +113,17 @@ export class FilesystemProvider implements Provider {
         const bytes = Buffer.from(content, encoding);
         if (bytes.length > cap) throw new FsTooLargeError(agentPath, bytes.length, cap);
         const createOnly = context.constraint['create_only'] === true;
+        const replaceOnly = createdFile(context);
         const done = await atomicWrite(target, bytes, {
           durability: this.durability,
           ...(mode === undefined ? {} : { mode }),
           ...(createOnly ? { createOnly } : {}),
+          ...(replaceOnly === undefined ? {} : { replaceOnly }),
         });
-        return { bytes: done.bytes, created: done.created };
+        return withCreatedFile({ bytes: done.bytes, created: done.created }, done.file);
       }
       case 'fs.delete':
-        return this.remove(target, loc.hostPath, request.params['recursive'] === true && context.constraint['recursive'] === true);
+        return this.remove(target, loc.hostPath, request.params['recursive'] === true && context.constraint['recursive'] === true, createdFile(context));
       default:
         return this.list(target);
     }
@@ -159,12 +164,19 @@ export class FilesystemProvider implements Provider {
     }
   }
 
-  /** Deletes through the verified parent: a file is unlinked by name there, a folder removed through descriptors. */
-  private async remove(target: FsTarget, host: string, recursive: boolean): Promise<unknown> {
+  /**
+   * Deletes through the verified parent: a file is unlinked by name there, a folder removed
+   * through descriptors. With `expected` (a `created_by_run` grant) only the file the run created.
+   */
+  private async remove(target: FsTarget, host: string, recursive: boolean, expected: string | undefined): Promise<unknown> {
     const { agentPath } = target;
     if (target.parts.length === 0 || this.table.isMountRoot(host)) throw new FsUnsafeFileError(agentPath, 'a mount root is never deleted');
     const { dir, name } = await walkToParent(target);
     try {
+      if (expected !== undefined) {
+        unlinkIfSame(dir.at(name as string), expected, agentPath);
+        return { deleted: 'file' };
+      }
       const st = await dir.lstat(name as string, agentPath);
       assertSafeStat(st, agentPath, 'any');
       if (st.isDirectory()) {
@@ -210,6 +222,12 @@ function warnIfByPath(): void {
       'Do not run untrusted programs beside the agent here.',
     { code: 'AGENT_OS_FS_BY_PATH' },
   );
+}
+
+/** The file identity a `created_by_run` grant relies on (`created_file`), if any. */
+function createdFile(context: ExecutionContext): string | undefined {
+  const file = context.constraint['created_file'];
+  return typeof file === 'string' ? file : undefined;
 }
 
 /** The mount point an agent path lies under (the table's longest match). */

@@ -16,6 +16,7 @@ export const FsCode = {
   InvalidParam: 'Fs.InvalidParam',
   InvalidMount: 'Fs.InvalidMount',
   Exists: 'Fs.Exists',
+  Replaced: 'Fs.Replaced',
 } as const;
 export type FsCode = (typeof FsCode)[keyof typeof FsCode];
 
@@ -27,6 +28,18 @@ export class FsExistsError extends AgentOsError {
   readonly code = FsCode.Exists;
   constructor(readonly path: string) {
     super(`refusing to replace ${path}: this run did not create it, and the rule allows only files this run created`);
+  }
+}
+
+/**
+ * An fs.write or fs.delete whose grant relies on `created_by_run` found another file at the
+ * path than the one this run created there (someone replaced it: renamed a file over it,
+ * or deleted it and put a new one there): nothing was replaced or deleted.
+ */
+export class FsReplacedError extends AgentOsError {
+  readonly code = FsCode.Replaced;
+  constructor(readonly path: string) {
+    super(`refusing to touch ${path}: the file there is not the one this run created (it was replaced), and the rule allows only files this run created`);
   }
 }
 

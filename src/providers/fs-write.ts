@@ -17,6 +17,7 @@ import { type FsTarget, confirmFdByPath, walkToParentSync } from './fs-handle-wa
 import { syncFolder } from './fs-group-sync';
 import { assertSafeStat, toFsError } from './fs-safe';
 import { FsExistsError, FsWrongTypeError } from './fs-errors';
+import { assertReplaceable, fileIdentity } from './file-identity';
 
 /** Default mode of a newly created file. */
 export const DEFAULT_FILE_MODE = 0o644;
@@ -83,6 +84,8 @@ export interface WriteOutcome {
   readonly bytes: number;
   readonly created: boolean;
   readonly mode: number;
+  /** The identity of the file now at the target (file-identity.ts), read from the descriptor it was written through. */
+  readonly file: string;
 }
 
 /**
@@ -91,12 +94,14 @@ export interface WriteOutcome {
  *   file's permission bits, or {@link DEFAULT_FILE_MODE} for a new file.
  * @param options.createOnly never replace a file: the temp file is hard-linked to the name
  *   (`link(2)` fails on an existing name, atomically) instead of renamed over it.
- * @throws FsUnsafeFileError / FsWrongTypeError / FsNotFoundError / FsExistsError, or an `fs` error.
+ * @param options.replaceOnly replace an existing file only if it is this one (its identity,
+ *   file-identity.ts: checked right before the rename); a missing file is created.
+ * @throws FsUnsafeFileError / FsWrongTypeError / FsNotFoundError / FsExistsError / FsReplacedError, or an `fs` error.
  */
 export async function atomicWrite(
   target: FsTarget,
   content: Buffer,
-  options: { readonly mode?: number; readonly durability?: Durability; readonly createOnly?: boolean } = {},
+  options: { readonly mode?: number; readonly durability?: Durability; readonly createOnly?: boolean; readonly replaceOnly?: string } = {},
 ): Promise<WriteOutcome> {
   const full = (options.durability ?? Durability.Full) === Durability.Full;
   const { agentPath } = target;
@@ -124,14 +129,14 @@ export async function atomicWrite(
       throw toFsError(err, agentPath);
     }
     let renamed = false;
+    let file: string;
     try {
       confirmFdByPath(fd, path.join(dir.hostPath, tmp), agentPath);
       await writeAllFd(fd, content);
       fs.fchmodSync(fd, mode);
       if (full) await new Promise<void>((resolve, reject) => fs.fsync(fd as number, (err) => (err ? reject(err) : resolve())));
-      const closing = fd;
-      fd = undefined;
-      fs.closeSync(closing);
+      // The descriptor stays open until the file is in place: its identity is read from it afterwards.
+      if (options.replaceOnly !== undefined && options.createOnly !== true) assertReplaceable(dir.at(name), options.replaceOnly, agentPath);
       try {
         if (options.createOnly === true)
           fs.linkSync(dir.at(tmp), dir.at(name)); // EEXIST if a file appeared meanwhile
@@ -142,10 +147,14 @@ export async function atomicWrite(
       }
       if (options.createOnly === true) fs.unlinkSync(dir.at(tmp)); // the new name holds the file now
       renamed = true;
+      file = fileIdentity(fs.fstatSync(fd, { bigint: true })); // after link/rename: nothing of ours changes it later
+      const closing = fd;
+      fd = undefined;
+      fs.closeSync(closing);
       if (full) await dir.sync(syncFolder);
     } finally {
+      if (fd !== undefined) fs.closeSync(fd);
       if (!renamed) {
-        if (fd !== undefined) fs.closeSync(fd);
         try {
           fs.unlinkSync(dir.at(tmp));
         } catch {
@@ -153,7 +162,7 @@ export async function atomicWrite(
         }
       }
     }
-    return { bytes: content.length, created: existing === undefined, mode };
+    return { bytes: content.length, created: existing === undefined, mode, file };
   } finally {
     dir.closeSync();
   }

@@ -6,10 +6,17 @@
  * the decide and execute steps; the library `Kernel` keeps the same state per session
  * (src/kernel/run-history.ts imports this file), so the rules mean the same in both places.
  *
+ * A created target is bound to the file the run created (`createdFiles`: the provider's
+ * identity of it, device, inode and birth time, as `<identity> <target>`): a delete or
+ * overwrite that relies on `created_by_run` acts only on that same file, never on another
+ * one put at the path later. Entries of `created` (the target alone) come from runs of
+ * older code, or from an fs.write provider that reports no identity: they keep working as
+ * before (checked by path only).
+ *
  * What is recorded is decided by the kernel (it knows the policy): an executed action
  * returns {@link HistoryEffects}, which {@link applyHistoryEffects} folds in.
  *
- * Bound: `granted` and `created` together hold at most {@link MAX_HISTORY_CHARS} characters
+ * Bound: `granted`, `created` and `createdFiles` together hold at most {@link MAX_HISTORY_CHARS} characters
  * (and an entry is at most {@link MAX_HISTORY_ENTRY_CHARS}). An entry that does not fit is
  * not kept and `dropped` counts it — fail closed: a `requires … same_target` or a
  * `created_by_run` that would need it then denies. Counters are never dropped (their number
@@ -17,11 +24,14 @@
  * plus `approval`).
  */
 
-/** Characters `granted` and `created` may hold together (32 KiB). */
+/** Characters `granted`, `created` and `createdFiles` may hold together (32 KiB). */
 export const MAX_HISTORY_CHARS = 32_768;
 
-/** Characters of one `granted` or `created` entry. */
+/** Characters of one `granted` or `created` entry, and of the target of a `createdFiles` entry. */
 const MAX_HISTORY_ENTRY_CHARS = 2_048;
+
+/** Characters of a file identity (`<dev>:<ino>:<birth ns>` in decimal takes at most 61). */
+const MAX_FILE_IDENTITY_CHARS = 64;
 
 /** The counter key of approved `ask` decisions (any rule, any layer). */
 export const APPROVAL_KEY = 'approval';
@@ -35,8 +45,17 @@ export interface RunHistory {
   readonly calls?: Readonly<Record<string, number>>;
   /** `<key> <canonical target>` for rules a `requires … same_target` names. */
   readonly granted?: readonly string[];
-  /** Canonical targets an `fs.write` of this run created (and no later `fs.delete` removed, of it or a folder above it). */
+  /**
+   * Canonical targets an `fs.write` of this run created (and no later `fs.delete` removed, of
+   * it or a folder above it), whose file identity is not known: recorded by older code, or
+   * by a provider that reports none. A target is in `created` or in `createdFiles`, not both.
+   */
   readonly created?: readonly string[];
+  /**
+   * The same, bound to the file: `<identity> <canonical target>`, the identity as the provider
+   * read it from the descriptor of the file it wrote (`<dev>:<ino>:<birth time ns>`).
+   */
+  readonly createdFiles?: readonly string[];
   /** Entries not kept because of the bound (fail closed: they count as absent). */
   readonly dropped?: number;
 }
@@ -47,15 +66,36 @@ export interface HistoryEffects {
   readonly calls?: readonly string[];
   /** `granted` entries to add. */
   readonly granted?: readonly string[];
-  /** A canonical target this action created. */
+  /** A canonical target this action created (or wrote again: its new file replaces the identity). */
   readonly created?: string;
+  /** The identity of the file at `created` (no space in it), when the provider reported one. */
+  readonly createdFile?: string;
   /** A canonical target this action deleted (no longer created by the run, nor anything below it). */
   readonly removed?: string;
 }
 
 /** True when `h` holds nothing (it is then left out of activity inputs). */
 function isEmptyHistory(h: RunHistory | undefined): boolean {
-  return h === undefined || ((h.calls === undefined || Object.keys(h.calls).length === 0) && !h.granted?.length && !h.created?.length && !h.dropped);
+  return (
+    h === undefined ||
+    ((h.calls === undefined || Object.keys(h.calls).length === 0) && !h.granted?.length && !h.created?.length && !h.createdFiles?.length && !h.dropped)
+  );
+}
+
+/** The identity and the target of a `createdFiles` entry (the identity holds no space). */
+export function splitCreatedFile(entry: string): { readonly file: string; readonly target: string } {
+  const space = entry.indexOf(' ');
+  return { file: entry.slice(0, space), target: entry.slice(space + 1) };
+}
+
+/** A valid file identity: non-empty, short, no whitespace (it is the first word of an entry). */
+function isFileIdentity(file: unknown): file is string {
+  return typeof file === 'string' && file !== '' && file.length <= MAX_FILE_IDENTITY_CHARS && !/\s/.test(file);
+}
+
+/** True when `target` is a target the run created (with or without its file identity). */
+export function isCreated(state: RunHistory, target: string): boolean {
+  return (state.created ?? []).includes(target) || (state.createdFiles ?? []).some((e) => splitCreatedFile(e).target === target);
 }
 
 /** Characters the bounded lists hold. */
@@ -75,16 +115,27 @@ export function applyHistoryEffects(state: RunHistory, effects: HistoryEffects |
   if (effects === undefined) return state;
   const calls: Record<string, number> = { ...(state.calls ?? {}) };
   for (const key of Array.isArray(effects.calls) ? effects.calls : []) if (typeof key === 'string') calls[key] = (calls[key] ?? 0) + 1;
-  let granted = [...(state.granted ?? [])];
+  const granted = [...(state.granted ?? [])];
   let created = [...(state.created ?? [])];
+  let files = [...(state.createdFiles ?? [])];
   let dropped = state.dropped ?? 0;
   // A deleted folder takes every created target below it along (a recursive delete): none of them is the run's any more.
   const removed = effects.removed;
-  if (typeof removed === 'string') created = created.filter((t) => t !== removed && !t.startsWith(removed.endsWith('/') ? removed : `${removed}/`));
-  let used = size(granted) + size(created);
-  const add = (list: string[], entry: unknown): void => {
+  if (typeof removed === 'string') {
+    const gone = (t: string): boolean => t === removed || t.startsWith(removed.endsWith('/') ? removed : `${removed}/`);
+    created = created.filter((t) => !gone(t));
+    files = files.filter((e) => !gone(splitCreatedFile(e).target));
+  }
+  // A target written again is bound to its new file (a write replaces the file): its old entry goes.
+  const target = effects.created;
+  if (typeof target === 'string') {
+    created = created.filter((t) => t !== target);
+    files = files.filter((e) => splitCreatedFile(e).target !== target);
+  }
+  let used = size(granted) + size(created) + size(files);
+  const add = (list: string[], entry: unknown, limit = MAX_HISTORY_ENTRY_CHARS): void => {
     if (typeof entry !== 'string' || list.includes(entry)) return;
-    if (entry.length > MAX_HISTORY_ENTRY_CHARS || used + entry.length > MAX_HISTORY_CHARS) {
+    if (entry.length > limit || used + entry.length > MAX_HISTORY_CHARS) {
       dropped++;
       return;
     }
@@ -92,13 +143,15 @@ export function applyHistoryEffects(state: RunHistory, effects: HistoryEffects |
     used += entry.length;
   };
   for (const g of Array.isArray(effects.granted) ? effects.granted : []) add(granted, g);
-  if (effects.created !== undefined) add(created, effects.created);
-  granted = granted.length > 0 ? granted : [];
-  created = created.length > 0 ? created : [];
+  if (typeof target === 'string') {
+    if (isFileIdentity(effects.createdFile)) add(files, `${effects.createdFile} ${target}`, MAX_HISTORY_ENTRY_CHARS + MAX_FILE_IDENTITY_CHARS + 1);
+    else add(created, target);
+  }
   return {
     ...(Object.keys(calls).length > 0 ? { calls } : {}),
     ...(granted.length > 0 ? { granted } : {}),
     ...(created.length > 0 ? { created } : {}),
+    ...(files.length > 0 ? { createdFiles: files } : {}),
     ...(dropped > 0 ? { dropped } : {}),
   };
 }

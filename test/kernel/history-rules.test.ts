@@ -159,8 +159,11 @@ describe('kernel: history-aware rules per kernel session', () => {
     const full = await kernel.submit({ action: 'fs.write', target: '/workspace/out/g.txt', params: { content: 'g' } }, { history: given });
     assert.equal(full.status, 'DENIED');
     const ok = await kernel.submit({ action: 'fs.write', target: '/workspace/out/g.txt', params: { content: 'g' } }, { history: {} });
-    assert.deepEqual(ok.history, { calls: ['0:write'], created: '/workspace/out/g.txt' });
-    assert.deepEqual(applyHistoryEffects({}, ok.history), { calls: { '0:write': 1 }, created: ['/workspace/out/g.txt'] });
+    // The created target comes bound to the file the write created (device:inode:birth ns).
+    const file = ok.history?.createdFile ?? '';
+    assert.match(file, /^\d+:\d+:\d+$/);
+    assert.deepEqual(ok.history, { calls: ['0:write'], created: '/workspace/out/g.txt', createdFile: file });
+    assert.deepEqual(applyHistoryEffects({}, ok.history), { calls: { '0:write': 1 }, createdFiles: [`${file} /workspace/out/g.txt`] });
     const decided = await kernel.decide({ action: 'fs.write', target: '/workspace/out/x.txt', params: { content: 'x' } }, given);
     assert.equal(decided.effect, 'deny');
     // The session never saw those: two session writes still run.

@@ -223,6 +223,78 @@ describe('run history state', () => {
   });
 });
 
+describe('created_by_run bound to the created file (createdFiles)', () => {
+  const policy = compile(
+    'capabilities:\n  - id: w\n    action: fs.write\n    resource: /w/**\n    created_by_run: true\n  - id: d\n    action: fs.delete\n    resource: /w/**\n    created_by_run: true\n',
+  );
+
+  test('a target created with its identity → delete and overwrite granted with created_file; a path-only entry (older code) → granted without (checked by path, as before)', () => {
+    const bound = at({ createdFiles: ['1:2:3 /w/a b.txt'], created: ['/w/old.txt'] });
+    const del = evaluate(policy, req('fs.delete', '/w/a b.txt'), bound);
+    assert.equal(del.effect, 'allow');
+    assert.equal(del.constraint?.created_file, '1:2:3');
+    const write = evaluate(policy, req('fs.write', '/w/a b.txt'), bound);
+    assert.equal(write.constraint?.created_file, '1:2:3');
+    assert.equal(write.constraint?.create_only, undefined);
+    const legacy = evaluate(policy, req('fs.delete', '/w/old.txt'), bound);
+    assert.equal(legacy.effect, 'allow');
+    assert.equal(legacy.constraint?.created_file, undefined);
+    const fresh = evaluate(policy, req('fs.write', '/w/new.txt'), bound);
+    assert.deepEqual([fresh.constraint?.create_only, fresh.constraint?.created_file], [true, undefined]);
+  });
+
+  test('layered: a plain delete grant in one layer keeps the created_file of the created_by_run layer', () => {
+    const plain = compile('capabilities:\n  - id: d\n    action: fs.delete\n    resource: /w/**\n');
+    for (const layers of [
+      [policy, plain],
+      [plain, policy],
+    ]) {
+      const d = evaluateLayered(layers, req('fs.delete', '/w/a'), new HistoryLookup({ createdFiles: ['7:8:9 /w/a'] }));
+      assert.equal(d.effect, 'allow');
+      assert.equal(d.constraint?.created_file, '7:8:9');
+    }
+  });
+
+  test('historyEffects: the identity the provider reported travels with the created target', () => {
+    const w = evaluate(policy, req('fs.write', '/w/n'), at({}));
+    assert.deepEqual(historyEffects([policy], w, { request: req('fs.write', '/w/n'), approved: false, created: true, file: '1:2:3' }), {
+      created: '/w/n',
+      createdFile: '1:2:3',
+    });
+  });
+
+  test('applyHistoryEffects: a write again replaces the identity; a path-only entry is upgraded; a recursive delete removes both kinds below it', () => {
+    let s: RunHistory = { created: ['/w/d/old.txt'] };
+    s = applyHistoryEffects(s, { created: '/w/d/a.txt', createdFile: '1:2:3' });
+    s = applyHistoryEffects(s, { created: '/w/d/a.txt', createdFile: '1:5:6' });
+    assert.deepEqual(s, { created: ['/w/d/old.txt'], createdFiles: ['1:5:6 /w/d/a.txt'] });
+    s = applyHistoryEffects(s, { created: '/w/d/old.txt', createdFile: '1:9:9' });
+    assert.deepEqual(s, { createdFiles: ['1:5:6 /w/d/a.txt', '1:9:9 /w/d/old.txt'] });
+    // Written again by a provider that reports no identity: the stale identity goes, the path stays.
+    s = applyHistoryEffects(s, { created: '/w/d/a.txt' });
+    assert.deepEqual(s, { created: ['/w/d/a.txt'], createdFiles: ['1:9:9 /w/d/old.txt'] });
+    s = applyHistoryEffects(s, { created: '/w/e.txt', createdFile: 'bad identity' });
+    assert.deepEqual(s.created, ['/w/d/a.txt', '/w/e.txt'], 'a malformed identity is not kept: the target is path-only');
+    s = applyHistoryEffects(s, { removed: '/w/d' });
+    assert.deepEqual(s, { created: ['/w/e.txt'] });
+    assert.equal(new HistoryLookup({ createdFiles: ['1:2:3 /w/x'] }).created('/w/x'), true);
+  });
+
+  test('the bound counts the identities: entries past MAX_HISTORY_CHARS are dropped (fail closed)', () => {
+    const long = '/w/' + 'x'.repeat(1000);
+    const file = '66306:123456789012:1764583200123456789';
+    let s: RunHistory = {};
+    for (let i = 0; i < 40; i++) s = applyHistoryEffects(s, { created: `${long}${i}`, createdFile: file });
+    const kept = s.createdFiles?.length ?? 0;
+    assert.ok(kept > 0 && kept * (1004 + file.length + 1) <= MAX_HISTORY_CHARS, `kept ${kept}`);
+    assert.equal(s.dropped, 40 - kept);
+    assert.equal(evaluate(policy, req('fs.delete', `${long}39`), at(s)).effect, 'deny');
+    // A target as long as an entry may be still fits with its identity.
+    const max = '/w/' + 'y'.repeat(2045);
+    assert.deepEqual(applyHistoryEffects({}, { created: max, createdFile: file }).createdFiles, [`${file} ${max}`]);
+  });
+});
+
 describe('history-aware rules: JSON Schema', () => {
   test('schema drift: the history keys → rule properties of the schema, refused on deny rules', () => {
     const defs = (policySchema as unknown as { definitions: Record<string, { properties: Record<string, unknown> }> }).definitions;
