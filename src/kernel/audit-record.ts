@@ -17,7 +17,7 @@
  */
 import { hash } from 'node:crypto';
 import type { ActionStatus } from './types';
-import { jsonScalar, jsonString } from './json-text';
+import { JsonMemo, jsonScalar, jsonString } from './json-text';
 
 /** The record format this release writes. */
 export const AUDIT_FORMAT_VERSION = 2;
@@ -277,103 +277,103 @@ export function chainEntryLine(entry: AuditEntry, seq: number, prev: string): Ch
   let used = 0; // fields taken from the entry
   let x: unknown;
   if ((x = entry.timestamp) !== undefined) {
-    body += `,"timestamp":${scalar(x)}`;
+    body += `,"timestamp":${scalar(x, MEMO.timestamp)}`;
     r['timestamp'] = x;
     used += 1;
   }
   body += `,"seq":${scalar(seq)}`;
   r['seq'] = seq;
   if ((x = entry.action) !== undefined) {
-    body += `,"action":${scalar(x)}`;
+    body += `,"action":${scalar(x, MEMO.action)}`;
     r['action'] = x;
     used += 1;
   }
   if ((x = entry.target) !== undefined) {
-    body += `,"target":${scalar(x)}`;
+    body += `,"target":${scalar(x, MEMO.target)}`;
     r['target'] = x;
     used += 1;
   }
   if ((x = entry.status) !== undefined) {
-    body += `,"status":${scalar(x)}`;
+    body += `,"status":${scalar(x, MEMO.status)}`;
     r['status'] = x;
     used += 1;
   }
   if ((x = entry.canonical_target) !== undefined) {
-    body += `,"canonical_target":${scalar(x)}`;
+    body += `,"canonical_target":${scalar(x, MEMO.canonical_target)}`;
     r['canonical_target'] = x;
     used += 1;
   }
   if ((x = entry.error) !== undefined) {
-    body += `,"error":${scalar(x)}`;
+    body += `,"error":${scalar(x, MEMO.error)}`;
     r['error'] = x;
     used += 1;
   }
   if ((x = entry.code) !== undefined) {
-    body += `,"code":${scalar(x)}`;
+    body += `,"code":${scalar(x, MEMO.code)}`;
     r['code'] = x;
     used += 1;
   }
   if ((x = entry.rule_id) !== undefined) {
-    body += `,"rule_id":${scalar(x)}`;
+    body += `,"rule_id":${scalar(x, MEMO.rule_id)}`;
     r['rule_id'] = x;
     used += 1;
   }
   if ((x = entry.reason) !== undefined) {
-    body += `,"reason":${scalar(x)}`;
+    body += `,"reason":${scalar(x, MEMO.reason)}`;
     r['reason'] = x;
     used += 1;
   }
   if ((x = entry.duration_ms) !== undefined) {
-    body += `,"duration_ms":${scalar(x)}`;
+    body += `,"duration_ms":${scalar(x, MEMO.duration_ms)}`;
     r['duration_ms'] = x;
     used += 1;
   }
   if ((x = entry.policy_hash) !== undefined) {
-    body += `,"policy_hash":${scalar(x)}`;
+    body += `,"policy_hash":${scalar(x, MEMO.policy_hash)}`;
     r['policy_hash'] = x;
     used += 1;
   }
   if ((x = entry.idempotency_key) !== undefined) {
-    body += `,"idempotency_key":${scalar(x)}`;
+    body += `,"idempotency_key":${scalar(x, MEMO.idempotency_key)}`;
     r['idempotency_key'] = x;
     used += 1;
   }
   if ((x = entry.params_hash) !== undefined) {
-    body += `,"params_hash":${scalar(x)}`;
+    body += `,"params_hash":${scalar(x, MEMO.params_hash)}`;
     r['params_hash'] = x;
     used += 1;
   }
   if ((x = entry.approved_by) !== undefined) {
-    body += `,"approved_by":${scalar(x)}`;
+    body += `,"approved_by":${scalar(x, MEMO.approved_by)}`;
     r['approved_by'] = x;
     used += 1;
   }
   if ((x = entry.approval_identity) !== undefined) {
-    body += `,"approval_identity":${scalar(x)}`;
+    body += `,"approval_identity":${scalar(x, MEMO.approval_identity)}`;
     r['approval_identity'] = x;
     used += 1;
   }
   if ((x = entry.undo_of) !== undefined) {
-    body += `,"undo_of":${scalar(x)}`;
+    body += `,"undo_of":${scalar(x, MEMO.undo_of)}`;
     r['undo_of'] = x;
     used += 1;
   }
   if ((x = entry.undo_of_hash) !== undefined) {
-    body += `,"undo_of_hash":${scalar(x)}`;
+    body += `,"undo_of_hash":${scalar(x, MEMO.undo_of_hash)}`;
     r['undo_of_hash'] = x;
     used += 1;
   }
   if ((x = entry.kernel_record) !== undefined) {
-    body += `,"kernel_record":${scalar(x)}`;
+    body += `,"kernel_record":${scalar(x, MEMO.kernel_record)}`;
     r['kernel_record'] = x;
     used += 1;
   }
   if ((x = entry.exec_id) !== undefined) {
-    body += `,"exec_id":${scalar(x)}`;
+    body += `,"exec_id":${scalar(x, MEMO.exec_id)}`;
     r['exec_id'] = x;
     used += 1;
   }
-  body += `,"prev":${scalar(prev)}`;
+  body += `,"prev":${scalar(prev, MEMO.prev)}`;
   r['prev'] = prev;
   // Every defined field of the entry must have been taken: no key outside the format.
   const keys = Object.keys(entry);
@@ -384,15 +384,40 @@ export function chainEntryLine(entry: AuditEntry, seq: number, prev: string): Ch
   }
   const h = sha256(`${body}}`); // the hash input: the line without `hash`
   r['hash'] = h;
+  MEMO.prev.remember(h, `"${h}"`); // the next record's prev (hex: nothing to escape)
   return { record: r as unknown as AuditRecord, line: `${body},"hash":"${h}"}\n` };
 }
 
 /** The JSON text of a field's value: a string or finite number. @throws TypeError for anything else. */
-function scalar(value: unknown): string {
-  const text = jsonScalar(value);
+function scalar(value: unknown, memo?: JsonMemo): string {
+  const text = memo === undefined ? jsonScalar(value) : memo.of(value);
   if (text === undefined) throw notInFormat();
   return text;
 }
+
+/** One memo per string field of the line (see JsonMemo): most fields repeat from record to record. */
+const MEMO = {
+  timestamp: new JsonMemo(),
+  action: new JsonMemo(),
+  target: new JsonMemo(),
+  status: new JsonMemo(),
+  canonical_target: new JsonMemo(),
+  error: new JsonMemo(),
+  code: new JsonMemo(),
+  rule_id: new JsonMemo(),
+  reason: new JsonMemo(),
+  duration_ms: new JsonMemo(),
+  policy_hash: new JsonMemo(),
+  idempotency_key: new JsonMemo(),
+  params_hash: new JsonMemo(),
+  approved_by: new JsonMemo(),
+  approval_identity: new JsonMemo(),
+  undo_of: new JsonMemo(),
+  undo_of_hash: new JsonMemo(),
+  kernel_record: new JsonMemo(),
+  exec_id: new JsonMemo(),
+  prev: new JsonMemo(),
+};
 
 function notInFormat(): TypeError {
   return new TypeError(`chainEntry: the entry has a field outside format v${AUDIT_FORMAT_VERSION} or a value that is not a string or number`);

@@ -23,3 +23,29 @@ export function jsonScalar(value: unknown): string | undefined {
   if (typeof value === 'number' && Number.isFinite(value)) return `${value}`;
   return undefined;
 }
+
+/**
+ * {@link jsonScalar} that remembers the last string it was given and its text: a field whose
+ * value repeats from one record to the next (status, code, the policy hash, an action) is
+ * not scanned again. Keyed by the string's value (`===`), never by where it came from.
+ */
+export class JsonMemo {
+  private input: string | undefined;
+  private text = '';
+
+  /** `jsonScalar(value)`. */
+  of(value: unknown): string | undefined {
+    if (typeof value !== 'string') return jsonScalar(value);
+    if (value !== this.input) {
+      this.text = jsonString(value);
+      this.input = value;
+    }
+    return this.text;
+  }
+
+  /** Teaches it a string whose text is known (e.g. a hash just computed, as the next `prev`). */
+  remember(value: string, text: string): void {
+    this.input = value;
+    this.text = text;
+  }
+}
