@@ -2,16 +2,23 @@
  * One deadline per submit: an AbortSignal handed to the provider that fires on the
  * kernel's timeout or on the caller's own signal, and a race that stops waiting for a
  * provider when it fires (the outcome of such a call is unknown, and reported so).
+ *
+ * Cost: a submit's deadline takes no timer of its own. Deadlines of one duration expire
+ * in the order they were created, so they wait in one queue per duration behind one
+ * timer (expiry-queue.ts); the AbortController is created only when someone reads
+ * `signal` (providers that never look at it never pay for it).
  */
 import { KernelAbortedError, KernelTimeoutError } from './errors';
+import { type Expiry, expireAfter } from './expiry-queue';
 
 /** A running deadline; call {@link Deadline.dispose} when the submit is over. */
 export class Deadline {
   private controller: AbortController | undefined;
-  private readonly waiting = new Set<(err: Error) => void>();
-  private readonly timer: NodeJS.Timeout | undefined;
+  /** Rejections of the races still waiting (created on the first race). */
+  private waiting: Set<(err: Error) => void> | undefined;
+  private readonly expiry: Expiry | undefined;
   private failure: Error | undefined;
-  private readonly onCallerAbort = (): void => this.fire(new KernelAbortedError(this.action));
+  private readonly onCallerAbort: (() => void) | undefined;
 
   constructor(
     private readonly action: string,
@@ -19,10 +26,14 @@ export class Deadline {
     private readonly callerSignal?: AbortSignal,
   ) {
     if (Number.isFinite(timeoutMs)) {
-      this.timer = setTimeout(() => this.fire(new KernelTimeoutError(action, timeoutMs)), timeoutMs);
+      this.expiry = expireAfter(timeoutMs, () => this.fire(new KernelTimeoutError(action, timeoutMs)));
     }
-    if (callerSignal?.aborted === true) this.onCallerAbort();
-    else callerSignal?.addEventListener('abort', this.onCallerAbort, { once: true });
+    if (callerSignal !== undefined) {
+      const onCallerAbort = (): void => this.fire(new KernelAbortedError(this.action));
+      this.onCallerAbort = onCallerAbort;
+      if (callerSignal.aborted) onCallerAbort();
+      else callerSignal.addEventListener('abort', onCallerAbort, { once: true });
+    }
   }
 
   /** Fires on timeout or caller abort; pass it to providers. Created on first use (the deny path never needs one). */
@@ -43,15 +54,16 @@ export class Deadline {
       work.catch(() => undefined);
       return Promise.reject(this.failure);
     }
+    const waiting = (this.waiting ??= new Set());
     return new Promise<T>((resolve, reject) => {
-      this.waiting.add(reject);
+      waiting.add(reject);
       work.then(
         (value) => {
-          this.waiting.delete(reject);
+          waiting.delete(reject);
           resolve(value);
         },
         (err: unknown) => {
-          this.waiting.delete(reject);
+          waiting.delete(reject);
           reject(err);
         },
       );
@@ -60,15 +72,18 @@ export class Deadline {
 
   /** Stops the timer and detaches from the caller's signal. */
   dispose(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.callerSignal?.removeEventListener('abort', this.onCallerAbort);
+    this.expiry?.cancel();
+    if (this.onCallerAbort !== undefined) this.callerSignal?.removeEventListener('abort', this.onCallerAbort);
   }
 
   private fire(failure: Error): void {
     if (this.failure !== undefined) return;
     this.failure = failure;
+    this.expiry?.cancel();
     this.controller?.abort(failure);
-    for (const reject of this.waiting) reject(failure);
-    this.waiting.clear();
+    const waiting = this.waiting;
+    if (waiting === undefined) return;
+    for (const reject of waiting) reject(failure);
+    waiting.clear();
   }
 }

@@ -10,8 +10,8 @@ import { AgentOsError } from '../errors';
 import type { ExecutionContext } from './types';
 import { KernelCode } from './errors';
 
-const live = new WeakSet<object>();
-const grantOf = new WeakMap<ExecutionContext, object>();
+/** Contexts whose grant is still unused (one weak set: a grant is its context, consumed once). */
+const live = new WeakSet<ExecutionContext>();
 
 /** A provider was called with a context the kernel did not issue. */
 export class UnauthorizedExecutionError extends AgentOsError {
@@ -23,9 +23,7 @@ export class UnauthorizedExecutionError extends AgentOsError {
 
 /** Kernel-internal: mark a context as issued for exactly one execution. */
 export function issueGrant<T extends ExecutionContext>(context: T): T {
-  const token = {};
-  live.add(token);
-  grantOf.set(context, token);
+  live.add(context);
   return context;
 }
 
@@ -34,7 +32,6 @@ export function issueGrant<T extends ExecutionContext>(context: T): T {
  * @throws UnauthorizedExecutionError when the context is forged or already used.
  */
 export function assertKernelGrant(context: ExecutionContext, provider: string): void {
-  const token = grantOf.get(context);
-  if (token === undefined || !live.has(token)) throw new UnauthorizedExecutionError(provider);
-  live.delete(token);
+  // delete() answers whether it was there: checks and consumes the grant in one step.
+  if (!live.delete(context)) throw new UnauthorizedExecutionError(provider);
 }

@@ -375,7 +375,9 @@ export class Kernel {
           /* an observer never changes an outcome */
         }
       }
-      return { ...result, auditRecordId: record.hash };
+      // `result` is fresh (outcomeToResult, or the literal above): extended, not copied.
+      (result as { auditRecordId?: string }).auditRecordId = record.hash;
+      return result;
     } catch (err) {
       // An entry the format cannot hold (a kernel bug) still leaves a record; a failed write poisons the log.
       if (this.audit.broken === undefined && !this.audit.closedForWrites) {

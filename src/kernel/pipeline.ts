@@ -242,7 +242,11 @@ export async function runPipeline(
   const context = issueGrant({
     decision,
     constraint,
-    signal: deadline.signal,
+    // Read when the provider looks at it: an AbortController costs more than a whole denial, and
+    // a provider that never waits on it (the filesystem's) need not have one. Fires as before.
+    get signal() {
+      return deadline.signal;
+    },
     ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),
     // Only a rule that grants network hands the provider the egress hook.
     ...(deps.egress !== undefined && constraint['network'] === NetworkGrant.Proxy ? { egress: deps.egress } : {}),
@@ -308,42 +312,52 @@ function acceptResolved(provider: Provider, request: ActionRequest, resolved: Re
   return { provider, resolved };
 }
 
-/** The agent-facing result of an outcome. */
+/**
+ * The agent-facing result of an outcome: a fresh object the caller may extend (the kernel adds
+ * `auditRecordId`). Built by assignment in a fixed key order, never by spreading: objects built
+ * from spreads of spreads fall off V8's fast paths, and this runs once per submit.
+ */
 export function outcomeToResult(outcome: Outcome, trace: Trace): ActionResult {
   const decision = trace.decision;
-  const explained = {
-    ...(trace.canonicalTarget === undefined ? {} : { target: trace.canonicalTarget }),
-    ...(decision?.ruleId === undefined ? {} : { ruleId: decision.ruleId }),
-  };
+  let result: Record<string, unknown>;
   switch (outcome.kind) {
     case 'ok':
-      return {
-        status: 'OK',
-        data: outcome.data,
-        ...(outcome.meta === undefined ? {} : { meta: outcome.meta }),
-        ...explained,
-        ...(decision ? { reason: decision.reason } : {}),
-      };
+      result = { status: 'OK', data: outcome.data };
+      if (outcome.meta !== undefined) result['meta'] = outcome.meta;
+      explain(result, trace, decision);
+      if (decision) result['reason'] = decision.reason;
+      return result as unknown as ActionResult;
     case 'denied':
-      return {
+      result = {
         status: 'DENIED',
         error: 'not permitted',
         code: typeof outcome.code === 'string' ? outcome.code : DenialCode.Policy,
         reason: typeof outcome.reason === 'string' ? outcome.reason : 'denied',
-        ...explained,
       };
+      break;
     case 'error': {
       // Read once each and type-checked: a provider's error object is not trusted to be stable.
       const typed = isTyped(outcome.error);
       const message: unknown = typed ? (outcome.error as Error).message : undefined;
       const code: unknown = typed ? (outcome.error as { code: unknown }).code : undefined;
-      return typeof message === 'string' && typeof code === 'string'
-        ? { status: 'ERROR', error: message, code, ...explained }
-        : { status: 'ERROR', error: 'internal kernel error', code: KernelCode.Internal, ...explained };
+      result =
+        typeof message === 'string' && typeof code === 'string'
+          ? { status: 'ERROR', error: message, code }
+          : { status: 'ERROR', error: 'internal kernel error', code: KernelCode.Internal };
+      break;
     }
     case 'unknown':
-      return { status: 'UNKNOWN', error: outcome.reason, code: KernelCode.OutcomeUnknown, ...explained };
+      result = { status: 'UNKNOWN', error: outcome.reason, code: KernelCode.OutcomeUnknown };
+      break;
   }
+  explain(result, trace, decision);
+  return result as unknown as ActionResult;
+}
+
+/** Adds `target` (the canonical target) and `ruleId` (the deciding rule) when known. */
+function explain(result: Record<string, unknown>, trace: Trace, decision: Decision | undefined): void {
+  if (trace.canonicalTarget !== undefined) result['target'] = trace.canonicalTarget;
+  if (decision?.ruleId !== undefined) result['ruleId'] = decision.ruleId;
 }
 
 /**

@@ -45,8 +45,11 @@ function checkRequest(raw: unknown): ActionRequest & { readonly params: Readonly
   if (target.length > MAX_TARGET_LENGTH) throw new MalformedRequestError(`"target" is longer than ${MAX_TARGET_LENGTH} characters`);
   if (CONTROL_CHARS.test(target)) throw new MalformedRequestError('"target" contains control characters');
   if (params !== undefined && !isPlainObject(params)) throw new MalformedRequestError('"params" must be a plain object when given');
-  const extra = Object.keys(raw).filter((k) => k !== 'action' && k !== 'target' && k !== 'params');
-  if (extra.length > 0) throw new MalformedRequestError(`unknown request field(s): ${extra.map((k) => JSON.stringify(k)).join(', ')}`);
+  const keys = Object.keys(raw);
+  if (keys.length > 3 || keys.some(isExtraKey)) {
+    const extra = keys.filter(isExtraKey);
+    throw new MalformedRequestError(`unknown request field(s): ${extra.map((k) => JSON.stringify(k)).join(', ')}`);
+  }
   const copied = params === undefined ? {} : copyJson(params, 'params');
   return Object.freeze({ action, target, params: Object.freeze(copied) });
 }
@@ -76,25 +79,39 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
+function isExtraKey(k: string): boolean {
+  return k !== 'action' && k !== 'target' && k !== 'params';
+}
+
 /** Deep copy restricted to JSON values, so a provider never sees getters, cycles or class instances. */
-function copyJson(value: unknown, where: string, depth = 0): Record<string, unknown> {
-  const walk = (v: unknown, at: string, d: number): unknown => {
-    if (d > 32) throw new MalformedRequestError(`${at} is nested deeper than 32 levels`);
-    if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
-    if (typeof v === 'number') {
-      if (!Number.isFinite(v)) throw new MalformedRequestError(`${at} is not a finite number`);
-      return v;
+function copyJson(value: Record<string, unknown>, where: string): Record<string, unknown> {
+  return walkJson(value, where, 0) as Record<string, unknown>;
+}
+
+function walkJson(v: unknown, at: string, d: number): unknown {
+  if (d > 32) throw new MalformedRequestError(`${at} is nested deeper than 32 levels`);
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new MalformedRequestError(`${at} is not a finite number`);
+    return v;
+  }
+  if (Array.isArray(v)) return v.map((item, i) => walkJson(item, `${at}[${i}]`, d + 1));
+  if (isPlainObject(v)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, item] of Object.entries(v)) {
+      // Scalars need no path (it names only what is wrong); it is built for nested values.
+      const copied = isJsonScalar(item) ? item : walkJson(item, `${at}.${k}`, d + 1);
+      // A key Object.prototype has ("__proto__", an accessor, a frozen "toString") is defined,
+      // never assigned: the copy always gets an own data property and never a prototype.
+      if (k in Object.prototype) Object.defineProperty(out, k, { value: copied, enumerable: true, writable: true, configurable: true });
+      else out[k] = copied;
     }
-    if (Array.isArray(v)) return v.map((item, i) => walk(item, `${at}[${i}]`, d + 1));
-    if (isPlainObject(v)) {
-      const out: Record<string, unknown> = {};
-      for (const [k, item] of Object.entries(v)) {
-        // defineProperty, not assignment: a "__proto__" key must stay data, never a prototype.
-        Object.defineProperty(out, k, { value: walk(item, `${at}.${k}`, d + 1), enumerable: true, writable: true, configurable: true });
-      }
-      return out;
-    }
-    throw new MalformedRequestError(`${at} is not a JSON value (got ${typeof v})`);
-  };
-  return walk(value, where, depth) as Record<string, unknown>;
+    return out;
+  }
+  throw new MalformedRequestError(`${at} is not a JSON value (got ${typeof v})`);
+}
+
+/** A string, boolean, null or finite number: copied as is. */
+function isJsonScalar(v: unknown): boolean {
+  return v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
 }

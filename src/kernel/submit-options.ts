@@ -29,6 +29,9 @@ export interface ReadOptions {
   readonly problem?: string;
 }
 
+/** The answer for absent options (most submits): one frozen object, nothing to allocate. */
+const NO_OPTIONS: ReadOptions = Object.freeze({ options: Object.freeze({}) });
+
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 
@@ -39,7 +42,7 @@ const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
  * // → { options: {}, problem: 'approval.approver must be a non-empty string …' }
  */
 export function readSubmitOptions(raw: unknown): ReadOptions {
-  if (raw === undefined || raw === null) return { options: {} };
+  if (raw === undefined || raw === null) return NO_OPTIONS;
   try {
     if (typeof raw !== 'object' || Array.isArray(raw)) return { options: {}, problem: `options must be an object, got ${describeType(raw)}` };
     const o = raw as Record<string, unknown>;

@@ -14,7 +14,7 @@
  * on-disk spelling, so that `/WORKSPACE/x` is judged as `/workspace/x`.
  */
 import { InvalidTargetError } from './canonical-errors';
-import { assertTargetText } from './target-text';
+import { MAX_TARGET_LENGTH, assertTargetText } from './target-text';
 
 /**
  * Resolves symlinks in the longest existing prefix of an absolute, normalised path and
@@ -38,15 +38,9 @@ export type RealpathOfExisting = (absPath: string) => string;
  * canonicalPath('/workspace/../etc/passwd'); // '/etc/passwd'
  */
 export function canonicalPath(input: string, realpathOfExisting?: RealpathOfExisting): string {
-  assertTargetText(input);
-  if (input.includes('\\')) {
-    throw new InvalidTargetError(input, 'the path contains a backslash', 'separate segments with "/"; a backslash is not a separator here');
-  }
-  if (!input.startsWith('/')) {
-    throw new InvalidTargetError(input, 'the path is relative', 'write the absolute path the agent sees, e.g. /workspace/notes.md');
-  }
-  const normal = normalizeAbsolute(input);
-  assertNameLengths(input, normal);
+  // The common case, a path already in canonical form, is recognised in one pass; anything
+  // else takes the checks below, which also say what is wrong.
+  const normal = isCanonicalText(input) ? input : normalizeChecked(input);
   if (realpathOfExisting === undefined) return normal;
   let real: unknown;
   try {
@@ -57,10 +51,51 @@ export function canonicalPath(input: string, realpathOfExisting?: RealpathOfExis
   if (typeof real !== 'string' || !real.startsWith('/')) {
     throw new InvalidTargetError(input, `symlink resolution returned ${JSON.stringify(real)}, not an absolute path`, "fix the provider's realpathOfExisting");
   }
+  if (isCanonicalText(real)) return real;
   assertTargetText(real);
   const resolved = normalizeAbsolute(real);
   assertNameLengths(input, resolved);
   return resolved;
+}
+
+/** The lexical checks and normalisation of {@link canonicalPath}. @throws InvalidTargetError */
+function normalizeChecked(input: string): string {
+  assertTargetText(input);
+  if (input.includes('\\')) {
+    throw new InvalidTargetError(input, 'the path contains a backslash', 'separate segments with "/"; a backslash is not a separator here');
+  }
+  if (!input.startsWith('/')) {
+    throw new InvalidTargetError(input, 'the path is relative', 'write the absolute path the agent sees, e.g. /workspace/notes.md');
+  }
+  const normal = normalizeAbsolute(input);
+  assertNameLengths(input, normal);
+  return normal;
+}
+
+/**
+ * True when `text` passes every check of {@link canonicalPath} and is its own normal form:
+ * absolute, at most 4096 characters, no control character (C0, DEL, C1) and no backslash,
+ * no empty, `.` or `..` segment, no trailing `/` (but `/` itself), no segment over 255.
+ * Exported for the test that holds it to the slow path's answer.
+ */
+export function isCanonicalText(text: unknown): boolean {
+  if (typeof text !== 'string') return false;
+  const n = text.length;
+  if (n === 0 || n > MAX_TARGET_LENGTH || text.charCodeAt(0) !== 0x2f) return false;
+  if (n === 1) return true;
+  let start = 1; // index of the current segment's first character
+  for (let i = 1; i <= n; i++) {
+    const c = i === n ? 0x2f : text.charCodeAt(i);
+    if (c === 0x2f) {
+      const len = i - start;
+      if (len === 0 || len > MAX_NAME_LENGTH) return false; // `//`, a trailing `/`, a long name
+      if (text.charCodeAt(start) === 0x2e && (len === 1 || (len === 2 && text.charCodeAt(start + 1) === 0x2e))) return false; // `.`, `..`
+      start = i + 1;
+    } else if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x5c) {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** Longest file name Linux accepts (NAME_MAX); longer segments name nothing that can exist. */

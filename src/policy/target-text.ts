@@ -7,7 +7,7 @@
 import { InvalidTargetError } from './canonical-errors';
 
 /** The longest target accepted (PATH_MAX on Linux is 4096; URLs get the same bound). */
-const MAX_TARGET_LENGTH = 4096;
+export const MAX_TARGET_LENGTH = 4096;
 
 // C0 controls, DEL, and the C1 controls.
 // eslint-disable-next-line no-control-regex
