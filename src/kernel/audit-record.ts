@@ -188,28 +188,12 @@ function collectKeys(value: unknown, keys: Set<string>, depth: number): void {
 /** `hashParams({})`: most requests carry no params. */
 const EMPTY_PARAMS_HASH = sha256('{}');
 
-/**
- * sha256 of short canonical params texts seen lately, keyed by the text itself (the hash is a
- * function of it alone): agents repeat small params (`{"method":"GET"}`, `{"recursive":true}`),
- * and a hash costs ~1 µs of native call overhead, a look-up ~0.1 µs. Bounded: cleared when full.
- */
-const paramsHashes = new Map<string, string>();
-const PARAMS_MEMO_TEXT = 256;
-const PARAMS_MEMO_SIZE = 512;
-
 /** sha256 of the canonical JSON of `params` (`{}` when absent); `unhashable` if it cannot be serialised. */
 export function hashParams(params: unknown): string {
   try {
     const json = canonicalJson(params ?? {}) ?? 'undefined';
-    if (json === '{}') return EMPTY_PARAMS_HASH;
-    if (json.length > PARAMS_MEMO_TEXT) return sha256(json);
-    let h = paramsHashes.get(json);
-    if (h === undefined) {
-      h = sha256(json);
-      if (paramsHashes.size >= PARAMS_MEMO_SIZE) paramsHashes.clear();
-      paramsHashes.set(json, h);
-    }
-    return h;
+    // No memo of other texts: a hash costs ~1 µs, and a memo would mostly flatter benchmarks that repeat one request.
+    return json === '{}' ? EMPTY_PARAMS_HASH : sha256(json);
   } catch {
     return 'unhashable';
   }
