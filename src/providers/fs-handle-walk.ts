@@ -44,6 +44,11 @@ export async function walk(target: FsTarget, options: { readonly count?: number;
  */
 function walkSync(target: FsTarget, options: { readonly count?: number; readonly create?: boolean } = {}): Dir {
   const count = options.count ?? target.parts.length;
+  // The short way first (fs-handle.ts): one open by the judged real path, verified by the
+  // kernel's own path of the descriptor. Anything it cannot verify — a folder to create, a
+  // symlink on the way, a rename, not Linux — is walked one folder at a time, as always.
+  const verified = Dir.openVerifiedSync(hostPathOf(target, count));
+  if (verified !== undefined) return verified;
   let dir = Dir.rootSync(target.root, target.agentPath);
   try {
     for (let i = 0; i < count; i++) {
@@ -56,6 +61,13 @@ function walkSync(target: FsTarget, options: { readonly count?: number; readonly
     dir.closeSync();
     throw err;
   }
+}
+
+/** The real host path of the first `count` names of `target` below its root. */
+function hostPathOf(target: FsTarget, count: number): string {
+  if (count === 0) return target.root;
+  const below = count === target.parts.length ? target.parts.join('/') : target.parts.slice(0, count).join('/');
+  return target.root.endsWith('/') ? target.root + below : `${target.root}/${below}`;
 }
 
 /** The verified parent folder of a target and the target's own name in it (`undefined` for the mount root itself). */
