@@ -20,7 +20,7 @@ import { FD_RELATIVE } from './fs-handle';
 import { type FsTarget, openFileFd, targetAt, walk, walkToParent } from './fs-handle-walk';
 import { assertSafeStat, realpathLongestExisting, toFsError } from './fs-safe';
 import { removeTree } from './fs-tree';
-import { Durability, SYNC_IO_BYTES, atomicWrite, readAllFd, readAllFdSync } from './fs-write';
+import { Durability, SYNC_IO_BYTES, atomicWrite, readAllFd, readAllFdSync, writeInPlaceOrReplace } from './fs-write';
 import { MountTable } from './mounts';
 
 /** Options of {@link FilesystemProvider}. */
@@ -30,10 +30,15 @@ export interface FilesystemProviderOptions {
   /** Hard cap on bytes read or written per call, on top of any rule's `max_bytes` (default 16 MiB). */
   readonly maxBytes?: number;
   /**
-   * How far `fs.write` flushes before it returns: `'full'` (default) fsyncs the file and its
-   * folder, so a written file survives a power cut; `'os'` hands the bytes to the operating
-   * system only (no fsync, as py-agent-kernel does) — the write stays atomic (temp file +
-   * rename) and survives a crash of the process, not of the machine.
+   * How far `fs.write` flushes before it returns, and whether it is atomic. `'full'`
+   * (default): a new file is written, fsynced and renamed over the target, then the folder is
+   * fsynced — readers see the old file or the new one, and a written file survives a power
+   * cut. `'os'`: no fsync, and an existing file is overwritten **in place**, as
+   * py-agent-kernel does (a regular file with one link, no special bits, owned by the
+   * worker; opened without following a link and never truncated before those checks) — a
+   * reader at the same moment can see part old, part new, and a crash of the machine (or a
+   * full disk) during the write can leave the file torn. New files, and files that fail
+   * those checks, are still written atomically (temp file + rename, no fsync).
    */
   readonly durability?: Durability;
 }
@@ -110,7 +115,9 @@ export class FilesystemProvider implements Provider {
         const bytes = Buffer.from(content, encoding);
         if (bytes.length > cap) throw new FsTooLargeError(agentPath, bytes.length, cap);
         const createOnly = context.constraint['create_only'] === true;
-        const done = await atomicWrite(target, bytes, {
+        // 'os': in place when safe (not atomic, like the reference); 'full': always atomic.
+        const write = this.durability === Durability.Os ? writeInPlaceOrReplace : atomicWrite;
+        const done = await write(target, bytes, {
           durability: this.durability,
           ...(mode === undefined ? {} : { mode }),
           ...(createOnly ? { createOnly } : {}),

@@ -13,6 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { Dir } from './fs-handle';
 import { type FsTarget, confirmFdByPath, walkToParentSync } from './fs-handle-walk';
 import { syncFolder } from './fs-group-sync';
 import { assertSafeStat, toFsError } from './fs-safe';
@@ -78,6 +79,47 @@ async function writeAllFd(fd: number, buf: Buffer): Promise<void> {
   }
 }
 
+/**
+ * Overwrites the existing file `name` in the verified folder `dir` without replacing it:
+ * opened with `O_WRONLY | O_NOFOLLOW | O_NONBLOCK` and never `O_TRUNC` (a symlink is not
+ * followed, a FIFO does not block, nothing is cut before the checks), then checked on the
+ * descriptor — a regular file with exactly one link (never written through a hard link: a
+ * second name could be a file outside the workspace), no setuid/setgid/sticky bit, owned by
+ * the worker's user (so it keeps the two promises of a replaced file: permission bits only,
+ * the worker's) — and only then `fchmod` (when the mode changes), written from offset 0 and
+ * cut to the new length with `ftruncate` (after the write: never empty in between).
+ * Returns `undefined`, having written nothing, when it cannot be opened or a check fails:
+ * the caller then replaces the file atomically, which makes its own checks and errors.
+ * @throws an `fs` error from the write itself (the file may then be torn).
+ */
+async function writeInPlace(dir: Dir, name: string, content: Buffer, mode: number | undefined, agentPath: string): Promise<WriteOutcome | undefined> {
+  const { O_WRONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
+  const uid = process.geteuid?.();
+  if (uid === undefined) return undefined;
+  let fd: number;
+  try {
+    fd = fs.openSync(dir.at(name), O_WRONLY | O_NOFOLLOW | O_NONBLOCK);
+  } catch {
+    return undefined; // missing, a symlink, a folder, a FIFO without reader, read-only…: the atomic path decides
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile() || st.nlink !== 1 || (st.mode & 0o7000) !== 0 || st.uid !== uid) return undefined;
+    confirmFdByPath(fd, path.join(dir.hostPath, name), agentPath);
+    const want = (mode ?? st.mode) & PERMISSION_BITS;
+    try {
+      if (want !== (st.mode & PERMISSION_BITS)) fs.fchmodSync(fd, want);
+      await writeAllFd(fd, content);
+      fs.ftruncateSync(fd, content.length);
+    } catch (err) {
+      throw toFsError(err, agentPath);
+    }
+    return { bytes: content.length, created: false, mode: want };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** What a write did. */
 export interface WriteOutcome {
   readonly bytes: number;
@@ -85,24 +127,50 @@ export interface WriteOutcome {
   readonly mode: number;
 }
 
+/** Options of {@link atomicWrite} and {@link writeInPlaceOrReplace}. */
+export interface WriteOptions {
+  /** The file's mode (special bits are dropped); default: the replaced file's permission bits, or {@link DEFAULT_FILE_MODE} for a new file. */
+  readonly mode?: number;
+  readonly durability?: Durability;
+  /**
+   * Never replace a file: the temp file is hard-linked to the name (`link(2)` fails on an
+   * existing name, atomically) instead of renamed over it.
+   */
+  readonly createOnly?: boolean;
+}
+
 /**
  * Writes `content` to `target` atomically, creating missing folders below its mount root.
- * @param options.mode the file's mode (special bits are dropped); default: the replaced
- *   file's permission bits, or {@link DEFAULT_FILE_MODE} for a new file.
- * @param options.createOnly never replace a file: the temp file is hard-linked to the name
- *   (`link(2)` fails on an existing name, atomically) instead of renamed over it.
  * @throws FsUnsafeFileError / FsWrongTypeError / FsNotFoundError / FsExistsError, or an `fs` error.
  */
-export async function atomicWrite(
-  target: FsTarget,
-  content: Buffer,
-  options: { readonly mode?: number; readonly durability?: Durability; readonly createOnly?: boolean } = {},
-): Promise<WriteOutcome> {
+export async function atomicWrite(target: FsTarget, content: Buffer, options: WriteOptions = {}): Promise<WriteOutcome> {
+  return writeFileAt(target, content, options, false);
+}
+
+/**
+ * `fs.write` with `durability: 'os'`: overwrites an existing file **in place** when that is
+ * safe (see {@link writeInPlace}), like py-agent-kernel and most editors — not atomic: a
+ * reader at the same moment, or a crash or full disk during the write, can see a torn file
+ * (part new, part old). Otherwise (a new file, `createOnly`, any check failing) exactly
+ * {@link atomicWrite}. Why: on ext4 a rename over an existing file starts writeback of the
+ * new one (`auto_da_alloc`) and a file create costs more than the whole in-place write
+ * (docs/performance.md).
+ * @throws as {@link atomicWrite}.
+ */
+export async function writeInPlaceOrReplace(target: FsTarget, content: Buffer, options: WriteOptions = {}): Promise<WriteOutcome> {
+  return writeFileAt(target, content, options, options.createOnly !== true);
+}
+
+async function writeFileAt(target: FsTarget, content: Buffer, options: WriteOptions, inPlace: boolean): Promise<WriteOutcome> {
   const full = (options.durability ?? Durability.Full) === Durability.Full;
   const { agentPath } = target;
   const { dir, name } = walkToParentSync(target, true);
   try {
     if (name === undefined) throw new FsWrongTypeError(agentPath, 'a regular file');
+    if (inPlace) {
+      const done = await writeInPlace(dir, name, content, options.mode, agentPath);
+      if (done !== undefined) return done;
+    }
     let existing: fs.Stats | undefined;
     try {
       existing = await dir.lstat(name, agentPath);
