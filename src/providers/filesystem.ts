@@ -5,8 +5,9 @@
  * is applied lexically, the path is mapped onto its mount, symlinks are resolved on the
  * host, and the real path is mapped back. A path whose real location lies outside every
  * mount is refused (`Fs.Escape`) and so never judged as a workspace path. `execute` acts
- * only on the judged real path, reached from the mount root's descriptor one verified
- * folder at a time (fs-handle.ts): a folder swapped for a symlink after it was judged is
+ * only on the judged real path, relative to a verified folder descriptor (fs-handle.ts:
+ * opened by path and checked against the kernel-reported path, or walked from the mount
+ * root one folder at a time): a folder swapped for a symlink after it was judged is
  * refused, never followed — for reads, writes, deletes (recursive ones too) and listings.
  */
 import * as fs from 'node:fs';
@@ -155,7 +156,8 @@ export class FilesystemProvider implements Provider {
     const { fd, stat } = openFileFd(target);
     try {
       const size = stat.size;
-      const buf = Buffer.alloc(Math.min(size, cap));
+      // Unzeroed (pooled when small): only the `filled` bytes read from the file are ever used.
+      const buf = Buffer.allocUnsafe(Math.min(size, cap));
       const filled = buf.length <= SYNC_IO_BYTES ? readAllFdSync(fd, buf) : await readAllFd(fd, buf);
       const bytes = buf.subarray(0, filled);
       const truncated = size > filled;

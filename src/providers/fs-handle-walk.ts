@@ -106,7 +106,7 @@ export function openFileFd(target: FsTarget): { fd: number; stat: fs.Stats } {
   try {
     const stat = fs.fstatSync(fd);
     assertSafeStat(stat, target.agentPath, 'file');
-    confirmFdByPath(fd, path.join(target.root, ...target.parts), target.agentPath);
+    if (!FD_RELATIVE) confirmFdByPath(fd, path.join(target.root, ...target.parts), target.agentPath); // (no path built on Linux: a no-op there)
     return { fd, stat };
   } catch (err) {
     fs.closeSync(fd);

@@ -1,9 +1,10 @@
 /**
  * The descriptor walker every filesystem action goes through (the provider and the
- * reversible layer alike): a target is reached from its mount root's descriptor one
- * component at a time, each folder opened with `O_DIRECTORY | O_NOFOLLOW` through the
- * descriptor of the folder above it, and the final name is acted on relative to the
- * verified parent — on Linux as `/proc/self/fd/N/name`, which the kernel resolves through
+ * reversible layer alike): the target's folder is opened by its judged real path and
+ * verified by the path the kernel reports for the descriptor (the short way, below), or,
+ * where that cannot be verified, reached from its mount root's descriptor one component at
+ * a time, each folder opened with `O_DIRECTORY | O_NOFOLLOW` through the descriptor of the
+ * folder above it; the final name is acted on relative to the verified parent — on Linux as `/proc/self/fd/N/name`, which the kernel resolves through
  * descriptor N, not by re-walking a path. A folder swapped for a symlink at any moment is
  * refused (`Fs.UnsafeFile`), never followed.
  *

@@ -1,5 +1,5 @@
 /**
- * Atomic file replacement for `fs.write` (and the reversible layer's restore): the parents
+ * Writing files for `fs.write` (and the reversible layer's restore). `atomicWrite`: the parents
  * are walked — and created where missing — through verified descriptors (fs-handle.ts);
  * the content goes to a fresh temp file in the verified folder (`O_CREAT | O_EXCL |
  * O_NOFOLLOW`), is fsynced, gets its mode through its own descriptor, and is renamed over
@@ -9,6 +9,10 @@
  * The new file always belongs to the worker (it is a new file, whoever owned the old one)
  * and never carries setuid, setgid or sticky bits: a replaced file keeps only its
  * permission bits (`mode & 0o777`).
+ *
+ * `writeInPlaceOrReplace` (`fs.write` with `durability: 'os'`): an existing file that is
+ * already what a replacement would make — a regular file with one link, owned by the worker,
+ * no special bits — is overwritten in place instead (not atomic; see there).
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
