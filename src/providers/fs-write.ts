@@ -17,7 +17,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Dir } from './fs-handle';
+import { type Dir, FD_RELATIVE } from './fs-handle';
 import { type FsTarget, confirmFdByPath, walkToParentSync } from './fs-handle-walk';
 import { syncFolder } from './fs-group-sync';
 import { assertSafeStat, toFsError } from './fs-safe';
@@ -84,36 +84,44 @@ async function writeAllFd(fd: number, buf: Buffer): Promise<void> {
 }
 
 /**
- * Overwrites the existing file `name` in the verified folder `dir` without replacing it:
- * opened with `O_WRONLY | O_NOFOLLOW | O_NONBLOCK` and never `O_TRUNC` (a symlink is not
- * followed, a FIFO does not block, nothing is cut before the checks), then checked on the
- * descriptor — a regular file with exactly one link (never written through a hard link: a
- * second name could be a file outside the workspace), no setuid/setgid/sticky bit, owned by
- * the worker's user (so it keeps the two promises of a replaced file: permission bits only,
- * the worker's) — and only then `fchmod` (when the mode changes), written from offset 0 and
- * cut to the new length with `ftruncate` (after the write: never empty in between).
+ * Overwrites the existing file `name` in the verified folder `dir` without replacing it.
+ * `seen` is its `lstat` (already a regular file with one link: `assertSafeStat`); only if
+ * it is also owned by the worker's user and has no setuid/setgid/sticky bit (so the file
+ * keeps the two promises of a replaced one: permission bits only, the worker's) is it
+ * opened, with `O_WRONLY | O_NOFOLLOW | O_NONBLOCK` and never `O_TRUNC` (a symlink swapped
+ * in is not followed, a FIFO does not block, nothing is cut before the checks), and checked
+ * again on the descriptor — the same inode as `seen`, a regular file with exactly one link
+ * (never written through a hard link: a second name could be a file outside the
+ * workspace), the same owner, no special bit — and only then `fchmod` (when the mode
+ * changes), written from offset 0 and cut to the new length with `ftruncate` (after the
+ * write: never empty in between).
+ * Only on Linux (names resolved through the folder's descriptor, {@link FD_RELATIVE}) and
+ * for contents up to {@link SYNC_IO_BYTES}: every step is a synchronous system call, so two
+ * writes of this process to one file never interleave (each is whole, the last one wins,
+ * as with renames); larger contents are replaced atomically.
  * Returns `undefined`, having written nothing, when it cannot be opened or a check fails:
  * the caller then replaces the file atomically, which makes its own checks and errors.
  * @throws an `fs` error from the write itself (the file may then be torn).
  */
-async function writeInPlace(dir: Dir, name: string, content: Buffer, mode: number | undefined, agentPath: string): Promise<WriteOutcome | undefined> {
+function writeInPlaceSync(dir: Dir, name: string, seen: fs.Stats, content: Buffer, mode: number | undefined, agentPath: string): WriteOutcome | undefined {
   const { O_WRONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
   const uid = process.geteuid?.();
-  if (uid === undefined) return undefined;
+  if (uid === undefined || !FD_RELATIVE || content.length > SYNC_IO_BYTES) return undefined;
+  const fits = (st: fs.Stats): boolean => st.isFile() && st.nlink === 1 && (st.mode & 0o7000) === 0 && st.uid === uid;
+  if (!fits(seen)) return undefined;
   let fd: number;
   try {
     fd = fs.openSync(dir.at(name), O_WRONLY | O_NOFOLLOW | O_NONBLOCK);
   } catch {
-    return undefined; // missing, a symlink, a folder, a FIFO without reader, read-only…: the atomic path decides
+    return undefined; // gone, swapped for a symlink, read-only…: the atomic path decides
   }
   try {
     const st = fs.fstatSync(fd);
-    if (!st.isFile() || st.nlink !== 1 || (st.mode & 0o7000) !== 0 || st.uid !== uid) return undefined;
-    confirmFdByPath(fd, path.join(dir.hostPath, name), agentPath);
+    if (!fits(st) || st.ino !== seen.ino || st.dev !== seen.dev) return undefined;
     const want = (mode ?? st.mode) & PERMISSION_BITS;
     try {
       if (want !== (st.mode & PERMISSION_BITS)) fs.fchmodSync(fd, want);
-      await writeAllFd(fd, content);
+      for (let offset = 0; offset < content.length;) offset += fs.writeSync(fd, content, offset, content.length - offset, offset);
       fs.ftruncateSync(fd, content.length);
     } catch (err) {
       throw toFsError(err, agentPath);
@@ -153,7 +161,7 @@ export async function atomicWrite(target: FsTarget, content: Buffer, options: Wr
 
 /**
  * `fs.write` with `durability: 'os'`: overwrites an existing file **in place** when that is
- * safe (see {@link writeInPlace}), like py-agent-kernel and most editors — not atomic: a
+ * safe (see {@link writeInPlaceSync}), like py-agent-kernel and most editors — not atomic: a
  * reader at the same moment, or a crash or full disk during the write, can see a torn file
  * (part new, part old). Otherwise (a new file, `createOnly`, any check failing) exactly
  * {@link atomicWrite}. Why: on ext4 a rename over an existing file starts writeback of the
@@ -171,10 +179,6 @@ async function writeFileAt(target: FsTarget, content: Buffer, options: WriteOpti
   const { dir, name } = walkToParentSync(target, true);
   try {
     if (name === undefined) throw new FsWrongTypeError(agentPath, 'a regular file');
-    if (inPlace) {
-      const done = await writeInPlace(dir, name, content, options.mode, agentPath);
-      if (done !== undefined) return done;
-    }
     let existing: fs.Stats | undefined;
     try {
       existing = await dir.lstat(name, agentPath);
@@ -183,6 +187,10 @@ async function writeFileAt(target: FsTarget, content: Buffer, options: WriteOpti
     }
     if (existing !== undefined && options.createOnly === true) throw new FsExistsError(agentPath);
     if (existing !== undefined) assertSafeStat(existing, agentPath, 'file');
+    if (inPlace && existing !== undefined) {
+      const done = writeInPlaceSync(dir, name, existing, content, options.mode, agentPath);
+      if (done !== undefined) return done;
+    }
     const mode = (options.mode ?? (existing === undefined ? DEFAULT_FILE_MODE : existing.mode)) & PERMISSION_BITS;
 
     const tmp = `.${name}.${randomBytes(6).toString('hex')}.tmp`;

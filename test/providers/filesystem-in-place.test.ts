@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Kernel } from '../../src/kernel/kernel';
 import { FilesystemProvider } from '../../src/providers/filesystem';
+import { SYNC_IO_BYTES } from '../../src/providers/fs-write';
 import { tempDir, writePolicy } from '../kernel/kernel-helpers';
 
 const NOBODY = 65534;
@@ -36,7 +37,7 @@ function setup(durability: 'full' | 'os' = 'os', swap?: (ws: string, outside: st
 }
 
 describe("fs.write durability 'os': in place when safe", () => {
-  test('over an existing file → same inode, exactly the new bytes (shorter and longer than before), its mode kept or set; no temp file left', async () => {
+  test('over an existing file → same inode, exactly the new bytes (shorter and longer than before), its mode kept or set; over the synchronous-I/O limit → atomic; no temp file left', async () => {
     const { ws, kernel, write } = setup();
     const file = path.join(ws, 'a.txt');
     fs.writeFileSync(file, 'a much longer old content\n', { mode: 0o640 });
@@ -47,12 +48,19 @@ describe("fs.write durability 'os': in place when safe", () => {
     assert.equal(fs.readFileSync(file, 'utf8'), 'new');
     assert.equal(fs.statSync(file).mode & 0o7777, 0o640);
     const longer = await write('a.txt', 'x'.repeat(5000), 0o600);
+    const big = 'z'.repeat(SYNC_IO_BYTES + 1);
+    const large = await write('b.txt', big);
+    const largeIno = fs.statSync(path.join(ws, 'b.txt')).ino;
+    const largeAgain = await write('b.txt', big);
     await kernel.close();
     assert.equal(longer.status, 'OK', longer.error);
     assert.equal(fs.readFileSync(file, 'utf8'), 'x'.repeat(5000));
     assert.equal(fs.statSync(file).mode & 0o7777, 0o600);
     assert.equal(fs.statSync(file).ino, ino, 'written in place');
-    assert.deepEqual(fs.readdirSync(ws), ['a.txt']);
+    assert.deepEqual([large.status, largeAgain.status], ['OK', 'OK']);
+    assert.equal(fs.readFileSync(path.join(ws, 'b.txt'), 'utf8'), big);
+    assert.notEqual(fs.statSync(path.join(ws, 'b.txt')).ino, largeIno, 'over the synchronous-I/O limit: replaced atomically');
+    assert.deepEqual(fs.readdirSync(ws).sort(), ['a.txt', 'b.txt']);
   });
 
   test('a target hard-linked to an outside file → ERROR Fs.UnsafeFile, the outside file unchanged (never written through the link)', async () => {
