@@ -24,10 +24,21 @@ export interface FsTarget {
  * @throws FsUnsafeFileError when the path lies outside its root or has `.`/`..` segments.
  */
 export function targetAt(loc: HostLocation, agentPath: string): FsTarget {
-  const rel = path.relative(loc.floor, loc.hostPath);
+  const { floor, hostPath } = loc;
+  // The usual case without path.relative: a normalised path below the root is cut at the root.
+  const prefix = floor.endsWith(path.sep) ? floor : floor + path.sep;
+  if (hostPath.startsWith(prefix)) {
+    const parts = hostPath.slice(prefix.length).split(path.sep);
+    if (!parts.some(isNotAName)) return { root: floor, parts, agentPath };
+  }
+  const rel = path.relative(floor, hostPath);
   const parts = rel === '' ? [] : rel.split(path.sep);
-  if (path.isAbsolute(rel) || parts.some((p) => p === '' || p === '.' || p === '..')) throw new FsUnsafeFileError(agentPath, 'it lies outside its mount');
-  return { root: loc.floor, parts, agentPath };
+  if (path.isAbsolute(rel) || parts.some(isNotAName)) throw new FsUnsafeFileError(agentPath, 'it lies outside its mount');
+  return { root: floor, parts, agentPath };
+}
+
+function isNotAName(part: string): boolean {
+  return part === '' || part === '.' || part === '..';
 }
 
 /**

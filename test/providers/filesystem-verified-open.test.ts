@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { Kernel } from '../../src/kernel/kernel';
 import { FilesystemProvider } from '../../src/providers/filesystem';
 import { Dir, FD_RELATIVE, fdIsAt } from '../../src/providers/fs-handle';
+import { targetAt } from '../../src/providers/fs-handle-walk';
 import { tempDir, writePolicy } from '../kernel/kernel-helpers';
 
 /** ws/a/b/f.txt inside, and outside/b/f.txt with the same names outside. */
@@ -114,6 +115,25 @@ describe('walker short way: open by judged path, verified by the kernel-reported
       assert.equal(fdIsAt(fd3, odd), false);
     } finally {
       for (const fd of fds) fs.closeSync(fd);
+    }
+  });
+
+  test('targetAt: the names below the mount root; the root itself → none; outside the root or with ./.. → Fs.UnsafeFile', () => {
+    const at = (floor: string, hostPath: string) => targetAt({ floor, hostPath }, '/agent/path').parts;
+    assert.deepEqual(at('/', '/tmp/a/b.txt'), ['tmp', 'a', 'b.txt']);
+    assert.deepEqual(at('/srv/ws', '/srv/ws/a/b.txt'), ['a', 'b.txt']);
+    assert.deepEqual(at('/srv/ws', '/srv/ws'), []);
+    assert.deepEqual(at('/', '/'), []);
+    for (const [floor, hostPath] of [
+      ['/srv/ws', '/srv/wsx/a'],
+      ['/srv/ws', '/srv/other'],
+      ['/srv/ws', '/srv/ws/../etc/passwd'],
+    ] as const) {
+      assert.throws(
+        () => at(floor, hostPath),
+        (err: unknown) => (err as { code?: string }).code === 'Fs.UnsafeFile',
+        `${floor} ${hostPath}`,
+      );
     }
   });
 
