@@ -161,16 +161,16 @@ export async function atomicWrite(target: FsTarget, content: Buffer, options: Wr
 
 /**
  * `fs.write` with `durability: 'os'`: overwrites an existing file **in place** when that is
- * safe (see {@link writeInPlaceSync}), like py-agent-kernel and most editors — not atomic: a
+ * safe (see {@link writeInPlaceSync}), like py-agent-kernel — not atomic: a
  * reader at the same moment, or a crash or full disk during the write, can see a torn file
- * (part new, part old). Otherwise (a new file, `createOnly`, any check failing) exactly
- * {@link atomicWrite}. Why: on ext4 a rename over an existing file starts writeback of the
+ * (part new, part old). Otherwise (a new file, `createOnly`, durability other than `'os'`,
+ * any check failing) exactly {@link atomicWrite}. Why: on ext4 a rename over an existing file starts writeback of the
  * new one (`auto_da_alloc`) and a file create costs more than the whole in-place write
  * (docs/performance.md).
  * @throws as {@link atomicWrite}.
  */
 export async function writeInPlaceOrReplace(target: FsTarget, content: Buffer, options: WriteOptions = {}): Promise<WriteOutcome> {
-  return writeFileAt(target, content, options, options.createOnly !== true);
+  return writeFileAt(target, content, options, options.createOnly !== true && options.durability === Durability.Os);
 }
 
 async function writeFileAt(target: FsTarget, content: Buffer, options: WriteOptions, inPlace: boolean): Promise<WriteOutcome> {
