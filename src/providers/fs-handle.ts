@@ -4,8 +4,9 @@
  * verified by the path the kernel reports for the descriptor (the short way, below), or,
  * where that cannot be verified, reached from its mount root's descriptor one component at
  * a time, each folder opened with `O_DIRECTORY | O_NOFOLLOW` through the descriptor of the
- * folder above it; the final name is acted on relative to the verified parent — on Linux as `/proc/self/fd/N/name`, which the kernel resolves through
- * descriptor N, not by re-walking a path. A folder swapped for a symlink at any moment is
+ * folder above it; the final name is acted on relative to the verified parent — on Linux as
+ * `/proc/self/fd/N/name`, which the kernel resolves through descriptor N, not by re-walking
+ * a path. A folder swapped for a symlink at any moment is
  * refused (`Fs.UnsafeFile`), never followed.
  *
  * Node 20 has no `openat`/`O_PATH`, so the rules for a name built with {@link Dir.at}:
@@ -39,11 +40,14 @@
  *   decides (it refuses a symlink with `Fs.UnsafeFile`, as before).
  * - `O_DIRECTORY` means the open itself reaches nothing but a folder (never a device or a
  *   FIFO, whose open could have effects), even through a swapped link, and opening a folder
- *   by path only needs search permission on the folders above it.
+ *   by path only needs search permission on the folders above it. (What it can do through
+ *   a swapped link is open an outside folder before the check refuses it — e.g. wait on a
+ *   hung network mount, as resolve's `realpath` following the same link would.)
  * - After the check it is the same descriptor as one from the walk, with the same residual.
  *   The verified folder is usually the target's parent, so the mount root and the folders
  *   between are not opened at all: one `open`, one `readlink`, one `close` instead of one
  *   `open` and `close` per folder (each through `/proc/self/fd`).
+ *
  * Elsewhere than Linux (no `/proc/self/fd`) names are joined to the folder's path instead:
  * each folder is still opened without following links, but a concurrent rename can
  * redirect a later step ({@link FD_RELATIVE} is false; the provider warns at start-up).
