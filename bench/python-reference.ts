@@ -145,7 +145,7 @@ function referencePython(dir: string): string {
 
 const NOTES: Record<string, string> = {
   read: '; ours also resolves realpath, re-checks at use (O_NOFOLLOW, fstat) and hash-chains the record',
-  write: '; ours writes atomically (temp file, rename) without fsync, the reference writes in place without fsync',
+  write: '; both write in place without fsync (ours: an existing worker-owned file with one link, opened O_NOFOLLOW, never O_TRUNC)',
   writeFull: '; ours writes atomically and durably (temp file, fsync, rename, fsync of the folder), the reference writes in place without fsync',
 };
 

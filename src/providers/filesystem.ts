@@ -5,8 +5,9 @@
  * is applied lexically, the path is mapped onto its mount, symlinks are resolved on the
  * host, and the real path is mapped back. A path whose real location lies outside every
  * mount is refused (`Fs.Escape`) and so never judged as a workspace path. `execute` acts
- * only on the judged real path, reached from the mount root's descriptor one verified
- * folder at a time (fs-handle.ts): a folder swapped for a symlink after it was judged is
+ * only on the judged real path, relative to a verified folder descriptor (fs-handle.ts:
+ * opened by path and checked against the kernel-reported path, or walked from the mount
+ * root one folder at a time): a folder swapped for a symlink after it was judged is
  * refused, never followed — for reads, writes, deletes (recursive ones too) and listings.
  * A write or delete whose grant names the file a `created_by_run` rule relies on
  * (`created_file`) acts only if the file at the target is that one (file-identity.ts).
@@ -23,7 +24,7 @@ import { FD_RELATIVE } from './fs-handle';
 import { type FsTarget, openFileFd, targetAt, walk, walkToParent } from './fs-handle-walk';
 import { assertSafeStat, realpathLongestExisting, toFsError } from './fs-safe';
 import { removeTree } from './fs-tree';
-import { Durability, SYNC_IO_BYTES, atomicWrite, readAllFd, readAllFdSync } from './fs-write';
+import { Durability, SYNC_IO_BYTES, atomicWrite, readAllFd, readAllFdSync, writeInPlaceOrReplace } from './fs-write';
 import { MountTable } from './mounts';
 
 /** Options of {@link FilesystemProvider}. */
@@ -33,10 +34,15 @@ export interface FilesystemProviderOptions {
   /** Hard cap on bytes read or written per call, on top of any rule's `max_bytes` (default 16 MiB). */
   readonly maxBytes?: number;
   /**
-   * How far `fs.write` flushes before it returns: `'full'` (default) fsyncs the file and its
-   * folder, so a written file survives a power cut; `'os'` hands the bytes to the operating
-   * system only (no fsync, as py-agent-kernel does) — the write stays atomic (temp file +
-   * rename) and survives a crash of the process, not of the machine.
+   * How far `fs.write` flushes before it returns, and whether it is atomic. `'full'`
+   * (default): a new file is written, fsynced and renamed over the target, then the folder is
+   * fsynced — readers see the old file or the new one, and a written file survives a power
+   * cut. `'os'`: no fsync, and an existing file is overwritten **in place**, as
+   * py-agent-kernel does (a regular file with one link, no special bits, owned by the
+   * worker; opened without following a link and never truncated before those checks) — a
+   * reader at the same moment can see part old, part new, and a crash of the machine (or a
+   * full disk) during the write can leave the file torn. New files, and files that fail
+   * those checks, are still written atomically (temp file + rename, no fsync).
    */
   readonly durability?: Durability;
 }
@@ -114,7 +120,9 @@ export class FilesystemProvider implements Provider {
         if (bytes.length > cap) throw new FsTooLargeError(agentPath, bytes.length, cap);
         const createOnly = context.constraint['create_only'] === true;
         const replaceOnly = createdFile(context);
-        const done = await atomicWrite(target, bytes, {
+        // 'os': in place when safe (not atomic, like the reference); 'full': always atomic.
+        const write = this.durability === Durability.Os ? writeInPlaceOrReplace : atomicWrite;
+        const done = await write(target, bytes, {
           durability: this.durability,
           ...(mode === undefined ? {} : { mode }),
           ...(createOnly ? { createOnly } : {}),
@@ -153,7 +161,8 @@ export class FilesystemProvider implements Provider {
     const { fd, stat } = openFileFd(target);
     try {
       const size = stat.size;
-      const buf = Buffer.alloc(Math.min(size, cap));
+      // Unzeroed (pooled when small): only the `filled` bytes read from the file are ever used.
+      const buf = Buffer.allocUnsafe(Math.min(size, cap));
       const filled = buf.length <= SYNC_IO_BYTES ? readAllFdSync(fd, buf) : await readAllFd(fd, buf);
       const bytes = buf.subarray(0, filled);
       const truncated = size > filled;

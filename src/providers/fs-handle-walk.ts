@@ -24,10 +24,21 @@ export interface FsTarget {
  * @throws FsUnsafeFileError when the path lies outside its root or has `.`/`..` segments.
  */
 export function targetAt(loc: HostLocation, agentPath: string): FsTarget {
-  const rel = path.relative(loc.floor, loc.hostPath);
+  const { floor, hostPath } = loc;
+  // The usual case without path.relative: a normalised path below the root is cut at the root.
+  const prefix = floor.endsWith(path.sep) ? floor : floor + path.sep;
+  if (hostPath.startsWith(prefix)) {
+    const parts = hostPath.slice(prefix.length).split(path.sep);
+    if (!parts.some(isNotAName)) return { root: floor, parts, agentPath };
+  }
+  const rel = path.relative(floor, hostPath);
   const parts = rel === '' ? [] : rel.split(path.sep);
-  if (path.isAbsolute(rel) || parts.some((p) => p === '' || p === '.' || p === '..')) throw new FsUnsafeFileError(agentPath, 'it lies outside its mount');
-  return { root: loc.floor, parts, agentPath };
+  if (path.isAbsolute(rel) || parts.some(isNotAName)) throw new FsUnsafeFileError(agentPath, 'it lies outside its mount');
+  return { root: floor, parts, agentPath };
+}
+
+function isNotAName(part: string): boolean {
+  return part === '' || part === '.' || part === '..';
 }
 
 /**
@@ -44,6 +55,11 @@ export async function walk(target: FsTarget, options: { readonly count?: number;
  */
 function walkSync(target: FsTarget, options: { readonly count?: number; readonly create?: boolean } = {}): Dir {
   const count = options.count ?? target.parts.length;
+  // The short way first (fs-handle.ts): one open by the judged real path, verified by the
+  // kernel's own path of the descriptor. Anything it cannot verify — a folder to create, a
+  // symlink on the way, a rename, not Linux — is walked one folder at a time, as always.
+  const verified = Dir.openVerifiedSync(hostPathOf(target, count));
+  if (verified !== undefined) return verified;
   let dir = Dir.rootSync(target.root, target.agentPath);
   try {
     for (let i = 0; i < count; i++) {
@@ -56,6 +72,13 @@ function walkSync(target: FsTarget, options: { readonly count?: number; readonly
     dir.closeSync();
     throw err;
   }
+}
+
+/** The real host path of the first `count` names of `target` below its root. */
+function hostPathOf(target: FsTarget, count: number): string {
+  if (count === 0) return target.root;
+  const below = count === target.parts.length ? target.parts.join('/') : target.parts.slice(0, count).join('/');
+  return target.root.endsWith('/') ? target.root + below : `${target.root}/${below}`;
 }
 
 /** The verified parent folder of a target and the target's own name in it (`undefined` for the mount root itself). */
@@ -94,7 +117,7 @@ export function openFileFd(target: FsTarget): { fd: number; stat: fs.Stats } {
   try {
     const stat = fs.fstatSync(fd);
     assertSafeStat(stat, target.agentPath, 'file');
-    confirmFdByPath(fd, path.join(target.root, ...target.parts), target.agentPath);
+    if (!FD_RELATIVE) confirmFdByPath(fd, path.join(target.root, ...target.parts), target.agentPath); // (no path built on Linux: a no-op there)
     return { fd, stat };
   } catch (err) {
     fs.closeSync(fd);

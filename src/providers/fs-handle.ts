@@ -1,10 +1,12 @@
 /**
  * The descriptor walker every filesystem action goes through (the provider and the
- * reversible layer alike): a target is reached from its mount root's descriptor one
- * component at a time, each folder opened with `O_DIRECTORY | O_NOFOLLOW` through the
- * descriptor of the folder above it, and the final name is acted on relative to the
- * verified parent — on Linux as `/proc/self/fd/N/name`, which the kernel resolves through
- * descriptor N, not by re-walking a path. A folder swapped for a symlink at any moment is
+ * reversible layer alike): the target's folder is opened by its judged real path and
+ * verified by the path the kernel reports for the descriptor (the short way, below), or,
+ * where that cannot be verified, reached from its mount root's descriptor one component at
+ * a time, each folder opened with `O_DIRECTORY | O_NOFOLLOW` through the descriptor of the
+ * folder above it; the final name is acted on relative to the verified parent — on Linux as
+ * `/proc/self/fd/N/name`, which the kernel resolves through descriptor N, not by re-walking
+ * a path. A folder swapped for a symlink at any moment is
  * refused (`Fs.UnsafeFile`), never followed.
  *
  * Node 20 has no `openat`/`O_PATH`, so the rules for a name built with {@link Dir.at}:
@@ -16,6 +18,36 @@
  *
  * Residual: a descriptor follows its folder if that folder is moved out of the mount while
  * it is open (only a process that can write outside the workspace can do that).
+ *
+ * The short way ({@link Dir.openVerifiedSync}, Linux only): the folder is opened by its
+ * judged real path in one `open(2)` (`O_DIRECTORY | O_NOFOLLOW`) and kept only if the
+ * kernel reports exactly that path for the descriptor (`readlink` of `/proc/self/fd/N`,
+ * compared exactly); otherwise the walk above decides. Why this is as strong:
+ * - What the walk guarantees is that the folder it returns was reached from the mount root
+ *   through real folders only; where that folder is afterwards is the residual above (it
+ *   is not even checked that it is still there when the walk ends: a folder on the way
+ *   renamed during the walk leaves the walk in it, wherever it went).
+ * - The kernel's path of a descriptor (`d_path`) is built from the folder's actual chain of
+ *   parent entries, up to the process's root, at the moment of the `readlink`: it names no
+ *   symlink (a symlink is never a folder's parent) and a moved folder reports its new
+ *   place. So a verified descriptor is a folder that, after it was opened, sat at exactly
+ *   the judged real path — the place a walk of that path through real folders reaches at
+ *   that moment. A symlink on the way when the open ran leads to another folder, whose
+ *   path differs (refused), unless that folder has meanwhile been moved to the judged path
+ *   itself — then it is the folder at the judged path, the same one a walk would find.
+ *   A deleted folder reports `… (deleted)`, one outside the process's root
+ *   `(unreachable)…`, a path too long for the check an error: all differ, and the walk
+ *   decides (it refuses a symlink with `Fs.UnsafeFile`, as before).
+ * - `O_DIRECTORY` means the open itself reaches nothing but a folder (never a device or a
+ *   FIFO, whose open could have effects), even through a swapped link, and opening a folder
+ *   by path only needs search permission on the folders above it. (What it can do through
+ *   a swapped link is open an outside folder before the check refuses it — e.g. wait on a
+ *   hung network mount, as resolve's `realpath` following the same link would.)
+ * - After the check it is the same descriptor as one from the walk, with the same residual.
+ *   The verified folder is usually the target's parent, so the mount root and the folders
+ *   between are not opened at all: one `open`, one `readlink`, one `close` instead of one
+ *   `open` and `close` per folder (each through `/proc/self/fd`).
+ *
  * Elsewhere than Linux (no `/proc/self/fd`) names are joined to the folder's path instead:
  * each folder is still opened without following links, but a concurrent rename can
  * redirect a later step ({@link FD_RELATIVE} is false; the provider warns at start-up).
@@ -71,6 +103,25 @@ export class Dir {
     } catch (err) {
       throw classify(err, root, agentPath, 'path');
     }
+  }
+
+  /**
+   * The folder at the real host path `hostPath`, opened by path in one `open(2)` and kept
+   * only if the kernel reports exactly that path for its descriptor (see the file comment:
+   * the short way); `undefined` when it cannot be verified (not Linux, missing, not a
+   * folder, a symlink on the way, moved, deleted): the caller then walks one folder at a time.
+   */
+  static openVerifiedSync(hostPath: string): Dir | undefined {
+    if (!FD_RELATIVE) return undefined;
+    let fd: number;
+    try {
+      fd = fs.openSync(hostPath, DIR_FLAGS);
+    } catch {
+      return undefined;
+    }
+    if (fdIsAt(fd, hostPath)) return new Dir(fd, hostPath);
+    fs.closeSync(fd);
+    return undefined;
   }
 
   /** The name `name` inside this folder, resolved through its descriptor (valid while this Dir is open). */
@@ -164,6 +215,22 @@ export class Dir {
     if (!this.open) return;
     this.open = false;
     fs.closeSync(this.fd);
+  }
+}
+
+/**
+ * True when the kernel reports `hostPath`, byte for byte, as where the open descriptor `fd`
+ * is now (`readlink` of `/proc/self/fd/fd`). Linux only (see {@link FD_RELATIVE}).
+ * The link is decoded as UTF-8, where a byte sequence that is not UTF-8 becomes U+FFFD: a
+ * path holding U+FFFD is never verified (two different paths could decode alike), and for
+ * the others equal strings are equal bytes (decoding valid UTF-8 is one-to-one).
+ */
+export function fdIsAt(fd: number, hostPath: string): boolean {
+  if (hostPath.includes('\uFFFD')) return false;
+  try {
+    return fs.readlinkSync(`/proc/self/fd/${fd}`) === hostPath;
+  } catch {
+    return false;
   }
 }
 

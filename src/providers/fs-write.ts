@@ -1,5 +1,5 @@
 /**
- * Atomic file replacement for `fs.write` (and the reversible layer's restore): the parents
+ * Writing files for `fs.write` (and the reversible layer's restore). `atomicWrite`: the parents
  * are walked — and created where missing — through verified descriptors (fs-handle.ts);
  * the content goes to a fresh temp file in the verified folder (`O_CREAT | O_EXCL |
  * O_NOFOLLOW`), is fsynced, gets its mode through its own descriptor, and is renamed over
@@ -9,10 +9,15 @@
  * The new file always belongs to the worker (it is a new file, whoever owned the old one)
  * and never carries setuid, setgid or sticky bits: a replaced file keeps only its
  * permission bits (`mode & 0o777`).
+ *
+ * `writeInPlaceOrReplace` (`fs.write` with `durability: 'os'`): an existing file that is
+ * already what a replacement would make — a regular file with one link, owned by the worker,
+ * no special bits — is overwritten in place instead (not atomic; see there).
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { type Dir, FD_RELATIVE } from './fs-handle';
 import { type FsTarget, confirmFdByPath, walkToParentSync } from './fs-handle-walk';
 import { syncFolder } from './fs-group-sync';
 import { assertSafeStat, toFsError } from './fs-safe';
@@ -79,6 +84,55 @@ async function writeAllFd(fd: number, buf: Buffer): Promise<void> {
   }
 }
 
+/**
+ * Overwrites the existing file `name` in the verified folder `dir` without replacing it.
+ * `seen` is its `lstat` (already a regular file with one link: `assertSafeStat`); only if
+ * it is also owned by the worker's user and has no setuid/setgid/sticky bit (so the file
+ * keeps the two promises of a replaced one: permission bits only, the worker's) is it
+ * opened, with `O_WRONLY | O_NOFOLLOW | O_NONBLOCK` and never `O_TRUNC` (a symlink swapped
+ * in is not followed, a FIFO does not block, nothing is cut before the checks), and checked
+ * again on the descriptor — the same inode as `seen`, a regular file with exactly one link
+ * (never written through a hard link: a second name could be a file outside the
+ * workspace), the same owner, no special bit — and only then `fchmod` (when the mode
+ * changes), written from offset 0 and cut to the new length with `ftruncate` (after the
+ * write: never empty in between).
+ * Only on Linux (names resolved through the folder's descriptor, {@link FD_RELATIVE}) and
+ * for contents up to {@link SYNC_IO_BYTES}: every step is a synchronous system call, so two
+ * writes of this process to one file never interleave (each is whole, the last one wins,
+ * as with renames); larger contents are replaced atomically.
+ * Returns `undefined`, having written nothing, when it cannot be opened or a check fails:
+ * the caller then replaces the file atomically, which makes its own checks and errors.
+ * @throws an `fs` error from the write itself (the file may then be torn).
+ */
+function writeInPlaceSync(dir: Dir, name: string, seen: fs.Stats, content: Buffer, mode: number | undefined, agentPath: string): WriteOutcome | undefined {
+  const { O_WRONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
+  const uid = process.geteuid?.();
+  if (uid === undefined || !FD_RELATIVE || content.length > SYNC_IO_BYTES) return undefined;
+  const fits = (st: fs.Stats): boolean => st.isFile() && st.nlink === 1 && (st.mode & 0o7000) === 0 && st.uid === uid;
+  if (!fits(seen)) return undefined;
+  let fd: number;
+  try {
+    fd = fs.openSync(dir.at(name), O_WRONLY | O_NOFOLLOW | O_NONBLOCK);
+  } catch {
+    return undefined; // gone, swapped for a symlink, read-only…: the atomic path decides
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!fits(st) || st.ino !== seen.ino || st.dev !== seen.dev) return undefined;
+    const want = (mode ?? st.mode) & PERMISSION_BITS;
+    try {
+      if (want !== (st.mode & PERMISSION_BITS)) fs.fchmodSync(fd, want);
+      for (let offset = 0; offset < content.length;) offset += fs.writeSync(fd, content, offset, content.length - offset, offset);
+      fs.ftruncateSync(fd, content.length);
+    } catch (err) {
+      throw toFsError(err, agentPath);
+    }
+    return { bytes: content.length, created: false, mode: want, file: fileIdentity(fs.fstatSync(fd, { bigint: true })) };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** What a write did. */
 export interface WriteOutcome {
   readonly bytes: number;
@@ -88,21 +142,47 @@ export interface WriteOutcome {
   readonly file: string;
 }
 
+/** Options of {@link atomicWrite} and {@link writeInPlaceOrReplace}. */
+export interface WriteOptions {
+  /** The file's mode (special bits are dropped); default: the replaced file's permission bits, or {@link DEFAULT_FILE_MODE} for a new file. */
+  readonly mode?: number;
+  readonly durability?: Durability;
+  /**
+   * Never replace a file: the temp file is hard-linked to the name (`link(2)` fails on an
+   * existing name, atomically) instead of renamed over it.
+   */
+  readonly createOnly?: boolean;
+  /**
+   * Replace an existing file only if it is this one (its identity, file-identity.ts: checked
+   * right before the rename); a missing file is created. Such a write is never made in place.
+   */
+  readonly replaceOnly?: string;
+}
+
 /**
  * Writes `content` to `target` atomically, creating missing folders below its mount root.
- * @param options.mode the file's mode (special bits are dropped); default: the replaced
- *   file's permission bits, or {@link DEFAULT_FILE_MODE} for a new file.
- * @param options.createOnly never replace a file: the temp file is hard-linked to the name
- *   (`link(2)` fails on an existing name, atomically) instead of renamed over it.
- * @param options.replaceOnly replace an existing file only if it is this one (its identity,
- *   file-identity.ts: checked right before the rename); a missing file is created.
  * @throws FsUnsafeFileError / FsWrongTypeError / FsNotFoundError / FsExistsError / FsReplacedError, or an `fs` error.
  */
-export async function atomicWrite(
-  target: FsTarget,
-  content: Buffer,
-  options: { readonly mode?: number; readonly durability?: Durability; readonly createOnly?: boolean; readonly replaceOnly?: string } = {},
-): Promise<WriteOutcome> {
+export async function atomicWrite(target: FsTarget, content: Buffer, options: WriteOptions = {}): Promise<WriteOutcome> {
+  return writeFileAt(target, content, options, false);
+}
+
+/**
+ * `fs.write` with `durability: 'os'`: overwrites an existing file **in place** when that is
+ * safe (see {@link writeInPlaceSync}), like py-agent-kernel — not atomic: a
+ * reader at the same moment, or a crash or full disk during the write, can see a torn file
+ * (part new, part old). Otherwise (a new file, `createOnly`, `replaceOnly`, durability other
+ * than `'os'`, any check failing) exactly {@link atomicWrite}. Why: on ext4 a rename over an existing file starts writeback of the
+ * new one (`auto_da_alloc`) and a file create costs more than the whole in-place write
+ * (docs/performance.md).
+ * @throws as {@link atomicWrite}.
+ */
+export async function writeInPlaceOrReplace(target: FsTarget, content: Buffer, options: WriteOptions = {}): Promise<WriteOutcome> {
+  const inPlace = options.createOnly !== true && options.replaceOnly === undefined && options.durability === Durability.Os;
+  return writeFileAt(target, content, options, inPlace);
+}
+
+async function writeFileAt(target: FsTarget, content: Buffer, options: WriteOptions, inPlace: boolean): Promise<WriteOutcome> {
   const full = (options.durability ?? Durability.Full) === Durability.Full;
   const { agentPath } = target;
   const { dir, name } = walkToParentSync(target, true);
@@ -116,6 +196,10 @@ export async function atomicWrite(
     }
     if (existing !== undefined && options.createOnly === true) throw new FsExistsError(agentPath);
     if (existing !== undefined) assertSafeStat(existing, agentPath, 'file');
+    if (inPlace && existing !== undefined) {
+      const done = writeInPlaceSync(dir, name, existing, content, options.mode, agentPath);
+      if (done !== undefined) return done;
+    }
     const mode = (options.mode ?? (existing === undefined ? DEFAULT_FILE_MODE : existing.mode)) & PERMISSION_BITS;
 
     const tmp = `.${name}.${randomBytes(6).toString('hex')}.tmp`;

@@ -59,14 +59,14 @@ function raceRoot(): string {
   return dir;
 }
 
-/** A fresh world (folders are removed when the test process exits). */
-export function makeRaceEnv(): RaceEnv {
+/** A fresh world (folders are removed when the test process exits); `durability` is the provider's. */
+export function makeRaceEnv(options: { readonly durability?: 'full' | 'os' } = {}): RaceEnv {
   const root = raceRoot();
   const ws = path.join(root, 'ws');
   const outside = path.join(root, 'outside');
   fs.mkdirSync(ws);
   fs.mkdirSync(outside);
-  const kernel = new Kernel({ policy: writePolicy(root, POLICY), providers: [new FilesystemProvider({ mounts: { '/workspace': ws } })] });
+  const kernel = new Kernel({ policy: writePolicy(root, POLICY), providers: [new FilesystemProvider({ mounts: { '/workspace': ws }, ...options })] });
   const layer = new ReversibleActionLayer({
     kernel,
     strategies: [new FsWriteSnapshotStrategy(), new FsDeleteSnapshotStrategy()],

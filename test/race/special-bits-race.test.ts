@@ -47,26 +47,28 @@ function facts(file: string): { mode: number; uid: number; text: string } | unde
 }
 
 describe('race: special mode bits', () => {
-  test(
-    "race fs.write over a setuid file an unprivileged process keeps planting (2,000 writes) → no file with the agent's content keeps a special bit",
-    { timeout: 300_000 },
-    async (t) => {
-      const env = makeRaceEnv();
-      const tool = path.join(toolsDir(env), 'tool');
-      const report = await race({
-        watch: env.outside,
-        start: () => startPlanter(tool, plantAs()),
-        op: async (i) => {
-          const r = await env.kernel.submit({ action: 'fs.write', target: '/workspace/tools/tool', params: { content: AGENT } });
-          const now = facts(tool);
-          const bad = now !== undefined && now.text === AGENT && (now.mode & SPECIAL) !== 0;
-          return { status: r.code ?? r.status, effects: bad ? [`write ${i}: agent content with mode ${now.mode.toString(8)} owned by uid ${now.uid}`] : [] };
-        },
-      });
-      await env.close();
-      assertNoEffects(t, report);
-    },
-  );
+  for (const durability of ['full', 'os'] as const) {
+    test(
+      `race fs.write (durability '${durability}') over a setuid file an unprivileged process keeps planting (2,000 writes) → no file with the agent's content keeps a special bit`,
+      { timeout: 300_000 },
+      async (t) => {
+        const env = makeRaceEnv({ durability });
+        const tool = path.join(toolsDir(env), 'tool');
+        const report = await race({
+          watch: env.outside,
+          start: () => startPlanter(tool, plantAs()),
+          op: async (i) => {
+            const r = await env.kernel.submit({ action: 'fs.write', target: '/workspace/tools/tool', params: { content: AGENT } });
+            const now = facts(tool);
+            const bad = now !== undefined && now.text === AGENT && (now.mode & SPECIAL) !== 0;
+            return { status: r.code ?? r.status, effects: bad ? [`write ${i}: agent content with mode ${now.mode.toString(8)} owned by uid ${now.uid}`] : [] };
+          },
+        });
+        await env.close();
+        assertNoEffects(t, report);
+      },
+    );
+  }
 
   test(
     'race layer.rollback of fs.delete of a setuid file (2,000 delete + rollback) → the recreated file has no special bit',
