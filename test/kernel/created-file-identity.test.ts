@@ -22,12 +22,16 @@ capabilities:
     created_by_run: true
 `;
 
-function session(): { kernel: Kernel; ws: string; log: string } {
+function session(durability: 'full' | 'os' = 'full'): { kernel: Kernel; ws: string; log: string } {
   const dir = tempDir();
   const ws = path.join(dir, 'ws');
   fs.mkdirSync(ws);
   const log = path.join(dir, 'kernel.log');
-  const kernel = new Kernel({ policy: writePolicy(dir, POLICY), providers: [new FilesystemProvider({ mounts: { '/workspace': ws } })], logPath: log });
+  const kernel = new Kernel({
+    policy: writePolicy(dir, POLICY),
+    providers: [new FilesystemProvider({ mounts: { '/workspace': ws }, durability })],
+    logPath: log,
+  });
   return { kernel, ws, log };
 }
 
@@ -69,6 +73,30 @@ describe('kernel: created_by_run binds a created path to the file the run create
       'no temp file left behind',
     );
     assert.equal(records.length, before + 1);
+  });
+
+  test("durability 'os' (in-place writes): another actor's file renamed over the run's a.txt → the overwrite is refused (Fs.Replaced), their content kept", async () => {
+    const { kernel, ws } = session('os');
+    await kernel.submit({ action: 'fs.write', target: '/workspace/a.txt', params: { content: 'mine' } });
+    fs.writeFileSync(path.join(ws, 'precious.txt'), 'theirs\n');
+    fs.renameSync(path.join(ws, 'precious.txt'), path.join(ws, 'a.txt'));
+    const overwrite = await kernel.submit({ action: 'fs.write', target: '/workspace/a.txt', params: { content: 'pwned' } });
+    await kernel.close();
+    assert.equal(overwrite.status, 'ERROR', JSON.stringify(overwrite));
+    assert.equal(overwrite.code, 'Fs.Replaced');
+    assert.equal(fs.readFileSync(path.join(ws, 'a.txt'), 'utf8'), 'theirs\n', 'a file the run never created was overwritten in place');
+  });
+
+  test("durability 'os': the run rewrites its own a.txt, then deletes it → both OK (the binding follows its file)", async () => {
+    const { kernel, ws } = session('os');
+    await kernel.submit({ action: 'fs.write', target: '/workspace/a.txt', params: { content: 'one' } });
+    const again = await kernel.submit({ action: 'fs.write', target: '/workspace/a.txt', params: { content: 'two' } });
+    assert.equal(fs.readFileSync(path.join(ws, 'a.txt'), 'utf8'), 'two');
+    const del = await kernel.submit({ action: 'fs.delete', target: '/workspace/a.txt' });
+    await kernel.close();
+    assert.equal(again.status, 'OK', JSON.stringify(again));
+    assert.equal(del.status, 'OK', JSON.stringify(del));
+    assert.equal(fs.existsSync(path.join(ws, 'a.txt')), false);
   });
 
   test('the run deletes a.txt and someone puts a new file there (the inode may be reused) → delete and overwrite refused, their file kept', async () => {
