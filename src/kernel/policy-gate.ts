@@ -16,6 +16,7 @@ import {
   type CanonicalRequest,
   type CompiledPolicy,
   type Decision,
+  type HistoryFacts,
   type PolicyDecision,
   type PolicyDocument,
 } from '../policy/index';
@@ -121,17 +122,7 @@ export class PolicyGate {
   }
 
   /** What an action allowed by `decision` adds to the run state (see history.ts); undefined when nothing. */
-  historyEffects(
-    decision: Decision,
-    facts: {
-      readonly request: CanonicalRequest;
-      readonly approved: boolean;
-      readonly created?: boolean;
-      readonly deleted?: boolean;
-      /** The identity of the file an fs.write left at the target (its provider's report). */
-      readonly file?: string;
-    },
-  ): HistoryEffects | undefined {
+  historyEffects(decision: Decision, facts: HistoryFacts): HistoryEffects | undefined {
     if (!this.tracksHistory) return undefined;
     return historyEffects(
       this.layers.map((l) => l.compiled),

@@ -156,24 +156,23 @@ export function createOnly(rule: Rule, request: CanonicalRequest, ctx: HistoryCo
   return rule.history?.created_by_run === true && request.action === 'fs.write' && !ctx.lookup.created(request.target);
 }
 
+/** What happened with an executed action, as {@link historyEffects} needs it. */
+export interface HistoryFacts {
+  readonly request: CanonicalRequest;
+  readonly approved: boolean;
+  /** The fs.write created the target, or wrote a target the run created again. */
+  readonly created?: boolean;
+  readonly deleted?: boolean;
+  /** The identity of the file the fs.write left at the target, as its provider reported it. */
+  readonly file?: string;
+}
+
 /**
  * What an executed action adds to the run state under `policies` (the layers, ceiling
  * first), given the decision that allowed it (`grantedBy`) and what happened. Undefined
  * when nothing is to be recorded (always so for policies without history keys).
  */
-export function historyEffects(
-  policies: readonly CompiledPolicy[],
-  decision: PolicyDecision,
-  facts: {
-    readonly request: CanonicalRequest;
-    readonly approved: boolean;
-    /** The fs.write created the target, or wrote a target the run created again. */
-    readonly created?: boolean;
-    readonly deleted?: boolean;
-    /** The identity of the file the fs.write left at the target, as its provider reported it. */
-    readonly file?: string;
-  },
-): HistoryEffects | undefined {
+export function historyEffects(policies: readonly CompiledPolicy[], decision: PolicyDecision, facts: HistoryFacts): HistoryEffects | undefined {
   const tracking = policies.map((p) => p.history);
   if (tracking.every((t) => t === undefined)) return undefined;
   const calls: string[] = [];

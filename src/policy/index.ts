@@ -28,5 +28,5 @@ export { evaluate, type PolicyDecision } from './evaluate';
 export { InvalidTargetError, PolicyCompileError } from './canonical-errors';
 export { canonicalPath } from './canonical-path';
 export { evaluateLayered } from './layered';
-export { HistoryLookup, historyEffects } from './history';
+export { HistoryLookup, historyEffects, type HistoryFacts } from './history';
 export { couldAllow } from './could-allow';
