@@ -1,0 +1,101 @@
+/**
+ * Red-team findings against the walker's short way (fs-handle.ts) and the in-place write
+ * (fs-write.ts, `durability: 'os'`) — see /work/notes/redteam-fs.md.
+ * - A folder whose judged real path itself ends in ` (deleted)`: the kernel reports
+ *   `<path> (deleted)` for a removed folder, so such a path is "verified" for a dead folder
+ *   (the header's "a deleted folder reports … (deleted): all differ" does not hold there).
+ * - An in-place write keeps grants a replacement drops: the file's group (a replaced file
+ *   gets the worker's group) and its POSIX ACL entries (a replaced file gets none), so
+ *   another user keeps access to what the agent writes.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Kernel } from '../../src/kernel/kernel';
+import { FilesystemProvider } from '../../src/providers/filesystem';
+import { FD_RELATIVE, fdIsAt } from '../../src/providers/fs-handle';
+import { tempDir, writePolicy } from '../kernel/kernel-helpers';
+
+const NOBODY = 65534;
+const isRoot = process.getuid?.() === 0;
+
+function writer(durability: 'full' | 'os') {
+  const root = tempDir();
+  const ws = path.join(root, 'ws');
+  fs.mkdirSync(ws);
+  const kernel = new Kernel({
+    policy: writePolicy(root, 'capabilities:\n  - action: fs.write\n    resource: /workspace/**\n'),
+    providers: [new FilesystemProvider({ mounts: { '/workspace': ws }, durability })],
+  });
+  const write = (name: string, content: string) => kernel.submit({ action: 'fs.write', target: `/workspace/${name}`, params: { content } });
+  return { ws, kernel, write };
+}
+
+/** Python: sets (arg 2 = '1') or reports (prints 'acl' / 'none') the POSIX access ACL `user:nobody:rw-` of a file. */
+const ACL_PY = `
+import os, struct, sys
+f = sys.argv[1]
+if sys.argv[2] == '1':
+    entries = [(0x01, 6, 0xFFFFFFFF), (0x02, 6, ${NOBODY}), (0x04, 4, 0xFFFFFFFF), (0x10, 6, 0xFFFFFFFF), (0x20, 4, 0xFFFFFFFF)]
+    os.setxattr(f, 'system.posix_acl_access', struct.pack('<I', 2) + b''.join(struct.pack('<HHI', *e) for e in entries))
+try:
+    os.getxattr(f, 'system.posix_acl_access')
+    print('acl')
+except OSError:
+    print('none')
+`;
+
+describe('red team: short way and in-place writes', () => {
+  test('fdIsAt: a folder removed after the open is never verified, even when the judged path itself ends in " (deleted)"', () => {
+    if (!FD_RELATIVE) return; // the short way exists on Linux only
+    const root = tempDir();
+    const real = path.join(root, 'd');
+    const judged = `${real} (deleted)`; // a real folder of that name, judged by the policy
+    fs.mkdirSync(judged);
+    fs.writeFileSync(path.join(judged, 'f.txt'), 'real');
+    // What an attacker can make the open by path reach: `d (deleted)` swapped (RENAME_EXCHANGE)
+    // for a symlink to `d`, then `d` removed before the readlink.
+    fs.mkdirSync(real);
+    const fd = fs.openSync(real, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+    try {
+      fs.rmdirSync(real);
+      assert.equal(fs.readlinkSync(`/proc/self/fd/${fd}`), judged, 'the kernel reports the removed folder exactly as the judged path');
+      assert.equal(fdIsAt(fd, judged), false, 'a removed (dead) folder is verified as the live folder "d (deleted)"');
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+
+  test("durability 'os' over a worker-owned file of another group (when run as root) → the group a replacement gives (the worker's), not the old one", async () => {
+    const { ws, kernel, write } = writer('os');
+    const file = path.join(ws, 'shared.txt');
+    fs.writeFileSync(file, 'old');
+    fs.chmodSync(file, 0o664);
+    if (isRoot) fs.chownSync(file, process.getuid?.() ?? 0, NOBODY);
+    const r = await write('shared.txt', 'AGENT SECRET');
+    await kernel.close();
+    assert.equal(r.status, 'OK', r.error);
+    assert.equal(fs.readFileSync(file, 'utf8'), 'AGENT SECRET');
+    const st = fs.lstatSync(file);
+    assert.equal(st.mode & 0o777, 0o664);
+    assert.equal(st.gid, process.getegid?.(), 'the old group (and its group-write bit) still covers the agent-written content');
+  });
+
+  for (const durability of ['full', 'os'] as const) {
+    test(`durability '${durability}' over a worker-owned file carrying an ACL entry for another user → no ACL afterwards (as a replacement)`, async () => {
+      const { ws, kernel, write } = writer(durability);
+      const file = path.join(ws, 'acl.txt');
+      fs.writeFileSync(file, 'old');
+      fs.chmodSync(file, 0o664);
+      const acl = (set: boolean): string => execFileSync('python3', ['-c', ACL_PY, file, set ? '1' : '0'], { encoding: 'utf8' }).trim();
+      assert.equal(acl(true), 'acl');
+      const r = await write('acl.txt', 'AGENT SECRET');
+      await kernel.close();
+      assert.equal(r.status, 'OK', r.error);
+      assert.equal(fs.readFileSync(file, 'utf8'), 'AGENT SECRET');
+      assert.equal(acl(false), 'none', 'user:nobody:rw- still grants another user the agent-written content');
+    });
+  }
+});
