@@ -7,6 +7,9 @@
  * - An in-place write keeps grants a replacement drops: the file's group (a replaced file
  *   gets the worker's group) and its POSIX ACL entries (a replaced file gets none), so
  *   another user keeps access to what the agent writes.
+ * - A target holding a lone UTF-16 surrogate: the policy judges the string as given, but
+ *   the file name Node hands the kernel holds U+FFFD in its place, so a write creates a name
+ *   the policy denies (and several targets alias one file).
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -98,4 +101,23 @@ describe('red team: short way and in-place writes', () => {
       assert.equal(acl(false), 'none', 'user:nobody:rw- still grants another user the agent-written content');
     });
   }
+
+  test('fs.write to a target with a lone surrogate → refused, never the U+FFFD name the policy denies', async () => {
+    const root = tempDir();
+    const ws = path.join(root, 'ws');
+    fs.mkdirSync(ws);
+    const kernel = new Kernel({
+      policy: writePolicy(
+        root,
+        'capabilities:\n  - action: fs.write\n    resource: /workspace/**\ndeny:\n  - action: fs.write\n    resource: "/workspace/\uFFFDsecret"\n',
+      ),
+      providers: [new FilesystemProvider({ mounts: { '/workspace': ws } })],
+    });
+    const direct = await kernel.submit({ action: 'fs.write', target: '/workspace/\uFFFDsecret', params: { content: 'x' } });
+    const lone = await kernel.submit({ action: 'fs.write', target: '/workspace/\uD800secret', params: { content: 'x' } });
+    await kernel.close();
+    assert.equal(direct.status, 'DENIED');
+    assert.notEqual(lone.status, 'OK');
+    assert.deepEqual(fs.readdirSync(ws), [], 'the denied name was created through the lone surrogate');
+  });
 });
