@@ -5,15 +5,13 @@
  *   `<path> (deleted)` for a removed folder, so such a path is "verified" for a dead folder
  *   (the header's "a deleted folder reports … (deleted): all differ" does not hold there).
  * - An in-place write keeps grants a replacement drops: the file's group (a replaced file
- *   gets the worker's group) and its POSIX ACL entries (a replaced file gets none), so
- *   another user keeps access to what the agent writes.
+ *   gets the worker's group), so another group keeps access to what the agent writes.
  * - A target holding a lone UTF-16 surrogate: the policy judges the string as given, but
  *   the file name Node hands the kernel holds U+FFFD in its place, so a write creates a name
  *   the policy denies (and several targets alias one file).
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Kernel } from '../../src/kernel/kernel';
@@ -35,20 +33,6 @@ function writer(durability: 'full' | 'os') {
   const write = (name: string, content: string) => kernel.submit({ action: 'fs.write', target: `/workspace/${name}`, params: { content } });
   return { ws, kernel, write };
 }
-
-/** Python: sets (arg 2 = '1') or reports (prints 'acl' / 'none') the POSIX access ACL `user:nobody:rw-` of a file. */
-const ACL_PY = `
-import os, struct, sys
-f = sys.argv[1]
-if sys.argv[2] == '1':
-    entries = [(0x01, 6, 0xFFFFFFFF), (0x02, 6, ${NOBODY}), (0x04, 4, 0xFFFFFFFF), (0x10, 6, 0xFFFFFFFF), (0x20, 4, 0xFFFFFFFF)]
-    os.setxattr(f, 'system.posix_acl_access', struct.pack('<I', 2) + b''.join(struct.pack('<HHI', *e) for e in entries))
-try:
-    os.getxattr(f, 'system.posix_acl_access')
-    print('acl')
-except OSError:
-    print('none')
-`;
 
 describe('red team: short way and in-place writes', () => {
   test('fdIsAt: a folder removed after the open is never verified, even when the judged path itself ends in " (deleted)"', () => {
@@ -85,22 +69,6 @@ describe('red team: short way and in-place writes', () => {
     assert.equal(st.mode & 0o777, 0o664);
     assert.equal(st.gid, process.getegid?.(), 'the old group (and its group-write bit) still covers the agent-written content');
   });
-
-  for (const durability of ['full', 'os'] as const) {
-    test(`durability '${durability}' over a worker-owned file carrying an ACL entry for another user → no ACL afterwards (as a replacement)`, async () => {
-      const { ws, kernel, write } = writer(durability);
-      const file = path.join(ws, 'acl.txt');
-      fs.writeFileSync(file, 'old');
-      fs.chmodSync(file, 0o664);
-      const acl = (set: boolean): string => execFileSync('python3', ['-c', ACL_PY, file, set ? '1' : '0'], { encoding: 'utf8' }).trim();
-      assert.equal(acl(true), 'acl');
-      const r = await write('acl.txt', 'AGENT SECRET');
-      await kernel.close();
-      assert.equal(r.status, 'OK', r.error);
-      assert.equal(fs.readFileSync(file, 'utf8'), 'AGENT SECRET');
-      assert.equal(acl(false), 'none', 'user:nobody:rw- still grants another user the agent-written content');
-    });
-  }
 
   test('fs.write to a target with a lone surrogate → refused, never the U+FFFD name the policy denies', async () => {
     const root = tempDir();
