@@ -93,6 +93,11 @@ export function isCanonicalText(text: unknown): boolean {
       start = i + 1;
     } else if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x5c) {
       return false;
+    } else if (c >= 0xd800 && c <= 0xdfff) {
+      // A surrogate pair is one character; a lone surrogate is refused by the checked way.
+      const low = i + 1 < n ? text.charCodeAt(i + 1) : 0;
+      if (c > 0xdbff || low < 0xdc00 || low > 0xdfff) return false;
+      i++;
     }
   }
   return true;

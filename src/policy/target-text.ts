@@ -12,12 +12,14 @@ export const MAX_TARGET_LENGTH = 4096;
 // C0 controls, DEL, and the C1 controls.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+// A lone UTF-16 surrogate: encoded as U+FFFD when the string reaches the OS, so the policy would judge another name.
+const LONE_SURROGATE = /\p{Cs}/u;
 
 /**
  * Asserts `input` is a usable target string and returns it unchanged.
  *
  * @throws {InvalidTargetError} when `input` is not a string, is empty, is longer than
- *   {@link MAX_TARGET_LENGTH}, or contains NUL or another control character.
+ *   {@link MAX_TARGET_LENGTH}, or contains NUL, another control character or a lone surrogate.
  */
 export function assertTargetText(input: unknown): string {
   if (typeof input !== 'string') {
@@ -32,6 +34,9 @@ export function assertTargetText(input: unknown): string {
   }
   if (CONTROL.test(input)) {
     throw new InvalidTargetError(input, 'the target contains a control character', 'remove tabs, newlines and other control characters');
+  }
+  if (LONE_SURROGATE.test(input)) {
+    throw new InvalidTargetError(input, 'the target contains a lone UTF-16 surrogate', 'pass well-formed Unicode text');
   }
   return input;
 }

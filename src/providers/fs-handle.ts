@@ -223,10 +223,12 @@ export class Dir {
  * is now (`readlink` of `/proc/self/fd/fd`). Linux only (see {@link FD_RELATIVE}).
  * The link is decoded as UTF-8, where a byte sequence that is not UTF-8 becomes U+FFFD: a
  * path holding U+FFFD is never verified (two different paths could decode alike), and for
- * the others equal strings are equal bytes (decoding valid UTF-8 is one-to-one).
+ * the others equal strings are equal bytes (decoding valid UTF-8 is one-to-one). Nor is a
+ * path ending in ` (deleted)`: a removed folder once at `p` reports `p (deleted)`.
  */
 export function fdIsAt(fd: number, hostPath: string): boolean {
-  if (hostPath.includes('\uFFFD')) return false;
+  // The kernel reports a removed folder as `<its path> (deleted)`: a judged path ending so is never verified.
+  if (hostPath.includes('\uFFFD') || hostPath.endsWith(' (deleted)')) return false;
   try {
     return fs.readlinkSync(`/proc/self/fd/${fd}`) === hostPath;
   } catch {

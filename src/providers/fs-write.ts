@@ -87,7 +87,7 @@ async function writeAllFd(fd: number, buf: Buffer): Promise<void> {
 /**
  * Overwrites the existing file `name` in the verified folder `dir` without replacing it.
  * `seen` is its `lstat` (already a regular file with one link: `assertSafeStat`); only if
- * it is also owned by the worker's user and has no setuid/setgid/sticky bit (so the file
+ * it is also owned by the worker's user and group and has no setuid/setgid/sticky bit (so the file
  * keeps the two promises of a replaced one: permission bits only, the worker's) is it
  * opened, with `O_WRONLY | O_NOFOLLOW | O_NONBLOCK` and never `O_TRUNC` (a symlink swapped
  * in is not followed, a FIFO does not block, nothing is cut before the checks), and checked
@@ -107,8 +107,10 @@ async function writeAllFd(fd: number, buf: Buffer): Promise<void> {
 function writeInPlaceSync(dir: Dir, name: string, seen: fs.Stats, content: Buffer, mode: number | undefined, agentPath: string): WriteOutcome | undefined {
   const { O_WRONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
   const uid = process.geteuid?.();
-  if (uid === undefined || !FD_RELATIVE || content.length > SYNC_IO_BYTES) return undefined;
-  const fits = (st: fs.Stats): boolean => st.isFile() && st.nlink === 1 && (st.mode & 0o7000) === 0 && st.uid === uid;
+  const gid = process.getegid?.();
+  if (uid === undefined || gid === undefined || !FD_RELATIVE || content.length > SYNC_IO_BYTES) return undefined;
+  // The worker's group too: a replacement gets it (or a setgid folder's; such files are replaced).
+  const fits = (st: fs.Stats): boolean => st.isFile() && st.nlink === 1 && (st.mode & 0o7000) === 0 && st.uid === uid && st.gid === gid;
   if (!fits(seen)) return undefined;
   let fd: number;
   try {

@@ -1,0 +1,91 @@
+/**
+ * Red-team findings against the walker's short way (fs-handle.ts) and the in-place write
+ * (fs-write.ts, `durability: 'os'`) — see /work/notes/redteam-fs.md.
+ * - A folder whose judged real path itself ends in ` (deleted)`: the kernel reports
+ *   `<path> (deleted)` for a removed folder, so such a path is "verified" for a dead folder
+ *   (the header's "a deleted folder reports … (deleted): all differ" does not hold there).
+ * - An in-place write keeps grants a replacement drops: the file's group (a replaced file
+ *   gets the worker's group), so another group keeps access to what the agent writes.
+ * - A target holding a lone UTF-16 surrogate: the policy judges the string as given, but
+ *   the file name Node hands the kernel holds U+FFFD in its place, so a write creates a name
+ *   the policy denies (and several targets alias one file).
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Kernel } from '../../src/kernel/kernel';
+import { FilesystemProvider } from '../../src/providers/filesystem';
+import { FD_RELATIVE, fdIsAt } from '../../src/providers/fs-handle';
+import { tempDir, writePolicy } from '../kernel/kernel-helpers';
+
+const NOBODY = 65534;
+const isRoot = process.getuid?.() === 0;
+
+function writer(durability: 'full' | 'os') {
+  const root = tempDir();
+  const ws = path.join(root, 'ws');
+  fs.mkdirSync(ws);
+  const kernel = new Kernel({
+    policy: writePolicy(root, 'capabilities:\n  - action: fs.write\n    resource: /workspace/**\n'),
+    providers: [new FilesystemProvider({ mounts: { '/workspace': ws }, durability })],
+  });
+  const write = (name: string, content: string) => kernel.submit({ action: 'fs.write', target: `/workspace/${name}`, params: { content } });
+  return { ws, kernel, write };
+}
+
+describe('red team: short way and in-place writes', () => {
+  test('fdIsAt: a folder removed after the open is never verified, even when the judged path itself ends in " (deleted)"', () => {
+    if (!FD_RELATIVE) return; // the short way exists on Linux only
+    const root = tempDir();
+    const real = path.join(root, 'd');
+    const judged = `${real} (deleted)`; // a real folder of that name, judged by the policy
+    fs.mkdirSync(judged);
+    fs.writeFileSync(path.join(judged, 'f.txt'), 'real');
+    // What an attacker can make the open by path reach: `d (deleted)` swapped (RENAME_EXCHANGE)
+    // for a symlink to `d`, then `d` removed before the readlink.
+    fs.mkdirSync(real);
+    const fd = fs.openSync(real, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+    try {
+      fs.rmdirSync(real);
+      assert.equal(fs.readlinkSync(`/proc/self/fd/${fd}`), judged, 'the kernel reports the removed folder exactly as the judged path');
+      assert.equal(fdIsAt(fd, judged), false, 'a removed (dead) folder is verified as the live folder "d (deleted)"');
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+
+  test("durability 'os' over a worker-owned file of another group (when run as root) → the group a replacement gives (the worker's), not the old one", async () => {
+    const { ws, kernel, write } = writer('os');
+    const file = path.join(ws, 'shared.txt');
+    fs.writeFileSync(file, 'old');
+    fs.chmodSync(file, 0o664);
+    if (isRoot) fs.chownSync(file, process.getuid?.() ?? 0, NOBODY);
+    const r = await write('shared.txt', 'AGENT SECRET');
+    await kernel.close();
+    assert.equal(r.status, 'OK', r.error);
+    assert.equal(fs.readFileSync(file, 'utf8'), 'AGENT SECRET');
+    const st = fs.lstatSync(file);
+    assert.equal(st.mode & 0o777, 0o664);
+    assert.equal(st.gid, process.getegid?.(), 'the old group (and its group-write bit) still covers the agent-written content');
+  });
+
+  test('fs.write to a target with a lone surrogate → refused, never the U+FFFD name the policy denies', async () => {
+    const root = tempDir();
+    const ws = path.join(root, 'ws');
+    fs.mkdirSync(ws);
+    const kernel = new Kernel({
+      policy: writePolicy(
+        root,
+        'capabilities:\n  - action: fs.write\n    resource: /workspace/**\ndeny:\n  - action: fs.write\n    resource: "/workspace/\uFFFDsecret"\n',
+      ),
+      providers: [new FilesystemProvider({ mounts: { '/workspace': ws } })],
+    });
+    const direct = await kernel.submit({ action: 'fs.write', target: '/workspace/\uFFFDsecret', params: { content: 'x' } });
+    const lone = await kernel.submit({ action: 'fs.write', target: '/workspace/\uD800secret', params: { content: 'x' } });
+    await kernel.close();
+    assert.equal(direct.status, 'DENIED');
+    assert.notEqual(lone.status, 'OK');
+    assert.deepEqual(fs.readdirSync(ws), [], 'the denied name was created through the lone surrogate');
+  });
+});
