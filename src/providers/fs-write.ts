@@ -173,7 +173,8 @@ export async function atomicWrite(target: FsTarget, content: Buffer, options: Wr
  * `fs.write` with `durability: 'os'`: overwrites an existing file **in place** when that is
  * safe (see {@link writeInPlaceSync}), like py-agent-kernel — not atomic: a
  * reader at the same moment, or a crash or full disk during the write, can see a torn file
- * (part new, part old). Otherwise (a new file, `createOnly`, `replaceOnly`, durability other
+ * (part new, part old) — and it keeps the file's ACL entries and extended attributes, which a
+ * replacement drops (Node cannot read them on a descriptor; docs/threat-model.md). Otherwise (a new file, `createOnly`, `replaceOnly`, durability other
  * than `'os'`, any check failing) exactly {@link atomicWrite}. Why: on ext4 a rename over an existing file starts writeback of the
  * new one (`auto_da_alloc`) and a file create costs more than the whole in-place write
  * (docs/performance.md).
