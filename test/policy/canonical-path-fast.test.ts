@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { canonicalPath, isCanonicalText } from '../../src/policy/canonical-path';
 import { InvalidTargetError } from '../../src/policy/canonical-errors';
 import { assertTargetText } from '../../src/policy/target-text';
+import { mulberry32 } from '../helpers/random';
 
 /** canonicalPath as it was before the fast path (the oracle). */
 function oracle(input: string, realpathOfExisting?: (p: string) => string): string {
@@ -44,16 +45,6 @@ function normalize(path: string): string {
 
 function assertNames(input: string, path: string): void {
   for (const segment of path.split('/')) if (segment.length > 255) throw new InvalidTargetError(input, 'long', '');
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const SEGMENTS = [

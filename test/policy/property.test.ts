@@ -11,6 +11,7 @@ import { evaluate } from '../../src/policy/evaluate';
 import { hasErrorCode } from '../../src/errors';
 import { policyDoc } from './helpers/doc';
 import { fakeRealpath } from './helpers/fake-fs';
+import { mulberry32 } from '../helpers/random';
 
 const links = {
   '/workspace/out': '/etc',
@@ -59,16 +60,6 @@ const names = [
   'x',
 ];
 const parts = [...names, '..', '.', '', '...'];
-
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function inside(real: string, root: string): boolean {
   return real === root || real.startsWith(root + '/');
