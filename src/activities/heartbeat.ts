@@ -26,10 +26,18 @@ export const ACTION_HEARTBEAT_THROTTLE = '500 milliseconds';
 /** Worker options the activities need (see {@link ACTION_HEARTBEAT_THROTTLE}). */
 export const WORKER_HEARTBEAT_OPTIONS = { maxHeartbeatThrottleInterval: ACTION_HEARTBEAT_THROTTLE } as const;
 
-/** Awaits `work`, heartbeating every `intervalMs` (default {@link HEARTBEAT_INTERVAL_MS}) until it settles. */
+/**
+ * Awaits `work`, heartbeating every `intervalMs` (default {@link HEARTBEAT_INTERVAL_MS}) until it settles.
+ *
+ * The first heartbeat goes out after one interval, not at the start: the server counts the
+ * heartbeat timeout from the activity's start, so one at the start tells it nothing, yet
+ * every heartbeat is a call to the server and a write of the run's state there — two per tool
+ * call (the model turn and the execution), most of which finish before their first interval
+ * (docs/performance.md, "Temporal throughput"). Cancellation still arrives with the first
+ * heartbeat, within one interval (plus the worker's throttle) of the start.
+ */
 export async function whileHeartbeating<T>(work: () => Promise<T>, intervalMs: number = HEARTBEAT_INTERVAL_MS): Promise<T> {
   const context = Context.current();
-  context.heartbeat();
   const timer = setInterval(() => context.heartbeat(), intervalMs);
   try {
     return await work();
