@@ -3,12 +3,13 @@
  * process than the action (a Temporal activity retried on another worker).
  *
  *   <dir>/records/<recordId>.json   one manifest per action (no contents, only hashes)
- *   <dir>/records/<recordId>.registered   its first state, until the next is written (see writeRecord)
- *   <dir>/records/rolled-back.log         the end of each rollback, appended (state-log.ts; see writeRecord)
+ *   <dir>/records/rolled-back.log   the states a crash may lose, appended (state-log.ts; see writeRecord)
  *   <dir>/blobs/<ab>/<sha256>       raw bytes, content-addressed: equal content is stored once
  *
  * Every manifest and blob is written atomically and fsynced (store-files.ts); the state log
- * and the `registered` markers hold only states a crash may lose (see writeRecord). Blobs are verified against
+ * holds only states a crash may lose (see writeRecord). A store written before the log held
+ * more than `rolled-back` may still have `records/<recordId>.registered` markers: they are
+ * read, and removed with their records. Blobs are verified against
  * their name when read, so a damaged snapshot is reported, never restored. Records expire
  * `ttl` ms after their last change; `sweep` removes expired records and the blobs no live
  * record needs. The folder is created owner-only (0700): snapshots hold file contents.
@@ -21,8 +22,8 @@ import { StoreCorruptError, StoreFailedError } from './errors';
 import { isRecordId } from './record-id';
 import { Durability } from '../providers/fs-write';
 import { RecordState, type RecordManifest } from './record';
-import { TMP_SUFFIX, ensureDir, listDir, readIfExists, removeFile, writeFileAtomic } from './store-files';
-import { StateLog } from './state-log';
+import { TMP_SUFFIX, ensureDir, listDir, readIfExists, removeFile, syncDir, writeFileAtomic } from './store-files';
+import { STATE_LOG_FOLD_BYTES, StateLog, isLaterState, isLoggedState } from './state-log';
 
 /** Options of {@link SnapshotStore}. */
 export interface SnapshotStoreOptions {
@@ -73,6 +74,8 @@ export class SnapshotStore {
   /** How far its files and the layer's restores are flushed (see {@link SnapshotStoreOptions.durability}). */
   readonly durability: Durability;
   private readonly stateLog: StateLog;
+  /** The background fold under way, if any (see foldSoon). */
+  private folding: Promise<void> | undefined;
 
   /** No I/O: the folder is created on the first write. @throws RangeError for a ttl that is not a positive number. */
   constructor(dir: string, options: SnapshotStoreOptions = {}) {
@@ -117,60 +120,55 @@ export class SnapshotStore {
     });
   }
 
-  /** The record with this id, or `undefined`. @throws StoreCorruptError for an unreadable manifest. */
+  /**
+   * The record with this id, or `undefined`: its manifest, or the later state the state log
+   * holds for it (same `createdAt`); a record not past `registered` is in the log only.
+   * @throws StoreCorruptError for an unreadable manifest.
+   */
   readRecord(recordId: string): Promise<RecordManifest | undefined> {
     return guard('reading a record', async () => {
       if (!isRecordId(recordId)) return undefined;
+      const logged = this.logged(recordId);
       const text = await readIfExists(this.recordFile(recordId));
       if (text !== undefined) {
         const m = parseManifest(`record ${recordId}`, text, recordId);
-        return m.state === RecordState.Applied || m.state === RecordState.Pending ? (this.readRolledBack(m) ?? m) : m;
+        return logged !== undefined && isLaterState(logged, m) ? logged : m;
       }
-      // Not past `registered`: its marker, unless a crash left it torn (the action never started then).
-      const marker = await readIfExists(this.markerFile(recordId));
-      if (marker === undefined) return undefined;
-      try {
-        const m = parseManifest(`record ${recordId}`, marker, recordId);
-        return m.state === RecordState.Registered ? m : undefined;
-      } catch {
-        return undefined;
-      }
+      // Not past `registered`: the logged state (a logged later state without its manifest belongs to a swept record).
+      if (logged?.state === RecordState.Registered) return logged;
+      return this.readMarker(recordId);
     });
   }
 
   /**
-   * Writes (or replaces) a record atomically. With `durable: false` the replacement may be
-   * lost in a crash (the previous version survives) — for state changes that a retry or a
-   * rollback can tell again from the target itself (`applied`, `rolled-back`).
+   * Writes (or replaces) a record. With `durable: false` the replacement may be lost in a
+   * crash (the previous state survives) — for state changes that a retry or a rollback can
+   * tell again from the target itself (`applied`, `rolled-back`).
    *
-   * A `registered` record is written as a marker of its own (`records/<id>.registered`)
-   * with no fsync at all: after a crash, a lost or torn marker means what it says — the
-   * action never started (a crash ends the attempt). Every later state goes to
-   * `records/<id>.json`, which wins over the marker; the marker is then removed.
-   *
-   * A non-durable `rolled-back` (the end of a rollback) is appended to the store's state log
-   * (`records/rolled-back.log`, state-log.ts): one `write(2)`, no new file, no rename over
-   * the manifest and no fsync, so the manifest holding the snapshot is never rewritten at the
-   * end. It wins over an `applied` or `pending` manifest of the same record (same
-   * `createdAt`); after a crash a lost or torn line means the manifest's state, and a retried
-   * rollback finds the target already restored (`NOOP`). `sweep` folds the log into the
-   * manifests once it is over 1 MiB.
+   * `registered` (always: a lost or torn line means what it says — the attempt never started,
+   * a crash ends the attempt) and a non-durable `applied` or `rolled-back` are appended to
+   * the store's state log (state-log.ts): one `write(2)`, no new file, no fsync, and the
+   * manifest holding the snapshot is not rewritten. A logged state wins over the manifest of
+   * the same record (same `createdAt`) when it is further along; after a crash a lost or torn
+   * line means the manifest's state. The log is folded into the manifests once it is over
+   * 1 MiB (in the background) and by every `sweep`. Every other state is written to
+   * `records/<id>.json` atomically (fsynced, with its folder when durable, unless the store's
+   * durability is `'os'`).
    */
   writeRecord(manifest: RecordManifest, options: { readonly durable?: boolean } = {}): Promise<void> {
     return guard('writing a record', async () => {
       await ensureDir(path.join(this.dir, 'records'));
-      const text = `${JSON.stringify(manifest, null, 2)}\n`;
-      if (manifest.state === RecordState.RolledBack && options.durable === false) {
-        this.stateLog.append(manifest);
+      if (manifest.state === RecordState.Registered || (options.durable === false && isLoggedState(manifest.state))) {
+        if (this.stateLog.append(manifest) > STATE_LOG_FOLD_BYTES) this.foldSoon();
         return;
       }
-      if (manifest.state === RecordState.Registered && !fs.existsSync(this.recordFile(manifest.recordId))) {
-        await writeFileAtomic(this.markerFile(manifest.recordId), text, { syncFile: false, syncFolder: false });
-        return;
-      }
-      await writeFileAtomic(this.recordFile(manifest.recordId), text, this.flush(options.durable !== false));
-      await removeFile(this.markerFile(manifest.recordId));
+      await writeFileAtomic(this.recordFile(manifest.recordId), `${JSON.stringify(manifest, null, 2)}\n`, this.flush(options.durable !== false));
     });
+  }
+
+  /** Resolves once the store's background work (a fold of the state log, see writeRecord) is done; never rejects. */
+  async idle(): Promise<void> {
+    while (this.folding !== undefined) await this.folding;
   }
 
   /** Every readable record, oldest first (unreadable manifests are skipped). */
@@ -182,6 +180,7 @@ export class SnapshotStore {
         const id = name.endsWith('.json') ? name.slice(0, -5) : name.endsWith(MARKER_SUFFIX) ? name.slice(0, -MARKER_SUFFIX.length) : '';
         if (isRecordId(id)) ids.add(id);
       }
+      for (const id of this.stateLog.ids()) if (isRecordId(id)) ids.add(id);
       for (const id of ids) {
         const m = await this.readRecord(id).catch(() => undefined);
         if (m !== undefined) out.push(m);
@@ -208,7 +207,8 @@ export class SnapshotStore {
       const live = new Set<string>();
       let records = 0;
       const recordsDir = path.join(this.dir, 'records');
-      await this.stateLog.fold((m) => this.foldState(m));
+      await this.folding;
+      records += await this.foldLog(now, 0);
       const kept: RecordManifest[] = [];
       for (const m of await this.listRecords()) {
         if (this.isExpired(m, now)) records += (await this.removeRecord(m.recordId)) ? 1 : 0;
@@ -260,19 +260,73 @@ export class SnapshotStore {
     return json || marker;
   }
 
-  /** The logged `rolled-back` state that ends `manifest` (same record, same `createdAt`), or `undefined`. */
-  private readRolledBack(manifest: RecordManifest): RecordManifest | undefined {
-    const m = this.stateLog.lookup(manifest);
-    return m !== undefined && isManifest(m, manifest.recordId) ? m : undefined;
+  /** The state log's state of the record, if it is a valid manifest of it. */
+  private logged(recordId: string): RecordManifest | undefined {
+    const m = this.stateLog.latest(recordId);
+    return m !== undefined && isManifest(m, recordId) ? m : undefined;
   }
 
-  /** Makes a logged `rolled-back` state its record's manifest (durably), unless the manifest moved on or is gone. */
-  private async foldState(m: RecordManifest): Promise<void> {
-    const text = await readIfExists(this.recordFile(m.recordId));
-    if (text === undefined || !isManifest(m, m.recordId)) return;
-    const current = parseManifest(`record ${m.recordId}`, text, m.recordId);
-    if (current.createdAt !== m.createdAt || (current.state !== RecordState.Applied && current.state !== RecordState.Pending)) return;
-    await writeFileAtomic(this.recordFile(m.recordId), `${JSON.stringify(m, null, 2)}\n`, this.flush(true));
+  /** A `registered` marker of a store written before the state log held `registered`, unless a crash left it torn. */
+  private async readMarker(recordId: string): Promise<RecordManifest | undefined> {
+    const marker = await readIfExists(this.markerFile(recordId));
+    if (marker === undefined) return undefined;
+    try {
+      const m = parseManifest(`record ${recordId}`, marker, recordId);
+      return m.state === RecordState.Registered ? m : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Folds the state log in the background once it is over its size (one fold at a time per store). */
+  private foldSoon(): void {
+    if (this.folding !== undefined) return;
+    this.folding = this.foldLog(Date.now(), STATE_LOG_FOLD_BYTES)
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .finally(() => {
+        this.folding = undefined;
+      });
+  }
+
+  /**
+   * Folds the state log (see StateLog.fold) when it is over `threshold` bytes: each state
+   * further along than its record's manifest becomes the manifest (fsynced as the store's
+   * durability says; the folder once, before the folded log is removed); a `registered`
+   * record without a manifest is logged again unless it expired; the rest is dropped.
+   * Returns how many expired `registered` records were dropped.
+   */
+  private async foldLog(now: number, threshold: number): Promise<number> {
+    let dropped = 0;
+    let wrote = false;
+    await this.stateLog.fold(
+      async (m) => {
+        if (!isManifest(m, m.recordId)) return;
+        const text = await readIfExists(this.recordFile(m.recordId));
+        if (text === undefined) {
+          if (m.state !== RecordState.Registered) return; // its record was swept
+          if (this.isExpired(m, now)) dropped++;
+          else this.stateLog.append(m);
+          return;
+        }
+        let manifest: RecordManifest;
+        try {
+          manifest = parseManifest(`record ${m.recordId}`, text, m.recordId);
+        } catch {
+          return; // a damaged manifest stays as it is (readRecord reports it)
+        }
+        if (!isLaterState(m, manifest)) return;
+        await writeFileAtomic(this.recordFile(m.recordId), `${JSON.stringify(m, null, 2)}\n`, this.flush(false));
+        wrote = true;
+      },
+      threshold,
+      async () => {
+        if (wrote && this.durability === Durability.Full) await syncDir(path.join(this.dir, 'records'));
+      },
+    );
+    return dropped;
   }
 
   private markerFile(recordId: string): string {
