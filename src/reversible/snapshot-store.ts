@@ -108,6 +108,11 @@ export class SnapshotStore {
     });
   }
 
+  /** True if the blob `digest` is stored (its age then refreshed, as `putBlob` does); one `utimes(2)`. */
+  touchBlob(digest: string): boolean {
+    return DIGEST.test(digest) && refreshed(this.blobFile(digest), new Date());
+  }
+
   /** The bytes of a blob, verified against its digest. @throws StoreCorruptError when missing or damaged. */
   getBlob(digest: string): Promise<Buffer> {
     return guard('reading a snapshot', async () => {
@@ -132,7 +137,7 @@ export class SnapshotStore {
       const text = await readIfExists(this.recordFile(recordId));
       if (text !== undefined) {
         const m = parseManifest(`record ${recordId}`, text, recordId);
-        return logged !== undefined && isLaterState(logged, m) ? logged : m;
+        return logged !== undefined && isLaterState(logged, m) ? withInline(logged, m) : m;
       }
       // Not past `registered`: the logged state (a logged later state without its manifest belongs to a swept record).
       if (logged?.state === RecordState.Registered) return logged;
@@ -159,7 +164,8 @@ export class SnapshotStore {
     return guard('writing a record', async () => {
       await ensureDir(path.join(this.dir, 'records'));
       if (manifest.state === RecordState.Registered || (options.durable === false && isLoggedState(manifest.state))) {
-        if (this.stateLog.append(manifest) > STATE_LOG_FOLD_BYTES) this.foldSoon();
+        const { inlineBlobs: _kept, ...line } = manifest; // the manifest keeps them (readRecord merges them back)
+        if (this.stateLog.append(line) > STATE_LOG_FOLD_BYTES) this.foldSoon();
         return;
       }
       await writeFileAtomic(this.recordFile(manifest.recordId), `${JSON.stringify(manifest, null, 2)}\n`, this.flush(options.durable !== false));
@@ -318,7 +324,7 @@ export class SnapshotStore {
           return; // a damaged manifest stays as it is (readRecord reports it)
         }
         if (!isLaterState(m, manifest)) return;
-        await writeFileAtomic(this.recordFile(m.recordId), `${JSON.stringify(m, null, 2)}\n`, this.flush(false));
+        await writeFileAtomic(this.recordFile(m.recordId), `${JSON.stringify(withInline(m, manifest), null, 2)}\n`, this.flush(false));
         wrote = true;
       },
       threshold,
@@ -336,6 +342,11 @@ export class SnapshotStore {
   private recordFile(recordId: string): string {
     return path.join(this.dir, 'records', `${recordId}.json`);
   }
+}
+
+/** A logged state with the inline blobs of its record's manifest (log lines never carry them). */
+function withInline(logged: RecordManifest, manifest: RecordManifest): RecordManifest {
+  return manifest.inlineBlobs === undefined ? logged : { ...logged, inlineBlobs: manifest.inlineBlobs };
 }
 
 /** Sets a file's times to `now`; false if it is not there (one `utimes(2)`). */

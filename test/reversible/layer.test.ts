@@ -221,6 +221,12 @@ describe('ReversibleActionLayer: submit', () => {
     assert.equal(result.recordId, undefined);
     assert.equal(result.auditRecordId, readLog(env.logPath)[0]?.['hash']);
     assert.equal(blobCount(env.storeDir), 0);
+    const records = path.join(env.storeDir, 'records');
+    assert.deepEqual(
+      fs.readdirSync(records).filter((f) => f.endsWith('.json')),
+      [],
+      'no snapshot taken (no record past registered)',
+    );
   });
 
   test('submit: same idempotency key twice → same recordId = recordIdFor(key), applied once, second answer says already applied', async () => {
