@@ -2,14 +2,18 @@
  * The snapshot store: a folder that outlives the process, so a rollback can run in another
  * process than the action (a Temporal activity retried on another worker).
  *
- *   <dir>/records/<recordId>.json   one manifest per action (no contents, only hashes)
- *   <dir>/records/rolled-back.log   the states a crash may lose, appended (state-log.ts; see writeRecord)
- *   <dir>/blobs/<ab>/<sha256>       raw bytes, content-addressed: equal content is stored once
+ *   <dir>/records/<recordId>.states  one file per action: its states, appended (record-file.ts; see writeRecord)
+ *   <dir>/blobs/<ab>/<sha256>          raw bytes, content-addressed: equal content is stored once
  *
- * Every manifest and blob is written atomically and fsynced (store-files.ts); the state log
- * holds only states a crash may lose (see writeRecord). A store written before the log held
- * more than `rolled-back` may still have `records/<recordId>.registered` markers: they are
- * read, and removed with their records. Blobs are verified against
+ * A record holds hashes of file contents, and the contents themselves only for snapshots of up
+ * to 16 KiB (record-blobs.ts); bigger ones are blobs. Blobs are written atomically and fsynced
+ * (store-files.ts); a record's states are fsynced as each needs (see writeRecord). A store
+ * written by an earlier version may still hold `records/<recordId>.json` manifests and
+ * `records/<recordId>.registered` markers: they are read (a record's file, once it has one,
+ * adds the later states), and removed with their records; its `rolled-back.log` is not read
+ * any more (a record it said was rolled back reads as applied, and a second rollback answers
+ * `NOOP`: the target is already in its prior state) and is removed by `sweep` once older than
+ * the ttl. Blobs are verified against
  * their name when read, so a damaged snapshot is reported, never restored. Records expire
  * `ttl` ms after their last change; `sweep` removes expired records and the blobs no live
  * record needs. The folder is created owner-only (0700): snapshots hold file contents.
@@ -22,8 +26,8 @@ import { StoreCorruptError, StoreFailedError } from './errors';
 import { isRecordId } from './record-id';
 import { Durability } from '../providers/fs-write';
 import { RecordState, type RecordManifest } from './record';
-import { TMP_SUFFIX, ensureDir, listDir, readIfExists, removeFile, syncDir, writeFileAtomic } from './store-files';
-import { STATE_LOG_FOLD_BYTES, StateLog, isLaterState, isLoggedState } from './state-log';
+import { TMP_SUFFIX, ensureDir, listDir, readIfExists, removeFile, writeFileAtomic } from './store-files';
+import { STATES_SUFFIX, appendState, latestState, parseStates } from './record-file';
 
 /** Options of {@link SnapshotStore}. */
 export interface SnapshotStoreOptions {
@@ -53,8 +57,11 @@ export interface SweepResult {
   readonly blobs: number;
 }
 
-/** Suffix of a record's `registered` marker (records/<id>.registered). */
+/** Suffixes of a record's manifest and `registered` marker in a store written by an earlier version. */
+const LEGACY_SUFFIX = '.json';
 const MARKER_SUFFIX = '.registered';
+/** The state log of an earlier version (`rolled-back.log`, and `.folding` while folded): removed by `sweep` once older than the ttl. */
+const LEGACY_STATE_LOG = 'rolled-back.log';
 const DEFAULT_TTL = 7 * 24 * 3600 * 1000;
 const DIGEST = /^[0-9a-f]{64}$/;
 const STATES: ReadonlySet<string> = new Set(Object.values(RecordState));
@@ -73,9 +80,6 @@ export class SnapshotStore {
   readonly maxRecords: number;
   /** How far its files and the layer's restores are flushed (see {@link SnapshotStoreOptions.durability}). */
   readonly durability: Durability;
-  private readonly stateLog: StateLog;
-  /** The background fold under way, if any (see foldSoon). */
-  private folding: Promise<void> | undefined;
 
   /** No I/O: the folder is created on the first write. @throws RangeError for a ttl that is not a positive number. */
   constructor(dir: string, options: SnapshotStoreOptions = {}) {
@@ -91,7 +95,6 @@ export class SnapshotStore {
     this.ttl = ttl;
     this.maxRecords = maxRecords;
     this.durability = durability;
-    this.stateLog = new StateLog(path.join(this.dir, 'records'));
   }
 
   /** Stores `bytes` (once per distinct content) and returns their sha256 (hex). */
@@ -126,55 +129,39 @@ export class SnapshotStore {
   }
 
   /**
-   * The record with this id, or `undefined`: its manifest, or the later state the state log
-   * holds for it (same `createdAt`); a record not past `registered` is in the log only.
-   * @throws StoreCorruptError for an unreadable manifest.
+   * The record with this id, or `undefined` (never written, or not past a `registered` line a
+   * crash tore: the attempt never started). @throws StoreCorruptError for an unreadable
+   * manifest of an older store.
    */
   readRecord(recordId: string): Promise<RecordManifest | undefined> {
     return guard('reading a record', async () => {
       if (!isRecordId(recordId)) return undefined;
-      const logged = this.logged(recordId);
-      const text = await readIfExists(this.recordFile(recordId));
-      if (text !== undefined) {
-        const m = parseManifest(`record ${recordId}`, text, recordId);
-        return logged !== undefined && isLaterState(logged, m) ? withInline(logged, m) : m;
-      }
-      // Not past `registered`: the logged state (a logged later state without its manifest belongs to a swept record).
-      if (logged?.state === RecordState.Registered) return logged;
-      return this.readMarker(recordId);
+      const states: RecordManifest[] = [];
+      const text = await readIfExists(this.statesFile(recordId));
+      if (text !== undefined) for (const m of parseStates(text)) if (isManifest(m, recordId)) states.push(m);
+      const legacy = await readIfExists(this.recordFile(recordId));
+      if (legacy !== undefined) states.push(parseManifest(`record ${recordId}`, legacy, recordId));
+      return latestState(states) ?? (text === undefined ? this.readMarker(recordId) : undefined);
     });
   }
 
   /**
-   * Writes (or replaces) a record. With `durable: false` the replacement may be lost in a
-   * crash (the previous state survives) — for state changes that a retry or a rollback can
-   * tell again from the target itself (`applied`, `rolled-back`).
-   *
-   * `registered` (always: a lost or torn line means what it says — the attempt never started,
-   * a crash ends the attempt) and a non-durable `applied` or `rolled-back` are appended to
-   * the store's state log (state-log.ts): one `write(2)`, no new file, no fsync, and the
-   * manifest holding the snapshot is not rewritten. A logged state wins over the manifest of
-   * the same record (same `createdAt`) when it is further along; after a crash a lost or torn
-   * line means the manifest's state. The log is folded into the manifests once it is over
-   * 1 MiB (in the background) and by every `sweep`. Every other state is written to
-   * `records/<id>.json` atomically (fsynced, with its folder when durable, unless the store's
-   * durability is `'os'`).
+   * Appends a state to the record's file (record-file.ts), created by its first state: one
+   * `write(2)`, no new file after the first. `registered` is never fsynced (after a crash a
+   * lost or torn line means what it says: the attempt never started). Other states are fsynced
+   * with the records folder before this resolves, unless `durable: false` (for state changes
+   * that a retry or a rollback can tell again from the target itself: `applied`,
+   * `rolled-back`; a crash may lose them, leaving the state before) or the store's durability
+   * is `'os'`. Inline blobs are written with the state that brings them (`pending`) only.
    */
   writeRecord(manifest: RecordManifest, options: { readonly durable?: boolean } = {}): Promise<void> {
     return guard('writing a record', async () => {
-      await ensureDir(path.join(this.dir, 'records'));
-      if (manifest.state === RecordState.Registered || (options.durable === false && isLoggedState(manifest.state))) {
-        const { inlineBlobs: _kept, ...line } = manifest; // the manifest keeps them (readRecord merges them back)
-        if (this.stateLog.append(line) > STATE_LOG_FOLD_BYTES) this.foldSoon();
-        return;
-      }
-      await writeFileAtomic(this.recordFile(manifest.recordId), `${JSON.stringify(manifest, null, 2)}\n`, this.flush(options.durable !== false));
+      const dir = path.join(this.dir, 'records');
+      await ensureDir(dir);
+      const sync = manifest.state !== RecordState.Registered && options.durable !== false && this.durability === Durability.Full;
+      const line = manifest.state === RecordState.Pending || manifest.inlineBlobs === undefined ? manifest : withoutInline(manifest);
+      await appendState(this.statesFile(manifest.recordId), dir, line, sync);
     });
-  }
-
-  /** Resolves once the store's background work (a fold of the state log, see writeRecord) is done; never rejects. */
-  async idle(): Promise<void> {
-    while (this.folding !== undefined) await this.folding;
   }
 
   /** Every readable record, oldest first (unreadable manifests are skipped). */
@@ -183,10 +170,11 @@ export class SnapshotStore {
       const out: RecordManifest[] = [];
       const ids = new Set<string>();
       for (const name of await listDir(path.join(this.dir, 'records'))) {
-        const id = name.endsWith('.json') ? name.slice(0, -5) : name.endsWith(MARKER_SUFFIX) ? name.slice(0, -MARKER_SUFFIX.length) : '';
-        if (isRecordId(id)) ids.add(id);
+        const id = [STATES_SUFFIX, LEGACY_SUFFIX, MARKER_SUFFIX]
+          .map((suffix) => (name.endsWith(suffix) ? name.slice(0, -suffix.length) : ''))
+          .find((x) => x !== '');
+        if (id !== undefined && isRecordId(id)) ids.add(id);
       }
-      for (const id of this.stateLog.ids()) if (isRecordId(id)) ids.add(id);
       for (const id of ids) {
         const m = await this.readRecord(id).catch(() => undefined);
         if (m !== undefined) out.push(m);
@@ -213,8 +201,6 @@ export class SnapshotStore {
       const live = new Set<string>();
       let records = 0;
       const recordsDir = path.join(this.dir, 'records');
-      await this.folding;
-      records += await this.foldLog(now, 0);
       const kept: RecordManifest[] = [];
       for (const m of await this.listRecords()) {
         if (this.isExpired(m, now)) records += (await this.removeRecord(m.recordId)) ? 1 : 0;
@@ -228,7 +214,7 @@ export class SnapshotStore {
         if (evict.has(m.recordId)) records += (await this.removeRecord(m.recordId)) ? 1 : 0;
         else for (const b of m.snapshot?.blobs ?? []) live.add(b);
       }
-      await this.removeStale(recordsDir, (n) => n.endsWith(TMP_SUFFIX), now);
+      await this.removeStale(recordsDir, (n) => n.endsWith(TMP_SUFFIX) || n.startsWith(LEGACY_STATE_LOG), now);
       let blobs = 0;
       const blobsDir = path.join(this.dir, 'blobs');
       for (const sub of await listDir(blobsDir)) {
@@ -261,15 +247,10 @@ export class SnapshotStore {
 
   /** Removes a record's files; true if there was one. */
   private async removeRecord(recordId: string): Promise<boolean> {
+    const states = await removeFile(this.statesFile(recordId));
     const json = await removeFile(this.recordFile(recordId));
     const marker = await removeFile(this.markerFile(recordId));
-    return json || marker;
-  }
-
-  /** The state log's state of the record, if it is a valid manifest of it. */
-  private logged(recordId: string): RecordManifest | undefined {
-    const m = this.stateLog.latest(recordId);
-    return m !== undefined && isManifest(m, recordId) ? m : undefined;
+    return states || json || marker;
   }
 
   /** A `registered` marker of a store written before the state log held `registered`, unless a crash left it torn. */
@@ -284,69 +265,24 @@ export class SnapshotStore {
     }
   }
 
-  /** Folds the state log in the background once it is over its size (one fold at a time per store). */
-  private foldSoon(): void {
-    if (this.folding !== undefined) return;
-    this.folding = this.foldLog(Date.now(), STATE_LOG_FOLD_BYTES)
-      .then(
-        () => undefined,
-        () => undefined,
-      )
-      .finally(() => {
-        this.folding = undefined;
-      });
-  }
-
-  /**
-   * Folds the state log (see StateLog.fold) when it is over `threshold` bytes: each state
-   * further along than its record's manifest becomes the manifest (fsynced as the store's
-   * durability says; the folder once, before the folded log is removed); a `registered`
-   * record without a manifest is logged again unless it expired; the rest is dropped.
-   * Returns how many expired `registered` records were dropped.
-   */
-  private async foldLog(now: number, threshold: number): Promise<number> {
-    let dropped = 0;
-    let wrote = false;
-    await this.stateLog.fold(
-      async (m) => {
-        if (!isManifest(m, m.recordId)) return;
-        const text = await readIfExists(this.recordFile(m.recordId));
-        if (text === undefined) {
-          if (m.state !== RecordState.Registered) return; // its record was swept
-          if (this.isExpired(m, now)) dropped++;
-          else this.stateLog.append(m);
-          return;
-        }
-        let manifest: RecordManifest;
-        try {
-          manifest = parseManifest(`record ${m.recordId}`, text, m.recordId);
-        } catch {
-          return; // a damaged manifest stays as it is (readRecord reports it)
-        }
-        if (!isLaterState(m, manifest)) return;
-        await writeFileAtomic(this.recordFile(m.recordId), `${JSON.stringify(withInline(m, manifest), null, 2)}\n`, this.flush(false));
-        wrote = true;
-      },
-      threshold,
-      async () => {
-        if (wrote && this.durability === Durability.Full) await syncDir(path.join(this.dir, 'records'));
-      },
-    );
-    return dropped;
-  }
-
   private markerFile(recordId: string): string {
     return path.join(this.dir, 'records', `${recordId}${MARKER_SUFFIX}`);
   }
 
+  private statesFile(recordId: string): string {
+    return path.join(this.dir, 'records', `${recordId}${STATES_SUFFIX}`);
+  }
+
+  /** The manifest of a store written by an earlier version. */
   private recordFile(recordId: string): string {
     return path.join(this.dir, 'records', `${recordId}.json`);
   }
 }
 
-/** A logged state with the inline blobs of its record's manifest (log lines never carry them). */
-function withInline(logged: RecordManifest, manifest: RecordManifest): RecordManifest {
-  return manifest.inlineBlobs === undefined ? logged : { ...logged, inlineBlobs: manifest.inlineBlobs };
+/** `m` without its inline blobs (the record's `pending` line keeps them). */
+function withoutInline(m: RecordManifest): RecordManifest {
+  const { inlineBlobs: _kept, ...rest } = m;
+  return rest;
 }
 
 /** Sets a file's times to `now`; false if it is not there (one `utimes(2)`). */

@@ -5,17 +5,26 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { INLINE_BLOB_BYTES } from '../../src/reversible/record-blobs';
 import type { RecordManifest } from '../../src/reversible/record';
-import { STATE_LOG_NAME } from '../../src/reversible/state-log';
 import { BINARY, blobCount, host, makeEnv, open } from './helpers';
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
-function manifestFile(storeDir: string, recordId: string): RecordManifest {
-  return JSON.parse(fs.readFileSync(path.join(storeDir, 'records', `${recordId}.json`), 'utf8')) as RecordManifest;
+/** The lines of a record's file (its states, in the order written). */
+function statesOf(storeDir: string, recordId: string): RecordManifest[] {
+  return fs
+    .readFileSync(path.join(storeDir, 'records', `${recordId}.states`), 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as RecordManifest);
+}
+
+/** The record's `pending` line (the one with the snapshot). */
+function pendingOf(storeDir: string, recordId: string): RecordManifest {
+  return statesOf(storeDir, recordId).find((m) => m.state === 'pending') as RecordManifest;
 }
 
 describe('inline snapshots', () => {
-  test('reversible write over a small file → one store file (its manifest holds the prior bytes), no blob file, no state-log line holds them; rollback restores them exactly', async () => {
+  test('reversible write over a small file → one store file (its pending line holds the prior bytes, no other line repeats them), no blob file; rollback restores them exactly', async () => {
     const env = makeEnv();
     const file = host(env, '/workspace/output/small.bin');
     fs.writeFileSync(file, BINARY);
@@ -23,19 +32,27 @@ describe('inline snapshots', () => {
     const done = await layer.submit({ action: 'fs.write', target: '/workspace/output/small.bin', params: { content: 'new' } });
     await layer.records(); // waits for the state change written after the answer
     const id = done.recordId as string;
-    const manifest = manifestFile(env.storeDir, id);
+    const manifest = pendingOf(env.storeDir, id);
     assert.equal(blobCount(env.storeDir), 0);
+    assert.deepEqual(fs.readdirSync(path.join(env.storeDir, 'records')), [`${id}.states`]);
     assert.deepEqual(Object.keys(manifest.inlineBlobs ?? {}), [sha256(BINARY)]);
-    assert.doesNotMatch(fs.readFileSync(path.join(env.storeDir, 'records', STATE_LOG_NAME), 'utf8'), /inlineBlobs/);
+    assert.deepEqual(
+      statesOf(env.storeDir, id).map((m) => [m.state, m.inlineBlobs !== undefined]),
+      [
+        ['registered', false],
+        ['pending', true],
+        ['applied', false],
+      ],
+    );
     assert.equal((await store.readRecord(id))?.state, 'applied');
     assert.deepEqual((await store.readRecord(id))?.inlineBlobs, manifest.inlineBlobs);
     const rolled = await layer.rollback(id);
-    await store.sweep(); // folds the log: the manifest keeps its inline bytes
+    await layer.records(); // waits for the state written after the answer
     await kernel.close();
     assert.equal(rolled.status, 'OK');
     assert.deepEqual(fs.readFileSync(file), BINARY);
-    assert.equal(manifestFile(env.storeDir, id).state, 'rolled-back');
-    assert.deepEqual(manifestFile(env.storeDir, id).inlineBlobs, manifest.inlineBlobs);
+    assert.equal((await store.readRecord(id))?.state, 'rolled-back');
+    assert.deepEqual((await store.readRecord(id))?.inlineBlobs, manifest.inlineBlobs);
   });
 
   test('inline prior bytes damaged in the manifest → rollback ERROR Reversible.StoreCorrupt, the file not touched', async () => {
@@ -45,10 +62,12 @@ describe('inline snapshots', () => {
     const { kernel, layer } = open(env);
     const id = (await layer.submit({ action: 'fs.write', target: '/workspace/output/d.txt', params: { content: 'new' } })).recordId as string;
     await layer.records(); // waits for the state change written after the answer
-    const manifest = manifestFile(env.storeDir, id);
+    const file2 = path.join(env.storeDir, 'records', `${id}.states`);
     const digest = sha256(Buffer.from('prior'));
-    const damaged = { ...manifest, inlineBlobs: { [digest]: Buffer.from('other').toString('base64') } };
-    fs.writeFileSync(path.join(env.storeDir, 'records', `${id}.json`), JSON.stringify(damaged));
+    const text = fs.readFileSync(file2, 'utf8');
+    assert.ok(text.includes(Buffer.from('prior').toString('base64')));
+    fs.writeFileSync(file2, text.replace(Buffer.from('prior').toString('base64'), Buffer.from('other').toString('base64'))); // damaged on disk
+    assert.equal((await open(env).store.readRecord(id))?.inlineBlobs?.[digest], Buffer.from('other').toString('base64'));
     const rolled = await open(env).layer.rollback(id);
     await kernel.close();
     assert.deepEqual([rolled.status, rolled.code], ['ERROR', 'Reversible.StoreCorrupt']);
@@ -66,8 +85,8 @@ describe('inline snapshots', () => {
     const b = (await layer.submit({ action: 'fs.write', target: '/workspace/output/same.bin', params: { content: 'y' } })).recordId as string;
     await layer.records(); // waits for the state change written after the answer
     assert.equal(blobCount(env.storeDir), 2);
-    assert.equal(manifestFile(env.storeDir, a).inlineBlobs, undefined);
-    assert.equal(manifestFile(env.storeDir, b).inlineBlobs, undefined);
+    assert.equal(pendingOf(env.storeDir, a).inlineBlobs, undefined);
+    assert.equal(pendingOf(env.storeDir, b).inlineBlobs, undefined);
     const rolled = await layer.rollbackMany([a, b]);
     await kernel.close();
     assert.deepEqual(

@@ -5,7 +5,6 @@ import * as path from 'node:path';
 import { SnapshotStore } from '../../src/reversible/snapshot-store';
 import { RecordState, type RecordManifest } from '../../src/reversible/record';
 import { recordIdFor } from '../../src/reversible/record-id';
-import { STATE_LOG_NAME } from '../../src/reversible/state-log';
 import { tempDir } from '../kernel/kernel-helpers';
 import { BINARY, blobCount, host, makeEnv, open } from './helpers';
 
@@ -96,88 +95,76 @@ describe('SnapshotStore', () => {
     assert.equal(blobCount(store.dir), 2);
   });
 
-  test('SnapshotStore.writeRecord: registered → a line of the state log, no file of its own; torn by a crash → reads as never started; the next state replaces it', async () => {
+  test("SnapshotStore.writeRecord: registered → the first line of the record's file; torn by a crash → reads as never started; the next state is appended and counts", async () => {
     const store = new SnapshotStore(path.join(tempDir(), 'store'));
     const now = new Date().toISOString();
     const registered: RecordManifest = { ...manifest('m', [], now), state: RecordState.Registered };
     await store.writeRecord(registered);
     const id = registered.recordId;
     const records = path.join(store.dir, 'records');
-    assert.deepEqual(fs.readdirSync(records), [STATE_LOG_NAME]);
+    const file = path.join(records, `${id}.states`);
+    assert.deepEqual(fs.readdirSync(records), [`${id}.states`]);
     assert.equal((await store.readRecord(id))?.state, 'registered');
     assert.deepEqual(
       (await store.listRecords()).map((m) => m.state),
       ['registered'],
     );
-    const log = path.join(records, STATE_LOG_NAME);
-    fs.writeFileSync(log, fs.readFileSync(log).subarray(0, 30)); // what a power cut can leave of an unsynced append
-    const fresh = new SnapshotStore(store.dir);
-    assert.equal(await fresh.readRecord(id), undefined);
-    await fresh.writeRecord({ ...registered, state: RecordState.Revoked });
-    assert.equal((await fresh.readRecord(id))?.state, 'revoked');
-    assert.deepEqual(fs.readdirSync(records).sort(), [`${id}.json`, STATE_LOG_NAME]);
+    fs.writeFileSync(file, fs.readFileSync(file).subarray(0, 30)); // what a power cut can leave of an unsynced append
+    assert.equal(await store.readRecord(id), undefined);
+    assert.deepEqual(await store.listRecords(), []);
+    await store.writeRecord({ ...registered, state: RecordState.Revoked });
+    assert.equal((await store.readRecord(id))?.state, 'revoked');
+    assert.deepEqual(fs.readdirSync(records), [`${id}.states`]);
   });
 
-  test('SnapshotStore: applied and rolled-back (not durable) → logged, later than the pending manifest; sweep folds them into the manifest and drops an expired registered line', async () => {
-    const store = new SnapshotStore(path.join(tempDir(), 'store'), { ttl: 60_000 });
+  test("SnapshotStore.writeRecord: a record's states are lines of one file, the furthest along counts (a late registered line does not hide applied); a record id reused after a sweep (new createdAt) → the new record", async () => {
+    const store = new SnapshotStore(path.join(tempDir(), 'store'));
     const now = new Date().toISOString();
     const pending: RecordManifest = { ...manifest('p', [], now), state: RecordState.Pending };
     const id = pending.recordId;
     await store.writeRecord({ ...pending, state: RecordState.Registered });
     await store.writeRecord(pending);
     await store.writeRecord({ ...pending, state: RecordState.Applied }, { durable: false });
-    const file = path.join(store.dir, 'records', `${id}.json`);
-    assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).state, 'pending');
-    assert.equal((await store.readRecord(id))?.state, 'applied');
-    await store.writeRecord({ ...pending, state: RecordState.RolledBack }, { durable: false });
-    assert.equal((await new SnapshotStore(store.dir).readRecord(id))?.state, 'rolled-back');
-    const old = new Date(Date.now() - 120_000).toISOString();
-    const stale: RecordManifest = { ...manifest('stale', [], old), state: RecordState.Registered };
-    await store.writeRecord(stale);
-    assert.equal((await store.readRecord(stale.recordId))?.state, 'registered');
-    assert.deepEqual(await store.sweep(), { records: 1, blobs: 0 });
-    assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).state, 'rolled-back');
-    assert.deepEqual(fs.readdirSync(path.join(store.dir, 'records')), [`${id}.json`]);
-    assert.equal(await store.readRecord(stale.recordId), undefined);
-    assert.equal((await store.readRecord(id))?.state, 'rolled-back');
-  });
-
-  test('SnapshotStore: state log past 1 MiB → folded in the background: the manifest says applied, the log is gone, the record reads the same', async () => {
-    const store = new SnapshotStore(path.join(tempDir(), 'store'));
-    const now = new Date().toISOString();
-    const pending: RecordManifest = { ...manifest('big', [], now), state: RecordState.Pending };
-    await store.writeRecord(pending);
-    const log = path.join(store.dir, 'records', STATE_LOG_NAME);
-    const data = 'd'.repeat(64 * 1024);
-    let appends = 0;
-    while (appends === 0 || fs.existsSync(log)) {
-      await store.writeRecord({ ...pending, state: RecordState.Applied, data: `${appends++}:${data}` }, { durable: false });
-      if (appends > 32) break;
-    }
-    await store.idle();
-    assert.ok(appends > 1 && appends <= 32, `folded after ${appends} appends`);
-    assert.equal(fs.existsSync(log), false);
-    const file = JSON.parse(fs.readFileSync(path.join(store.dir, 'records', `${pending.recordId}.json`), 'utf8')) as RecordManifest;
-    assert.equal(file.state, 'applied');
-    assert.equal(file.data, `${appends - 1}:${data}`);
-    assert.deepEqual(await store.readRecord(pending.recordId), file);
-  });
-
-  test('SnapshotStore: a registered marker of an older store → read as the record; the manifest wins once written; sweep removes it with an expired record', async () => {
-    const store = new SnapshotStore(path.join(tempDir(), 'store'), { ttl: 60_000 });
-    const old = new Date(Date.now() - 120_000).toISOString();
-    const registered: RecordManifest = { ...manifest('legacy', [], old), state: RecordState.Registered };
-    const id = registered.recordId;
-    fs.mkdirSync(path.join(store.dir, 'records'), { recursive: true });
-    const marker = path.join(store.dir, 'records', `${id}.registered`);
-    fs.writeFileSync(marker, JSON.stringify(registered));
-    assert.equal((await store.readRecord(id))?.state, 'registered');
+    await store.writeRecord({ ...pending, state: RecordState.Registered });
+    const file = path.join(store.dir, 'records', `${id}.states`);
+    const lines = fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
     assert.deepEqual(
-      (await store.listRecords()).map((m) => m.recordId),
-      [id],
+      lines.map((l) => (JSON.parse(l) as RecordManifest).state),
+      ['registered', 'pending', 'applied', 'registered'],
     );
+    assert.equal((await new SnapshotStore(store.dir).readRecord(id))?.state, 'applied');
+    await store.writeRecord({ ...pending, state: RecordState.RolledBack }, { durable: false });
+    assert.equal((await store.readRecord(id))?.state, 'rolled-back');
+    const later = new Date(Date.parse(now) + 1000).toISOString();
+    await store.writeRecord({ ...pending, state: RecordState.Registered, createdAt: later, updatedAt: later });
+    assert.deepEqual([(await store.readRecord(id))?.state, (await store.readRecord(id))?.createdAt], ['registered', later]);
+  });
+
+  test("SnapshotStore: a store written by an earlier version (a .json manifest, a .registered marker, rolled-back.log) → both records read, a new state of the manifest's record counts, sweep removes the expired marker and the old log", async () => {
+    const store = new SnapshotStore(path.join(tempDir(), 'store'), { ttl: 60_000 });
+    const records = path.join(store.dir, 'records');
+    fs.mkdirSync(records, { recursive: true });
+    const now = new Date().toISOString();
+    const old = new Date(Date.now() - 120_000).toISOString();
+    const applied = manifest('legacy-applied', [], now);
+    const registered: RecordManifest = { ...manifest('legacy-registered', [], old), state: RecordState.Registered };
+    fs.writeFileSync(path.join(records, `${applied.recordId}.json`), JSON.stringify(applied, null, 2));
+    const marker = path.join(records, `${registered.recordId}.registered`);
+    fs.writeFileSync(marker, JSON.stringify(registered));
+    const oldLog = path.join(records, 'rolled-back.log');
+    fs.writeFileSync(oldLog, `\n${JSON.stringify({ ...applied, state: RecordState.RolledBack })}\n`);
+    fs.utimesSync(oldLog, new Date(Date.now() - 120_000), new Date(Date.now() - 120_000));
+    assert.equal((await store.readRecord(applied.recordId))?.state, 'applied');
+    assert.equal((await store.readRecord(registered.recordId))?.state, 'registered');
+    assert.deepEqual((await store.listRecords()).map((m) => m.recordId).sort(), [applied.recordId, registered.recordId].sort());
+    await store.writeRecord({ ...applied, state: RecordState.RolledBack }, { durable: false });
+    assert.equal((await store.readRecord(applied.recordId))?.state, 'rolled-back');
     assert.deepEqual(await store.sweep(), { records: 1, blobs: 0 });
-    assert.equal(fs.existsSync(marker), false);
+    assert.deepEqual(fs.readdirSync(records).sort(), [`${applied.recordId}.json`, `${applied.recordId}.states`].sort());
+    assert.equal(await store.readRecord(registered.recordId), undefined);
   });
 
   test("SnapshotStore({ durability: 'os' }): records and blobs round-trip; an unknown durability → RangeError", async () => {
