@@ -1,5 +1,5 @@
 /**
- * One record's file in the snapshot store (`records/<recordId>.states`): its states, appended
+ * One record's file in the snapshot store (`records/<recordId>.json`): its states, appended
  * one line each as the record moves on — `registered`, `pending` (with the snapshot),
  * `applied`, `rolled-back` or `revoked`. The file is created once, by the record's first
  * state; every later state is one `write(2)` on an `O_APPEND` descriptor, never a new file:
@@ -16,13 +16,20 @@
  * Each line is written as `\n<json>\n` in one `write(2)`, so appends from several processes
  * do not mix and a line torn by a crash does not parse and is skipped; the next line still
  * starts clean. Of a record's lines the one furthest along counts (see {@link latestState}).
+ *
+ * The file keeps the name of the single JSON manifest an earlier version wrote per record, on
+ * purpose: a worker of that version reads a record of one state as it always did, and a record
+ * further along (two lines or more) as not JSON — a `Reversible.StoreCorrupt` error, never a
+ * record it does not know (which a saga takes as "nothing to undo"). A manifest that version
+ * wrote (pretty-printed, starting with `{`) is read here too, with any states appended to it
+ * since (see {@link readRecordFile}).
  */
 import * as fs from 'node:fs';
 import { RecordState, type RecordManifest } from './record';
 import { syncDir } from './store-files';
 
 /** Suffix of a record's file. */
-export const STATES_SUFFIX = '.states';
+export const RECORD_SUFFIX = '.json';
 
 /** How far each state is along a record's life: of two states of one record, the higher one is the later. */
 const RANK: Readonly<Record<RecordState, number>> = {
@@ -51,8 +58,20 @@ export async function appendState(file: string, dir: string, manifest: RecordMan
   if (sync) await syncDir(dir);
 }
 
+/**
+ * A record file's content: the manifest an earlier version wrote (`legacy`, unparsed: the text
+ * up to its closing brace at the start of a line), if the file starts with one, and the states
+ * appended as lines.
+ */
+export function readRecordFile(text: Buffer): { readonly legacy?: Buffer; readonly states: Partial<RecordManifest>[] } {
+  if (text[0] !== 0x7b /* { */) return { states: parseStates(text) };
+  const end = text.indexOf('\n}');
+  if (end < 0) return { legacy: text, states: [] };
+  return { legacy: text.subarray(0, end + 2), states: parseStates(text.subarray(end + 2)) };
+}
+
 /** The states in a record file's text, in the order written: every line that parses as a state object (torn lines skipped). */
-export function parseStates(text: Buffer): Partial<RecordManifest>[] {
+function parseStates(text: Buffer): Partial<RecordManifest>[] {
   const out: Partial<RecordManifest>[] = [];
   for (const line of text.toString('utf8').split('\n')) {
     if (line === '') continue;

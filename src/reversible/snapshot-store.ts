@@ -2,15 +2,15 @@
  * The snapshot store: a folder that outlives the process, so a rollback can run in another
  * process than the action (a Temporal activity retried on another worker).
  *
- *   <dir>/records/<recordId>.states  one file per action: its states, appended (record-file.ts; see writeRecord)
- *   <dir>/blobs/<ab>/<sha256>          raw bytes, content-addressed: equal content is stored once
+ *   <dir>/records/<recordId>.json   one file per action: its states, appended (record-file.ts; see writeRecord)
+ *   <dir>/blobs/<ab>/<sha256>       raw bytes, content-addressed: equal content is stored once
  *
  * A record holds hashes of file contents, and the contents themselves only for snapshots of up
  * to 16 KiB (record-blobs.ts); bigger ones are blobs. Blobs are written atomically and fsynced
  * (store-files.ts); a record's states are fsynced as each needs (see writeRecord). A store
- * written by an earlier version may still hold `records/<recordId>.json` manifests and
- * `records/<recordId>.registered` markers: they are read (a record's file, once it has one,
- * adds the later states), and removed with their records; its `rolled-back.log` is not read
+ * written by an earlier version may still hold single-manifest `records/<recordId>.json` files
+ * and `records/<recordId>.registered` markers: they are read (later states are appended to the
+ * manifest's file), and removed with their records; its `rolled-back.log` is not read
  * any more (a record it said was rolled back reads as applied, and a second rollback answers
  * `NOOP`: the target is already in its prior state) and is removed by `sweep` once older than
  * the ttl. Blobs are verified against
@@ -27,7 +27,7 @@ import { isRecordId } from './record-id';
 import { Durability } from '../providers/fs-write';
 import { RecordState, type RecordManifest } from './record';
 import { TMP_SUFFIX, ensureDir, listDir, readIfExists, removeFile, writeFileAtomic } from './store-files';
-import { STATES_SUFFIX, appendState, latestState, parseStates } from './record-file';
+import { RECORD_SUFFIX, appendState, latestState, readRecordFile } from './record-file';
 
 /** Options of {@link SnapshotStore}. */
 export interface SnapshotStoreOptions {
@@ -57,8 +57,7 @@ export interface SweepResult {
   readonly blobs: number;
 }
 
-/** Suffixes of a record's manifest and `registered` marker in a store written by an earlier version. */
-const LEGACY_SUFFIX = '.json';
+/** Suffix of a record's `registered` marker in a store written by an earlier version. */
 const MARKER_SUFFIX = '.registered';
 /** The state log of an earlier version (`rolled-back.log`, and `.folding` while folded): removed by `sweep` once older than the ttl. */
 const LEGACY_STATE_LOG = 'rolled-back.log';
@@ -136,12 +135,12 @@ export class SnapshotStore {
   readRecord(recordId: string): Promise<RecordManifest | undefined> {
     return guard('reading a record', async () => {
       if (!isRecordId(recordId)) return undefined;
-      const states: RecordManifest[] = [];
-      const text = await readIfExists(this.statesFile(recordId));
-      if (text !== undefined) for (const m of parseStates(text)) if (isManifest(m, recordId)) states.push(m);
-      const legacy = await readIfExists(this.recordFile(recordId));
-      if (legacy !== undefined) states.push(parseManifest(`record ${recordId}`, legacy, recordId));
-      return latestState(states) ?? (text === undefined ? this.readMarker(recordId) : undefined);
+      const text = await readIfExists(this.recordFile(recordId));
+      if (text === undefined) return this.readMarker(recordId);
+      const file = readRecordFile(text);
+      const states = file.states.filter((m): m is RecordManifest => isManifest(m, recordId));
+      if (file.legacy !== undefined) states.push(parseManifest(`record ${recordId}`, file.legacy, recordId));
+      return latestState(states);
     });
   }
 
@@ -160,7 +159,7 @@ export class SnapshotStore {
       await ensureDir(dir);
       const sync = manifest.state !== RecordState.Registered && options.durable !== false && this.durability === Durability.Full;
       const line = manifest.state === RecordState.Pending || manifest.inlineBlobs === undefined ? manifest : withoutInline(manifest);
-      await appendState(this.statesFile(manifest.recordId), dir, line, sync);
+      await appendState(this.recordFile(manifest.recordId), dir, line, sync);
     });
   }
 
@@ -170,10 +169,12 @@ export class SnapshotStore {
       const out: RecordManifest[] = [];
       const ids = new Set<string>();
       for (const name of await listDir(path.join(this.dir, 'records'))) {
-        const id = [STATES_SUFFIX, LEGACY_SUFFIX, MARKER_SUFFIX]
-          .map((suffix) => (name.endsWith(suffix) ? name.slice(0, -suffix.length) : ''))
-          .find((x) => x !== '');
-        if (id !== undefined && isRecordId(id)) ids.add(id);
+        const id = name.endsWith(RECORD_SUFFIX)
+          ? name.slice(0, -RECORD_SUFFIX.length)
+          : name.endsWith(MARKER_SUFFIX)
+            ? name.slice(0, -MARKER_SUFFIX.length)
+            : '';
+        if (isRecordId(id)) ids.add(id);
       }
       for (const id of ids) {
         const m = await this.readRecord(id).catch(() => undefined);
@@ -247,10 +248,9 @@ export class SnapshotStore {
 
   /** Removes a record's files; true if there was one. */
   private async removeRecord(recordId: string): Promise<boolean> {
-    const states = await removeFile(this.statesFile(recordId));
     const json = await removeFile(this.recordFile(recordId));
     const marker = await removeFile(this.markerFile(recordId));
-    return states || json || marker;
+    return json || marker;
   }
 
   /** A `registered` marker of a store written before the state log held `registered`, unless a crash left it torn. */
@@ -269,13 +269,8 @@ export class SnapshotStore {
     return path.join(this.dir, 'records', `${recordId}${MARKER_SUFFIX}`);
   }
 
-  private statesFile(recordId: string): string {
-    return path.join(this.dir, 'records', `${recordId}${STATES_SUFFIX}`);
-  }
-
-  /** The manifest of a store written by an earlier version. */
   private recordFile(recordId: string): string {
-    return path.join(this.dir, 'records', `${recordId}.json`);
+    return path.join(this.dir, 'records', `${recordId}${RECORD_SUFFIX}`);
   }
 }
 

@@ -12,7 +12,7 @@ const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes)
 /** The lines of a record's file (its states, in the order written). */
 function statesOf(storeDir: string, recordId: string): RecordManifest[] {
   return fs
-    .readFileSync(path.join(storeDir, 'records', `${recordId}.states`), 'utf8')
+    .readFileSync(path.join(storeDir, 'records', `${recordId}.json`), 'utf8')
     .split('\n')
     .filter((l) => l !== '')
     .map((l) => JSON.parse(l) as RecordManifest);
@@ -34,7 +34,7 @@ describe('inline snapshots', () => {
     const id = done.recordId as string;
     const manifest = pendingOf(env.storeDir, id);
     assert.equal(blobCount(env.storeDir), 0);
-    assert.deepEqual(fs.readdirSync(path.join(env.storeDir, 'records')), [`${id}.states`]);
+    assert.deepEqual(fs.readdirSync(path.join(env.storeDir, 'records')), [`${id}.json`]);
     assert.deepEqual(Object.keys(manifest.inlineBlobs ?? {}), [sha256(BINARY)]);
     assert.deepEqual(
       statesOf(env.storeDir, id).map((m) => [m.state, m.inlineBlobs !== undefined]),
@@ -62,7 +62,7 @@ describe('inline snapshots', () => {
     const { kernel, layer } = open(env);
     const id = (await layer.submit({ action: 'fs.write', target: '/workspace/output/d.txt', params: { content: 'new' } })).recordId as string;
     await layer.records(); // waits for the state change written after the answer
-    const file2 = path.join(env.storeDir, 'records', `${id}.states`);
+    const file2 = path.join(env.storeDir, 'records', `${id}.json`);
     const digest = sha256(Buffer.from('prior'));
     const text = fs.readFileSync(file2, 'utf8');
     assert.ok(text.includes(Buffer.from('prior').toString('base64')));

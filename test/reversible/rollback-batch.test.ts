@@ -7,7 +7,7 @@ import { readLog } from '../kernel/kernel-helpers';
 import { fileFacts, host, makeEnv, open, type Env } from './helpers';
 
 /** The file of record `id` in the store. */
-const statesFile = (env: Env, id: string): string => path.join(env.storeDir, 'records', `${id}.states`);
+const statesFile = (env: Env, id: string): string => path.join(env.storeDir, 'records', `${id}.json`);
 
 /** Writes `content` to each file through the layer (files exist with `prior-<name>` first); returns record ids in order. */
 async function writeAll(env: Env, layer: ReturnType<typeof open>['layer'], writes: [string, string][]): Promise<string[]> {

@@ -102,8 +102,8 @@ describe('SnapshotStore', () => {
     await store.writeRecord(registered);
     const id = registered.recordId;
     const records = path.join(store.dir, 'records');
-    const file = path.join(records, `${id}.states`);
-    assert.deepEqual(fs.readdirSync(records), [`${id}.states`]);
+    const file = path.join(records, `${id}.json`);
+    assert.deepEqual(fs.readdirSync(records), [`${id}.json`]);
     assert.equal((await store.readRecord(id))?.state, 'registered');
     assert.deepEqual(
       (await store.listRecords()).map((m) => m.state),
@@ -114,7 +114,7 @@ describe('SnapshotStore', () => {
     assert.deepEqual(await store.listRecords(), []);
     await store.writeRecord({ ...registered, state: RecordState.Revoked });
     assert.equal((await store.readRecord(id))?.state, 'revoked');
-    assert.deepEqual(fs.readdirSync(records), [`${id}.states`]);
+    assert.deepEqual(fs.readdirSync(records), [`${id}.json`]);
   });
 
   test("SnapshotStore.writeRecord: a record's states are lines of one file, the furthest along counts (a late registered line does not hide applied); a record id reused after a sweep (new createdAt) → the new record", async () => {
@@ -126,7 +126,7 @@ describe('SnapshotStore', () => {
     await store.writeRecord(pending);
     await store.writeRecord({ ...pending, state: RecordState.Applied }, { durable: false });
     await store.writeRecord({ ...pending, state: RecordState.Registered });
-    const file = path.join(store.dir, 'records', `${id}.states`);
+    const file = path.join(store.dir, 'records', `${id}.json`);
     const lines = fs
       .readFileSync(file, 'utf8')
       .split('\n')
@@ -141,6 +141,17 @@ describe('SnapshotStore', () => {
     const later = new Date(Date.parse(now) + 1000).toISOString();
     await store.writeRecord({ ...pending, state: RecordState.Registered, createdAt: later, updatedAt: later });
     assert.deepEqual([(await store.readRecord(id))?.state, (await store.readRecord(id))?.createdAt], ['registered', later]);
+  });
+
+  test('SnapshotStore: a worker of an earlier version (it reads records/<id>.json as one JSON document) → a record of one state reads as that state; one further along is not JSON (a loud error there, never an unknown record a saga would skip)', async () => {
+    const store = new SnapshotStore(path.join(tempDir(), 'store'));
+    const now = new Date().toISOString();
+    const pending: RecordManifest = { ...manifest('old-reader', [], now), state: RecordState.Pending };
+    const file = path.join(store.dir, 'records', `${pending.recordId}.json`);
+    await store.writeRecord({ ...pending, state: RecordState.Registered });
+    assert.equal((JSON.parse(fs.readFileSync(file, 'utf8')) as RecordManifest).state, 'registered');
+    await store.writeRecord(pending);
+    assert.throws(() => JSON.parse(fs.readFileSync(file, 'utf8')) as unknown, SyntaxError);
   });
 
   test("SnapshotStore: a store written by an earlier version (a .json manifest, a .registered marker, rolled-back.log) → both records read, a new state of the manifest's record counts, sweep removes the expired marker and the old log", async () => {
@@ -163,7 +174,7 @@ describe('SnapshotStore', () => {
     await store.writeRecord({ ...applied, state: RecordState.RolledBack }, { durable: false });
     assert.equal((await store.readRecord(applied.recordId))?.state, 'rolled-back');
     assert.deepEqual(await store.sweep(), { records: 1, blobs: 0 });
-    assert.deepEqual(fs.readdirSync(records).sort(), [`${applied.recordId}.json`, `${applied.recordId}.states`].sort());
+    assert.deepEqual(fs.readdirSync(records), [`${applied.recordId}.json`]);
     assert.equal(await store.readRecord(registered.recordId), undefined);
   });
 
