@@ -42,8 +42,10 @@ const RANK: Readonly<Record<RecordState, number>> = {
 
 /**
  * Appends `manifest` to the record file `file` (created with mode 0600 if missing); with
- * `sync`, the file's data and its folder `dir` are fsynced before this resolves (the folder
- * fsync shared with concurrent callers).
+ * `sync`, the file's data and its folder `dir` (the file's name, which its first state
+ * created without a sync) are fsynced before this resolves — both at once: the state counts
+ * only with both, so neither has to wait for the other (the folder fsync is shared with
+ * concurrent callers).
  */
 export async function appendState(file: string, dir: string, manifest: RecordManifest, sync: boolean): Promise<void> {
   const bytes = Buffer.from(`\n${JSON.stringify(manifest)}\n`, 'utf8');
@@ -51,11 +53,10 @@ export async function appendState(file: string, dir: string, manifest: RecordMan
   try {
     const n = fs.writeSync(fd, bytes);
     if (n !== bytes.length) throw new Error(`short append to ${file}`); // the torn line is skipped by readers
-    if (sync) await new Promise<void>((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve())));
+    if (sync) await Promise.all([new Promise<void>((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve()))), syncDir(dir)]);
   } finally {
     fs.closeSync(fd);
   }
-  if (sync) await syncDir(dir);
 }
 
 /**
