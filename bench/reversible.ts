@@ -11,7 +11,8 @@
  *   (with fsyncs at full durability), appends an audit record and logs its record's new
  *   state; the baseline does none of these.
  * - a write through the layer (records + snapshot, all fsynced) vs the same write through
- *   `kernel.submit` alone.
+ *   `kernel.submit` alone: both over an existing 1 KiB file with content of its own (so each
+ *   snapshot is a new blob, and with durability 'os' both writes may go in place).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -30,8 +31,12 @@ const POLICY = `capabilities:
 `;
 const FILES = Number(process.env.BENCH_REVERSIBLE_FILES ?? 1000);
 const ROUNDS = 5;
-const PRIOR = Buffer.from('p'.repeat(1024));
 const NEXT = 'n'.repeat(1024);
+
+/** 1 KiB of prior content of its own per file (as an agent's files have), so no two snapshots share a blob. */
+function prior(name: string): Buffer {
+  return Buffer.from(`${name}:`.padEnd(1024, 'p'));
+}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -72,7 +77,11 @@ async function measure(durability: Durability): Promise<BenchRow[]> {
   try {
     for (let r = 0; r < ROUNDS; r++) {
       const names = Array.from({ length: perRound }, (_, i) => `r${r}-f${i}.txt`);
-      for (const n of names) fs.writeFileSync(path.join(ws, 'output', n), PRIOR);
+      // The same write both ways: over an existing file with content of its own.
+      for (const n of names) {
+        fs.writeFileSync(path.join(ws, 'output', n), prior(n));
+        fs.writeFileSync(path.join(ws, 'output', `plain-${n}`), prior(`plain-${n}`));
+      }
       const write = (n: string) => ({ action: 'fs.write', target: `/workspace/output/${n}`, params: { content: NEXT } });
       const ids: string[] = [];
       // Layer and kernel writes alternate one by one, so a load spike lands on both.
@@ -103,7 +112,7 @@ async function measure(durability: Durability): Promise<BenchRow[]> {
       const res = await layer.rollback(id);
       if (res.status !== 'OK') throw new Error(`bench: rollback ${res.status} ${res.code ?? ''}`);
       const t2 = process.hrtime.bigint();
-      await fs.promises.writeFile(path.join(ws, 'output', `raw-${name}`), PRIOR);
+      await fs.promises.writeFile(path.join(ws, 'output', `raw-${name}`), prior(name));
       rawNs += process.hrtime.bigint() - t2;
       oneByOneNs += t2 - t1;
     }

@@ -18,6 +18,7 @@ import { hashParams } from '../kernel/audit-record';
 import type { ActionRequest, ActionResult, ExecutionStep, SubmitOptions } from '../kernel/types';
 import { type LayerContext, errorResult } from './context';
 import { AlreadyAppliedError, IdempotencyKeyReusedError, OutcomeUnknownError, RecordRevokedError } from './errors';
+import { RecordBlobs } from './record-blobs';
 import { recordIdFor } from './record-id';
 import { RecordState, type RecordManifest, advance, sameState } from './record';
 import type { ReversibleStrategy } from './strategies';
@@ -104,8 +105,14 @@ async function applyLocked(
       current = latest; // not applied yet: run it, keeping the snapshot taken before
       return;
     }
-    const snapshot = await strategy.capture(step, store);
-    current = advance(latest, RecordState.Pending, { canonicalTarget: step.request.canonicalTarget, decision: step.decision, snapshot });
+    const blobs = new RecordBlobs(store);
+    const snapshot = await strategy.capture(step, blobs);
+    current = advance(latest, RecordState.Pending, {
+      canonicalTarget: step.request.canonicalTarget,
+      decision: step.decision,
+      snapshot,
+      ...blobs.manifestField(snapshot.blobs),
+    });
     await store.writeRecord(current);
   };
   const result = await ctx.kernel.submit(request, { ...options, beforeExecute });

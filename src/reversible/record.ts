@@ -1,6 +1,7 @@
 /**
- * What the snapshot store keeps per reversible action: one JSON manifest (no file contents,
- * only hashes of them) that moves through a small state machine:
+ * What the snapshot store keeps per reversible action: one JSON manifest (hashes of file
+ * contents, and the contents themselves only for small snapshots, see record-blobs.ts) that
+ * moves through a small state machine:
  *
  *   registered ─(allowed; snapshot persisted)→ pending ─(action took effect)→ applied ─→ rolled-back
  *        └──────────────(rolled back before it took effect)──────────→ revoked
@@ -60,6 +61,11 @@ export interface RecordManifest {
   /** The decision that allowed the action: the authority of its undo. */
   readonly decision?: Decision;
   readonly snapshot?: Snapshot;
+  /**
+   * Small snapshot blobs kept in the manifest instead of a blob file (record-blobs.ts):
+   * sha256 digest → base64 bytes. Never in a state-log line (the manifest keeps them).
+   */
+  readonly inlineBlobs?: Readonly<Record<string, string>>;
   /** Provider output of the applied action, returned again to a retry. */
   readonly data?: unknown;
   /** Audit record (hash) of the submit that applied the action, and of its undo. */

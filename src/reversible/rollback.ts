@@ -13,6 +13,7 @@
 import type { ActionResult } from '../kernel/types';
 import type { LayerContext } from './context';
 import { RecordExpiredError, ReversibleCode, RollbackConflictError, StoreCorruptError, UnknownRecordError, UnknownStrategyError } from './errors';
+import { RecordBlobs } from './record-blobs';
 import { RecordState, type RecordManifest, advance, sameState } from './record';
 import type { Restored } from './strategies';
 import { errorCode } from '../errors';
@@ -137,7 +138,7 @@ async function rollbackLocked(
           return { noop: m.state === RecordState.Pending ? 'the action never took effect' : 'the target is already in its prior state' };
         }
         if (!sameState(now, snapshot.after) && options.force !== true) throw new RollbackConflictError(canonicalTarget, 'changed after the action');
-        return { restored: await strategy.restore(step, snapshot, ctx.store) };
+        return { restored: await strategy.restore(step, snapshot, new RecordBlobs(ctx.store, m)) };
       },
     },
     options.signal === undefined ? {} : { signal: options.signal },

@@ -2,13 +2,18 @@
  * The snapshot store: a folder that outlives the process, so a rollback can run in another
  * process than the action (a Temporal activity retried on another worker).
  *
- *   <dir>/records/<recordId>.json   one manifest per action (no contents, only hashes)
- *   <dir>/records/<recordId>.registered   its first state, until the next is written (see writeRecord)
- *   <dir>/records/rolled-back.log         the end of each rollback, appended (state-log.ts; see writeRecord)
+ *   <dir>/records/<recordId>.json   one file per action: its states, appended (record-file.ts; see writeRecord)
  *   <dir>/blobs/<ab>/<sha256>       raw bytes, content-addressed: equal content is stored once
  *
- * Every manifest and blob is written atomically and fsynced (store-files.ts); the state log
- * and the `registered` markers hold only states a crash may lose (see writeRecord). Blobs are verified against
+ * A record holds hashes of file contents, and the contents themselves only for snapshots of up
+ * to 16 KiB (record-blobs.ts); bigger ones are blobs. Blobs are written atomically and fsynced
+ * (store-files.ts); a record's states are fsynced as each needs (see writeRecord). A store
+ * written by an earlier version may still hold single-manifest `records/<recordId>.json` files
+ * and `records/<recordId>.registered` markers: they are read (later states are appended to the
+ * manifest's file), and removed with their records; its `rolled-back.log` is not read
+ * any more (a record it said was rolled back reads as applied, and a second rollback answers
+ * `NOOP`: the target is already in its prior state) and is removed by `sweep` once older than
+ * the ttl. Blobs are verified against
  * their name when read, so a damaged snapshot is reported, never restored. Records expire
  * `ttl` ms after their last change; `sweep` removes expired records and the blobs no live
  * record needs. The folder is created owner-only (0700): snapshots hold file contents.
@@ -22,7 +27,7 @@ import { isRecordId } from './record-id';
 import { Durability } from '../providers/fs-write';
 import { RecordState, type RecordManifest } from './record';
 import { TMP_SUFFIX, ensureDir, listDir, readIfExists, removeFile, writeFileAtomic } from './store-files';
-import { StateLog } from './state-log';
+import { RECORD_SUFFIX, appendState, latestState, readRecordFile } from './record-file';
 
 /** Options of {@link SnapshotStore}. */
 export interface SnapshotStoreOptions {
@@ -52,8 +57,10 @@ export interface SweepResult {
   readonly blobs: number;
 }
 
-/** Suffix of a record's `registered` marker (records/<id>.registered). */
+/** Suffix of a record's `registered` marker in a store written by an earlier version. */
 const MARKER_SUFFIX = '.registered';
+/** The state log of an earlier version (`rolled-back.log`, and `.folding` while folded): removed by `sweep` once older than the ttl. */
+const LEGACY_STATE_LOG = 'rolled-back.log';
 const DEFAULT_TTL = 7 * 24 * 3600 * 1000;
 const DIGEST = /^[0-9a-f]{64}$/;
 const STATES: ReadonlySet<string> = new Set(Object.values(RecordState));
@@ -72,7 +79,6 @@ export class SnapshotStore {
   readonly maxRecords: number;
   /** How far its files and the layer's restores are flushed (see {@link SnapshotStoreOptions.durability}). */
   readonly durability: Durability;
-  private readonly stateLog: StateLog;
 
   /** No I/O: the folder is created on the first write. @throws RangeError for a ttl that is not a positive number. */
   constructor(dir: string, options: SnapshotStoreOptions = {}) {
@@ -88,7 +94,6 @@ export class SnapshotStore {
     this.ttl = ttl;
     this.maxRecords = maxRecords;
     this.durability = durability;
-    this.stateLog = new StateLog(path.join(this.dir, 'records'));
   }
 
   /** Stores `bytes` (once per distinct content) and returns their sha256 (hex). */
@@ -105,6 +110,11 @@ export class SnapshotStore {
     });
   }
 
+  /** True if the blob `digest` is stored (its age then refreshed, as `putBlob` does); one `utimes(2)`. */
+  touchBlob(digest: string): boolean {
+    return DIGEST.test(digest) && refreshed(this.blobFile(digest), new Date());
+  }
+
   /** The bytes of a blob, verified against its digest. @throws StoreCorruptError when missing or damaged. */
   getBlob(digest: string): Promise<Buffer> {
     return guard('reading a snapshot', async () => {
@@ -117,59 +127,39 @@ export class SnapshotStore {
     });
   }
 
-  /** The record with this id, or `undefined`. @throws StoreCorruptError for an unreadable manifest. */
+  /**
+   * The record with this id, or `undefined` (never written, or not past a `registered` line a
+   * crash tore: the attempt never started). @throws StoreCorruptError for an unreadable
+   * manifest of an older store.
+   */
   readRecord(recordId: string): Promise<RecordManifest | undefined> {
     return guard('reading a record', async () => {
       if (!isRecordId(recordId)) return undefined;
       const text = await readIfExists(this.recordFile(recordId));
-      if (text !== undefined) {
-        const m = parseManifest(`record ${recordId}`, text, recordId);
-        return m.state === RecordState.Applied || m.state === RecordState.Pending ? (this.readRolledBack(m) ?? m) : m;
-      }
-      // Not past `registered`: its marker, unless a crash left it torn (the action never started then).
-      const marker = await readIfExists(this.markerFile(recordId));
-      if (marker === undefined) return undefined;
-      try {
-        const m = parseManifest(`record ${recordId}`, marker, recordId);
-        return m.state === RecordState.Registered ? m : undefined;
-      } catch {
-        return undefined;
-      }
+      if (text === undefined) return this.readMarker(recordId);
+      const file = readRecordFile(text);
+      const states = file.states.filter((m): m is RecordManifest => isManifest(m, recordId));
+      if (file.legacy !== undefined) states.push(parseManifest(`record ${recordId}`, file.legacy, recordId));
+      return latestState(states);
     });
   }
 
   /**
-   * Writes (or replaces) a record atomically. With `durable: false` the replacement may be
-   * lost in a crash (the previous version survives) — for state changes that a retry or a
-   * rollback can tell again from the target itself (`applied`, `rolled-back`).
-   *
-   * A `registered` record is written as a marker of its own (`records/<id>.registered`)
-   * with no fsync at all: after a crash, a lost or torn marker means what it says — the
-   * action never started (a crash ends the attempt). Every later state goes to
-   * `records/<id>.json`, which wins over the marker; the marker is then removed.
-   *
-   * A non-durable `rolled-back` (the end of a rollback) is appended to the store's state log
-   * (`records/rolled-back.log`, state-log.ts): one `write(2)`, no new file, no rename over
-   * the manifest and no fsync, so the manifest holding the snapshot is never rewritten at the
-   * end. It wins over an `applied` or `pending` manifest of the same record (same
-   * `createdAt`); after a crash a lost or torn line means the manifest's state, and a retried
-   * rollback finds the target already restored (`NOOP`). `sweep` folds the log into the
-   * manifests once it is over 1 MiB.
+   * Appends a state to the record's file (record-file.ts), created by its first state: one
+   * `write(2)`, no new file after the first. `registered` is never fsynced (after a crash a
+   * lost or torn line means what it says: the attempt never started). Other states are fsynced
+   * with the records folder before this resolves, unless `durable: false` (for state changes
+   * that a retry or a rollback can tell again from the target itself: `applied`,
+   * `rolled-back`; a crash may lose them, leaving the state before) or the store's durability
+   * is `'os'`. Inline blobs are written with the state that brings them (`pending`) only.
    */
   writeRecord(manifest: RecordManifest, options: { readonly durable?: boolean } = {}): Promise<void> {
     return guard('writing a record', async () => {
-      await ensureDir(path.join(this.dir, 'records'));
-      const text = `${JSON.stringify(manifest, null, 2)}\n`;
-      if (manifest.state === RecordState.RolledBack && options.durable === false) {
-        this.stateLog.append(manifest);
-        return;
-      }
-      if (manifest.state === RecordState.Registered && !fs.existsSync(this.recordFile(manifest.recordId))) {
-        await writeFileAtomic(this.markerFile(manifest.recordId), text, { syncFile: false, syncFolder: false });
-        return;
-      }
-      await writeFileAtomic(this.recordFile(manifest.recordId), text, this.flush(options.durable !== false));
-      await removeFile(this.markerFile(manifest.recordId));
+      const dir = path.join(this.dir, 'records');
+      await ensureDir(dir);
+      const sync = manifest.state !== RecordState.Registered && options.durable !== false && this.durability === Durability.Full;
+      const line = manifest.state === RecordState.Pending || manifest.inlineBlobs === undefined ? manifest : withoutInline(manifest);
+      await appendState(this.recordFile(manifest.recordId), dir, line, sync);
     });
   }
 
@@ -179,7 +169,11 @@ export class SnapshotStore {
       const out: RecordManifest[] = [];
       const ids = new Set<string>();
       for (const name of await listDir(path.join(this.dir, 'records'))) {
-        const id = name.endsWith('.json') ? name.slice(0, -5) : name.endsWith(MARKER_SUFFIX) ? name.slice(0, -MARKER_SUFFIX.length) : '';
+        const id = name.endsWith(RECORD_SUFFIX)
+          ? name.slice(0, -RECORD_SUFFIX.length)
+          : name.endsWith(MARKER_SUFFIX)
+            ? name.slice(0, -MARKER_SUFFIX.length)
+            : '';
         if (isRecordId(id)) ids.add(id);
       }
       for (const id of ids) {
@@ -208,7 +202,6 @@ export class SnapshotStore {
       const live = new Set<string>();
       let records = 0;
       const recordsDir = path.join(this.dir, 'records');
-      await this.stateLog.fold((m) => this.foldState(m));
       const kept: RecordManifest[] = [];
       for (const m of await this.listRecords()) {
         if (this.isExpired(m, now)) records += (await this.removeRecord(m.recordId)) ? 1 : 0;
@@ -222,7 +215,7 @@ export class SnapshotStore {
         if (evict.has(m.recordId)) records += (await this.removeRecord(m.recordId)) ? 1 : 0;
         else for (const b of m.snapshot?.blobs ?? []) live.add(b);
       }
-      await this.removeStale(recordsDir, (n) => n.endsWith(TMP_SUFFIX), now);
+      await this.removeStale(recordsDir, (n) => n.endsWith(TMP_SUFFIX) || n.startsWith(LEGACY_STATE_LOG), now);
       let blobs = 0;
       const blobsDir = path.join(this.dir, 'blobs');
       for (const sub of await listDir(blobsDir)) {
@@ -260,19 +253,16 @@ export class SnapshotStore {
     return json || marker;
   }
 
-  /** The logged `rolled-back` state that ends `manifest` (same record, same `createdAt`), or `undefined`. */
-  private readRolledBack(manifest: RecordManifest): RecordManifest | undefined {
-    const m = this.stateLog.lookup(manifest);
-    return m !== undefined && isManifest(m, manifest.recordId) ? m : undefined;
-  }
-
-  /** Makes a logged `rolled-back` state its record's manifest (durably), unless the manifest moved on or is gone. */
-  private async foldState(m: RecordManifest): Promise<void> {
-    const text = await readIfExists(this.recordFile(m.recordId));
-    if (text === undefined || !isManifest(m, m.recordId)) return;
-    const current = parseManifest(`record ${m.recordId}`, text, m.recordId);
-    if (current.createdAt !== m.createdAt || (current.state !== RecordState.Applied && current.state !== RecordState.Pending)) return;
-    await writeFileAtomic(this.recordFile(m.recordId), `${JSON.stringify(m, null, 2)}\n`, this.flush(true));
+  /** A `registered` marker of a store written before the state log held `registered`, unless a crash left it torn. */
+  private async readMarker(recordId: string): Promise<RecordManifest | undefined> {
+    const marker = await readIfExists(this.markerFile(recordId));
+    if (marker === undefined) return undefined;
+    try {
+      const m = parseManifest(`record ${recordId}`, marker, recordId);
+      return m.state === RecordState.Registered ? m : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   private markerFile(recordId: string): string {
@@ -280,8 +270,14 @@ export class SnapshotStore {
   }
 
   private recordFile(recordId: string): string {
-    return path.join(this.dir, 'records', `${recordId}.json`);
+    return path.join(this.dir, 'records', `${recordId}${RECORD_SUFFIX}`);
   }
+}
+
+/** `m` without its inline blobs (the record's `pending` line keeps them). */
+function withoutInline(m: RecordManifest): RecordManifest {
+  const { inlineBlobs: _kept, ...rest } = m;
+  return rest;
 }
 
 /** Sets a file's times to `now`; false if it is not there (one `utimes(2)`). */

@@ -70,7 +70,7 @@ function writeAsync(fd: number, bytes: Uint8Array, offset: number): Promise<numb
 }
 
 /** fsyncs a folder so a rename in it is durable, sharing the fsync with concurrent callers (fs-group-sync); tolerates filesystems that refuse. */
-async function syncDir(dir: string): Promise<void> {
+export async function syncDir(dir: string): Promise<void> {
   let fd: number;
   try {
     fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);

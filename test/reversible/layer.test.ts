@@ -221,6 +221,15 @@ describe('ReversibleActionLayer: submit', () => {
     assert.equal(result.recordId, undefined);
     assert.equal(result.auditRecordId, readLog(env.logPath)[0]?.['hash']);
     assert.equal(blobCount(env.storeDir), 0);
+    const records = path.join(env.storeDir, 'records');
+    const states = fs.readdirSync(records).flatMap((f) =>
+      fs
+        .readFileSync(path.join(records, f), 'utf8')
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => (JSON.parse(l) as { state: string }).state),
+    );
+    assert.deepEqual(states, ['registered'], 'no snapshot taken (no record past registered)');
   });
 
   test('submit: same idempotency key twice → same recordId = recordIdFor(key), applied once, second answer says already applied', async () => {

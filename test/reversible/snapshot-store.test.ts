@@ -95,24 +95,87 @@ describe('SnapshotStore', () => {
     assert.equal(blobCount(store.dir), 2);
   });
 
-  test('SnapshotStore.writeRecord: registered → its marker; torn by a crash → reads as never started; the next state replaces it', async () => {
+  test("SnapshotStore.writeRecord: registered → the first line of the record's file; torn by a crash → reads as never started; the next state is appended and counts", async () => {
     const store = new SnapshotStore(path.join(tempDir(), 'store'));
     const now = new Date().toISOString();
     const registered: RecordManifest = { ...manifest('m', [], now), state: RecordState.Registered };
     await store.writeRecord(registered);
     const id = registered.recordId;
-    const marker = path.join(store.dir, 'records', `${id}.registered`);
+    const records = path.join(store.dir, 'records');
+    const file = path.join(records, `${id}.json`);
+    assert.deepEqual(fs.readdirSync(records), [`${id}.json`]);
     assert.equal((await store.readRecord(id))?.state, 'registered');
     assert.deepEqual(
       (await store.listRecords()).map((m) => m.state),
       ['registered'],
     );
-    fs.writeFileSync(marker, '{"version":1,"reco'); // what a power cut can leave of an unsynced file
+    fs.writeFileSync(file, fs.readFileSync(file).subarray(0, 30)); // what a power cut can leave of an unsynced append
     assert.equal(await store.readRecord(id), undefined);
+    assert.deepEqual(await store.listRecords(), []);
     await store.writeRecord({ ...registered, state: RecordState.Revoked });
     assert.equal((await store.readRecord(id))?.state, 'revoked');
-    assert.equal(fs.existsSync(marker), false);
-    assert.deepEqual(fs.readdirSync(path.join(store.dir, 'records')), [`${id}.json`]);
+    assert.deepEqual(fs.readdirSync(records), [`${id}.json`]);
+  });
+
+  test("SnapshotStore.writeRecord: a record's states are lines of one file, the furthest along counts (a late registered line does not hide applied); a record id reused after a sweep (new createdAt) → the new record", async () => {
+    const store = new SnapshotStore(path.join(tempDir(), 'store'));
+    const now = new Date().toISOString();
+    const pending: RecordManifest = { ...manifest('p', [], now), state: RecordState.Pending };
+    const id = pending.recordId;
+    await store.writeRecord({ ...pending, state: RecordState.Registered });
+    await store.writeRecord(pending);
+    await store.writeRecord({ ...pending, state: RecordState.Applied }, { durable: false });
+    await store.writeRecord({ ...pending, state: RecordState.Registered });
+    const file = path.join(store.dir, 'records', `${id}.json`);
+    const lines = fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
+    assert.deepEqual(
+      lines.map((l) => (JSON.parse(l) as RecordManifest).state),
+      ['registered', 'pending', 'applied', 'registered'],
+    );
+    assert.equal((await new SnapshotStore(store.dir).readRecord(id))?.state, 'applied');
+    await store.writeRecord({ ...pending, state: RecordState.RolledBack }, { durable: false });
+    assert.equal((await store.readRecord(id))?.state, 'rolled-back');
+    const later = new Date(Date.parse(now) + 1000).toISOString();
+    await store.writeRecord({ ...pending, state: RecordState.Registered, createdAt: later, updatedAt: later });
+    assert.deepEqual([(await store.readRecord(id))?.state, (await store.readRecord(id))?.createdAt], ['registered', later]);
+  });
+
+  test('SnapshotStore: a worker of an earlier version (it reads records/<id>.json as one JSON document) → a record of one state reads as that state; one further along is not JSON (a loud error there, never an unknown record a saga would skip)', async () => {
+    const store = new SnapshotStore(path.join(tempDir(), 'store'));
+    const now = new Date().toISOString();
+    const pending: RecordManifest = { ...manifest('old-reader', [], now), state: RecordState.Pending };
+    const file = path.join(store.dir, 'records', `${pending.recordId}.json`);
+    await store.writeRecord({ ...pending, state: RecordState.Registered });
+    assert.equal((JSON.parse(fs.readFileSync(file, 'utf8')) as RecordManifest).state, 'registered');
+    await store.writeRecord(pending);
+    assert.throws(() => JSON.parse(fs.readFileSync(file, 'utf8')) as unknown, SyntaxError);
+  });
+
+  test("SnapshotStore: a store written by an earlier version (a .json manifest, a .registered marker, rolled-back.log) → both records read, a new state of the manifest's record counts, sweep removes the expired marker and the old log", async () => {
+    const store = new SnapshotStore(path.join(tempDir(), 'store'), { ttl: 60_000 });
+    const records = path.join(store.dir, 'records');
+    fs.mkdirSync(records, { recursive: true });
+    const now = new Date().toISOString();
+    const old = new Date(Date.now() - 120_000).toISOString();
+    const applied = manifest('legacy-applied', [], now);
+    const registered: RecordManifest = { ...manifest('legacy-registered', [], old), state: RecordState.Registered };
+    fs.writeFileSync(path.join(records, `${applied.recordId}.json`), JSON.stringify(applied, null, 2));
+    const marker = path.join(records, `${registered.recordId}.registered`);
+    fs.writeFileSync(marker, JSON.stringify(registered));
+    const oldLog = path.join(records, 'rolled-back.log');
+    fs.writeFileSync(oldLog, `\n${JSON.stringify({ ...applied, state: RecordState.RolledBack })}\n`);
+    fs.utimesSync(oldLog, new Date(Date.now() - 120_000), new Date(Date.now() - 120_000));
+    assert.equal((await store.readRecord(applied.recordId))?.state, 'applied');
+    assert.equal((await store.readRecord(registered.recordId))?.state, 'registered');
+    assert.deepEqual((await store.listRecords()).map((m) => m.recordId).sort(), [applied.recordId, registered.recordId].sort());
+    await store.writeRecord({ ...applied, state: RecordState.RolledBack }, { durable: false });
+    assert.equal((await store.readRecord(applied.recordId))?.state, 'rolled-back');
+    assert.deepEqual(await store.sweep(), { records: 1, blobs: 0 });
+    assert.deepEqual(fs.readdirSync(records), [`${applied.recordId}.json`]);
+    assert.equal(await store.readRecord(registered.recordId), undefined);
   });
 
   test("SnapshotStore({ durability: 'os' }): records and blobs round-trip; an unknown durability → RangeError", async () => {

@@ -1,0 +1,103 @@
+/**
+ * One record's file in the snapshot store (`records/<recordId>.json`): its states, appended
+ * one line each as the record moves on — `registered`, `pending` (with the snapshot),
+ * `applied`, `rolled-back` or `revoked`. The file is created once, by the record's first
+ * state; every later state is one `write(2)` on an `O_APPEND` descriptor, never a new file:
+ * creating a file costs 0.3–0.5 ms of CPU on this machine's ext4 (inode allocation), an
+ * append ~5 µs, and the line holding the snapshot is never rewritten.
+ *
+ * Durability per state (SnapshotStore.writeRecord says which): `registered` is never
+ * fsynced — after a crash a lost or torn first line means the attempt never started; a
+ * durable state (`pending`, `revoked`) is fsynced with the file's folder before the write
+ * returns (at full durability); `applied` and `rolled-back` are not — after a crash a lost
+ * line means the state before it, which retries and rollbacks handle (they compare the
+ * target with the snapshot).
+ *
+ * Each line is written as `\n<json>\n` in one `write(2)`, so appends from several processes
+ * do not mix and a line torn by a crash does not parse and is skipped; the next line still
+ * starts clean. Of a record's lines the one furthest along counts (see {@link latestState}).
+ *
+ * The file keeps the name of the single JSON manifest an earlier version wrote per record, on
+ * purpose: a worker of that version reads a record of one state as it always did, and a record
+ * further along (two lines or more) as not JSON — a `Reversible.StoreCorrupt` error, never a
+ * record it does not know (which a saga takes as "nothing to undo"). A manifest that version
+ * wrote (pretty-printed, starting with `{`) is read here too, with any states appended to it
+ * since (see {@link readRecordFile}).
+ */
+import * as fs from 'node:fs';
+import { RecordState, type RecordManifest } from './record';
+import { syncDir } from './store-files';
+
+/** Suffix of a record's file. */
+export const RECORD_SUFFIX = '.json';
+
+/** How far each state is along a record's life: of two states of one record, the higher one is the later. */
+const RANK: Readonly<Record<RecordState, number>> = {
+  [RecordState.Registered]: 0,
+  [RecordState.Pending]: 1,
+  [RecordState.Applied]: 2,
+  [RecordState.RolledBack]: 3,
+  [RecordState.Revoked]: 3,
+};
+
+/**
+ * Appends `manifest` to the record file `file` (created with mode 0600 if missing); with
+ * `sync`, the file's data and its folder `dir` (the file's name, which its first state
+ * created without a sync) are fsynced before this resolves — both at once: the state counts
+ * only with both, so neither has to wait for the other (the folder fsync is shared with
+ * concurrent callers).
+ */
+export async function appendState(file: string, dir: string, manifest: RecordManifest, sync: boolean): Promise<void> {
+  const bytes = Buffer.from(`\n${JSON.stringify(manifest)}\n`, 'utf8');
+  const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_APPEND | fs.constants.O_NOFOLLOW, 0o600);
+  try {
+    const n = fs.writeSync(fd, bytes);
+    if (n !== bytes.length) throw new Error(`short append to ${file}`); // the torn line is skipped by readers
+    if (sync) await Promise.all([new Promise<void>((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve()))), syncDir(dir)]);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * A record file's content: the manifest an earlier version wrote (`legacy`, unparsed: the text
+ * up to its closing brace at the start of a line), if the file starts with one, and the states
+ * appended as lines.
+ */
+export function readRecordFile(text: Buffer): { readonly legacy?: Buffer; readonly states: Partial<RecordManifest>[] } {
+  if (text[0] !== 0x7b /* { */) return { states: parseStates(text) };
+  const end = text.indexOf('\n}');
+  if (end < 0) return { legacy: text, states: [] };
+  return { legacy: text.subarray(0, end + 2), states: parseStates(text.subarray(end + 2)) };
+}
+
+/** The states in a record file's text, in the order written: every line that parses as a state object (torn lines skipped). */
+function parseStates(text: Buffer): Partial<RecordManifest>[] {
+  const out: Partial<RecordManifest>[] = [];
+  for (const line of text.toString('utf8').split('\n')) {
+    if (line === '') continue;
+    try {
+      const m = JSON.parse(line) as unknown;
+      if (typeof m === 'object' && m !== null && !Array.isArray(m)) out.push(m as Partial<RecordManifest>);
+    } catch {
+      // torn by a crash: skipped
+    }
+  }
+  return out;
+}
+
+/**
+ * The record's state now, of all its states found (its file's lines, and the manifest of an
+ * older store): the newest record (`createdAt`: a record id reused after a sweep is a new
+ * record), and of its states the one furthest along (the last of equals). The snapshot's
+ * inline blobs, written with `pending` only, are carried over to the later states.
+ */
+export function latestState(states: readonly RecordManifest[]): RecordManifest | undefined {
+  let best: RecordManifest | undefined;
+  for (const m of states) {
+    if (best === undefined || m.createdAt > best.createdAt || (m.createdAt === best.createdAt && RANK[m.state] >= RANK[best.state])) best = m;
+  }
+  if (best === undefined || best.inlineBlobs !== undefined) return best;
+  const inline = states.find((m) => m.createdAt === best.createdAt && m.inlineBlobs !== undefined)?.inlineBlobs;
+  return inline === undefined ? best : { ...best, inlineBlobs: inline };
+}
