@@ -139,7 +139,7 @@ export class SnapshotStore {
       if (text === undefined) return this.readMarker(recordId);
       const file = readRecordFile(text);
       const states = file.states.filter((m): m is RecordManifest => isManifest(m, recordId));
-      if (file.legacy !== undefined) states.push(parseManifest(`record ${recordId}`, file.legacy, recordId));
+      if (file.legacy !== undefined) states.unshift(parseManifest(`record ${recordId}`, file.legacy, recordId)); // written before its lines
       return latestState(states);
     });
   }
