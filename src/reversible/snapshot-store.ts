@@ -138,7 +138,12 @@ export class SnapshotStore {
       const text = await readIfExists(this.recordFile(recordId));
       if (text === undefined) return this.readMarker(recordId);
       const file = readRecordFile(text);
-      const states = file.states.filter((m): m is RecordManifest => isManifest(m, recordId));
+      // A line that parses is a whole line as written: one that is not a state of this record (a later version's, another
+      // record's) is reported, never skipped — skipping it could make a real action read as one that never took effect.
+      const states = file.states.map((m) => {
+        if (!isManifest(m, recordId)) throw new StoreCorruptError(`record ${recordId}`, 'a line that is not a version 1 state of this record');
+        return m;
+      });
       if (file.legacy !== undefined) states.unshift(parseManifest(`record ${recordId}`, file.legacy, recordId)); // written before its lines
       return latestState(states);
     });
@@ -163,7 +168,10 @@ export class SnapshotStore {
     });
   }
 
-  /** Every readable record, oldest first (unreadable manifests are skipped). */
+  /**
+   * Every readable record, oldest first (unreadable ones are skipped), without its inline
+   * snapshot bytes (up to 16 KiB each, kept for `readRecord`): a sweep holds every record.
+   */
   listRecords(): Promise<RecordManifest[]> {
     return guard('listing records', async () => {
       const out: RecordManifest[] = [];
@@ -178,7 +186,7 @@ export class SnapshotStore {
       }
       for (const id of ids) {
         const m = await this.readRecord(id).catch(() => undefined);
-        if (m !== undefined) out.push(m);
+        if (m !== undefined) out.push(m.inlineBlobs === undefined ? m : withoutInline(m));
       }
       return out.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
     });
