@@ -41,7 +41,8 @@ const RANK: Readonly<Record<RecordState, number>> = {
 };
 
 /**
- * Appends `manifest` to the record file `file` (created with mode 0600 if missing); with
+ * Appends `manifest` to the record file `file` (created with mode 0600 if missing; a symlink or
+ * a FIFO there fails without blocking); with
  * `sync`, the file's data and its folder `dir` (the file's name, which its first state
  * created without a sync) are fsynced before this resolves — both at once: the state counts
  * only with both, so neither has to wait for the other (the folder fsync is shared with
@@ -49,7 +50,7 @@ const RANK: Readonly<Record<RecordState, number>> = {
  */
 export async function appendState(file: string, dir: string, manifest: RecordManifest, sync: boolean): Promise<void> {
   const bytes = Buffer.from(`\n${JSON.stringify(manifest)}\n`, 'utf8');
-  const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_APPEND | fs.constants.O_NOFOLLOW, 0o600);
+  const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_APPEND | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK, 0o600);
   try {
     const n = fs.writeSync(fd, bytes);
     if (n !== bytes.length) throw new Error(`short append to ${file}`); // the torn line is skipped by readers

@@ -78,6 +78,8 @@ describe('record files a reader must not trust', () => {
       [id],
     );
     await assert.rejects(store.readRecord(fifoId), { code: 'Reversible.StoreFailed' });
+    const [listed] = await store.listRecords();
+    await assert.rejects(store.writeRecord({ ...(listed as RecordManifest), recordId: fifoId }), { code: 'Reversible.StoreFailed' }); // no reader: never blocks
   });
 
   test('a symlink in place of a record file → not followed', async () => {
