@@ -97,13 +97,19 @@ async function applyLocked(
   const beforeExecute = async (step: ExecutionStep): Promise<void> => {
     const latest = (await store.readRecord(recordId)) ?? current; // another process may have revoked it
     if (latest.state === RecordState.Revoked || latest.state === RecordState.RolledBack) throw new RecordRevokedError(recordId);
+    if (latest.state === RecordState.Applied) {
+      // Another attempt (another worker) applied it since this one read the record: never snapshot the result as "before".
+      if (latest.canonicalTarget !== step.request.canonicalTarget) throw new OutcomeUnknownError(recordId);
+      current = latest;
+      throw new AlreadyAppliedError(recordId);
+    }
     if (latest.state === RecordState.Pending && latest.snapshot !== undefined) {
       const now = await strategy.probe(step);
       if (latest.canonicalTarget !== step.request.canonicalTarget) throw new OutcomeUnknownError(recordId);
+      current = latest; // its snapshot, taken before, is the one `applied` keeps
       if (sameState(now, latest.snapshot.after)) throw new AlreadyAppliedError(recordId);
       if (!sameState(now, latest.snapshot.before)) throw new OutcomeUnknownError(recordId);
-      current = latest; // not applied yet: run it, keeping the snapshot taken before
-      return;
+      return; // not applied yet: run it, keeping the snapshot taken before
     }
     const blobs = new RecordBlobs(store);
     const snapshot = await strategy.capture(step, blobs);

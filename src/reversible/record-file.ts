@@ -41,7 +41,8 @@ const RANK: Readonly<Record<RecordState, number>> = {
 };
 
 /**
- * Appends `manifest` to the record file `file` (created with mode 0600 if missing); with
+ * Appends `manifest` to the record file `file` (created with mode 0600 if missing; a symlink or
+ * a FIFO there fails without blocking); with
  * `sync`, the file's data and its folder `dir` (the file's name, which its first state
  * created without a sync) are fsynced before this resolves — both at once: the state counts
  * only with both, so neither has to wait for the other (the folder fsync is shared with
@@ -49,7 +50,7 @@ const RANK: Readonly<Record<RecordState, number>> = {
  */
 export async function appendState(file: string, dir: string, manifest: RecordManifest, sync: boolean): Promise<void> {
   const bytes = Buffer.from(`\n${JSON.stringify(manifest)}\n`, 'utf8');
-  const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_APPEND | fs.constants.O_NOFOLLOW, 0o600);
+  const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_APPEND | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK, 0o600);
   try {
     const n = fs.writeSync(fd, bytes);
     if (n !== bytes.length) throw new Error(`short append to ${file}`); // the torn line is skipped by readers
@@ -87,17 +88,25 @@ function parseStates(text: Buffer): Partial<RecordManifest>[] {
 }
 
 /**
- * The record's state now, of all its states found (its file's lines, and the manifest of an
- * older store): the newest record (`createdAt`: a record id reused after a sweep is a new
- * record), and of its states the one furthest along (the last of equals). The snapshot's
- * inline blobs, written with `pending` only, are carried over to the later states.
+ * The record's state now, of all its states found in the order written (the manifest of an
+ * older store first, then its file's lines): the newest record (`createdAt`: a record id
+ * reused after a sweep is a new record), and of its states the one furthest along (the last
+ * of equals) — except that an `applied` written after `revoked` wins over it: an attempt on
+ * another worker had passed its check before the revoke landed, and its action ran, so it
+ * must stay undoable. The snapshot's inline blobs, written with `pending` only, are carried
+ * over to the later states.
  */
 export function latestState(states: readonly RecordManifest[]): RecordManifest | undefined {
   let best: RecordManifest | undefined;
   for (const m of states) {
-    if (best === undefined || m.createdAt > best.createdAt || (m.createdAt === best.createdAt && RANK[m.state] >= RANK[best.state])) best = m;
+    if (best === undefined || m.createdAt > best.createdAt || (m.createdAt === best.createdAt && supersedes(m, best))) best = m;
   }
   if (best === undefined || best.inlineBlobs !== undefined) return best;
   const inline = states.find((m) => m.createdAt === best.createdAt && m.inlineBlobs !== undefined)?.inlineBlobs;
   return inline === undefined ? best : { ...best, inlineBlobs: inline };
+}
+
+/** True if `m`, written after `prior` (same record), is the record's state from then on. */
+function supersedes(m: RecordManifest, prior: RecordManifest): boolean {
+  return RANK[m.state] >= RANK[prior.state] || (prior.state === RecordState.Revoked && m.state === RecordState.Applied);
 }

@@ -10,10 +10,11 @@
  * (store-files.ts); a record's states are fsynced as each needs (see writeRecord). A store
  * written by an earlier version may still hold single-manifest `records/<recordId>.json` files
  * and `records/<recordId>.registered` markers: they are read (later states are appended to the
- * manifest's file), and removed with their records; its `rolled-back.log` is not read
- * any more (a record it said was rolled back reads as applied, and a second rollback answers
- * `NOOP`: the target is already in its prior state) and is removed by `sweep` once older than
- * the ttl. Blobs are verified against
+ * manifest's file), and removed with their records; its `rolled-back.log` (and the
+ * `.folding` log a fold cut short left) is read for those manifests only — a record it says
+ * was rolled back stays rolled back, else a second rollback would restore over a later write
+ * of the same bytes — and removed by `sweep` once older than the ttl (its records are expired
+ * by then: each was changed before its line). Blobs are verified against
  * their name when read, so a damaged snapshot is reported, never restored. Records expire
  * `ttl` ms after their last change; `sweep` removes expired records and the blobs no live
  * record needs. The folder is created owner-only (0700): snapshots hold file contents.
@@ -138,8 +139,17 @@ export class SnapshotStore {
       const text = await readIfExists(this.recordFile(recordId));
       if (text === undefined) return this.readMarker(recordId);
       const file = readRecordFile(text);
-      const states = file.states.filter((m): m is RecordManifest => isManifest(m, recordId));
-      if (file.legacy !== undefined) states.push(parseManifest(`record ${recordId}`, file.legacy, recordId));
+      // A line that parses is a whole line as written: one that is not a state of this record (a later version's, another
+      // record's) is reported, never skipped — skipping it could make a real action read as one that never took effect.
+      const states = file.states.map((m) => {
+        if (!isManifest(m, recordId)) throw new StoreCorruptError(`record ${recordId}`, 'a line that is not a version 1 state of this record');
+        return m;
+      });
+      if (file.legacy !== undefined) {
+        const legacy = parseManifest(`record ${recordId}`, file.legacy, recordId);
+        const logged = legacy.state === RecordState.Applied || legacy.state === RecordState.Pending ? await this.legacyRolledBack(recordId) : [];
+        states.unshift(legacy, ...logged); // written before its lines
+      }
       return latestState(states);
     });
   }
@@ -163,7 +173,10 @@ export class SnapshotStore {
     });
   }
 
-  /** Every readable record, oldest first (unreadable manifests are skipped). */
+  /**
+   * Every readable record, oldest first (unreadable ones are skipped), without its inline
+   * snapshot bytes (up to 16 KiB each, kept for `readRecord`): a sweep holds every record.
+   */
   listRecords(): Promise<RecordManifest[]> {
     return guard('listing records', async () => {
       const out: RecordManifest[] = [];
@@ -178,7 +191,7 @@ export class SnapshotStore {
       }
       for (const id of ids) {
         const m = await this.readRecord(id).catch(() => undefined);
-        if (m !== undefined) out.push(m);
+        if (m !== undefined) out.push(m.inlineBlobs === undefined ? m : withoutInline(m));
       }
       return out.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
     });
@@ -263,6 +276,18 @@ export class SnapshotStore {
     } catch {
       return undefined;
     }
+  }
+
+  /** The `rolled-back` states of `recordId` in the state log of an earlier version, and in the log it was folding. */
+  private async legacyRolledBack(recordId: string): Promise<RecordManifest[]> {
+    const out: RecordManifest[] = [];
+    for (const name of [LEGACY_STATE_LOG, `${LEGACY_STATE_LOG}.folding`]) {
+      const text = await readIfExists(path.join(this.dir, 'records', name));
+      for (const m of text === undefined ? [] : readRecordFile(text).states) {
+        if (isManifest(m, recordId) && m.state === RecordState.RolledBack) out.push(m);
+      }
+    }
+    return out;
   }
 
   private markerFile(recordId: string): string {

@@ -84,18 +84,24 @@ export async function syncDir(dir: string): Promise<void> {
   }
 }
 
-/** Contents of `file`, or `undefined` if it does not exist (read synchronously when small). */
+/**
+ * Contents of `file`, or `undefined` if it does not exist (read synchronously when small).
+ * @throws for anything but a regular file: a symlink is not followed, and a FIFO or device
+ * is refused without blocking (its `open(2)` would block the event loop until a writer came).
+ */
 export async function readIfExists(file: string): Promise<Buffer | undefined> {
   let fd: number;
   try {
-    fd = fs.openSync(file, fs.constants.O_RDONLY);
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
   try {
-    const size = fs.fstatSync(fd).size;
-    if (size > SYNC_IO_BYTES) return await fs.promises.readFile(file);
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new Error(`${file} is not a regular file`);
+    const size = st.size;
+    if (size > SYNC_IO_BYTES) return await new Promise<Buffer>((resolve, reject) => fs.readFile(fd, (err, data) => (err ? reject(err) : resolve(data))));
     const buf = Buffer.alloc(size);
     const filled = readAllFdSync(fd, buf);
     return filled === size ? buf : buf.subarray(0, filled);

@@ -1,0 +1,146 @@
+/**
+ * Two workers on one store and one record (a Temporal activity retried on worker B while
+ * attempt 1 still runs on worker A; a compensation on B while A's attempt is in flight). Each
+ * worker is its own kernel + store + layer over the same folders (as two processes would
+ * build: no shared lock); the interleavings are forced by hooks, not timing.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ActionRequest, SubmitOptions } from '../../src/kernel/types';
+import { ReversibleActionLayer } from '../../src/reversible/layer';
+import { recordIdFor } from '../../src/reversible/record-id';
+import type { RecordManifest } from '../../src/reversible/record';
+import { FsDeleteSnapshotStrategy, FsWriteSnapshotStrategy } from '../../src/reversible/strategies';
+import { type Env, host, makeEnv, open } from './helpers';
+
+const TARGET = '/workspace/output/race.txt';
+const KEY = 'wf/run/race';
+const write = (content: string): ActionRequest => ({ action: 'fs.write', target: TARGET, params: { content } });
+
+/** A worker whose kernel runs `meanwhile` after the layer registered (or found) the record and before the kernel decides. */
+function workerWithGap(env: Env, meanwhile: () => Promise<void>) {
+  const w = open(env);
+  const kernel = {
+    submit: async (request: ActionRequest, options: SubmitOptions) => {
+      await meanwhile();
+      return w.kernel.submit(request, options);
+    },
+    submitUndo: w.kernel.submitUndo.bind(w.kernel),
+  };
+  const layer = new ReversibleActionLayer({ kernel, strategies: [new FsWriteSnapshotStrategy(), new FsDeleteSnapshotStrategy()], store: w.store });
+  return { ...w, layer };
+}
+
+/** The states of a record's file, in the order written. */
+function statesOf(env: Env, recordId: string): string[] {
+  return fs
+    .readFileSync(path.join(env.storeDir, 'records', `${recordId}.json`), 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => (JSON.parse(l) as RecordManifest).state);
+}
+
+describe('one record, two workers', () => {
+  test('retry on worker B while attempt 1 on worker A completes the write between B finding the record and B deciding → B answers already applied; rollback restores the prior bytes', async () => {
+    const env = makeEnv();
+    const file = host(env, TARGET);
+    fs.writeFileSync(file, 'prior');
+    const a = open(env);
+    const b = workerWithGap(env, async () => {
+      const first = await a.layer.submit(write('new'), { idempotencyKey: KEY });
+      await a.layer.records(); // its `applied` line is written
+      assert.equal(first.status, 'OK');
+    });
+    const retry = await b.layer.submit(write('new'), { idempotencyKey: KEY });
+    await b.layer.records();
+    const undo = await open(env).layer.rollback(recordIdFor(KEY));
+    await Promise.all([a.kernel.close(), b.kernel.close()]);
+    assert.equal(undo.status, 'OK', JSON.stringify(undo));
+    assert.equal(fs.readFileSync(file, 'utf8'), 'prior');
+    assert.equal(retry.status, 'OK');
+    assert.deepEqual(retry.meta, { alreadyApplied: true });
+  });
+
+  test("retry on worker B finds the record registered; attempt 1 on worker A then writes pending, runs the write and dies before `applied` → B answers already applied; rollback restores the prior bytes (not ERROR 'applied record without its snapshot')", async () => {
+    const env = makeEnv();
+    const file = host(env, TARGET);
+    fs.writeFileSync(file, 'prior');
+    const id = recordIdFor(KEY);
+    const recordFile = path.join(env.storeDir, 'records', `${id}.json`);
+    const a = open(env);
+    const b = workerWithGap(env, async () => {
+      await a.layer.submit(write('new'), { idempotencyKey: KEY });
+      await a.layer.records();
+      // A died after the write, before its non-durable `applied` line: drop that line.
+      const text = fs.readFileSync(recordFile, 'utf8');
+      fs.writeFileSync(recordFile, text.slice(0, text.lastIndexOf('\n{') + 1));
+      assert.deepEqual(statesOf(env, id), ['registered', 'pending']);
+    });
+    const retry = await b.layer.submit(write('new'), { idempotencyKey: KEY });
+    await b.layer.records();
+    const undo = await open(env).layer.rollback(id);
+    await Promise.all([a.kernel.close(), b.kernel.close()]);
+    assert.equal(undo.status, 'OK', JSON.stringify(undo));
+    assert.equal(fs.readFileSync(file, 'utf8'), 'prior');
+    assert.deepEqual(retry.meta, { alreadyApplied: true });
+  });
+
+  test('compensation on worker B revokes the record after attempt 1 on worker A checked it and before A wrote pending; the write then runs → a later rollback restores it (the record is not left revoked)', async () => {
+    const env = makeEnv();
+    const file = host(env, TARGET);
+    fs.writeFileSync(file, 'prior');
+    const id = recordIdFor(KEY);
+    let first: Promise<unknown> | undefined;
+    const inner = new FsWriteSnapshotStrategy();
+    const slowCapture = Object.assign(Object.create(inner) as FsWriteSnapshotStrategy, {
+      capture: async (...args: Parameters<FsWriteSnapshotStrategy['capture']>) => {
+        first ??= open(env).layer.rollback(id); // lands while A captures (A already read `registered`)
+        assert.equal(((await first) as { status: string }).status, 'NOOP');
+        return inner.capture(...args);
+      },
+    });
+    const a = open(env);
+    const layer = new ReversibleActionLayer({ kernel: a.kernel, strategies: [slowCapture], store: a.store });
+    const done = await layer.submit(write('new'), { idempotencyKey: KEY });
+    await layer.records();
+    assert.equal(done.status, 'OK');
+    assert.equal(fs.readFileSync(file, 'utf8'), 'new');
+    assert.deepEqual(statesOf(env, id), ['registered', 'revoked', 'pending', 'applied']);
+    const undo = await open(env).layer.rollback(id);
+    await a.kernel.close();
+    assert.equal(undo.status, 'OK', JSON.stringify(undo));
+    assert.equal(fs.readFileSync(file, 'utf8'), 'prior');
+  });
+
+  test('compensation on worker B finds the record pending and the target untouched (revoked), then attempt 1 on worker A runs the write → a later rollback restores it', async () => {
+    const env = makeEnv();
+    const file = host(env, TARGET);
+    fs.writeFileSync(file, 'prior');
+    const id = recordIdFor(KEY);
+    const a = open(env);
+    const kernel = {
+      submit: (request: ActionRequest, options: SubmitOptions) =>
+        a.kernel.submit(request, {
+          ...options,
+          beforeExecute: async (step) => {
+            await options.beforeExecute?.(step); // pending written
+            const undo = await open(env).layer.rollback(id); // before the provider runs
+            assert.equal(undo.status, 'NOOP');
+          },
+        }),
+      submitUndo: a.kernel.submitUndo.bind(a.kernel),
+    };
+    const layer = new ReversibleActionLayer({ kernel, strategies: [new FsWriteSnapshotStrategy()], store: a.store });
+    const done = await layer.submit(write('new'), { idempotencyKey: KEY });
+    await layer.records();
+    assert.equal(done.status, 'OK');
+    assert.equal(fs.readFileSync(file, 'utf8'), 'new');
+    assert.deepEqual(statesOf(env, id), ['registered', 'pending', 'revoked', 'applied']);
+    const undo = await open(env).layer.rollback(id);
+    await a.kernel.close();
+    assert.equal(undo.status, 'OK', JSON.stringify(undo));
+    assert.equal(fs.readFileSync(file, 'utf8'), 'prior');
+  });
+});
