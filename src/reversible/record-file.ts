@@ -93,17 +93,23 @@ function parseStates(text: Buffer): Partial<RecordManifest>[] {
  * reused after a sweep is a new record), and of its states the one furthest along (the last
  * of equals) — except that an `applied` written after `revoked` wins over it: an attempt on
  * another worker had passed its check before the revoke landed, and its action ran, so it
- * must stay undoable. The snapshot's inline blobs, written with `pending` only, are carried
- * over to the later states.
+ * must stay undoable. The snapshot (and its inline blobs, written with `pending` only) is the
+ * first one written for the record (see the comment inside).
  */
 export function latestState(states: readonly RecordManifest[]): RecordManifest | undefined {
   let best: RecordManifest | undefined;
   for (const m of states) {
     if (best === undefined || m.createdAt > best.createdAt || (m.createdAt === best.createdAt && supersedes(m, best))) best = m;
   }
-  if (best === undefined || best.inlineBlobs !== undefined) return best;
-  const inline = states.find((m) => m.createdAt === best.createdAt && m.inlineBlobs !== undefined)?.inlineBlobs;
-  return inline === undefined ? best : { ...best, inlineBlobs: inline };
+  if (best === undefined) return undefined;
+  // The snapshot is the first one written: two attempts (two workers) that both found the record
+  // before either wrote `pending` both capture, and the later capture may have seen the other's
+  // write — its "before" would be the action's result. The first capture saw the target before
+  // any attempt ran. Its inline blobs go with it.
+  const first = states.find((m) => m.createdAt === best.createdAt && m.snapshot !== undefined);
+  if (first === undefined || (first === best && best.inlineBlobs !== undefined)) return best;
+  const { inlineBlobs: _own, ...rest } = best;
+  return { ...rest, snapshot: first.snapshot, ...(first.inlineBlobs === undefined ? {} : { inlineBlobs: first.inlineBlobs }) } as RecordManifest;
 }
 
 /** True if `m`, written after `prior` (same record), is the record's state from then on. */

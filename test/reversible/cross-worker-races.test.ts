@@ -42,7 +42,46 @@ function statesOf(env: Env, recordId: string): string[] {
     .map((l) => (JSON.parse(l) as RecordManifest).state);
 }
 
+/** A write strategy that runs `meanwhile` right before it captures the target (after its attempt found the record still registered). */
+class CaptureLater extends FsWriteSnapshotStrategy {
+  constructor(private readonly meanwhile: () => Promise<void>) {
+    super();
+  }
+
+  override async capture(...args: Parameters<FsWriteSnapshotStrategy['capture']>): ReturnType<FsWriteSnapshotStrategy['capture']> {
+    await this.meanwhile();
+    return super.capture(...args);
+  }
+}
+
 describe('one record, two workers', () => {
+  test('two attempts both find the record registered; A writes pending, runs the write and applies before B captures (B sees the result as "before") → the record keeps the first snapshot; rollback restores the prior bytes', async () => {
+    const env = makeEnv();
+    const file = host(env, TARGET);
+    fs.writeFileSync(file, 'prior');
+    const a = open(env);
+    const b = open(env);
+    const layerB = new ReversibleActionLayer({
+      kernel: b.kernel,
+      strategies: [
+        new CaptureLater(async () => {
+          const first = await a.layer.submit(write('new'), { idempotencyKey: KEY });
+          await a.layer.records(); // its `applied` line is written
+          assert.equal(first.status, 'OK');
+        }),
+      ],
+      store: b.store,
+    });
+    const retry = await layerB.submit(write('new'), { idempotencyKey: KEY });
+    await layerB.records();
+    assert.equal(retry.status, 'OK');
+    assert.deepEqual(statesOf(env, recordIdFor(KEY)), ['registered', 'pending', 'applied', 'pending', 'applied']);
+    const undo = await open(env).layer.rollback(recordIdFor(KEY));
+    await Promise.all([a.kernel.close(), b.kernel.close()]);
+    assert.equal(undo.status, 'OK', JSON.stringify(undo));
+    assert.equal(fs.readFileSync(file, 'utf8'), 'prior');
+  });
+
   test('retry on worker B while attempt 1 on worker A completes the write between B finding the record and B deciding → B answers already applied; rollback restores the prior bytes', async () => {
     const env = makeEnv();
     const file = host(env, TARGET);
