@@ -336,7 +336,8 @@ function isManifest(m: Partial<RecordManifest>, recordId: string): m is RecordMa
     typeof m.strategy === 'string' &&
     typeof m.action === 'string' &&
     typeof m.target === 'string' &&
-    typeof m.updatedAt === 'string'
+    typeof m.updatedAt === 'string' &&
+    typeof m.createdAt === 'string'
   );
 }
 

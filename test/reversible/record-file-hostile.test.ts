@@ -61,6 +61,14 @@ describe('record files a reader must not trust', () => {
     await assert.rejects(open(env).store.readRecord(id), { code: 'Reversible.StoreCorrupt' });
   });
 
+  test('a state line without createdAt (it would win every comparison and never expire) → StoreCorrupt, not taken', async () => {
+    const { env, id, recordFile } = await appliedRecord();
+    const [, pending] = lines(recordFile);
+    const { createdAt: _dropped, ...noCreatedAt } = pending!;
+    fs.appendFileSync(recordFile, `\n${JSON.stringify({ ...noCreatedAt, state: 'revoked' })}\n`);
+    await assert.rejects(open(env).store.readRecord(id), { code: 'Reversible.StoreCorrupt' });
+  });
+
   test('a torn last line (a crash mid-append) is still skipped: the states before it count', async () => {
     const { env, id, recordFile } = await appliedRecord();
     const text = fs.readFileSync(recordFile, 'utf8');
