@@ -15,6 +15,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hashParams } from '../kernel/audit-record';
+import { validateRequest } from '../kernel/request';
 import type { ActionRequest, ActionResult, ExecutionStep, SubmitOptions } from '../kernel/types';
 import { type LayerContext, errorResult } from './context';
 import { AlreadyAppliedError, IdempotencyKeyReusedError, OutcomeUnknownError, RecordRevokedError } from './errors';
@@ -27,6 +28,13 @@ const MAX_KEPT_DATA = 64 * 1024;
 
 /** Submits `request` through the kernel with a snapshot taken first. Never throws. */
 export async function applyReversible(ctx: LayerContext, strategy: ReversibleStrategy, request: ActionRequest, options: SubmitOptions): Promise<ActionResult> {
+  try {
+    validateRequest(request);
+  } catch {
+    // Malformed (e.g. a target of any length from a hostile agent): no record is written for it;
+    // the kernel refuses it with its one audit record.
+    return ctx.kernel.submit(request, options);
+  }
   const key = options.idempotencyKey;
   let recordId: string;
   try {

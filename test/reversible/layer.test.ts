@@ -232,6 +232,19 @@ describe('ReversibleActionLayer: submit', () => {
     assert.deepEqual(states, ['registered'], 'no snapshot taken (no record past registered)');
   });
 
+  test('submit: malformed request (a 100,000-character target) → the kernel refuses and audits it; no record is written to the store for it', async () => {
+    const env = makeEnv();
+    const { kernel, layer } = open(env);
+    const target = `/workspace/output/${'a'.repeat(100_000)}`;
+    const result = await layer.submit({ action: 'fs.write', target, params: { content: 'x' } }, { idempotencyKey: 'wf/run/long' });
+    await kernel.close();
+    assert.equal(result.status, 'ERROR');
+    assert.equal(result.code, 'Kernel.MalformedRequest');
+    assert.equal(result.recordId, undefined);
+    assert.equal(readLog(env.logPath).length, 1, 'one audit record');
+    assert.deepEqual(fs.existsSync(path.join(env.storeDir, 'records')) ? fs.readdirSync(path.join(env.storeDir, 'records')) : [], []);
+  });
+
   test('submit: same idempotency key twice → same recordId = recordIdFor(key), applied once, second answer says already applied', async () => {
     const env = makeEnv();
     const file = host(env, '/workspace/output/once.txt');
