@@ -102,9 +102,8 @@ export class SnapshotStore {
     return guard('storing a snapshot', async () => {
       const digest = createHash('sha256').update(bytes).digest('hex');
       const file = this.blobFile(digest);
-      const now = new Date();
       // Already there: refresh its age so a concurrent sweep does not take it.
-      if (refreshed(file, now)) return digest;
+      if (this.touchBlob(digest)) return digest;
       await ensureDir(path.dirname(file));
       await writeFileAtomic(file, bytes, this.flush(true));
       return digest;
