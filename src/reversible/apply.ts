@@ -19,6 +19,7 @@ import { validateRequest } from '../kernel/request';
 import type { ActionRequest, ActionResult, ExecutionStep, SubmitOptions } from '../kernel/types';
 import { type LayerContext, errorResult } from './context';
 import { AlreadyAppliedError, IdempotencyKeyReusedError, OutcomeUnknownError, RecordRevokedError } from './errors';
+import type { OpenRecord } from './open-record';
 import { RecordBlobs } from './record-blobs';
 import { recordIdFor } from './record-id';
 import { RecordState, type RecordManifest, advance, sameState } from './record';
@@ -74,36 +75,64 @@ async function applyLocked(
 ): Promise<ActionResult> {
   const { store } = ctx;
   const paramsHash = hashParams(request.params ?? {});
-  let record = await store.readRecord(recordId);
-  if (record !== undefined) {
-    const same =
-      record.idempotencyKey === options.idempotencyKey &&
-      record.action === request.action &&
-      record.target === request.target &&
-      record.paramsHash === paramsHash;
-    if (!same) return errorResult(new IdempotencyKeyReusedError(recordId), { recordId });
-    if (record.state === RecordState.Applied) return replay(record);
-    if (record.state === RecordState.RolledBack || record.state === RecordState.Revoked) return errorResult(new RecordRevokedError(recordId), { recordId });
-  } else {
-    const now = new Date().toISOString();
-    record = {
-      version: 1,
-      recordId,
-      ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),
-      state: RecordState.Registered,
-      strategy: strategy.name,
-      action: request.action,
-      target: request.target,
-      paramsHash,
-      createdAt: now,
-      updatedAt: now,
-    };
-    await store.writeRecord(record, { durable: false }); // lost in a crash = never started
+  const now = new Date().toISOString();
+  const fresh: RecordManifest = {
+    version: 1,
+    recordId,
+    ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),
+    state: RecordState.Registered,
+    strategy: strategy.name,
+    action: request.action,
+    target: request.target,
+    paramsHash,
+    createdAt: now,
+    updatedAt: now,
+  };
+  // Lost in a crash = never started, so not fsynced. Kept open for this attempt's later states.
+  const open = await store.createRecord(fresh);
+  try {
+    return await attempt(ctx, strategy, request, options, recordId, answer, open === undefined ? await existing(ctx, fresh) : { record: fresh, open });
+  } finally {
+    open?.close();
   }
+}
 
+/** The record of a retry (or of an attempt on another worker), or an answer from it: it exists already. */
+async function existing(ctx: LayerContext, fresh: RecordManifest): Promise<ActionResult | { readonly record: RecordManifest }> {
+  const record = await ctx.store.readRecord(fresh.recordId);
+  if (record === undefined) {
+    // Only a line a crash tore (or a marker of an earlier version): the attempt never started.
+    await ctx.store.writeRecord(fresh, { durable: false });
+    return { record: fresh };
+  }
+  const same =
+    record.idempotencyKey === fresh.idempotencyKey &&
+    record.action === fresh.action &&
+    record.target === fresh.target &&
+    record.paramsHash === fresh.paramsHash;
+  if (!same) return errorResult(new IdempotencyKeyReusedError(record.recordId), { recordId: record.recordId });
+  if (record.state === RecordState.Applied) return replay(record);
+  if (record.state === RecordState.RolledBack || record.state === RecordState.Revoked)
+    return errorResult(new RecordRevokedError(record.recordId), { recordId: record.recordId });
+  return { record };
+}
+
+async function attempt(
+  ctx: LayerContext,
+  strategy: ReversibleStrategy,
+  request: ActionRequest,
+  options: SubmitOptions,
+  recordId: string,
+  answer: (result: ActionResult) => void,
+  found: ActionResult | { readonly record: RecordManifest; readonly open?: OpenRecord },
+): Promise<ActionResult> {
+  if (!('record' in found)) return found;
+  const { store } = ctx;
+  const { record, open } = found;
   let current: RecordManifest = record;
   const beforeExecute = async (step: ExecutionStep): Promise<void> => {
-    const latest = (await store.readRecord(recordId)) ?? current; // another process may have revoked it
+    // Another process may have revoked it since: read it again, unless its file still holds only this attempt's states.
+    const latest = open?.unchanged() === true ? current : ((await store.readRecord(recordId)) ?? current);
     if (latest.state === RecordState.Revoked || latest.state === RecordState.RolledBack) throw new RecordRevokedError(recordId);
     if (latest.state === RecordState.Applied) {
       // Another attempt (another worker) applied it since this one read the record: never snapshot the result as "before".
@@ -127,7 +156,7 @@ async function applyLocked(
       snapshot,
       ...blobs.manifestField(snapshot.blobs),
     });
-    await store.writeRecord(current);
+    await store.writeRecord(current, { ...(open === undefined ? {} : { open }) });
   };
   const result = await ctx.kernel.submit(request, { ...options, beforeExecute });
 
@@ -147,7 +176,7 @@ async function applyLocked(
           };
     answer(answered); // the caller goes on; the lock is held until `applied` is written
     // If this write fails the record stays `pending`, which retries and rollbacks handle.
-    await store.writeRecord(applied, { durable: false }).catch(() => undefined);
+    await store.writeRecord(applied, { durable: false, ...(open === undefined ? {} : { open }) }).catch(() => undefined);
     return answered;
   }
   if (result.code === 'Reversible.OutcomeUnknown') return { ...result, status: 'UNKNOWN', recordId };

@@ -27,6 +27,7 @@
  */
 import * as fs from 'node:fs';
 import { RecordState, type RecordManifest } from './record';
+import { OpenRecord } from './open-record';
 import { syncDir } from './store-files';
 
 /** Suffix of a record's file. */
@@ -41,6 +42,13 @@ const RANK: Readonly<Record<RecordState, number>> = {
   [RecordState.Revoked]: 3,
 };
 
+/** One state as it is appended to a record file: `\n<json>\n`, written in one `write(2)`. */
+export function stateLine(manifest: RecordManifest): Buffer {
+  return Buffer.from(`\n${JSON.stringify(manifest)}\n`, 'utf8');
+}
+
+const APPEND = fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK;
+
 /**
  * Appends `manifest` to the record file `file` (created with mode 0600 if missing; a symlink or
  * a FIFO there fails without blocking); with
@@ -50,8 +58,8 @@ const RANK: Readonly<Record<RecordState, number>> = {
  * concurrent callers).
  */
 export async function appendState(file: string, dir: string, manifest: RecordManifest, sync: boolean): Promise<void> {
-  const bytes = Buffer.from(`\n${JSON.stringify(manifest)}\n`, 'utf8');
-  const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_APPEND | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK, 0o600);
+  const bytes = stateLine(manifest);
+  const fd = fs.openSync(file, APPEND | fs.constants.O_CREAT, 0o600);
   try {
     const n = fs.writeSync(fd, bytes);
     if (n !== bytes.length) throw new Error(`short append to ${file}`); // the torn line is skipped by readers
@@ -59,6 +67,29 @@ export async function appendState(file: string, dir: string, manifest: RecordMan
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/**
+ * Creates the record file `file` (mode 0600) holding `manifest` as its first state, and returns
+ * it open for appending; `undefined` if a file of that name exists (`O_EXCL`: of two attempts
+ * that race, one creates it and the other reads it). Not fsynced.
+ */
+export function createStateFile(file: string, manifest: RecordManifest): OpenRecord | undefined {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, APPEND | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+    throw err;
+  }
+  const open = new OpenRecord(fd, 0);
+  try {
+    open.write(stateLine(manifest));
+  } catch (err) {
+    open.close();
+    throw err;
+  }
+  return open;
 }
 
 /**

@@ -27,8 +27,9 @@ import { StoreCorruptError, StoreFailedError } from './errors';
 import { isRecordId } from './record-id';
 import { Durability } from '../providers/fs-write';
 import { RecordState, type RecordManifest } from './record';
-import { TMP_SUFFIX, ensureDir, listDir, readIfExists, removeFile, writeFileAtomic } from './store-files';
-import { RECORD_SUFFIX, appendState, latestState, readRecordFile } from './record-file';
+import { TMP_SUFFIX, ensureDir, listDir, readIfExists, removeFile, syncDir, writeFileAtomic } from './store-files';
+import { RECORD_SUFFIX, appendState, createStateFile, latestState, readRecordFile, stateLine } from './record-file';
+import type { OpenRecord } from './open-record';
 
 /** Options of {@link SnapshotStore}. */
 export interface SnapshotStoreOptions {
@@ -162,13 +163,30 @@ export class SnapshotStore {
    * `rolled-back`; a crash may lose them, leaving the state before) or the store's durability
    * is `'os'`. Inline blobs are written with the state that brings them (`pending`) only.
    */
-  writeRecord(manifest: RecordManifest, options: { readonly durable?: boolean } = {}): Promise<void> {
+  writeRecord(manifest: RecordManifest, options: { readonly durable?: boolean; readonly open?: OpenRecord } = {}): Promise<void> {
     return guard('writing a record', async () => {
       const dir = path.join(this.dir, 'records');
-      await ensureDir(dir);
       const sync = manifest.state !== RecordState.Registered && options.durable !== false && this.durability === Durability.Full;
       const line = manifest.state === RecordState.Pending || manifest.inlineBlobs === undefined ? manifest : withoutInline(manifest);
-      await appendState(this.recordFile(manifest.recordId), dir, line, sync);
+      // The attempt's own descriptor while the file still has its name; else by name (a sweep removed it: re-created).
+      if (options.open?.linked() === true) return options.open.append(stateLine(line), sync ? () => syncDir(dir) : undefined);
+      await withFolder(dir, () => appendState(this.recordFile(manifest.recordId), dir, line, sync));
+    });
+  }
+
+  /**
+   * Creates the record's file with its first state (`registered`, never fsynced, as
+   * {@link writeRecord}) and returns it open for the attempt's later states (pass it to
+   * `writeRecord` as `open`; close it when done); `undefined` if the record exists already
+   * (a retry, an attempt on another worker, a `registered` marker of an earlier version) —
+   * read it with {@link readRecord} then.
+   */
+  createRecord(manifest: RecordManifest): Promise<OpenRecord | undefined> {
+    return guard('writing a record', async () => {
+      if (manifest.state !== RecordState.Registered) throw new Error('createRecord: a record starts as registered');
+      if (fs.existsSync(this.markerFile(manifest.recordId))) return undefined;
+      const dir = path.join(this.dir, 'records');
+      return withFolder(dir, async () => createStateFile(this.recordFile(manifest.recordId), manifest));
     });
   }
 
@@ -295,6 +313,17 @@ export class SnapshotStore {
 
   private recordFile(recordId: string): string {
     return path.join(this.dir, 'records', `${recordId}${RECORD_SUFFIX}`);
+  }
+}
+
+/** Runs `fn`, which writes into the folder `dir`; if that is missing, creates it (owner only) and runs `fn` again. */
+async function withFolder<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    await ensureDir(dir);
+    return fn();
   }
 }
 

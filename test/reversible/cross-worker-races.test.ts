@@ -182,4 +182,38 @@ describe('one record, two workers', () => {
     assert.equal(undo.status, 'OK', JSON.stringify(undo));
     assert.equal(fs.readFileSync(file, 'utf8'), 'prior');
   });
+  test('compensation on worker B revokes the record after attempt 1 on worker A registered it, before A decided → A refuses (Reversible.Revoked), the target keeps its bytes', async () => {
+    const env = makeEnv();
+    const file = host(env, TARGET);
+    fs.writeFileSync(file, 'prior');
+    const id = recordIdFor(KEY);
+    const a = workerWithGap(env, async () => {
+      const undo = await open(env).layer.rollback(id); // appends `revoked` to the file A holds open
+      assert.deepEqual([undo.status, undo.reason], ['NOOP', 'the action never took effect']);
+    });
+    const late = await a.layer.submit(write('new'), { idempotencyKey: KEY });
+    await a.layer.records();
+    await a.kernel.close();
+    assert.deepEqual([late.status, late.code], ['ERROR', 'Reversible.Revoked']);
+    assert.equal(fs.readFileSync(file, 'utf8'), 'prior');
+    assert.deepEqual(statesOf(env, id), ['registered', 'revoked']);
+  });
+
+  test("the record's file removed (a sweep) while an attempt holds it open → its later states are written by name, not into the removed file; rollback restores the prior bytes", async () => {
+    const env = makeEnv();
+    const file = host(env, TARGET);
+    fs.writeFileSync(file, 'prior');
+    const id = recordIdFor(KEY);
+    const a = workerWithGap(env, async () => {
+      fs.unlinkSync(path.join(env.storeDir, 'records', `${id}.json`));
+    });
+    const done = await a.layer.submit(write('new'), { idempotencyKey: KEY });
+    await a.layer.records();
+    await a.kernel.close();
+    assert.equal(done.status, 'OK', JSON.stringify(done));
+    assert.deepEqual(statesOf(env, id), ['pending', 'applied']);
+    const undo = await open(env).layer.rollback(id);
+    assert.equal(undo.status, 'OK', JSON.stringify(undo));
+    assert.equal(fs.readFileSync(file, 'utf8'), 'prior');
+  });
 });
