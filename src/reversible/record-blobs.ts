@@ -1,11 +1,12 @@
 /**
  * The blobs of one record as a strategy sees them ({@link BlobStore}): a small snapshot
- * (up to {@link INLINE_BLOB_BYTES}) whose content is not in the store yet is kept in the
+ * (up to {@link INLINE_BLOB_BYTES}) is kept in the
  * record's manifest (`inlineBlobs`, base64) instead of a blob file of its own, so a
  * reversible write of a small file creates one store file (its record file), not two —
- * creating a file costs 17–47 µs of CPU here, 0.45 ms in a folder under /tmp
- * (docs/performance.md, round 4), and at full durability each file costs two fsyncs. Bigger snapshots, and content already stored, go to the store's
- * content-addressed blobs as before. Inline bytes are verified against their digest when read,
+ * creating a file (a new inode) costs 20–50 µs of CPU on this machine when it is quiet and up
+ * to 0.6 ms while other processes create files too (docs/performance.md, rounds 4 and 5), and
+ * at full durability each file costs two fsyncs. Bigger snapshots go to the store's
+ * content-addressed blobs. Inline bytes are verified against their digest when read,
  * like blob files.
  */
 import { createHash } from 'node:crypto';
@@ -29,11 +30,16 @@ export class RecordBlobs implements BlobStore {
     this.durability = store.durability;
   }
 
-  /** Keeps small new content for the manifest; stores the rest in the store. */
+  /**
+   * Keeps small content for the manifest, even if a blob file holds it too (an earlier version
+   * stored small content as blobs): looking for one cost a failing `utimes(2)` and its thrown
+   * error per write, ~7 % of a reversible write's CPU (docs/performance.md, round 5), to save
+   * at most 16 KiB. Stores the rest in the store.
+   */
   async putBlob(bytes: Uint8Array): Promise<string> {
     if (bytes.length > INLINE_BLOB_BYTES) return this.store.putBlob(bytes);
     const digest = createHash('sha256').update(bytes).digest('hex');
-    if (!this.store.touchBlob(digest)) this.kept.set(digest, Buffer.from(bytes));
+    this.kept.set(digest, Buffer.from(bytes));
     return digest;
   }
 

@@ -2,10 +2,11 @@
  * One record's file in the snapshot store (`records/<recordId>.json`): its states, appended
  * one line each as the record moves on — `registered`, `pending` (with the snapshot),
  * `applied`, `rolled-back` or `revoked`. The file is created once, by the record's first
- * state; every later state is one `write(2)` on an `O_APPEND` descriptor, never a new file:
- * creating a file costs 17–47 µs of CPU here, 0.45 ms in a folder under /tmp
- * (docs/performance.md, round 4), an append ~5 µs, and the line holding the snapshot is never
- * rewritten.
+ * state (`O_EXCL`), which keeps it open for the attempt's later states (open-record.ts);
+ * every later state is one `write(2)` on an `O_APPEND` descriptor, never a new file: creating
+ * a file (a new inode) costs 20–50 µs of CPU on this machine when it is quiet and up to 0.6 ms
+ * while other processes create files too (docs/performance.md, rounds 4 and 5), an append
+ * ~5 µs, and the line holding the snapshot is never rewritten.
  *
  * Durability per state (SnapshotStore.writeRecord says which): `registered` is never
  * fsynced — after a crash a lost or torn first line means the attempt never started; a
