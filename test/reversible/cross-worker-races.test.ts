@@ -8,9 +8,10 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ActionRequest, SubmitOptions } from '../../src/kernel/types';
+import type { ActionRequest, ActionResult, SubmitOptions } from '../../src/kernel/types';
 import { ReversibleActionLayer } from '../../src/reversible/layer';
 import { recordIdFor } from '../../src/reversible/record-id';
+import { SnapshotStore } from '../../src/reversible/snapshot-store';
 import type { RecordManifest } from '../../src/reversible/record';
 import { FsDeleteSnapshotStrategy, FsWriteSnapshotStrategy } from '../../src/reversible/strategies';
 import { type Env, host, makeEnv, open } from './helpers';
@@ -215,5 +216,71 @@ describe('one record, two workers', () => {
     const undo = await open(env).layer.rollback(id);
     assert.equal(undo.status, 'OK', JSON.stringify(undo));
     assert.equal(fs.readFileSync(file, 'utf8'), 'prior');
+  });
+});
+
+/** A store that runs `meanwhile` before it appends a `registered` line by name (an attempt that found no record in the file). */
+class GatedStore extends SnapshotStore {
+  constructor(
+    dir: string,
+    private readonly meanwhile: (m: RecordManifest) => Promise<void>,
+  ) {
+    super(dir);
+  }
+
+  override async writeRecord(manifest: RecordManifest, options: Parameters<SnapshotStore['writeRecord']>[1] = {}): Promise<void> {
+    if (manifest.state === 'registered') await this.meanwhile(manifest);
+    return super.writeRecord(manifest, options);
+  }
+}
+
+describe('one record file, two first attempts', () => {
+  test('a crash left the record file empty (between its creation and its first line); retries on A and B both find no record, B (started later) writes its registered line after A applied → B answers already applied, the record keeps the prior bytes; rollback restores them', async () => {
+    const env = makeEnv();
+    const file = host(env, TARGET);
+    fs.writeFileSync(file, 'prior');
+    const id = recordIdFor(KEY);
+    fs.mkdirSync(path.join(env.storeDir, 'records'), { recursive: true, mode: 0o700 });
+    fs.writeFileSync(path.join(env.storeDir, 'records', `${id}.json`), ''); // O_EXCL-created, then SIGKILL
+    const strategies = () => [new FsWriteSnapshotStrategy()];
+    let bReached!: () => void;
+    const bAtGate = new Promise<void>((resolve) => (bReached = resolve));
+    let aDone: Promise<unknown> | undefined;
+    let bDone: Promise<ActionResult> | undefined;
+    const b = open(env);
+    const layerB = new ReversibleActionLayer({
+      kernel: b.kernel,
+      strategies: strategies(),
+      store: new GatedStore(env.storeDir, async () => {
+        bReached();
+        await aDone; // A's whole attempt lands before B's registered line
+      }),
+    });
+    const a = open(env);
+    const layerA = new ReversibleActionLayer({
+      kernel: a.kernel,
+      strategies: strategies(),
+      store: new GatedStore(env.storeDir, async (m) => {
+        if (bDone === undefined) {
+          while (Date.now() <= Date.parse(m.createdAt)); // B's attempt starts a millisecond later (a later createdAt)
+          bDone = layerB.submit(write('new'), { idempotencyKey: KEY });
+        }
+        await bAtGate;
+      }),
+    });
+    aDone = (async () => {
+      const first = await layerA.submit(write('new'), { idempotencyKey: KEY });
+      await layerA.records();
+      return first;
+    })();
+    const first = (await aDone) as ActionResult;
+    const retry = await (bDone as Promise<ActionResult>);
+    await layerB.records();
+    const undo = await open(env).layer.rollback(id);
+    await Promise.all([a.kernel.close(), b.kernel.close()]);
+    assert.equal(first.status, 'OK', JSON.stringify(first));
+    assert.equal(undo.status, 'OK', JSON.stringify(undo));
+    assert.equal(fs.readFileSync(file, 'utf8'), 'prior');
+    assert.deepEqual([retry.status, retry.meta], ['OK', { alreadyApplied: true }], JSON.stringify(retry));
   });
 });
