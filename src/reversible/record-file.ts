@@ -122,24 +122,28 @@ function parseStates(text: Buffer): Partial<RecordManifest>[] {
 
 /**
  * The record's state now, of all its states found in the order written (the manifest of an
- * older store first, then its file's lines): the newest record (`createdAt`: a record id
- * reused after a sweep is a new record), and of its states the one furthest along (the last
+ * older store first, then its file's lines — all of one record: a sweep removes the file, so
+ * a record id used again starts a new file): of its states the one furthest along (the last
  * of equals) — except that an `applied` written after `revoked` wins over it: an attempt on
  * another worker had passed its check before the revoke landed, and its action ran, so it
- * must stay undoable. The snapshot (and its inline blobs, written with `pending` only) is the
- * first one written for the record (see the comment inside).
+ * must stay undoable. `createdAt` does not split a file into records: two first attempts
+ * (two workers; a retry after a crash left the file without a line) that both found no
+ * record each write `registered` with their own `createdAt`, and the later one, landing after
+ * the other's `applied`, must not read as a new record whose action never ran (it would
+ * capture the result as "before"). The snapshot (and its inline blobs, written with
+ * `pending` only) is the first one written (see the comment inside).
  */
 export function latestState(states: readonly RecordManifest[]): RecordManifest | undefined {
   let best: RecordManifest | undefined;
   for (const m of states) {
-    if (best === undefined || m.createdAt > best.createdAt || (m.createdAt === best.createdAt && supersedes(m, best))) best = m;
+    if (best === undefined || supersedes(m, best)) best = m;
   }
   if (best === undefined) return undefined;
   // The snapshot is the first one written: two attempts (two workers) that both found the record
   // before either wrote `pending` both capture, and the later capture may have seen the other's
   // write — its "before" would be the action's result. The first capture saw the target before
   // any attempt ran. Its inline blobs go with it.
-  const first = states.find((m) => m.createdAt === best.createdAt && m.snapshot !== undefined);
+  const first = states.find((m) => m.snapshot !== undefined);
   if (first === undefined || (first === best && best.inlineBlobs !== undefined)) return best;
   const { inlineBlobs: _own, ...rest } = best;
   return { ...rest, snapshot: first.snapshot, ...(first.inlineBlobs === undefined ? {} : { inlineBlobs: first.inlineBlobs }) } as RecordManifest;

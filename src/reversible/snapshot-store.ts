@@ -147,7 +147,8 @@ export class SnapshotStore {
       });
       if (file.legacy !== undefined) {
         const legacy = parseManifest(`record ${recordId}`, file.legacy, recordId);
-        const logged = legacy.state === RecordState.Applied || legacy.state === RecordState.Pending ? await this.legacyRolledBack(recordId) : [];
+        // The log outlived sweeps: only its lines of this manifest's record (same createdAt, as that version read them).
+        const logged = legacy.state === RecordState.Applied || legacy.state === RecordState.Pending ? await this.legacyRolledBack(legacy) : [];
         states.unshift(legacy, ...logged); // written before its lines
       }
       return latestState(states);
@@ -295,13 +296,14 @@ export class SnapshotStore {
     }
   }
 
-  /** The `rolled-back` states of `recordId` in the state log of an earlier version, and in the log it was folding. */
-  private async legacyRolledBack(recordId: string): Promise<RecordManifest[]> {
+  /** The `rolled-back` states of `manifest`'s record in the state log of an earlier version, and in the log it was folding. */
+  private async legacyRolledBack(manifest: RecordManifest): Promise<RecordManifest[]> {
+    const { recordId, createdAt } = manifest;
     const out: RecordManifest[] = [];
     for (const name of [LEGACY_STATE_LOG, `${LEGACY_STATE_LOG}.folding`]) {
       const text = await readIfExists(path.join(this.dir, 'records', name));
       for (const m of text === undefined ? [] : readRecordFile(text).states) {
-        if (isManifest(m, recordId) && m.state === RecordState.RolledBack) out.push(m);
+        if (isManifest(m, recordId) && m.state === RecordState.RolledBack && m.createdAt === createdAt) out.push(m);
       }
     }
     return out;

@@ -117,7 +117,7 @@ describe('SnapshotStore', () => {
     assert.deepEqual(fs.readdirSync(records), [`${id}.json`]);
   });
 
-  test("SnapshotStore.writeRecord: a record's states are lines of one file, the furthest along counts (a late registered line does not hide applied); a record id reused after a sweep (new createdAt) → the new record", async () => {
+  test("SnapshotStore.writeRecord: a record's states are lines of one file, the furthest along counts (a late registered line does not hide applied); a registered line with a later createdAt (a second first attempt that found no record) does not start a new record", async () => {
     const store = new SnapshotStore(path.join(tempDir(), 'store'));
     const now = new Date().toISOString();
     const pending: RecordManifest = { ...manifest('p', [], now), state: RecordState.Pending };
@@ -140,7 +140,7 @@ describe('SnapshotStore', () => {
     assert.equal((await store.readRecord(id))?.state, 'rolled-back');
     const later = new Date(Date.parse(now) + 1000).toISOString();
     await store.writeRecord({ ...pending, state: RecordState.Registered, createdAt: later, updatedAt: later });
-    assert.deepEqual([(await store.readRecord(id))?.state, (await store.readRecord(id))?.createdAt], ['registered', later]);
+    assert.deepEqual([(await store.readRecord(id))?.state, (await store.readRecord(id))?.createdAt], ['rolled-back', now]);
   });
 
   test('SnapshotStore: a worker of an earlier version (it reads records/<id>.json as one JSON document) → a record of one state reads as that state; one further along is not JSON (a loud error there, never an unknown record a saga would skip)', async () => {
