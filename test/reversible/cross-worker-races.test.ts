@@ -234,53 +234,75 @@ class GatedStore extends SnapshotStore {
   }
 }
 
+/**
+ * A crash left the record's file without a line (created, then SIGKILL before its first line). Retries on
+ * workers A and B both find no record; B starts a millisecond later (a later createdAt) and writes its
+ * `registered` line after A's whole attempt (pending, the write, applied) — B sends `contentB`.
+ */
+async function twoFirstAttempts(env: Env, contentB: string) {
+  const id = recordIdFor(KEY);
+  fs.mkdirSync(path.join(env.storeDir, 'records'), { recursive: true, mode: 0o700 });
+  fs.writeFileSync(path.join(env.storeDir, 'records', `${id}.json`), '');
+  let bReached!: () => void;
+  const bAtGate = new Promise<void>((resolve) => (bReached = resolve));
+  let aDone: Promise<ActionResult> | undefined;
+  let bDone: Promise<ActionResult> | undefined;
+  const b = open(env);
+  const layerB = new ReversibleActionLayer({
+    kernel: b.kernel,
+    strategies: [new FsWriteSnapshotStrategy()],
+    store: new GatedStore(env.storeDir, async () => {
+      bReached();
+      await aDone; // A's whole attempt lands before B's registered line
+    }),
+  });
+  const a = open(env);
+  const layerA = new ReversibleActionLayer({
+    kernel: a.kernel,
+    strategies: [new FsWriteSnapshotStrategy()],
+    store: new GatedStore(env.storeDir, async (m) => {
+      if (bDone === undefined) {
+        while (Date.now() <= Date.parse(m.createdAt)); // B's attempt starts a millisecond later
+        bDone = layerB.submit(write(contentB), { idempotencyKey: KEY });
+      }
+      await bAtGate;
+    }),
+  });
+  aDone = (async () => {
+    const first = await layerA.submit(write('new'), { idempotencyKey: KEY });
+    await layerA.records();
+    return first;
+  })();
+  const first = await aDone;
+  const retry = await (bDone as Promise<ActionResult>);
+  await layerB.records();
+  const written = fs.readFileSync(host(env, TARGET), 'utf8');
+  const undo = await open(env).layer.rollback(id);
+  await Promise.all([a.kernel.close(), b.kernel.close()]);
+  return { first, retry, written, undo };
+}
+
 describe('one record file, two first attempts', () => {
-  test('a crash left the record file empty (between its creation and its first line); retries on A and B both find no record, B (started later) writes its registered line after A applied → B answers already applied, the record keeps the prior bytes; rollback restores them', async () => {
+  test('both find no record, B writes its registered line after A applied → B answers already applied, the record keeps the prior bytes; rollback restores them', async () => {
     const env = makeEnv();
     const file = host(env, TARGET);
     fs.writeFileSync(file, 'prior');
-    const id = recordIdFor(KEY);
-    fs.mkdirSync(path.join(env.storeDir, 'records'), { recursive: true, mode: 0o700 });
-    fs.writeFileSync(path.join(env.storeDir, 'records', `${id}.json`), ''); // O_EXCL-created, then SIGKILL
-    const strategies = () => [new FsWriteSnapshotStrategy()];
-    let bReached!: () => void;
-    const bAtGate = new Promise<void>((resolve) => (bReached = resolve));
-    let aDone: Promise<unknown> | undefined;
-    let bDone: Promise<ActionResult> | undefined;
-    const b = open(env);
-    const layerB = new ReversibleActionLayer({
-      kernel: b.kernel,
-      strategies: strategies(),
-      store: new GatedStore(env.storeDir, async () => {
-        bReached();
-        await aDone; // A's whole attempt lands before B's registered line
-      }),
-    });
-    const a = open(env);
-    const layerA = new ReversibleActionLayer({
-      kernel: a.kernel,
-      strategies: strategies(),
-      store: new GatedStore(env.storeDir, async (m) => {
-        if (bDone === undefined) {
-          while (Date.now() <= Date.parse(m.createdAt)); // B's attempt starts a millisecond later (a later createdAt)
-          bDone = layerB.submit(write('new'), { idempotencyKey: KEY });
-        }
-        await bAtGate;
-      }),
-    });
-    aDone = (async () => {
-      const first = await layerA.submit(write('new'), { idempotencyKey: KEY });
-      await layerA.records();
-      return first;
-    })();
-    const first = (await aDone) as ActionResult;
-    const retry = await (bDone as Promise<ActionResult>);
-    await layerB.records();
-    const undo = await open(env).layer.rollback(id);
-    await Promise.all([a.kernel.close(), b.kernel.close()]);
+    const { first, retry, undo } = await twoFirstAttempts(env, 'new');
     assert.equal(first.status, 'OK', JSON.stringify(first));
     assert.equal(undo.status, 'OK', JSON.stringify(undo));
     assert.equal(fs.readFileSync(file, 'utf8'), 'prior');
     assert.deepEqual([retry.status, retry.meta], ['OK', { alreadyApplied: true }], JSON.stringify(retry));
+  });
+
+  test('both find no record, B sends other params with the same key → B is refused (Reversible.KeyReused), not answered "already applied"; rollback restores the prior bytes', async () => {
+    const env = makeEnv();
+    const file = host(env, TARGET);
+    fs.writeFileSync(file, 'prior');
+    const { first, retry, written, undo } = await twoFirstAttempts(env, 'other');
+    assert.equal(first.status, 'OK', JSON.stringify(first));
+    assert.deepEqual([retry.status, retry.code], ['ERROR', 'Reversible.KeyReused'], JSON.stringify(retry));
+    assert.equal(written, 'new');
+    assert.equal(undo.status, 'OK', JSON.stringify(undo));
+    assert.equal(fs.readFileSync(file, 'utf8'), 'prior');
   });
 });
