@@ -105,12 +105,7 @@ async function existing(ctx: LayerContext, fresh: RecordManifest): Promise<Actio
     await ctx.store.writeRecord(fresh, { durable: false });
     return { record: fresh };
   }
-  const same =
-    record.idempotencyKey === fresh.idempotencyKey &&
-    record.action === fresh.action &&
-    record.target === fresh.target &&
-    record.paramsHash === fresh.paramsHash;
-  if (!same) return errorResult(new IdempotencyKeyReusedError(record.recordId), { recordId: record.recordId });
+  if (!sameRequest(record, fresh)) return errorResult(new IdempotencyKeyReusedError(record.recordId), { recordId: record.recordId });
   if (record.state === RecordState.Applied) return replay(record);
   if (record.state === RecordState.RolledBack || record.state === RecordState.Revoked)
     return errorResult(new RecordRevokedError(record.recordId), { recordId: record.recordId });
@@ -133,6 +128,8 @@ async function attempt(
   const beforeExecute = async (step: ExecutionStep): Promise<void> => {
     // Another process may have revoked it since: read it again, unless its file still holds only this attempt's states.
     const latest = open?.unchanged() === true ? current : ((await store.readRecord(recordId)) ?? current);
+    // An attempt that found no record (another's file still without a line) compares its request here, once it can.
+    if (!sameRequest(latest, record)) throw new IdempotencyKeyReusedError(recordId);
     if (latest.state === RecordState.Revoked || latest.state === RecordState.RolledBack) throw new RecordRevokedError(recordId);
     if (latest.state === RecordState.Applied) {
       // Another attempt (another worker) applied it since this one read the record: never snapshot the result as "before".
@@ -183,6 +180,11 @@ async function attempt(
   // Denied: nothing was snapshotted or applied, so there is no reversible record to offer.
   if (result.status === 'DENIED') return result;
   return { ...result, recordId };
+}
+
+/** True if two states of a record are of the same request (the one its idempotency key was first used for). */
+function sameRequest(a: RecordManifest, b: RecordManifest): boolean {
+  return a.idempotencyKey === b.idempotencyKey && a.action === b.action && a.target === b.target && a.paramsHash === b.paramsHash;
 }
 
 /** The answer to a retry of an applied action: its stored output, marked as a replay. */
