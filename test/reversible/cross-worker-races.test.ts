@@ -245,7 +245,6 @@ async function twoFirstAttempts(env: Env, contentB: string) {
   fs.writeFileSync(path.join(env.storeDir, 'records', `${id}.json`), '');
   let bReached!: () => void;
   const bAtGate = new Promise<void>((resolve) => (bReached = resolve));
-  let aDone: Promise<ActionResult> | undefined;
   let bDone: Promise<ActionResult> | undefined;
   const b = open(env);
   const layerB = new ReversibleActionLayer({
@@ -268,7 +267,7 @@ async function twoFirstAttempts(env: Env, contentB: string) {
       await bAtGate;
     }),
   });
-  aDone = (async () => {
+  const aDone = (async () => {
     const first = await layerA.submit(write('new'), { idempotencyKey: KEY });
     await layerA.records();
     return first;
