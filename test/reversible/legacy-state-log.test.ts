@@ -40,4 +40,30 @@ describe('store of the previous version', () => {
     assert.deepEqual([again.status, again.reason], ['NOOP', 'already rolled back']);
     assert.equal(fs.readFileSync(file, 'utf8'), 'new');
   });
+
+  test("a rolled-back line in rolled-back.log of an earlier record with the same id (another createdAt) does not roll back the manifest's record", async () => {
+    const env = makeEnv();
+    const file = host(env, TARGET);
+    fs.writeFileSync(file, 'prior');
+    const w = open(env);
+    const id = (await w.layer.submit({ action: 'fs.write', target: TARGET, params: { content: 'new' } })).recordId as string;
+    await w.layer.records();
+    const { inlineBlobs: _inline, ...applied } = (await w.store.readRecord(id)) as RecordManifest;
+    await w.store.putBlob(Buffer.from('prior'));
+    const records = path.join(env.storeDir, 'records');
+    fs.writeFileSync(path.join(records, `${id}.json`), `${JSON.stringify(applied, null, 2)}\n`);
+    const earlier = new Date(Date.parse(applied.createdAt) - 60_000).toISOString();
+    fs.writeFileSync(
+      path.join(records, 'rolled-back.log'),
+      `\n${JSON.stringify({ ...applied, state: 'rolled-back', createdAt: earlier, updatedAt: earlier })}\n`,
+    );
+    await w.kernel.close();
+
+    const { kernel, layer, store } = open(env);
+    assert.equal((await store.readRecord(id))?.state, 'applied');
+    const undo = await layer.rollback(id);
+    await kernel.close();
+    assert.equal(undo.status, 'OK', JSON.stringify(undo));
+    assert.equal(fs.readFileSync(file, 'utf8'), 'prior');
+  });
 });
