@@ -116,6 +116,8 @@ async function main() {
       ...files,
     ];
     const testTmp = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-os-tests-'));
+    // The mode of /tmp: programs that tests run as another uid (hardening) reach their folders in it.
+    fs.chmodSync(testTmp, 0o1777);
     let exitCode;
     let left = [];
     try {
