@@ -13,9 +13,15 @@
 // (or tap) prints every test instead. The Temporal runtime logs warnings only, and only
 // unexpected ones (test/helpers/quiet-runtime.ts, preloaded with --require).
 //
+// Temp files: the tests run with TMPDIR set to a fresh folder of this run. Whatever a test
+// (or the product code it drives) leaves there is listed and fails the run — every temp
+// folder must be removed by its owner — and the folder is removed either way, so the
+// user's /tmp is not filled.
+//
 // Usage: node scripts/run-tests.js [--tier main|slow|all] [path-or-substring ...]   (after `npm run build`)
 'use strict';
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 
@@ -109,13 +115,28 @@ async function main() {
       `--test-reporter-destination=${tapLog}`,
       ...files,
     ];
-    const child = spawn(process.execPath, args, {
-      stdio: 'inherit',
-      env: { ...process.env, TEMPORAL_TEST_ADDRESS: server.address, AGENT_OS_WORKFLOW_BUNDLE: bundlePath },
-    });
-    const exitCode = await new Promise((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
+    const testTmp = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-os-tests-'));
+    // The mode of /tmp: programs that tests run as another uid (hardening) reach their folders in it.
+    fs.chmodSync(testTmp, 0o1777);
+    let exitCode;
+    let left = [];
+    try {
+      const child = spawn(process.execPath, args, {
+        stdio: 'inherit',
+        env: { ...process.env, TMPDIR: testTmp, TEMPORAL_TEST_ADDRESS: server.address, AGENT_OS_WORKFLOW_BUNDLE: bundlePath },
+      });
+      exitCode = await new Promise((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
+    } finally {
+      left = fs.readdirSync(testTmp).sort();
+      fs.rmSync(testTmp, { recursive: true, force: true });
+    }
     const summary = summarize(tapLog);
     console.log(`\nrun-tests: ${summary} (tier ${tier}; full log: ${path.relative(root, tapLog)})`);
+    if (left.length > 0) {
+      console.error(`run-tests: FAILED — ${left.length} temp file(s) left in TMPDIR by the tests (removed now; each owner must remove its own):`);
+      for (const name of left) console.error(`  ${name}`);
+      return 1;
+    }
     return exitCode;
   } finally {
     await server.stop();

@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { runFromFile } from '../../src/client/replay/load-histories';
@@ -10,6 +9,7 @@ import { replayPolicy } from '../../src/client/replay/replay-policy';
 import { loadPolicyText } from '../../src/policy/load';
 import { AGENT_POLICY } from '../helpers/agent';
 import { fixture, repoRoot } from '../helpers/paths';
+import { tempFolder } from '../helpers/temp-dir';
 
 const run = promisify(execFile);
 const cli = path.join(repoRoot, 'dist', 'src', 'cli', 'main.js');
@@ -17,7 +17,7 @@ const history = (name: string): string => fixture('histories', '0.1.0', `${name}
 const RECORDED = ['agent-run-happy', 'agent-run-denied', 'agent-run-compensated'].map(history);
 
 function policyFile(text: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'replay-'));
+  const dir = tempFolder('replay-');
   const file = path.join(dir, 'policy.yaml');
   fs.writeFileSync(file, text);
   return file;

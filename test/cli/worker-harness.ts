@@ -3,10 +3,9 @@
  * process with a scripted model, and one-shot commands. Not a test file itself.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { repoRoot } from '../helpers/paths';
+import { tempFolder } from '../helpers/temp-dir';
 import { temporal } from '../helpers/temporal';
 
 /** The compiled CLI entry point. */
@@ -51,7 +50,8 @@ export interface WorkerProcess {
  * signal), or rejects with its output when it exits first.
  */
 export async function startWorkerProcess(args: readonly string[], env: NodeJS.ProcessEnv): Promise<WorkerProcess> {
-  const readyFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'agent-os-ready-')), 'ready');
+  // The worker removes the ready file on exit (tests assert it); its folder goes with this test process.
+  const readyFile = path.join(tempFolder('agent-os-ready-'), 'ready');
   const child = spawn(process.execPath, [CLI, 'worker', ...args, '--ready-file', readyFile], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { AesGcmCodec } from '../../src/codec/aes-gcm-codec';
 import { startCodecServer } from '../../src/codec/server';
 import { repoRoot } from '../helpers/paths';
+import { tempFolder } from '../helpers/temp-dir';
 import { json, keysFile, ring } from './helpers';
 
 const main = path.join(repoRoot, 'dist', 'src', 'cli', 'main.js');
@@ -37,7 +37,7 @@ test('agent-os codec-server: no keys, a non-loopback host without TLS, half a TL
 
 /** A CA, a server certificate for 127.0.0.1, a client certificate it signed, and one it did not (openssl). */
 function certificates(): Record<'ca' | 'serverCert' | 'serverKey' | 'clientCert' | 'clientKey' | 'strangerCert' | 'strangerKey', string> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-os-mtls-'));
+  const dir = tempFolder('agent-os-mtls-');
   const ssl = (...args: string[]): void => {
     try {
       execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });

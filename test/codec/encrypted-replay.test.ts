@@ -24,6 +24,7 @@ import { FIXTURE_KEYS_FILE, FIXTURE_KEY_ID, fixtureKeys, isEncryptedHistory } fr
 import { fixture, repoRoot } from '../helpers/paths';
 import { maybeRecordHistory } from '../helpers/record-history';
 import { temporal, uniqueId } from '../helpers/temporal';
+import { tempFolder } from '../helpers/temp-dir';
 import { codecWorkflowBundle, historyText } from './helpers';
 
 /** The run's own policy: reads, and writes under output/public/ only (the ceiling allows all of output/). */
@@ -65,7 +66,7 @@ const cli = (args: string[]): Promise<{ code: number; stdout: string; stderr: st
 
 /** A mode-600 copy of a key file's text (the CLI refuses group- or world-readable key files). */
 function keyFile(text: string): string {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'fixture-keys-')), 'keys');
+  const file = path.join(tempFolder('fixture-keys-'), 'keys');
   fs.writeFileSync(file, text, { mode: 0o600 });
   return file;
 }

@@ -1,20 +1,20 @@
 /** Key rings and payloads for the codec tests. */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Payload } from '@temporalio/common';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { CODEC_FAILURE_CONVERTER_PATH } from '../../src/codec/data-converter';
 import { newKeyLine, parseKeyRing, type KeyRing } from '../../src/codec/key-ring';
+import { tempFolder } from '../helpers/temp-dir';
 
 /** A key ring of fresh keys with the given ids (the last encrypts). */
 export function ring(...ids: string[]): KeyRing {
   return parseKeyRing(ids.map(newKeyLine).join('\n'), 'test');
 }
 
-/** A keys file (mode 600) with fresh keys; returns its path. */
+/** A keys file (mode 600) with fresh keys; returns its path (its folder is removed when the test process exits). */
 export function keysFile(...ids: string[]): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-os-codec-'));
+  const dir = tempFolder('agent-os-codec-');
   const file = path.join(dir, 'codec-keys');
   fs.writeFileSync(file, `${ids.map(newKeyLine).join('\n')}\n`, { mode: 0o600 });
   return file;

@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CodecErrorCode } from '../../src/codec/errors';
 import { ensureKeyRingFile, keyRingFromEnv, newKeyLine, parseKeyRing, readKeyRingFile } from '../../src/codec/key-ring';
+import { tempFolder } from '../helpers/temp-dir';
 import { keysFile } from './helpers';
 
 const k = (): string => Buffer.alloc(32, 3).toString('base64');
@@ -68,7 +69,7 @@ test('key ring: from the environment → the flag wins, then the file variable, 
 });
 
 test('key ring: ensureKeyRingFile → creates one key with mode 600 once, then reads the same key', () => {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'agent-os-codec-')), 'sub', 'codec-keys');
+  const file = path.join(tempFolder('agent-os-codec-'), 'sub', 'codec-keys');
   const first = ensureKeyRingFile(file);
   assert.equal(fs.statSync(file).mode & 0o777, 0o600);
   const again = ensureKeyRingFile(file);

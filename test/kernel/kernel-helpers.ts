@@ -1,20 +1,13 @@
 /** Shared set-up for kernel and filesystem tests: temp folders, policy files, a spy provider, log reading. */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { assertKernelGrant } from '../../src/kernel/grant';
 import type { ActionRequest, ExecutionContext, Provider, ResolvedRequest } from '../../src/kernel/types';
-
-const created: string[] = [];
-process.on('exit', () => {
-  for (const dir of created) fs.rmSync(dir, { recursive: true, force: true });
-});
+import { tempFolder } from '../helpers/temp-dir';
 
 /** A fresh temp folder (its real path), removed when the test process exits. */
 export function tempDir(prefix = 'agent-os-test-'): string {
-  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
-  created.push(dir);
-  return dir;
+  return fs.realpathSync(tempFolder(prefix));
 }
 
 /** Writes `yaml` to policy.yaml in `dir` and returns its path. */

@@ -61,7 +61,7 @@ describe('AgentLoop offers the MCP tools of its kernel', () => {
     const ws = tempDir('agent-os-mcp-loop-');
     fs.mkdirSync(path.join(ws, 'output'));
     fs.writeFileSync(path.join(ws, 'data.csv'), 'name,score\nada,3\n');
-    const log = path.join(ws, '..', `${path.basename(ws)}-kernel.log`);
+    const log = path.join(tempDir('agent-os-mcp-loop-log-'), 'kernel.log'); // outside the workspace the server serves
     const kernel = new Kernel({ policy: writePolicy(tempDir(), FS_POLICY), providers: [filesystemServer(ws)], logPath: log });
     const model = await ScriptedModelServer.start(agent);
     const saved = process.env['TEMPORAL_ADDRESS'];
