@@ -29,7 +29,8 @@ import {
 import { guardGitArgs, guardGitEnv, GIT_HARDENING_ENV } from './git-guard';
 import { buildProcessEnv } from './process-env';
 import { locateCwd, locateProgram } from './process-locate';
-import { runProcessTree, type ProcessOutcome, type ProcessSpec } from './process-tree';
+import type { ProcessOutcome, ProcessSpec } from './process-tree';
+import { runInSpawner } from './spawner/client';
 import { parseProcessParams } from './process-params';
 import { MountTable } from './mounts';
 import { cwdIdentity, readOnlyPathDirs, realProgram, SandboxMode, setUpSandbox, warnOnce } from './process-sandbox';
@@ -312,7 +313,7 @@ export class ProcessProvider implements Provider {
       probe,
       hostIds,
     );
-    return runProcessTree({ ...common, file: command.file, args: command.args, cwd: '/', env: {}, sandbox: command.spawnOptions });
+    return runInSpawner({ ...common, file: command.file, args: command.args, cwd: '/', env: {}, sandbox: command.spawnOptions });
   }
 
   private async runUnsandboxed(
@@ -327,7 +328,7 @@ export class ProcessProvider implements Provider {
     const limits = hardening?.prlimit;
     const [file, argv] =
       this.prlimitPath !== undefined && limits !== undefined ? [this.prlimitPath, [...prlimitFlags(limits), '--', program, ...args]] : [program, args];
-    const outcome = await runProcessTree({
+    const outcome = await runInSpawner({
       ...common,
       file,
       args: argv,
