@@ -13,6 +13,8 @@
  * (`detached: true` = setsid) and the group is signalled. A descendant that calls `setsid()`
  * (or `setpgid`) moves to a new group and survives `kill(-pgid)`; so does anything that
  * double-forks into a new session (daemons).
+ *
+ * The process provider calls this in its spawner process (spawner/client.ts), not in the worker.
  */
 import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';

@@ -10,6 +10,9 @@
  * and memory/process/file-size limits. Without a working bubblewrap `proc.exec` refuses,
  * unless the operator sets `sandbox: 'off'` (a loud warning at start; each result then says
  * `sandbox: 'off'`).
+ *
+ * Programs are started by the worker's spawner, a small helper process (./spawner), so the
+ * large worker is not forked for each of them.
  */
 import { accessSync, constants as fsConstants, realpathSync } from 'node:fs';
 import * as path from 'node:path';
