@@ -38,6 +38,7 @@ class Spawner {
   private readonly pending = new Map<number, Pending>();
   private readonly child: ChildProcess;
   private lost = false;
+  private exitReason: string | undefined;
 
   constructor(private readonly onLost: (s: Spawner) => void) {
     this.child = fork(ENTRY, [], {
@@ -48,7 +49,13 @@ class Spawner {
       detached: true,
     });
     this.child.on('message', (m: FromSpawner) => this.receive(m));
-    this.child.on('exit', (code, signal) => this.lose(`it exited with ${String(code ?? signal)}`));
+    // The channel closes after the last message the spawner sent has been read: a run it started
+    // just before it died is known (and killed) before the runs are failed.
+    this.child.on('disconnect', () => this.lose(this.exitReason ?? 'its channel closed'));
+    this.child.on('exit', (code, signal) => {
+      this.exitReason = `it exited with ${String(code ?? signal)}`;
+      if (!this.child.connected) this.lose(this.exitReason);
+    });
     this.child.on('error', (err) => this.lose(`${err.name}: ${err.message}`));
     this.idle();
   }
@@ -79,7 +86,12 @@ class Spawner {
   private receive(m: FromSpawner): void {
     if (m.type === 'warning') return process.emitWarning(m.message, { code: m.code });
     const run = this.pending.get(m.id);
-    if (run === undefined) return;
+    if (run === undefined) {
+      // A run already failed as lost: whatever it started must not outlive it.
+      if (this.lost && m.type === 'started') killGroup(m.pid, 'SIGKILL');
+      if (this.lost && m.type === 'sandbox') killSandbox(m.info);
+      return;
+    }
     if (m.type === 'started') {
       run.pid = m.pid;
       run.spec.observe?.started(m.pid);
