@@ -85,24 +85,59 @@ interface Round {
   readonly noop: number;
   readonly p50: number;
   readonly p99: number;
-  /** CPU ms per tool call of the agent worker / the no-op worker (with their reaped children, e.g. sandboxes), and of the own dev server. */
+  /** CPU ms per tool call of the agent worker / the no-op worker (with everything they started: the spawner, the sandboxes), and of the own dev server. */
   readonly oursCpu: number;
   readonly noopCpu: number;
+  readonly oursOwnCpu: number;
+  readonly noopOwnCpu: number;
   readonly serverCpu: number;
 }
 
 /** CPU time (ms) a process and its reaped children used so far (Linux /proc; NaN elsewhere). */
 function cpuMs(pid: number | undefined): number {
+  return procCpuMs(pid, [11, 12, 13, 14]);
+}
+
+/** CPU time (ms) of the process alone: its own threads, nothing it started. */
+function ownCpuMs(pid: number | undefined): number {
+  return procCpuMs(pid, [11, 12]);
+}
+
+function procCpuMs(pid: number | undefined, fieldsToSum: readonly number[]): number {
   if (pid === undefined) return NaN;
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command (which may hold spaces): state is field 3, utime..cstime are 14..17.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
+    const ticks = fieldsToSum.reduce((sum, i) => sum + Number(fields[i]), 0);
     return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
   } catch {
     return NaN;
   }
+}
+
+/**
+ * CPU time (ms) of a worker and everything it started: itself, its reaped children, and its
+ * live descendants (the process provider's spawner, whose own reaped children are the
+ * sandboxes) with theirs. A worker that spawns its programs itself reaps them: the same total.
+ */
+function workerCpuMs(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  const parent = new Map<number, number>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parent.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const below = (p: number): boolean => {
+    for (let q = parent.get(p); q !== undefined && q > 1; q = parent.get(q)) if (q === pid) return true;
+    return false;
+  };
+  return [...parent.keys()].filter(below).reduce((sum, d) => sum + (cpuMs(d) || 0), cpuMs(pid));
 }
 
 /** One side of a round: tool calls/s and CPU ms per call of its worker and of the server. */
@@ -110,6 +145,8 @@ interface Side {
   readonly perSecond: number;
   readonly workerCpu: number;
   readonly serverCpu: number;
+  /** The worker process's own CPU (its threads only; not the spawner, not the sandboxes). */
+  readonly workerOwnCpu: number;
 }
 
 function workerOptions(): Record<string, unknown> {
@@ -146,12 +183,16 @@ async function agentRound(env: FaultEnv, round: number, timer: CallTimer, option
   const child = await startWorkerChild({ ...s.config, workerOptions: options }, profileArgs());
   try {
     timer.latencies.length = 0;
-    const cpu0 = [cpuMs(child.pid), cpuMs(env.server.pid)];
+    const cpu0 = [workerCpuMs(child.pid), cpuMs(env.server.pid), ownCpuMs(child.pid)];
     const started = performance.now();
     const runs = await env.startRuns(s, RUNS, {});
     const finished = await finish(runs);
     const seconds = (performance.now() - started) / 1000;
-    const [workerCpu, serverCpu] = [cpuMs(child.pid) - (cpu0[0] ?? NaN), cpuMs(env.server.pid) - (cpu0[1] ?? NaN)].map((ms) => ms / (RUNS * CALLS));
+    const [workerCpu, serverCpu, workerOwnCpu] = [
+      workerCpuMs(child.pid) - (cpu0[0] ?? NaN),
+      cpuMs(env.server.pid) - (cpu0[1] ?? NaN),
+      ownCpuMs(child.pid) - (cpu0[2] ?? NaN),
+    ].map((ms) => ms / (RUNS * CALLS));
     const report = WRITE_ONLY ? await checkWrites(s.workspace, s.logPath, finished) : await checkEffects(s.workspace, s.logPath, finished, CALLS);
     if (report.auditRecords !== RUNS * CALLS || report.rewrites !== 0 || report.unknownAppends !== 0) {
       throw new Error(`load: a record was lost or an action repeated: ${JSON.stringify(report)}`);
@@ -160,6 +201,7 @@ async function agentRound(env: FaultEnv, round: number, timer: CallTimer, option
       perSecond: (RUNS * CALLS) / seconds,
       workerCpu: workerCpu ?? NaN,
       serverCpu: serverCpu ?? NaN,
+      workerOwnCpu: workerOwnCpu ?? NaN,
       p50: quantile(timer.latencies, 0.5),
       p99: quantile(timer.latencies, 0.99),
     };
@@ -174,15 +216,19 @@ async function noopRound(env: FaultEnv, bundlePath: string, options: Record<stri
   const config: NoopWorkerConfig = { address: env.server.address, taskQueue, bundlePath, workerOptions: options };
   const child = await startReadyChild(path.join(__dirname, 'noop-worker.js'), config, profileArgs());
   try {
-    const cpu0 = [cpuMs(child.pid), cpuMs(env.server.pid)];
+    const cpu0 = [workerCpuMs(child.pid), cpuMs(env.server.pid), ownCpuMs(child.pid)];
     const started = performance.now();
     const handles = await Promise.all(
       Array.from({ length: RUNS }, (_, i) => env.client.workflow.start('noopSteps', { taskQueue, workflowId: uniqueId(`noop-${i}`), args: [CALLS, 'run'] })),
     );
     await Promise.all(handles.map((h) => h.result()));
     const seconds = (performance.now() - started) / 1000;
-    const [workerCpu, serverCpu] = [cpuMs(child.pid) - (cpu0[0] ?? NaN), cpuMs(env.server.pid) - (cpu0[1] ?? NaN)].map((ms) => ms / (RUNS * CALLS));
-    return { perSecond: (RUNS * CALLS) / seconds, workerCpu: workerCpu ?? NaN, serverCpu: serverCpu ?? NaN };
+    const [workerCpu, serverCpu, workerOwnCpu] = [
+      workerCpuMs(child.pid) - (cpu0[0] ?? NaN),
+      cpuMs(env.server.pid) - (cpu0[1] ?? NaN),
+      ownCpuMs(child.pid) - (cpu0[2] ?? NaN),
+    ].map((ms) => ms / (RUNS * CALLS));
+    return { perSecond: (RUNS * CALLS) / seconds, workerCpu: workerCpu ?? NaN, serverCpu: serverCpu ?? NaN, workerOwnCpu: workerOwnCpu ?? NaN };
   } finally {
     await child.stop();
   }
@@ -221,11 +267,13 @@ export async function run(): Promise<BenchRow[]> {
         oursCpu: ours.workerCpu,
         noopCpu: noop.workerCpu,
         serverCpu: ours.serverCpu,
+        oursOwnCpu: ours.workerOwnCpu,
+        noopOwnCpu: noop.workerOwnCpu,
       });
       process.stderr.write(
         `load: round ${r + 1}: ours ${r1(ours.perSecond)} calls/s, no-op ${r1(noop.perSecond)} calls/s, ratio ${(ours.perSecond / noop.perSecond).toFixed(2)}, ` +
-          `p50 ${Math.round(ours.p50)} ms, p99 ${Math.round(ours.p99)} ms; CPU ms per call: worker ${r1(ours.workerCpu)} vs ${r1(noop.workerCpu)}, ` +
-          `server ${r1(ours.serverCpu)} vs ${r1(noop.serverCpu)}\n`,
+          `p50 ${Math.round(ours.p50)} ms, p99 ${Math.round(ours.p99)} ms; CPU ms per call: worker ${r1(ours.workerCpu)} vs ${r1(noop.workerCpu)} ` +
+          `(its own threads ${r1(ours.workerOwnCpu)} vs ${r1(noop.workerOwnCpu)}), server ${r1(ours.serverCpu)} vs ${r1(noop.serverCpu)}\n`,
       );
     }
   } finally {
@@ -252,7 +300,7 @@ export async function run(): Promise<BenchRow[]> {
       note: `${ROUNDS} alternating rounds, ratio per round ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}; ${server}; nothing lost or duplicated (checked)`,
     },
     {
-      name: 'load: worker CPU per tool call (agent worker with its sandboxes vs no-op worker)',
+      name: 'load: worker CPU per tool call (agent worker with its spawner and sandboxes vs no-op worker)',
       ours: r1(median(rounds.map((x) => x.oursCpu))),
       baseline: r1(median(rounds.map((x) => x.noopCpu))),
       unit: 'CPU ms/call',
@@ -260,6 +308,12 @@ export async function run(): Promise<BenchRow[]> {
         address !== undefined
           ? "the external server's CPU is not measured"
           : `own dev server: ${r1(median(rounds.map((x) => x.serverCpu)))} CPU ms per agent tool call`,
+    },
+    {
+      name: "load: worker process's own CPU per tool call (its threads only: not the spawner, not the sandboxes)",
+      ours: r1(median(rounds.map((x) => x.oursOwnCpu))),
+      baseline: r1(median(rounds.map((x) => x.noopOwnCpu))),
+      unit: 'CPU ms/call',
     },
     { name: 'load: one tool call, p50', ours: Math.round(median(rounds.map((x) => x.p50))), baseline: NaN, unit: 'ms' },
     { name: 'load: one tool call, p99', ours: Math.round(median(rounds.map((x) => x.p99))), baseline: NaN, unit: 'ms' },

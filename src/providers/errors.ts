@@ -31,6 +31,8 @@ export const ProviderCode = {
   SandboxConfig: 'Provider.SandboxConfig',
   /** bubblewrap failed to set up the sandbox for one program. */
   SandboxFailed: 'Provider.SandboxFailed',
+  /** The helper process that starts `proc.exec` programs ended during a run (the program was killed). */
+  LauncherLost: 'Provider.LauncherLost',
   /** A rule granted network (`network: proxy`) and the egress proxy cannot be provided. */
   EgressUnavailable: 'Provider.EgressUnavailable',
   /** The egress proxy could not open an allowed connection (upstream refused, timed out, …). */
@@ -139,6 +141,18 @@ export class SandboxFailedError extends AgentOsError {
   readonly code = ProviderCode.SandboxFailed;
   constructor(readonly detail: string) {
     super(`the sandbox could not start the program: ${detail}`);
+  }
+}
+
+/**
+ * proc.exec: the helper process that starts programs (the spawner, see
+ * providers/spawner/client.ts) ended while this program ran; the program was killed with it.
+ * The next `proc.exec` starts a new helper.
+ */
+export class LauncherLostError extends AgentOsError {
+  readonly code = ProviderCode.LauncherLost;
+  constructor(readonly detail: string) {
+    super(`proc.exec failed: the process launcher ended during the run (${detail}); the program was killed`);
   }
 }
 

@@ -13,6 +13,8 @@
  * (`detached: true` = setsid) and the group is signalled. A descendant that calls `setsid()`
  * (or `setpgid`) moves to a new group and survives `kill(-pgid)`; so does anything that
  * double-forks into a new session (daemons).
+ *
+ * The process provider calls this in its spawner process (spawner/client.ts), not in the worker.
  */
 import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
@@ -45,6 +47,16 @@ export interface ProcessSpec {
   readonly signal?: AbortSignal;
   /** Run `file` (bubblewrap) with these spawn options: the sandbox semantics above apply. */
   readonly sandbox?: SandboxCommand['spawnOptions'];
+  /** Told what to kill should the launcher itself be lost (see spawner/client.ts); never called after the run ended. */
+  readonly observe?: RunObserver;
+}
+
+/** What a launcher learns about a run while it starts. */
+export interface RunObserver {
+  /** The spawned process: the group leader (unsandboxed) or bubblewrap. */
+  started(pid: number): void;
+  /** The sandbox's init, once bubblewrap reported it. */
+  sandbox(info: SandboxInfo): void;
 }
 
 /** The outcome of one run. Output is decoded as UTF-8 (a cut may leave U+FFFD at the end). */
@@ -114,10 +126,14 @@ export function runProcessTree(spec: ProcessSpec): Promise<ProcessOutcome> {
             ...(spec.uid !== undefined ? { uid: spec.uid } : {}),
             ...(spec.gid !== undefined ? { gid: spec.gid } : {}),
           });
+    if (child.pid !== undefined) spec.observe?.started(child.pid);
     let info: SandboxInfo | undefined;
     let infoRead: Promise<SandboxInfo | undefined> = Promise.resolve(undefined);
     if (spec.sandbox !== undefined && child.stdio[3] !== undefined && child.stdio[3] !== null) {
-      infoRead = readSandboxInfo(child.stdio[3] as Readable).then((found) => (info = found));
+      infoRead = readSandboxInfo(child.stdio[3] as Readable).then((found) => {
+        if (found !== undefined && exit === undefined) spec.observe?.sandbox(found);
+        return (info = found);
+      });
     }
     const out = new CappedSink(spec.maxOutputBytes);
     const err = new CappedSink(spec.maxOutputBytes);

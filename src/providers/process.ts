@@ -10,6 +10,9 @@
  * and memory/process/file-size limits. Without a working bubblewrap `proc.exec` refuses,
  * unless the operator sets `sandbox: 'off'` (a loud warning at start; each result then says
  * `sandbox: 'off'`).
+ *
+ * Programs are started by the worker's spawner, a small helper process (./spawner), so the
+ * large worker is not forked for each of them.
  */
 import { accessSync, constants as fsConstants, realpathSync } from 'node:fs';
 import * as path from 'node:path';
@@ -29,7 +32,8 @@ import {
 import { guardGitArgs, guardGitEnv, GIT_HARDENING_ENV } from './git-guard';
 import { buildProcessEnv } from './process-env';
 import { locateCwd, locateProgram } from './process-locate';
-import { runProcessTree, type ProcessOutcome, type ProcessSpec } from './process-tree';
+import type { ProcessOutcome, ProcessSpec } from './process-tree';
+import { runInSpawner } from './spawner/client';
 import { parseProcessParams } from './process-params';
 import { MountTable } from './mounts';
 import { cwdIdentity, readOnlyPathDirs, realProgram, SandboxMode, setUpSandbox, warnOnce } from './process-sandbox';
@@ -312,7 +316,7 @@ export class ProcessProvider implements Provider {
       probe,
       hostIds,
     );
-    return runProcessTree({ ...common, file: command.file, args: command.args, cwd: '/', env: {}, sandbox: command.spawnOptions });
+    return runInSpawner({ ...common, file: command.file, args: command.args, cwd: '/', env: {}, sandbox: command.spawnOptions });
   }
 
   private async runUnsandboxed(
@@ -327,7 +331,7 @@ export class ProcessProvider implements Provider {
     const limits = hardening?.prlimit;
     const [file, argv] =
       this.prlimitPath !== undefined && limits !== undefined ? [this.prlimitPath, [...prlimitFlags(limits), '--', program, ...args]] : [program, args];
-    const outcome = await runProcessTree({
+    const outcome = await runInSpawner({
       ...common,
       file,
       args: argv,

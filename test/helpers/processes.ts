@@ -64,3 +64,27 @@ export async function waitUntilNone(name: string, value: string, limitMs = 3000)
   }
   return alive;
 }
+
+/** Host pids of the live processes below `pid` (its children, theirs, …), from /proc's parent links. */
+export function descendantsOf(pid: number): number[] {
+  const parent = new Map<number, number>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parent.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const found: number[] = [];
+  for (const candidate of parent.keys()) {
+    for (let p = parent.get(candidate); p !== undefined && p > 1; p = parent.get(p)) {
+      if (p === pid) {
+        if (isAlive(candidate)) found.push(candidate);
+        break;
+      }
+    }
+  }
+  return found;
+}
