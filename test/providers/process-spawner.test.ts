@@ -96,6 +96,27 @@ describe('ProcessProvider spawner', () => {
     });
   }
 
+  test('worker exits while its spawner is still starting a burst of runs → the spawner kills them all and exits (a failed report is the worker gone)', async () => {
+    const t = tag();
+    const harness = path.join(repoRoot, 'dist', 'test', 'providers', 'spawner-burst-harness.js');
+    const config = { cwd: ws, token: t.env.AOK_RUN_TOKEN, runs: 20 };
+    const worker = spawn(process.execPath, [harness, JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const exited = new Promise<number | null>((resolve) => worker.once('exit', resolve));
+    const line = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: worker.stdout }).once('line', resolve);
+      void exited.then((code) => reject(new Error(`the harness exited with ${String(code)} before its spawner was up`)));
+    });
+    const { spawner: spawnerOfWorker } = JSON.parse(line) as { spawner: number };
+    assert.equal(await exited, 0);
+    try {
+      assert.deepEqual(await waitUntilGone([spawnerOfWorker], 10_000), [], 'the spawner exits once its worker is gone');
+      assert.deepEqual(await waitUntilNone('AOK_RUN_TOKEN', t.env.AOK_RUN_TOKEN), [], 'no program of the burst outlives the spawner');
+    } finally {
+      for (const pid of processesWithEnv('AOK_RUN_TOKEN', t.env.AOK_RUN_TOKEN)) killGroup(pid, 'SIGKILL');
+      if (isAlive(spawnerOfWorker)) process.kill(spawnerOfWorker, 'SIGKILL');
+    }
+  });
+
   test('spawner killed at any moment of a start → Provider.LauncherLost (never a hang); nothing left of a run it had reported', async () => {
     for (let turns = 0; turns < 8; turns++) {
       await run(off, 'true');

@@ -22,8 +22,18 @@ interface Run {
 
 const runs = new Map<number, Run>();
 
+/**
+ * Reports to the worker. A worker that died while the spawner was busy (starting a burst of
+ * runs) has closed its end before the spawner has read that end's close: the write then fails
+ * (EPIPE) — the worker is gone. Without a callback Node would raise that as an uncaught
+ * 'error', the spawner would crash without killing anything, and every unsandboxed program it
+ * had started would run on with nobody to time it out.
+ */
 function reply(message: FromSpawner): void {
-  if (process.connected) process.send?.(message);
+  if (!process.connected) return;
+  process.send?.(message, undefined, undefined, (err: Error | null) => {
+    if (err !== null) workerGone();
+  });
 }
 
 function start(id: number, spec: Extract<ToSpawner, { type: 'run' }>['spec']): void {
@@ -62,14 +72,17 @@ function killAll(): void {
   }
 }
 
+/** The worker is gone (its channel closed, or a report to it failed): nobody will wait for the runs. */
+function workerGone(): void {
+  killAll();
+  process.exit(0);
+}
+
 process.on('message', (message: ToSpawner) => {
   if (message.type === 'run') start(message.id, message.spec);
   else if (message.type === 'abort') runs.get(message.id)?.controller.abort();
 });
-process.on('disconnect', () => {
-  killAll();
-  process.exit(0);
-});
+process.on('disconnect', workerGone);
 // Started with --no-warnings: the kernel's own warnings (AOK_*) go to the worker, which logs them.
 process.on('warning', (warning: Error & { code?: unknown }) => {
   if (typeof warning.code === 'string' && warning.code.startsWith('AOK_')) reply({ type: 'warning', message: warning.message, code: warning.code });
