@@ -117,6 +117,31 @@ describe('ProcessProvider spawner', () => {
     }
   });
 
+  test('a host file the worker inherited without close-on-exec is out of reach of every program, sandboxed or not', async () => {
+    const harness = path.join(repoRoot, 'dist', 'test', 'providers', 'spawner-fd-harness.js');
+    const outside = makeWorkspace(); // a host folder no program has mounted
+    const file = path.join(outside, 'worker.log');
+    try {
+      fs.writeFileSync(file, '');
+      // fd 50 of the harness: opened by a shell and left open across exec, as a shell or a supervisor may
+      // (Node marks its lowest descriptors close-on-exec as it starts, not the higher ones).
+      const worker = spawn('/bin/bash', ['-c', 'exec 50>>"$0"; exec "$@"', file, process.execPath, harness, JSON.stringify({ workspace: ws })], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      const exited = new Promise<number | null>((resolve) => worker.once('exit', resolve));
+      let out = '';
+      worker.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      assert.equal(await exited, 0, 'the harness ran both programs');
+      const seen = JSON.parse(out) as { fd50: string; bwrap: number | null; off: number | null };
+      assert.equal(seen.fd50, file, 'the worker did hold the file');
+      assert.equal(fs.readFileSync(file, 'utf8'), '', 'a program wrote into a host file through a descriptor of the worker');
+      assert.notEqual(seen.bwrap, 0);
+      assert.notEqual(seen.off, 0);
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
   test('spawner killed at any moment of a start → Provider.LauncherLost (never a hang); nothing left of a run it had reported', async () => {
     for (let turns = 0; turns < 8; turns++) {
       await run(off, 'true');

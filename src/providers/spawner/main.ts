@@ -13,6 +13,10 @@
 import { killGroup, runProcessTree } from '../process-tree';
 import { killSandbox, type SandboxInfo } from '../sandbox/lifecycle';
 import { toWireError, type FromSpawner, type ToSpawner } from './protocol';
+import { closeInheritedFds } from './inherited-fds';
+
+// Before any program is started: nothing the worker inherited by accident reaches them.
+closeInheritedFds();
 
 interface Run {
   readonly controller: AbortController;
