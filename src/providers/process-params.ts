@@ -16,6 +16,12 @@ export interface ProcessParams {
 const KEYS = new Set(['args', 'cwd', 'env', 'timeout_ms', 'stdin']);
 
 /**
+ * The longest timeout a program can have: Node's timers hold at most 2^31 − 1 ms, and a longer
+ * one fires after 1 ms (with a warning), which would end the program at once.
+ */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/**
  * Checks raw params.
  * @throws InvalidParamsError naming the first bad key.
  * @example
@@ -34,8 +40,8 @@ export function parseProcessParams(raw: Readonly<Record<string, unknown>>): Proc
   if (env !== undefined && (typeof env !== 'object' || env === null || Array.isArray(env) || !Object.values(env).every((v) => typeof v === 'string'))) {
     throw new InvalidParamsError('env', 'must be an object of string values');
   }
-  if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout <= 0)) {
-    throw new InvalidParamsError('timeout_ms', 'must be a positive integer');
+  if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout <= 0 || timeout > MAX_TIMEOUT_MS)) {
+    throw new InvalidParamsError('timeout_ms', `must be a positive integer of at most ${MAX_TIMEOUT_MS} (about 24.8 days)`);
   }
   if (stdin !== undefined && typeof stdin !== 'string') throw new InvalidParamsError('stdin', 'must be a string');
   return raw as ProcessParams;

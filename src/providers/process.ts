@@ -34,7 +34,7 @@ import { buildProcessEnv } from './process-env';
 import { locateCwd, locateProgram } from './process-locate';
 import type { ProcessOutcome, ProcessSpec } from './process-tree';
 import { runInSpawner } from './spawner/client';
-import { parseProcessParams } from './process-params';
+import { MAX_TIMEOUT_MS, parseProcessParams } from './process-params';
 import { MountTable } from './mounts';
 import { cwdIdentity, readOnlyPathDirs, realProgram, SandboxMode, setUpSandbox, warnOnce } from './process-sandbox';
 import { buildSandboxCommand } from './sandbox/bwrap-args';
@@ -139,6 +139,10 @@ export class ProcessProvider implements Provider {
       );
     }
     this.table = new MountTable(this.mounts);
+    const fallback = options.defaultTimeoutMs;
+    if (fallback !== undefined && (!Number.isInteger(fallback) || fallback <= 0 || fallback > MAX_TIMEOUT_MS)) {
+      throw new InvalidParamsError('defaultTimeoutMs', `must be a positive integer of at most ${MAX_TIMEOUT_MS} ms, got ${String(fallback)}`);
+    }
     this.mode = options.sandbox ?? SandboxMode.Bwrap;
     if (this.mode !== SandboxMode.Bwrap && this.mode !== SandboxMode.Off) {
       throw new SandboxConfigError(`sandbox must be 'bwrap' or 'off', got ${JSON.stringify(this.mode)}`);

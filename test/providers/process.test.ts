@@ -102,6 +102,19 @@ describe('ProcessProvider', () => {
     await assert.rejects(provider.resolve({ action: 'proc.exec', target: 'echo', params: { timeout: 5 } }), (e) => hasErrorCode(e, 'Provider.InvalidParams'));
   });
 
+  test('ProcessProvider: timeout_ms beyond what a timer holds (2^31 ms) → InvalidParams naming the limit; the program is not started and killed at once', async () => {
+    await assert.rejects(
+      run(provider, 'sleep', { args: ['0.2'], timeout_ms: 2 ** 31 }),
+      (e) => hasErrorCode(e, 'Provider.InvalidParams') && /at most 2147483647/.test((e as Error).message),
+    );
+    const longest = await run(provider, 'true', { timeout_ms: 2 ** 31 - 1 });
+    assert.deepEqual([longest.exitCode, longest.timedOut], [0, false]);
+    assert.throws(
+      () => new ProcessProvider({ mounts: { '/workspace': ws }, defaultTimeoutMs: 2 ** 31 }),
+      (e) => hasErrorCode(e, 'Provider.InvalidParams') && /defaultTimeoutMs/.test((e as Error).message),
+    );
+  });
+
   test('ProcessProvider: stdin param → fed to the program', async () => {
     const r = await run(provider, 'cat', { stdin: 'from stdin' });
     assert.equal(r.stdout, 'from stdin');
