@@ -8,28 +8,37 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { RecordManifest } from '../../src/reversible/record';
+import { RecordState, type RecordManifest } from '../../src/reversible/record';
 import { host, makeEnv, open } from './helpers';
 
 const TARGET = '/workspace/output/legacy.txt';
 
+/**
+ * One write of 'prior' → 'new' applied through the layer, its record then rewritten as the previous version stored it: a
+ * pretty-printed manifest with its snapshot in a blob file. `logRolledBack` writes that version's rolled-back.log.
+ */
+async function legacyApplied() {
+  const env = makeEnv();
+  const file = host(env, TARGET);
+  fs.writeFileSync(file, 'prior');
+  const w = open(env);
+  const id = (await w.layer.submit({ action: 'fs.write', target: TARGET, params: { content: 'new' } })).recordId as string;
+  await w.layer.records();
+  const { inlineBlobs: _inline, ...applied } = (await w.store.readRecord(id)) as RecordManifest;
+  await w.store.putBlob(Buffer.from('prior'));
+  const records = path.join(env.storeDir, 'records');
+  fs.writeFileSync(path.join(records, `${id}.json`), `${JSON.stringify(applied, null, 2)}\n`);
+  await w.kernel.close();
+  const logRolledBack = (line: RecordManifest): void => fs.writeFileSync(path.join(records, 'rolled-back.log'), `\n${JSON.stringify(line)}\n`);
+  return { env, file, id, applied, logRolledBack };
+}
+
 describe('store of the previous version', () => {
   test('record rolled back by the previous version (its line in rolled-back.log), the file written again since by another action → rollback again (a rerun batch) answers NOOP and keeps the later write', async () => {
-    const env = makeEnv();
-    const file = host(env, TARGET);
+    // After its rollback by the previous version: a line in rolled-back.log, the file restored.
+    const { env, file, id, applied, logRolledBack } = await legacyApplied();
+    logRolledBack({ ...applied, state: RecordState.RolledBack, updatedAt: new Date().toISOString() });
     fs.writeFileSync(file, 'prior');
-    const w = open(env);
-    const id = (await w.layer.submit({ action: 'fs.write', target: TARGET, params: { content: 'new' } })).recordId as string;
-    await w.layer.records();
-    // Rewrite it as the previous version left it: a pretty-printed manifest (its snapshot in a blob file) and, after its
-    // rollback, a line in rolled-back.log, the file restored.
-    const { inlineBlobs: _inline, ...applied } = (await w.store.readRecord(id)) as RecordManifest;
-    await w.store.putBlob(Buffer.from('prior'));
-    const records = path.join(env.storeDir, 'records');
-    fs.writeFileSync(path.join(records, `${id}.json`), `${JSON.stringify(applied, null, 2)}\n`);
-    fs.writeFileSync(path.join(records, 'rolled-back.log'), `\n${JSON.stringify({ ...applied, state: 'rolled-back', updatedAt: new Date().toISOString() })}\n`);
-    fs.writeFileSync(file, 'prior');
-    await w.kernel.close();
 
     const { kernel, layer, store } = open(env); // the new version
     assert.equal((await store.readRecord(id))?.state, 'rolled-back');
@@ -42,22 +51,9 @@ describe('store of the previous version', () => {
   });
 
   test("a rolled-back line in rolled-back.log of an earlier record with the same id (another createdAt) does not roll back the manifest's record", async () => {
-    const env = makeEnv();
-    const file = host(env, TARGET);
-    fs.writeFileSync(file, 'prior');
-    const w = open(env);
-    const id = (await w.layer.submit({ action: 'fs.write', target: TARGET, params: { content: 'new' } })).recordId as string;
-    await w.layer.records();
-    const { inlineBlobs: _inline, ...applied } = (await w.store.readRecord(id)) as RecordManifest;
-    await w.store.putBlob(Buffer.from('prior'));
-    const records = path.join(env.storeDir, 'records');
-    fs.writeFileSync(path.join(records, `${id}.json`), `${JSON.stringify(applied, null, 2)}\n`);
+    const { env, file, id, applied, logRolledBack } = await legacyApplied();
     const earlier = new Date(Date.parse(applied.createdAt) - 60_000).toISOString();
-    fs.writeFileSync(
-      path.join(records, 'rolled-back.log'),
-      `\n${JSON.stringify({ ...applied, state: 'rolled-back', createdAt: earlier, updatedAt: earlier })}\n`,
-    );
-    await w.kernel.close();
+    logRolledBack({ ...applied, state: RecordState.RolledBack, createdAt: earlier, updatedAt: earlier });
 
     const { kernel, layer, store } = open(env);
     assert.equal((await store.readRecord(id))?.state, 'applied');
