@@ -29,6 +29,7 @@ export {
   type EgressOutcome,
   type Provider,
   type ExecutionStep,
+  type BeforeEffect,
   type UndoRequest,
   type HostLocation,
 } from './kernel/index';

@@ -20,6 +20,7 @@ export {
   type ExecutionContext,
   type Provider,
   type ExecutionStep,
+  type BeforeEffect,
   type UndoRequest,
   type HostLocation,
   type EgressHook,

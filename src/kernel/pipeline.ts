@@ -11,6 +11,7 @@ import type { Deadline } from './deadline';
 import { FsCode } from '../providers/fs-errors';
 import { PolicyCode } from '../policy/errors';
 import { HookFailedError, KernelCode, MalformedRequestError, NoProviderError, PolicyEvaluationError, ProviderFailedError } from './errors';
+import { readBeforeEffect } from './before-effect';
 import { issueGrant } from './grant';
 import type { PolicyGate } from './policy-gate';
 import { createdFileOf, unpackOutput } from './provider-output';
@@ -230,10 +231,15 @@ export async function runPipeline(
     const used = deps.gate.historyEffects(again.decision, { request: judged, approved: decision.effect === Effect.Ask });
     if (used !== undefined) deps.history.commit(used);
   }
+  let beforeEffect: Promise<void> | undefined;
+  const providerWaits = provider.awaitsBeforeEffect === true;
   if (options.beforeExecute !== undefined) {
     const hook = options.beforeExecute;
     try {
-      await deadline.race(call(() => hook({ request: { ...resolved, params }, decision, provider, signal: deadline.signal })));
+      const answer = await deadline.race(call(() => hook({ request: { ...resolved, params }, decision, provider, signal: deadline.signal })));
+      beforeEffect = readBeforeEffect(answer, isTyped);
+      // A provider that does not wait for it itself runs only once it is durable.
+      if (beforeEffect !== undefined && !providerWaits) await deadline.race(beforeEffect);
     } catch (error) {
       return { kind: 'error', error: isTyped(error) ? error : new HookFailedError(error instanceof Error ? error.name : typeof error, { cause: error }) };
     }
@@ -250,6 +256,7 @@ export async function runPipeline(
     ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),
     // Only a rule that grants network hands the provider the egress hook.
     ...(deps.egress !== undefined && constraint['network'] === NetworkGrant.Proxy ? { egress: deps.egress } : {}),
+    ...(beforeEffect !== undefined && providerWaits ? { beforeEffect } : {}),
   });
   try {
     const output = await deadline.race(call(() => provider.execute({ ...resolved, params }, context)));

@@ -6,7 +6,7 @@
  * `ERROR Kernel.MalformedRequest` — and that answer is still the submit's one record.
  */
 import { types } from 'node:util';
-import type { ExecutionStep } from './types';
+import type { BeforeEffect, ExecutionStep } from './types';
 import { readRunHistory, type RunHistory } from './run-history';
 
 /** Longest accepted approver name / approval reason, in UTF-16 code units. */
@@ -18,7 +18,7 @@ export interface CheckedSubmitOptions {
   readonly idempotencyKey?: string;
   readonly signal?: AbortSignal;
   readonly approval?: { readonly approver: string; readonly reason?: string; readonly identity?: string };
-  readonly beforeExecute?: (step: ExecutionStep) => Promise<void>;
+  readonly beforeExecute?: (step: ExecutionStep) => Promise<void | BeforeEffect>;
   readonly history?: RunHistory;
 }
 

@@ -73,8 +73,10 @@ export interface SubmitOptions {
    * approved) and right before the provider executes it, within the kernel's deadline. A
    * throw stops the action: the result is `ERROR` with the thrown error's code
    * (`Kernel.HookFailed` for untyped errors), and it is still the submit's one record.
+   * It may return a {@link BeforeEffect}: work it started that must be durable before the
+   * action takes effect, which the action then waits for (not the hook itself).
    */
-  readonly beforeExecute?: (step: ExecutionStep) => Promise<void>;
+  readonly beforeExecute?: (step: ExecutionStep) => Promise<void | BeforeEffect>;
   /**
    * Trusted callers only (a workflow's activities): the run state history-aware rules are
    * decided from, kept durably by the caller. Without it the kernel decides from its own
@@ -82,6 +84,18 @@ export interface SubmitOptions {
    * and what the action adds comes back in `ActionResult.history`.
    */
   readonly history?: RunHistory;
+}
+
+/**
+ * What a `beforeExecute` hook may return: a write it started (the reversible layer's
+ * write-ahead record, being fsynced) that must be durable before the action changes
+ * anything. A provider that declares `awaitsBeforeEffect` gets it as
+ * `ExecutionContext.beforeEffect` and may prepare meanwhile (write and fsync a temp file);
+ * for any other provider the kernel waits for it before `execute`. If it rejects, nothing
+ * is changed and the result is the hook's failure (`Kernel.HookFailed` for untyped errors).
+ */
+export interface BeforeEffect {
+  readonly beforeEffect: Promise<void>;
 }
 
 /** An allowed action as kernel-run hooks see it: the judged request, its decision, and its provider. */
@@ -160,6 +174,13 @@ export interface ExecutionContext {
    * network (`constraint.network: proxy`).
    */
   readonly egress?: EgressHook;
+  /**
+   * Given only to a provider that declares `awaitsBeforeEffect`: settles when what the
+   * `beforeExecute` hook wrote is durable. Await it before the first change anything else can
+   * see (a rename, an in-place write, a folder created, a delete); if it rejects, change
+   * nothing and let it reject `execute`.
+   */
+  readonly beforeEffect?: Promise<void>;
 }
 
 /** One connection a sandboxed program asks its egress proxy to open. */
@@ -231,6 +252,12 @@ export interface Provider {
   resolveSync?(request: ActionRequest): ResolvedRequest;
   /** Perform the action. Must re-check at use time what `resolve` established. */
   execute(request: ResolvedRequest, context: ExecutionContext): Promise<unknown>;
+  /**
+   * Optional: true if `execute` awaits `context.beforeEffect` itself, right before its first
+   * visible change (so a hook's fsync overlaps the provider's preparation). Otherwise the
+   * kernel awaits it before calling `execute`.
+   */
+  readonly awaitsBeforeEffect?: boolean;
   /**
    * Optional, for providers whose targets are local files: where a canonical target lives
    * (`undefined` if it lies under no mount). Used by snapshot strategies of the reversible layer.

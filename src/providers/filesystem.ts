@@ -67,6 +67,8 @@ const PARAMS: Readonly<Record<string, readonly string[]>> = {
 export class FilesystemProvider implements Provider {
   readonly name = 'filesystem';
   readonly actions: readonly string[] = Object.keys(PARAMS);
+  /** A write prepares its temp file while a hook's record is made durable; see `ExecutionContext.beforeEffect`. */
+  readonly awaitsBeforeEffect = true;
   private readonly table: MountTable;
   private readonly maxBytes: number;
   private readonly durability: Durability;
@@ -111,6 +113,9 @@ export class FilesystemProvider implements Provider {
     const target = targetAt(loc, agentPath);
     const ruleCap = context.constraint['max_bytes'];
     const cap = Math.min(this.maxBytes, typeof ruleCap === 'number' ? ruleCap : Infinity);
+    // A write waits for the hook's durable record right before its effect (fs-write.ts); the rest before anything.
+    const gate = context.beforeEffect;
+    if (gate !== undefined && request.action !== 'fs.write') await gate;
     switch (request.action) {
       case 'fs.read':
         return this.read(target, request.params, cap);
@@ -127,6 +132,7 @@ export class FilesystemProvider implements Provider {
           ...(mode === undefined ? {} : { mode }),
           ...(createOnly ? { createOnly } : {}),
           ...(replaceOnly === undefined ? {} : { replaceOnly }),
+          ...(gate === undefined ? {} : { beforeEffect: gate }),
         });
         return withCreatedFile({ bytes: done.bytes, created: done.created }, done.file);
       }

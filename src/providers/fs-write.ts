@@ -135,6 +135,22 @@ function writeInPlaceSync(dir: Dir, name: string, seen: fs.Stats, content: Buffe
   }
 }
 
+/**
+ * The verified parent of `target`, creating missing folders — only once `gate` settled (then
+ * `settled` is called): a walk that needs no folder created goes first without waiting.
+ */
+async function walkAfter(target: FsTarget, gate: Promise<void> | undefined, settled: () => void): Promise<{ dir: Dir; name: string | undefined }> {
+  if (gate === undefined) return walkToParentSync(target, true);
+  try {
+    return walkToParentSync(target, false);
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== 'Fs.NotFound') throw err;
+  }
+  await gate;
+  settled();
+  return walkToParentSync(target, true);
+}
+
 /** What a write did. */
 export interface WriteOutcome {
   readonly bytes: number;
@@ -159,6 +175,14 @@ export interface WriteOptions {
    * right before the rename); a missing file is created. Such a write is never made in place.
    */
   readonly replaceOnly?: string;
+  /**
+   * Settles when a write this one must follow is durable (a reversible record's `pending`
+   * state): awaited right before the first change anyone else can see — a folder created, the
+   * in-place write, the rename or link — while the temp file is written and fsynced
+   * meanwhile. If it rejects, nothing is changed (the temp file is removed) and it rejects
+   * this write.
+   */
+  readonly beforeEffect?: Promise<void>;
 }
 
 /**
@@ -188,7 +212,8 @@ export async function writeInPlaceOrReplace(target: FsTarget, content: Buffer, o
 async function writeFileAt(target: FsTarget, content: Buffer, options: WriteOptions, inPlace: boolean): Promise<WriteOutcome> {
   const full = (options.durability ?? Durability.Full) === Durability.Full;
   const { agentPath } = target;
-  const { dir, name } = walkToParentSync(target, true);
+  let gate = options.beforeEffect;
+  const { dir, name } = await walkAfter(target, gate, () => (gate = undefined));
   try {
     if (name === undefined) throw new FsWrongTypeError(agentPath, 'a regular file');
     let existing: fs.Stats | undefined;
@@ -200,6 +225,8 @@ async function writeFileAt(target: FsTarget, content: Buffer, options: WriteOpti
     if (existing !== undefined && options.createOnly === true) throw new FsExistsError(agentPath);
     if (existing !== undefined) assertSafeStat(existing, agentPath, 'file');
     if (inPlace && existing !== undefined) {
+      if (gate !== undefined) await gate;
+      gate = undefined;
       const done = writeInPlaceSync(dir, name, existing, content, options.mode, agentPath);
       if (done !== undefined) return done;
     }
@@ -222,6 +249,7 @@ async function writeFileAt(target: FsTarget, content: Buffer, options: WriteOpti
       await writeAllFd(fd, content);
       fs.fchmodSync(fd, mode);
       if (full) await new Promise<void>((resolve, reject) => fs.fsync(fd as number, (err) => (err ? reject(err) : resolve())));
+      if (gate !== undefined) await gate; // the effect (rename or link) comes next
       // The descriptor stays open until the file is in place: its identity is read from it afterwards.
       if (options.replaceOnly !== undefined && options.createOnly !== true) assertReplaceable(dir.at(name), options.replaceOnly, agentPath);
       try {

@@ -3,8 +3,10 @@
  *
  * 1. the record is written as `registered` (or found: a retry);
  * 2. `Kernel.submit` decides; only if the action is allowed does the `beforeExecute` hook
- *    snapshot the canonical target and persist the record as `pending` — before the provider
- *    runs;
+ *    snapshot the canonical target and write the record as `pending`; the action's effect
+ *    waits until that state is durable (the hook hands its fsync to the kernel as
+ *    `beforeEffect`: the filesystem provider writes and fsyncs its temp file meanwhile, and
+ *    renames it into place only after — docs/performance.md, round 6);
  * 3. after the provider ran, the record becomes `applied`.
  *
  * A retry with the same idempotency key finds the record: `applied` → answered from the
@@ -16,7 +18,7 @@
 import { randomBytes } from 'node:crypto';
 import { hashParams } from '../kernel/audit-record';
 import { validateRequest } from '../kernel/request';
-import type { ActionRequest, ActionResult, ExecutionStep, SubmitOptions } from '../kernel/types';
+import type { ActionRequest, ActionResult, BeforeEffect, ExecutionStep, SubmitOptions } from '../kernel/types';
 import { type LayerContext, errorResult } from './context';
 import { AlreadyAppliedError, IdempotencyKeyReusedError, OutcomeUnknownError, RecordRevokedError } from './errors';
 import type { OpenRecord } from './open-record';
@@ -125,7 +127,8 @@ async function attempt(
   const { store } = ctx;
   const { record, open } = found;
   let current: RecordManifest = record;
-  const beforeExecute = async (step: ExecutionStep): Promise<void> => {
+  let pendingDurable: Promise<void> | undefined;
+  const beforeExecute = async (step: ExecutionStep): Promise<BeforeEffect | undefined> => {
     // Another process may have revoked it since: read it again, unless its file still holds only this attempt's states.
     const latest = open?.unchanged() === true ? current : ((await store.readRecord(recordId)) ?? current);
     // An attempt that found no record (another's file still without a line) compares its request here, once it can.
@@ -143,7 +146,7 @@ async function attempt(
       current = latest; // its snapshot, taken before, is the one `applied` keeps
       if (sameState(now, latest.snapshot.after)) throw new AlreadyAppliedError(recordId);
       if (!sameState(now, latest.snapshot.before)) throw new OutcomeUnknownError(recordId);
-      return; // not applied yet: run it, keeping the snapshot taken before
+      return undefined; // not applied yet: run it, keeping the snapshot taken before
     }
     const blobs = new RecordBlobs(store);
     const snapshot = await strategy.capture(step, blobs);
@@ -153,9 +156,14 @@ async function attempt(
       snapshot,
       ...blobs.manifestField(snapshot.blobs),
     });
-    await store.writeRecord(current, { ...(open === undefined ? {} : { open }) });
+    // Write-ahead: the action's effect waits until `pending` is durable; the provider prepares meanwhile.
+    const { durable } = await store.startRecordWrite(current, { ...(open === undefined ? {} : { open }) });
+    pendingDurable = durable;
+    return { beforeEffect: durable };
   };
   const result = await ctx.kernel.submit(request, { ...options, beforeExecute });
+  // Settled before anything else goes through the record's descriptor (or it is closed).
+  await pendingDurable?.catch(() => undefined);
 
   if (result.status === 'OK' || result.code === 'Reversible.AlreadyApplied') {
     const applied = advance(current, RecordState.Applied, {

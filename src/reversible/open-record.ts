@@ -44,12 +44,18 @@ export class OpenRecord {
     if (n !== bytes.length) throw new Error('short append to a record file'); // the torn line is skipped by readers
   }
 
-  /** Appends one state's bytes; with `syncFolder`, the file's fdatasync and `syncFolder()` run at once before this resolves. */
-  async append(bytes: Buffer, syncFolder: (() => Promise<void>) | undefined): Promise<void> {
+  /**
+   * Appends one state's bytes now (or throws); with `syncFolder`, the file's fdatasync and
+   * `syncFolder()` then run at once, and the returned promise settles when both have. Keep
+   * the file open until it has.
+   */
+  appendStarted(bytes: Buffer, syncFolder: (() => Promise<void>) | undefined): Promise<void> {
     this.write(bytes);
-    if (syncFolder === undefined) return;
+    if (syncFolder === undefined) return Promise.resolve();
     const fd = this.descriptor();
-    await Promise.all([new Promise<void>((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve()))), syncFolder()]);
+    return Promise.all([new Promise<void>((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve()))), syncFolder()]).then(
+      () => undefined,
+    );
   }
 
   /** Closes the file; later calls are no-ops. */

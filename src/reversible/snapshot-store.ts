@@ -164,14 +164,32 @@ export class SnapshotStore {
    * `rolled-back`; a crash may lose them, leaving the state before) or the store's durability
    * is `'os'`. Inline blobs are written with the state that brings them (`pending`) only.
    */
-  writeRecord(manifest: RecordManifest, options: { readonly durable?: boolean; readonly open?: OpenRecord } = {}): Promise<void> {
+  async writeRecord(manifest: RecordManifest, options: { readonly durable?: boolean; readonly open?: OpenRecord } = {}): Promise<void> {
+    await (
+      await this.startRecordWrite(manifest, options)
+    ).durable;
+  }
+
+  /**
+   * {@link writeRecord}, resolving as soon as the state is written: its fsyncs (if any) are
+   * then `durable`, which settles when they have — so the caller can prepare the state's
+   * effect meanwhile. Await `durable` before the effect, and before closing `open`.
+   */
+  startRecordWrite(
+    manifest: RecordManifest,
+    options: { readonly durable?: boolean; readonly open?: OpenRecord } = {},
+  ): Promise<{ readonly durable: Promise<void> }> {
     return guard('writing a record', async () => {
       const dir = path.join(this.dir, 'records');
       const sync = manifest.state !== RecordState.Registered && options.durable !== false && this.durability === Durability.Full;
       const line = manifest.state === RecordState.Pending || manifest.inlineBlobs === undefined ? manifest : withoutInline(manifest);
       // The attempt's own descriptor while the file still has its name; else by name (a sweep removed it: re-created).
-      if (options.open?.linked() === true) return options.open.append(stateLine(line), sync ? () => syncDir(dir) : undefined);
+      if (options.open?.linked() === true) {
+        const synced = options.open.appendStarted(stateLine(line), sync ? () => syncDir(dir) : undefined);
+        return { durable: guard('writing a record', () => synced) };
+      }
       await withFolder(dir, () => appendState(this.recordFile(manifest.recordId), dir, line, sync));
+      return { durable: Promise.resolve() };
     });
   }
 

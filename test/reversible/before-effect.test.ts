@@ -1,0 +1,161 @@
+/**
+ * A `beforeExecute` hook's `beforeEffect` (the reversible layer's `pending` record being
+ * fsynced): the action's effect waits for it, and nothing changes if it fails. The filesystem
+ * provider prepares its temp file meanwhile; other providers run only after it settles.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Kernel } from '../../src/kernel/kernel';
+import { FilesystemProvider } from '../../src/providers/filesystem';
+import { Durability } from '../../src/providers/fs-write';
+import { SpyProvider, readLog, tempDir, writePolicy } from '../kernel/kernel-helpers';
+import { waitFor } from '../helpers/poll';
+import { fileFacts, host, makeEnv, open } from './helpers';
+
+/** A promise settled from outside. */
+function deferred(): { promise: Promise<void>; resolve: () => void; reject: (err: unknown) => void } {
+  let resolve!: () => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** Names of the write's temp files in `dir` (`.<name>.<hex>.tmp`). */
+function tempFiles(dir: string): string[] {
+  return fs.readdirSync(dir).filter((n) => n.endsWith('.tmp'));
+}
+
+describe('beforeEffect: the action waits for what the hook made durable', () => {
+  test('fs.write at full durability: the temp file is written meanwhile; the target changes only once beforeEffect settles', async () => {
+    const env = makeEnv();
+    const { kernel } = open(env);
+    const file = host(env, '/workspace/output/a.txt');
+    fs.writeFileSync(file, 'before');
+    const gate = deferred();
+    const pending = kernel.submit(
+      { action: 'fs.write', target: '/workspace/output/a.txt', params: { content: 'after' } },
+      { beforeExecute: async () => ({ beforeEffect: gate.promise }) },
+    );
+    const outDir = path.dirname(file);
+    // The provider got as far as it may: its temp file holds the new content, fsynced.
+    await waitFor(() => tempFiles(outDir).some((n) => fs.readFileSync(path.join(outDir, n), 'utf8') === 'after'), 'the temp file');
+    assert.equal(fs.readFileSync(file, 'utf8'), 'before');
+    gate.resolve();
+    const r = await pending;
+    await kernel.close();
+    assert.equal(r.status, 'OK');
+    assert.equal(fs.readFileSync(file, 'utf8'), 'after');
+    assert.deepEqual(tempFiles(outDir), []);
+  });
+
+  test('beforeEffect rejects → ERROR with its code, the target and its folder untouched, no temp file left, one record', async () => {
+    const env = makeEnv();
+    const { kernel } = open(env);
+    const file = host(env, '/workspace/output/b.txt');
+    fs.writeFileSync(file, 'before');
+    const typed = await kernel.submit(
+      { action: 'fs.write', target: '/workspace/output/b.txt', params: { content: 'after' } },
+      { beforeExecute: async () => ({ beforeEffect: Promise.reject(Object.assign(new Error('disk'), { code: 'Test.Sync' })) }) },
+    );
+    const untyped = await kernel.submit(
+      { action: 'fs.write', target: '/workspace/output/new/deeper/c.txt', params: { content: 'after' } },
+      { beforeExecute: async () => ({ beforeEffect: Promise.reject(new Error('/host/secret/path')) }) },
+    );
+    await kernel.close();
+    assert.deepEqual([typed.status, typed.code], ['ERROR', 'Test.Sync']);
+    assert.deepEqual([untyped.status, untyped.code], ['ERROR', 'Kernel.HookFailed']);
+    assert.ok(!String(untyped.error).includes('/host/secret/path'));
+    assert.equal(fs.readFileSync(file, 'utf8'), 'before');
+    // The missing folders of a new file are created only after it settles: here never.
+    assert.equal(fs.existsSync(host(env, '/workspace/output/new')), false);
+    assert.deepEqual(tempFiles(path.dirname(file)), []);
+    assert.deepEqual(
+      readLog(env.logPath).map((r) => r['status']),
+      ['ERROR', 'ERROR'],
+    );
+  });
+
+  test("fs.write with durability 'os' (in place) and fs.delete wait for it too: rejected → nothing changed", async () => {
+    const env = makeEnv();
+    const provider = new FilesystemProvider({ mounts: { '/workspace': env.ws }, durability: Durability.Os });
+    const { kernel } = open(env, { provider });
+    const kept = host(env, '/workspace/output/in-place.txt');
+    const trash = host(env, '/workspace/trash/t.txt');
+    fs.writeFileSync(kept, 'before');
+    fs.writeFileSync(trash, 'keep me');
+    const inode = fileFacts(kept)?.ino;
+    const refuse = { beforeExecute: async () => ({ beforeEffect: Promise.reject(new Error('no')) }) };
+    const w = await kernel.submit({ action: 'fs.write', target: '/workspace/output/in-place.txt', params: { content: 'after' } }, refuse);
+    const d = await kernel.submit({ action: 'fs.delete', target: '/workspace/trash/t.txt' }, refuse);
+    const ok = await kernel.submit(
+      { action: 'fs.write', target: '/workspace/output/in-place.txt', params: { content: 'after' } },
+      { beforeExecute: async () => ({ beforeEffect: Promise.resolve() }) },
+    );
+    await kernel.close();
+    assert.deepEqual([w.code, d.code, ok.status], ['Kernel.HookFailed', 'Kernel.HookFailed', 'OK']);
+    assert.equal(fs.readFileSync(trash, 'utf8'), 'keep me');
+    assert.deepEqual([fs.readFileSync(kept, 'utf8'), fileFacts(kept)?.ino], ['after', inode]); // written in place once allowed
+  });
+
+  test('a provider that does not await it itself: execute runs only after it settles, never if it rejects', async () => {
+    const dir = tempDir();
+    const spy = new SpyProvider('spy', ['demo.act']);
+    const kernel = new Kernel({
+      policy: writePolicy(dir, 'capabilities:\n  - action: demo.act\n    resource: "**"\n'),
+      providers: [spy],
+      logPath: path.join(dir, 'k.log'),
+    });
+    const refused = await kernel.submit(
+      { action: 'demo.act', target: 'x' },
+      { beforeExecute: async () => ({ beforeEffect: Promise.reject(new Error('no')) }) },
+    );
+    assert.deepEqual([refused.code, spy.executed.length], ['Kernel.HookFailed', 0]);
+    const gate = deferred();
+    let settled = false;
+    const pending = kernel.submit(
+      { action: 'demo.act', target: 'x' },
+      { beforeExecute: async () => ({ beforeEffect: gate.promise.then(() => void (settled = true)) }) },
+    );
+    await waitFor(() => spy.resolved.length === 2, 'the second request resolved');
+    gate.resolve();
+    const r = await pending;
+    await kernel.close();
+    assert.deepEqual([r.status, spy.executed.length, settled], ['OK', 1, true]);
+    assert.equal(spy.contexts[0]?.beforeEffect, undefined); // it is the kernel's to wait for, not this provider's
+  });
+
+  test('a hook answering a beforeEffect that is not a promise → ERROR Kernel.HookFailed, nothing written', async () => {
+    const env = makeEnv();
+    const { kernel } = open(env);
+    const hook = async () => ({ beforeEffect: 'soon' }) as unknown as { beforeEffect: Promise<void> };
+    const r = await kernel.submit({ action: 'fs.write', target: '/workspace/output/d.txt', params: { content: 'x' } }, { beforeExecute: hook });
+    await kernel.close();
+    assert.deepEqual([r.status, r.code], ['ERROR', 'Kernel.HookFailed']);
+    assert.equal(fs.existsSync(host(env, '/workspace/output/d.txt')), false);
+  });
+
+  test('the reversible layer: a write still rolls back to the content before it, and its record went pending → applied', async () => {
+    const env = makeEnv();
+    const { layer, kernel, store } = open(env);
+    const file = host(env, '/workspace/output/e.txt');
+    fs.writeFileSync(file, 'before');
+    const r = await layer.submit({ action: 'fs.write', target: '/workspace/output/e.txt', params: { content: 'after' } }, { idempotencyKey: 'e' });
+    assert.equal(fs.readFileSync(file, 'utf8'), 'after');
+    const lines = fs
+      .readFileSync(path.join(env.storeDir, 'records', `${r.recordId}.json`), 'utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => (JSON.parse(l) as { state: string }).state);
+    assert.deepEqual(lines, ['registered', 'pending', 'applied']);
+    const back = await layer.rollback(r.recordId as string);
+    await kernel.close();
+    assert.equal(back.status, 'OK');
+    assert.equal(fs.readFileSync(file, 'utf8'), 'before');
+    assert.equal((await store.readRecord(r.recordId as string))?.state, 'rolled-back');
+  });
+});
