@@ -28,6 +28,14 @@ const CONCURRENT_ROUNDS = 5;
 /** Submits per round; rounds alternate between the reference and us (short rounds: a load spike lands on both). */
 const N = 500;
 const ROUNDS = 11;
+/**
+ * Untimed submits before the rounds of an unsynced path, on both sides. V8 optimises our path
+ * only after a few thousand submits: the first rounds of 500 cost 3–7× the steady state
+ * (docs/performance.md, round 6), and a worker is a long-lived process. Each row's note also
+ * gives both sides' first round, cold. The fsynced write keeps `n / 4`: its cost is the disk's,
+ * and 10,000 files created would slow the rows after it on a disk without a journal.
+ */
+const WARM_UP = 10_000;
 
 /**
  * The reference's driver: a long-lived process that answers one JSON command per stdin line
@@ -200,8 +208,14 @@ export async function run(): Promise<BenchRow[]> {
       const [request, want] = cases[name] as [ActionRequest, string];
       const first = await k.submit(request);
       if (first.status !== want) throw new Error(`${name}: our status ${first.status} (${first.error ?? ''}), expected ${want}`);
-      const n = name === 'write' && k === kernel ? N / 10 : N; // an fsynced write costs ms: fewer, same rounds
-      const warmUp = Math.ceil(n / 4);
+      const fsynced = name === 'write' && k === kernel;
+      const n = fsynced ? N / 10 : N; // an fsynced write costs ms: fewer, same rounds
+      // The first round of each side, cold (before the warm-up), for the note.
+      const coldTheirs = reference === undefined ? NaN : Number((await reference.ask({ op: 'time', name, n }))['us']);
+      const c0 = process.hrtime.bigint();
+      for (let i = 0; i < n; i++) await k.submit(request);
+      const coldOurs = Number(process.hrtime.bigint() - c0) / 1000 / n;
+      const warmUp = fsynced ? Math.ceil(n / 4) : WARM_UP;
       for (let i = 0; i < warmUp; i++) await k.submit(request);
       await reference?.ask({ op: 'time', name, n: warmUp });
       const samples: number[] = [];
@@ -220,7 +234,10 @@ export async function run(): Promise<BenchRow[]> {
         baseline: round(base),
         unit: 'µs/submit',
         note: Number.isFinite(base)
-          ? refNote(`; both log one JSONL record per submit${NOTES[k === kernel && name === 'write' ? 'writeFull' : name] ?? ''}`)
+          ? refNote(
+              `; both log one JSONL record per submit${NOTES[fsynced ? 'writeFull' : name] ?? ''}; after ${warmUp} untimed submits each` +
+                `; cold, the first ${n}: ours ${round(coldOurs)}, reference ${round(coldTheirs)} µs/submit`,
+            )
           : unavailable,
       });
     }
