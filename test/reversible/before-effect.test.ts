@@ -102,6 +102,33 @@ describe('beforeEffect: the action waits for what the hook made durable', () => 
     assert.deepEqual([fs.readFileSync(kept, 'utf8'), fileFacts(kept)?.ino], ['after', inode]); // written in place once allowed
   });
 
+  test('the caller aborts while the provider waits for beforeEffect: ERROR Kernel.Aborted, and once it settles nothing changes (write, delete)', async () => {
+    const env = makeEnv();
+    const { kernel } = open(env);
+    const file = host(env, '/workspace/output/f.txt');
+    const trash = host(env, '/workspace/trash/f.txt');
+    fs.writeFileSync(file, 'before');
+    fs.writeFileSync(trash, 'keep me');
+    const gate = deferred();
+    const write = new AbortController();
+    const del = new AbortController();
+    const hook = { beforeExecute: async () => ({ beforeEffect: gate.promise }) };
+    const writing = kernel.submit({ action: 'fs.write', target: '/workspace/output/f.txt', params: { content: 'after' } }, { ...hook, signal: write.signal });
+    const deleting = kernel.submit({ action: 'fs.delete', target: '/workspace/trash/f.txt' }, { ...hook, signal: del.signal });
+    const outDir = path.dirname(file);
+    await waitFor(() => tempFiles(outDir).some((n) => fs.readFileSync(path.join(outDir, n), 'utf8') === 'after'), 'the temp file');
+    write.abort();
+    del.abort();
+    const [w, d] = await Promise.all([writing, deleting]);
+    assert.deepEqual([w.status, w.code, d.status, d.code], ['ERROR', 'Kernel.Aborted', 'ERROR', 'Kernel.Aborted']);
+    // The record the hook wrote becomes durable only now: the action was already answered as failed.
+    gate.resolve();
+    await waitFor(() => tempFiles(outDir).length === 0, 'the write to finish with its temp file');
+    await kernel.close();
+    assert.equal(fs.readFileSync(file, 'utf8'), 'before');
+    assert.equal(fs.readFileSync(trash, 'utf8'), 'keep me');
+  });
+
   test('a provider that does not await it itself: execute runs only after it settles, never if it rejects', async () => {
     const dir = tempDir();
     const spy = new SpyProvider('spy', ['demo.act']);
