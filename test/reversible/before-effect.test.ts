@@ -166,6 +166,39 @@ describe('beforeEffect: the action waits for what the hook made durable', () => 
     assert.equal(fs.existsSync(host(env, '/workspace/output/d.txt')), false);
   });
 
+  test('a beforeEffect promise that carries its own then (or is a subclass) is judged by its real state: rejected → nothing written', async () => {
+    const env = makeEnv();
+    const { kernel } = open(env);
+    const file = host(env, '/workspace/output/g.txt');
+    fs.writeFileSync(file, 'before');
+    /** A rejected promise whose `then` claims it fulfilled. */
+    const lying = (): Promise<void> => {
+      const p = Promise.reject(new Error('the fsync failed'));
+      p.catch(() => undefined);
+      return Object.assign(p, { then: (ok: () => void) => (ok(), Promise.resolve()) }) as Promise<void>;
+    };
+    class Liar extends Promise<void> {
+      override then<A = void, B = never>(ok?: ((v: void) => A | PromiseLike<A>) | null): Promise<A | B> {
+        ok?.();
+        return Promise.resolve() as Promise<A | B>;
+      }
+    }
+    const sub = new Liar((_res, rej) => rej(new Error('the fsync failed')));
+    Promise.prototype.then.call(sub, undefined, () => undefined);
+    const own = await kernel.submit(
+      { action: 'fs.write', target: '/workspace/output/g.txt', params: { content: 'after' } },
+      { beforeExecute: async () => ({ beforeEffect: lying() }) },
+    );
+    const subclass = await kernel.submit(
+      { action: 'fs.write', target: '/workspace/output/g.txt', params: { content: 'after' } },
+      { beforeExecute: async () => ({ beforeEffect: sub }) },
+    );
+    await kernel.close();
+    assert.deepEqual([own.status, own.code, subclass.status, subclass.code], ['ERROR', 'Kernel.HookFailed', 'ERROR', 'Kernel.HookFailed']);
+    assert.equal(fs.readFileSync(file, 'utf8'), 'before');
+    assert.deepEqual(tempFiles(path.dirname(file)), []);
+  });
+
   test('the reversible layer: a write still rolls back to the content before it, and its record went pending → applied', async () => {
     const env = makeEnv();
     const { layer, kernel, store } = open(env);
