@@ -8,6 +8,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Kernel } from '../../src/kernel/kernel';
+import type { ExecutionStep } from '../../src/kernel/types';
+import { ReversibleActionLayer } from '../../src/reversible/layer';
+import { type BlobStore, FsWriteSnapshotStrategy } from '../../src/reversible/strategies';
 import { FilesystemProvider } from '../../src/providers/filesystem';
 import { Durability } from '../../src/providers/fs-write';
 import { SpyProvider, readLog, tempDir, writePolicy } from '../kernel/kernel-helpers';
@@ -217,5 +220,47 @@ describe('beforeEffect: the action waits for what the hook made durable', () => 
     assert.equal(back.status, 'OK');
     assert.equal(fs.readFileSync(file, 'utf8'), 'before');
     assert.equal((await store.readRecord(r.recordId as string))?.state, 'rolled-back');
+  });
+
+  test('the submit is aborted while the hook still snapshots: the layer answers only once the hook is done — no state lands in the record after the answer', async () => {
+    const env = makeEnv();
+    const { kernel, store } = open(env);
+    const started = deferred();
+    const release = deferred();
+    /** fs.write snapshots that wait for the test before reading the target. */
+    class HeldCapture extends FsWriteSnapshotStrategy {
+      override async capture(step: ExecutionStep, blobs: BlobStore) {
+        started.resolve();
+        await release.promise;
+        return super.capture(step, blobs);
+      }
+    }
+    const layer = new ReversibleActionLayer({ kernel, strategies: [new HeldCapture()], store });
+    const file = host(env, '/workspace/output/h.txt');
+    fs.writeFileSync(file, 'before');
+    const states = (recordId: string): string[] =>
+      fs
+        .readFileSync(path.join(env.storeDir, 'records', `${recordId}.json`), 'utf8')
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => (JSON.parse(l) as { state: string }).state);
+    const abort = new AbortController();
+    let atAnswer: string[] | undefined;
+    const submitted = layer
+      .submit({ action: 'fs.write', target: '/workspace/output/h.txt', params: { content: 'after' } }, { idempotencyKey: 'h', signal: abort.signal })
+      .then((r) => {
+        atAnswer = states(r.recordId as string);
+        return r;
+      });
+    await started.promise;
+    abort.abort();
+    await waitFor(() => readLog(env.logPath).length === 1, "the kernel's audit record"); // the kernel has answered the submit
+    release.resolve();
+    const r = await submitted;
+    await waitFor(() => states(r.recordId as string).includes('pending'), 'the hook to write pending');
+    await kernel.close();
+    assert.deepEqual([r.status, r.code], ['ERROR', 'Kernel.Aborted']);
+    assert.deepEqual(atAnswer, states(r.recordId as string)); // nothing appended once the record was released
+    assert.equal(fs.readFileSync(file, 'utf8'), 'before');
   });
 });
