@@ -28,7 +28,11 @@ export function readBeforeEffect(answer: unknown, isTyped: (err: unknown) => boo
   // Its real state, never a `then` it carries (an own property or a subclass's may claim it settled).
   const gate = new Promise<void>((resolve, reject) => {
     try {
-      Promise.prototype.then.call(pending, () => resolve(), (error: unknown) => reject(failed(error)));
+      Promise.prototype.then.call(
+        pending,
+        () => resolve(),
+        (error: unknown) => reject(failed(error)),
+      );
     } catch (cause) {
       reject(new HookFailedError('its beforeEffect could not be awaited', { cause }));
     }
