@@ -263,4 +263,37 @@ describe('beforeEffect: the action waits for what the hook made durable', () => 
     assert.deepEqual(atAnswer, states(r.recordId as string)); // nothing appended once the record was released
     assert.equal(fs.readFileSync(file, 'utf8'), 'before');
   });
+
+  for (const durability of [Durability.Full, Durability.Os]) {
+    test(`created_by_run (durability ${durability}): a create (link), an overwrite of the run's file (replaceOnly), its delete and a mount-root target change nothing while beforeEffect rejects`, async () => {
+      const dir = tempDir();
+      const ws = path.join(dir, 'ws');
+      fs.mkdirSync(ws);
+      const policy =
+        'capabilities:\n  - action: fs.write\n    resource: /workspace/**\n    created_by_run: true\n  - action: fs.delete\n    resource: /workspace/**\n    created_by_run: true\n';
+      const kernel = new Kernel({
+        policy: writePolicy(dir, policy),
+        providers: [new FilesystemProvider({ mounts: { '/workspace': ws }, durability })],
+        logPath: path.join(dir, 'k.log'),
+      });
+      const refuse = { beforeExecute: async () => ({ beforeEffect: Promise.reject(new Error('no')) }) };
+      const allow = { beforeExecute: async () => ({ beforeEffect: Promise.resolve() }) };
+      const write = (content: string) => ({ action: 'fs.write', target: '/workspace/sub/a.txt', params: { content } });
+      const created = await kernel.submit(write('first'), refuse);
+      const folderAfterRefusal = fs.existsSync(path.join(ws, 'sub'));
+      const made = await kernel.submit(write('mine'), allow);
+      const overwrite = await kernel.submit(write('again'), refuse);
+      const del = await kernel.submit({ action: 'fs.delete', target: '/workspace/sub/a.txt' }, refuse);
+      const root = await kernel.submit({ action: 'fs.write', target: '/workspace', params: { content: 'x' } }, refuse);
+      await kernel.close();
+      assert.deepEqual(
+        [created.code, made.status, overwrite.code, del.code, root.status],
+        ['Kernel.HookFailed', 'OK', 'Kernel.HookFailed', 'Kernel.HookFailed', 'ERROR'],
+      );
+      assert.equal(folderAfterRefusal, false);
+      assert.equal(fs.readFileSync(path.join(ws, 'sub', 'a.txt'), 'utf8'), 'mine');
+      assert.deepEqual(fs.readdirSync(path.join(ws, 'sub')), ['a.txt']);
+      assert.deepEqual(fs.readdirSync(ws), ['sub']);
+    });
+  }
 });
