@@ -202,6 +202,35 @@ describe('beforeEffect: the action waits for what the hook made durable', () => 
     assert.deepEqual(tempFiles(path.dirname(file)), []);
   });
 
+  test('answers refused as Kernel.HookFailed with nothing written: a Proxy answer, a throwing beforeEffect getter, a thenable, a Proxy of a promise', async () => {
+    const env = makeEnv();
+    const { kernel } = open(env);
+    const answers: (() => unknown)[] = [
+      () => new Proxy({ beforeEffect: Promise.resolve() }, {}),
+      () =>
+        Object.defineProperty({}, 'beforeEffect', {
+          get() {
+            throw new Error('/host/secret');
+          },
+        }),
+      () => ({ beforeEffect: { then: (ok: () => void) => ok() } }),
+      () => ({ beforeEffect: new Proxy(Promise.resolve(), {}) }),
+    ];
+    const codes: unknown[] = [];
+    for (const answer of answers) {
+      const hook = async () => answer() as { beforeEffect: Promise<void> };
+      const r = await kernel.submit({ action: 'fs.write', target: '/workspace/output/i.txt', params: { content: 'x' } }, { beforeExecute: hook });
+      codes.push(r.code);
+      assert.ok(!String(r.error).includes('/host/secret'));
+    }
+    await kernel.close();
+    assert.deepEqual(
+      codes,
+      answers.map(() => 'Kernel.HookFailed'),
+    );
+    assert.equal(fs.existsSync(host(env, '/workspace/output/i.txt')), false);
+  });
+
   test('the reversible layer: a write still rolls back to the content before it, and its record went pending → applied', async () => {
     const env = makeEnv();
     const { layer, kernel, store } = open(env);
