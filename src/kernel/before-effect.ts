@@ -23,12 +23,20 @@ export function readBeforeEffect(answer: unknown, isTyped: (err: unknown) => boo
   }
   if (pending === undefined) return undefined;
   if (!types.isPromise(pending)) throw new HookFailedError('its answer has a beforeEffect that is not a promise');
-  const gate = (pending as Promise<unknown>).then(
-    () => undefined,
-    (error: unknown) => {
-      throw isTyped(error) ? error : new HookFailedError(error instanceof Error ? error.name : typeof error, { cause: error });
-    },
-  );
+  const failed = (error: unknown): Error =>
+    isTyped(error) ? (error as Error) : new HookFailedError(error instanceof Error ? error.name : typeof error, { cause: error });
+  // Its real state, never a `then` it carries (an own property or a subclass's may claim it settled).
+  const gate = new Promise<void>((resolve, reject) => {
+    try {
+      Promise.prototype.then.call(
+        pending,
+        () => resolve(),
+        (error: unknown) => reject(failed(error)),
+      );
+    } catch (cause) {
+      reject(new HookFailedError('its beforeEffect could not be awaited', { cause }));
+    }
+  });
   gate.catch(() => undefined); // a provider that failed before waiting for it leaves it to the hook's owner
   return gate;
 }

@@ -256,7 +256,7 @@ export async function runPipeline(
     ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),
     // Only a rule that grants network hands the provider the egress hook.
     ...(deps.egress !== undefined && constraint['network'] === NetworkGrant.Proxy ? { egress: deps.egress } : {}),
-    ...(beforeEffect !== undefined && providerWaits ? { beforeEffect } : {}),
+    ...(beforeEffect !== undefined && providerWaits ? { beforeEffect: raceBeforeEffect(deadline, beforeEffect) } : {}),
   });
   try {
     const output = await deadline.race(call(() => provider.execute({ ...resolved, params }, context)));
@@ -266,6 +266,18 @@ export async function runPipeline(
   } catch (error) {
     return { kind: 'error', error: isTyped(error) ? error : asProviderError(provider, error) };
   }
+}
+
+/**
+ * The `beforeEffect` a provider waits for itself, raced against the deadline: a submit that
+ * timed out or was aborted while the provider waited is answered `ERROR` at once, so the
+ * provider must then change nothing — not go on once the hook's write is durable. Never
+ * unhandled (a provider may fail before waiting for it).
+ */
+function raceBeforeEffect(deadline: Deadline, beforeEffect: Promise<void>): Promise<void> {
+  const gate = deadline.race(beforeEffect);
+  gate.catch(() => undefined);
+  return gate;
 }
 
 /**

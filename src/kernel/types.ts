@@ -178,7 +178,8 @@ export interface ExecutionContext {
    * Given only to a provider that declares `awaitsBeforeEffect`: settles when what the
    * `beforeExecute` hook wrote is durable. Await it before the first change anything else can
    * see (a rename, an in-place write, a folder created, a delete); if it rejects, change
-   * nothing and let it reject `execute`.
+   * nothing and let it reject `execute`. It also rejects (`Kernel.Timeout` / `Kernel.Aborted`)
+   * if the submit's deadline fires first: the submit is then answered, so nothing may change.
    */
   readonly beforeEffect?: Promise<void>;
 }

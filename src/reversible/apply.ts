@@ -128,7 +128,7 @@ async function attempt(
   const { record, open } = found;
   let current: RecordManifest = record;
   let pendingDurable: Promise<void> | undefined;
-  const beforeExecute = async (step: ExecutionStep): Promise<BeforeEffect | undefined> => {
+  const snapshotThenPending = async (step: ExecutionStep): Promise<BeforeEffect | undefined> => {
     // Another process may have revoked it since: read it again, unless its file still holds only this attempt's states.
     const latest = open?.unchanged() === true ? current : ((await store.readRecord(recordId)) ?? current);
     // An attempt that found no record (another's file still without a line) compares its request here, once it can.
@@ -161,8 +161,12 @@ async function attempt(
     pendingDurable = durable;
     return { beforeEffect: durable };
   };
+  let hook: Promise<unknown> | undefined;
+  const beforeExecute = (step: ExecutionStep): Promise<BeforeEffect | undefined> => (hook = snapshotThenPending(step));
   const result = await ctx.kernel.submit(request, { ...options, beforeExecute });
-  // Settled before anything else goes through the record's descriptor (or it is closed).
+  // Settled before anything else goes through the record's descriptor (or it is closed) and the
+  // lock is released: the hook too, which outlives the submit when its deadline fired meanwhile.
+  if (hook !== undefined) await hook.catch(() => undefined);
   await pendingDurable?.catch(() => undefined);
 
   if (result.status === 'OK' || result.code === 'Reversible.AlreadyApplied') {

@@ -8,6 +8,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Kernel } from '../../src/kernel/kernel';
+import type { ExecutionStep } from '../../src/kernel/types';
+import { ReversibleActionLayer } from '../../src/reversible/layer';
+import { type BlobStore, FsWriteSnapshotStrategy } from '../../src/reversible/strategies';
 import { FilesystemProvider } from '../../src/providers/filesystem';
 import { Durability } from '../../src/providers/fs-write';
 import { SpyProvider, readLog, tempDir, writePolicy } from '../kernel/kernel-helpers';
@@ -102,6 +105,33 @@ describe('beforeEffect: the action waits for what the hook made durable', () => 
     assert.deepEqual([fs.readFileSync(kept, 'utf8'), fileFacts(kept)?.ino], ['after', inode]); // written in place once allowed
   });
 
+  test('the caller aborts while the provider waits for beforeEffect: ERROR Kernel.Aborted, and once it settles nothing changes (write, delete)', async () => {
+    const env = makeEnv();
+    const { kernel } = open(env);
+    const file = host(env, '/workspace/output/f.txt');
+    const trash = host(env, '/workspace/trash/f.txt');
+    fs.writeFileSync(file, 'before');
+    fs.writeFileSync(trash, 'keep me');
+    const gate = deferred();
+    const write = new AbortController();
+    const del = new AbortController();
+    const hook = { beforeExecute: async () => ({ beforeEffect: gate.promise }) };
+    const writing = kernel.submit({ action: 'fs.write', target: '/workspace/output/f.txt', params: { content: 'after' } }, { ...hook, signal: write.signal });
+    const deleting = kernel.submit({ action: 'fs.delete', target: '/workspace/trash/f.txt' }, { ...hook, signal: del.signal });
+    const outDir = path.dirname(file);
+    await waitFor(() => tempFiles(outDir).some((n) => fs.readFileSync(path.join(outDir, n), 'utf8') === 'after'), 'the temp file');
+    write.abort();
+    del.abort();
+    const [w, d] = await Promise.all([writing, deleting]);
+    assert.deepEqual([w.status, w.code, d.status, d.code], ['ERROR', 'Kernel.Aborted', 'ERROR', 'Kernel.Aborted']);
+    // The record the hook wrote becomes durable only now: the action was already answered as failed.
+    gate.resolve();
+    await waitFor(() => tempFiles(outDir).length === 0, 'the write to finish with its temp file');
+    await kernel.close();
+    assert.equal(fs.readFileSync(file, 'utf8'), 'before');
+    assert.equal(fs.readFileSync(trash, 'utf8'), 'keep me');
+  });
+
   test('a provider that does not await it itself: execute runs only after it settles, never if it rejects', async () => {
     const dir = tempDir();
     const spy = new SpyProvider('spy', ['demo.act']);
@@ -139,6 +169,68 @@ describe('beforeEffect: the action waits for what the hook made durable', () => 
     assert.equal(fs.existsSync(host(env, '/workspace/output/d.txt')), false);
   });
 
+  test('a beforeEffect promise that carries its own then (or is a subclass) is judged by its real state: rejected → nothing written', async () => {
+    const env = makeEnv();
+    const { kernel } = open(env);
+    const file = host(env, '/workspace/output/g.txt');
+    fs.writeFileSync(file, 'before');
+    /** A rejected promise whose `then` claims it fulfilled. */
+    const lying = (): Promise<void> => {
+      const p = Promise.reject(new Error('the fsync failed'));
+      p.catch(() => undefined);
+      return Object.assign(p, { then: (ok: () => void) => (ok(), Promise.resolve()) }) as Promise<void>;
+    };
+    class Liar extends Promise<void> {
+      override then<A = void, B = never>(ok?: ((v: void) => A | PromiseLike<A>) | null): Promise<A | B> {
+        ok?.();
+        return Promise.resolve() as Promise<A | B>;
+      }
+    }
+    const sub = new Liar((_res, rej) => rej(new Error('the fsync failed')));
+    Promise.prototype.then.call(sub, undefined, () => undefined);
+    const own = await kernel.submit(
+      { action: 'fs.write', target: '/workspace/output/g.txt', params: { content: 'after' } },
+      { beforeExecute: async () => ({ beforeEffect: lying() }) },
+    );
+    const subclass = await kernel.submit(
+      { action: 'fs.write', target: '/workspace/output/g.txt', params: { content: 'after' } },
+      { beforeExecute: async () => ({ beforeEffect: sub }) },
+    );
+    await kernel.close();
+    assert.deepEqual([own.status, own.code, subclass.status, subclass.code], ['ERROR', 'Kernel.HookFailed', 'ERROR', 'Kernel.HookFailed']);
+    assert.equal(fs.readFileSync(file, 'utf8'), 'before');
+    assert.deepEqual(tempFiles(path.dirname(file)), []);
+  });
+
+  test('answers refused as Kernel.HookFailed with nothing written: a Proxy answer, a throwing beforeEffect getter, a thenable, a Proxy of a promise', async () => {
+    const env = makeEnv();
+    const { kernel } = open(env);
+    const answers: (() => unknown)[] = [
+      () => new Proxy({ beforeEffect: Promise.resolve() }, {}),
+      () =>
+        Object.defineProperty({}, 'beforeEffect', {
+          get() {
+            throw new Error('/host/secret');
+          },
+        }),
+      () => ({ beforeEffect: { then: (ok: () => void) => ok() } }),
+      () => ({ beforeEffect: new Proxy(Promise.resolve(), {}) }),
+    ];
+    const codes: unknown[] = [];
+    for (const answer of answers) {
+      const hook = async () => answer() as { beforeEffect: Promise<void> };
+      const r = await kernel.submit({ action: 'fs.write', target: '/workspace/output/i.txt', params: { content: 'x' } }, { beforeExecute: hook });
+      codes.push(r.code);
+      assert.ok(!String(r.error).includes('/host/secret'));
+    }
+    await kernel.close();
+    assert.deepEqual(
+      codes,
+      answers.map(() => 'Kernel.HookFailed'),
+    );
+    assert.equal(fs.existsSync(host(env, '/workspace/output/i.txt')), false);
+  });
+
   test('the reversible layer: a write still rolls back to the content before it, and its record went pending → applied', async () => {
     const env = makeEnv();
     const { layer, kernel, store } = open(env);
@@ -158,4 +250,79 @@ describe('beforeEffect: the action waits for what the hook made durable', () => 
     assert.equal(fs.readFileSync(file, 'utf8'), 'before');
     assert.equal((await store.readRecord(r.recordId as string))?.state, 'rolled-back');
   });
+
+  test('the submit is aborted while the hook still snapshots: the layer answers only once the hook is done — no state lands in the record after the answer', async () => {
+    const env = makeEnv();
+    const { kernel, store } = open(env);
+    const started = deferred();
+    const release = deferred();
+    /** fs.write snapshots that wait for the test before reading the target. */
+    class HeldCapture extends FsWriteSnapshotStrategy {
+      override async capture(step: ExecutionStep, blobs: BlobStore) {
+        started.resolve();
+        await release.promise;
+        return super.capture(step, blobs);
+      }
+    }
+    const layer = new ReversibleActionLayer({ kernel, strategies: [new HeldCapture()], store });
+    const file = host(env, '/workspace/output/h.txt');
+    fs.writeFileSync(file, 'before');
+    const states = (recordId: string): string[] =>
+      fs
+        .readFileSync(path.join(env.storeDir, 'records', `${recordId}.json`), 'utf8')
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => (JSON.parse(l) as { state: string }).state);
+    const abort = new AbortController();
+    let atAnswer: string[] | undefined;
+    const submitted = layer
+      .submit({ action: 'fs.write', target: '/workspace/output/h.txt', params: { content: 'after' } }, { idempotencyKey: 'h', signal: abort.signal })
+      .then((r) => {
+        atAnswer = states(r.recordId as string);
+        return r;
+      });
+    await started.promise;
+    abort.abort();
+    await waitFor(() => readLog(env.logPath).length === 1, "the kernel's audit record"); // the kernel has answered the submit
+    release.resolve();
+    const r = await submitted;
+    await waitFor(() => states(r.recordId as string).includes('pending'), 'the hook to write pending');
+    await kernel.close();
+    assert.deepEqual([r.status, r.code], ['ERROR', 'Kernel.Aborted']);
+    assert.deepEqual(atAnswer, states(r.recordId as string)); // nothing appended once the record was released
+    assert.equal(fs.readFileSync(file, 'utf8'), 'before');
+  });
+
+  for (const durability of [Durability.Full, Durability.Os]) {
+    test(`created_by_run (durability ${durability}): a create (link), an overwrite of the run's file (replaceOnly), its delete and a mount-root target change nothing while beforeEffect rejects`, async () => {
+      const dir = tempDir();
+      const ws = path.join(dir, 'ws');
+      fs.mkdirSync(ws);
+      const policy =
+        'capabilities:\n  - action: fs.write\n    resource: /workspace/**\n    created_by_run: true\n  - action: fs.delete\n    resource: /workspace/**\n    created_by_run: true\n';
+      const kernel = new Kernel({
+        policy: writePolicy(dir, policy),
+        providers: [new FilesystemProvider({ mounts: { '/workspace': ws }, durability })],
+        logPath: path.join(dir, 'k.log'),
+      });
+      const refuse = { beforeExecute: async () => ({ beforeEffect: Promise.reject(new Error('no')) }) };
+      const allow = { beforeExecute: async () => ({ beforeEffect: Promise.resolve() }) };
+      const write = (content: string) => ({ action: 'fs.write', target: '/workspace/sub/a.txt', params: { content } });
+      const created = await kernel.submit(write('first'), refuse);
+      const folderAfterRefusal = fs.existsSync(path.join(ws, 'sub'));
+      const made = await kernel.submit(write('mine'), allow);
+      const overwrite = await kernel.submit(write('again'), refuse);
+      const del = await kernel.submit({ action: 'fs.delete', target: '/workspace/sub/a.txt' }, refuse);
+      const root = await kernel.submit({ action: 'fs.write', target: '/workspace', params: { content: 'x' } }, refuse);
+      await kernel.close();
+      assert.deepEqual(
+        [created.code, made.status, overwrite.code, del.code, root.status],
+        ['Kernel.HookFailed', 'OK', 'Kernel.HookFailed', 'Kernel.HookFailed', 'ERROR'],
+      );
+      assert.equal(folderAfterRefusal, false);
+      assert.equal(fs.readFileSync(path.join(ws, 'sub', 'a.txt'), 'utf8'), 'mine');
+      assert.deepEqual(fs.readdirSync(path.join(ws, 'sub')), ['a.txt']);
+      assert.deepEqual(fs.readdirSync(ws), ['sub']);
+    });
+  }
 });
