@@ -146,7 +146,10 @@ async function attempt(
       current = latest; // its snapshot, taken before, is the one `applied` keeps
       if (sameState(now, latest.snapshot.after)) throw new AlreadyAppliedError(recordId);
       if (!sameState(now, latest.snapshot.before)) throw new OutcomeUnknownError(recordId);
-      return undefined; // not applied yet: run it, keeping the snapshot taken before
+      // Not applied yet: run it, keeping the snapshot taken before — once that state is
+      // durable here too (the fsync of the attempt that wrote it may still run, or have failed).
+      pendingDurable = store.syncRecord(recordId);
+      return { beforeEffect: pendingDurable };
     }
     const blobs = new RecordBlobs(store);
     const snapshot = await strategy.capture(step, blobs);

@@ -194,6 +194,27 @@ export class SnapshotStore {
   }
 
   /**
+   * Makes a record's file, as it is now, durable (at full durability: the file's fdatasync and
+   * its folder's fsync at once; nothing with `'os'`) — for an attempt that found the record
+   * `pending` and runs its action: another worker's fsync of that state may still be running,
+   * or may have failed.
+   */
+  syncRecord(recordId: string): Promise<void> {
+    return guard('syncing a record', async () => {
+      if (this.durability !== Durability.Full) return;
+      const fd = fs.openSync(this.recordFile(recordId), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+      try {
+        await Promise.all([
+          new Promise<void>((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve()))),
+          syncDir(path.join(this.dir, 'records')),
+        ]);
+      } finally {
+        fs.closeSync(fd);
+      }
+    });
+  }
+
+  /**
    * Creates the record's file with its first state (`registered`, never fsynced, as
    * {@link writeRecord}) and returns it open for the attempt's later states (pass it to
    * `writeRecord` as `open`; close it when done); `undefined` if the record exists already

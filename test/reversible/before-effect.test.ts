@@ -8,8 +8,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Kernel } from '../../src/kernel/kernel';
-import type { ExecutionStep } from '../../src/kernel/types';
+import type { ActionRequest, ExecutionStep, SubmitOptions } from '../../src/kernel/types';
 import { ReversibleActionLayer } from '../../src/reversible/layer';
+import { SnapshotStore } from '../../src/reversible/snapshot-store';
 import { type BlobStore, FsWriteSnapshotStrategy } from '../../src/reversible/strategies';
 import { FilesystemProvider } from '../../src/providers/filesystem';
 import { Durability } from '../../src/providers/fs-write';
@@ -325,4 +326,47 @@ describe('beforeEffect: the action waits for what the hook made durable', () => 
       assert.deepEqual(fs.readdirSync(ws), ['sub']);
     });
   }
+
+  test('a retry that finds the record pending runs the write only once that record is durable here too: its sync fails → ERROR, target unchanged; then OK', async () => {
+    const env = makeEnv();
+    const file = host(env, '/workspace/output/retry.txt');
+    fs.writeFileSync(file, 'prior');
+    const request = { action: 'fs.write', target: '/workspace/output/retry.txt', params: { content: 'next' } };
+    // Attempt 1 wrote `pending`, then died before the write (its kernel stops right after the hook).
+    const a = open(env);
+    const dying = {
+      submit: (req: ActionRequest, options: SubmitOptions) =>
+        a.kernel.submit(req, {
+          ...options,
+          beforeExecute: async (step) => {
+            await options.beforeExecute?.(step);
+            throw Object.assign(new Error('worker died'), { code: 'Test.Died' });
+          },
+        }),
+      submitUndo: a.kernel.submitUndo.bind(a.kernel),
+    };
+    const first = await new ReversibleActionLayer({ kernel: dying, strategies: [new FsWriteSnapshotStrategy()], store: a.store }).submit(request, {
+      idempotencyKey: 'retry',
+    });
+    assert.equal(first.code, 'Test.Died');
+    // The retry on worker B cannot make that record durable.
+    class UnsyncableStore extends SnapshotStore {
+      override syncRecord(): Promise<void> {
+        return Promise.reject(Object.assign(new Error('fsync: EIO'), { code: 'Test.EIO' }));
+      }
+    }
+    const b = open(env);
+    const bLayer = new ReversibleActionLayer({ kernel: b.kernel, strategies: [new FsWriteSnapshotStrategy()], store: new UnsyncableStore(env.storeDir) });
+    const refused = await bLayer.submit(request, { idempotencyKey: 'retry' });
+    assert.deepEqual([refused.status, refused.code], ['ERROR', 'Test.EIO']);
+    assert.equal(fs.readFileSync(file, 'utf8'), 'prior');
+    assert.deepEqual(tempFiles(path.dirname(file)), []);
+    // Worker C can: the write runs once, with the snapshot attempt 1 took; rollback restores it.
+    const c = open(env);
+    const done = await c.layer.submit(request, { idempotencyKey: 'retry' });
+    const undo = await c.layer.rollback(done.recordId as string);
+    await Promise.all([a.kernel.close(), b.kernel.close(), c.kernel.close()]);
+    assert.deepEqual([done.status, undo.status], ['OK', 'OK']);
+    assert.equal(fs.readFileSync(file, 'utf8'), 'prior');
+  });
 });
