@@ -13,8 +13,10 @@
  * (default 10, as the activities of concurrent runs are). Per round: CPU µs per call
  * (`process.cpuUsage`, every thread of this process) and wall µs per call (the round's
  * wall time / calls). Rows: medians over `AOK_BENCH_MODEL_ROUNDS` rounds (default 11), the
- * note gives the range. The server's script is exactly as long as the calls made; it fails
- * loudly (HTTP 400, and the bench throws) if a call is made beyond it or a step is unused.
+ * note gives the range. A last row: the CPU of the first call in a fresh process (5 child
+ * processes each way, interleaved), which for ours includes loading undici. The server's
+ * script is exactly as long as the calls made; it fails loudly (HTTP 400, and the bench
+ * throws) if a call is made beyond it or a step is unused.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { ScriptedModelServer } from '../src/dev/scripted-server';
@@ -26,6 +28,7 @@ import type { BenchRow } from './types';
 const CALLS = Number(process.env['AOK_BENCH_MODEL_CALLS'] ?? 200);
 const CONCURRENCY = Number(process.env['AOK_BENCH_MODEL_CONCURRENCY'] ?? 10);
 const ROUNDS = Number(process.env['AOK_BENCH_MODEL_ROUNDS'] ?? 11);
+const FRESH = 5;
 const WARMUP = Number(process.env['AOK_BENCH_MODEL_WARMUP'] ?? 1000);
 
 const TOOLS: ModelTool[] = [
@@ -133,7 +136,7 @@ async function stopServer(child: ChildProcess): Promise<void> {
 export async function run(): Promise<BenchRow[]> {
   const all = process.env['AOK_BENCH_MODEL_ALL'] === '1';
   const wayCount = all ? 3 : 2;
-  const { child, baseURL } = await startServer(wayCount * (WARMUP + ROUNDS * CALLS));
+  const { child, baseURL } = await startServer(wayCount * (WARMUP + ROUNDS * CALLS) + 2 * FRESH);
   try {
     const config = { baseURL, apiKey: 'bench', model: 'scripted' };
     const ways: Way[] = [
@@ -177,10 +180,47 @@ export async function run(): Promise<BenchRow[]> {
         },
       );
     }
+    // The first call of a fresh process: what loading the HTTP client costs once per worker.
+    const first: Record<FirstWay, number[]> = { ours: [], global: [] };
+    for (let i = 0; i < FRESH; i++) {
+      for (const way of i % 2 === 0 ? (['ours', 'global'] as const) : (['global', 'ours'] as const)) first[way].push(await firstCallCpuUs(way, baseURL));
+    }
+    rows.push({
+      name: "model call CPU, the first in a fresh process: createChat vs openai on Node's global fetch",
+      ours: Math.round(median(first.ours)),
+      baseline: Math.round(median(first.global)),
+      unit: 'µs',
+      note: `${FRESH} fresh processes each, interleaved, medians; ranges ours ${range(first.ours)}, global fetch ${range(first.global)} (ours loads undici then; once per worker process)`,
+    });
     return rows;
   } finally {
     await stopServer(child);
   }
+}
+
+type FirstWay = 'ours' | 'global';
+
+/** CPU µs of the first model call in a fresh process (modules loaded before, as a worker has them). */
+async function firstCallCpuUs(way: FirstWay, baseURL: string): Promise<number> {
+  const child = fork(__filename, [], {
+    env: { ...process.env, AOK_BENCH_MODEL_FIRST: way, AOK_BENCH_MODEL_URL: baseURL },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const cpuUs = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m) => resolve((m as { cpuUs: number }).cpuUs));
+    child.once('exit', (code) => reject(new Error(`model-call bench: the first-call child exited (${code})`)));
+  });
+  await new Promise((resolve) => child.once('exit', resolve));
+  return cpuUs;
+}
+
+async function firstCall(way: FirstWay, baseURL: string): Promise<void> {
+  const config = { baseURL, apiKey: 'bench', model: 'scripted' };
+  const chat = way === 'ours' ? createChat(config) : createChatWith(config, globalThis.fetch);
+  const cpu = process.cpuUsage();
+  await chat(REQUEST);
+  const used = process.cpuUsage(cpu);
+  process.send?.({ cpuUs: used.user + used.system }, () => process.disconnect());
 }
 
 /** The child: the scripted server with exactly `steps` tool-call replies. */
@@ -201,4 +241,6 @@ async function serve(steps: number): Promise<void> {
 
 if (require.main === module && process.env['AOK_BENCH_MODEL_SERVER_STEPS'] !== undefined) {
   void serve(Number(process.env['AOK_BENCH_MODEL_SERVER_STEPS']));
+} else if (require.main === module && process.env['AOK_BENCH_MODEL_FIRST'] !== undefined) {
+  void firstCall(process.env['AOK_BENCH_MODEL_FIRST'] as FirstWay, process.env['AOK_BENCH_MODEL_URL'] as string);
 }
