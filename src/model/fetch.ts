@@ -15,7 +15,8 @@ const NULL_BODY = new Set([204, 205, 304]);
 let agent: Dispatcher | undefined;
 
 /**
- * One agent per process, as `fetch` has one global dispatcher: keep-alive connections, and
+ * One agent per process, as `fetch` has one global dispatcher (but not that one: a
+ * `setGlobalDispatcher` does not reach model calls): keep-alive connections, and
  * redirects followed as `fetch` follows them (a 303, and a 301/302 of a POST, become a GET;
  * credentials are dropped across origins). No header or body timeout of its own: the
  * `openai` client's `timeout` aborts the request, and since the body is read here, before
