@@ -8,6 +8,7 @@ import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/reso
 import { ApplicationFailure } from '@temporalio/common';
 import type { ModelConfig } from './config';
 import { ModelFailure, toModelFailure } from './errors';
+import { modelFetch } from './fetch';
 import type { ChatMessage, ModelReply, ModelRequest, ToolCall } from './types';
 
 /** A function that sends one model request. */
@@ -18,8 +19,14 @@ export type Chat = (request: ModelRequest, signal?: AbortSignal) => Promise<Mode
  * @throws ApplicationFailure (types in {@link ModelFailure}) from the returned function.
  */
 export function createChat(config: ModelConfig): Chat {
+  return createChatWith(config, modelFetch);
+}
+
+/** {@link createChat} with the given `fetch` (bench/model-call.ts compares transports with it). */
+export function createChatWith(config: ModelConfig, fetch: typeof globalThis.fetch): Chat {
   const client = new OpenAI({
     apiKey: config.apiKey ?? 'not-needed',
+    fetch,
     maxRetries: 0,
     timeout: config.timeoutMs ?? 120_000,
     ...(config.baseURL ? { baseURL: config.baseURL } : {}),
