@@ -4,7 +4,7 @@
  * history and, for an allow, in the kernel's audit log as `approved_by`).
  * Exit codes: 0 answered, 1 refused by the run / unreachable, 2 usage.
  */
-import * as os from 'node:os';
+import os from 'node:os';
 import type { Command } from 'commander';
 import { approveUpdate } from '../workflows/messages';
 import type { ApprovalDecision } from '../workflows/types';

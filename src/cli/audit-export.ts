@@ -6,7 +6,7 @@
  * `--output-file FILE` writes to a file; `-o/--output` is the format (`jsonl`, the only one
  * that fits an audit log; `-o FILE` — the older spelling — is still read as a file name).
  */
-import * as fs from 'node:fs';
+import fs from 'node:fs';
 import type { Command } from 'commander';
 import { auditJsonl } from '../client/history-audit';
 import { exportRunAudit } from '../client/run-export';

@@ -9,7 +9,7 @@
  * Exit codes: 0 listed (also when nothing matched), 2 usage or unreadable log.
  * Globs are micromatch globs, as in policies (`*` stays within a path segment, `**` crosses).
  */
-import * as fs from 'node:fs';
+import fs from 'node:fs';
 import type { Command } from 'commander';
 import micromatch from 'micromatch';
 import { listSegments } from '../kernel/audit-segments';

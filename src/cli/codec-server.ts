@@ -8,8 +8,8 @@
  * Loopback only unless TLS is configured. Runs until SIGINT/SIGTERM.
  */
 import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as net from 'node:net';
+import fs from 'node:fs';
+import net from 'node:net';
 import type { Command } from 'commander';
 import { AesGcmCodec } from '../codec/aes-gcm-codec';
 import { keyRingFromEnv } from '../codec/key-ring';

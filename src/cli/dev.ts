@@ -8,8 +8,8 @@
  * Exit codes: 0 the demo ran as told (or, with a real model, the run ended), 1 it did
  * not (or the server/worker could not start), 2 usage error, 130 interrupted mid-demo.
  */
-import * as net from 'node:net';
-import * as path from 'node:path';
+import net from 'node:net';
+import path from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';

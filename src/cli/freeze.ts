@@ -10,9 +10,9 @@
  * shared volume — stop together. A file that exists but cannot be read or parsed still
  * freezes (fail closed). Undo of earlier actions stays possible while frozen.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Command } from 'commander';
 import type { FreezeCheck } from '../kernel/policy-gate';
 import { defaultApprover } from './approve';

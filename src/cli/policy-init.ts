@@ -3,7 +3,7 @@
  * a commented starter policy (default `policy.yaml`) that passes `policy check`. Refuses
  * to overwrite an existing file unless `--force`; `-` prints it instead.
  */
-import * as fs from 'node:fs';
+import fs from 'node:fs';
 import { Option, type Command } from 'commander';
 import { loadPolicyText } from '../policy/index';
 import { CliError, ExitCode, withOutputAndJsonAlias, type OutputFormat } from './conventions';

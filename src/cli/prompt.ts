@@ -3,7 +3,7 @@
  * and output are terminals (and `--no-input` is not given), so scripts never block on it.
  * The terminal stays in line mode, so Ctrl-C still raises SIGINT while a question waits.
  */
-import * as readline from 'node:readline';
+import readline from 'node:readline';
 
 /** True when the CLI may ask: stdin and stdout are terminals. */
 export function canPrompt(): boolean {

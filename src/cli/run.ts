@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import * as fs from 'node:fs';
+import fs from 'node:fs';
 import type { Command } from 'commander';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { RunEnd } from '../client/run-progress';

@@ -3,7 +3,7 @@
  * every problem is reported as `file:line:col: CODE: message` with a hint, pointing at the
  * offending node. Used for `worker --config` and `--model scripted:FILE`.
  */
-import * as fs from 'node:fs';
+import fs from 'node:fs';
 import Ajv, { type ErrorObject } from 'ajv';
 import type { Node } from 'yaml';
 import { parsePolicy } from '../policy/parse';

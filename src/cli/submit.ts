@@ -8,7 +8,7 @@
  * No Temporal involved (use `run` for an agent on a worker). An `ask` decision is DENIED
  * here ("requires approval"): there is nobody to ask.
  */
-import * as path from 'node:path';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { Kernel } from '../kernel/kernel';
 import type { ActionResult } from '../kernel/types';

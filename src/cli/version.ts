@@ -2,8 +2,8 @@
  * `agent-os --version`, `-V` and `agent-os version`: the package version (from the
  * package.json this build ships with).
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { withOutputAndJsonAlias, type OutputFormat } from './conventions';
 import { processIo, type CliIo } from './policy-io';

@@ -17,7 +17,7 @@
  * mcp: { servers: [] }   # passed through for the MCP feature
  * ```
  */
-import * as path from 'node:path';
+import path from 'node:path';
 import type { Provider } from '../kernel/types';
 import type { HttpProviderOptions } from '../providers/http';
 import type { ProcessProviderOptions } from '../providers/process';

@@ -12,9 +12,9 @@
  * queue is polled it writes the ready file (a container healthcheck reads it) and removes
  * it on exit.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { connectTemporal } from '../client/connection';
 import type { AuditLogOptions } from '../kernel/audit-log';

@@ -3,7 +3,7 @@
  * configured key ring, and — when keys are configured — the failure converter that moves
  * failure messages into encrypted attributes.
  */
-import * as path from 'node:path';
+import path from 'node:path';
 import type { DataConverter } from '@temporalio/common';
 import { AesGcmCodec } from './aes-gcm-codec';
 import { CODEC_FAILURE_CONVERTER_MARKER } from './failure-converter';

@@ -14,8 +14,8 @@
  * ```
  */
 import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs from 'node:fs';
+import path from 'node:path';
 import { CodecKeyConfigError } from './errors';
 
 /** Key length of AES-256, in bytes. */

@@ -13,8 +13,8 @@
  * - `X-Namespace` is checked against `namespaces` when given.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import * as http from 'node:http';
-import * as https from 'node:https';
+import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';

@@ -4,9 +4,9 @@
  * failed run's writes are undone), a model (the scripted demo model unless one is
  * configured), and a worker polling the demo's task queue.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Client, Connection, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { codecDataConverter } from '../codec/data-converter';

@@ -4,8 +4,8 @@
  * watchdog process, so it never outlives its parent — even when the parent is killed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import * as path from 'node:path';
-import * as fs from 'node:fs';
+import path from 'node:path';
+import fs from 'node:fs';
 import { Connection } from '@temporalio/client';
 import type { SearchAttributeType } from '../worker/search-attributes';
 import { DevServerStartError } from './errors';

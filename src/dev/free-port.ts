@@ -1,5 +1,5 @@
 /** Free loopback TCP ports for servers the project starts itself. */
-import * as net from 'node:net';
+import net from 'node:net';
 
 /**
  * Asks the OS for a free TCP port on `host` by binding port 0 and releasing it.

@@ -5,7 +5,7 @@
  * HTTP 400 (a non-retryable model failure, so the run fails with the message) and
  * {@link ScriptedModelServer.assertDone} throws.
  */
-import * as http from 'node:http';
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** A tool call the script makes; `arguments` is an object (JSON-encoded for you) or raw text. */

@@ -2,8 +2,8 @@
  * Locates the Temporal CLI binary: `$TEMPORAL_CLI_PATH`, then the path recorded by
  * `scripts/install-temporal.sh` in `.tools/temporal-path`, then `temporal` on PATH.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs from 'node:fs';
+import path from 'node:path';
 import { TemporalCliNotFoundError } from './errors';
 
 /** The package root (where package.json lives), from dist/src/client or src/client. */

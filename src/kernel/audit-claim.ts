@@ -14,8 +14,8 @@
  * within microseconds). `audit verify` would then report the fork.
  */
 import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
+import fs from 'node:fs';
+import os from 'node:os';
 
 /** Claims this process holds (paths of `.writer` files). */
 const held = new Set<string>();

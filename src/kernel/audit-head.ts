@@ -13,8 +13,8 @@
  * Format: one JSON object, padded with spaces to {@link HEAD_SIZE} bytes:
  * `{"v":1,"log":"kernel.log","count":12,"hash":"…"}`.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs from 'node:fs';
+import path from 'node:path';
 
 /** Bytes of a head file (padded), so every rewrite covers the previous content exactly. */
 export const HEAD_SIZE = 512;

@@ -22,9 +22,9 @@
  * what a crash between a line and its head rewrite always allowed: `audit verify` accepts a
  * head behind the log and reports the records after it; it never accepts one ahead of it.
  */
-import * as os from 'node:os';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import os from 'node:os';
+import fs from 'node:fs';
+import path from 'node:path';
 import { type Claim, tryClaim } from './audit-claim';
 import { HeadWriter, headFile } from './audit-head';
 import { lastRotatedIndex, rotatedName, writerSegmentName } from './audit-segments';

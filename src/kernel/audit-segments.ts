@@ -13,8 +13,8 @@
  * A segment is one hash chain from its first rotated file to its active file; `audit
  * verify kernel.log` finds and checks every segment of the log.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs from 'node:fs';
+import path from 'node:path';
 
 /** Digits of a rotated file's index. */
 const INDEX_DIGITS = 6;

@@ -14,8 +14,8 @@
  * anchored record must still be there with the anchored hash. A run export (`audit export`)
  * can anchor too: every kernel record it names (`kernel_record`) must be in the log.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs from 'node:fs';
+import path from 'node:path';
 import { type AuditHead, parseHead, readHead } from './audit-head';
 import { listSegments, type Segment } from './audit-segments';
 import { GENESIS_HASH, canonicalLine, computeRecordHash, recordVersion } from './audit-record';

@@ -12,10 +12,10 @@
  * rule caps the bytes relayed back. Inside a TLS tunnel the proxy sees only `host:port`.
  */
 import { mkdtempSync, chownSync, rmSync } from 'node:fs';
-import * as http from 'node:http';
-import * as net from 'node:net';
+import http from 'node:http';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
-import * as path from 'node:path';
+import path from 'node:path';
 import type { Duplex, Readable, Writable } from 'node:stream';
 import type { EgressGrant, EgressHook, EgressOutcome } from '../kernel/types';
 import { EgressFailedError } from './errors';

@@ -18,7 +18,7 @@
  * `unlink` or `rename` of that same name. A process that can write the folder could still
  * swap the name in the microseconds between the two calls (docs/threat-model.md).
  */
-import * as fs from 'node:fs';
+import fs from 'node:fs';
 import { FsNotFoundError, FsReplacedError } from './fs-errors';
 import { toFsError } from './fs-safe';
 

@@ -12,7 +12,7 @@
  * A write or delete whose grant names the file a `created_by_run` rule relies on
  * (`created_file`) acts only if the file at the target is that one (file-identity.ts).
  */
-import * as fs from 'node:fs';
+import fs from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { canonicalPath } from '../policy/index';
 import { FsEscapeError, FsInvalidParamError, FsRecursiveNotAllowedError, FsTooLargeError, FsUnsafeFileError } from './fs-errors';

@@ -7,7 +7,7 @@
  * Correctness: a caller's promise resolves only after an fsync of the same folder (same
  * device and inode) that began after the caller's call — never one already in flight.
  */
-import * as fs from 'node:fs';
+import fs from 'node:fs';
 
 interface Group {
   running: Promise<void>;

@@ -3,8 +3,8 @@
  * the provider's read, write, delete and list and the reversible layer's snapshot, restore
  * and remove all use.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs from 'node:fs';
+import path from 'node:path';
 import { FsUnsafeFileError, FsWrongTypeError } from './fs-errors';
 import type { HostLocation } from '../kernel/types';
 import { Dir, FD_RELATIVE } from './fs-handle';

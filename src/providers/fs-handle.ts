@@ -52,8 +52,8 @@
  * each folder is still opened without following links, but a concurrent rename can
  * redirect a later step ({@link FD_RELATIVE} is false; the provider warns at start-up).
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs from 'node:fs';
+import path from 'node:path';
 import { FsNotFoundError, FsUnsafeFileError, FsWrongTypeError } from './fs-errors';
 import { toFsError } from './fs-safe';
 

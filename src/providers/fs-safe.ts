@@ -7,8 +7,8 @@
  *
  * Errors carry only agent-visible paths.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs from 'node:fs';
+import path from 'node:path';
 import { FsNotFoundError, FsUnsafeFileError, FsWrongTypeError } from './fs-errors';
 
 const MAX_LINK_HOPS = 40;

@@ -6,7 +6,7 @@
  * and a folder swapped for a link mid-walk is unlinked as the link it has become.
  * (`fs.rm` with `recursive` walks by path and would follow such a swap: never use it here.)
  */
-import * as fs from 'node:fs';
+import fs from 'node:fs';
 import { FsUnsafeFileError } from './fs-errors';
 import { type Dir } from './fs-handle';
 import { toFsError } from './fs-safe';

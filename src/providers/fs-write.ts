@@ -15,8 +15,8 @@
  * no special bits — is overwritten in place instead (not atomic; see there).
  */
 import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs from 'node:fs';
+import path from 'node:path';
 import { type Dir, FD_RELATIVE } from './fs-handle';
 import { type FsTarget, confirmFdByPath, walkToParentSync } from './fs-handle-walk';
 import { syncFolder } from './fs-group-sync';

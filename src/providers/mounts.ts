@@ -7,8 +7,8 @@
  * Host folders are resolved with realpath once, when the table is built, so that mapping
  * a real path back (`toAgent`) is a plain prefix test.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs from 'node:fs';
+import path from 'node:path';
 import { FsInvalidMountError } from './fs-errors';
 
 /** One mount: an agent-visible mount point and the real host folder behind it. */

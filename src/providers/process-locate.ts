@@ -3,7 +3,7 @@
  * working directory inside a mount (real path checked, so a symlink cannot lead out).
  */
 import { constants as fsConstants, promises as fsp } from 'node:fs';
-import * as path from 'node:path';
+import path from 'node:path';
 import { CwdOutsideMountError, ProgramNotFoundError, ProgramOutsidePathError } from './errors';
 
 /** True if `child` is `parent` or lies below it (both absolute, normalized). */

@@ -15,7 +15,7 @@
  * large worker is not forked for each of them.
  */
 import { accessSync, constants as fsConstants, realpathSync } from 'node:fs';
-import * as path from 'node:path';
+import path from 'node:path';
 import micromatch from 'micromatch';
 import { canonicalizeRequest } from '../policy/canonical';
 import { assertKernelGrant } from '../kernel/grant';

@@ -8,7 +8,7 @@
  * bits. Errors name the agent path only.
  */
 import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
+import fs from 'node:fs';
 import { hasErrorCode } from '../errors';
 import type { HostLocation } from '../kernel/types';
 import { Dir } from '../providers/fs-handle';

@@ -10,7 +10,7 @@
  * no longer leads to it (`nlink` 0: a sweep removed the record), nothing is appended to the
  * orphan — the caller goes back to the name (see {@link OpenRecord.linked}).
  */
-import * as fs from 'node:fs';
+import fs from 'node:fs';
 
 export class OpenRecord {
   private fd: number | undefined;

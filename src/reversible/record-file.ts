@@ -26,7 +26,7 @@
  * wrote (pretty-printed, starting with `{`) is read here too, with any states appended to it
  * since (see {@link readRecordFile}).
  */
-import * as fs from 'node:fs';
+import fs from 'node:fs';
 import { RecordState, type RecordManifest } from './record';
 import { OpenRecord } from './open-record';
 import { syncDir } from './store-files';

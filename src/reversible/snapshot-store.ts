@@ -20,8 +20,8 @@
  * record needs. The folder is created owner-only (0700): snapshots hold file contents.
  */
 import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs from 'node:fs';
+import path from 'node:path';
 import { AgentOsError } from '../errors';
 import { StoreCorruptError, StoreFailedError } from './errors';
 import { isRecordId } from './record-id';

@@ -5,8 +5,8 @@
  * removed by `SnapshotStore.sweep`.
  */
 import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs from 'node:fs';
+import path from 'node:path';
 import { syncFolder } from '../providers/fs-group-sync';
 import { SYNC_IO_BYTES, readAllFdSync } from '../providers/fs-write';
 

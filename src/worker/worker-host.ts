@@ -4,8 +4,8 @@
  * back), and the tool definitions. Kept apart from the CLI so tests and embedders build the
  * same host.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { ActivityDeps } from '../activities/index';
 import { layerUndoer } from '../activities/reversible';
 import { Kernel } from '../kernel/kernel';

@@ -4,7 +4,7 @@
  * to this host's workspace: runs send their fs.* and proc.* activities there, so workers
  * on several hosts never act on each other's workspaces.
  */
-import * as path from 'node:path';
+import path from 'node:path';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index';
 import { WORKER_HEARTBEAT_OPTIONS } from '../activities/heartbeat';

@@ -3,7 +3,7 @@
  * chain), runs matched by a visibility query, or history JSON files exported with
  * `temporal workflow show -o json`.
  */
-import * as fs from 'node:fs';
+import fs from 'node:fs';
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';

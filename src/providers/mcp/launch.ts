@@ -22,7 +22,7 @@
  * names the same file inside. `McpProviderOptions.launch` may still rewrite the spec.
  */
 import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:fs';
-import * as path from 'node:path';
+import path from 'node:path';
 import type { SandboxLimits, SandboxMount } from '../sandbox/types';
 import { isAtOrBelow, RESERVED_AGENT_PATHS, SYSTEM_FOLDERS } from '../sandbox/system-view';
 import { McpSandbox, type McpStdioServer } from './config';

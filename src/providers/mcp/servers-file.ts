@@ -23,7 +23,7 @@
  * with its location in the file, and nothing loads unless all is well.
  */
 import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
+import path from 'node:path';
 import Ajv from 'ajv';
 import { parse } from 'yaml';
 import { AgentOsError } from '../../errors';

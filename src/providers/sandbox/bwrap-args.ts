@@ -8,7 +8,7 @@
  */
 import { realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import * as path from 'node:path';
+import path from 'node:path';
 import { FORWARDER_SCRIPT, LAUNCHER_SCRIPT, SANDBOX_NET_DIR } from './forwarder';
 import { SandboxConfigError, SandboxUnavailableError } from '../errors';
 import { SANDBOX_UID, type SandboxProbe } from './probe';

@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants as fsConstants } from 'node:fs';
-import * as path from 'node:path';
+import path from 'node:path';
 import { systemFolderArgs } from './system-view';
 
 /** The uid (and gid) a program gets inside the sandbox when user namespaces allow it. */

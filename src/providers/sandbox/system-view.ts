@@ -3,8 +3,8 @@
  * read-only, and a curated `/etc`. Everything else of the host (home folders, /root, /var,
  * /run, /srv, other workspaces, the worker's files) is simply absent.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs from 'node:fs';
+import path from 'node:path';
 
 /** System folders shown read-only (or re-created as the same symlink, on merged-/usr systems). */
 export const SYSTEM_FOLDERS: readonly string[] = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];

@@ -15,7 +15,7 @@
  * spawner then terminates the program exactly as `runProcessTree` does in-process.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import * as path from 'node:path';
+import path from 'node:path';
 import { LauncherLostError } from '../errors';
 import { killGroup, type ProcessOutcome, type ProcessSpec } from '../process-tree';
 import { killSandbox, type SandboxInfo } from '../sandbox/lifecycle';
