@@ -27,13 +27,15 @@ import type { McpToolCatalogue } from '../providers/mcp/tools';
 import type { ToolDefSpec } from '../workflows/tool-defs';
 import type { ActionSummary, AgentRunInput, AgentRunResult } from '../workflows/types';
 import type { LoopHost } from './agent-loop-host';
-import { LoopMcpTools } from './agent-loop-mcp';
+import type { LoopMcpTools } from './agent-loop-mcp';
 import { AgentRunFailedError } from './errors';
 
 // Temporal's modules load on the first run(), never on import (the package root stays Temporal-free).
 /* eslint-disable @typescript-eslint/no-require-imports */
 const loadRunClient = (): typeof import('./agent-run-client') => require('./agent-run-client') as typeof import('./agent-run-client');
 const loadHost = (): typeof import('./agent-loop-host') => require('./agent-loop-host') as typeof import('./agent-loop-host');
+// The MCP tool catalogue (and the run-policy views it uses) loads when a local loop is built, not on import.
+const loadMcpTools = (): typeof import('./agent-loop-mcp') => require('./agent-loop-mcp') as typeof import('./agent-loop-mcp');
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 /** What both forms share: the run's model, instructions, tools and optional narrowing. */
@@ -104,7 +106,7 @@ export class AgentLoop {
   private readonly mcp: LoopMcpTools | undefined;
 
   constructor(private readonly options: AgentLoopOptions) {
-    if ('kernel' in options && options.mcpTools !== false) this.mcp = new LoopMcpTools(options.kernel);
+    if ('kernel' in options && options.mcpTools !== false) this.mcp = new (loadMcpTools().LoopMcpTools)(options.kernel);
   }
 
   /**

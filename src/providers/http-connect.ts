@@ -5,18 +5,18 @@
  * address only, so a second DNS answer (rebinding) can never be used. TLS still verifies the
  * certificate against the host name (SNI and verification use the name, not the address).
  */
-import { promises as dns } from 'node:dns';
-import { isIP, type LookupFunction } from 'node:net';
+import type { LookupFunction } from 'node:net';
 import type { Agent } from 'undici';
 import { undici } from './undici-lazy';
 import { HostUnresolvedError } from './errors';
 import { assertAddressAllowed } from './net-guard';
+import { nodeDns, nodeNet } from './net-lazy';
 
 /** Host name → its addresses. Tests inject one; the default asks the system resolver. */
 export type Resolver = (host: string) => Promise<readonly string[]>;
 
 /** The system resolver (`getaddrinfo`, all families, in the order returned). */
-export const systemResolver: Resolver = async (host) => (await dns.lookup(host, { all: true, verbatim: true })).map((entry) => entry.address);
+export const systemResolver: Resolver = async (host) => (await nodeDns().promises.lookup(host, { all: true, verbatim: true })).map((entry) => entry.address);
 
 /**
  * Resolves `host` once and checks every address.
@@ -26,7 +26,7 @@ export const systemResolver: Resolver = async (host) => (await dns.lookup(host, 
 export async function resolveChecked(host: string, resolver: Resolver, allow: readonly string[]): Promise<string> {
   const bare = host.startsWith('[') ? host.slice(1, -1) : host;
   let addresses: readonly string[];
-  if (isIP(bare) !== 0) addresses = [bare];
+  if (nodeNet().isIP(bare) !== 0) addresses = [bare];
   else {
     try {
       addresses = await resolver(bare);
@@ -36,7 +36,7 @@ export async function resolveChecked(host: string, resolver: Resolver, allow: re
   }
   if (addresses.length === 0) throw new HostUnresolvedError(bare);
   for (const address of addresses) {
-    if (isIP(address) === 0) throw new HostUnresolvedError(bare);
+    if (nodeNet().isIP(address) === 0) throw new HostUnresolvedError(bare);
     assertAddressAllowed(bare, address, allow);
   }
   return addresses[0] as string;
@@ -47,7 +47,7 @@ export async function resolveChecked(host: string, resolver: Resolver, allow: re
  * One Agent per hop; close it when the hop is done.
  */
 export function pinnedAgent(address: string, options: { connectTimeoutMs: number }): Agent {
-  const family = isIP(address);
+  const family = nodeNet().isIP(address);
   const pinned = address;
   const lookup: LookupFunction = (_hostname, opts, callback) => {
     if (opts.all === true) (callback as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: pinned, family }]);

@@ -4,8 +4,9 @@
  * IPv4 embedded in IPv6 (mapped `::ffff:a.b.c.d`, NAT64 `64:ff9b::/96`, 6to4 `2002::/16`)
  * is classified by the IPv4 address it carries, so `::ffff:169.254.169.254` is metadata.
  */
-import { BlockList, isIP } from 'node:net';
+import type { BlockList } from 'node:net';
 import { AddressRefusedError } from './errors';
+import { nodeNet } from './net-lazy';
 
 /** The classes an address can fall into; everything except `public` is refused by default. */
 export const AddressClass = {
@@ -86,13 +87,17 @@ const V6: ReadonlyArray<readonly [AddressClass, readonly Range[]]> = [
 
 function compile(table: typeof V4, type: 'ipv4' | 'ipv6'): ReadonlyArray<readonly [AddressClass, BlockList]> {
   return table.map(([cls, ranges]) => {
-    const list = new BlockList();
+    const list = new (nodeNet().BlockList)();
     for (const [net, prefix] of ranges) list.addSubnet(net, prefix, type);
     return [cls, list] as const;
   });
 }
-const V4_LISTS = compile(V4, 'ipv4');
-const V6_LISTS = compile(V6, 'ipv6');
+/** The block lists, built on the first address classified (node:net loads then, not on import). */
+let compiled: { readonly ipv4: ReturnType<typeof compile>; readonly ipv6: ReturnType<typeof compile> } | undefined;
+function blockLists(): NonNullable<typeof compiled> {
+  compiled ??= { ipv4: compile(V4, 'ipv4'), ipv6: compile(V6, 'ipv6') };
+  return compiled;
+}
 
 /** The 8 hextets of an IPv6 address (already validated by `isIP`). */
 function hextets(ip: string): number[] {
@@ -116,7 +121,7 @@ function v4From(high: number, low: number): string {
 export function normalizeAddress(ip: string): string {
   const bracketless = ip.startsWith('[') && ip.endsWith(']') ? ip.slice(1, -1) : ip;
   const bare = bracketless.split('%')[0] ?? bracketless; // drop an IPv6 zone id (fe80::1%eth0)
-  const family = isIP(bare);
+  const family = nodeNet().isIP(bare);
   if (family === 4) return bare;
   if (family !== 6) throw new TypeError(`not an IP address: ${JSON.stringify(ip)}`);
   const h = hextets(bare);
@@ -136,8 +141,8 @@ export function normalizeAddress(ip: string): string {
  */
 export function classifyAddress(ip: string): AddressClass {
   const normal = normalizeAddress(ip);
-  const v4 = isIP(normal) === 4;
-  for (const [cls, list] of v4 ? V4_LISTS : V6_LISTS) {
+  const v4 = nodeNet().isIP(normal) === 4;
+  for (const [cls, list] of blockLists()[v4 ? 'ipv4' : 'ipv6']) {
     if (list.check(normal, v4 ? 'ipv4' : 'ipv6')) return cls;
   }
   return AddressClass.Public;

@@ -33,7 +33,6 @@ import { guardGitArgs, guardGitEnv, GIT_HARDENING_ENV } from './git-guard';
 import { buildProcessEnv } from './process-env';
 import { locateCwd, locateProgram } from './process-locate';
 import type { ProcessOutcome, ProcessSpec } from './process-tree';
-import { runInSpawner } from './spawner/client';
 import { MAX_TIMEOUT_MS, parseProcessParams } from './process-params';
 import { MountTable } from './mounts';
 import { cwdIdentity, readOnlyPathDirs, realProgram, SandboxMode, setUpSandbox, warnOnce } from './process-sandbox';
@@ -41,7 +40,8 @@ import { buildSandboxCommand } from './sandbox/bwrap-args';
 import type { SandboxProbe } from './sandbox/probe';
 import { CWD_MOVED_EXIT, CWD_MOVED_MESSAGE, SandboxNetwork, type SandboxLimits } from './sandbox/types';
 import { FORWARDER_FAILED_EXIT, FORWARDER_FAILED_MESSAGE, proxyEnv } from './sandbox/forwarder';
-import { startEgressProxy, type EgressProxy } from './egress-proxy';
+import type { EgressProxy } from './egress-proxy';
+import { egressProxy, spawnerClient } from './process-lazy';
 import { systemResolver, type Resolver } from './http-connect';
 import { NetworkGrant } from '../policy/types';
 
@@ -283,7 +283,7 @@ export class ProcessProvider implements Provider {
     if (context.egress === undefined) throw new EgressUnavailableError('the kernel supplied no egress hook to decide its connections');
     const o = this.options.egress;
     try {
-      return await startEgressProxy(
+      return await egressProxy().startEgressProxy(
         context.egress,
         { resolver: o?.resolver ?? systemResolver, allowAddresses: o?.allowAddresses ?? [], connectTimeoutMs: o?.connectTimeoutMs ?? 10_000 },
         hostIds,
@@ -320,7 +320,7 @@ export class ProcessProvider implements Provider {
       probe,
       hostIds,
     );
-    return runInSpawner({ ...common, file: command.file, args: command.args, cwd: '/', env: {}, sandbox: command.spawnOptions });
+    return spawnerClient().runInSpawner({ ...common, file: command.file, args: command.args, cwd: '/', env: {}, sandbox: command.spawnOptions });
   }
 
   private async runUnsandboxed(
@@ -335,7 +335,7 @@ export class ProcessProvider implements Provider {
     const limits = hardening?.prlimit;
     const [file, argv] =
       this.prlimitPath !== undefined && limits !== undefined ? [this.prlimitPath, [...prlimitFlags(limits), '--', program, ...args]] : [program, args];
-    const outcome = await runInSpawner({
+    const outcome = await spawnerClient().runInSpawner({
       ...common,
       file,
       args: argv,

@@ -30,7 +30,8 @@ import { McpInvalidArgumentsError, McpUnknownServerError, McpUnknownToolError } 
 import type { Launcher } from './launch';
 import { capResult } from './output';
 import { McpPinStore } from './pins';
-import { McpSession, type ListedTools } from './session';
+import type { McpSession, ListedTools } from './session';
+import { sessionModule } from './session-lazy';
 
 /** Construction options of {@link McpProvider}. */
 export interface McpProviderOptions {
@@ -98,7 +99,7 @@ export class McpProvider implements Provider {
       this.credentials.set(name, credentials);
       this.sessions.set(
         name,
-        new McpSession(name, config, {
+        new (sessionModule().McpSession)(name, config, {
           startupTimeoutMs: options.startupTimeoutMs ?? 10_000,
           shutdownTimeoutMs: options.shutdownTimeoutMs ?? 2_000,
           maxMessageBytes: options.maxMessageBytes ?? 8 * 1024 * 1024,

@@ -3,9 +3,9 @@
  * give the program a non-root uid in a user namespace? Each answer is cached per
  * bubblewrap path and worker uid, so building many providers costs one probe.
  */
-import { spawnSync } from 'node:child_process';
 import { accessSync, constants as fsConstants } from 'node:fs';
 import path from 'node:path';
+import { childProcess } from '../child-process-lazy';
 import { systemFolderArgs } from './system-view';
 
 /** The uid (and gid) a program gets inside the sandbox when user namespaces allow it. */
@@ -67,7 +67,7 @@ function tryRun(bwrap: string, extra: readonly string[], ids: { uid?: number; gi
     '-c',
     'exit 0',
   ];
-  const r = spawnSync(bwrap, args, { env: {}, timeout: 10_000, encoding: 'utf8', ...ids });
+  const r = childProcess().spawnSync(bwrap, args, { env: {}, timeout: 10_000, encoding: 'utf8', ...ids });
   const detail = (r.error?.message ?? r.stderr ?? '').trim().split('\n')[0] ?? '';
   return { ok: r.status === 0, detail: detail === '' ? `exit ${String(r.status)}` : detail };
 }

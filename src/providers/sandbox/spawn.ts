@@ -3,8 +3,9 @@
  * (e.g. stdio MCP servers): spawn, learn the sandbox's init pid, and stop it the same way
  * the process provider ends a timed-out program.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
+import { childProcess } from '../child-process-lazy';
 import { buildSandboxCommand } from './bwrap-args';
 import { killSandbox, readSandboxInfo, terminateSandboxedProgram, waitSandboxGone, type SandboxInfo } from './lifecycle';
 import { probeSandbox, type SandboxProbe } from './probe';
@@ -38,7 +39,7 @@ export interface SandboxedChild {
  */
 export function spawnSandboxed(spec: SandboxSpec, probe: SandboxProbe = probeSandbox(), hostIds: { uid?: number; gid?: number } = {}): SandboxedChild {
   const command = buildSandboxCommand(spec, probe, hostIds);
-  const child = spawn(command.file, [...command.args], { ...command.spawnOptions, cwd: '/' });
+  const child = childProcess().spawn(command.file, [...command.args], { ...command.spawnOptions, cwd: '/' });
   const info = readSandboxInfo(child.stdio[3] as Readable);
   let exited = child.exitCode !== null || child.signalCode !== null;
   const exit = new Promise<void>((resolve) => {

@@ -1,0 +1,14 @@
+/**
+ * The MCP session (and what only a session uses: the stdio and HTTP transports, the launcher,
+ * the egress proxy of sandboxed servers, node:child_process), loaded on the first server an
+ * McpProvider connects to rather than on import, so importing the package root does not pay
+ * for it.
+ */
+let loaded: typeof import('./session') | undefined;
+
+/** The session module (required once, then cached). */
+export function sessionModule(): typeof import('./session') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  loaded ??= require('./session') as typeof import('./session');
+  return loaded;
+}
