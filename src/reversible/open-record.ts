@@ -11,6 +11,7 @@
  * orphan — the caller goes back to the name (see {@link OpenRecord.linked}).
  */
 import fs from 'node:fs';
+import { syncFileAndFolder } from './store-files';
 
 export class OpenRecord {
   private fd: number | undefined;
@@ -53,9 +54,7 @@ export class OpenRecord {
     this.write(bytes);
     if (syncFolder === undefined) return Promise.resolve();
     const fd = this.descriptor();
-    return Promise.all([new Promise<void>((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve()))), syncFolder()]).then(
-      () => undefined,
-    );
+    return syncFileAndFolder(fd, syncFolder);
   }
 
   /** Closes the file; later calls are no-ops. */

@@ -29,7 +29,7 @@
 import fs from 'node:fs';
 import { RecordState, type RecordManifest } from './record';
 import { OpenRecord } from './open-record';
-import { syncDir } from './store-files';
+import { syncDir, syncFileAndFolder } from './store-files';
 
 /** Suffix of a record's file. */
 export const RECORD_SUFFIX = '.json';
@@ -64,7 +64,7 @@ export async function appendState(file: string, dir: string, manifest: RecordMan
   try {
     const n = fs.writeSync(fd, bytes);
     if (n !== bytes.length) throw new Error(`short append to ${file}`); // the torn line is skipped by readers
-    if (sync) await Promise.all([new Promise<void>((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve()))), syncDir(dir)]);
+    if (sync) await syncFileAndFolder(fd, () => syncDir(dir));
   } finally {
     fs.closeSync(fd);
   }

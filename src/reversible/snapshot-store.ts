@@ -27,7 +27,7 @@ import { StoreCorruptError, StoreFailedError } from './errors';
 import { isRecordId } from './record-id';
 import { Durability } from '../providers/fs-write';
 import { RecordState, type RecordManifest } from './record';
-import { TMP_SUFFIX, ensureDir, listDir, readIfExists, removeFile, syncDir, writeFileAtomic } from './store-files';
+import { TMP_SUFFIX, ensureDir, listDir, readIfExists, removeFile, syncDir, syncFileAndFolder, writeFileAtomic } from './store-files';
 import { RECORD_SUFFIX, appendState, createStateFile, latestState, readRecordFile, stateLine } from './record-file';
 import type { OpenRecord } from './open-record';
 
@@ -204,10 +204,7 @@ export class SnapshotStore {
       if (this.durability !== Durability.Full) return;
       const fd = fs.openSync(this.recordFile(recordId), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
       try {
-        await Promise.all([
-          new Promise<void>((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve()))),
-          syncDir(path.join(this.dir, 'records')),
-        ]);
+        await syncFileAndFolder(fd, () => syncDir(path.join(this.dir, 'records')));
       } finally {
         fs.closeSync(fd);
       }

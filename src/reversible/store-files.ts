@@ -130,3 +130,12 @@ export async function removeFile(file: string): Promise<boolean> {
     throw err;
   }
 }
+
+/**
+ * The file's fdatasync and `syncFolder()` at once; settles when **both** have, then rejects
+ * with the first failure, if any — so the caller never closes `fd` while one still runs.
+ */
+export async function syncFileAndFolder(fd: number, syncFolder: () => Promise<void>): Promise<void> {
+  const results = await Promise.allSettled([new Promise<void>((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve()))), syncFolder()]);
+  for (const r of results) if (r.status === 'rejected') throw r.reason;
+}
