@@ -144,7 +144,9 @@ async function measure(durability: Durability): Promise<BenchRow[]> {
       ours: round(median(viaLayer)),
       baseline: round(median(viaKernel)),
       unit: 'µs/op',
-      note: full ? 'snapshot blob + record states, fsynced as each needs' : 'snapshot blob + record states, atomic, not fsynced',
+      note: full
+        ? "snapshot + record states, fsynced as each needs; the pending state's fsyncs overlap the write's temp file (the rename waits for them)"
+        : 'snapshot blob + record states, atomic, not fsynced',
     },
   ];
 }
