@@ -24,6 +24,7 @@ import { createChat, createChatWith, type Chat } from '../src/model/chat';
 import { undici } from '../src/providers/undici-lazy';
 import type { ChatMessage, ModelRequest, ModelTool } from '../src/model/types';
 import type { BenchRow } from './types';
+import { FAULT_TOOLS } from '../test/reliability/fault-fixture';
 
 const CALLS = Number(process.env['AOK_BENCH_MODEL_CALLS'] ?? 200);
 const CONCURRENCY = Number(process.env['AOK_BENCH_MODEL_CONCURRENCY'] ?? 10);
@@ -31,28 +32,8 @@ const ROUNDS = Number(process.env['AOK_BENCH_MODEL_ROUNDS'] ?? 11);
 const FRESH = 5;
 const WARMUP = Number(process.env['AOK_BENCH_MODEL_WARMUP'] ?? 1000);
 
-const TOOLS: ModelTool[] = [
-  {
-    name: 'write_file',
-    description: 'Write a file.',
-    parameters: {
-      type: 'object',
-      properties: { path: { type: 'string' }, content: { type: 'string' } },
-      required: ['path', 'content'],
-      additionalProperties: false,
-    },
-  },
-  {
-    name: 'append_line',
-    description: 'Append a line to the ledger.',
-    parameters: {
-      type: 'object',
-      properties: { program: { type: 'string' }, stdin: { type: 'string' } },
-      required: ['program', 'stdin'],
-      additionalProperties: false,
-    },
-  },
-];
+/** The fault fixture's two tools, as the model sees them. */
+const TOOLS: ModelTool[] = FAULT_TOOLS.map(({ name, description, parameters }) => ({ name, description, parameters }));
 
 function transcript(): ChatMessage[] {
   const messages: ChatMessage[] = [

@@ -4,12 +4,8 @@
  * ~60 modules.
  */
 import type AjvClass from 'ajv';
-
-let loaded: typeof AjvClass | undefined;
+import { lazy } from './lazy';
 
 /** The Ajv class (required once, then cached). */
-export function ajvClass(): typeof AjvClass {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  loaded ??= (require('ajv') as typeof import('ajv')).default;
-  return loaded;
-}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const ajvClass = lazy((): typeof AjvClass => (require('ajv') as typeof import('ajv')).default);

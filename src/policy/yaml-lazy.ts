@@ -3,16 +3,12 @@
  * the package root does not pay for its ~70 modules. The node guards below stand in for yaml's
  * own: a node only exists once a document was parsed, so they never load it first.
  */
+import { lazy } from '../lazy';
 import type { Alias, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 
-let loaded: typeof import('yaml') | undefined;
-
 /** The yaml module (required once, then cached). */
-export function yaml(): typeof import('yaml') {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  loaded ??= require('yaml') as typeof import('yaml');
-  return loaded;
-}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const yaml = lazy(() => require('yaml') as typeof import('yaml'));
 
 /** yaml's `isScalar`, without loading yaml at import time. */
 export function isScalar(node: unknown): node is Scalar {

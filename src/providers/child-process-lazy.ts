@@ -3,11 +3,8 @@
  * importing the package root (which exports `probeSandbox` and `spawnSandboxed`) does not pay
  * for it; a program that never starts a process never loads it.
  */
-let loaded: typeof import('node:child_process') | undefined;
+import { lazy } from '../lazy';
 
 /** The node:child_process module (required once, then cached). */
-export function childProcess(): typeof import('node:child_process') {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  loaded ??= require('node:child_process') as typeof import('node:child_process');
-  return loaded;
-}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const childProcess = lazy(() => require('node:child_process') as typeof import('node:child_process'));

@@ -4,19 +4,12 @@
  * and the egress proxy of `network: proxy` runs (node:http, node:net). Importing the package
  * root, or building a ProcessProvider, loads neither.
  */
-let spawner: typeof import('./spawner/client') | undefined;
-let egress: typeof import('./egress-proxy') | undefined;
+import { lazy } from '../lazy';
 
 /** The spawner client module (required once, then cached). */
-export function spawnerClient(): typeof import('./spawner/client') {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  spawner ??= require('./spawner/client') as typeof import('./spawner/client');
-  return spawner;
-}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const spawnerClient = lazy(() => require('./spawner/client') as typeof import('./spawner/client'));
 
 /** The egress proxy module (required once, then cached). */
-export function egressProxy(): typeof import('./egress-proxy') {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  egress ??= require('./egress-proxy') as typeof import('./egress-proxy');
-  return egress;
-}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const egressProxy = lazy(() => require('./egress-proxy') as typeof import('./egress-proxy'));

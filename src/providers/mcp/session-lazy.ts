@@ -4,11 +4,8 @@
  * McpProvider connects to rather than on import, so importing the package root does not pay
  * for it.
  */
-let loaded: typeof import('./session') | undefined;
+import { lazy } from '../../lazy';
 
 /** The session module (required once, then cached). */
-export function sessionModule(): typeof import('./session') {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  loaded ??= require('./session') as typeof import('./session');
-  return loaded;
-}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const sessionModule = lazy(() => require('./session') as typeof import('./session'));
