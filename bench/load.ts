@@ -30,6 +30,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { uniqueId } from '../test/helpers/temporal';
+import { descendantsOf } from '../test/helpers/processes';
 import type { Script } from '../src/dev/scripted-server';
 import { verifyAuditLog } from '../src/kernel/audit-verify';
 import { checkEffects, type FinishedRun } from '../test/reliability/fault-effects';
@@ -123,21 +124,7 @@ function procCpuMs(pid: number | undefined, fieldsToSum: readonly number[]): num
  */
 function workerCpuMs(pid: number | undefined): number {
   if (pid === undefined) return NaN;
-  const parent = new Map<number, number>();
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      parent.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const below = (p: number): boolean => {
-    for (let q = parent.get(p); q !== undefined && q > 1; q = parent.get(q)) if (q === pid) return true;
-    return false;
-  };
-  return [...parent.keys()].filter(below).reduce((sum, d) => sum + (cpuMs(d) || 0), cpuMs(pid));
+  return descendantsOf(pid).reduce((sum, d) => sum + (cpuMs(d) || 0), cpuMs(pid));
 }
 
 /** One side of a round: tool calls/s and CPU ms per call of its worker and of the server. */
