@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { FsUnsafeFileError, FsWrongTypeError } from './fs-errors';
 import type { HostLocation } from '../kernel/types';
-import { Dir, FD_RELATIVE } from './fs-handle';
+import { Dir, FD_RELATIVE, SHORT_WAY } from './fs-handle';
 import { assertSafeStat, toFsError } from './fs-safe';
 
 const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
@@ -58,7 +58,8 @@ function walkSync(target: FsTarget, options: { readonly count?: number; readonly
   // The short way first (fs-handle.ts): one open by the judged real path, verified by the
   // kernel's own path of the descriptor. Anything it cannot verify — a folder to create, a
   // symlink on the way, a rename, not Linux — is walked one folder at a time, as always.
-  const verified = Dir.openVerifiedSync(hostPathOf(target, count));
+  // Not for a worker that can look into other users' mount namespaces (SHORT_WAY, fs-handle.ts).
+  const verified = SHORT_WAY ? Dir.openVerifiedSync(hostPathOf(target, count)) : undefined;
   if (verified !== undefined) return verified;
   let dir = Dir.rootSync(target.root, target.agentPath);
   try {

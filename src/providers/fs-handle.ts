@@ -19,7 +19,8 @@
  * Residual: a descriptor follows its folder if that folder is moved out of the mount while
  * it is open (only a process that can write outside the workspace can do that).
  *
- * The short way ({@link Dir.openVerifiedSync}, Linux only): the folder is opened by its
+ * The short way ({@link Dir.openVerifiedSync}, Linux only, and only for a worker that cannot
+ * look into other users' mount namespaces: {@link SHORT_WAY}): the folder is opened by its
  * judged real path in one `open(2)` (`O_DIRECTORY | O_NOFOLLOW`) and kept only if the
  * kernel reports exactly that path for the descriptor (`readlink` of `/proc/self/fd/N`,
  * compared exactly); otherwise the walk above decides. Why this is as strong:
@@ -78,6 +79,31 @@ function detectFdRelative(): boolean {
 }
 
 /**
+ * True when the short way may be taken: Linux, and this process cannot look into the mount
+ * namespaces of other users' processes. The path the kernel reports for a descriptor
+ * (`d_path`) is the folder's path from the root of the mount namespace it was reached in,
+ * not this process's, and nothing marks the difference: a link on the way to
+ * `/proc/<pid>/root/<the judged path>` of a process whose own namespace mounts another folder
+ * there passes the check with that other folder. Looking into `/proc/<pid>/root` needs the
+ * process's own uid or `CAP_SYS_PTRACE`. Without that capability only processes of the
+ * worker's own uid can be used so, and they can already read and write whatever the worker
+ * can (the sandbox's programs cannot make mounts at all: no capabilities, no nested user
+ * namespaces); with it (root, usually) a local user's namespace could show, say, `/etc` at a
+ * workspace path, so every folder is walked from its mount root instead.
+ */
+export const SHORT_WAY: boolean = FD_RELATIVE && !mayTraceOtherUsers();
+
+/** `CAP_SYS_PTRACE` (bit 19) in this process's effective capabilities; true when that cannot be read (fail closed). */
+function mayTraceOtherUsers(): boolean {
+  try {
+    const caps = /^CapEff:\s*([0-9a-f]+)$/m.exec(fs.readFileSync('/proc/self/status', 'latin1'))?.[1];
+    return caps === undefined || ((BigInt(`0x${caps}`) >> 19n) & 1n) === 1n;
+  } catch {
+    return true;
+  }
+}
+
+/**
  * An open folder reached without following any link; names inside it are built with
  * {@link Dir.at}. Folder opens, closes and `lstat`s are synchronous system calls (a few
  * microseconds on a local disk, like the resolve step's realpath): a walk of N folders costs
@@ -108,7 +134,7 @@ export class Dir {
   /**
    * The folder at the real host path `hostPath`, opened by path in one `open(2)` and kept
    * only if the kernel reports exactly that path for its descriptor (see the file comment:
-   * the short way); `undefined` when it cannot be verified (not Linux, missing, not a
+   * the short way; the walker takes it only where {@link SHORT_WAY} holds); `undefined` when it cannot be verified (not Linux, missing, not a
    * folder, a symlink on the way, moved, deleted): the caller then walks one folder at a time.
    */
   static openVerifiedSync(hostPath: string): Dir | undefined {
