@@ -89,6 +89,17 @@ describe('sandbox working directory: checked folder swapped before the program s
     assert.equal(probe.stat !== undefined && cmd.args.includes(probe.stat), false, 'no stat process');
   });
 
+  test('a bubblewrap without --ro-bind-fd → no descriptor asked for, the stat check inside instead', () => {
+    const { name, identity } = checkedFolder();
+    const cmd = buildSandboxCommand(
+      { ...program, cwd: `/workspace/${name}`, env: {}, mounts, cwdIdentity: identity, cwdDescriptor: true },
+      { ...probe, bindFd: false },
+    );
+    assert.equal(cmd.cwdFolder, undefined);
+    assert.equal(cmd.args.includes('--ro-bind-fd'), false);
+    assert.ok(cmd.args.includes(`${identity.dev}:${identity.ino}`));
+  });
+
   test('unchanged folder → the program runs in it (the control of the tests below)', async () => {
     const { name, identity } = checkedFolder();
     const cmd = command(name, identity);

@@ -182,7 +182,7 @@ export function buildSandboxCommand(spec: SandboxSpec, probe: SandboxProbe, host
  */
 function cwdCheck(identity: { dev: number; ino: number }, byDescriptor: boolean, keepPwd: boolean, probe: SandboxProbe): string[] {
   if (probe.sh === undefined || (!byDescriptor && probe.stat === undefined)) {
-    throw new SandboxUnavailableError(`sh${byDescriptor ? '' : ' and stat'} are needed to check the working directory inside the sandbox`);
+    throw new SandboxUnavailableError(`${byDescriptor ? 'sh is' : 'sh and stat are'} needed to check the working directory inside the sandbox`);
   }
   const moved = `{ echo '${CWD_MOVED_MESSAGE}' >&2; exit ${CWD_MOVED_EXIT}; }`;
   const run = `${keepPwd ? '' : 'unset PWD; '}exec "$@"`;
