@@ -100,6 +100,28 @@ describe('sandbox working directory: checked folder swapped before the program s
     assert.ok(cmd.args.includes(`${identity.dev}:${identity.ino}`));
   });
 
+  test('a mount nested below the working directory → no descriptor (its view would show what that mount hides), the stat check inside', () => {
+    const { name, identity } = checkedFolder();
+    const nested = [...mounts, { agent: `/workspace/${name}/data`, host: path.join(outside, 'folder') }];
+    const cmd = buildSandboxCommand({ ...program, cwd: `/workspace/${name}`, env: {}, mounts: nested, cwdIdentity: identity, cwdDescriptor: true }, probe);
+    assert.equal(cmd.cwdFolder, undefined);
+    assert.equal(cmd.args.includes('--ro-bind-fd'), false);
+    assert.ok(cmd.args.includes(`${identity.dev}:${identity.ino}`));
+    // A nested mount elsewhere (not below the working directory) changes nothing.
+    const beside = buildSandboxCommand(
+      {
+        ...program,
+        cwd: `/workspace/${name}`,
+        env: {},
+        mounts: [...mounts, { agent: '/workspace/other', host: outside }],
+        cwdIdentity: identity,
+        cwdDescriptor: true,
+      },
+      probe,
+    );
+    assert.ok(beside.cwdFolder !== undefined);
+  });
+
   test('unchanged folder → the program runs in it (the control of the tests below)', async () => {
     const { name, identity } = checkedFolder();
     const cmd = command(name, identity);
@@ -180,6 +202,8 @@ describe('sandbox working directory: checked folder swapped before the program s
     assert.equal(moved(1, 'bwrap: Race condition binding dirfd: Success\nmore\n'), false);
     assert.equal(moved(2, 'bwrap: Race condition binding dirfd: Success\n'), false);
     assert.equal(moved(1, "bwrap: Can't find source path /workspace/x: No such file or directory\n"), false);
+    // bubblewrap's uid may not traverse a folder on the way: its own message, not a swap.
+    assert.equal(moved(1, "bwrap: Can't find source path /proc/self/fd/4: Permission denied\n"), false);
   });
 });
 

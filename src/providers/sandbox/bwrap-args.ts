@@ -145,7 +145,8 @@ export function buildSandboxCommand(spec: SandboxSpec, probe: SandboxProbe, host
   }
   if (bridge !== undefined) args.push(...bridge.binds);
   const cwdFolder = spec.cwdIdentity !== undefined && spec.cwdDescriptor === true && probe.bindFd === true ? hostFolder(spec, spec.cwdIdentity) : undefined;
-  // The checked directory itself, from the launcher's descriptor, at a path of the sandbox's own root.
+  // The checked directory itself, from the launcher's descriptor, at a path of the sandbox's own root
+  // (the host's view of it: see hostFolder for when that would show more than the sandbox does).
   if (cwdFolder !== undefined) args.push('--ro-bind-fd', String(SANDBOX_CWD_FD), SANDBOX_CWD_REF);
   args.push('--chdir', spec.cwd, '--info-fd', String(SANDBOX_INFO_FD), '--');
   // The forwarder starts before prlimit: the program's limits apply to the program only.
@@ -190,8 +191,15 @@ function cwdCheck(identity: { dev: number; ino: number }, byDescriptor: boolean,
   return [probe.sh, '-c', `[ "$(${probe.stat as string} -c %d:%i .)" = "$0" ] || ${moved}; ${run}`, `${identity.dev}:${identity.ino}`];
 }
 
-/** The host folder the sandbox shows at `spec.cwd` (through the innermost mount holding it), with the checked identity. */
-function hostFolder(spec: SandboxSpec, identity: { dev: number; ino: number }): SandboxCwdFolder {
+/**
+ * The host folder the sandbox shows at `spec.cwd` (through the innermost mount holding it), with
+ * the checked identity — or undefined when another mount lies below `spec.cwd`. The view bound
+ * from the descriptor is the host's view of the folder; a nested mount of the sandbox below the
+ * working directory hides what the host folder holds at that place, and that view would show it
+ * again (the `stat` check is used then).
+ */
+function hostFolder(spec: SandboxSpec, identity: { dev: number; ino: number }): SandboxCwdFolder | undefined {
+  if (spec.mounts.some((m) => m.agent !== spec.cwd && isAtOrBelow(m.agent, spec.cwd))) return undefined;
   const mount = [...spec.mounts].sort((a, b) => b.agent.length - a.agent.length).find((m) => isAtOrBelow(spec.cwd, m.agent)) as SandboxMount;
   return { host: path.join(mount.host, path.posix.relative(mount.agent, spec.cwd)), dev: identity.dev, ino: identity.ino };
 }

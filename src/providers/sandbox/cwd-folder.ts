@@ -35,8 +35,10 @@ export function openCwdFolder(folder: SandboxCwdFolder): number | null {
  * bubblewrap's own refusals (exit 1, before anything ran) when the descriptor of the checked
  * working directory no longer leads to it by path: the folder was deleted (its path reads
  * `… (deleted)`), or what it mounted by path is not the descriptor's folder (swapped meanwhile).
+ * Not its other failures on that path (e.g. `Permission denied`: bubblewrap's uid may not
+ * traverse a folder on the way), which stay bubblewrap's own message.
  */
-const BIND_FD_REFUSALS = [`bwrap: Can't find source path /proc/self/fd/${SANDBOX_CWD_FD}: `, 'bwrap: Race condition binding dirfd'];
+const BIND_FD_REFUSALS = [`bwrap: Can't find source path /proc/self/fd/${SANDBOX_CWD_FD}: No such file or directory\n`, 'bwrap: Race condition binding dirfd'];
 
 /**
  * True when a sandboxed run ended because its working directory was not the checked one:
