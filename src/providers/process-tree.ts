@@ -16,8 +16,9 @@
  *
  * The process provider calls this in its spawner process (spawner/client.ts), not in the worker.
  */
-import { spawn } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { closeSync } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
 import { ProviderAbortedError, SandboxFailedError } from './errors';
 import {
   decodeSandboxExit,
@@ -28,7 +29,8 @@ import {
   waitSandboxGone,
   type SandboxInfo,
 } from './sandbox/lifecycle';
-import type { SandboxCommand } from './sandbox/types';
+import { openCwdFolder } from './sandbox/cwd-folder';
+import { CWD_MOVED_EXIT, CWD_MOVED_MESSAGE, type SandboxCommand, type SandboxCwdFolder } from './sandbox/types';
 
 /** What to run; `file` is an absolute path already checked by the caller. */
 export interface ProcessSpec {
@@ -47,6 +49,8 @@ export interface ProcessSpec {
   readonly signal?: AbortSignal;
   /** Run `file` (bubblewrap) with these spawn options: the sandbox semantics above apply. */
   readonly sandbox?: SandboxCommand['spawnOptions'];
+  /** With `sandbox`: the checked working directory bubblewrap expects as a descriptor (see {@link openCwdFolder}). */
+  readonly cwdFolder?: SandboxCwdFolder;
   /** Told what to kill should the launcher itself be lost (see spawner/client.ts); never called after the run ended. */
   readonly observe?: RunObserver;
 }
@@ -96,6 +100,37 @@ class CappedSink {
   }
 }
 
+/** The outcome of a run whose working directory was not the checked one: what the check inside the sandbox reports. */
+function cwdMovedOutcome(started: number): ProcessOutcome {
+  return {
+    exitCode: CWD_MOVED_EXIT,
+    signal: null,
+    stdout: '',
+    stderr: `${CWD_MOVED_MESSAGE}\n`,
+    stdoutTruncated: false,
+    stderrTruncated: false,
+    timedOut: false,
+    durationMs: Math.round(performance.now() - started),
+    pid: -1,
+  };
+}
+
+/** Spawns bubblewrap; the working directory's descriptor (if any) goes in after the four pipes, as descriptor 4 (`SANDBOX_CWD_FD`), and is closed here. */
+function spawnSandbox(
+  file: string,
+  args: readonly string[],
+  options: SandboxCommand['spawnOptions'],
+  cwdFd: number | undefined,
+): ChildProcessByStdio<Writable, Readable, Readable> {
+  if (cwdFd === undefined) return spawn(file, [...args], { ...options, cwd: '/' });
+  try {
+    // The first three are pipes, as without the descriptor (Node's types know only three-entry tuples).
+    return spawn(file, [...args], { ...options, stdio: [...options.stdio, cwdFd], cwd: '/' }) as ChildProcessByStdio<Writable, Readable, Readable>;
+  } finally {
+    closeSync(cwdFd);
+  }
+}
+
 /** Sends `signal` to every process of group `pgid`; a group that is already gone is fine. */
 export function killGroup(pgid: number, signal: NodeJS.Signals): void {
   try {
@@ -114,9 +149,11 @@ export function killGroup(pgid: number, signal: NodeJS.Signals): void {
 export function runProcessTree(spec: ProcessSpec): Promise<ProcessOutcome> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
+    const cwdFd = spec.sandbox !== undefined && spec.cwdFolder !== undefined ? openCwdFolder(spec.cwdFolder) : undefined;
+    if (cwdFd === null) return resolve(cwdMovedOutcome(started));
     const child =
       spec.sandbox !== undefined
-        ? spawn(spec.file, [...spec.args], { ...spec.sandbox, cwd: '/' })
+        ? spawnSandbox(spec.file, spec.args, spec.sandbox, cwdFd)
         : spawn(spec.file, [...spec.args], {
             cwd: spec.cwd,
             env: { ...spec.env },

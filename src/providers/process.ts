@@ -38,7 +38,8 @@ import { MountTable } from './mounts';
 import { cwdIdentity, readOnlyPathDirs, realProgram, SandboxMode, setUpSandbox, warnOnce } from './process-sandbox';
 import { buildSandboxCommand } from './sandbox/bwrap-args';
 import type { SandboxProbe } from './sandbox/probe';
-import { CWD_MOVED_EXIT, CWD_MOVED_MESSAGE, SandboxNetwork, type SandboxLimits } from './sandbox/types';
+import { isCwdMoved } from './sandbox/cwd-folder';
+import { SandboxNetwork, type SandboxLimits } from './sandbox/types';
 import { FORWARDER_FAILED_EXIT, FORWARDER_FAILED_MESSAGE, proxyEnv } from './sandbox/forwarder';
 import type { EgressProxy } from './egress-proxy';
 import { egressProxy, spawnerClient } from './process-lazy';
@@ -265,7 +266,7 @@ export class ProcessProvider implements Provider {
       if (outcome.exitCode === FORWARDER_FAILED_EXIT && outcome.stdout === '' && outcome.stderr === `${FORWARDER_FAILED_MESSAGE}\n`) {
         throw new EgressUnavailableError('the network forwarder inside the sandbox did not start');
       }
-      if (outcome.exitCode === CWD_MOVED_EXIT && outcome.stdout === '' && outcome.stderr === `${CWD_MOVED_MESSAGE}\n`) {
+      if (isCwdMoved(outcome)) {
         throw new CwdOutsideMountError(agentCwd ?? '/', 'it changed between the check and the start of the program (a link was swapped); nothing ran');
       }
       return {
@@ -309,6 +310,7 @@ export class ProcessProvider implements Provider {
         env: proxy === undefined ? env : { ...env, ...proxyEnv() },
         ...(proxy === undefined ? {} : { network: SandboxNetwork.Proxy, proxyDir: proxy.dir }),
         cwdIdentity: cwdIdentity(cwd, agentCwd ?? '/'),
+        cwdDescriptor: true,
         mounts: this.table.mounts.map((m) => ({ agent: m.agent, host: m.host })),
         readOnlyPaths: readOnlyPathDirs(this.fixedPath, this.table),
         limits: {
@@ -320,7 +322,15 @@ export class ProcessProvider implements Provider {
       probe,
       hostIds,
     );
-    return spawnerClient().runInSpawner({ ...common, file: command.file, args: command.args, cwd: '/', env: {}, sandbox: command.spawnOptions });
+    return spawnerClient().runInSpawner({
+      ...common,
+      file: command.file,
+      args: command.args,
+      cwd: '/',
+      env: {},
+      sandbox: command.spawnOptions,
+      ...(command.cwdFolder !== undefined ? { cwdFolder: command.cwdFolder } : {}),
+    });
   }
 
   private async runUnsandboxed(

@@ -20,7 +20,7 @@ describe('ProcessProvider sandbox', () => {
   after(() => fs.rmSync(root, { recursive: true, force: true }));
   const provider = new ProcessProvider({ mounts: { '/workspace': ws } });
 
-  test('sandbox: the root folder → only the mounts, system folders, curated /etc and private /proc /dev /tmp', async () => {
+  test('sandbox: the root folder → only the mounts, system folders, curated /etc, private /proc /dev /tmp (and /run with the working directory)', async () => {
     const r = await run(provider, 'ls', { args: ['-1', '/'] });
     const exists = (f: string): boolean => {
       try {
@@ -31,7 +31,10 @@ describe('ProcessProvider sandbox', () => {
       }
     };
     const system = SYSTEM_FOLDERS.filter(exists).map((f) => f.slice(1));
-    assert.deepEqual(r.stdout.trim().split('\n'), [...system, 'dev', 'etc', 'proc', 'tmp', 'workspace'].sort());
+    // With a bubblewrap that binds descriptors, /run holds only the checked working directory (read-only), the reference of the check.
+    const withRun = probeSandbox().bindFd === true ? ['run'] : [];
+    assert.deepEqual(r.stdout.trim().split('\n'), [...system, 'dev', 'etc', 'proc', 'tmp', 'workspace', ...withRun].sort());
+    if (withRun.length > 0) assert.equal((await run(provider, 'ls', { args: ['-1', '/run'] })).stdout, 'agent-os-cwd\n');
   });
 
   test('sandbox: /etc → curated; /etc/shadow and the host root home are absent', async () => {

@@ -17,8 +17,11 @@ import {
   CWD_MOVED_EXIT,
   CWD_MOVED_MESSAGE,
   DEFAULT_SANDBOX_LIMITS,
+  SANDBOX_CWD_FD,
+  SANDBOX_CWD_REF,
   SandboxNetwork,
   type SandboxCommand,
+  type SandboxCwdFolder,
   type SandboxLimits,
   type SandboxMount,
   type SandboxSpec,
@@ -141,22 +144,18 @@ export function buildSandboxCommand(spec: SandboxSpec, probe: SandboxProbe, host
     args.push(m.readOnly === true ? '--ro-bind' : '--bind', m.host, m.agent);
   }
   if (bridge !== undefined) args.push(...bridge.binds);
+  const cwdFolder = spec.cwdIdentity !== undefined && spec.cwdDescriptor === true && probe.bindFd === true ? hostFolder(spec, spec.cwdIdentity) : undefined;
+  // The checked directory itself, from the launcher's descriptor, at a path of the sandbox's own root
+  // (the host's view of it: see hostFolder for when that would show more than the sandbox does).
+  if (cwdFolder !== undefined) args.push('--ro-bind-fd', String(SANDBOX_CWD_FD), SANDBOX_CWD_REF);
   args.push('--chdir', spec.cwd, '--info-fd', String(SANDBOX_INFO_FD), '--');
   // The forwarder starts before prlimit: the program's limits apply to the program only.
   if (bridge !== undefined) args.push(...bridge.launcher);
   args.push(probe.prlimit, ...limitArgs(spec.limits), '--');
-  // Act on what was checked: the working directory entered by name must be the checked one.
-  if (spec.cwdIdentity !== undefined) {
-    if (probe.sh === undefined || probe.stat === undefined)
-      throw new SandboxUnavailableError('sh and stat are needed to check the working directory inside the sandbox');
-    const { dev, ino } = spec.cwdIdentity;
-    const unsetPwd = 'PWD' in spec.env ? '' : 'unset PWD; ';
-    const script = `[ "$(${probe.stat} -c %d:%i .)" = "$0" ] || { echo '${CWD_MOVED_MESSAGE}' >&2; exit ${CWD_MOVED_EXIT}; }; ${unsetPwd}exec "$@"`;
-    args.push(probe.sh, '-c', script, `${dev}:${ino}`);
-  } else if (probe.env !== undefined && !('PWD' in spec.env) && !spec.command.includes('=')) {
-    // bubblewrap sets PWD; the program's environment is exactly `spec.env`.
-    args.push(probe.env, '-u', 'PWD', '--');
-  }
+  // bubblewrap sets PWD; the program's environment is exactly `spec.env`.
+  const keepPwd = 'PWD' in spec.env;
+  if (spec.cwdIdentity !== undefined) args.push(...cwdCheck(spec.cwdIdentity, cwdFolder !== undefined, keepPwd, probe));
+  else if (probe.env !== undefined && !keepPwd && !spec.command.includes('=')) args.push(probe.env, '-u', 'PWD', '--');
   args.push(spec.command, ...spec.args);
   return {
     file: probe.bwrap,
@@ -169,5 +168,38 @@ export function buildSandboxCommand(spec: SandboxSpec, probe: SandboxProbe, host
       ...(hostIds.uid !== undefined ? { uid: hostIds.uid } : {}),
       ...(hostIds.gid !== undefined ? { gid: hostIds.gid } : {}),
     },
+    ...(cwdFolder !== undefined ? { cwdFolder } : {}),
   };
+}
+
+/**
+ * Act on what was checked: the working directory bubblewrap entered by name must be the
+ * checked one, or nothing runs (exit {@link CWD_MOVED_EXIT}). The check runs after the
+ * `chdir`, on the directory really entered: a folder on the way swapped between any check
+ * and the `chdir` (even after bubblewrap made its mounts: a mount moves with a renamed
+ * folder) is caught. With the launcher's descriptor it compares `.` with
+ * {@link SANDBOX_CWD_REF} (the shell's `-ef`, no process); without, with `stat` (one more
+ * fork and exec per run).
+ */
+function cwdCheck(identity: { dev: number; ino: number }, byDescriptor: boolean, keepPwd: boolean, probe: SandboxProbe): string[] {
+  if (probe.sh === undefined || (!byDescriptor && probe.stat === undefined)) {
+    throw new SandboxUnavailableError(`${byDescriptor ? 'sh is' : 'sh and stat are'} needed to check the working directory inside the sandbox`);
+  }
+  const moved = `{ echo '${CWD_MOVED_MESSAGE}' >&2; exit ${CWD_MOVED_EXIT}; }`;
+  const run = `${keepPwd ? '' : 'unset PWD; '}exec "$@"`;
+  if (byDescriptor) return [probe.sh, '-c', `[ . -ef ${SANDBOX_CWD_REF} ] || ${moved}; ${run}`, 'sh'];
+  return [probe.sh, '-c', `[ "$(${probe.stat as string} -c %d:%i .)" = "$0" ] || ${moved}; ${run}`, `${identity.dev}:${identity.ino}`];
+}
+
+/**
+ * The host folder the sandbox shows at `spec.cwd` (through the innermost mount holding it), with
+ * the checked identity — or undefined when another mount lies below `spec.cwd`. The view bound
+ * from the descriptor is the host's view of the folder; a nested mount of the sandbox below the
+ * working directory hides what the host folder holds at that place, and that view would show it
+ * again (the `stat` check is used then).
+ */
+function hostFolder(spec: SandboxSpec, identity: { dev: number; ino: number }): SandboxCwdFolder | undefined {
+  if (spec.mounts.some((m) => m.agent !== spec.cwd && isAtOrBelow(m.agent, spec.cwd))) return undefined;
+  const mount = [...spec.mounts].sort((a, b) => b.agent.length - a.agent.length).find((m) => isAtOrBelow(spec.cwd, m.agent)) as SandboxMount;
+  return { host: path.join(mount.host, path.posix.relative(mount.agent, spec.cwd)), dev: identity.dev, ino: identity.ino };
 }

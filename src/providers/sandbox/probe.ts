@@ -26,6 +26,8 @@ export interface SandboxProbe {
   readonly userNamespace: boolean;
   /** True when bubblewrap can also forbid nested user namespaces (`--disable-userns`, bubblewrap ≥ 0.8). */
   readonly disableUserns?: boolean;
+  /** True when bubblewrap binds an open directory (`--ro-bind-fd`, bubblewrap ≥ 0.10 or a backport such as Debian 12's 0.8.0). */
+  readonly bindFd?: boolean;
   /** Why the sandbox is unusable (bubblewrap missing or failing); absent when usable. */
   readonly problem?: string;
 }
@@ -72,6 +74,12 @@ function tryRun(bwrap: string, extra: readonly string[], ids: { uid?: number; gi
   return { ok: r.status === 0, detail: detail === '' ? `exit ${String(r.status)}` : detail };
 }
 
+/** Whether bubblewrap lists `--ro-bind-fd` in its help (it checks the mount against the descriptor). */
+function supportsBindFd(bwrap: string, ids: { uid?: number; gid?: number }): boolean {
+  const r = childProcess().spawnSync(bwrap, ['--help'], { env: {}, timeout: 10_000, encoding: 'utf8', ...ids });
+  return r.status === 0 && /^\s*--ro-bind-fd FD DEST\b/m.test(r.stdout);
+}
+
 /**
  * Probes the sandbox once per (bubblewrap path, uid) and caches the answer.
  * @param bwrapPath an explicit bubblewrap path, or undefined to look in {@link SANDBOX_TOOL_DIRS}.
@@ -107,12 +115,13 @@ function runProbe(bwrapPath: string | undefined, ids: { uid?: number; gid?: numb
   }
   const nonRoot = (ids.uid ?? process.getuid?.()) !== 0;
   const usernsArgs = ['--unshare-user', '--uid', String(ids.uid ?? SANDBOX_UID), '--gid', String(ids.gid ?? SANDBOX_UID)];
-  if (tryRun(bwrap, [...usernsArgs, '--disable-userns'], ids).ok) return { bwrap, userNamespace: true, disableUserns: true, ...withPrlimit };
+  const working = (): { bwrap: string; bindFd: boolean } => ({ bwrap, bindFd: supportsBindFd(bwrap, ids) });
+  if (tryRun(bwrap, [...usernsArgs, '--disable-userns'], ids).ok) return { ...working(), userNamespace: true, disableUserns: true, ...withPrlimit };
   const userns = tryRun(bwrap, usernsArgs, ids);
-  if (userns.ok) return { bwrap, userNamespace: true, disableUserns: false, ...withPrlimit };
+  if (userns.ok) return { ...working(), userNamespace: true, disableUserns: false, ...withPrlimit };
   // Without a user namespace bubblewrap works only for root (caps dropped, uid stays 0).
   if (nonRoot) return { userNamespace: false, problem: `bwrap cannot create a user namespace here (${userns.detail})`, ...withPrlimit };
   const plain = tryRun(bwrap, [], ids);
-  if (plain.ok) return { bwrap, userNamespace: false, ...withPrlimit };
+  if (plain.ok) return { ...working(), userNamespace: false, ...withPrlimit };
   return { userNamespace: false, problem: `bwrap does not start a program here (${plain.detail})`, ...withPrlimit };
 }

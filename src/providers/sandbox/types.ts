@@ -78,7 +78,31 @@ export interface SandboxSpec {
    * was swapped between the check and the use).
    */
   readonly cwdIdentity?: { readonly dev: number; readonly ino: number };
+  /**
+   * With `cwdIdentity`: the launcher will hand bubblewrap a descriptor of the checked
+   * directory when the command asks for one ({@link SandboxCommand.cwdFolder}), so the check
+   * inside is a shell builtin against that directory instead of a `stat` process. Only for
+   * launchers that do so (the process provider's); others keep the default (`stat` inside).
+   */
+  readonly cwdDescriptor?: boolean;
 }
+
+/** The checked working directory as a launcher must hand it to bubblewrap (see {@link SandboxCommand.cwdFolder}). */
+export interface SandboxCwdFolder {
+  /** Host path of the working directory; opened by the launcher, never trusted by name. */
+  readonly host: string;
+  readonly dev: number;
+  readonly ino: number;
+}
+
+/** The descriptor number at which bubblewrap expects the checked working directory. */
+export const SANDBOX_CWD_FD = 4;
+/**
+ * Where the sandbox shows the checked working directory read-only, mounted from the
+ * launcher's descriptor: the reference the working directory entered by name is compared
+ * with (`[ . -ef … ]`). It lies in the sandbox's own root, which nothing outside can rename.
+ */
+export const SANDBOX_CWD_REF = '/run/agent-os-cwd';
 
 /** Exit status of a sandbox whose working directory was not the checked one. */
 export const CWD_MOVED_EXIT = 125;
@@ -103,4 +127,12 @@ export interface SandboxCommand {
     readonly uid?: number;
     readonly gid?: number;
   };
+  /**
+   * Present when the command expects the checked working directory at descriptor
+   * {@link SANDBOX_CWD_FD}: the launcher opens `host` as a directory (no link followed),
+   * makes sure it is `dev`/`ino` and passes it as the fifth stdio entry; when it is not, the
+   * launcher starts nothing and the run ends as a sandbox finding a moved directory would
+   * ({@link CWD_MOVED_EXIT}, {@link CWD_MOVED_MESSAGE}).
+   */
+  readonly cwdFolder?: SandboxCwdFolder;
 }
