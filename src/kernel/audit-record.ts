@@ -18,6 +18,7 @@
 import { hash } from 'node:crypto';
 import type { ActionStatus } from './types';
 import { JsonMemo, jsonScalar, jsonString } from './json-text';
+import { EMPTY_PARAMS } from './request';
 
 /** The record format this release writes. */
 export const AUDIT_FORMAT_VERSION = 2;
@@ -190,6 +191,8 @@ const EMPTY_PARAMS_HASH = sha256('{}');
 
 /** sha256 of the canonical JSON of `params` (`{}` when absent); `unhashable` if it cannot be serialised. */
 export function hashParams(params: unknown): string {
+  // A request without params (validateRequest gives them all this one frozen object) is not serialised.
+  if (params === EMPTY_PARAMS) return EMPTY_PARAMS_HASH;
   try {
     const json = canonicalJson(params ?? {}) ?? 'undefined';
     // No memo of other texts: a hash costs ~1 µs, and a memo would mostly flatter benchmarks that repeat one request.

@@ -34,6 +34,9 @@ export function validateRequest(raw: unknown): ActionRequest & { readonly params
   }
 }
 
+/** The params of every request that gives none: one frozen empty object (its hash is known, see hashParams). */
+export const EMPTY_PARAMS: Readonly<Record<string, unknown>> = Object.freeze({});
+
 function checkRequest(raw: unknown): ActionRequest & { readonly params: Readonly<Record<string, unknown>> } {
   if (!isPlainObject(raw)) throw new MalformedRequestError('a request must be an object { action, target, params? }');
   const { action, target, params } = raw;
@@ -50,8 +53,7 @@ function checkRequest(raw: unknown): ActionRequest & { readonly params: Readonly
     const extra = keys.filter(isExtraKey);
     throw new MalformedRequestError(`unknown request field(s): ${extra.map((k) => JSON.stringify(k)).join(', ')}`);
   }
-  const copied = params === undefined ? {} : copyJson(params, 'params');
-  return Object.freeze({ action, target, params: Object.freeze(copied) });
+  return Object.freeze({ action, target, params: params === undefined ? EMPTY_PARAMS : Object.freeze(copyJson(params, 'params')) });
 }
 
 /**

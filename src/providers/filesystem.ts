@@ -170,9 +170,8 @@ export class FilesystemProvider implements Provider {
       // Unzeroed (pooled when small): only the `filled` bytes read from the file are ever used.
       const buf = Buffer.allocUnsafe(Math.min(size, cap));
       const filled = buf.length <= SYNC_IO_BYTES ? readAllFdSync(fd, buf) : await readAllFd(fd, buf);
-      const bytes = buf.subarray(0, filled);
       const truncated = size > filled;
-      const content = encoding === 'base64' ? bytes.toString('base64') : new StringDecoder('utf8').write(bytes);
+      const content = encoding === 'base64' ? buf.toString('base64', 0, filled) : utf8Whole(buf, filled);
       return withMeta(content, { encoding, bytes: filled, size, truncated });
     } finally {
       fs.closeSync(fd);
@@ -237,6 +236,17 @@ function warnIfByPath(): void {
       'Do not run untrusted programs beside the agent here.',
     { code: 'AGENT_OS_FS_BY_PATH' },
   );
+}
+
+/**
+ * The first `length` bytes of `buf` as UTF-8 text without an incomplete character at their
+ * end (held back, as `StringDecoder#write` does: a read cut by `max_bytes` never ends in
+ * U+FFFD). Ending in an ASCII byte nothing can be incomplete, and the plain decode is the
+ * same text without a decoder object.
+ */
+function utf8Whole(buf: Buffer, length: number): string {
+  if (length === 0 || (buf[length - 1] as number) < 0x80) return buf.toString('utf8', 0, length);
+  return new StringDecoder('utf8').write(buf.subarray(0, length));
 }
 
 /** The file identity a `created_by_run` grant relies on (`created_file`), if any. */
