@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # One-time setup after `npm ci`:
 #  - the Temporal CLI (dev server + Web UI) into .tools/ (scripts/install-temporal.sh);
+#  - a C compiler (Debian's gcc) when there is none, for the filesystem provider's openat2
+#    addon that npm run build compiles (native/fs-openat2.c);
 #  - Debian's bubblewrap (`bwrap`), the OS sandbox every proc.exec runs in, when it is
 #    missing and apt-get is available (as root, or through sudo). Without it proc.exec
 #    refuses to run (unless an operator turns the sandbox off explicitly).
@@ -20,6 +22,10 @@ if ! [ -x /usr/bin/bwrap ] && ! command -v bwrap >/dev/null 2>&1; then
 fi
 if [ -z "${AGENT_OS_CHROMIUM:-}" ] && ! [ -x /usr/bin/chromium ] && [ "${AGENT_OS_SKIP_CHROMIUM:-}" != 1 ]; then
   packages+=(chromium)
+fi
+if ! command -v "${CC:-cc}" >/dev/null 2>&1; then
+  # The filesystem provider's openat2 addon (native/, compiled by npm run build).
+  packages+=(gcc libc6-dev)
 fi
 if ! command -v openssl >/dev/null 2>&1; then
   packages+=(openssl)
@@ -57,6 +63,7 @@ for p in "${packages[@]}"; do
   case "$p" in
     bubblewrap) echo "setup: no bwrap; every proc.exec will be refused until bubblewrap is installed (as root: apt-get install bubblewrap; or your distribution's bubblewrap package)" >&2 ;;
     postgresql-15|golang-go) echo "setup: $p is missing; the cluster tier (npm run test:cluster) needs it (apt-get install $p), or set AGENT_OS_SKIP_CLUSTER=1" >&2 ;;
+    gcc|libc6-dev) echo "setup: no C compiler; npm run build cannot compile the filesystem provider's openat2 addon and it walks folder by folder instead (apt-get install gcc libc6-dev)" >&2 ;;
     openssl) echo "setup: no openssl; the codec server's mTLS test needs it (apt-get install openssl)" >&2 ;;
     chromium) echo "setup: no /usr/bin/chromium; the browser test needs one (apt-get install chromium, or set AGENT_OS_CHROMIUM=/path/to/chromium)" >&2 ;;
   esac

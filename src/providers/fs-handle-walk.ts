@@ -8,9 +8,11 @@ import path from 'node:path';
 import { FsUnsafeFileError, FsWrongTypeError } from './fs-errors';
 import type { HostLocation } from '../kernel/types';
 import { Dir, FD_RELATIVE, SHORT_WAY } from './fs-handle';
+import { OPEN_NO_LINKS } from './fs-openat2';
 import { assertSafeStat, toFsError } from './fs-safe';
 
 const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
+const FILE_FLAGS = O_RDONLY | O_NOFOLLOW | O_NONBLOCK;
 
 /** A target as the walker sees it: its mount root (a real folder), the names below it, and the agent path for messages. */
 export interface FsTarget {
@@ -55,12 +57,14 @@ export async function walk(target: FsTarget, options: { readonly count?: number;
  */
 function walkSync(target: FsTarget, options: { readonly count?: number; readonly create?: boolean } = {}): Dir {
   const count = options.count ?? target.parts.length;
-  // The short way first (fs-handle.ts): one open by the judged real path, verified by the
-  // kernel's own path of the descriptor. Anything it cannot verify — a folder to create, a
-  // symlink on the way, a rename, not Linux — is walked one folder at a time, as always.
-  // Not for a worker that can look into other users' mount namespaces (SHORT_WAY, fs-handle.ts).
-  const verified = SHORT_WAY ? Dir.openVerifiedSync(hostPathOf(target, count)) : undefined;
-  if (verified !== undefined) return verified;
+  // One openat2 that refuses every link on the way first (fs-openat2.ts), where it exists;
+  // else the short way (fs-handle.ts): one open by the judged real path, verified by the
+  // kernel's own path of the descriptor — not for a worker that can look into other users'
+  // mount namespaces (SHORT_WAY). Anything neither can open — a folder to create, a symlink
+  // on the way, a rename, not Linux — is walked one folder at a time, as always.
+  const hostPath = hostPathOf(target, count);
+  const opened = Dir.openNoLinksSync(hostPath) ?? (SHORT_WAY && OPEN_NO_LINKS === undefined ? Dir.openVerifiedSync(hostPath) : undefined);
+  if (opened !== undefined) return opened;
   let dir = Dir.rootSync(target.root, target.agentPath);
   try {
     for (let i = 0; i < count; i++) {
@@ -97,24 +101,38 @@ export function walkToParentSync(target: FsTarget, create = false): { dir: Dir; 
 /**
  * Opens the regular file at `target` for reading and checks the descriptor, with synchronous
  * system calls (each a few µs; a trip through libuv's thread pool costs more), returning
- * the raw descriptor and its `fstat` (the caller closes it): the verified walk, an
- * `O_NOFOLLOW | O_NONBLOCK` open relative to the verified parent, then a regular file with
- * one link (and, off Linux, still at its judged real path).
+ * the raw descriptor and its `fstat` (the caller closes it): one `openat2` that refuses
+ * every link (fs-openat2.ts), or the verified walk and an `O_NOFOLLOW | O_NONBLOCK` open
+ * relative to the verified parent; then a regular file with one link (and, off Linux,
+ * still at its judged real path).
  * @throws FsNotFoundError / FsWrongTypeError / FsUnsafeFileError
  */
 export function openFileFd(target: FsTarget): { fd: number; stat: fs.Stats } {
+  // The file itself in one openat2 that refuses every link (fs-openat2.ts) where it exists;
+  // on any failure the walk below opens it, or says precisely why not.
+  const direct = OPEN_NO_LINKS === undefined || target.parts.length === 0 ? -1 : OPEN_NO_LINKS(hostPathOf(target, target.parts.length), FILE_FLAGS);
+  return checkedFile(direct >= 0 ? direct : openByWalk(target), target);
+}
+
+/** The file at `target`, opened relative to its parent reached by {@link walkToParentSync}. */
+function openByWalk(target: FsTarget): number {
   const { dir, name } = walkToParentSync(target);
   let fd: number;
   try {
     if (name === undefined) throw new FsWrongTypeError(target.agentPath, 'a regular file');
     try {
-      fd = fs.openSync(dir.at(name), O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+      fd = fs.openSync(dir.at(name), FILE_FLAGS);
     } catch (err) {
       throw toFsError(err, target.agentPath);
     }
   } finally {
     dir.closeSync();
   }
+  return fd;
+}
+
+/** `fd` as a regular file with one link (and, off Linux, still at its judged real path); closed when it is not. */
+function checkedFile(fd: number, target: FsTarget): { fd: number; stat: fs.Stats } {
   try {
     const stat = fs.fstatSync(fd);
     assertSafeStat(stat, target.agentPath, 'file');

@@ -49,6 +49,10 @@
  *   between are not opened at all: one `open`, one `readlink`, one `close` instead of one
  *   `open` and `close` per folder (each through `/proc/self/fd`).
  *
+ * Where the kernel has `openat2(2)` and the addon is built (fs-openat2.ts), the folder is
+ * opened by its judged real path in one call that refuses every link on the way — magic
+ * links included, so no other mount namespace is reachable — before either way above.
+ *
  * Elsewhere than Linux (no `/proc/self/fd`) names are joined to the folder's path instead:
  * each folder is still opened without following links, but a concurrent rename can
  * redirect a later step ({@link FD_RELATIVE} is false; the provider warns at start-up).
@@ -56,6 +60,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { FsNotFoundError, FsUnsafeFileError, FsWrongTypeError } from './fs-errors';
+import { OPEN_NO_LINKS } from './fs-openat2';
 import { toFsError } from './fs-safe';
 
 const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW } = fs.constants;
@@ -129,6 +134,18 @@ export class Dir {
     } catch (err) {
       throw classify(err, root, agentPath, 'path');
     }
+  }
+
+  /**
+   * The folder at the real host path `hostPath`, opened in one `openat2(2)` that refuses
+   * every link on the way (fs-openat2.ts); `undefined` when that is not available or fails
+   * for any reason (a symlink on the way, missing, not a folder): the caller then takes the
+   * short way or walks, which give the precise error.
+   */
+  static openNoLinksSync(hostPath: string): Dir | undefined {
+    if (OPEN_NO_LINKS === undefined) return undefined;
+    const fd = OPEN_NO_LINKS(hostPath, DIR_FLAGS);
+    return fd >= 0 ? new Dir(fd, hostPath) : undefined;
   }
 
   /**

@@ -52,6 +52,10 @@ test('docker-compose: the worker is built from this repository and gets its poli
   assert.equal(worker.build?.dockerfile, 'Dockerfile');
   const dockerfile = fs.readFileSync(path.join(repoRoot, worker.build!.context, 'Dockerfile'), 'utf8');
   assert.match(dockerfile, /^FROM node:20[\w.-]*/m, 'the worker runs on Node 20');
+  assert.match(dockerfile, /^RUN npm run build\b/m, 'the image is built as CI builds (the openat2 addon included)');
+  for (const [, from] of dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)) {
+    for (const source of from!.split(' ')) assert.ok(fs.existsSync(path.join(repoRoot, source)), `COPY ${source}: exists`);
+  }
   assert.equal(worker.environment?.['TEMPORAL_ADDRESS'], 'temporal:7233');
   assert.ok(fs.existsSync(path.join(repoRoot, 'deploy', 'policy.yaml')), 'deploy/policy.yaml exists');
   assert.ok(

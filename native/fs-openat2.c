@@ -1,0 +1,65 @@
+/*
+ * openat2(2) for the filesystem provider's walker (src/providers/fs-openat2.ts): one call
+ * that opens a real host path while the kernel refuses every symbolic link on the way,
+ * magic links (/proc/<pid>/root, /proc/self/fd/N) included. Built by scripts/build-native.js
+ * at `npm run build`; optional: without it (no compiler, not Linux) the walker walks one
+ * folder at a time, as before.
+ *
+ * open(path, flags) -> the descriptor (>= 0), or -errno. flags are Node's fs.constants
+ * (Linux values); O_CLOEXEC is always added, as libuv does for every open.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <node_api.h>
+
+#ifndef SYS_openat2
+#define SYS_openat2 437 /* the same number on every architecture */
+#endif
+
+/* <linux/openat2.h>, spelled out so that older kernel headers build too. */
+struct agent_os_open_how {
+  unsigned long long flags;
+  unsigned long long mode;
+  unsigned long long resolve;
+};
+#define AGENT_OS_RESOLVE_NO_MAGICLINKS 0x02ULL
+#define AGENT_OS_RESOLVE_NO_SYMLINKS 0x04ULL
+
+static napi_value result(napi_env env, int value) {
+  napi_value out;
+  if (napi_create_int32(env, value, &out) != napi_ok) return NULL;
+  return out;
+}
+
+static napi_value open_no_links(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  char path[4096];
+  size_t len = 0;
+  int32_t flags = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 2) return result(env, -EINVAL);
+  if (napi_get_value_string_utf8(env, argv[0], path, sizeof path, &len) != napi_ok) return result(env, -EINVAL);
+  /* Truncated (too long for PATH_MAX), or holding a NUL that would cut it short: not opened. */
+  if (len >= sizeof path - 1) return result(env, -ENAMETOOLONG);
+  if (strlen(path) != len || len == 0) return result(env, -EINVAL);
+  if (napi_get_value_int32(env, argv[1], &flags) != napi_ok) return result(env, -EINVAL);
+  struct agent_os_open_how how;
+  memset(&how, 0, sizeof how);
+  how.flags = (unsigned long long)(unsigned int)flags | O_CLOEXEC;
+  how.resolve = AGENT_OS_RESOLVE_NO_SYMLINKS | AGENT_OS_RESOLVE_NO_MAGICLINKS;
+  long fd = syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+  return result(env, fd < 0 ? -errno : (int)fd);
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_value fn;
+  if (napi_create_function(env, "open", NAPI_AUTO_LENGTH, open_no_links, NULL, &fn) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "open", fn) != napi_ok) return NULL;
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// Compiles native/fs-openat2.c into dist/native/fs-openat2.node (part of `npm run build`):
+// the filesystem provider's one-call open that refuses every link (src/providers/fs-openat2.ts).
+// Linux only; a plain C compile against Node-API's headers (the node-api-headers package from
+// npm), no node-gyp and no download. Optional: when it cannot be built (no C compiler: as
+// root, `apt-get install gcc libc6-dev`) this says so and the provider walks folder by
+// folder instead — as safe, slower. CC overrides the compiler.
+'use strict';
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.join(__dirname, '..');
+const source = path.join(root, 'native', 'fs-openat2.c');
+const out = path.join(root, 'dist', 'native', 'fs-openat2.node');
+
+function main() {
+  if (process.platform !== 'linux') return;
+  const include = require('node-api-headers').include_dir;
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  const cc = process.env.CC || 'cc';
+  const temp = `${out}.${process.pid}.tmp`;
+  const args = ['-O2', '-shared', '-fPIC', '-Wall', '-Wextra', '-Werror', '-DNODE_GYP_MODULE_NAME=fs_openat2', '-I', include, '-o', temp, source];
+  const run = spawnSync(cc, args, { encoding: 'utf8' });
+  if (run.error !== undefined || run.status !== 0) {
+    fs.rmSync(temp, { force: true });
+    const why = run.error !== undefined ? run.error.message : (run.stderr || `exit ${run.status}`).trim();
+    process.stderr.write(
+      `build-native: could not compile ${path.relative(root, source)} with ${cc} (${why}).\n` +
+        'build-native: the filesystem provider walks folder by folder instead (as safe, slower). To build it: install a C compiler (as root: apt-get install gcc libc6-dev), then npm run build.\n',
+    );
+    return;
+  }
+  fs.renameSync(temp, out);
+}
+
+main();

@@ -1,0 +1,83 @@
+/**
+ * The walker's one-call open (fs-openat2.ts): `openat2` with every link refused — a symlink
+ * on the way or at the end, and magic links such as `/proc/<pid>/root` and `/proc/self/fd/N`
+ * that lead into another mount namespace or to an open descriptor. When it is off
+ * (`AGENT_OS_FS_OPENAT2=off`, or no addon) the walker's other ways decide: the attack suites
+ * run again in a process with it off.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ADDON_PATH, OPEN_NO_LINKS } from '../../src/providers/fs-openat2';
+import { tempDir } from '../kernel/kernel-helpers';
+
+const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW } = fs.constants;
+const { ELOOP, ENOENT, EINVAL, ENAMETOOLONG } = os.constants.errno;
+
+function openOrErrno(hostPath: string, flags = O_RDONLY | O_NOFOLLOW): number {
+  const open = OPEN_NO_LINKS;
+  assert.ok(open !== undefined);
+  const fd = open(hostPath, flags);
+  if (fd >= 0) fs.closeSync(fd);
+  return fd >= 0 ? 0 : fd;
+}
+
+describe('openat2 with every link refused (fs-openat2.ts)', () => {
+  test('on Linux the addon is built and works (npm run build compiles it; it needs a C compiler)', () => {
+    if (process.platform !== 'linux') return;
+    assert.ok(fs.existsSync(ADDON_PATH), `${ADDON_PATH} is missing: npm run build compiles native/fs-openat2.c (as root: apt-get install gcc libc6-dev)`);
+    assert.ok(OPEN_NO_LINKS !== undefined, 'the addon loads and openat2 refuses a magic link on this kernel');
+  });
+
+  test('a real path opens; a symlink on the way or at the end, a magic link, a NUL, an over-long path → refused', () => {
+    if (process.platform !== 'linux') return;
+    const root = tempDir();
+    const real = path.join(root, 'a', 'b');
+    fs.mkdirSync(real, { recursive: true });
+    fs.writeFileSync(path.join(real, 'f.txt'), 'x');
+    fs.symlinkSync(path.join(root, 'a'), path.join(root, 'link'));
+    fs.symlinkSync(path.join(real, 'f.txt'), path.join(real, 'to-f'));
+    assert.equal(openOrErrno(path.join(real, 'f.txt')), 0);
+    assert.equal(openOrErrno(real, O_RDONLY | O_DIRECTORY), 0);
+    assert.equal(openOrErrno(path.join(root, 'link', 'b', 'f.txt')), -ELOOP, 'a symlink on the way');
+    assert.equal(openOrErrno(path.join(root, 'link', 'b'), O_RDONLY | O_DIRECTORY), -ELOOP, 'a symlink folder on the way');
+    assert.equal(openOrErrno(path.join(real, 'to-f'), O_RDONLY), -ELOOP, 'a symlink at the end, even without O_NOFOLLOW');
+    assert.equal(openOrErrno(`/proc/self/root${real}/f.txt`), -ELOOP, 'a magic link into a (possibly other) root');
+    const fd = fs.openSync(real, O_RDONLY | O_DIRECTORY);
+    try {
+      assert.equal(openOrErrno(`/proc/self/fd/${fd}/f.txt`), -ELOOP, 'a magic link to an open descriptor');
+    } finally {
+      fs.closeSync(fd);
+    }
+    assert.equal(openOrErrno(path.join(real, 'missing')), -ENOENT);
+    assert.equal(openOrErrno(`${real}/f.txt\0/../../etc/passwd`), -EINVAL, 'a NUL never cuts the path short');
+    assert.equal(openOrErrno(`/${'x/'.repeat(2100)}`), -ENAMETOOLONG);
+  });
+
+  test('AGENT_OS_FS_OPENAT2=off turns it off', () => {
+    const probe = `process.stdout.write(String(require(${JSON.stringify(require.resolve('../../src/providers/fs-openat2'))}).OPEN_NO_LINKS === undefined))`;
+    const out = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8', env: { ...process.env, AGENT_OS_FS_OPENAT2: 'off' } });
+    assert.equal(out.stdout, 'true', out.stderr);
+  });
+
+  test('with it off, the walker attack suites pass as well (short way, walk, foreign namespace, handles, red team)', () => {
+    const suites = ['filesystem-handles', 'filesystem-verified-open', 'filesystem-redteam', 'fs-foreign-namespace'].map((name) =>
+      path.join(__dirname, `${name}.test.js`),
+    );
+    // A test runner of its own (NODE_TEST_CONTEXT would make it report to this one instead).
+    const { NODE_TEST_CONTEXT: _ours, ...env } = process.env;
+    const run = spawnSync(process.execPath, ['--test', '--test-reporter=tap', ...suites], {
+      encoding: 'utf8',
+      env: { ...env, AGENT_OS_FS_OPENAT2: 'off' },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    const failed = /^# fail (\d+)$/m.exec(run.stdout)?.[1];
+    const passed = Number(/^# pass (\d+)$/m.exec(run.stdout)?.[1] ?? 0);
+    assert.equal(run.status, 0, `with AGENT_OS_FS_OPENAT2=off:\n${run.stdout.slice(-4000)}\n${run.stderr.slice(-2000)}`);
+    assert.equal(failed, '0');
+    assert.ok(passed >= 10, `${passed} tests ran`);
+  });
+});
