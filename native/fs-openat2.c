@@ -55,10 +55,38 @@ static napi_value open_no_links(napi_env env, napi_callback_info info) {
   return result(env, fd < 0 ? -errno : (int)fd);
 }
 
-static napi_value init(napi_env env, napi_value exports) {
+/*
+ * real(path) -> 0 when path names something that exists and is reached with no link on the
+ * way or at the end (so path, absolute and normalised, is its own real path), or -errno.
+ * An O_PATH open: the object itself is not opened (no FIFO or device is touched).
+ */
+static napi_value real_path(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  char path[4096];
+  size_t len = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1) return result(env, -EINVAL);
+  if (napi_get_value_string_utf8(env, argv[0], path, sizeof path, &len) != napi_ok) return result(env, -EINVAL);
+  if (len >= sizeof path - 1) return result(env, -ENAMETOOLONG);
+  if (strlen(path) != len || len == 0) return result(env, -EINVAL);
+  struct agent_os_open_how how;
+  memset(&how, 0, sizeof how);
+  how.flags = O_PATH | O_CLOEXEC;
+  how.resolve = AGENT_OS_RESOLVE_NO_SYMLINKS | AGENT_OS_RESOLVE_NO_MAGICLINKS;
+  long fd = syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+  if (fd < 0) return result(env, -errno);
+  close((int)fd);
+  return result(env, 0);
+}
+
+static int export_function(napi_env env, napi_value exports, const char *name, napi_callback cb) {
   napi_value fn;
-  if (napi_create_function(env, "open", NAPI_AUTO_LENGTH, open_no_links, NULL, &fn) != napi_ok) return NULL;
-  if (napi_set_named_property(env, exports, "open", fn) != napi_ok) return NULL;
+  if (napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, NULL, &fn) != napi_ok) return 0;
+  return napi_set_named_property(env, exports, name, fn) == napi_ok;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  if (!export_function(env, exports, "open", open_no_links) || !export_function(env, exports, "real", real_path)) return NULL;
   return exports;
 }
 

@@ -12,7 +12,8 @@
  *
  * Optional and fail-safe: without the addon (no C compiler at build time, not Linux), with
  * a kernel or a seccomp filter that refuses `openat2`, or with `AGENT_OS_FS_OPENAT2=off`
- * (owned here), {@link OPEN_NO_LINKS} is `undefined` and the walker walks as before. On any
+ * (owned here), {@link OPEN_NO_LINKS} and {@link IS_OWN_REAL_PATH} are `undefined`: the
+walker walks as before, and the resolve step calls `realpath(3)`. On any
  * failure of a call the caller walks too, which gives the precise error (or makes the
  * missing folders of a write).
  */
@@ -23,17 +24,30 @@ import path from 'node:path';
 /** Opens `hostPath` (absolute) with Node's `fs.constants` flags, refusing every link on the way: a descriptor, or `-errno`. */
 export type OpenNoLinks = (hostPath: string, flags: number) => number;
 
+/** True when `hostPath` (absolute) exists and is reached with no link on the way or at the end: then, normalised, it is its own real path. */
+export type IsOwnRealPath = (hostPath: string) => boolean;
+
 interface Addon {
   readonly open: OpenNoLinks;
+  readonly real: (hostPath: string) => number;
 }
 
 /** The addon's place beside the compiled sources (`dist/native/`, written by scripts/build-native.js). */
 export const ADDON_PATH = path.join(__dirname, '..', '..', 'native', 'fs-openat2.node');
 
-/** The open that refuses every link, or `undefined` where it is not available (see the file comment). */
-export const OPEN_NO_LINKS: OpenNoLinks | undefined = load();
+const ADDON = load();
 
-function load(): OpenNoLinks | undefined {
+/** The open that refuses every link, or `undefined` where it is not available (see the file comment). */
+export const OPEN_NO_LINKS: OpenNoLinks | undefined = ADDON?.open;
+
+/**
+ * The resolve step's shortcut (fs-safe.ts, realpathLongestExisting): one `openat2` with
+ * `O_PATH` (nothing is opened for reading; no FIFO or device is touched) and a `close`
+ * instead of `realpath(3)`'s `readlink` per component; `undefined` where not available.
+ */
+export const IS_OWN_REAL_PATH: IsOwnRealPath | undefined = ADDON === undefined ? undefined : (hostPath) => ADDON.real(hostPath) === 0;
+
+function load(): Addon | undefined {
   if (process.platform !== 'linux' || process.env['AGENT_OS_FS_OPENAT2'] === 'off') return undefined;
   let addon: Addon;
   try {
@@ -42,19 +56,20 @@ function load(): OpenNoLinks | undefined {
   } catch {
     return undefined;
   }
-  return works(addon.open) ? addon.open : undefined;
+  return typeof addon.open === 'function' && typeof addon.real === 'function' && works(addon) ? addon : undefined;
 }
 
-/** The root opens, and a magic link to it is refused with ELOOP: the call exists and resolves as promised. */
-function works(open: OpenNoLinks): boolean {
+/** The root opens, and a magic link to it is refused with ELOOP, by both calls: `openat2` exists and resolves as promised. */
+function works(addon: Addon): boolean {
   const { O_RDONLY, O_DIRECTORY } = fs.constants;
-  const fd = open('/', O_RDONLY | O_DIRECTORY);
+  const fd = addon.open('/', O_RDONLY | O_DIRECTORY);
   if (fd < 0) return false;
   fs.closeSync(fd);
-  const magic = open('/proc/self/root', O_RDONLY | O_DIRECTORY);
+  const magic = addon.open('/proc/self/root', O_RDONLY | O_DIRECTORY);
   if (magic >= 0) {
     fs.closeSync(magic);
     return false;
   }
-  return magic === -os.constants.errno.ELOOP;
+  const ELOOP = os.constants.errno.ELOOP;
+  return magic === -ELOOP && addon.real('/') === 0 && addon.real('/proc/self/root') === -ELOOP;
 }

@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { FsNotFoundError, FsUnsafeFileError, FsWrongTypeError } from './fs-errors';
+import { IS_OWN_REAL_PATH } from './fs-openat2';
 
 const MAX_LINK_HOPS = 40;
 
@@ -21,6 +22,9 @@ const MAX_LINK_HOPS = 40;
  */
 export function realpathLongestExisting(p: string, hops = 0): string {
   if (hops > MAX_LINK_HOPS) throw Object.assign(new Error('too many symbolic links'), { code: 'ELOOP' });
+  // A normalised absolute path that exists with no link anywhere on it is its own real path:
+  // one openat2 (fs-openat2.ts) instead of a readlink per component. Anything else: realpath.
+  if (IS_OWN_REAL_PATH !== undefined && isNormalAbsolute(p) && IS_OWN_REAL_PATH(p)) return p;
   try {
     return fs.realpathSync.native(p);
   } catch (err) {
@@ -37,6 +41,12 @@ export function realpathLongestExisting(p: string, hops = 0): string {
   }
   if (link !== undefined) return realpathLongestExisting(path.resolve(parent, link), hops + 1);
   return path.join(realpathLongestExisting(parent, hops), path.basename(p));
+}
+
+/** `/`, or an absolute path without empty, `.` or `..` components and without a trailing `/`. */
+function isNormalAbsolute(p: string): boolean {
+  if (p === '/') return true;
+  return p.charCodeAt(0) === 47 && p.charCodeAt(p.length - 1) !== 47 && path.posix.normalize(p) === p;
 }
 
 /**

@@ -11,7 +11,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ADDON_PATH, OPEN_NO_LINKS } from '../../src/providers/fs-openat2';
+import { ADDON_PATH, IS_OWN_REAL_PATH, OPEN_NO_LINKS } from '../../src/providers/fs-openat2';
+import { realpathLongestExisting } from '../../src/providers/fs-safe';
 import { tempDir } from '../kernel/kernel-helpers';
 
 const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW } = fs.constants;
@@ -55,6 +56,37 @@ describe('openat2 with every link refused (fs-openat2.ts)', () => {
     assert.equal(openOrErrno(path.join(real, 'missing')), -ENOENT);
     assert.equal(openOrErrno(`${real}/f.txt\0/../../etc/passwd`), -EINVAL, 'a NUL never cuts the path short');
     assert.equal(openOrErrno(`/${'x/'.repeat(2100)}`), -ENAMETOOLONG);
+  });
+
+  test('the resolve shortcut: a path with no link is its own real path; with a link anywhere, or odd spelling, realpath decides — same answers as realpath(3)', () => {
+    if (process.platform !== 'linux') return;
+    const root = tempDir();
+    const real = path.join(root, 'a', 'b');
+    fs.mkdirSync(real, { recursive: true });
+    fs.writeFileSync(path.join(real, 'f.txt'), 'x');
+    fs.symlinkSync(path.join(root, 'a'), path.join(root, 'link'));
+    fs.symlinkSync(path.join(real, 'f.txt'), path.join(real, 'to-f'));
+    fs.symlinkSync(path.join(real, 'nowhere.txt'), path.join(real, 'dangling'));
+    const own = IS_OWN_REAL_PATH;
+    assert.ok(own !== undefined);
+    assert.equal(own(path.join(real, 'f.txt')), true);
+    assert.equal(own(path.join(root, 'link', 'b', 'f.txt')), false);
+    assert.equal(own(path.join(real, 'to-f')), false);
+    assert.equal(own(`/proc/self/root${real}`), false);
+    assert.equal(own(path.join(real, 'missing')), false);
+    const cases: Array<[string, string]> = [
+      [path.join(real, 'f.txt'), path.join(real, 'f.txt')],
+      [path.join(root, 'link', 'b', 'f.txt'), path.join(real, 'f.txt')],
+      [path.join(real, 'to-f'), path.join(real, 'f.txt')],
+      [path.join(real, 'dangling'), path.join(real, 'nowhere.txt')],
+      [path.join(real, 'missing', 'deeper.txt'), path.join(real, 'missing', 'deeper.txt')],
+      [`${real}/./f.txt`, path.join(real, 'f.txt')],
+      [`${real}/../b/f.txt`, path.join(real, 'f.txt')],
+      [`${real}/`, real],
+      [`/proc/self/root${real}/f.txt`, path.join(real, 'f.txt')],
+      ['/', '/'],
+    ];
+    for (const [given, expected] of cases) assert.equal(realpathLongestExisting(given), expected, given);
   });
 
   test('AGENT_OS_FS_OPENAT2=off turns it off', () => {
