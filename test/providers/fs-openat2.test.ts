@@ -26,21 +26,29 @@ function openOrErrno(hostPath: string, flags = O_RDONLY | O_NOFOLLOW): number {
   return fd >= 0 ? 0 : fd;
 }
 
+/** `<root>/a/b/f.txt`, `<root>/link` → `<root>/a`, `<root>/a/b/to-f` → `f.txt`. */
+function linkTree(): { root: string; real: string } {
+  const root = tempDir();
+  const real = path.join(root, 'a', 'b');
+  fs.mkdirSync(real, { recursive: true });
+  fs.writeFileSync(path.join(real, 'f.txt'), 'x');
+  fs.symlinkSync(path.join(root, 'a'), path.join(root, 'link'));
+  fs.symlinkSync(path.join(real, 'f.txt'), path.join(real, 'to-f'));
+  return { root, real };
+}
+
 describe('openat2 with every link refused (fs-openat2.ts)', () => {
   test('on Linux the addon is built and works (npm run build compiles it; it needs a C compiler)', () => {
-    if (process.platform !== 'linux') return;
+    if (process.platform !== 'linux') {
+      assert.equal(OPEN_NO_LINKS, undefined, 'Linux only');
+      return;
+    }
     assert.ok(fs.existsSync(ADDON_PATH), `${ADDON_PATH} is missing: npm run build compiles native/fs-openat2.c (as root: apt-get install gcc libc6-dev)`);
     assert.ok(OPEN_NO_LINKS !== undefined, 'the addon loads and openat2 refuses a magic link on this kernel');
   });
 
   test('a real path opens; a symlink on the way or at the end, a magic link, a NUL, an over-long path → refused', () => {
-    if (process.platform !== 'linux') return;
-    const root = tempDir();
-    const real = path.join(root, 'a', 'b');
-    fs.mkdirSync(real, { recursive: true });
-    fs.writeFileSync(path.join(real, 'f.txt'), 'x');
-    fs.symlinkSync(path.join(root, 'a'), path.join(root, 'link'));
-    fs.symlinkSync(path.join(real, 'f.txt'), path.join(real, 'to-f'));
+    const { root, real } = linkTree();
     assert.equal(openOrErrno(path.join(real, 'f.txt')), 0);
     assert.equal(openOrErrno(real, O_RDONLY | O_DIRECTORY), 0);
     assert.equal(openOrErrno(path.join(root, 'link', 'b', 'f.txt')), -ELOOP, 'a symlink on the way');
@@ -59,13 +67,7 @@ describe('openat2 with every link refused (fs-openat2.ts)', () => {
   });
 
   test('the resolve shortcut: a path with no link is its own real path; with a link anywhere, or odd spelling, realpath decides — same answers as realpath(3)', () => {
-    if (process.platform !== 'linux') return;
-    const root = tempDir();
-    const real = path.join(root, 'a', 'b');
-    fs.mkdirSync(real, { recursive: true });
-    fs.writeFileSync(path.join(real, 'f.txt'), 'x');
-    fs.symlinkSync(path.join(root, 'a'), path.join(root, 'link'));
-    fs.symlinkSync(path.join(real, 'f.txt'), path.join(real, 'to-f'));
+    const { root, real } = linkTree();
     fs.symlinkSync(path.join(real, 'nowhere.txt'), path.join(real, 'dangling'));
     const own = IS_OWN_REAL_PATH;
     assert.ok(own !== undefined);
