@@ -35,17 +35,33 @@ static napi_value result(napi_env env, int value) {
   return out;
 }
 
+#define PATH_BYTES 4096 /* PATH_MAX, the terminating NUL included */
+
+/*
+ * Copies the string `value` as UTF-8 into `path` (PATH_BYTES): 0, or -errno. Its whole length
+ * is asked first: Node-API cuts a string that does not fit at a character boundary *before*
+ * the buffer's end, so a length check after the copy would miss a cut path (and open a
+ * prefix of it). A path too long for the kernel, empty, or holding a NUL (which would end it
+ * early in C) is never opened.
+ */
+static int path_arg(napi_env env, napi_value value, char *path) {
+  size_t need = 0;
+  size_t len = 0;
+  if (napi_get_value_string_utf8(env, value, NULL, 0, &need) != napi_ok) return -EINVAL;
+  if (need >= PATH_BYTES) return -ENAMETOOLONG;
+  if (napi_get_value_string_utf8(env, value, path, PATH_BYTES, &len) != napi_ok || len != need) return -EINVAL;
+  if (len == 0 || strlen(path) != len) return -EINVAL;
+  return 0;
+}
+
 static napi_value open_no_links(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
-  char path[4096];
-  size_t len = 0;
+  char path[PATH_BYTES];
   int32_t flags = 0;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 2) return result(env, -EINVAL);
-  if (napi_get_value_string_utf8(env, argv[0], path, sizeof path, &len) != napi_ok) return result(env, -EINVAL);
-  /* Truncated (too long for PATH_MAX), or holding a NUL that would cut it short: not opened. */
-  if (len >= sizeof path - 1) return result(env, -ENAMETOOLONG);
-  if (strlen(path) != len || len == 0) return result(env, -EINVAL);
+  int got = path_arg(env, argv[0], path);
+  if (got != 0) return result(env, got);
   if (napi_get_value_int32(env, argv[1], &flags) != napi_ok) return result(env, -EINVAL);
   struct agent_os_open_how how;
   memset(&how, 0, sizeof how);
@@ -63,12 +79,10 @@ static napi_value open_no_links(napi_env env, napi_callback_info info) {
 static napi_value real_path(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
-  char path[4096];
-  size_t len = 0;
+  char path[PATH_BYTES];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1) return result(env, -EINVAL);
-  if (napi_get_value_string_utf8(env, argv[0], path, sizeof path, &len) != napi_ok) return result(env, -EINVAL);
-  if (len >= sizeof path - 1) return result(env, -ENAMETOOLONG);
-  if (strlen(path) != len || len == 0) return result(env, -EINVAL);
+  int got = path_arg(env, argv[0], path);
+  if (got != 0) return result(env, got);
   struct agent_os_open_how how;
   memset(&how, 0, sizeof how);
   how.flags = O_PATH | O_CLOEXEC;

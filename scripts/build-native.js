@@ -18,6 +18,8 @@ function main() {
   if (process.platform !== 'linux') return;
   const include = require('node-api-headers').include_dir;
   fs.mkdirSync(path.dirname(out), { recursive: true });
+  // Never leave an earlier build in place: what loads is what this source compiled to, or nothing.
+  fs.rmSync(out, { force: true });
   const cc = process.env.CC || 'cc';
   const temp = `${out}.${process.pid}.tmp`;
   const args = ['-O2', '-shared', '-fPIC', '-Wall', '-Wextra', '-Werror', '-DNODE_GYP_MODULE_NAME=fs_openat2', '-I', include, '-o', temp, source];

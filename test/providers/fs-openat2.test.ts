@@ -64,6 +64,11 @@ describe('openat2 with every link refused (fs-openat2.ts)', () => {
     assert.equal(openOrErrno(path.join(real, 'missing')), -ENOENT);
     assert.equal(openOrErrno(`${real}/f.txt\0/../../etc/passwd`), -EINVAL, 'a NUL never cuts the path short');
     assert.equal(openOrErrno(`/${'x/'.repeat(2100)}`), -ENAMETOOLONG);
+    // Node-API cuts a string that does not fit *before* a character that would straddle the end:
+    // 4,094 bytes then '€' (3 bytes) must not become the 4,094-byte prefix (which the kernel would look up).
+    const straddling = `/${'a/'.repeat(2046)}b\u20ac`;
+    assert.equal(openOrErrno(straddling), -ENAMETOOLONG, 'a path cut at a character boundary is never opened');
+    assert.equal(IS_OWN_REAL_PATH?.(straddling), false);
   });
 
   test('the resolve shortcut: a path with no link is its own real path; with a link anywhere, or odd spelling, realpath decides — same answers as realpath(3)', () => {
