@@ -1,0 +1,218 @@
+/**
+ * Red team 8 against the walker's one-call open (fs-openat2.ts, native/fs-openat2.c) — see
+ * /work/notes/redteam8.md.
+ *
+ * The addon copies the path with `napi_get_value_string_utf8` into a 4096-byte buffer and
+ * takes "len >= 4095" for "truncated". But V8 never writes part of a character: a path whose
+ * UTF-8 form is longer than 4095 bytes, with a multi-byte character (€, 3 bytes) straddling
+ * byte 4095, is cut before that character and `len` is 4093 or 4094 — the check passes and
+ * openat2 opens a *prefix* of the judged path: `<deep>/x€` opens `<deep>/x`, `<deep>/..€`
+ * opens `<deep>/..`. Such a path exceeds PATH_MAX, so the resolve step's realpath refuses it
+ * while it exists; it is judged while a folder on the way is still missing and acted on once
+ * that folder exists (made between the decision and the effect — a concurrent process, an
+ * approval's wait; here `beforeExecute`). The walk (AGENT_OS_FS_OPENAT2=off) reaches such
+ * paths through descriptors and acts on the judged name.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Kernel } from '../../src/kernel/kernel';
+import { FilesystemProvider } from '../../src/providers/filesystem';
+import { OPEN_NO_LINKS } from '../../src/providers/fs-openat2';
+import { readLog, tempDir, writePolicy } from '../kernel/kernel-helpers';
+
+const EURO = '\u20ac'; // 3 bytes in UTF-8
+const SECRET = 'DENIED SECRET';
+
+/**
+ * Folder names below `ws` such that `<ws>/<names>/<tail>` is exactly 4094 bytes long: with
+ * one more 3-byte character after the tail it is 4097 bytes, cut by the addon back to 4094.
+ */
+function chainTo(ws: string, tail: string): string[] {
+  let remaining = 4094 - Buffer.byteLength(ws) - 1 - Buffer.byteLength(tail) - 1;
+  const names: string[] = [];
+  let i = 0;
+  while (remaining > 0) {
+    const len = remaining <= 200 ? remaining : 150;
+    names.push(String.fromCharCode(97 + (i++ % 26)).repeat(len));
+    remaining -= remaining <= 200 ? remaining : len + 1;
+  }
+  return names;
+}
+
+interface Setup {
+  root: string;
+  ws: string;
+  log: string;
+  kernel: Kernel;
+  /** The chain of folders (relative to ws), all but the last made now. */
+  chain: string[];
+  /** The host path of the last folder of the chain (made by the attack). */
+  last: string;
+}
+
+function setup(policy: string | ((chain: string[]) => string), tail: string): Setup {
+  const root = tempDir();
+  const ws = path.join(root, 'ws');
+  fs.mkdirSync(ws);
+  const chain = chainTo(ws, tail);
+  const last = path.join(ws, ...chain);
+  fs.mkdirSync(path.dirname(last), { recursive: true }); // the last folder is missing when the target is judged
+  const log = path.join(root, 'audit.log');
+  const kernel = new Kernel({
+    policy: writePolicy(root, typeof policy === 'string' ? policy : policy(chain)),
+    providers: [new FilesystemProvider({ mounts: { '/workspace': ws } })],
+    logPath: log,
+  });
+  return { root, ws, log, kernel, chain, last };
+}
+
+/** `name` inside the folder `dir` (whose path is short enough), through a descriptor: paths below may exceed PATH_MAX. */
+function inside<T>(dir: string, use: (at: (rel: string) => string) => T): T {
+  const fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+  try {
+    return use((rel) => `/proc/self/fd/${fd}/${rel}`);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Moves the deep last folder up (so that the temp folder can be removed by path) and removes the root. */
+function cleanUp(s: Setup): void {
+  if (fs.existsSync(s.last)) fs.renameSync(s.last, path.join(s.ws, 'flattened'));
+  fs.rmSync(s.root, { recursive: true, force: true });
+}
+
+const agentPath = (s: Setup, ...rest: string[]) => ['/workspace', ...s.chain, ...rest].join('/');
+
+describe('red team 8: the openat2 addon opens a prefix of an over-long path (native/fs-openat2.c)', () => {
+  test('the addon: <4094-byte folder>€ → refused (ENAMETOOLONG), never the folder without the €', () => {
+    if (OPEN_NO_LINKS === undefined) return;
+    const root = tempDir();
+    const names = chainTo(root, 'x');
+    const x = path.join(root, ...names, 'x');
+    fs.mkdirSync(x, { recursive: true });
+    assert.equal(Buffer.byteLength(x), 4094);
+    const fd = OPEN_NO_LINKS(x + EURO, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+    const opened = fd >= 0 ? fs.readlinkSync(`/proc/self/fd/${fd}`) : undefined;
+    if (fd >= 0) fs.closeSync(fd);
+    fs.renameSync(path.join(root, ...names), path.join(root, 'flat'));
+    fs.rmSync(root, { recursive: true, force: true });
+    assert.equal(opened, undefined, `asked for ".../x€" (4097 bytes), opened ".../${opened?.slice(-1)}"`);
+    assert.ok(fd < 0);
+  });
+
+  test('fs.write to <deep>/x€/f (allowed) with <deep> made after the decision → never lands in <deep>/x/f (denied); one record', async () => {
+    const s = setup(
+      'capabilities:\n  - action: fs.write\n    resource: /workspace/**\ndeny:\n  - action: fs.write\n    resource: "/workspace/**/x/**"\n',
+      'x',
+    );
+    const r = await s.kernel.submit(
+      { action: 'fs.write', target: agentPath(s, `x${EURO}`, 'f'), params: { content: 'PLANTED' } },
+      {
+        beforeExecute: async () => {
+          fs.mkdirSync(path.join(s.last, 'x'), { recursive: true });
+        },
+      },
+    );
+    const denied = await s.kernel.submit({ action: 'fs.write', target: agentPath(s, 'x', 'f'), params: { content: 'direct' } });
+    await s.kernel.close();
+    const planted = inside(s.last, (at) => fs.existsSync(at('x/f')));
+    const judged = inside(s.last, (at) => (fs.existsSync(at(`x${EURO}/f`)) ? fs.readFileSync(at(`x${EURO}/f`), 'utf8') : undefined));
+    const records = readLog(s.log).map((rec) => rec['status']);
+    cleanUp(s);
+    assert.equal(denied.status, 'DENIED', 'the policy denies <deep>/x/f itself');
+    assert.equal(planted, false, `the write judged as <deep>/x€/f (${r.status}) landed in the denied folder <deep>/x`);
+    assert.ok(r.status !== 'OK' || judged === 'PLANTED', JSON.stringify(r));
+    assert.deepEqual(records, [r.status, 'DENIED']);
+  });
+
+  test('fs.write to <deep>/..€/f (allowed) with <deep> made after the decision → never lands in the folder above <deep> (denied there); one record', async () => {
+    // Denied: the file f directly in the folder above <deep> (<deep> itself is the chain's last folder).
+    const s = setup(
+      (chain) =>
+        `capabilities:\n  - action: fs.write\n    resource: "/workspace/**/..\u20ac/*"\n  - action: fs.write\n    resource: /workspace/**\ndeny:\n  - action: fs.write\n    resource: "${['/workspace', ...chain.slice(0, -1), 'f'].join('/')}"\n`,
+      '..',
+    );
+    const above = path.dirname(s.last);
+    const r = await s.kernel.submit(
+      { action: 'fs.write', target: agentPath(s, `..${EURO}`, 'f'), params: { content: 'PLANTED' } },
+      { beforeExecute: async () => fs.mkdirSync(s.last) },
+    );
+    const denied = await s.kernel.submit({ action: 'fs.write', target: ['/workspace', ...s.chain.slice(0, -1), 'f'].join('/'), params: { content: 'direct' } });
+    await s.kernel.close();
+    const planted = fs.existsSync(path.join(above, 'f'));
+    const records = readLog(s.log).map((rec) => rec['status']);
+    cleanUp(s);
+    assert.equal(denied.status, 'DENIED', 'the policy denies f directly in the folder above <deep>');
+    assert.equal(planted, false, `the write judged as <deep>/..€/f (${r.status}) landed in the folder above <deep>`);
+    assert.deepEqual(records, [r.status, 'DENIED'], JSON.stringify(r));
+  });
+
+  test('fs.read of <deep>/s€ (allowed) with <deep> made after the decision → never the bytes of <deep>/s (denied); one record', async () => {
+    const s = setup(
+      'capabilities:\n  - action: fs.read\n    resource: /workspace/**\ndeny:\n  - action: fs.read\n    resource: "/workspace/**/s"\n',
+      's',
+    );
+    const r = await s.kernel.submit(
+      { action: 'fs.read', target: agentPath(s, `s${EURO}`) },
+      {
+        beforeExecute: async () => {
+          fs.mkdirSync(s.last);
+          fs.writeFileSync(path.join(s.last, 's'), SECRET);
+        },
+      },
+    );
+    const denied = await s.kernel.submit({ action: 'fs.read', target: agentPath(s, 's') });
+    await s.kernel.close();
+    const records = readLog(s.log).map((rec) => rec['status']);
+    cleanUp(s);
+    assert.equal(denied.status, 'DENIED', 'the policy denies <deep>/s itself');
+    assert.ok(!JSON.stringify(r).includes(SECRET), `read of <deep>/s€ returned the denied file: ${JSON.stringify(r).slice(0, 200)}`);
+    assert.deepEqual(records, [r.status, 'DENIED']);
+  });
+
+  test('fs.delete of <deep>/x€/keep (allowed) with <deep> made after the decision → <deep>/x/keep (denied) kept; one record', async () => {
+    const s = setup(
+      'capabilities:\n  - action: fs.delete\n    resource: /workspace/**\ndeny:\n  - action: fs.delete\n    resource: "/workspace/**/x/**"\n',
+      'x',
+    );
+    const r = await s.kernel.submit(
+      { action: 'fs.delete', target: agentPath(s, `x${EURO}`, 'keep') },
+      {
+        beforeExecute: async () => {
+          fs.mkdirSync(path.join(s.last, 'x'), { recursive: true });
+          inside(s.last, (at) => fs.writeFileSync(at('x/keep'), 'keep'));
+        },
+      },
+    );
+    await s.kernel.close();
+    const kept = inside(s.last, (at) => fs.existsSync(at('x/keep')));
+    const records = readLog(s.log).map((rec) => rec['status']);
+    cleanUp(s);
+    assert.equal(kept, true, `the delete judged as <deep>/x€/keep (${r.status}) removed <deep>/x/keep`);
+    assert.deepEqual(records, [r.status]);
+  });
+
+  test('fs.list of <deep>/x€ (allowed) with <deep> made after the decision → never the names in <deep>/x (denied); one record', async () => {
+    const s = setup(
+      'capabilities:\n  - action: fs.list\n    resource: /workspace/**\ndeny:\n  - action: fs.list\n    resource: "/workspace/**/x"\n',
+      'x',
+    );
+    const r = await s.kernel.submit(
+      { action: 'fs.list', target: agentPath(s, `x${EURO}`) },
+      {
+        beforeExecute: async () => {
+          fs.mkdirSync(path.join(s.last, 'x'), { recursive: true });
+          inside(s.last, (at) => fs.writeFileSync(at('x/hidden-name.txt'), 'x'));
+        },
+      },
+    );
+    await s.kernel.close();
+    const records = readLog(s.log).map((rec) => rec['status']);
+    cleanUp(s);
+    assert.ok(!JSON.stringify(r).includes('hidden-name'), `list of <deep>/x€ listed <deep>/x: ${JSON.stringify(r.data)}`);
+    assert.deepEqual(records, [r.status]);
+  });
+});
