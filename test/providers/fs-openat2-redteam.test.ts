@@ -15,10 +15,14 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Kernel } from '../../src/kernel/kernel';
 import { FilesystemProvider } from '../../src/providers/filesystem';
+import { ReversibleActionLayer } from '../../src/reversible/layer';
+import { SnapshotStore } from '../../src/reversible/snapshot-store';
+import { FsWriteSnapshotStrategy } from '../../src/reversible/strategies';
 import { OPEN_NO_LINKS } from '../../src/providers/fs-openat2';
 import { readLog, tempDir, writePolicy } from '../kernel/kernel-helpers';
 
@@ -104,10 +108,7 @@ describe('red team 8: the openat2 addon opens a prefix of an over-long path (nat
   });
 
   test('fs.write to <deep>/x€/f (allowed) with <deep> made after the decision → never lands in <deep>/x/f (denied); one record', async () => {
-    const s = setup(
-      'capabilities:\n  - action: fs.write\n    resource: /workspace/**\ndeny:\n  - action: fs.write\n    resource: "/workspace/**/x/**"\n',
-      'x',
-    );
+    const s = setup('capabilities:\n  - action: fs.write\n    resource: /workspace/**\ndeny:\n  - action: fs.write\n    resource: "/workspace/**/x/**"\n', 'x');
     const r = await s.kernel.submit(
       { action: 'fs.write', target: agentPath(s, `x${EURO}`, 'f'), params: { content: 'PLANTED' } },
       {
@@ -151,10 +152,7 @@ describe('red team 8: the openat2 addon opens a prefix of an over-long path (nat
   });
 
   test('fs.read of <deep>/s€ (allowed) with <deep> made after the decision → never the bytes of <deep>/s (denied); one record', async () => {
-    const s = setup(
-      'capabilities:\n  - action: fs.read\n    resource: /workspace/**\ndeny:\n  - action: fs.read\n    resource: "/workspace/**/s"\n',
-      's',
-    );
+    const s = setup('capabilities:\n  - action: fs.read\n    resource: /workspace/**\ndeny:\n  - action: fs.read\n    resource: "/workspace/**/s"\n', 's');
     const r = await s.kernel.submit(
       { action: 'fs.read', target: agentPath(s, `s${EURO}`) },
       {
@@ -196,10 +194,7 @@ describe('red team 8: the openat2 addon opens a prefix of an over-long path (nat
   });
 
   test('fs.list of <deep>/x€ (allowed) with <deep> made after the decision → never the names in <deep>/x (denied); one record', async () => {
-    const s = setup(
-      'capabilities:\n  - action: fs.list\n    resource: /workspace/**\ndeny:\n  - action: fs.list\n    resource: "/workspace/**/x"\n',
-      'x',
-    );
+    const s = setup('capabilities:\n  - action: fs.list\n    resource: /workspace/**\ndeny:\n  - action: fs.list\n    resource: "/workspace/**/x"\n', 'x');
     const r = await s.kernel.submit(
       { action: 'fs.list', target: agentPath(s, `x${EURO}`) },
       {
@@ -215,4 +210,73 @@ describe('red team 8: the openat2 addon opens a prefix of an over-long path (nat
     assert.ok(!JSON.stringify(r).includes('hidden-name'), `list of <deep>/x€ listed <deep>/x: ${JSON.stringify(r.data)}`);
     assert.deepEqual(records, [r.status]);
   });
+
+  test('race, no hook: a second process renames a folder holding s in and out as <deep> while fs.read of <deep>/s€ runs (≤ 3,000 reads) → never the bytes of <deep>/s; one record each', async () => {
+    const s = setup('capabilities:\n  - action: fs.read\n    resource: /workspace/**\ndeny:\n  - action: fs.read\n    resource: "/workspace/**/s"\n', 's');
+    const stage = path.join(path.dirname(s.last), 'stage');
+    fs.mkdirSync(stage);
+    fs.writeFileSync(path.join(stage, 's'), SECRET);
+    const loop = `const fs = require('fs'); const [a, b] = process.argv.slice(1); process.stdout.write('go'); for (;;) { try { fs.renameSync(a, b); } catch {} try { fs.renameSync(b, a); } catch {} }`;
+    const child = spawn(process.execPath, ['-e', loop, stage, s.last], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise((resolve) => child.stdout.once('data', resolve));
+    let leaks = 0;
+    let submits = 0;
+    try {
+      for (let i = 0; i < 3000 && leaks === 0; i++) {
+        const r = await s.kernel.submit({ action: 'fs.read', target: agentPath(s, `s${EURO}`) });
+        submits++;
+        if (JSON.stringify(r).includes(SECRET)) leaks++;
+      }
+    } finally {
+      const gone = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await gone;
+    }
+    await s.kernel.close();
+    const records = readLog(s.log).length;
+    cleanUp(s);
+    assert.equal(leaks, 0, `fs.read of <deep>/s€ returned the denied <deep>/s (after ${submits} reads)`);
+    assert.equal(records, submits);
+  });
+
+  test('race, reversible layer: fs.write of <deep>/s€ while <deep> (holding s) is renamed in and out (500 writes) → the snapshot store never holds the bytes of <deep>/s (denied to read)', async () => {
+    const s = setup(
+      'capabilities:\n  - action: fs.write\n    resource: /workspace/**\n  - action: fs.read\n    resource: /workspace/**\ndeny:\n  - action: fs.read\n    resource: "/workspace/**/s"\n  - action: fs.write\n    resource: "/workspace/**/s"\n',
+      's',
+    );
+    const storeDir = path.join(s.root, 'store');
+    const layer = new ReversibleActionLayer({ kernel: s.kernel, strategies: [new FsWriteSnapshotStrategy()], store: new SnapshotStore(storeDir) });
+    const stage = path.join(path.dirname(s.last), 'stage');
+    fs.mkdirSync(stage);
+    fs.writeFileSync(path.join(stage, 's'), SECRET);
+    const loop = `const fs = require('fs'); const [a, b] = process.argv.slice(1); process.stdout.write('go'); for (;;) { try { fs.renameSync(a, b); } catch {} try { fs.renameSync(b, a); } catch {} }`;
+    const child = spawn(process.execPath, ['-e', loop, stage, s.last], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise((resolve) => child.stdout.once('data', resolve));
+    let leaked = false;
+    let submits = 0;
+    try {
+      for (let i = 0; i < 500; i++) {
+        await layer.submit({ action: 'fs.write', target: agentPath(s, `s${EURO}`), params: { content: `w${i}` } });
+        submits++;
+      }
+      leaked = storeHolds(storeDir, SECRET) || storeHolds(storeDir, Buffer.from(SECRET).toString('base64'));
+    } finally {
+      const gone = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await gone;
+    }
+    await s.kernel.close();
+    cleanUp(s);
+    assert.equal(leaked, false, `after ${submits} writes the snapshot store holds the bytes of the denied <deep>/s`);
+  });
 });
+
+/** True when some file below `dir` holds `text`. */
+function storeHolds(dir: string, text: string): boolean {
+  if (!fs.existsSync(dir)) return false;
+  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    if (fs.readFileSync(path.join(entry.parentPath ?? entry.path, entry.name)).includes(text)) return true;
+  }
+  return false;
+}
