@@ -15,7 +15,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Kernel } from '../../src/kernel/kernel';
@@ -268,6 +268,28 @@ describe('red team 8: the openat2 addon opens a prefix of an over-long path (nat
     await s.kernel.close();
     cleanUp(s);
     assert.equal(leaked, false, `after ${submits} writes the snapshot store holds the bytes of the denied <deep>/s`);
+  });
+});
+
+describe('red team 8: the build script (scripts/build-native.js)', () => {
+  test('a build that cannot compile (no C compiler now) leaves no earlier addon behind to be loaded', () => {
+    // A copy of the build's inputs with an addon from an earlier build in place (e.g. one with the bug above, before a fix).
+    const repo = path.join(__dirname, '..', '..', '..');
+    const root = tempDir();
+    fs.mkdirSync(path.join(root, 'scripts'));
+    fs.mkdirSync(path.join(root, 'native'));
+    fs.mkdirSync(path.join(root, 'dist', 'native'), { recursive: true });
+    fs.copyFileSync(path.join(repo, 'scripts', 'build-native.js'), path.join(root, 'scripts', 'build-native.js'));
+    fs.copyFileSync(path.join(repo, 'native', 'fs-openat2.c'), path.join(root, 'native', 'fs-openat2.c'));
+    fs.symlinkSync(path.join(repo, 'node_modules'), path.join(root, 'node_modules'));
+    const addon = path.join(root, 'dist', 'native', 'fs-openat2.node');
+    fs.writeFileSync(addon, 'an addon from an earlier build');
+    const run = spawnSync(process.execPath, [path.join(root, 'scripts', 'build-native.js')], { encoding: 'utf8', env: { ...process.env, CC: 'false' } });
+    const stale = fs.existsSync(addon);
+    fs.rmSync(root, { recursive: true, force: true });
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stderr, /could not compile/);
+    assert.equal(stale, false, 'the build said it could not compile, yet the earlier addon stays where fs-openat2.ts loads it from');
   });
 });
 
