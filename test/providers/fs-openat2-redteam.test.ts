@@ -25,6 +25,7 @@ import { SnapshotStore } from '../../src/reversible/snapshot-store';
 import { FsWriteSnapshotStrategy } from '../../src/reversible/strategies';
 import { OPEN_NO_LINKS } from '../../src/providers/fs-openat2';
 import { readLog, tempDir, writePolicy } from '../kernel/kernel-helpers';
+import { startSwapper } from '../race/swapper';
 
 const EURO = '\u20ac'; // 3 bytes in UTF-8
 const SECRET = 'DENIED SECRET';
@@ -290,6 +291,63 @@ describe('red team 8: the build script (scripts/build-native.js)', () => {
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stderr, /could not compile/);
     assert.equal(stale, false, 'the build said it could not compile, yet the earlier addon stays where fs-openat2.ts loads it from');
+  });
+});
+
+describe('red team 8: racing a folder against a link into another mount namespace, openat2 on', () => {
+  test('ws/a exchanged in a tight loop with a link to /proc/<pid>/root<ws>/a (unshare -Urm: the outside folder at <ws>/a/b there) during 600 reads, lists and writes → no outside byte or name, nothing planted; one record each', async () => {
+    const root = tempDir();
+    const ws = path.join(root, 'ws');
+    const outside = path.join(root, 'outside');
+    fs.mkdirSync(path.join(ws, 'a', 'b'), { recursive: true });
+    fs.mkdirSync(outside);
+    fs.writeFileSync(path.join(outside, 'secret.txt'), SECRET);
+    fs.writeFileSync(path.join(outside, 'outside-name.txt'), 'x');
+    fs.writeFileSync(path.join(ws, 'a', 'b', 'secret.txt'), 'inside');
+    const script = 'mount -t tmpfs none "$1" && mkdir -p "$1/a/b" && mount --bind "$0" "$1/a/b" && echo ready && exec sleep 600';
+    const other = spawn('unshare', ['-Urm', 'sh', '-c', script, outside, ws], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const ready = await new Promise<string>((resolve) => {
+      other.stdout.once('data', (d: Buffer) => resolve(d.toString()));
+      other.once('exit', (code) => resolve(`exit ${String(code)}`));
+    });
+    assert.equal(ready, 'ready\n', 'unshare -Urm with a bind mount works on this machine');
+    fs.symlinkSync(`/proc/${String(other.pid)}/root${ws}/a`, path.join(ws, 'a.x'));
+    const log = path.join(root, 'audit.log');
+    const kernel = new Kernel({
+      policy: writePolicy(root, `capabilities:\n${['fs.read', 'fs.list', 'fs.write'].map((a) => `  - action: ${a}\n    resource: /workspace/**\n`).join('')}`),
+      providers: [new FilesystemProvider({ mounts: { '/workspace': ws } })],
+      logPath: log,
+    });
+    const swapper = await startSwapper(path.join(ws, 'a'), path.join(ws, 'a.x'));
+    const seen: string[] = [];
+    let submits = 0;
+    let swaps = 0;
+    try {
+      for (let i = 0; i < 200; i++) {
+        for (const r of [
+          await kernel.submit({ action: 'fs.read', target: '/workspace/a/b/secret.txt' }),
+          await kernel.submit({ action: 'fs.list', target: '/workspace/a/b' }),
+          await kernel.submit({ action: 'fs.write', target: `/workspace/a/b/planted-${i}.txt`, params: { content: 'planted' } }),
+        ]) {
+          submits++;
+          const text = JSON.stringify(r);
+          if (text.includes(SECRET) || text.includes('outside-name')) seen.push(text.slice(0, 200));
+        }
+      }
+    } finally {
+      swaps = await swapper.stop();
+      const gone = new Promise((resolve) => other.once('exit', resolve));
+      other.kill('SIGKILL');
+      await gone;
+    }
+    await kernel.close();
+    const outsideNames = fs.readdirSync(outside).sort();
+    const records = readLog(log).length;
+    fs.rmSync(root, { recursive: true, force: true });
+    assert.ok(swaps > 0, 'the swapper ran');
+    assert.deepEqual(seen, [], 'an outside byte or name came back');
+    assert.deepEqual(outsideNames, ['outside-name.txt', 'secret.txt'], 'something was planted in the outside folder');
+    assert.equal(records, submits);
   });
 });
 
