@@ -102,10 +102,13 @@ describe('red team 8: the openat2 addon opens a prefix of an over-long path (nat
     const fd = OPEN_NO_LINKS(x + EURO, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
     const opened = fd >= 0 ? fs.readlinkSync(`/proc/self/fd/${fd}`) : undefined;
     if (fd >= 0) fs.closeSync(fd);
+    const emoji = OPEN_NO_LINKS(`${x}\u{1F600}`, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY); // 4 bytes: 4098
+    if (emoji >= 0) fs.closeSync(emoji);
     fs.renameSync(path.join(root, ...names), path.join(root, 'flat'));
     fs.rmSync(root, { recursive: true, force: true });
     assert.equal(opened, undefined, `asked for ".../x€" (4097 bytes), opened ".../${opened?.slice(-1)}"`);
     assert.ok(fd < 0);
+    assert.ok(emoji < 0, 'asked for ".../x😀" (4098 bytes), opened ".../x"');
   });
 
   test('fs.write to <deep>/x€/f (allowed) with <deep> made after the decision → never lands in <deep>/x/f (denied); one record', async () => {
