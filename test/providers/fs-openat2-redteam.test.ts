@@ -12,6 +12,9 @@
  * that folder exists (made between the decision and the effect — a concurrent process, an
  * approval's wait; here `beforeExecute`). The walk (AGENT_OS_FS_OPENAT2=off) reaches such
  * paths through descriptors and acts on the judged name.
+ *
+ * Also: a build that cannot compile leaves an earlier addon in place (scripts/build-native.js),
+ * and — holding — a folder raced against a link into another user+mount namespace with openat2 on.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
