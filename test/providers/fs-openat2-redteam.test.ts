@@ -1,20 +1,20 @@
 /**
- * Red team 8 against the walker's one-call open (fs-openat2.ts, native/fs-openat2.c) — see
- * /work/notes/redteam8.md.
+ * Red team 8 against the walker's one-call open (fs-openat2.ts, native/fs-openat2.c).
  *
- * The addon copies the path with `napi_get_value_string_utf8` into a 4096-byte buffer and
- * takes "len >= 4095" for "truncated". But V8 never writes part of a character: a path whose
+ * The addon copied the path with `napi_get_value_string_utf8` into a 4096-byte buffer and
+ * took "len >= 4095" for "truncated". But V8 never writes part of a character: a path whose
  * UTF-8 form is longer than 4095 bytes, with a multi-byte character (€, 3 bytes) straddling
- * byte 4095, is cut before that character and `len` is 4093 or 4094 — the check passes and
- * openat2 opens a *prefix* of the judged path: `<deep>/x€` opens `<deep>/x`, `<deep>/..€`
- * opens `<deep>/..`. Such a path exceeds PATH_MAX, so the resolve step's realpath refuses it
+ * byte 4095, was cut before that character and `len` was 4093 or 4094 — the check passed and
+ * openat2 opened a *prefix* of the judged path: `<deep>/x€` opened `<deep>/x`, `<deep>/..€`
+ * opened `<deep>/..`. Such a path exceeds PATH_MAX, so the resolve step's realpath refuses it
  * while it exists; it is judged while a folder on the way is still missing and acted on once
  * that folder exists (made between the decision and the effect — a concurrent process, an
- * approval's wait; here `beforeExecute`). The walk (AGENT_OS_FS_OPENAT2=off) reaches such
- * paths through descriptors and acts on the judged name.
+ * approval's wait; here `beforeExecute`). These tests failed on the first openat2 commit
+ * (eaf343b); the addon now asks for the whole length first and refuses such a path.
  *
- * Also: a build that cannot compile leaves an earlier addon in place (scripts/build-native.js),
- * and — holding — a folder raced against a link into another user+mount namespace with openat2 on.
+ * Also: a build that could not compile left an earlier addon in place (scripts/build-native.js,
+ * fixed), and — holding — a folder raced against a link into another user+mount namespace with
+ * openat2 on.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -223,9 +223,7 @@ describe('red team 8: the openat2 addon opens a prefix of an over-long path (nat
     const stage = path.join(path.dirname(s.last), 'stage');
     fs.mkdirSync(stage);
     fs.writeFileSync(path.join(stage, 's'), SECRET);
-    const loop = `const fs = require('fs'); const [a, b] = process.argv.slice(1); process.stdout.write('go'); for (;;) { try { fs.renameSync(a, b); } catch {} try { fs.renameSync(b, a); } catch {} }`;
-    const child = spawn(process.execPath, ['-e', loop, stage, s.last], { stdio: ['ignore', 'pipe', 'inherit'] });
-    await new Promise((resolve) => child.stdout.once('data', resolve));
+    const stop = await startRenamer(stage, s.last);
     let leaks = 0;
     let submits = 0;
     try {
@@ -235,9 +233,7 @@ describe('red team 8: the openat2 addon opens a prefix of an over-long path (nat
         if (JSON.stringify(r).includes(SECRET)) leaks++;
       }
     } finally {
-      const gone = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGKILL');
-      await gone;
+      await stop();
     }
     await s.kernel.close();
     const records = readLog(s.log).length;
@@ -256,9 +252,7 @@ describe('red team 8: the openat2 addon opens a prefix of an over-long path (nat
     const stage = path.join(path.dirname(s.last), 'stage');
     fs.mkdirSync(stage);
     fs.writeFileSync(path.join(stage, 's'), SECRET);
-    const loop = `const fs = require('fs'); const [a, b] = process.argv.slice(1); process.stdout.write('go'); for (;;) { try { fs.renameSync(a, b); } catch {} try { fs.renameSync(b, a); } catch {} }`;
-    const child = spawn(process.execPath, ['-e', loop, stage, s.last], { stdio: ['ignore', 'pipe', 'inherit'] });
-    await new Promise((resolve) => child.stdout.once('data', resolve));
+    const stop = await startRenamer(stage, s.last);
     let leaked = false;
     let submits = 0;
     try {
@@ -268,9 +262,7 @@ describe('red team 8: the openat2 addon opens a prefix of an over-long path (nat
       }
       leaked = storeHolds(storeDir, SECRET) || storeHolds(storeDir, Buffer.from(SECRET).toString('base64'));
     } finally {
-      const gone = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGKILL');
-      await gone;
+      await stop();
     }
     await s.kernel.close();
     cleanUp(s);
@@ -356,6 +348,18 @@ describe('red team 8: racing a folder against a link into another mount namespac
     assert.equal(records, submits);
   });
 });
+
+/** A second process renaming `a` to `b` and back in a tight loop; resolves once it runs, to a function that kills it. */
+async function startRenamer(a: string, b: string): Promise<() => Promise<void>> {
+  const loop = `const fs = require('fs'); const [a, b] = process.argv.slice(1); process.stdout.write('go'); for (;;) { try { fs.renameSync(a, b); } catch {} try { fs.renameSync(b, a); } catch {} }`;
+  const child = spawn(process.execPath, ['-e', loop, a, b], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((resolve) => child.stdout.once('data', resolve));
+  return async () => {
+    const gone = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await gone;
+  };
+}
 
 /** True when some file below `dir` holds `text`. */
 function storeHolds(dir: string, text: string): boolean {
