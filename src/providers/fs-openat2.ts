@@ -12,7 +12,7 @@
  *
  * Optional and fail-safe: without the addon (no C compiler at build time, not Linux), with
  * a kernel or a seccomp filter that refuses `openat2`, or with `AGENT_OS_FS_OPENAT2=off`
- * (owned here), {@link OPEN_NO_LINKS} and {@link IS_OWN_REAL_PATH} are `undefined`: the
+ * (owned here), {@link OPEN_NO_LINKS} and {@link LOOKUP_NO_LINKS} are `undefined`: the
 walker walks as before, and the resolve step calls `realpath(3)`. On any
  * failure of a call the caller walks too, which gives the precise error (or makes the
  * missing folders of a write).
@@ -24,12 +24,16 @@ import path from 'node:path';
 /** Opens `hostPath` (absolute) with Node's `fs.constants` flags, refusing every link on the way: a descriptor, or `-errno`. */
 export type OpenNoLinks = (hostPath: string, flags: number) => number;
 
-/** True when `hostPath` (absolute) exists and is reached with no link on the way or at the end: then, normalised, it is its own real path. */
-export type IsOwnRealPath = (hostPath: string) => boolean;
+/**
+ * Looks `hostPath` (absolute) up refusing every link on the way and at the end: 0 when it
+ * exists so (then, normalised, it is its own real path), or `-errno` — `-ENOENT` when a
+ * name is missing after real folders only (no link was met before it), `-ELOOP` at a link.
+ */
+export type LookupNoLinks = (hostPath: string) => number;
 
 interface Addon {
   readonly open: OpenNoLinks;
-  readonly real: (hostPath: string) => number;
+  readonly real: LookupNoLinks;
 }
 
 /** The addon's place beside the compiled sources (`dist/native/`, written by scripts/build-native.js). */
@@ -45,7 +49,7 @@ export const OPEN_NO_LINKS: OpenNoLinks | undefined = ADDON?.open;
  * `O_PATH` (nothing is opened for reading; no FIFO or device is touched) and a `close`
  * instead of `realpath(3)`'s `readlink` per component; `undefined` where not available.
  */
-export const IS_OWN_REAL_PATH: IsOwnRealPath | undefined = ADDON === undefined ? undefined : (hostPath) => ADDON.real(hostPath) === 0;
+export const LOOKUP_NO_LINKS: LookupNoLinks | undefined = ADDON?.real;
 
 function load(): Addon | undefined {
   if (process.platform !== 'linux' || process.env['AGENT_OS_FS_OPENAT2'] === 'off') return undefined;

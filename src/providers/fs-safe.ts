@@ -8,11 +8,13 @@
  * Errors carry only agent-visible paths.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { FsNotFoundError, FsUnsafeFileError, FsWrongTypeError } from './fs-errors';
-import { IS_OWN_REAL_PATH } from './fs-openat2';
+import { LOOKUP_NO_LINKS } from './fs-openat2';
 
 const MAX_LINK_HOPS = 40;
+const ENOENT = os.constants.errno.ENOENT;
 
 /**
  * Real path of `p` with symlinks resolved in its longest existing prefix; the missing rest
@@ -23,8 +25,14 @@ const MAX_LINK_HOPS = 40;
 export function realpathLongestExisting(p: string, hops = 0): string {
   if (hops > MAX_LINK_HOPS) throw Object.assign(new Error('too many symbolic links'), { code: 'ELOOP' });
   // A normalised absolute path that exists with no link anywhere on it is its own real path:
-  // one openat2 (fs-openat2.ts) instead of a readlink per component. Anything else: realpath.
-  if (IS_OWN_REAL_PATH !== undefined && isNormalAbsolute(p) && IS_OWN_REAL_PATH(p)) return p;
+  // one openat2 (fs-openat2.ts) instead of a readlink per component. So is one whose missing
+  // name comes after real folders only (ENOENT: a link met before it would be ELOOP) — the
+  // longest existing prefix has no link and the rest is appended as it is, the answer of the
+  // steps below (without their failing realpath and lstat). Anything else: realpath.
+  if (LOOKUP_NO_LINKS !== undefined && isNormalAbsolute(p)) {
+    const found = LOOKUP_NO_LINKS(p);
+    if (found === 0 || found === -ENOENT) return p;
+  }
   try {
     return fs.realpathSync.native(p);
   } catch (err) {

@@ -11,12 +11,12 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ADDON_PATH, IS_OWN_REAL_PATH, OPEN_NO_LINKS } from '../../src/providers/fs-openat2';
+import { ADDON_PATH, LOOKUP_NO_LINKS, OPEN_NO_LINKS } from '../../src/providers/fs-openat2';
 import { realpathLongestExisting } from '../../src/providers/fs-safe';
 import { tempDir } from '../kernel/kernel-helpers';
 
 const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW } = fs.constants;
-const { ELOOP, ENOENT, EINVAL, ENAMETOOLONG } = os.constants.errno;
+const { ELOOP, ENOENT, ENOTDIR, EINVAL, ENAMETOOLONG } = os.constants.errno;
 
 function openOrErrno(hostPath: string, flags = O_RDONLY | O_NOFOLLOW): number {
   const open = OPEN_NO_LINKS;
@@ -68,25 +68,35 @@ describe('openat2 with every link refused (fs-openat2.ts)', () => {
     // 4,094 bytes then '€' (3 bytes) must not become the 4,094-byte prefix (which the kernel would look up).
     const straddling = `/${'a/'.repeat(2046)}b\u20ac`;
     assert.equal(openOrErrno(straddling), -ENAMETOOLONG, 'a path cut at a character boundary is never opened');
-    assert.equal(IS_OWN_REAL_PATH?.(straddling), false);
+    assert.equal(LOOKUP_NO_LINKS?.(straddling), -ENAMETOOLONG);
   });
 
   test('the resolve shortcut: a path with no link is its own real path; with a link anywhere, or odd spelling, realpath decides — same answers as realpath(3)', () => {
     const { root, real } = linkTree();
     fs.symlinkSync(path.join(real, 'nowhere.txt'), path.join(real, 'dangling'));
-    const own = IS_OWN_REAL_PATH;
-    assert.ok(own !== undefined);
-    assert.equal(own(path.join(real, 'f.txt')), true);
-    assert.equal(own(path.join(root, 'link', 'b', 'f.txt')), false);
-    assert.equal(own(path.join(real, 'to-f')), false);
-    assert.equal(own(`/proc/self/root${real}`), false);
-    assert.equal(own(path.join(real, 'missing')), false);
+    fs.mkdirSync(path.join(real, 'sub'));
+    fs.symlinkSync(path.join(real, 'sub'), path.join(real, 'to-sub'));
+    const lookup = LOOKUP_NO_LINKS;
+    assert.ok(lookup !== undefined);
+    assert.equal(lookup(path.join(real, 'f.txt')), 0);
+    assert.equal(lookup(path.join(root, 'link', 'b', 'f.txt')), -ELOOP);
+    assert.equal(lookup(path.join(real, 'to-f')), -ELOOP);
+    assert.equal(lookup(path.join(real, 'dangling')), -ELOOP, 'a dangling link is a link, not a missing name');
+    assert.equal(lookup(`/proc/self/root${real}`), -ELOOP);
+    assert.equal(lookup(path.join(real, 'missing')), -ENOENT);
+    assert.equal(lookup(path.join(real, 'missing', 'deeper')), -ENOENT);
+    assert.equal(lookup(path.join(root, 'link', 'missing')), -ELOOP, 'a link before the missing name');
+    assert.equal(lookup(path.join(real, 'f.txt', 'x')), -ENOTDIR);
     const cases: Array<[string, string]> = [
       [path.join(real, 'f.txt'), path.join(real, 'f.txt')],
       [path.join(root, 'link', 'b', 'f.txt'), path.join(real, 'f.txt')],
       [path.join(real, 'to-f'), path.join(real, 'f.txt')],
       [path.join(real, 'dangling'), path.join(real, 'nowhere.txt')],
       [path.join(real, 'missing', 'deeper.txt'), path.join(real, 'missing', 'deeper.txt')],
+      [path.join(root, 'link', 'missing', 'deeper.txt'), path.join(real, '..', 'missing', 'deeper.txt')],
+      [path.join(real, 'to-sub', 'new.txt'), path.join(real, 'sub', 'new.txt')],
+      [path.join(real, 'dangling', 'below.txt'), path.join(real, 'nowhere.txt', 'below.txt')],
+      [path.join(real, 'f.txt', 'x'), path.join(real, 'f.txt', 'x')],
       [`${real}/./f.txt`, path.join(real, 'f.txt')],
       [`${real}/../b/f.txt`, path.join(real, 'f.txt')],
       [`${real}/`, real],
@@ -94,6 +104,14 @@ describe('openat2 with every link refused (fs-openat2.ts)', () => {
       ['/', '/'],
     ];
     for (const [given, expected] of cases) assert.equal(realpathLongestExisting(given), expected, given);
+    // And the same answers as the steps without openat2, in a process with it off.
+    const withoutIt = `const { realpathLongestExisting } = require(${JSON.stringify(require.resolve('../../src/providers/fs-safe'))}); process.stdout.write(JSON.stringify(${JSON.stringify(cases.map(([given]) => given))}.map((p) => realpathLongestExisting(p))))`;
+    const off = spawnSync(process.execPath, ['-e', withoutIt], { encoding: 'utf8', env: { ...process.env, AGENT_OS_FS_OPENAT2: 'off' } });
+    assert.deepEqual(
+      JSON.parse(off.stdout) as unknown,
+      cases.map(([, expected]) => expected),
+      off.stderr,
+    );
   });
 
   test('AGENT_OS_FS_OPENAT2=off turns it off', () => {
