@@ -6,7 +6,8 @@
  * folder at a time, as before.
  *
  * open(path, flags) -> the descriptor (>= 0), or -errno. flags are Node's fs.constants
- * (Linux values); O_CLOEXEC is always added, as libuv does for every open.
+ * (Linux values), never O_CREAT or O_TMPFILE; O_CLOEXEC is always added, as libuv does for
+ * every open.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -63,6 +64,8 @@ static napi_value open_no_links(napi_env env, napi_callback_info info) {
   int got = path_arg(env, argv[0], path);
   if (got != 0) return result(env, got);
   if (napi_get_value_int32(env, argv[1], &flags) != napi_ok) return result(env, -EINVAL);
+  /* It opens what exists: creating (with a mode of 0 here) is never its job. */
+  if ((flags & O_CREAT) != 0 || (flags & O_TMPFILE) == O_TMPFILE) return result(env, -EINVAL); /* O_TMPFILE holds O_DIRECTORY's bit */
   struct agent_os_open_how how;
   memset(&how, 0, sizeof how);
   how.flags = (unsigned long long)(unsigned int)flags | O_CLOEXEC;

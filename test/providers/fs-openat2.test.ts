@@ -62,6 +62,8 @@ describe('openat2 with every link refused (fs-openat2.ts)', () => {
       fs.closeSync(fd);
     }
     assert.equal(openOrErrno(path.join(real, 'missing')), -ENOENT);
+    assert.equal(openOrErrno(path.join(real, 'new.txt'), fs.constants.O_WRONLY | fs.constants.O_CREAT), -EINVAL, 'it never creates');
+    assert.equal(fs.existsSync(path.join(real, 'new.txt')), false);
     assert.equal(openOrErrno(`${real}/f.txt\0/../../etc/passwd`), -EINVAL, 'a NUL never cuts the path short');
     assert.equal(openOrErrno(`/${'x/'.repeat(2100)}`), -ENAMETOOLONG);
     // Node-API cuts a string that does not fit *before* a character that would straddle the end:
