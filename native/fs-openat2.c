@@ -18,7 +18,7 @@
 #include <node_api.h>
 
 #ifndef SYS_openat2
-#define SYS_openat2 437 /* the same number on every architecture */
+#define SYS_openat2 437 /* the unified syscall table's number (x86-64, arm64 and most others) */
 #endif
 
 /* <linux/openat2.h>, spelled out so that older kernel headers build too. */
@@ -39,7 +39,7 @@ static napi_value result(napi_env env, int value) {
 #define PATH_BYTES 4096 /* PATH_MAX, the terminating NUL included */
 
 /*
- * Copies the string `value` as UTF-8 into `path` (PATH_BYTES): 0, or -errno. Its whole length
+ * Copies the absolute path `value` as UTF-8 into `path` (PATH_BYTES): 0, or -errno. Its whole length
  * is asked first: Node-API cuts a string that does not fit at a character boundary *before*
  * the buffer's end, so a length check after the copy would miss a cut path (and open a
  * prefix of it). A path too long for the kernel, empty, or holding a NUL (which would end it
@@ -51,7 +51,7 @@ static int path_arg(napi_env env, napi_value value, char *path) {
   if (napi_get_value_string_utf8(env, value, NULL, 0, &need) != napi_ok) return -EINVAL;
   if (need >= PATH_BYTES) return -ENAMETOOLONG;
   if (napi_get_value_string_utf8(env, value, path, PATH_BYTES, &len) != napi_ok || len != need) return -EINVAL;
-  if (len == 0 || strlen(path) != len) return -EINVAL;
+  if (len == 0 || strlen(path) != len || path[0] != '/') return -EINVAL; /* absolute only */
   return 0;
 }
 
@@ -71,7 +71,10 @@ static napi_value open_no_links(napi_env env, napi_callback_info info) {
   how.flags = (unsigned long long)(unsigned int)flags | O_CLOEXEC;
   how.resolve = AGENT_OS_RESOLVE_NO_SYMLINKS | AGENT_OS_RESOLVE_NO_MAGICLINKS;
   long fd = syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
-  return result(env, fd < 0 ? -errno : (int)fd);
+  if (fd < 0) return result(env, -errno);
+  napi_value out = result(env, (int)fd);
+  if (out == NULL) close((int)fd); /* no descriptor is left open that the caller never saw */
+  return out;
 }
 
 /*

@@ -3,8 +3,8 @@
 // the filesystem provider's one-call open that refuses every link (src/providers/fs-openat2.ts).
 // Linux only; a plain C compile against Node-API's headers (the node-api-headers package from
 // npm), no node-gyp and no download. Optional: when it cannot be built (no C compiler: as
-// root, `apt-get install gcc libc6-dev`) this says so and the provider walks folder by
-// folder instead — as safe, slower. CC overrides the compiler.
+// root, `apt-get install gcc libc6-dev`) this says so and the provider uses its older ways
+// instead (the short way or the walk) — as safe, slower; `npm test` then fails the addon's tests. CC overrides the compiler.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -29,7 +29,7 @@ function main() {
     const why = run.error !== undefined ? run.error.message : (run.stderr || `exit ${run.status}`).trim();
     process.stderr.write(
       `build-native: could not compile ${path.relative(root, source)} with ${cc} (${why}).\n` +
-        'build-native: the filesystem provider walks folder by folder instead (as safe, slower). To build it: install a C compiler (as root: apt-get install gcc libc6-dev), then npm run build.\n',
+        "build-native: the filesystem provider uses its older ways instead (the short way or the walk: as safe, slower), and npm test fails the addon's tests. To build it: install a C compiler (as root: apt-get install gcc libc6-dev), then npm run build.\n",
     );
     return;
   }

@@ -63,7 +63,7 @@ for p in "${packages[@]}"; do
   case "$p" in
     bubblewrap) echo "setup: no bwrap; every proc.exec will be refused until bubblewrap is installed (as root: apt-get install bubblewrap; or your distribution's bubblewrap package)" >&2 ;;
     postgresql-15|golang-go) echo "setup: $p is missing; the cluster tier (npm run test:cluster) needs it (apt-get install $p), or set AGENT_OS_SKIP_CLUSTER=1" >&2 ;;
-    gcc|libc6-dev) echo "setup: no C compiler; npm run build cannot compile the filesystem provider's openat2 addon and it walks folder by folder instead (apt-get install gcc libc6-dev)" >&2 ;;
+    gcc) echo "setup: no C compiler; npm run build cannot compile the filesystem provider's openat2 addon, which then uses its older ways (as safe, slower) and npm test fails the addon's tests (apt-get install gcc libc6-dev)" >&2 ;;
     openssl) echo "setup: no openssl; the codec server's mTLS test needs it (apt-get install openssl)" >&2 ;;
     chromium) echo "setup: no /usr/bin/chromium; the browser test needs one (apt-get install chromium, or set AGENT_OS_CHROMIUM=/path/to/chromium)" >&2 ;;
   esac

@@ -51,7 +51,8 @@
  *
  * Where the kernel has `openat2(2)` and the addon is built (fs-openat2.ts), the folder is
  * opened by its judged real path in one call that refuses every link on the way — magic
- * links included, so no other mount namespace is reachable — before either way above.
+ * links included, so no other mount namespace is reachable — instead of the short way; when
+ * that call fails, the walk above decides.
  *
  * Elsewhere than Linux (no `/proc/self/fd`) names are joined to the folder's path instead:
  * each folder is still opened without following links, but a concurrent rename can

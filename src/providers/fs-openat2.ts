@@ -13,9 +13,9 @@
  * Optional and fail-safe: without the addon (no C compiler at build time, not Linux), with
  * a kernel or a seccomp filter that refuses `openat2`, or with `AGENT_OS_FS_OPENAT2=off`
  * (owned here), {@link OPEN_NO_LINKS} and {@link LOOKUP_NO_LINKS} are `undefined`: the
-walker walks as before, and the resolve step calls `realpath(3)`. On any
- * failure of a call the caller walks too, which gives the precise error (or makes the
- * missing folders of a write).
+ * walker takes its older ways (the short way where SHORT_WAY holds, else the walk), and the
+ * resolve step calls `realpath(3)`. On any failure of a call the walker walks (never the
+ * short way), which gives the precise error or makes the missing folders of a write.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -69,11 +69,14 @@ function works(addon: Addon): boolean {
   const fd = addon.open('/', O_RDONLY | O_DIRECTORY);
   if (fd < 0) return false;
   fs.closeSync(fd);
-  const magic = addon.open('/proc/self/root', O_RDONLY | O_DIRECTORY);
+  // `/proc/<pid>` is a real folder and its `root` a magic link (`/proc/self` is a plain link:
+  // it would be refused before the magic one is reached).
+  const magicLink = `/proc/${process.pid}/root`;
+  const magic = addon.open(magicLink, O_RDONLY | O_DIRECTORY);
   if (magic >= 0) {
     fs.closeSync(magic);
     return false;
   }
   const ELOOP = os.constants.errno.ELOOP;
-  return magic === -ELOOP && addon.real('/') === 0 && addon.real('/proc/self/root') === -ELOOP;
+  return magic === -ELOOP && addon.real('/') === 0 && addon.real(magicLink) === -ELOOP;
 }
