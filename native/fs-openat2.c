@@ -18,7 +18,8 @@
 #include <node_api.h>
 
 #ifndef SYS_openat2
-#define SYS_openat2 437 /* the unified syscall table's number (x86-64, arm64 and most others) */
+/* Its number differs between architectures (437 on most, not on MIPS or alpha): never guess. */
+#error "SYS_openat2 is not defined: C library headers older than glibc 2.32; the filesystem uses its older ways"
 #endif
 
 /* <linux/openat2.h>, spelled out so that older kernel headers build too. */

@@ -16,7 +16,15 @@ const out = path.join(root, 'dist', 'native', 'fs-openat2.node');
 
 function main() {
   if (process.platform !== 'linux') return;
-  const include = require('node-api-headers').include_dir;
+  let include;
+  try {
+    include = require('node-api-headers').include_dir;
+  } catch (err) {
+    // A production install without devDependencies: nothing to compile with.
+    process.stderr.write(`build-native: node-api-headers is not installed (${err.message.split('\n')[0]}); the filesystem provider uses its older ways.\n`);
+    fs.rmSync(out, { force: true });
+    return;
+  }
   fs.mkdirSync(path.dirname(out), { recursive: true });
   // Never leave an earlier build in place: what loads is what this source compiled to, or nothing.
   fs.rmSync(out, { force: true });

@@ -53,7 +53,7 @@ if command -v apt-get >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
 fi
 if [ "$SUDO" != none ]; then
-  echo "setup: installing ${packages[*]} from Debian's packages (bubblewrap: the sandbox of proc.exec; chromium: the Web UI browser test)"
+  echo "setup: installing ${packages[*]} from Debian's packages (bubblewrap: the sandbox of proc.exec; gcc: the filesystem's openat2 addon; chromium: the Web UI browser test)"
   $SUDO apt-get update -qq
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}"
   build_cluster
