@@ -2,8 +2,8 @@
  * openat2(2) for the filesystem provider's walker (src/providers/fs-openat2.ts): one call
  * that opens a real host path while the kernel refuses every symbolic link on the way,
  * magic links (/proc/<pid>/root, /proc/self/fd/N) included. Built by scripts/build-native.js
- * at `npm run build`; optional: without it (no compiler, not Linux) the walker walks one
- * folder at a time, as before.
+ * at `npm run build`; optional: without it (no compiler, not Linux, old headers) the walker
+ * takes its older ways (src/providers/fs-openat2.ts says which).
  *
  * open(path, flags) -> the descriptor (>= 0), or -errno. flags are Node's fs.constants
  * (Linux values), never O_CREAT or O_TMPFILE; O_CLOEXEC is always added, as libuv does for

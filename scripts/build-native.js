@@ -4,7 +4,8 @@
 // Linux only; a plain C compile against Node-API's headers (the node-api-headers package from
 // npm), no node-gyp and no download. Optional: when it cannot be built (no C compiler: as
 // root, `apt-get install gcc libc6-dev`) this says so and the provider uses its older ways
-// instead (the short way or the walk) — as safe, slower; `npm test` then fails the addon's tests. CC overrides the compiler.
+// instead (the short way or the walk) — as safe, slower; `npm test` then fails the addon's
+// tests. CC overrides the compiler.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
