@@ -31,7 +31,8 @@ export type OpenNoLinks = (hostPath: string, flags: number) => number;
  */
 export type LookupNoLinks = (hostPath: string) => number;
 
-interface Addon {
+/** What the addon exports. */
+export interface Addon {
   readonly open: OpenNoLinks;
   readonly real: LookupNoLinks;
 }
@@ -63,20 +64,30 @@ function load(): Addon | undefined {
   return typeof addon.open === 'function' && typeof addon.real === 'function' && works(addon) ? addon : undefined;
 }
 
-/** The root opens, and a magic link to it is refused with ELOOP, by both calls: `openat2` exists and resolves as promised. */
-function works(addon: Addon): boolean {
+/**
+ * The probe: the root opens, and both calls refuse with `ELOOP` a plain symlink
+ * (`/proc/self`) and a magic link (`/proc/<pid>/root`) — `openat2` exists and resolves as
+ * promised. Checking both: a kernel, seccomp filter or emulation that honoured one flag and
+ * not the other would otherwise pass (one kind of link would be followed). Exported for tests.
+ */
+export function works(addon: Addon): boolean {
   const { O_RDONLY, O_DIRECTORY } = fs.constants;
   const fd = addon.open('/', O_RDONLY | O_DIRECTORY);
   if (fd < 0) return false;
   fs.closeSync(fd);
-  // `/proc/<pid>` is a real folder and its `root` a magic link (`/proc/self` is a plain link:
-  // it would be refused before the magic one is reached).
-  const magicLink = `/proc/${process.pid}/root`;
-  const magic = addon.open(magicLink, O_RDONLY | O_DIRECTORY);
-  if (magic >= 0) {
-    fs.closeSync(magic);
+  // `/proc/<pid>` is a real folder and its `root` a magic link; `/proc/self` is a plain link
+  // (so the magic one must be reached through `/proc/<pid>`, not `/proc/self`).
+  return refused(addon, '/proc/self') && refused(addon, `/proc/${process.pid}/root`) && addon.real('/') === 0;
+}
+
+/** Both calls refuse `link` with `ELOOP` (a descriptor opened by mistake is closed). */
+function refused(addon: Addon, link: string): boolean {
+  const { O_RDONLY, O_DIRECTORY } = fs.constants;
+  const ELOOP = os.constants.errno.ELOOP;
+  const opened = addon.open(link, O_RDONLY | O_DIRECTORY);
+  if (opened >= 0) {
+    fs.closeSync(opened);
     return false;
   }
-  const ELOOP = os.constants.errno.ELOOP;
-  return magic === -ELOOP && addon.real('/') === 0 && addon.real(magicLink) === -ELOOP;
+  return opened === -ELOOP && addon.real(link) === -ELOOP;
 }
