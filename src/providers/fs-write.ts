@@ -14,7 +14,7 @@
  * already what a replacement would make — a regular file with one link, owned by the worker,
  * no special bits — is overwritten in place instead (not atomic; see there).
  */
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { type Dir, FD_RELATIVE } from './fs-handle';
@@ -23,6 +23,17 @@ import { syncFolder } from './fs-group-sync';
 import { assertSafeStat, toFsError } from './fs-safe';
 import { FsExistsError, FsWrongTypeError } from './fs-errors';
 import { assertReplaceable, fileIdentity } from './file-identity';
+
+/**
+ * 48 random bits in 12 hex digits for a temp file's name: the first 12 digits of a version-4
+ * UUID (its version digit comes later). `randomUUID` draws from a pooled buffer of the
+ * system's secure random bytes; `randomBytes(6)` asked the system each time (4 µs against
+ * 0.7 µs here). The name is never trusted anyway: it is created with `O_EXCL | O_NOFOLLOW`.
+ */
+function tempTag(): string {
+  const uuid = randomUUID();
+  return uuid.slice(0, 8) + uuid.slice(9, 13);
+}
 
 /** Default mode of a newly created file. */
 export const DEFAULT_FILE_MODE = 0o644;
@@ -216,12 +227,7 @@ async function writeFileAt(target: FsTarget, content: Buffer, options: WriteOpti
   const { dir, name } = await walkAfter(target, gate, () => (gate = undefined));
   try {
     if (name === undefined) throw new FsWrongTypeError(agentPath, 'a regular file');
-    let existing: fs.Stats | undefined;
-    try {
-      existing = await dir.lstat(name, agentPath);
-    } catch (err) {
-      if ((err as { code?: unknown }).code !== 'Fs.NotFound') throw err;
-    }
+    const existing = dir.lstatIfExists(name, agentPath);
     if (existing !== undefined && options.createOnly === true) throw new FsExistsError(agentPath);
     if (existing !== undefined) assertSafeStat(existing, agentPath, 'file');
     if (inPlace && existing !== undefined) {
@@ -232,7 +238,7 @@ async function writeFileAt(target: FsTarget, content: Buffer, options: WriteOpti
     }
     const mode = (options.mode ?? (existing === undefined ? DEFAULT_FILE_MODE : existing.mode)) & PERMISSION_BITS;
 
-    const tmp = `.${name}.${randomBytes(6).toString('hex')}.tmp`;
+    const tmp = `.${name}.${tempTag()}.tmp`;
     const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
     // Open, write (when small), chmod, close and rename are synchronous system calls; the
     // fsyncs go through the pool, the folder's shared with concurrent writers (fs-group-sync).
@@ -245,7 +251,7 @@ async function writeFileAt(target: FsTarget, content: Buffer, options: WriteOpti
     let renamed = false;
     let file: string;
     try {
-      confirmFdByPath(fd, path.join(dir.hostPath, tmp), agentPath);
+      if (!FD_RELATIVE) confirmFdByPath(fd, path.join(dir.hostPath, tmp), agentPath); // no path built where names go through the folder's descriptor
       await writeAllFd(fd, content);
       fs.fchmodSync(fd, mode);
       if (full) await new Promise<void>((resolve, reject) => fs.fsync(fd as number, (err) => (err ? reject(err) : resolve())));
