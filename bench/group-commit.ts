@@ -3,8 +3,12 @@
  * fsynced) vs the same writes one after another, in the same run. Throughput in writes/s;
  * the ratio is concurrent / sequential (higher is better). Concurrent fsyncs share a journal
  * commit in the filesystem, and the folder fsyncs are shared by the kernel (fs-group-sync.ts);
- * libuv's thread pool (UV_THREADPOOL_SIZE, default 4) bounds how many fsyncs run at once.
+ * libuv's thread pool (UV_THREADPOOL_SIZE, default 4) bounds how many fsyncs run at once, so
+ * unless UV_THREADPOOL_SIZE is set the row is measured with 4 and with 16 threads, each in a
+ * process of its own. The files go to os.tmpdir() (TMPDIR): the figures depend on that
+ * filesystem (docs/performance.md, round 9: with a journal, and on this VM's journal-less root).
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -15,14 +19,22 @@ import type { BenchRow } from './types';
 const WRITERS = 32;
 const PER_WRITER = 4;
 const ROUNDS = 3;
+/** The pool sizes measured side by side when UV_THREADPOOL_SIZE is not set. */
+const POOLS = [4, 16] as const;
+const CHILD_FLAG = '--measure-in-this-process';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)] as number;
 }
 
-/** The group-commit row. */
-export async function run(): Promise<BenchRow[]> {
+interface Measured {
+  readonly concurrent: number;
+  readonly sequential: number;
+}
+
+/** Medians of {@link ROUNDS} rounds in this process (its libuv pool is whatever UV_THREADPOOL_SIZE made it). */
+async function measure(): Promise<Measured> {
   const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'agent-os-bench-gc-')));
   const ws = path.join(dir, 'ws');
   fs.mkdirSync(path.join(ws, 'output'), { recursive: true });
@@ -54,18 +66,41 @@ export async function run(): Promise<BenchRow[]> {
     await kernel.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  const pool = process.env['UV_THREADPOOL_SIZE'] ?? '4 (default)';
-  return [
-    {
-      name: `${WRITERS} concurrent fs.write 1 KiB (fsynced) vs sequential`,
-      ours: Math.round(median(concurrent)),
-      baseline: Math.round(median(sequential)),
-      unit: 'writes/s (higher is better)',
-      note: `full durability; UV_THREADPOOL_SIZE=${pool}; ${os.cpus().length} cores`,
-    },
-  ];
+  return { concurrent: Math.round(median(concurrent)), sequential: Math.round(median(sequential)) };
+}
+
+/** {@link measure} in a child process whose libuv pool has `pool` threads (the size is read once, when the pool starts). */
+function measureWithPool(pool: number): Measured {
+  const out = execFileSync(process.execPath, [__filename, CHILD_FLAG], {
+    env: { ...process.env, UV_THREADPOOL_SIZE: String(pool) },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return JSON.parse(out) as Measured;
+}
+
+function row(m: Measured, pool: string): BenchRow {
+  return {
+    name: `${WRITERS} concurrent fs.write 1 KiB (fsynced) vs sequential, UV_THREADPOOL_SIZE=${pool}`,
+    ours: m.concurrent,
+    baseline: m.sequential,
+    unit: 'writes/s (higher is better)',
+    note: `full durability; files in ${os.tmpdir()}; ${os.cpus().length} cores`,
+  };
+}
+
+/**
+ * The group-commit rows: with UV_THREADPOOL_SIZE set, one row in this process; otherwise one
+ * per pool size in {@link POOLS} (libuv's default and the size docs/performance.md
+ * recommends for workers that make many fsynced writes), each in its own process.
+ */
+export async function run(): Promise<BenchRow[]> {
+  const asked = process.env['UV_THREADPOOL_SIZE'];
+  if (asked !== undefined) return [row(await measure(), asked)];
+  return POOLS.map((pool) => row(measureWithPool(pool), pool === 4 ? '4 (default)' : String(pool)));
 }
 
 if (require.main === module) {
-  void run().then((rows) => console.table(rows));
+  if (process.argv.includes(CHILD_FLAG)) void measure().then((m) => process.stdout.write(JSON.stringify(m)));
+  else void run().then((rows) => console.table(rows));
 }
