@@ -8,7 +8,7 @@
  * process of its own. The files go to os.tmpdir() (TMPDIR): the figures depend on that
  * filesystem (docs/performance.md, round 9: with a journal, and on this VM's journal-less root).
  */
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -69,14 +69,33 @@ async function measure(): Promise<Measured> {
   return { concurrent: Math.round(median(concurrent)), sequential: Math.round(median(sequential)) };
 }
 
-/** {@link measure} in a child process whose libuv pool has `pool` threads (the size is read once, when the pool starts). */
+/** How long one child may take (its three rounds take seconds; a slow disk, minutes). */
+const CHILD_TIMEOUT_MS = 10 * 60_000;
+
+/**
+ * {@link measure} in a child process whose libuv pool has `pool` threads (the size is read once, when the pool starts).
+ * @throws Error naming the pool and the child's last line of stderr when it fails, times out or prints no figures.
+ */
 function measureWithPool(pool: number): Measured {
-  const out = execFileSync(process.execPath, [__filename, CHILD_FLAG], {
+  const child = spawnSync(process.execPath, [__filename, CHILD_FLAG], {
     env: { ...process.env, UV_THREADPOOL_SIZE: String(pool) },
     encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: CHILD_TIMEOUT_MS,
   });
-  return JSON.parse(out) as Measured;
+  const why = (): string => {
+    const last = (child.stderr ?? '').trim().split('\n').at(-1) ?? ''; // the child's error, one line (below)
+    const how = child.error !== undefined ? child.error.message : child.signal !== null ? `killed by ${child.signal}` : `exit ${String(child.status)}`;
+    return `group-commit bench with UV_THREADPOOL_SIZE=${pool}: ${how}${last ? ` — ${last}` : ''}`;
+  };
+  if (child.error !== undefined || child.status !== 0) throw new Error(why());
+  let m: Partial<Measured>;
+  try {
+    m = JSON.parse(child.stdout) as Partial<Measured>;
+  } catch {
+    throw new Error(`${why()}: no figures on stdout`);
+  }
+  if (!Number.isFinite(m.concurrent) || !Number.isFinite(m.sequential)) throw new Error(`${why()}: no figures on stdout`);
+  return m as Measured;
 }
 
 function row(m: Measured, pool: string): BenchRow {
@@ -101,6 +120,13 @@ export async function run(): Promise<BenchRow[]> {
 }
 
 if (require.main === module) {
-  if (process.argv.includes(CHILD_FLAG)) void measure().then((m) => process.stdout.write(JSON.stringify(m)));
+  if (process.argv.includes(CHILD_FLAG))
+    void measure().then(
+      (m) => process.stdout.write(JSON.stringify(m)),
+      (err: unknown) => {
+        process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+        process.exitCode = 1;
+      },
+    );
   else void run().then((rows) => console.table(rows));
 }

@@ -65,19 +65,36 @@ function load(): Addon | undefined {
 }
 
 /**
- * The probe: the root opens, and both calls refuse with `ELOOP` a plain symlink
- * (`/proc/self`) and a magic link (`/proc/<pid>/root`) — `openat2` exists and resolves as
- * promised. Checking both: a kernel, seccomp filter or emulation that honoured one flag and
- * not the other would otherwise pass (one kind of link would be followed). Exported for tests.
+ * The links the probe needs refused, for this process's number as `/proc` shows it: a plain
+ * symlink at the end of a path and on the way (`/proc/self` is a plain link), and a magic
+ * link at the end and on the way (`/proc/<pid>/root`; `/proc/<pid>` is a real folder).
+ * Exported for tests.
+ */
+export function probeLinks(pid: string): readonly string[] {
+  return ['/proc/self', '/proc/self/fd', `/proc/${pid}/root`, `/proc/${pid}/root/proc`];
+}
+
+/**
+ * The probe: the root opens and is its own real path, and both calls refuse with `ELOOP`
+ * every link of {@link probeLinks} — `openat2` exists and resolves as promised. All four: a
+ * kernel, seccomp filter or emulation that honoured one flag and not the other, or only at
+ * the end of a path, would otherwise pass (one kind of link would be followed). Without
+ * `/proc` it fails, and the older ways are used. Exported for tests.
  */
 export function works(addon: Addon): boolean {
   const { O_RDONLY, O_DIRECTORY } = fs.constants;
   const fd = addon.open('/', O_RDONLY | O_DIRECTORY);
-  if (fd < 0) return false;
+  if (typeof fd !== 'number' || fd < 0) return false;
   fs.closeSync(fd);
-  // `/proc/<pid>` is a real folder and its `root` a magic link; `/proc/self` is a plain link
-  // (so the magic one must be reached through `/proc/<pid>`, not `/proc/self`).
-  return refused(addon, '/proc/self') && refused(addon, `/proc/${process.pid}/root`) && addon.real('/') === 0;
+  if (addon.real('/') !== 0) return false;
+  // This process's number in the PID namespace /proc belongs to (process.pid can differ).
+  let pid: string;
+  try {
+    pid = fs.readlinkSync('/proc/self');
+  } catch {
+    return false;
+  }
+  return /^[0-9]+$/.test(pid) && probeLinks(pid).every((link) => refused(addon, link));
 }
 
 /** Both calls refuse `link` with `ELOOP` (a descriptor opened by mistake is closed). */
@@ -85,6 +102,7 @@ function refused(addon: Addon, link: string): boolean {
   const { O_RDONLY, O_DIRECTORY } = fs.constants;
   const ELOOP = os.constants.errno.ELOOP;
   const opened = addon.open(link, O_RDONLY | O_DIRECTORY);
+  if (typeof opened !== 'number') return false;
   if (opened >= 0) {
     fs.closeSync(opened);
     return false;

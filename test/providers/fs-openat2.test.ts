@@ -11,13 +11,13 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ADDON_PATH, type Addon, LOOKUP_NO_LINKS, OPEN_NO_LINKS, works } from '../../src/providers/fs-openat2';
+import { ADDON_PATH, type Addon, LOOKUP_NO_LINKS, OPEN_NO_LINKS, probeLinks, works } from '../../src/providers/fs-openat2';
 import { realpathLongestExisting } from '../../src/providers/fs-safe';
 import { tempDir } from '../kernel/kernel-helpers';
 import { assertSuitesPassWithoutOpenat2 } from '../helpers/openat2-off';
 
 const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW } = fs.constants;
-const { ELOOP, ENOENT, ENOTDIR, EINVAL, ENAMETOOLONG, ENOSYS } = os.constants.errno;
+const { ELOOP, ENOENT, ENOTDIR, EINVAL, ENAMETOOLONG, ENOSYS, EPERM } = os.constants.errno;
 
 /** Why the addon is missing, for every test that needs it. */
 const NO_ADDON = `the openat2 addon is not loaded (${ADDON_PATH}): npm run build compiles native/fs-openat2.c and needs a C compiler (as root: apt-get install gcc libc6-dev) and Linux 5.6+`;
@@ -77,24 +77,28 @@ describe('openat2 with every link refused (fs-openat2.ts)', () => {
     assert.equal(LOOKUP_NO_LINKS?.(straddling), -ENAMETOOLONG);
   });
 
-  test('the start-up probe turns the addon off unless a plain symlink and a magic link are both refused by both calls', () => {
+  test('the start-up probe turns the addon off unless both calls refuse plain and magic links, at the end of a path and on the way', () => {
     assert.ok(OPEN_NO_LINKS !== undefined && LOOKUP_NO_LINKS !== undefined, NO_ADDON);
     const real: Addon = { open: OPEN_NO_LINKS, real: LOOKUP_NO_LINKS };
     assert.equal(works(real), true);
-    // The same calls, except that one kind of link is followed (as by a kernel or filter that honours one flag only).
-    const plainLinks = new Set(['/proc/self']);
-    const magicLinks = new Set([`/proc/${process.pid}/root`]);
-    const following = (links: Set<string>, which: 'open' | 'real'): Addon => ({
-      open: (p, flags) => (which === 'open' && links.has(p) ? fs.openSync(p, flags) : real.open(p, flags)),
-      real: (p) => (which === 'real' && links.has(p) ? 0 : real.real(p)),
+    const pid = fs.readlinkSync('/proc/self'); // this process as /proc numbers it
+    const links = probeLinks(pid);
+    assert.deepEqual(links, ['/proc/self', '/proc/self/fd', `/proc/${pid}/root`, `/proc/${pid}/root/proc`]);
+    for (const link of links) assert.equal(real.open(link, O_RDONLY | O_DIRECTORY), -ELOOP, `the addon refuses ${link}`);
+    // The same calls, except that one of the probe's paths is followed (as by a kernel, filter
+    // or emulation that honours one flag only, or only at the end of a path), or refused with
+    // another errno.
+    const differing = (link: string, which: 'open' | 'real', answer: 'follow' | 'EPERM'): Addon => ({
+      open: (p, flags) => (which === 'open' && p === link ? (answer === 'follow' ? fs.openSync(p, flags) : -EPERM) : real.open(p, flags)),
+      real: (p) => (which === 'real' && p === link ? (answer === 'follow' ? 0 : -EPERM) : real.real(p)),
     });
-    for (const [label, links] of [
-      ['a plain link', plainLinks],
-      ['a magic link', magicLinks],
-    ] as const) {
-      assert.equal(works(following(links, 'open')), false, `the open follows ${label}`);
-      assert.equal(works(following(links, 'real')), false, `the lookup follows ${label}`);
+    for (const link of links) {
+      for (const which of ['open', 'real'] as const) {
+        assert.equal(works(differing(link, which, 'follow')), false, `the ${which} call follows ${link}`);
+        assert.equal(works(differing(link, which, 'EPERM')), false, `the ${which} call refuses ${link} with EPERM, not ELOOP`);
+      }
     }
+    assert.equal(works({ open: real.open, real: (p) => (p === '/' ? -ENOENT : real.real(p)) }), false, 'the root is not its own real path');
     assert.equal(works({ open: () => -ENOSYS, real: () => -ENOSYS }), false, 'no openat2 (an old kernel, or seccomp)');
   });
 
