@@ -89,6 +89,20 @@ describe('ProcessProvider sandbox', () => {
     if (probeSandbox().disableUserns === true) assert.notEqual((await run(provider, 'unshare', { args: ['-U', 'true'] })).exitCode, 0);
   });
 
+  test('sandbox: kernel settings and other host-wide /proc files → read-only, even where the sandbox runs as host root (red team: core_pattern → host root)', async () => {
+    // Opening for append changes nothing; that the open succeeds is the hole (a write of
+    // core_pattern made the host kernel run a workspace script as root, outside every namespace).
+    const files = ['/proc/sys/kernel/core_pattern', '/proc/sys/kernel/hostname', '/proc/sys/vm/drop_caches', '/proc/sysrq-trigger'];
+    for (const file of files) {
+      const r = await run(provider, 'sh', { args: ['-c', `exec 3>>${file} && echo OPENED`] });
+      assert.doesNotMatch(r.stdout, /OPENED/, `${file} opened for writing inside the sandbox`);
+      // (A kernel without SysRq has no trigger at all.)
+      const refusal = fs.existsSync(file) ? /Read-only file system|Permission denied/ : /nonexistent|No such file/;
+      assert.match(r.stderr, refusal, `${file}: ${r.stderr}`);
+    }
+    assert.match((await run(provider, 'cat', { args: ['/proc/sys/kernel/ostype'] })).stdout, /^Linux$/m, 'still readable');
+  });
+
   test('sandbox: processes of the host → invisible (own PID namespace)', async () => {
     const r = await run(provider, 'ls', { args: ['/proc'] });
     const pids = r.stdout

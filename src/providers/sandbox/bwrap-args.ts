@@ -104,6 +104,22 @@ function networkBridge(spec: SandboxSpec, probe: SandboxProbe): { binds: string[
 }
 
 /**
+ * The host-wide files of the sandbox's own `/proc` that its uid could write — kernel settings
+ * (`/proc/sys`), the SysRq trigger, and `/proc/irq`, `/proc/bus`, `/proc/fs` (the list
+ * container runtimes keep read-only) — bound read-only over themselves. A fresh `/proc`
+ * checks only the writer's host uid for these, not capabilities, and where bubblewrap runs as
+ * root (a root worker without `hardening.uid`) the sandbox's uid *is* host root: a write of
+ * `kernel.core_pattern` made the host kernel run a workspace script as root, outside every
+ * namespace (red team, 2026-12-02; test/providers/sandbox.test.ts). `-try`: a name this kernel
+ * lacks is skipped.
+ */
+export const PROC_READ_ONLY = ['/proc/sys', '/proc/sysrq-trigger', '/proc/irq', '/proc/bus', '/proc/fs'] as const;
+
+function procReadOnlyArgs(): string[] {
+  return PROC_READ_ONLY.flatMap((p) => ['--ro-bind-try', p, p]);
+}
+
+/**
  * The command that runs `spec` inside the sandbox.
  * @param probe the result of `probeSandbox` (bubblewrap, prlimit, user namespaces).
  * @param hostIds run bubblewrap itself as this host uid/gid (needs a root worker and user namespaces).
@@ -138,7 +154,7 @@ export function buildSandboxCommand(spec: SandboxSpec, probe: SandboxProbe, host
   args.push('--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try', '--unshare-net', '--hostname', 'sandbox');
   args.push('--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--clearenv');
   for (const [name, value] of Object.entries(spec.env)) args.push('--setenv', name, value);
-  args.push(...systemFolderArgs(), ...etcArgs(), '--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp');
+  args.push(...systemFolderArgs(), ...etcArgs(), '--proc', '/proc', ...procReadOnlyArgs(), '--dev', '/dev', '--tmpfs', '/tmp');
   for (const dir of readOnly) args.push('--ro-bind', dir, dir);
   for (const m of [...spec.mounts].sort((a, b) => a.agent.length - b.agent.length)) {
     args.push(m.readOnly === true ? '--ro-bind' : '--bind', m.host, m.agent);
