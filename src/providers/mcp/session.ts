@@ -193,7 +193,8 @@ export class McpSession {
       if (err instanceof AgentOsError) throw err;
       if (err instanceof sdkTypes().McpError) {
         if (err.code === sdkTypes().ErrorCode.RequestTimeout) throw new McpCallTimeoutError(target, timeoutMs);
-        if (err.code === sdkTypes().ErrorCode.ConnectionClosed) throw new McpConnectionClosedError(this.name);
+        // -32000 is also the generic server-error code servers use: a closed connection only when the transport did close.
+        if (err.code === sdkTypes().ErrorCode.ConnectionClosed && this.client === undefined) throw new McpConnectionClosedError(this.name);
         throw new McpProtocolError(target, err.code, this.describe(err), { cause: err });
       }
       if (this.client === undefined) throw new McpConnectionClosedError(this.name);
@@ -205,8 +206,8 @@ export class McpSession {
   private describe(err: unknown): string {
     const sys = (err as { code?: unknown } | null)?.code;
     if (typeof sys === 'string') return `${err instanceof Error ? err.name : 'Error'} (${sys})`; // system errors name host paths
-    const text = err instanceof Error ? err.message : String(err);
-    const short = text.length > 300 ? `${text.slice(0, 300)}…` : text;
-    return this.settings.credentials.redact(short);
+    // Redact, THEN cut: a credential that straddles the cut would no longer match, and its prefix would stay (red team).
+    const text = this.settings.credentials.redact(err instanceof Error ? err.message : String(err));
+    return text.length > 300 ? `${text.slice(0, 300)}…` : text;
   }
 }

@@ -1,6 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { firstText, mcpKernel, startHttpServer } from './mcp-fixture';
 
 const POLICY = "capabilities:\n  - action: mcp.call\n    resource: 'web/*'\n";
@@ -32,6 +34,41 @@ describe('McpProvider over Streamable HTTP (the example server on loopback)', ()
       assert.equal(k.records().length, 2);
     } finally {
       await k.close();
+    }
+  });
+
+  test('mcp.call over HTTP: an error reply that echoes the credential across the 300-character cut of its message → no prefix of it reaches the agent or the log (red team)', async () => {
+    const secret = 'ghp_ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+    // The SDK's message starts with its own words, then the body; the body places the token so
+    // that only its last character falls after the cut (the red team's exact spot), and a bit
+    // before and after it too, one reply each.
+    const sdkPrefix = 'Streamable HTTP error: Error POSTing to endpoint: ';
+    let shift = 0;
+    const srv = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        const token = (req.headers.authorization ?? '').split(' ')[1] ?? '';
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end('x'.repeat(Math.max(0, 300 - sdkPrefix.length - (token.length - 1) + shift)) + token);
+      });
+    });
+    await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}/mcp`;
+    const k = mcpKernel(POLICY, {
+      servers: { web: { url, allowAddresses: ['127.0.0.1'], credentials: [{ header: 'Authorization', valueFromEnv: 'WEB_TOKEN' }] } },
+      env: { WEB_TOKEN: `Bearer ${secret}` },
+    });
+    try {
+      for (shift of [0, -5, 5, -20]) {
+        const r = await k.kernel.submit({ action: 'mcp.call', target: 'web/echo', params: { arguments: {} } });
+        assert.equal(r.status, 'ERROR');
+        assert.ok(!(r.error ?? '').includes(secret.slice(0, 12)), `shift ${shift}: ${r.error ?? ''}`);
+      }
+      await k.close();
+      assert.ok(!fs.readFileSync(k.log, 'utf8').includes(secret.slice(0, 12)), 'the audit log holds a prefix of the credential');
+    } finally {
+      await k.close();
+      srv.close();
     }
   });
 
