@@ -44,6 +44,33 @@ function needlesOf(value: string): string[] {
   return words.flatMap((w) => [w, encodeURIComponent(w), encodeURIComponent(w).replace(/%20/g, '+')]);
 }
 
+/**
+ * A global pattern for `needle` (a string of UTF-16 units, or of bytes read as latin1)
+ * that matches it literally except that the hex digits of its percent-escapes match in
+ * either case: `%2F` and `%2f` are the same byte to a server, and one that echoes a credential
+ * into a URL may spell it either way (red team, 2026-12-02).
+ */
+function needlePattern(needle: string): RegExp {
+  const hex = (d: string): string => (/[0-9]/.test(d) ? d : `[${d.toLowerCase()}${d.toUpperCase()}]`);
+  const source = needle.replace(/%([0-9A-Fa-f])([0-9A-Fa-f])|[\\^$.*+?()[\]{}|/]/g, (m: string, a?: string, b?: string) =>
+    a !== undefined && b !== undefined ? `%${hex(a)}${hex(b)}` : `\\${m}`,
+  );
+  return new RegExp(source, 'g');
+}
+
+/** Where `patterns` match in `hay` (overlapping matches of one pattern included), as [start, end) pairs. */
+function matchRanges(hay: string, patterns: readonly RegExp[]): [number, number][] {
+  const ranges: [number, number][] = [];
+  for (const re of patterns) {
+    re.lastIndex = 0;
+    for (let m = re.exec(hay); m !== null; m = re.exec(hay)) {
+      ranges.push([m.index, m.index + m[0].length]);
+      re.lastIndex = m.index + 1;
+    }
+  }
+  return ranges.sort((a, b) => a[0] - b[0]);
+}
+
 /** The compiled credential map. Serialises (JSON, inspection) without its values. */
 export class CredentialStore {
   readonly #entries: readonly Entry[];
@@ -51,6 +78,9 @@ export class CredentialStore {
   /** Every form of every value that must never leave: longest first (see {@link needlesOf}). */
   readonly #needles: readonly string[];
   readonly #needleBytes: readonly Buffer[];
+  /** {@link needlePattern} of each needle, for text and for bytes read as latin1. */
+  readonly #textPatterns: readonly RegExp[];
+  readonly #bytePatterns: readonly RegExp[];
 
   /**
    * @param env where values are read from (default `process.env`), read once here.
@@ -74,6 +104,8 @@ export class CredentialStore {
     this.#values = values;
     this.#needles = [...new Set(values.flatMap(needlesOf))].sort((a, b) => b.length - a.length);
     this.#needleBytes = this.#needles.map((n) => Buffer.from(n, 'utf8'));
+    this.#textPatterns = this.#needles.map(needlePattern);
+    this.#bytePatterns = this.#needleBytes.map((b) => needlePattern(b.toString('latin1')));
   }
 
   /** Bytes of the longest form of a value: read this many minus one past a cap before cutting (see {@link redactCapped}). */
@@ -103,11 +135,21 @@ export class CredentialStore {
     return headers;
   }
 
-  /** Replaces every credential value (and its token and URL-encoded forms) in `text` with `[REDACTED]`. */
+  /** Replaces every credential value (and its token and URL-encoded forms, escapes in either case) in `text` with `[REDACTED]`. */
   redact(text: string): string {
-    let out = text;
-    for (const needle of this.#needles) if (out.includes(needle)) out = out.split(needle).join(REDACTED);
-    return out;
+    const ranges = matchRanges(text, this.#textPatterns);
+    if (ranges.length === 0) return text;
+    let out = '';
+    let from = 0;
+    for (let i = 0; i < ranges.length; i++) {
+      const [start] = ranges[i]!;
+      let end = ranges[i]![1];
+      // Merge overlapping occurrences (of different forms) into one redaction.
+      while (i + 1 < ranges.length && ranges[i + 1]![0] < end) end = Math.max(end, ranges[++i]![1]);
+      out += text.slice(from, start) + REDACTED;
+      from = end;
+    }
+    return out + text.slice(from);
   }
 
   /** Replaces every credential value in `bytes` with `[REDACTED]` (bytes of any encoding). */
@@ -123,14 +165,11 @@ export class CredentialStore {
    * @returns the redacted prefix and whether anything was cut.
    */
   redactCapped(bytes: Buffer, cap: number): { bytes: Buffer; truncated: boolean } {
-    const ranges: [number, number][] = [];
-    for (const needle of this.#needleBytes) {
-      for (let at = bytes.indexOf(needle); at >= 0; at = bytes.indexOf(needle, at + 1)) ranges.push([at, at + needle.length]);
-    }
+    // latin1 maps each byte to one character: string offsets are byte offsets.
+    const ranges = this.#bytePatterns.length === 0 ? [] : matchRanges(bytes.toString('latin1'), this.#bytePatterns);
     if (ranges.length === 0) {
       return bytes.length > cap ? { bytes: bytes.subarray(0, cap), truncated: true } : { bytes, truncated: false };
     }
-    ranges.sort((a, b) => a[0] - b[0]);
     const parts: Buffer[] = [];
     const marker = Buffer.from(REDACTED);
     let from = 0;

@@ -114,6 +114,27 @@ describe('HttpProvider credentials', () => {
     assert.ok(!JSON.stringify(r).includes('s3cr3t'), JSON.stringify(r).slice(0, 400));
   });
 
+  test('CredentialStore: a credential echoed URL-encoded with lower-case or mixed-case escapes → redacted like the upper-case form (red team), in text, in bytes and across a cut', () => {
+    const value = 'Bearer s3cr3t/T0ken+with=b64';
+    const store = new CredentialStore([{ match: 'https://api.example/**', header: 'Authorization', valueFromEnv: 'T' }], { T: value });
+    const spellings = [
+      's3cr3t%2FT0ken%2Bwith%3Db64',
+      's3cr3t%2fT0ken%2bwith%3db64',
+      's3cr3t%2fT0ken%2Bwith%3Db64',
+      'Bearer%20s3cr3t%2ft0ken'.replace('t0ken', 'T0ken%2bwith%3db64'),
+    ];
+    for (const echoed of spellings) {
+      const text = `before ${echoed} after`;
+      assert.equal(store.redact(text), 'before [REDACTED] after', echoed);
+      assert.equal(store.redactBytes(Buffer.from(text)).toString(), 'before [REDACTED] after', echoed);
+      // Cut inside the echo: no prefix of it survives.
+      const cut = store.redactCapped(Buffer.from(text), 'before '.length + 10);
+      assert.equal(cut.bytes.toString(), 'before [REDACTED]', echoed);
+    }
+    // Only the escapes' hex digits are case-free: other letters must match exactly.
+    assert.equal(store.redact('S3CR3T%2FT0KEN%2BWITH%3DB64'), 'S3CR3T%2FT0KEN%2BWITH%3DB64');
+  });
+
   test('CredentialStore: variable unset → CredentialMissing at construction', () => {
     assert.throws(
       () => new CredentialStore([{ match: 'https://api.github.com/**', header: 'Authorization', valueFromEnv: 'NOPE' }], {}),
