@@ -135,8 +135,16 @@ export class HttpProvider implements Provider {
         }
         await response.body?.cancel();
         if (redirects.length >= (this.options.maxRedirects ?? 5)) throw new TooManyRedirectsError(this.options.maxRedirects ?? 5);
-        const next = new URL(location, url).href;
-        const nextCanonical = canonicalUrl(next);
+        let next: string;
+        let nextCanonical: string;
+        try {
+          next = new URL(location, url).href;
+          nextCanonical = canonicalUrl(next);
+        } catch (err) {
+          // The server's Location, not the agent's target: named only as far as shownUrl shows it.
+          const problem = err instanceof AgentOsError && 'problem' in err ? String((err as { problem: unknown }).problem) : 'not a valid URL';
+          throw new RedirectDeniedError(shownUrl(location, url), problem);
+        }
         params = redirectedParams(params, response.status, target.origin !== new URL(next).origin);
         const decision = await this.authorizeHop(context, next, params);
         cap = Math.min(cap, numberOr(decision.constraint?.['max_bytes']));
@@ -151,9 +159,9 @@ export class HttpProvider implements Provider {
   }
 
   private async authorizeHop(context: ExecutionContext, next: string, params: HttpParams): Promise<{ constraint?: Readonly<Record<string, unknown>> }> {
-    if (context.authorize === undefined) throw new RedirectDeniedError(next, 'no policy hook to decide the hop (context.authorize)');
+    if (context.authorize === undefined) throw new RedirectDeniedError(shownUrl(next), 'no policy hook to decide the hop (context.authorize)');
     const decision = await context.authorize({ action: 'net.http', target: next, params: { method: params.method } });
-    if (decision.effect !== 'allow') throw new RedirectDeniedError(next, decision.reason);
+    if (decision.effect !== 'allow') throw new RedirectDeniedError(shownUrl(next), decision.reason);
     return decision as { constraint?: Readonly<Record<string, unknown>> };
   }
 
@@ -196,4 +204,19 @@ function describe(err: unknown): string {
   if (typeof cause?.code === 'string') return cause.code;
   if (typeof cause?.message === 'string') return cause.message;
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * A redirect's `Location` as an error shows it: scheme, host, port and path, never userinfo
+ * (a password) or the query (the server's words — possibly echoed content or parameters),
+ * which would reach the agent and the audit log's `error` (red team, 2026-12-02). `?…` marks
+ * a query left out.
+ */
+function shownUrl(location: string, base?: string): string {
+  try {
+    const u = new URL(location, base);
+    return `${u.protocol}//${u.host}${u.pathname}${u.search === '' ? '' : '?…'}`;
+  } catch {
+    return '(a Location that is not a URL)';
+  }
 }
