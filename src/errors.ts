@@ -8,6 +8,14 @@ export abstract class AgentOsError extends Error {
   /** Stable, dotted error code. Part of the public API: never change a published one. */
   abstract readonly code: string;
 
+  /**
+   * What the audit log keeps instead of `message`, for an error whose message quotes foreign
+   * text (an MCP server's own words): the agent still reads `message`, but the log never holds
+   * content it cannot vouch for (it may echo parameters or file contents). Unset: the log
+   * keeps `message`. Read by the kernel (pipeline.ts, outcomeToResult).
+   */
+  readonly auditMessage?: string;
+
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;

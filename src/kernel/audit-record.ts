@@ -97,7 +97,7 @@ export interface AuditRecord {
   /** The target the policy judged, when the request got that far. */
   readonly canonical_target?: string;
   readonly status: ActionStatus;
-  /** Seed wording for denials (`not permitted`), otherwise the failure message. */
+  /** Seed wording for denials (`not permitted`), otherwise the failure message (its `auditMessage` when it quotes foreign text: src/errors.ts). */
   readonly error?: string;
   readonly code?: string;
   readonly rule_id?: string;

@@ -66,6 +66,8 @@ export interface Trace {
   approvalIdentity?: string;
   /** Set on the first egress connection of the execution: the run's `exec_id`. */
   execId?: string;
+  /** The failed provider's `auditMessage` (errors.ts): the record's `error` instead of the agent's message. */
+  auditError?: string;
 }
 
 /** A refusal recorded by `Kernel.recordRefusal`: decided before the gate, nothing runs. */
@@ -359,6 +361,8 @@ export function outcomeToResult(outcome: Outcome, trace: Trace): ActionResult {
       const typed = isTyped(outcome.error);
       const message: unknown = typed ? (outcome.error as Error).message : undefined;
       const code: unknown = typed ? (outcome.error as { code: unknown }).code : undefined;
+      const audit: unknown = typed ? (outcome.error as { auditMessage?: unknown }).auditMessage : undefined;
+      if (typeof audit === 'string' && typeof message === 'string' && typeof code === 'string') trace.auditError = audit;
       result =
         typeof message === 'string' && typeof code === 'string'
           ? { status: 'ERROR', error: message, code }
@@ -407,7 +411,9 @@ export function toEntry(
   // Only strings reach the record: a provider's error may answer differently on a second read.
   if (typeof trace.canonicalTarget === 'string') entry['canonical_target'] = trace.canonicalTarget;
   entry['status'] = result.status;
-  if (typeof result.error === 'string') entry['error'] = result.error;
+  // A message quoting foreign text is logged as its provider worded it for the log (auditMessage).
+  const error = trace.auditError ?? result.error;
+  if (typeof error === 'string') entry['error'] = error;
   if (typeof result.code === 'string') entry['code'] = result.code;
   if (typeof result.ruleId === 'string') entry['rule_id'] = result.ruleId;
   if (typeof result.reason === 'string') entry['reason'] = result.reason;

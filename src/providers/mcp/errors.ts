@@ -1,9 +1,17 @@
 /**
  * Typed failures of the MCP provider (`Mcp.*`). Messages name servers, tools and limits —
  * never a host path, an environment value or a credential; text that comes from a server
- * (a JSON-RPC error message) is shortened and passed through the credential redactor.
+ * (a JSON-RPC error message) is passed through the credential redactor and shortened. The
+ * agent reads it; the audit log does not (`auditMessage`: the server's words are replaced by
+ * their length and hash — they may echo the call's arguments or file contents).
  */
+import { createHash } from 'node:crypto';
 import { AgentOsError } from '../../errors';
+
+/** A server's words as the audit log names them: their length and the start of their sha256. */
+function withheld(detail: string): string {
+  return `server text withheld from the log (${detail.length} characters, sha256 ${createHash('sha256').update(detail).digest('hex').slice(0, 16)})`;
+}
 
 /** The server map given to `McpProvider` is unusable (thrown by the constructor). */
 export class McpConfigError extends AgentOsError {
@@ -47,7 +55,10 @@ export class McpStartFailedError extends AgentOsError {
     options?: { cause?: unknown },
   ) {
     super(`MCP server "${server}" could not be started: ${detail}`, options);
+    this.auditMessage = `MCP server "${server}" could not be started: ${withheld(detail)}`;
   }
+
+  override readonly auditMessage: string;
 }
 
 /** The server did not finish its handshake and tool listing within the start-up timeout. */
@@ -117,7 +128,10 @@ export class McpProtocolError extends AgentOsError {
     options?: { cause?: unknown },
   ) {
     super(`MCP call ${target} failed${rpcCode === undefined ? '' : ` (JSON-RPC ${rpcCode})`}: ${detail}`, options);
+    this.auditMessage = `MCP call ${target} failed${rpcCode === undefined ? '' : ` (JSON-RPC ${rpcCode})`}: ${withheld(detail)}`;
   }
+
+  override readonly auditMessage: string;
 }
 
 /** The connection to the server ended (the process exited, the HTTP session ended). */

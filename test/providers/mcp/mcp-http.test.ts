@@ -72,6 +72,35 @@ describe('McpProvider over Streamable HTTP (the example server on loopback)', ()
     }
   });
 
+  test("mcp.call over HTTP: a server's error text (which may echo arguments or file contents) → the agent reads it, the audit log keeps only its length and hash (red team)", async () => {
+    const srv = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end('SERVER-WORDS: /etc/shadow root:$6$hash; args={"x":"PARAM-VALUE"}');
+      });
+    });
+    await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+    const k = mcpKernel(POLICY, { servers: { web: { url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}/mcp`, allowAddresses: ['127.0.0.1'] } } });
+    try {
+      const r = await k.kernel.submit({ action: 'mcp.call', target: 'web/echo', params: { arguments: { x: 'PARAM-VALUE' } } });
+      assert.deepEqual([r.status, r.code], ['ERROR', 'Mcp.StartFailed']);
+      assert.match(r.error ?? '', /SERVER-WORDS/, 'the agent reads what the server said');
+      await k.close();
+      const records = k.records();
+      assert.equal(records.length, 1);
+      const logged = JSON.stringify(records[0]);
+      assert.doesNotMatch(logged, /SERVER-WORDS|PARAM-VALUE|shadow/, logged);
+      assert.match(
+        String(records[0]?.['error']),
+        /^MCP server "web" could not be started: server text withheld from the log \(\d+ characters, sha256 [0-9a-f]{16}\)$/,
+      );
+    } finally {
+      await k.close();
+      srv.close();
+    }
+  });
+
   test('mcp.call over HTTP: a loopback server the operator did not allow → ERROR Provider.AddressRefused (the HTTP guard), one record', async () => {
     const k = mcpKernel(POLICY, { servers: { web: { url: `${server.url}/mcp` } } });
     try {
