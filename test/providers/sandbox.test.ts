@@ -122,6 +122,21 @@ describe('ProcessProvider sandbox', () => {
     assert.ok(fs.statSync(path.join(ws, 'big')).size <= 4096);
   });
 
+  test("sandbox: the private /tmp → bounded (256 MiB by default, limits.tmpBytes), so a program cannot fill the host's memory through it (red team: 6 GB written)", async () => {
+    assert.ok(probeSandbox().tmpfsSize === true, 'this bubblewrap cannot size a tmpfs (--size, bubblewrap 0.8+)');
+    const size = async (p: ProcessProvider): Promise<number> => {
+      const r = await run(p, 'df', { args: ['-B1', '--output=size', '/tmp'] });
+      assert.equal(r.exitCode, 0, r.stderr);
+      return Number(r.stdout.trim().split('\n').at(-1));
+    };
+    assert.equal(await size(provider), 256 * 1024 ** 2);
+    const small = new ProcessProvider({ mounts: { '/workspace': ws }, limits: { tmpBytes: 1024 ** 2 } });
+    assert.equal(await size(small), 1024 ** 2);
+    const w = await run(small, 'dd', { args: ['if=/dev/zero', 'of=/tmp/big', 'bs=1024', 'count=4096'] });
+    assert.notEqual(w.exitCode, 0);
+    assert.match(w.stderr, /No space left on device/);
+  });
+
   test('sandbox: a result → says sandbox "bwrap"', async () => {
     assert.equal((await run(provider, 'true')).sandbox, 'bwrap');
   });

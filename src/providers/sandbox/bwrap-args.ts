@@ -87,6 +87,12 @@ function limitArgs(limits: SandboxLimits | undefined): string[] {
   return [`--as=${v(l.memoryBytes)}`, `--nproc=${v(l.processes)}`, `--fsize=${v(l.fileSizeBytes)}`];
 }
 
+/** bubblewrap's size of the private `/tmp` (SandboxLimits.tmpBytes), where it can size a tmpfs. */
+function tmpSizeArgs(limits: SandboxLimits | undefined, probe: SandboxProbe): string[] {
+  const bytes = limits?.tmpBytes ?? DEFAULT_SANDBOX_LIMITS.tmpBytes;
+  return probe.tmpfsSize === true && Number.isFinite(bytes) ? ['--size', String(Math.floor(bytes))] : [];
+}
+
 /**
  * The binds and launcher of `network: 'proxy'`: the proxy's folder read-only at
  * {@link SANDBOX_NET_DIR}, the worker's `node` (read-only at its own path when it lies
@@ -154,7 +160,19 @@ export function buildSandboxCommand(spec: SandboxSpec, probe: SandboxProbe, host
   args.push('--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try', '--unshare-net', '--hostname', 'sandbox');
   args.push('--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--clearenv');
   for (const [name, value] of Object.entries(spec.env)) args.push('--setenv', name, value);
-  args.push(...systemFolderArgs(), ...etcArgs(), '--proc', '/proc', ...procReadOnlyArgs(), '--dev', '/dev', '--tmpfs', '/tmp');
+  const prlimitArgs = limitArgs(spec.limits); // checks every limit, /tmp's size included
+  args.push(
+    ...systemFolderArgs(),
+    ...etcArgs(),
+    '--proc',
+    '/proc',
+    ...procReadOnlyArgs(),
+    '--dev',
+    '/dev',
+    ...tmpSizeArgs(spec.limits, probe),
+    '--tmpfs',
+    '/tmp',
+  );
   for (const dir of readOnly) args.push('--ro-bind', dir, dir);
   for (const m of [...spec.mounts].sort((a, b) => a.agent.length - b.agent.length)) {
     args.push(m.readOnly === true ? '--ro-bind' : '--bind', m.host, m.agent);
@@ -167,7 +185,7 @@ export function buildSandboxCommand(spec: SandboxSpec, probe: SandboxProbe, host
   args.push('--chdir', spec.cwd, '--info-fd', String(SANDBOX_INFO_FD), '--');
   // The forwarder starts before prlimit: the program's limits apply to the program only.
   if (bridge !== undefined) args.push(...bridge.launcher);
-  args.push(probe.prlimit, ...limitArgs(spec.limits), '--');
+  args.push(probe.prlimit, ...prlimitArgs, '--');
   // bubblewrap sets PWD; the program's environment is exactly `spec.env`.
   const keepPwd = 'PWD' in spec.env;
   if (spec.cwdIdentity !== undefined) args.push(...cwdCheck(spec.cwdIdentity, cwdFolder !== undefined, keepPwd, probe));

@@ -28,6 +28,8 @@ export interface SandboxProbe {
   readonly disableUserns?: boolean;
   /** True when bubblewrap binds an open directory (`--ro-bind-fd`, bubblewrap ≥ 0.10 or a backport such as Debian 12's 0.8.0). */
   readonly bindFd?: boolean;
+  /** True when bubblewrap sizes a tmpfs (`--size`, bubblewrap ≥ 0.8): the private `/tmp` is then bounded (SandboxLimits.tmpBytes). */
+  readonly tmpfsSize?: boolean;
   /** Why the sandbox is unusable (bubblewrap missing or failing); absent when usable. */
   readonly problem?: string;
 }
@@ -74,10 +76,11 @@ function tryRun(bwrap: string, extra: readonly string[], ids: { uid?: number; gi
   return { ok: r.status === 0, detail: detail === '' ? `exit ${String(r.status)}` : detail };
 }
 
-/** Whether bubblewrap lists `--ro-bind-fd` in its help (it checks the mount against the descriptor). */
-function supportsBindFd(bwrap: string, ids: { uid?: number; gid?: number }): boolean {
+/** Which options bubblewrap lists in its help: `--ro-bind-fd` (it checks the mount against the descriptor) and `--size` (of a tmpfs). */
+function helpOptions(bwrap: string, ids: { uid?: number; gid?: number }): { bindFd: boolean; tmpfsSize: boolean } {
   const r = childProcess().spawnSync(bwrap, ['--help'], { env: {}, timeout: 10_000, encoding: 'utf8', ...ids });
-  return r.status === 0 && /^\s*--ro-bind-fd FD DEST\b/m.test(r.stdout);
+  const ok = r.status === 0;
+  return { bindFd: ok && /^\s*--ro-bind-fd FD DEST\b/m.test(r.stdout), tmpfsSize: ok && /^\s*--size BYTES\b/m.test(r.stdout) };
 }
 
 /**
@@ -115,7 +118,7 @@ function runProbe(bwrapPath: string | undefined, ids: { uid?: number; gid?: numb
   }
   const nonRoot = (ids.uid ?? process.getuid?.()) !== 0;
   const usernsArgs = ['--unshare-user', '--uid', String(ids.uid ?? SANDBOX_UID), '--gid', String(ids.gid ?? SANDBOX_UID)];
-  const working = (): { bwrap: string; bindFd: boolean } => ({ bwrap, bindFd: supportsBindFd(bwrap, ids) });
+  const working = (): { bwrap: string; bindFd: boolean; tmpfsSize: boolean } => ({ bwrap, ...helpOptions(bwrap, ids) });
   if (tryRun(bwrap, [...usernsArgs, '--disable-userns'], ids).ok) return { ...working(), userNamespace: true, disableUserns: true, ...withPrlimit };
   const userns = tryRun(bwrap, usernsArgs, ids);
   if (userns.ok) return { ...working(), userNamespace: true, disableUserns: false, ...withPrlimit };

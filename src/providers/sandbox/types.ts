@@ -38,6 +38,12 @@ export interface SandboxLimits {
   readonly processes?: number;
   /** RLIMIT_FSIZE: largest file the program may write, in bytes. Default 1 GiB. */
   readonly fileSizeBytes?: number;
+  /**
+   * Size of the sandbox's private `/tmp`, in bytes (a tmpfs: it takes the host's memory, which
+   * neither the address-space nor the file-size limit counts). Default 256 MiB; `Infinity`
+   * for none. Needs bubblewrap's `--size` (0.8 and later; older ones leave `/tmp` unbounded).
+   */
+  readonly tmpBytes?: number;
 }
 
 /** The defaults of {@link SandboxLimits}. */
@@ -45,6 +51,7 @@ export const DEFAULT_SANDBOX_LIMITS: Required<SandboxLimits> = {
   memoryBytes: 4 * 1024 ** 3,
   processes: 512,
   fileSizeBytes: 1024 ** 3,
+  tmpBytes: 256 * 1024 ** 2,
 };
 
 /** What to run in the sandbox. */
