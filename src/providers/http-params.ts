@@ -32,6 +32,14 @@ export interface HttpResult {
 const KEYS = new Set(['method', 'headers', 'body']);
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const FORBIDDEN = /^(host|content-length|transfer-encoding|connection|keep-alive|upgrade|te|trailer|expect|proxy-.*)$/i;
+/**
+ * Headers that some servers and frameworks take as the request's real method, host or path
+ * (`X-HTTP-Method-Override: DELETE` on a GET, `X-Original-URL: /admin` on a request to
+ * `/public`): with them the server would act on something other than what the policy judged
+ * (a `method:` constraint, a path-limited rule). Refused (red team, 2026-12-02).
+ */
+const OVERRIDES =
+  /^(x-http-method-override|x-http-method|x-method-override|x-original-url|x-rewrite-url|x-original-method|x-forwarded-host|x-forwarded-prefix|x-forwarded-path|x-forwarded-uri|x-forwarded-method|x-host|forwarded)$/i;
 
 /**
  * Checks raw params.
@@ -47,6 +55,12 @@ export function parseHttpParams(raw: Readonly<Record<string, unknown>>): HttpPar
   for (const [name, value] of Object.entries(headers)) {
     if (!TOKEN.test(name)) throw new InvalidParamsError('headers', `${JSON.stringify(name)} is not a header name`);
     if (FORBIDDEN.test(name)) throw new InvalidParamsError('headers', `${name} is set by the provider, not the agent`);
+    if (OVERRIDES.test(name)) {
+      throw new InvalidParamsError(
+        'headers',
+        `${name} would let the server act on a method, host or path other than the one the policy judged; send the request to that URL with that method instead`,
+      );
+    }
     if (typeof value !== 'string' || /[\r\n\0]/.test(value)) throw new InvalidParamsError('headers', `value of ${name} must be a single-line string`);
   }
   if (body !== undefined && typeof body !== 'string') throw new InvalidParamsError('body', 'must be a string');

@@ -57,6 +57,30 @@ describe('HttpProvider', () => {
     );
   });
 
+  test('HttpProvider: a header that overrides the method, host or path on the server (X-HTTP-Method-Override, X-Original-URL, X-Forwarded-Host, …) → InvalidParams, nothing sent (red team)', async () => {
+    const before = srv.seen.length;
+    for (const name of [
+      'X-HTTP-Method-Override',
+      'x-http-method',
+      'X-Method-Override',
+      'X-Original-URL',
+      'X-Rewrite-URL',
+      'X-Forwarded-Host',
+      'Forwarded',
+      'X-Host',
+    ]) {
+      await assert.rejects(
+        local().resolve({ action: 'net.http', target: `${srv.base}/`, params: { method: 'GET', headers: { [name]: 'DELETE' } } }),
+        (err: unknown) => code('Provider.InvalidParams')(err) && /other than the one the policy judged/.test((err as Error).message),
+        name,
+      );
+    }
+    assert.equal(srv.seen.length, before);
+    // An ordinary custom header still goes through.
+    const r = await fetchVia(local(), `${srv.base}/echo`, { headers: { 'X-Request-Id': 'abc' } });
+    assert.equal(r.status, 200);
+  });
+
   test('HttpProvider: set-cookie in the response → dropped from the result', async () => {
     const r = await fetchVia(local(), `${srv.base}/cookie`);
     assert.equal(r.headers['set-cookie'], undefined);
