@@ -156,11 +156,6 @@ export class ProcessProvider implements Provider {
     if (this.mode === SandboxMode.Bwrap) {
       this.probe = setUpSandbox(this.table, options.bwrapPath, hardening);
       this.prlimitPath = undefined;
-      if (me === 0 && hardening?.uid === undefined) {
-        warnOnce(
-          'agent-os-kernel: WARNING: this worker runs as root without hardening.uid, so sandboxed programs run as host root (with no capabilities, host-wide /proc files read-only): a program can leave setuid-root files in the workspace. Set hardening: { uid, gid } to an unprivileged user that may write the workspace (docs/threat-model.md, The process sandbox).',
-        );
-      }
       return;
     }
     this.probe = undefined;

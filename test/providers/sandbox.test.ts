@@ -89,10 +89,17 @@ describe('ProcessProvider sandbox', () => {
     if (probeSandbox().disableUserns === true) assert.notEqual((await run(provider, 'unshare', { args: ['-U', 'true'] })).exitCode, 0);
   });
 
-  test('sandbox: kernel settings and other host-wide /proc files → read-only, even where the sandbox runs as host root (red team: core_pattern → host root)', async () => {
+  test('sandbox: /proc → read-only as a whole (kernel settings included), even where the sandbox runs as host root (red team: core_pattern → host root)', async () => {
     // Opening for append changes nothing; that the open succeeds is the hole (a write of
     // core_pattern made the host kernel run a workspace script as root, outside every namespace).
-    const files = ['/proc/sys/kernel/core_pattern', '/proc/sys/kernel/hostname', '/proc/sys/vm/drop_caches', '/proc/sysrq-trigger'];
+    const files = [
+      '/proc/sys/kernel/core_pattern',
+      '/proc/sys/kernel/hostname',
+      '/proc/sys/vm/drop_caches',
+      '/proc/sysrq-trigger',
+      '/proc/self/oom_score_adj',
+      '/proc/1/comm',
+    ];
     for (const file of files) {
       const r = await run(provider, 'sh', { args: ['-c', `exec 3>>${file} && echo OPENED`] });
       assert.doesNotMatch(r.stdout, /OPENED/, `${file} opened for writing inside the sandbox`);
@@ -101,6 +108,16 @@ describe('ProcessProvider sandbox', () => {
       assert.match(r.stderr, refusal, `${file}: ${r.stderr}`);
     }
     assert.match((await run(provider, 'cat', { args: ['/proc/sys/kernel/ostype'] })).stdout, /^Linux$/m, 'still readable');
+    // Only its own /proc (one device), read-only everywhere: no bind of a host /proc folder,
+    // which would be a copy of a host mount and receive the host's later mounts under it.
+    const mounts = (await run(provider, 'cat', { args: ['/proc/self/mountinfo'] })).stdout.split('\n');
+    const procMounts = mounts.map((l) => l.split(' ')).filter((f) => f[4] === '/proc' || (f[4] ?? '').startsWith('/proc/'));
+    const own = procMounts.find((f) => f[4] === '/proc');
+    assert.ok(own !== undefined, mounts.join('\n'));
+    for (const f of procMounts) {
+      assert.equal(f[2], own[2], `${f[4] ?? ''} is another filesystem than the sandbox's /proc: ${f.join(' ')}`);
+      assert.match(f[5] ?? '', /^ro,/, `${f[4] ?? ''} is writable: ${f.join(' ')}`);
+    }
   });
 
   test('sandbox: processes of the host → invisible (own PID namespace)', async () => {

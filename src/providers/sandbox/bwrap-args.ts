@@ -110,19 +110,18 @@ function networkBridge(spec: SandboxSpec, probe: SandboxProbe): { binds: string[
 }
 
 /**
- * The host-wide files of the sandbox's own `/proc` that its uid could write — kernel settings
- * (`/proc/sys`), the SysRq trigger, and `/proc/irq`, `/proc/bus`, `/proc/fs` (the list
- * container runtimes keep read-only) — bound read-only over themselves. A fresh `/proc`
- * checks only the writer's host uid for these, not capabilities, and where bubblewrap runs as
- * root (a root worker without `hardening.uid`) the sandbox's uid *is* host root: a write of
- * `kernel.core_pattern` made the host kernel run a workspace script as root, outside every
- * namespace (red team, 2026-12-02; test/providers/sandbox.test.ts). `-try`: a name this kernel
- * lacks is skipped.
+ * The sandbox's own `/proc` is mounted read-only (`--remount-ro /proc`): nothing in it can be
+ * written — kernel settings (`/proc/sys`), the SysRq trigger, SCSI and ACPI controls, and the
+ * program's own `/proc/self/*` alike. A fresh `/proc` checks only the writer's host uid for
+ * many of these, not capabilities, and where bubblewrap runs as root (a root worker without
+ * `hardening.uid`) the sandbox's uid *is* host root: a write of `kernel.core_pattern` made the
+ * host kernel run a workspace script as root, outside every namespace (red team, 2026-12-02;
+ * test/providers/sandbox.test.ts). Binding the host's `/proc/sys` read-only over it instead
+ * was not enough: such a bind is a copy of a host mount and receives mounts the host makes
+ * under it later (a systemd `binfmt_misc` automount), read-write (review, same day).
  */
-export const PROC_READ_ONLY = ['/proc/sys', '/proc/sysrq-trigger', '/proc/irq', '/proc/bus', '/proc/fs'] as const;
-
 function procReadOnlyArgs(): string[] {
-  return PROC_READ_ONLY.flatMap((p) => ['--ro-bind-try', p, p]);
+  return ['--remount-ro', '/proc'];
 }
 
 /**
