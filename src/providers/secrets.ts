@@ -45,28 +45,21 @@ function needlesOf(value: string): string[] {
 }
 
 /**
- * A global pattern for `needle` (a string of UTF-16 units, or of bytes read as latin1)
- * that matches it literally except that the hex digits of its percent-escapes match in
- * either case: `%2F` and `%2f` are the same byte to a server, and one that echoes a credential
- * into a URL may spell it either way (red team, 2026-12-02).
+ * `text` with the hex digits of its percent-escapes in upper case — the same length, so
+ * offsets into it are offsets into `text`. `%2F` and `%2f` are the same byte to a server, and
+ * one that echoes a credential into a URL may spell it either way (red team, 2026-12-02):
+ * needles and haystacks are compared in this form. (A regular expression per needle was
+ * tried first: V8 refuses one for a credential of some thousands of characters.)
  */
-function needlePattern(needle: string): RegExp {
-  const hex = (d: string): string => (/[0-9]/.test(d) ? d : `[${d.toLowerCase()}${d.toUpperCase()}]`);
-  const source = needle.replace(/%([0-9A-Fa-f])([0-9A-Fa-f])|[\\^$.*+?()[\]{}|/]/g, (m: string, a?: string, b?: string) =>
-    a !== undefined && b !== undefined ? `%${hex(a)}${hex(b)}` : `\\${m}`,
-  );
-  return new RegExp(source, 'g');
+function upperEscapes(text: string): string {
+  return text.includes('%') ? text.replace(/%[0-9a-fA-F]{2}/g, (m) => m.toUpperCase()) : text;
 }
 
-/** Where `patterns` match in `hay` (overlapping matches of one pattern included), as [start, end) pairs. */
-function matchRanges(hay: string, patterns: readonly RegExp[]): [number, number][] {
+/** Where `needles` occur in `hay` (overlapping occurrences included), as [start, end) pairs, sorted. */
+function matchRanges(hay: string, needles: readonly string[]): [number, number][] {
   const ranges: [number, number][] = [];
-  for (const re of patterns) {
-    re.lastIndex = 0;
-    for (let m = re.exec(hay); m !== null; m = re.exec(hay)) {
-      ranges.push([m.index, m.index + m[0].length]);
-      re.lastIndex = m.index + 1;
-    }
+  for (const needle of needles) {
+    for (let at = hay.indexOf(needle); at >= 0; at = hay.indexOf(needle, at + 1)) ranges.push([at, at + needle.length]);
   }
   return ranges.sort((a, b) => a[0] - b[0]);
 }
@@ -78,9 +71,9 @@ export class CredentialStore {
   /** Every form of every value that must never leave: longest first (see {@link needlesOf}). */
   readonly #needles: readonly string[];
   readonly #needleBytes: readonly Buffer[];
-  /** {@link needlePattern} of each needle, for text and for bytes read as latin1. */
-  readonly #textPatterns: readonly RegExp[];
-  readonly #bytePatterns: readonly RegExp[];
+  /** Each needle in {@link upperEscapes} form, as text and as its UTF-8 bytes read as latin1 (one character per byte). */
+  readonly #textNeedles: readonly string[];
+  readonly #byteNeedles: readonly string[];
 
   /**
    * @param env where values are read from (default `process.env`), read once here.
@@ -104,8 +97,8 @@ export class CredentialStore {
     this.#values = values;
     this.#needles = [...new Set(values.flatMap(needlesOf))].sort((a, b) => b.length - a.length);
     this.#needleBytes = this.#needles.map((n) => Buffer.from(n, 'utf8'));
-    this.#textPatterns = this.#needles.map(needlePattern);
-    this.#bytePatterns = this.#needleBytes.map((b) => needlePattern(b.toString('latin1')));
+    this.#textNeedles = this.#needles.map(upperEscapes);
+    this.#byteNeedles = this.#needleBytes.map((b) => upperEscapes(b.toString('latin1')));
   }
 
   /** Bytes of the longest form of a value: read this many minus one past a cap before cutting (see {@link redactCapped}). */
@@ -137,7 +130,7 @@ export class CredentialStore {
 
   /** Replaces every credential value (and its token and URL-encoded forms, escapes in either case) in `text` with `[REDACTED]`. */
   redact(text: string): string {
-    const ranges = matchRanges(text, this.#textPatterns);
+    const ranges = matchRanges(upperEscapes(text), this.#textNeedles);
     if (ranges.length === 0) return text;
     let out = '';
     let from = 0;
@@ -166,7 +159,7 @@ export class CredentialStore {
    */
   redactCapped(bytes: Buffer, cap: number): { bytes: Buffer; truncated: boolean } {
     // latin1 maps each byte to one character: string offsets are byte offsets.
-    const ranges = this.#bytePatterns.length === 0 ? [] : matchRanges(bytes.toString('latin1'), this.#bytePatterns);
+    const ranges = this.#byteNeedles.length === 0 ? [] : matchRanges(upperEscapes(bytes.toString('latin1')), this.#byteNeedles);
     if (ranges.length === 0) {
       return bytes.length > cap ? { bytes: bytes.subarray(0, cap), truncated: true } : { bytes, truncated: false };
     }

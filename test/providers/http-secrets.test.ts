@@ -147,6 +147,15 @@ describe('HttpProvider credentials', () => {
     assert.equal(store.redact('S3CR3T%2FT0KEN%2BWITH%3DB64'), 'S3CR3T%2FT0KEN%2BWITH%3DB64');
   });
 
+  test('CredentialStore: very long credentials (50,000 characters; 8,000 non-ASCII; 12,000 slashes) → redacted, nothing thrown (review: per-needle regular expressions were too large for V8)', () => {
+    for (const value of ['k'.repeat(50_000), 'é'.repeat(8_000), `t${'/'.repeat(12_000)}`]) {
+      const store = new CredentialStore([{ match: 'https://api.example/**', header: 'X-Key', valueFromEnv: 'T' }], { T: value });
+      const encoded = encodeURIComponent(value).toLowerCase();
+      assert.equal(store.redact(`a ${value} b ${encoded} c`), 'a [REDACTED] b [REDACTED] c');
+      assert.equal(store.redactBytes(Buffer.from(`a ${value} b`)).toString(), 'a [REDACTED] b');
+    }
+  });
+
   test('CredentialStore: variable unset → CredentialMissing at construction', () => {
     assert.throws(
       () => new CredentialStore([{ match: 'https://api.github.com/**', header: 'Authorization', valueFromEnv: 'NOPE' }], {}),
