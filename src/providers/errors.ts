@@ -3,6 +3,7 @@
  * (`Provider.*`) and the offending value; messages name agent-visible values only (agent
  * paths, program names, URLs) and never a credential value or a host path.
  */
+import { withheld } from './foreign-text';
 import { AgentOsError } from '../errors';
 
 /** Codes of the built-in providers' failures (`Provider.*`). */
@@ -236,7 +237,11 @@ export class RedirectDeniedError extends AgentOsError {
     readonly reason: string,
   ) {
     super(`redirect to ${location} refused: ${reason}`);
+    // The Location is the server's (its host and path too), and a decision's reason names it.
+    this.auditMessage = `redirect refused: ${withheld(`${location} ${reason}`, 'the Location and the reason')}`;
   }
+
+  override readonly auditMessage: string;
 }
 
 /** net.http: more redirects than `maxRedirects`. */

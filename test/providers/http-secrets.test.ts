@@ -1,10 +1,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { inspect } from 'node:util';
 import { hasErrorCode } from '../../src/errors';
+import { Kernel } from '../../src/kernel/kernel';
 import { HttpProvider } from '../../src/providers/http';
 import { CredentialStore } from '../../src/providers/secrets';
 import { fetchVia, httpContext, policyAuthorizer, startServer, type TestServer } from './http-fixture';
+import { readLog, tempDir, writePolicy } from '../kernel/kernel-helpers';
 
 const SECRET = 'Bearer s3cr3t-value-9f8e7d';
 
@@ -153,6 +157,31 @@ describe('HttpProvider credentials', () => {
       const encoded = encodeURIComponent(value).toLowerCase();
       assert.equal(store.redact(`a ${value} b ${encoded} c`), 'a [REDACTED] b [REDACTED] c');
       assert.equal(store.redactBytes(Buffer.from(`a ${value} b`)).toString(), 'a [REDACTED] b');
+    }
+  });
+
+  test("Kernel + HttpProvider: a refused redirect → the agent reads where it pointed, the audit record's error holds neither the server's host nor its path or query (review)", async () => {
+    const dir = tempDir('agent-os-http-audit-');
+    const log = path.join(dir, 'kernel.log');
+    const kernel = new Kernel({
+      policy: writePolicy(dir, `capabilities:\n  - action: net.http\n    resource: "http://127.0.0.1:${srv.port}/**"\n`),
+      providers: [provider()],
+      logPath: log,
+    });
+    try {
+      const to = encodeURIComponent(`http://echoed-content.example/PATH-CONTENT?stolen=QUERY-CONTENT`);
+      const r = await kernel.submit({ action: 'net.http', target: `${srv.base}/public/redirect?to=${to}`, params: {} });
+      assert.deepEqual([r.status, r.code], ['ERROR', 'Provider.RedirectDenied']);
+      assert.match(r.error ?? '', /echoed-content\.example\/PATH-CONTENT\?…/, 'the agent reads where the redirect pointed');
+      await kernel.close();
+      const records = readLog(log);
+      assert.equal(records.length, 1);
+      // (The record's target is the agent's own URL, as written; the error is the server's Location.)
+      assert.doesNotMatch(String(records[0]?.['error']), /echoed-content|PATH-CONTENT|QUERY-CONTENT/);
+      assert.match(String(records[0]?.['error']), /^redirect refused: the Location and the reason withheld from the log/);
+    } finally {
+      await kernel.close();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -5,13 +5,8 @@
  * agent reads it; the audit log does not (`auditMessage`: the server's words are replaced by
  * their length and hash — they may echo the call's arguments or file contents).
  */
-import { createHash } from 'node:crypto';
 import { AgentOsError } from '../../errors';
-
-/** A server's words as the audit log names them: their length and the start of their sha256. */
-function withheld(detail: string): string {
-  return `server text withheld from the log (${detail.length} characters, sha256 ${createHash('sha256').update(detail).digest('hex').slice(0, 16)})`;
-}
+import { withheld } from '../foreign-text';
 
 /** The server map given to `McpProvider` is unusable (thrown by the constructor). */
 export class McpConfigError extends AgentOsError {
@@ -100,11 +95,14 @@ export class McpPinMismatchError extends AgentOsError {
     readonly current: string,
     readonly changed: readonly string[],
   ) {
-    super(
-      `the tool list of MCP server "${server}" changed since it was pinned (${changed.slice(0, 8).join(', ')}${changed.length > 8 ? ', …' : ''}); ` +
-        `calls are refused until an operator re-approves it (agent-os mcp list --approve ${server})`,
-    );
+    const approve = `calls are refused until an operator re-approves it (agent-os mcp list --approve ${server})`;
+    const names = `${changed.slice(0, 8).join(', ')}${changed.length > 8 ? ', …' : ''}`;
+    super(`the tool list of MCP server "${server}" changed since it was pinned (${names}); ${approve}`);
+    // The names are the server's: the log gets them withheld.
+    this.auditMessage = `the tool list of MCP server "${server}" changed since it was pinned (${withheld(names, 'tool names')}); ${approve}`;
   }
+
+  override readonly auditMessage: string;
 }
 
 /** The arguments do not match the tool's (pinned) input schema; the call was not made. */
@@ -115,7 +113,11 @@ export class McpInvalidArgumentsError extends AgentOsError {
     readonly problem: string,
   ) {
     super(`arguments of ${target} do not match its input schema: ${problem}`);
+    // The problem quotes the server's schema (patterns, formats, names) and may quote the arguments.
+    this.auditMessage = `arguments of ${target} do not match its input schema: ${withheld(problem, "the schema check's words")}`;
   }
+
+  override readonly auditMessage: string;
 }
 
 /** The server answered with a JSON-RPC error (or an answer that is not MCP). */
