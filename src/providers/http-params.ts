@@ -39,7 +39,7 @@ const FORBIDDEN = /^(host|content-length|transfer-encoding|connection|keep-alive
  * (a `method:` constraint, a path-limited rule). Refused (red team, 2026-12-02).
  */
 const OVERRIDES =
-  /^(x-http-method-override|x-http-method|x-method-override|x-original-url|x-rewrite-url|x-original-method|x-forwarded-host|x-forwarded-prefix|x-forwarded-path|x-forwarded-uri|x-forwarded-method|x-host|forwarded)$/i;
+  /^(x-http-method-override|x-http-method|x-method-override|x-original-url|x-original-uri|x-rewrite-url|x-original-method|x-original-host|x-forwarded-host|x-forwarded-server|x-forwarded-prefix|x-forwarded-path|x-forwarded-uri|x-forwarded-method|x-envoy-original-path|x-host|forwarded)$/i;
 
 /**
  * Checks raw params.
@@ -55,7 +55,8 @@ export function parseHttpParams(raw: Readonly<Record<string, unknown>>): HttpPar
   for (const [name, value] of Object.entries(headers)) {
     if (!TOKEN.test(name)) throw new InvalidParamsError('headers', `${JSON.stringify(name)} is not a header name`);
     if (FORBIDDEN.test(name)) throw new InvalidParamsError('headers', `${name} is set by the provider, not the agent`);
-    if (OVERRIDES.test(name)) {
+    // CGI-style servers read `X_Original_URL` as `X-Original-URL`: compared with `_` as `-`.
+    if (OVERRIDES.test(name.replace(/_/g, '-'))) {
       throw new InvalidParamsError(
         'headers',
         `${name} would let the server act on a method, host or path other than the one the policy judged; send the request to that URL with that method instead`,

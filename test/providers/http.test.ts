@@ -64,10 +64,16 @@ describe('HttpProvider', () => {
       'x-http-method',
       'X-Method-Override',
       'X-Original-URL',
+      'X-Original-URI',
       'X-Rewrite-URL',
       'X-Forwarded-Host',
+      'X-Forwarded-Server',
+      'X-Envoy-Original-Path',
       'Forwarded',
       'X-Host',
+      'X_HTTP_Method_Override',
+      'X_Original_URL',
+      'X_Forwarded_Host',
     ]) {
       await assert.rejects(
         local().resolve({ action: 'net.http', target: `${srv.base}/`, params: { method: 'GET', headers: { [name]: 'DELETE' } } }),
