@@ -55,6 +55,42 @@ function upperEscapes(text: string): string {
   return text.includes('%') ? text.replace(/%[0-9a-fA-F]{2}/g, (m) => m.toUpperCase()) : text;
 }
 
+/** The value of an ASCII hex digit byte, or -1. */
+function hexValue(byte: number): number {
+  if (byte >= 0x30 && byte <= 0x39) return byte - 0x30;
+  const lower = byte | 0x20;
+  return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
+}
+
+/**
+ * `bytes` with every percent-escape decoded to its byte, read as latin1, and for each
+ * character of that view the offset in `bytes` where it starts (one more entry: the length);
+ * `undefined` when there is no `%`. A credential echoed partly encoded — Python's `quote()`
+ * leaves `/` alone, others encode only some characters — is whole in this view (review,
+ * 2026-12-02).
+ */
+function percentDecoded(bytes: Buffer): { view: string; starts: Int32Array } | undefined {
+  if (!bytes.includes(0x25)) return undefined;
+  const out = Buffer.allocUnsafe(bytes.length);
+  const starts = new Int32Array(bytes.length + 1);
+  let n = 0;
+  for (let i = 0; i < bytes.length;) {
+    const b = bytes[i]!;
+    const hi = b === 0x25 && i + 2 < bytes.length ? hexValue(bytes[i + 1] ?? 0) : -1;
+    const lo = hi >= 0 ? hexValue(bytes[i + 2] ?? 0) : -1;
+    starts[n] = i;
+    if (lo >= 0) {
+      out[n++] = hi * 16 + lo;
+      i += 3;
+    } else {
+      out[n++] = b;
+      i += 1;
+    }
+  }
+  starts[n] = bytes.length;
+  return { view: out.toString('latin1', 0, n), starts: starts.subarray(0, n + 1) };
+}
+
 /** Where `needles` occur in `hay` (overlapping occurrences included), as [start, end) pairs, sorted. */
 function matchRanges(hay: string, needles: readonly string[]): [number, number][] {
   const ranges: [number, number][] = [];
@@ -74,6 +110,8 @@ export class CredentialStore {
   /** Each needle in {@link upperEscapes} form, as text and as its UTF-8 bytes read as latin1 (one character per byte). */
   readonly #textNeedles: readonly string[];
   readonly #byteNeedles: readonly string[];
+  /** Each needle's UTF-8 bytes read as latin1, as they are: searched in the percent-decoded view. */
+  readonly #rawByteNeedles: readonly string[];
 
   /**
    * @param env where values are read from (default `process.env`), read once here.
@@ -99,6 +137,7 @@ export class CredentialStore {
     this.#needleBytes = this.#needles.map((n) => Buffer.from(n, 'utf8'));
     this.#textNeedles = this.#needles.map(upperEscapes);
     this.#byteNeedles = this.#needleBytes.map((b) => upperEscapes(b.toString('latin1')));
+    this.#rawByteNeedles = [...new Set(this.#needleBytes.map((b) => b.toString('latin1')))];
   }
 
   /** Bytes of the longest form of a value: read this many minus one past a cap before cutting (see {@link redactCapped}). */
@@ -130,6 +169,11 @@ export class CredentialStore {
 
   /** Replaces every credential value (and its token and URL-encoded forms, escapes in either case) in `text` with `[REDACTED]`. */
   redact(text: string): string {
+    // An echo spelled partly percent-encoded is found on the bytes (redactCapped); the text is rebuilt from them.
+    if (text.includes('%') && this.#byteNeedles.length > 0) {
+      const bytes = Buffer.from(text, 'utf8');
+      if (this.#decodedRanges(bytes).length > 0) return this.redactBytes(bytes).toString('utf8');
+    }
     const ranges = matchRanges(upperEscapes(text), this.#textNeedles);
     if (ranges.length === 0) return text;
     let out = '';
@@ -159,7 +203,8 @@ export class CredentialStore {
    */
   redactCapped(bytes: Buffer, cap: number): { bytes: Buffer; truncated: boolean } {
     // latin1 maps each byte to one character: string offsets are byte offsets.
-    const ranges = this.#byteNeedles.length === 0 ? [] : matchRanges(upperEscapes(bytes.toString('latin1')), this.#byteNeedles);
+    const hay = this.#byteNeedles.length === 0 ? '' : bytes.toString('latin1');
+    const ranges = hay === '' ? [] : [...matchRanges(upperEscapes(hay), this.#byteNeedles), ...this.#decodedRanges(bytes)].sort((a, b) => a[0] - b[0]);
     if (ranges.length === 0) {
       return bytes.length > cap ? { bytes: bytes.subarray(0, cap), truncated: true } : { bytes, truncated: false };
     }
@@ -179,6 +224,14 @@ export class CredentialStore {
     }
     if (from < cap) parts.push(bytes.subarray(from, Math.min(cap, bytes.length)));
     return { bytes: Buffer.concat(parts), truncated: bytes.length > cap };
+  }
+
+  /** Occurrences of a value in the percent-decoded view of `bytes` (any mix of encoded and plain bytes), as offsets into `bytes`. */
+  #decodedRanges(bytes: Buffer): [number, number][] {
+    const decoded = percentDecoded(bytes);
+    if (decoded === undefined) return [];
+    const { view, starts } = decoded;
+    return matchRanges(view, this.#rawByteNeedles).map(([s, e]) => [starts[s] ?? bytes.length, starts[e] ?? bytes.length]);
   }
 
   /**
