@@ -90,6 +90,7 @@ const SCHEMA = {
                   memory_bytes: { type: 'integer', minimum: 1 },
                   processes: { type: 'integer', minimum: 1 },
                   file_size_bytes: { type: 'integer', minimum: 1 },
+                  tmp_bytes: { type: 'integer', minimum: 1 },
                 },
               },
               idempotent_tools: strings,
@@ -154,7 +155,7 @@ export function loadServersFile(file: string): McpServersFile {
         host: here(m.host),
         ...(m.read_only === undefined ? {} : { readOnly: m.read_only }),
       }));
-      const limits = s['limits'] as { memory_bytes?: number; processes?: number; file_size_bytes?: number } | undefined;
+      const limits = s['limits'] as { memory_bytes?: number; processes?: number; file_size_bytes?: number; tmp_bytes?: number } | undefined;
       servers[name] = {
         command: s['command'] as string[],
         ...(s['env'] === undefined ? {} : { env: s['env'] as string[] }),
@@ -172,6 +173,7 @@ export function loadServersFile(file: string): McpServersFile {
                 ...(limits.memory_bytes === undefined ? {} : { memoryBytes: limits.memory_bytes }),
                 ...(limits.processes === undefined ? {} : { processes: limits.processes }),
                 ...(limits.file_size_bytes === undefined ? {} : { fileSizeBytes: limits.file_size_bytes }),
+                ...(limits.tmp_bytes === undefined ? {} : { tmpBytes: limits.tmp_bytes }),
               },
             }),
         ...idem,
