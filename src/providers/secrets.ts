@@ -44,17 +44,6 @@ function needlesOf(value: string): string[] {
   return words.flatMap((w) => [w, encodeURIComponent(w), encodeURIComponent(w).replace(/%20/g, '+')]);
 }
 
-/**
- * `text` with the hex digits of its percent-escapes in upper case — the same length, so
- * offsets into it are offsets into `text`. `%2F` and `%2f` are the same byte to a server, and
- * one that echoes a credential into a URL may spell it either way (red team, 2026-12-02):
- * needles and haystacks are compared in this form. (A regular expression per needle was
- * tried first: V8 refuses one for a credential of some thousands of characters.)
- */
-function upperEscapes(text: string): string {
-  return text.includes('%') ? text.replace(/%[0-9a-fA-F]{2}/g, (m) => m.toUpperCase()) : text;
-}
-
 /** The value of an ASCII hex digit byte, or -1. */
 function hexValue(byte: number): number {
   if (byte >= 0x30 && byte <= 0x39) return byte - 0x30;
@@ -107,11 +96,8 @@ export class CredentialStore {
   /** Every form of every value that must never leave: longest first (see {@link needlesOf}). */
   readonly #needles: readonly string[];
   readonly #needleBytes: readonly Buffer[];
-  /** Each needle in {@link upperEscapes} form, as text and as its UTF-8 bytes read as latin1 (one character per byte). */
-  readonly #textNeedles: readonly string[];
+  /** Each needle's UTF-8 bytes read as latin1 (one character per byte): searched in the bytes and in their percent-decoded view. */
   readonly #byteNeedles: readonly string[];
-  /** Each needle's UTF-8 bytes read as latin1, as they are: searched in the percent-decoded view. */
-  readonly #rawByteNeedles: readonly string[];
 
   /**
    * @param env where values are read from (default `process.env`), read once here.
@@ -135,9 +121,7 @@ export class CredentialStore {
     this.#values = values;
     this.#needles = [...new Set(values.flatMap(needlesOf))].sort((a, b) => b.length - a.length);
     this.#needleBytes = this.#needles.map((n) => Buffer.from(n, 'utf8'));
-    this.#textNeedles = this.#needles.map(upperEscapes);
-    this.#byteNeedles = this.#needleBytes.map((b) => upperEscapes(b.toString('latin1')));
-    this.#rawByteNeedles = [...new Set(this.#needleBytes.map((b) => b.toString('latin1')))];
+    this.#byteNeedles = this.#needleBytes.map((b) => b.toString('latin1'));
   }
 
   /** Bytes of the longest form of a value: read this many minus one past a cap before cutting (see {@link redactCapped}). */
@@ -167,26 +151,16 @@ export class CredentialStore {
     return headers;
   }
 
-  /** Replaces every credential value (and its token and URL-encoded forms, escapes in either case) in `text` with `[REDACTED]`. */
+  /**
+   * Replaces every credential value (its token, its URL-encoded forms, and any spelling of
+   * them with percent-escapes in either case or only some characters encoded) in `text` with
+   * `[REDACTED]`: {@link redactBytes} on its UTF-8 bytes.
+   */
   redact(text: string): string {
-    // An echo spelled partly percent-encoded is found on the bytes (redactCapped); the text is rebuilt from them.
-    if (text.includes('%') && this.#byteNeedles.length > 0) {
-      const bytes = Buffer.from(text, 'utf8');
-      if (this.#decodedRanges(bytes).length > 0) return this.redactBytes(bytes).toString('utf8');
-    }
-    const ranges = matchRanges(upperEscapes(text), this.#textNeedles);
-    if (ranges.length === 0) return text;
-    let out = '';
-    let from = 0;
-    for (let i = 0; i < ranges.length; i++) {
-      const [start] = ranges[i]!;
-      let end = ranges[i]![1];
-      // Merge overlapping occurrences (of different forms) into one redaction.
-      while (i + 1 < ranges.length && ranges[i + 1]![0] < end) end = Math.max(end, ranges[++i]![1]);
-      out += text.slice(from, start) + REDACTED;
-      from = end;
-    }
-    return out + text.slice(from);
+    if (this.#byteNeedles.length === 0) return text;
+    const bytes = Buffer.from(text, 'utf8');
+    const out = this.redactBytes(bytes);
+    return out === bytes ? text : out.toString('utf8');
   }
 
   /** Replaces every credential value in `bytes` with `[REDACTED]` (bytes of any encoding). */
@@ -202,9 +176,13 @@ export class CredentialStore {
    * @returns the redacted prefix and whether anything was cut.
    */
   redactCapped(bytes: Buffer, cap: number): { bytes: Buffer; truncated: boolean } {
-    // latin1 maps each byte to one character: string offsets are byte offsets.
-    const hay = this.#byteNeedles.length === 0 ? '' : bytes.toString('latin1');
-    const ranges = hay === '' ? [] : [...matchRanges(upperEscapes(hay), this.#byteNeedles), ...this.#decodedRanges(bytes)].sort((a, b) => a[0] - b[0]);
+    // latin1 maps each byte to one character: string offsets are byte offsets. The bytes as
+    // they are find a value's exact forms (a secret holding a literal `%`, the `+`-for-space
+    // form); their percent-decoded view finds any other encoded spelling.
+    const ranges =
+      this.#byteNeedles.length === 0
+        ? []
+        : [...matchRanges(bytes.toString('latin1'), this.#byteNeedles), ...this.#decodedRanges(bytes)].sort((a, b) => a[0] - b[0]);
     if (ranges.length === 0) {
       return bytes.length > cap ? { bytes: bytes.subarray(0, cap), truncated: true } : { bytes, truncated: false };
     }
@@ -231,7 +209,7 @@ export class CredentialStore {
     const decoded = percentDecoded(bytes);
     if (decoded === undefined) return [];
     const { view, starts } = decoded;
-    return matchRanges(view, this.#rawByteNeedles).map(([s, e]) => [starts[s] ?? bytes.length, starts[e] ?? bytes.length]);
+    return matchRanges(view, this.#byteNeedles).map(([s, e]) => [starts[s] ?? bytes.length, starts[e] ?? bytes.length]);
   }
 
   /**
