@@ -8,14 +8,16 @@
  * URL resources: the literal `scheme://host[:port]` head of a rule is put in canonical
  * form like request targets (lower case, default port dropped, IP spellings unified). A
  * rule "names an IP" when that head is an IP literal; only such rules can grant a
- * request whose host is a raw IP (see evaluate.ts).
+ * request whose host is a raw IP (see evaluate.ts). A deny rule whose URL names no port
+ * covers every port of its hosts (`anyPort`): a deny is never dodged by a port, as it is
+ * never dodged by a dot-segment; a grant names its port (the default one when none is written).
  */
 import micromatch from 'micromatch';
 import { PolicyCompileError } from './canonical-errors';
 import { canonicalUrl } from './canonical-url';
 import { compileConstraint, type CompiledConstraint } from './constraint';
-import { compileGlob, type CompiledGlob } from './glob';
-import { hostOf, isIpHost } from './url-host';
+import { compileGlob, matchGlob, type CompiledGlob } from './glob';
+import { hostOf, isIpHost, namesNoPort, withoutPort } from './url-host';
 import { BuiltinAction, RuleKind, type PolicyDocument, type Rule } from './types';
 import { historyTracking, type HistoryTracking } from './history';
 
@@ -29,6 +31,11 @@ export interface CompiledRule {
   readonly ip: string | undefined;
   /** `undefined` when the rule has no constraint keys. */
   readonly constraint: CompiledConstraint | undefined;
+  /**
+   * A deny rule on a URL glob that names no port: it also matches a target on another port
+   * of the hosts it names (`https://evil.example/**` covers `https://evil.example:8443/x`).
+   */
+  readonly anyPort: boolean;
 }
 
 /** The rules that can apply to one action, by kind. */
@@ -87,6 +94,14 @@ export function bucketOf(matchers: CompiledPolicy['actionMatchers'], action: str
   return { deny, ask, allow };
 }
 
+/** True if a deny rule's resource covers `target`: its glob matches it, or (`anyPort`) the target without its port. */
+export function denyCoversTarget(r: CompiledRule, target: string): boolean {
+  if (matchGlob(r.resource, target)) return true;
+  if (!r.anyPort) return false;
+  const bare = withoutPort(target);
+  return bare !== undefined && matchGlob(r.resource, bare);
+}
+
 /** The compiled rule with this id (its `rule.constraint` carries the caps a provider enforces). */
 export function ruleById(policy: CompiledPolicy, id: string): CompiledRule | undefined {
   return policy.byId.get(id);
@@ -103,6 +118,7 @@ function compileRule(rule: Rule): CompiledRule {
       resource: compileGlob(pattern, dot),
       ip,
       constraint: compileConstraint(rule.constraint, dot),
+      anyPort: dot && namesNoPort(rule.resource),
     };
   } catch (err) {
     throw new PolicyCompileError(rule.id, err instanceof Error ? err.message : String(err), { cause: err });

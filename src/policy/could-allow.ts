@@ -7,7 +7,7 @@
  * call, so "could" errs on the side of offering.
  */
 import { matchGlob } from './glob';
-import { bucketOf, type CompiledPolicy } from './compile';
+import { bucketOf, denyCoversTarget, type CompiledPolicy } from './compile';
 
 /**
  * @example
@@ -15,6 +15,6 @@ import { bucketOf, type CompiledPolicy } from './compile';
  */
 export function couldAllow(policy: CompiledPolicy, action: string, target: string): boolean {
   const bucket = policy.byAction.get(action) ?? bucketOf(policy.actionMatchers, action);
-  if (bucket.deny.some((r) => r.constraint === undefined && matchGlob(r.resource, target))) return false;
+  if (bucket.deny.some((r) => r.constraint === undefined && denyCoversTarget(r, target))) return false;
   return [...bucket.ask, ...bucket.allow].some((r) => matchGlob(r.resource, target));
 }

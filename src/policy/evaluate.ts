@@ -6,9 +6,10 @@
  * A rule matches when its action covers the request's action, its resource glob matches
  * the canonical target, and its constraint holds (grant semantics for capabilities and
  * ask rules, deny semantics for deny rules: see constraint.ts). A request whose host is a raw IP is granted only by a rule whose
- * resource names that IP literally; deny rules apply to raw IPs as to any host.
+ * resource names that IP literally; deny rules apply to raw IPs as to any host, and a deny
+ * rule whose URL names no port applies on every port (compile.ts, `anyPort`).
  */
-import { bucketOf, type CompiledPolicy, type CompiledRule } from './compile';
+import { bucketOf, denyCoversTarget, type CompiledPolicy, type CompiledRule } from './compile';
 import { constraintCovers, constraintMiss } from './constraint';
 import { matchGlob } from './glob';
 import { Effect, type CanonicalRequest, type Decision, type RuleConstraint } from './types';
@@ -66,7 +67,7 @@ function decide(policy: CompiledPolicy, request: CanonicalRequest, history: Hist
   const bucket = policy.byAction.get(action) ?? bucketOf(policy.actionMatchers, action);
   const recursive = action === 'fs.delete' && isRecursive(request.params);
   for (const r of bucket.deny) {
-    if (matchGlob(r.resource, target) && (r.constraint === undefined || constraintCovers(r.constraint, request))) {
+    if (denyCoversTarget(r, target) && (r.constraint === undefined || constraintCovers(r.constraint, request))) {
       return decision(Effect.Deny, r, `denied by rule ${r.id}: ${action} on ${target}`, target);
     }
   }

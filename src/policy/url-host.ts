@@ -47,3 +47,32 @@ export function unmapIpv4(host: string): string {
   const lo = parseInt(m[2] ?? '0', 16);
   return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
 }
+
+/**
+ * `url` without the `:port` of its authority (`https://h:8443/x` → `https://h/x`), or
+ * undefined when it names no port (or is not `scheme://…`). For canonical URLs, whose
+ * authority is `host[:port]` with an IPv6 host in brackets.
+ */
+export function withoutPort(url: string): string | undefined {
+  const start = url.indexOf('://');
+  if (start < 0) return undefined;
+  const from = start + 3;
+  let end = url.indexOf('/', from);
+  if (end < 0) end = url.length;
+  const close = url.charCodeAt(from) === 91 ? url.indexOf(']', from) : from - 1; // '['
+  const colon = url.indexOf(':', close + 1);
+  if (colon < 0 || colon >= end) return undefined;
+  return url.slice(0, colon) + url.slice(end);
+}
+
+/**
+ * True when a URL glob's authority (between `scheme://` and the first `/`) names no port:
+ * no `:` outside an IPv6 literal's brackets. A deny rule on such a glob covers every port of
+ * the hosts it names (evaluate.ts).
+ */
+export function namesNoPort(glob: string): boolean {
+  const m = /^https?:\/\/([^/]*)/i.exec(glob);
+  if (m === null) return false;
+  const authority = (m[1] ?? '').replace(/^\[[0-9a-fA-F:.]+\]/, '');
+  return !authority.includes(':');
+}

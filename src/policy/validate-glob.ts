@@ -162,9 +162,11 @@ function urlIssue(glob: string): GlobIssue | undefined {
     const lower = /^https?:\/\//i.test(glob) ? ' (in lower case)' : '';
     return issue(ProblemCode.ResourceForm, `"${glob}" is not an http(s) URL`, `net.http targets start with "http://" or "https://"${lower}`);
   }
-  const [, , authority = '', path] = match;
+  const [, scheme, authority = '', path] = match;
   if (authority === '') return issue(ProblemCode.ResourceForm, `"${glob}" has no host`, 'write a host after the scheme, e.g. https://api.example.com/**');
   if (authority.includes('@')) return issue(ProblemCode.BadGlob, `"${glob}" contains credentials`, 'targets are canonical URLs without user@; remove it');
+  const host = globHostIssue(glob, scheme === 'https' ? '443' : '80', authority);
+  if (host !== undefined) return host;
   if (path === undefined)
     return issue(
       ProblemCode.ResourceForm,
@@ -172,4 +174,27 @@ function urlIssue(glob: string): GlobIssue | undefined {
       `add one: "${glob}/" for the root, "${glob}/**" for everything`,
     );
   return pathIssue(glob, path);
+}
+
+const HOST_GLOB = /[*?[\]{}]/;
+const IPV6_AUTHORITY = /^\[[0-9a-fA-F:.]+\](?::\d+)?$/;
+
+/**
+ * A host with a wildcard is matched as written (lower-cased), while request targets are
+ * canonical: such a host written in another form would match nothing, and a deny rule
+ * would silently never apply. So its non-canonical spellings are refused. (A host without
+ * a wildcard is put in canonical form when the rule compiles.)
+ */
+function globHostIssue(glob: string, defaultPort: string, authority: string): GlobIssue | undefined {
+  if (!HOST_GLOB.test(authority) || IPV6_AUTHORITY.test(authority)) return undefined;
+  const form = (what: string, hint: string) =>
+    issue(ProblemCode.ResourceForm, `"${glob}" has a host pattern with ${what}, so it matches no canonical URL`, hint);
+  // eslint-disable-next-line no-control-regex
+  if (/[^\u0000-\u007f]/.test(authority))
+    return form('non-ASCII characters', 'write internationalised names in their ASCII (punycode) form, e.g. xn--bcher-kva.example for bücher.example');
+  if (authority.includes('%')) return form('a percent escape', 'write the host name without escapes');
+  if (new RegExp(`:0*${defaultPort}(?=[,}]|$)`).test(authority))
+    return form(`the default port :${defaultPort}`, `canonical URLs drop the default port: remove ":${defaultPort}"`);
+  if (/\.(?=[:,}]|$)/.test(authority)) return form('a trailing dot', 'canonical URLs drop the trailing dot of a host name: remove it');
+  return undefined;
 }
