@@ -5,7 +5,7 @@
 import { CancelledFailure, Context } from '@temporalio/activity';
 import type { Kernel } from '../kernel/kernel';
 import type { KernelDecision } from '../kernel/decide';
-import type { ActionRequest, ActionResult } from '../kernel/types';
+import type { ActionRequest, ActionResult, DecidedBefore } from '../kernel/types';
 import type { RunHistory } from '../kernel/run-history';
 import { RunPolicyViews } from './run-policy';
 import { ACTION_HEARTBEAT_INTERVAL_MS, whileHeartbeating } from './heartbeat';
@@ -51,6 +51,12 @@ export interface ExecuteInput {
    * adds comes back in the outcome's `history`, for the workflow to fold in.
    */
   readonly history?: RunHistory;
+  /**
+   * What the run's `decideAction` decided (and recorded, and a person approved for an `ask`):
+   * the kernel refuses to run the request when its decision at use time is about another
+   * canonical target, or was `deny` (`SubmitOptions.decided`, `Kernel.DecisionChanged`).
+   */
+  readonly decided?: DecidedBefore;
 }
 
 /** Input of {@link ToolActivities.recordRefusal}: a tool call refused before the kernel's gate. */
@@ -76,7 +82,7 @@ export interface ToolOutcome extends ActionResult {
 export interface Executor {
   submit(
     request: ActionRequest,
-    options: { idempotencyKey: string; approval?: { approver: string; reason?: string }; history?: RunHistory },
+    options: { idempotencyKey: string; approval?: { approver: string; reason?: string }; history?: RunHistory; decided?: DecidedBefore },
   ): Promise<ActionResult>;
   /**
    * The same executor over a narrowed view of the kernel (a run with its own policy). An
@@ -157,6 +163,7 @@ export function createToolActivities(
           signal: context.cancellationSignal,
           history: input.history ?? {},
           ...(approval ? { approval } : {}),
+          ...(input.decided !== undefined ? { decided: input.decided } : {}),
         });
       }, ACTION_HEARTBEAT_INTERVAL_MS);
       if (context.cancellationSignal.aborted) {

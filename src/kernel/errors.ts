@@ -31,6 +31,11 @@ export const KernelCode = {
   Refused: 'Kernel.Refused',
   /** An `ask` nobody answered in time. */
   ApprovalTimedOut: 'Kernel.ApprovalTimedOut',
+  /**
+   * The decision at use time is not the one the caller decided (and a person approved) before:
+   * the target now resolves elsewhere (a link changed), or a request decided `deny` is now allowed.
+   */
+  DecisionChanged: 'Kernel.DecisionChanged',
 } as const;
 export type KernelCode = (typeof KernelCode)[keyof typeof KernelCode];
 

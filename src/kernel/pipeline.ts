@@ -41,6 +41,8 @@ export const DenialCode = {
   InvalidTarget: PolicyCode.InvalidTarget,
   /** The filesystem target resolves outside every mount: refused by `resolve()`. */
   Escape: FsCode.Escape,
+  /** Not what the caller decided (and a person approved) before: `SubmitOptions.decided`. */
+  DecisionChanged: KernelCode.DecisionChanged,
 } as const;
 export type DenialCode = (typeof DenialCode)[keyof typeof DenialCode];
 
@@ -203,6 +205,8 @@ export async function runPipeline(
   if (step.kind !== 'decided') return step as Outcome;
   const { request, provider, resolved, params, decision } = step.decided;
   let { constraint } = step.decided;
+  const changed = options.decided === undefined ? undefined : decisionChange(options.decided, resolved.canonicalTarget, decision);
+  if (changed !== undefined) return { kind: 'denied', code: DenialCode.DecisionChanged, reason: changed };
   if (decision.effect === Effect.Ask) {
     if (options.approval !== undefined) {
       trace.approval = options.approval;
@@ -268,6 +272,18 @@ export async function runPipeline(
   } catch (error) {
     return { kind: 'error', error: isTyped(error) ? error : asProviderError(provider, error) };
   }
+}
+
+/**
+ * Why the decision at use time (allow or ask, on `target`) is not the one decided before the
+ * submit, or undefined when it is: the same canonical target, and not a former `deny`.
+ */
+function decisionChange(before: NonNullable<CheckedSubmitOptions['decided']>, target: string, now: Decision): string | undefined {
+  if (before.target !== undefined && before.target !== target) {
+    return `the target now resolves to ${target}, not ${before.target} as decided${before.effect === 'ask' ? ' and approved' : ''} (a link in its path changed); nothing ran`;
+  }
+  if (before.effect === 'deny') return `the request was decided deny, and is now ${now.effect} (${now.reason}); nothing ran`;
+  return undefined;
 }
 
 /**

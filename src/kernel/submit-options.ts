@@ -6,7 +6,7 @@
  * `ERROR Kernel.MalformedRequest` — and that answer is still the submit's one record.
  */
 import { types } from 'node:util';
-import type { BeforeEffect, ExecutionStep } from './types';
+import type { BeforeEffect, DecidedBefore, ExecutionStep } from './types';
 import { readRunHistory, type RunHistory } from './run-history';
 
 /** Longest accepted approver name / approval reason, in UTF-16 code units. */
@@ -20,6 +20,7 @@ export interface CheckedSubmitOptions {
   readonly approval?: { readonly approver: string; readonly reason?: string; readonly identity?: string };
   readonly beforeExecute?: (step: ExecutionStep) => Promise<void | BeforeEffect>;
   readonly history?: RunHistory;
+  readonly decided?: DecidedBefore;
 }
 
 /** The checked options and, when something was wrong, what. */
@@ -51,6 +52,7 @@ export function readSubmitOptions(raw: unknown): ReadOptions {
     const approval = o['approval'];
     const hook = o['beforeExecute'];
     const history = o['history'];
+    const decided = o['decided'];
     const out: { -readonly [K in keyof CheckedSubmitOptions]: CheckedSubmitOptions[K] } = {};
     // The key is kept even when another field is wrong, so the refusal's record names it.
     if (key !== undefined) {
@@ -78,6 +80,11 @@ export function readSubmitOptions(raw: unknown): ReadOptions {
       if (typeof checked === 'string') return { options: out, problem: checked };
       out.approval = checked;
     }
+    if (decided !== undefined) {
+      const checked = readDecided(decided);
+      if (typeof checked === 'string') return { options: out, problem: checked };
+      out.decided = checked;
+    }
     return { options: out };
   } catch {
     return { options: {}, problem: 'options could not be read (a property getter threw)' };
@@ -99,6 +106,17 @@ function readApproval(raw: unknown): { approver: string; reason?: string; identi
     return `approval.identity must be a string of at most ${MAX_APPROVER_LENGTH} characters without control characters, got ${describeType(identity)}`;
   }
   return { approver, ...(reason !== undefined ? { reason } : {}), ...(identity !== undefined ? { identity } : {}) };
+}
+
+const EFFECTS: readonly string[] = ['allow', 'ask', 'deny'];
+
+function readDecided(raw: unknown): DecidedBefore | string {
+  const shape = 'decided must be an object { effect: "allow" | "ask" | "deny", target?: string }';
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || types.isProxy(raw)) return `${shape}, got ${describeType(raw)}`;
+  const { effect, target } = raw as Record<string, unknown>;
+  if (typeof effect !== 'string' || !EFFECTS.includes(effect)) return `${shape}; effect is ${describeType(effect)}`;
+  if (target !== undefined && (typeof target !== 'string' || target === '' || target.length > 4096)) return `${shape}; target is ${describeType(target)}`;
+  return { effect: effect as DecidedBefore['effect'], ...(target !== undefined ? { target } : {}) };
 }
 
 /** A short type description that never calls user code. */

@@ -84,6 +84,22 @@ export interface SubmitOptions {
    * and what the action adds comes back in `ActionResult.history`.
    */
   readonly history?: RunHistory;
+  /**
+   * Trusted callers only (a workflow's activities): the decision the caller made and recorded
+   * before this submit (`Kernel.decide`), and that a person approved for an `ask`. The kernel
+   * still decides again at use time; when that decision is about another canonical `target`
+   * (a link in the path changed in between), or `effect` was `deny` and the request is now
+   * allowed or asks, nothing runs: `DENIED Kernel.DecisionChanged`. So an approval applies only
+   * to the target the person was shown, and a step recorded as denied never runs.
+   */
+  readonly decided?: DecidedBefore;
+}
+
+/** What a caller decided before submitting (see {@link SubmitOptions.decided}). */
+export interface DecidedBefore {
+  readonly effect: 'allow' | 'ask' | 'deny';
+  /** The canonical target that decision judged (`KernelDecision.target`). */
+  readonly target?: string;
 }
 
 /**

@@ -17,7 +17,7 @@ import { decideLocal, decideRemote, executeAction, recordRefusal } from './activ
 import { BudgetFailure, bytesToWrite, exceeded } from './budgets';
 import { hostUnavailable } from './host';
 import { mapToolCall } from './tool-defs';
-import { answer, type StepContext, type StepResult } from './tool-step';
+import { answer, decidedBefore, type StepContext, type StepResult } from './tool-step';
 import type { ActionSummary } from './types';
 
 /** The action recorded for a call to a tool the run does not offer. */
@@ -166,7 +166,17 @@ export async function runAuditedToolStep(ctx: StepContext, call: ToolCall, turn:
     // Denied actions also go through the kernel: it records them and never reaches the provider.
     outcome = await executeAction.executeWithOptions(
       { summary: `${request.action} ${request.target} → ${label}`, ...(bound ? { taskQueue: bound, ...startLimit(ctx) } : {}) },
-      [{ request, idempotencyKey: key, maxChars: ctx.maxChars, ...recordedPolicy, ...(approval ? { approval } : {}), ...history }],
+      [
+        {
+          request,
+          idempotencyKey: key,
+          maxChars: ctx.maxChars,
+          ...recordedPolicy,
+          ...(approval ? { approval } : {}),
+          ...history,
+          decided: decidedBefore(decision),
+        },
+      ],
     );
   } catch (err) {
     const host = bound ? hostUnavailable(err, bound, ctx.workspaceStartTimeoutMs ?? 0) : undefined;

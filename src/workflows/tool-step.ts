@@ -3,6 +3,7 @@
  * register the compensation → execute (its summary shows the decision) → settle.
  */
 import type { KernelDecision } from '../kernel/decide';
+import type { DecidedBefore } from '../kernel/types';
 import type { ToolCall } from '../model/types';
 import { decideLocal, decideRemote, executeAction } from './activities';
 import type { Approvals } from './approvals';
@@ -121,7 +122,7 @@ export async function runToolStep(ctx: StepContext, call: ToolCall, turn: number
   // log and never reaches the provider; the summary makes the decision visible in the UI.
   const outcome = await executeAction.executeWithOptions(
     { summary: `${request.action} ${request.target} → ${label}`, ...(bound ? { taskQueue: bound } : {}) },
-    [{ request, idempotencyKey: key, maxChars: ctx.maxChars, ...runPolicy, ...(approval ? { approval } : {}), ...history }],
+    [{ request, idempotencyKey: key, maxChars: ctx.maxChars, ...runPolicy, ...(approval ? { approval } : {}), ...history, decided: decidedBefore(decision) }],
   );
   if (compensation) ctx.saga.settle(compensation, outcome.status, outcome.recordId);
   ctx.runHistory?.apply(outcome.history);
@@ -139,6 +140,15 @@ export async function runToolStep(ctx: StepContext, call: ToolCall, turn: number
     },
     content: answer({ status: outcome.status, data: outcome.data, error: outcome.error, reason }, ctx.maxChars),
   };
+}
+
+/**
+ * What the kernel must find again at use time for the request to run: the recorded effect and
+ * the canonical target it judged (the one a person approved). `invalid` never reaches here.
+ */
+export function decidedBefore(decision: KernelDecision): DecidedBefore {
+  const effect = decision.effect === 'allow' || decision.effect === 'ask' ? decision.effect : 'deny';
+  return { effect, ...(decision.target !== undefined ? { target: decision.target } : {}) };
 }
 
 function describeDecision(decision: KernelDecision, approval: { approver: string } | undefined, refusal: string | undefined): string {
