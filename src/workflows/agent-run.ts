@@ -52,6 +52,7 @@ export interface RunFeatures {
   readonly auditEveryCall: boolean;
   readonly workflowApprovalIds: boolean;
   readonly deadHosts: boolean;
+  readonly deadlineCap: boolean;
 }
 
 /** The agent loop. Returns the model's final answer, every action, and the compensations left. */
@@ -63,6 +64,7 @@ export async function agentRun(rawInput: AgentRunInput): Promise<AgentRunResult>
     auditEveryCall: patched(Patch.AuditEveryToolCall),
     workflowApprovalIds: patched(Patch.WorkflowApprovalIds),
     deadHosts: patched(Patch.DeadHostsAndCompensation),
+    deadlineCap: patched(Patch.DeadlineCap),
   };
   let input: AgentRunInput;
   if (features.checkInput) input = checkAgentRunInput(rawInput);
@@ -110,8 +112,9 @@ export async function agentRun(rawInput: AgentRunInput): Promise<AgentRunResult>
     throw ApplicationFailure.create({ type: RunFailure.InvalidPolicy, message: info.runPolicyProblem, nonRetryable: true });
   }
   if (features.checkInput && info.toolsProblems !== undefined && info.toolsProblems.length > 0) throw invalidInput(info.toolsProblems);
-  const budgets = effectiveBudgets(input, info.limits);
-  const deadlineAt = carried?.deadlineAt ?? (budgets.deadlineMs !== undefined ? Date.now() + budgets.deadlineMs : undefined);
+  const budgets = effectiveBudgets(input, info.limits, features.deadlineCap);
+  const carriedDeadline = features.deadlineCap ? carriedDeadlineAt(carried) : carried?.deadlineAt;
+  const deadlineAt = carriedDeadline ?? (budgets.deadlineMs !== undefined ? Date.now() + budgets.deadlineMs : undefined);
   const model = input.model ?? info.model;
   upsertSearchAttributes({ AgentOsPolicyHash: [info.policyHash], AgentOsModel: [model], AgentOsPendingApprovals: [0] });
   upsertMemo({ policyHash: info.policyHash, model, ...(input.policy !== undefined ? { narrowed: true } : {}) });
@@ -280,6 +283,22 @@ function withCompensationFailures(failure: unknown, undone: readonly UndoResult[
     details: [{ compensations: failed }],
     ...(failure instanceof Error ? { cause: failure } : {}),
   });
+}
+
+/**
+ * The carried deadline, honoured only when this run continued as new: a client starting a run
+ * with one would set a deadline past the worker's cap (or none at all).
+ */
+function carriedDeadlineAt(carried: AgentRunInput['carried']): number | undefined {
+  if (carried?.deadlineAt === undefined) return undefined;
+  if (workflowInfo().continuedFromExecutionRunId === undefined) {
+    throw ApplicationFailure.create({
+      type: RunFailure.InvalidInput,
+      message: 'invalid agentRun input: carried.deadlineAt is set by the workflow when it continues as new, never by the client that starts a run',
+      nonRetryable: true,
+    });
+  }
+  return carried.deadlineAt;
 }
 
 /**

@@ -27,11 +27,15 @@ export interface EffectiveBudgets {
 
 const DEFAULT_MAX_TURNS = 20;
 
-/** Combines the run's budgets with the worker's caps. */
-export function effectiveBudgets(input: AgentRunInput, caps: WorkerLimits): EffectiveBudgets {
+/**
+ * Combines the run's budgets with the worker's caps. `capDeadline` (runs from Patch.DeadlineCap
+ * on): a run that asks for no deadline gets the worker's `maxDeadlineMs`; before, it had none.
+ */
+export function effectiveBudgets(input: AgentRunInput, caps: WorkerLimits, capDeadline = false): EffectiveBudgets {
   const b = input.budgets ?? {};
   const min = (asked: number | undefined, cap: number) => (asked === undefined ? cap : Math.min(asked, cap));
-  const deadline = b.deadlineMs === undefined ? undefined : Math.min(b.deadlineMs, caps.maxDeadlineMs);
+  const askedDeadline = b.deadlineMs ?? (capDeadline ? caps.maxDeadlineMs : undefined);
+  const deadline = askedDeadline === undefined ? undefined : Math.min(askedDeadline, caps.maxDeadlineMs);
   return {
     maxTurns: Math.min(b.maxTurns ?? input.maxTurns ?? DEFAULT_MAX_TURNS, caps.maxTurns),
     maxToolCalls: min(b.maxToolCalls, caps.maxToolCalls),

@@ -35,4 +35,10 @@ export const Patch = {
    * and its whole input is checked (`Run.InvalidInput`).
    */
   DeadHostsAndCompensation: 'dead-hosts-and-compensation',
+  /**
+   * Every run has a deadline within the worker's `maxDeadlineMs`: a run that asks for none
+   * gets the cap (it had none), and `carried.deadlineAt` is honoured only in a run that
+   * continued as new (a client starting a run with it lifted the cap): `Run.InvalidInput`.
+   */
+  DeadlineCap: 'deadline-cap',
 } as const satisfies Record<string, string>;

@@ -1,0 +1,85 @@
+/**
+ * Red team 11: the worker's `maxDeadlineMs` is the cap of every run's wall-clock deadline
+ * ("a run may ask for less, never more"). These attacks start runs that end up with no
+ * deadline at all, or one later than the cap. The run is held at an approval and its history
+ * read: the `run deadline` timer must exist and fire within the cap.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { ScriptStep } from '../../src/dev/scripted-server';
+import { agentRun } from '../../src/workflows/agent-run';
+import { stateQuery } from '../../src/workflows/messages';
+import type { AgentRunInput } from '../../src/workflows/types';
+import { AGENT_POLICY, FILE_TOOLS, withAgentBench } from '../helpers/agent';
+import { uniqueId } from '../helpers/temporal';
+import { waitFor } from '../helpers/workspace-snapshot';
+
+const POLICY = `${AGENT_POLICY}
+ask:
+  - id: ask-everything
+    action: fs.write
+    resource: /workspace/**
+`;
+const askingWrite: ScriptStep = { reply: { toolCalls: [{ id: 'c1', name: 'write_file', arguments: { path: '/workspace/a.txt', content: 'x' } }] } };
+const CAP_MS = 60_000;
+
+/** Seconds until the run's `run deadline` timer fires, or undefined when it has none. */
+async function deadlineTimerSeconds(handle: WorkflowHandle): Promise<number | undefined> {
+  const history = await handle.fetchHistory();
+  const timer = (history.events ?? []).find((e) => e.timerStartedEventAttributes && e.userMetadata?.summary);
+  const t = timer?.timerStartedEventAttributes?.startToFireTimeout;
+  return t?.seconds === undefined || t.seconds === null ? undefined : Number(t.seconds);
+}
+
+async function heldAtApproval(input: Partial<AgentRunInput>, check: (handle: WorkflowHandle) => Promise<void>): Promise<void> {
+  await withAgentBench(
+    { policy: POLICY, script: [askingWrite, { reply: { content: 'done' } }], limits: { maxDeadlineMs: CAP_MS } },
+    async (bench, { client }) => {
+      const handle = await client.workflow.start(agentRun, {
+        taskQueue: bench.taskQueue,
+        workflowId: uniqueId('rt11-deadline'),
+        args: [{ prompt: 'write', tools: FILE_TOOLS, approvalTimeoutMs: 3_600_000, ...input }],
+      });
+      // Settles when the run ends (failed at the door, or terminated below); awaited before the bench closes.
+      let ended: string | undefined;
+      const failed = handle.result().then(
+        () => (ended = 'completed'),
+        (e: { cause?: { type?: string } }) => (ended = e.cause?.type ?? 'failed'),
+      );
+      try {
+        await waitFor(async () => ended !== undefined || (await handle.query(stateQuery)).pendingApprovals.length === 1, 'a pending approval or the end');
+        if (ended === undefined) await check(handle);
+        else assert.equal(ended, 'Run.InvalidInput', `the run ended as ${ended}`);
+      } finally {
+        await handle.terminate('test done').catch(() => undefined);
+        await failed;
+      }
+    },
+  );
+}
+
+describe('redteam11: a run cannot escape the worker deadline cap', () => {
+  test('deadline cap: a run that asks for no deadline still gets the worker cap (it had none: it could wait for an approval forever)', async () => {
+    await heldAtApproval({}, async (handle) => {
+      const seconds = await deadlineTimerSeconds(handle);
+      assert.ok(seconds !== undefined && seconds <= CAP_MS / 1000, `run deadline timer: ${String(seconds)} s (cap ${CAP_MS / 1000} s)`);
+    });
+  });
+
+  test('deadline cap: a fresh run that brings carried.deadlineAt far in the future is refused or capped (it lifted the cap)', async () => {
+    const carried = {
+      messages: [{ role: 'user', content: 'write' }],
+      actions: [],
+      compensations: [],
+      usage: { turns: 0, toolCalls: 0, totalTokens: 0, bytesWritten: 0 },
+      actionSeq: 0,
+      generation: 0,
+      deadlineAt: Date.now() + 365 * 24 * 3600 * 1000,
+    };
+    await heldAtApproval({ budgets: { deadlineMs: 1_000 }, carried } as Partial<AgentRunInput>, async (handle) => {
+      const seconds = await deadlineTimerSeconds(handle);
+      assert.ok(seconds !== undefined && seconds <= CAP_MS / 1000, `run deadline timer: ${String(seconds)} s (cap ${CAP_MS / 1000} s)`);
+    });
+  });
+});
