@@ -87,6 +87,8 @@ export async function agentRun(rawInput: AgentRunInput): Promise<AgentRunResult>
       : undefined,
   );
   const runHistory = new RunHistoryState(carriedHistory(carried));
+  // Checked before anything acts on it (the rollback handler, a compensation, the deadline).
+  const carriedDeadline = features.deadlineCap ? carriedDeadlineAt(carried) : carried?.deadlineAt;
   const approvals = new Approvals();
   // Handlers first: queries and updates may arrive before the first activity completes.
   setHandler(stateQuery, () => ({
@@ -113,7 +115,6 @@ export async function agentRun(rawInput: AgentRunInput): Promise<AgentRunResult>
   }
   if (features.checkInput && info.toolsProblems !== undefined && info.toolsProblems.length > 0) throw invalidInput(info.toolsProblems);
   const budgets = effectiveBudgets(input, info.limits, features.deadlineCap);
-  const carriedDeadline = features.deadlineCap ? carriedDeadlineAt(carried) : carried?.deadlineAt;
   const deadlineAt = carriedDeadline ?? (budgets.deadlineMs !== undefined ? Date.now() + budgets.deadlineMs : undefined);
   const model = input.model ?? info.model;
   upsertSearchAttributes({ AgentOsPolicyHash: [info.policyHash], AgentOsModel: [model], AgentOsPendingApprovals: [0] });
@@ -286,15 +287,16 @@ function withCompensationFailures(failure: unknown, undone: readonly UndoResult[
 }
 
 /**
- * The carried deadline, honoured only when this run continued as new: a client starting a run
- * with one would set a deadline past the worker's cap (or none at all).
+ * The carried deadline. The carried state as a whole is honoured only when this run continued
+ * as new: a client starting a run with it would set a deadline past the worker's cap (or none
+ * at all), or hand the saga another run's actions to undo (`compensations`).
  */
 function carriedDeadlineAt(carried: AgentRunInput['carried']): number | undefined {
-  if (carried?.deadlineAt === undefined) return undefined;
+  if (carried === undefined) return undefined;
   if (workflowInfo().continuedFromExecutionRunId === undefined) {
     throw ApplicationFailure.create({
       type: RunFailure.InvalidInput,
-      message: 'invalid agentRun input: carried.deadlineAt is set by the workflow when it continues as new, never by the client that starts a run',
+      message: `invalid agentRun input: carried (${Object.keys(carried).join(', ')}) is set by the workflow when it continues as new, never by the client that starts a run`,
       nonRetryable: true,
     });
   }

@@ -37,8 +37,9 @@ export const Patch = {
   DeadHostsAndCompensation: 'dead-hosts-and-compensation',
   /**
    * Every run has a deadline within the worker's `maxDeadlineMs`: a run that asks for none
-   * gets the cap (it had none), and `carried.deadlineAt` is honoured only in a run that
-   * continued as new (a client starting a run with it lifted the cap): `Run.InvalidInput`.
+   * gets the cap (it had none); and `carried` is honoured only in a run that continued as new
+   * (else `Run.InvalidInput`): a client starting a run with it could lift the deadline cap
+   * (`deadlineAt`) or have the run undo another run's actions (`compensations`).
    */
   DeadlineCap: 'deadline-cap',
 } as const satisfies Record<string, string>;

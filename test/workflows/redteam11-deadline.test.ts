@@ -6,6 +6,8 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { ScriptStep } from '../../src/dev/scripted-server';
 import { agentRun } from '../../src/workflows/agent-run';
@@ -48,7 +50,10 @@ async function heldAtApproval(input: Partial<AgentRunInput>, check: (handle: Wor
         (e: { cause?: { type?: string } }) => (ended = e.cause?.type ?? 'failed'),
       );
       try {
-        await waitFor(async () => ended !== undefined || (await handle.query(stateQuery)).pendingApprovals.length === 1, 'a pending approval or the end');
+        await waitFor(
+          async () => ended !== undefined || (await handle.query(stateQuery).catch(() => undefined))?.pendingApprovals.length === 1,
+          'a pending approval or the end',
+        );
         if (ended === undefined) await check(handle);
         else assert.equal(ended, 'Run.InvalidInput', `the run ended as ${ended}`);
       } finally {
@@ -80,6 +85,42 @@ describe('redteam11: a run cannot escape the worker deadline cap', () => {
     await heldAtApproval({ budgets: { deadlineMs: 1_000 }, carried } as Partial<AgentRunInput>, async (handle) => {
       const seconds = await deadlineTimerSeconds(handle);
       assert.ok(seconds !== undefined && seconds <= CAP_MS / 1000, `run deadline timer: ${String(seconds)} s (cap ${CAP_MS / 1000} s)`);
+    });
+  });
+});
+
+describe('redteam11: a client cannot hand a new run another run’s state', () => {
+  test('carried.compensations: a fresh run carrying another run’s action is refused; that action is not undone (it was)', async () => {
+    const writeA: ScriptStep = { reply: { toolCalls: [{ id: 'a', name: 'write_file', arguments: { path: '/workspace/output/a.txt', content: 'A' } }] } };
+    const crash: ScriptStep = { error: { status: 400, message: 'scripted crash' } };
+    await withAgentBench({ reversible: true, script: [writeA, { reply: { content: 'done' } }, crash] }, async (bench, { client }) => {
+      const a = await client.workflow.execute(agentRun, {
+        taskQueue: bench.taskQueue,
+        workflowId: uniqueId('rt11-victim'),
+        args: [{ prompt: 'write', tools: FILE_TOOLS }],
+      });
+      const key = a.actions[0]?.idempotencyKey;
+      assert.equal(fs.readFileSync(path.join(bench.workspace, 'output', 'a.txt'), 'utf8'), 'A');
+      const carried = {
+        messages: [{ role: 'user', content: 'anything' }],
+        actions: [],
+        compensations: [{ idempotencyKey: key, action: 'fs.write', target: '/workspace/output/a.txt', state: 'applied' }],
+        usage: { turns: 0, toolCalls: 0, totalTokens: 0, bytesWritten: 0 },
+        actionSeq: 0,
+        generation: 0,
+      };
+      const failure = await client.workflow
+        .execute(agentRun, {
+          taskQueue: bench.taskQueue,
+          workflowId: uniqueId('rt11-forged-saga'),
+          args: [{ prompt: 'x', tools: FILE_TOOLS, carried } as AgentRunInput],
+        })
+        .then(
+          () => 'completed',
+          (e: { cause?: { type?: string } }) => e.cause?.type ?? 'failed',
+        );
+      assert.equal(fs.readFileSync(path.join(bench.workspace, 'output', 'a.txt'), 'utf8'), 'A', 'the other run’s write was undone');
+      assert.equal(failure, 'Run.InvalidInput');
     });
   });
 });
