@@ -17,8 +17,8 @@
  */
 import type { CompiledPolicy } from './compile';
 import type { PolicyDecision } from './evaluate';
-import type { CanonicalRequest, Rule } from './types';
-import { APPROVAL_KEY, splitCreatedFile, type HistoryEffects, type RunHistory } from '../workflows/run-history-state';
+import { RuleKind, type CanonicalRequest, type Rule } from './types';
+import { approvalKey, splitCreatedFile, type HistoryEffects, type RunHistory } from '../workflows/run-history-state';
 
 /** The run state, indexed for lookups. */
 export class HistoryLookup {
@@ -114,9 +114,13 @@ export function historyMiss(rule: Rule, request: CanonicalRequest, ctx: HistoryC
   }
   const req = h.requires;
   if (req !== undefined) {
-    const key = 'rule' in req ? `${layer}:${req.rule}` : APPROVAL_KEY;
     const what = 'rule' in req ? `rule ${req.rule}` : 'an approval';
-    const met = req.same_target === true ? lookup.granted(key, request.target) : lookup.calls(key) > 0;
+    const met =
+      'rule' in req
+        ? req.same_target === true
+          ? lookup.granted(`${layer}:${req.rule}`, request.target)
+          : lookup.calls(`${layer}:${req.rule}`) > 0
+        : approvalMet(lookup, layer, req.same_target === true ? request.target : undefined);
     if (!met)
       return `it requires ${what} to have allowed an action earlier in this run${req.same_target === true ? ` on ${request.target}` : ''}, and none did`;
   }
@@ -125,6 +129,19 @@ export function historyMiss(rule: Rule, request: CanonicalRequest, ctx: HistoryC
     return `it allows only targets this run created, and this run did not create ${request.target}${lost}`;
   }
   return undefined;
+}
+
+/**
+ * True when a person approved an `ask` of layer `layer` or of a layer above it (on `target`, when
+ * given). The ceiling's approvals count for every layer; a run policy's own asks never count for
+ * the ceiling, or a run policy could unlock a ceiling's `requires: { approval: true }` by asking
+ * about something harmless.
+ */
+function approvalMet(lookup: HistoryLookup, layer: number, target: string | undefined): boolean {
+  for (let k = 0; k <= layer; k++) {
+    if (target === undefined ? lookup.calls(approvalKey(k)) > 0 : lookup.granted(approvalKey(k), target)) return true;
+  }
+  return false;
 }
 
 /**
@@ -154,6 +171,17 @@ export function createdFileOf(rule: Rule, request: CanonicalRequest, ctx: Histor
 /** True when the grant of an fs.write under `created_by_run` may only create a new file. */
 export function createOnly(rule: Rule, request: CanonicalRequest, ctx: HistoryContext): boolean {
   return rule.history?.created_by_run === true && request.action === 'fs.write' && !ctx.lookup.created(request.target);
+}
+
+/** The layers whose deciding rule (in `grantedBy`) is an `ask` rule. */
+function askingLayers(policies: readonly CompiledPolicy[], decision: PolicyDecision): number[] {
+  const layers: number[] = [];
+  for (const key of decision.grantedBy ?? []) {
+    const colon = key.indexOf(':');
+    const layer = Number(key.slice(0, colon));
+    if (policies[layer]?.byId.get(key.slice(colon + 1))?.kind === RuleKind.Ask && !layers.includes(layer)) layers.push(layer);
+  }
+  return layers;
 }
 
 /** What happened with an executed action, as {@link historyEffects} needs it. */
@@ -186,8 +214,11 @@ export function historyEffects(policies: readonly CompiledPolicy[], decision: Po
     if (t?.targeted.has(id)) granted.push(`${key} ${target}`);
   }
   if (facts.approved) {
-    if (tracking.some((t) => t?.approvals)) calls.push(APPROVAL_KEY);
-    if (tracking.some((t) => t?.approvalTargets)) granted.push(`${APPROVAL_KEY} ${target}`);
+    // Counted per layer whose deciding rule asked (the ceiling's as before, under `approval`).
+    for (const layer of askingLayers(policies, decision)) {
+      if (tracking.some((t) => t?.approvals)) calls.push(approvalKey(layer));
+      if (tracking.some((t) => t?.approvalTargets)) granted.push(`${approvalKey(layer)} ${target}`);
+    }
   }
   const tracksCreated = tracking.some((t) => t?.created);
   const created = tracksCreated && facts.created === true && facts.request.action === 'fs.write';

@@ -33,12 +33,20 @@ const MAX_HISTORY_ENTRY_CHARS = 2_048;
 /** Characters of a file identity (`<dev>:<ino>:<birth ns>` in decimal takes at most 61). */
 const MAX_FILE_IDENTITY_CHARS = 64;
 
-/** The counter key of approved `ask` decisions (any rule, any layer). */
+/** The counter key of approved `ask` decisions where the worker's ceiling (layer 0) asked. */
 export const APPROVAL_KEY = 'approval';
 
 /**
+ * The counter key of approved `ask` decisions where policy layer `layer` asked: {@link APPROVAL_KEY}
+ * for the ceiling (as recorded before layers were told apart), `approval:<layer>` for a run's own policy.
+ */
+export function approvalKey(layer: number): string {
+  return layer === 0 ? APPROVAL_KEY : `${APPROVAL_KEY}:${layer}`;
+}
+
+/**
  * The run state history-aware rules read. Keys are `<layer>:<rule id>` (layer 0 is the
- * worker's ceiling, 1 the run's own policy) or {@link APPROVAL_KEY}.
+ * worker's ceiling, 1 the run's own policy) or {@link approvalKey} of a layer.
  */
 export interface RunHistory {
   /** Actions each counted rule allowed (and that were executed), by key. */
