@@ -88,16 +88,30 @@ function isNormalAbsolute(s: string): boolean {
     .every((seg) => seg !== '' && seg !== '.' && seg !== '..');
 }
 
-/** `match` for one item: true/false, or undefined when the item cannot be judged (too long, NUL, object). */
+/**
+ * `match` for one item: true/false, or undefined when the item cannot be judged (too long, NUL,
+ * an object, or of a type no alternative has: `"true"` or `1` where only `true` is named — a
+ * server may well read it as `true`, so a deny must not be dodged by spelling the value as
+ * another type).
+ */
 function matchItem(c: CompiledCondition, v: unknown): boolean | undefined {
   if (typeof v === 'string') {
     if (v.length > MAX_JUDGED_ARG_LENGTH || v.includes('\u0000')) return undefined;
     const globs = c.globs ?? [];
+    if (globs.length === 0) return undefined;
     if (globs.some((g) => g.pattern.startsWith('/')) && !isNormalAbsolute(v)) return undefined;
     return globs.some((g) => matchGlob(g, v));
   }
-  if (v === null || typeof v === 'number' || typeof v === 'boolean') return (c.exact ?? []).some((e) => e === v);
+  if (v === null || typeof v === 'number' || typeof v === 'boolean') {
+    const exact = c.exact ?? [];
+    if (exact.some((e) => e === v)) return true;
+    return exact.some((e) => kindOf(e) === kindOf(v)) ? false : undefined;
+  }
   return undefined;
+}
+
+function kindOf(v: unknown): string {
+  return v === null ? 'null' : typeof v;
 }
 
 function itemsOf(v: unknown): readonly unknown[] {

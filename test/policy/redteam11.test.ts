@@ -109,3 +109,32 @@ describe('redteam11: a URL glob whose host is not written in canonical form is r
     }
   });
 });
+
+describe('redteam11: a params deny is not dodged by spelling a value as another type', () => {
+  const deny = (cond: string) =>
+    compile(
+      `capabilities:\n  - action: mcp.call\n    resource: 'db/*'\ndeny:\n  - id: d\n    action: mcp.call\n    resource: 'db/*'\n    constraint:\n      params: ${cond}\n`,
+    );
+  const call = (args: Record<string, unknown>) => canonicalizeRequest({ action: 'mcp.call', target: 'db/update', params: { arguments: args } });
+  for (const [cond, args] of [
+    ['{ force: true }', { force: 'true' }],
+    ['{ force: true }', { force: 1 }],
+    ['{ force: true }', { force: ['true'] }],
+    ['{ level: [3, 4] }', { level: '3' }],
+    ['{ level: [3, 4] }', { level: [5, '4'] }],
+    ['{ level: [3, 4] }', { level: true }],
+    ['{ owner: null }', { owner: 'null' }],
+  ] as const) {
+    test(`type confusion: deny params ${cond} covers ${JSON.stringify(args)} (a server may read it as the denied value; it was allowed)`, () => {
+      assert.equal(evaluate(deny(cond), call(args)).effect, 'deny');
+    });
+  }
+  test('type confusion: values of the named type that differ are still not denied; grants are unchanged', () => {
+    assert.equal(evaluate(deny('{ force: true }'), call({ force: false })).effect, 'allow');
+    assert.equal(evaluate(deny('{ level: [3, 4] }'), call({ level: 5 })).effect, 'allow');
+    assert.equal(evaluate(deny("{ mode: ['fast*'] }"), call({ mode: 'slow' })).effect, 'allow');
+    const grant = compile("capabilities:\n  - action: mcp.call\n    resource: 'db/*'\n    constraint:\n      params: { force: false }\n");
+    assert.equal(evaluate(grant, call({ force: false })).effect, 'allow');
+    assert.equal(evaluate(grant, call({ force: 'false' })).effect, 'deny');
+  });
+});
