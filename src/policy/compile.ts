@@ -32,8 +32,9 @@ export interface CompiledRule {
   /** `undefined` when the rule has no constraint keys. */
   readonly constraint: CompiledConstraint | undefined;
   /**
-   * A deny rule on a URL glob that names no port: it also matches a target on another port
-   * of the hosts it names (`https://evil.example/**` covers `https://evil.example:8443/x`).
+   * A deny or ask rule on a URL glob that names no port: a deny also matches a target on another
+   * port of the hosts it names (`https://evil.example/**` covers `https://evil.example:8443/x`);
+   * an ask does when a capability allows that target (evaluate.ts), so it is not dodged by a port.
    */
   readonly anyPort: boolean;
 }
@@ -97,6 +98,11 @@ export function bucketOf(matchers: CompiledPolicy['actionMatchers'], action: str
 /** True if a deny rule's resource covers `target`: its glob matches it, or (`anyPort`) the target without its port. */
 export function denyCoversTarget(r: CompiledRule, target: string): boolean {
   if (matchGlob(r.resource, target)) return true;
+  return anyPortMatch(r, target);
+}
+
+/** True if `r` names no port (`anyPort`) and its resource matches `target` without its port. */
+export function anyPortMatch(r: CompiledRule, target: string): boolean {
   if (!r.anyPort) return false;
   const bare = withoutPort(target);
   return bare !== undefined && matchGlob(r.resource, bare);
@@ -118,7 +124,7 @@ function compileRule(rule: Rule): CompiledRule {
       resource: compileGlob(pattern, dot),
       ip,
       constraint: compileConstraint(rule.constraint, dot),
-      anyPort: dot && namesNoPort(rule.resource),
+      anyPort: rule.kind !== RuleKind.Capability && namesNoPort(rule.resource),
     };
   } catch (err) {
     throw new PolicyCompileError(rule.id, err instanceof Error ? err.message : String(err), { cause: err });

@@ -9,7 +9,7 @@
  * resource names that IP literally; deny rules apply to raw IPs as to any host, and a deny
  * rule whose URL names no port applies on every port (compile.ts, `anyPort`).
  */
-import { bucketOf, denyCoversTarget, type CompiledPolicy, type CompiledRule } from './compile';
+import { anyPortMatch, bucketOf, denyCoversTarget, type CompiledPolicy, type CompiledRule } from './compile';
 import { constraintCovers, constraintMiss } from './constraint';
 import { matchGlob } from './glob';
 import { Effect, type CanonicalRequest, type Decision, type RuleConstraint } from './types';
@@ -79,7 +79,12 @@ function decide(policy: CompiledPolicy, request: CanonicalRequest, history: Hist
   }
   for (const r of bucket.allow) {
     const g = grants(r, request, recursive, history);
-    if (g === Grant.Yes) return decision(Effect.Allow, r, `allowed by rule ${r.id}: ${action} on ${target}`, target, request, history);
+    if (g === Grant.Yes) {
+      // An ask on the host (naming no port) is not dodged by another port that a capability allows.
+      const ask = bucket.ask.find((a) => anyPortMatch(a, target) && grants(a, request, recursive, history, true) === Grant.Yes);
+      if (ask !== undefined) return decision(Effect.Ask, ask, `requires approval (rule ${ask.id}): ${action} on ${target}`, target, request, history);
+      return decision(Effect.Allow, r, `allowed by rule ${r.id}: ${action} on ${target}`, target, request, history);
+    }
     if (g === Grant.Refused) refused ??= r;
   }
   const why = refused === undefined ? '' : ` (rule ${refused.id} matches the target, but ${refusal(refused, request, recursive, history)})`;
@@ -107,9 +112,12 @@ function isRecursive(params: CanonicalRequest['params']): boolean {
 const Grant = { No: 0, Yes: 1, Refused: 2 } as const;
 type Grant = (typeof Grant)[keyof typeof Grant];
 
-/** Grant semantics. `Refused`: the resource matched but the request is outside the rule. */
-function grants(r: CompiledRule, request: CanonicalRequest, recursive: boolean, history: HistoryContext | undefined): Grant {
-  if (!matchGlob(r.resource, request.target)) return Grant.No;
+/**
+ * Grant semantics. `Refused`: the resource matched but the request is outside the rule.
+ * `resourceMatched`: the caller matched the resource already (an ask on any port).
+ */
+function grants(r: CompiledRule, request: CanonicalRequest, recursive: boolean, history: HistoryContext | undefined, resourceMatched = false): Grant {
+  if (!resourceMatched && !matchGlob(r.resource, request.target)) return Grant.No;
   if (recursive && r.rule.constraint.recursive !== true) return Grant.Refused;
   const ip = rawIp(request.target);
   if (ip !== undefined && r.ip !== ip) return Grant.Refused;

@@ -138,3 +138,18 @@ describe('redteam11: a params deny is not dodged by spelling a value as another 
     assert.equal(evaluate(grant, call({ force: 'false' })).effect, 'deny');
   });
 });
+
+describe('redteam11: an ask rule that names a host is not dodged by a port', () => {
+  const policy = compile(
+    "capabilities:\n  - action: net.http\n    resource: 'https://*/**'\nask:\n  - id: ask-payments\n    action: net.http\n    resource: 'https://payments.example/**'\n",
+  );
+  test('ask-by-host: https://payments.example:8443/charge → ask (it was allowed without approval)', () => {
+    const d = evaluate(policy, http('https://payments.example:8443/charge', 'POST'));
+    assert.deepEqual([d.effect, d.ruleId], ['ask', 'ask-payments']);
+  });
+  test('ask-by-host: the ask does not grant another port no capability allows', () => {
+    const only = compile("ask:\n  - id: ask-payments\n    action: net.http\n    resource: 'https://payments.example/**'\n");
+    assert.equal(evaluate(only, http('https://payments.example:8443/charge')).effect, 'deny');
+    assert.equal(evaluate(only, http('https://payments.example/charge')).effect, 'ask');
+  });
+});
