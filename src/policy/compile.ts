@@ -37,6 +37,12 @@ export interface CompiledRule {
    * an ask does when a capability allows that target (evaluate.ts), so it is not dodged by a port.
    */
   readonly anyPort: boolean;
+  /**
+   * An ask rule's resource compiled with `dot: true`: what it covers as a restriction, when a
+   * capability allows the request (an ask over `/workspace/**` also asks for `/workspace/.github/x`
+   * that a capability grants). As a grant it still never reaches dot-files it does not name.
+   */
+  readonly restrict?: CompiledGlob;
 }
 
 /** The rules that can apply to one action, by kind. */
@@ -97,15 +103,23 @@ export function bucketOf(matchers: CompiledPolicy['actionMatchers'], action: str
 
 /** True if a deny rule's resource covers `target`: its glob matches it, or (`anyPort`) the target without its port. */
 export function denyCoversTarget(r: CompiledRule, target: string): boolean {
-  if (matchGlob(r.resource, target)) return true;
-  return anyPortMatch(r, target);
+  return anyPortMatch(r, target, r.resource);
 }
 
-/** True if `r` names no port (`anyPort`) and its resource matches `target` without its port. */
-export function anyPortMatch(r: CompiledRule, target: string): boolean {
+/**
+ * True if an ask rule covers `target` as a restriction (a capability allows the request): its
+ * glob matches with dot-files (`restrict`), also on any port of its hosts when it names none.
+ */
+export function askCoversTarget(r: CompiledRule, target: string): boolean {
+  return anyPortMatch(r, target, r.restrict ?? r.resource);
+}
+
+/** True if `glob` matches `target`, or `r` names no port (`anyPort`) and `glob` matches `target` without its port. */
+function anyPortMatch(r: CompiledRule, target: string, glob: CompiledGlob): boolean {
+  if (matchGlob(glob, target)) return true;
   if (!r.anyPort) return false;
   const bare = withoutPort(target);
-  return bare !== undefined && matchGlob(r.resource, bare);
+  return bare !== undefined && matchGlob(glob, bare);
 }
 
 /** The compiled rule with this id (its `rule.constraint` carries the caps a provider enforces). */
@@ -125,6 +139,7 @@ function compileRule(rule: Rule): CompiledRule {
       ip,
       constraint: compileConstraint(rule.constraint, dot),
       anyPort: rule.kind !== RuleKind.Capability && namesNoPort(rule.resource),
+      ...(rule.kind === RuleKind.Ask ? { restrict: compileGlob(pattern, true) } : {}),
     };
   } catch (err) {
     throw new PolicyCompileError(rule.id, err instanceof Error ? err.message : String(err), { cause: err });

@@ -9,7 +9,7 @@
  * resource names that IP literally; deny rules apply to raw IPs as to any host, and a deny
  * rule whose URL names no port applies on every port (compile.ts, `anyPort`).
  */
-import { anyPortMatch, bucketOf, denyCoversTarget, type CompiledPolicy, type CompiledRule } from './compile';
+import { askCoversTarget, bucketOf, denyCoversTarget, type CompiledPolicy, type CompiledRule } from './compile';
 import { constraintCovers, constraintMiss } from './constraint';
 import { matchGlob } from './glob';
 import { Effect, type CanonicalRequest, type Decision, type RuleConstraint } from './types';
@@ -80,8 +80,8 @@ function decide(policy: CompiledPolicy, request: CanonicalRequest, history: Hist
   for (const r of bucket.allow) {
     const g = grants(r, request, recursive, history);
     if (g === Grant.Yes) {
-      // An ask on the host (naming no port) is not dodged by another port that a capability allows.
-      const ask = bucket.ask.find((a) => anyPortMatch(a, target) && grants(a, request, recursive, history, true) === Grant.Yes);
+      // An ask is a restriction here: not dodged by a dot-segment or by another port of its host.
+      const ask = bucket.ask.find((a) => askCoversTarget(a, target) && grants(a, request, recursive, history, true) === Grant.Yes);
       if (ask !== undefined) return decision(Effect.Ask, ask, `requires approval (rule ${ask.id}): ${action} on ${target}`, target, request, history);
       return decision(Effect.Allow, r, `allowed by rule ${r.id}: ${action} on ${target}`, target, request, history);
     }

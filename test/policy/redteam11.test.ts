@@ -153,3 +153,29 @@ describe('redteam11: an ask rule that names a host is not dodged by a port', () 
     assert.equal(evaluate(only, http('https://payments.example/charge')).effect, 'ask');
   });
 });
+
+describe('redteam11: an ask rule is not dodged by a dot-segment that a capability names', () => {
+  const policy = compile(`
+capabilities:
+  - id: write-github
+    action: fs.write
+    resource: /workspace/.github/**
+  - id: write-src
+    action: fs.write
+    resource: /workspace/src/**
+ask:
+  - id: ask-all-writes
+    action: fs.write
+    resource: /workspace/**
+`);
+  const write = (target: string) => canonicalizeRequest({ action: 'fs.write', target, params: { content: 'x' } });
+  test('ask-dot: /workspace/.github/workflows/ci.yml → ask (it was allowed without approval)', () => {
+    const d = evaluate(policy, write('/workspace/.github/workflows/ci.yml'));
+    assert.deepEqual([d.effect, d.ruleId], ['ask', 'ask-all-writes']);
+  });
+  test('ask-dot: as a grant the ask still reaches no dot-file it does not name', () => {
+    assert.equal(evaluate(policy, write('/workspace/src/.env')).effect, 'deny');
+    assert.equal(evaluate(policy, write('/workspace/.env')).effect, 'deny');
+    assert.equal(evaluate(policy, write('/workspace/src/a.ts')).effect, 'ask');
+  });
+});
