@@ -54,7 +54,7 @@ const script = [{ reply: { toolCalls: [{ name: 'post_note', arguments: { topic: 
 
 describe('redteam11-audit: actions in flight when a run ends are in its exported audit trail', () => {
   for (const end of ['cancel', 'terminate'] as const) {
-    test(`audit export: run ${end === "cancel" ? "cancelled" : "terminated"} while note.post is in flight → the export has a record of it, naming the kernel's record`, async () => {
+    test(`audit export: run ${end === 'cancel' ? 'cancelled' : 'terminated'} while note.post is in flight → the export has a record of it, naming the kernel's record`, async () => {
       const gate = createGate();
       const poster = new SlowPoster(gate.passed);
       try {
