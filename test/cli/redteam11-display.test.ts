@@ -52,7 +52,12 @@ describe('redteam11-audit: agent text in the human views of the audit trail', ()
   });
 
   test('run / dev / status: steps, refused calls and pending approvals with agent text → printed without control characters', () => {
-    const step = formatStep({ summary: `tool.unknown tool:x${FORGED} → ERROR (Tool.UnknownTool)`, refusal: true, status: 'ERROR', detail: `unknown tool "x${FORGED}"` });
+    const step = formatStep({
+      summary: `tool.unknown tool:x${FORGED} → ERROR (Tool.UnknownTool)`,
+      refusal: true,
+      status: 'ERROR',
+      detail: `unknown tool "x${FORGED}"`,
+    });
     const plain = formatStep({ summary: `fs.read /workspace/a${FORGED}`, status: 'DENIED', detail: `no capability${FORGED}` });
     const invalid = formatInvalidCall({ turn: 1, tool: `x${FORGED}`, decision: 'invalid', status: 'ERROR', reason: `unknown tool "x${FORGED}"` });
     // A target that passes the kernel's checks (no C0 control) can still carry C1 controls and bidi overrides.
