@@ -12,7 +12,7 @@ import { exportRunAudit } from '../../src/client/run-export';
 import { stepOf, type RunStep } from '../../src/client/run-progress';
 import { agentRun } from '../../src/workflows/agent-run';
 import type { ToolDefSpec } from '../../src/workflows/tool-defs';
-import { withAgentBench } from '../helpers/agent';
+import { FILE_TOOLS, withAgentBench } from '../helpers/agent';
 import { readLog } from '../kernel/kernel-helpers';
 import { uniqueId } from '../helpers/temporal';
 import { createGate, waitFor } from '../helpers/workspace-snapshot';
@@ -97,4 +97,28 @@ describe('redteam11-audit: actions in flight when a run ends are in its exported
       }
     });
   }
+});
+
+describe('redteam11-audit: hostile model output still ends in one record per call', () => {
+  test('agent run: a tool call whose arguments nest 20,000 levels deep → one refusal record, the run goes on (not a workflow task failing forever)', async () => {
+    const depth = 20_000;
+    const nested = `{"path":"/workspace/output/a.md","content":"x","extra":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+    await withAgentBench(
+      { script: [{ reply: { toolCalls: [{ name: 'write_file', arguments: nested }] } }, { reply: { content: 'done' } }] },
+      async (bench, { client }) => {
+        const handle = await client.workflow.start(agentRun, {
+          taskQueue: bench.taskQueue,
+          workflowId: uniqueId('rt11-nested'),
+          args: [{ prompt: 'nest', tools: FILE_TOOLS }],
+          workflowExecutionTimeout: '20 seconds',
+        });
+        const result = await handle.result();
+        assert.equal(result.actions.length, 1);
+        assert.notEqual(result.actions[0]?.status, 'OK');
+        const records = readLog(bench.logPath);
+        assert.equal(records.length, 1, `one kernel record of the call: ${JSON.stringify(records)}`);
+        assert.notEqual(records[0]?.['status'], 'OK');
+      },
+    );
+  });
 });
