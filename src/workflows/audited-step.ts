@@ -10,13 +10,14 @@
  * which asks the kernel to write the record without deciding or running anything: the
  * kernel stays the only writer of the audit log, and the refusal is a visible step.
  */
+import { PayloadConverterError, ValueError } from '@temporalio/common';
 import type { KernelDecision } from '../kernel/decide';
 import type { ActionRequest } from '../kernel/types';
 import type { ToolCall } from '../model/types';
 import { decideLocal, decideRemote, executeAction, recordRefusal } from './activities';
 import { BudgetFailure, bytesToWrite, exceeded } from './budgets';
 import { hostUnavailable } from './host';
-import { mapToolCall } from './tool-defs';
+import { MappingCode, mapToolCall } from './tool-defs';
 import { answer, type StepContext, type StepResult } from './tool-step';
 import type { ActionSummary } from './types';
 
@@ -76,6 +77,20 @@ export async function runAuditedToolStep(ctx: StepContext, call: ToolCall, turn:
       ? await decideRemote.executeWithOptions({ summary, taskQueue: bound, ...startLimit(ctx) }, [{ ...decideInput[0], ...recordedPolicy }])
       : await decideLocal.executeWithOptions({ summary }, [...decideInput]);
   } catch (err) {
+    if (unrecordable(err)) {
+      // The arguments cannot even be put into history (nested too deeply for JSON.stringify):
+      // before, the workflow task failed here again and again, the call had no record and the
+      // run was wedged. Recorded without its params (they cannot be), and the run goes on.
+      const reason = `arguments of ${mapped.tool.name} cannot be recorded (nested too deeply or not serialisable as JSON)`;
+      const out = await refuse(ctx, {
+        request: { action: request.action, target: request.target, params: {} },
+        key,
+        status: 'ERROR',
+        code: MappingCode.InvalidArguments,
+        reason,
+      });
+      return finish({ ...base, decision: 'invalid', ...out }, { status: 'ERROR', error: reason }, ctx);
+    }
     const host = bound ? hostUnavailable(err, bound, ctx.workspaceStartTimeoutMs ?? 0) : undefined;
     if (host === undefined) throw err;
     const out = await refuse(ctx, { request, key, status: 'ERROR', ...host });
@@ -195,6 +210,15 @@ export async function runAuditedToolStep(ctx: StepContext, call: ToolCall, turn:
     { status: outcome.status, data: outcome.data, error: outcome.error, reason },
     ctx,
   );
+}
+
+/**
+ * True when scheduling failed because the step's input cannot be converted to a payload (the
+ * SDK's `ValueError`; a converter misconfiguration, `PayloadConverterError`, is not that).
+ * Deterministic for a given input: it happens before any command is issued.
+ */
+function unrecordable(err: unknown): boolean {
+  return err instanceof ValueError && !(err instanceof PayloadConverterError);
 }
 
 function startLimit(ctx: StepContext): { scheduleToStartTimeout?: number } {
