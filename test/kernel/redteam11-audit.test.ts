@@ -23,7 +23,7 @@ const entry = (target: string) => ({
 });
 
 describe('redteam11-audit: audit verify and the bytes on disk', () => {
-  test('audit verify: a record\'s bytes swapped for invalid UTF-8 that decodes to the same text → BROKEN, naming the line', async () => {
+  test("audit verify: a record's bytes swapped for invalid UTF-8 that decodes to the same text → BROKEN, naming the line", async () => {
     const dir = tempDir();
     const file = path.join(dir, 'kernel.log');
     const log = AuditLog.open(file);
