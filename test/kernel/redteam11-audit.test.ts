@@ -43,3 +43,22 @@ describe('redteam11-audit: audit verify and the bytes on disk', () => {
     }
   });
 });
+
+describe('redteam11-audit: one process, one log, two spellings of its path', () => {
+  test('AuditLog.open: the same log opened as dir/kernel.log and dir/./kernel.log (or through a symlinked folder) → two segments, never one file written by two chains', async () => {
+    const dir = tempDir();
+    fs.symlinkSync(dir, path.join(dir, 'link'));
+    const spellings = [path.join(dir, 'kernel.log'), `${dir}/./kernel.log`, path.join(dir, 'link', 'kernel.log')];
+    const logs = spellings.map((file) => AuditLog.open(file));
+    try {
+      assert.equal(new Set(logs.map((l) => fs.realpathSync(l.file!))).size, 3, `three distinct files: ${logs.map((l) => l.file).join(', ')}`);
+      for (const [i, log] of logs.entries()) log.appendSync(entry(`/workspace/${i}`));
+      for (const [i, log] of logs.entries()) log.appendSync(entry(`/workspace/${i}-again`));
+    } finally {
+      for (const log of logs) await log.close();
+    }
+    const result = await verifyAuditLog(spellings[0]!);
+    assert.deepEqual(result.problems, []);
+    assert.equal(result.records, 6);
+  });
+});
