@@ -10,7 +10,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AuditLog } from '../../src/kernel/audit-log';
 import { verifyAuditLog } from '../../src/kernel/audit-verify';
-import { tempDir } from './kernel-helpers';
+import { Kernel } from '../../src/kernel/kernel';
+import { SpyProvider, tempDir, writePolicy } from './kernel-helpers';
 
 const entry = (target: string) => ({
   timestamp: '2026-12-02T04:00:00.000Z',
@@ -60,5 +61,32 @@ describe('redteam11-audit: one process, one log, two spellings of its path', () 
     const result = await verifyAuditLog(spellings[0]!);
     assert.deepEqual(result.problems, []);
     assert.equal(result.records, 6);
+  });
+});
+
+describe('redteam11-audit: an action that ran when its record cannot be written', () => {
+  test('Kernel.submit: the provider ran (the effect happened), then the audit write fails → the answer says it ran (its status and data) with Kernel.AuditFailed, never a plain ERROR as if nothing ran', async () => {
+    const dir = tempDir();
+    const effects: string[] = [];
+    const kernelRef: { audit?: { fd?: number } } = {};
+    // The disk fails right after the provider's effect (simulated: the log's descriptor is closed under it).
+    const spy = new SpyProvider('kv', ['kv.put'], async (request) => {
+      effects.push(request.canonicalTarget);
+      const fd = kernelRef.audit?.fd;
+      if (fd !== undefined) fs.closeSync(fd);
+      return 'stored';
+    });
+    const kernel = new Kernel({ policy: writePolicy(dir, 'capabilities:\n  - action: kv.put\n    resource: "**"\n'), providers: [spy], logPath: path.join(dir, 'kernel.log') });
+    Object.assign(kernelRef, { audit: (kernel as unknown as { audit: { fd?: number } }).audit });
+    const first = await kernel.submit({ action: 'kv.put', target: 'a' });
+    const second = await kernel.submit({ action: 'kv.put', target: 'b' });
+    await kernel.close().catch(() => undefined);
+    assert.deepEqual(effects, ['a'], 'the first ran; the second never reached the provider');
+    assert.equal(first.code, 'Kernel.AuditFailed');
+    assert.equal(first.status, 'OK', `the effect happened: ${JSON.stringify(first)}`);
+    assert.equal(first.data, 'stored');
+    assert.match(first.error ?? '', /ran/);
+    assert.equal(second.status, 'ERROR');
+    assert.equal(second.code, 'Kernel.AuditFailed');
   });
 });
