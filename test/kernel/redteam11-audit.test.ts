@@ -76,7 +76,11 @@ describe('redteam11-audit: an action that ran when its record cannot be written'
       if (fd !== undefined) fs.closeSync(fd);
       return 'stored';
     });
-    const kernel = new Kernel({ policy: writePolicy(dir, 'capabilities:\n  - action: kv.put\n    resource: "**"\n'), providers: [spy], logPath: path.join(dir, 'kernel.log') });
+    const kernel = new Kernel({
+      policy: writePolicy(dir, 'capabilities:\n  - action: kv.put\n    resource: "**"\n'),
+      providers: [spy],
+      logPath: path.join(dir, 'kernel.log'),
+    });
     Object.assign(kernelRef, { audit: (kernel as unknown as { audit: { fd?: number } }).audit });
     const first = await kernel.submit({ action: 'kv.put', target: 'a' });
     const second = await kernel.submit({ action: 'kv.put', target: 'b' });
