@@ -12,7 +12,8 @@ import { exportRunAudit } from '../../src/client/run-export';
 import { stepOf, type RunStep } from '../../src/client/run-progress';
 import { agentRun } from '../../src/workflows/agent-run';
 import type { ToolDefSpec } from '../../src/workflows/tool-defs';
-import { FILE_TOOLS, withAgentBench } from '../helpers/agent';
+import { AGENT_POLICY, FILE_TOOLS, withAgentBench } from '../helpers/agent';
+import { stateQuery } from '../../src/workflows/messages';
 import { readLog } from '../kernel/kernel-helpers';
 import { uniqueId } from '../helpers/temporal';
 import { createGate, waitFor } from '../helpers/workspace-snapshot';
@@ -120,5 +121,29 @@ describe('redteam11-audit: hostile model output still ends in one record per cal
         assert.notEqual(records[0]?.['status'], 'OK');
       },
     );
+  });
+});
+
+describe('redteam11-audit: a call waiting for approval when its run is cancelled', () => {
+  test('agent run: cancelled while an ask waits for a person → the call still has its one record (DENIED, not approved) in the kernel log and the export', async () => {
+    const policy = `${AGENT_POLICY}
+ask:
+  - id: ask-deploy
+    action: fs.write
+    resource: /workspace/deploy/**
+`;
+    const deploy = { reply: { toolCalls: [{ name: 'write_file', arguments: { path: '/workspace/deploy/app.conf', content: 'replicas: 3' } }] } };
+    await withAgentBench({ policy, script: [deploy, { reply: { content: 'done' } }] }, async (bench, { client }) => {
+      const workflowId = uniqueId('rt11-ask-cancel');
+      const handle = await client.workflow.start(agentRun, { taskQueue: bench.taskQueue, workflowId, args: [{ prompt: 'deploy', tools: FILE_TOOLS }] });
+      await waitFor(async () => (await handle.query(stateQuery)).pendingApprovals.length === 1, 'a pending approval');
+      await handle.cancel();
+      await handle.result().catch(() => undefined);
+      const records = readLog(bench.logPath).filter((r) => r['target'] === '/workspace/deploy/app.conf');
+      assert.equal(records.length, 1, `one kernel record of the asked call: ${JSON.stringify(readLog(bench.logPath))}`);
+      assert.equal(records[0]?.['status'], 'DENIED');
+      const { records: exported } = await exportRunAudit(client, workflowId);
+      assert.equal(exported.filter((r) => r.target === '/workspace/deploy/app.conf').length, 1);
+    });
   });
 });
