@@ -31,6 +31,8 @@ export const KernelCode = {
   Refused: 'Kernel.Refused',
   /** An `ask` nobody answered in time. */
   ApprovalTimedOut: 'Kernel.ApprovalTimedOut',
+  /** An `ask` still waiting when its run was cancelled or hit its deadline. */
+  ApprovalCancelled: 'Kernel.ApprovalCancelled',
 } as const;
 export type KernelCode = (typeof KernelCode)[keyof typeof KernelCode];
 

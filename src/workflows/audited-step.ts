@@ -11,12 +11,14 @@
  * kernel stays the only writer of the audit log, and the refusal is a visible step.
  */
 import { PayloadConverterError, ValueError } from '@temporalio/common';
+import { CancellationScope, isCancellation, patched } from '@temporalio/workflow';
 import type { KernelDecision } from '../kernel/decide';
 import type { ActionRequest } from '../kernel/types';
 import type { ToolCall } from '../model/types';
 import { decideLocal, decideRemote, executeAction, recordRefusal } from './activities';
 import { BudgetFailure, bytesToWrite, exceeded } from './budgets';
 import { hostUnavailable } from './host';
+import { Patch } from './patches';
 import { MappingCode, mapToolCall } from './tool-defs';
 import { answer, type StepContext, type StepResult } from './tool-step';
 import type { ActionSummary } from './types';
@@ -25,7 +27,12 @@ import type { ActionSummary } from './types';
 export const UNKNOWN_TOOL_ACTION = 'tool.unknown';
 
 /** Codes of approvals that did not allow the action. */
-export const ApprovalCode = { Refused: 'Kernel.ApprovalRefused', TimedOut: 'Kernel.ApprovalTimedOut' } as const;
+export const ApprovalCode = {
+  Refused: 'Kernel.ApprovalRefused',
+  TimedOut: 'Kernel.ApprovalTimedOut',
+  /** The run was cancelled (or its deadline passed) while the approval was pending. */
+  Cancelled: 'Kernel.ApprovalCancelled',
+} as const;
 
 interface Refusal {
   readonly request: ActionRequest;
@@ -115,17 +122,30 @@ export async function runAuditedToolStep(ctx: StepContext, call: ToolCall, turn:
   let approvalId: string | undefined;
   if (decision.effect === 'ask') {
     approvalId = ctx.features.workflowApprovalIds ? ctx.nextApprovalId() : call.id;
-    const outcome = await ctx.approvals.request(
-      {
-        requestId: approvalId,
-        toolCallId: call.id,
-        action: request.action,
-        target: request.target,
-        reason: decision.reason,
-        ...(decision.ruleId ? { ruleId: decision.ruleId } : {}),
-      },
-      ctx.approvalTimeoutMs,
-    );
+    let outcome;
+    try {
+      outcome = await ctx.approvals.request(
+        {
+          requestId: approvalId,
+          toolCallId: call.id,
+          action: request.action,
+          target: request.target,
+          reason: decision.reason,
+          ...(decision.ruleId ? { ruleId: decision.ruleId } : {}),
+        },
+        ctx.approvalTimeoutMs,
+      );
+    } catch (err) {
+      // The run is cancelled (or its deadline passed) while a person has not answered: the call
+      // is refused and recorded like any other before the cancellation goes on.
+      if (isCancellation(err) && patched(Patch.RecordCancelledApprovals)) {
+        const reason = 'the run was cancelled (or its deadline passed) while the approval was pending';
+        await CancellationScope.nonCancellable(() =>
+          refuse(ctx, { request, key, status: 'DENIED', code: ApprovalCode.Cancelled, reason, ...(bound ? { bound } : {}) }),
+        );
+      }
+      throw err;
+    }
     if (!outcome.allow) {
       const reason = outcome.timedOut
         ? `approval timed out (${outcome.reason})`
