@@ -167,8 +167,12 @@ export function createToolActivities(
         });
       }, ACTION_HEARTBEAT_INTERVAL_MS);
       if (context.cancellationSignal.aborted) {
-        // Recorded by the kernel (Kernel.Aborted); report the cancellation to Temporal.
-        throw new CancelledFailure(`executeAction cancelled: ${result.status}${result.code ? ` ${result.code}` : ''}`);
+        // Recorded by the kernel (Kernel.Aborted, or what it answered if it finished first);
+        // report the cancellation to Temporal with that answer as its details, so the history
+        // (`audit export`, the run's progress) shows what the kernel recorded, not just "cancelled".
+        throw new CancelledFailure(`executeAction cancelled: ${result.status}${result.code ? ` ${result.code}` : ''}`, [
+          capResult(result, input.maxChars ?? 16_000),
+        ]);
       }
       return capResult(result, input.maxChars ?? 16_000);
     },

@@ -10,6 +10,7 @@ import { withClient, withConnectionOptions, type ConnectionFlags } from './conne
 import { ExitCode, withOutputAndJsonAlias, type OutputFormat } from './conventions';
 import { processIo, type CliIo } from './policy-io';
 import { reportError } from './report-error';
+import { printable } from './printable';
 
 /** The visibility query that finds runs waiting for approvals. */
 export const PENDING_APPROVALS_QUERY = 'AgentOsPendingApprovals > 0 AND ExecutionStatus = "Running"';
@@ -42,7 +43,7 @@ export function registerApprovalsCommand(program: Command, io: CliIo = processIo
         else
           for (const r of rows)
             io.out(
-              `${r.workflowId}  ${r.requestId}  ${r.action} ${r.target}  (${r.reason})\n  → agent-os approve -w ${r.workflowId} ${r.requestId} --allow|--deny --reason "…"\n`,
+              `${printable(`${r.workflowId}  ${r.requestId}  ${r.action} ${r.target}  (${r.reason})`)}\n  → ${printable(`agent-os approve -w ${r.workflowId} ${r.requestId}`)} --allow|--deny --reason "…"\n`,
             );
         io.setExitCode(ExitCode.Ok);
       } catch (err) {

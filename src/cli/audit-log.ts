@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import micromatch from 'micromatch';
 import { listSegments } from '../kernel/audit-segments';
+import { printable } from './printable';
 import type { AuditSubcommand } from './audit';
 import { ExitCode, OutputFormat, withOutputOption } from './conventions';
 
@@ -75,12 +76,14 @@ function keep(record: LogRecord, filter: Filter): boolean {
   return true;
 }
 
-/** One record as a line of text: time, status, action, target, then why. */
+/** One record as a line of text: time, status, action, target, then why (agent text escaped: printable.ts). */
 export function formatRecord(record: LogRecord): string {
   const why = [record['rule_id'], record['code'], record['reason'] ?? record['error']].filter((x) => typeof x === 'string' && x !== '').join(' ');
   const approved = typeof record['approved_by'] === 'string' ? ` approved by ${record['approved_by']}` : '';
   const undo = typeof record['undo_of'] === 'string' ? ` undo of ${String(record['undo_of']).slice(0, 12)}…` : '';
-  return `${String(record['timestamp'])}  ${String(record['status']).padEnd(7)} ${String(record['action'])} ${String(record['target'])}${why ? `  (${why})` : ''}${approved}${undo}`;
+  return printable(
+    `${String(record['timestamp'])}  ${String(record['status']).padEnd(7)} ${String(record['action'])} ${String(record['target'])}${why ? `  (${why})` : ''}${approved}${undo}`,
+  );
 }
 
 /** Reads complete lines of `file` from byte `from`; returns the parsed records and the offset after the last complete line. */

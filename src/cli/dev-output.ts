@@ -3,6 +3,7 @@
  * (`{"event":"step",...}`) with `--json`. Progress goes to stdout; nothing else writes there.
  */
 import type { RunEnd, RunStep } from '../client/run-progress';
+import { printable } from './printable';
 
 /** The dev session's payload encryption: its codec server (base URL, no secret) and keys. */
 export interface DevCodecInfo {
@@ -66,7 +67,7 @@ export function devPrinter(json: boolean, write: (text: string) => void = (t) =>
       line(`agent-os dev: demo run ${workflowId}`);
       label('open', url);
     },
-    step: (n, step) => label(`step ${n}`, `${step.summary} … ${step.status}${step.detail ? ` (${step.detail})` : ''}`),
+    step: (n, step) => label(`step ${n}`, printable(`${step.summary} … ${step.status}${step.detail ? ` (${step.detail})` : ''}`)),
     end: (end, steps, problems, url) => {
       const undone = steps.filter((s) => s.summary.startsWith('undo ') && s.status === 'OK').length;
       const denied = steps.filter((s) => s.status === 'DENIED').length;

@@ -18,6 +18,7 @@ import { CliError, ExitCode, withOptionalWorkflowIdOption, withOutputAndJsonAlia
 import { processIo, type CliIo } from './policy-io';
 import { reportError } from './report-error';
 import { workflowPollers } from './run-watch';
+import { printable } from './printable';
 
 interface RollbackCliOptions extends ConnectionFlags {
   readonly workflowId?: string;
@@ -56,7 +57,7 @@ export function registerRollbackCommand(program: Command, io: CliIo = processIo)
       else if (result.undone.length === 0) io.out(`${workflowId}: nothing to undo\n`);
       else
         for (const u of result.undone)
-          io.out(`${u.status.padEnd(8)} ${u.action} ${u.target}${u.recordId ? ` [${u.recordId}]` : ''}${u.reason ? ` — ${u.reason}` : ''}\n`);
+          io.out(`${printable(`${u.status.padEnd(8)} ${u.action} ${u.target}${u.recordId ? ` [${u.recordId}]` : ''}${u.reason ? ` — ${u.reason}` : ''}`)}\n`);
       io.setExitCode(result.undone.every((u) => u.status === 'OK' || u.status === 'NOOP') ? ExitCode.Ok : ExitCode.Failure);
     } catch (err) {
       io.setExitCode(reportError(io, 'rollback', err));

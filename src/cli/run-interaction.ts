@@ -10,6 +10,7 @@ import { ExitCode, type OutputFormat } from './conventions';
 import type { CliIo } from './policy-io';
 import { prompt } from './prompt';
 import { reportError } from './report-error';
+import { printable } from './printable';
 
 /** Writes text lines, one JSON object at the end (json) or one JSON line per event (jsonl). */
 export class Narrator {
@@ -39,7 +40,7 @@ export class Narrator {
 }
 
 export async function askApproval(client: Client, workflowId: string, p: PendingApproval, io: CliIo): Promise<void> {
-  const answer = await prompt(`  allow ${p.action} ${p.target}? [y]es / [n]o / Enter to leave it waiting: `);
+  const answer = await prompt(`  allow ${printable(`${p.action} ${p.target}`)}? [y]es / [n]o / Enter to leave it waiting: `);
   if (answer !== 'y' && answer !== 'yes' && answer !== 'n' && answer !== 'no') return;
   const allow = answer.startsWith('y');
   const approver = defaultApprover();

@@ -2,7 +2,9 @@
  * A run's history → the seed's JSONL audit format, hash-chained like the kernel's own log
  * (so `agent-os audit verify` checks it). One record per executed action (the
  * `executeAction` activities) and per undo (`undoAction`), in history order; an activity
- * that failed or timed out is recorded as `ERROR` too — no failure goes unrecorded.
+ * that failed or timed out is recorded as `ERROR` too — no failure goes unrecorded — one
+ * that was cancelled with the kernel's answer (or `UNKNOWN` without it), and one still
+ * scheduled or running when its run ended as `UNKNOWN` (`Activity.Abandoned`).
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
@@ -142,12 +144,28 @@ export function historiesToAuditRecords(histories: readonly (readonly HistoryEve
         continue;
       }
       const done = event.activityTaskCompletedEventAttributes;
+      const canceled = event.activityTaskCanceledEventAttributes;
       const failed = event.activityTaskFailedEventAttributes ?? event.activityTaskTimedOutEventAttributes;
-      const s = scheduled.get(String((done ?? failed)?.scheduledEventId ?? ''));
-      if (!s) continue;
+      const s = scheduled.get(String((done ?? canceled ?? failed)?.scheduledEventId ?? ''));
+      if (!s) {
+        if (closesRun(event)) {
+          // The run ended with these still scheduled or running (terminated, timed out, continued
+          // as new): whatever they did is not in history, so each is recorded as unknown.
+          for (const left of scheduled.values()) push(left, event, { status: 'UNKNOWN', error: ABANDONED, code: HistoryAuditCode.Abandoned });
+          scheduled.clear();
+        }
+        continue;
+      }
       if (done) {
         const result = firstArg<Partial<ActionResult> & { status?: string; auditRecordId?: string }>(done.result) ?? {};
         push(s, event, { ...result, status: String(result.status ?? 'UNKNOWN') });
+      } else if (canceled) {
+        // executeAction reports the kernel's answer as the cancellation's details (runs from this release on).
+        const result = firstArg<Partial<ActionResult> & { status?: unknown; auditRecordId?: string }>(canceled.details);
+        const started = Number(canceled.startedEventId ?? 0) > 0 || s.started !== undefined;
+        if (result !== undefined && typeof result.status === 'string') push(s, event, { ...result, status: result.status });
+        else if (started) push(s, event, { status: 'UNKNOWN', error: CANCELLED_RUNNING, code: HistoryAuditCode.Cancelled });
+        else push(s, event, { status: 'ERROR', error: CANCELLED_BEFORE_START, code: HistoryAuditCode.Cancelled });
       } else {
         const failure = (failed as { failure?: { message?: string | null } }).failure;
         push(s, event, {
@@ -156,10 +174,34 @@ export function historiesToAuditRecords(histories: readonly (readonly HistoryEve
           code: 'Activity.Failed',
         });
       }
-      scheduled.delete(String((done ?? failed)?.scheduledEventId ?? ''));
+      scheduled.delete(String((done ?? canceled ?? failed)?.scheduledEventId ?? ''));
     }
   }
   return records;
+}
+
+/** Codes of export records for activities whose end history does not tell. */
+const HistoryAuditCode = {
+  /** The activity was cancelled (the run was cancelled) without reporting the kernel's answer. */
+  Cancelled: 'Activity.Cancelled',
+  /** The run ended (terminated, timed out, continued as new) while the activity was scheduled or running. */
+  Abandoned: 'Activity.Abandoned',
+} as const;
+
+const ABANDONED = 'the run ended while this activity was scheduled or running; its outcome is unknown';
+const CANCELLED_RUNNING = 'the activity was cancelled while it ran; its outcome is unknown';
+const CANCELLED_BEFORE_START = 'the activity was cancelled before it started; it did not run';
+
+/** True for the event that closes a run (after it, nothing of the run's activities is recorded). */
+function closesRun(event: HistoryEvent): boolean {
+  return Boolean(
+    event.workflowExecutionCompletedEventAttributes ??
+    event.workflowExecutionFailedEventAttributes ??
+    event.workflowExecutionTimedOutEventAttributes ??
+    event.workflowExecutionTerminatedEventAttributes ??
+    event.workflowExecutionCanceledEventAttributes ??
+    event.workflowExecutionContinuedAsNewEventAttributes,
+  );
 }
 
 /** The kernel-log record (hash) an activity result names: `auditRecordId` (reversible layer, undo) or a kernel `recordId`. */

@@ -19,7 +19,7 @@ export interface RunStep {
   readonly summary: string;
   /** A call refused before the kernel's gate and recorded by `recordRefusal` (its summary names the outcome). */
   readonly refusal?: boolean;
-  /** The kernel's status (`OK`, `DENIED`, `ERROR`, `NOOP`, …), `done` for results without one, `FAILED` or `TIMED OUT`. */
+  /** The kernel's status (`OK`, `DENIED`, `ERROR`, `NOOP`, …), `done` for results without one, `FAILED`, `CANCELLED` or `TIMED OUT`. */
   readonly status: string;
   /** The failure's type and message, or the result's reason / error. */
   readonly detail?: string;
@@ -92,6 +92,17 @@ export function stepOf(event: HistoryEvent, summaries: Map<string, string>): Run
     const f = failed.failure;
     const type = f?.applicationFailureInfo?.type;
     return { summary: summaries.get(String(failed.scheduledEventId)) ?? 'activity', status: 'FAILED', detail: `${type ? `${type}: ` : ''}${f?.message ?? ''}` };
+  }
+  const canceled = event.activityTaskCanceledEventAttributes;
+  if (canceled) {
+    // executeAction's cancellation carries the kernel's answer (what its record says).
+    const result = decode(canceled.details?.payloads?.[0]) as { status?: unknown; reason?: unknown; error?: unknown } | undefined;
+    const why = result?.error ?? result?.reason;
+    return {
+      summary: summaries.get(String(canceled.scheduledEventId)) ?? 'activity',
+      status: 'CANCELLED',
+      ...(typeof result?.status === 'string' ? { detail: `${result.status}${typeof why === 'string' ? `: ${why}` : ''}` } : {}),
+    };
   }
   const timedOut = event.activityTaskTimedOutEventAttributes;
   if (timedOut) return { summary: summaries.get(String(timedOut.scheduledEventId)) ?? 'activity', status: 'TIMED OUT' };

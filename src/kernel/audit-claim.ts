@@ -16,6 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 
 /** Claims this process holds (paths of `.writer` files). */
 const held = new Set<string>();
@@ -43,7 +44,7 @@ export function claimFile(segment: string): string {
  * @throws Error from `fs` for failures other than "already claimed".
  */
 export function tryClaim(segment: string): Claim | undefined {
-  const file = claimFile(segment);
+  const file = claimKey(claimFile(segment));
   const mine: ClaimContent = { host: os.hostname(), pid: process.pid, id: randomBytes(8).toString('hex') };
   if (create(file, mine)) return held.add(file) && claim(file, mine);
   const current = read(file);
@@ -71,6 +72,20 @@ export function tryClaim(segment: string): Claim | undefined {
   if (!create(file, mine)) return undefined;
   held.add(file);
   return claim(file, mine);
+}
+
+/**
+ * The claim file's path with its folder's real path: the key of {@link held}, so one process
+ * that names the same log two ways (`dir/kernel.log`, `dir/./kernel.log`, a relative path, a
+ * symlinked folder) knows the claim is its own, live, and takes a segment of its own for the
+ * second writer instead of taking the claim over as stale and sharing the file.
+ */
+function claimKey(file: string): string {
+  try {
+    return path.join(fs.realpathSync(path.dirname(file)), path.basename(file));
+  } catch {
+    return path.resolve(file); // a missing folder: opening the log fails next anyway
+  }
 }
 
 function claim(file: string, mine: ClaimContent): Claim {

@@ -14,6 +14,7 @@
  * anchored record must still be there with the anchored hash. A run export (`audit export`)
  * can anchor too: every kernel record it names (`kernel_record`) must be in the log.
  */
+import { isUtf8 } from 'node:buffer';
 import fs from 'node:fs';
 import path from 'node:path';
 import { type AuditHead, parseHead, readHead } from './audit-head';
@@ -154,8 +155,12 @@ async function verifySegment(
   let firstLineOfSegment = true;
   for (const file of segment.files) {
     let lineNo = 0;
-    for await (const { text: line, complete } of readLines(file)) {
+    for await (const { text: line, complete, utf8 } of readLines(file)) {
       lineNo += 1;
+      if (!utf8) {
+        // Invalid bytes decode to U+FFFD: the text (and so its hash) could match while the bytes differ.
+        report({ file, line: lineNo, message: 'not valid UTF-8 (bytes edited: the line is not what was hashed)' });
+      }
       if (line.trim() === '') {
         report({ file, line: lineNo, message: 'empty line' });
         continue;
@@ -224,20 +229,24 @@ async function verifySegment(
   return lastHash === undefined ? base : { ...base, lastHash };
 }
 
-/** The lines of a file exactly as written (split on `\n` only), and whether each ended with one. */
-async function* readLines(file: string): AsyncGenerator<{ text: string; complete: boolean }> {
+/** The lines of a file exactly as written (split on `\n` only), whether each ended with one, and whether its bytes are valid UTF-8. */
+async function* readLines(file: string): AsyncGenerator<{ text: string; complete: boolean; utf8: boolean }> {
   let rest = Buffer.alloc(0);
   for await (const chunk of fs.createReadStream(file)) {
     let buf = rest.length === 0 ? (chunk as Buffer) : Buffer.concat([rest, chunk as Buffer]);
     let nl = buf.indexOf(0x0a);
     while (nl !== -1) {
-      yield { text: buf.subarray(0, nl).toString('utf8'), complete: true };
+      yield lineOf(buf.subarray(0, nl), true);
       buf = buf.subarray(nl + 1);
       nl = buf.indexOf(0x0a);
     }
     rest = Buffer.from(buf);
   }
-  if (rest.length > 0) yield { text: rest.toString('utf8'), complete: false };
+  if (rest.length > 0) yield lineOf(rest, false);
+}
+
+function lineOf(bytes: Buffer, complete: boolean): { text: string; complete: boolean; utf8: boolean } {
+  return { text: bytes.toString('utf8'), complete, utf8: isUtf8(bytes) };
 }
 
 /** Head files in the log's folder whose segment belongs to the log at `file`. */

@@ -36,6 +36,8 @@ export const KernelCode = {
    * the target now resolves elsewhere (a link changed), or a request decided `deny` is now allowed.
    */
   DecisionChanged: 'Kernel.DecisionChanged',
+  /** An `ask` still waiting when its run was cancelled or hit its deadline. */
+  ApprovalCancelled: 'Kernel.ApprovalCancelled',
 } as const;
 export type KernelCode = (typeof KernelCode)[keyof typeof KernelCode];
 

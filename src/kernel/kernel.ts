@@ -339,7 +339,7 @@ export class Kernel {
     refused?: Refusal,
     begun?: Started,
   ): Promise<ActionResult> {
-    let outcome: { result: ActionResult; entry: AuditEntry } | undefined;
+    let outcome: { result: ActionResult; entry: AuditEntry; ran?: boolean } | undefined;
     try {
       outcome = await this.runToEntry(raw, options, undo, unknownReason, problem, refused, begun);
     } catch {
@@ -354,13 +354,15 @@ export class Kernel {
   /**
    * Appends the record of a finished submit (synchronously: its line reaches the OS before
    * this returns) and answers with its id. Never throws: a kernel bug in `build` is recorded
-   * as an internal error; a failed write poisons the log and is answered as `Kernel.AuditFailed`.
+   * as an internal error; a failed write poisons the log and is answered as `Kernel.AuditFailed` —
+   * with the action's own status and data when its provider ran (its effect may have happened).
    */
-  private settle(build: () => { result: ActionResult; entry: AuditEntry }): ActionResult {
+  private settle(build: () => { result: ActionResult; entry: AuditEntry; ran?: boolean }): ActionResult {
     let result: ActionResult;
     let entry: AuditEntry;
+    let ran = false;
     try {
-      ({ result, entry } = build());
+      ({ result, entry, ran = false } = build());
     } catch {
       // Only a kernel bug gets here; it is still recorded (nothing identifiable about the request).
       result = { status: 'ERROR', error: 'internal kernel error', code: KernelCode.Internal };
@@ -388,11 +390,13 @@ export class Kernel {
           // the fallback could not be written either: answered below
         }
       }
-      return refusal(
+      const failure =
         hasErrorCode(err, 'Kernel.AuditFailed') && this.audit.broken !== undefined
           ? (err as AuditWriteError)
-          : new AuditWriteError(this.audit.file ?? '<memory>', { cause: err }),
-      );
+          : new AuditWriteError(this.audit.file ?? '<memory>', { cause: err });
+      // The provider ran: its effect may have happened, so the answer keeps what it did (status, data)
+      // and says the record is missing — never a plain ERROR that reads as "nothing ran".
+      return ran ? unrecorded(result, failure) : refusal(failure);
     }
   }
 
@@ -417,7 +421,7 @@ export class Kernel {
     problem: string | undefined,
     refused: Refusal | undefined,
     begun: Started | undefined,
-  ): Promise<{ result: ActionResult; entry: AuditEntry }> {
+  ): Promise<{ result: ActionResult; entry: AuditEntry; ran: boolean }> {
     const started: Started = begun ?? { at: performance.now(), trace: { raw }, gate: this.gate, first: undefined };
     const { trace, gate } = started;
     let outcome: Outcome;
@@ -449,7 +453,7 @@ export class Kernel {
     } finally {
       deadline?.dispose();
     }
-    return this.entryOf(outcome, started, options, given);
+    return { ...this.entryOf(outcome, started, options, given), ran: trace.ran === true };
   }
 
   /** The result and audit entry of an outcome. Throws only on a kernel bug. */
@@ -514,6 +518,12 @@ function undoTarget(undo: unknown): unknown {
 
 function refusal(err: KernelClosedError | AuditWriteError): ActionResult {
   return { status: 'ERROR', error: err.message, code: err.code };
+}
+
+/** The answer of a submit whose provider ran but whose record could not be written: what it did, and that its record is missing. */
+function unrecorded(result: ActionResult, err: AuditWriteError): ActionResult {
+  const was = `${result.status}${typeof result.code === 'string' ? ` ${result.code}` : ''}`;
+  return { ...result, error: `the action ran (${was}), but its record is missing: ${err.message}`, code: err.code };
 }
 
 function describeAction(raw: unknown): string {

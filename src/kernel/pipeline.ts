@@ -70,6 +70,8 @@ export interface Trace {
   execId?: string;
   /** The failed provider's `auditMessage` (errors.ts): the record's `error` instead of the agent's message. */
   auditError?: string;
+  /** Set when the provider's `execute` (or an undo's `run`) was called: from then on its effect may have happened. */
+  ran?: true;
 }
 
 /** A refusal recorded by `Kernel.recordRefusal`: decided before the gate, nothing runs. */
@@ -265,6 +267,7 @@ export async function runPipeline(
     ...(beforeEffect !== undefined && providerWaits ? { beforeEffect: raceBeforeEffect(deadline, beforeEffect) } : {}),
   });
   try {
+    trace.ran = true;
     const output = await deadline.race(call(() => provider.execute({ ...resolved, params }, context)));
     const unpacked = unpackOutput(output);
     if (deps.gate.tracksHistory && deps.history !== undefined) recordChange(deps, decision, judged, unpacked.data);

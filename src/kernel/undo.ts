@@ -66,6 +66,7 @@ export async function runUndo(undo: UndoRequest, problem: string | undefined, tr
 
   try {
     const step = { request: resolved, decision: authority, provider, signal: deadline.signal };
+    trace.ran = true;
     const data = await deadline.race(call(() => Reflect.apply(run as UndoRequest['run'], undo, [step]) as Promise<unknown>));
     return { kind: 'ok', data };
   } catch (error) {

@@ -10,13 +10,16 @@
  * which asks the kernel to write the record without deciding or running anything: the
  * kernel stays the only writer of the audit log, and the refusal is a visible step.
  */
+import { PayloadConverterError, ValueError } from '@temporalio/common';
+import { CancellationScope, isCancellation, patched } from '@temporalio/workflow';
 import type { KernelDecision } from '../kernel/decide';
 import type { ActionRequest } from '../kernel/types';
 import type { ToolCall } from '../model/types';
 import { decideLocal, decideRemote, executeAction, recordRefusal } from './activities';
 import { BudgetFailure, bytesToWrite, exceeded } from './budgets';
 import { hostUnavailable } from './host';
-import { mapToolCall } from './tool-defs';
+import { Patch } from './patches';
+import { MappingCode, mapToolCall } from './tool-defs';
 import { answer, decidedBefore, type StepContext, type StepResult } from './tool-step';
 import type { ActionSummary } from './types';
 
@@ -24,7 +27,12 @@ import type { ActionSummary } from './types';
 export const UNKNOWN_TOOL_ACTION = 'tool.unknown';
 
 /** Codes of approvals that did not allow the action. */
-export const ApprovalCode = { Refused: 'Kernel.ApprovalRefused', TimedOut: 'Kernel.ApprovalTimedOut' } as const;
+export const ApprovalCode = {
+  Refused: 'Kernel.ApprovalRefused',
+  TimedOut: 'Kernel.ApprovalTimedOut',
+  /** The run was cancelled (or its deadline passed) while the approval was pending. */
+  Cancelled: 'Kernel.ApprovalCancelled',
+} as const;
 
 interface Refusal {
   readonly request: ActionRequest;
@@ -76,6 +84,20 @@ export async function runAuditedToolStep(ctx: StepContext, call: ToolCall, turn:
       ? await decideRemote.executeWithOptions({ summary, taskQueue: bound, ...startLimit(ctx) }, [{ ...decideInput[0], ...recordedPolicy }])
       : await decideLocal.executeWithOptions({ summary }, [...decideInput]);
   } catch (err) {
+    if (unrecordable(err)) {
+      // The arguments cannot even be put into history (nested too deeply for JSON.stringify):
+      // before, the workflow task failed here again and again, the call had no record and the
+      // run was wedged. Recorded without its params (they cannot be), and the run goes on.
+      const reason = `arguments of ${mapped.tool.name} cannot be recorded (nested too deeply or not serialisable as JSON)`;
+      const out = await refuse(ctx, {
+        request: { action: request.action, target: request.target, params: {} },
+        key,
+        status: 'ERROR',
+        code: MappingCode.InvalidArguments,
+        reason,
+      });
+      return finish({ ...base, decision: 'invalid', ...out }, { status: 'ERROR', error: reason }, ctx);
+    }
     const host = bound ? hostUnavailable(err, bound, ctx.workspaceStartTimeoutMs ?? 0) : undefined;
     if (host === undefined) throw err;
     const out = await refuse(ctx, { request, key, status: 'ERROR', ...host });
@@ -100,17 +122,30 @@ export async function runAuditedToolStep(ctx: StepContext, call: ToolCall, turn:
   let approvalId: string | undefined;
   if (decision.effect === 'ask') {
     approvalId = ctx.features.workflowApprovalIds ? ctx.nextApprovalId() : call.id;
-    const outcome = await ctx.approvals.request(
-      {
-        requestId: approvalId,
-        toolCallId: call.id,
-        action: request.action,
-        target: request.target,
-        reason: decision.reason,
-        ...(decision.ruleId ? { ruleId: decision.ruleId } : {}),
-      },
-      ctx.approvalTimeoutMs,
-    );
+    let outcome;
+    try {
+      outcome = await ctx.approvals.request(
+        {
+          requestId: approvalId,
+          toolCallId: call.id,
+          action: request.action,
+          target: request.target,
+          reason: decision.reason,
+          ...(decision.ruleId ? { ruleId: decision.ruleId } : {}),
+        },
+        ctx.approvalTimeoutMs,
+      );
+    } catch (err) {
+      // The run is cancelled (or its deadline passed) while a person has not answered: the call
+      // is refused and recorded like any other before the cancellation goes on.
+      if (isCancellation(err) && patched(Patch.RecordCancelledApprovals)) {
+        const reason = 'the run was cancelled (or its deadline passed) while the approval was pending';
+        await CancellationScope.nonCancellable(() =>
+          refuse(ctx, { request, key, status: 'DENIED', code: ApprovalCode.Cancelled, reason, ...(bound ? { bound } : {}) }),
+        );
+      }
+      throw err;
+    }
     if (!outcome.allow) {
       const reason = outcome.timedOut
         ? `approval timed out (${outcome.reason})`
@@ -205,6 +240,15 @@ export async function runAuditedToolStep(ctx: StepContext, call: ToolCall, turn:
     { status: outcome.status, data: outcome.data, error: outcome.error, reason },
     ctx,
   );
+}
+
+/**
+ * True when scheduling failed because the step's input cannot be converted to a payload (the
+ * SDK's `ValueError`; a converter misconfiguration, `PayloadConverterError`, is not that).
+ * Deterministic for a given input: it happens before any command is issued.
+ */
+function unrecordable(err: unknown): boolean {
+  return err instanceof ValueError && !(err instanceof PayloadConverterError);
 }
 
 function startLimit(ctx: StepContext): { scheduleToStartTimeout?: number } {

@@ -42,4 +42,10 @@ export const Patch = {
    * (`deadlineAt`) or have the run undo another run's actions (`compensations`).
    */
   DeadlineCap: 'deadline-cap',
+  /**
+   * A call waiting for approval when its run is cancelled (or its deadline passes) is
+   * recorded as refused (`Kernel.ApprovalCancelled`) before the cancellation goes on: before,
+   * it had no record at all. Asked where it happens (only such runs carry the marker).
+   */
+  RecordCancelledApprovals: 'record-cancelled-approvals',
 } as const satisfies Record<string, string>;
