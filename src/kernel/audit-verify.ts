@@ -246,7 +246,9 @@ async function* readLines(file: string): AsyncGenerator<{ text: string; complete
 }
 
 function lineOf(bytes: Buffer, complete: boolean): { text: string; complete: boolean; utf8: boolean } {
-  return { text: bytes.toString('utf8'), complete, utf8: isUtf8(bytes) };
+  const text = bytes.toString('utf8');
+  // Invalid bytes always decode to U+FFFD: only a line holding one needs the byte check.
+  return { text, complete, utf8: !text.includes('\uFFFD') || isUtf8(bytes) };
 }
 
 /** Head files in the log's folder whose segment belongs to the log at `file`. */

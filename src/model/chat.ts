@@ -57,8 +57,12 @@ export function createChatWith(config: ModelConfig, fetch: typeof globalThis.fet
     if (!choice) {
       throw ApplicationFailure.create({ type: ModelFailure.BadReply, message: 'model reply has no choices', nonRetryable: false });
     }
-    const toolCalls: ToolCall[] = (choice.message.tool_calls ?? []).flatMap((call) =>
-      call.type === 'function' ? [{ id: call.id, name: call.function.name, arguments: call.function.arguments }] : [],
+    // Every field a string whatever the endpoint sent (some send `arguments` as an object): the
+    // workflow maps these in its sandbox, where a TypeError would fail its task again and again.
+    const toolCalls: ToolCall[] = (choice.message.tool_calls ?? []).flatMap((call, i) =>
+      call.type === 'function'
+        ? [{ id: textOf(call.id, `call_${i}`), name: textOf(call.function?.name, ''), arguments: argumentsText(call.function?.arguments) }]
+        : [],
     );
     return {
       message: { role: 'assistant', content: choice.message.content ?? null, ...(toolCalls.length ? { toolCalls } : {}) },
@@ -70,6 +74,22 @@ export function createChatWith(config: ModelConfig, fetch: typeof globalThis.fet
       },
     };
   };
+}
+
+/** A string field of the reply as a string (`fallback` when absent). */
+function textOf(value: unknown, fallback: string): string {
+  return typeof value === 'string' ? value : value === undefined || value === null ? fallback : String(value);
+}
+
+/** The arguments as JSON text: a string as sent, anything else serialised (`''` when absent or not serialisable). */
+function argumentsText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === undefined || value === null) return '';
+  try {
+    return JSON.stringify(value) ?? '';
+  } catch {
+    return '';
+  }
 }
 
 function toWire(message: ChatMessage): ChatCompletionMessageParam {

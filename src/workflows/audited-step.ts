@@ -51,7 +51,7 @@ export async function runAuditedToolStep(ctx: StepContext, call: ToolCall, turn:
   const mapped = mapToolCall(ctx.tools, call);
   const request: ActionRequest = mapped.ok
     ? mapped.request
-    : { action: mapped.tool?.action ?? UNKNOWN_TOOL_ACTION, target: `tool:${call.name.slice(0, 200)}`, params: {} };
+    : { action: mapped.tool?.action ?? UNKNOWN_TOOL_ACTION, target: `tool:${String(call.name).slice(0, 200)}`, params: {} };
   const bound = ctx.workspaceQueue !== undefined && /^(fs|proc)\./.test(request.action) ? ctx.workspaceQueue : undefined;
   const base = {
     turn,
