@@ -114,14 +114,15 @@ type Grant = (typeof Grant)[keyof typeof Grant];
 
 /**
  * Grant semantics. `Refused`: the resource matched but the request is outside the rule.
- * `resourceMatched`: the caller matched the resource already (an ask on any port).
+ * `restrict`: an ask judged as a restriction (a capability allows the request): the caller matched
+ * its resource already (dot-files, any port), and its `args` match as a deny's do.
  */
-function grants(r: CompiledRule, request: CanonicalRequest, recursive: boolean, history: HistoryContext | undefined, resourceMatched = false): Grant {
-  if (!resourceMatched && !matchGlob(r.resource, request.target)) return Grant.No;
+function grants(r: CompiledRule, request: CanonicalRequest, recursive: boolean, history: HistoryContext | undefined, restrict = false): Grant {
+  if (!restrict && !matchGlob(r.resource, request.target)) return Grant.No;
   if (recursive && r.rule.constraint.recursive !== true) return Grant.Refused;
   const ip = rawIp(request.target);
   if (ip !== undefined && r.ip !== ip) return Grant.Refused;
-  if (r.constraint !== undefined && constraintMiss(r.constraint, request) !== undefined) return Grant.Refused;
+  if (r.constraint !== undefined && constraintMiss(r.constraint, request, restrict) !== undefined) return Grant.Refused;
   return r.rule.history === undefined || historyMiss(r.rule, request, history) === undefined ? Grant.Yes : Grant.Refused;
 }
 
