@@ -118,6 +118,31 @@ export function argsMatch(m: ArgsMatcher, args: readonly string[], mode: 'grant'
   return true;
 }
 
+/** An option-looking argument: `-` and at least one more character. */
+function isOption(arg: string): boolean {
+  return arg.length > 1 && arg.charCodeAt(0) === 45; // '-'
+}
+
+/**
+ * Restriction semantics (a deny rule's `args`, an ask where a capability allows the request):
+ * {@link argsMatch} in `deny` mode, also after leading options and their values. Programs take
+ * global options before a subcommand (`git --no-pager push`, `git -C dir push`), so a restriction
+ * `[push, '**']` must not be dodged by them: it is tried at every start that only options (and a
+ * value right after an option without `=`) precede. `git commit -m push` is not covered (the
+ * first argument is no option).
+ */
+export function argsCover(m: ArgsMatcher, args: readonly string[]): boolean {
+  if (argsMatch(m, args, 'deny')) return true;
+  for (let i = 1; i < args.length; i++) {
+    const here = args[i - 1] as string;
+    const before = i >= 2 ? (args[i - 2] as string) : undefined;
+    const optionish = isOption(here) || (before !== undefined && isOption(before) && !before.includes('='));
+    if (!optionish || !isOption(args[0] as string)) return false;
+    if (argsMatch(m, args.slice(i), 'deny')) return true;
+  }
+  return false;
+}
+
 /** The first argument that `deny_args` covers, or `undefined`. */
 export function deniedArg(m: DenyArgsMatcher, args: readonly string[]): string | undefined {
   for (const arg of args) if (isDeniedArg(m, arg)) return arg;

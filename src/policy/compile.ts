@@ -42,7 +42,7 @@ export interface CompiledRule {
    * capability allows the request (an ask over `/workspace/**` also asks for `/workspace/.github/x`
    * that a capability grants). As a grant it still never reaches dot-files it does not name.
    */
-  readonly restrict?: CompiledGlob;
+  readonly restrict: CompiledGlob | undefined;
 }
 
 /** The rules that can apply to one action, by kind. */
@@ -103,7 +103,8 @@ export function bucketOf(matchers: CompiledPolicy['actionMatchers'], action: str
 
 /** True if a deny rule's resource covers `target`: its glob matches it, or (`anyPort`) the target without its port. */
 export function denyCoversTarget(r: CompiledRule, target: string): boolean {
-  return anyPortMatch(r, target, r.resource);
+  if (matchGlob(r.resource, target)) return true;
+  return r.anyPort && anyPortMatch(r, target, r.resource);
 }
 
 /**
@@ -139,7 +140,8 @@ function compileRule(rule: Rule): CompiledRule {
       ip,
       constraint: compileConstraint(rule.constraint, dot),
       anyPort: rule.kind !== RuleKind.Capability && namesNoPort(rule.resource),
-      ...(rule.kind === RuleKind.Ask ? { restrict: compileGlob(pattern, true) } : {}),
+      // Always present (undefined but for ask rules): one object shape for every rule keeps the loops monomorphic.
+      restrict: rule.kind === RuleKind.Ask ? compileGlob(pattern, true) : undefined,
     };
   } catch (err) {
     throw new PolicyCompileError(rule.id, err instanceof Error ? err.message : String(err), { cause: err });

@@ -27,7 +27,7 @@
  * A recursive `fs.delete` needs `recursive: true` on the granting rule; a rule without the
  * key does not grant it (evaluate.ts checks this, since such a rule has no constraint).
  */
-import { argsMatch, compileArgs, compileDenyArgs, deniedArg, type ArgsMatcher, type DenyArgsMatcher } from './arg-match';
+import { argsCover, argsMatch, compileArgs, compileDenyArgs, deniedArg, type ArgsMatcher, type DenyArgsMatcher } from './arg-match';
 import { compileGlob, matchGlob, type CompiledGlob } from './glob';
 import { requestArgs, requestBytes, requestEnvNames, requestMethod, requestTimeout } from './request-params';
 import { compileParams, judgedArguments, paramsCover, paramsMiss, type CompiledParams } from './params-constraint';
@@ -64,9 +64,11 @@ export function compileConstraint(c: RuleConstraint, dot: boolean): CompiledCons
 
 /**
  * Why `request` falls outside the constraint, as a phrase for a reason sentence
- * ("method POST is not one of GET"), or `undefined` when it is within it.
+ * ("method POST is not one of GET"), or `undefined` when it is within it. `restrict`: the rule
+ * (an ask where a capability allows the request) restricts rather than grants, so `args` are
+ * matched as a deny matches them (also after leading options: {@link argsCover}).
  */
-export function constraintMiss(c: CompiledConstraint, request: CanonicalRequest): string | undefined {
+export function constraintMiss(c: CompiledConstraint, request: CanonicalRequest, restrict = false): string | undefined {
   const p = request.params;
   if (c.methods !== undefined) {
     const method = requestMethod(p);
@@ -75,7 +77,7 @@ export function constraintMiss(c: CompiledConstraint, request: CanonicalRequest)
   if (c.args !== undefined || c.denyArgs !== undefined) {
     const args = requestArgs(p);
     if (args === null) return 'args is not a list of strings';
-    if (c.args !== undefined && !argsMatch(c.args, args))
+    if (c.args !== undefined && !(restrict ? argsCover(c.args, args) : argsMatch(c.args, args)))
       return `arguments ${JSON.stringify(args)} do not match ${JSON.stringify(c.args.positional.map((g) => g.pattern).concat(c.args.rest ? ['**'] : []))}`;
     const denied = c.denyArgs === undefined ? undefined : deniedArg(c.denyArgs, args);
     if (denied !== undefined) return `argument ${JSON.stringify(denied)} is covered by deny_args`;
@@ -112,7 +114,7 @@ export function constraintCovers(c: CompiledConstraint, request: CanonicalReques
   if (c.args !== undefined || c.denyArgs !== undefined) {
     const args = requestArgs(p);
     if (args !== null) {
-      if (c.args !== undefined && !argsMatch(c.args, args, 'deny')) return false;
+      if (c.args !== undefined && !argsCover(c.args, args)) return false;
       if (c.denyArgs !== undefined && deniedArg(c.denyArgs, args) === undefined) return false;
     }
   }

@@ -13,7 +13,7 @@ import { askCoversTarget, bucketOf, denyCoversTarget, type CompiledPolicy, type 
 import { constraintCovers, constraintMiss } from './constraint';
 import { matchGlob } from './glob';
 import { Effect, type CanonicalRequest, type Decision, type RuleConstraint } from './types';
-import { hostOf, isIpHost } from './url-host';
+import { hostOf, isIpHost, withoutPort } from './url-host';
 import { MCP_TOOL_NAME, isMcpServerName } from './canonical-mcp';
 import { EMPTY_HISTORY, createOnly, createdFileOf, historyMiss, historyNote, type HistoryContext } from './history';
 
@@ -81,7 +81,10 @@ function decide(policy: CompiledPolicy, request: CanonicalRequest, history: Hist
     const g = grants(r, request, recursive, history);
     if (g === Grant.Yes) {
       // An ask is a restriction here: not dodged by a dot-segment or by another port of its host.
-      const ask = bucket.ask.find((a) => askCoversTarget(a, target) && grants(a, request, recursive, history, true) === Grant.Yes);
+      const ask =
+        bucket.ask.length === 0 || !restrictionMayDiffer(request)
+          ? undefined
+          : bucket.ask.find((a) => askCoversTarget(a, target) && grants(a, request, recursive, history, true) === Grant.Yes);
       if (ask !== undefined) return decision(Effect.Ask, ask, `requires approval (rule ${ask.id}): ${action} on ${target}`, target, request, history);
       return decision(Effect.Allow, r, `allowed by rule ${r.id}: ${action} on ${target}`, target, request, history);
     }
@@ -114,14 +117,15 @@ type Grant = (typeof Grant)[keyof typeof Grant];
 
 /**
  * Grant semantics. `Refused`: the resource matched but the request is outside the rule.
- * `resourceMatched`: the caller matched the resource already (an ask on any port).
+ * `restrict`: an ask judged as a restriction (a capability allows the request): the caller matched
+ * its resource already (dot-files, any port), and its `args` match as a deny's do.
  */
-function grants(r: CompiledRule, request: CanonicalRequest, recursive: boolean, history: HistoryContext | undefined, resourceMatched = false): Grant {
-  if (!resourceMatched && !matchGlob(r.resource, request.target)) return Grant.No;
+function grants(r: CompiledRule, request: CanonicalRequest, recursive: boolean, history: HistoryContext | undefined, restrict = false): Grant {
+  if (!restrict && !matchGlob(r.resource, request.target)) return Grant.No;
   if (recursive && r.rule.constraint.recursive !== true) return Grant.Refused;
   const ip = rawIp(request.target);
   if (ip !== undefined && r.ip !== ip) return Grant.Refused;
-  if (r.constraint !== undefined && constraintMiss(r.constraint, request) !== undefined) return Grant.Refused;
+  if (r.constraint !== undefined && constraintMiss(r.constraint, request, restrict) !== undefined) return Grant.Refused;
   return r.rule.history === undefined || historyMiss(r.rule, request, history) === undefined ? Grant.Yes : Grant.Refused;
 }
 
@@ -135,6 +139,19 @@ function refusal(r: CompiledRule, request: CanonicalRequest, recursive: boolean,
     historyMiss(r.rule, request, history) ??
     'the request is outside the rule'
   );
+}
+
+/**
+ * False when an ask rule judged as a restriction cannot cover more than the ask pass already
+ * did: the target has no dot-segment and no port, and no argument is an option (cheap, so most
+ * allowed requests skip the second look at the ask rules).
+ */
+function restrictionMayDiffer(request: CanonicalRequest): boolean {
+  const t = request.target;
+  if (t.includes('/.')) return true;
+  if (t.charCodeAt(0) === 104 && withoutPort(t) !== undefined) return true; // 'h'ttp(s)
+  const args = request.params['args'];
+  return Array.isArray(args) && args.some((a) => typeof a === 'string' && a.charCodeAt(0) === 45); // '-'
 }
 
 /** The host of an http(s) target if it is an IP literal. */

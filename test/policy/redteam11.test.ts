@@ -179,3 +179,44 @@ ask:
     assert.equal(evaluate(policy, write('/workspace/src/a.ts')).effect, 'ask');
   });
 });
+
+describe('redteam11: a restriction on a subcommand is not dodged by global options before it', () => {
+  const GIT = `
+capabilities:
+  - id: git-any
+    action: proc.exec
+    resource: git
+    constraint: { cwd: /workspace/** }
+ask:
+  - id: ask-push
+    action: proc.exec
+    resource: git
+    constraint: { args: [push, '**'], cwd: /workspace/** }
+deny:
+  - id: no-force-push
+    action: proc.exec
+    resource: git
+    constraint: { args: [push, '--force', '**'] }
+`;
+  const policy = compile(GIT);
+  const git = (...args: string[]) => canonicalizeRequest({ action: 'proc.exec', target: 'git', params: { args, cwd: '/workspace' } });
+  for (const args of [
+    ['--no-pager', 'push', 'origin'],
+    ['-P', 'push'],
+    ['-C', 'sub', 'push'],
+    ['-c', 'x=y', 'push'],
+  ]) {
+    test(`global options: git ${args.join(' ')} → ask (a capability for git allowed it without approval; git-guard lets --no-pager/-P through)`, () => {
+      assert.equal(evaluate(policy, git(...args)).effect, 'ask');
+    });
+  }
+  test('global options: git --no-pager push --force → deny (the deny on push --force was dodged too)', () => {
+    assert.deepEqual([evaluate(policy, git('--no-pager', 'push', '--force')).effect, evaluate(policy, git('push', '--force')).effect], ['deny', 'deny']);
+  });
+  test('global options: a subcommand word later in the arguments is not taken for the subcommand', () => {
+    assert.equal(evaluate(policy, git('commit', '-m', 'push')).effect, 'allow');
+    // Fail closed: whether --no-pager takes a value (log) only git knows, so this one asks.
+    assert.equal(evaluate(policy, git('--no-pager', 'log', 'push')).effect, 'ask');
+    assert.equal(evaluate(policy, git('status')).effect, 'allow');
+  });
+});
