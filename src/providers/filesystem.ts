@@ -133,6 +133,7 @@ export class FilesystemProvider implements Provider {
           ...(createOnly ? { createOnly } : {}),
           ...(replaceOnly === undefined ? {} : { replaceOnly }),
           ...(gate === undefined ? {} : { beforeEffect: gate }),
+          ...(context.signal === undefined ? {} : { signal: context.signal }),
         });
         return withCreatedFile({ bytes: done.bytes, created: done.created }, done.file);
       }

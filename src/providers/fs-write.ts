@@ -21,6 +21,7 @@ import { type Dir, FD_RELATIVE } from './fs-handle';
 import { type FsTarget, confirmFdByPath, walkToParentSync } from './fs-handle-walk';
 import { syncFolder } from './fs-group-sync';
 import { assertSafeStat, toFsError } from './fs-safe';
+import { ProviderAbortedError } from './errors';
 import { FsExistsError, FsWrongTypeError } from './fs-errors';
 import { assertReplaceable, fileIdentity } from './file-identity';
 
@@ -194,6 +195,18 @@ export interface WriteOptions {
    * this write.
    */
   readonly beforeEffect?: Promise<void>;
+  /**
+   * The submit's signal (the kernel's deadline or the caller's abort). Checked in the same
+   * synchronous step as the effect (the in-place write, the rename or link): once the submit
+   * was answered as aborted or timed out, the write changes nothing — the temp file is
+   * removed — instead of landing after its answer (red team, 2026-12-02).
+   */
+  readonly signal?: AbortSignal;
+}
+
+/** Throws when `signal` has fired: the write's submit has been (or is being) answered without it. */
+function stopIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted === true) throw new ProviderAbortedError('fs.write', { cause: signal.reason });
 }
 
 /**
@@ -233,6 +246,7 @@ async function writeFileAt(target: FsTarget, content: Buffer, options: WriteOpti
     if (inPlace && existing !== undefined) {
       if (gate !== undefined) await gate;
       gate = undefined;
+      stopIfAborted(options.signal);
       const done = writeInPlaceSync(dir, name, existing, content, options.mode, agentPath);
       if (done !== undefined) return done;
     }
@@ -258,6 +272,7 @@ async function writeFileAt(target: FsTarget, content: Buffer, options: WriteOpti
       if (gate !== undefined) await gate; // the effect (rename or link) comes next
       // The descriptor stays open until the file is in place: its identity is read from it afterwards.
       if (options.replaceOnly !== undefined && options.createOnly !== true) assertReplaceable(dir.at(name), options.replaceOnly, agentPath);
+      stopIfAborted(options.signal); // no await between this check and the rename or link
       try {
         if (options.createOnly === true)
           fs.linkSync(dir.at(tmp), dir.at(name)); // EEXIST if a file appeared meanwhile
