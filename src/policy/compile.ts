@@ -103,8 +103,7 @@ export function bucketOf(matchers: CompiledPolicy['actionMatchers'], action: str
 
 /** True if a deny rule's resource covers `target`: its glob matches it, or (`anyPort`) the target without its port. */
 export function denyCoversTarget(r: CompiledRule, target: string): boolean {
-  if (matchGlob(r.resource, target)) return true;
-  return r.anyPort && anyPortMatch(r, target, r.resource);
+  return anyPortMatch(r, target, r.resource);
 }
 
 /**

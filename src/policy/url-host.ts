@@ -21,18 +21,26 @@ export function isIpHost(host: string): boolean {
  * hostOf('http://[::1]:8080/'); // '[::1]'
  */
 export function hostOf(url: string): string | undefined {
+  const a = authorityOf(url);
+  return a === undefined ? undefined : url.slice(a.from, a.hostEnd);
+}
+
+/**
+ * Where the authority of `scheme://host[:port]/…` lies in `url`: `from` its start, `hostEnd`
+ * the end of its host (an IPv6 literal keeps its brackets), `end` the first `/` or the end;
+ * `undefined` when there is no `scheme://`.
+ */
+function authorityOf(url: string): { from: number; hostEnd: number; end: number } | undefined {
   const start = url.indexOf('://');
   if (start < 0) return undefined;
   const from = start + 3;
   let end = url.indexOf('/', from);
   if (end < 0) end = url.length;
-  const hostPort = url.slice(from, end);
-  if (hostPort.startsWith('[')) {
-    const close = hostPort.indexOf(']');
-    return close < 0 ? hostPort : hostPort.slice(0, close + 1);
-  }
-  const colon = hostPort.indexOf(':');
-  return colon < 0 ? hostPort : hostPort.slice(0, colon);
+  const close = url.charCodeAt(from) === 0x5b ? url.indexOf(']', from) : -1; // '['
+  if (close >= 0 && close < end) return { from, hostEnd: close + 1, end };
+  if (url.charCodeAt(from) === 0x5b) return { from, hostEnd: end, end }; // no closing bracket: all host
+  const colon = url.indexOf(':', from);
+  return { from, hostEnd: colon < 0 || colon > end ? end : colon, end };
 }
 
 /**
@@ -54,15 +62,9 @@ export function unmapIpv4(host: string): string {
  * authority is `host[:port]` with an IPv6 host in brackets.
  */
 export function withoutPort(url: string): string | undefined {
-  const start = url.indexOf('://');
-  if (start < 0) return undefined;
-  const from = start + 3;
-  let end = url.indexOf('/', from);
-  if (end < 0) end = url.length;
-  const close = url.charCodeAt(from) === 91 ? url.indexOf(']', from) : from - 1; // '['
-  const colon = url.indexOf(':', close + 1);
-  if (colon < 0 || colon >= end) return undefined;
-  return url.slice(0, colon) + url.slice(end);
+  const a = authorityOf(url);
+  if (a === undefined || a.hostEnd === a.end) return undefined;
+  return url.slice(0, a.hostEnd) + url.slice(a.end);
 }
 
 /**
