@@ -5,7 +5,10 @@
  * prior state of the exact canonical target that decision let the agent change.
  *
  *   validate → find provider → provider.resolve (the target must still be itself)
- *   → check the authority (allow / approved ask, on exactly this target) → run the undo
+ *   → check the authority (allow / approved ask, on exactly this target, and a decision the
+ *     current policy could make: some rule grants the action there, no unconditional deny
+ *     covers it — the authority is read from the snapshot store, which the policy does not
+ *     guard) → run the undo
  *
  * Like `runPipeline`, it never writes the log; the kernel records one entry (with
  * `undo_of`) whatever happened.
@@ -57,7 +60,11 @@ export async function runUndo(undo: UndoRequest, problem: string | undefined, tr
         ? `its authority judged ${JSON.stringify(authority.target)}, not ${JSON.stringify(request.target)}`
         : resolved.canonicalTarget !== request.target
           ? `the target now resolves to ${JSON.stringify(resolved.canonicalTarget)}, not the target that was judged`
-          : undefined;
+          : // The authority comes from the snapshot store, which the policy does not guard: it may only
+            // stand for a decision the policy could have made (a forged record cannot reach a denied file).
+            !deps.gate.couldAllow(request.action, request.target)
+            ? `the policy never allows ${request.action} on ${JSON.stringify(request.target)}, so no decision of it can authorise this undo`
+            : undefined;
   if (refusal !== undefined || authority === undefined) {
     const err = new UndoNotAuthorisedError(undoOf, refusal ?? 'it has no authority');
     return { kind: 'denied', code: err.code, reason: err.message };
