@@ -19,8 +19,9 @@ export function layerUndoer(layer: ReversibleActionLayer, actions: readonly stri
       const recordId = recordIdFor(idempotencyKey);
       const result = await layer.rollback(recordId, options.force === undefined ? {} : { force: options.force });
       if (result.status === 'ERROR' && result.code === 'Reversible.UnknownRecord') {
-        // The action never reached the layer (cancelled before it ran): nothing to undo.
-        return { status: 'NOOP', recordId, reason: 'the action never took effect' };
+        // The action never reached the layer (cancelled before it ran): nothing to undo — or its
+        // record is gone (swept, evicted, deleted): the code lets the saga tell an applied one.
+        return { status: 'NOOP', recordId, code: result.code, reason: 'the action never took effect' };
       }
       return {
         status: result.status,

@@ -48,4 +48,11 @@ export const Patch = {
    * it had no record at all. Asked where it happens (only such runs carry the marker).
    */
   RecordCancelledApprovals: 'record-cancelled-approvals',
+  /**
+   * An undo of a compensation whose action took effect (`applied`) that finds no record of it
+   * in the snapshot store (swept after its ttl, evicted, deleted) fails (`ERROR
+   * Reversible.UnknownRecord`, the run's `Run.CompensationFailed`) instead of passing as
+   * `NOOP` "the action never took effect". Asked where it happens (only such runs carry the marker).
+   */
+  LostRecordFails: 'lost-record-fails',
 } as const satisfies Record<string, string>;

@@ -5,9 +5,10 @@
  * deadline — each undo its own activity with a summary such as `undo fs.write /workspace/out.md`.
  * A failing undo is recorded and the unwind goes on.
  */
-import { CancellationScope, log } from '@temporalio/workflow';
+import { CancellationScope, log, patched } from '@temporalio/workflow';
 import { undoAction, undoActionPatiently } from './activities';
 import { hostUnavailable } from './host';
+import { Patch } from './patches';
 import { CompensationState, type Compensation, type UndoResult } from './types';
 
 const UNDONE_STATES: ReadonlySet<string> = new Set([CompensationState.Undone, CompensationState.Noop]);
@@ -77,6 +78,11 @@ export class Saga {
         [{ idempotencyKey: entry.idempotencyKey, ...(force ? { force } : {}) }],
       );
       if (outcome.recordId !== undefined) entry.recordId = outcome.recordId;
+      if (lostRecord(entry, outcome)) {
+        entry.state = CompensationState.Failed;
+        entry.reason = LOST_RECORD;
+        return result(entry, 'ERROR', LOST_RECORD, outcome.code);
+      }
       entry.state =
         outcome.status === 'OK'
           ? CompensationState.Undone
@@ -109,6 +115,23 @@ export class Saga {
       return results;
     });
   }
+}
+
+const LOST_RECORD =
+  'the action took effect, but its record is gone from the snapshot store (expired and swept, evicted by maxRecords, or removed): nothing was undone';
+
+/**
+ * True if the undo of an action that took effect found no record of it (the undoer answers
+ * NOOP with `Reversible.UnknownRecord`): that is a failure, not "nothing to undo".
+ * Runs from {@link Patch.LostRecordFails} on; asked only where it applies.
+ */
+function lostRecord(entry: Compensation, outcome: { readonly status: string; readonly code?: string }): boolean {
+  return (
+    entry.state === CompensationState.Applied &&
+    outcome.status === 'NOOP' &&
+    outcome.code === 'Reversible.UnknownRecord' &&
+    patched(Patch.LostRecordFails)
+  );
 }
 
 /** An activity failure's message with its cause's (`Activity task failed: …` says little alone). */
