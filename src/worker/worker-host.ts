@@ -22,6 +22,7 @@ import type { FreezeCheck } from '../kernel/policy-gate';
 import { FsDeleteSnapshotStrategy, FsWriteSnapshotStrategy, ReversibleActionLayer, SnapshotStore, type SnapshotStoreOptions } from '../reversible/index';
 import type { ToolDefSpec } from '../workflows/tool-defs';
 import { loadToolsFile } from '../client/tools-file';
+import { SnapshotsInWorkspaceError } from './errors';
 
 /** Options of {@link buildWorkerHost}. */
 export interface WorkerHostOptions {
@@ -92,6 +93,7 @@ export function buildWorkerHost(options: WorkerHostOptions): WorkerHost {
   try {
     const tools = options.toolsFile === undefined ? [] : loadToolsFile(options.toolsFile, { actions: kernel.actions });
     fs.mkdirSync(options.snapshotsDir, { recursive: true });
+    refuseSnapshotsInMounts(options.snapshotsDir, options.mounts);
     const strategies = [new FsWriteSnapshotStrategy(), new FsDeleteSnapshotStrategy()];
     const store = new SnapshotStore(path.resolve(options.snapshotsDir), options.snapshotRetention ?? {});
     // A run with its own policy gets the same store and strategies over the narrowed kernel (layer.forKernel).
@@ -103,6 +105,30 @@ export function buildWorkerHost(options: WorkerHostOptions): WorkerHost {
     void kernel.close();
     throw err;
   }
+}
+
+/**
+ * @throws SnapshotsInWorkspaceError when the snapshots folder (its real path) lies inside a
+ * mount's host folder, or holds one: e.g. `--mount /workspace=$HOME` with the default
+ * `~/.agent-os/snapshots`.
+ */
+function refuseSnapshotsInMounts(snapshotsDir: string, mounts: Readonly<Record<string, string>>): void {
+  const store = fs.realpathSync(snapshotsDir);
+  for (const [agent, hostDir] of Object.entries(mounts)) {
+    let real: string;
+    try {
+      real = fs.realpathSync(hostDir);
+    } catch {
+      continue; // a missing mount folder: the filesystem provider reports it
+    }
+    if (within(store, real) || within(real, store)) throw new SnapshotsInWorkspaceError(snapshotsDir, agent);
+  }
+}
+
+/** True if `inner` is `outer` or below it (a folder named `..x` is below it too). */
+function within(inner: string, outer: string): boolean {
+  const rel = path.relative(outer, inner);
+  return rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
 }
 
 /**
