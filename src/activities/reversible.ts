@@ -17,7 +17,7 @@ export function layerUndoer(layer: ReversibleActionLayer, actions: readonly stri
     actions,
     async undo(idempotencyKey, options): Promise<UndoOutcome> {
       const recordId = recordIdFor(idempotencyKey);
-      const result = await layer.rollback(recordId, options.force === undefined ? {} : { force: options.force });
+      const result = await layer.rollback(recordId, { idempotencyKey, ...(options.force === undefined ? {} : { force: options.force }) });
       if (result.status === 'ERROR' && result.code === 'Reversible.UnknownRecord') {
         // The action never reached the layer (cancelled before it ran): nothing to undo — or its
         // record is gone (swept, evicted, deleted): the code lets the saga tell an applied one.

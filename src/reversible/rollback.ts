@@ -12,7 +12,7 @@
  */
 import type { ActionResult } from '../kernel/types';
 import type { LayerContext } from './context';
-import { RecordExpiredError, ReversibleCode, RollbackConflictError, StoreCorruptError, UnknownRecordError, UnknownStrategyError } from './errors';
+import { IdempotencyKeyReusedError, RecordExpiredError, ReversibleCode, RollbackConflictError, StoreCorruptError, UnknownRecordError, UnknownStrategyError } from './errors';
 import { RecordBlobs } from './record-blobs';
 import { RecordState, type RecordManifest, advance, sameState } from './record';
 import type { Restored } from './strategies';
@@ -47,6 +47,12 @@ export interface RollbackOptions {
   readonly force?: boolean;
   /** Answer `NOOP` instead of `ERROR Reversible.UnknownRecord` for an id with no record (an action that never started). */
   readonly allowUnknown?: boolean;
+  /**
+   * The idempotency key the record id was derived from (`recordIdFor`): a record of another key
+   * under that id (a hash collision, or a record file moved there) is refused as
+   * `Reversible.KeyReused`, never undone.
+   */
+  readonly idempotencyKey?: string;
   readonly signal?: AbortSignal;
 }
 
@@ -111,6 +117,7 @@ async function rollbackLocked(
       : failed(recordId, new UnknownRecordError(recordId));
   }
   const base = { recordId, ...(m.canonicalTarget === undefined ? {} : { target: m.canonicalTarget }) };
+  if (options.idempotencyKey !== undefined && m.idempotencyKey !== options.idempotencyKey) return failed(recordId, new IdempotencyKeyReusedError(recordId), base);
   if (ctx.store.isExpired(m)) return failed(recordId, new RecordExpiredError(recordId), base);
   if (m.state === RecordState.RolledBack) return { status: 'NOOP', ...base, reason: 'already rolled back' };
   if (m.state === RecordState.Revoked) return { status: 'NOOP', ...base, reason: 'rolled back before it took effect' };

@@ -10,7 +10,9 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { layerUndoer } from '../../src/activities/reversible';
 import type { RecordManifest } from '../../src/reversible/record';
+import { recordIdFor } from '../../src/reversible/record-id';
 import { readLog } from '../kernel/kernel-helpers';
 import { host, makeEnv, open } from './helpers';
 
@@ -103,5 +105,29 @@ describe('red team: a forged record in the snapshot store', () => {
     await b.kernel.close();
     assert.equal(fs.readFileSync(victimFile, 'utf8'), 'mine');
     assert.equal(undo.code, 'Kernel.UndoNotAuthorised');
+  });
+
+  test("another key's record under this key's record id (a hash collision: record ids are FNV-1a, not cryptographic) → the undo by key is refused (KeyReused), the other run's write stays", async () => {
+    const env = makeEnv(POLICY);
+    const a = open(env);
+    const b = await a.layer.submit({ action: 'fs.write', target: '/workspace/output/b.txt', params: { content: 'run B' } }, { idempotencyKey: 'wf-b/run/1' });
+    assert.equal(b.status, 'OK');
+    await a.layer.records();
+    await a.kernel.close();
+    const records = path.join(env.storeDir, 'records');
+    // What a collision of two keys' record ids leaves (a record moved there keeping its own id is refused already: StoreCorrupt).
+    const idA = recordIdFor('wf-a/run/1');
+    const moved = fs
+      .readFileSync(path.join(records, `${b.recordId as string}.json`), 'utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => `\n${JSON.stringify({ ...(JSON.parse(l) as RecordManifest), recordId: idA })}\n`)
+      .join('');
+    fs.writeFileSync(path.join(records, `${idA}.json`), moved);
+    const c = open(env);
+    const undo = await layerUndoer(c.layer).undo('wf-a/run/1', {});
+    await c.kernel.close();
+    assert.deepEqual([undo.status, undo.code], ['ERROR', 'Reversible.KeyReused']);
+    assert.equal(fs.readFileSync(host(env, '/workspace/output/b.txt'), 'utf8'), 'run B');
   });
 });
