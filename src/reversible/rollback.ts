@@ -118,7 +118,7 @@ async function rollbackLocked(
   }
   const base = { recordId, ...(m.canonicalTarget === undefined ? {} : { target: m.canonicalTarget }) };
   if (options.idempotencyKey !== undefined && m.idempotencyKey !== options.idempotencyKey) return failed(recordId, new IdempotencyKeyReusedError(recordId), base);
-  if (ctx.store.isExpired(m)) return failed(recordId, new RecordExpiredError(recordId), base);
+  if (ctx.store.isExpired(m)) return refused(ctx, m, new RecordExpiredError(recordId), base, options);
   if (m.state === RecordState.RolledBack) return { status: 'NOOP', ...base, reason: 'already rolled back' };
   if (m.state === RecordState.Revoked) return { status: 'NOOP', ...base, reason: 'rolled back before it took effect' };
   if (m.state === RecordState.Registered) {
@@ -126,7 +126,7 @@ async function rollbackLocked(
     return { status: 'NOOP', ...base, reason: 'the action never took effect' };
   }
   const strategy = ctx.strategies.find((s) => s.name === m.strategy);
-  if (strategy === undefined) return failed(recordId, new UnknownStrategyError(m.strategy), base);
+  if (strategy === undefined) return refused(ctx, m, new UnknownStrategyError(m.strategy), base, options);
   const { snapshot, decision, canonicalTarget } = m;
   if (snapshot === undefined || decision === undefined || canonicalTarget === undefined) {
     return failed(recordId, new StoreCorruptError(`record ${recordId}`, `a ${m.state} record without its snapshot`), base);
@@ -179,6 +179,37 @@ async function settle(
   }
   if (result.code === ReversibleCode.Conflict) return { status: 'CONFLICT', ...base, code: result.code, error: result.error ?? 'conflict', ...audit };
   return { status: 'ERROR', ...base, code: result.code ?? ReversibleCode.Internal, error: result.error ?? result.reason ?? 'undo failed', ...audit };
+}
+
+/**
+ * An undo that cannot run (its record expired, its strategy is unknown here): `ERROR` with the
+ * failure's code — recorded by the kernel like every undo that got this far (one audit record
+ * with `undo_of`), when the record names the target and decision of an action that took effect.
+ */
+async function refused(
+  ctx: LayerContext,
+  m: RecordManifest,
+  err: Error,
+  base: { recordId: string; target?: string },
+  options: RollbackOptions,
+): Promise<RollbackResult> {
+  const { canonicalTarget, decision } = m;
+  if (canonicalTarget === undefined || decision === undefined) return failed(m.recordId, err, base);
+  const result = await ctx.kernel.submitUndo(
+    {
+      action: m.action,
+      target: canonicalTarget,
+      undoOf: m.recordId,
+      ...(m.auditRecordId === undefined ? {} : { undoOfHash: m.auditRecordId }),
+      authority: decision,
+      run: () => Promise.reject(err),
+    },
+    options.signal === undefined ? {} : { signal: options.signal },
+  );
+  const audit = result.auditRecordId === undefined ? {} : { auditRecordId: result.auditRecordId };
+  if (result.code === errorCode(err, ReversibleCode.Internal)) return { ...failed(m.recordId, err, base), ...audit };
+  // Refused before it ran (e.g. its authority): the kernel's answer, as its audit record says.
+  return { status: 'ERROR', ...base, code: result.code ?? ReversibleCode.Internal, error: result.error ?? result.reason ?? 'undo refused', ...audit };
 }
 
 function failed(recordId: string, err: unknown, base: { recordId: string; target?: string } = { recordId }): RollbackResult {

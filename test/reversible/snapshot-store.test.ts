@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { SnapshotStore } from '../../src/reversible/snapshot-store';
 import { RecordState, type RecordManifest } from '../../src/reversible/record';
 import { recordIdFor } from '../../src/reversible/record-id';
-import { tempDir } from '../kernel/kernel-helpers';
+import { readLog, tempDir } from '../kernel/kernel-helpers';
 import { BINARY, blobCount, host, makeEnv, open } from './helpers';
 
 const HOUR = 3600 * 1000;
@@ -207,5 +207,11 @@ describe('SnapshotStore', () => {
     await kernel.close();
     assert.deepEqual([undo.status, undo.code], ['ERROR', 'Reversible.Expired']);
     assert.equal(fs.readFileSync(host(env, '/workspace/output/e.txt'), 'utf8'), 'e');
+    // Red team 12: the failed undo is in the kernel's audit log too (one record, with undo_of), not only in the caller's answer.
+    const undos = readLog(env.logPath).filter((r) => r['undo_of'] === result.recordId);
+    assert.deepEqual(
+      undos.map((r) => [r['status'], r['code'], r['hash']]),
+      [['ERROR', 'Reversible.Expired', undo.auditRecordId]],
+    );
   });
 });
