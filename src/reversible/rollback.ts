@@ -12,7 +12,15 @@
  */
 import type { ActionResult } from '../kernel/types';
 import type { LayerContext } from './context';
-import { IdempotencyKeyReusedError, RecordExpiredError, ReversibleCode, RollbackConflictError, StoreCorruptError, UnknownRecordError, UnknownStrategyError } from './errors';
+import {
+  IdempotencyKeyReusedError,
+  RecordExpiredError,
+  ReversibleCode,
+  RollbackConflictError,
+  StoreCorruptError,
+  UnknownRecordError,
+  UnknownStrategyError,
+} from './errors';
 import { RecordBlobs } from './record-blobs';
 import { RecordState, type RecordManifest, advance, sameState } from './record';
 import type { Restored } from './strategies';
@@ -117,7 +125,8 @@ async function rollbackLocked(
       : failed(recordId, new UnknownRecordError(recordId));
   }
   const base = { recordId, ...(m.canonicalTarget === undefined ? {} : { target: m.canonicalTarget }) };
-  if (options.idempotencyKey !== undefined && m.idempotencyKey !== options.idempotencyKey) return failed(recordId, new IdempotencyKeyReusedError(recordId), base);
+  if (options.idempotencyKey !== undefined && m.idempotencyKey !== options.idempotencyKey)
+    return failed(recordId, new IdempotencyKeyReusedError(recordId), base);
   if (ctx.store.isExpired(m)) return refused(ctx, m, new RecordExpiredError(recordId), base, options);
   if (m.state === RecordState.RolledBack) return { status: 'NOOP', ...base, reason: 'already rolled back' };
   if (m.state === RecordState.Revoked) return { status: 'NOOP', ...base, reason: 'rolled back before it took effect' };

@@ -127,10 +127,7 @@ const LOST_RECORD =
  */
 function lostRecord(entry: Compensation, outcome: { readonly status: string; readonly code?: string }): boolean {
   return (
-    entry.state === CompensationState.Applied &&
-    outcome.status === 'NOOP' &&
-    outcome.code === 'Reversible.UnknownRecord' &&
-    patched(Patch.LostRecordFails)
+    entry.state === CompensationState.Applied && outcome.status === 'NOOP' && outcome.code === 'Reversible.UnknownRecord' && patched(Patch.LostRecordFails)
   );
 }
 
