@@ -107,6 +107,28 @@ describe('red team: a forged record in the snapshot store', () => {
     assert.equal(undo.code, 'Kernel.UndoNotAuthorised');
   });
 
+  test('a record rewritten to aim outside every mount (the real host path of a file beside the workspace) → refused, the file untouched (held on main)', async () => {
+    const { env, id } = await forge('/workspace/.git/hooks/pre-commit', Buffer.from('pwned'));
+    const outside = path.join(env.root, 'outside.txt');
+    fs.writeFileSync(outside, 'keep');
+    const recordFile = path.join(env.storeDir, 'records', `${id}.json`);
+    const forged = JSON.parse(fs.readFileSync(recordFile, 'utf8').trim()) as RecordManifest;
+    for (const target of [outside, '/workspace/../outside.txt']) {
+      const retarget: RecordManifest = {
+        ...forged,
+        canonicalTarget: target,
+        decision: { ...(forged.decision as NonNullable<RecordManifest['decision']>), target },
+        snapshot: { ...(forged.snapshot as NonNullable<RecordManifest['snapshot']>), after: fileState(Buffer.from('keep')) },
+      };
+      fs.writeFileSync(recordFile, `\n${JSON.stringify(retarget)}\n`);
+      const b = open(env);
+      const undo = await b.layer.rollback(id);
+      await b.kernel.close();
+      assert.notEqual(undo.status, 'OK');
+      assert.equal(fs.readFileSync(outside, 'utf8'), 'keep');
+    }
+  });
+
   test("another key's record under this key's record id (a hash collision: record ids are FNV-1a, not cryptographic) → the undo by key is refused (KeyReused), the other run's write stays", async () => {
     const env = makeEnv(POLICY);
     const a = open(env);
