@@ -36,6 +36,7 @@ import { BudgetFailure, checkTokens, effectiveBudgets, exceeded, type EffectiveB
 import { approveUpdate, rollbackUpdate, stateQuery } from './messages';
 import { Saga, describeFailure } from './saga';
 import { runToolStep, type StepContext } from './tool-step';
+import { toolNameOf } from './tool-defs';
 import { budgetTranscript } from './transcript';
 import { RunHistoryState, type RunHistory } from './run-history-state';
 import type { ActionSummary, AgentRunInput, AgentRunResult, ChatMessage, RollbackRequest, UndoResult, Usage } from './types';
@@ -229,7 +230,7 @@ async function loop(
     const calls = reply.message.toolCalls ?? [];
     if (calls.length === 0) return { kind: 'done', output: reply.message.content ?? '' };
     for (const call of calls) {
-      setCurrentDetails(`turn ${turn}: tool ${call.name} (${actions.length + 1} actions)`);
+      setCurrentDetails(`turn ${turn}: tool ${toolNameOf(call.name)} (${actions.length + 1} actions)`);
       const step = ctx.features.auditEveryCall ? await runAuditedToolStep(ctx, call, turn) : await runToolStep(ctx, call, turn);
       actions.push(step.action);
       messages.push({ role: 'tool', toolCallId: call.id, content: step.content });

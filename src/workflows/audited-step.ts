@@ -19,12 +19,9 @@ import { decideLocal, decideRemote, executeAction, recordRefusal } from './activ
 import { BudgetFailure, bytesToWrite, exceeded } from './budgets';
 import { hostUnavailable } from './host';
 import { Patch } from './patches';
-import { MappingCode, mapToolCall } from './tool-defs';
+import { MappingCode, UNKNOWN_TOOL_ACTION, mapToolCall, toolNameOf } from './tool-defs';
 import { answer, decidedBefore, type StepContext, type StepResult } from './tool-step';
 import type { ActionSummary } from './types';
-
-/** The action recorded for a call to a tool the run does not offer. */
-export const UNKNOWN_TOOL_ACTION = 'tool.unknown';
 
 /** Codes of approvals that did not allow the action. */
 export const ApprovalCode = {
@@ -51,11 +48,11 @@ export async function runAuditedToolStep(ctx: StepContext, call: ToolCall, turn:
   const mapped = mapToolCall(ctx.tools, call);
   const request: ActionRequest = mapped.ok
     ? mapped.request
-    : { action: mapped.tool?.action ?? UNKNOWN_TOOL_ACTION, target: `tool:${String(call.name).slice(0, 200)}`, params: {} };
+    : { action: mapped.tool?.action ?? UNKNOWN_TOOL_ACTION, target: `tool:${toolNameOf(call.name)}`, params: {} };
   const bound = ctx.workspaceQueue !== undefined && /^(fs|proc)\./.test(request.action) ? ctx.workspaceQueue : undefined;
   const base = {
     turn,
-    tool: call.name,
+    tool: toolNameOf(call.name),
     idempotencyKey: key,
     ...(mapped.ok || mapped.tool ? { action: request.action } : {}),
     ...(mapped.ok ? { target: request.target } : {}),
