@@ -19,6 +19,8 @@ import { decideLocal, decideRemote, executeAction, recordRefusal } from './activ
 import { BudgetFailure, bytesToWrite, exceeded } from './budgets';
 import { hostUnavailable } from './host';
 import { Patch } from './patches';
+import { RunCode } from './failure-codes';
+import { stopCause } from './unrun-calls';
 import { MappingCode, UNKNOWN_TOOL_ACTION, mapToolCall, toolNameOf } from './tool-defs';
 import { answer, decidedBefore, type StepContext, type StepResult } from './tool-step';
 import type { ActionSummary } from './types';
@@ -96,7 +98,10 @@ export async function runAuditedToolStep(ctx: StepContext, call: ToolCall, turn:
       return finish({ ...base, decision: 'invalid', ...out }, { status: 'ERROR', error: reason }, ctx);
     }
     const host = bound ? hostUnavailable(err, bound, ctx.workspaceStartTimeoutMs ?? 0) : undefined;
-    if (host === undefined) throw err;
+    if (host === undefined) {
+      await recordUndecided(ctx, request, key, err);
+      throw err;
+    }
     const out = await refuse(ctx, { request, key, status: 'ERROR', ...host });
     return finish({ ...base, decision: 'invalid', ...out }, { status: 'ERROR', error: host.reason }, ctx);
   }
@@ -237,6 +242,29 @@ export async function runAuditedToolStep(ctx: StepContext, call: ToolCall, turn:
     { status: outcome.status, data: outcome.data, error: outcome.error, reason },
     ctx,
   );
+}
+
+/**
+ * The one record of a call whose decision ended the run instead: its run was cancelled (or its
+ * deadline passed) while it was decided (`DENIED Run.Stopped`, Patch.RecordUnrunCalls), or its
+ * `decideAction` failed for good — after its retries, or not retryable (`ERROR
+ * Kernel.DecideFailed`, Patch.RecordFailedDecides). Written by the kernel of the run's own
+ * worker (a workspace host whose decide failed may not record either), never cancelled; a
+ * failure to record leaves the original failure to end the run (the failed step is in history).
+ * The workflow, not the activity, records it: only Temporal knows a failure is final (also a
+ * timeout, a worker lost mid-attempt, an input the worker cannot decode), and one step after
+ * the last attempt cannot be written twice by attempts of the decide.
+ */
+async function recordUndecided(ctx: StepContext, request: ActionRequest, key: string, err: unknown): Promise<void> {
+  const refusal: Refusal | undefined = isCancellation(err)
+    ? patched(Patch.RecordUnrunCalls)
+      ? { request, key, status: 'DENIED', code: RunCode.Stopped, reason: `not run: the run stopped before this call was decided (${stopCause(err)})` }
+      : undefined
+    : patched(Patch.RecordFailedDecides)
+      ? { request, key, status: 'ERROR', code: 'Kernel.DecideFailed', reason: `the call could not be decided: ${stopCause(err)}` }
+      : undefined;
+  if (refusal === undefined) return;
+  await CancellationScope.nonCancellable(() => refuse(ctx, refusal)).catch(() => undefined);
 }
 
 /**
