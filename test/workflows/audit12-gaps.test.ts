@@ -241,3 +241,35 @@ describe('audit12-gaps: calls of a turn the run never reached', () => {
     );
   });
 });
+
+describe('audit12-gaps: a turn of hundreds of calls over the budget', () => {
+  test('agent run: maxToolCalls=1, 450 calls in one turn → 450 records (one run, one refused by the budget, 448 not run, in batches of recordRefusals steps), the export in the same order', async () => {
+    const calls = Array.from({ length: 450 }, (_, i) => read(i % 2 === 0 ? 'a.txt' : 'b.txt'));
+    await withAgentBench({ files: FILES, script: [{ reply: { toolCalls: calls } }] }, async (bench, { client }) => {
+      const workflowId = uniqueId('audit12-many');
+      const handle = await client.workflow.start(agentRun, {
+        taskQueue: bench.taskQueue,
+        workflowId,
+        args: [{ prompt: 'read', tools: FILE_TOOLS, budgets: { maxToolCalls: 1 } }],
+      });
+      await assert.rejects(handle.result(), WorkflowFailedError);
+      const records = readLog(bench.logPath);
+      assert.equal(records.length, 450);
+      assert.deepEqual(
+        [records[0]?.['status'], records[1]?.['code'], ...new Set(records.slice(2).map((r) => r['code']))],
+        ['OK', 'Budget.MaxToolCalls', 'Run.Stopped'],
+      );
+      assert.equal(new Set(records.map((r) => r['idempotency_key'])).size, 450);
+      const batches = ((await handle.fetchHistory()).events ?? []).filter(
+        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'recordRefusals',
+      );
+      assert.ok(batches.length >= 3, `448 calls in batches of at most 200 (${batches.length} steps)`);
+      const { records: exported } = await exportRunAudit(client, workflowId);
+      assert.deepEqual(
+        exported.map((r) => r.idempotency_key),
+        records.map((r) => r['idempotency_key']),
+      );
+      await assertReplays(handle, workflowId);
+    });
+  });
+});
