@@ -75,14 +75,17 @@ export function stepOf(event: HistoryEvent, summaries: Map<string, string>): Run
   const scheduled = event.activityTaskScheduledEventAttributes;
   if (scheduled) {
     summaries.set(String(event.eventId), text(event.userMetadata?.summary) ?? scheduled.activityType?.name ?? 'activity');
-    if (scheduled.activityType?.name === 'recordRefusal') summaries.set(`refusal:${String(event.eventId)}`, '');
+    const type = scheduled.activityType?.name;
+    if (type === 'recordRefusal' || type === 'recordRefusals') summaries.set(`refusal:${String(event.eventId)}`, '');
     return undefined;
   }
   const completed = event.activityTaskCompletedEventAttributes;
   if (completed) {
     const summary = summaries.get(String(completed.scheduledEventId)) ?? 'activity';
     const refusal = summaries.has(`refusal:${String(completed.scheduledEventId)}`);
-    const result = decode(completed.result?.payloads?.[0]) as { status?: unknown; reason?: unknown; error?: unknown } | undefined;
+    const decoded = decode(completed.result?.payloads?.[0]);
+    // recordRefusals answers a list (calls a stopped run never ran, all alike): its first tells.
+    const result = (Array.isArray(decoded) ? decoded[0] : decoded) as { status?: unknown; reason?: unknown; error?: unknown } | undefined;
     const status = typeof result?.status === 'string' ? result.status : 'done';
     const why = result?.reason ?? result?.error;
     return { summary, status, ...(refusal ? { refusal } : {}), ...(status !== 'OK' && typeof why === 'string' ? { detail: why } : {}) };
