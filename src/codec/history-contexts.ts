@@ -71,10 +71,10 @@ function eventContext(event: Event, owner: HistoryOwner, scheduled: Map<string, 
     ...(activityId !== undefined ? { activityId } : {}),
     isLocal,
   });
-  const byScheduled = (id: unknown): SerializationContext => activity(scheduled.get(String(id)), false);
+  const byScheduled = (id: unknown): SerializationContext => activity(scheduled.get(eventIdKey(id)), false);
   const scheduledAttrs = event.activityTaskScheduledEventAttributes;
   if (scheduledAttrs) {
-    if (scheduledAttrs.activityId) scheduled.set(String(event.eventId), scheduledAttrs.activityId);
+    if (scheduledAttrs.activityId) scheduled.set(eventIdKey(event.eventId), scheduledAttrs.activityId);
     return activity(scheduledAttrs.activityId || undefined, false);
   }
   const activityEvent =
@@ -99,6 +99,15 @@ function eventContext(event: Event, owner: HistoryOwner, scheduled: Map<string, 
     event.signalExternalWorkflowExecutionInitiatedEventAttributes;
   if (other?.workflowExecution?.workflowId) return workflow(other.workflowExecution.workflowId, other.namespace);
   return workflow(owner.workflowId);
+}
+
+/** An event id (a number, a protobuf Long, or a Long's plain copy `{ low, high }`) as a decimal string. */
+function eventIdKey(id: unknown): string {
+  if (id !== null && typeof id === 'object' && 'low' in id && 'high' in id) {
+    const { low, high } = id as { low: number; high: number };
+    return String(high * 2 ** 32 + (low >>> 0));
+  }
+  return String(id);
 }
 
 /** The activity id core recorded in a local-activity marker's data (JSON, written in clear by core). */
