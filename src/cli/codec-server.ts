@@ -103,7 +103,14 @@ async function runCodecServer(options: CodecServerCliOptions, io: CliIo): Promis
           }
         : {}),
     });
-    const info = { endpoint: server.endpoint, url: server.url, keys: [...ring.keys.keys()], encryptsWith: ring.current, strict: ring.strict === true, ...(generated ? { token } : {}) };
+    const info = {
+      endpoint: server.endpoint,
+      url: server.url,
+      keys: [...ring.keys.keys()],
+      encryptsWith: ring.current,
+      strict: ring.strict === true,
+      ...(generated ? { token } : {}),
+    };
     if (options.output === OutputFormat.Text) {
       io.out(`agent-os codec-server: ${server.endpoint} (keys ${info.keys.join(', ')}; encrypts with ${ring.current}${info.strict ? '; strict' : ''})\n`);
       if (generated)

@@ -46,7 +46,10 @@ export function withConnectionOptions(command: Command): Command {
     .option('--env <name>', 'same as --profile')
     .option('--config-file <file>', 'Temporal config file (TOML; default: $TEMPORAL_CONFIG_FILE or ~/.config/temporalio/temporal.toml)')
     .option('--codec-keys <file>', 'payload codec keys file (default: $AGENT_OS_CODEC_KEYS_FILE or $AGENT_OS_CODEC_KEYS; none: plaintext)')
-    .option('--codec-strict', 'refuse plaintext payloads and encrypted ones not bound to their workflow or activity when reading history (default: $AGENT_OS_CODEC_STRICT); needs codec keys');
+    .option(
+      '--codec-strict',
+      'refuse plaintext payloads and encrypted ones not bound to their workflow or activity when reading history (default: $AGENT_OS_CODEC_STRICT); needs codec keys',
+    );
 }
 
 /** The environment the flags stand for: each given flag replaces its TEMPORAL_* variable. */

@@ -84,7 +84,8 @@ export async function runDev(options: DevOptions): Promise<number> {
   const keysFile = options.codecKeys ?? process.env['AGENT_OS_CODEC_KEYS_FILE'] ?? path.join(path.dirname(dbFile), 'codec-keys');
   // Strict mode (AGENT_OS_CODEC_STRICT) applies to the generated key as to a configured one.
   const strict = strictFromEnv();
-  const ring = options.codec === false ? undefined : (keyRingFromEnv(options.codecKeys, { ...process.env, [CODEC_STRICT_ENV]: '' }) ?? ensureKeyRingFile(keysFile));
+  const ring =
+    options.codec === false ? undefined : (keyRingFromEnv(options.codecKeys, { ...process.env, [CODEC_STRICT_ENV]: '' }) ?? ensureKeyRingFile(keysFile));
   const codecKeys: KeyRing | undefined = ring !== undefined && strict ? { ...ring, strict } : ring;
   // The dev server's UI forwards no token: the codec server takes a secret in its URL path instead.
   // It listens first, so the ports picked next cannot be its own.

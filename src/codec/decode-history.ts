@@ -31,8 +31,10 @@ type History = temporal.api.history.v1.IHistory;
  */
 export async function decodeHistory<H extends History>(history: H, codec: PayloadCodec, owner?: HistoryOwner): Promise<H> {
   await visit<{ history: H }, PayloadPlace>({ history }, walkGetWorkflowExecutionHistoryResponse, {
-    transformPayload: async (payload, place) => (place?.type === CORE_DATA.type ? payload : ((await codec.decode([payload as Payload], place))[0] as typeof payload)),
-    transformPayloads: async (payloads, place) => (place?.type === CORE_DATA.type ? payloads : ((await codec.decode(payloads as Payload[], place)) as typeof payloads)),
+    transformPayload: async (payload, place) =>
+      place?.type === CORE_DATA.type ? payload : ((await codec.decode([payload as Payload], place))[0] as typeof payload),
+    transformPayloads: async (payloads, place) =>
+      place?.type === CORE_DATA.type ? payloads : ((await codec.decode(payloads as Payload[], place)) as typeof payloads),
     deriveContext: historyContextDeriver(owner),
     skipHeaders: true,
     skipSearchAttributes: true,

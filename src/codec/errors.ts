@@ -5,6 +5,9 @@
  */
 import { AgentOsError } from '../errors';
 
+/** Name of the strict-mode variable, for messages (key-ring.ts owns the setting as CODEC_STRICT_ENV). */
+const CODEC_STRICT_ENV_NAME = 'AGENT_OS_CODEC_STRICT';
+
 /** Stable codes of {@link CodecError}s. */
 export const CodecErrorCode = {
   /** The keys file or variable cannot be read or has a bad line. */
@@ -138,6 +141,3 @@ export class CodecMisplacedError extends CodecError {
     );
   }
 }
-
-/** Name of the strict-mode variable, for messages (key-ring.ts owns the setting). */
-const CODEC_STRICT_ENV_NAME = 'AGENT_OS_CODEC_STRICT';

@@ -119,7 +119,11 @@ export function keyRingFromEnv(file?: string, env: NodeJS.ProcessEnv = process.e
   const strict = strictFromEnv(env);
   const ring = ringFromEnv(file, env);
   if (ring === undefined) {
-    if (strict) throw new CodecKeyConfigError(CODEC_STRICT_ENV, `strict mode is on but no codec keys are configured — set ${CODEC_KEYS_FILE_ENV} (or --codec-keys FILE) or ${CODEC_KEYS_ENV}, or unset ${CODEC_STRICT_ENV}`);
+    if (strict)
+      throw new CodecKeyConfigError(
+        CODEC_STRICT_ENV,
+        `strict mode is on but no codec keys are configured — set ${CODEC_KEYS_FILE_ENV} (or --codec-keys FILE) or ${CODEC_KEYS_ENV}, or unset ${CODEC_STRICT_ENV}`,
+      );
     return undefined;
   }
   return strict ? { ...ring, strict } : ring;

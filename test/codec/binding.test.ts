@@ -49,7 +49,7 @@ test('binding: read for another run, another activity, local vs remote, or anoth
   );
 });
 
-test('binding: the binding is authenticated — rewritten to the reader\'s place, or stripped (downgrade to v1) → Codec.Tampered', async () => {
+test("binding: the binding is authenticated — rewritten to the reader's place, or stripped (downgrade to v1) → Codec.Tampered", async () => {
   const codec = new AesGcmCodec(keys);
   const [p] = await codec.encode([json({ status: 'OK' })], act('7'));
   const rewritten = { ...p!, metadata: { ...p!.metadata, [CONTEXT_METADATA]: Buffer.from('["activity","default","run-a","10",false]') } };
@@ -79,7 +79,10 @@ test("decodeHistory: with an owner, each event's payload is read for its workflo
   const history = {
     events: [
       { eventId: 1, workflowExecutionStartedEventAttributes: { input: { payloads: [await enc({ prompt: 'p' }, wfA)] } } },
-      { eventId: 2, markerRecordedEventAttributes: { markerName: 'core_patch', details: { 'patch-data': { payloads: [json({ id: 'x', deprecated: false })] } } } },
+      {
+        eventId: 2,
+        markerRecordedEventAttributes: { markerName: 'core_patch', details: { 'patch-data': { payloads: [json({ id: 'x', deprecated: false })] } } },
+      },
       { eventId: 5, activityTaskScheduledEventAttributes: { activityId: '4', input: { payloads: [await enc({ n: 4 }, act('4'))] } } },
       { eventId: 6, activityTaskCompletedEventAttributes: { scheduledEventId: 5, result: { payloads: [await enc({ status: 'OK' }, act('4'))] } } },
       { eventId: 7, activityTaskScheduledEventAttributes: { activityId: '7', input: { payloads: [await enc({ n: 7 }, act('7'))] } } },

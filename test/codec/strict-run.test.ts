@@ -164,7 +164,11 @@ describe('codec strict mode and bound payloads (real worker process, real dev se
     const rollback = await cli(['rollback', a!.workflowId, '--all', '--json'], strictEnv);
     assert.equal(rollback.status, 0, rollback.stderr + rollback.stdout);
     for (const run of runs) {
-      await Worker.runReplayHistory({ workflowBundle: await codecWorkflowBundle(), dataConverter: codecDataConverter(strictRing) }, run.history, run.workflowId);
+      await Worker.runReplayHistory(
+        { workflowBundle: await codecWorkflowBundle(), dataConverter: codecDataConverter(strictRing) },
+        run.history,
+        run.workflowId,
+      );
       await decodeHistory(structuredClone(run.history), new AesGcmCodec(strictRing), { namespace: 'default', workflowId: run.workflowId });
     }
   });
@@ -242,7 +246,7 @@ describe('codec strict mode and bound payloads (real worker process, real dev se
     const handle = await t.client.workflow.start('agentRun', { taskQueue, workflowId, args: [{ prompt: 'Summarise data.csv' }] });
     let failure: string | undefined;
     try {
-      for (let page: Uint8Array | undefined; failure === undefined; ) {
+      for (let page: Uint8Array | undefined; failure === undefined;) {
         const res = await t.client.workflowService.getWorkflowExecutionHistory({
           namespace: 'default',
           execution: { workflowId },
@@ -261,6 +265,9 @@ describe('codec strict mode and bound payloads (real worker process, real dev se
     } finally {
       await handle.terminate('test done');
     }
-    assert.match(failure, /Codec\.Plaintext: a plaintext payload for workflow ".*codec-strict-plain.*" \(namespace default\) was read with codec strict mode on/);
+    assert.match(
+      failure,
+      /Codec\.Plaintext: a plaintext payload for workflow ".*codec-strict-plain.*" \(namespace default\) was read with codec strict mode on/,
+    );
   });
 });
