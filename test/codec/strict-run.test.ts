@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { temporal as proto } from '@temporalio/proto';
@@ -163,6 +164,12 @@ describe('codec strict mode and bound payloads (real worker process, real dev se
     assert.ok(exported.stdout.includes('fs.write') && exported.stdout.includes('DENIED'), exported.stdout);
     const rollback = await cli(['rollback', a!.workflowId, '--all', '--json'], strictEnv);
     assert.equal(rollback.status, 0, rollback.stderr + rollback.stdout);
+    // A query (the strict worker replays the finished run to answer it) and the memo, through a strict client.
+    const client = new Client({ connection: t.client.connection, namespace: 'default', dataConverter: codecDataConverter(strictRing) });
+    const handle = client.workflow.getHandle(a!.workflowId);
+    const state = await handle.query<{ turns?: unknown }>('state');
+    assert.equal(typeof state, 'object');
+    assert.equal(typeof (await handle.describe()).memo?.['policyHash'], 'string');
     for (const run of runs) {
       await Worker.runReplayHistory(
         { workflowBundle: await codecWorkflowBundle(), dataConverter: codecDataConverter(strictRing) },
