@@ -15,7 +15,10 @@ import { decodeHistory } from '../../src/codec/decode-history';
 import { CodecErrorCode } from '../../src/codec/errors';
 import { readKeyRingFile, type KeyRing } from '../../src/codec/key-ring';
 import { ScriptedModelServer, type ReceivedRequest, type ScriptStep } from '../../src/dev/scripted-server';
-import { AGENT_POLICY } from '../helpers/agent';
+import { agentRun } from '../../src/workflows/agent-run';
+import { stateQuery } from '../../src/workflows/messages';
+import { AGENT_POLICY, FILE_TOOLS } from '../helpers/agent';
+import { waitFor } from '../helpers/poll';
 import { repoRoot } from '../helpers/paths';
 import { temporal, uniqueId } from '../helpers/temporal';
 import { cli, startWorkerProcess, type WorkerProcess, scriptedEnv, workerStateArgs } from '../cli/worker-harness';
@@ -26,6 +29,10 @@ type History = proto.api.history.v1.IHistory;
 /** read (OK), write under output/ (OK), write outside it (DENIED: no capability), then the answer. */
 function script(request: ReceivedRequest): ScriptStep {
   const seen = request.messages.filter((m) => m.role === 'tool').length;
+  if (JSON.stringify(request.messages).includes('Ask first')) {
+    if (seen === 0) return { reply: { toolCalls: [{ name: 'write_file', arguments: { path: '/workspace/ask/ok.md', content: 'approved\n' } }] } };
+    return { reply: { content: 'Done.' } };
+  }
   const write = (p: string): ScriptStep => ({ reply: { toolCalls: [{ name: 'write_file', arguments: { path: p, content: '# Report\n\n1 row\n' } }] } });
   if (seen === 0) return { reply: { toolCalls: [{ name: 'read_file', arguments: { path: '/workspace/data.csv' } }] } };
   if (seen === 1) return write('/workspace/output/report.md');
@@ -89,8 +96,9 @@ describe('codec strict mode and bound payloads (real worker process, real dev se
 
   before(async () => {
     fs.mkdirSync(path.join(workspace, 'output'), { recursive: true });
+    fs.mkdirSync(path.join(workspace, 'ask'), { recursive: true });
     fs.writeFileSync(path.join(workspace, 'data.csv'), 'a,b\nsecret-row,2\n');
-    fs.writeFileSync(path.join(root, 'policy.yaml'), AGENT_POLICY);
+    fs.writeFileSync(path.join(root, 'policy.yaml'), `${AGENT_POLICY}ask:\n  - id: ask-write\n    action: fs.write\n    resource: /workspace/ask/**\n`);
     ring = readKeyRingFile(keys);
     strictRing = { ...ring, strict: true };
     model = await ScriptedModelServer.start(script);
@@ -245,6 +253,23 @@ describe('codec strict mode and bound payloads (real worker process, real dev se
       const lax = await decodeHistory(structuredClone(tampered), new AesGcmCodec(ring), owner);
       assert.deepEqual(value(resultOf(lax, 2)), { status: 'OK', forged: true }, 'non-strict: runs from before encryption stay readable, so this passes');
     }
+  });
+
+  test('strict mode: an approval (update from the CLI), the state query and the run result round-trip through a strict client and worker', async () => {
+    const t = await temporal();
+    const client = new Client({ connection: t.client.connection, namespace: 'default', dataConverter: codecDataConverter(strictRing) });
+    const workflowId = uniqueId('codec-strict-ask');
+    const handle = await client.workflow.start(agentRun, { taskQueue, workflowId, args: [{ prompt: 'Ask first', tools: FILE_TOOLS }] });
+    let requestId: string | undefined;
+    await waitFor(async () => (requestId = (await handle.query(stateQuery)).pendingApprovals[0]?.requestId) !== undefined, 'a pending approval');
+    const approve = await cli(['approve', workflowId, requestId!, '--allow', '--reason', 'strict test'], strictEnv);
+    assert.equal(approve.status, 0, approve.stderr + approve.stdout);
+    const result = await handle.result();
+    assert.deepEqual(
+      result.actions.map((a) => [a.action, a.status]),
+      [['fs.write', 'OK']],
+    );
+    assert.equal(fs.readFileSync(path.join(workspace, 'ask', 'ok.md'), 'utf8'), 'approved\n');
   });
 
   test('a client without keys starts a run on the strict worker → its workflow task fails with Codec.Plaintext, no activity runs', async () => {
