@@ -54,6 +54,7 @@ export {
   newKeyLine,
   type KeyRing,
   decodeHistory,
+  type HistoryOwner,
   fetchDecodedHistory,
   startCodecServer,
   type CodecServer,
@@ -62,7 +63,10 @@ export {
   CodecErrorCode,
   CodecKeyConfigError,
   CodecMalformedError,
+  CodecMisplacedError,
   CodecNoKeysError,
+  CodecPlaintextError,
   CodecTamperedError,
+  CodecUnboundError,
   CodecUnknownKeyError,
 } from './codec/index';
