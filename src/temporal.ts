@@ -54,6 +54,7 @@ export {
   newKeyLine,
   type KeyRing,
   decodeHistory,
+  ownerFromStart,
   type HistoryOwner,
   fetchDecodedHistory,
   startCodecServer,

@@ -5,7 +5,7 @@
 export { AesGcmCodec } from './aes-gcm-codec';
 export { type KeyRing, keyRingFromEnv, newKeyLine, parseKeyRing, readKeyRingFile } from './key-ring';
 export { CODEC_FAILURE_CONVERTER_PATH, codecDataConverter } from './data-converter';
-export { decodeHistory, type HistoryOwner } from './decode-history';
+export { decodeHistory, ownerFromStart, type HistoryOwner } from './decode-history';
 export { fetchDecodedHistory } from './client-codec';
 export { startCodecServer, type CodecServer, type CodecServerOptions } from './server';
 export {
