@@ -32,9 +32,10 @@ export async function startInputPolicy(): Promise<unknown> {
   const run = context.info.workflowExecution;
   if (run === undefined) throw new StartPolicyUnreadable('the activity was not called from a workflow run');
   let events;
+  const namespace = context.info.workflowNamespace ?? context.client.options.namespace;
   try {
     const response = await context.client.workflowService.getWorkflowExecutionHistory({
-      namespace: context.info.workflowNamespace ?? context.client.options.namespace,
+      namespace,
       execution: { workflowId: run.workflowId, runId: run.runId },
       maximumPageSize: 1,
     });
@@ -50,7 +51,8 @@ export async function startInputPolicy(): Promise<unknown> {
   if (!payload) return undefined;
   let input: unknown;
   try {
-    const [decoded] = await clientCodec(context.client.workflow).decode([payload as Payload]);
+    // Read for this run's workflow: a start input moved in from another workflow is refused (Codec.Misplaced).
+    const [decoded] = await clientCodec(context.client.workflow).decode([payload as Payload], { type: 'workflow', namespace, workflowId: run.workflowId });
     input = context.client.workflow.options.loadedDataConverter.payloadConverter.fromPayload(decoded as Payload);
   } catch (err) {
     // A codec error names the key id (Codec.NoKeys, Codec.UnknownKey, Codec.Tampered, …).

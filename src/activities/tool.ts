@@ -197,6 +197,21 @@ export function createToolActivities(
         ...(approvalIdentity !== undefined ? { approvalIdentity } : {}),
       });
     },
+
+    /**
+     * The records of several calls refused before the gate (calls a stopped run never ran), in
+     * order, one kernel record each; answers their outcomes in the same order. A retry writes
+     * the records again, with the same idempotency keys and verdicts (as {@link recordRefusal}).
+     */
+    async recordRefusals(inputs: readonly RefusalInput[]): Promise<ToolOutcome[]> {
+      const outcomes: ToolOutcome[] = [];
+      for (const input of inputs) {
+        outcomes.push(
+          await kernel.recordRefusal(input.request, { idempotencyKey: input.idempotencyKey, status: input.status, code: input.code, reason: input.reason }),
+        );
+      }
+      return outcomes;
+    },
   };
 }
 

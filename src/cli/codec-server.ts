@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import type { Command } from 'commander';
 import { AesGcmCodec } from '../codec/aes-gcm-codec';
-import { keyRingFromEnv } from '../codec/key-ring';
+import { CODEC_STRICT_ENV, keyRingFromEnv } from '../codec/key-ring';
 import { startCodecServer, type CodecServer } from '../codec/server';
 import { collectExtraAction, processIo, type CliIo } from './policy-io';
 import { ExitCode, OutputFormat, withOutputOption } from './conventions';
@@ -22,6 +22,7 @@ export const CODEC_SERVER_TOKEN_ENV = 'AGENT_OS_CODEC_SERVER_TOKEN';
 
 interface CodecServerCliOptions {
   readonly codecKeys?: string;
+  readonly codecStrict?: boolean;
   readonly host: string;
   readonly port: string;
   readonly tokenFile?: string;
@@ -43,6 +44,7 @@ export function registerCodecServerCommand(program: Command, io: CliIo = process
       .command('codec-server')
       .description('serve the payload codec over HTTP for the Temporal Web UI and CLI (decrypts runs for holders of the access token)')
       .option('--codec-keys <file>', 'keys file (default: $AGENT_OS_CODEC_KEYS_FILE or $AGENT_OS_CODEC_KEYS)')
+      .option('--codec-strict', 'refuse to decode plaintext payloads and encrypted ones not bound to a workflow or activity (default: $AGENT_OS_CODEC_STRICT)')
       .option('--host <ip>', 'interface to listen on (non-loopback needs --tls-cert/--tls-key)', '127.0.0.1')
       .option('--port <port>', 'port (0: a free one)', '8081')
       .option('--token-file <file>', `access token file (default: $${CODEC_SERVER_TOKEN_ENV}; neither: a new token is generated and printed)`)
@@ -66,7 +68,7 @@ async function runCodecServer(options: CodecServerCliOptions, io: CliIo): Promis
   let server: CodecServer;
   let generated = false;
   try {
-    const ring = keyRingFromEnv(options.codecKeys);
+    const ring = keyRingFromEnv(options.codecKeys, options.codecStrict === true ? { ...process.env, [CODEC_STRICT_ENV]: '1' } : process.env);
     if (ring === undefined) throw new UsageError('no codec keys: pass --codec-keys FILE or set AGENT_OS_CODEC_KEYS_FILE / AGENT_OS_CODEC_KEYS');
     const port = Number(options.port);
     if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--port ${options.port}: expected a TCP port (0–65535)`);
@@ -101,9 +103,16 @@ async function runCodecServer(options: CodecServerCliOptions, io: CliIo): Promis
           }
         : {}),
     });
-    const info = { endpoint: server.endpoint, url: server.url, keys: [...ring.keys.keys()], encryptsWith: ring.current, ...(generated ? { token } : {}) };
+    const info = {
+      endpoint: server.endpoint,
+      url: server.url,
+      keys: [...ring.keys.keys()],
+      encryptsWith: ring.current,
+      strict: ring.strict === true,
+      ...(generated ? { token } : {}),
+    };
     if (options.output === OutputFormat.Text) {
-      io.out(`agent-os codec-server: ${server.endpoint} (keys ${info.keys.join(', ')}; encrypts with ${ring.current})\n`);
+      io.out(`agent-os codec-server: ${server.endpoint} (keys ${info.keys.join(', ')}; encrypts with ${ring.current}${info.strict ? '; strict' : ''})\n`);
       if (generated)
         io.out(`  access token (generated): ${token}\n  temporal workflow show -w ID --codec-endpoint ${server.url} --codec-auth "Bearer ${token}"\n`);
     } else io.out(`${JSON.stringify(info)}\n`);

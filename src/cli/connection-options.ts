@@ -5,11 +5,13 @@
  * `--profile` (alias `--env`) and `--config-file`. Each flag wins over Temporal's
  * env-config (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*,
  * TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE and the profile file), which wins over the defaults.
- * `--codec-keys` names the payload codec's keys file (else AGENT_OS_CODEC_KEYS_FILE / AGENT_OS_CODEC_KEYS).
+ * `--codec-keys` names the payload codec's keys file (else AGENT_OS_CODEC_KEYS_FILE / AGENT_OS_CODEC_KEYS);
+ * `--codec-strict` stands for AGENT_OS_CODEC_STRICT=1 (plaintext and unbound payloads refused on reading).
  */
 import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { connectClient, temporalSettings, type TemporalSettings } from '../client/connection';
+import { CODEC_STRICT_ENV } from '../codec/key-ring';
 import { CliError, ExitCode } from './conventions';
 
 /** The flags {@link withConnectionOptions} adds. */
@@ -26,6 +28,7 @@ export interface ConnectionFlags {
   readonly env?: string;
   readonly configFile?: string;
   readonly codecKeys?: string;
+  readonly codecStrict?: boolean;
 }
 
 /** Adds the connection flags to a command. */
@@ -42,7 +45,11 @@ export function withConnectionOptions(command: Command): Command {
     .option('--profile <name>', 'env-config profile from the Temporal config file (default: $TEMPORAL_PROFILE or default)')
     .option('--env <name>', 'same as --profile')
     .option('--config-file <file>', 'Temporal config file (TOML; default: $TEMPORAL_CONFIG_FILE or ~/.config/temporalio/temporal.toml)')
-    .option('--codec-keys <file>', 'payload codec keys file (default: $AGENT_OS_CODEC_KEYS_FILE or $AGENT_OS_CODEC_KEYS; none: plaintext)');
+    .option('--codec-keys <file>', 'payload codec keys file (default: $AGENT_OS_CODEC_KEYS_FILE or $AGENT_OS_CODEC_KEYS; none: plaintext)')
+    .option(
+      '--codec-strict',
+      'refuse plaintext payloads and encrypted ones not bound to their workflow or activity when reading history (default: $AGENT_OS_CODEC_STRICT); needs codec keys',
+    );
 }
 
 /** The environment the flags stand for: each given flag replaces its TEMPORAL_* variable. */
@@ -61,6 +68,7 @@ export function connectionEnv(flags: ConnectionFlags, env: NodeJS.ProcessEnv = p
   set('TEMPORAL_TLS_SERVER_NAME', flags.tlsServerName);
   set('TEMPORAL_PROFILE', flags.profile ?? flags.env);
   set('TEMPORAL_CONFIG_FILE', flags.configFile);
+  set(CODEC_STRICT_ENV, flags.codecStrict === true ? '1' : undefined);
   return out;
 }
 

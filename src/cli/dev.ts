@@ -14,7 +14,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
 import { AesGcmCodec } from '../codec/aes-gcm-codec';
-import { ensureKeyRingFile, keyRingFromEnv, type KeyRing } from '../codec/key-ring';
+import { CODEC_STRICT_ENV, ensureKeyRingFile, keyRingFromEnv, strictFromEnv, type KeyRing } from '../codec/key-ring';
 import { startCodecServer, type CodecServer } from '../codec/server';
 import { demoStoryProblems } from '../dev/demo';
 import { startDemoStack } from '../dev/demo-stack';
@@ -82,7 +82,11 @@ export async function runDev(options: DevOptions): Promise<number> {
   const dbFile = path.resolve(options.db);
   out.starting();
   const keysFile = options.codecKeys ?? process.env['AGENT_OS_CODEC_KEYS_FILE'] ?? path.join(path.dirname(dbFile), 'codec-keys');
-  const codecKeys: KeyRing | undefined = options.codec === false ? undefined : (keyRingFromEnv(options.codecKeys) ?? ensureKeyRingFile(keysFile));
+  // Strict mode (AGENT_OS_CODEC_STRICT) applies to the generated key as to a configured one.
+  const strict = strictFromEnv();
+  const ring =
+    options.codec === false ? undefined : (keyRingFromEnv(options.codecKeys, { ...process.env, [CODEC_STRICT_ENV]: '' }) ?? ensureKeyRingFile(keysFile));
+  const codecKeys: KeyRing | undefined = ring !== undefined && strict ? { ...ring, strict } : ring;
   // The dev server's UI forwards no token: the codec server takes a secret in its URL path instead.
   // It listens first, so the ports picked next cannot be its own.
   const codecServer: CodecServer | undefined = codecKeys

@@ -229,7 +229,9 @@ async function runWorker(options: WorkerCliOptions, io: CliIo): Promise<number> 
           ...(options.mcp !== undefined ? [`  mcp servers ${options.mcp}`] : []),
           `  audit log ${r.log}`,
           ...(settings.codecKeys
-            ? [`  payloads encrypted with key ${settings.codecKeys.current} (${settings.codecKeys.keys.size} key(s) from ${settings.codecKeys.source})`]
+            ? [
+                `  payloads encrypted with key ${settings.codecKeys.current} (${settings.codecKeys.keys.size} key(s) from ${settings.codecKeys.source})${settings.codecKeys.strict ? '; strict: plaintext and unbound payloads refused' : ''}`,
+              ]
             : []),
           ...(options.metrics !== undefined ? [`  metrics http://${options.metrics}/metrics`] : []),
           `  freeze file ${r.freezeFile}${freezeFileCheck(r.freezeFile)() ? ' — FROZEN: every action is denied until agent-os unfreeze' : ''}; SIGHUP reloads the policy`,

@@ -1,10 +1,12 @@
 /**
  * A run's history → the seed's JSONL audit format, hash-chained like the kernel's own log
  * (so `agent-os audit verify` checks it). One record per executed action (the
- * `executeAction` activities) and per undo (`undoAction`), in history order; an activity
- * that failed or timed out is recorded as `ERROR` too — no failure goes unrecorded — one
- * that was cancelled with the kernel's answer (or `UNKNOWN` without it), and one still
- * scheduled or running when its run ended as `UNKNOWN` (`Activity.Abandoned`).
+ * `executeAction` activities), per call refused before the gate (`recordRefusal`, and one per
+ * call of a `recordRefusals` step: calls a stopped run never ran) and per undo (`undoAction`),
+ * in history order; an activity that failed or timed out is recorded as `ERROR` too — no
+ * failure goes unrecorded — one that was cancelled with the kernel's answer (or `UNKNOWN`
+ * without it), and one still scheduled or running when its run ended as `UNKNOWN`
+ * (`Activity.Abandoned`).
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
@@ -16,8 +18,10 @@ import type { ActionRequest, ActionResult } from '../kernel/types';
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 type Payloads = temporal.api.common.v1.IPayloads | null | undefined;
 
-// recordRefusal: calls refused before the kernel's gate (runs from 0.2.0 on) have a record too.
-const EXPORTED = new Set(['executeAction', 'recordRefusal', 'undoAction']);
+// recordRefusal: calls refused before the kernel's gate (runs from 0.2.0 on) have a record too;
+// recordRefusals: the calls a stopped run never ran, one record each (Patch.RecordUnrunCalls).
+const EXPORTED = new Set(['executeAction', 'recordRefusal', 'recordRefusals', 'undoAction']);
+const BATCH = 'recordRefusals';
 
 /** The decoded first argument of a payload list (undefined when absent or undecodable). */
 export function firstArg<T>(payloads: Payloads): T | undefined {
@@ -45,11 +49,21 @@ function eventTime(event: HistoryEvent | undefined): number {
   return Number(t.seconds ?? 0) * 1000 + Math.floor((t.nanos ?? 0) / 1e6);
 }
 
+type StepInput = { request?: ActionRequest; idempotencyKey?: string; approval?: { approver: string } } | undefined;
+
 interface Scheduled {
   readonly type: string;
   readonly event: HistoryEvent;
-  readonly input: { request?: ActionRequest; idempotencyKey?: string; approval?: { approver: string } } | undefined;
+  readonly input: StepInput;
+  /** The inputs of a `recordRefusals` step (one record each). */
+  readonly batch?: readonly StepInput[];
   started?: HistoryEvent;
+}
+
+/** The list a `recordRefusals` step was given (empty when undecodable). */
+function batchInput(payloads: Payloads): StepInput[] {
+  const list = firstArg<unknown>(payloads);
+  return Array.isArray(list) ? list.map((i) => (typeof i === 'object' && i !== null ? (i as StepInput) : undefined)) : [];
 }
 
 /**
@@ -127,6 +141,15 @@ export function historiesToAuditRecords(histories: readonly (readonly HistoryEve
     prev = record.hash;
     records.push(record);
   };
+  // A `recordRefusals` step stands for one record per call it was given: its outcome list, item by item.
+  const pushEach = (s: Scheduled, end: HistoryEvent, result: Parameters<typeof push>[2], results?: unknown): void => {
+    if (s.batch === undefined) return push(s, end, result);
+    const each = Array.isArray(results) ? results : [];
+    s.batch.forEach((input, i) => {
+      const own = each[i] as (Partial<ActionResult> & { status?: unknown; auditRecordId?: string }) | undefined;
+      push({ ...s, input }, end, own !== undefined && typeof own.status === 'string' ? { ...own, status: own.status } : result);
+    });
+  };
   for (const events of histories) {
     const scheduled = new Map<string, Scheduled>();
     for (const event of events) {
@@ -134,7 +157,8 @@ export function historiesToAuditRecords(histories: readonly (readonly HistoryEve
       const sched = event.activityTaskScheduledEventAttributes;
       if (sched) {
         const type = sched.activityType?.name ?? '';
-        if (EXPORTED.has(type)) scheduled.set(id, { type, event, input: firstArg(sched.input) });
+        if (type === BATCH) scheduled.set(id, { type, event, input: undefined, batch: batchInput(sched.input) });
+        else if (EXPORTED.has(type)) scheduled.set(id, { type, event, input: firstArg(sched.input) });
         continue;
       }
       const started = event.activityTaskStartedEventAttributes;
@@ -151,12 +175,14 @@ export function historiesToAuditRecords(histories: readonly (readonly HistoryEve
         if (closesRun(event)) {
           // The run ended with these still scheduled or running (terminated, timed out, continued
           // as new): whatever they did is not in history, so each is recorded as unknown.
-          for (const left of scheduled.values()) push(left, event, { status: 'UNKNOWN', error: ABANDONED, code: HistoryAuditCode.Abandoned });
+          for (const left of scheduled.values()) pushEach(left, event, { status: 'UNKNOWN', error: ABANDONED, code: HistoryAuditCode.Abandoned });
           scheduled.clear();
         }
         continue;
       }
-      if (done) {
+      if (done && s.batch !== undefined) {
+        pushEach(s, event, { status: 'UNKNOWN' }, firstArg<unknown>(done.result));
+      } else if (done) {
         const result = firstArg<Partial<ActionResult> & { status?: string; auditRecordId?: string }>(done.result) ?? {};
         push(s, event, { ...result, status: String(result.status ?? 'UNKNOWN') });
       } else if (canceled) {
@@ -164,11 +190,11 @@ export function historiesToAuditRecords(histories: readonly (readonly HistoryEve
         const result = firstArg<Partial<ActionResult> & { status?: unknown; auditRecordId?: string }>(canceled.details);
         const started = Number(canceled.startedEventId ?? 0) > 0 || s.started !== undefined;
         if (result !== undefined && typeof result.status === 'string') push(s, event, { ...result, status: result.status });
-        else if (started) push(s, event, { status: 'UNKNOWN', error: CANCELLED_RUNNING, code: HistoryAuditCode.Cancelled });
-        else push(s, event, { status: 'ERROR', error: CANCELLED_BEFORE_START, code: HistoryAuditCode.Cancelled });
+        else if (started) pushEach(s, event, { status: 'UNKNOWN', error: CANCELLED_RUNNING, code: HistoryAuditCode.Cancelled });
+        else pushEach(s, event, { status: 'ERROR', error: CANCELLED_BEFORE_START, code: HistoryAuditCode.Cancelled });
       } else {
         const failure = (failed as { failure?: { message?: string | null } }).failure;
-        push(s, event, {
+        pushEach(s, event, {
           status: 'ERROR',
           error: failure?.message ?? (event.activityTaskTimedOutEventAttributes ? 'activity timed out' : 'activity failed'),
           code: 'Activity.Failed',

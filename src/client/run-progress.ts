@@ -8,7 +8,7 @@ import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import { clientCodec } from '../codec/client-codec';
-import { decodeHistory } from '../codec/decode-history';
+import { decodeHistory, type HistoryOwner } from '../codec/decode-history';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 type Payload = temporal.api.common.v1.IPayload;
@@ -43,6 +43,7 @@ export interface RunEnd {
 export async function followRun(client: Client, execution: { workflowId: string; runId?: string }, onStep: (step: RunStep) => void): Promise<RunEnd> {
   const summaries = new Map<string, string>();
   let current = execution;
+  let owner: HistoryOwner = { namespace: client.options.namespace, workflowId: execution.workflowId, scheduled: new Map() };
   let nextPageToken: Uint8Array | undefined;
   for (;;) {
     const page = await client.workflowService.getWorkflowExecutionHistory({
@@ -52,7 +53,7 @@ export async function followRun(client: Client, execution: { workflowId: string;
       ...(nextPageToken ? { nextPageToken } : {}),
     });
     nextPageToken = page.nextPageToken && page.nextPageToken.length > 0 ? page.nextPageToken : undefined;
-    const history = page.history ? await decodeHistory(page.history, clientCodec(client)) : undefined;
+    const history = page.history ? await decodeHistory(page.history, clientCodec(client), owner) : undefined;
     for (const event of history?.events ?? []) {
       const step = stepOf(event, summaries);
       if (step) onStep(step);
@@ -60,6 +61,7 @@ export async function followRun(client: Client, execution: { workflowId: string;
       if (next) {
         // The run goes on under a new run id: follow that one from its first event.
         current = { workflowId: execution.workflowId, runId: next };
+        owner = { ...owner, scheduled: new Map() };
         nextPageToken = undefined;
         summaries.clear();
         break;
@@ -75,14 +77,17 @@ export function stepOf(event: HistoryEvent, summaries: Map<string, string>): Run
   const scheduled = event.activityTaskScheduledEventAttributes;
   if (scheduled) {
     summaries.set(String(event.eventId), text(event.userMetadata?.summary) ?? scheduled.activityType?.name ?? 'activity');
-    if (scheduled.activityType?.name === 'recordRefusal') summaries.set(`refusal:${String(event.eventId)}`, '');
+    const type = scheduled.activityType?.name;
+    if (type === 'recordRefusal' || type === 'recordRefusals') summaries.set(`refusal:${String(event.eventId)}`, '');
     return undefined;
   }
   const completed = event.activityTaskCompletedEventAttributes;
   if (completed) {
     const summary = summaries.get(String(completed.scheduledEventId)) ?? 'activity';
     const refusal = summaries.has(`refusal:${String(completed.scheduledEventId)}`);
-    const result = decode(completed.result?.payloads?.[0]) as { status?: unknown; reason?: unknown; error?: unknown } | undefined;
+    const decoded = decode(completed.result?.payloads?.[0]);
+    // recordRefusals answers a list (calls a stopped run never ran, all alike): its first tells.
+    const result = (Array.isArray(decoded) ? decoded[0] : decoded) as { status?: unknown; reason?: unknown; error?: unknown } | undefined;
     const status = typeof result?.status === 'string' ? result.status : 'done';
     const why = result?.reason ?? result?.error;
     return { summary, status, ...(refusal ? { refusal } : {}), ...(status !== 'OK' && typeof why === 'string' ? { detail: why } : {}) };

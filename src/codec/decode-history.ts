@@ -2,29 +2,58 @@
  * Decoding a whole run history with the codec — for `audit export`, `rollback`, progress
  * printing and replay of encrypted histories. Every payload field of every event (inputs,
  * results, markers, memo, user metadata, failure attributes) goes through the codec's
- * `decode`, found by the SDK's generated payload visitor (so no field is missed); failure
- * messages moved into encoded attributes are put back in place.
+ * `decode`, found by the SDK's generated payload visitor (so no field is missed), with the
+ * serialization context of the workflow or activity it is recorded for (history-contexts.ts)
+ * — so a payload moved from another run or activity is refused (`Codec.Misplaced`) as the
+ * worker refuses it. Headers and search attributes are never codec-encoded (the SDK skips
+ * them) and are left as recorded, as is core's own marker data. Failure messages moved into
+ * encoded attributes are put back in place.
  */
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { visit, walkGetWorkflowExecutionHistoryResponse } from '@temporalio/common/lib/internal-non-workflow';
 import type { temporal } from '@temporalio/proto';
+import { CONTEXT_METADATA, parseBinding } from './binding';
+import { CORE_DATA, historyContextDeriver, type HistoryOwner, type PayloadPlace } from './history-contexts';
+
+export type { HistoryOwner } from './history-contexts';
 
 type History = temporal.api.history.v1.IHistory;
 
 /**
- * Decodes `history` in place and returns it.
- * @throws the codec's errors (`Codec.NoKeys`, `Codec.UnknownKey`, `Codec.Tampered`, `Codec.Malformed`) — never a half-decoded history.
+ * Decodes `history` in place and returns it. With `owner` (the namespace and workflow id
+ * the history was fetched for) every payload is checked against where it is recorded;
+ * without, payloads are only authenticated (and, in strict mode, must be encrypted and bound).
+ * @throws the codec's errors (`Codec.NoKeys`, `Codec.UnknownKey`, `Codec.Tampered`, `Codec.Malformed`,
+ *   `Codec.Misplaced`; strict: `Codec.Plaintext`, `Codec.Unbound`) — never a half-decoded history.
  * @example
- * const history = await decodeHistory(await handle.fetchHistory(), new AesGcmCodec(keyRingFromEnv()));
+ * const history = await decodeHistory(await handle.fetchHistory(), new AesGcmCodec(keyRingFromEnv()), { namespace: 'default', workflowId: handle.workflowId });
  */
-export async function decodeHistory<H extends History>(history: H, codec: PayloadCodec): Promise<H> {
-  await visit({ history }, walkGetWorkflowExecutionHistoryResponse, {
-    transformPayload: async (payload) => (await codec.decode([payload as Payload]))[0] as typeof payload,
-    transformPayloads: async (payloads) => (await codec.decode(payloads as Payload[])) as typeof payloads,
+export async function decodeHistory<H extends History>(history: H, codec: PayloadCodec, owner?: HistoryOwner): Promise<H> {
+  await visit<{ history: H }, PayloadPlace>({ history }, walkGetWorkflowExecutionHistoryResponse, {
+    transformPayload: async (payload, place) =>
+      place?.type === CORE_DATA.type ? payload : ((await codec.decode([payload as Payload], place))[0] as typeof payload),
+    transformPayloads: async (payloads, place) =>
+      place?.type === CORE_DATA.type ? payloads : ((await codec.decode(payloads as Payload[], place)) as typeof payloads),
+    deriveContext: historyContextDeriver(owner),
+    skipHeaders: true,
+    skipSearchAttributes: true,
   });
   restoreFailureMessages(history);
   return history;
+}
+
+/**
+ * The owner a history names for itself: the workflow its start input is bound to (for files
+ * exported without their workflow id). Payloads moved in from another workflow are then
+ * refused; a history whose start input was replaced too is not told apart. Undefined when the
+ * start input is not a bound payload.
+ */
+export function ownerFromStart(history: History): HistoryOwner | undefined {
+  const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+  const bytes = payload?.metadata?.[CONTEXT_METADATA];
+  const binding = bytes ? parseBinding(Buffer.from(bytes).toString('utf8')) : undefined;
+  return binding?.[0] === 'workflow' ? { namespace: binding[1], workflowId: binding[2] } : undefined;
 }
 
 /** Puts `message` and `stackTrace` back from decoded `encodedAttributes` (recursively: causes too). */

@@ -5,6 +5,9 @@
  */
 import { AgentOsError } from '../errors';
 
+/** Name of the strict-mode variable, for messages (key-ring.ts owns the setting as CODEC_STRICT_ENV). */
+const CODEC_STRICT_ENV_NAME = 'AGENT_OS_CODEC_STRICT';
+
 /** Stable codes of {@link CodecError}s. */
 export const CodecErrorCode = {
   /** The keys file or variable cannot be read or has a bad line. */
@@ -17,6 +20,12 @@ export const CodecErrorCode = {
   Malformed: 'Codec.Malformed',
   /** An encrypted payload was met but no keys are configured at all. */
   NoKeys: 'Codec.NoKeys',
+  /** Strict mode: a plaintext payload was read where every payload must be encrypted. */
+  Plaintext: 'Codec.Plaintext',
+  /** Strict mode: an encrypted payload carries no binding to its workflow/activity (written before bindings, format v1, or without a serialization context). */
+  Unbound: 'Codec.Unbound',
+  /** An encrypted payload is bound to another workflow or activity than the one it is read for (moved there). */
+  Misplaced: 'Codec.Misplaced',
 } as const;
 
 /** One of {@link CodecErrorCode}'s values. */
@@ -87,6 +96,48 @@ export class CodecNoKeysError extends CodecError {
     super(
       `${CodecErrorCode.NoKeys}: payload encrypted with key "${keyId}" but no codec keys are configured — ` +
         'set AGENT_OS_CODEC_KEYS_FILE (or --codec-keys FILE) to the keys file the workers use, or AGENT_OS_CODEC_KEYS',
+    );
+  }
+}
+
+/** Strict mode: a plaintext payload where only encrypted ones are accepted. */
+export class CodecPlaintextError extends CodecError {
+  readonly code = CodecErrorCode.Plaintext;
+  constructor(readonly where: string | undefined) {
+    super(
+      `${CodecErrorCode.Plaintext}: a plaintext payload${where ? ` for ${where}` : ''} was read with codec strict mode on — ` +
+        'it was written by a client or worker without the codec keys, or put into history in place of an encrypted one; ' +
+        `strict mode (${CODEC_STRICT_ENV_NAME}=1 / --codec-strict) refuses it. Turn strict mode off to read runs recorded before encryption`,
+    );
+  }
+}
+
+/** Strict mode: an encrypted payload with no binding to where it belongs (format v1). */
+export class CodecUnboundError extends CodecError {
+  readonly code = CodecErrorCode.Unbound;
+  constructor(
+    readonly keyId: string,
+    readonly where: string | undefined,
+  ) {
+    super(
+      `${CodecErrorCode.Unbound}: payload encrypted with key "${keyId}"${where ? ` for ${where}` : ''} is not bound to a workflow or activity ` +
+        '(written before bindings, or without a serialization context), so it could have been moved from another run; ' +
+        `strict mode (${CODEC_STRICT_ENV_NAME}=1 / --codec-strict) refuses it. Turn strict mode off to read runs recorded before this version`,
+    );
+  }
+}
+
+/** An encrypted payload bound to another workflow or activity than the one it was read for. */
+export class CodecMisplacedError extends CodecError {
+  readonly code = CodecErrorCode.Misplaced;
+  constructor(
+    readonly keyId: string,
+    readonly boundTo: string,
+    readonly readFor: string,
+  ) {
+    super(
+      `${CodecErrorCode.Misplaced}: payload encrypted with key "${keyId}" was written for ${boundTo} but is read for ${readFor} — ` +
+        'it was moved in history (another run or another activity); it is refused, never handed on',
     );
   }
 }

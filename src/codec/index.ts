@@ -5,7 +5,18 @@
 export { AesGcmCodec } from './aes-gcm-codec';
 export { type KeyRing, keyRingFromEnv, newKeyLine, parseKeyRing, readKeyRingFile } from './key-ring';
 export { CODEC_FAILURE_CONVERTER_PATH, codecDataConverter } from './data-converter';
-export { decodeHistory } from './decode-history';
+export { decodeHistory, ownerFromStart, type HistoryOwner } from './decode-history';
 export { fetchDecodedHistory } from './client-codec';
 export { startCodecServer, type CodecServer, type CodecServerOptions } from './server';
-export { CodecError, CodecErrorCode, CodecKeyConfigError, CodecMalformedError, CodecNoKeysError, CodecTamperedError, CodecUnknownKeyError } from './errors';
+export {
+  CodecError,
+  CodecErrorCode,
+  CodecKeyConfigError,
+  CodecMalformedError,
+  CodecMisplacedError,
+  CodecNoKeysError,
+  CodecPlaintextError,
+  CodecTamperedError,
+  CodecUnboundError,
+  CodecUnknownKeyError,
+} from './errors';

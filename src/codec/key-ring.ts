@@ -28,6 +28,8 @@ export const KEY_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 export const CODEC_KEYS_ENV = 'AGENT_OS_CODEC_KEYS';
 /** The environment variable naming a keys file. */
 export const CODEC_KEYS_FILE_ENV = 'AGENT_OS_CODEC_KEYS_FILE';
+/** The environment variable turning strict mode on (`1`/`true`/`on`; `0`/`false`/`off` or unset: off). */
+export const CODEC_STRICT_ENV = 'AGENT_OS_CODEC_STRICT';
 
 /** A parsed key ring. */
 export interface KeyRing {
@@ -37,6 +39,12 @@ export interface KeyRing {
   readonly keys: ReadonlyMap<string, Buffer>;
   /** Where the keys came from (a file path or the variable's name), for messages. */
   readonly source: string;
+  /**
+   * Strict mode (`AGENT_OS_CODEC_STRICT=1`, `--codec-strict`): reading refuses plaintext payloads
+   * (`Codec.Plaintext`) and encrypted ones not bound to a workflow or activity (`Codec.Unbound`,
+   * format v1) — turn it on once no run recorded before encryption (or before bindings) is read.
+   */
+  readonly strict?: boolean;
 }
 
 /**
@@ -102,10 +110,26 @@ export function readKeyRingFile(file: string): KeyRing {
 /**
  * The key ring configured for this process: `file` (a `--codec-keys` flag) wins, then
  * `AGENT_OS_CODEC_KEYS_FILE`, then `AGENT_OS_CODEC_KEYS`; undefined when none is set
- * (payloads are then written in plaintext, and encrypted ones cannot be read).
- * @throws CodecKeyConfigError when the setting is malformed or both variables are set.
+ * (payloads are then written in plaintext, and encrypted ones cannot be read). With
+ * `AGENT_OS_CODEC_STRICT=1` the ring is `strict` (see {@link KeyRing.strict}).
+ * @throws CodecKeyConfigError when the setting is malformed, both variables are set, or strict
+ *   mode is asked for without keys.
  */
 export function keyRingFromEnv(file?: string, env: NodeJS.ProcessEnv = process.env): KeyRing | undefined {
+  const strict = strictFromEnv(env);
+  const ring = ringFromEnv(file, env);
+  if (ring === undefined) {
+    if (strict)
+      throw new CodecKeyConfigError(
+        CODEC_STRICT_ENV,
+        `strict mode is on but no codec keys are configured — set ${CODEC_KEYS_FILE_ENV} (or --codec-keys FILE) or ${CODEC_KEYS_ENV}, or unset ${CODEC_STRICT_ENV}`,
+      );
+    return undefined;
+  }
+  return strict ? { ...ring, strict } : ring;
+}
+
+function ringFromEnv(file: string | undefined, env: NodeJS.ProcessEnv): KeyRing | undefined {
   if (file !== undefined && file !== '') return readKeyRingFile(file);
   const fromFile = env[CODEC_KEYS_FILE_ENV];
   const inline = env[CODEC_KEYS_ENV];
@@ -113,6 +137,17 @@ export function keyRingFromEnv(file?: string, env: NodeJS.ProcessEnv = process.e
   if (fromFile) return readKeyRingFile(fromFile);
   if (inline) return parseKeyRing(inline, CODEC_KEYS_ENV);
   return undefined;
+}
+
+/**
+ * `AGENT_OS_CODEC_STRICT` as a boolean.
+ * @throws CodecKeyConfigError for any other value than 1/true/on/yes, 0/false/off/no or empty.
+ */
+export function strictFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = (env[CODEC_STRICT_ENV] ?? '').trim().toLowerCase();
+  if (value === '' || value === '0' || value === 'false' || value === 'off' || value === 'no') return false;
+  if (value === '1' || value === 'true' || value === 'on' || value === 'yes') return true;
+  throw new CodecKeyConfigError(CODEC_STRICT_ENV, `"${env[CODEC_STRICT_ENV]}" is not a switch — use 1 (strict) or 0 (off)`);
 }
 
 /** A new random key line, `<id>:<base64>`. */

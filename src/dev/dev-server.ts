@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import fs from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { Connection } from '@temporalio/client';
 import type { SearchAttributeType } from '../worker/search-attributes';
 import { DevServerStartError } from './errors';
@@ -57,7 +58,9 @@ export interface DevServer {
 const OUTPUT_TAIL = 40;
 
 /**
- * Starts `temporal server start-dev` and resolves once its frontend answers.
+ * Starts `temporal server start-dev` and resolves once its frontend answers. The server also
+ * gets a namespace of its own, `agent-os-probe-<random hex>`, which the readiness check asks for:
+ * a server of another process that took the same free port never passes for this one.
  * @throws DevServerStartError when the process exits early or does not answer in time
  *   (the message carries the tail of its output); TemporalCliNotFoundError when no CLI exists.
  * @example
@@ -97,6 +100,10 @@ async function startOnce(options: DevServerOptions): Promise<DevServer> {
   }
   for (const [name, value] of Object.entries(options.sqlitePragmas ?? {})) args.push('--sqlite-pragma', `${name}=${value}`);
   if (namespace !== 'default') args.push('--namespace', namespace);
+  // Only this process's server has this namespace: readiness is asked of it, so a foreign server
+  // that took the same free port first (see freePort) never passes for ours.
+  const probe = `agent-os-probe-${randomBytes(6).toString('hex')}`;
+  args.push('--namespace', probe);
   for (const [name, type] of Object.entries(options.searchAttributes ?? {})) {
     args.push('--search-attribute', `${name}=${type}`);
   }
@@ -121,7 +128,7 @@ async function startOnce(options: DevServerOptions): Promise<DevServer> {
   exited.catch(() => undefined);
   const address = `127.0.0.1:${port}`;
   try {
-    await Promise.race([waitUntilReady(address, namespace, options.startTimeoutMs ?? 120_000, () => lines.join('\n')), exited]);
+    await Promise.race([waitUntilReady(address, [probe, namespace], options.startTimeoutMs ?? 120_000, () => lines.join('\n')), exited]);
   } catch (err) {
     await stopProcess(child, watchdog);
     throw err;
@@ -153,14 +160,15 @@ function startWatchdog(pgid: number): ChildProcess {
   return watchdog;
 }
 
-async function waitUntilReady(address: string, namespace: string, timeoutMs: number, output: () => string): Promise<void> {
+/** Ready once every namespace in `namespaces` answers (the first one proves the server is ours). */
+async function waitUntilReady(address: string, namespaces: readonly string[], timeoutMs: number, output: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
     let connection: Connection | undefined;
     try {
       connection = await Connection.connect({ address, connectTimeout: 2_000 });
-      await connection.workflowService.describeNamespace({ namespace });
+      for (const namespace of namespaces) await connection.workflowService.describeNamespace({ namespace });
       return;
     } catch (err) {
       lastError = err;

@@ -8,12 +8,13 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** A tool call the script makes; `arguments` is an object (JSON-encoded for you) or raw text. */
-export interface ScriptedToolCall {
-  readonly name: string;
-  readonly arguments: unknown;
-  readonly id?: string;
-}
+/**
+ * A tool call the script makes: a function call (`arguments` is an object, JSON-encoded for
+ * you, or raw text), or `wire`, a call exactly as the server sends it (another type than
+ * `function`, e.g. `{ id, type: 'custom', custom: { name, input } }`).
+ */
+export type ScriptedToolCall =
+  { readonly name: string; readonly arguments: unknown; readonly id?: string } | { readonly wire: Readonly<Record<string, unknown>> };
 
 /** One scripted answer: a reply, or an HTTP error. */
 export type ScriptStep =
@@ -100,11 +101,15 @@ export class ScriptedModelServer {
         step.error.headers,
       );
     }
-    const toolCalls = (step.reply.toolCalls ?? []).map((call, i) => ({
-      id: call.id ?? `call_${index}_${i}`,
-      type: 'function',
-      function: { name: call.name, arguments: typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments) },
-    }));
+    const toolCalls = (step.reply.toolCalls ?? []).map((call, i) =>
+      'wire' in call
+        ? call.wire
+        : {
+            id: call.id ?? `call_${index}_${i}`,
+            type: 'function',
+            function: { name: call.name, arguments: typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments) },
+          },
+    );
     const prompt = step.usage?.prompt ?? 10;
     const completion = step.usage?.completion ?? 5;
     send(res, 200, {

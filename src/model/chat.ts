@@ -4,7 +4,7 @@
  * to Temporal (`maxRetries: 0`), so every attempt is visible in the run's history.
  */
 import OpenAI from 'openai';
-import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
+import type { ChatCompletionMessageParam, ChatCompletionMessageToolCall, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ModelConfig } from './config';
 import { ModelFailure, toModelFailure } from './errors';
@@ -59,11 +59,8 @@ export function createChatWith(config: ModelConfig, fetch: typeof globalThis.fet
     }
     // Every field a string whatever the endpoint sent (some send `arguments` as an object): the
     // workflow maps these in its sandbox, where a TypeError would fail its task again and again.
-    const toolCalls: ToolCall[] = (choice.message.tool_calls ?? []).flatMap((call, i) =>
-      call.type === 'function'
-        ? [{ id: textOf(call.id, `call_${i}`), name: textOf(call.function?.name, ''), arguments: argumentsText(call.function?.arguments) }]
-        : [],
-    );
+    // Calls of another type are kept too (never dropped silently): the run refuses and records them.
+    const toolCalls: ToolCall[] = (choice.message.tool_calls ?? []).map((call: unknown, i) => toolCallOf(call, i));
     return {
       message: { role: 'assistant', content: choice.message.content ?? null, ...(toolCalls.length ? { toolCalls } : {}) },
       model: completion.model || model,
@@ -76,9 +73,44 @@ export function createChatWith(config: ModelConfig, fetch: typeof globalThis.fet
   };
 }
 
-/** A string field of the reply as a string (`fallback` when absent). */
+/**
+ * One tool call of the reply as a {@link ToolCall}. A call of another type than `function`
+ * (OpenAI's `custom` tools, or a type unknown here) is named `<type>:<name>` — never a tool's
+ * name (`^[A-Za-z0-9_-]{1,64}$`), so every run, whatever its workflow code, refuses and records
+ * it as an unknown tool — and keeps the call as sent, to send it back in the transcript.
+ */
+function toolCallOf(raw: unknown, i: number): ToolCall {
+  const call = isObject(raw) ? raw : {};
+  const id = textOf(call['id'], `call_${i}`);
+  // No type but a `function` body (some OpenAI-compatible servers leave `type` out): a function call.
+  const type = call['type'] === undefined && isObject(call['function']) ? 'function' : textOf(call['type'], '');
+  const body = Object.hasOwn(call, type) ? call[type] : undefined;
+  const inner = isObject(body) ? body : {};
+  if (type === 'function') return { id, name: textOf(inner['name'], ''), arguments: argumentsText(inner['arguments']) };
+  // The whole call (with a custom tool's text input) travels once, in `sent`.
+  return { id, name: `${type || 'untyped'}:${textOf(inner['name'], '')}`, arguments: '', sent: sentText(call, id, type) };
+}
+
+/** The call as JSON text, with its `id` (just the id and type when it cannot be serialised, e.g. nested too deeply). */
+function sentText(call: Record<string, unknown>, id: string, type: string): string {
+  try {
+    return JSON.stringify({ ...call, id });
+  } catch {
+    return JSON.stringify({ id, type });
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A string field of the reply as a string (`fallback` when absent; an object as JSON text, never its `toString`). */
 function textOf(value: unknown, fallback: string): string {
-  return typeof value === 'string' ? value : value === undefined || value === null ? fallback : String(value);
+  if (typeof value === 'string') return value;
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'object') return String(value);
+  const text = argumentsText(value);
+  return text === '' ? fallback : text;
 }
 
 /** The arguments as JSON text: a string as sent, anything else serialised (`''` when absent or not serialisable). */
@@ -103,9 +135,20 @@ function toWire(message: ChatMessage): ChatCompletionMessageParam {
       return {
         role: 'assistant',
         content: message.content,
-        ...(message.toolCalls?.length
-          ? { tool_calls: message.toolCalls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.arguments } })) }
-          : {}),
+        ...(message.toolCalls?.length ? { tool_calls: message.toolCalls.map(toolCallToWire) } : {}),
       };
   }
+}
+
+/** A tool call as the endpoint sent it: a function call, or another call exactly as it came. */
+function toolCallToWire(call: ToolCall): ChatCompletionMessageToolCall {
+  if (call.sent !== undefined) {
+    try {
+      const sent: unknown = JSON.parse(call.sent);
+      if (typeof sent === 'object' && sent !== null && !Array.isArray(sent)) return { ...(sent as ChatCompletionMessageToolCall), id: call.id };
+    } catch {
+      // Not JSON (an edited history): sent as a function call of its name below.
+    }
+  }
+  return { id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } };
 }

@@ -8,6 +8,13 @@ export interface ToolCall {
   readonly id: string;
   readonly name: string;
   readonly arguments: string;
+  /**
+   * A call of another type than `function` (an OpenAI `custom` tool call, or a type unknown
+   * here): the call as the endpoint sent it (with `id`), as JSON text, sent back as is in the
+   * transcript. Its `name` is then `<type>:<name>`, which no tool's name can match, so the run
+   * refuses it as an unknown tool, with its one audit record and an answer to the model.
+   */
+  readonly sent?: string;
 }
 
 /** One message of the transcript. */

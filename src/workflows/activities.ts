@@ -39,6 +39,15 @@ export const { recordRefusal } = proxyActivities<AgentActivities>({
   retry: { initialInterval: '1 second', maximumAttempts: 10 },
 });
 
+/**
+ * The kernel's records of several tool calls the run never ran (it stopped first), one per
+ * call, in one step (Patch.RecordUnrunCalls): a turn may hold thousands of calls.
+ */
+export const { recordRefusals } = proxyActivities<AgentActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumAttempts: 10 },
+});
+
 /** Undo of one reversible action (compensation). */
 export const { undoAction } = proxyActivities<AgentActivities>({
   startToCloseTimeout: '2 minutes',

@@ -26,7 +26,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ModelTool } from '../model/types';
+import type { ModelTool, ToolCall } from '../model/types';
 import { callModel, workerInfo } from './activities';
 import { Approvals } from './approvals';
 import { RunFailure, checkAgentRunInput, invalidInput } from './input-check';
@@ -36,6 +36,8 @@ import { BudgetFailure, checkTokens, effectiveBudgets, exceeded, type EffectiveB
 import { approveUpdate, rollbackUpdate, stateQuery } from './messages';
 import { Saga, describeFailure } from './saga';
 import { runToolStep, type StepContext } from './tool-step';
+import { toolNameOf } from './tool-defs';
+import { recordUnrunCalls } from './unrun-calls';
 import { budgetTranscript } from './transcript';
 import { RunHistoryState, type RunHistory } from './run-history-state';
 import type { ActionSummary, AgentRunInput, AgentRunResult, ChatMessage, RollbackRequest, UndoResult, Usage } from './types';
@@ -225,12 +227,26 @@ async function loop(
     ]);
     ctx.usage.totalTokens += reply.usage.totalTokens;
     messages.push(reply.message);
-    checkTokens(ctx.usage, budgets);
     const calls = reply.message.toolCalls ?? [];
+    // Runs that audit every call record the calls they never reach when they stop first (unrun-calls.ts).
+    const stopped = async (rest: readonly ToolCall[], err: unknown): Promise<never> => {
+      if (ctx.features.auditEveryCall) await recordUnrunCalls(ctx, rest, err);
+      throw err;
+    };
+    try {
+      checkTokens(ctx.usage, budgets);
+    } catch (err) {
+      await stopped(calls, err);
+    }
     if (calls.length === 0) return { kind: 'done', output: reply.message.content ?? '' };
-    for (const call of calls) {
-      setCurrentDetails(`turn ${turn}: tool ${call.name} (${actions.length + 1} actions)`);
-      const step = ctx.features.auditEveryCall ? await runAuditedToolStep(ctx, call, turn) : await runToolStep(ctx, call, turn);
+    for (const [i, call] of calls.entries()) {
+      setCurrentDetails(`turn ${turn}: tool ${toolNameOf(call.name)} (${actions.length + 1} actions)`);
+      let step;
+      try {
+        step = ctx.features.auditEveryCall ? await runAuditedToolStep(ctx, call, turn) : await runToolStep(ctx, call, turn);
+      } catch (err) {
+        return stopped(calls.slice(i + 1), err);
+      }
       actions.push(step.action);
       messages.push({ role: 'tool', toolCallId: call.id, content: step.content });
     }

@@ -19,12 +19,11 @@ import { decideLocal, decideRemote, executeAction, recordRefusal } from './activ
 import { BudgetFailure, bytesToWrite, exceeded } from './budgets';
 import { hostUnavailable } from './host';
 import { Patch } from './patches';
-import { MappingCode, mapToolCall } from './tool-defs';
+import { RunCode } from './failure-codes';
+import { stopCause } from './unrun-calls';
+import { MappingCode, UNKNOWN_TOOL_ACTION, mapToolCall, toolNameOf } from './tool-defs';
 import { answer, decidedBefore, type StepContext, type StepResult } from './tool-step';
 import type { ActionSummary } from './types';
-
-/** The action recorded for a call to a tool the run does not offer. */
-export const UNKNOWN_TOOL_ACTION = 'tool.unknown';
 
 /** Codes of approvals that did not allow the action. */
 export const ApprovalCode = {
@@ -51,11 +50,11 @@ export async function runAuditedToolStep(ctx: StepContext, call: ToolCall, turn:
   const mapped = mapToolCall(ctx.tools, call);
   const request: ActionRequest = mapped.ok
     ? mapped.request
-    : { action: mapped.tool?.action ?? UNKNOWN_TOOL_ACTION, target: `tool:${String(call.name).slice(0, 200)}`, params: {} };
+    : { action: mapped.tool?.action ?? UNKNOWN_TOOL_ACTION, target: `tool:${toolNameOf(call.name)}`, params: {} };
   const bound = ctx.workspaceQueue !== undefined && /^(fs|proc)\./.test(request.action) ? ctx.workspaceQueue : undefined;
   const base = {
     turn,
-    tool: call.name,
+    tool: toolNameOf(call.name),
     idempotencyKey: key,
     ...(mapped.ok || mapped.tool ? { action: request.action } : {}),
     ...(mapped.ok ? { target: request.target } : {}),
@@ -99,7 +98,10 @@ export async function runAuditedToolStep(ctx: StepContext, call: ToolCall, turn:
       return finish({ ...base, decision: 'invalid', ...out }, { status: 'ERROR', error: reason }, ctx);
     }
     const host = bound ? hostUnavailable(err, bound, ctx.workspaceStartTimeoutMs ?? 0) : undefined;
-    if (host === undefined) throw err;
+    if (host === undefined) {
+      await recordUndecided(ctx, request, key, err);
+      throw err;
+    }
     const out = await refuse(ctx, { request, key, status: 'ERROR', ...host });
     return finish({ ...base, decision: 'invalid', ...out }, { status: 'ERROR', error: host.reason }, ctx);
   }
@@ -240,6 +242,29 @@ export async function runAuditedToolStep(ctx: StepContext, call: ToolCall, turn:
     { status: outcome.status, data: outcome.data, error: outcome.error, reason },
     ctx,
   );
+}
+
+/**
+ * The one record of a call whose decision ended the run instead: its run was cancelled (or its
+ * deadline passed) while it was decided (`DENIED Run.Stopped`, Patch.RecordUnrunCalls), or its
+ * `decideAction` failed for good — after its retries, or not retryable (`ERROR
+ * Kernel.DecideFailed`, Patch.RecordFailedDecides). Written by the kernel of the run's own
+ * worker (a workspace host whose decide failed may not record either), never cancelled; a
+ * failure to record leaves the original failure to end the run (the failed step is in history).
+ * The workflow, not the activity, records it: only Temporal knows a failure is final (also a
+ * timeout, a worker lost mid-attempt, an input the worker cannot decode), and one step after
+ * the last attempt cannot be written twice by attempts of the decide.
+ */
+async function recordUndecided(ctx: StepContext, request: ActionRequest, key: string, err: unknown): Promise<void> {
+  const refusal: Refusal | undefined = isCancellation(err)
+    ? patched(Patch.RecordUnrunCalls)
+      ? { request, key, status: 'DENIED', code: RunCode.Stopped, reason: `not run: the run stopped before this call was decided (${stopCause(err)})` }
+      : undefined
+    : patched(Patch.RecordFailedDecides)
+      ? { request, key, status: 'ERROR', code: 'Kernel.DecideFailed', reason: `the call could not be decided: ${stopCause(err)}` }
+      : undefined;
+  if (refusal === undefined) return;
+  await CancellationScope.nonCancellable(() => refuse(ctx, refusal)).catch(() => undefined);
 }
 
 /**

@@ -12,6 +12,12 @@ export const RunCode = {
   CompensationFailed: 'Run.CompensationFailed',
   /** No worker of the run's workspace queue picked a step up in time. */
   HostUnavailable: 'Host.Unavailable',
+  /**
+   * A tool call the run never ran because the run stopped first (a budget, a cancellation, its
+   * deadline, a failure) at an earlier call of the same model turn, or while deciding this one:
+   * its record (`DENIED`) says so; nothing was decided or run.
+   */
+  Stopped: 'Run.Stopped',
 } as const;
 export type RunCode = (typeof RunCode)[keyof typeof RunCode];
 

@@ -49,6 +49,19 @@ export const Patch = {
    */
   RecordCancelledApprovals: 'record-cancelled-approvals',
   /**
+   * A call whose `decideAction` failed for good (after its retries, or not retryable; e.g. the
+   * run policy's lookup errs) is recorded (`ERROR Kernel.DecideFailed`, via `recordRefusal`)
+   * before the failure fails the run: before, the call had no record. Asked where it happens.
+   */
+  RecordFailedDecides: 'record-failed-decides',
+  /**
+   * Calls the run never ran because it stopped first — the rest of a model turn after a call
+   * that stopped the run (a budget, a cancellation, the deadline, a failure), a reply over the
+   * token budget, a call cancelled while it was decided — are recorded (`DENIED Run.Stopped`,
+   * via `recordRefusals`) before the run ends: before, they had no record. Asked where it happens.
+   */
+  RecordUnrunCalls: 'record-unrun-calls',
+  /**
    * An undo of a compensation whose action took effect (`applied`) that finds no record of it
    * in the snapshot store (swept after its ttl, evicted, deleted) fails (`ERROR
    * Reversible.UnknownRecord`, the run's `Run.CompensationFailed`) instead of passing as

@@ -102,6 +102,22 @@ export const MappingCode = {
 } as const;
 export type MappingCode = (typeof MappingCode)[keyof typeof MappingCode];
 
+/** The action recorded for a call to a tool the run does not offer. */
+export const UNKNOWN_TOOL_ACTION = 'tool.unknown';
+
+/** Longest tool name (of the model's) that records, summaries and reasons carry whole. */
+export const MAX_TOOL_NAME_LENGTH = 200;
+
+/**
+ * The model's tool name as records and summaries carry it: at most
+ * {@link MAX_TOOL_NAME_LENGTH} characters, cut with `…` (as the kernel cuts a raw target).
+ * The model's name is any text of any length; in a reason it is also JSON-quoted.
+ */
+export function toolNameOf(name: unknown): string {
+  const text = String(name);
+  return text.length > MAX_TOOL_NAME_LENGTH ? `${text.slice(0, MAX_TOOL_NAME_LENGTH)}…` : text;
+}
+
 /**
  * Maps a model's tool call onto an action request. Never throws: unknown tools and
  * malformed arguments come back as `{ ok: false, error }` for the model to read.
@@ -112,7 +128,11 @@ export function mapToolCall(tools: readonly ToolDefSpec[], call: ToolCall): Mapp
   const named = tools.filter((t): t is ToolDefSpec => typeof t === 'object' && t !== null && typeof t.name === 'string');
   const tool = named.find((t) => t.name === call.name);
   if (!tool)
-    return { ok: false, code: MappingCode.UnknownTool, error: `unknown tool "${call.name}"; available: ${named.map((t) => t.name).join(', ') || '(none)'}` };
+    return {
+      ok: false,
+      code: MappingCode.UnknownTool,
+      error: `unknown tool ${JSON.stringify(toolNameOf(call.name))}; available: ${named.map((t) => t.name).join(', ') || '(none)'}`,
+    };
   const definitionProblem = checkToolDef(tool);
   if (definitionProblem !== undefined)
     return { ok: false, code: MappingCode.InvalidDefinition, error: `the definition of tool ${tool.name} is invalid: ${definitionProblem}` };

@@ -13,7 +13,7 @@ export function transcriptSize(messages: readonly ChatMessage[]): number {
   let size = 0;
   for (const m of messages) {
     size += m.content?.length ?? 0;
-    if (m.role === 'assistant') for (const c of m.toolCalls ?? []) size += c.arguments.length + c.name.length;
+    if (m.role === 'assistant') for (const c of m.toolCalls ?? []) size += c.arguments.length + c.name.length + (c.sent?.length ?? 0);
   }
   return size;
 }

@@ -11,7 +11,7 @@ import { createActivities } from '../../src/activities/index';
 import { runPolicyRef } from '../../src/activities/run-policy-ref';
 import { AesGcmCodec } from '../../src/codec/aes-gcm-codec';
 import { codecDataConverter } from '../../src/codec/data-converter';
-import { decodeHistory } from '../../src/codec/decode-history';
+import { decodeHistory, ownerFromStart } from '../../src/codec/decode-history';
 import { CodecErrorCode } from '../../src/codec/errors';
 import { newKeyLine } from '../../src/codec/key-ring';
 import { ScriptedModelServer, type ReceivedRequest, type ScriptStep } from '../../src/dev/scripted-server';
@@ -128,11 +128,13 @@ describe('encrypted histories: recorded, replayed, re-decided', () => {
     const fixtures = encryptedFixtures();
     assert.ok(fixtures.length >= 1, 'an encrypted history is recorded under test/fixtures/histories/<release>/');
     for (const { name, history } of fixtures) {
-      await Worker.runReplayHistory({ workflowBundle: await codecWorkflowBundle(), dataConverter: codecDataConverter(fixtureKeys()) }, history, name);
+      // Format v2 payloads are bound to their workflow: a bound history replays as its own workflow id (from its start input).
+      const workflowId = ownerFromStart(history)?.workflowId ?? name;
+      await Worker.runReplayHistory({ workflowBundle: await codecWorkflowBundle(), dataConverter: codecDataConverter(fixtureKeys()) }, history, workflowId);
       const decoded = historyText(await decodeHistory(structuredClone(history), new AesGcmCodec(fixtureKeys())));
       assert.ok(decoded.includes('agentRun') && decoded.includes('fs.write'), name);
       await assert.rejects(
-        Worker.runReplayHistory({ workflowBundle: await codecWorkflowBundle(), dataConverter: codecDataConverter(undefined) }, history, name),
+        Worker.runReplayHistory({ workflowBundle: await codecWorkflowBundle(), dataConverter: codecDataConverter(undefined) }, history, workflowId),
         (err: Error) => `${err.message} ${String((err as { cause?: Error }).cause?.message)}`.includes(CodecErrorCode.NoKeys),
       );
       await assert.rejects(decodeHistory(structuredClone(history), new AesGcmCodec(undefined)), (err: Error) => err.message.includes(`"${FIXTURE_KEY_ID}"`));

@@ -68,6 +68,21 @@ test('key ring: from the environment → the flag wins, then the file variable, 
   );
 });
 
+test('key ring: AGENT_OS_CODEC_STRICT → a strict ring; off by default; a bad value or strict without keys → Codec.KeyConfig', () => {
+  const inline = newKeyLine('inline');
+  assert.equal(keyRingFromEnv(undefined, { AGENT_OS_CODEC_KEYS: inline })?.strict, undefined);
+  assert.equal(keyRingFromEnv(undefined, { AGENT_OS_CODEC_KEYS: inline, AGENT_OS_CODEC_STRICT: '1' })?.strict, true);
+  assert.equal(keyRingFromEnv(undefined, { AGENT_OS_CODEC_KEYS: inline, AGENT_OS_CODEC_STRICT: 'off' })?.strict, undefined);
+  assert.throws(
+    () => keyRingFromEnv(undefined, { AGENT_OS_CODEC_KEYS: inline, AGENT_OS_CODEC_STRICT: 'sometimes' }),
+    (err: Error & { code?: string }) => err.code === 'Codec.KeyConfig' && /AGENT_OS_CODEC_STRICT: "sometimes" is not a switch/.test(err.message),
+  );
+  assert.throws(
+    () => keyRingFromEnv(undefined, { AGENT_OS_CODEC_STRICT: 'true' }),
+    (err: Error & { code?: string }) => err.code === 'Codec.KeyConfig' && /strict mode is on but no codec keys are configured/.test(err.message),
+  );
+});
+
 test('key ring: ensureKeyRingFile → creates one key with mode 600 once, then reads the same key', () => {
   const file = path.join(tempFolder('agent-os-codec-'), 'sub', 'codec-keys');
   const first = ensureKeyRingFile(file);

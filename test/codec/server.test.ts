@@ -101,6 +101,20 @@ test('codec server: another namespace (X-Namespace) → 403; a tampered payload 
   });
 });
 
+test('codec server: a bound payload decodes without its place (the protocol carries none); strict → a plaintext payload is refused with 400 Codec.Plaintext', async () => {
+  const [bound] = await codec.encode([json({ status: 'OK' })], { type: 'workflow', namespace: 'default', workflowId: 'wf-1' });
+  const strictCodec = new AesGcmCodec({ ...keys, strict: true });
+  await withServer({ codec: strictCodec }, async (url) => {
+    const ok = await post(`${url}/decode`, { payloads: [wire(bound!)] }, { Authorization: `Bearer ${TOKEN}` });
+    assert.equal(ok.status, 200);
+    const body = (await ok.json()) as { payloads: Array<{ metadata?: Record<string, string>; data?: string }> };
+    assert.deepEqual(value(unwire(body.payloads[0]!)), { status: 'OK' });
+    const plain = await post(`${url}/decode`, { payloads: [wire(json({ status: 'OK', forged: true }))] }, { Authorization: `Bearer ${TOKEN}` });
+    assert.equal(plain.status, 400);
+    assert.equal(((await plain.json()) as { code: string }).code, 'Codec.Plaintext');
+  });
+});
+
 test('codec server: neither a token nor mTLS → refuses to start', async () => {
   await assert.rejects(startCodecServer({ codec }), /needs an access token or mTLS/);
 });

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createActivities, type WorkerLimits } from '../../src/activities/index';
+import { createActivities, type AgentActivities, type WorkerLimits } from '../../src/activities/index';
 import { FILE_TOOLS as STANDARD_FILE_TOOLS } from '../../src/client/file-tools';
 import { layerUndoer } from '../../src/activities/reversible';
 import { WORKER_HEARTBEAT_OPTIONS } from '../../src/activities/heartbeat';
@@ -64,6 +64,8 @@ export interface AgentBenchOptions {
   readonly processes?: boolean;
   /** Further providers (e.g. an McpProvider). */
   readonly providers?: readonly Provider[];
+  /** Wraps the activities the worker registers (e.g. to make `decideAction` fail). */
+  readonly wrapActivities?: (inner: AgentActivities) => AgentActivities;
 }
 
 /** Runs `fn` with a fresh workspace, kernel, scripted model and worker; cleans up afterwards. */
@@ -92,7 +94,7 @@ export async function withAgentBench<T>(options: AgentBenchOptions, fn: (bench: 
     : undefined;
   const inner: Executor = layer ?? kernel;
   try {
-    const activities = createActivities({
+    const built = createActivities({
       kernel,
       chat: createChat({ baseURL: model.baseURL, apiKey: 'test', model: 'scripted' }),
       model: 'scripted',
@@ -100,6 +102,7 @@ export async function withAgentBench<T>(options: AgentBenchOptions, fn: (bench: 
       ...(layer ? { undoer: options.wrapUndoer ? options.wrapUndoer(layerUndoer(layer)) : layerUndoer(layer) } : {}),
       ...(options.limits ? { limits: options.limits } : {}),
     });
+    const activities = options.wrapActivities ? options.wrapActivities(built) : built;
     return await withWorker({ taskQueue, activities, ...WORKER_HEARTBEAT_OPTIONS }, (t) =>
       fn({ workspace, model, kernel, taskQueue, logPath, ...(layer ? { layer } : {}) }, t),
     );

@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { Kernel } from '../../src/kernel/kernel';
 import { FilesystemProvider } from '../../src/providers/filesystem';
 import { readLog, tempDir, writePolicy } from '../kernel/kernel-helpers';
+import { waitFor } from '../helpers/poll';
 
 type Execute = FilesystemProvider['execute'];
 
@@ -76,4 +77,42 @@ describe('fs.write aborted while the provider works', () => {
       assert.equal(records[0]?.['code'], 'Kernel.Aborted');
     });
   }
+});
+
+describe('fs.write aborted while it waits for beforeEffect, into folders that do not exist yet', () => {
+  test('answered ERROR Kernel.Aborted; the provider stops at its gate, and the missing folders are never created', async () => {
+    const dir = tempDir();
+    const ws = path.join(dir, 'ws');
+    fs.mkdirSync(ws);
+    const policy = writePolicy(dir, 'capabilities:\n  - action: fs.write\n    resource: /workspace/**\n');
+    const provider = new WatchedProvider({ mounts: { '/workspace': ws } });
+    const logPath = path.join(dir, 'kernel.log');
+    const kernel = new Kernel({ policy, providers: [provider], logPath });
+    const controller = new AbortController();
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    try {
+      const pending = kernel.submit(
+        { action: 'fs.write', target: '/workspace/new/deeper/out.txt', params: { content: 'new' } },
+        { signal: controller.signal, beforeExecute: async () => ({ beforeEffect: gate }) },
+      );
+      await waitFor(() => provider.finished !== undefined, 'the provider to start');
+      controller.abort();
+      const result = await pending;
+      assert.equal(result.status, 'ERROR');
+      assert.equal(result.code, 'Kernel.Aborted');
+      open();
+      const ended = await provider.finished;
+      // The gate the provider waits for is raced against the submit's deadline: it rejected, so the
+      // provider stopped before its walk, which is what creates missing folders.
+      assert.equal((ended as { code?: unknown }).code, 'Kernel.Aborted', 'the provider stopped at its gate');
+      assert.deepEqual(fs.readdirSync(ws), []);
+    } finally {
+      await kernel.close();
+    }
+    assert.deepEqual(
+      readLog(logPath).map((r) => [r['status'], r['code']]),
+      [['ERROR', 'Kernel.Aborted']],
+    );
+  });
 });

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { codecDataConverter } from '../../src/codec/data-converter';
+import { ownerFromStart } from '../../src/codec/decode-history';
 import { codecWorkflowBundle } from '../codec/helpers';
 import { fixtureKeys, isEncryptedHistory } from '../helpers/fixture-codec';
 import { fixture } from '../helpers/paths';
@@ -64,6 +65,7 @@ for (const file of files) {
     const options = isEncryptedHistory(history)
       ? { workflowBundle: await codecWorkflowBundle(), dataConverter: codecDataConverter(fixtureKeys()) }
       : { workflowBundle: await workflowBundle() };
-    await Worker.runReplayHistory(options, history, file);
+    // A bound (format v2) encrypted history replays only as its own workflow: its id is in its start input's binding.
+    await Worker.runReplayHistory(options, history, ownerFromStart(history)?.workflowId ?? file);
   });
 }

@@ -9,7 +9,7 @@ import type { PayloadCodec } from '@temporalio/common';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { AesGcmCodec } from '../../codec/aes-gcm-codec';
 import { fetchDecodedHistory } from '../../codec/client-codec';
-import { decodeHistory } from '../../codec/decode-history';
+import { decodeHistory, ownerFromStart } from '../../codec/decode-history';
 import { ClientCode } from '../errors';
 import { recordedActions, type RecordedRun } from './recorded-actions';
 
@@ -36,7 +36,8 @@ export async function runsFromServer(client: Client, selector: { readonly workfl
 /**
  * A history JSON file as the Temporal CLI or Web UI export it. An encrypted history (payloads
  * `binary/encrypted`, docs/threat-model.md) is decoded with `codec` — the configured keys;
- * without keys (the default codec) plaintext passes and encrypted payloads are refused.
+ * without keys (the default codec) plaintext passes and encrypted payloads are refused. Each
+ * payload is checked against the workflow the start input is bound to (a file names no owner).
  * @throws an error with the codec's code (`Codec.NoKeys`, `Codec.UnknownKey`, …) naming the
  *   file and the key id, when the file cannot be decoded here; `Replay.BadHistory` when it
  *   cannot be read.
@@ -51,7 +52,7 @@ export async function runFromFile(file: string, codec: PayloadCodec = new AesGcm
   }
   const history = historyFromJSON(json);
   try {
-    await decodeHistory(history, codec);
+    await decodeHistory(history, codec, ownerFromStart(history));
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     throw Object.assign(new Error(`cannot decode history ${file}: ${err instanceof Error ? err.message : String(err)}`), {
