@@ -121,14 +121,14 @@ const LOST_RECORD =
   'the action took effect, but its record is gone from the snapshot store (expired and swept, evicted by maxRecords, or removed): nothing was undone';
 
 /**
- * True if the undo of an action that took effect found no record of it (the undoer answers
- * NOOP with `Reversible.UnknownRecord`): that is a failure, not "nothing to undo".
+ * True if the undo of an action that took effect (applied, or an earlier undo already found its
+ * record gone) found no record of it (the undoer answers NOOP with `Reversible.UnknownRecord`):
+ * that is a failure, not "nothing to undo" — also when the undo is asked again.
  * Runs from {@link Patch.LostRecordFails} on; asked only where it applies.
  */
 function lostRecord(entry: Compensation, outcome: { readonly status: string; readonly code?: string }): boolean {
-  return (
-    entry.state === CompensationState.Applied && outcome.status === 'NOOP' && outcome.code === 'Reversible.UnknownRecord' && patched(Patch.LostRecordFails)
-  );
+  const tookEffect = entry.state === CompensationState.Applied || (entry.state === CompensationState.Failed && entry.reason === LOST_RECORD);
+  return tookEffect && outcome.status === 'NOOP' && outcome.code === 'Reversible.UnknownRecord' && patched(Patch.LostRecordFails);
 }
 
 /** An activity failure's message with its cause's (`Activity task failed: …` says little alone). */

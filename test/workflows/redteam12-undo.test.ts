@@ -49,6 +49,17 @@ describe('red team: undo of an applied action whose record is gone', () => {
           ],
         );
         for (const u of rollback.undone) assert.deepEqual([u.code, /record is gone/.test(u.reason ?? '')], ['Reversible.UnknownRecord', true]);
+        // Asked again with the states a compensated run reports (failed, record gone): still ERROR, never NOOP.
+        const failedStates = result.compensations.map((c) => ({ ...c, state: 'failed' as const, reason: rollback.undone[0]?.reason ?? '' }));
+        const again = await client.workflow.execute(rollbackRun, {
+          taskQueue: bench.taskQueue,
+          workflowId: uniqueId('rt12-rollback'),
+          args: [{ workflowId, compensations: failedStates }],
+        });
+        assert.deepEqual(
+          again.undone.map((u) => u.status),
+          ['ERROR', 'ERROR'],
+        );
         assert.equal(fs.readFileSync(path.join(bench.workspace, 'output', 'a.md'), 'utf8'), 'agent edit');
         assert.equal(fs.readFileSync(path.join(bench.workspace, 'output', 'b.md'), 'utf8'), 'new file');
       },
