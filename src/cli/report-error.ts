@@ -37,7 +37,11 @@ export function exitCodeOf(err: unknown): ExitCode {
   if (name === 'WorkflowNotFoundError' || name === 'NamespaceNotFoundError' || code === Grpc.NotFound) return ExitCode.NotFound;
   if (code === 'Client.TemporalUnreachable' || code === Grpc.Unavailable || code === Grpc.DeadlineExceeded) return ExitCode.Unavailable;
   if (code === 'ENOENT' || code === 'EISDIR' || code === 'EACCES') return ExitCode.Usage;
-  if (typeof code === 'string' && (code.startsWith('Policy.') || code === 'Client.InvalidToolsFile' || code === 'Fs.InvalidMount')) return ExitCode.Usage;
+  if (
+    typeof code === 'string' &&
+    (code.startsWith('Policy.') || code === 'Client.InvalidToolsFile' || code === 'Fs.InvalidMount' || code === 'Client.StateInWorkspace')
+  )
+    return ExitCode.Usage;
   const cause = fields(err).cause;
   if (cause !== undefined && cause !== err) {
     const fromCause = exitCodeOf(cause);

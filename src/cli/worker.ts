@@ -29,6 +29,8 @@ import { CliError, DEFAULT_TASK_QUEUE, ExitCode } from './conventions';
 import { collectExtraAction, processIo, type CliIo } from './policy-io';
 import { describeError, reportError } from './report-error';
 import { defaultFreezeFile, freezeFileCheck } from './freeze';
+import { refuseStateInMounts, type WorkerStatePath } from '../worker/outside-mounts';
+import { CODEC_KEYS_FILE_ENV } from '../codec/key-ring';
 import { SCRIPTED_PREFIX, startScriptedModel, type ScriptedModel } from '../dev/scripted-model';
 import { loadProviders, loadWorkerConfig, type WorkerConfigFile } from './worker-config';
 import { installWorkerLogger } from './worker-logger';
@@ -166,6 +168,9 @@ async function runWorker(options: WorkerCliOptions, io: CliIo): Promise<number> 
     }
   };
   try {
+    // Before a module is loaded or a file created: the worker's own files lie outside every mount
+    // (the host checks its log, snapshots, policy, tools and MCP files the same way).
+    refuseStateInMounts(cliStatePaths(options, r), r.mounts);
     const providers = loadProviders(r.config.providers);
     fs.mkdirSync(path.dirname(path.resolve(r.log)), { recursive: true });
     if (retention.audit.headDir !== undefined) fs.mkdirSync(retention.audit.headDir, { recursive: true, mode: 0o700 });
@@ -250,6 +255,24 @@ async function runWorker(options: WorkerCliOptions, io: CliIo): Promise<number> 
     await host?.close();
     await scripted?.close();
   }
+}
+
+/** The worker's files only the CLI knows: the freeze file, the config file, its provider modules, the codec keys file. */
+function cliStatePaths(options: WorkerCliOptions, r: Resolved): WorkerStatePath[] {
+  const keysFile = options.codecKeys ?? process.env[CODEC_KEYS_FILE_ENV];
+  const modules = (r.config.providers ?? []).flatMap((p) => {
+    try {
+      return [{ what: `the provider module ${p.module}`, path: require.resolve(p.module), option: 'providers in --config' }];
+    } catch {
+      return []; // loadProviders reports it
+    }
+  });
+  return [
+    { what: 'the freeze file', path: r.freezeFile, option: '--freeze-file' },
+    ...(options.config !== undefined ? [{ what: 'the worker config', path: options.config, option: '--config' }] : []),
+    ...modules,
+    ...(keysFile ? [{ what: 'the codec keys file', path: keysFile, option: '--codec-keys' }] : []),
+  ];
 }
 
 /** The audit-log rotation and head-file settings and the snapshot retention from the flags. */

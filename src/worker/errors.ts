@@ -4,7 +4,7 @@ import { AgentOsError } from '../errors';
 /** Codes of worker hosting's failures (published as `Client.*`; never renamed). */
 export const WorkerCode = {
   SearchAttributes: 'Client.SearchAttributes',
-  SnapshotsInWorkspace: 'Client.SnapshotsInWorkspace',
+  StateInWorkspace: 'Client.StateInWorkspace',
 } as const;
 export type WorkerCode = (typeof WorkerCode)[keyof typeof WorkerCode];
 
@@ -27,17 +27,19 @@ export class SearchAttributesError extends AgentOsError {
 }
 
 /**
- * The snapshot store is inside a mounted workspace (or holds one): the agent's own fs tools
- * could read the snapshots and rewrite or remove the records its undos trust.
+ * A file or folder of the worker's own (its audit log, snapshots, policy, keys, freeze file…)
+ * lies inside a mounted workspace: the agent could read or rewrite it with its own tools.
  */
-export class SnapshotsInWorkspaceError extends AgentOsError {
-  readonly code = WorkerCode.SnapshotsInWorkspace;
+export class StateInWorkspaceError extends AgentOsError {
+  readonly code = WorkerCode.StateInWorkspace;
   constructor(
-    readonly snapshotsDir: string,
+    readonly what: string,
+    readonly path: string,
+    readonly option: string,
     readonly mountPoint: string,
   ) {
     super(
-      `the snapshots folder ${JSON.stringify(snapshotsDir)} overlaps the workspace mounted at ${mountPoint}: the agent could rewrite the records its rollbacks trust — choose a folder outside every mount (--snapshots)`,
+      `${what} ${JSON.stringify(path)} overlaps the workspace mounted at ${mountPoint}: the agent could read or rewrite it with its own tools — move it outside every mounted folder (${option})`,
     );
   }
 }

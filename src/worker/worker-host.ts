@@ -22,7 +22,7 @@ import type { FreezeCheck } from '../kernel/policy-gate';
 import { FsDeleteSnapshotStrategy, FsWriteSnapshotStrategy, ReversibleActionLayer, SnapshotStore, type SnapshotStoreOptions } from '../reversible/index';
 import type { ToolDefSpec } from '../workflows/tool-defs';
 import { loadToolsFile } from '../client/tools-file';
-import { SnapshotsInWorkspaceError } from './errors';
+import { refuseStateInMounts, type WorkerStatePath } from './outside-mounts';
 
 /** Options of {@link buildWorkerHost}. */
 export interface WorkerHostOptions {
@@ -71,6 +71,8 @@ export interface WorkerHost extends Pick<ActivityDeps, 'kernel' | 'executor' | '
  */
 export function buildWorkerHost(options: WorkerHostOptions): WorkerHost {
   const servers = options.mcpServersFile === undefined ? undefined : loadServersFile(options.mcpServersFile);
+  // Before anything is created: the kernel would open its log, the store its folder.
+  refuseStateInMounts(hostStatePaths(options, servers?.pinsFile), options.mounts);
   const mcp =
     servers === undefined
       ? undefined
@@ -93,7 +95,6 @@ export function buildWorkerHost(options: WorkerHostOptions): WorkerHost {
   try {
     const tools = options.toolsFile === undefined ? [] : loadToolsFile(options.toolsFile, { actions: kernel.actions });
     fs.mkdirSync(options.snapshotsDir, { recursive: true });
-    refuseSnapshotsInMounts(options.snapshotsDir, options.mounts);
     const strategies = [new FsWriteSnapshotStrategy(), new FsDeleteSnapshotStrategy()];
     const store = new SnapshotStore(path.resolve(options.snapshotsDir), options.snapshotRetention ?? {});
     // A run with its own policy gets the same store and strategies over the narrowed kernel (layer.forKernel).
@@ -105,30 +106,6 @@ export function buildWorkerHost(options: WorkerHostOptions): WorkerHost {
     void kernel.close();
     throw err;
   }
-}
-
-/**
- * @throws SnapshotsInWorkspaceError when the snapshots folder (its real path) lies inside a
- * mount's host folder, or holds one: e.g. `--mount /workspace=$HOME` with the default
- * `~/.agent-os/snapshots`.
- */
-function refuseSnapshotsInMounts(snapshotsDir: string, mounts: Readonly<Record<string, string>>): void {
-  const store = fs.realpathSync(snapshotsDir);
-  for (const [agent, hostDir] of Object.entries(mounts)) {
-    let real: string;
-    try {
-      real = fs.realpathSync(hostDir);
-    } catch {
-      continue; // a missing mount folder: the filesystem provider reports it
-    }
-    if (within(store, real) || within(real, store)) throw new SnapshotsInWorkspaceError(snapshotsDir, agent);
-  }
-}
-
-/** True if `inner` is `outer` or below it (a folder named `..x` is below it too). */
-function within(inner: string, outer: string): boolean {
-  const rel = path.relative(outer, inner);
-  return rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
 }
 
 /**
@@ -157,4 +134,23 @@ export function parseMounts(values: readonly string[]): Record<string, string> {
     mounts[value.slice(0, eq)] = path.resolve(value.slice(eq + 1));
   }
   return mounts;
+}
+
+/**
+ * The host's own files and folders, none of which may lie inside a mount (outside-mounts.ts):
+ * the snapshots (nor may a mount lie inside them), the audit log and its head folder, the
+ * ceiling policy, the tools file, the MCP servers file and its pins, and `statePaths`.
+ */
+function hostStatePaths(options: WorkerHostOptions, pinsFile: string | undefined): WorkerStatePath[] {
+  return [
+    { what: 'the snapshots folder', path: options.snapshotsDir, option: '--snapshots', folder: true },
+    { what: 'the audit log', path: options.logPath, option: '--log' },
+    ...(options.audit?.headDir !== undefined
+      ? [{ what: "the audit log's head folder", path: options.audit.headDir, option: '--audit-head-dir', folder: true }]
+      : []),
+    { what: 'the ceiling policy', path: options.policyFile, option: '--policy' },
+    ...(options.toolsFile !== undefined ? [{ what: 'the tools file', path: options.toolsFile, option: '--tools' }] : []),
+    ...(options.mcpServersFile !== undefined ? [{ what: 'the MCP servers file', path: options.mcpServersFile, option: '--mcp' }] : []),
+    ...(pinsFile !== undefined ? [{ what: "the MCP servers' pins file", path: pinsFile, option: 'pins in the MCP servers file' }] : []),
+  ];
 }
