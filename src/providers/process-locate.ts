@@ -6,10 +6,10 @@ import { constants as fsConstants, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { CwdOutsideMountError, ProgramNotFoundError, ProgramOutsidePathError } from './errors';
 
-/** True if `child` is `parent` or lies below it (both absolute, normalized). */
+/** True if `child` is `parent` or lies below it (both absolute, normalized); a name like `..x` is below it. */
 export function isWithin(child: string, parent: string): boolean {
   const rel = path.relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  return rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
 }
 
 async function isExecutableFile(file: string): Promise<boolean> {
