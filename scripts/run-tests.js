@@ -66,13 +66,17 @@ async function main() {
   const all = findTests(path.join(dist, 'test'))
     .sort()
     .filter((f) => tier === 'all' || tierOf(f) === tier);
-  const files = filters.length ? all.filter((f) => filters.some((x) => f.includes(x))) : all;
+  // A filter is matched against the path below dist/ (so a checkout whose own path holds the text
+  // does not select every file), or against the whole path when it is absolute.
+  const selected = (f, x) => (path.isAbsolute(x) ? f : path.relative(dist, f)).includes(x);
+  const files = filters.length ? all.filter((f) => filters.some((x) => selected(f, x))) : all;
   if (files.length === 0) {
     if (tier === 'slow' && filters.length === 0) {
       console.log('run-tests: the slow tier has no tests yet (test/race, test/sandbox, test/faults)');
       return 0;
     }
-    console.error(`run-tests: no compiled tests found under ${path.join(dist, 'test')} (run \`npm run build\` first)`);
+    if (all.length > 0) console.error(`run-tests: no test file under dist/ matches ${filters.map((x) => JSON.stringify(x)).join(' or ')} (e.g. test/kernel or audit-log)`);
+    else console.error(`run-tests: no compiled tests found under ${path.join(dist, 'test')} (run \`npm run build\` first)`);
     return 1;
   }
 
