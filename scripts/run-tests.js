@@ -75,7 +75,8 @@ async function main() {
       console.log('run-tests: the slow tier has no tests yet (test/race, test/sandbox, test/faults)');
       return 0;
     }
-    if (all.length > 0) console.error(`run-tests: no test file under dist/ matches ${filters.map((x) => JSON.stringify(x)).join(' or ')} (e.g. test/kernel or audit-log)`);
+    if (all.length > 0)
+      console.error(`run-tests: no test file under dist/ matches ${filters.map((x) => JSON.stringify(x)).join(' or ')} (e.g. test/kernel or audit-log)`);
     else console.error(`run-tests: no compiled tests found under ${path.join(dist, 'test')} (run \`npm run build\` first)`);
     return 1;
   }
