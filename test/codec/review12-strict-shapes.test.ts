@@ -20,6 +20,8 @@ import { cli, startWorkerProcess, type WorkerProcess, scriptedEnv, workerStateAr
 import { keysFile } from './helpers';
 
 const WRITES = 6;
+/** A run policy (read by the decide from the start input of each run of the chain). */
+const RUN_POLICY = 'version: 1\ncapabilities:\n  - id: out\n    action: fs.write\n    resource: /workspace/output/**\n';
 
 function script(request: ReceivedRequest): ScriptStep {
   if (JSON.stringify(request.messages).includes('Ask first'))
@@ -59,14 +61,14 @@ describe('review12: strict mode in other run shapes (real worker process, real d
     fs.rmSync(root, { recursive: true, force: true });
   });
 
-  test('a run continuing as new, with its fs steps on a workspace queue, completes; audit export reads the chain', async () => {
+  test('a run with its own policy, continuing as new, with its fs steps on a workspace queue, completes; audit export reads the chain', async () => {
     const t = await temporal();
     const client = new Client({ connection: t.client.connection, namespace: 'default', dataConverter: codecDataConverter({ ...readKeyRingFile(keys), strict: true }) });
     const workflowId = uniqueId('r12-strict-can');
     const handle = await client.workflow.start('agentRun', {
       taskQueue,
       workflowId,
-      args: [{ prompt: 'write', tools: FILE_TOOLS, workspaceQueue: wsQueue, continueAsNewAfterEvents: 20 }],
+      args: [{ prompt: 'write', tools: FILE_TOOLS, workspaceQueue: wsQueue, continueAsNewAfterEvents: 20, policy: RUN_POLICY }],
     });
     const result = (await handle.result()) as { output: string; generations: number; actions: Array<{ status: string }> };
     assert.equal(result.output, 'all written', worker.output());
