@@ -63,7 +63,11 @@ describe('review12: strict mode in other run shapes (real worker process, real d
 
   test('a run with its own policy, continuing as new, with its fs steps on a workspace queue, completes; audit export reads the chain', async () => {
     const t = await temporal();
-    const client = new Client({ connection: t.client.connection, namespace: 'default', dataConverter: codecDataConverter({ ...readKeyRingFile(keys), strict: true }) });
+    const client = new Client({
+      connection: t.client.connection,
+      namespace: 'default',
+      dataConverter: codecDataConverter({ ...readKeyRingFile(keys), strict: true }),
+    });
     const workflowId = uniqueId('r12-strict-can');
     const handle = await client.workflow.start('agentRun', {
       taskQueue,
@@ -87,9 +91,17 @@ describe('review12: strict mode in other run shapes (real worker process, real d
 
   test('a run cancelled while it waits for an approval (queried through a strict client) ends cancelled; its export reads', async () => {
     const t = await temporal();
-    const client = new Client({ connection: t.client.connection, namespace: 'default', dataConverter: codecDataConverter({ ...readKeyRingFile(keys), strict: true }) });
+    const client = new Client({
+      connection: t.client.connection,
+      namespace: 'default',
+      dataConverter: codecDataConverter({ ...readKeyRingFile(keys), strict: true }),
+    });
     const workflowId = uniqueId('r12-strict-cancel');
-    const handle = await client.workflow.start('agentRun', { taskQueue, workflowId, args: [{ prompt: 'Ask first', tools: FILE_TOOLS, workspaceQueue: wsQueue }] });
+    const handle = await client.workflow.start('agentRun', {
+      taskQueue,
+      workflowId,
+      args: [{ prompt: 'Ask first', tools: FILE_TOOLS, workspaceQueue: wsQueue }],
+    });
     await waitFor(async () => ((await handle.query('state')) as { pendingApprovals: unknown[] }).pendingApprovals.length === 1, 'the ask');
     await handle.cancel();
     await assert.rejects(handle.result(), /cancel/i);
