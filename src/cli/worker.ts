@@ -257,7 +257,10 @@ async function runWorker(options: WorkerCliOptions, io: CliIo): Promise<number> 
   }
 }
 
-/** The worker's files only the CLI knows: the freeze file, the config file, its provider modules, the codec keys file. */
+/**
+ * The worker's files only the CLI knows: its own code, the Temporal credentials and config file, the
+ * ready file, the freeze file, the config file, its provider modules, the codec keys file.
+ */
 function cliStatePaths(options: WorkerCliOptions, r: Resolved): WorkerStatePath[] {
   const keysFile = options.codecKeys ?? process.env[CODEC_KEYS_FILE_ENV];
   const modules = (r.config.providers ?? []).flatMap((p) => {
@@ -267,7 +270,20 @@ function cliStatePaths(options: WorkerCliOptions, r: Resolved): WorkerStatePath[
       return []; // loadProviders reports it
     }
   });
+  const env = (name: string): string | undefined => process.env[name] || undefined;
+  const connection: Array<[string, string | undefined, string]> = [
+    ['the Temporal client key', options.tlsKeyPath ?? env('TEMPORAL_TLS_CLIENT_KEY_PATH'), '--tls-key-path'],
+    ['the Temporal client certificate', options.tlsCertPath ?? env('TEMPORAL_TLS_CLIENT_CERT_PATH'), '--tls-cert-path'],
+    ['the Temporal server CA', options.tlsCaPath ?? env('TEMPORAL_TLS_SERVER_CA_CERT_PATH'), '--tls-ca-path'],
+    ['the Temporal config file', options.configFile ?? env('TEMPORAL_CONFIG_FILE'), '--config-file'],
+  ];
   return [
+    // Its own code (dist/src/cli → the install folder, with its dependencies): what the next start runs.
+    { what: "agent-os's own code", path: path.resolve(__dirname, '..', '..', '..'), option: 'install agent-os outside the workspace' },
+    { what: "agent-os's own code", path: path.resolve(__dirname, '..', '..'), option: 'install agent-os outside the workspace', folder: true },
+    ...connection.flatMap(([what, file, option]) => (file !== undefined ? [{ what, path: file, option }] : [])),
+    // The worker writes it (following links) once polling.
+    { what: 'the ready file', path: options.readyFile, option: '--ready-file' },
     { what: 'the freeze file', path: r.freezeFile, option: '--freeze-file' },
     ...(options.config !== undefined ? [{ what: 'the worker config', path: options.config, option: '--config' }] : []),
     ...modules,

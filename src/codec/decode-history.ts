@@ -13,7 +13,7 @@ import type { Payload, PayloadCodec } from '@temporalio/common';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { visit, walkGetWorkflowExecutionHistoryResponse } from '@temporalio/common/lib/internal-non-workflow';
 import type { temporal } from '@temporalio/proto';
-import { CONTEXT_METADATA, parseBinding } from './binding';
+import { CONTEXT_METADATA, parseBinding, type Binding } from './binding';
 import { CORE_DATA, historyContextDeriver, type HistoryOwner, type PayloadPlace } from './history-contexts';
 
 export type { HistoryOwner } from './history-contexts';
@@ -45,15 +45,40 @@ export async function decodeHistory<H extends History>(history: H, codec: Payloa
 
 /**
  * The owner a history names for itself: the workflow its start input is bound to (for files
- * exported without their workflow id). Payloads moved in from another workflow are then
- * refused; a history whose start input was replaced too is not told apart. Undefined when the
- * start input is not a bound payload.
+ * exported without their workflow id) — or, when that payload is not bound to a workflow, the
+ * workflow the first bound payload of the history names (an activity's binding names its
+ * workflow too), so rewriting or removing the start input does not turn the other payloads'
+ * place checks off. Payloads moved in from another workflow are then refused; a history whose
+ * every payload was replaced is not told apart. Undefined when no payload is bound.
  */
 export function ownerFromStart(history: History): HistoryOwner | undefined {
   const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
-  const bytes = payload?.metadata?.[CONTEXT_METADATA];
-  const binding = bytes ? parseBinding(Buffer.from(bytes).toString('utf8')) : undefined;
-  return binding?.[0] === 'workflow' ? { namespace: binding[1], workflowId: binding[2] } : undefined;
+  return ownerOf(payload ? bindingIn(payload) : undefined) ?? ownerOf(firstBinding(history.events ?? []));
+}
+
+function ownerOf(binding: Binding | undefined): HistoryOwner | undefined {
+  const workflowId = binding?.[2];
+  return binding && typeof workflowId === 'string' ? { namespace: binding[1], workflowId } : undefined;
+}
+
+function bindingIn(payload: { metadata?: { [k: string]: Uint8Array } | null }): Binding | undefined {
+  const bytes = payload.metadata?.[CONTEXT_METADATA];
+  return bytes ? parseBinding(Buffer.from(bytes).toString('utf8')) : undefined;
+}
+
+/** The first payload binding naming a workflow, in event order (depth first). */
+function firstBinding(node: unknown): Binding | undefined {
+  if (node === null || typeof node !== 'object' || ArrayBuffer.isView(node)) return undefined;
+  const metadata = (node as { metadata?: unknown }).metadata;
+  if (metadata !== null && typeof metadata === 'object' && CONTEXT_METADATA in metadata) {
+    const found = bindingIn(node as { metadata: { [k: string]: Uint8Array } });
+    if (ownerOf(found)) return found;
+  }
+  for (const value of Array.isArray(node) ? node : Object.values(node)) {
+    const found = firstBinding(value);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** Puts `message` and `stackTrace` back from decoded `encodedAttributes` (recursively: causes too). */
