@@ -6,44 +6,11 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createChat } from '../../src/model/chat';
 import { mapToolCall } from '../../src/workflows/tool-defs';
 import { FILE_TOOLS } from '../../src/client/file-tools';
 import type { ChatMessage } from '../../src/model/types';
-
-interface Received {
-  readonly messages: Array<{ role: string; tool_call_id?: string; tool_calls?: unknown[] }>;
-}
-
-/** An endpoint that answers every request with `toolCalls` and keeps the request bodies. */
-async function withRawModel<T>(toolCalls: unknown[], fn: (baseURL: string, received: Received[]) => Promise<T>): Promise<T> {
-  const received: Received[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Received);
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify({
-          id: 'x',
-          object: 'chat.completion',
-          created: 0,
-          model: 'raw',
-          choices: [{ index: 0, finish_reason: 'tool_calls', message: { role: 'assistant', content: null, tool_calls: toolCalls } }],
-        }),
-      );
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  try {
-    return await fn(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, received);
-  } finally {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-}
+import { withRawModel } from './raw-model';
 
 const CUSTOM = { id: 'c1', type: 'custom', custom: { name: 'read_file', input: '/workspace/a.txt' } };
 const ODD = { type: 'web_search', web_search: { query: 'x' } };

@@ -5,36 +5,11 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createChat } from '../../src/model/chat';
 import { mapToolCall } from '../../src/workflows/tool-defs';
 import { FILE_TOOLS } from '../../src/client/file-tools';
 import type { ToolCall } from '../../src/model/types';
-
-async function withRawModel<T>(toolCalls: unknown[], fn: (baseURL: string) => Promise<T>): Promise<T> {
-  const server = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify({
-          id: 'x',
-          object: 'chat.completion',
-          created: 0,
-          model: 'raw',
-          choices: [{ index: 0, finish_reason: 'tool_calls', message: { role: 'assistant', content: null, tool_calls: toolCalls } }],
-        }),
-      );
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  try {
-    return await fn(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`);
-  } finally {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-}
+import { withRawModel } from './raw-model';
 
 describe('redteam11-audit: tool calls of the wrong shape from the model endpoint', () => {
   test('callModel: arguments as an object, name as a number, no id → every ToolCall field is a string', async () => {
