@@ -216,9 +216,10 @@ async function runWorker(options: WorkerCliOptions, io: CliIo): Promise<number> 
     const loadedHost = host;
     await worker.run({
       onReady: () => {
-        fs.writeFileSync(
+        writeReadyFile(
           options.readyFile,
           `${JSON.stringify({ pid: process.pid, taskQueue: r.taskQueue, workspaceQueue: r.workspaceQueue ?? null, address: settings.address, namespace: settings.namespace })}\n`,
+          io,
         );
         const lines = [
           `agent-os worker: polling ${r.taskQueue}${r.workspaceQueue ? ` and ${r.workspaceQueue}` : ''} on ${settings.address} (namespace ${settings.namespace}${settings.tls ? ', TLS' : ''}${settings.apiKey ? ', API key' : ''})`,
@@ -254,6 +255,24 @@ async function runWorker(options: WorkerCliOptions, io: CliIo): Promise<number> 
     await closeConnections?.().catch(() => undefined);
     await host?.close();
     await scripted?.close();
+  }
+}
+
+/**
+ * Writes the ready file without following a link planted at its name (the default lies in
+ * /tmp): a new temp file (`wx`: O_EXCL, so never through a link) renamed over the name, which
+ * replaces a link instead of writing where it points. A failure is reported, not fatal: the
+ * file is only a signal for scripts.
+ */
+function writeReadyFile(file: string, text: string, io: CliIo): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    fs.rmSync(tmp, { force: true });
+    fs.writeFileSync(tmp, text, { flag: 'wx', mode: 0o644 });
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    io.err(`agent-os worker: ready file ${file} not written: ${describeError(err)}\n`);
   }
 }
 

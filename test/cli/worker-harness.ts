@@ -49,9 +49,13 @@ export interface WorkerProcess {
  * Starts `agent-os worker ...args` and resolves once it prints that it polls (its ready
  * signal), or rejects with its output when it exits first.
  */
-export async function startWorkerProcess(args: readonly string[], env: NodeJS.ProcessEnv): Promise<WorkerProcess> {
+export async function startWorkerProcess(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  options: { readonly readyFile?: string } = {},
+): Promise<WorkerProcess> {
   // The worker removes the ready file on exit (tests assert it); its folder goes with this test process.
-  const readyFile = path.join(tempFolder('agent-os-ready-'), 'ready');
+  const readyFile = options.readyFile ?? path.join(tempFolder('agent-os-ready-'), 'ready');
   const child = spawn(process.execPath, [CLI, 'worker', ...args, '--ready-file', readyFile], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
