@@ -14,7 +14,7 @@ import { startDemoStack } from '../../src/dev/demo-stack';
 import { historyToAuditRecords } from '../../src/client/history-audit';
 import { repoRoot } from '../helpers/paths';
 import { temporal, uniqueId } from '../helpers/temporal';
-import { codecWorkflowBundle, historyText, keysFile, ring } from './helpers';
+import { firstWorkflowTaskFailure, codecWorkflowBundle, historyText, keysFile, ring } from './helpers';
 
 // Plaintext that a demo run handles: a file's content, the policy's rule names, targets in
 // summaries, the model's failure message, the run's instructions and prompt.
@@ -106,24 +106,8 @@ test("encrypted run: a worker without the run's key → the workflow task fails 
     const client = new Client({ connection, dataConverter: codecDataConverter(ring('client-key')) });
     const workflowId = uniqueId('codec-wrong');
     const handle = await client.workflow.start('agentRun', { taskQueue: stack.taskQueue, workflowId, args: [demoRunInput()] });
-    let failure: string | undefined;
-    for (let page: Uint8Array | undefined; failure === undefined;) {
-      const res = await client.workflowService.getWorkflowExecutionHistory({
-        namespace: 'default',
-        execution: { workflowId },
-        waitNewEvent: true,
-        ...(page ? { nextPageToken: page } : {}),
-      });
-      page = res.nextPageToken && res.nextPageToken.length > 0 ? res.nextPageToken : undefined;
-      for (const event of res.history?.events ?? []) {
-        assert.ok(event.activityTaskScheduledEventAttributes == null, 'the workflow never ran: no activity was scheduled');
-        if (!event.workflowTaskFailedEventAttributes) continue;
-        // The task failure is itself encrypted, under the worker's key (whose holder can read it).
-        const [e] = (await decodeHistory({ events: [event] }, new AesGcmCodec(workerKeys))).events ?? [];
-        const f = e?.workflowTaskFailedEventAttributes?.failure;
-        if (f) failure = `${f.message ?? ''} ${f.cause?.message ?? ''}`;
-      }
-    }
+    // The task failure is itself encrypted, under the worker's key (whose holder can read it).
+    const failure = await firstWorkflowTaskFailure(client.workflowService, workflowId, workerKeys);
     assert.match(failure, /Codec\.UnknownKey: payload encrypted with key "client-key", which is not configured \(configured: worker-key\)/);
     await handle.terminate('test done');
   } finally {

@@ -5,6 +5,10 @@ import type { Payload } from '@temporalio/common';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { CODEC_FAILURE_CONVERTER_PATH } from '../../src/codec/data-converter';
 import { newKeyLine, parseKeyRing, type KeyRing } from '../../src/codec/key-ring';
+import assert from 'node:assert/strict';
+import type { WorkflowService } from '@temporalio/client';
+import { AesGcmCodec } from '../../src/codec/aes-gcm-codec';
+import { decodeHistory } from '../../src/codec/decode-history';
 import { tempFolder } from '../helpers/temp-dir';
 
 /** A key ring of fresh keys with the given ids (the last encrypts). */
@@ -53,4 +57,28 @@ export function historyText(history: unknown): string {
     return v;
   };
   return JSON.stringify(plain(history));
+}
+
+/**
+ * Follows the run's history until a workflow task fails and answers that failure's message and
+ * cause (decoded with `keys`: the failure is encrypted under the worker's key), asserting on the
+ * way that no activity was ever scheduled (the workflow never ran).
+ */
+export async function firstWorkflowTaskFailure(service: WorkflowService, workflowId: string, keys: KeyRing): Promise<string> {
+  for (let page: Uint8Array | undefined; ;) {
+    const res = await service.getWorkflowExecutionHistory({
+      namespace: 'default',
+      execution: { workflowId },
+      waitNewEvent: true,
+      ...(page ? { nextPageToken: page } : {}),
+    });
+    page = res.nextPageToken && res.nextPageToken.length > 0 ? res.nextPageToken : undefined;
+    for (const event of res.history?.events ?? []) {
+      assert.ok(event.activityTaskScheduledEventAttributes == null, 'the workflow never ran: no activity was scheduled');
+      if (!event.workflowTaskFailedEventAttributes) continue;
+      const [e] = (await decodeHistory({ events: [event] }, new AesGcmCodec(keys))).events ?? [];
+      const f = e?.workflowTaskFailedEventAttributes?.failure;
+      if (f) return `${f.message ?? ''} ${f.cause?.message ?? ''}`;
+    }
+  }
 }

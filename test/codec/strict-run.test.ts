@@ -22,7 +22,7 @@ import { waitFor } from '../helpers/poll';
 import { repoRoot } from '../helpers/paths';
 import { temporal, uniqueId } from '../helpers/temporal';
 import { cli, startWorkerProcess, type WorkerProcess, scriptedEnv, workerStateArgs } from '../cli/worker-harness';
-import { codecWorkflowBundle, json, keysFile, value } from './helpers';
+import { firstWorkflowTaskFailure, codecWorkflowBundle, json, keysFile, value } from './helpers';
 
 type History = proto.api.history.v1.IHistory;
 
@@ -278,22 +278,7 @@ describe('codec strict mode and bound payloads (real worker process, real dev se
     const handle = await t.client.workflow.start('agentRun', { taskQueue, workflowId, args: [{ prompt: 'Summarise data.csv' }] });
     let failure: string | undefined;
     try {
-      for (let page: Uint8Array | undefined; failure === undefined;) {
-        const res = await t.client.workflowService.getWorkflowExecutionHistory({
-          namespace: 'default',
-          execution: { workflowId },
-          waitNewEvent: true,
-          ...(page ? { nextPageToken: page } : {}),
-        });
-        page = res.nextPageToken && res.nextPageToken.length > 0 ? res.nextPageToken : undefined;
-        for (const event of res.history?.events ?? []) {
-          assert.ok(event.activityTaskScheduledEventAttributes == null, 'the workflow never ran: no activity was scheduled');
-          if (!event.workflowTaskFailedEventAttributes) continue;
-          const [e] = (await decodeHistory({ events: [event] }, new AesGcmCodec(ring))).events ?? [];
-          const f = e?.workflowTaskFailedEventAttributes?.failure;
-          if (f) failure = `${f.message ?? ''} ${f.cause?.message ?? ''}`;
-        }
-      }
+      failure = await firstWorkflowTaskFailure(t.client.workflowService, workflowId, ring);
     } finally {
       await handle.terminate('test done');
     }
