@@ -29,7 +29,7 @@ import { type Claim, tryClaim } from './audit-claim';
 import { HeadWriter, headFile } from './audit-head';
 import { lastRotatedIndex, rotatedName, writerSegmentName } from './audit-segments';
 import { AuditLogCorruptError, AuditWriteError } from './errors';
-import { type AuditEntry, type AuditRecord, GENESIS_HASH, canonicalLine, chainEntryLine, computeRecordHash } from './audit-record';
+import { type AuditEntry, type AuditRecord, GENESIS_HASH, canonicalLine, chainEntryBytes, computeRecordHash } from './audit-record';
 
 /**
  * At most this many records are written after the last head rewrite before the head is
@@ -62,6 +62,8 @@ export class AuditLog {
   /** `seq` the head file last anchored. */
   private headSeq: number;
   private headTimer: NodeJS.Immediate | undefined;
+  /** Where each line is encoded before its write (a longer line gets a buffer of its own). */
+  private readonly scratch = Buffer.allocUnsafe(16 * 1024);
 
   private constructor(
     /** The active file of this writer's segment, or `undefined` for a log that chains records but keeps none. */
@@ -157,19 +159,18 @@ export class AuditLog {
     if (this.closed) throw new AuditWriteError(this.active ?? '<memory>', { cause: new Error('audit log is closed') });
     let chained;
     try {
-      chained = chainEntryLine(entry, this.seq + 1, this.prev);
+      chained = chainEntryBytes(entry, this.seq + 1, this.prev, this.scratch);
     } catch (err) {
       throw new AuditWriteError(this.active ?? '<memory>', { cause: err });
     }
-    const { record, line } = chained;
+    const { record, bytes, length } = chained;
     if (this.fd !== undefined) {
       try {
-        const bytes = Buffer.byteLength(line, 'utf8');
-        if (this.shouldRotate(bytes)) this.rotate();
-        // One write(2) of the string (no Buffer of its own); a short write is finished from a Buffer.
-        const written = fs.writeSync(this.fd, line);
-        if (written < bytes) writeAll(this.fd, Buffer.from(line, 'utf8').subarray(written));
-        this.size += bytes;
+        if (this.shouldRotate(length)) this.rotate();
+        // One write(2) of the bytes the hash was computed over; a short write is finished.
+        const written = fs.writeSync(this.fd, bytes, 0, length);
+        if (written < length) writeAll(this.fd, bytes.subarray(written, length));
+        this.size += length;
       } catch (err) {
         this.failure = new AuditWriteError(this.active ?? '<memory>', { cause: err });
         throw this.failure;

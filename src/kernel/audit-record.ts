@@ -272,11 +272,49 @@ export interface ChainedRecord {
  * @throws TypeError for an entry with a field the format does not have, or a non-string, non-number value.
  */
 export function chainEntryLine(entry: AuditEntry, seq: number, prev: string): ChainedRecord {
+  const r: Record<string, unknown> = { v: AUDIT_FORMAT_VERSION };
+  const body = chainBody(entry, seq, prev, r);
+  const h = sha256(`${body}}`); // the hash input: the line without `hash`
+  r['hash'] = h;
+  MEMO.prev.remember(h, `"${h}"`); // the next record's prev (hex: nothing to escape)
+  return { record: r as unknown as AuditRecord, line: `${body},"hash":"${h}"}\n` };
+}
+
+/** A chained record and its line as UTF-8 bytes: `bytes.subarray(0, length)`. */
+export interface ChainedBytes {
+  readonly record: AuditRecord;
+  /** `scratch` when the line fit in it, else a new buffer. */
+  readonly bytes: Buffer;
+  readonly length: number;
+}
+
+/**
+ * {@link chainEntryLine} that encodes the line once, into `scratch` (or a larger buffer when
+ * it does not fit), and hashes those bytes: the same record and the same bytes, without
+ * flattening and encoding the line's text again for the hash, its length and the write.
+ * @throws TypeError as chainEntryLine does.
+ */
+export function chainEntryBytes(entry: AuditEntry, seq: number, prev: string, scratch: Buffer): ChainedBytes {
+  const r: Record<string, unknown> = { v: AUDIT_FORMAT_VERSION };
+  const body = chainBody(entry, seq, prev, r);
+  // UTF-8 takes at most 3 bytes per UTF-16 code unit; the tail `},"hash":"<64 hex>"}\n` is 76 bytes.
+  const room = body.length * 3 + 80;
+  const bytes = room <= scratch.length ? scratch : Buffer.allocUnsafe(room);
+  const n = bytes.write(body, 0, 'utf8');
+  bytes[n] = 0x7d; // `}`: the hash input is the line without `hash`
+  const h = hash('sha256', bytes.subarray(0, n + 1), 'hex');
+  const length = n + bytes.write(`,"hash":"${h}"}\n`, n, 'latin1');
+  r['hash'] = h;
+  MEMO.prev.remember(h, `"${h}"`);
+  return { record: r as unknown as AuditRecord, bytes, length };
+}
+
+/** The line of a chained entry without `hash` and its closing brace; fills `r` with the record's fields in line order (all but `hash`). */
+function chainBody(entry: AuditEntry, seq: number, prev: string, r: Record<string, unknown>): string {
   // Built field by field in FIELDS_V2 order with named reads and stores (a generic key loop
   // makes every store a megamorphic, property-adding one: most of this function's time), and
   // without JSON.stringify of a record object: the same bytes serialise() gives, which the
   // tests check against canonicalLine for random entries. The record's keys are in that order.
-  const r: Record<string, unknown> = { v: AUDIT_FORMAT_VERSION };
   let body = `{"v":${AUDIT_FORMAT_VERSION}`; // the line without `hash` and the closing brace
   let used = 0; // fields taken from the entry
   let x: unknown;
@@ -386,10 +424,7 @@ export function chainEntryLine(entry: AuditEntry, seq: number, prev: string): Ch
     for (const key of keys) if ((entry as unknown as Record<string, unknown>)[key] !== undefined) defined += 1;
     if (defined !== used) throw notInFormat();
   }
-  const h = sha256(`${body}}`); // the hash input: the line without `hash`
-  r['hash'] = h;
-  MEMO.prev.remember(h, `"${h}"`); // the next record's prev (hex: nothing to escape)
-  return { record: r as unknown as AuditRecord, line: `${body},"hash":"${h}"}\n` };
+  return body;
 }
 
 /** The JSON text of a field's value: a string or finite number. @throws TypeError for anything else. */
