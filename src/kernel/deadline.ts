@@ -70,6 +70,11 @@ export class Deadline {
     });
   }
 
+  /** The timeout or abort once it fired (`undefined` before). */
+  get fired(): Error | undefined {
+    return this.failure;
+  }
+
   /** Stops the timer and detaches from the caller's signal. */
   dispose(): void {
     this.expiry?.cancel();

@@ -266,6 +266,8 @@ export async function runPipeline(
     ...(deps.egress !== undefined && constraint['network'] === NetworkGrant.Proxy ? { egress: deps.egress } : {}),
     ...(beforeEffect !== undefined && providerWaits ? { beforeEffect: raceBeforeEffect(deadline, beforeEffect) } : {}),
   });
+  // Fired already (a caller's signal aborted before the submit, or during an approval): the provider is never called.
+  if (deadline.fired !== undefined) return { kind: 'error', error: deadline.fired };
   try {
     trace.ran = true;
     const output = await deadline.race(call(() => provider.execute({ ...resolved, params }, context)));

@@ -161,6 +161,32 @@ describe('Kernel.submit', () => {
     assert.equal(readLog(logPath).length, 1);
   });
 
+  test('Kernel.submit: a signal aborted before the submit → ERROR Kernel.Aborted, one record, the provider never called (it used to run, its answer discarded)', async () => {
+    const { kernel, spy, logPath } = setup();
+    const result = await kernel.submit({ action: 'kv.get', target: 'allowed/a' }, { signal: AbortSignal.abort() });
+    await kernel.close();
+    assert.deepEqual([result.status, result.code], ['ERROR', 'Kernel.Aborted']);
+    assert.equal(spy.executed.length, 0);
+    assert.deepEqual(
+      readLog(logPath).map((r) => r['code']),
+      ['Kernel.Aborted'],
+    );
+  });
+
+  test('Kernel.submit: aborted while a person approves → ERROR Kernel.Aborted, the approved action never runs', async () => {
+    const controller = new AbortController();
+    const { kernel, spy } = setup({
+      approve: async () => {
+        controller.abort();
+        return true;
+      },
+    });
+    const result = await kernel.submit({ action: 'kv.get', target: 'review/x' }, { signal: controller.signal });
+    await kernel.close();
+    assert.deepEqual([result.status, result.code], ['ERROR', 'Kernel.Aborted']);
+    assert.equal(spy.executed.length, 0);
+  });
+
   test('Kernel.submit: ask rule without approve → DENIED "requires approval", provider untouched', async () => {
     const { kernel, spy } = setup();
     const result = await kernel.submit({ action: 'kv.get', target: 'review/x' });
