@@ -18,6 +18,7 @@ export {
   assertKernelGrant,
   UnauthorizedExecutionError,
   ActionStatus,
+  NEEDS_ASYNC,
   type ActionRequest,
   type ActionResult,
   type SubmitOptions,

@@ -13,6 +13,7 @@ export { type AuditRecord, AUDIT_FORMAT_VERSION, GENESIS_HASH, canonicalJson, ca
 export { verifyAuditLog, type AuditVerifyResult, type AuditVerifyOptions, type AuditProblem, type AuditSegmentResult } from './audit-verify';
 export {
   ActionStatus,
+  NEEDS_ASYNC,
   type ActionRequest,
   type ActionResult,
   type SubmitOptions,

@@ -27,6 +27,7 @@ import {
   outcomeToResult,
   runPipeline,
   runRefused,
+  runSync,
   runUnknown,
   startPipeline,
   toEntry,
@@ -184,8 +185,24 @@ export class Kernel {
     } catch (error) {
       started.first = { kind: 'error', error }; // a kernel bug: recorded as an internal error
     }
-    if (!isOutcome(started.first)) return this.track(this.submitLogged(request, checked, undefined, undefined, problem, undefined, started));
-    return Promise.resolve(this.settle(() => this.entryOf(started.first as Outcome, started, checked)));
+    if (!isOutcome(started.first)) {
+      // An allowed action its provider finishes synchronously is run, recorded and answered without an await too.
+      let done: Outcome | undefined;
+      try {
+        done = runSync(started.first, checked, started.trace);
+      } catch (error) {
+        done = { kind: 'error', error }; // a kernel bug: recorded as an internal error
+      }
+      if (done === undefined) return this.track(this.submitLogged(request, checked, undefined, undefined, problem, undefined, started));
+      started.first = done;
+    }
+    // `ran`: a record that cannot be written after the provider ran is answered as such (settle).
+    return Promise.resolve(
+      this.settle(() => {
+        const built = this.entryOf(started.first as Outcome, started, checked);
+        return started.trace.ran === true ? { ...built, ran: true } : built;
+      }),
+    );
   }
 
   /** Keeps `pending` in the in-flight set until it settles (it never rejects). */

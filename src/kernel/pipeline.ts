@@ -17,7 +17,7 @@ import type { PolicyGate } from './policy-gate';
 import { createdFileOf, unpackOutput } from './provider-output';
 import { describeRaw, validateRequest } from './request';
 import type { CheckedSubmitOptions } from './submit-options';
-import type { ActionRequest, ActionResult, EgressHook, Provider, ResolvedRequest } from './types';
+import { NEEDS_ASYNC, type ActionRequest, type ActionResult, type EgressHook, type Provider, type ResolvedRequest } from './types';
 import type { HistorySink } from './run-history';
 import { isCreated } from '../workflows/run-history-state';
 
@@ -278,6 +278,46 @@ export async function runPipeline(
     return { kind: 'error', error: isTyped(error) ? error : asProviderError(provider, error) };
   }
 }
+
+/**
+ * The rest of a decided submit without an `await`, when nothing around the provider's call
+ * must be awaited and its provider can finish synchronously ({@link Provider.executeSync}):
+ * an `allow` (no approval), no `beforeExecute` hook, no history-aware rules (the kernel's
+ * synchronous start already excludes them), no egress. `undefined` when it does not apply
+ * or the provider answered {@link NEEDS_ASYNC} (nothing ran): then {@link runPipeline}
+ * runs the step as usual. No deadline: a synchronous call cannot be interrupted, and the
+ * context's `signal` is the caller's (or one that never fires).
+ */
+export function runSync(step: Continuation, options: CheckedSubmitOptions, trace: Trace): Outcome | undefined {
+  if (step.kind !== 'decided') return undefined;
+  const { provider, resolved, params, decision, constraint } = step.decided;
+  const executeSync = provider.executeSync;
+  if (typeof executeSync !== 'function' || decision.effect !== Effect.Allow || options.beforeExecute !== undefined) return undefined;
+  if (constraint['network'] === NetworkGrant.Proxy) return undefined;
+  const changed = options.decided === undefined ? undefined : decisionChange(options.decided, resolved.canonicalTarget, decision);
+  if (changed !== undefined) return { kind: 'denied', code: DenialCode.DecisionChanged, reason: changed };
+  const context = issueGrant({
+    decision,
+    constraint,
+    signal: options.signal ?? NEVER_ABORTED,
+    ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),
+  });
+  trace.ran = true;
+  let output: unknown;
+  try {
+    output = executeSync.call(provider, { ...resolved, params }, context);
+  } catch (error) {
+    return { kind: 'error', error: isTyped(error) ? error : asProviderError(provider, error) };
+  }
+  if (output === NEEDS_ASYNC) {
+    delete trace.ran; // it changed nothing: the asynchronous path calls `execute`
+    return undefined;
+  }
+  return { kind: 'ok', ...unpackOutput(output) };
+}
+
+/** The `signal` of a synchronous execution without a caller's signal: nothing can fire during it. */
+const NEVER_ABORTED = new AbortController().signal;
 
 /**
  * Why the decision at use time (allow or ask, on `target`) is not the one decided before the

@@ -238,6 +238,12 @@ export type EgressOutcome<T> =
 export type EgressHook = <T>(request: EgressRequest, open: (grant: EgressGrant) => Promise<T>, discard: (value: T) => void) => Promise<EgressOutcome<T>>;
 
 /**
+ * What {@link Provider.executeSync} returns when it cannot finish the request synchronously
+ * (and changed nothing): the kernel then calls `execute`.
+ */
+export const NEEDS_ASYNC: unique symbol = Symbol.for('agent-os-kernel.needs-async');
+
+/**
  * A provider performs the side effects of a set of actions. Providers are reached only
  * through `Kernel.submit` (see kernel.ts for how that is enforced).
  *
@@ -269,6 +275,16 @@ export interface Provider {
   resolveSync?(request: ActionRequest): ResolvedRequest;
   /** Perform the action. Must re-check at use time what `resolve` established. */
   execute(request: ResolvedRequest, context: ExecutionContext): Promise<unknown>;
+  /**
+   * Optional: `execute` without a promise, for an allowed action the provider can finish
+   * synchronously (the filesystem's read of a small file). Returns what `execute` would
+   * resolve to, throws what it would reject with, or returns {@link NEEDS_ASYNC} — having
+   * changed nothing — when this request needs `execute`, which the kernel then calls with a
+   * new grant. The kernel uses it only when nothing has to be awaited around the call (no
+   * approval, no `beforeExecute` hook, no history-aware rules, no egress); it then answers
+   * the submit, record written, without an `await` of its own.
+   */
+  executeSync?(request: ResolvedRequest, context: ExecutionContext): unknown;
   /**
    * Optional: true if `execute` awaits `context.beforeEffect` itself, right before its first
    * visible change (so a hook's fsync overlaps the provider's preparation). Otherwise the

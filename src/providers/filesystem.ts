@@ -18,7 +18,7 @@ import { canonicalPath } from '../policy/index';
 import { FsEscapeError, FsInvalidParamError, FsRecursiveNotAllowedError, FsTooLargeError, FsUnsafeFileError } from './fs-errors';
 import { assertKernelGrant } from '../kernel/grant';
 import { withCreatedFile, withMeta } from '../kernel/provider-output';
-import type { ActionRequest, ExecutionContext, HostLocation, Provider, ResolvedRequest } from '../kernel/types';
+import { NEEDS_ASYNC, type ActionRequest, type ExecutionContext, type HostLocation, type Provider, type ResolvedRequest } from '../kernel/types';
 import { unlinkIfSame } from './file-identity';
 import { FD_RELATIVE } from './fs-handle';
 import { type FsTarget, openFileFd, targetAt, walk, walkToParent } from './fs-handle-walk';
@@ -103,16 +103,23 @@ export class FilesystemProvider implements Provider {
     return { action: request.action, target: request.target, canonicalTarget, params: request.params ?? {} };
   }
 
+  /**
+   * `execute` without a promise for `fs.read` of a file of at most SYNC_IO_BYTES (read with
+   * synchronous calls either way); {@link NEEDS_ASYNC} for anything else, before anything is
+   * opened — or, for a larger file, after its descriptor was opened and closed again.
+   */
+  executeSync(request: ResolvedRequest, context: ExecutionContext): unknown {
+    if (request.action !== 'fs.read' || context.beforeEffect !== undefined) return NEEDS_ASYNC;
+    assertKernelGrant(context, this.name);
+    const { target, cap } = this.prepare(request, context);
+    return this.readSmall(target, request.params, cap);
+  }
+
   /** Runs one allowed action; requires a grant from `Kernel.submit`. */
   async execute(request: ResolvedRequest, context: ExecutionContext): Promise<unknown> {
     assertKernelGrant(context, this.name);
     const agentPath = request.canonicalTarget;
-    checkParams(request.action, request.params);
-    const loc = this.locate(agentPath);
-    if (loc === undefined) throw new FsEscapeError(agentPath);
-    const target = targetAt(loc, agentPath);
-    const ruleCap = context.constraint['max_bytes'];
-    const cap = Math.min(this.maxBytes, typeof ruleCap === 'number' ? ruleCap : Infinity);
+    const { loc, target, cap } = this.prepare(request, context);
     // A write waits for the hook's durable record right before its effect (fs-write.ts); the rest before anything.
     const gate = context.beforeEffect;
     if (gate !== undefined && request.action !== 'fs.write') await gate;
@@ -144,6 +151,16 @@ export class FilesystemProvider implements Provider {
     }
   }
 
+  /** The checked params, where the target lives, and the byte cap of this execution. @throws FsInvalidParamError / FsEscapeError */
+  private prepare(request: ResolvedRequest, context: ExecutionContext): { loc: HostLocation; target: FsTarget; cap: number } {
+    const agentPath = request.canonicalTarget;
+    checkParams(request.action, request.params);
+    const loc = this.locate(agentPath);
+    if (loc === undefined) throw new FsEscapeError(agentPath);
+    const ruleCap = context.constraint['max_bytes'];
+    return { loc, target: targetAt(loc, agentPath), cap: Math.min(this.maxBytes, typeof ruleCap === 'number' ? ruleCap : Infinity) };
+  }
+
   /** Where a canonical agent path lives on the host, and its mount root (for snapshot strategies). */
   locate(canonicalTarget: string): HostLocation | undefined {
     const hostPath = this.table.toHost(canonicalTarget);
@@ -161,19 +178,24 @@ export class FilesystemProvider implements Provider {
   }
 
   private async read(target: FsTarget, params: Readonly<Record<string, unknown>>, ruleCap: number): Promise<unknown> {
-    const encoding = (params['encoding'] ?? 'utf8') as Encoding;
-    const asked = params['max_bytes'];
-    const cap = Math.min(ruleCap, typeof asked === 'number' ? asked : Infinity);
-    // Synchronous open/fstat/close (see openFileFd); the bytes too when few (SYNC_IO_BYTES).
+    const { encoding, cap } = readParams(params, ruleCap);
+    const { fd, stat } = openFileFd(target); // synchronous open/fstat (see openFileFd)
+    try {
+      const small = readSmallFd(fd, stat.size, cap, encoding);
+      if (small !== NEEDS_ASYNC) return small;
+      const buf = Buffer.allocUnsafe(Math.min(stat.size, cap)); // unzeroed: only the `filled` bytes are used
+      return readOutput(buf, await readAllFd(fd, buf), stat.size, encoding);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  /** `read` with synchronous calls only; {@link NEEDS_ASYNC} for a file larger than SYNC_IO_BYTES (opened and closed). */
+  private readSmall(target: FsTarget, params: Readonly<Record<string, unknown>>, ruleCap: number): unknown {
+    const { encoding, cap } = readParams(params, ruleCap);
     const { fd, stat } = openFileFd(target);
     try {
-      const size = stat.size;
-      // Unzeroed (pooled when small): only the `filled` bytes read from the file are ever used.
-      const buf = Buffer.allocUnsafe(Math.min(size, cap));
-      const filled = buf.length <= SYNC_IO_BYTES ? readAllFdSync(fd, buf) : await readAllFd(fd, buf);
-      const truncated = size > filled;
-      const content = encoding === 'base64' ? buf.toString('base64', 0, filled) : utf8Whole(buf, filled);
-      return withMeta(content, { encoding, bytes: filled, size, truncated });
+      return readSmallFd(fd, stat.size, cap, encoding);
     } finally {
       fs.closeSync(fd);
     }
@@ -245,6 +267,33 @@ function warnIfByPath(): void {
  * U+FFFD). Ending in an ASCII byte nothing can be incomplete, and the plain decode is the
  * same text without a decoder object.
  */
+/** An `fs.read`'s encoding, and its byte cap: the rule's and the request's `max_bytes`, the lower. */
+function readParams(params: Readonly<Record<string, unknown>>, ruleCap: number): { encoding: Encoding; cap: number } {
+  const asked = params['max_bytes'];
+  return { encoding: (params['encoding'] ?? 'utf8') as Encoding, cap: Math.min(ruleCap, typeof asked === 'number' ? asked : Infinity) };
+}
+
+/** What `fs.read` returns for the `filled` bytes read of a file of `size` bytes. */
+function readOutput(buf: Buffer, filled: number, size: number, encoding: Encoding): unknown {
+  const content = encoding === 'base64' ? buf.toString('base64', 0, filled) : utf8Whole(buf, filled);
+  return withMeta(content, { encoding, bytes: filled, size, truncated: size > filled });
+}
+
+/**
+ * The read of the open file `fd` when its first `cap` bytes are at most SYNC_IO_BYTES: with
+ * synchronous `read(2)` calls into one reused buffer, decoded before anything else runs (the
+ * buffer is never handed out); {@link NEEDS_ASYNC} when more are to be read.
+ */
+function readSmallFd(fd: number, size: number, cap: number, encoding: Encoding): unknown {
+  const want = Math.min(size, cap);
+  if (want > SYNC_IO_BYTES) return NEEDS_ASYNC;
+  const buf = READ_SCRATCH.subarray(0, want);
+  return readOutput(buf, readAllFdSync(fd, buf), size, encoding);
+}
+
+/** Where small files are read (readSmallFd): the bytes never leave it, only their decoded text. */
+const READ_SCRATCH = Buffer.allocUnsafe(SYNC_IO_BYTES);
+
 function utf8Whole(buf: Buffer, length: number): string {
   if (length === 0 || (buf[length - 1] as number) < 0x80) return buf.toString('utf8', 0, length);
   return new StringDecoder('utf8').write(buf.subarray(0, length));
