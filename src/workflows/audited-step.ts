@@ -293,9 +293,11 @@ async function refuse(ctx: StepContext, r: Refusal): Promise<{ status: string; c
     { request: r.request, idempotencyKey: r.key, status: r.status, code: r.code, reason: r.reason, ...(r.approval ? { approval: r.approval } : {}) },
   ] as const;
   const summary = `${r.request.action} ${r.request.target} → ${r.status} (${r.code})`;
+  const record = () => recordRefusal.executeWithOptions({ summary, ...(r.bound ? { taskQueue: r.bound, ...startLimit(ctx) } : {}) }, [...input]);
   let out;
   try {
-    out = await recordRefusal.executeWithOptions({ summary, ...(r.bound ? { taskQueue: r.bound, ...startLimit(ctx) } : {}) }, [...input]);
+    // Not cancelled with the run (Patch.RecordRefusalsWhenCancelled): the record is written, then the cancellation goes on.
+    out = patched(Patch.RecordRefusalsWhenCancelled) ? await CancellationScope.nonCancellable(record) : await record();
   } catch (err) {
     const host = r.bound ? hostUnavailable(err, r.bound, ctx.workspaceStartTimeoutMs ?? 0) : undefined;
     if (host === undefined) throw err;

@@ -68,4 +68,11 @@ export const Patch = {
    * `NOOP` "the action never took effect". Asked where it happens (only such runs carry the marker).
    */
   LostRecordFails: 'lost-record-fails',
+  /**
+   * A `recordRefusal` step is not cancelled with its run: a run cancelled while the step waited
+   * for a worker (all of its activity slots busy, a workspace host slow to poll) lost the
+   * refused call's one record. The step now finishes, then the cancellation goes on. Asked at
+   * the first refusal of a run (only runs that refuse a call carry the marker).
+   */
+  RecordRefusalsWhenCancelled: 'record-refusals-when-cancelled',
 } as const satisfies Record<string, string>;

@@ -66,6 +66,8 @@ export interface AgentBenchOptions {
   readonly providers?: readonly Provider[];
   /** Wraps the activities the worker registers (e.g. to make `decideAction` fail). */
   readonly wrapActivities?: (inner: AgentActivities) => AgentActivities;
+  /** Worker settings (e.g. one activity slot, to keep a step queued). */
+  readonly workerOptions?: { readonly maxConcurrentActivityTaskExecutions?: number };
 }
 
 /** Runs `fn` with a fresh workspace, kernel, scripted model and worker; cleans up afterwards. */
@@ -103,7 +105,7 @@ export async function withAgentBench<T>(options: AgentBenchOptions, fn: (bench: 
       ...(options.limits ? { limits: options.limits } : {}),
     });
     const activities = options.wrapActivities ? options.wrapActivities(built) : built;
-    return await withWorker({ taskQueue, activities, ...WORKER_HEARTBEAT_OPTIONS }, (t) =>
+    return await withWorker({ taskQueue, activities, ...WORKER_HEARTBEAT_OPTIONS, ...options.workerOptions }, (t) =>
       fn({ workspace, model, kernel, taskQueue, logPath, ...(layer ? { layer } : {}) }, t),
     );
   } finally {

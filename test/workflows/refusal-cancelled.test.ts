@@ -1,0 +1,95 @@
+/**
+ * A tool call refused before the gate (here: a person refused its approval) has its one record
+ * written by a `recordRefusal` step. When the run was cancelled while that step waited to be
+ * picked up (every activity slot of the worker busy), the step was cancelled with the run and
+ * the attempt left no record at all: an agent's refused call, silent. Now the step is not
+ * cancelled (Patch.RecordRefusalsWhenCancelled): the record is written once a slot frees, then
+ * the cancellation goes on.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
+import type { ReceivedRequest, ScriptStep } from '../../src/dev/scripted-server';
+import type { AgentActivities } from '../../src/activities/index';
+import { agentRun } from '../../src/workflows/agent-run';
+import { AGENT_POLICY, FILE_TOOLS, withAgentBench } from '../helpers/agent';
+import { approveUpdate, stateQuery } from '../../src/workflows/messages';
+import { maybeRecordHistory } from '../helpers/record-history';
+import { waitFor } from '../helpers/poll';
+import { temporal, uniqueId } from '../helpers/temporal';
+import { readLog } from '../kernel/kernel-helpers';
+import { createGate } from '../helpers/workspace-snapshot';
+
+const POLICY = `${AGENT_POLICY}ask:
+  - id: ask-deploy
+    action: fs.write
+    resource: /workspace/deploy/**
+`;
+
+/** Run "hold" reads a file (its step is held open); run "deploy" writes where a person must approve. */
+const script = (request: ReceivedRequest): ScriptStep => {
+  if (request.messages.some((m) => m.role === 'tool')) return { reply: { content: 'done' } };
+  const prompt = request.messages.find((m) => m.role === 'user')?.content ?? '';
+  return prompt === 'hold'
+    ? { reply: { toolCalls: [{ name: 'read_file', arguments: { path: '/workspace/hold.txt' } }] } }
+    : { reply: { toolCalls: [{ name: 'write_file', arguments: { path: '/workspace/deploy/app.conf', content: 'replicas: 0' } }] } };
+};
+
+describe('a refusal step when its run is cancelled', () => {
+  test('run cancelled while the refusal of its refused approval waits for a worker slot → the refusal is still recorded, then the run ends cancelled', async () => {
+    const gate = createGate();
+    let holding = false;
+    const hold = (inner: AgentActivities): AgentActivities => ({
+      ...inner,
+      async executeAction(input) {
+        if (input.request.target === '/workspace/hold.txt') {
+          holding = true;
+          await gate.passed;
+        }
+        return inner.executeAction(input);
+      },
+    });
+    await withAgentBench(
+      { policy: POLICY, files: { 'hold.txt': 'H' }, script, wrapActivities: hold, workerOptions: { maxConcurrentActivityTaskExecutions: 1 } },
+      async (bench, { client }) => {
+        const workflowId = uniqueId('refusal-cancelled');
+        const handle = await client.workflow.start(agentRun, { taskQueue: bench.taskQueue, workflowId, args: [{ prompt: 'deploy', tools: FILE_TOOLS }] });
+        await waitFor(async () => (await handle.query(stateQuery)).pendingApprovals.length === 1, 'a pending approval');
+        // Another run's step now takes the worker's only activity slot, and keeps it.
+        const holder = await client.workflow.start(agentRun, {
+          taskQueue: bench.taskQueue,
+          workflowId: uniqueId('hold'),
+          args: [{ prompt: 'hold', tools: FILE_TOOLS }],
+        });
+        await waitFor(() => holding, "the holding run's step in the only activity slot");
+        await handle.executeUpdate(approveUpdate, { args: [{ requestId: 'approval-1', allow: false, approver: 'ops', reason: 'not today' }] });
+        await waitFor(async () => {
+          const history = await handle.fetchHistory();
+          return (history.events ?? []).some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'recordRefusal');
+        }, 'the refusal step scheduled (and waiting: the slot is taken)');
+        await handle.cancel();
+        // The run has taken the cancellation in: a workflow task completed after it (before, that task cancelled the queued step).
+        await waitFor(async () => {
+          const events = (await handle.fetchHistory()).events ?? [];
+          const at = events.findIndex((e) => e.workflowExecutionCancelRequestedEventAttributes);
+          return at >= 0 && events.slice(at).some((e) => e.workflowTaskCompletedEventAttributes);
+        }, 'a workflow task completed after the cancellation');
+        gate.open();
+        const err = await handle.result().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        assert.ok(err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure, `expected a cancelled run, got ${String(err)}`);
+        assert.equal((await holder.result()).output, 'done');
+        maybeRecordHistory((await temporal()).address, workflowId, 'agent-run-refusal-cancelled');
+        const refused = readLog(bench.logPath).filter((r) => r['code'] === 'Kernel.ApprovalRefused');
+        assert.equal(
+          refused.length,
+          1,
+          `one record of the refused call: ${JSON.stringify(readLog(bench.logPath).map((r) => [r['action'], r['status'], r['code']]))}`,
+        );
+        assert.equal(refused[0]?.['target'], '/workspace/deploy/app.conf');
+      },
+    );
+  });
+});
