@@ -10,7 +10,7 @@
  * which asks the kernel to write the record without deciding or running anything: the
  * kernel stays the only writer of the audit log, and the refusal is a visible step.
  */
-import { PayloadConverterError, ValueError } from '@temporalio/common';
+import { ActivityFailure, CancelledFailure, PayloadConverterError, ValueError } from '@temporalio/common';
 import { CancellationScope, isCancellation, patched } from '@temporalio/workflow';
 import type { KernelDecision } from '../kernel/decide';
 import type { ActionRequest } from '../kernel/types';
@@ -217,7 +217,13 @@ export async function runAuditedToolStep(ctx: StepContext, call: ToolCall, turn:
     );
   } catch (err) {
     const host = bound ? hostUnavailable(err, bound, ctx.workspaceStartTimeoutMs ?? 0) : undefined;
-    if (host === undefined) throw err;
+    if (host === undefined) {
+      if (neverStarted(err) && patched(Patch.RecordUnstartedCalls)) {
+        const reason = `not run: the run stopped before a worker picked this call up (${stopCause(err)})`;
+        await CancellationScope.nonCancellable(() => refuse(ctx, { request, key, status: 'DENIED', code: RunCode.Stopped, reason })).catch(() => undefined);
+      }
+      throw err;
+    }
     // The compensation stays registered: an earlier attempt may have applied the action.
     const out = await refuse(ctx, { request, key, status: 'ERROR', ...host });
     return finish({ ...base, decision: decision.effect, ...out, ...(approvalId ? { approvalId } : {}) }, { status: 'ERROR', error: host.reason }, ctx);
@@ -265,6 +271,18 @@ async function recordUndecided(ctx: StepContext, request: ActionRequest, key: st
       : undefined;
   if (refusal === undefined) return;
   await CancellationScope.nonCancellable(() => refuse(ctx, refusal)).catch(() => undefined);
+}
+
+/**
+ * The detail the Temporal server gives the cancellation of an activity no worker had started
+ * (its `ActivityTaskCanceled` event). An `executeAction` cancelled while it ran carries its
+ * kernel's answer instead (the kernel recorded the call then).
+ */
+const ACTIVITY_NOT_STARTED = 'ACTIVITY_ID_NOT_STARTED';
+
+/** True when an `executeAction` step was cancelled before any worker ran it: its kernel never saw the call. */
+function neverStarted(err: unknown): boolean {
+  return err instanceof ActivityFailure && err.cause instanceof CancelledFailure && err.cause.details[0] === ACTIVITY_NOT_STARTED;
 }
 
 /**

@@ -75,4 +75,12 @@ export const Patch = {
    * the first refusal of a run (only runs that refuse a call carry the marker).
    */
   RecordRefusalsWhenCancelled: 'record-refusals-when-cancelled',
+  /**
+   * A call whose `executeAction` step was cancelled with its run before any worker picked it up
+   * (so the kernel never saw it) is recorded (`DENIED Run.Stopped`, via `recordRefusal` on the
+   * run's own worker) before the cancellation goes on: before, it had no record. A step that
+   * started was recorded by the kernel itself (its cancellation carries that answer). Asked
+   * where it happens (only such runs carry the marker).
+   */
+  RecordUnstartedCalls: 'record-unstarted-calls',
 } as const satisfies Record<string, string>;

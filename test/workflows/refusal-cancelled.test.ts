@@ -8,6 +8,8 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
 import type { ReceivedRequest, ScriptStep } from '../../src/dev/scripted-server';
 import type { AgentActivities } from '../../src/activities/index';
@@ -89,6 +91,64 @@ describe('a refusal step when its run is cancelled', () => {
           `one record of the refused call: ${JSON.stringify(readLog(bench.logPath).map((r) => [r['action'], r['status'], r['code']]))}`,
         );
         assert.equal(refused[0]?.['target'], '/workspace/deploy/app.conf');
+      },
+    );
+  });
+});
+
+describe('an approved call whose step never started when its run is cancelled', () => {
+  test('run cancelled while its approved call waits for a worker slot → the call is recorded as not run (DENIED Run.Stopped), nothing written, the run ends cancelled', async () => {
+    const gate = createGate();
+    let holding = false;
+    const hold = (inner: AgentActivities): AgentActivities => ({
+      ...inner,
+      async executeAction(input) {
+        if (input.request.target === '/workspace/hold.txt') {
+          holding = true;
+          await gate.passed;
+        }
+        return inner.executeAction(input);
+      },
+    });
+    await withAgentBench(
+      { policy: POLICY, files: { 'hold.txt': 'H' }, script, wrapActivities: hold, workerOptions: { maxConcurrentActivityTaskExecutions: 1 } },
+      async (bench, { client }) => {
+        const workflowId = uniqueId('unstarted-cancelled');
+        const handle = await client.workflow.start(agentRun, { taskQueue: bench.taskQueue, workflowId, args: [{ prompt: 'deploy', tools: FILE_TOOLS }] });
+        await waitFor(async () => (await handle.query(stateQuery)).pendingApprovals.length === 1, 'a pending approval');
+        const holder = await client.workflow.start(agentRun, {
+          taskQueue: bench.taskQueue,
+          workflowId: uniqueId('hold'),
+          args: [{ prompt: 'hold', tools: FILE_TOOLS }],
+        });
+        await waitFor(() => holding, "the holding run's step in the only activity slot");
+        await handle.executeUpdate(approveUpdate, { args: [{ requestId: 'approval-1', allow: true, approver: 'ops' }] });
+        await waitFor(async () => {
+          const history = await handle.fetchHistory();
+          return (history.events ?? []).some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'executeAction');
+        }, "the approved call's step scheduled (and waiting: the slot is taken)");
+        await handle.cancel();
+        await waitFor(async () => {
+          const events = (await handle.fetchHistory()).events ?? [];
+          const at = events.findIndex((e) => e.workflowExecutionCancelRequestedEventAttributes);
+          return at >= 0 && events.slice(at).some((e) => e.workflowTaskCompletedEventAttributes);
+        }, 'a workflow task completed after the cancellation');
+        gate.open();
+        const err = await handle.result().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        assert.ok(err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure, `expected a cancelled run, got ${String(err)}`);
+        assert.equal((await holder.result()).output, 'done');
+        maybeRecordHistory((await temporal()).address, workflowId, 'agent-run-unstarted-cancelled');
+        const records = readLog(bench.logPath).filter((r) => r['target'] === '/workspace/deploy/app.conf');
+        assert.deepEqual(
+          records.map((r) => [r['status'], r['code']]),
+          [['DENIED', 'Run.Stopped']],
+          `one record of the approved call that never ran: ${JSON.stringify(readLog(bench.logPath).map((r) => [r['action'], r['status'], r['code']]))}`,
+        );
+        assert.match(String(records[0]?.['reason']), /not run/);
+        assert.equal(fs.existsSync(path.join(bench.workspace, 'deploy', 'app.conf')), false, 'nothing was written');
       },
     );
   });
