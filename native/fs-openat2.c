@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <node_api.h>
@@ -79,6 +80,50 @@ static napi_value open_no_links(napi_env env, napi_callback_info info) {
 }
 
 /*
+ * openStat(path, flags, out) -> open(path, flags), then fstat(2) of the descriptor into out, a
+ * Float64Array of at least 3: [st_mode, st_nlink, st_size]; the descriptor (>= 0), or -errno
+ * (a descriptor whose fstat failed is closed). The same open as open(); the file's type and
+ * link count come back without a Stats object, for the read path's checks (fs-safe.ts).
+ */
+static napi_value open_stat(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  char path[PATH_BYTES];
+  int32_t flags = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 3) return result(env, -EINVAL);
+  bool is_typed = false;
+  napi_typedarray_type type;
+  size_t length = 0;
+  void *data = NULL;
+  if (napi_is_typedarray(env, argv[2], &is_typed) != napi_ok || !is_typed) return result(env, -EINVAL);
+  if (napi_get_typedarray_info(env, argv[2], &type, &length, &data, NULL, NULL) != napi_ok || type != napi_float64_array || length < 3 || data == NULL)
+    return result(env, -EINVAL);
+  int got = path_arg(env, argv[0], path);
+  if (got != 0) return result(env, got);
+  if (napi_get_value_int32(env, argv[1], &flags) != napi_ok) return result(env, -EINVAL);
+  if ((flags & O_CREAT) != 0 || (flags & O_TMPFILE) == O_TMPFILE) return result(env, -EINVAL);
+  struct agent_os_open_how how;
+  memset(&how, 0, sizeof how);
+  how.flags = (unsigned long long)(unsigned int)flags | O_CLOEXEC;
+  how.resolve = AGENT_OS_RESOLVE_NO_SYMLINKS | AGENT_OS_RESOLVE_NO_MAGICLINKS;
+  long fd = syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+  if (fd < 0) return result(env, -errno);
+  struct stat st;
+  if (fstat((int)fd, &st) != 0) {
+    int err = errno;
+    close((int)fd);
+    return result(env, -err);
+  }
+  double *out = (double *)data;
+  out[0] = (double)st.st_mode;
+  out[1] = (double)st.st_nlink;
+  out[2] = (double)st.st_size;
+  napi_value value = result(env, (int)fd);
+  if (value == NULL) close((int)fd);
+  return value;
+}
+
+/*
  * real(path) -> 0 when path names something that exists and is reached with no link on the
  * way or at the end (so path, absolute and normalised, is its own real path), or -errno.
  * An O_PATH open: the object itself is not opened (no FIFO or device is touched).
@@ -107,7 +152,9 @@ static int export_function(napi_env env, napi_value exports, const char *name, n
 }
 
 static napi_value init(napi_env env, napi_value exports) {
-  if (!export_function(env, exports, "open", open_no_links) || !export_function(env, exports, "real", real_path)) return NULL;
+  if (!export_function(env, exports, "open", open_no_links) || !export_function(env, exports, "real", real_path) ||
+      !export_function(env, exports, "openStat", open_stat))
+    return NULL;
   return exports;
 }
 

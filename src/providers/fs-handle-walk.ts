@@ -8,8 +8,8 @@ import path from 'node:path';
 import { FsUnsafeFileError, FsWrongTypeError } from './fs-errors';
 import type { HostLocation } from '../kernel/types';
 import { Dir, FD_RELATIVE, SHORT_WAY } from './fs-handle';
-import { OPEN_NO_LINKS } from './fs-openat2';
-import { assertSafeStat, toFsError } from './fs-safe';
+import { OPEN_NO_LINKS, OPEN_STAT_NO_LINKS } from './fs-openat2';
+import { assertSafeMode, assertSafeStat, toFsError } from './fs-safe';
 
 const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
 const FILE_FLAGS = O_RDONLY | O_NOFOLLOW | O_NONBLOCK;
@@ -107,12 +107,37 @@ export function walkToParentSync(target: FsTarget, create = false): { dir: Dir; 
  * still at its judged real path).
  * @throws FsNotFoundError / FsWrongTypeError / FsUnsafeFileError
  */
-export function openFileFd(target: FsTarget): { fd: number; stat: fs.Stats } {
-  // The file itself in one openat2 that refuses every link (fs-openat2.ts) where it exists;
+export function openFileFd(target: FsTarget): { fd: number; stat: FileFacts } {
+  // The file itself in one openat2 that refuses every link (fs-openat2.ts) where it exists,
+  // its fstat in the same call (no Stats object: the read path's hottest allocation);
   // on any failure the walk below opens it, or says precisely why not.
+  if (OPEN_STAT_NO_LINKS !== undefined && target.parts.length > 0) {
+    const fd = OPEN_STAT_NO_LINKS(hostPathOf(target, target.parts.length), FILE_FLAGS, STAT_OUT);
+    if (fd >= 0) {
+      const stat: FileFacts = { mode: STAT_OUT[0] as number, nlink: STAT_OUT[1] as number, size: STAT_OUT[2] as number };
+      try {
+        assertSafeMode(stat.mode, stat.nlink, target.agentPath, 'file');
+      } catch (err) {
+        fs.closeSync(fd);
+        throw err;
+      }
+      return { fd, stat }; // Linux only (the addon): the descriptor is where it was judged (FD_RELATIVE)
+    }
+    return checkedFile(openByWalk(target), target);
+  }
   const direct = OPEN_NO_LINKS === undefined || target.parts.length === 0 ? -1 : OPEN_NO_LINKS(hostPathOf(target, target.parts.length), FILE_FLAGS);
   return checkedFile(direct >= 0 ? direct : openByWalk(target), target);
 }
+
+/** What the read path needs of a file's `fstat`: `fs.Stats` has it too. */
+export interface FileFacts {
+  readonly mode: number;
+  readonly nlink: number;
+  readonly size: number;
+}
+
+/** Where the addon's openStat writes mode, link count and size (read at once, synchronously). */
+const STAT_OUT = new Float64Array(3);
 
 /** The file at `target`, opened relative to its parent reached by {@link walkToParentSync}. */
 function openByWalk(target: FsTarget): number {

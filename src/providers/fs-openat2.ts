@@ -31,10 +31,17 @@ export type OpenNoLinks = (hostPath: string, flags: number) => number;
  */
 export type LookupNoLinks = (hostPath: string) => number;
 
+/**
+ * {@link OpenNoLinks}, then `fstat(2)` of the descriptor into `out` (at least 3 numbers:
+ * `st_mode`, `st_nlink`, `st_size`): a descriptor, or `-errno` (nothing left open).
+ */
+export type OpenStatNoLinks = (hostPath: string, flags: number, out: Float64Array) => number;
+
 /** What the addon exports. */
 export interface Addon {
   readonly open: OpenNoLinks;
   readonly real: LookupNoLinks;
+  readonly openStat: OpenStatNoLinks;
 }
 
 /** The addon's place beside the compiled sources (`dist/native/`, written by scripts/build-native.js). */
@@ -44,6 +51,9 @@ const ADDON = load();
 
 /** The open that refuses every link, or `undefined` where it is not available (see the file comment). */
 export const OPEN_NO_LINKS: OpenNoLinks | undefined = ADDON?.open;
+
+/** The open of a file to read with its type, link count and size, without a `Stats` object (fs-handle-walk.ts, openFileFd); `undefined` where not available. */
+export const OPEN_STAT_NO_LINKS: OpenStatNoLinks | undefined = ADDON?.openStat;
 
 /**
  * The resolve step's shortcut (fs-safe.ts, realpathLongestExisting): one `openat2` with
@@ -61,7 +71,7 @@ function load(): Addon | undefined {
   } catch {
     return undefined;
   }
-  return typeof addon.open === 'function' && typeof addon.real === 'function' && works(addon) ? addon : undefined;
+  return typeof addon.open === 'function' && typeof addon.real === 'function' && typeof addon.openStat === 'function' && works(addon) ? addon : undefined;
 }
 
 /**
@@ -86,6 +96,11 @@ export function works(addon: Addon): boolean {
   const fd = addon.open('/', O_RDONLY | O_DIRECTORY);
   if (typeof fd !== 'number' || fd < 0) return false;
   fs.closeSync(fd);
+  const stat = new Float64Array(3);
+  const withStat = addon.openStat('/', O_RDONLY | O_DIRECTORY, stat);
+  if (typeof withStat !== 'number' || withStat < 0) return false;
+  fs.closeSync(withStat);
+  if ((stat[0]! & fs.constants.S_IFMT) !== fs.constants.S_IFDIR) return false;
   if (addon.real('/') !== 0) return false;
   // This process's number in the PID namespace /proc belongs to (process.pid can differ).
   let pid: string;
@@ -107,5 +122,11 @@ function refused(addon: Addon, link: string): boolean {
     fs.closeSync(opened);
     return false;
   }
-  return opened === -ELOOP && addon.real(link) === -ELOOP;
+  const withStat = addon.openStat(link, O_RDONLY | O_DIRECTORY, new Float64Array(3));
+  if (typeof withStat !== 'number') return false;
+  if (withStat >= 0) {
+    fs.closeSync(withStat);
+    return false;
+  }
+  return opened === -ELOOP && withStat === -ELOOP && addon.real(link) === -ELOOP;
 }

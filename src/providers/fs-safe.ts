@@ -15,6 +15,7 @@ import { LOOKUP_NO_LINKS } from './fs-openat2';
 
 const MAX_LINK_HOPS = 40;
 const ENOENT = os.constants.errno.ENOENT;
+const { S_IFMT, S_IFREG, S_IFDIR, S_IFLNK } = fs.constants;
 
 /**
  * Real path of `p` with symlinks resolved in its longest existing prefix; the missing rest
@@ -62,11 +63,19 @@ function isNormalAbsolute(p: string): boolean {
  * @throws FsWrongTypeError / FsUnsafeFileError
  */
 export function assertSafeStat(st: fs.Stats, agentPath: string, expect: 'file' | 'directory' | 'any'): void {
-  if (st.isSymbolicLink()) throw new FsUnsafeFileError(agentPath, 'it is a symbolic link (it changed after it was judged)');
-  if (!st.isFile() && !st.isDirectory()) throw new FsUnsafeFileError(agentPath, 'it is a FIFO, device or socket');
-  if (expect === 'file' && !st.isFile()) throw new FsWrongTypeError(agentPath, 'a regular file');
-  if (expect === 'directory' && !st.isDirectory()) throw new FsWrongTypeError(agentPath, 'a directory');
-  if (st.isFile() && st.nlink > 1) throw new FsUnsafeFileError(agentPath, `it has ${st.nlink} hard links`);
+  assertSafeMode(st.mode, st.nlink, agentPath, expect);
+}
+
+/** {@link assertSafeStat} of an `st_mode` and `st_nlink` (from the addon's open: no `Stats` object). */
+export function assertSafeMode(mode: number, nlink: number, agentPath: string, expect: 'file' | 'directory' | 'any'): void {
+  const type = mode & S_IFMT;
+  const isFile = type === S_IFREG;
+  const isDirectory = type === S_IFDIR;
+  if (type === S_IFLNK) throw new FsUnsafeFileError(agentPath, 'it is a symbolic link (it changed after it was judged)');
+  if (!isFile && !isDirectory) throw new FsUnsafeFileError(agentPath, 'it is a FIFO, device or socket');
+  if (expect === 'file' && !isFile) throw new FsWrongTypeError(agentPath, 'a regular file');
+  if (expect === 'directory' && !isDirectory) throw new FsWrongTypeError(agentPath, 'a directory');
+  if (isFile && nlink > 1) throw new FsUnsafeFileError(agentPath, `it has ${nlink} hard links`);
 }
 
 /** Maps an `fs` error to a typed error naming only the agent path; unknown errors pass through. */

@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import { hasErrorCode } from '../errors';
 import type { HostLocation } from '../kernel/types';
 import { Dir } from '../providers/fs-handle';
-import { openFileFd, targetAt, walkToParent } from '../providers/fs-handle-walk';
+import { type FileFacts, openFileFd, targetAt, walkToParent } from '../providers/fs-handle-walk';
 import { assertSafeStat, toFsError } from '../providers/fs-safe';
 import { Durability, PERMISSION_BITS, SYNC_IO_BYTES, atomicWrite, readAllFdSync } from '../providers/fs-write';
 import { FsWrongTypeError } from '../providers/fs-errors';
@@ -36,7 +36,7 @@ export function fileState(bytes: Uint8Array, mode: number): TargetState {
  * @throws SnapshotTooLargeError over `maxBytes`; FsWrongTypeError / FsUnsafeFileError for non-files.
  */
 export async function readTarget(loc: HostLocation, agentPath: string, maxBytes?: number): Promise<{ state: TargetState; bytes?: Buffer }> {
-  let opened: { fd: number; stat: fs.Stats };
+  let opened: { fd: number; stat: FileFacts };
   try {
     // The provider's synchronous open: the same verified walk and descriptor checks as openFile.
     opened = openFileFd(targetAt(loc, agentPath));

@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ADDON_PATH, type Addon, LOOKUP_NO_LINKS, OPEN_NO_LINKS, probeLinks, works } from '../../src/providers/fs-openat2';
+import { ADDON_PATH, type Addon, LOOKUP_NO_LINKS, OPEN_NO_LINKS, OPEN_STAT_NO_LINKS, probeLinks, works } from '../../src/providers/fs-openat2';
 import { realpathLongestExisting } from '../../src/providers/fs-safe';
 import { tempDir } from '../kernel/kernel-helpers';
 import { assertSuitesPassWithoutOpenat2 } from '../helpers/openat2-off';
@@ -77,9 +77,29 @@ describe('openat2 with every link refused (fs-openat2.ts)', () => {
     assert.equal(LOOKUP_NO_LINKS?.(straddling), -ENAMETOOLONG);
   });
 
+  test("openStat: the same open, and the descriptor's mode, link count and size; a link on the way or at the end, a FIFO's type, a bad buffer → as told", () => {
+    const { root, real } = linkTree();
+    const openStat = OPEN_STAT_NO_LINKS;
+    assert.ok(openStat !== undefined, NO_ADDON);
+    fs.linkSync(path.join(real, 'f.txt'), path.join(real, 'hard'));
+    const out = new Float64Array(3);
+    const fd = openStat(path.join(real, 'f.txt'), O_RDONLY | O_NOFOLLOW, out);
+    assert.ok(fd >= 0, `opened: ${fd}`);
+    const st = fs.fstatSync(fd);
+    fs.closeSync(fd);
+    assert.deepEqual([...out], [st.mode, 2, 1], 'mode as fstat gives it, two links (f.txt and hard), one byte');
+    assert.equal(openStat(path.join(root, 'link', 'b', 'f.txt'), O_RDONLY, out), -ELOOP, 'a symlink on the way');
+    assert.equal(openStat(path.join(real, 'to-f'), O_RDONLY, out), -ELOOP, 'a symlink at the end');
+    assert.equal(openStat(path.join(real, 'missing'), O_RDONLY, out), -ENOENT);
+    assert.equal(openStat(path.join(real, 'f.txt'), O_RDONLY, new Float64Array(2)), -EINVAL, 'a buffer too small');
+    assert.equal(openStat(path.join(real, 'f.txt'), O_RDONLY, new Uint32Array(3) as unknown as Float64Array), -EINVAL, 'not a Float64Array');
+    assert.equal(openStat(path.join(real, 'new'), fs.constants.O_WRONLY | fs.constants.O_CREAT, out), -EINVAL, 'it never creates');
+    assert.equal(fs.existsSync(path.join(real, 'new')), false);
+  });
+
   test('the start-up probe turns the addon off unless both calls refuse plain and magic links, at the end of a path and on the way', () => {
-    assert.ok(OPEN_NO_LINKS !== undefined && LOOKUP_NO_LINKS !== undefined, NO_ADDON);
-    const real: Addon = { open: OPEN_NO_LINKS, real: LOOKUP_NO_LINKS };
+    assert.ok(OPEN_NO_LINKS !== undefined && LOOKUP_NO_LINKS !== undefined && OPEN_STAT_NO_LINKS !== undefined, NO_ADDON);
+    const real: Addon = { open: OPEN_NO_LINKS, real: LOOKUP_NO_LINKS, openStat: OPEN_STAT_NO_LINKS };
     assert.equal(works(real), true);
     const pid = fs.readlinkSync('/proc/self'); // this process as /proc numbers it
     const links = probeLinks(pid);
@@ -88,18 +108,20 @@ describe('openat2 with every link refused (fs-openat2.ts)', () => {
     // The same calls, except that one of the probe's paths is followed (as by a kernel, filter
     // or emulation that honours one flag only, or only at the end of a path), or refused with
     // another errno.
-    const differing = (link: string, which: 'open' | 'real', answer: 'follow' | 'EPERM'): Addon => ({
+    const differing = (link: string, which: 'open' | 'real' | 'openStat', answer: 'follow' | 'EPERM'): Addon => ({
       open: (p, flags) => (which === 'open' && p === link ? (answer === 'follow' ? fs.openSync(p, flags) : -EPERM) : real.open(p, flags)),
       real: (p) => (which === 'real' && p === link ? (answer === 'follow' ? 0 : -EPERM) : real.real(p)),
+      openStat: (p, flags, out) => (which === 'openStat' && p === link ? (answer === 'follow' ? fs.openSync(p, flags) : -EPERM) : real.openStat(p, flags, out)),
     });
     for (const link of links) {
-      for (const which of ['open', 'real'] as const) {
+      for (const which of ['open', 'real', 'openStat'] as const) {
         assert.equal(works(differing(link, which, 'follow')), false, `the ${which} call follows ${link}`);
         assert.equal(works(differing(link, which, 'EPERM')), false, `the ${which} call refuses ${link} with EPERM, not ELOOP`);
       }
     }
-    assert.equal(works({ open: real.open, real: (p) => (p === '/' ? -ENOENT : real.real(p)) }), false, 'the root is not its own real path');
-    assert.equal(works({ open: () => -ENOSYS, real: () => -ENOSYS }), false, 'no openat2 (an old kernel, or seccomp)');
+    assert.equal(works({ ...real, real: (p) => (p === '/' ? -ENOENT : real.real(p)) }), false, 'the root is not its own real path');
+    assert.equal(works({ open: () => -ENOSYS, real: () => -ENOSYS, openStat: () => -ENOSYS }), false, 'no openat2 (an old kernel, or seccomp)');
+    assert.equal(works({ ...real, openStat: (p, flags) => real.open(p, flags) }), false, 'an openStat that does not fill in the stat');
   });
 
   test('the resolve shortcut: a path with no link is its own real path; with a link anywhere, or odd spelling, realpath decides — same answers as realpath(3)', () => {
