@@ -57,26 +57,39 @@ static int path_arg(napi_env env, napi_value value, char *path) {
   return 0;
 }
 
-static napi_value open_no_links(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
+/*
+ * Opens the path argv[0] with the Node fs.constants flags argv[1] through openat2 refusing every
+ * link: the descriptor (>= 0), or -errno. It opens what exists: creating (with a mode of 0
+ * here) is never its job, so O_CREAT and O_TMPFILE are refused.
+ */
+static long open_args(napi_env env, napi_value *argv) {
   char path[PATH_BYTES];
   int32_t flags = 0;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 2) return result(env, -EINVAL);
   int got = path_arg(env, argv[0], path);
-  if (got != 0) return result(env, got);
-  if (napi_get_value_int32(env, argv[1], &flags) != napi_ok) return result(env, -EINVAL);
-  /* It opens what exists: creating (with a mode of 0 here) is never its job. */
-  if ((flags & O_CREAT) != 0 || (flags & O_TMPFILE) == O_TMPFILE) return result(env, -EINVAL); /* O_TMPFILE holds O_DIRECTORY's bit */
+  if (got != 0) return got;
+  if (napi_get_value_int32(env, argv[1], &flags) != napi_ok) return -EINVAL;
+  if ((flags & O_CREAT) != 0 || (flags & O_TMPFILE) == O_TMPFILE) return -EINVAL; /* O_TMPFILE holds O_DIRECTORY's bit */
   struct agent_os_open_how how;
   memset(&how, 0, sizeof how);
   how.flags = (unsigned long long)(unsigned int)flags | O_CLOEXEC;
   how.resolve = AGENT_OS_RESOLVE_NO_SYMLINKS | AGENT_OS_RESOLVE_NO_MAGICLINKS;
   long fd = syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
-  if (fd < 0) return result(env, -errno);
+  return fd < 0 ? -errno : fd;
+}
+
+/* The descriptor as the call's result; closed if that cannot be made (none is left open that the caller never saw). */
+static napi_value fd_result(napi_env env, long fd) {
   napi_value out = result(env, (int)fd);
-  if (out == NULL) close((int)fd); /* no descriptor is left open that the caller never saw */
+  if (out == NULL) close((int)fd);
   return out;
+}
+
+static napi_value open_no_links(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 2) return result(env, -EINVAL);
+  long fd = open_args(env, argv);
+  return fd < 0 ? result(env, (int)fd) : fd_result(env, fd);
 }
 
 /*
@@ -88,8 +101,6 @@ static napi_value open_no_links(napi_env env, napi_callback_info info) {
 static napi_value open_stat(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
-  char path[PATH_BYTES];
-  int32_t flags = 0;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 3) return result(env, -EINVAL);
   bool is_typed = false;
   napi_typedarray_type type;
@@ -98,16 +109,8 @@ static napi_value open_stat(napi_env env, napi_callback_info info) {
   if (napi_is_typedarray(env, argv[2], &is_typed) != napi_ok || !is_typed) return result(env, -EINVAL);
   if (napi_get_typedarray_info(env, argv[2], &type, &length, &data, NULL, NULL) != napi_ok || type != napi_float64_array || length < 3 || data == NULL)
     return result(env, -EINVAL);
-  int got = path_arg(env, argv[0], path);
-  if (got != 0) return result(env, got);
-  if (napi_get_value_int32(env, argv[1], &flags) != napi_ok) return result(env, -EINVAL);
-  if ((flags & O_CREAT) != 0 || (flags & O_TMPFILE) == O_TMPFILE) return result(env, -EINVAL);
-  struct agent_os_open_how how;
-  memset(&how, 0, sizeof how);
-  how.flags = (unsigned long long)(unsigned int)flags | O_CLOEXEC;
-  how.resolve = AGENT_OS_RESOLVE_NO_SYMLINKS | AGENT_OS_RESOLVE_NO_MAGICLINKS;
-  long fd = syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
-  if (fd < 0) return result(env, -errno);
+  long fd = open_args(env, argv);
+  if (fd < 0) return result(env, (int)fd);
   struct stat st;
   if (fstat((int)fd, &st) != 0) {
     int err = errno;
@@ -118,9 +121,7 @@ static napi_value open_stat(napi_env env, napi_callback_info info) {
   out[0] = (double)st.st_mode;
   out[1] = (double)st.st_nlink;
   out[2] = (double)st.st_size;
-  napi_value value = result(env, (int)fd);
-  if (value == NULL) close((int)fd);
-  return value;
+  return fd_result(env, fd);
 }
 
 /*

@@ -1,10 +1,13 @@
 /**
- * A tool call refused before the gate (here: a person refused its approval) has its one record
- * written by a `recordRefusal` step. When the run was cancelled while that step waited to be
- * picked up (every activity slot of the worker busy), the step was cancelled with the run and
- * the attempt left no record at all: an agent's refused call, silent. Now the step is not
- * cancelled (Patch.RecordRefusalsWhenCancelled): the record is written once a slot frees, then
- * the cancellation goes on.
+ * Steps that wait for a worker when their run is cancelled (every activity slot of the worker
+ * busy, held here by another run's step):
+ * - a `recordRefusal` step (a person refused the call's approval) was cancelled with the run
+ *   and the refused call had no record at all; now the step is not cancelled
+ *   (Patch.RecordRefusalsWhenCancelled): the record is written once a slot frees, then the
+ *   cancellation goes on;
+ * - an approved call's `executeAction` step was cancelled before any worker started it, and the
+ *   kernel never saw the call; now it is recorded as `DENIED Run.Stopped`
+ *   (Patch.RecordUnstartedCalls).
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -37,119 +40,91 @@ const script = (request: ReceivedRequest): ScriptStep => {
     : { reply: { toolCalls: [{ name: 'write_file', arguments: { path: '/workspace/deploy/app.conf', content: 'replicas: 0' } }] } };
 };
 
-describe('a refusal step when its run is cancelled', () => {
-  test('run cancelled while the refusal of its refused approval waits for a worker slot → the refusal is still recorded, then the run ends cancelled', async () => {
-    const gate = createGate();
-    let holding = false;
-    const hold = (inner: AgentActivities): AgentActivities => ({
-      ...inner,
-      async executeAction(input) {
-        if (input.request.target === '/workspace/hold.txt') {
-          holding = true;
-          await gate.passed;
-        }
-        return inner.executeAction(input);
-      },
-    });
-    await withAgentBench(
-      { policy: POLICY, files: { 'hold.txt': 'H' }, script, wrapActivities: hold, workerOptions: { maxConcurrentActivityTaskExecutions: 1 } },
-      async (bench, { client }) => {
-        const workflowId = uniqueId('refusal-cancelled');
-        const handle = await client.workflow.start(agentRun, { taskQueue: bench.taskQueue, workflowId, args: [{ prompt: 'deploy', tools: FILE_TOOLS }] });
-        await waitFor(async () => (await handle.query(stateQuery)).pendingApprovals.length === 1, 'a pending approval');
-        // Another run's step now takes the worker's only activity slot, and keeps it.
-        const holder = await client.workflow.start(agentRun, {
-          taskQueue: bench.taskQueue,
-          workflowId: uniqueId('hold'),
-          args: [{ prompt: 'hold', tools: FILE_TOOLS }],
-        });
-        await waitFor(() => holding, "the holding run's step in the only activity slot");
-        await handle.executeUpdate(approveUpdate, { args: [{ requestId: 'approval-1', allow: false, approver: 'ops', reason: 'not today' }] });
-        await waitFor(async () => {
-          const history = await handle.fetchHistory();
-          return (history.events ?? []).some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'recordRefusal');
-        }, 'the refusal step scheduled (and waiting: the slot is taken)');
-        await handle.cancel();
-        // The run has taken the cancellation in: a workflow task completed after it (before, that task cancelled the queued step).
-        await waitFor(async () => {
-          const events = (await handle.fetchHistory()).events ?? [];
-          const at = events.findIndex((e) => e.workflowExecutionCancelRequestedEventAttributes);
-          return at >= 0 && events.slice(at).some((e) => e.workflowTaskCompletedEventAttributes);
-        }, 'a workflow task completed after the cancellation');
-        gate.open();
-        const err = await handle.result().then(
-          () => undefined,
-          (e: unknown) => e,
-        );
-        assert.ok(err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure, `expected a cancelled run, got ${String(err)}`);
-        assert.equal((await holder.result()).output, 'done');
-        maybeRecordHistory((await temporal()).address, workflowId, 'agent-run-refusal-cancelled');
-        const refused = readLog(bench.logPath).filter((r) => r['code'] === 'Kernel.ApprovalRefused');
-        assert.equal(
-          refused.length,
-          1,
-          `one record of the refused call: ${JSON.stringify(readLog(bench.logPath).map((r) => [r['action'], r['status'], r['code']]))}`,
-        );
-        assert.equal(refused[0]?.['target'], '/workspace/deploy/app.conf');
-      },
-    );
+/**
+ * Starts run "deploy" and waits for its approval; has run "hold" take the worker's only activity
+ * slot; answers the approval (`allow`); waits until the run schedules `step` (which now waits for
+ * the slot); cancels the run and waits until a workflow task has taken the cancellation in;
+ * frees the slot. Returns how the run ended, after the holder finished.
+ */
+async function cancelWhileQueued(
+  allow: boolean,
+  step: string,
+  record: string,
+): Promise<{ records: Record<string, unknown>[]; ended: unknown; written: boolean }> {
+  const gate = createGate();
+  let holding = false;
+  const hold = (inner: AgentActivities): AgentActivities => ({
+    ...inner,
+    async executeAction(input) {
+      if (input.request.target === '/workspace/hold.txt') {
+        holding = true;
+        await gate.passed;
+      }
+      return inner.executeAction(input);
+    },
   });
-});
-
-describe('an approved call whose step never started when its run is cancelled', () => {
-  test('run cancelled while its approved call waits for a worker slot → the call is recorded as not run (DENIED Run.Stopped), nothing written, the run ends cancelled', async () => {
-    const gate = createGate();
-    let holding = false;
-    const hold = (inner: AgentActivities): AgentActivities => ({
-      ...inner,
-      async executeAction(input) {
-        if (input.request.target === '/workspace/hold.txt') {
-          holding = true;
-          await gate.passed;
-        }
-        return inner.executeAction(input);
-      },
+  const options = { policy: POLICY, files: { 'hold.txt': 'H' }, script, wrapActivities: hold, workerOptions: { maxConcurrentActivityTaskExecutions: 1 } };
+  return withAgentBench(options, async (bench, { client }) => {
+    const workflowId = uniqueId(record);
+    const handle = await client.workflow.start(agentRun, { taskQueue: bench.taskQueue, workflowId, args: [{ prompt: 'deploy', tools: FILE_TOOLS }] });
+    await waitFor(async () => (await handle.query(stateQuery)).pendingApprovals.length === 1, 'a pending approval');
+    const holder = await client.workflow.start(agentRun, {
+      taskQueue: bench.taskQueue,
+      workflowId: uniqueId('hold'),
+      args: [{ prompt: 'hold', tools: FILE_TOOLS }],
     });
-    await withAgentBench(
-      { policy: POLICY, files: { 'hold.txt': 'H' }, script, wrapActivities: hold, workerOptions: { maxConcurrentActivityTaskExecutions: 1 } },
-      async (bench, { client }) => {
-        const workflowId = uniqueId('unstarted-cancelled');
-        const handle = await client.workflow.start(agentRun, { taskQueue: bench.taskQueue, workflowId, args: [{ prompt: 'deploy', tools: FILE_TOOLS }] });
-        await waitFor(async () => (await handle.query(stateQuery)).pendingApprovals.length === 1, 'a pending approval');
-        const holder = await client.workflow.start(agentRun, {
-          taskQueue: bench.taskQueue,
-          workflowId: uniqueId('hold'),
-          args: [{ prompt: 'hold', tools: FILE_TOOLS }],
-        });
-        await waitFor(() => holding, "the holding run's step in the only activity slot");
-        await handle.executeUpdate(approveUpdate, { args: [{ requestId: 'approval-1', allow: true, approver: 'ops' }] });
-        await waitFor(async () => {
-          const history = await handle.fetchHistory();
-          return (history.events ?? []).some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'executeAction');
-        }, "the approved call's step scheduled (and waiting: the slot is taken)");
-        await handle.cancel();
-        await waitFor(async () => {
-          const events = (await handle.fetchHistory()).events ?? [];
-          const at = events.findIndex((e) => e.workflowExecutionCancelRequestedEventAttributes);
-          return at >= 0 && events.slice(at).some((e) => e.workflowTaskCompletedEventAttributes);
-        }, 'a workflow task completed after the cancellation');
-        gate.open();
-        const err = await handle.result().then(
-          () => undefined,
-          (e: unknown) => e,
-        );
-        assert.ok(err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure, `expected a cancelled run, got ${String(err)}`);
-        assert.equal((await holder.result()).output, 'done');
-        maybeRecordHistory((await temporal()).address, workflowId, 'agent-run-unstarted-cancelled');
-        const records = readLog(bench.logPath).filter((r) => r['target'] === '/workspace/deploy/app.conf');
-        assert.deepEqual(
-          records.map((r) => [r['status'], r['code']]),
-          [['DENIED', 'Run.Stopped']],
-          `one record of the approved call that never ran: ${JSON.stringify(readLog(bench.logPath).map((r) => [r['action'], r['status'], r['code']]))}`,
-        );
-        assert.match(String(records[0]?.['reason']), /not run/);
-        assert.equal(fs.existsSync(path.join(bench.workspace, 'deploy', 'app.conf')), false, 'nothing was written');
-      },
+    await waitFor(() => holding, "the holding run's step in the only activity slot");
+    await handle.executeUpdate(approveUpdate, { args: [{ requestId: 'approval-1', allow, approver: 'ops', reason: 'decided' }] });
+    await waitFor(async () => {
+      const history = await handle.fetchHistory();
+      return (history.events ?? []).some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === step);
+    }, `the ${step} step scheduled (and waiting: the slot is taken)`);
+    await handle.cancel();
+    // A workflow task completed after the cancellation (before the fixes, that task cancelled the queued step).
+    await waitFor(async () => {
+      const events = (await handle.fetchHistory()).events ?? [];
+      const at = events.findIndex((e) => e.workflowExecutionCancelRequestedEventAttributes);
+      return at >= 0 && events.slice(at).some((e) => e.workflowTaskCompletedEventAttributes);
+    }, 'a workflow task completed after the cancellation');
+    gate.open();
+    const ended = await handle.result().then(
+      () => undefined,
+      (e: unknown) => e,
     );
+    assert.equal((await holder.result()).output, 'done');
+    maybeRecordHistory((await temporal()).address, workflowId, record);
+    return { records: readLog(bench.logPath), ended, written: fs.existsSync(path.join(bench.workspace, 'deploy', 'app.conf')) };
+  });
+}
+
+function assertCancelled(err: unknown): void {
+  assert.ok(err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure, `expected a cancelled run, got ${String(err)}`);
+}
+
+/** Records as [action, status, code], for messages. */
+function described(records: readonly Record<string, unknown>[]): string {
+  return JSON.stringify(records.map((r) => [r['action'], r['status'], r['code']]));
+}
+
+describe('steps waiting for a worker when their run is cancelled', () => {
+  test('run cancelled while the refusal of its refused approval waits for a worker slot → the refusal is still recorded, then the run ends cancelled', async () => {
+    const { records, ended } = await cancelWhileQueued(false, 'recordRefusal', 'agent-run-refusal-cancelled');
+    assertCancelled(ended);
+    const refused = records.filter((r) => r['code'] === 'Kernel.ApprovalRefused');
+    assert.equal(refused.length, 1, `one record of the refused call: ${described(records)}`);
+    assert.equal(refused[0]?.['target'], '/workspace/deploy/app.conf');
+  });
+
+  test('run cancelled while its approved call waits for a worker slot → the call is recorded as not run (DENIED Run.Stopped), nothing written, the run ends cancelled', async () => {
+    const { records, ended, written } = await cancelWhileQueued(true, 'executeAction', 'agent-run-unstarted-cancelled');
+    assertCancelled(ended);
+    const deploy = records.filter((r) => r['target'] === '/workspace/deploy/app.conf');
+    assert.deepEqual(
+      deploy.map((r) => [r['status'], r['code']]),
+      [['DENIED', 'Run.Stopped']],
+      `one record of the approved call that never ran: ${described(records)}`,
+    );
+    assert.match(String(deploy[0]?.['reason']), /not run/);
+    assert.equal(written, false, 'nothing was written');
   });
 });
