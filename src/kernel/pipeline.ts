@@ -313,6 +313,12 @@ export function runSync(step: Continuation, options: CheckedSubmitOptions, trace
     delete trace.ran; // it changed nothing: the asynchronous path calls `execute`
     return undefined;
   }
+  if (types.isPromise(output)) {
+    // Not what executeSync may answer: its work goes on unawaited, so what it did is not known
+    // here. Recorded as the provider's failure (never OK with a promise as data); never unhandled.
+    output.catch(() => undefined);
+    return { kind: 'error', error: new ProviderFailedError(provider.name, 'executeSync() returned a promise') };
+  }
   return { kind: 'ok', ...unpackOutput(output) };
 }
 
