@@ -221,6 +221,9 @@ export async function runPipeline(
     }
   }
 
+  // Fired already (a caller's signal aborted before the submit, or during an approval): nothing
+  // runs, so nothing is used up either (a `max_calls` call, a single-use grant).
+  if (deadline.fired !== undefined) return { kind: 'error', error: deadline.fired };
   const judged = { action: request.action, target: resolved.canonicalTarget, params };
   if (deps.gate.tracksHistory && deps.history !== undefined) {
     // Judged again against the state as it is now (a concurrent submit may have used the
@@ -266,7 +269,7 @@ export async function runPipeline(
     ...(deps.egress !== undefined && constraint['network'] === NetworkGrant.Proxy ? { egress: deps.egress } : {}),
     ...(beforeEffect !== undefined && providerWaits ? { beforeEffect: raceBeforeEffect(deadline, beforeEffect) } : {}),
   });
-  // Fired already (a caller's signal aborted before the submit, or during an approval): the provider is never called.
+  // Fired meanwhile (during the hook): the provider is never called.
   if (deadline.fired !== undefined) return { kind: 'error', error: deadline.fired };
   try {
     trace.ran = true;
