@@ -64,7 +64,11 @@ export interface RefusalInput {
   /** The request as far as it could be built (`tool.unknown` / `tool:<name>` for an unknown tool). */
   readonly request: ActionRequest;
   readonly idempotencyKey: string;
-  readonly status: 'DENIED' | 'ERROR';
+  /**
+   * `UNKNOWN`: a call the run stopped between attempts of its step, which an earlier attempt may
+   * have run — recorded with `Kernel.recordUnknown` (code `Kernel.OutcomeUnknown`), never as not run.
+   */
+  readonly status: 'DENIED' | 'ERROR' | 'UNKNOWN';
   /** Stable dotted code, e.g. `Tool.UnknownTool`, `Fs.Escape`, `Budget.MaxToolCalls`, `Host.Unavailable`. */
   readonly code: string;
   readonly reason: string;
@@ -189,6 +193,7 @@ export function createToolActivities(
           await withIdentity({ approver: input.approval.approver ?? 'unknown', ...(input.approval.updateId ? { updateId: input.approval.updateId } : {}) })
         ).identity;
       }
+      if (input.status === 'UNKNOWN') return kernel.recordUnknown(input.request, { idempotencyKey: input.idempotencyKey, reason: input.reason });
       return kernel.recordRefusal(input.request, {
         idempotencyKey: input.idempotencyKey,
         status: input.status,
@@ -207,7 +212,9 @@ export function createToolActivities(
       const outcomes: ToolOutcome[] = [];
       for (const input of inputs) {
         outcomes.push(
-          await kernel.recordRefusal(input.request, { idempotencyKey: input.idempotencyKey, status: input.status, code: input.code, reason: input.reason }),
+          input.status === 'UNKNOWN'
+            ? await kernel.recordUnknown(input.request, { idempotencyKey: input.idempotencyKey, reason: input.reason })
+            : await kernel.recordRefusal(input.request, { idempotencyKey: input.idempotencyKey, status: input.status, code: input.code, reason: input.reason }),
         );
       }
       return outcomes;

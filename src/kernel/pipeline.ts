@@ -221,6 +221,9 @@ export async function runPipeline(
     }
   }
 
+  // Fired already (a caller's signal aborted before the submit, or during an approval): nothing
+  // runs, so nothing is used up either (a `max_calls` call, a single-use grant).
+  if (deadline.fired !== undefined) return { kind: 'error', error: deadline.fired };
   const judged = { action: request.action, target: resolved.canonicalTarget, params };
   if (deps.gate.tracksHistory && deps.history !== undefined) {
     // Judged again against the state as it is now (a concurrent submit may have used the
@@ -266,7 +269,7 @@ export async function runPipeline(
     ...(deps.egress !== undefined && constraint['network'] === NetworkGrant.Proxy ? { egress: deps.egress } : {}),
     ...(beforeEffect !== undefined && providerWaits ? { beforeEffect: raceBeforeEffect(deadline, beforeEffect) } : {}),
   });
-  // Fired already (a caller's signal aborted before the submit, or during an approval): the provider is never called.
+  // Fired meanwhile (during the hook): the provider is never called.
   if (deadline.fired !== undefined) return { kind: 'error', error: deadline.fired };
   try {
     trace.ran = true;
@@ -312,6 +315,12 @@ export function runSync(step: Continuation, options: CheckedSubmitOptions, trace
   if (output === NEEDS_ASYNC) {
     delete trace.ran; // it changed nothing: the asynchronous path calls `execute`
     return undefined;
+  }
+  if (types.isPromise(output)) {
+    // Not what executeSync may answer: its work goes on unawaited, so what it did is not known
+    // here. Recorded as the provider's failure (never OK with a promise as data); never unhandled.
+    output.catch(() => undefined);
+    return { kind: 'error', error: new ProviderFailedError(provider.name, 'executeSync() returned a promise') };
   }
   return { kind: 'ok', ...unpackOutput(output) };
 }

@@ -278,7 +278,8 @@ export interface Provider {
   /**
    * Optional: `execute` without a promise, for an allowed action the provider can finish
    * synchronously (the filesystem's read of a small file). Returns what `execute` would
-   * resolve to, throws what it would reject with, or returns {@link NEEDS_ASYNC} — having
+   * resolve to (never a promise: one is recorded as the provider's failure, `Kernel.ProviderFailed`),
+   * throws what it would reject with, or returns {@link NEEDS_ASYNC} — having
    * changed nothing — when this request needs `execute`, which the kernel then calls with a
    * new grant. The kernel uses it only when nothing has to be awaited around the call (no
    * approval, no `beforeExecute` hook, no history-aware rules, no egress); it then answers

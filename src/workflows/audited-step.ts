@@ -36,7 +36,7 @@ export const ApprovalCode = {
 interface Refusal {
   readonly request: ActionRequest;
   readonly key: string;
-  readonly status: 'DENIED' | 'ERROR';
+  readonly status: 'DENIED' | 'ERROR' | 'UNKNOWN';
   readonly code: string;
   readonly reason: string;
   readonly bound?: string;
@@ -219,8 +219,10 @@ export async function runAuditedToolStep(ctx: StepContext, call: ToolCall, turn:
     const host = bound ? hostUnavailable(err, bound, ctx.workspaceStartTimeoutMs ?? 0) : undefined;
     if (host === undefined) {
       if (neverStarted(err) && patched(Patch.RecordUnstartedCalls)) {
-        const reason = `not run: the run stopped before a worker picked this call up (${stopCause(err)})`;
-        await CancellationScope.nonCancellable(() => refuse(ctx, { request, key, status: 'DENIED', code: RunCode.Stopped, reason })).catch(() => undefined);
+        // The server says the same of a step between two attempts: an earlier attempt may have run
+        // the call (and been recorded), so it is recorded as unknown, never as not run.
+        const reason = `outcome unknown: the run stopped while no attempt of this call was running (${stopCause(err)}); an earlier attempt may have run it`;
+        await CancellationScope.nonCancellable(() => refuse(ctx, { request, key, status: 'UNKNOWN', code: RunCode.Stopped, reason })).catch(() => undefined);
       }
       throw err;
     }
@@ -276,7 +278,8 @@ async function recordUndecided(ctx: StepContext, request: ActionRequest, key: st
 /**
  * The detail the Temporal server gives the cancellation of an activity no worker had started
  * (its `ActivityTaskCanceled` event). An `executeAction` cancelled while it ran carries its
- * kernel's answer instead (the kernel recorded the call then).
+ * kernel's answer instead (the kernel recorded the call then). The server gives it too for a
+ * step waiting for its next attempt (a retry): the workflow cannot tell the two apart.
  */
 const ACTIVITY_NOT_STARTED = 'ACTIVITY_ID_NOT_STARTED';
 

@@ -77,10 +77,11 @@ export const Patch = {
   RecordRefusalsWhenCancelled: 'record-refusals-when-cancelled',
   /**
    * A call whose `executeAction` step was cancelled with its run before any worker picked it up
-   * (so the kernel never saw it) is recorded (`DENIED Run.Stopped`, via `recordRefusal` on the
-   * run's own worker) before the cancellation goes on: before, it had no record. A step that
-   * started was recorded by the kernel itself (its cancellation carries that answer). Asked
-   * where it happens (only such runs carry the marker).
+   * (so the kernel never saw it) is recorded (`UNKNOWN`, via `recordRefusal` on the run's own
+   * worker) before the cancellation goes on: before, it had no record. Unknown, not "not run":
+   * the server says the same of a step waiting for a retry, whose earlier attempt may have run
+   * it. A step that started was recorded by the kernel itself (its cancellation carries that
+   * answer). Asked where it happens (only such runs carry the marker).
    */
   RecordUnstartedCalls: 'record-unstarted-calls',
 } as const satisfies Record<string, string>;

@@ -117,6 +117,37 @@ describe('Provider.executeSync', () => {
     assert.deepEqual(readLog(logPath), []);
   });
 
+  test('executeSync returns a promise (a provider that broke the contract) → ERROR, recorded as such; never OK with a promise as data, its rejection never unhandled', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const { kernel, spy, logPath } = setup((request) =>
+        request.target === 'fails' ? Promise.reject(new Error('the write failed, later')) : Promise.resolve('later'),
+      );
+      const failing = await kernel.submit({ action: 'kv.get', target: 'fails' });
+      const resolving = await kernel.submit({ action: 'kv.get', target: 'resolves' });
+      await kernel.close();
+      // One turn of the event loop: a rejection nobody handles is reported by then.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      assert.deepEqual([failing.status, failing.code], ['ERROR', 'Kernel.ProviderFailed']);
+      assert.deepEqual([resolving.status, resolving.code], ['ERROR', 'Kernel.ProviderFailed']);
+      assert.equal(spy.executed.length, 0);
+      assert.deepEqual(
+        readLog(logPath).map((r) => [r['status'], r['code']]),
+        [
+          ['ERROR', 'Kernel.ProviderFailed'],
+          ['ERROR', 'Kernel.ProviderFailed'],
+        ],
+      );
+      assert.deepEqual(unhandled, []);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   test('FilesystemProvider.executeSync called directly (a forged context) → Kernel.Unauthorized, nothing read', () => {
     const dir = tempDir();
     fs.writeFileSync(path.join(dir, 'secret'), 'x');

@@ -119,3 +119,25 @@ describe('kernel: history-aware rules under attack (real files)', () => {
     assert.ok(del.status !== 'OK' || !fs.existsSync(path.join(ws, 'mine.txt')), JSON.stringify(del));
   });
 });
+
+describe('kernel: history-aware rules and a fired signal', () => {
+  test('max_calls: 1 on an ask rule, the caller aborts while a person approves → ERROR Kernel.Aborted, nothing runs, and the call is not used up: the next approved submit runs', async () => {
+    const dir = tempDir();
+    const kv = new SpyProvider('kv', ['kv.put']);
+    const controller = new AbortController();
+    const kernel = new Kernel({
+      policy: writePolicy(dir, ['version: 1', 'ask:', '  - { id: put, action: kv.put, resource: "**", max_calls: 1 }', ''].join('\n')),
+      providers: [kv],
+      logPath: path.join(dir, 'kernel.log'),
+      approve: async (request) => {
+        if (request.canonicalTarget === 'a') controller.abort(); // the caller gives up while the person decides
+        return true;
+      },
+    });
+    const aborted = await kernel.submit({ action: 'kv.put', target: 'a' }, { signal: controller.signal });
+    const next = await kernel.submit({ action: 'kv.put', target: 'b' });
+    await kernel.close();
+    assert.deepEqual([aborted.status, aborted.code], ['ERROR', 'Kernel.Aborted']);
+    assert.deepEqual([next.status, kv.executed.map((r) => r.canonicalTarget)], ['OK', ['b']]);
+  });
+});

@@ -5,15 +5,16 @@
  *   and the refused call had no record at all; now the step is not cancelled
  *   (Patch.RecordRefusalsWhenCancelled): the record is written once a slot frees, then the
  *   cancellation goes on;
- * - an approved call's `executeAction` step was cancelled before any worker started it, and the
- *   kernel never saw the call; now it is recorded as `DENIED Run.Stopped`
- *   (Patch.RecordUnstartedCalls).
+ * - an approved call's `executeAction` step was cancelled while no attempt of it ran, and the
+ *   kernel never saw the cancellation; now the call is recorded as `UNKNOWN` (an earlier attempt
+ *   may have run it: the server does not say) (Patch.RecordUnstartedCalls).
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure, CancelledFailure, WorkflowFailedError } from '@temporalio/client';
+import { Context } from '@temporalio/activity';
 import type { ReceivedRequest, ScriptStep } from '../../src/dev/scripted-server';
 import type { AgentActivities } from '../../src/activities/index';
 import { agentRun } from '../../src/workflows/agent-run';
@@ -115,16 +116,62 @@ describe('steps waiting for a worker when their run is cancelled', () => {
     assert.equal(refused[0]?.['target'], '/workspace/deploy/app.conf');
   });
 
-  test('run cancelled while its approved call waits for a worker slot → the call is recorded as not run (DENIED Run.Stopped), nothing written, the run ends cancelled', async () => {
+  test('run cancelled while its approved call waits for a worker slot → the call is recorded (UNKNOWN: no attempt was running), nothing written, the run ends cancelled', async () => {
     const { records, ended, written } = await cancelWhileQueued(true, 'executeAction', 'agent-run-unstarted-cancelled');
     assertCancelled(ended);
     const deploy = records.filter((r) => r['target'] === '/workspace/deploy/app.conf');
     assert.deepEqual(
       deploy.map((r) => [r['status'], r['code']]),
-      [['DENIED', 'Run.Stopped']],
+      [['UNKNOWN', 'Kernel.OutcomeUnknown']],
       `one record of the approved call that never ran: ${described(records)}`,
     );
-    assert.match(String(deploy[0]?.['reason']), /not run/);
+    assert.match(String(deploy[0]?.['error']), /the run stopped while no attempt of this call was running/);
     assert.equal(written, false, 'nothing was written');
+  });
+});
+
+describe('a call whose step was retried when its run is cancelled', () => {
+  test('run cancelled while an executeAction whose first attempt ran (and was recorded) waits for its retry → not recorded as "not run" (DENIED) on top of what ran', async () => {
+    // The server answers ACTIVITY_ID_NOT_STARTED for an activity between two attempts too:
+    // the first ran the kernel (the file is written, the call recorded), then the attempt failed.
+    const hold = (inner: AgentActivities): AgentActivities => ({
+      ...inner,
+      async executeAction(input) {
+        const out = await inner.executeAction(input);
+        if (input.request.target === '/workspace/output/report.md' && Context.current().info.attempt === 1) {
+          throw ApplicationFailure.create({ message: 'the attempt failed after its submit (a worker lost, a heartbeat missed)', nextRetryDelay: '1 hour' });
+        }
+        return out;
+      },
+    });
+    const write = (request: ReceivedRequest): ScriptStep =>
+      request.messages.some((m) => m.role === 'tool')
+        ? { reply: { content: 'done' } }
+        : { reply: { toolCalls: [{ name: 'write_file', arguments: { path: '/workspace/output/report.md', content: 'written' } }] } };
+    await withAgentBench({ script: write, wrapActivities: hold }, async (bench, { client }) => {
+      const handle = await client.workflow.start(agentRun, {
+        taskQueue: bench.taskQueue,
+        workflowId: uniqueId('retried-cancelled'),
+        args: [{ prompt: 'write', tools: FILE_TOOLS }],
+      });
+      await waitFor(async () => {
+        const pending = (await handle.describe()).raw.pendingActivities ?? [];
+        return pending.some((a) => a.activityType?.name === 'executeAction' && (a.attempt ?? 0) >= 2);
+      }, 'the step waiting for its second attempt');
+      await handle.cancel();
+      const err = await handle.result().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      assert.ok(err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure, `expected a cancelled run, got ${String(err)}`);
+      assert.equal(fs.readFileSync(path.join(bench.workspace, 'output', 'report.md'), 'utf8'), 'written', 'the first attempt wrote the file');
+      const records = readLog(bench.logPath).filter((r) => r['target'] === '/workspace/output/report.md');
+      assert.equal(records[0]?.['status'], 'OK', 'the first attempt is recorded');
+      assert.deepEqual(
+        records.map((r) => r['status']),
+        ['OK', 'UNKNOWN'],
+        `no record says the call did not run: ${JSON.stringify(records.map((r) => [r['status'], r['code'], r['reason']]))}`,
+      );
+    });
   });
 });
