@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { connectTemporal } from '../client/connection';
+import { connectTemporal, temporalFiles } from '../client/connection';
 import type { AuditLogOptions } from '../kernel/audit-log';
 import type { SnapshotStoreOptions } from '../reversible/snapshot-store';
 import { prometheusTelemetry, kernelMetrics } from '../worker/metrics';
@@ -290,11 +290,13 @@ function cliStatePaths(options: WorkerCliOptions, r: Resolved): WorkerStatePath[
     }
   });
   const env = (name: string): string | undefined => process.env[name] || undefined;
+  // What env-config reads without a flag naming it too: its default profile file, and the TLS files the profile names.
+  const profile = temporalFiles({ ...process.env, ...(options.configFile !== undefined ? { TEMPORAL_CONFIG_FILE: options.configFile } : {}) });
   const connection: Array<[string, string | undefined, string]> = [
-    ['the Temporal client key', options.tlsKeyPath ?? env('TEMPORAL_TLS_CLIENT_KEY_PATH'), '--tls-key-path'],
-    ['the Temporal client certificate', options.tlsCertPath ?? env('TEMPORAL_TLS_CLIENT_CERT_PATH'), '--tls-cert-path'],
-    ['the Temporal server CA', options.tlsCaPath ?? env('TEMPORAL_TLS_SERVER_CA_CERT_PATH'), '--tls-ca-path'],
-    ['the Temporal config file', options.configFile ?? env('TEMPORAL_CONFIG_FILE'), '--config-file'],
+    ['the Temporal client key', options.tlsKeyPath ?? env('TEMPORAL_TLS_CLIENT_KEY_PATH') ?? profile.clientKey, '--tls-key-path'],
+    ['the Temporal client certificate', options.tlsCertPath ?? env('TEMPORAL_TLS_CLIENT_CERT_PATH') ?? profile.clientCert, '--tls-cert-path'],
+    ['the Temporal server CA', options.tlsCaPath ?? env('TEMPORAL_TLS_SERVER_CA_CERT_PATH') ?? profile.serverCaCert, '--tls-ca-path'],
+    ['the Temporal config file', options.configFile ?? env('TEMPORAL_CONFIG_FILE') ?? profile.configFile, '--config-file'],
   ];
   return [
     // Its own code (dist/src/cli → the install folder, with its dependencies): what the next start runs.

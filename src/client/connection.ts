@@ -8,7 +8,9 @@
  * implies TLS. So the same worker runs against the dev server, a cluster or Temporal Cloud.
  */
 import { Client, Connection } from '@temporalio/client';
-import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { loadClientConfigProfile, loadClientConnectConfig, type ConfigDataSource } from '@temporalio/envconfig';
+import os from 'node:os';
+import path from 'node:path';
 import type { NativeConnection, NativeConnectionOptions } from '@temporalio/worker';
 import { codecDataConverter } from '../codec/data-converter';
 import { keyRingFromEnv, type KeyRing } from '../codec/key-ring';
@@ -66,6 +68,59 @@ export function temporalSettings(overrides: ConnectionOverrides = {}, env: NodeJ
     apiKey: apiKey !== undefined,
     ...(codecKeys !== undefined ? { codecKeys } : {}),
   };
+}
+
+/** The files a worker's Temporal connection is read from (see {@link temporalFiles}). */
+export interface TemporalFiles {
+  /** The env-config profile file: `TEMPORAL_CONFIG_FILE`, else its default place (which may not exist yet). */
+  readonly configFile?: string;
+  /** The mTLS files the active profile names (file paths only; inline data has none). */
+  readonly clientKey?: string;
+  readonly clientCert?: string;
+  readonly serverCaCert?: string;
+}
+
+/**
+ * Where env-config reads the connection from, for `env`: the profile file (named, or where
+ * env-config looks by default: `$XDG_CONFIG_HOME/temporalio/temporal.toml`, else
+ * `~/.config/…`; `~/Library/Application Support/…` on macOS, `%APPDATA%\…` on Windows) and the
+ * key, certificate and CA files the active profile (`TEMPORAL_PROFILE`, else `default`) names,
+ * after the `TEMPORAL_TLS_*` variables. A profile file that cannot be read or parsed names no
+ * TLS file here (connecting reports it). Reads the profile file; never the TLS files.
+ */
+export function temporalFiles(env: NodeJS.ProcessEnv = process.env): TemporalFiles {
+  const vars: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (value !== undefined && value !== '') vars[key] = value;
+  const configFile = vars['TEMPORAL_CONFIG_FILE'] ?? defaultConfigFile(vars);
+  let tls: { clientKey?: ConfigDataSource; clientCert?: ConfigDataSource; serverCACert?: ConfigDataSource } | undefined;
+  try {
+    tls = loadClientConfigProfile({ overrideEnvVars: vars }).tls;
+  } catch {
+    tls = undefined;
+  }
+  const file = (source: ConfigDataSource | undefined): string | undefined => (source !== undefined && 'path' in source ? source.path : undefined);
+  const clientKey = file(tls?.clientKey);
+  const clientCert = file(tls?.clientCert);
+  const serverCaCert = file(tls?.serverCACert);
+  return {
+    ...(configFile !== undefined ? { configFile } : {}),
+    ...(clientKey !== undefined ? { clientKey } : {}),
+    ...(clientCert !== undefined ? { clientCert } : {}),
+    ...(serverCaCert !== undefined ? { serverCaCert } : {}),
+  };
+}
+
+/** Where env-config looks for its profile file when `TEMPORAL_CONFIG_FILE` is not set (its own rule, restated). */
+function defaultConfigFile(vars: Readonly<Record<string, string>>): string | undefined {
+  const platform = os.platform();
+  let dir: string | undefined;
+  if (platform === 'win32') dir = vars['APPDATA'];
+  else if (platform === 'darwin') dir = vars['HOME'] === undefined ? undefined : path.join(vars['HOME'], 'Library', 'Application Support');
+  else {
+    const xdg = vars['XDG_CONFIG_HOME'];
+    dir = xdg !== undefined ? (path.isAbsolute(xdg) ? xdg : undefined) : vars['HOME'] === undefined ? undefined : path.join(vars['HOME'], '.config');
+  }
+  return dir === undefined ? undefined : path.join(dir, 'temporalio', 'temporal.toml');
 }
 
 /** Both connections a worker host needs, plus a client; close with {@link TemporalConnections.close}. */
