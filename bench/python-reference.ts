@@ -92,6 +92,9 @@ class Reference {
     this.child.stdout.setEncoding('utf8');
     this.child.stderr.setEncoding('utf8');
     this.child.stderr.on('data', (d: string) => (this.stderr = (this.stderr + d).slice(-2000)));
+    // A python that cannot be started (a wrong AOK_PYREF_PYTHON) or that went away: said by next(), never a crash.
+    this.child.on('error', (err) => (this.stderr = `${this.stderr}\n${err.message}`));
+    this.child.stdin.on('error', () => undefined);
     this.child.stdout.on('data', (d: string) => {
       this.buffered += d;
       const nl = this.buffered.indexOf('\n');
@@ -110,8 +113,10 @@ class Reference {
     return new Promise((resolve, reject) => {
       const onExit = (): void => reject(new Error(this.stderr.trim().split('\n').at(-1) ?? 'the reference driver exited'));
       this.child.once('exit', onExit);
+      this.child.once('error', onExit);
       this.waiting = (line) => {
         this.child.off('exit', onExit);
+        this.child.off('error', onExit);
         resolve(JSON.parse(line) as Record<string, number | string>);
       };
       const nl = this.buffered.indexOf('\n');
@@ -120,6 +125,7 @@ class Reference {
         this.buffered = this.buffered.slice(nl + 1);
         this.waiting = undefined;
         this.child.off('exit', onExit);
+        this.child.off('error', onExit);
         resolve(JSON.parse(line) as Record<string, number | string>);
       }
     });
@@ -185,6 +191,7 @@ export async function run(): Promise<BenchRow[]> {
   } catch (err) {
     reference?.kill();
     reference = undefined;
+    python = undefined; // nor is its import timed
     const e = err as { stderr?: Buffer | string; message?: string };
     unavailable = `reference unavailable: ${String(e.stderr ?? e.message ?? err)
       .trim()
