@@ -70,6 +70,8 @@ export async function runUndo(undo: UndoRequest, problem: string | undefined, tr
     return { kind: 'denied', code: err.code, reason: err.message };
   }
   trace.decision = { ...authority, reason: `undo of ${undoOf}, authorised by its original decision: ${authority.reason}` };
+  // Fired already (aborted or timed out while the target was resolved): the undo never runs.
+  if (deadline.fired !== undefined) return { kind: 'error', error: deadline.fired };
 
   try {
     const step = { request: resolved, decision: authority, provider, signal: deadline.signal };

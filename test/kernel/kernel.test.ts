@@ -187,6 +187,65 @@ describe('Kernel.submit', () => {
     assert.equal(spy.executed.length, 0);
   });
 
+  test('Kernel.submitUndo: the undo never runs once the caller aborted — whichever moment between resolving and running the abort lands on', async () => {
+    // The abort is sent a few promise hops after the provider resolved the target (0 to 8 hops
+    // cover the stretch from resolving to running); the undo's run() must never be called with the
+    // signal already aborted. Before, hops 2 and 3 landed after the resolve's race and before run().
+    for (let hops = 0; hops <= 8; hops++) {
+      const dir = tempDir();
+      const controller = new AbortController();
+      const spy = new SpyProvider('kv', ['kv.get']);
+      const resolve = spy.resolve.bind(spy);
+      spy.resolve = async (request) => {
+        const resolved = await resolve(request);
+        let later = Promise.resolve();
+        for (let i = 0; i < hops; i++) later = later.then(() => undefined);
+        void later.then(() => controller.abort());
+        return resolved;
+      };
+      const kernel = new Kernel({ policy: writePolicy(dir, 'capabilities:\n  - action: kv.get\n    resource: "**"\n'), providers: [spy] });
+      let calledAborted = false;
+      const result = await kernel.submitUndo(
+        {
+          action: 'kv.get',
+          target: 'a',
+          undoOf: 'rec-1',
+          authority: { effect: 'allow', reason: 'allowed', target: 'a' },
+          run: async () => {
+            calledAborted ||= controller.signal.aborted;
+          },
+        },
+        { signal: controller.signal },
+      );
+      await kernel.close();
+      assert.equal(calledAborted, false, `hops ${hops}: run() was called after the abort (answer ${result.status} ${result.code ?? ''})`);
+    }
+  });
+
+  test('Kernel.submit: the provider is never called once the caller aborted — whichever moment between resolving and executing the abort lands on', async () => {
+    for (let hops = 0; hops <= 8; hops++) {
+      const dir = tempDir();
+      const controller = new AbortController();
+      let calledAborted = false;
+      const spy = new SpyProvider('kv', ['kv.get'], async () => {
+        calledAborted ||= controller.signal.aborted;
+        return 'done';
+      });
+      const resolve = spy.resolve.bind(spy);
+      spy.resolve = async (request) => {
+        const resolved = await resolve(request);
+        let later = Promise.resolve();
+        for (let i = 0; i < hops; i++) later = later.then(() => undefined);
+        void later.then(() => controller.abort());
+        return resolved;
+      };
+      const kernel = new Kernel({ policy: writePolicy(dir, 'capabilities:\n  - action: kv.get\n    resource: "**"\n'), providers: [spy] });
+      const result = await kernel.submit({ action: 'kv.get', target: 'a' }, { signal: controller.signal });
+      await kernel.close();
+      assert.equal(calledAborted, false, `hops ${hops}: execute was called after the abort (answer ${result.status} ${result.code ?? ''})`);
+    }
+  });
+
   test('Kernel.submit: ask rule without approve → DENIED "requires approval", provider untouched', async () => {
     const { kernel, spy } = setup();
     const result = await kernel.submit({ action: 'kv.get', target: 'review/x' });
