@@ -17,7 +17,7 @@ import { PolicyCompileError } from './canonical-errors';
 import { canonicalUrl } from './canonical-url';
 import { compileConstraint, type CompiledConstraint } from './constraint';
 import { compileGlob, matchGlob, type CompiledGlob } from './glob';
-import { hostOf, isIpHost, namesNoPort, withoutPort } from './url-host';
+import { hostOf, isIpHost, namesNoPort, serverPathForm, withoutPort } from './url-host';
 import { BuiltinAction, RuleKind, type PolicyDocument, type Rule } from './types';
 import { historyTracking, type HistoryTracking } from './history';
 
@@ -114,8 +114,17 @@ export function askCoversTarget(r: CompiledRule, target: string): boolean {
   return anyPortMatch(r, target, r.restrict ?? r.resource);
 }
 
-/** True if `glob` matches `target`, or `r` names no port (`anyPort`) and `glob` matches `target` without its port. */
+/**
+ * True if `glob` matches `target`, or `r` names no port (`anyPort`) and `glob` matches `target`
+ * without its port; for a URL, also the path a lenient server routes it to (serverPathForm).
+ */
 function anyPortMatch(r: CompiledRule, target: string, glob: CompiledGlob): boolean {
+  if (portMatch(r, target, glob)) return true;
+  const server = target.charCodeAt(0) === 104 ? serverPathForm(target) : undefined; // 'h'ttp(s)
+  return server !== undefined && portMatch(r, server, glob);
+}
+
+function portMatch(r: CompiledRule, target: string, glob: CompiledGlob): boolean {
   if (matchGlob(glob, target)) return true;
   if (!r.anyPort) return false;
   const bare = withoutPort(target);

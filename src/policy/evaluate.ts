@@ -13,7 +13,7 @@ import { askCoversTarget, bucketOf, denyCoversTarget, type CompiledPolicy, type 
 import { constraintCovers, constraintMiss } from './constraint';
 import { matchGlob } from './glob';
 import { Effect, type CanonicalRequest, type Decision, type RuleConstraint } from './types';
-import { hostOf, isIpHost, withoutPort } from './url-host';
+import { hostOf, isIpHost, serverPathForm, withoutPort } from './url-host';
 import { MCP_TOOL_NAME, isMcpServerName } from './canonical-mcp';
 import { EMPTY_HISTORY, createOnly, createdFileOf, historyMiss, historyNote, type HistoryContext } from './history';
 
@@ -143,13 +143,13 @@ function refusal(r: CompiledRule, request: CanonicalRequest, recursive: boolean,
 
 /**
  * False when an ask rule judged as a restriction cannot cover more than the ask pass already
- * did: the target has no dot-segment and no port, and no argument is an option (cheap, so most
+ * did: the target has no dot-segment, no port, no `//` or `;` in a URL path, and no argument is an option (cheap, so most
  * allowed requests skip the second look at the ask rules).
  */
 function restrictionMayDiffer(request: CanonicalRequest): boolean {
   const t = request.target;
   if (t.includes('/.')) return true;
-  if (t.charCodeAt(0) === 104 && withoutPort(t) !== undefined) return true; // 'h'ttp(s)
+  if (t.charCodeAt(0) === 104 && (withoutPort(t) !== undefined || serverPathForm(t) !== undefined)) return true; // 'h'ttp(s)
   const args = request.params['args'];
   return Array.isArray(args) && args.some((a) => typeof a === 'string' && a.charCodeAt(0) === 45); // '-'
 }

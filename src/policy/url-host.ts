@@ -78,3 +78,29 @@ export function namesNoPort(glob: string): boolean {
   const authority = (m[1] ?? '').replace(/^\[[0-9a-fA-F:.]+\]/, '');
   return !authority.includes(':');
 }
+
+/**
+ * The path a lenient server routes a canonical URL to, when it differs: `;params` cut from
+ * each segment (Tomcat, Jetty: `/admin;x/y` is `/admin/y`) and repeated slashes merged
+ * (nginx `merge_slashes`, werkzeug: `//admin` is `/admin`). Deny and ask rules also match
+ * this form, so they are not dodged by it; grants never do (compile.ts). Undefined when the
+ * URL has neither, or is not `scheme://…`.
+ *
+ * @example
+ * serverPathForm('https://h//admin;x/y'); // 'https://h/admin/y'
+ */
+export function serverPathForm(url: string): string | undefined {
+  const a = authorityOf(url);
+  if (a === undefined) return undefined;
+  const path = url.slice(a.end);
+  if (!path.includes(';') && !path.includes('//')) return undefined;
+  const server = path
+    .split('/')
+    .map((segment) => {
+      const semi = segment.indexOf(';');
+      return semi < 0 ? segment : segment.slice(0, semi);
+    })
+    .join('/')
+    .replace(/\/{2,}/g, '/');
+  return url.slice(0, a.end) + server;
+}
