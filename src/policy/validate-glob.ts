@@ -15,7 +15,8 @@
  * Target forms (per action family):
  * - path (fs.*, `cwd`): absolute, starting with `/`; no `.`/`..` or empty segments; no trailing `/`.
  * - url (net.http): starts with lower-case `http://` or `https://`, has a host, then a path
- *   starting with `/`; no credentials (`user@`). Query strings are matched as written.
+ *   starting with `/` spelt as canonical targets are (percent-encoding: urlPathIssue); no
+ *   credentials (`user@`). A request's query is not part of its target.
  * - program (proc.exec): a bare program name (`git`, no `/`) or an absolute path.
  * - MCP tool (mcp.call): `server/tool` with exactly one `/` (`fs/*` = every tool of `fs`).
  * - custom actions: any glob passing the general checks.
@@ -173,7 +174,32 @@ function urlIssue(glob: string): GlobIssue | undefined {
       `"${glob}" has no path, so it matches no canonical URL`,
       `add one: "${glob}/" for the root, "${glob}/**" for everything`,
     );
-  return pathIssue(glob, path);
+  return pathIssue(glob, path) ?? urlPathIssue(glob, path);
+}
+
+/**
+ * A URL path is matched as written, while request paths are canonical (canonical-url.ts):
+ * WHATWG-encoded (non-ASCII, space, `"`, `<`, `>`, `` ` `` as `%XX`), unreserved escapes decoded
+ * (`%7E` is `~`), other escapes upper-cased, no `#`, no encoded slash or NUL. A path spelt
+ * otherwise matches no target, and a deny rule would silently never apply, so it is refused.
+ */
+function urlPathIssue(glob: string, path: string): GlobIssue | undefined {
+  const form = (what: string, hint: string) => issue(ProblemCode.ResourceForm, `"${glob}" has a path with ${what}, so it matches no canonical URL`, hint);
+  const raw = /[^\u0021-\u007e]|["<>`#]/.exec(path);
+  if (raw !== null) {
+    const char = raw[0];
+    if (char === '#') return form('a fragment ("#")', 'fragments are not part of the judged target; remove it');
+    return form(`the character ${JSON.stringify(char)}`, `request paths are percent-encoded: write ${encodeURIComponent(char)} for ${JSON.stringify(char)}`);
+  }
+  for (const m of path.matchAll(/%([0-9a-fA-F]{2})/g)) {
+    const hex = m[1] ?? '';
+    const char = String.fromCharCode(parseInt(hex, 16));
+    if (/^[A-Za-z0-9\-._~]$/.test(char)) return form(`the escape ${m[0]} of "${char}"`, `request paths decode it: write "${char}"`);
+    if (char === '/' || char === '\\' || char === '\u0000')
+      return form(`the escape ${m[0]}`, 'request paths never contain an encoded slash or NUL (such URLs are refused)');
+    if (hex !== hex.toUpperCase()) return form(`the lower-case escape ${m[0]}`, `request paths upper-case escapes: write %${hex.toUpperCase()}`);
+  }
+  return undefined;
 }
 
 const HOST_GLOB = /[*?[\]{}]/;

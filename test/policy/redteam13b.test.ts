@@ -9,8 +9,11 @@ import { compilePolicy } from '../../src/policy/compile';
 import { couldAllow } from '../../src/policy/could-allow';
 import { evaluate } from '../../src/policy/evaluate';
 import { loadPolicyText } from '../../src/policy/load';
+import { validatePolicy } from '../../src/policy/validate';
+import { parsePolicy } from '../../src/policy/parse';
 
 const compile = (yaml: string) => compilePolicy(loadPolicyText(yaml, 'p.yaml'));
+const problems = (yaml: string) => validatePolicy(parsePolicy(yaml, 'p.yaml')).problems.map((p) => `${p.code}: ${p.message}`);
 const http = (target: string, method = 'GET') => canonicalizeRequest({ action: 'net.http', target, params: { method } });
 
 const API_BUT_ADMIN = `
@@ -66,5 +69,43 @@ describe('redteam13b: a deny or ask is not dodged by "//" or ";params" in the UR
     const p = compile("capabilities:\n  - action: net.http\n    resource: 'https://api.example.com/public/**'\n");
     assert.equal(evaluate(p, http('https://api.example.com/public;/x')).effect, 'deny');
     assert.equal(evaluate(p, http('https://api.example.com//public/x')).effect, 'deny');
+  });
+});
+
+describe('redteam13b: a URL glob whose path is not written in canonical form is refused, not silently dead', () => {
+  // Request paths are canonical (WHATWG-encoded, unreserved escapes decoded, other escapes
+  // upper-cased); a rule's path is matched as written, so these deny rules matched nothing.
+  for (const [resource, request] of [
+    ['https://api.example.com/%7euser/**', 'https://api.example.com/%7euser/x'],
+    ['https://api.example.com/%7Euser/**', 'https://api.example.com/~user/x'],
+    ['https://api.example.com/%61dmin/**', 'https://api.example.com/admin/x'],
+    ['https://api.example.com/caf%c3%a9/**', 'https://api.example.com/café/x'],
+    ['https://api.example.com/café/**', 'https://api.example.com/café/x'],
+    ['https://api.example.com/a b/**', 'https://api.example.com/a%20b/x'],
+    ['https://api.example.com/a"b/**', 'https://api.example.com/a"b/x'],
+    ['https://api.example.com/<x>/**', 'https://api.example.com/<x>/y'],
+    ['https://api.example.com/a`b', 'https://api.example.com/a`b'],
+    ['https://api.example.com/admin#top', 'https://api.example.com/admin#top'],
+    ['https://*.example.com/a%2fb/**', 'https://api.example.com/a/b/x'],
+  ] as const) {
+    test(`glob path: deny ${resource} is a validation problem (it matched nothing: ${request} was allowed)`, () => {
+      const yaml = `capabilities:\n  - action: net.http\n    resource: 'https://*/**'\ndeny:\n  - action: net.http\n    resource: '${resource}'\n`;
+      const found = problems(yaml);
+      if (found.length === 0) assert.fail(`deny ${resource} was accepted, and ${request} → ${evaluate(compile(yaml), http(request)).effect}`);
+      assert.match(found.join('\n'), /E_RESOURCE_FORM: .*path/);
+    });
+  }
+  test('glob path: canonical paths still load', () => {
+    for (const resource of [
+      'https://api.example.com/caf%C3%A9/**',
+      'https://api.example.com/a%20b/**',
+      'https://api.example.com/~user/**',
+      'https://api.example.com/v1/*.json',
+      'https://api.example.com/{a,b}/[0-9]?/**',
+      'https://api.example.com/100%/x',
+      'https://api.example.com/a;b=c/**',
+    ]) {
+      assert.deepEqual(problems(`deny:\n  - action: net.http\n    resource: '${resource}'\n`), [], resource);
+    }
   });
 });
