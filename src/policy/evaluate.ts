@@ -143,7 +143,7 @@ function refusal(r: CompiledRule, request: CanonicalRequest, recursive: boolean,
 
 /**
  * False when an ask rule judged as a restriction cannot cover more than the ask pass already
- * did: the target has no dot-segment, no port, no `//` or `;` in a URL path, and no argument is an option (cheap, so most
+ * did: the target has no dot-segment, no port, no `//`, `;` or trailing `/` in a URL path, and no argument is an option (cheap, so most
  * allowed requests skip the second look at the ask rules).
  */
 function restrictionMayDiffer(request: CanonicalRequest): boolean {

@@ -82,19 +82,20 @@ export function namesNoPort(glob: string): boolean {
 /**
  * The path a lenient server routes a canonical URL to, when it differs: `;params` cut from
  * each segment (Tomcat, Jetty: `/admin;x/y` is `/admin/y`) and repeated slashes merged
- * (nginx `merge_slashes`, werkzeug: `//admin` is `/admin`). Deny and ask rules also match
+ * (nginx `merge_slashes`, werkzeug: `//admin` is `/admin`), and a trailing slash dropped
+ * (Express without strict routing: `/admin/` is `/admin`). Deny and ask rules also match
  * this form, so they are not dodged by it; grants never do (compile.ts). Undefined when the
- * URL has neither, or is not `scheme://…`.
+ * URL has none of these, or is not `scheme://…`.
  *
  * @example
- * serverPathForm('https://h//admin;x/y'); // 'https://h/admin/y'
+ * serverPathForm('https://h//admin;x/y/'); // 'https://h/admin/y'
  */
 export function serverPathForm(url: string): string | undefined {
   const a = authorityOf(url);
   if (a === undefined) return undefined;
   const path = url.slice(a.end);
-  if (!path.includes(';') && !path.includes('//')) return undefined;
-  const server = path
+  if (!path.includes(';') && !path.includes('//') && !(path.length > 1 && path.endsWith('/'))) return undefined;
+  let server = path
     .split('/')
     .map((segment) => {
       const semi = segment.indexOf(';');
@@ -102,5 +103,6 @@ export function serverPathForm(url: string): string | undefined {
     })
     .join('/')
     .replace(/\/{2,}/g, '/');
+  if (server.length > 1 && server.endsWith('/')) server = server.slice(0, -1);
   return url.slice(0, a.end) + server;
 }

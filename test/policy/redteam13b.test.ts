@@ -109,3 +109,48 @@ describe('redteam13b: a URL glob whose path is not written in canonical form is 
     }
   });
 });
+
+describe('redteam13b: a deny or ask on a URL is not dodged by a trailing slash', () => {
+  // Express (strict routing off, its default), Spring MVC (before 6) and many routers route
+  // /admin/ to the /admin handler: a deny written for the endpoint missed it.
+  const policy = compile(`
+capabilities:
+  - id: the-api
+    action: net.http
+    resource: 'https://api.example.com/**'
+deny:
+  - id: no-admin
+    action: net.http
+    resource: 'https://api.example.com/admin'
+  - id: no-delete
+    action: net.http
+    resource: 'https://api.example.com/v1/users/*/delete'
+ask:
+  - id: ask-pay
+    action: net.http
+    resource: 'https://api.example.com/pay'
+`);
+  for (const [target, rule] of [
+    ['https://api.example.com/admin/', 'no-admin'],
+    ['https://api.example.com/admin//', 'no-admin'],
+    ['https://api.example.com/admin;x/', 'no-admin'],
+    ['https://api.example.com:443/admin/', 'no-admin'],
+    ['https://api.example.com/v1/users/7/delete/', 'no-delete'],
+  ] as const) {
+    test(`deny: ${target}`, () => {
+      const d = evaluate(policy, http(target, 'DELETE'));
+      assert.equal(d.effect, 'deny', d.reason);
+      assert.equal(d.ruleId, rule);
+    });
+  }
+  test('ask: https://api.example.com/pay/', () => {
+    const d = evaluate(policy, http('https://api.example.com/pay/', 'POST'));
+    assert.equal(d.effect, 'ask', d.reason);
+  });
+  test('the root and other paths are unaffected; a grant of /x does not grant /x/', () => {
+    assert.equal(evaluate(policy, http('https://api.example.com/')).effect, 'allow');
+    assert.equal(evaluate(policy, http('https://api.example.com/admins/')).effect, 'allow');
+    const p = compile("capabilities:\n  - action: net.http\n    resource: 'https://api.example.com/x'\n");
+    assert.equal(evaluate(p, http('https://api.example.com/x/')).effect, 'deny');
+  });
+});
