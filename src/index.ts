@@ -107,6 +107,7 @@ export {
   FsTooLargeError,
   FsWrongTypeError,
   FsRecursiveNotAllowedError,
+  FsProtectedError,
   FsInvalidParamError,
   FsInvalidMountError,
   InvalidParamsError,

@@ -11,7 +11,7 @@
  */
 import { askCoversTarget, bucketOf, denyCoversTarget, type CompiledPolicy, type CompiledRule } from './compile';
 import { constraintCovers, constraintMiss } from './constraint';
-import { matchGlob } from './glob';
+import { matchGlob, mayMatchBelow } from './glob';
 import { Effect, type CanonicalRequest, type Decision, type RuleConstraint } from './types';
 import { hostOf, isIpHost, serverPathForm, withoutPort } from './url-host';
 import { MCP_TOOL_NAME, isMcpServerName } from './canonical-mcp';
@@ -38,7 +38,7 @@ export interface PolicyDecision extends Decision {
  */
 export function evaluate(policy: CompiledPolicy, request: CanonicalRequest, history?: HistoryContext): PolicyDecision {
   try {
-    const d = decide(policy, request, history);
+    const d = withProtectedBelow(policy, request, decide(policy, request, history));
     return history === undefined || d.effect === Effect.Deny || d.ruleId === undefined ? d : { ...d, grantedBy: [`${history.layer}:${d.ruleId}`] };
   } catch (err) {
     const target = safeText(() => request.target);
@@ -92,6 +92,20 @@ function decide(policy: CompiledPolicy, request: CanonicalRequest, history: Hist
   }
   const why = refused === undefined ? '' : ` (rule ${refused.id} matches the target, but ${refusal(refused, request, recursive, history)})`;
   return { effect: Effect.Deny, reason: `no capability allows ${action} on ${target}${why}`, target };
+}
+
+/**
+ * A recursive fs.delete removes the whole tree below its target, which the policy cannot see:
+ * a grant carries the deny rules that may match something below it (`protected_below`), and
+ * the provider refuses the delete if the tree holds an entry one of them matches.
+ */
+function withProtectedBelow(policy: CompiledPolicy, request: CanonicalRequest, d: PolicyDecision): PolicyDecision {
+  if (d.effect === Effect.Deny || request.action !== 'fs.delete' || !isRecursive(request.params)) return d;
+  const bucket = policy.byAction.get(request.action) ?? bucketOf(policy.actionMatchers, request.action);
+  const below = bucket.deny
+    .filter((r) => mayMatchBelow(r.resource.pattern, request.target) && (r.constraint === undefined || constraintCovers(r.constraint, request)))
+    .map((r) => r.resource.pattern);
+  return below.length === 0 ? d : { ...d, constraint: { ...d.constraint, protected_below: below } };
 }
 
 function decision(effect: Effect, r: CompiledRule, reason: string, target: string, request?: CanonicalRequest, history?: HistoryContext): PolicyDecision {

@@ -87,3 +87,65 @@ function hasSuffix(text: string, suffix: string): boolean {
   for (let i = n - 1; i >= 0; i--) if (text.charCodeAt(offset + i) !== suffix.charCodeAt(i)) return false;
   return true;
 }
+
+/** One segment of a brace-free path glob: `**`, literal text, or a one-segment regex. */
+type SegmentMatcher = { readonly any: true } | { readonly text: string } | { readonly re: RegExp };
+
+const belowCache = new Map<string, readonly (readonly SegmentMatcher[])[]>();
+
+/** The brace alternatives of `pattern`, each split into segment matchers (dot-matching: deny semantics). */
+function segmentAlternatives(pattern: string): readonly (readonly SegmentMatcher[])[] {
+  let cached = belowCache.get(pattern);
+  if (cached === undefined) {
+    cached = micromatch
+      .braces(pattern, { expand: true })
+      .map((alt) =>
+        alt.split('/').map((s): SegmentMatcher => (s === '**' ? { any: true } : SPECIAL.test(s) ? { re: micromatch.makeRe(s, { dot: true }) } : { text: s })),
+      );
+    belowCache.set(pattern, cached);
+  }
+  return cached;
+}
+
+/**
+ * True if the path glob `pattern` may match some path strictly below the folder `dir` (an
+ * absolute canonical path): what a recursive delete of `dir` would remove. Segment by
+ * segment, with `**` spanning any number of segments and `*` matching dot-names (as a deny
+ * does). Errs towards true: a segment glob is assumed to match some name.
+ *
+ * @example
+ * mayMatchBelow('/workspace/**\/.git/**', '/workspace/proj'); // true
+ * mayMatchBelow('/workspace/data/keep/**', '/workspace/other'); // false
+ */
+export function mayMatchBelow(pattern: string, dir: string): boolean {
+  const parts = dir === '/' ? [''] : dir.split('/');
+  return segmentAlternatives(pattern).some((segments) => {
+    let states = closure(segments, [0]);
+    for (const part of parts) {
+      const next: number[] = [];
+      for (const i of states) {
+        const s = segments[i];
+        if (s === undefined) continue;
+        if ('any' in s) next.push(i);
+        else if ('text' in s ? s.text === part : s.re.test(part)) next.push(i + 1);
+      }
+      states = closure(segments, next);
+      if (states.length === 0) return false;
+    }
+    return states.some((i) => i < segments.length);
+  });
+}
+
+/** `states` plus every state reached by letting a `**` match no segment. */
+function closure(segments: readonly SegmentMatcher[], states: readonly number[]): number[] {
+  const out = new Set<number>();
+  const todo = [...states];
+  while (todo.length > 0) {
+    const i = todo.pop() as number;
+    if (out.has(i)) continue;
+    out.add(i);
+    const s = segments[i];
+    if (s !== undefined && 'any' in s) todo.push(i + 1);
+  }
+  return [...out];
+}

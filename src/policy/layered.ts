@@ -15,7 +15,7 @@ const RANK: Readonly<Record<Effect, number>> = { [Effect.Allow]: 0, [Effect.Ask]
  * policies, deny. A grant (allow or ask) carries the tightest caps of every layer that
  * granted: the least `max_bytes` and `timeout_ms`, `recursive` only if all allow it, and
  * `network: proxy` only if every granting rule grants it (a run policy may take network
- * away, never give it), `create_only` if any sets it, and `created_file` (the file a
+ * away, never give it), `create_only` if any sets it, `protected_below` the union of every layer's, and `created_file` (the file a
  * `created_by_run` grant relies on; every layer reads the same run state) if any sets it. With a run `history`, layer i is
  * judged at layer index i and the decision lists every granting layer's rule in `grantedBy`.
  * Never throws.
@@ -59,7 +59,8 @@ function tightestCaps(base: RuleConstraint, decisions: readonly PolicyDecision[]
   const network = decisions.every((d) => d.constraint?.network === NetworkGrant.Proxy);
   const createOnly = decisions.some((d) => d.constraint?.create_only === true);
   const createdFile = decisions.find((d) => d.constraint?.created_file !== undefined)?.constraint?.created_file;
-  const { recursive: _recursive, network: _network, create_only: _createOnly, created_file: _createdFile, ...rest } = base;
+  const protectedBelow = [...new Set(decisions.flatMap((d) => d.constraint?.protected_below ?? []))];
+  const { recursive: _recursive, network: _network, create_only: _createOnly, created_file: _createdFile, protected_below: _protectedBelow, ...rest } = base;
   return {
     ...rest,
     ...(maxBytes === undefined ? {} : { max_bytes: maxBytes }),
@@ -68,5 +69,6 @@ function tightestCaps(base: RuleConstraint, decisions: readonly PolicyDecision[]
     ...(network ? { network: NetworkGrant.Proxy } : {}),
     ...(createOnly ? { create_only: true } : {}),
     ...(createdFile === undefined ? {} : { created_file: createdFile }),
+    ...(protectedBelow.length === 0 ? {} : { protected_below: protectedBelow }),
   };
 }

@@ -76,6 +76,12 @@ export interface RuleConstraint {
    * policy: set on a grant by a `created_by_run` rule for a target the run created.
    */
   readonly created_file?: string;
+  /**
+   * fs.delete (recursive): path globs of deny rules that may match something below the target;
+   * the provider refuses the delete if the tree holds an entry one of them matches. Never
+   * written in a policy: set on a grant by evaluation (evaluate.ts).
+   */
+  readonly protected_below?: readonly string[];
 }
 
 /**

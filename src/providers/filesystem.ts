@@ -23,7 +23,7 @@ import { unlinkIfSame } from './file-identity';
 import { FD_RELATIVE } from './fs-handle';
 import { type FsTarget, openFileFd, targetAt, walk, walkToParent } from './fs-handle-walk';
 import { assertSafeStat, realpathLongestExisting, toFsError } from './fs-safe';
-import { removeTree } from './fs-tree';
+import { removeTree, type TreeGuard } from './fs-tree';
 import { Durability, SYNC_IO_BYTES, atomicWrite, readAllFd, readAllFdSync, writeInPlaceOrReplace } from './fs-write';
 import { MountTable } from './mounts';
 
@@ -145,7 +145,13 @@ export class FilesystemProvider implements Provider {
         return withCreatedFile({ bytes: done.bytes, created: done.created }, done.file);
       }
       case 'fs.delete':
-        return this.remove(target, loc.hostPath, request.params['recursive'] === true && context.constraint['recursive'] === true, createdFile(context));
+        return this.remove(
+          target,
+          loc.hostPath,
+          request.params['recursive'] === true && context.constraint['recursive'] === true,
+          createdFile(context),
+          protectedBelow(context),
+        );
       default:
         return this.list(target);
     }
@@ -205,7 +211,7 @@ export class FilesystemProvider implements Provider {
    * Deletes through the verified parent: a file is unlinked by name there, a folder removed
    * through descriptors. With `expected` (a `created_by_run` grant) only the file the run created.
    */
-  private async remove(target: FsTarget, host: string, recursive: boolean, expected: string | undefined): Promise<unknown> {
+  private async remove(target: FsTarget, host: string, recursive: boolean, expected: string | undefined, guard: TreeGuard | undefined): Promise<unknown> {
     const { agentPath } = target;
     if (target.parts.length === 0 || this.table.isMountRoot(host)) throw new FsUnsafeFileError(agentPath, 'a mount root is never deleted');
     const { dir, name } = await walkToParent(target);
@@ -218,7 +224,7 @@ export class FilesystemProvider implements Provider {
       assertSafeStat(st, agentPath, 'any');
       if (st.isDirectory()) {
         if (!recursive) throw new FsRecursiveNotAllowedError(agentPath);
-        await removeTree(dir, name as string, agentPath);
+        await removeTree(dir, name as string, agentPath, guard);
         return { deleted: 'directory' };
       }
       await fs.promises.unlink(dir.at(name as string)).catch((err: unknown) => {
@@ -303,6 +309,17 @@ function utf8Whole(buf: Buffer, length: number): string {
 function createdFile(context: ExecutionContext): string | undefined {
   const file = context.constraint['created_file'];
   return typeof file === 'string' ? file : undefined;
+}
+
+/**
+ * The deny globs a recursive delete must not reach below its target (`protected_below`, set by
+ * evaluation). Fail closed: a malformed value protects everything.
+ */
+function protectedBelow(context: ExecutionContext): TreeGuard | undefined {
+  const list = context.constraint['protected_below'];
+  if (list === undefined) return undefined;
+  if (!Array.isArray(list) || !list.every((p) => typeof p === 'string')) return { protectedBelow: ['**'] };
+  return { protectedBelow: list as string[] };
 }
 
 /** The mount point an agent path lies under (the table's longest match). */

@@ -17,6 +17,7 @@ export const FsCode = {
   InvalidMount: 'Fs.InvalidMount',
   Exists: 'Fs.Exists',
   Replaced: 'Fs.Replaced',
+  Protected: 'Fs.Protected',
 } as const;
 export type FsCode = (typeof FsCode)[keyof typeof FsCode];
 
@@ -98,6 +99,21 @@ export class FsRecursiveNotAllowedError extends AgentOsError {
   readonly code = FsCode.RecursiveNotAllowed;
   constructor(readonly path: string) {
     super(`${path} is a directory; deleting it needs params.recursive and a rule with constraint recursive: true`);
+  }
+}
+
+/**
+ * A recursive fs.delete found, below its target, an entry a deny rule protects (the grant's
+ * `protected_below`): nothing was deleted.
+ */
+export class FsProtectedError extends AgentOsError {
+  readonly code = FsCode.Protected;
+  constructor(
+    readonly path: string,
+    readonly entry: string,
+    readonly pattern: string,
+  ) {
+    super(`refusing to delete ${path} recursively: ${entry} below it is protected by a deny rule on ${pattern}; nothing was deleted`);
   }
 }
 

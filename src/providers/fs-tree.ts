@@ -7,7 +7,8 @@
  * (`fs.rm` with `recursive` walks by path and would follow such a swap: never use it here.)
  */
 import fs from 'node:fs';
-import { FsUnsafeFileError } from './fs-errors';
+import micromatch from 'micromatch';
+import { FsProtectedError, FsUnsafeFileError } from './fs-errors';
 import { type Dir } from './fs-handle';
 import { toFsError } from './fs-safe';
 
@@ -17,13 +18,51 @@ const MAX_ATTEMPTS = 8;
 const UNLINK_DIR_IS_EPERM = process.platform !== 'linux';
 
 /**
- * Removes the folder `name` inside `parent` and everything below it.
- * @throws FsUnsafeFileError when `name` is (or turns into) a symlink or keeps changing.
+ * Agent-path globs (dot-matching, as deny rules match) that no entry of a tree may match: a
+ * recursive delete is refused before anything is removed when one does, and stops at an entry
+ * that appears meanwhile and matches.
  */
-export async function removeTree(parent: Dir, name: string, agentPath: string): Promise<void> {
+export interface TreeGuard {
+  readonly protectedBelow: readonly string[];
+}
+
+/** @throws FsProtectedError when the entry at the agent path `entry` matches a protected glob. */
+function checkEntry(guard: TreeGuard | undefined, agentPath: string, entry: string): void {
+  if (guard === undefined) return;
+  const pattern = guard.protectedBelow.find((p) => micromatch.isMatch(entry, p, { dot: true }));
+  if (pattern !== undefined) throw new FsProtectedError(agentPath, entry, pattern);
+}
+
+/** Checks every entry below the open folder `dir` (at the agent path `here`) against `guard`, removing nothing. */
+async function scanFolder(dir: Dir, here: string, agentPath: string, guard: TreeGuard): Promise<void> {
+  const entries = await fs.promises.readdir(dir.self(), { withFileTypes: true }).catch((err: unknown) => {
+    throw toFsError(err, agentPath);
+  });
+  for (const entry of entries) {
+    const path = `${here}/${entry.name}`;
+    checkEntry(guard, agentPath, path);
+    if (!entry.isDirectory()) continue;
+    const child = await dir.child(entry.name, agentPath, { isTarget: true });
+    try {
+      await scanFolder(child, path, agentPath, guard);
+    } finally {
+      await child.close();
+    }
+  }
+}
+
+/**
+ * Removes the folder `name` inside `parent` and everything below it. With `guard`, the tree is
+ * checked first (agent paths from `agentPath`, the folder's own) and nothing is removed if an
+ * entry is protected.
+ * @throws FsUnsafeFileError when `name` is (or turns into) a symlink or keeps changing.
+ * @throws FsProtectedError when an entry below is protected by `guard`.
+ */
+export async function removeTree(parent: Dir, name: string, agentPath: string, guard?: TreeGuard, here = agentPath): Promise<void> {
   const dir = await parent.child(name, agentPath, { isTarget: true });
   try {
-    await emptyFolder(dir, agentPath);
+    if (guard !== undefined && here === agentPath) await scanFolder(dir, here, agentPath, guard);
+    await emptyFolder(dir, agentPath, guard, here);
   } finally {
     await dir.close();
   }
@@ -40,7 +79,7 @@ export async function removeTree(parent: Dir, name: string, agentPath: string): 
     // Something was added meanwhile: empty it again, through a fresh verified descriptor.
     const again = await parent.child(name, agentPath, { isTarget: true });
     try {
-      await emptyFolder(again, agentPath);
+      await emptyFolder(again, agentPath, guard, here);
     } finally {
       await again.close();
     }
@@ -48,19 +87,20 @@ export async function removeTree(parent: Dir, name: string, agentPath: string): 
 }
 
 /** Removes every entry of the open folder `dir`. */
-async function emptyFolder(dir: Dir, agentPath: string): Promise<void> {
+async function emptyFolder(dir: Dir, agentPath: string, guard: TreeGuard | undefined, here: string): Promise<void> {
   for (let round = 0; ; round++) {
     const names = await fs.promises.readdir(dir.self()).catch((err: unknown) => {
       throw toFsError(err, agentPath);
     });
     if (names.length === 0) return;
     if (round >= MAX_ATTEMPTS) throw new FsUnsafeFileError(agentPath, 'it kept changing while it was deleted');
-    for (const name of names) await removeEntry(dir, name, agentPath);
+    for (const name of names) await removeEntry(dir, name, agentPath, guard, `${here}/${name}`);
   }
 }
 
 /** Removes one entry of `dir`: unlinked if it is anything but a folder, else removed as a tree. */
-async function removeEntry(dir: Dir, name: string, agentPath: string): Promise<void> {
+async function removeEntry(dir: Dir, name: string, agentPath: string, guard: TreeGuard | undefined, entry: string): Promise<void> {
+  checkEntry(guard, agentPath, entry); // one that appeared after the scan
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     try {
       await fs.promises.unlink(dir.at(name)); // never follows: a link is removed, not its target
@@ -71,7 +111,7 @@ async function removeEntry(dir: Dir, name: string, agentPath: string): Promise<v
       if (code !== 'EISDIR' && !(code === 'EPERM' && UNLINK_DIR_IS_EPERM)) throw toFsError(err, agentPath);
     }
     try {
-      await removeTree(dir, name, agentPath);
+      await removeTree(dir, name, agentPath, guard, entry);
       return;
     } catch (err) {
       const code = (err as { code?: unknown }).code;

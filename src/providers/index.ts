@@ -29,6 +29,7 @@ export {
   FsTooLargeError,
   FsWrongTypeError,
   FsRecursiveNotAllowedError,
+  FsProtectedError,
   FsInvalidParamError,
   FsInvalidMountError,
 } from './fs-errors';

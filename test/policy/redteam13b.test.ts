@@ -8,6 +8,7 @@ import { canonicalizeRequest } from '../../src/policy/canonical';
 import { compilePolicy } from '../../src/policy/compile';
 import { couldAllow } from '../../src/policy/could-allow';
 import { evaluate } from '../../src/policy/evaluate';
+import { evaluateLayered } from '../../src/policy/layered';
 import { loadPolicyText } from '../../src/policy/load';
 import { validatePolicy } from '../../src/policy/validate';
 import { parsePolicy } from '../../src/policy/parse';
@@ -152,5 +153,69 @@ ask:
     assert.equal(evaluate(policy, http('https://api.example.com/admins/')).effect, 'allow');
     const p = compile("capabilities:\n  - action: net.http\n    resource: 'https://api.example.com/x'\n");
     assert.equal(evaluate(p, http('https://api.example.com/x/')).effect, 'deny');
+  });
+});
+
+describe('redteam13b: a recursive fs.delete carries the deny rules that protect something below it', () => {
+  // Deleting /workspace/data recursively deletes /workspace/data/keep/x; the deny on
+  // /workspace/data/keep/** was judged only against the folder named, and the grant did not
+  // tell the provider, which removed the tree. Now the grant names those denies
+  // (protected_below) and the provider refuses such a tree (test/providers/filesystem-redteam).
+  const policy = compile(`
+capabilities:
+  - id: tidy
+    action: fs.delete
+    resource: /workspace/**
+    constraint: { recursive: true }
+deny:
+  - id: keep
+    action: fs.*
+    resource: /workspace/data/keep/**
+  - id: keep-db
+    action: fs.delete
+    resource: /workspace/data/important.db
+  - id: no-git
+    action: fs.*
+    resource: /workspace/**/.git/**
+  - id: no-keys
+    action: fs.delete
+    resource: /workspace/{certs,backup/certs}/*.key
+  - id: not-reads
+    action: fs.read
+    resource: /workspace/logs/**
+`);
+  const del = (target: string, recursive = true) => evaluate(policy, canonicalizeRequest({ action: 'fs.delete', target, params: { recursive } }));
+  const GIT = '/workspace/**/.git/**';
+  for (const [target, below] of [
+    ['/workspace/data', ['/workspace/data/keep/**', '/workspace/data/important.db', GIT]],
+    ['/workspace', ['/workspace/data/keep/**', '/workspace/data/important.db', GIT, '/workspace/{certs,backup/certs}/*.key']],
+    ['/workspace/proj', [GIT]],
+    ['/workspace/logs', [GIT]],
+    ['/workspace/certs', [GIT, '/workspace/{certs,backup/certs}/*.key']],
+    ['/workspace/backup', [GIT, '/workspace/{certs,backup/certs}/*.key']],
+    ['/workspace/backup/old', [GIT]],
+  ] as const) {
+    test(`recursive delete of ${target} → allowed, protecting ${below.join(' ')}`, () => {
+      const d = del(target);
+      assert.equal(d.effect, 'allow', d.reason);
+      assert.deepEqual(d.constraint?.protected_below, below);
+    });
+  }
+  test('the folder itself is still judged as before; a plain delete carries nothing', () => {
+    assert.equal(del('/workspace/data/keep').ruleId, 'keep');
+    assert.equal(del('/workspace/data', false).constraint?.protected_below, undefined);
+    const plain = compile('capabilities:\n  - action: fs.delete\n    resource: /workspace/**\n    constraint: { recursive: true }\n');
+    assert.equal(
+      evaluate(plain, canonicalizeRequest({ action: 'fs.delete', target: '/workspace/a', params: { recursive: true } })).constraint?.protected_below,
+      undefined,
+    );
+  });
+  test("layered: every layer's protected globs are carried", () => {
+    const run = compile(
+      'capabilities:\n  - action: fs.delete\n    resource: /workspace/**\n    constraint: { recursive: true }\ndeny:\n  - action: fs.delete\n    resource: /workspace/data/run-keep\n',
+    );
+    const d = evaluateLayered([policy, run], canonicalizeRequest({ action: 'fs.delete', target: '/workspace/data', params: { recursive: true } }));
+    assert.equal(d.effect, 'allow', d.reason);
+    assert.deepEqual(d.constraint?.protected_below, ['/workspace/data/keep/**', '/workspace/data/important.db', GIT, '/workspace/data/run-keep']);
   });
 });

@@ -89,3 +89,46 @@ describe('red team: short way and in-place writes', () => {
     assert.deepEqual(fs.readdirSync(ws), [], 'the denied name was created through the lone surrogate');
   });
 });
+
+describe('redteam13b: a recursive fs.delete keeps what a deny rule protects below it', () => {
+  const POLICY = `capabilities:
+  - { action: fs.delete, resource: "/workspace/**", constraint: { recursive: true } }
+deny:
+  - { id: keep, action: fs.*, resource: "/workspace/data/keep/**" }
+  - { id: no-env, action: fs.*, resource: "/workspace/**/.env" }
+`;
+  function setup13b() {
+    const root = tempDir();
+    const ws = path.join(root, 'ws');
+    fs.mkdirSync(path.join(ws, 'data', 'keep'), { recursive: true });
+    fs.mkdirSync(path.join(ws, 'app', 'src'), { recursive: true });
+    fs.mkdirSync(path.join(ws, 'build', 'out'), { recursive: true });
+    fs.writeFileSync(path.join(ws, 'data', 'a.txt'), 'a');
+    fs.writeFileSync(path.join(ws, 'data', 'keep', 'ledger.csv'), 'precious');
+    fs.writeFileSync(path.join(ws, 'app', 'src', 'main.ts'), 'code');
+    fs.writeFileSync(path.join(ws, 'app', 'src', '.env'), 'SECRET=1');
+    fs.writeFileSync(path.join(ws, 'build', 'out', 'x.js'), 'x');
+    const kernel = new Kernel({ policy: writePolicy(root, POLICY), providers: [new FilesystemProvider({ mounts: { '/workspace': ws } })] });
+    return { ws, kernel };
+  }
+  test('a tree holding an entry a deny protects → ERROR Fs.Protected, nothing deleted', async () => {
+    const { ws, kernel } = setup13b();
+    const data = await kernel.submit({ action: 'fs.delete', target: '/workspace/data', params: { recursive: true } });
+    const app = await kernel.submit({ action: 'fs.delete', target: '/workspace/app', params: { recursive: true } });
+    await kernel.close();
+    assert.deepEqual([data.status, data.code], ['ERROR', 'Fs.Protected'], data.error);
+    assert.match(data.error ?? '', /\/workspace\/data\/keep/);
+    assert.deepEqual([app.status, app.code], ['ERROR', 'Fs.Protected'], app.error);
+    assert.equal(fs.readFileSync(path.join(ws, 'data', 'keep', 'ledger.csv'), 'utf8'), 'precious');
+    assert.equal(fs.readFileSync(path.join(ws, 'data', 'a.txt'), 'utf8'), 'a'); // checked before anything was removed
+    assert.equal(fs.readFileSync(path.join(ws, 'app', 'src', '.env'), 'utf8'), 'SECRET=1');
+    assert.equal(fs.readFileSync(path.join(ws, 'app', 'src', 'main.ts'), 'utf8'), 'code');
+  });
+  test('a tree with nothing protected in it is still deleted', async () => {
+    const { ws, kernel } = setup13b();
+    const r = await kernel.submit({ action: 'fs.delete', target: '/workspace/build', params: { recursive: true } });
+    await kernel.close();
+    assert.deepEqual([r.status, r.data], ['OK', { deleted: 'directory' }], r.error);
+    assert.equal(fs.existsSync(path.join(ws, 'build')), false);
+  });
+});
