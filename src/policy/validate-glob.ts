@@ -181,7 +181,8 @@ function urlIssue(glob: string): GlobIssue | undefined {
  * A URL path is matched as written, while request paths are canonical (canonical-url.ts):
  * WHATWG-encoded (non-ASCII, space, `"`, `<`, `>`, `` ` `` as `%XX`), unreserved escapes decoded
  * (`%7E` is `~`), other escapes upper-cased, no `#`, no encoded slash or NUL. A path spelt
- * otherwise matches no target, and a deny rule would silently never apply, so it is refused.
+ * otherwise matches no target, and a deny rule would silently never apply, so it is refused;
+ * so is a query string (`?a=b`), which no target has.
  */
 function urlPathIssue(glob: string, path: string): GlobIssue | undefined {
   const form = (what: string, hint: string) => issue(ProblemCode.ResourceForm, `"${glob}" has a path with ${what}, so it matches no canonical URL`, hint);
@@ -191,6 +192,11 @@ function urlPathIssue(glob: string, path: string): GlobIssue | undefined {
     if (char === '#') return form('a fragment ("#")', 'fragments are not part of the judged target; remove it');
     return form(`the character ${JSON.stringify(char)}`, `request paths are percent-encoded: write ${encodeURIComponent(char)} for ${JSON.stringify(char)}`);
   }
+  if (/\?[^/]*[=&]/.test(path))
+    return form(
+      'what looks like a query string',
+      'a query is not part of the judged target (rules select resources by path), and in a glob "?" is one character: remove the query',
+    );
   for (const m of path.matchAll(/%([0-9a-fA-F]{2})/g)) {
     const hex = m[1] ?? '';
     const char = String.fromCharCode(parseInt(hex, 16));

@@ -219,3 +219,23 @@ deny:
     assert.deepEqual(d.constraint?.protected_below, ['/workspace/data/keep/**', '/workspace/data/important.db', GIT, '/workspace/data/run-keep']);
   });
 });
+
+describe('redteam13b: a URL glob with a query string is refused, not silently wrong', () => {
+  // Queries are not part of the judged target; in a glob `?` is a one-character wildcard. So
+  // a deny of …/delete?force=true matched only paths like /deleteXforce=true, never the query.
+  for (const resource of [
+    'https://api.example.com/v1/delete?force=true',
+    'https://api.example.com/v1/items?id=*',
+    'https://api.example.com/search?q=a&page=*',
+  ]) {
+    test(`deny ${resource} is a validation problem`, () => {
+      const yaml = `capabilities:\n  - action: net.http\n    resource: 'https://*/**'\ndeny:\n  - action: net.http\n    resource: '${resource}'\n`;
+      assert.match(problems(yaml).join('\n'), /E_RESOURCE_FORM: .*query/);
+    });
+  }
+  test('`?` as a wildcard still loads', () => {
+    for (const resource of ['https://api.example.com/v?/**', 'https://api.example.com/file-??.json', 'https://api.example.com/a?b/c=d']) {
+      assert.deepEqual(problems(`deny:\n  - action: net.http\n    resource: '${resource}'\n`), [], resource);
+    }
+  });
+});
