@@ -96,8 +96,9 @@ function decide(policy: CompiledPolicy, request: CanonicalRequest, history: Hist
 
 /**
  * A recursive fs.delete removes the whole tree below its target, which the policy cannot see:
- * a grant carries the deny rules that may match something below it (`protected_below`), and
- * the provider refuses the delete if the tree holds an entry one of them matches.
+ * a grant carries the deny rules, and the ask rules not covering the target itself, that may
+ * match something below it (`protected_below`), and the provider refuses the delete if the
+ * tree holds an entry one of them matches.
  */
 function withProtectedBelow(policy: CompiledPolicy, request: CanonicalRequest, d: PolicyDecision): PolicyDecision {
   if (d.effect === Effect.Deny || request.action !== 'fs.delete' || !isRecursive(request.params)) return d;
@@ -105,6 +106,11 @@ function withProtectedBelow(policy: CompiledPolicy, request: CanonicalRequest, d
   const below = bucket.deny
     .filter((r) => mayMatchBelow(r.resource.pattern, request.target) && (r.constraint === undefined || constraintCovers(r.constraint, request)))
     .map((r) => r.resource.pattern);
+  // An ask below is not dodged either; one that covers the target itself is what asks for the tree.
+  for (const r of bucket.ask) {
+    const glob = r.restrict ?? r.resource;
+    if (!matchGlob(glob, request.target) && mayMatchBelow(glob.pattern, request.target)) below.push(glob.pattern);
+  }
   return below.length === 0 ? d : { ...d, constraint: { ...d.constraint, protected_below: below } };
 }
 

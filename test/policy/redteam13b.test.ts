@@ -239,3 +239,35 @@ describe('redteam13b: a URL glob with a query string is refused, not silently wr
     }
   });
 });
+
+describe('redteam13b: a recursive fs.delete carries the ask rules that cover something below it', () => {
+  // An ask on /workspace/**/.env (or a folder) was not consulted when a recursive delete of
+  // a folder above it was allowed: the tree, .env included, went without approval.
+  const policy = compile(`
+capabilities:
+  - id: tidy
+    action: fs.delete
+    resource: /workspace/**
+    constraint: { recursive: true }
+ask:
+  - id: ask-env
+    action: fs.delete
+    resource: /workspace/**/.env
+  - id: ask-releases
+    action: fs.delete
+    resource: /workspace/releases/**
+    constraint: { recursive: true }
+`);
+  const del = (target: string) => evaluate(policy, canonicalizeRequest({ action: 'fs.delete', target, params: { recursive: true } }));
+  test('allowed above the asked paths → the ask globs are protected below', () => {
+    const d = del('/workspace');
+    assert.equal(d.effect, 'allow', d.reason);
+    assert.deepEqual(d.constraint?.protected_below, ['/workspace/**/.env', '/workspace/releases/**']);
+    assert.deepEqual(del('/workspace/app').constraint?.protected_below, ['/workspace/**/.env']);
+  });
+  test('an ask that covers the target itself is the approval of its tree, not a protection', () => {
+    const d = del('/workspace/releases/v1');
+    assert.equal(d.effect, 'ask', d.reason);
+    assert.deepEqual(d.constraint?.protected_below, ['/workspace/**/.env']);
+  });
+});
