@@ -42,6 +42,24 @@ function setup(options: { approve?: (r: unknown) => Promise<boolean>; timeoutMs?
   return { dir, logPath, spy, kernel };
 }
 
+/**
+ * A kernel over `spy` (allowing kv.get on everything) whose resolve step, once done, has
+ * `controller` abort `hops` promise hops later: the abort lands somewhere between resolving and running.
+ */
+function abortingAfterResolve(hops: number, spy: SpyProvider): { kernel: Kernel; controller: AbortController } {
+  const controller = new AbortController();
+  const resolve = spy.resolve.bind(spy);
+  spy.resolve = async (request) => {
+    const resolved = await resolve(request);
+    let later = Promise.resolve();
+    for (let i = 0; i < hops; i++) later = later.then(() => undefined);
+    void later.then(() => controller.abort());
+    return resolved;
+  };
+  const kernel = new Kernel({ policy: writePolicy(tempDir(), 'capabilities:\n  - action: kv.get\n    resource: "**"\n'), providers: [spy] });
+  return { kernel, controller };
+}
+
 describe('Kernel.submit', () => {
   test('Kernel.submit: allowed custom action → OK with provider data, ruleId and one record', async () => {
     const { kernel, logPath, spy } = setup();
@@ -192,18 +210,7 @@ describe('Kernel.submit', () => {
     // cover the stretch from resolving to running); the undo's run() must never be called with the
     // signal already aborted. Before, hops 2 and 3 landed after the resolve's race and before run().
     for (let hops = 0; hops <= 8; hops++) {
-      const dir = tempDir();
-      const controller = new AbortController();
-      const spy = new SpyProvider('kv', ['kv.get']);
-      const resolve = spy.resolve.bind(spy);
-      spy.resolve = async (request) => {
-        const resolved = await resolve(request);
-        let later = Promise.resolve();
-        for (let i = 0; i < hops; i++) later = later.then(() => undefined);
-        void later.then(() => controller.abort());
-        return resolved;
-      };
-      const kernel = new Kernel({ policy: writePolicy(dir, 'capabilities:\n  - action: kv.get\n    resource: "**"\n'), providers: [spy] });
+      const { kernel, controller } = abortingAfterResolve(hops, new SpyProvider('kv', ['kv.get']));
       let calledAborted = false;
       const result = await kernel.submitUndo(
         {
@@ -224,22 +231,14 @@ describe('Kernel.submit', () => {
 
   test('Kernel.submit: the provider is never called once the caller aborted — whichever moment between resolving and executing the abort lands on', async () => {
     for (let hops = 0; hops <= 8; hops++) {
-      const dir = tempDir();
-      const controller = new AbortController();
       let calledAborted = false;
-      const spy = new SpyProvider('kv', ['kv.get'], async () => {
-        calledAborted ||= controller.signal.aborted;
-        return 'done';
-      });
-      const resolve = spy.resolve.bind(spy);
-      spy.resolve = async (request) => {
-        const resolved = await resolve(request);
-        let later = Promise.resolve();
-        for (let i = 0; i < hops; i++) later = later.then(() => undefined);
-        void later.then(() => controller.abort());
-        return resolved;
-      };
-      const kernel = new Kernel({ policy: writePolicy(dir, 'capabilities:\n  - action: kv.get\n    resource: "**"\n'), providers: [spy] });
+      const { kernel, controller } = abortingAfterResolve(
+        hops,
+        new SpyProvider('kv', ['kv.get'], async () => {
+          calledAborted ||= controller.signal.aborted; // called after the set-up returned
+          return 'done';
+        }),
+      );
       const result = await kernel.submit({ action: 'kv.get', target: 'a' }, { signal: controller.signal });
       await kernel.close();
       assert.equal(calledAborted, false, `hops ${hops}: execute was called after the abort (answer ${result.status} ${result.code ?? ''})`);

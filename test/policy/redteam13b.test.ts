@@ -17,12 +17,15 @@ const compile = (yaml: string) => compilePolicy(loadPolicyText(yaml, 'p.yaml'));
 const problems = (yaml: string) => validatePolicy(parsePolicy(yaml, 'p.yaml')).problems.map((p) => `${p.code}: ${p.message}`);
 const http = (target: string, method = 'GET') => canonicalizeRequest({ action: 'net.http', target, params: { method } });
 
-const API_BUT_ADMIN = `
+/** The whole API granted (the rules below add denies and asks). */
+const THE_API = `
 capabilities:
   - id: the-api
     action: net.http
     resource: 'https://api.example.com/**'
-deny:
+`;
+
+const API_BUT_ADMIN = `${THE_API}deny:
   - id: no-admin
     action: net.http
     resource: 'https://api.example.com/admin/**'
@@ -114,12 +117,7 @@ describe('redteam13b: a URL glob whose path is not written in canonical form is 
 describe('redteam13b: a deny or ask on a URL is not dodged by a trailing slash', () => {
   // Express (strict routing off, its default), Spring MVC (before 6) and many routers route
   // /admin/ to the /admin handler: a deny written for the endpoint missed it.
-  const policy = compile(`
-capabilities:
-  - id: the-api
-    action: net.http
-    resource: 'https://api.example.com/**'
-deny:
+  const policy = compile(`${THE_API}deny:
   - id: no-admin
     action: net.http
     resource: 'https://api.example.com/admin'
@@ -156,18 +154,21 @@ ask:
   });
 });
 
-describe('redteam13b: a recursive fs.delete carries the deny rules that protect something below it', () => {
-  // Deleting /workspace/data recursively deletes /workspace/data/keep/x; the deny on
-  // /workspace/data/keep/** was judged only against the folder named, and the grant did not
-  // tell the provider, which removed the tree. Now the grant names those denies
-  // (protected_below) and the provider refuses such a tree (test/providers/filesystem-redteam).
-  const policy = compile(`
+/** A grant of recursive deletes anywhere in the workspace (the two describes below add their rules). */
+const TIDY = `
 capabilities:
   - id: tidy
     action: fs.delete
     resource: /workspace/**
     constraint: { recursive: true }
-deny:
+`;
+
+describe('redteam13b: a recursive fs.delete carries the deny rules that protect something below it', () => {
+  // Deleting /workspace/data recursively deletes /workspace/data/keep/x; the deny on
+  // /workspace/data/keep/** was judged only against the folder named, and the grant did not
+  // tell the provider, which removed the tree. Now the grant names those denies
+  // (protected_below) and the provider refuses such a tree (test/providers/filesystem-redteam).
+  const policy = compile(`${TIDY}deny:
   - id: keep
     action: fs.*
     resource: /workspace/data/keep/**
@@ -243,13 +244,7 @@ describe('redteam13b: a URL glob with a query string is refused, not silently wr
 describe('redteam13b: a recursive fs.delete carries the ask rules that cover something below it', () => {
   // An ask on /workspace/**/.env (or a folder) was not consulted when a recursive delete of
   // a folder above it was allowed: the tree, .env included, went without approval.
-  const policy = compile(`
-capabilities:
-  - id: tidy
-    action: fs.delete
-    resource: /workspace/**
-    constraint: { recursive: true }
-ask:
+  const policy = compile(`${TIDY}ask:
   - id: ask-env
     action: fs.delete
     resource: /workspace/**/.env
