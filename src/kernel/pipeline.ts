@@ -316,13 +316,28 @@ export function runSync(step: Continuation, options: CheckedSubmitOptions, trace
     delete trace.ran; // it changed nothing: the asynchronous path calls `execute`
     return undefined;
   }
-  if (types.isPromise(output)) {
+  if (isThenable(output)) {
     // Not what executeSync may answer: its work goes on unawaited, so what it did is not known
     // here. Recorded as the provider's failure (never OK with a promise as data); never unhandled.
-    output.catch(() => undefined);
+    try {
+      output.then(undefined, () => undefined);
+    } catch {
+      // a thenable whose `then` throws: nothing is pending on it
+    }
     return { kind: 'error', error: new ProviderFailedError(provider.name, 'executeSync() returned a promise') };
   }
   return { kind: 'ok', ...unpackOutput(output) };
+}
+
+/** A promise, native or not (an object or function with a callable `then`); never throws (a getter that throws: not one). */
+function isThenable(value: unknown): value is { then: (ok: unknown, fail: (err: unknown) => unknown) => unknown } {
+  if (types.isPromise(value)) return true;
+  if ((typeof value !== 'object' || value === null) && typeof value !== 'function') return false;
+  try {
+    return !types.isProxy(value) && typeof (value as { then?: unknown }).then === 'function';
+  } catch {
+    return false;
+  }
 }
 
 /** The `signal` of a synchronous execution without a caller's signal: nothing can fire during it. */

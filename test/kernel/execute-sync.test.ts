@@ -117,19 +117,27 @@ describe('Provider.executeSync', () => {
     assert.deepEqual(readLog(logPath), []);
   });
 
-  test('executeSync returns a promise (a provider that broke the contract) → ERROR, recorded as such; never OK with a promise as data, its rejection never unhandled', async () => {
+  test('executeSync returns a promise, native or a thenable (a provider that broke the contract) → ERROR, recorded as such; never OK with a promise as data, its rejection never unhandled', async () => {
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown): void => {
       unhandled.push(reason);
     };
     process.on('unhandledRejection', onUnhandled);
     try {
+      let thenableSettled: unknown;
       const { kernel, spy, logPath } = setup((request) =>
-        request.target === 'fails' ? Promise.reject(new Error('the write failed, later')) : Promise.resolve('later'),
+        request.target === 'fails'
+          ? Promise.reject(new Error('the write failed, later'))
+          : request.target === 'thenable'
+            ? { then: (_ok: unknown, fail: (err: unknown) => void) => (thenableSettled = fail) } // a non-native promise
+            : Promise.resolve('later'),
       );
       const failing = await kernel.submit({ action: 'kv.get', target: 'fails' });
       const resolving = await kernel.submit({ action: 'kv.get', target: 'resolves' });
+      const thenable = await kernel.submit({ action: 'kv.get', target: 'thenable' });
       await kernel.close();
+      assert.deepEqual([thenable.status, thenable.code], ['ERROR', 'Kernel.ProviderFailed']);
+      assert.equal(typeof thenableSettled, 'function', 'a rejection handler was attached to the thenable');
       // One turn of the event loop: a rejection nobody handles is reported by then.
       await new Promise<void>((resolve) => setImmediate(resolve));
       assert.deepEqual([failing.status, failing.code], ['ERROR', 'Kernel.ProviderFailed']);
@@ -138,6 +146,7 @@ describe('Provider.executeSync', () => {
       assert.deepEqual(
         readLog(logPath).map((r) => [r['status'], r['code']]),
         [
+          ['ERROR', 'Kernel.ProviderFailed'],
           ['ERROR', 'Kernel.ProviderFailed'],
           ['ERROR', 'Kernel.ProviderFailed'],
         ],
