@@ -30,3 +30,4 @@ export { canonicalPath } from './canonical-path';
 export { evaluateLayered } from './layered';
 export { HistoryLookup, historyEffects, type HistoryFacts } from './history';
 export { couldAllow } from './could-allow';
+export { compileGlob, matchGlob, type CompiledGlob } from './glob';

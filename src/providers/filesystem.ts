@@ -14,7 +14,7 @@
  */
 import fs from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import { canonicalPath } from '../policy/index';
+import { canonicalPath, compileGlob } from '../policy/index';
 import { FsEscapeError, FsInvalidParamError, FsRecursiveNotAllowedError, FsTooLargeError, FsUnsafeFileError } from './fs-errors';
 import { assertKernelGrant } from '../kernel/grant';
 import { withCreatedFile, withMeta } from '../kernel/provider-output';
@@ -318,8 +318,12 @@ function createdFile(context: ExecutionContext): string | undefined {
 function protectedBelow(context: ExecutionContext): TreeGuard | undefined {
   const list = context.constraint['protected_below'];
   if (list === undefined) return undefined;
-  if (!Array.isArray(list) || !list.every((p) => typeof p === 'string')) return { protectedBelow: ['**'] };
-  return { protectedBelow: list as string[] };
+  try {
+    if (Array.isArray(list) && list.every((p) => typeof p === 'string')) return { protectedBelow: list.map((p: string) => compileGlob(p, true)) };
+  } catch {
+    // a pattern that does not compile: below
+  }
+  return { protectedBelow: [compileGlob('**', true)] };
 }
 
 /** The mount point an agent path lies under (the table's longest match). */

@@ -7,8 +7,8 @@
  * (`fs.rm` with `recursive` walks by path and would follow such a swap: never use it here.)
  */
 import fs from 'node:fs';
-import micromatch from 'micromatch';
 import { FsProtectedError, FsUnsafeFileError } from './fs-errors';
+import { type CompiledGlob, matchGlob } from '../policy/index';
 import { type Dir } from './fs-handle';
 import { toFsError } from './fs-safe';
 
@@ -18,19 +18,19 @@ const MAX_ATTEMPTS = 8;
 const UNLINK_DIR_IS_EPERM = process.platform !== 'linux';
 
 /**
- * Agent-path globs (dot-matching, as deny rules match) that no entry of a tree may match: a
- * recursive delete is refused before anything is removed when one does, and stops at an entry
- * that appears meanwhile and matches.
+ * Agent-path globs that no entry of a tree may match, compiled once as the policy compiles its
+ * deny rules (dot-matching): a recursive delete is refused before anything is removed when one
+ * does, and stops at an entry that appears meanwhile and matches.
  */
 export interface TreeGuard {
-  readonly protectedBelow: readonly string[];
+  readonly protectedBelow: readonly CompiledGlob[];
 }
 
 /** @throws FsProtectedError when the entry at the agent path `entry` matches a protected glob. */
 function checkEntry(guard: TreeGuard | undefined, agentPath: string, entry: string): void {
   if (guard === undefined) return;
-  const pattern = guard.protectedBelow.find((p) => micromatch.isMatch(entry, p, { dot: true }));
-  if (pattern !== undefined) throw new FsProtectedError(agentPath, entry, pattern);
+  const glob = guard.protectedBelow.find((g) => matchGlob(g, entry));
+  if (glob !== undefined) throw new FsProtectedError(agentPath, entry, glob.pattern);
 }
 
 /** Checks every entry below the open folder `dir` (at the agent path `here`) against `guard`, removing nothing. */
