@@ -12,6 +12,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Kernel } from '../../src/kernel/kernel';
@@ -124,6 +125,49 @@ deny:
     assert.equal(fs.readFileSync(path.join(ws, 'app', 'src', '.env'), 'utf8'), 'SECRET=1');
     assert.equal(fs.readFileSync(path.join(ws, 'app', 'src', 'main.ts'), 'utf8'), 'code');
   });
+  test('a second process writes a protected .env into the tree while it is deleted → every .env it managed to create is still there afterwards', async () => {
+    const { ws, kernel } = setup13b();
+    const big = path.join(ws, 'build', 'many');
+    fs.mkdirSync(big);
+    for (let i = 0; i < 2000; i++) fs.writeFileSync(path.join(big, `f${i}`), 'x');
+    const target = path.join(big, '.env');
+    const stop = path.join(ws, '..', 'stop');
+    // Once the delete has begun (a file of the tree is gone: past the check of the whole tree), the
+    // racer writes the protected name as fast as it can until told to stop, and says how often it succeeded.
+    const racer = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const fs=require('fs');let n=0;process.stdout.write('ready\\n');
+         while(!fs.existsSync(${JSON.stringify(stop)})){try{if(fs.readdirSync(${JSON.stringify(big)}).length<2000){fs.writeFileSync(${JSON.stringify(target)},'SECRET');n++}}catch{}}
+         process.stdout.write('created '+n+'\\n');`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    racer.stdout.setEncoding('utf8');
+    const ready = new Promise<void>((resolve) =>
+      racer.stdout.on('data', (d: string) => {
+        out += d;
+        if (out.includes('ready')) resolve();
+      }),
+    );
+    const exited = new Promise<void>((resolve) => racer.on('exit', () => resolve()));
+    await ready;
+    const r = await kernel.submit({ action: 'fs.delete', target: '/workspace/build', params: { recursive: true } });
+    fs.writeFileSync(stop, '');
+    await exited;
+    await kernel.close();
+    const created = Number(/created (\d+)/.exec(out)?.[1] ?? NaN);
+    assert.ok(Number.isInteger(created), out);
+    if (created > 0) {
+      assert.deepEqual([r.status, r.code], ['ERROR', 'Fs.Protected'], `${created} writes of .env, and the delete answered ${r.status}`);
+      assert.equal(fs.readFileSync(target, 'utf8'), 'SECRET', 'a protected file the racer created was deleted');
+    } else {
+      assert.equal(r.status, 'OK', r.error);
+    }
+  });
+
   test('a tree with nothing protected in it is still deleted', async () => {
     const { ws, kernel } = setup13b();
     const r = await kernel.submit({ action: 'fs.delete', target: '/workspace/build', params: { recursive: true } });
