@@ -69,18 +69,28 @@ const OUTPUT_TAIL = 40;
  * await server.stop();
  */
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
-  const attempts = options.port === undefined ? 3 : 1;
+  const given = [options.port, options.uiPort].filter((p): p is number => p !== undefined);
   let last: unknown;
-  for (let attempt = 1; attempt <= attempts; attempt++) {
+  for (let attempt = 1; attempt <= 3; attempt++) {
     try {
       return await startOnce(options);
     } catch (err) {
       last = err;
-      const output = err instanceof DevServerStartError ? err.output : '';
-      if (!/address already in use|bind:/i.test(output)) throw err;
+      if (!takenMeanwhile(err instanceof DevServerStartError ? err.output : '', given)) throw err;
     }
   }
   throw last;
+}
+
+/**
+ * True when the server could not bind a port this module picked (free when picked, taken by
+ * another process before the server bound it): a new start picks new ones. A port the caller
+ * gave (`given`) that is taken is not retried; nor is an output that names no port.
+ */
+export function takenMeanwhile(output: string, given: readonly number[]): boolean {
+  if (!/address already in use/i.test(output)) return false;
+  const ports = [...output.matchAll(/:(\d+): bind: address already in use/gi)].map((m) => Number(m[1]));
+  return ports.length > 0 ? ports.every((p) => !given.includes(p)) : given.length === 0;
 }
 
 async function startOnce(options: DevServerOptions): Promise<DevServer> {
