@@ -5,7 +5,7 @@
  */
 import type { Decision } from '../policy/types';
 import { KernelCode, NoProviderError } from './errors';
-import type { PolicyGate } from './policy-gate';
+import { judgedRequest, type PolicyGate } from './policy-gate';
 import { validateRequest } from './request';
 import type { Provider } from './types';
 import { errorCode } from '../errors';
@@ -23,6 +23,8 @@ export interface KernelDecision {
   readonly target?: string;
   /** Stable code for `invalid` outcomes, e.g. `Policy.InvalidTarget`. */
   readonly code?: string;
+  /** Other names of the target that deny and ask rules matched too (a program's; kept for policy replay). */
+  readonly aliases?: readonly string[];
 }
 
 /** Decides a raw request without running it. Never throws. */
@@ -36,12 +38,13 @@ export async function decideRequest(raw: unknown, providers: ReadonlyMap<string,
     }
     const resolved = await provider.resolve(request);
     const params = resolved.params ?? request.params;
-    const { decision } = gate.decide({ action: request.action, target: resolved.canonicalTarget, params }, history);
+    const { decision } = gate.decide(judgedRequest(request.action, resolved, params), history);
     return {
       effect: decision.effect,
       reason: decision.reason,
       target: decision.target,
       ...(decision.ruleId !== undefined ? { ruleId: decision.ruleId } : {}),
+      ...(resolved.aliases !== undefined && resolved.aliases.length > 0 ? { aliases: resolved.aliases } : {}),
     };
   } catch (err) {
     try {

@@ -17,7 +17,7 @@ import { types } from 'node:util';
 import { type AuditEntry, type AuditRecord, hashParams } from './audit-record';
 import { Deadline } from './deadline';
 import { AuditWriteError, DuplicateActionError, InvalidProviderError, KernelClosedError, KernelCode } from './errors';
-import { PolicyGate, type FreezeCheck, type PolicySource } from './policy-gate';
+import { judgedRequest, PolicyGate, type FreezeCheck, type PolicySource } from './policy-gate';
 import {
   type Continuation,
   type Outcome,
@@ -282,7 +282,7 @@ export class Kernel {
       const provider = this.providers.get(r.action);
       if (provider === undefined) return undefined;
       const resolved = await provider.resolve(r);
-      const judged = { action: r.action, target: resolved.canonicalTarget, params: resolved.params ?? r.params };
+      const judged = judgedRequest(r.action, resolved, resolved.params ?? r.params);
       const { decision } = gate.decide(judged, history);
       if (decision.effect === 'deny' || (decision.effect === 'ask' && !approved)) return undefined;
       return gate.historyEffects(decision, { request: judged, approved });

@@ -13,7 +13,7 @@ import { PolicyCode } from '../policy/errors';
 import { HookFailedError, KernelCode, MalformedRequestError, NoProviderError, PolicyEvaluationError, ProviderFailedError } from './errors';
 import { readBeforeEffect } from './before-effect';
 import { issueGrant } from './grant';
-import type { PolicyGate } from './policy-gate';
+import { judgedRequest, type PolicyGate } from './policy-gate';
 import { createdFileOf, unpackOutput } from './provider-output';
 import { describeRaw, validateRequest } from './request';
 import type { CheckedSubmitOptions } from './submit-options';
@@ -172,7 +172,7 @@ function decideStage(request: NonNullable<Trace['request']>, located: Located, t
   let decision: Decision;
   let constraint: Readonly<Record<string, unknown>>;
   try {
-    ({ decision, constraint } = deps.gate.decide({ action: request.action, target: resolved.canonicalTarget, params }, deps.history?.get()));
+    ({ decision, constraint } = deps.gate.decide(judgedRequest(request.action, resolved, params), deps.history?.get()));
   } catch (cause) {
     return { kind: 'error', error: new PolicyEvaluationError({ cause }) };
   }
@@ -224,7 +224,7 @@ export async function runPipeline(
   // Fired already (a caller's signal aborted before the submit, or during an approval): nothing
   // runs, so nothing is used up either (a `max_calls` call, a single-use grant).
   if (deadline.fired !== undefined) return { kind: 'error', error: deadline.fired };
-  const judged = { action: request.action, target: resolved.canonicalTarget, params };
+  const judged = judgedRequest(request.action, resolved, params);
   if (deps.gate.tracksHistory && deps.history !== undefined) {
     // Judged again against the state as it is now (a concurrent submit may have used the
     // last call meanwhile) and recorded before the provider runs: no await in between.

@@ -22,6 +22,18 @@ import {
 } from '../policy/index';
 import { sha256 } from './audit-record';
 import type { HistoryEffects, RunHistory } from './run-history';
+import type { ResolvedRequest } from './types';
+
+/**
+ * What the policy judges for a resolved request: its canonical target, its params (the
+ * provider's, else the request's) and the other names the provider found for the target.
+ */
+export function judgedRequest(action: string, resolved: ResolvedRequest, params: Readonly<Record<string, unknown>>): CanonicalRequest {
+  const aliases = resolved.aliases;
+  return aliases === undefined || aliases.length === 0
+    ? { action, target: resolved.canonicalTarget, params }
+    : { action, target: resolved.canonicalTarget, params, aliases };
+}
 
 /** A policy given as a file path (loaded with the providers' extra actions) or as a validated document. */
 export type PolicySource = string | PolicyDocument;

@@ -168,6 +168,8 @@ export interface ResolvedRequest {
   readonly canonicalTarget: string;
   readonly params: Readonly<Record<string, unknown>>;
   readonly facts?: Readonly<Record<string, unknown>>;
+  /** Other names of the same target (see the policy's `CanonicalRequest.aliases`): deny and ask rules match them too. */
+  readonly aliases?: readonly string[];
 }
 
 /** What the kernel hands a provider for one execution. */

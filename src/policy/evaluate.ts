@@ -66,9 +66,11 @@ function decide(policy: CompiledPolicy, request: CanonicalRequest, history: Hist
   }
   const bucket = policy.byAction.get(action) ?? bucketOf(policy.actionMatchers, action);
   const recursive = action === 'fs.delete' && isRecursive(request.params);
+  const aliases = request.aliases;
   for (const r of bucket.deny) {
-    if (denyCoversTarget(r, target) && (r.constraint === undefined || constraintCovers(r.constraint, request))) {
-      return decision(Effect.Deny, r, `denied by rule ${r.id}: ${action} on ${target}`, target);
+    const covered = denyCoversTarget(r, target) ? target : aliases === undefined ? undefined : aliases.find((a) => denyCoversTarget(r, a));
+    if (covered !== undefined && (r.constraint === undefined || constraintCovers(r.constraint, request))) {
+      return decision(Effect.Deny, r, `denied by rule ${r.id}: ${action} on ${target}${alsoNamed(covered, target)}`, target);
     }
   }
   let refused: CompiledRule | undefined;
@@ -84,8 +86,11 @@ function decide(policy: CompiledPolicy, request: CanonicalRequest, history: Hist
       const ask =
         bucket.ask.length === 0 || !restrictionMayDiffer(request)
           ? undefined
-          : bucket.ask.find((a) => askCoversTarget(a, target) && grants(a, request, recursive, history, true) === Grant.Yes);
-      if (ask !== undefined) return decision(Effect.Ask, ask, `requires approval (rule ${ask.id}): ${action} on ${target}`, target, request, history);
+          : bucket.ask.find((a) => askCoversAny(a, target, aliases) && grants(a, request, recursive, history, true) === Grant.Yes);
+      if (ask !== undefined) {
+        const named = askCoversTarget(ask, target) ? '' : alsoNamed(aliases?.find((n) => askCoversTarget(ask, n)) ?? target, target);
+        return decision(Effect.Ask, ask, `requires approval (rule ${ask.id}): ${action} on ${target}${named}`, target, request, history);
+      }
       return decision(Effect.Allow, r, `allowed by rule ${r.id}: ${action} on ${target}`, target, request, history);
     }
     if (g === Grant.Refused) refused ??= r;
@@ -149,6 +154,16 @@ function grants(r: CompiledRule, request: CanonicalRequest, recursive: boolean, 
   return r.rule.history === undefined || historyMiss(r.rule, request, history) === undefined ? Grant.Yes : Grant.Refused;
 }
 
+/** An ask rule covers the target or one of its other names (`aliases`), as a restriction. */
+function askCoversAny(r: CompiledRule, target: string, aliases: readonly string[] | undefined): boolean {
+  return askCoversTarget(r, target) || (aliases !== undefined && aliases.some((a) => askCoversTarget(r, a)));
+}
+
+/** ` (as curl)` when a rule matched another name of the target than the target itself. */
+function alsoNamed(name: string, target: string): string {
+  return name === target ? '' : ` (as ${name})`;
+}
+
 /** Why a rule whose resource matched did not grant: a phrase for the default-deny reason. */
 function refusal(r: CompiledRule, request: CanonicalRequest, recursive: boolean, history: HistoryContext | undefined): string {
   if (recursive && r.rule.constraint.recursive !== true) return 'it does not allow a recursive delete';
@@ -163,10 +178,11 @@ function refusal(r: CompiledRule, request: CanonicalRequest, recursive: boolean,
 
 /**
  * False when an ask rule judged as a restriction cannot cover more than the ask pass already
- * did: the target has no dot-segment, no port, no `//`, `;` or trailing `/` in a URL path, and no argument is an option (cheap, so most
+ * did: the target has no other names, no dot-segment, no port, no `//`, `;` or trailing `/` in a URL path, and no argument is an option (cheap, so most
  * allowed requests skip the second look at the ask rules).
  */
 function restrictionMayDiffer(request: CanonicalRequest): boolean {
+  if (request.aliases !== undefined && request.aliases.length > 0) return true;
   const t = request.target;
   if (t.includes('/.')) return true;
   if (t.charCodeAt(0) === 104 && (withoutPort(t) !== undefined || serverPathForm(t) !== undefined)) return true; // 'h'ttp(s)

@@ -145,6 +145,12 @@ export interface CanonicalRequest {
   readonly target: string;
   /** Action parameters (e.g. `method`, `args`, `cwd`, `env` names, `bytes`). */
   readonly params: Readonly<Record<string, unknown>>;
+  /**
+   * Other names of the very same target, found by its provider (a program's path on the fixed
+   * PATH, its real path, their bare names). Deny and ask rules also match these; a grant never
+   * does, so a name can only narrow what is allowed.
+   */
+  readonly aliases?: readonly string[];
 }
 
 /** The outcome of evaluating one request. Never thrown; always returned. */

@@ -14,7 +14,7 @@
  * Programs are started by the worker's spawner, a small helper process (./spawner), so the
  * large worker is not forked for each of them.
  */
-import { accessSync, constants as fsConstants, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import micromatch from 'micromatch';
 import { canonicalizeRequest } from '../policy/canonical';
@@ -32,6 +32,7 @@ import {
 import { guardGitArgs, guardGitEnv, GIT_HARDENING_ENV } from './git-guard';
 import { buildProcessEnv } from './process-env';
 import { locateCwd, locateProgram } from './process-locate';
+import { isExecutableFileSync, programAliases } from './program-names';
 import type { ProcessOutcome, ProcessSpec } from './process-tree';
 import { MAX_TIMEOUT_MS, parseProcessParams } from './process-params';
 import { MountTable } from './mounts';
@@ -163,7 +164,7 @@ export class ProcessProvider implements Provider {
       'agent-os-kernel: WARNING: the OS sandbox is OFF (sandbox: \'off\'): allowed programs run on the host and can reach everything the worker can. Every proc.exec result says sandbox: "off".',
     );
     if (hardening?.prlimit !== undefined) {
-      this.prlimitPath = this.fixedPath.map((dir) => path.join(dir, 'prlimit')).find((f) => isExecutableSync(f));
+      this.prlimitPath = this.fixedPath.map((dir) => path.join(dir, 'prlimit')).find(isExecutableFileSync);
       if (this.prlimitPath === undefined) throw new HardeningUnavailableError('prlimit (util-linux) is not on the fixed PATH');
     }
   }
@@ -180,7 +181,9 @@ export class ProcessProvider implements Provider {
       const canonical = canonicalizeRequest(request);
       const params = { ...canonical.params };
       if (typeof params['cwd'] === 'string') params['cwd'] = this.realAgentCwd(params['cwd']);
-      return { action: request.action, target: request.target, canonicalTarget: realProgram(canonical.target), params };
+      const judged = realProgram(canonical.target);
+      const aliases = programAliases(canonical.target, judged, this.fixedPath);
+      return { action: request.action, target: request.target, canonicalTarget: judged, params, ...(aliases.length > 0 ? { aliases } : {}) };
     });
   }
 
@@ -370,13 +373,4 @@ function prlimitFlags(limits: NonNullable<ProcessHardening['prlimit']>): string[
 
 function stringList(value: unknown): readonly string[] | undefined {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : undefined;
-}
-
-function isExecutableSync(file: string): boolean {
-  try {
-    accessSync(file, fsConstants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }

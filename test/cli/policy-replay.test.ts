@@ -111,3 +111,22 @@ test('policy replay: no runs chosen, a missing history file, a bad --fail-on →
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--fail-on must be one of newly-denied, any-change/);
 });
+
+test("policy replay: a program's other names recorded with its decision → a new deny on the bare name is newly-denied for the absolute request", () => {
+  const action = (aliases?: string[]) => ({
+    seq: 1,
+    action: 'proc.exec',
+    target: '/usr/bin/touch',
+    params: { args: ['/workspace/x'] },
+    ...(aliases !== undefined ? { aliases } : {}),
+    recorded: { effect: 'allow', ruleId: 'usr-bin', reason: 'allowed by rule usr-bin' },
+  });
+  const policy = loadPolicyText(
+    'version: 1\ncapabilities:\n  - { id: usr-bin, action: proc.exec, resource: "/usr/bin/*", constraint: { args: ["**"] } }\ndeny:\n  - { id: no-touch, action: proc.exec, resource: touch }\n',
+    'no-touch.yaml',
+  );
+  const replay = (aliases?: string[]) => replayPolicy([{ workflowId: 'w', runId: 'r', actions: [action(aliases)], unpaired: 0 }], { policy });
+  assert.deepEqual(replay(['touch']).byRule, { 'no-touch': 1 });
+  assert.equal(replay(['touch']).counts['newly-denied'], 1);
+  assert.equal(replay().counts.unchanged, 1, 'a run recorded before names were kept replays on its target alone');
+});

@@ -20,6 +20,8 @@ export interface RecordedAction {
   /** The canonical target judged at run time (symlinks and `..` were resolved then). */
   readonly target: string;
   readonly params: Readonly<Record<string, unknown>>;
+  /** Other names of the target the run time's deny and ask rules matched too (a program's), when it had any. */
+  readonly aliases?: readonly string[];
   readonly recorded: { readonly effect: string; readonly ruleId?: string; readonly reason: string };
   /**
    * YAML text of the run's own (narrowing) policy, when it had one. Steps of runs from 0.3.0
@@ -78,7 +80,7 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 export function recordedActions(history: History, ids: { workflowId: string; runId: string }): RecordedRun {
   const actions: RecordedAction[] = [];
   let ceilingHash: string | undefined;
-  let pending: { effect: string; ruleId?: string; reason: string; target: string } | undefined;
+  let pending: { effect: string; ruleId?: string; reason: string; target: string; aliases?: readonly string[] } | undefined;
   let unpaired = 0;
   let carriedHistory: Record<string, unknown> | undefined;
   let startPolicy: { readonly text: string; readonly hash: string } | undefined;
@@ -122,6 +124,7 @@ export function recordedActions(history: History, ids: { workflowId: string; run
                 reason: str(result['reason']) ?? '',
                 target,
                 ...(str(result['ruleId']) ? { ruleId: str(result['ruleId']) as string } : {}),
+                ...aliasesOf(result['aliases']),
               };
         if (target === undefined) unpaired++;
       }
@@ -132,7 +135,7 @@ export function recordedActions(history: History, ids: { workflowId: string; run
     const [input] = decode(scheduled.input);
     const request = isObject(input) && isObject(input['request']) ? input['request'] : undefined;
     if (!request || !isObject(input)) continue;
-    const { effect, ruleId, reason, target } = pending;
+    const { effect, ruleId, reason, target, aliases } = pending;
     pending = undefined;
     const recordedPolicy = str(input['runPolicy']);
     const ref = refHash(recordedPolicy);
@@ -143,6 +146,7 @@ export function recordedActions(history: History, ids: { workflowId: string; run
       action: str(request['action']) ?? '',
       target,
       params: isObject(request['params']) ? request['params'] : {},
+      ...(aliases !== undefined ? { aliases } : {}),
       recorded: { effect, reason, ...(ruleId !== undefined ? { ruleId } : {}) },
       ...(runPolicy !== undefined ? { runPolicy } : {}),
     });
@@ -160,4 +164,9 @@ export function recordedActions(history: History, ids: { workflowId: string; run
     ...(carriedHistory !== undefined ? { carriedHistory } : {}),
     ...(startPolicy !== undefined ? { runPolicy: startPolicy.text } : {}),
   };
+}
+
+/** A recorded decision's `aliases`: a non-empty list of strings, else nothing. */
+function aliasesOf(value: unknown): { aliases?: readonly string[] } {
+  return Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string') ? { aliases: value } : {};
 }

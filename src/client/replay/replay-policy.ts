@@ -12,7 +12,16 @@
  * lets through counts under the new policy's rules (an `ask` only if a person approved it at
  * run time), and a target counts as created only if the recorded step created it.
  */
-import { HistoryLookup, compilePolicy, evaluateLayered, historyEffects, loadPolicyText, type CompiledPolicy, type PolicyDocument } from '../../policy/index';
+import {
+  HistoryLookup,
+  compilePolicy,
+  evaluateLayered,
+  historyEffects,
+  loadPolicyText,
+  type CanonicalRequest,
+  type CompiledPolicy,
+  type PolicyDocument,
+} from '../../policy/index';
 import { applyHistoryEffects, type RunHistory } from '../../workflows/run-history-state';
 import { refHash } from '../../activities/run-policy-ref';
 import { ClientCode } from '../errors';
@@ -114,7 +123,7 @@ export function replayPolicy(runs: readonly RecordedRun[], options: ReplayOption
     }
     for (const a of run.actions) {
       actions++;
-      const request = { action: a.action, target: a.target, params: a.params };
+      const request = { action: a.action, target: a.target, params: a.params, ...(a.aliases !== undefined ? { aliases: a.aliases } : {}) };
       const policies = layers(a);
       const d = evaluateLayered(policies, request, new HistoryLookup(state));
       state = applyHistoryEffects(state, replayedEffects(policies, d, request, a));
@@ -153,12 +162,7 @@ export function replayPolicy(runs: readonly RecordedRun[], options: ReplayOption
 }
 
 /** What a replayed action adds to the rebuilt run state (see the module comment). */
-function replayedEffects(
-  policies: readonly CompiledPolicy[],
-  d: ReturnType<typeof evaluateLayered>,
-  request: { action: string; target: string; params: Readonly<Record<string, unknown>> },
-  a: RecordedAction,
-) {
+function replayedEffects(policies: readonly CompiledPolicy[], d: ReturnType<typeof evaluateLayered>, request: CanonicalRequest, a: RecordedAction) {
   const approved = d.effect === 'ask' && a.outcome?.approved === true;
   if (d.effect !== 'allow' && !approved) return undefined;
   const ran = a.outcome?.ran === true && a.outcome.status !== 'ERROR';
