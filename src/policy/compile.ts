@@ -17,7 +17,7 @@ import { PolicyCompileError } from './canonical-errors';
 import { canonicalUrl } from './canonical-url';
 import { compileConstraint, type CompiledConstraint } from './constraint';
 import { compileGlob, matchGlob, type CompiledGlob } from './glob';
-import { hostOf, isIpHost, namesNoPort, serverPathForm, withoutPort } from './url-host';
+import { caselessPathForm, hostOf, isIpHost, namesNoPort, serverPathForm, withoutPort } from './url-host';
 import { BuiltinAction, RuleKind, type PolicyDocument, type Rule } from './types';
 import { historyTracking, type HistoryTracking } from './history';
 
@@ -43,6 +43,12 @@ export interface CompiledRule {
    * that a capability grants). As a grant it still never reaches dot-files it does not name.
    */
   readonly restrict: CompiledGlob | undefined;
+  /**
+   * A deny or ask rule on an http(s) URL: its resource in lower case, with dot-files. It also
+   * matches the target's lower-cased path (`caselessPathForm`), so a case-insensitive server's
+   * `/ADMIN/x` does not dodge a rule on `/admin/**`.
+   */
+  readonly caseless: CompiledGlob | undefined;
 }
 
 /** The rules that can apply to one action, by kind. */
@@ -116,12 +122,23 @@ export function askCoversTarget(r: CompiledRule, target: string): boolean {
 
 /**
  * True if `glob` matches `target`, or `r` names no port (`anyPort`) and `glob` matches `target`
- * without its port; for a URL, also the path a lenient server routes it to (serverPathForm).
+ * without its port; for a URL, also the path a lenient server routes it to (serverPathForm), and
+ * that path in lower case against the rule's `caseless` glob (caselessPathForm).
  */
 function anyPortMatch(r: CompiledRule, target: string, glob: CompiledGlob): boolean {
   if (portMatch(r, target, glob)) return true;
-  const server = target.charCodeAt(0) === 104 ? serverPathForm(target) : undefined; // 'h'ttp(s)
-  return server !== undefined && portMatch(r, server, glob);
+  if (target.charCodeAt(0) !== 104) return false; // 'h'ttp(s)
+  const server = serverPathForm(target);
+  if (server !== undefined && portMatch(r, server, glob)) return true;
+  if (r.caseless === undefined) return false;
+  // Also a target already in lower case, when the rule itself has upper case (`/v1/Reports/**`).
+  const lower = caselessPathForm(server ?? target) ?? (hasUpperCase(r) ? (server ?? target) : undefined);
+  return lower !== undefined && portMatch(r, lower, r.caseless);
+}
+
+/** A URL deny or ask rule whose resource has upper case (its `caseless` glob differs). */
+export function hasUpperCase(r: CompiledRule): boolean {
+  return r.caseless !== undefined && r.caseless.pattern !== r.resource.pattern;
 }
 
 function portMatch(r: CompiledRule, target: string, glob: CompiledGlob): boolean {
@@ -150,6 +167,7 @@ function compileRule(rule: Rule): CompiledRule {
       anyPort: rule.kind !== RuleKind.Capability && namesNoPort(rule.resource),
       // Always present (undefined but for ask rules): one object shape for every rule keeps the loops monomorphic.
       restrict: rule.kind === RuleKind.Ask ? compileGlob(pattern, true) : undefined,
+      caseless: rule.kind !== RuleKind.Capability && /^https?:\/\//.test(pattern) ? compileGlob(pattern.toLowerCase(), true) : undefined,
     };
   } catch (err) {
     throw new PolicyCompileError(rule.id, err instanceof Error ? err.message : String(err), { cause: err });

@@ -9,11 +9,11 @@
  * resource names that IP literally; deny rules apply to raw IPs as to any host, and a deny
  * rule whose URL names no port applies on every port (compile.ts, `anyPort`).
  */
-import { askCoversTarget, bucketOf, denyCoversTarget, type CompiledPolicy, type CompiledRule } from './compile';
+import { askCoversTarget, bucketOf, denyCoversTarget, hasUpperCase, type CompiledPolicy, type CompiledRule } from './compile';
 import { constraintCovers, constraintMiss } from './constraint';
 import { matchGlob, mayMatchBelow } from './glob';
 import { Effect, type CanonicalRequest, type Decision, type RuleConstraint } from './types';
-import { hostOf, isIpHost, serverPathForm, withoutPort } from './url-host';
+import { caselessPathForm, hostOf, isIpHost, serverPathForm, withoutPort } from './url-host';
 import { MCP_TOOL_NAME, isMcpServerName } from './canonical-mcp';
 import { EMPTY_HISTORY, createOnly, createdFileOf, historyMiss, historyNote, type HistoryContext } from './history';
 
@@ -84,7 +84,7 @@ function decide(policy: CompiledPolicy, request: CanonicalRequest, history: Hist
     if (g === Grant.Yes) {
       // An ask is a restriction here: not dodged by a dot-segment or by another port of its host.
       const ask =
-        bucket.ask.length === 0 || !restrictionMayDiffer(request)
+        bucket.ask.length === 0 || !(restrictionMayDiffer(request) || (target.charCodeAt(0) === 104 && bucket.ask.some(hasUpperCase)))
           ? undefined
           : bucket.ask.find((a) => askCoversAny(a, target, aliases) && grants(a, request, recursive, history, true) === Grant.Yes);
       if (ask !== undefined) {
@@ -178,14 +178,14 @@ function refusal(r: CompiledRule, request: CanonicalRequest, recursive: boolean,
 
 /**
  * False when an ask rule judged as a restriction cannot cover more than the ask pass already
- * did: the target has no other names, no dot-segment, no port, no `//`, `;` or trailing `/` in a URL path, and no argument is an option (cheap, so most
+ * did: the target has no other names, no dot-segment, no port, no `//`, `;`, trailing `/` or upper case in a URL path, and no argument is an option (cheap, so most
  * allowed requests skip the second look at the ask rules).
  */
 function restrictionMayDiffer(request: CanonicalRequest): boolean {
   if (request.aliases !== undefined && request.aliases.length > 0) return true;
   const t = request.target;
   if (t.includes('/.')) return true;
-  if (t.charCodeAt(0) === 104 && (withoutPort(t) !== undefined || serverPathForm(t) !== undefined)) return true; // 'h'ttp(s)
+  if (t.charCodeAt(0) === 104 && (withoutPort(t) !== undefined || serverPathForm(t) !== undefined || caselessPathForm(t) !== undefined)) return true; // 'h'ttp(s)
   const args = request.params['args'];
   return Array.isArray(args) && args.some((a) => typeof a === 'string' && a.charCodeAt(0) === 45); // '-'
 }

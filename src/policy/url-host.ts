@@ -106,3 +106,20 @@ export function serverPathForm(url: string): string | undefined {
   if (server.length > 1 && server.endsWith('/')) server = server.slice(0, -1);
   return url.slice(0, a.end) + server;
 }
+
+/**
+ * A canonical URL with its path in lower case, when that differs: the path a case-insensitive
+ * server routes it to (Express by default, ASP.NET, IIS: `/ADMIN/x` is `/admin/x`). Deny and
+ * ask rules also match this form, compared with their own resource in lower case; grants
+ * never do (compile.ts). Undefined when the path has no upper-case letter, or for a non-URL.
+ *
+ * @example
+ * caselessPathForm('https://h/ADMIN/x'); // 'https://h/admin/x'
+ */
+export function caselessPathForm(url: string): string | undefined {
+  const a = authorityOf(url);
+  if (a === undefined) return undefined;
+  const path = url.slice(a.end);
+  const lower = path.toLowerCase();
+  return lower === path ? undefined : url.slice(0, a.end) + lower;
+}
