@@ -17,6 +17,8 @@ import { ExitCode, jsonAliasOption, outputOption } from './conventions';
 import { compilePolicy, type CompiledPolicy } from '../policy/compile';
 import { explainRequest, formatExplanation, type ExplainRun } from '../policy/explain';
 import { HistoryLookup } from '../policy/history';
+import type { CanonicalRequest } from '../policy/types';
+import { DEFAULT_PROGRAM_PATH, programAliases } from '../providers/program-names';
 import { loadPolicyFile, loadPolicyText } from '../policy/load';
 import { collectExtraAction, processIo, reportCliError, type CliIo } from './policy-io';
 import { runFromFile, runsFromServer } from '../client/replay/load-histories';
@@ -108,7 +110,9 @@ async function explain(io: CliIo, file: string, action: string, target: string, 
     }
     run = { narrow, history: new HistoryLookup(recorded.state) };
   }
-  const e = explainRequest(policy, { action, target, params }, undefined, run);
+  // A program's other names, as the process provider finds them on its default fixed PATH.
+  const names = action === 'proc.exec' ? (c: CanonicalRequest) => programAliases(c.target, c.target, DEFAULT_PROGRAM_PATH) : undefined;
+  const e = explainRequest(policy, { action, target, params }, undefined, run, names);
   if (!json) {
     io.out(`${formatExplanation(e)}\n${recorded !== undefined ? `${historyLine(recorded)}\n` : ''}`);
     return 0;
@@ -123,6 +127,7 @@ async function explain(io: CliIo, file: string, action: string, target: string, 
       ruleId: d.ruleId ?? null,
       reason: d.reason,
       target: d.target,
+      ...(e.aliases !== undefined ? { aliases: e.aliases } : {}),
       rule: e.rule ?? null,
       invalid: e.invalid ?? null,
       ...(recorded !== undefined

@@ -9,7 +9,7 @@ import { ruleById, type CompiledPolicy } from './compile';
 import { evaluate, type PolicyDecision } from './evaluate';
 import { evaluateLayered } from './layered';
 import type { HistoryLookup } from './history';
-import { Effect, type Rule } from './types';
+import { Effect, type CanonicalRequest, type Rule } from './types';
 
 /**
  * Explaining against a recorded run (`policy explain --history`): the run's own policy
@@ -29,6 +29,8 @@ export interface Explanation {
   readonly decision: PolicyDecision;
   /** The deciding rule, absent for the default deny and for invalid targets. */
   readonly rule?: Rule;
+  /** Other names of the target that deny and ask rules matched too (a program's, when the caller found them). */
+  readonly aliases?: readonly string[];
   /** Set when the target or params could not be canonicalised (the decision is then a deny). */
   readonly invalid?: { readonly code: string; readonly message: string; readonly hint: string };
 }
@@ -45,6 +47,7 @@ export function explainRequest(
   request: { action: string; target: string; params?: Readonly<Record<string, unknown>> },
   options?: CanonicalizeOptions,
   run?: ExplainRun,
+  aliasesOf?: (canonical: CanonicalRequest) => readonly string[],
 ): Explanation {
   let canonical;
   try {
@@ -55,11 +58,13 @@ export function explainRequest(
     const decision: PolicyDecision = { effect: Effect.Deny, reason: `invalid target for ${request.action}: ${problem}`, target: request.target };
     return { action: request.action, input: request.target, decision, invalid: { code: err.code, message: err.message, hint: err.hint } };
   }
+  const aliases = aliasesOf?.(canonical) ?? [];
+  const judged: CanonicalRequest = aliases.length === 0 ? canonical : { ...canonical, aliases };
   const layers = [policy, ...(run?.narrow ?? [])];
-  const decision = run === undefined ? evaluate(policy, canonical) : evaluateLayered(layers, canonical, run.history);
+  const decision = run === undefined ? evaluate(policy, judged) : evaluateLayered(layers, judged, run.history);
   const id = decision.ruleId;
   const rule = id === undefined ? undefined : layers.map((p) => ruleById(p, id)?.rule).find((r) => r !== undefined);
-  return { action: request.action, input: request.target, decision, ...(rule === undefined ? {} : { rule }) };
+  return { action: request.action, input: request.target, decision, ...(aliases.length > 0 ? { aliases } : {}), ...(rule === undefined ? {} : { rule }) };
 }
 
 /**
@@ -76,6 +81,7 @@ export function formatExplanation(e: Explanation): string {
   const lines = [`${d.effect.toUpperCase()} ${e.action} ${e.input}`, `  reason: ${d.reason}`];
   if (e.invalid !== undefined) lines.push('  target: none (the target could not be put in canonical form)');
   else lines.push(d.target === e.input ? `  target: ${d.target} (canonical)` : `  target: ${d.target} (canonical; written as ${e.input})`);
+  if (e.aliases !== undefined) lines.push(`  names:  ${e.aliases.join(', ')} (deny and ask rules match these too)`);
   if (e.invalid !== undefined) lines.push(`  error:  ${e.invalid.code}`, `  hint:   ${e.invalid.hint}`);
   else if (e.rule === undefined) lines.push('  rule:   none (default deny)');
   else {

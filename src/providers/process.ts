@@ -32,7 +32,7 @@ import {
 import { guardGitArgs, guardGitEnv, GIT_HARDENING_ENV } from './git-guard';
 import { buildProcessEnv } from './process-env';
 import { locateCwd, locateProgram } from './process-locate';
-import { isExecutableFileSync, programAliases } from './program-names';
+import { DEFAULT_PROGRAM_PATH, isExecutableFileSync, programAliases } from './program-names';
 import type { ProcessOutcome, ProcessSpec } from './process-tree';
 import { MAX_TIMEOUT_MS, parseProcessParams } from './process-params';
 import { MountTable } from './mounts';
@@ -130,7 +130,7 @@ export class ProcessProvider implements Provider {
    * @throws HardeningUnavailableError when `prlimit` is requested but missing, or a uid switch is impossible.
    */
   constructor(private readonly options: ProcessProviderOptions = {}) {
-    this.fixedPath = (options.path ?? ['/usr/local/bin', '/usr/bin', '/bin']).map((dir) => {
+    this.fixedPath = (options.path ?? DEFAULT_PROGRAM_PATH).map((dir) => {
       if (!path.isAbsolute(dir)) throw new InvalidParamsError('path', `PATH entries must be absolute, got ${JSON.stringify(dir)}`);
       return path.normalize(dir);
     });

@@ -8,6 +8,9 @@
 import { accessSync, constants as fsConstants, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 
+/** The process provider's fixed PATH unless its options give one. */
+export const DEFAULT_PROGRAM_PATH: readonly string[] = ['/usr/local/bin', '/usr/bin', '/bin'];
+
 /** True for an executable regular file (links followed). */
 export function isExecutableFileSync(file: string): boolean {
   try {

@@ -12,6 +12,7 @@ import { loadPolicyText } from '../../src/policy/load';
 import { ProcessProvider } from '../../src/providers/process';
 import { programAliases } from '../../src/providers/program-names';
 import { makeWorkspace } from './process-fixture';
+import { cliSync } from '../cli/worker-harness';
 
 interface LogRecord {
   readonly action: string;
@@ -121,5 +122,17 @@ describe('proc.exec: deny and ask rules follow every name of the program', () =>
     assert.deepEqual(programAliases('python3', 'python3', ['/usr/bin']), ['/usr/bin/python3', real, path.basename(real)]);
     assert.deepEqual(programAliases('/usr/bin/python3', real, ['/usr/bin']), ['/usr/bin/python3', 'python3', path.basename(real)]);
     assert.deepEqual(programAliases('no-such-program-here', 'no-such-program-here', ['/usr/bin']), []);
+  });
+
+  test('policy explain: a program named another way than the deny rule → DENY as the kernel decides, with the names it matched', () => {
+    const file = path.join(root, 'explain.yaml');
+    fs.writeFileSync(file, ['version: 1', 'capabilities:', anyInUsrBin, 'deny:', '  - { id: no-touch, action: proc.exec, resource: touch }', ''].join('\n'));
+    const text = cliSync(['policy', 'explain', file, 'proc.exec', '/usr/bin/touch']);
+    assert.equal(text.status, 0, text.stderr);
+    assert.match(text.stdout, /^DENY proc\.exec \/usr\/bin\/touch\n/);
+    assert.match(text.stdout, /names: {2}touch \(deny and ask rules match these too\)/);
+    const json = JSON.parse(cliSync(['policy', 'explain', file, 'proc.exec', 'touch', '--json']).stdout) as { effect: string; aliases?: string[] };
+    assert.equal(json.effect, 'deny');
+    assert.ok(json.aliases?.includes('/usr/bin/touch'), JSON.stringify(json));
   });
 });
