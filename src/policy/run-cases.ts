@@ -21,7 +21,9 @@ export interface CaseResult {
 function decide(policy: ReturnType<typeof compilePolicy>, testCase: PolicyTestCase): Decision {
   try {
     const request = canonicalizeRequest({ action: testCase.action, target: testCase.target, params: testCase.params });
-    return evaluate(policy, request);
+    // An absolute program's bare name, as the process provider also finds (its PATH lookups are not made here: cases stay machine-independent).
+    const slash = request.action === 'proc.exec' ? request.target.lastIndexOf('/') : -1;
+    return evaluate(policy, slash < 0 ? request : { ...request, aliases: [request.target.slice(slash + 1)] });
   } catch (err) {
     // The kernel refuses requests it cannot canonicalise, so a case sees them as denied.
     const reason = err instanceof Error ? err.message : String(err);

@@ -79,4 +79,19 @@ describe('runPolicyCases', () => {
     assert.equal(result?.passed, true);
     assert.match(result?.actual.reason ?? '', /refused before evaluation/);
   });
+
+  test('runPolicyCases: a deny on a bare program name → applies to the program named by an absolute path, as in the kernel', () => {
+    const policy = loadPolicyText(
+      'capabilities:\n  - { id: usr-bin, action: proc.exec, resource: "/usr/bin/*" }\ndeny:\n  - { id: no-curl, action: proc.exec, resource: curl }\n',
+      'p.yaml',
+    );
+    const { cases: list } = cases(
+      'cases:\n  - { name: abs, action: proc.exec, target: /usr/bin/curl, expect: deny, rule: no-curl }\n  - { name: other, action: proc.exec, target: /usr/bin/ls, expect: allow }\n',
+    );
+    assert.ok(list);
+    assert.deepEqual(
+      runPolicyCases(policy, list).map((r) => r.mismatches),
+      [[], []],
+    );
+  });
 });
