@@ -18,8 +18,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Duplex, Readable, Writable } from 'node:stream';
 import type { EgressGrant, EgressHook, EgressOutcome } from '../kernel/types';
-import { EgressFailedError } from './errors';
+import { EgressFailedError, InvalidParamsError } from './errors';
 import { resolveChecked, type Resolver } from './http-connect';
+import { isOverrideHeader } from './http-params';
 import { PROXY_SOCKET_NAME } from './sandbox/forwarder';
 
 /** Settings of the egress proxy (`ProcessProviderOptions.egress`). */
@@ -141,7 +142,7 @@ function judged(target: string): { host: string; port: number } {
 }
 
 function refusalText(outcome: Extract<EgressOutcome<unknown>, { allowed: false }>): { status: number; body: string } {
-  const status = outcome.status === 'DENIED' || outcome.code === 'Provider.AddressRefused' ? 403 : 502;
+  const status = outcome.status === 'DENIED' || outcome.code === 'Provider.AddressRefused' || outcome.code === 'Provider.InvalidParams' ? 403 : 502;
   return { status, body: `agent-os egress proxy: ${outcome.status === 'DENIED' ? 'not permitted' : 'failed'} (${outcome.code}): ${outcome.reason}\n` };
 }
 
@@ -258,6 +259,11 @@ async function forward(
     async (grant) => {
       // Forwarded requests are plain HTTP; https goes through CONNECT (a TLS tunnel), never in clear to port 443.
       if (!grant.target.startsWith('http://')) throw new EgressFailedError(grant.target, 'only http:// URLs are forwarded; https needs a CONNECT tunnel');
+      // The server must act on the method and path that were judged, as for net.http (red team 14).
+      const override = Object.keys(req.headers).find(isOverrideHeader);
+      if (override !== undefined) {
+        throw new InvalidParamsError('headers', `${override} would let the server act on a method, host or path other than the one the policy judged`);
+      }
       return { socket: await connectChecked(grant, options), grant };
     },
     (v) => v.socket.destroy(),

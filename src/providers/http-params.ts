@@ -42,6 +42,15 @@ const OVERRIDES =
   /^(x-http-method-override|x-http-method|x-method-override|x-original-url|x-original-uri|x-rewrite-url|x-original-method|x-original-host|x-forwarded-host|x-forwarded-server|x-forwarded-prefix|x-forwarded-path|x-forwarded-uri|x-forwarded-method|x-envoy-original-path|x-host|forwarded)$/i;
 
 /**
+ * True for a header that some servers take as the request's real method, host or path (see
+ * `OVERRIDES`). CGI-style servers read `X_Original_URL` as `X-Original-URL`: compared with `_`
+ * as `-`. Also refused by the egress proxy in forwarded plain-HTTP requests.
+ */
+export function isOverrideHeader(name: string): boolean {
+  return OVERRIDES.test(name.replace(/_/g, '-'));
+}
+
+/**
  * Checks raw params.
  * @throws InvalidParamsError for unknown keys, bad header names/values, or a non-string body.
  */
@@ -55,8 +64,7 @@ export function parseHttpParams(raw: Readonly<Record<string, unknown>>): HttpPar
   for (const [name, value] of Object.entries(headers)) {
     if (!TOKEN.test(name)) throw new InvalidParamsError('headers', `${JSON.stringify(name)} is not a header name`);
     if (FORBIDDEN.test(name)) throw new InvalidParamsError('headers', `${name} is set by the provider, not the agent`);
-    // CGI-style servers read `X_Original_URL` as `X-Original-URL`: compared with `_` as `-`.
-    if (OVERRIDES.test(name.replace(/_/g, '-'))) {
+    if (isOverrideHeader(name)) {
       throw new InvalidParamsError(
         'headers',
         `${name} would let the server act on a method, host or path other than the one the policy judged; send the request to that URL with that method instead`,

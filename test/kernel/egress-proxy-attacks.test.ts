@@ -13,13 +13,17 @@ import { SpyProvider, readLog, tempDir, writePolicy } from './kernel-helpers';
 interface Canary {
   readonly port: number;
   readonly seen: string[];
+  /** The headers of every request seen, in order. */
+  readonly headers: http.IncomingHttpHeaders[];
   close(): Promise<void>;
 }
 
 function startCanary(name: string): Promise<Canary> {
   const seen: string[] = [];
+  const headers: http.IncomingHttpHeaders[] = [];
   const server = http.createServer((req, res) => {
     seen.push(`${req.method} ${req.url} host=${req.headers.host}`);
+    headers.push(req.headers);
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.end(`CANARY-${name}`);
   });
@@ -28,6 +32,7 @@ function startCanary(name: string): Promise<Canary> {
       resolve({
         port: (server.address() as AddressInfo).port,
         seen,
+        headers,
         close: () =>
           new Promise<void>((r) => {
             server.closeAllConnections();
@@ -69,6 +74,7 @@ describe('egress proxy under attack (real proxy, real kernel, loopback canaries)
   async function asProgram(
     attack: (sock: string) => Promise<void>,
     resolver: (host: string) => Promise<string[]> = (host) => Promise.resolve(host.endsWith('.test') ? ['127.0.0.1'] : []),
+    extraPolicy: readonly string[] = [],
   ): Promise<Record<string, unknown>[]> {
     const dir = tempDir();
     const logPath = path.join(dir, 'kernel.log');
@@ -78,6 +84,7 @@ describe('egress proxy under attack (real proxy, real kernel, loopback canaries)
       '  - { action: proc.exec, resource: "net-tool", constraint: { network: proxy } }',
       `  - { id: ok-http, action: net.http, resource: "http://ok.test:${ok.port}/**" }`,
       `  - { id: ok-tunnel, action: net.http, resource: "https://ok.test:${ok.port}/**", constraint: { method: [CONNECT] } }`,
+      ...extraPolicy,
       '',
     ].join('\n');
     const provider = new SpyProvider('proc', ['proc.exec'], async (_request, context) => {
@@ -207,5 +214,47 @@ describe('egress proxy under attack (real proxy, real kernel, loopback canaries)
     assert.equal(log.length, 200);
     assert.equal(log.filter((r) => r['status'] === 'OK').length, 100);
     assert.equal(replies.filter((r) => r.startsWith('HTTP/1.1 403')).length, 100);
+  });
+
+  test('egress proxy: a plain-HTTP request whose headers tell the server another method or path (X-HTTP-Method-Override, X-Original-URL, …) → refused with one record, the canary sees nothing (red team 14)', async () => {
+    // The policy grants GET under /public and denies /admin; the server would act on the header, not on what was judged.
+    const deny = ['deny:', `  - { id: no-admin, action: net.http, resource: "http://ok.test:${ok.port}/admin/**" }`];
+    const overrides = [
+      'X-HTTP-Method-Override: DELETE',
+      'X-Method-Override: DELETE',
+      'X-Original-URL: /admin/users',
+      'X-Rewrite-URL: /admin/users',
+      'X-Original-Method: DELETE',
+      'X_Original_URL: /admin/users',
+    ];
+    const okBefore = ok.seen.length;
+    const replies: string[] = [];
+    const log = await asProgram(
+      async (sock) => {
+        for (const h of overrides) {
+          replies.push(await exchange(sock, `GET http://ok.test:${ok.port}/public/x HTTP/1.1\r\nHost: ok.test\r\n${h}\r\nConnection: close\r\n\r\n`));
+        }
+      },
+      undefined,
+      deny,
+    );
+    assert.deepEqual(ok.seen.slice(okBefore), [], `the canary saw ${JSON.stringify(ok.headers.slice(okBefore))}`);
+    for (const [i, r] of replies.entries()) assert.match(r, /^HTTP\/1\.1 403/, `${overrides[i]}: ${r}`);
+    assert.equal(log.length, overrides.length);
+    assert.ok(
+      log.every((r) => r['status'] !== 'OK' && r['code'] === 'Provider.InvalidParams'),
+      JSON.stringify(log),
+    );
+  });
+
+  test("egress proxy: the same request without such a header → forwarded, the program's other headers kept", async () => {
+    const okBefore = ok.seen.length;
+    let reply = '';
+    await asProgram(async (sock) => {
+      reply = await exchange(sock, `GET http://ok.test:${ok.port}/public/y HTTP/1.1\r\nHost: ok.test\r\nX-Trace: 7\r\nConnection: close\r\n\r\n`);
+    });
+    assert.match(reply, /CANARY-OK/);
+    assert.deepEqual(ok.seen.slice(okBefore), [`GET /public/y host=ok.test:${ok.port}`]);
+    assert.equal(ok.headers[okBefore]?.['x-trace'], '7');
   });
 });
