@@ -1,8 +1,11 @@
 /**
  * JSON-Schema checks of tool arguments (ajv, compiled once per distinct schema), so a
  * model's schema-violating call is answered with an error instead of reaching the kernel.
+ * Regular expressions (`pattern`, `patternProperties`) are not evaluated (schema-regex.ts):
+ * a schema may be an MCP server's, and the arguments are the model's.
  */
 import Ajv, { type ValidateFunction } from 'ajv';
+import { withoutRegExps } from '../schema-regex';
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 const cache = new Map<string, ValidateFunction>();
@@ -13,7 +16,7 @@ export function checkArguments(schema: Readonly<Record<string, unknown>>, args: 
   let validate = cache.get(key);
   if (!validate) {
     try {
-      validate = ajv.compile(schema);
+      validate = ajv.compile(withoutRegExps(schema) as Record<string, unknown>);
     } catch (err) {
       return `the tool's parameter schema is invalid: ${(err as Error).message}`;
     }
@@ -29,7 +32,7 @@ export function schemaProblem(schema: unknown): string | undefined {
   const key = JSON.stringify(schema);
   if (cache.has(key)) return undefined;
   try {
-    cache.set(key, ajv.compile(schema));
+    cache.set(key, ajv.compile(withoutRegExps(schema) as Record<string, unknown>));
     return undefined;
   } catch (err) {
     return err instanceof Error ? err.message : String(err);

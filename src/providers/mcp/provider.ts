@@ -22,6 +22,7 @@ import { withMeta, type ProviderOutput } from '../../kernel/provider-output';
 import type { ActionRequest, ExecutionContext, Provider, ProviderHooks, ResolvedRequest } from '../../kernel/types';
 import { canonicalMcpTarget } from '../../policy/canonical-mcp';
 import { canonicalizeRequest } from '../../policy/canonical';
+import { withoutRegExps } from '../../schema-regex';
 import { systemResolver, type Resolver } from '../http-connect';
 import { CredentialStore } from '../secrets';
 import { probeSandbox } from '../sandbox/probe';
@@ -198,7 +199,8 @@ export class McpProvider implements Provider {
     if (validate === undefined) {
       try {
         // A fresh Ajv per schema: a server's `$id`s cannot collide with (or replace) another's.
-        validate = new (ajvClass())({ allErrors: true, strict: false }).compile(tool.inputSchema);
+        // Without its regular expressions: one that backtracks would block the worker (schema-regex.ts).
+        validate = new (ajvClass())({ allErrors: true, strict: false }).compile(withoutRegExps(tool.inputSchema) as Record<string, unknown>);
       } catch (err) {
         return `the tool's input schema does not compile (${err instanceof Error ? err.message.slice(0, 200) : 'invalid'})`;
       }

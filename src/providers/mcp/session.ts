@@ -8,6 +8,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { JsonSchemaValidator, jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import { sdkClient, sdkHttp, sdkTypes } from './sdk-lazy';
 import { AgentOsError } from '../../errors';
 import type { Resolver } from '../http-connect';
@@ -52,6 +53,13 @@ export interface ListedTools {
 }
 
 const LIST_PAGES = 100;
+
+/** The SDK's output-schema validator, replaced: structured content is passed on as the server sent it (capped by output.ts). */
+const ACCEPT_ANY: jsonSchemaValidator = {
+  getValidator<T>(): JsonSchemaValidator<T> {
+    return (input) => ({ valid: true, data: input as T, errorMessage: undefined });
+  },
+};
 
 /** The connection to one server. */
 export class McpSession {
@@ -134,7 +142,11 @@ export class McpSession {
     const { startupTimeoutMs } = this.settings;
     const transport = await this.makeTransport();
     this.transport = transport;
-    const client = new (sdkClient().Client)({ name: 'agent-os-kernel', version: '0.1.0' }, { capabilities: {} });
+    // No output-schema check: the server's schema and its structured content are both the server's
+    // words (the result is capped as untrusted text either way), and the SDK's check runs the
+    // schema's regular expressions on the worker's event loop, where one that backtracks blocks
+    // every run (red team 14) — and it compiled every listed output schema anew on each call.
+    const client = new (sdkClient().Client)({ name: 'agent-os-kernel', version: '0.1.0' }, { capabilities: {}, jsonSchemaValidator: ACCEPT_ANY });
     const timeout = AbortSignal.timeout(startupTimeoutMs);
     const both = signal === undefined ? timeout : AbortSignal.any([timeout, signal]);
     try {
