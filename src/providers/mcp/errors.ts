@@ -167,6 +167,21 @@ export class McpResponseTooLargeError extends AgentOsError {
 }
 
 /**
+ * The server's tool list, all pages together, is larger than the per-message cap: each page
+ * may be under it, but a list that never ends would otherwise be collected in the worker's
+ * memory on every call (red team 14).
+ */
+export class McpToolListTooLargeError extends AgentOsError {
+  readonly code = 'Mcp.ToolListTooLarge';
+  constructor(
+    readonly server: string,
+    readonly limit: number,
+  ) {
+    super(`MCP server "${server}" listed more than ${limit} bytes of tools (all pages together); its tools are not offered or called`);
+  }
+}
+
+/**
  * A stdio server is to run in the process sandbox (the default) and bubblewrap is missing or
  * does not work here: the server is not started. Install bubblewrap (`npm run setup`, or
  * `apt-get install bubblewrap`), or set `sandbox: off` for that server explicitly.

@@ -14,7 +14,15 @@ import { AgentOsError } from '../../errors';
 import type { Resolver } from '../http-connect';
 import type { CredentialStore } from '../secrets';
 import { isStdioServer, type McpServerConfig } from './config';
-import { McpCallTimeoutError, McpCancelledError, McpConnectionClosedError, McpProtocolError, McpStartFailedError, McpStartupTimeoutError } from './errors';
+import {
+  McpCallTimeoutError,
+  McpCancelledError,
+  McpConnectionClosedError,
+  McpProtocolError,
+  McpStartFailedError,
+  McpStartupTimeoutError,
+  McpToolListTooLargeError,
+} from './errors';
 import { guardedFetch } from './http-fetch';
 import { launchSpec, type Launcher } from './launch';
 import { pinOf, type McpPinStore } from './pins';
@@ -82,10 +90,14 @@ export class McpSession {
     const client = await this.connect(signal);
     const tools: Tool[] = [];
     let cursor: string | undefined;
+    let bytes = 0;
     for (let page = 0; page < LIST_PAGES; page++) {
       const res = await this.request(`${this.name}/*`, signal, this.settings.startupTimeoutMs, () =>
         client.listTools(cursor === undefined ? {} : { cursor }, { ...(signal ? { signal } : {}), timeout: this.settings.startupTimeoutMs }),
       );
+      // The whole list counts against the per-message cap: pages that never end are not collected.
+      bytes += Buffer.byteLength(JSON.stringify(res.tools));
+      if (bytes > this.settings.maxMessageBytes) throw new McpToolListTooLargeError(this.name, this.settings.maxMessageBytes);
       tools.push(...res.tools);
       cursor = res.nextCursor;
       if (cursor === undefined) break;
