@@ -21,7 +21,8 @@ import type { AuditLogOptions } from '../kernel/audit-log';
 import type { SnapshotStoreOptions } from '../reversible/snapshot-store';
 import { prometheusTelemetry, kernelMetrics } from '../worker/metrics';
 import { createAgentWorker } from '../worker/worker';
-import { buildWorkerHost, parseMounts, withMcpTools, type WorkerHost } from '../worker/worker-host';
+import { loadServersFile } from '../providers/mcp/servers-file';
+import { buildWorkerHost, mcpServerMounts, parseMounts, withMcpTools, type WorkerHost } from '../worker/worker-host';
 import { createChat } from '../model/chat';
 import { modelConfigFromEnv, type ModelConfig } from '../model/config';
 import { settingsFromFlags, unreachableError, withConnectionOptions, type ConnectionFlags } from './connection-options';
@@ -170,7 +171,9 @@ async function runWorker(options: WorkerCliOptions, io: CliIo): Promise<number> 
   try {
     // Before a module is loaded or a file created: the worker's own files lie outside every mount
     // (the host checks its log, snapshots, policy, tools and MCP files the same way).
-    refuseStateInMounts(cliStatePaths(options, r), r.mounts);
+    // …and outside what an MCP server sees (its mounts and read-only paths), whatever the policy decides.
+    const mcpMounts = options.mcp === undefined ? {} : mcpServerMounts(loadServersFile(options.mcp).servers);
+    refuseStateInMounts(cliStatePaths(options, r), { ...r.mounts, ...mcpMounts });
     const providers = loadProviders(r.config.providers);
     fs.mkdirSync(path.dirname(path.resolve(r.log)), { recursive: true });
     if (retention.audit.headDir !== undefined) fs.mkdirSync(retention.audit.headDir, { recursive: true, mode: 0o700 });

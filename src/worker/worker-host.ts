@@ -11,6 +11,7 @@ import { layerUndoer } from '../activities/reversible';
 import { Kernel } from '../kernel/kernel';
 import { FilesystemProvider } from '../providers/filesystem';
 import { HttpProvider, type HttpProviderOptions } from '../providers/http';
+import type { McpServerConfig } from '../providers/mcp/config';
 import { McpProvider } from '../providers/mcp/provider';
 import { loadServersFile } from '../providers/mcp/servers-file';
 import { mcpToolDefs, offerToolDef, type McpToolCatalogue } from '../providers/mcp/tools';
@@ -72,7 +73,7 @@ export interface WorkerHost extends Pick<ActivityDeps, 'kernel' | 'executor' | '
 export function buildWorkerHost(options: WorkerHostOptions): WorkerHost {
   const servers = options.mcpServersFile === undefined ? undefined : loadServersFile(options.mcpServersFile);
   // Before anything is created: the kernel would open its log, the store its folder.
-  refuseStateInMounts(hostStatePaths(options, servers?.pinsFile), options.mounts);
+  refuseStateInMounts(hostStatePaths(options, servers?.pinsFile), { ...options.mounts, ...mcpServerMounts(servers?.servers ?? {}) });
   const mcp =
     servers === undefined
       ? undefined
@@ -134,6 +135,22 @@ export function parseMounts(values: readonly string[]): Record<string, string> {
     mounts[value.slice(0, eq)] = path.resolve(value.slice(eq + 1));
   }
   return mounts;
+}
+
+/**
+ * What stdio MCP servers see of the host besides their own files: each mount's host folder and
+ * each `readOnlyPaths` entry, keyed `<agent path> (MCP server "<name>")` for the error. A server
+ * sees them whatever the policy decides (a write tool, a link in a writable folder), so the
+ * worker's own state must lie outside them as outside the workspace (red team 14).
+ */
+export function mcpServerMounts(servers: Readonly<Record<string, McpServerConfig>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, config] of Object.entries(servers)) {
+    if (!('command' in config)) continue;
+    for (const m of config.mounts ?? []) out[`${m.agent} (MCP server "${name}")`] = m.host;
+    for (const p of config.readOnlyPaths ?? []) out[`${p} (MCP server "${name}")`] = p;
+  }
+  return out;
 }
 
 /**

@@ -39,3 +39,22 @@ test('worker: the freeze file, the codec keys file or the config file inside a m
   assert.equal(fs.existsSync(path.join(state, 'kernel.log')), false);
   assert.equal(fs.existsSync(path.join(state, 'snaps')), false);
 });
+
+test("worker: the codec keys file inside an MCP server's mount → exit 2 naming the server's mount; nothing created (red team 14)", () => {
+  const state = tempDir('agent-os-state-');
+  const ws = tempDir('agent-os-ws-');
+  const secrets = tempDir('agent-os-secrets-');
+  const keys = path.join(secrets, 'keys');
+  fs.writeFileSync(keys, 'not read: refused before');
+  const servers = path.join(state, 'servers.yaml');
+  fs.writeFileSync(
+    servers,
+    `servers:\n  fs:\n    command: [node, server.js]\n    mounts: [{ agent: /data, host: ${JSON.stringify(secrets)}, read_only: true }]\n`,
+  );
+  const args = ['worker', '--mount', `/workspace=${ws}`, '--policy', writePolicy(state, 'capabilities: []\n'), '--log', path.join(state, 'kernel.log')];
+  args.push('--snapshots', path.join(state, 'snaps'), '--freeze-file', path.join(state, 'freeze'), '--mcp', servers, '--codec-keys', keys);
+  const r = cliSync(args, { TEMPORAL_ADDRESS: '127.0.0.1:1' });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /the codec keys file .* overlaps the workspace mounted at \/data \(MCP server "fs"\): .* \(--codec-keys\)\n$/);
+  assert.equal(fs.existsSync(path.join(state, 'kernel.log')), false);
+});

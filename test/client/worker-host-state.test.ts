@@ -67,3 +67,48 @@ test('buildWorkerHost: the audit log, its head folder or the ceiling policy insi
   );
   assert.equal(fs.existsSync(path.join(state, 'kernel.log')), false, 'refused before the kernel opened its log');
 });
+
+test("buildWorkerHost: the worker's state inside an MCP server's mount or read-only path (its pins, its policy, its log) → Client.StateInWorkspace naming the server; mounts apart from the state → builds (red team 14)", async () => {
+  // The server sees its mounts whatever the policy says (a write tool, a link in output/):
+  // with the pins file in a writable mount the server could re-approve its own changed tools,
+  // with the ceiling policy in one the agent could widen the next worker's grants.
+  const state = tempDir('agent-os-state-');
+  const ws = tempDir('agent-os-ws-');
+  const serversFile = (mount: string, extra = ''): string => {
+    const file = path.join(state, `servers-${Math.random().toString(36).slice(2)}.yaml`);
+    fs.writeFileSync(
+      file,
+      [
+        'pins: pins.json',
+        'servers:',
+        '  fs:',
+        '    command: [node, server.js]',
+        `    mounts: [{ agent: /data, host: ${JSON.stringify(mount)} }]`,
+        extra,
+        '',
+      ].join('\n'),
+    );
+    return file;
+  };
+  const build = (mcpServersFile: string) =>
+    buildWorkerHost({
+      policyFile: writePolicy(state, 'capabilities: []\n'),
+      mounts: { '/workspace': ws },
+      logPath: path.join(state, 'kernel.log'),
+      snapshotsDir: path.join(state, 'snaps'),
+      mcpServersFile,
+    });
+  assert.throws(
+    () => build(serversFile(state)),
+    (err: Error & { code?: unknown }) => {
+      assert.equal(err.code, 'Client.StateInWorkspace');
+      assert.match(err.message, /overlaps the workspace mounted at \/data \(MCP server "fs"\)/);
+      return true;
+    },
+  );
+  const other = tempDir('agent-os-mcp-data-');
+  assert.throws(() => build(serversFile(other, `    read_only_paths: [${JSON.stringify(state)}]`)), { code: 'Client.StateInWorkspace' });
+  assert.equal(fs.existsSync(path.join(state, 'kernel.log')), false, 'refused before the kernel opened its log');
+  const host = build(serversFile(other));
+  await host.close();
+});
