@@ -297,7 +297,14 @@ async function forward(
     const out: http.OutgoingHttpHeaders = {};
     for (const [name, value] of Object.entries(response.headers)) if (!HOP_BY_HOP.has(name) && value !== undefined) out[name] = value;
     out['connection'] = 'close';
-    res.writeHead(response.statusCode ?? 502, out);
+    // Node's client reads any three digits as a status, writeHead refuses one under 100: thrown in
+    // this listener it would end the worker (red team 14). Whatever writeHead refuses is a failed upstream.
+    try {
+      res.writeHead(response.statusCode ?? 502, out);
+    } catch {
+      response.destroy();
+      return fail();
+    }
     response.on('error', () => res.destroy());
     capped(response, res, maxBytes(grant));
   });

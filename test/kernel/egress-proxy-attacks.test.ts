@@ -257,4 +257,37 @@ describe('egress proxy under attack (real proxy, real kernel, loopback canaries)
     assert.deepEqual(ok.seen.slice(okBefore), [`GET /public/y host=ok.test:${ok.port}`]);
     assert.equal(ok.headers[okBefore]?.['x-trace'], '7');
   });
+
+  test('egress proxy: an allowed upstream answering a status Node cannot send on (099, 000) → 502 to the program, the worker keeps running (red team 14)', async () => {
+    // Node's client parses any three digits; writeHead throws on a status under 100, in an event
+    // listener — an uncaught exception that ended the whole worker.
+    const weird = net.createServer((s) => {
+      s.on('error', () => s.destroy());
+      s.once('data', () => s.end(`HTTP/1.1 099 Weird\r\nContent-Length: 2\r\n\r\nhi`));
+    });
+    await new Promise<void>((r) => weird.listen(0, '127.0.0.1', () => r()));
+    const port = (weird.address() as AddressInfo).port;
+    const zero = net.createServer((s) => {
+      s.on('error', () => s.destroy());
+      s.once('data', () => s.end('HTTP/1.1 000 Zero\r\nContent-Length: 2\r\n\r\nhi'));
+    });
+    await new Promise<void>((r) => zero.listen(0, '127.0.0.1', () => r()));
+    const zeroPort = (zero.address() as AddressInfo).port;
+    const replies: string[] = [];
+    try {
+      const log = await asProgram(
+        async (sock) => {
+          replies.push(await exchange(sock, `GET http://weird.test:${port}/ HTTP/1.1\r\nHost: weird.test\r\nConnection: close\r\n\r\n`));
+          replies.push(await exchange(sock, `GET http://weird.test:${zeroPort}/ HTTP/1.1\r\nHost: weird.test\r\nConnection: close\r\n\r\n`));
+        },
+        undefined,
+        [`  - { id: weird, action: net.http, resource: "http://weird.test:{${port},${zeroPort}}/**" }`],
+      );
+      for (const r of replies) assert.match(r, /^HTTP\/1\.1 502/, r);
+      assert.equal(log.length, 2);
+    } finally {
+      weird.close();
+      zero.close();
+    }
+  });
 });
