@@ -167,6 +167,20 @@ export class McpResponseTooLargeError extends AgentOsError {
 }
 
 /**
+ * The response to a request of an HTTP server was still streaming when the longest request
+ * timeout (plus the shutdown grace) had passed: the stream is ended, its connection closed.
+ */
+export class McpResponseTimeoutError extends AgentOsError {
+  readonly code = 'Mcp.ResponseTimeout';
+  constructor(
+    readonly server: string,
+    readonly limitMs: number,
+  ) {
+    super(`MCP server "${server}" was still streaming a response after ${limitMs} ms; the connection was closed`);
+  }
+}
+
+/**
  * The server's tool list, all pages together, is larger than the per-message cap: each page
  * may be under it, but a list that never ends would otherwise be collected in the worker's
  * memory on every call (red team 14).

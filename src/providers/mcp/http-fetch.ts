@@ -9,7 +9,7 @@
 import type { Agent } from 'undici';
 import { undici } from '../undici-lazy';
 import { pinnedAgent, resolveChecked, type Resolver } from '../http-connect';
-import { McpRedirectRefusedError, McpResponseTooLargeError } from './errors';
+import { McpRedirectRefusedError, McpResponseTimeoutError, McpResponseTooLargeError } from './errors';
 
 /** What the guarded fetch needs. */
 export interface GuardedFetchOptions {
@@ -20,6 +20,12 @@ export interface GuardedFetchOptions {
   readonly headers: () => Readonly<Record<string, string>>;
   readonly maxResponseBytes: number;
   readonly connectTimeoutMs: number;
+  /**
+   * Longest life of the response to a POST (a request, or a notification): its event stream is
+   * ended after this many ms even if the server never ends it — the request it answers has timed
+   * out by then. The standing GET stream is exempt.
+   */
+  readonly maxResponseMs?: number;
 }
 
 /** A fetch function for `StreamableHTTPClientTransport({ fetch })`. */
@@ -42,19 +48,54 @@ export function guardedFetch(options: GuardedFetchOptions): (url: string | URL, 
       void (agent as Agent).destroy().catch(() => undefined);
       throw new McpRedirectRefusedError(options.server, response.status);
     }
+    const lifetime = (init?.method ?? 'GET').toUpperCase() === 'GET' ? undefined : options.maxResponseMs;
     const body =
       response.body === null
         ? null
-        : capped(response.body, options.maxResponseBytes, options.server, () => void (agent as Agent).close().catch(() => undefined));
+        : capped(
+            response.body,
+            options.maxResponseBytes,
+            options.server,
+            lifetime,
+            (late) => void (late ? (agent as Agent).destroy() : (agent as Agent).close()).catch(() => undefined),
+          );
     if (body === null) void (agent as Agent).close().catch(() => undefined);
     return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
   };
 }
 
-function capped(body: ReadableStream<Uint8Array>, limit: number, server: string, done: () => void): ReadableStream<Uint8Array> {
+/**
+ * `body` cut at `limit` bytes and, with `lifetimeMs`, ended that long after it began (red team 14:
+ * a server kept each timed-out call's event stream open, a socket per call); `done(late)` once
+ * it is over, `late` when the lifetime ended it.
+ */
+function capped(
+  body: ReadableStream<Uint8Array>,
+  limit: number,
+  server: string,
+  lifetimeMs: number | undefined,
+  finished: (late: boolean) => void,
+): ReadableStream<Uint8Array> {
   let seen = 0;
   const reader = body.getReader();
+  let over = false;
+  let timer: NodeJS.Timeout | undefined;
+  const done = (late = false): void => {
+    if (over) return;
+    over = true;
+    clearTimeout(timer);
+    finished(late);
+  };
   return new ReadableStream<Uint8Array>({
+    start(controller) {
+      if (lifetimeMs === undefined) return;
+      timer = setTimeout(() => {
+        void reader.cancel().catch(() => undefined);
+        controller.error(new McpResponseTimeoutError(server, lifetimeMs));
+        done(true);
+      }, lifetimeMs);
+      timer.unref();
+    },
     async pull(controller) {
       try {
         const { value, done: end } = await reader.read();

@@ -104,6 +104,8 @@ export class McpProvider implements Provider {
           startupTimeoutMs: options.startupTimeoutMs ?? 10_000,
           shutdownTimeoutMs: options.shutdownTimeoutMs ?? 2_000,
           maxMessageBytes: options.maxMessageBytes ?? 8 * 1024 * 1024,
+          // Every request has timed out by then (start-up and listing, or a call), the grace added.
+          maxResponseMs: Math.max(options.startupTimeoutMs ?? 10_000, this.callTimeoutMs) + (options.shutdownTimeoutMs ?? 2_000),
           launch: options.launch ?? ((spec) => spec),
           ...(options.bwrapPath === undefined ? {} : { bwrapPath: options.bwrapPath }),
           workerEnv: env,

@@ -35,6 +35,8 @@ export interface SessionSettings {
   readonly startupTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
   readonly maxMessageBytes: number;
+  /** Longest life of an HTTP server's response to a POST, ms (http-fetch.ts `maxResponseMs`). */
+  readonly maxResponseMs?: number;
   readonly launch: Launcher;
   /** bubblewrap for sandboxed servers (default: found by the probe). */
   readonly bwrapPath?: string;
@@ -202,6 +204,7 @@ export class McpSession {
       headers: () => s.credentials.headersFor(`${url.protocol}//${url.host}/`),
       maxResponseBytes: s.maxMessageBytes,
       connectTimeoutMs: s.startupTimeoutMs,
+      ...(s.maxResponseMs === undefined ? {} : { maxResponseMs: s.maxResponseMs }),
     });
     return new (sdkHttp().StreamableHTTPClientTransport)(url, {
       fetch,
