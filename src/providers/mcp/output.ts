@@ -19,7 +19,7 @@ export const MAX_CONTENT_ITEMS = 100;
 const MAX_LABEL = 512;
 
 /**
- * Caps `result` to `maxChars` characters of text in total (URIs and names count too), at
+ * Caps `result` to `maxChars` characters of text in total (URIs, names and MIME types count too; a type is a short name), at
  * most {@link MAX_CONTENT_ITEMS} items, after `redact` (credential values → `[REDACTED]`).
  */
 export function capResult(
@@ -54,7 +54,12 @@ export function capResult(
       if (typeof r['text'] === 'string') content.push({ type, uri: take(label(r['uri'])), text: take(r['text']) });
       else content.push({ type, uri: take(label(r['uri'])), omitted: 'binary', bytes: base64Bytes(r['blob']) });
     } else if (type === 'resource_link') content.push({ type, uri: take(label(it['uri'])), name: take(label(it['name'])) });
-    else content.push({ type: label(type), omitted: 'binary', mimeType: label(it['mimeType']), bytes: base64Bytes(it['data']) });
+    // The labels are the server's words too (red team 14): a type is passed on only as a short
+    // name, and the MIME type counts against the budget.
+    else {
+      const shown = /^[a-z_]{1,32}$/.test(type) ? type : 'unknown';
+      content.push({ type: shown, omitted: 'binary', mimeType: take(label(it['mimeType'])), bytes: base64Bytes(it['data']) });
+    }
   }
   const data: { -readonly [K in keyof McpCallData]: McpCallData[K] } = { isError: result['isError'] === true, content };
   if (result['structuredContent'] !== undefined) {

@@ -33,3 +33,14 @@ test('capResult: a credential echoed anywhere (text, URI, structured content) �
   );
   assert.ok(!JSON.stringify(data).includes('tok-123'), JSON.stringify(data));
 });
+
+test('capResult: long type and mimeType labels on 100 items of an unknown type → they count against the budget, never past it (red team 14)', () => {
+  // A server's words in any field reach the model and the history: 100 items × 2 labels × 512
+  // characters went past a 1,000-character budget a hundredfold.
+  const content = Array.from({ length: MAX_CONTENT_ITEMS }, (_, i) => ({ type: `x${i}-${'t'.repeat(600)}`, mimeType: 'm'.repeat(600), data: 'AAAA' }));
+  const { data, truncated } = capResult({ content }, 1_000);
+  assert.equal(truncated, true);
+  const json = JSON.stringify(data);
+  assert.ok(json.length < 1_000 + 200 * MAX_CONTENT_ITEMS, `${json.length}`);
+  assert.ok(!json.includes('t'.repeat(600)));
+});
