@@ -74,26 +74,42 @@ function decide(policy: CompiledPolicy, request: CanonicalRequest, history: Hist
     }
   }
   let refused: CompiledRule | undefined;
+  // An ask rule whose history keys refuse (its max_calls used up, its requirement unmet) still
+  // covers the request: no approval can be given now, and no capability allows it instead.
+  let usedUp: CompiledRule | undefined;
   for (const r of bucket.ask) {
     const g = grants(r, request, recursive, history);
     if (g === Grant.Yes) return decision(Effect.Ask, r, `requires approval (rule ${r.id}): ${action} on ${target}`, target, request, history);
     if (g === Grant.Refused) refused ??= r;
+    if (g === Grant.History) usedUp ??= r;
   }
+  if (usedUp !== undefined) return askUsedUp(usedUp, request, history, '');
   for (const r of bucket.allow) {
     const g = grants(r, request, recursive, history);
     if (g === Grant.Yes) {
       // An ask is a restriction here: not dodged by a dot-segment or by another port of its host.
+      let limited: CompiledRule | undefined;
       const ask =
         bucket.ask.length === 0 || !(restrictionMayDiffer(request) || (target.charCodeAt(0) === 104 && bucket.ask.some(hasUpperCase)))
           ? undefined
-          : bucket.ask.find((a) => askCoversAny(a, target, aliases) && grants(a, request, recursive, history, true) === Grant.Yes);
+          : bucket.ask.find((a) => {
+              if (!askCoversAny(a, target, aliases)) return false;
+              const ga = grants(a, request, recursive, history, true);
+              if (ga === Grant.History) limited ??= a;
+              return ga === Grant.Yes;
+            });
       if (ask !== undefined) {
         const named = askCoversTarget(ask, target) ? '' : alsoNamed(aliases?.find((n) => askCoversTarget(ask, n)) ?? target, target);
         return decision(Effect.Ask, ask, `requires approval (rule ${ask.id}): ${action} on ${target}${named}`, target, request, history);
       }
+      if (limited !== undefined) {
+        const a: CompiledRule = limited;
+        const named = askCoversTarget(a, target) ? '' : alsoNamed(aliases?.find((n) => askCoversTarget(a, n)) ?? target, target);
+        return askUsedUp(a, request, history, named);
+      }
       return decision(Effect.Allow, r, `allowed by rule ${r.id}: ${action} on ${target}`, target, request, history);
     }
-    if (g === Grant.Refused) refused ??= r;
+    if (g === Grant.Refused || g === Grant.History) refused ??= r;
   }
   const why = refused === undefined ? '' : ` (rule ${refused.id} matches the target, but ${refusal(refused, request, recursive, history)})`;
   return { effect: Effect.Deny, reason: `no capability allows ${action} on ${target}${why}`, target };
@@ -137,7 +153,8 @@ function isRecursive(params: CanonicalRequest['params']): boolean {
   return r !== undefined && r !== false;
 }
 
-const Grant = { No: 0, Yes: 1, Refused: 2 } as const;
+/** `History`: the rule covers the request, but its history-aware keys refuse it now (history.ts). */
+const Grant = { No: 0, Yes: 1, Refused: 2, History: 3 } as const;
 type Grant = (typeof Grant)[keyof typeof Grant];
 
 /**
@@ -151,7 +168,22 @@ function grants(r: CompiledRule, request: CanonicalRequest, recursive: boolean, 
   const ip = rawIp(request.target);
   if (ip !== undefined && r.ip !== ip) return Grant.Refused;
   if (r.constraint !== undefined && constraintMiss(r.constraint, request, restrict) !== undefined) return Grant.Refused;
-  return r.rule.history === undefined || historyMiss(r.rule, request, history) === undefined ? Grant.Yes : Grant.Refused;
+  return r.rule.history === undefined || historyMiss(r.rule, request, history) === undefined ? Grant.Yes : Grant.History;
+}
+
+/**
+ * The denial of a request an ask rule covers while its history-aware keys refuse: an ask is a
+ * restriction, so a used-up `max_calls` or an unmet `requires` never lets a capability allow
+ * the request without a person asked — it is denied until the run's history meets the rule.
+ */
+function askUsedUp(r: CompiledRule, request: CanonicalRequest, history: HistoryContext | undefined, named: string): PolicyDecision {
+  const why = historyMiss(r.rule, request, history) ?? 'its history-aware keys refuse it';
+  return {
+    effect: Effect.Deny,
+    ruleId: r.id,
+    reason: `denied by rule ${r.id}: it asks for approval of ${request.action} on ${request.target}${named}, but ${why}`,
+    target: request.target,
+  };
 }
 
 /** An ask rule covers the target or one of its other names (`aliases`), as a restriction. */
