@@ -77,18 +77,24 @@ function decide(policy: CompiledPolicy, request: CanonicalRequest, history: Hist
   // An ask rule whose history keys refuse (its max_calls used up, its requirement unmet) still
   // covers the request: no approval can be given now, and no capability allows it instead.
   let usedUp: CompiledRule | undefined;
+  // An ask rule covering the target of a recursive delete without granting recursion itself:
+  // it asks for the tree where a capability grants the recursive delete.
+  let treeAsk: CompiledRule | undefined;
   for (const r of bucket.ask) {
     const g = grants(r, request, recursive, history);
     if (g === Grant.Yes) return decision(Effect.Ask, r, `requires approval (rule ${r.id}): ${action} on ${target}`, target, request, history);
     if (g === Grant.Refused) refused ??= r;
     if (g === Grant.History) usedUp ??= r;
+    if (g === Grant.Tree) treeAsk ??= r;
   }
   if (usedUp !== undefined) return askUsedUp(usedUp, request, history, '');
   for (const r of bucket.allow) {
     const g = grants(r, request, recursive, history);
     if (g === Grant.Yes) {
+      if (treeAsk !== undefined) return treeAskDecision(treeAsk, r, request, history, '');
       // An ask is a restriction here: not dodged by a dot-segment or by another port of its host.
       let limited: CompiledRule | undefined;
+      let tree: CompiledRule | undefined;
       const ask =
         bucket.ask.length === 0 || !(restrictionMayDiffer(request) || (target.charCodeAt(0) === 104 && bucket.ask.some(hasUpperCase)))
           ? undefined
@@ -96,20 +102,19 @@ function decide(policy: CompiledPolicy, request: CanonicalRequest, history: Hist
               if (!askCoversAny(a, target, aliases)) return false;
               const ga = grants(a, request, recursive, history, true);
               if (ga === Grant.History) limited ??= a;
+              if (ga === Grant.Tree) tree ??= a;
               return ga === Grant.Yes;
             });
+      const namedFor = (a: CompiledRule): string =>
+        askCoversTarget(a, target) ? '' : alsoNamed(aliases?.find((n) => askCoversTarget(a, n)) ?? target, target);
       if (ask !== undefined) {
-        const named = askCoversTarget(ask, target) ? '' : alsoNamed(aliases?.find((n) => askCoversTarget(ask, n)) ?? target, target);
-        return decision(Effect.Ask, ask, `requires approval (rule ${ask.id}): ${action} on ${target}${named}`, target, request, history);
+        return decision(Effect.Ask, ask, `requires approval (rule ${ask.id}): ${action} on ${target}${namedFor(ask)}`, target, request, history);
       }
-      if (limited !== undefined) {
-        const a: CompiledRule = limited;
-        const named = askCoversTarget(a, target) ? '' : alsoNamed(aliases?.find((n) => askCoversTarget(a, n)) ?? target, target);
-        return askUsedUp(a, request, history, named);
-      }
+      if (limited !== undefined) return askUsedUp(limited, request, history, namedFor(limited));
+      if (tree !== undefined) return treeAskDecision(tree, r, request, history, namedFor(tree));
       return decision(Effect.Allow, r, `allowed by rule ${r.id}: ${action} on ${target}`, target, request, history);
     }
-    if (g === Grant.Refused || g === Grant.History) refused ??= r;
+    if (g !== Grant.No) refused ??= r;
   }
   const why = refused === undefined ? '' : ` (rule ${refused.id} matches the target, but ${refusal(refused, request, recursive, history)})`;
   return { effect: Effect.Deny, reason: `no capability allows ${action} on ${target}${why}`, target };
@@ -153,8 +158,13 @@ function isRecursive(params: CanonicalRequest['params']): boolean {
   return r !== undefined && r !== false;
 }
 
-/** `History`: the rule covers the request, but its history-aware keys refuse it now (history.ts). */
-const Grant = { No: 0, Yes: 1, Refused: 2, History: 3 } as const;
+/**
+ * `History`: the rule covers the request, but its history-aware keys refuse it now (history.ts).
+ * `Tree`: the rule would grant the request but for its recursion (a recursive fs.delete, and the
+ * rule has no `recursive: true`); for a capability that is a refusal, for an ask rule it still
+ * asks where a capability grants the recursive delete.
+ */
+const Grant = { No: 0, Yes: 1, Refused: 2, History: 3, Tree: 4 } as const;
 type Grant = (typeof Grant)[keyof typeof Grant];
 
 /**
@@ -164,11 +174,22 @@ type Grant = (typeof Grant)[keyof typeof Grant];
  */
 function grants(r: CompiledRule, request: CanonicalRequest, recursive: boolean, history: HistoryContext | undefined, restrict = false): Grant {
   if (!restrict && !matchGlob(r.resource, request.target)) return Grant.No;
-  if (recursive && r.rule.constraint.recursive !== true) return Grant.Refused;
   const ip = rawIp(request.target);
   if (ip !== undefined && r.ip !== ip) return Grant.Refused;
   if (r.constraint !== undefined && constraintMiss(r.constraint, request, restrict) !== undefined) return Grant.Refused;
-  return r.rule.history === undefined || historyMiss(r.rule, request, history) === undefined ? Grant.Yes : Grant.History;
+  if (r.rule.history !== undefined && historyMiss(r.rule, request, history) !== undefined) return Grant.History;
+  return recursive && r.rule.constraint.recursive !== true ? Grant.Tree : Grant.Yes;
+}
+
+/**
+ * The ask of a recursive delete whose target ask rule `ask` covers (without `recursive: true`)
+ * and capability `cap` grants recursively: a person approves the tree, which the capability's
+ * recursion then deletes (the grant carries `recursive: true`).
+ */
+function treeAskDecision(ask: CompiledRule, cap: CompiledRule, request: CanonicalRequest, history: HistoryContext | undefined, named: string): PolicyDecision {
+  const reason = `requires approval (rule ${ask.id}): ${request.action} on ${request.target}${named}, a recursive delete (rule ${cap.id} allows its tree)`;
+  const d = decision(Effect.Ask, ask, reason, request.target, request, history);
+  return { ...d, constraint: { ...d.constraint, recursive: true } };
 }
 
 /**
