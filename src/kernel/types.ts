@@ -100,6 +100,12 @@ export interface DecidedBefore {
   readonly effect: 'allow' | 'ask' | 'deny';
   /** The canonical target that decision judged (`KernelDecision.target`). */
   readonly target?: string;
+  /**
+   * For an `ask`: the hash of the params that decision judged (`KernelDecision.paramsHash`). An
+   * approval holds for them only: judged with other params at use time (a proc.exec working
+   * folder whose link was re-pointed), the request does not run (`Kernel.DecisionChanged`).
+   */
+  readonly paramsHash?: string;
 }
 
 /**
