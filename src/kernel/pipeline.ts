@@ -218,6 +218,12 @@ export async function runPipeline(
       const approved = await call(() => deps.approve?.(resolved, decision)).catch(() => 'failed' as const);
       if (approved === 'failed') return { kind: 'denied', code: DenialCode.ApprovalRefused, reason: 'approval failed' };
       if (approved !== true) return { kind: 'denied', code: DenialCode.ApprovalRefused, reason: 'approval refused' };
+      // A person may take long: a freeze (the emergency stop) set meanwhile still stops the action.
+      const frozen = deps.gate.frozen(resolved.canonicalTarget);
+      if (frozen !== undefined) {
+        trace.decision = frozen;
+        return { kind: 'denied', code: DenialCode.Policy, reason: frozen.reason };
+      }
     }
   }
 
