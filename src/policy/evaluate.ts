@@ -10,9 +10,9 @@
  * rule whose URL names no port applies on every port (compile.ts, `anyPort`).
  */
 import { askCoversTarget, bucketOf, denyCoversTarget, hasUpperCase, type CompiledPolicy, type CompiledRule } from './compile';
-import { constraintCovers, constraintMiss } from './constraint';
+import { beyondCapsOnly, capsMiss, constraintCovers, constraintMiss } from './constraint';
 import { matchGlob, mayMatchBelow } from './glob';
-import { Effect, type CanonicalRequest, type Decision, type RuleConstraint } from './types';
+import { Effect, RuleKind, type CanonicalRequest, type Decision, type RuleConstraint } from './types';
 import { caselessPathForm, hostOf, isIpHost, serverPathForm, withoutPort } from './url-host';
 import { MCP_TOOL_NAME, isMcpServerName } from './canonical-mcp';
 import { EMPTY_HISTORY, createOnly, createdFileOf, historyMiss, historyNote, type HistoryContext } from './history';
@@ -84,7 +84,7 @@ function decide(policy: CompiledPolicy, request: CanonicalRequest, history: Hist
     const g = grants(r, request, recursive, history);
     if (g === Grant.Yes) return decision(Effect.Ask, r, `requires approval (rule ${r.id}): ${action} on ${target}`, target, request, history);
     if (g === Grant.Refused) refused ??= r;
-    if (g === Grant.History) usedUp ??= r;
+    if (g === Grant.History || g === Grant.Cap) usedUp ??= r;
     if (g === Grant.Tree) treeAsk ??= r;
   }
   if (usedUp !== undefined) return askUsedUp(usedUp, request, history, '');
@@ -101,7 +101,7 @@ function decide(policy: CompiledPolicy, request: CanonicalRequest, history: Hist
           : bucket.ask.find((a) => {
               if (!askCoversAny(a, target, aliases)) return false;
               const ga = grants(a, request, recursive, history, true);
-              if (ga === Grant.History) limited ??= a;
+              if (ga === Grant.History || ga === Grant.Cap) limited ??= a;
               if (ga === Grant.Tree) tree ??= a;
               return ga === Grant.Yes;
             });
@@ -160,11 +160,13 @@ function isRecursive(params: CanonicalRequest['params']): boolean {
 
 /**
  * `History`: the rule covers the request, but its history-aware keys refuse it now (history.ts).
+ * `Cap`: an ask rule the request matches but for one of its caps (`max_bytes`, `timeout_ms`, `env`):
+ * it asks for more than the ask grants, and is denied rather than allowed by a capability unasked.
  * `Tree`: the rule would grant the request but for its recursion (a recursive fs.delete, and the
  * rule has no `recursive: true`); for a capability that is a refusal, for an ask rule it still
  * asks where a capability grants the recursive delete.
  */
-const Grant = { No: 0, Yes: 1, Refused: 2, History: 3, Tree: 4 } as const;
+const Grant = { No: 0, Yes: 1, Refused: 2, History: 3, Tree: 4, Cap: 5 } as const;
 type Grant = (typeof Grant)[keyof typeof Grant];
 
 /**
@@ -176,7 +178,8 @@ function grants(r: CompiledRule, request: CanonicalRequest, recursive: boolean, 
   if (!restrict && !matchGlob(r.resource, request.target)) return Grant.No;
   const ip = rawIp(request.target);
   if (ip !== undefined && r.ip !== ip) return Grant.Refused;
-  if (r.constraint !== undefined && constraintMiss(r.constraint, request, restrict) !== undefined) return Grant.Refused;
+  if (r.constraint !== undefined && constraintMiss(r.constraint, request, restrict) !== undefined)
+    return r.rule.kind === RuleKind.Ask && beyondCapsOnly(r.constraint, request, restrict) ? Grant.Cap : Grant.Refused;
   if (r.rule.history !== undefined && historyMiss(r.rule, request, history) !== undefined) return Grant.History;
   return recursive && r.rule.constraint.recursive !== true ? Grant.Tree : Grant.Yes;
 }
@@ -193,12 +196,14 @@ function treeAskDecision(ask: CompiledRule, cap: CompiledRule, request: Canonica
 }
 
 /**
- * The denial of a request an ask rule covers while its history-aware keys refuse: an ask is a
- * restriction, so a used-up `max_calls` or an unmet `requires` never lets a capability allow
- * the request without a person asked — it is denied until the run's history meets the rule.
+ * The denial of a request an ask rule covers while its history-aware keys refuse, or beyond one
+ * of its caps: an ask is a restriction, so a used-up `max_calls`, an unmet `requires` or a
+ * request for more than the ask grants (`max_bytes`, `timeout_ms`, `env`) never lets a
+ * capability allow the request without a person asked.
  */
 function askUsedUp(r: CompiledRule, request: CanonicalRequest, history: HistoryContext | undefined, named: string): PolicyDecision {
-  const why = historyMiss(r.rule, request, history) ?? 'its history-aware keys refuse it';
+  const why =
+    (r.constraint === undefined ? undefined : capsMiss(r.constraint, request)) ?? historyMiss(r.rule, request, history) ?? 'its history-aware keys refuse it';
   return {
     effect: Effect.Deny,
     ruleId: r.id,
