@@ -10,7 +10,8 @@
  * rule whose URL names no port applies on every port (compile.ts, `anyPort`).
  */
 import { askCoversTarget, bucketOf, denyCoversTarget, hasUpperCase, type CompiledPolicy, type CompiledRule } from './compile';
-import { beyondCapsOnly, capsMiss, constraintCovers, constraintMiss } from './constraint';
+import { beyondCapsOnly, capsMiss, compileConstraint, constraintCovers, constraintMiss, type CompiledConstraint } from './constraint';
+import { judgedArguments } from './params-constraint';
 import { matchGlob, mayMatchBelow } from './glob';
 import { Effect, RuleKind, type CanonicalRequest, type Decision, type RuleConstraint } from './types';
 import { caselessPathForm, hostOf, isIpHost, serverPathForm, withoutPort } from './url-host';
@@ -96,7 +97,8 @@ function decide(policy: CompiledPolicy, request: CanonicalRequest, history: Hist
       let limited: CompiledRule | undefined;
       let tree: CompiledRule | undefined;
       const ask =
-        bucket.ask.length === 0 || !(restrictionMayDiffer(request) || (target.charCodeAt(0) === 104 && bucket.ask.some(hasUpperCase)))
+        bucket.ask.length === 0 ||
+        !(restrictionMayDiffer(request) || (target.charCodeAt(0) === 104 && bucket.ask.some(hasUpperCase)) || dotMayMatter(bucket.ask, request))
           ? undefined
           : bucket.ask.find((a) => {
               if (!askCoversAny(a, target, aliases)) return false;
@@ -178,8 +180,10 @@ function grants(r: CompiledRule, request: CanonicalRequest, recursive: boolean, 
   if (!restrict && !matchGlob(r.resource, request.target)) return Grant.No;
   const ip = rawIp(request.target);
   if (ip !== undefined && r.ip !== ip) return Grant.Refused;
-  if (r.constraint !== undefined && constraintMiss(r.constraint, request, restrict) !== undefined)
-    return r.rule.kind === RuleKind.Ask && beyondCapsOnly(r.constraint, request, restrict) ? Grant.Cap : Grant.Refused;
+  // As a restriction, an ask's cwd, args and params globs match dot-segments too (as its resource does).
+  const c = restrict ? restrictConstraint(r) : r.constraint;
+  if (c !== undefined && constraintMiss(c, request, restrict) !== undefined)
+    return r.rule.kind === RuleKind.Ask && beyondCapsOnly(c, request, restrict) ? Grant.Cap : Grant.Refused;
   if (r.rule.history !== undefined && historyMiss(r.rule, request, history) !== undefined) return Grant.History;
   return recursive && r.rule.constraint.recursive !== true ? Grant.Tree : Grant.Yes;
 }
@@ -210,6 +214,61 @@ function askUsedUp(r: CompiledRule, request: CanonicalRequest, history: HistoryC
     reason: `denied by rule ${r.id}: it asks for approval of ${request.action} on ${request.target}${named}, but ${why}`,
     target: request.target,
   };
+}
+
+/** Ask rules' constraints compiled to match dot-segments (for their judgement as a restriction); `null`: none. */
+const restrictConstraints = new WeakMap<CompiledRule, CompiledConstraint | null>();
+
+/** `r`'s constraint with its globs matching dot-segments, compiled once per rule. */
+function restrictConstraint(r: CompiledRule): CompiledConstraint | undefined {
+  let c = restrictConstraints.get(r);
+  if (c === undefined) {
+    c = r.constraint === undefined ? null : (compileConstraint(r.rule.constraint, true) ?? null);
+    restrictConstraints.set(r, c);
+  }
+  return c ?? undefined;
+}
+
+/** Strings and containers a dot-segment scan of params looks at before it assumes one (fail closed). */
+const MAX_DOT_SCAN_NODES = 10_000;
+
+/**
+ * True when a dot-segment in the request's cwd, args or (for rules with `params`) judged arguments
+ * may let an ask rule's constraint globs, judged as a grant's, miss what they would cover as a
+ * restriction. Only the fields some ask rule constrains are looked at.
+ */
+function dotMayMatter(asks: readonly CompiledRule[], request: CanonicalRequest): boolean {
+  let cwd = false;
+  let args = false;
+  let params = false;
+  for (const a of asks) {
+    const c = a.rule.constraint;
+    if (c.cwd !== undefined) cwd = true;
+    if (c.args !== undefined || c.deny_args !== undefined) args = true;
+    if (c.params !== undefined) params = true;
+  }
+  const p = request.params;
+  if (cwd && typeof p['cwd'] === 'string' && hasDotSegment(p['cwd'])) return true;
+  const list = p['args'];
+  if (args && Array.isArray(list) && list.some((a) => typeof a === 'string' && hasDotSegment(a))) return true;
+  if (!params) return false;
+  return anyDotString(judgedArguments(request.action, p), { nodes: MAX_DOT_SCAN_NODES });
+}
+
+function hasDotSegment(s: string): boolean {
+  return s.charCodeAt(0) === 46 || s.includes('/.');
+}
+
+/** Nesting a dot-segment scan of params follows before it assumes one (fail closed). */
+const MAX_DOT_SCAN_DEPTH = 64;
+
+/** True when a string in `value` (nested) has a dot-segment, or the scan is too large or deep to finish. */
+function anyDotString(value: unknown, budget: { nodes: number }, depth = 0): boolean {
+  if (--budget.nodes < 0 || depth > MAX_DOT_SCAN_DEPTH) return true;
+  if (typeof value === 'string') return hasDotSegment(value);
+  if (typeof value !== 'object' || value === null) return false;
+  for (const v of Array.isArray(value) ? value : Object.values(value)) if (anyDotString(v, budget, depth + 1)) return true;
+  return false;
 }
 
 /** An ask rule covers the target or one of its other names (`aliases`), as a restriction. */
