@@ -43,7 +43,9 @@ export function registerApprovalsCommand(program: Command, io: CliIo = processIo
         else
           for (const r of rows)
             io.out(
-              `${printable(`${r.workflowId}  ${r.requestId}  ${r.action} ${r.target}  (${r.reason})`)}\n  → ${printable(`agent-os approve -w ${r.workflowId} ${r.requestId}`)} --allow|--deny --reason "…"\n`,
+              `${printable(`${r.workflowId}  ${r.requestId}  ${r.action} ${r.target}  (${r.reason})`)}\n` +
+                (r.params === undefined ? '' : `  ${printable(`params: ${r.params}`)}\n`) +
+                `  → ${printable(`agent-os approve -w ${r.workflowId} ${r.requestId}`)} --allow|--deny --reason "…"\n`,
             );
         io.setExitCode(ExitCode.Ok);
       } catch (err) {

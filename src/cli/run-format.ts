@@ -22,6 +22,7 @@ export function formatInvalidCall(action: ActionSummary): string {
 export function formatApprovalPending(workflowId: string, p: PendingApproval): string {
   return (
     `  ${printable(`waiting for approval: ${p.action} ${p.target}${p.ruleId ? ` (rule ${p.ruleId})` : ''} — ${p.reason}`)}\n` +
+    (p.params === undefined ? '' : `    ${printable(`params: ${p.params}`)}\n`) +
     `    ${printable(`agent-os approve -w ${workflowId} ${p.requestId} --allow    (or --deny --reason "…")`)}\n`
   );
 }

@@ -40,7 +40,9 @@ export class Narrator {
 }
 
 export async function askApproval(client: Client, workflowId: string, p: PendingApproval, io: CliIo): Promise<void> {
-  const answer = await prompt(`  allow ${printable(`${p.action} ${p.target}`)}? [y]es / [n]o / Enter to leave it waiting: `);
+  const answer = await prompt(
+    `  allow ${printable(`${p.action} ${p.target}`)}${p.params === undefined ? '' : ` with ${printable(p.params)}`}? [y]es / [n]o / Enter to leave it waiting: `,
+  );
   if (answer !== 'y' && answer !== 'yes' && answer !== 'n' && answer !== 'no') return;
   const allow = answer.startsWith('y');
   const approver = defaultApprover();

@@ -9,6 +9,7 @@ import { judgedRequest, type PolicyGate } from './policy-gate';
 import { validateRequest } from './request';
 import type { Provider } from './types';
 import { errorCode } from '../errors';
+import { hashParams } from './audit-record';
 import type { RunHistory } from './run-history';
 
 /**
@@ -25,6 +26,12 @@ export interface KernelDecision {
   readonly code?: string;
   /** Other names of the target that deny and ask rules matched too (a program's; kept for policy replay). */
   readonly aliases?: readonly string[];
+  /**
+   * For an `ask`: the hash of the params the policy judged (the provider's, e.g. a proc.exec
+   * working folder at its real path). Passed back as `SubmitOptions.decided.paramsHash`, it binds
+   * the approval to them: a request judged with other params at use time does not run.
+   */
+  readonly paramsHash?: string;
 }
 
 /** Decides a raw request without running it. Never throws. */
@@ -45,6 +52,7 @@ export async function decideRequest(raw: unknown, providers: ReadonlyMap<string,
       target: decision.target,
       ...(decision.ruleId !== undefined ? { ruleId: decision.ruleId } : {}),
       ...(resolved.aliases !== undefined && resolved.aliases.length > 0 ? { aliases: resolved.aliases } : {}),
+      ...(decision.effect === 'ask' ? { paramsHash: hashParams(params) } : {}),
     };
   } catch (err) {
     try {

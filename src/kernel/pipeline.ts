@@ -6,7 +6,7 @@
 import { types } from 'node:util';
 import { AgentOsError } from '../errors';
 import { Effect, NetworkGrant, type CanonicalRequest, type Decision } from '../policy/types';
-import type { AuditEntry } from './audit-record';
+import { hashParams, type AuditEntry } from './audit-record';
 import type { Deadline } from './deadline';
 import { FsCode } from '../providers/fs-errors';
 import { PolicyCode } from '../policy/errors';
@@ -207,7 +207,7 @@ export async function runPipeline(
   if (step.kind !== 'decided') return step as Outcome;
   const { request, provider, resolved, params, decision } = step.decided;
   let { constraint } = step.decided;
-  const changed = options.decided === undefined ? undefined : decisionChange(options.decided, resolved.canonicalTarget, decision);
+  const changed = options.decided === undefined ? undefined : decisionChange(options.decided, resolved.canonicalTarget, decision, params);
   if (changed !== undefined) return { kind: 'denied', code: DenialCode.DecisionChanged, reason: changed };
   if (decision.effect === Effect.Ask) {
     if (options.approval !== undefined) {
@@ -218,6 +218,12 @@ export async function runPipeline(
       const approved = await call(() => deps.approve?.(resolved, decision)).catch(() => 'failed' as const);
       if (approved === 'failed') return { kind: 'denied', code: DenialCode.ApprovalRefused, reason: 'approval failed' };
       if (approved !== true) return { kind: 'denied', code: DenialCode.ApprovalRefused, reason: 'approval refused' };
+      // A person may take long: a freeze (the emergency stop) set meanwhile still stops the action.
+      const frozen = deps.gate.frozen(resolved.canonicalTarget);
+      if (frozen !== undefined) {
+        trace.decision = frozen;
+        return { kind: 'denied', code: DenialCode.Policy, reason: frozen.reason };
+      }
     }
   }
 
@@ -297,7 +303,7 @@ export function runSync(step: Continuation, options: CheckedSubmitOptions, trace
   const executeSync = provider.executeSync;
   if (typeof executeSync !== 'function' || decision.effect !== Effect.Allow || options.beforeExecute !== undefined) return undefined;
   if (constraint['network'] === NetworkGrant.Proxy) return undefined;
-  const changed = options.decided === undefined ? undefined : decisionChange(options.decided, resolved.canonicalTarget, decision);
+  const changed = options.decided === undefined ? undefined : decisionChange(options.decided, resolved.canonicalTarget, decision, params);
   if (changed !== undefined) return { kind: 'denied', code: DenialCode.DecisionChanged, reason: changed };
   const context = issueGrant({
     decision,
@@ -344,14 +350,18 @@ function isThenable(value: unknown): value is { then: (ok: unknown, fail: (err: 
 const NEVER_ABORTED = new AbortController().signal;
 
 /**
- * Why the decision at use time (allow or ask, on `target`) is not the one decided before the
- * submit, or undefined when it is: the same canonical target, and not a former `deny`.
+ * Why the decision at use time (allow or ask, on `target` with the judged `params`) is not the
+ * one decided before the submit, or undefined when it is: the same canonical target, not a
+ * former `deny`, and for a former `ask` (what a person approved) the same judged params.
  */
-function decisionChange(before: NonNullable<CheckedSubmitOptions['decided']>, target: string, now: Decision): string | undefined {
+function decisionChange(before: NonNullable<CheckedSubmitOptions['decided']>, target: string, now: Decision, params: unknown): string | undefined {
   if (before.target !== undefined && before.target !== target) {
     return `the target now resolves to ${target}, not ${before.target} as decided${before.effect === 'ask' ? ' and approved' : ''} (a link in its path changed); nothing ran`;
   }
   if (before.effect === 'deny') return `the request was decided deny, and is now ${now.effect} (${now.reason}); nothing ran`;
+  if (before.effect === 'ask' && before.paramsHash !== undefined && hashParams(params) !== before.paramsHash) {
+    return `the request is now judged with other params than those decided and approved (e.g. its working folder is a link that was re-pointed); nothing ran`;
+  }
   return undefined;
 }
 

@@ -104,18 +104,8 @@ export class PolicyGate {
    * absent). May throw only on a bug in the policy engine (the kernel fails closed).
    */
   decide(request: CanonicalRequest, history?: RunHistory): GateVerdict {
-    const frozen = this.freeze?.();
-    if (frozen !== undefined) {
-      return {
-        decision: {
-          effect: Effect.Deny,
-          ruleId: FREEZE_RULE_ID,
-          reason: `frozen: every action is denied until \`agent-os unfreeze\` (${frozen.reason})`,
-          target: request.target,
-        },
-        constraint: {},
-      };
-    }
+    const frozen = this.frozen(request.target);
+    if (frozen !== undefined) return { decision: frozen, constraint: {} };
     // With several layers the most restrictive decision wins, carrying the tightest caps of every layer.
     const decision: PolicyDecision = this.tracksHistory
       ? evaluateLayered(
@@ -131,6 +121,17 @@ export class PolicyGate {
           );
     const constraint = decision.effect === Effect.Deny ? {} : (decision.constraint ?? {});
     return { decision, constraint: constraint as Readonly<Record<string, unknown>> };
+  }
+
+  /**
+   * The denial of a request on `target` while a freeze is in force, else undefined. Asked at
+   * every decision, and again after an approval a person took time over: a freeze meanwhile
+   * stops the action.
+   */
+  frozen(target: string): Decision | undefined {
+    const frozen = this.freeze?.();
+    if (frozen === undefined) return undefined;
+    return { effect: Effect.Deny, ruleId: FREEZE_RULE_ID, reason: `frozen: every action is denied until \`agent-os unfreeze\` (${frozen.reason})`, target };
   }
 
   /** What an action allowed by `decision` adds to the run state (see history.ts); undefined when nothing. */

@@ -111,12 +111,14 @@ function readApproval(raw: unknown): { approver: string; reason?: string; identi
 const EFFECTS: readonly string[] = ['allow', 'ask', 'deny'];
 
 function readDecided(raw: unknown): DecidedBefore | string {
-  const shape = 'decided must be an object { effect: "allow" | "ask" | "deny", target?: string }';
+  const shape = 'decided must be an object { effect: "allow" | "ask" | "deny", target?: string, paramsHash?: string }';
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || types.isProxy(raw)) return `${shape}, got ${describeType(raw)}`;
-  const { effect, target } = raw as Record<string, unknown>;
+  const { effect, target, paramsHash } = raw as Record<string, unknown>;
   if (typeof effect !== 'string' || !EFFECTS.includes(effect)) return `${shape}; effect is ${describeType(effect)}`;
   if (target !== undefined && (typeof target !== 'string' || target === '' || target.length > 4096)) return `${shape}; target is ${describeType(target)}`;
-  return { effect: effect as DecidedBefore['effect'], ...(target !== undefined ? { target } : {}) };
+  if (paramsHash !== undefined && (typeof paramsHash !== 'string' || paramsHash === '' || paramsHash.length > 128))
+    return `${shape}; paramsHash is ${describeType(paramsHash)}`;
+  return { effect: effect as DecidedBefore['effect'], ...(target !== undefined ? { target } : {}), ...(paramsHash !== undefined ? { paramsHash } : {}) };
 }
 
 /** A short type description that never calls user code. */

@@ -100,6 +100,12 @@ export interface DecidedBefore {
   readonly effect: 'allow' | 'ask' | 'deny';
   /** The canonical target that decision judged (`KernelDecision.target`). */
   readonly target?: string;
+  /**
+   * For an `ask`: the hash of the params that decision judged (`KernelDecision.paramsHash`). An
+   * approval holds for them only: judged with other params at use time (a proc.exec working
+   * folder whose link was re-pointed), the request does not run (`Kernel.DecisionChanged`).
+   */
+  readonly paramsHash?: string;
 }
 
 /**
@@ -254,6 +260,8 @@ export const NEEDS_ASYNC: unique symbol = Symbol.for('agent-os-kernel.needs-asyn
  *    names outside `fs.` / `proc.` / `net.` are custom and registered with the policy loader.
  * 2. `resolve` — canonicalise the target (the policy judges `canonicalTarget`); throw a typed
  *    error (with a dotted `code`) to refuse a target: the kernel answers DENIED with its message.
+ *    Deterministic: the same request in the same world resolves to the same target and params
+ *    (an approved `ask` runs only if its judged params hash the same at use time).
  * 3. `execute` — call `assertKernelGrant(context, this.name)` first; act only on
  *    `canonicalTarget`, never on the raw target; enforce `context.constraint` caps; re-check at
  *    use time what `resolve` saw; honour `context.signal`; throw typed errors whose messages

@@ -104,6 +104,32 @@ export function constraintMiss(c: CompiledConstraint, request: CanonicalRequest,
   return undefined;
 }
 
+/**
+ * True when `request` is outside the constraint by its caps alone (`max_bytes`, `timeout_ms`,
+ * `env`: it asks for more than the rule grants, not for something else). Asked only after
+ * {@link constraintMiss} found a miss.
+ */
+export function beyondCapsOnly(c: CompiledConstraint, request: CanonicalRequest, restrict = false): boolean {
+  if (c.maxBytes === undefined && c.timeoutMs === undefined && c.env === undefined) return false;
+  return constraintMiss({ ...c, maxBytes: undefined, timeoutMs: undefined, env: undefined }, request, restrict) === undefined;
+}
+
+/** Why `request` goes beyond the constraint's caps (`max_bytes`, `timeout_ms`, `env`), or undefined. */
+export function capsMiss(c: CompiledConstraint, request: CanonicalRequest): string | undefined {
+  const caps: CompiledConstraint = {
+    maxBytes: c.maxBytes,
+    timeoutMs: c.timeoutMs,
+    env: c.env,
+    recursive: undefined,
+    methods: undefined,
+    cwd: undefined,
+    args: undefined,
+    denyArgs: undefined,
+    params: undefined,
+  };
+  return constraintMiss(caps, request);
+}
+
 /** Deny semantics: true if the constraint describes `request` (unstated or malformed counts as described). */
 export function constraintCovers(c: CompiledConstraint, request: CanonicalRequest): boolean {
   const p = request.params;

@@ -10,9 +10,10 @@
  * rule whose URL names no port applies on every port (compile.ts, `anyPort`).
  */
 import { askCoversTarget, bucketOf, denyCoversTarget, hasUpperCase, type CompiledPolicy, type CompiledRule } from './compile';
-import { constraintCovers, constraintMiss } from './constraint';
+import { beyondCapsOnly, capsMiss, compileConstraint, constraintCovers, constraintMiss, type CompiledConstraint } from './constraint';
+import { judgedArguments } from './params-constraint';
 import { matchGlob, mayMatchBelow } from './glob';
-import { Effect, type CanonicalRequest, type Decision, type RuleConstraint } from './types';
+import { Effect, RuleKind, type CanonicalRequest, type Decision, type RuleConstraint } from './types';
 import { caselessPathForm, hostOf, isIpHost, serverPathForm, withoutPort } from './url-host';
 import { MCP_TOOL_NAME, isMcpServerName } from './canonical-mcp';
 import { EMPTY_HISTORY, createOnly, createdFileOf, historyMiss, historyNote, type HistoryContext } from './history';
@@ -74,26 +75,48 @@ function decide(policy: CompiledPolicy, request: CanonicalRequest, history: Hist
     }
   }
   let refused: CompiledRule | undefined;
+  // An ask rule whose history keys refuse (its max_calls used up, its requirement unmet) still
+  // covers the request: no approval can be given now, and no capability allows it instead.
+  let usedUp: CompiledRule | undefined;
+  // An ask rule covering the target of a recursive delete without granting recursion itself:
+  // it asks for the tree where a capability grants the recursive delete.
+  let treeAsk: CompiledRule | undefined;
   for (const r of bucket.ask) {
     const g = grants(r, request, recursive, history);
     if (g === Grant.Yes) return decision(Effect.Ask, r, `requires approval (rule ${r.id}): ${action} on ${target}`, target, request, history);
     if (g === Grant.Refused) refused ??= r;
+    if (g === Grant.History || g === Grant.Cap) usedUp ??= r;
+    if (g === Grant.Tree) treeAsk ??= r;
   }
+  if (usedUp !== undefined) return askUsedUp(usedUp, request, history, '');
   for (const r of bucket.allow) {
     const g = grants(r, request, recursive, history);
     if (g === Grant.Yes) {
+      if (treeAsk !== undefined) return treeAskDecision(treeAsk, r, request, history, '');
       // An ask is a restriction here: not dodged by a dot-segment or by another port of its host.
+      let limited: CompiledRule | undefined;
+      let tree: CompiledRule | undefined;
       const ask =
-        bucket.ask.length === 0 || !(restrictionMayDiffer(request) || (target.charCodeAt(0) === 104 && bucket.ask.some(hasUpperCase)))
+        bucket.ask.length === 0 ||
+        !(restrictionMayDiffer(request) || (target.charCodeAt(0) === 104 && bucket.ask.some(hasUpperCase)) || dotMayMatter(bucket.ask, request))
           ? undefined
-          : bucket.ask.find((a) => askCoversAny(a, target, aliases) && grants(a, request, recursive, history, true) === Grant.Yes);
+          : bucket.ask.find((a) => {
+              if (!askCoversAny(a, target, aliases)) return false;
+              const ga = grants(a, request, recursive, history, true);
+              if (ga === Grant.History || ga === Grant.Cap) limited ??= a;
+              if (ga === Grant.Tree) tree ??= a;
+              return ga === Grant.Yes;
+            });
+      const namedFor = (a: CompiledRule): string =>
+        askCoversTarget(a, target) ? '' : alsoNamed(aliases?.find((n) => askCoversTarget(a, n)) ?? target, target);
       if (ask !== undefined) {
-        const named = askCoversTarget(ask, target) ? '' : alsoNamed(aliases?.find((n) => askCoversTarget(ask, n)) ?? target, target);
-        return decision(Effect.Ask, ask, `requires approval (rule ${ask.id}): ${action} on ${target}${named}`, target, request, history);
+        return decision(Effect.Ask, ask, `requires approval (rule ${ask.id}): ${action} on ${target}${namedFor(ask)}`, target, request, history);
       }
+      if (limited !== undefined) return askUsedUp(limited, request, history, namedFor(limited));
+      if (tree !== undefined) return treeAskDecision(tree, r, request, history, namedFor(tree));
       return decision(Effect.Allow, r, `allowed by rule ${r.id}: ${action} on ${target}`, target, request, history);
     }
-    if (g === Grant.Refused) refused ??= r;
+    if (g !== Grant.No) refused ??= r;
   }
   const why = refused === undefined ? '' : ` (rule ${refused.id} matches the target, but ${refusal(refused, request, recursive, history)})`;
   return { effect: Effect.Deny, reason: `no capability allows ${action} on ${target}${why}`, target };
@@ -137,7 +160,15 @@ function isRecursive(params: CanonicalRequest['params']): boolean {
   return r !== undefined && r !== false;
 }
 
-const Grant = { No: 0, Yes: 1, Refused: 2 } as const;
+/**
+ * `History`: the rule covers the request, but its history-aware keys refuse it now (history.ts).
+ * `Cap`: an ask rule the request matches but for one of its caps (`max_bytes`, `timeout_ms`, `env`):
+ * it asks for more than the ask grants, and is denied rather than allowed by a capability unasked.
+ * `Tree`: the rule would grant the request but for its recursion (a recursive fs.delete, and the
+ * rule has no `recursive: true`); for a capability that is a refusal, for an ask rule it still
+ * asks where a capability grants the recursive delete.
+ */
+const Grant = { No: 0, Yes: 1, Refused: 2, History: 3, Tree: 4, Cap: 5 } as const;
 type Grant = (typeof Grant)[keyof typeof Grant];
 
 /**
@@ -147,11 +178,97 @@ type Grant = (typeof Grant)[keyof typeof Grant];
  */
 function grants(r: CompiledRule, request: CanonicalRequest, recursive: boolean, history: HistoryContext | undefined, restrict = false): Grant {
   if (!restrict && !matchGlob(r.resource, request.target)) return Grant.No;
-  if (recursive && r.rule.constraint.recursive !== true) return Grant.Refused;
   const ip = rawIp(request.target);
   if (ip !== undefined && r.ip !== ip) return Grant.Refused;
-  if (r.constraint !== undefined && constraintMiss(r.constraint, request, restrict) !== undefined) return Grant.Refused;
-  return r.rule.history === undefined || historyMiss(r.rule, request, history) === undefined ? Grant.Yes : Grant.Refused;
+  // As a restriction, an ask's cwd, args and params globs match dot-segments too (as its resource does).
+  const c = restrict ? restrictConstraint(r) : r.constraint;
+  if (c !== undefined && constraintMiss(c, request, restrict) !== undefined)
+    return r.rule.kind === RuleKind.Ask && beyondCapsOnly(c, request, restrict) ? Grant.Cap : Grant.Refused;
+  if (r.rule.history !== undefined && historyMiss(r.rule, request, history) !== undefined) return Grant.History;
+  return recursive && r.rule.constraint.recursive !== true ? Grant.Tree : Grant.Yes;
+}
+
+/**
+ * The ask of a recursive delete whose target ask rule `ask` covers (without `recursive: true`)
+ * and capability `cap` grants recursively: a person approves the tree, which the capability's
+ * recursion then deletes (the grant carries `recursive: true`).
+ */
+function treeAskDecision(ask: CompiledRule, cap: CompiledRule, request: CanonicalRequest, history: HistoryContext | undefined, named: string): PolicyDecision {
+  const reason = `requires approval (rule ${ask.id}): ${request.action} on ${request.target}${named}, a recursive delete (rule ${cap.id} allows its tree)`;
+  const d = decision(Effect.Ask, ask, reason, request.target, request, history);
+  return { ...d, constraint: { ...d.constraint, recursive: true } };
+}
+
+/**
+ * The denial of a request an ask rule covers while its history-aware keys refuse, or beyond one
+ * of its caps: an ask is a restriction, so a used-up `max_calls`, an unmet `requires` or a
+ * request for more than the ask grants (`max_bytes`, `timeout_ms`, `env`) never lets a
+ * capability allow the request without a person asked.
+ */
+function askUsedUp(r: CompiledRule, request: CanonicalRequest, history: HistoryContext | undefined, named: string): PolicyDecision {
+  const why =
+    (r.constraint === undefined ? undefined : capsMiss(r.constraint, request)) ?? historyMiss(r.rule, request, history) ?? 'its history-aware keys refuse it';
+  return {
+    effect: Effect.Deny,
+    ruleId: r.id,
+    reason: `denied by rule ${r.id}: it asks for approval of ${request.action} on ${request.target}${named}, but ${why}`,
+    target: request.target,
+  };
+}
+
+/** Ask rules' constraints compiled to match dot-segments (for their judgement as a restriction); `null`: none. */
+const restrictConstraints = new WeakMap<CompiledRule, CompiledConstraint | null>();
+
+/** `r`'s constraint with its globs matching dot-segments, compiled once per rule. */
+function restrictConstraint(r: CompiledRule): CompiledConstraint | undefined {
+  let c = restrictConstraints.get(r);
+  if (c === undefined) {
+    c = r.constraint === undefined ? null : (compileConstraint(r.rule.constraint, true) ?? null);
+    restrictConstraints.set(r, c);
+  }
+  return c ?? undefined;
+}
+
+/** Strings and containers a dot-segment scan of params looks at before it assumes one (fail closed). */
+const MAX_DOT_SCAN_NODES = 10_000;
+
+/**
+ * True when a dot-segment in the request's cwd, args or (for rules with `params`) judged arguments
+ * may let an ask rule's constraint globs, judged as a grant's, miss what they would cover as a
+ * restriction. Only the fields some ask rule constrains are looked at.
+ */
+function dotMayMatter(asks: readonly CompiledRule[], request: CanonicalRequest): boolean {
+  let cwd = false;
+  let args = false;
+  let params = false;
+  for (const a of asks) {
+    const c = a.rule.constraint;
+    if (c.cwd !== undefined) cwd = true;
+    if (c.args !== undefined || c.deny_args !== undefined) args = true;
+    if (c.params !== undefined) params = true;
+  }
+  const p = request.params;
+  if (cwd && typeof p['cwd'] === 'string' && hasDotSegment(p['cwd'])) return true;
+  const list = p['args'];
+  if (args && Array.isArray(list) && list.some((a) => typeof a === 'string' && hasDotSegment(a))) return true;
+  if (!params) return false;
+  return anyDotString(judgedArguments(request.action, p), { nodes: MAX_DOT_SCAN_NODES });
+}
+
+function hasDotSegment(s: string): boolean {
+  return s.charCodeAt(0) === 46 || s.includes('/.');
+}
+
+/** Nesting a dot-segment scan of params follows before it assumes one (fail closed). */
+const MAX_DOT_SCAN_DEPTH = 64;
+
+/** True when a string in `value` (nested) has a dot-segment, or the scan is too large or deep to finish. */
+function anyDotString(value: unknown, budget: { nodes: number }, depth = 0): boolean {
+  if (--budget.nodes < 0 || depth > MAX_DOT_SCAN_DEPTH) return true;
+  if (typeof value === 'string') return hasDotSegment(value);
+  if (typeof value !== 'object' || value === null) return false;
+  for (const v of Array.isArray(value) ? value : Object.values(value)) if (anyDotString(v, budget, depth + 1)) return true;
+  return false;
 }
 
 /** An ask rule covers the target or one of its other names (`aliases`), as a restriction. */

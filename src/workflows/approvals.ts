@@ -5,7 +5,23 @@
  * operators find waiting runs from the CLI and the Web UI.
  */
 import { condition, currentUpdateInfo, upsertSearchAttributes } from '@temporalio/workflow';
-import type { ApprovalDecision, PendingApproval } from './types';
+import { MAX_APPROVAL_PARAMS_CHARS, type ApprovalDecision, type PendingApproval } from './types';
+
+/**
+ * The params a person is shown with a pending approval: their JSON, cut to
+ * {@link MAX_APPROVAL_PARAMS_CHARS} characters (the cut says how much is left out). Undefined
+ * for no params; never throws.
+ */
+export function paramsPreview(params: Readonly<Record<string, unknown>> | undefined): string | undefined {
+  let text: string | undefined;
+  try {
+    text = params === undefined || Object.keys(params).length === 0 ? undefined : JSON.stringify(params);
+  } catch {
+    return '(params not shown: not serialisable as JSON)';
+  }
+  if (text === undefined || text.length <= MAX_APPROVAL_PARAMS_CHARS) return text;
+  return `${text.slice(0, MAX_APPROVAL_PARAMS_CHARS)}… [${text.length - MAX_APPROVAL_PARAMS_CHARS} more characters]`;
+}
 
 /** How an approval ended. */
 export interface ApprovalOutcome {

@@ -16,6 +16,7 @@ import type { KernelDecision } from '../kernel/decide';
 import type { ActionRequest } from '../kernel/types';
 import type { ToolCall } from '../model/types';
 import { decideLocal, decideRemote, executeAction, recordRefusal } from './activities';
+import { paramsPreview } from './approvals';
 import { BudgetFailure, bytesToWrite, exceeded } from './budgets';
 import { hostUnavailable } from './host';
 import { Patch } from './patches';
@@ -134,6 +135,8 @@ export async function runAuditedToolStep(ctx: StepContext, call: ToolCall, turn:
           target: request.target,
           reason: decision.reason,
           ...(decision.ruleId ? { ruleId: decision.ruleId } : {}),
+          // What the person approves besides the target (no command: the query's shape only).
+          ...withParams(request),
         },
         ctx.approvalTimeoutMs,
       );
@@ -295,6 +298,11 @@ function neverStarted(err: unknown): boolean {
  */
 function unrecordable(err: unknown): boolean {
   return err instanceof ValueError && !(err instanceof PayloadConverterError);
+}
+
+function withParams(request: ActionRequest): { params?: string } {
+  const params = paramsPreview(request.params);
+  return params === undefined ? {} : { params };
 }
 
 function startLimit(ctx: StepContext): { scheduleToStartTimeout?: number } {

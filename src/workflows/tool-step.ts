@@ -148,7 +148,10 @@ export async function runToolStep(ctx: StepContext, call: ToolCall, turn: number
  */
 export function decidedBefore(decision: KernelDecision): DecidedBefore {
   const effect = decision.effect === 'allow' || decision.effect === 'ask' ? decision.effect : 'deny';
-  return { effect, ...(decision.target !== undefined ? { target: decision.target } : {}) };
+  // An ask's judged params (what the person approved) ride along when the decide gave them: an
+  // input field only, no command changes; decisions recorded before it have none.
+  const paramsHash = effect === 'ask' && typeof decision.paramsHash === 'string' ? { paramsHash: decision.paramsHash } : {};
+  return { effect, ...(decision.target !== undefined ? { target: decision.target } : {}), ...paramsHash };
 }
 
 function describeDecision(decision: KernelDecision, approval: { approver: string } | undefined, refusal: string | undefined): string {

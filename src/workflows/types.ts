@@ -119,7 +119,16 @@ export interface PendingApproval {
   readonly target: string;
   readonly ruleId?: string;
   readonly reason: string;
+  /**
+   * The request's params as JSON (a program's arguments and working folder, a method, a body,
+   * an MCP tool's arguments), cut to {@link MAX_APPROVAL_PARAMS_CHARS} characters: what the
+   * person approves besides the target. Absent for approvals of runs before it was added.
+   */
+  readonly params?: string;
 }
+
+/** Characters of a pending approval's `params` preview. */
+export const MAX_APPROVAL_PARAMS_CHARS = 2_000;
 
 /** Usage counted against the budgets. */
 export interface Usage {

@@ -124,7 +124,7 @@ describe('agent-os run narrates; status, list, cancel, approve -w (real worker p
     assert.match(
       run.output(),
       new RegExp(
-        `  waiting for approval: fs\\.write /workspace/output/x\\.md \\(rule ask-output\\) — .+\\n    agent-os approve -w ${workflowId} ${requestId} --allow    \\(or --deny --reason "…"\\)\\n`,
+        `  waiting for approval: fs\\.write /workspace/output/x\\.md \\(rule ask-output\\) — .+\\n    params: \\{"content":.+\\n    agent-os approve -w ${workflowId} ${requestId} --allow    \\(or --deny --reason "…"\\)\\n`,
       ),
     );
     // While it waits: a typo'd record id is an error here too (exit 4), as for a finished run.
