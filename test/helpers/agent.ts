@@ -38,6 +38,32 @@ capabilities:
 /** The usual tools: read_file and write_file. */
 export const FILE_TOOLS: readonly ToolDefSpec[] = STANDARD_FILE_TOOLS;
 
+/** A tool that runs a program (proc.exec), with optional arguments and working folder. */
+export const RUN_TOOL: ToolDefSpec = {
+  name: 'run',
+  description: 'Run a program.',
+  parameters: {
+    type: 'object',
+    properties: { program: { type: 'string' }, args: { type: 'array', items: { type: 'string' } }, cwd: { type: 'string' } },
+    required: ['program'],
+  },
+  action: 'proc.exec',
+  targetFrom: 'program',
+};
+
+/** Two ask rules for `touch`, told apart by their working folder (staging/ and prod/). */
+export const STAGING_PROD_ASK = `
+ask:
+  - id: ask-staging
+    action: proc.exec
+    resource: touch
+    constraint: { cwd: /workspace/staging/**, args: ['*'] }
+  - id: ask-prod
+    action: proc.exec
+    resource: touch
+    constraint: { cwd: /workspace/prod/**, args: ['*'] }
+`;
+
 export interface AgentBench {
   readonly workspace: string;
   readonly model: ScriptedModelServer;

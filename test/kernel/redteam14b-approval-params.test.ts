@@ -12,18 +12,9 @@ import * as path from 'node:path';
 import { Kernel } from '../../src/kernel/kernel';
 import { ProcessProvider } from '../../src/providers/process';
 import { readLog, tempDir, writePolicy } from './kernel-helpers';
+import { STAGING_PROD_ASK } from '../helpers/agent';
 
-const CEILING = `
-ask:
-  - id: ask-staging
-    action: proc.exec
-    resource: touch
-    constraint: { cwd: /workspace/staging/**, args: ['*'] }
-  - id: ask-prod
-    action: proc.exec
-    resource: touch
-    constraint: { cwd: /workspace/prod/**, args: ['*'] }
-`;
+const CEILING = STAGING_PROD_ASK;
 
 function setUp() {
   const dir = tempDir();

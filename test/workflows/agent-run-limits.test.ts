@@ -4,18 +4,9 @@ import * as fs from 'node:fs';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { Executor } from '../../src/activities/tool';
 import { agentRun } from '../../src/workflows/agent-run';
-import type { ToolDefSpec } from '../../src/workflows/tool-defs';
-import { AGENT_POLICY, FILE_TOOLS, withAgentBench } from '../helpers/agent';
+import { AGENT_POLICY, FILE_TOOLS, withAgentBench, RUN_TOOL } from '../helpers/agent';
 import { recordedPayloads } from '../helpers/history';
 import { uniqueId } from '../helpers/temporal';
-
-const RUN_TOOL: ToolDefSpec = {
-  name: 'run',
-  description: 'Run a program.',
-  parameters: { type: 'object', properties: { program: { type: 'string' }, args: { type: 'array', items: { type: 'string' } } }, required: ['program'] },
-  action: 'proc.exec',
-  targetFrom: 'program',
-};
 
 describe('agentRun limits and retries', () => {
   test('agentRun: proc.exec whose first attempt crashed after running → retry answers UNKNOWN, the program ran once', async () => {

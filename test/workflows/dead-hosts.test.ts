@@ -6,21 +6,12 @@ import * as path from 'node:path';
 import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
 import type { ReceivedRequest, ScriptStep } from '../../src/dev/scripted-server';
 import { agentRun } from '../../src/workflows/agent-run';
-import type { ToolDefSpec } from '../../src/workflows/tool-defs';
-import { AGENT_POLICY, FILE_TOOLS, withAgentBench } from '../helpers/agent';
+import { AGENT_POLICY, FILE_TOOLS, withAgentBench, RUN_TOOL } from '../helpers/agent';
 import { activitySummaries, maxAttempt } from '../helpers/history';
 import { isAlive, waitUntilGone } from '../helpers/processes';
 import { maybeRecordHistory } from '../helpers/record-history';
 import { temporal, uniqueId } from '../helpers/temporal';
 import { waitFor } from '../helpers/workspace-snapshot';
-
-const RUN_TOOL: ToolDefSpec = {
-  name: 'run',
-  description: 'Run a program.',
-  parameters: { type: 'object', properties: { program: { type: 'string' }, args: { type: 'array', items: { type: 'string' } } }, required: ['program'] },
-  action: 'proc.exec',
-  targetFrom: 'program',
-};
 
 /** Pids of host processes whose command line contains `marker`. */
 function pidsWith(marker: string): number[] {

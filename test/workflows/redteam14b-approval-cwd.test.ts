@@ -11,33 +11,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { agentRun } from '../../src/workflows/agent-run';
 import { approveUpdate, stateQuery } from '../../src/workflows/messages';
-import type { ToolDefSpec } from '../../src/workflows/tool-defs';
-import { FILE_TOOLS, withAgentBench } from '../helpers/agent';
+import { FILE_TOOLS, withAgentBench, RUN_TOOL, STAGING_PROD_ASK } from '../helpers/agent';
 import { uniqueId } from '../helpers/temporal';
 import { waitFor } from '../helpers/workspace-snapshot';
 
-const RUN_TOOL: ToolDefSpec = {
-  name: 'run',
-  description: 'Run a program.',
-  parameters: {
-    type: 'object',
-    properties: { program: { type: 'string' }, args: { type: 'array', items: { type: 'string' } }, cwd: { type: 'string' } },
-    required: ['program'],
-  },
-  action: 'proc.exec',
-  targetFrom: 'program',
-};
-const POLICY = `
-ask:
-  - id: ask-staging
-    action: proc.exec
-    resource: touch
-    constraint: { cwd: /workspace/staging/**, args: ['*'] }
-  - id: ask-prod
-    action: proc.exec
-    resource: touch
-    constraint: { cwd: /workspace/prod/**, args: ['*'] }
-`;
+const POLICY = STAGING_PROD_ASK;
 
 describe('redteam14b: an approval in a run holds for the working folder it was judged in', () => {
   test('the working folder’s link is re-pointed at prod/ while the person approves staging → DENIED Kernel.DecisionChanged, nothing touched', async () => {

@@ -10,22 +10,9 @@ import assert from 'node:assert/strict';
 import { formatApprovalPending } from '../../src/cli/run-format';
 import { agentRun } from '../../src/workflows/agent-run';
 import { approveUpdate, stateQuery } from '../../src/workflows/messages';
-import type { ToolDefSpec } from '../../src/workflows/tool-defs';
-import { FILE_TOOLS, withAgentBench } from '../helpers/agent';
+import { FILE_TOOLS, withAgentBench, RUN_TOOL } from '../helpers/agent';
 import { uniqueId } from '../helpers/temporal';
 import { waitFor } from '../helpers/workspace-snapshot';
-
-const RUN_TOOL: ToolDefSpec = {
-  name: 'run',
-  description: 'Run a program.',
-  parameters: {
-    type: 'object',
-    properties: { program: { type: 'string' }, args: { type: 'array', items: { type: 'string' } }, cwd: { type: 'string' } },
-    required: ['program'],
-  },
-  action: 'proc.exec',
-  targetFrom: 'program',
-};
 
 describe('redteam14b: a pending approval shows the params it approves', () => {
   test('proc.exec touch asks: the pending approval and its prompt carry the arguments and the working folder', async () => {
