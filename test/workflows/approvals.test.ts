@@ -10,6 +10,7 @@ import { activitySummaries } from '../helpers/history';
 import { maybeRecordHistory } from '../helpers/record-history';
 import { temporal, uniqueId } from '../helpers/temporal';
 import { waitFor } from '../helpers/workspace-snapshot';
+import { readLog } from '../kernel/kernel-helpers';
 
 const POLICY = `${AGENT_POLICY}
 ask:
@@ -90,11 +91,7 @@ describe('human approval of ask decisions', () => {
       const result = await handle.result();
       assert.equal(result.actions[0]?.status, 'DENIED');
       assert.match(result.actions[0]?.reason ?? '', /refused by bob: not on a Friday/);
-      const log = fs
-        .readFileSync(bench.logPath, 'utf8')
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      const log = readLog(bench.logPath);
       assert.deepEqual(
         log.map((r) => [r['status'], r['code'], r['approval_identity']]),
         [['DENIED', 'Kernel.ApprovalRefused', client.options.identity]],

@@ -14,6 +14,7 @@ import { approveUpdate, stateQuery } from '../../src/workflows/messages';
 import { FILE_TOOLS, withAgentBench, RUN_TOOL, STAGING_PROD_ASK } from '../helpers/agent';
 import { uniqueId } from '../helpers/temporal';
 import { waitFor } from '../helpers/workspace-snapshot';
+import { readLog } from '../kernel/kernel-helpers';
 
 const POLICY = STAGING_PROD_ASK;
 
@@ -46,11 +47,7 @@ describe('redteam14b: an approval in a run holds for the working folder it was j
         const result = await handle.result();
         assert.equal(fs.existsSync(path.join(bench.workspace, 'prod', 'app', 'DEPLOYED')), false, 'the approval of staging ran touch in prod/');
         assert.deepEqual([result.actions[0]?.status, result.actions[0]?.code], ['DENIED', 'Kernel.DecisionChanged']);
-        const log = fs
-          .readFileSync(bench.logPath, 'utf8')
-          .trim()
-          .split('\n')
-          .map((l) => JSON.parse(l) as Record<string, unknown>);
+        const log = readLog(bench.logPath);
         assert.deepEqual(
           log.map((r) => [r['status'], r['code']]),
           [['DENIED', 'Kernel.DecisionChanged']],
