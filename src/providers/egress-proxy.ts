@@ -20,7 +20,7 @@ import type { Duplex, Readable, Writable } from 'node:stream';
 import type { EgressGrant, EgressHook, EgressOutcome } from '../kernel/types';
 import { EgressFailedError, InvalidParamsError } from './errors';
 import { resolveChecked, type Resolver } from './http-connect';
-import { isOverrideHeader } from './http-params';
+import { isOverrideHeader, methodOverrideField } from './http-params';
 import { PROXY_SOCKET_NAME } from './sandbox/forwarder';
 
 /** Settings of the egress proxy (`ProcessProviderOptions.egress`). */
@@ -263,6 +263,9 @@ async function forward(
       const override = Object.keys(req.headers).find(isOverrideHeader);
       if (override !== undefined) {
         throw new InvalidParamsError('headers', `${override} would let the server act on a method, host or path other than the one the policy judged`);
+      }
+      if (methodOverrideField(search, undefined) !== undefined) {
+        throw new InvalidParamsError('target', 'a _method field in the query would let the server act on a method other than the one the policy judged');
       }
       return { socket: await connectChecked(grant, options), grant };
     },

@@ -50,6 +50,24 @@ export function isOverrideHeader(name: string): boolean {
   return OVERRIDES.test(name.replace(/_/g, '-'));
 }
 
+/** `_method` as a query or form key, a JSON key, or a multipart field name. */
+const METHOD_FIELD = /(?:^|[&"'\s;?])_method(?:\s*=|["'])/i;
+
+/**
+ * Where a request carries a `_method` field that Rails, Laravel, Symfony and Express's
+ * method-override take as the real method of a POST (`_method=DELETE`): `'query'`, `'body'`,
+ * or undefined. With it the server would act on a method other than the one the policy
+ * judged (a `method:` constraint), so net.http refuses it, and the egress proxy refuses it in
+ * a forwarded request's query (it does not read bodies it relays).
+ * @example
+ * methodOverrideField('?_method=DELETE', undefined); // 'query'
+ * methodOverrideField('', 'a=1&_method=delete'); // 'body'
+ */
+export function methodOverrideField(search: string, body: string | undefined): 'query' | 'body' | undefined {
+  if (search.length > 1 && [...new URLSearchParams(search).keys()].some((k) => k.toLowerCase() === '_method')) return 'query';
+  return body !== undefined && METHOD_FIELD.test(body) ? 'body' : undefined;
+}
+
 /**
  * Checks raw params.
  * @throws InvalidParamsError for unknown keys, bad header names/values, or a non-string body.

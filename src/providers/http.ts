@@ -17,11 +17,19 @@ import { assertKernelGrant } from '../kernel/grant';
 import type { ActionRequest, ExecutionContext, Provider, ResolvedRequest } from '../kernel/types';
 import { canonicalizeRequest } from '../policy/canonical';
 import { canonicalUrl } from '../policy/canonical-url';
-import { HttpFailedError, HttpTimeoutError, MethodNotAllowedError, ProviderAbortedError, RedirectDeniedError, TooManyRedirectsError } from './errors';
+import {
+  HttpFailedError,
+  HttpTimeoutError,
+  InvalidParamsError,
+  MethodNotAllowedError,
+  ProviderAbortedError,
+  RedirectDeniedError,
+  TooManyRedirectsError,
+} from './errors';
 import { bodyEncodingFor, readCapped } from './http-body';
 import { pinnedAgent, resolveChecked, systemResolver, type Resolver } from './http-connect';
 import { undici } from './undici-lazy';
-import { parseHttpParams, type HttpParams, type HttpResult } from './http-params';
+import { methodOverrideField, parseHttpParams, type HttpParams, type HttpResult } from './http-params';
 import { CredentialStore, type CredentialRule } from './secrets';
 
 /** Construction options of {@link HttpProvider}. */
@@ -71,9 +79,17 @@ export class HttpProvider implements Provider {
   /** Canonical URL (`scheme://host[:port]/path`); the query travels in `facts.url`. */
   resolve(request: ActionRequest): Promise<ResolvedRequest> {
     return Promise.resolve().then(() => {
-      parseHttpParams(request.params ?? {});
+      const params = parseHttpParams(request.params ?? {});
       const canonical = canonicalizeRequest(request);
-      const url = canonical.target + new URL(request.target).search;
+      const search = new URL(request.target).search;
+      const override = methodOverrideField(search, params.body);
+      if (override !== undefined) {
+        throw new InvalidParamsError(
+          override === 'query' ? 'target' : 'body',
+          `a _method field in the ${override} would let the server act on a method other than the one the policy judged; send the request with that method instead`,
+        );
+      }
+      const url = canonical.target + search;
       return { action: request.action, target: request.target, canonicalTarget: canonical.target, params: canonical.params, facts: { url } };
     });
   }

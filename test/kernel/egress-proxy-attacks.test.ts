@@ -247,6 +247,19 @@ describe('egress proxy under attack (real proxy, real kernel, loopback canaries)
     );
   });
 
+  test('egress proxy: a plain-HTTP request with _method in its query (the real method to Rails, Laravel, Symfony, method-override) → refused with one record, the canary sees nothing', async () => {
+    const okBefore = ok.seen.length;
+    let reply = '';
+    const log = await asProgram(async (sock) => {
+      reply = await exchange(sock, `GET http://ok.test:${ok.port}/public/x?_method=DELETE HTTP/1.1\r\nHost: ok.test\r\nConnection: close\r\n\r\n`);
+    });
+    assert.match(reply, /^HTTP\/1\.1 403/);
+    assert.deepEqual(ok.seen.slice(okBefore), []);
+    assert.equal(log.length, 1);
+    assert.notEqual(log[0]?.['status'], 'OK');
+    assert.equal(log[0]?.['code'], 'Provider.InvalidParams');
+  });
+
   test("egress proxy: the same request without such a header → forwarded, the program's other headers kept", async () => {
     const okBefore = ok.seen.length;
     let reply = '';

@@ -87,6 +87,28 @@ describe('HttpProvider', () => {
     assert.equal(r.status, 200);
   });
 
+  test('HttpProvider: a _method field (query, form, JSON or multipart body) that Rails, Laravel, Symfony or method-override take as the real method → InvalidParams, nothing sent', async () => {
+    const before = srv.seen.length;
+    const cases: [string, string | undefined][] = [
+      [`${srv.base}/items/1?_method=DELETE`, undefined],
+      [`${srv.base}/items/1?a=1&_METHOD=delete`, undefined],
+      [`${srv.base}/items/1`, 'name=x&_method=DELETE'],
+      [`${srv.base}/items/1`, '{"name":"x","_method":"DELETE"}'],
+      [`${srv.base}/items/1`, '--b\r\nContent-Disposition: form-data; name="_method"\r\n\r\nDELETE\r\n--b--'],
+    ];
+    for (const [target, body] of cases) {
+      await assert.rejects(
+        local().resolve({ action: 'net.http', target, params: { method: 'POST', ...(body !== undefined ? { body } : {}) } }),
+        (err: unknown) => code('Provider.InvalidParams')(err) && /_method field/.test((err as Error).message),
+        `${target} ${body ?? ''}`,
+      );
+    }
+    assert.equal(srv.seen.length, before);
+    // A field that only contains the word is not one.
+    const r = await fetchVia(local(), `${srv.base}/echo?q=my_method`, { method: 'POST', body: 'note=the _method word' });
+    assert.equal(r.status, 200);
+  });
+
   test('HttpProvider: set-cookie in the response → dropped from the result', async () => {
     const r = await fetchVia(local(), `${srv.base}/cookie`);
     assert.equal(r.headers['set-cookie'], undefined);
