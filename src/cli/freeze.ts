@@ -5,7 +5,7 @@
  * each denial audited with rule `agent-os-freeze` and the freeze's reason.
  *
  * Why a file: the kernel checks it at every decision (no watcher, so no window between the
- * freeze and its effect), it works while Temporal is unreachable, it survives a worker
+ * freeze and its effect) and every 250 ms while actions run (it stops them: freeze-watch.ts), it works while Temporal is unreachable, it survives a worker
  * restart (a restarted worker comes up frozen), and several workers on one host — or on a
  * shared volume — stop together. A file that exists but cannot be read or parsed still
  * freezes (fail closed). Undo of earlier actions stays possible while frozen.

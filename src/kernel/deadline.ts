@@ -75,6 +75,11 @@ export class Deadline {
     return this.failure;
   }
 
+  /** Fires now with `failure` (the freeze stopping the action), unless it fired already. */
+  stop(failure: Error): void {
+    this.fire(failure);
+  }
+
   /** Stops the timer and detaches from the caller's signal. */
   dispose(): void {
     this.expiry?.cancel();

@@ -14,6 +14,8 @@ export const KernelCode = {
   ProviderFailed: 'Kernel.ProviderFailed',
   Timeout: 'Kernel.Timeout',
   Aborted: 'Kernel.Aborted',
+  /** An action still running when the freeze (the emergency stop) was set: stopped, its outcome unknown. */
+  Frozen: 'Kernel.Frozen',
   Closed: 'Kernel.Closed',
   PolicyFailed: 'Kernel.PolicyFailed',
   HookFailed: 'Kernel.HookFailed',
@@ -110,6 +112,17 @@ export class KernelAbortedError extends AgentOsError {
   readonly code = KernelCode.Aborted;
   constructor(readonly action: string) {
     super(`action "${action}" was aborted by the caller; its outcome is unknown`);
+  }
+}
+
+/** The freeze (emergency stop) was set while the action ran: the kernel stopped it (its signal fired). */
+export class KernelFrozenError extends AgentOsError {
+  readonly code = KernelCode.Frozen;
+  constructor(
+    readonly action: string,
+    reason: string,
+  ) {
+    super(`action "${action}" was stopped by the freeze (${reason}); its outcome is unknown`);
   }
 }
 

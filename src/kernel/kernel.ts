@@ -18,6 +18,7 @@ import { type AuditEntry, type AuditRecord, hashParams } from './audit-record';
 import { Deadline } from './deadline';
 import { AuditWriteError, DuplicateActionError, InvalidProviderError, KernelClosedError, KernelCode } from './errors';
 import { judgedRequest, PolicyGate, type FreezeCheck, type PolicySource } from './policy-gate';
+import { FreezeWatch } from './freeze-watch';
 import {
   type Continuation,
   type Outcome,
@@ -90,6 +91,8 @@ export class Kernel {
   private readonly providers = new Map<string, Provider>();
   private readonly audit: AuditLog;
   private readonly inflight = new Set<Promise<ActionResult>>();
+  /** Stops running actions when the freeze is set (undefined without a freeze check). */
+  private readonly freezeWatch: FreezeWatch | undefined;
   private readonly timeoutMs: number;
   private readonly approve: ApproveCallback | undefined;
   private readonly observe: ((record: AuditRecord) => void) | undefined;
@@ -116,6 +119,7 @@ export class Kernel {
     this.extraActions = extraActions;
     this.narrowSources = options.narrow ?? [];
     this.freeze = options.freeze;
+    this.freezeWatch = options.freeze === undefined ? undefined : new FreezeWatch(options.freeze);
     this.gate = new PolicyGate(options.policy, options.narrow ?? [], extraActions, options.freeze);
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.approve = options.approve;
@@ -443,10 +447,13 @@ export class Kernel {
     const { trace, gate } = started;
     let outcome: Outcome;
     let deadline: Deadline | undefined;
+    let unwatch: (() => void) | undefined;
     let given: GivenHistory | undefined;
     // One policy per submit: a reload in between cannot split the decision from its record's hash.
     try {
       deadline = new Deadline(describeAction(raw), this.timeoutMs, options.signal);
+      // The freeze also stops an action that is running (never an undo, which stays possible while frozen).
+      if (this.freezeWatch !== undefined && undo === undefined) unwatch = this.freezeWatch.watch(deadline, describeAction(raw));
       given = gate.tracksHistory && options.history !== undefined ? new GivenHistory(options.history) : undefined;
       const history = gate.tracksHistory ? (given ?? this.session) : undefined;
       const egress: EgressHook = (request, open, discard) =>
@@ -468,6 +475,7 @@ export class Kernel {
     } catch (err) {
       outcome = { kind: 'error', error: err };
     } finally {
+      unwatch?.();
       deadline?.dispose();
     }
     return { ...this.entryOf(outcome, started, options, given), ran: trace.ran === true };

@@ -556,10 +556,10 @@ export function isTyped(err: unknown): err is Error & { code: string } {
   }
 }
 
-/** True for the deadline's own errors (timeout, caller abort). */
+/** True for the deadline's own errors (timeout, caller abort, the freeze stopping a running action). */
 export function isDeadline(err: unknown): boolean {
   const code = isTyped(err) ? err.code : undefined;
-  return code === KernelCode.Timeout || code === KernelCode.Aborted;
+  return code === KernelCode.Timeout || code === KernelCode.Aborted || code === KernelCode.Frozen;
 }
 
 /** Wraps a foreign error, keeping only its class name and system code (its message may hold host paths). */
