@@ -141,7 +141,7 @@ async function attempt(
       throw new AlreadyAppliedError(recordId);
     }
     if (latest.state === RecordState.Pending && latest.snapshot !== undefined) {
-      const now = await strategy.probe(step);
+      const now = await strategy.probe(step, [latest.snapshot.before, latest.snapshot.after]);
       if (latest.canonicalTarget !== step.request.canonicalTarget) throw new OutcomeUnknownError(recordId);
       current = latest; // its snapshot, taken before, is the one `applied` keeps
       if (sameState(now, latest.snapshot.after)) throw new AlreadyAppliedError(recordId);

@@ -149,7 +149,7 @@ async function rollbackLocked(
       ...(m.auditRecordId === undefined ? {} : { undoOfHash: m.auditRecordId }),
       authority: decision,
       run: async (step): Promise<UndoData> => {
-        const now = await strategy.probe(step);
+        const now = await strategy.probe(step, [snapshot.before, snapshot.after]);
         if (sameState(now, snapshot.before)) {
           return { noop: m.state === RecordState.Pending ? 'the action never took effect' : 'the target is already in its prior state' };
         }
