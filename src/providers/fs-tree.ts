@@ -63,6 +63,8 @@ export async function removeTree(parent: Dir, name: string, agentPath: string, g
   try {
     if (guard !== undefined && here === agentPath) await scanFolder(dir, here, agentPath, guard);
     await emptyFolder(dir, agentPath, guard, here);
+  } catch (err) {
+    throw below(err);
   } finally {
     await dir.close();
   }
@@ -80,10 +82,26 @@ export async function removeTree(parent: Dir, name: string, agentPath: string, g
     const again = await parent.child(name, agentPath, { isTarget: true });
     try {
       await emptyFolder(again, agentPath, guard, here);
+    } catch (err) {
+      throw below(err);
     } finally {
       await again.close();
     }
   }
+}
+
+/**
+ * Failures met inside a folder being removed (an entry below it that could not be removed):
+ * never a sign that the folder itself was swapped, so {@link removeEntry} passes them on
+ * instead of trying the folder again — retried at every level, one entry that cannot be
+ * removed at the bottom of a tree cost eight times more work per folder above it (a tree nine
+ * deep: days, past the submit's deadline; red team 14).
+ */
+const FROM_BELOW = new WeakSet<object>();
+
+function below(err: unknown): unknown {
+  if (typeof err === 'object' && err !== null) FROM_BELOW.add(err);
+  return err;
 }
 
 /** Removes every entry of the open folder `dir`. */
@@ -114,6 +132,7 @@ async function removeEntry(dir: Dir, name: string, agentPath: string, guard: Tre
       await removeTree(dir, name, agentPath, guard, entry);
       return;
     } catch (err) {
+      if (typeof err === 'object' && err !== null && FROM_BELOW.has(err)) throw err;
       const code = (err as { code?: unknown }).code;
       if (code === 'Fs.NotFound') return;
       // It stopped being a folder between the two calls (a swap): unlink it as what it is now.
