@@ -33,8 +33,24 @@ function checkEntry(guard: TreeGuard | undefined, agentPath: string, entry: stri
   if (glob !== undefined) throw new FsProtectedError(agentPath, entry, glob.pattern);
 }
 
+/**
+ * Folders a recursive delete goes down below its target, at most: each level holds a
+ * descriptor while the one below it is removed, and a chain of 21,000 folders (one `mkdir`
+ * and `cd` loop of a program) kept a delete going past its deadline in the background,
+ * holding one descriptor per level (red team 14). A deeper tree is refused (`Fs.UnsafeFile`).
+ */
+const MAX_TREE_DEPTH = 256;
+
+/** @throws FsUnsafeFileError (marked as from below) when `here` lies more than MAX_TREE_DEPTH folders below `agentPath`. */
+function checkDepth(agentPath: string, here: string): void {
+  let depth = 0;
+  for (let i = agentPath.length; i < here.length; i++) if (here.charCodeAt(i) === 47) depth++;
+  if (depth > MAX_TREE_DEPTH) throw below(new FsUnsafeFileError(agentPath, `it is more than ${MAX_TREE_DEPTH} folders deep`));
+}
+
 /** Checks every entry below the open folder `dir` (at the agent path `here`) against `guard`, removing nothing. */
 async function scanFolder(dir: Dir, here: string, agentPath: string, guard: TreeGuard): Promise<void> {
+  checkDepth(agentPath, here);
   const entries = await fs.promises.readdir(dir.self(), { withFileTypes: true }).catch((err: unknown) => {
     throw toFsError(err, agentPath);
   });
@@ -59,6 +75,7 @@ async function scanFolder(dir: Dir, here: string, agentPath: string, guard: Tree
  * @throws FsProtectedError when an entry below is protected by `guard`.
  */
 export async function removeTree(parent: Dir, name: string, agentPath: string, guard?: TreeGuard, here = agentPath): Promise<void> {
+  checkDepth(agentPath, here);
   const dir = await parent.child(name, agentPath, { isTarget: true });
   try {
     if (guard !== undefined && here === agentPath) await scanFolder(dir, here, agentPath, guard);
