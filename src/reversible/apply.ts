@@ -23,6 +23,7 @@ import { type LayerContext, errorResult } from './context';
 import { AlreadyAppliedError, IdempotencyKeyReusedError, OutcomeUnknownError, RecordRevokedError } from './errors';
 import type { OpenRecord } from './open-record';
 import { RecordBlobs } from './record-blobs';
+import { ProviderAbortedError } from '../providers/errors';
 import { recordIdFor } from './record-id';
 import { RecordState, type RecordManifest, advance, sameState } from './record';
 import type { ReversibleStrategy } from './strategies';
@@ -128,7 +129,12 @@ async function attempt(
   const { record, open } = found;
   let current: RecordManifest = record;
   let pendingDurable: Promise<void> | undefined;
+  let release: (() => void) | undefined;
   const snapshotThenPending = async (step: ExecutionStep): Promise<BeforeEffect | undefined> => {
+    // One reversible action on a target at a time, from its snapshot to its effect: a second
+    // one snapshotting meanwhile would record what the first replaces, not what it leaves.
+    release = await ctx.targetTurn(step.request.canonicalTarget);
+    if (step.signal.aborted) throw new ProviderAbortedError(request.action, { cause: step.signal.reason }); // answered meanwhile: nothing runs
     // Another process may have revoked it since: read it again, unless its file still holds only this attempt's states.
     const latest = open?.unchanged() === true ? current : ((await store.readRecord(recordId)) ?? current);
     // An attempt that found no record (another's file still without a line) compares its request here, once it can.
@@ -141,7 +147,7 @@ async function attempt(
       throw new AlreadyAppliedError(recordId);
     }
     if (latest.state === RecordState.Pending && latest.snapshot !== undefined) {
-      const now = await strategy.probe(step);
+      const now = await strategy.probe(step, [latest.snapshot.before, latest.snapshot.after]);
       if (latest.canonicalTarget !== step.request.canonicalTarget) throw new OutcomeUnknownError(recordId);
       current = latest; // its snapshot, taken before, is the one `applied` keeps
       if (sameState(now, latest.snapshot.after)) throw new AlreadyAppliedError(recordId);
@@ -171,6 +177,7 @@ async function attempt(
   // lock is released: the hook too, which outlives the submit when its deadline fired meanwhile.
   if (hook !== undefined) await hook.catch(() => undefined);
   await pendingDurable?.catch(() => undefined);
+  release?.(); // the action took effect or never will: the next one on its target snapshots what it left
 
   if (result.status === 'OK' || result.code === 'Reversible.AlreadyApplied') {
     const applied = advance(current, RecordState.Applied, {

@@ -15,6 +15,13 @@ export interface LayerContext {
   locked<T>(recordId: string, fn: () => Promise<T>): Promise<T>;
   /** Resolves once every call running or queued now (on any record) has finished. */
   idle(): Promise<void>;
+  /**
+   * Waits for the turn on a canonical target (from a snapshot to the effect it protects, or
+   * from an undo's probe to its restore) and answers its release: reversible actions and undos
+   * on one target in this layer take effect one after another, each seeing what the one
+   * before it left.
+   */
+  targetTurn(target: string): Promise<() => void>;
 }
 
 /** An `ERROR` result for a typed failure (or an internal one). */
@@ -37,6 +44,13 @@ export class KeyedLock {
       if (this.tails.get(key) === tail) this.tails.delete(key);
     });
     return next;
+  }
+
+  /** Resolves with the release of `key`'s turn once every earlier holder of it released it. */
+  acquire(key: string): Promise<() => void> {
+    return new Promise((entered) => {
+      void this.run(key, () => new Promise<void>((release) => entered(() => release())));
+    });
   }
 
   /** Resolves once every chain running or queued now has finished. */

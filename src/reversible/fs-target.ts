@@ -32,10 +32,12 @@ export function fileState(bytes: Uint8Array, mode: number): TargetState {
 }
 
 /**
- * The target's state and, with `maxBytes`, its bytes (for a snapshot).
+ * The target's state and, with `maxBytes`, its bytes (for a snapshot). With `readLimit` (a
+ * probe), a file of more bytes than that — by its size, or growing past it while read — is
+ * not read on: its state is {@link unreadState}.
  * @throws SnapshotTooLargeError over `maxBytes`; FsWrongTypeError / FsUnsafeFileError for non-files.
  */
-export async function readTarget(loc: HostLocation, agentPath: string, maxBytes?: number): Promise<{ state: TargetState; bytes?: Buffer }> {
+export async function readTarget(loc: HostLocation, agentPath: string, maxBytes?: number, readLimit?: number): Promise<{ state: TargetState; bytes?: Buffer }> {
   let opened: { fd: number; stat: FileFacts };
   try {
     // The provider's synchronous open: the same verified walk and descriptor checks as openFile.
@@ -48,6 +50,7 @@ export async function readTarget(loc: HostLocation, agentPath: string, maxBytes?
   try {
     const mode = st.mode & PERMISSION_BITS;
     if (maxBytes !== undefined && st.size > maxBytes) throw new SnapshotTooLargeError(agentPath, st.size, maxBytes);
+    if (readLimit !== undefined && st.size > readLimit) return { state: unreadState(st.size, mode) };
     if (st.size <= SYNC_IO_BYTES) {
       // Small (the usual case): read(2) called synchronously, up to one byte past the size seen, so growth is noticed.
       const buf = Buffer.alloc(st.size + 1);
@@ -55,14 +58,28 @@ export async function readTarget(loc: HostLocation, agentPath: string, maxBytes?
       if (maxBytes !== undefined && bytes.length > maxBytes) throw new SnapshotTooLargeError(agentPath, bytes.length, maxBytes);
       if (bytes.length <= st.size) return maxBytes === undefined ? { state: fileState(bytes, mode) } : { state: fileState(bytes, mode), bytes };
     }
-    return await readLarge(fd, agentPath, mode, maxBytes);
+    return await readLarge(fd, agentPath, mode, maxBytes, readLimit);
   } finally {
     fs.closeSync(fd);
   }
 }
 
+/**
+ * The state of a file larger than a probe reads (`readLimit`): its size and mode, without a
+ * digest — equal to no state a snapshot records, so it is never taken for one.
+ */
+function unreadState(size: number, mode: number): TargetState {
+  return { kind: 'file', size, mode, unread: true };
+}
+
 /** {@link readTarget} of a file over SYNC_IO_BYTES, through the thread pool (streamed when only its state is wanted). */
-async function readLarge(fd: number, agentPath: string, mode: number, maxBytes: number | undefined): Promise<{ state: TargetState; bytes?: Buffer }> {
+async function readLarge(
+  fd: number,
+  agentPath: string,
+  mode: number,
+  maxBytes: number | undefined,
+  readLimit?: number,
+): Promise<{ state: TargetState; bytes?: Buffer }> {
   const hash = createHash('sha256');
   const chunks: Buffer[] = [];
   let size = 0;
@@ -73,6 +90,7 @@ async function readLarge(fd: number, agentPath: string, mode: number, maxBytes: 
     const piece = chunk.subarray(0, n);
     hash.update(piece);
     size += n;
+    if (readLimit !== undefined && size > readLimit) return { state: unreadState(size, mode) };
     if (maxBytes !== undefined) {
       if (size > maxBytes) throw new SnapshotTooLargeError(agentPath, size, maxBytes);
       chunks.push(Buffer.from(piece));

@@ -49,12 +49,14 @@ export class ReversibleActionLayer {
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup !== undefined) throw new TypeError(`ReversibleActionLayer: two strategies are named ${JSON.stringify(dup)}`);
     const lock = new KeyedLock();
+    const turns = new KeyedLock();
     this.ctx = {
       kernel: options.kernel,
       store: options.store,
       strategies: [...options.strategies],
       locked: (id, fn) => lock.run(id, fn),
       idle: () => lock.idle(),
+      targetTurn: (target) => turns.acquire(target),
     };
   }
 

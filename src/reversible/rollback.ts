@@ -26,6 +26,7 @@ import { RecordState, type RecordManifest, advance, sameState } from './record';
 import type { Restored } from './strategies';
 import { errorCode } from '../errors';
 import { answerEarly } from './apply';
+import { ProviderAbortedError } from '../providers/errors';
 
 /** Outcome of a rollback. */
 export const RollbackStatus = { Ok: 'OK', Noop: 'NOOP', Conflict: 'CONFLICT', Error: 'ERROR' } as const;
@@ -149,12 +150,19 @@ async function rollbackLocked(
       ...(m.auditRecordId === undefined ? {} : { undoOfHash: m.auditRecordId }),
       authority: decision,
       run: async (step): Promise<UndoData> => {
-        const now = await strategy.probe(step);
-        if (sameState(now, snapshot.before)) {
-          return { noop: m.state === RecordState.Pending ? 'the action never took effect' : 'the target is already in its prior state' };
+        // From the probe to the restore, no reversible action or undo of this layer changes the target.
+        const release = await ctx.targetTurn(step.request.canonicalTarget);
+        try {
+          if (step.signal.aborted) throw new ProviderAbortedError(m.action, { cause: step.signal.reason }); // answered meanwhile (timed out, aborted): nothing runs
+          const now = await strategy.probe(step, [snapshot.before, snapshot.after]);
+          if (sameState(now, snapshot.before)) {
+            return { noop: m.state === RecordState.Pending ? 'the action never took effect' : 'the target is already in its prior state' };
+          }
+          if (!sameState(now, snapshot.after) && options.force !== true) throw new RollbackConflictError(canonicalTarget, 'changed after the action');
+          return { restored: await strategy.restore(step, snapshot, new RecordBlobs(ctx.store, m)) };
+        } finally {
+          release();
         }
-        if (!sameState(now, snapshot.after) && options.force !== true) throw new RollbackConflictError(canonicalTarget, 'changed after the action');
-        return { restored: await strategy.restore(step, snapshot, new RecordBlobs(ctx.store, m)) };
       },
     },
     options.signal === undefined ? {} : { signal: options.signal },

@@ -35,8 +35,12 @@ export interface ReversibleStrategy {
   covers(request: ActionRequest): boolean;
   /** Records the target's prior state (bytes into `blobs`) and the state the action will leave. */
   capture(step: ExecutionStep, blobs: BlobStore): Promise<Snapshot>;
-  /** The target's state now (read-only). */
-  probe(step: ExecutionStep): Promise<TargetState>;
+  /**
+   * The target's state now (read-only). With `against` (the states it will be compared with),
+   * a target that cannot be any of them may be described without reading it all (the
+   * filesystem strategies do so for a file larger than all of them).
+   */
+  probe(step: ExecutionStep, against?: readonly TargetState[]): Promise<TargetState>;
   /** Puts `snapshot.before` back. */
   restore(step: ExecutionStep, snapshot: Snapshot, blobs: BlobStore): Promise<Restored>;
 }
@@ -72,8 +76,17 @@ abstract class FsSnapshotStrategy implements ReversibleStrategy {
     return { before, after: this.after(step, before), blobs: digests, detail: { createdFolders } };
   }
 
-  async probe(step: ExecutionStep): Promise<TargetState> {
-    return (await readTarget(locate(step), step.request.canonicalTarget)).state;
+  /**
+   * Reads at most as many bytes as the largest file among `against` holds (without it, the
+   * strategy's `maxBytes`): a larger file — a sparse file of a terabyte a program made with one
+   * `truncate`, one that keeps growing — is described by its size and mode alone, a state
+   * that equals no snapshot, so the undo answers `CONFLICT` instead of reading it all on the
+   * worker's thread pool past its deadline (red team 14).
+   */
+  async probe(step: ExecutionStep, against?: readonly TargetState[]): Promise<TargetState> {
+    const limit =
+      against === undefined ? this.maxBytes : Math.max(0, ...against.map((s) => (s.kind === 'file' && typeof s['size'] === 'number' ? s['size'] : 0)));
+    return (await readTarget(locate(step), step.request.canonicalTarget, undefined, limit)).state;
   }
 
   async restore(step: ExecutionStep, snapshot: Snapshot, blobs: BlobStore): Promise<Restored> {
