@@ -155,6 +155,7 @@ export function mapToolCall(tools: readonly ToolDefSpec[], call: ToolCall): Mapp
   if (tool.targetFrom.includes('{')) {
     const isUrl = /^https?:\/\//i.test(tool.targetFrom);
     let missing: string | undefined;
+    let unencodable: string | undefined;
     target = tool.targetFrom.replace(PLACEHOLDER, (_, name: string) => {
       const value = record[name];
       used.add(name);
@@ -162,10 +163,25 @@ export function mapToolCall(tools: readonly ToolDefSpec[], call: ToolCall): Mapp
         missing ??= name;
         return '';
       }
-      return isUrl ? encodeURIComponent(String(value)) : String(value);
+      if (!isUrl) return String(value);
+      // A lone surrogate (valid in JSON text: "\ud800") has no UTF-8 form: encodeURIComponent
+      // throws URIError, which in workflow code failed the task again and again (run wedged, no record).
+      try {
+        return encodeURIComponent(String(value));
+      } catch {
+        unencodable ??= name;
+        return '';
+      }
     });
     if (missing !== undefined)
       return { ok: false, code: MappingCode.InvalidArguments, tool, error: `argument "${missing}" of ${tool.name} must be a string or number` };
+    if (unencodable !== undefined)
+      return {
+        ok: false,
+        code: MappingCode.InvalidArguments,
+        tool,
+        error: `argument "${unencodable}" of ${tool.name} cannot be put into a URL (it is not well-formed Unicode: a lone surrogate)`,
+      };
   } else {
     const value = record[tool.targetFrom];
     if (typeof value !== 'string' || value === '')
