@@ -17,7 +17,7 @@ import type { ActionRequest } from '../kernel/types';
 import type { ToolCall } from '../model/types';
 import { decideLocal, decideRemote, executeAction, recordRefusal } from './activities';
 import { paramsPreview } from './approvals';
-import { BudgetFailure, bytesToWrite, exceeded } from './budgets';
+import { BudgetFailure, bytesToWriteInRun, exceeded } from './budgets';
 import { hostUnavailable } from './host';
 import { Patch } from './patches';
 import { RunCode } from './failure-codes';
@@ -190,7 +190,7 @@ export async function runAuditedToolStep(ctx: StepContext, call: ToolCall, turn:
 
   const willRun = decision.effect === 'allow' || approval !== undefined;
   if (willRun && request.action === 'fs.write') {
-    const bytes = bytesToWrite(request.params);
+    const bytes = bytesToWriteInRun(request.params);
     if (ctx.usage.bytesWritten + bytes > ctx.budgets.maxBytesWritten) {
       const message = `writing ${bytes} more bytes would exceed the budget of ${ctx.budgets.maxBytesWritten} (${ctx.usage.bytesWritten} written)`;
       await refuse(ctx, { request, key, status: 'DENIED', code: BudgetFailure.MaxBytesWritten, reason: message, ...(bound ? { bound } : {}) });

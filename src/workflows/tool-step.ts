@@ -7,7 +7,7 @@ import type { DecidedBefore } from '../kernel/types';
 import type { ToolCall } from '../model/types';
 import { decideLocal, decideRemote, executeAction } from './activities';
 import type { Approvals } from './approvals';
-import { BudgetFailure, bytesToWrite, exceeded, type EffectiveBudgets } from './budgets';
+import { BudgetFailure, bytesToWriteInRun, exceeded, type EffectiveBudgets } from './budgets';
 import type { Saga } from './saga';
 import { mapToolCall, type ToolDefSpec } from './tool-defs';
 import { capText } from './transcript';
@@ -106,7 +106,7 @@ export async function runToolStep(ctx: StepContext, call: ToolCall, turn: number
 
   const willRun = decision.effect === 'allow' || approval !== undefined;
   if (willRun && request.action === 'fs.write') {
-    const bytes = bytesToWrite(request.params);
+    const bytes = bytesToWriteInRun(request.params);
     if (ctx.usage.bytesWritten + bytes > ctx.budgets.maxBytesWritten) {
       exceeded(
         BudgetFailure.MaxBytesWritten,
