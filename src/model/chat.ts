@@ -64,13 +64,29 @@ export function createChatWith(config: ModelConfig, fetch: typeof globalThis.fet
     return {
       message: { role: 'assistant', content: choice.message.content ?? null, ...(toolCalls.length ? { toolCalls } : {}) },
       model: completion.model || model,
-      usage: {
-        promptTokens: completion.usage?.prompt_tokens ?? 0,
-        completionTokens: completion.usage?.completion_tokens ?? 0,
-        totalTokens: completion.usage?.total_tokens ?? 0,
-      },
+      usage: usageOf(completion.usage),
     };
   };
+}
+
+/**
+ * The reply's token counts as non-negative integers, the total at least prompt + completion:
+ * the run's `maxModelTokens` budget adds these up in workflow code. An endpoint that leaves
+ * `total_tokens` out (it counted 0), sends a negative one (it paid back earlier turns), or a
+ * string (`0 + "x"` made the run's count a string no budget compares against) no longer
+ * slips past the budget that way (red team 14d).
+ */
+function usageOf(usage: unknown): ModelReply['usage'] {
+  const u = isObject(usage) ? usage : {};
+  const promptTokens = tokenCount(u['prompt_tokens']);
+  const completionTokens = tokenCount(u['completion_tokens']);
+  const totalTokens = Math.max(tokenCount(u['total_tokens']), promptTokens + completionTokens);
+  return { promptTokens, completionTokens, totalTokens };
+}
+
+/** A token count as sent when it is a non-negative finite number (rounded up), else 0. */
+function tokenCount(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.ceil(value) : 0;
 }
 
 /**
