@@ -62,7 +62,8 @@ export function createChatWith(config: ModelConfig, fetch: typeof globalThis.fet
     // Calls of another type are kept too (never dropped silently): the run refuses and records them.
     const toolCalls: ToolCall[] = (choice.message.tool_calls ?? []).map((call: unknown, i) => toolCallOf(call, i));
     return {
-      message: { role: 'assistant', content: choice.message.content ?? null, ...(toolCalls.length ? { toolCalls } : {}) },
+      // Text whatever the endpoint sent (an object or array as JSON text): the workflow measures and cuts it.
+      message: { role: 'assistant', content: contentOf(choice.message.content), ...(toolCalls.length ? { toolCalls } : {}) },
       model: completion.model || model,
       usage: usageOf(completion.usage),
     };
@@ -114,6 +115,12 @@ function sentText(call: Record<string, unknown>, id: string, type: string): stri
   } catch {
     return JSON.stringify({ id, type });
   }
+}
+
+/** The reply's text: a string as sent, `null` when absent, anything else as JSON text. */
+function contentOf(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  return typeof value === 'string' ? value : argumentsText(value);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

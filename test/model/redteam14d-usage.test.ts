@@ -2,7 +2,8 @@
  * redteam14d: the token counts of a model reply, which the run's `maxModelTokens` budget adds up
  * in workflow code, are non-negative integers with a total of at least prompt + completion,
  * whatever the endpoint sends: no total (it counted 0), a negative total (it paid back earlier
- * turns), a string (it turned the run's count into a string no budget compares against).
+ * turns), a string (it turned the run's count into a string no budget compares against). And a
+ * reply's content is text whatever the endpoint sent.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +13,14 @@ import { createChat } from '../../src/model/chat';
 
 /** A chat-completions endpoint on loopback answering every request with `usage`. */
 async function endpoint(usage: unknown): Promise<{ url: string; close: () => Promise<void> }> {
+  return endpointWith({ role: 'assistant', content: 'done' }, usage);
+}
+
+/** A chat-completions endpoint on loopback answering every request with `message` and `usage`. */
+async function endpointWith(
+  message: unknown,
+  usage: unknown = { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+): Promise<{ url: string; close: () => Promise<void> }> {
   const server = http.createServer((req, res) => {
     req.resume();
     req.on('end', () => {
@@ -20,7 +29,7 @@ async function endpoint(usage: unknown): Promise<{ url: string; close: () => Pro
         object: 'chat.completion',
         created: 0,
         model: 'm',
-        choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: 'done' } }],
+        choices: [{ index: 0, finish_reason: 'stop', message }],
         usage,
       });
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
@@ -72,6 +81,24 @@ test('model reply usage: missing, negative, fractional, string and object token 
       assert.deepEqual(reply.usage, expected, JSON.stringify(usage));
       // What the workflow does with it (budgets.ts): a number it can compare.
       assert.equal(typeof (0 + reply.usage.totalTokens), 'number');
+    } finally {
+      await server.close();
+    }
+  }
+});
+
+test('model reply content: an object or array instead of text → its JSON text (the workflow measures and cuts the content as a string)', async () => {
+  for (const [content, expected] of [
+    [{ length: 1e9, text: 'hi' }, '{"length":1000000000,"text":"hi"}'],
+    [[{ type: 'text', text: 'hi' }], '[{"type":"text","text":"hi"}]'],
+    [42, '42'],
+    ['plain', 'plain'],
+    [null, null],
+  ] as const) {
+    const server = await endpointWith({ role: 'assistant', content });
+    try {
+      const reply = await createChat({ baseURL: server.url, apiKey: 'test', model: 'm' })({ messages: [{ role: 'user', content: 'hi' }], tools: [] });
+      assert.equal(reply.message.content, expected, JSON.stringify(content));
     } finally {
       await server.close();
     }
