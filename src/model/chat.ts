@@ -3,6 +3,7 @@
  * project's JSON-safe transcript (types.ts) and OpenAI's wire shapes. Retries are left
  * to Temporal (`maxRetries: 0`), so every attempt is visible in the run's history.
  */
+import { createHash } from 'node:crypto';
 import OpenAI from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionMessageToolCall, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { ApplicationFailure } from '@temporalio/common';
@@ -98,7 +99,7 @@ function tokenCount(value: unknown): number {
  */
 function toolCallOf(raw: unknown, i: number): ToolCall {
   const call = isObject(raw) ? raw : {};
-  const id = textOf(call['id'], `call_${i}`);
+  const id = shortId(textOf(call['id'], `call_${i}`), i);
   // No type but a `function` body (some OpenAI-compatible servers leave `type` out): a function call.
   const type = call['type'] === undefined && isObject(call['function']) ? 'function' : textOf(call['type'], '');
   const body = Object.hasOwn(call, type) ? call[type] : undefined;
@@ -106,6 +107,19 @@ function toolCallOf(raw: unknown, i: number): ToolCall {
   if (type === 'function') return { id, name: textOf(inner['name'], ''), arguments: argumentsText(inner['arguments']) };
   // The whole call (with a custom tool's text input) travels once, in `sent`.
   return { id, name: `${type || 'untyped'}:${textOf(inner['name'], '')}`, arguments: '', sent: sentText(call, id, type) };
+}
+
+/** Longest tool-call id kept as sent. */
+const MAX_ID_LENGTH = 64;
+
+/**
+ * The call's id, or for a longer one a short id of its own (`call_<i>_<sha256 prefix>`): the id
+ * goes back to the endpoint twice per model call (the call and its answer), and an id of a
+ * megabyte or two took the next model call's input past Temporal's payload limit — the run's
+ * workflow task failed again and again (red team 14d). The call and its answer share the new id.
+ */
+function shortId(id: string, i: number): string {
+  return id.length <= MAX_ID_LENGTH ? id : `call_${i}_${createHash('sha256').update(id).digest('hex').slice(0, 32)}`;
 }
 
 /** The call as JSON text, with its `id` (just the id and type when it cannot be serialised, e.g. nested too deeply). */

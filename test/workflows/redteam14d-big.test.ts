@@ -63,3 +63,28 @@ test('budgetTranscript: over budget after the tool outputs → the oldest assist
   assert.deepEqual(out[4], messages[4]);
   assert.deepEqual(budgetTranscript(messages, 1_000_000), messages);
 });
+
+test('agent run: a tool call whose id is 1.5 MB → recorded, answered under a short id the reply and the answer share; the run answers (the id went back twice per model call, past the payload limit)', async () => {
+  const id = 'i'.repeat(1_500_000);
+  await withAgentBench(
+    {
+      files: { 'a.txt': 'A' },
+      script: [{ reply: { toolCalls: [{ name: 'read_file', arguments: { path: '/workspace/a.txt' }, id }] } }, { reply: { content: 'done' } }],
+    },
+    async (bench, { client }) => {
+      const handle = await client.workflow.start(agentRun, {
+        taskQueue: bench.taskQueue,
+        workflowId: uniqueId('rt14d-big-id'),
+        args: [{ prompt: 'read', tools: FILE_TOOLS }],
+        workflowExecutionTimeout: '60 seconds',
+      });
+      const result = await handle.result();
+      assert.equal(result.output, 'done');
+      assert.equal(readLog(bench.logPath).length, 1);
+      const next = bench.model.requests[1]!.messages;
+      const sent = (next.find((m) => m.role === 'assistant')?.tool_calls?.[0] as { id: string }).id;
+      assert.ok(sent.length <= 64, `id of ${sent.length} characters`);
+      assert.equal(next.find((m) => m.role === 'tool')?.tool_call_id, sent);
+    },
+  );
+});
