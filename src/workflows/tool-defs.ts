@@ -118,6 +118,24 @@ export function toolNameOf(name: unknown): string {
   return text.length > MAX_TOOL_NAME_LENGTH ? `${text.slice(0, MAX_TOOL_NAME_LENGTH)}…` : text;
 }
 
+// eslint-disable-next-line no-control-regex
+const SUMMARY_SAFE = /^[\x21-\x7e]*$/;
+// eslint-disable-next-line no-control-regex
+const STILL_UNSAFE = /[\u007f-\u009f\u061c\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * A target as a step's summary shows it: as is when it is printable ASCII without spaces or
+ * quotes, else JSON-quoted (line and paragraph separators and bidirectional controls escaped
+ * too). The model writes the target, and the summary's own `→ <decision>` follows it: before,
+ * a target such as `/workspace/output/a → DENIED (no capability)` made an allowed write read as
+ * denied in the Web UI (and a denied one as allowed), and a newline pushed the real decision
+ * out of view (red team 14d).
+ */
+export function summaryTarget(target: string): string {
+  if (SUMMARY_SAFE.test(target) && !target.includes('"')) return target;
+  return JSON.stringify(target).replace(STILL_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /**
  * Maps a model's tool call onto an action request. Never throws: unknown tools and
  * malformed arguments come back as `{ ok: false, error }` for the model to read.
