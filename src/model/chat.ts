@@ -3,6 +3,7 @@
  * project's JSON-safe transcript (types.ts) and OpenAI's wire shapes. Retries are left
  * to Temporal (`maxRetries: 0`), so every attempt is visible in the run's history.
  */
+import { createHash } from 'node:crypto';
 import OpenAI from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionMessageToolCall, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { ApplicationFailure } from '@temporalio/common';
@@ -62,15 +63,32 @@ export function createChatWith(config: ModelConfig, fetch: typeof globalThis.fet
     // Calls of another type are kept too (never dropped silently): the run refuses and records them.
     const toolCalls: ToolCall[] = (choice.message.tool_calls ?? []).map((call: unknown, i) => toolCallOf(call, i));
     return {
-      message: { role: 'assistant', content: choice.message.content ?? null, ...(toolCalls.length ? { toolCalls } : {}) },
+      // Text whatever the endpoint sent (an object or array as JSON text): the workflow measures and cuts it.
+      message: { role: 'assistant', content: contentOf(choice.message.content), ...(toolCalls.length ? { toolCalls } : {}) },
       model: completion.model || model,
-      usage: {
-        promptTokens: completion.usage?.prompt_tokens ?? 0,
-        completionTokens: completion.usage?.completion_tokens ?? 0,
-        totalTokens: completion.usage?.total_tokens ?? 0,
-      },
+      usage: usageOf(completion.usage),
     };
   };
+}
+
+/**
+ * The reply's token counts as non-negative integers, the total at least prompt + completion:
+ * the run's `maxModelTokens` budget adds these up in workflow code. An endpoint that leaves
+ * `total_tokens` out (it counted 0), sends a negative one (it paid back earlier turns), or a
+ * string (`0 + "x"` made the run's count a string no budget compares against) no longer
+ * slips past the budget that way (red team 14d).
+ */
+function usageOf(usage: unknown): ModelReply['usage'] {
+  const u = isObject(usage) ? usage : {};
+  const promptTokens = tokenCount(u['prompt_tokens']);
+  const completionTokens = tokenCount(u['completion_tokens']);
+  const totalTokens = Math.max(tokenCount(u['total_tokens']), promptTokens + completionTokens);
+  return { promptTokens, completionTokens, totalTokens };
+}
+
+/** A token count as sent when it is a non-negative finite number (rounded up), else 0. */
+function tokenCount(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.ceil(value) : 0;
 }
 
 /**
@@ -81,7 +99,7 @@ export function createChatWith(config: ModelConfig, fetch: typeof globalThis.fet
  */
 function toolCallOf(raw: unknown, i: number): ToolCall {
   const call = isObject(raw) ? raw : {};
-  const id = textOf(call['id'], `call_${i}`);
+  const id = shortId(textOf(call['id'], `call_${i}`), i);
   // No type but a `function` body (some OpenAI-compatible servers leave `type` out): a function call.
   const type = call['type'] === undefined && isObject(call['function']) ? 'function' : textOf(call['type'], '');
   const body = Object.hasOwn(call, type) ? call[type] : undefined;
@@ -91,6 +109,19 @@ function toolCallOf(raw: unknown, i: number): ToolCall {
   return { id, name: `${type || 'untyped'}:${textOf(inner['name'], '')}`, arguments: '', sent: sentText(call, id, type) };
 }
 
+/** Longest tool-call id kept as sent. */
+const MAX_ID_LENGTH = 64;
+
+/**
+ * The call's id, or for a longer one a short id of its own (`call_<i>_<sha256 prefix>`): the id
+ * goes back to the endpoint twice per model call (the call and its answer), and an id of a
+ * megabyte or two took the next model call's input past Temporal's payload limit — the run's
+ * workflow task failed again and again (red team 14d). The call and its answer share the new id.
+ */
+function shortId(id: string, i: number): string {
+  return id.length <= MAX_ID_LENGTH ? id : `call_${i}_${createHash('sha256').update(id).digest('hex').slice(0, 32)}`;
+}
+
 /** The call as JSON text, with its `id` (just the id and type when it cannot be serialised, e.g. nested too deeply). */
 function sentText(call: Record<string, unknown>, id: string, type: string): string {
   try {
@@ -98,6 +129,12 @@ function sentText(call: Record<string, unknown>, id: string, type: string): stri
   } catch {
     return JSON.stringify({ id, type });
   }
+}
+
+/** The reply's text: a string as sent, `null` when absent, anything else as JSON text. */
+function contentOf(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  return typeof value === 'string' ? value : argumentsText(value);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

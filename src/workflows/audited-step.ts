@@ -17,12 +17,12 @@ import type { ActionRequest } from '../kernel/types';
 import type { ToolCall } from '../model/types';
 import { decideLocal, decideRemote, executeAction, recordRefusal } from './activities';
 import { paramsPreview } from './approvals';
-import { BudgetFailure, bytesToWrite, exceeded } from './budgets';
+import { BudgetFailure, bytesToWriteInRun, exceeded } from './budgets';
 import { hostUnavailable } from './host';
 import { Patch } from './patches';
 import { RunCode } from './failure-codes';
 import { stopCause } from './unrun-calls';
-import { MappingCode, UNKNOWN_TOOL_ACTION, mapToolCall, toolNameOf } from './tool-defs';
+import { MappingCode, UNKNOWN_TOOL_ACTION, mapToolCall, summaryTarget, toolNameOf } from './tool-defs';
 import { answer, decidedBefore, type StepContext, type StepResult } from './tool-step';
 import type { ActionSummary } from './types';
 
@@ -77,7 +77,7 @@ export async function runAuditedToolStep(ctx: StepContext, call: ToolCall, turn:
   const recordedPolicy = ctx.runPolicyRef === undefined ? runPolicy : { runPolicy: ctx.runPolicyRef };
   const history = ctx.runHistory?.input() ?? {};
   const decideInput = [{ request, schema: mapped.tool.parameters, args: mapped.args, ...runPolicy, ...history }] as const;
-  const summary = `decide ${request.action} ${request.target}`;
+  const summary = `decide ${request.action} ${summaryTarget(request.target)}`;
   let decision: KernelDecision;
   try {
     decision = bound
@@ -190,7 +190,7 @@ export async function runAuditedToolStep(ctx: StepContext, call: ToolCall, turn:
 
   const willRun = decision.effect === 'allow' || approval !== undefined;
   if (willRun && request.action === 'fs.write') {
-    const bytes = bytesToWrite(request.params);
+    const bytes = bytesToWriteInRun(request.params);
     if (ctx.usage.bytesWritten + bytes > ctx.budgets.maxBytesWritten) {
       const message = `writing ${bytes} more bytes would exceed the budget of ${ctx.budgets.maxBytesWritten} (${ctx.usage.bytesWritten} written)`;
       await refuse(ctx, { request, key, status: 'DENIED', code: BudgetFailure.MaxBytesWritten, reason: message, ...(bound ? { bound } : {}) });
@@ -205,7 +205,7 @@ export async function runAuditedToolStep(ctx: StepContext, call: ToolCall, turn:
   try {
     // Denied actions also go through the kernel: it records them and never reaches the provider.
     outcome = await executeAction.executeWithOptions(
-      { summary: `${request.action} ${request.target} → ${label}`, ...(bound ? { taskQueue: bound, ...startLimit(ctx) } : {}) },
+      { summary: `${request.action} ${summaryTarget(request.target)} → ${label}`, ...(bound ? { taskQueue: bound, ...startLimit(ctx) } : {}) },
       [
         {
           request,
@@ -321,7 +321,7 @@ async function refuse(ctx: StepContext, r: Refusal): Promise<{ status: string; c
   const input = [
     { request: r.request, idempotencyKey: r.key, status: r.status, code: r.code, reason: r.reason, ...(r.approval ? { approval: r.approval } : {}) },
   ] as const;
-  const summary = `${r.request.action} ${r.request.target} → ${r.status} (${r.code})`;
+  const summary = `${r.request.action} ${summaryTarget(r.request.target)} → ${r.status} (${r.code})`;
   const record = () => recordRefusal.executeWithOptions({ summary, ...(r.bound ? { taskQueue: r.bound, ...startLimit(ctx) } : {}) }, [...input]);
   let out;
   try {

@@ -3,7 +3,8 @@
  * stops the run with a typed, non-retryable failure, which triggers compensation.
  * Counting happens in workflow code per logical call, so activity retries never count twice.
  */
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ApplicationFailure, patched } from '@temporalio/workflow';
+import { Patch } from './patches';
 import type { WorkerLimits } from '../activities/index';
 import type { AgentRunInput, Usage } from './types';
 
@@ -57,8 +58,13 @@ export function checkTokens(usage: Usage, budgets: EffectiveBudgets): void {
   }
 }
 
-/** Bytes an fs.write request would write (UTF-8 of `content`, or decoded base64). */
-export function bytesToWrite(params: Readonly<Record<string, unknown>> | undefined): number {
+/**
+ * Bytes an fs.write request would write (UTF-8 of `content`, or decoded base64): what
+ * `Buffer.from(content, 'utf8')` gives, a lone surrogate as U+FFFD (3 bytes).
+ * `loneSurrogates: false` counts as runs before Patch.CountLoneSurrogates did (a high
+ * surrogate took 4 bytes and the next code unit with it, whatever it was).
+ */
+export function bytesToWrite(params: Readonly<Record<string, unknown>> | undefined, loneSurrogates = true): number {
   const content = params?.['content'];
   if (typeof content !== 'string') return 0;
   if (params?.['encoding'] === 'base64') {
@@ -70,10 +76,25 @@ export function bytesToWrite(params: Readonly<Record<string, unknown>> | undefin
     const c = content.charCodeAt(i);
     if (c < 0x80) bytes += 1;
     else if (c < 0x800) bytes += 2;
-    else if (c >= 0xd800 && c <= 0xdbff) {
+    else if (c >= 0xd800 && c <= 0xdbff && (!loneSurrogates || isLowSurrogate(content.charCodeAt(i + 1)))) {
       bytes += 4;
       i++;
     } else bytes += 3;
   }
   return bytes;
+}
+
+function isLowSurrogate(c: number): boolean {
+  return c >= 0xdc00 && c <= 0xdfff;
+}
+
+/**
+ * {@link bytesToWrite} in a run: the count the run's workflow code made. Only a content
+ * whose two counts differ (it holds a lone surrogate) asks Patch.CountLoneSurrogates, so
+ * only such runs carry its marker and every other history replays as it was.
+ */
+export function bytesToWriteInRun(params: Readonly<Record<string, unknown>> | undefined): number {
+  const bytes = bytesToWrite(params);
+  const before = bytesToWrite(params, false);
+  return bytes === before || patched(Patch.CountLoneSurrogates) ? bytes : before;
 }

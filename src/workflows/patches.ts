@@ -84,4 +84,12 @@ export const Patch = {
    * answer). Asked where it happens (only such runs carry the marker).
    */
   RecordUnstartedCalls: 'record-unstarted-calls',
+  /**
+   * An fs.write's content counts against `maxBytesWritten` as the bytes it puts on disk: a lone
+   * surrogate as U+FFFD, 3 bytes. Before, a high surrogate counted 4 bytes with the code unit
+   * after it, whatever that was, so `"\ud800\u4e00"` (6 bytes written) counted 4 and a run
+   * wrote half as much again as its budget (red team 14d). Asked only for a content whose two
+   * counts differ (only such runs carry the marker).
+   */
+  CountLoneSurrogates: 'count-lone-surrogates',
 } as const satisfies Record<string, string>;

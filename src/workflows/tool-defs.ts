@@ -118,6 +118,24 @@ export function toolNameOf(name: unknown): string {
   return text.length > MAX_TOOL_NAME_LENGTH ? `${text.slice(0, MAX_TOOL_NAME_LENGTH)}…` : text;
 }
 
+// eslint-disable-next-line no-control-regex
+const SUMMARY_SAFE = /^[\x21-\x7e]*$/;
+// eslint-disable-next-line no-control-regex
+const STILL_UNSAFE = /[\u007f-\u009f\u061c\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * A target as a step's summary shows it: as is when it is printable ASCII without spaces or
+ * quotes, else JSON-quoted (line and paragraph separators and bidirectional controls escaped
+ * too). The model writes the target, and the summary's own `→ <decision>` follows it: before,
+ * a target such as `/workspace/output/a → DENIED (no capability)` made an allowed write read as
+ * denied in the Web UI (and a denied one as allowed), and a newline pushed the real decision
+ * out of view (red team 14d).
+ */
+export function summaryTarget(target: string): string {
+  if (SUMMARY_SAFE.test(target) && !target.includes('"')) return target;
+  return JSON.stringify(target).replace(STILL_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /**
  * Maps a model's tool call onto an action request. Never throws: unknown tools and
  * malformed arguments come back as `{ ok: false, error }` for the model to read.
@@ -155,6 +173,7 @@ export function mapToolCall(tools: readonly ToolDefSpec[], call: ToolCall): Mapp
   if (tool.targetFrom.includes('{')) {
     const isUrl = /^https?:\/\//i.test(tool.targetFrom);
     let missing: string | undefined;
+    let unencodable: string | undefined;
     target = tool.targetFrom.replace(PLACEHOLDER, (_, name: string) => {
       const value = record[name];
       used.add(name);
@@ -162,10 +181,25 @@ export function mapToolCall(tools: readonly ToolDefSpec[], call: ToolCall): Mapp
         missing ??= name;
         return '';
       }
-      return isUrl ? encodeURIComponent(String(value)) : String(value);
+      if (!isUrl) return String(value);
+      // A lone surrogate (valid in JSON text: "\ud800") has no UTF-8 form: encodeURIComponent
+      // throws URIError, which in workflow code failed the task again and again (run wedged, no record).
+      try {
+        return encodeURIComponent(String(value));
+      } catch {
+        unencodable ??= name;
+        return '';
+      }
     });
     if (missing !== undefined)
       return { ok: false, code: MappingCode.InvalidArguments, tool, error: `argument "${missing}" of ${tool.name} must be a string or number` };
+    if (unencodable !== undefined)
+      return {
+        ok: false,
+        code: MappingCode.InvalidArguments,
+        tool,
+        error: `argument "${unencodable}" of ${tool.name} cannot be put into a URL (it is not well-formed Unicode: a lone surrogate)`,
+      };
   } else {
     const value = record[tool.targetFrom];
     if (typeof value !== 'string' || value === '')

@@ -7,9 +7,9 @@ import type { DecidedBefore } from '../kernel/types';
 import type { ToolCall } from '../model/types';
 import { decideLocal, decideRemote, executeAction } from './activities';
 import type { Approvals } from './approvals';
-import { BudgetFailure, bytesToWrite, exceeded, type EffectiveBudgets } from './budgets';
+import { BudgetFailure, bytesToWriteInRun, exceeded, type EffectiveBudgets } from './budgets';
 import type { Saga } from './saga';
-import { mapToolCall, type ToolDefSpec } from './tool-defs';
+import { mapToolCall, summaryTarget, type ToolDefSpec } from './tool-defs';
 import { capText } from './transcript';
 import type { ActionSummary, Usage } from './types';
 import type { RunFeatures } from './agent-run';
@@ -72,7 +72,7 @@ export async function runToolStep(ctx: StepContext, call: ToolCall, turn: number
   // Runs of older code still keep the run state of history-aware rules (a ceiling may gain them while they run).
   const history = ctx.runHistory?.input() ?? {};
   const decideInput = [{ request, schema: mapped.tool.parameters, args: mapped.args, ...runPolicy, ...history }] as const;
-  const summary = `decide ${request.action} ${request.target}`;
+  const summary = `decide ${request.action} ${summaryTarget(request.target)}`;
   const decision: KernelDecision = bound
     ? await decideRemote.executeWithOptions({ summary, taskQueue: bound }, [...decideInput])
     : await decideLocal.executeWithOptions({ summary }, [...decideInput]);
@@ -106,7 +106,7 @@ export async function runToolStep(ctx: StepContext, call: ToolCall, turn: number
 
   const willRun = decision.effect === 'allow' || approval !== undefined;
   if (willRun && request.action === 'fs.write') {
-    const bytes = bytesToWrite(request.params);
+    const bytes = bytesToWriteInRun(request.params);
     if (ctx.usage.bytesWritten + bytes > ctx.budgets.maxBytesWritten) {
       exceeded(
         BudgetFailure.MaxBytesWritten,
@@ -121,7 +121,7 @@ export async function runToolStep(ctx: StepContext, call: ToolCall, turn: number
   // Denied and refused actions also go through the kernel: it records them in its audit
   // log and never reaches the provider; the summary makes the decision visible in the UI.
   const outcome = await executeAction.executeWithOptions(
-    { summary: `${request.action} ${request.target} → ${label}`, ...(bound ? { taskQueue: bound } : {}) },
+    { summary: `${request.action} ${summaryTarget(request.target)} → ${label}`, ...(bound ? { taskQueue: bound } : {}) },
     [{ request, idempotencyKey: key, maxChars: ctx.maxChars, ...runPolicy, ...(approval ? { approval } : {}), ...history, decided: decidedBefore(decision) }],
   );
   if (compensation) ctx.saga.settle(compensation, outcome.status, outcome.recordId);

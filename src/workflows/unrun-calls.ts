@@ -13,7 +13,7 @@ import { recordRefusals } from './activities';
 import { RunCode } from './failure-codes';
 import { Patch } from './patches';
 import { describeFailure } from './saga';
-import { UNKNOWN_TOOL_ACTION, mapToolCall, toolNameOf } from './tool-defs';
+import { UNKNOWN_TOOL_ACTION, mapToolCall, summaryTarget, toolNameOf } from './tool-defs';
 import type { StepContext } from './tool-step';
 
 /** Most calls per `recordRefusals` step, and most characters of their targets and reasons. */
@@ -59,7 +59,7 @@ export async function recordUnrunCalls(ctx: StepContext, calls: readonly ToolCal
   await CancellationScope.nonCancellable(async () => {
     for (const batch of batches(refusals)) {
       const first = batch[0]!.request;
-      const summary = `${batch.length === 1 ? `${first.action} ${first.target}` : `${batch.length} calls not run`} → DENIED (${RunCode.Stopped})`;
+      const summary = `${batch.length === 1 ? `${first.action} ${summaryTarget(first.target)}` : `${batch.length} calls not run`} → DENIED (${RunCode.Stopped})`;
       await recordRefusals.executeWithOptions({ summary }, [batch]);
     }
   });
