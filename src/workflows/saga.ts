@@ -10,6 +10,7 @@ import { undoAction, undoActionPatiently } from './activities';
 import { hostUnavailable } from './host';
 import { Patch } from './patches';
 import { CompensationState, type Compensation, type UndoResult } from './types';
+import { summaryTarget } from './tool-defs';
 
 const UNDONE_STATES: ReadonlySet<string> = new Set([CompensationState.Undone, CompensationState.Noop]);
 
@@ -70,7 +71,7 @@ export class Saga {
       const limits = this.limits;
       const outcome = await (limits ? undoActionPatiently : undoAction).executeWithOptions(
         {
-          summary: `undo ${entry.action} ${entry.target}`,
+          summary: `undo ${entry.action} ${summaryTarget(entry.target)}`,
           ...(this.taskQueue ? { taskQueue: this.taskQueue } : {}),
           ...(limits ? { scheduleToCloseTimeout: limits.compensationTimeoutMs } : {}),
           ...(limits && this.taskQueue ? { scheduleToStartTimeout: limits.startTimeoutMs } : {}),
