@@ -22,6 +22,20 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/** Pids of running (non-zombie) processes whose argv holds `marker` as a whole argument. */
+export function pidsWith(marker: string): number[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .flatMap((d) => {
+      try {
+        return fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').includes(marker) && isAlive(Number(d)) ? [Number(d)] : [];
+      } catch {
+        return [];
+      }
+    });
+}
+
 /** The pids a forker printed (`pid <n>` lines). */
 export function forkedPids(stdout: string): number[] {
   return [...stdout.matchAll(/^pid (\d+)$/gm)].map((m) => Number(m[1]));

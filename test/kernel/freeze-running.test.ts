@@ -15,20 +15,7 @@ import { FilesystemProvider } from '../../src/providers/filesystem';
 import { makeWorkspace } from '../providers/process-fixture';
 import { waitFor } from '../helpers/poll';
 import { readLog } from './kernel-helpers';
-
-/** Pids of processes whose argv holds `marker`. */
-function pidsWith(marker: string): number[] {
-  return fs
-    .readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .flatMap((d) => {
-      try {
-        return fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').includes(marker) ? [Number(d)] : [];
-      } catch {
-        return [];
-      }
-    });
-}
+import { pidsWith } from '../helpers/processes';
 
 describe('freeze: an action already running is stopped', () => {
   const root = makeWorkspace();

@@ -8,24 +8,10 @@ import type { ReceivedRequest, ScriptStep } from '../../src/dev/scripted-server'
 import { agentRun } from '../../src/workflows/agent-run';
 import { AGENT_POLICY, FILE_TOOLS, withAgentBench, RUN_TOOL } from '../helpers/agent';
 import { activitySummaries, maxAttempt } from '../helpers/history';
-import { isAlive, waitUntilGone } from '../helpers/processes';
+import { pidsWith, waitUntilGone } from '../helpers/processes';
 import { maybeRecordHistory } from '../helpers/record-history';
 import { temporal, uniqueId } from '../helpers/temporal';
 import { waitFor } from '../helpers/workspace-snapshot';
-
-/** Pids of host processes whose command line contains `marker`. */
-function pidsWith(marker: string): number[] {
-  return fs
-    .readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .flatMap((d) => {
-      try {
-        return fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').includes(marker) && isAlive(Number(d)) ? [Number(d)] : [];
-      } catch {
-        return [];
-      }
-    });
-}
 
 function auditLog(file: string): Array<Record<string, unknown>> {
   return fs
