@@ -15,7 +15,7 @@
 import fs from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { canonicalPath, compileGlob } from '../policy/index';
-import { FsEscapeError, FsInvalidParamError, FsRecursiveNotAllowedError, FsTooLargeError, FsUnsafeFileError } from './fs-errors';
+import { FsEscapeError, FsInvalidParamError, FsRecursiveNotAllowedError, FsTooLargeError, FsTooManyEntriesError, FsUnsafeFileError } from './fs-errors';
 import { assertKernelGrant } from '../kernel/grant';
 import { withCreatedFile, withMeta } from '../kernel/provider-output';
 import { NEEDS_ASYNC, type ActionRequest, type ExecutionContext, type HostLocation, type Provider, type ResolvedRequest } from '../kernel/types';
@@ -34,6 +34,11 @@ export interface FilesystemProviderOptions {
   /** Hard cap on bytes read or written per call, on top of any rule's `max_bytes` (default 16 MiB). */
   readonly maxBytes?: number;
   /**
+   * Most entries one `fs.list` answers (default 100,000): a larger folder is refused with
+   * `Fs.TooLarge` after reading at most one more entry, never loaded whole into memory.
+   */
+  readonly maxListEntries?: number;
+  /**
    * How far `fs.write` flushes before it returns, and whether it is atomic. `'full'`
    * (default): a new file is written, fsynced and renamed over the target, then the folder is
    * fsynced — readers see the old file or the new one, and a written file survives a power
@@ -46,6 +51,9 @@ export interface FilesystemProviderOptions {
    */
   readonly durability?: Durability;
 }
+
+/** {@link FilesystemProviderOptions.maxListEntries} by default. */
+const DEFAULT_MAX_LIST_ENTRIES = 100_000;
 
 type Encoding = 'utf8' | 'base64';
 const ENCODINGS: readonly string[] = ['utf8', 'base64'];
@@ -71,12 +79,18 @@ export class FilesystemProvider implements Provider {
   readonly awaitsBeforeEffect = true;
   private readonly table: MountTable;
   private readonly maxBytes: number;
+  private readonly maxListEntries: number;
   private readonly durability: Durability;
 
   /** @throws FsInvalidMountError for a mount that cannot be used. */
   constructor(options: FilesystemProviderOptions = {}) {
     this.table = new MountTable(options.mounts);
     this.maxBytes = options.maxBytes ?? 16 * 1024 * 1024;
+    const maxListEntries: unknown = options.maxListEntries ?? DEFAULT_MAX_LIST_ENTRIES;
+    if (typeof maxListEntries !== 'number' || !Number.isSafeInteger(maxListEntries) || maxListEntries < 1) {
+      throw new FsInvalidParamError('maxListEntries', 'a FilesystemProvider option: a whole number of entries, at least 1 (default 100000)');
+    }
+    this.maxListEntries = maxListEntries;
     const durability: unknown = options.durability ?? Durability.Full;
     if (durability !== Durability.Full && durability !== Durability.Os) {
       throw new FsInvalidParamError('durability', 'a FilesystemProvider option: use "full" (the default: fsync file and folder) or "os" (no fsync)');
@@ -236,20 +250,30 @@ export class FilesystemProvider implements Provider {
     }
   }
 
-  /** Lists the folder through its own verified descriptor. */
+  /** Lists the folder through its own verified descriptor, at most `maxListEntries` entries (read one by one, never all at once). */
   private async list(target: FsTarget): Promise<unknown> {
     const dir = await walk(target);
-    let entries: fs.Dirent[];
+    const entries: { name: string; type: string }[] = [];
     try {
-      entries = await fs.promises.readdir(dir.self(), { withFileTypes: true }).catch((err: unknown) => {
+      const reader = await fs.promises.opendir(dir.self(), { bufferSize: 1024 }).catch((err: unknown) => {
         throw toFsError(err, target.agentPath);
       });
+      try {
+        for (;;) {
+          const e = await reader.read().catch((err: unknown) => {
+            throw toFsError(err, target.agentPath);
+          });
+          if (e === null) break;
+          if (entries.length === this.maxListEntries) throw new FsTooManyEntriesError(target.agentPath, this.maxListEntries);
+          entries.push({ name: e.name, type: e.isFile() ? 'file' : e.isDirectory() ? 'directory' : e.isSymbolicLink() ? 'symlink' : 'other' });
+        }
+      } finally {
+        await reader.close().catch(() => undefined);
+      }
     } finally {
       await dir.close();
     }
-    return entries
-      .map((e) => ({ name: e.name, type: e.isFile() ? 'file' : e.isDirectory() ? 'directory' : e.isSymbolicLink() ? 'symlink' : 'other' }))
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 }
 

@@ -83,6 +83,19 @@ export class FsTooLargeError extends AgentOsError {
   }
 }
 
+/** An fs.list of a folder with more entries than the provider lists in one answer (`maxListEntries`). */
+export class FsTooManyEntriesError extends AgentOsError {
+  readonly code = FsCode.TooLarge;
+  constructor(
+    readonly path: string,
+    readonly maxEntries: number,
+  ) {
+    super(
+      `${path} holds more than ${maxEntries} entries, the most one fs.list answers (the provider's maxListEntries): list a folder below it, or raise maxListEntries`,
+    );
+  }
+}
+
 /** The operation does not fit the kind of file (e.g. fs.read on a directory, fs.list on a file). */
 export class FsWrongTypeError extends AgentOsError {
   readonly code = FsCode.WrongType;

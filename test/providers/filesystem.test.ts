@@ -277,6 +277,43 @@ describe('FilesystemProvider via Kernel', () => {
     ]);
   });
 
+  test('fs.list: a folder with more entries than maxListEntries → ERROR Fs.TooLarge, recorded, nothing listed; at the cap → listed', async () => {
+    const root = tempDir();
+    const ws = path.join(root, 'ws');
+    fs.mkdirSync(path.join(ws, 'big'), { recursive: true });
+    fs.mkdirSync(path.join(ws, 'full'));
+    for (let i = 0; i < 4; i++) fs.writeFileSync(path.join(ws, 'big', `f${i}`), '');
+    for (let i = 0; i < 3; i++) fs.writeFileSync(path.join(ws, 'full', `f${i}`), '');
+    const logPath = path.join(root, 'kernel.log');
+    const kernel = new Kernel({
+      policy: writePolicy(root, POLICY),
+      providers: [new FilesystemProvider({ mounts: { '/workspace': ws }, maxListEntries: 3 })],
+      logPath,
+    });
+    const big = await kernel.submit({ action: 'fs.list', target: '/workspace/big' });
+    const full = await kernel.submit({ action: 'fs.list', target: '/workspace/full' });
+    await kernel.close();
+    assert.equal(big.status, 'ERROR');
+    assert.equal(big.code, 'Fs.TooLarge');
+    assert.match(big.error ?? '', /\/workspace\/big holds more than 3 entries.*maxListEntries/);
+    assert.equal(big.data, undefined);
+    assertNoHostPath(big, root);
+    assert.equal(full.status, 'OK');
+    assert.equal((full.data as unknown[]).length, 3);
+    assert.deepEqual(
+      readLog(logPath).map((r) => [r['status'], r['code']]),
+      [
+        ['ERROR', 'Fs.TooLarge'],
+        ['OK', undefined],
+      ],
+    );
+  });
+
+  test('FilesystemProvider: maxListEntries that is not a whole number of at least 1 → Fs.InvalidParam naming it', () => {
+    for (const bad of [0, -1, 1.5, Number.NaN, Infinity, '10'])
+      assert.throws(() => new FilesystemProvider({ maxListEntries: bad as number }), { code: 'Fs.InvalidParam', message: /maxListEntries/ });
+  });
+
   test('FilesystemProvider: each submit → one audit record with canonical target and no contents', async () => {
     const { kernel, logPath } = setup();
     await kernel.submit({ action: 'fs.read', target: '/workspace/./data.csv' });
