@@ -87,10 +87,24 @@ function limitArgs(limits: SandboxLimits | undefined): string[] {
   return [`--as=${v(l.memoryBytes)}`, `--nproc=${v(l.processes)}`, `--fsize=${v(l.fileSizeBytes)}`];
 }
 
-/** bubblewrap's size of the private `/tmp` (SandboxLimits.tmpBytes), where it can size a tmpfs. */
+/** bubblewrap's size of a private tmpfs (SandboxLimits.tmpBytes), where it can size one. */
 function tmpSizeArgs(limits: SandboxLimits | undefined, probe: SandboxProbe): string[] {
   const bytes = limits?.tmpBytes ?? DEFAULT_SANDBOX_LIMITS.tmpBytes;
   return probe.tmpfsSize === true && Number.isFinite(bytes) ? ['--size', String(Math.floor(bytes))] : [];
+}
+
+/**
+ * `/dev` and the two folders a program may write that live in memory: `/dev/shm` (POSIX shared
+ * memory, semaphores) and `/tmp`, each a tmpfs of at most `limits.tmpBytes`. `/dev` itself is
+ * remounted read-only (its device nodes and `pts` are mounts of their own and stay usable), and
+ * the sandbox's root is remounted read-only once every mount point in it exists (the caller's
+ * last mount): bubblewrap makes both as unsized tmpfs, which no rlimit counts, so a program that
+ * met the bounded `/tmp` wrote its gigabytes to `/dev/shm`, `/`, or `/run` instead, into the
+ * host's memory (red team 15b).
+ */
+function memoryFolderArgs(limits: SandboxLimits | undefined, probe: SandboxProbe): string[] {
+  const size = tmpSizeArgs(limits, probe);
+  return ['--dev', '/dev', ...size, '--tmpfs', '/dev/shm', '--remount-ro', '/dev', ...size, '--tmpfs', '/tmp'];
 }
 
 /**
@@ -160,18 +174,7 @@ export function buildSandboxCommand(spec: SandboxSpec, probe: SandboxProbe, host
   args.push('--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--clearenv');
   for (const [name, value] of Object.entries(spec.env)) args.push('--setenv', name, value);
   const prlimitArgs = limitArgs(spec.limits); // checks every limit, /tmp's size included
-  args.push(
-    ...systemFolderArgs(),
-    ...etcArgs(),
-    '--proc',
-    '/proc',
-    ...procReadOnlyArgs(),
-    '--dev',
-    '/dev',
-    ...tmpSizeArgs(spec.limits, probe),
-    '--tmpfs',
-    '/tmp',
-  );
+  args.push(...systemFolderArgs(), ...etcArgs(), '--proc', '/proc', ...procReadOnlyArgs(), ...memoryFolderArgs(spec.limits, probe));
   for (const dir of readOnly) args.push('--ro-bind', dir, dir);
   for (const m of [...spec.mounts].sort((a, b) => a.agent.length - b.agent.length)) {
     args.push(m.readOnly === true ? '--ro-bind' : '--bind', m.host, m.agent);
@@ -181,6 +184,7 @@ export function buildSandboxCommand(spec: SandboxSpec, probe: SandboxProbe, host
   // The checked directory itself, from the launcher's descriptor, at a path of the sandbox's own root
   // (the host's view of it: see hostFolder for when that would show more than the sandbox does).
   if (cwdFolder !== undefined) args.push('--ro-bind-fd', String(SANDBOX_CWD_FD), SANDBOX_CWD_REF);
+  args.push('--remount-ro', '/'); // last, once every mount point in it exists (memoryFolderArgs)
   args.push('--chdir', spec.cwd, '--info-fd', String(SANDBOX_INFO_FD), '--');
   // The forwarder starts before prlimit: the program's limits apply to the program only.
   if (bridge !== undefined) args.push(...bridge.launcher);
