@@ -19,6 +19,8 @@ import {
   DEFAULT_SANDBOX_LIMITS,
   SANDBOX_CWD_FD,
   SANDBOX_CWD_REF,
+  SANDBOX_STARTED_FD,
+  SANDBOX_STARTED_MARK,
   SandboxNetwork,
   type SandboxCommand,
   type SandboxCwdFolder,
@@ -191,7 +193,8 @@ export function buildSandboxCommand(spec: SandboxSpec, probe: SandboxProbe, host
   args.push(probe.prlimit, ...prlimitArgs, '--');
   // bubblewrap sets PWD; the program's environment is exactly `spec.env`.
   const keepPwd = 'PWD' in spec.env;
-  if (spec.cwdIdentity !== undefined) args.push(...cwdCheck(spec.cwdIdentity, cwdFolder !== undefined, keepPwd, probe));
+  const startedFd = spec.cwdIdentity !== undefined && spec.reportStart === true;
+  if (spec.cwdIdentity !== undefined) args.push(...cwdCheck(spec.cwdIdentity, { byDescriptor: cwdFolder !== undefined, keepPwd, startedFd }, probe));
   else if (probe.env !== undefined && !keepPwd && !spec.command.includes('=')) args.push(probe.env, '-u', 'PWD', '--');
   args.push(spec.command, ...spec.args);
   return {
@@ -206,6 +209,7 @@ export function buildSandboxCommand(spec: SandboxSpec, probe: SandboxProbe, host
       ...(hostIds.gid !== undefined ? { gid: hostIds.gid } : {}),
     },
     ...(cwdFolder !== undefined ? { cwdFolder } : {}),
+    ...(startedFd ? { startedFd: true as const } : {}),
   };
 }
 
@@ -216,14 +220,18 @@ export function buildSandboxCommand(spec: SandboxSpec, probe: SandboxProbe, host
  * and the `chdir` (even after bubblewrap made its mounts: a mount moves with a renamed
  * folder) is caught. With the launcher's descriptor it compares `.` with
  * {@link SANDBOX_CWD_REF} (the shell's `-ef`, no process); without, with `stat` (one more
- * fork and exec per run).
+ * fork and exec per run). With `startedFd`, a check that passed writes
+ * {@link SANDBOX_STARTED_MARK} on {@link SANDBOX_STARTED_FD} and closes it before the program
+ * starts: the launcher tells a refusal from a program that prints the same line by the mark.
  */
-function cwdCheck(identity: { dev: number; ino: number }, byDescriptor: boolean, keepPwd: boolean, probe: SandboxProbe): string[] {
+function cwdCheck(identity: { dev: number; ino: number }, how: { byDescriptor: boolean; keepPwd: boolean; startedFd: boolean }, probe: SandboxProbe): string[] {
+  const { byDescriptor, keepPwd, startedFd } = how;
   if (probe.sh === undefined || (!byDescriptor && probe.stat === undefined)) {
     throw new SandboxUnavailableError(`${byDescriptor ? 'sh is' : 'sh and stat are'} needed to check the working directory inside the sandbox`);
   }
   const moved = `{ echo '${CWD_MOVED_MESSAGE}' >&2; exit ${CWD_MOVED_EXIT}; }`;
-  const run = `${keepPwd ? '' : 'unset PWD; '}exec "$@"`;
+  const started = startedFd ? `echo ${SANDBOX_STARTED_MARK} >&${SANDBOX_STARTED_FD}; exec ${SANDBOX_STARTED_FD}>&-; ` : '';
+  const run = `${keepPwd ? '' : 'unset PWD; '}${started}exec "$@"`;
   if (byDescriptor) return [probe.sh, '-c', `[ . -ef ${SANDBOX_CWD_REF} ] || ${moved}; ${run}`, 'sh'];
   return [probe.sh, '-c', `[ "$(${probe.stat as string} -c %d:%i .)" = "$0" ] || ${moved}; ${run}`, `${identity.dev}:${identity.ino}`];
 }

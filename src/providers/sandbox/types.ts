@@ -92,6 +92,12 @@ export interface SandboxSpec {
    * launchers that do so (the process provider's); others keep the default (`stat` inside).
    */
   readonly cwdDescriptor?: boolean;
+  /**
+   * With `cwdIdentity`: the launcher reads descriptor {@link SANDBOX_STARTED_FD}, on which the
+   * check writes {@link SANDBOX_STARTED_MARK} once it passed, just before the program is started
+   * ({@link SandboxCommand.startedFd}). Only for launchers that do so (the process provider's).
+   */
+  readonly reportStart?: boolean;
 }
 
 /** The checked working directory as a launcher must hand it to bubblewrap (see {@link SandboxCommand.cwdFolder}). */
@@ -110,6 +116,16 @@ export const SANDBOX_CWD_FD = 4;
  * with (`[ . -ef … ]`). It lies in the sandbox's own root, which nothing outside can rename.
  */
 export const SANDBOX_CWD_REF = '/run/agent-os-cwd';
+
+/**
+ * The descriptor on which the working-directory check reports that the program is being
+ * started. The check closes it before it starts the program, and bubblewrap's init closes every
+ * descriptor it does not need, so no process of the sandbox holds it once the program runs: the
+ * program cannot write the mark, nor take it back.
+ */
+export const SANDBOX_STARTED_FD = 5;
+/** What the check writes on {@link SANDBOX_STARTED_FD} before it starts the program. */
+export const SANDBOX_STARTED_MARK = 'started';
 
 /** Exit status of a sandbox whose working directory was not the checked one. */
 export const CWD_MOVED_EXIT = 125;
@@ -142,4 +158,12 @@ export interface SandboxCommand {
    * ({@link CWD_MOVED_EXIT}, {@link CWD_MOVED_MESSAGE}).
    */
   readonly cwdFolder?: SandboxCwdFolder;
+  /**
+   * Present when the command reports on descriptor {@link SANDBOX_STARTED_FD} that the program
+   * is being started: the launcher passes a pipe there (the sixth stdio entry) and reads it. A
+   * run whose pipe did not carry {@link SANDBOX_STARTED_MARK} started nothing; only then are its
+   * exit status and stderr taken as one of the refusals before the program (a moved working
+   * directory, a forwarder that did not start), which a program can print too.
+   */
+  readonly startedFd?: true;
 }
