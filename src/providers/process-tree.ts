@@ -16,7 +16,7 @@
  *
  * The process provider calls this in its spawner process (spawner/client.ts), not in the worker.
  */
-import { spawn, type ChildProcessByStdio, type StdioOptions } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { closeSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { ProviderAbortedError, SandboxFailedError } from './errors';
@@ -30,6 +30,8 @@ import {
   type SandboxInfo,
 } from './sandbox/lifecycle';
 import { openCwdFolder } from './sandbox/cwd-folder';
+import { feedSeccomp } from './sandbox/seccomp';
+import { sandboxStdio } from './sandbox/stdio';
 import { CWD_MOVED_EXIT, CWD_MOVED_MESSAGE, SANDBOX_STARTED_MARK, type SandboxCommand, type SandboxCwdFolder } from './sandbox/types';
 
 /** What to run; `file` is an absolute path already checked by the caller. */
@@ -125,9 +127,9 @@ function cwdMovedOutcome(started: number): ProcessOutcome {
 }
 
 /**
- * Spawns bubblewrap; the working directory's descriptor (if any) goes in after the four pipes, as
- * descriptor 4 (`SANDBOX_CWD_FD`), and is closed here; with `startedFd`, a pipe follows as
- * descriptor 5 (`SANDBOX_STARTED_FD`).
+ * Spawns bubblewrap with the sandbox's descriptors (sandbox/stdio.ts): the working directory's
+ * descriptor (if any) as 4, closed here; with `startedFd`, the start report's pipe as 5; the
+ * seccomp filter, written at once, as 6.
  */
 function spawnSandbox(
   file: string,
@@ -136,11 +138,15 @@ function spawnSandbox(
   cwdFd: number | undefined,
   startedFd: boolean,
 ): ChildProcessByStdio<Writable, Readable, Readable> {
-  if (cwdFd === undefined && !startedFd) return spawn(file, [...args], { ...options, cwd: '/' });
-  const stdio: StdioOptions = [...options.stdio, cwdFd ?? 'ignore', ...(startedFd ? ['pipe' as const] : [])];
   try {
-    // The first three are pipes, as without the descriptor (Node's types know only three-entry tuples).
-    return spawn(file, [...args], { ...options, stdio, cwd: '/' }) as ChildProcessByStdio<Writable, Readable, Readable>;
+    // The first three are pipes (Node's types know only three-entry tuples).
+    const child = spawn(file, [...args], { ...options, stdio: sandboxStdio(options.stdio, cwdFd, startedFd), cwd: '/' }) as ChildProcessByStdio<
+      Writable,
+      Readable,
+      Readable
+    >;
+    feedSeccomp(child.stdio);
+    return child;
   } finally {
     if (cwdFd !== undefined) closeSync(cwdFd);
   }

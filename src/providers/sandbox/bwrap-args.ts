@@ -19,6 +19,7 @@ import {
   DEFAULT_SANDBOX_LIMITS,
   SANDBOX_CWD_FD,
   SANDBOX_CWD_REF,
+  SANDBOX_SECCOMP_FD,
   SANDBOX_STARTED_FD,
   SANDBOX_STARTED_MARK,
   SandboxNetwork,
@@ -149,7 +150,8 @@ function procReadOnlyArgs(): string[] {
  * @example
  * const cmd = buildSandboxCommand({ command: '/usr/bin/git', args: ['status'], cwd: '/workspace',
  *   env: { PATH: '/usr/bin:/bin' }, mounts: [{ agent: '/workspace', host: '/srv/ws' }] }, probeSandbox());
- * const child = spawn(cmd.file, [...cmd.args], cmd.spawnOptions);
+ * const child = spawn(cmd.file, [...cmd.args], { ...cmd.spawnOptions, stdio: sandboxStdio(cmd.spawnOptions.stdio, undefined, false) });
+ * feedSeccomp(child.stdio);
  */
 export function buildSandboxCommand(spec: SandboxSpec, probe: SandboxProbe, hostIds: { uid?: number; gid?: number } = {}): SandboxCommand {
   if (probe.bwrap === undefined) throw new SandboxUnavailableError(probe.problem ?? 'bwrap not found');
@@ -174,6 +176,7 @@ export function buildSandboxCommand(spec: SandboxSpec, probe: SandboxProbe, host
   }
   args.push('--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try', '--unshare-net', '--hostname', 'sandbox');
   args.push('--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--clearenv');
+  args.push('--seccomp', String(SANDBOX_SECCOMP_FD)); // no kernel keyrings (seccomp.ts); the launcher writes the filter there
   for (const [name, value] of Object.entries(spec.env)) args.push('--setenv', name, value);
   const prlimitArgs = limitArgs(spec.limits); // checks every limit, /tmp's size included
   args.push(...systemFolderArgs(), ...etcArgs(), '--proc', '/proc', ...procReadOnlyArgs(), ...memoryFolderArgs(spec.limits, probe));

@@ -124,6 +124,8 @@ export const SANDBOX_CWD_REF = '/run/agent-os-cwd';
  * program cannot write the mark, nor take it back.
  */
 export const SANDBOX_STARTED_FD = 5;
+/** The descriptor on which bubblewrap reads the sandbox's seccomp filter (see seccomp.ts); every launcher must supply it. */
+export const SANDBOX_SECCOMP_FD = 6;
 /** What the check writes on {@link SANDBOX_STARTED_FD} before it starts the program. */
 export const SANDBOX_STARTED_MARK = 'started';
 
@@ -140,7 +142,9 @@ export interface SandboxCommand {
   /**
    * Options for `child_process.spawn`: an empty environment for bubblewrap itself (the
    * program's is passed with `--setenv`), its own process group, and a fourth pipe (fd 3)
-   * on which bubblewrap reports the sandbox's init pid (read it with `readSandboxInfo`).
+   * on which bubblewrap reports the sandbox's init pid (read it with `readSandboxInfo`). The
+   * launcher adds descriptors 4 to 6 (`sandboxStdio`) and writes the seccomp filter on 6
+   * (`feedSeccomp`): bubblewrap starts nothing without it.
    */
   readonly spawnOptions: {
     readonly env: Record<string, string>;
