@@ -10,7 +10,7 @@ import { buildSandboxCommand } from './bwrap-args';
 import { killSandbox, readSandboxInfo, terminateSandboxedProgram, waitSandboxGone, type SandboxInfo } from './lifecycle';
 import { probeSandbox, type SandboxProbe } from './probe';
 import { feedSeccomp } from './seccomp';
-import { sandboxStdio } from './stdio';
+import { maskInheritedFds, sandboxStdio } from './stdio';
 import type { SandboxSpec } from './types';
 
 /** A running sandboxed program. */
@@ -43,7 +43,7 @@ export function spawnSandboxed(spec: SandboxSpec, probe: SandboxProbe = probeSan
   const command = buildSandboxCommand(spec, probe, hostIds);
   const child = childProcess().spawn(command.file, [...command.args], {
     ...command.spawnOptions,
-    stdio: sandboxStdio(command.spawnOptions.stdio, undefined, false),
+    stdio: maskInheritedFds(sandboxStdio(command.spawnOptions.stdio, undefined, false)),
     cwd: '/',
   });
   feedSeccomp(child.stdio);

@@ -6,6 +6,8 @@
  * closed in bubblewrap.
  */
 import type { StdioOptions } from 'node:child_process';
+import { openSync } from 'node:fs';
+import { inheritableFds } from '../spawner/inherited-fds';
 import type { SandboxCommand } from './types';
 
 /**
@@ -17,4 +19,26 @@ import type { SandboxCommand } from './types';
  */
 export function sandboxStdio(base: SandboxCommand['spawnOptions']['stdio'], cwdFd: number | undefined, startedFd: boolean): StdioOptions {
   return [...base, cwdFd ?? 'ignore', startedFd ? 'pipe' : 'ignore', 'pipe'];
+}
+
+let devNull: number | undefined;
+
+/**
+ * `stdio` with `/dev/null` in place of every descriptor this process would pass on by accident
+ * (one its parent left open without close-on-exec: a shell's redirection, a supervisor's socket)
+ * that `stdio` does not set itself. bubblewrap closes nothing it did not open, so such a
+ * descriptor reached the sandboxed program, which wrote into a host file outside its mounts
+ * through it (red team 15b). For launchers in a process that keeps its inherited descriptors
+ * (the worker starting stdio MCP servers); the spawner closes its own as it starts.
+ */
+export function maskInheritedFds(stdio: StdioOptions): StdioOptions {
+  const leaks = inheritableFds();
+  if (leaks.length === 0 || !Array.isArray(stdio)) return stdio;
+  const masked = [...(stdio as unknown[])];
+  devNull ??= openSync('/dev/null', 'r+'); // close-on-exec, as Node opens everything; kept for the process
+  for (const fd of leaks) {
+    for (let i = masked.length; i < fd; i++) masked.push('ignore'); // no holes: Node would skip them
+    if (masked[fd] === undefined || masked[fd] === 'ignore') masked[fd] = devNull;
+  }
+  return masked as StdioOptions;
 }
