@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { ProcessProvider } from '../../src/providers/process';
 import { makeWorkspace, run } from './process-fixture';
 
-// Red team 15b: a network namespace does not hold AF_VSOCK sockets (before Linux 6.19), so a program
+// Red team 15b: a network namespace does not hold AF_VSOCK sockets on kernels without vsock namespaces (this one, 6.18), so a program
 // "without network" could still open one and talk to the VM's host over virtio-vsock (this machine is
 // such a VM, /dev/vsock present). The host's vsock services belong to the machine, not to this
 // project, so the test does not connect anywhere: it shows the socket can no longer be made.

@@ -8,8 +8,8 @@
  *   uid's user keyring; it linked that keyring into one of its own, gained possession of every
  *   key in it and read them (a root worker's `_uid.0`: cached disk passwords, Kerberos tickets),
  *   or could revoke them (red team 15b);
- * - `AF_VSOCK` sockets: a network namespace does not hold them (before Linux 6.19's vsock
- *   namespaces), so a program without network reached the VM's host over virtio-vsock (red
+ * - `AF_VSOCK` sockets: a network namespace does not hold them on kernels without vsock
+ *   namespaces (6.18 among them), so a program without network could open one to the VM's host over virtio-vsock (red
  *   team 15b); on i386, whose `socketcall` hides its arguments in memory, every socket made
  *   through `socketcall` (the direct `socket` call is filtered as on the other architectures);
  * - every system call of an architecture it does not know (fail closed).
