@@ -88,6 +88,8 @@ export {
   killSandbox,
   waitSandboxGone,
   spawnSandboxed,
+  sandboxStdio,
+  feedSeccomp,
   type SandboxedChild,
   type SandboxSpec,
   type SandboxCommand,

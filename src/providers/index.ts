@@ -13,6 +13,8 @@ export {
   killSandbox,
   waitSandboxGone,
   spawnSandboxed,
+  sandboxStdio,
+  feedSeccomp,
   type SandboxedChild,
   type SandboxMount,
   type SandboxLimits,

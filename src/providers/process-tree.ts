@@ -30,7 +30,9 @@ import {
   type SandboxInfo,
 } from './sandbox/lifecycle';
 import { openCwdFolder } from './sandbox/cwd-folder';
-import { CWD_MOVED_EXIT, CWD_MOVED_MESSAGE, type SandboxCommand, type SandboxCwdFolder } from './sandbox/types';
+import { feedSeccomp } from './sandbox/seccomp';
+import { sandboxStdio } from './sandbox/stdio';
+import { CWD_MOVED_EXIT, CWD_MOVED_MESSAGE, SANDBOX_STARTED_MARK, type SandboxCommand, type SandboxCwdFolder } from './sandbox/types';
 
 /** What to run; `file` is an absolute path already checked by the caller. */
 export interface ProcessSpec {
@@ -51,6 +53,8 @@ export interface ProcessSpec {
   readonly sandbox?: SandboxCommand['spawnOptions'];
   /** With `sandbox`: the checked working directory bubblewrap expects as a descriptor (see {@link openCwdFolder}). */
   readonly cwdFolder?: SandboxCwdFolder;
+  /** With `sandbox`: the command reports the program's start on a sixth pipe ({@link SandboxCommand.startedFd}). */
+  readonly startedFd?: true;
   /** Told what to kill should the launcher itself be lost (see spawner/client.ts); never called after the run ended. */
   readonly observe?: RunObserver;
 }
@@ -79,6 +83,12 @@ export interface ProcessOutcome {
    * of the sandbox's init, whose process group holds the program; gone with everything it ran.
    */
   readonly pid: number;
+  /**
+   * Sandboxed runs whose command reports the start ({@link ProcessSpec.startedFd}): whether the
+   * check before the program passed and started it. False: nothing of the program ran (the
+   * run's exit status and stderr are then the refusal's).
+   */
+  readonly programStarted?: boolean;
 }
 
 /** Collects at most `cap` bytes of a stream and remembers whether more came. */
@@ -112,23 +122,44 @@ function cwdMovedOutcome(started: number): ProcessOutcome {
     timedOut: false,
     durationMs: Math.round(performance.now() - started),
     pid: -1,
+    programStarted: false,
   };
 }
 
-/** Spawns bubblewrap; the working directory's descriptor (if any) goes in after the four pipes, as descriptor 4 (`SANDBOX_CWD_FD`), and is closed here. */
+/**
+ * Spawns bubblewrap with the sandbox's descriptors (sandbox/stdio.ts): the working directory's
+ * descriptor (if any) as 4, closed here; with `startedFd`, the start report's pipe as 5; the
+ * seccomp filter, written at once, as 6.
+ */
 function spawnSandbox(
   file: string,
   args: readonly string[],
   options: SandboxCommand['spawnOptions'],
   cwdFd: number | undefined,
+  startedFd: boolean,
 ): ChildProcessByStdio<Writable, Readable, Readable> {
-  if (cwdFd === undefined) return spawn(file, [...args], { ...options, cwd: '/' });
   try {
-    // The first three are pipes, as without the descriptor (Node's types know only three-entry tuples).
-    return spawn(file, [...args], { ...options, stdio: [...options.stdio, cwdFd], cwd: '/' }) as ChildProcessByStdio<Writable, Readable, Readable>;
+    // The first three are pipes (Node's types know only three-entry tuples).
+    const child = spawn(file, [...args], { ...options, stdio: sandboxStdio(options.stdio, cwdFd, startedFd), cwd: '/' }) as ChildProcessByStdio<
+      Writable,
+      Readable,
+      Readable
+    >;
+    feedSeccomp(child.stdio);
+    return child;
   } finally {
-    closeSync(cwdFd);
+    if (cwdFd !== undefined) closeSync(cwdFd);
   }
+}
+
+/** Reads the start report of {@link SANDBOX_STARTED_FD} (a few bytes at most are kept); `started()` is true once the mark came first. */
+function startReport(stream: Readable | null | undefined): { started(): boolean } {
+  let text = '';
+  stream?.on('data', (chunk: Buffer) => {
+    if (text.length < SANDBOX_STARTED_MARK.length) text += chunk.toString('latin1').slice(0, SANDBOX_STARTED_MARK.length);
+  });
+  stream?.on('error', () => undefined);
+  return { started: () => text.startsWith(SANDBOX_STARTED_MARK) };
 }
 
 /** Sends `signal` to every process of group `pgid`; a group that is already gone is fine. */
@@ -153,7 +184,7 @@ export function runProcessTree(spec: ProcessSpec): Promise<ProcessOutcome> {
     if (cwdFd === null) return resolve(cwdMovedOutcome(started));
     const child =
       spec.sandbox !== undefined
-        ? spawnSandbox(spec.file, spec.args, spec.sandbox, cwdFd)
+        ? spawnSandbox(spec.file, spec.args, spec.sandbox, cwdFd, spec.startedFd === true)
         : spawn(spec.file, [...spec.args], {
             cwd: spec.cwd,
             env: { ...spec.env },
@@ -172,6 +203,8 @@ export function runProcessTree(spec: ProcessSpec): Promise<ProcessOutcome> {
         return (info = found);
       });
     }
+    const report =
+      spec.sandbox !== undefined && spec.startedFd === true ? startReport((child.stdio as unknown as (Readable | null | undefined)[])[5]) : undefined;
     const out = new CappedSink(spec.maxOutputBytes);
     const err = new CappedSink(spec.maxOutputBytes);
     child.stdout.on('data', (c: Buffer) => out.push(c));
@@ -255,6 +288,7 @@ export function runProcessTree(spec: ProcessSpec): Promise<ProcessOutcome> {
             timedOut,
             durationMs: Math.round(performance.now() - started),
             pid: info?.initPid ?? child.pid ?? -1,
+            ...(report !== undefined ? { programStarted: report.started() } : {}),
           });
         }),
     );

@@ -93,7 +93,7 @@ export interface ProcessProviderOptions {
 }
 
 /** What `execute` returns (the action's `data`). */
-export interface ProcessResult extends Omit<ProcessOutcome, 'pid'> {
+export interface ProcessResult extends Omit<ProcessOutcome, 'pid' | 'programStarted'> {
   /** The effective timeout: min(requested or default, rule's `timeout_ms`). */
   readonly timeoutMs: number;
   /**
@@ -266,14 +266,19 @@ export class ProcessProvider implements Provider {
       } finally {
         await proxy?.close();
       }
-      if (outcome.exitCode === FORWARDER_FAILED_EXIT && outcome.stdout === '' && outcome.stderr === `${FORWARDER_FAILED_MESSAGE}\n`) {
-        throw new EgressUnavailableError('the network forwarder inside the sandbox did not start');
-      }
-      if (isCwdMoved(outcome)) {
-        throw new CwdOutsideMountError(agentCwd ?? '/', 'it changed between the check and the start of the program (a link was swapped); nothing ran');
+      // The refusals before the program are recognised only in a run whose program did not start:
+      // a program can print the same lines and exit so (red team 15b).
+      const { programStarted, ...ran } = outcome;
+      if (programStarted === false) {
+        if (outcome.exitCode === FORWARDER_FAILED_EXIT && outcome.stdout === '' && outcome.stderr === `${FORWARDER_FAILED_MESSAGE}\n`) {
+          throw new EgressUnavailableError('the network forwarder inside the sandbox did not start');
+        }
+        if (isCwdMoved(outcome)) {
+          throw new CwdOutsideMountError(agentCwd ?? '/', 'it changed between the check and the start of the program (a link was swapped); nothing ran');
+        }
       }
       return {
-        ...outcome,
+        ...ran,
         timeoutMs,
         sandbox: SandboxMode.Bwrap,
         ...(proxy === undefined ? {} : { network: { mode: 'proxy' as const, allowed: proxy.stats.allowed, refused: proxy.stats.refused } }),
@@ -314,6 +319,7 @@ export class ProcessProvider implements Provider {
         ...(proxy === undefined ? {} : { network: SandboxNetwork.Proxy, proxyDir: proxy.dir }),
         cwdIdentity: cwdIdentity(cwd, agentCwd ?? '/'),
         cwdDescriptor: true,
+        reportStart: true,
         mounts: this.table.mounts.map((m) => ({ agent: m.agent, host: m.host })),
         readOnlyPaths: readOnlyPathDirs(this.fixedPath, this.table),
         limits: {
@@ -333,6 +339,7 @@ export class ProcessProvider implements Provider {
       env: {},
       sandbox: command.spawnOptions,
       ...(command.cwdFolder !== undefined ? { cwdFolder: command.cwdFolder } : {}),
+      ...(command.startedFd === true ? { startedFd: true as const } : {}),
     });
   }
 

@@ -21,7 +21,7 @@ import * as path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { ProcessProvider } from '../../src/providers/process';
 import { runProcessTree } from '../../src/providers/process-tree';
-import { buildSandboxCommand, probeSandbox } from '../../src/providers/sandbox';
+import { buildSandboxCommand, feedSeccomp, probeSandbox, sandboxStdio } from '../../src/providers/sandbox';
 import { isCwdMoved, openCwdFolder } from '../../src/providers/sandbox/cwd-folder';
 import { SANDBOX_CWD_REF, type SandboxCommand } from '../../src/providers/sandbox/types';
 import { readSandboxInfo } from '../../src/providers/sandbox/lifecycle';
@@ -150,7 +150,9 @@ describe('sandbox working directory: checked folder swapped before the program s
       // Hold bubblewrap after its mounts (the descriptor's folder is mounted) and before its chdir.
       const args = [...cmd.args];
       args.splice(args.indexOf('--chdir'), 0, '--block-fd', '5');
-      const child = spawn(cmd.file, args, { ...cmd.spawnOptions, stdio: ['pipe', 'pipe', 'pipe', 'pipe', fd, 'pipe'], cwd: '/' });
+      // fd 5 (the start report's, not asked for here) holds bubblewrap; 6 is the seccomp filter.
+      const child = spawn(cmd.file, args, { ...cmd.spawnOptions, stdio: sandboxStdio(cmd.spawnOptions.stdio, fd, true), cwd: '/' });
+      feedSeccomp(child.stdio);
       fs.closeSync(fd);
       const output = collect(child.stdout as Readable, child.stderr as Readable);
       const info = await readSandboxInfo(child.stdio[3] as Readable);
@@ -172,7 +174,8 @@ describe('sandbox working directory: checked folder swapped before the program s
     assert.ok(fd !== null);
     fs.rmdirSync(path.join(ws, name));
     fs.mkdirSync(path.join(ws, name), { mode: 0o777 });
-    const child = spawn(cmd.file, [...cmd.args], { ...cmd.spawnOptions, stdio: ['pipe', 'pipe', 'pipe', 'pipe', fd], cwd: '/' });
+    const child = spawn(cmd.file, [...cmd.args], { ...cmd.spawnOptions, stdio: sandboxStdio(cmd.spawnOptions.stdio, fd, false), cwd: '/' });
+    feedSeccomp(child.stdio);
     fs.closeSync(fd);
     const output = collect(child.stdout as Readable, child.stderr as Readable);
     const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));

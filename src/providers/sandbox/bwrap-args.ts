@@ -19,6 +19,9 @@ import {
   DEFAULT_SANDBOX_LIMITS,
   SANDBOX_CWD_FD,
   SANDBOX_CWD_REF,
+  SANDBOX_SECCOMP_FD,
+  SANDBOX_STARTED_FD,
+  SANDBOX_STARTED_MARK,
   SandboxNetwork,
   type SandboxCommand,
   type SandboxCwdFolder,
@@ -87,10 +90,24 @@ function limitArgs(limits: SandboxLimits | undefined): string[] {
   return [`--as=${v(l.memoryBytes)}`, `--nproc=${v(l.processes)}`, `--fsize=${v(l.fileSizeBytes)}`];
 }
 
-/** bubblewrap's size of the private `/tmp` (SandboxLimits.tmpBytes), where it can size a tmpfs. */
+/** bubblewrap's size of a private tmpfs (SandboxLimits.tmpBytes), where it can size one. */
 function tmpSizeArgs(limits: SandboxLimits | undefined, probe: SandboxProbe): string[] {
   const bytes = limits?.tmpBytes ?? DEFAULT_SANDBOX_LIMITS.tmpBytes;
   return probe.tmpfsSize === true && Number.isFinite(bytes) ? ['--size', String(Math.floor(bytes))] : [];
+}
+
+/**
+ * `/dev` and the two folders a program may write that live in memory: `/dev/shm` (POSIX shared
+ * memory, semaphores) and `/tmp`, each a tmpfs of at most `limits.tmpBytes`. `/dev` itself is
+ * remounted read-only (its device nodes and `pts` are mounts of their own and stay usable), and
+ * the sandbox's root is remounted read-only once every mount point in it exists (the caller's
+ * last mount): bubblewrap makes both as unsized tmpfs, which no rlimit counts, so a program that
+ * met the bounded `/tmp` wrote its gigabytes to `/dev/shm`, `/`, or `/run` instead, into the
+ * host's memory (red team 15b).
+ */
+function memoryFolderArgs(limits: SandboxLimits | undefined, probe: SandboxProbe): string[] {
+  const size = tmpSizeArgs(limits, probe);
+  return ['--dev', '/dev', ...size, '--tmpfs', '/dev/shm', '--remount-ro', '/dev', ...size, '--tmpfs', '/tmp'];
 }
 
 /**
@@ -133,7 +150,8 @@ function procReadOnlyArgs(): string[] {
  * @example
  * const cmd = buildSandboxCommand({ command: '/usr/bin/git', args: ['status'], cwd: '/workspace',
  *   env: { PATH: '/usr/bin:/bin' }, mounts: [{ agent: '/workspace', host: '/srv/ws' }] }, probeSandbox());
- * const child = spawn(cmd.file, [...cmd.args], cmd.spawnOptions);
+ * const child = spawn(cmd.file, [...cmd.args], { ...cmd.spawnOptions, stdio: sandboxStdio(cmd.spawnOptions.stdio, undefined, false) });
+ * feedSeccomp(child.stdio);
  */
 export function buildSandboxCommand(spec: SandboxSpec, probe: SandboxProbe, hostIds: { uid?: number; gid?: number } = {}): SandboxCommand {
   if (probe.bwrap === undefined) throw new SandboxUnavailableError(probe.problem ?? 'bwrap not found');
@@ -158,20 +176,10 @@ export function buildSandboxCommand(spec: SandboxSpec, probe: SandboxProbe, host
   }
   args.push('--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try', '--unshare-net', '--hostname', 'sandbox');
   args.push('--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--clearenv');
+  args.push('--seccomp', String(SANDBOX_SECCOMP_FD)); // no kernel keyrings (seccomp.ts); the launcher writes the filter there
   for (const [name, value] of Object.entries(spec.env)) args.push('--setenv', name, value);
   const prlimitArgs = limitArgs(spec.limits); // checks every limit, /tmp's size included
-  args.push(
-    ...systemFolderArgs(),
-    ...etcArgs(),
-    '--proc',
-    '/proc',
-    ...procReadOnlyArgs(),
-    '--dev',
-    '/dev',
-    ...tmpSizeArgs(spec.limits, probe),
-    '--tmpfs',
-    '/tmp',
-  );
+  args.push(...systemFolderArgs(), ...etcArgs(), '--proc', '/proc', ...procReadOnlyArgs(), ...memoryFolderArgs(spec.limits, probe));
   for (const dir of readOnly) args.push('--ro-bind', dir, dir);
   for (const m of [...spec.mounts].sort((a, b) => a.agent.length - b.agent.length)) {
     args.push(m.readOnly === true ? '--ro-bind' : '--bind', m.host, m.agent);
@@ -181,13 +189,15 @@ export function buildSandboxCommand(spec: SandboxSpec, probe: SandboxProbe, host
   // The checked directory itself, from the launcher's descriptor, at a path of the sandbox's own root
   // (the host's view of it: see hostFolder for when that would show more than the sandbox does).
   if (cwdFolder !== undefined) args.push('--ro-bind-fd', String(SANDBOX_CWD_FD), SANDBOX_CWD_REF);
+  args.push('--remount-ro', '/'); // last, once every mount point in it exists (memoryFolderArgs)
   args.push('--chdir', spec.cwd, '--info-fd', String(SANDBOX_INFO_FD), '--');
   // The forwarder starts before prlimit: the program's limits apply to the program only.
   if (bridge !== undefined) args.push(...bridge.launcher);
   args.push(probe.prlimit, ...prlimitArgs, '--');
   // bubblewrap sets PWD; the program's environment is exactly `spec.env`.
   const keepPwd = 'PWD' in spec.env;
-  if (spec.cwdIdentity !== undefined) args.push(...cwdCheck(spec.cwdIdentity, cwdFolder !== undefined, keepPwd, probe));
+  const startedFd = spec.cwdIdentity !== undefined && spec.reportStart === true;
+  if (spec.cwdIdentity !== undefined) args.push(...cwdCheck(spec.cwdIdentity, { byDescriptor: cwdFolder !== undefined, keepPwd, startedFd }, probe));
   else if (probe.env !== undefined && !keepPwd && !spec.command.includes('=')) args.push(probe.env, '-u', 'PWD', '--');
   args.push(spec.command, ...spec.args);
   return {
@@ -202,6 +212,7 @@ export function buildSandboxCommand(spec: SandboxSpec, probe: SandboxProbe, host
       ...(hostIds.gid !== undefined ? { gid: hostIds.gid } : {}),
     },
     ...(cwdFolder !== undefined ? { cwdFolder } : {}),
+    ...(startedFd ? { startedFd: true as const } : {}),
   };
 }
 
@@ -212,14 +223,18 @@ export function buildSandboxCommand(spec: SandboxSpec, probe: SandboxProbe, host
  * and the `chdir` (even after bubblewrap made its mounts: a mount moves with a renamed
  * folder) is caught. With the launcher's descriptor it compares `.` with
  * {@link SANDBOX_CWD_REF} (the shell's `-ef`, no process); without, with `stat` (one more
- * fork and exec per run).
+ * fork and exec per run). With `startedFd`, a check that passed writes
+ * {@link SANDBOX_STARTED_MARK} on {@link SANDBOX_STARTED_FD} and closes it before the program
+ * starts: the launcher tells a refusal from a program that prints the same line by the mark.
  */
-function cwdCheck(identity: { dev: number; ino: number }, byDescriptor: boolean, keepPwd: boolean, probe: SandboxProbe): string[] {
+function cwdCheck(identity: { dev: number; ino: number }, how: { byDescriptor: boolean; keepPwd: boolean; startedFd: boolean }, probe: SandboxProbe): string[] {
+  const { byDescriptor, keepPwd, startedFd } = how;
   if (probe.sh === undefined || (!byDescriptor && probe.stat === undefined)) {
     throw new SandboxUnavailableError(`${byDescriptor ? 'sh is' : 'sh and stat are'} needed to check the working directory inside the sandbox`);
   }
   const moved = `{ echo '${CWD_MOVED_MESSAGE}' >&2; exit ${CWD_MOVED_EXIT}; }`;
-  const run = `${keepPwd ? '' : 'unset PWD; '}exec "$@"`;
+  const started = startedFd ? `echo ${SANDBOX_STARTED_MARK} >&${SANDBOX_STARTED_FD}; exec ${SANDBOX_STARTED_FD}>&-; ` : '';
+  const run = `${keepPwd ? '' : 'unset PWD; '}${started}exec "$@"`;
   if (byDescriptor) return [probe.sh, '-c', `[ . -ef ${SANDBOX_CWD_REF} ] || ${moved}; ${run}`, 'sh'];
   return [probe.sh, '-c', `[ "$(${probe.stat as string} -c %d:%i .)" = "$0" ] || ${moved}; ${run}`, `${identity.dev}:${identity.ino}`];
 }

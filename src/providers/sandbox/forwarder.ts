@@ -12,6 +12,7 @@
  * the network, and it dies with the sandbox (bubblewrap's init exits with the program and
  * the kernel kills the rest of the PID namespace).
  */
+import { SANDBOX_STARTED_FD } from './types';
 
 /** Where the egress proxy's folder (holding `proxy.sock`) appears inside the sandbox. */
 export const SANDBOX_NET_DIR = '/run/agent-os-net';
@@ -48,11 +49,12 @@ export const FORWARDER_SCRIPT = [
 /**
  * The launcher: starts the forwarder in the background, waits for its `ready`, then execs
  * the rest of the command line (`prlimit … -- program …`). `$0` is the forwarder script,
- * `$1` the path of `env`, `$2` node's path.
+ * `$1` the path of `env`, `$2` node's path. The forwarder does not get the descriptor on which
+ * the working-directory check reports the program's start (it lives beside the program).
  */
 export const LAUNCHER_SCRIPT =
   `envp="$1"; node="$2"; shift 2; ` +
-  `ready=$("$envp" -i "$node" -e "$0" ${SANDBOX_PROXY_PORT} ${SANDBOX_NET_DIR}/${PROXY_SOCKET_NAME} </dev/null 2>/dev/null &); ` +
+  `ready=$("$envp" -i "$node" -e "$0" ${SANDBOX_PROXY_PORT} ${SANDBOX_NET_DIR}/${PROXY_SOCKET_NAME} </dev/null 2>/dev/null ${SANDBOX_STARTED_FD}>&- &); ` +
   `[ "$ready" = ready ] || { echo '${FORWARDER_FAILED_MESSAGE}' >&2; exit ${FORWARDER_FAILED_EXIT}; }; exec "$@"`;
 
 /**

@@ -9,6 +9,8 @@ import { childProcess } from '../child-process-lazy';
 import { buildSandboxCommand } from './bwrap-args';
 import { killSandbox, readSandboxInfo, terminateSandboxedProgram, waitSandboxGone, type SandboxInfo } from './lifecycle';
 import { probeSandbox, type SandboxProbe } from './probe';
+import { feedSeccomp } from './seccomp';
+import { maskInheritedFds, sandboxStdio } from './stdio';
 import type { SandboxSpec } from './types';
 
 /** A running sandboxed program. */
@@ -39,7 +41,12 @@ export interface SandboxedChild {
  */
 export function spawnSandboxed(spec: SandboxSpec, probe: SandboxProbe = probeSandbox(), hostIds: { uid?: number; gid?: number } = {}): SandboxedChild {
   const command = buildSandboxCommand(spec, probe, hostIds);
-  const child = childProcess().spawn(command.file, [...command.args], { ...command.spawnOptions, cwd: '/' });
+  const child = childProcess().spawn(command.file, [...command.args], {
+    ...command.spawnOptions,
+    stdio: maskInheritedFds(sandboxStdio(command.spawnOptions.stdio, undefined, false)),
+    cwd: '/',
+  });
+  feedSeccomp(child.stdio);
   const info = readSandboxInfo(child.stdio[3] as Readable);
   let exited = child.exitCode !== null || child.signalCode !== null;
   const exit = new Promise<void>((resolve) => {

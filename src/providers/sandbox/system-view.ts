@@ -13,7 +13,8 @@ export const SYSTEM_FOLDERS: readonly string[] = ['/usr', '/bin', '/sbin', '/lib
  * The only entries of the host's `/etc` shown inside: user and group names, name
  * resolution files, the dynamic linker's cache, TLS certificates, time zone and the
  * alternatives links that /usr/bin points into. Never shadow/gshadow, sudoers, ssh keys,
- * machine-id or any other host secret.
+ * machine-id or any other host secret — nor `/etc/ssl/private`: a root worker's program is host
+ * uid 0, that folder's owner, and read the host's TLS private keys in it (red team 15b).
  */
 export const ETC_ALLOWED: readonly string[] = [
   'passwd',
@@ -30,7 +31,8 @@ export const ETC_ALLOWED: readonly string[] = [
   'ld.so.conf.d',
   'localtime',
   'timezone',
-  'ssl',
+  'ssl/certs',
+  'ssl/openssl.cnf',
   'ca-certificates',
   'ca-certificates.conf',
   'alternatives',

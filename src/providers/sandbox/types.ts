@@ -92,6 +92,12 @@ export interface SandboxSpec {
    * launchers that do so (the process provider's); others keep the default (`stat` inside).
    */
   readonly cwdDescriptor?: boolean;
+  /**
+   * With `cwdIdentity`: the launcher reads descriptor {@link SANDBOX_STARTED_FD}, on which the
+   * check writes {@link SANDBOX_STARTED_MARK} once it passed, just before the program is started
+   * ({@link SandboxCommand.startedFd}). Only for launchers that do so (the process provider's).
+   */
+  readonly reportStart?: boolean;
 }
 
 /** The checked working directory as a launcher must hand it to bubblewrap (see {@link SandboxCommand.cwdFolder}). */
@@ -111,6 +117,18 @@ export const SANDBOX_CWD_FD = 4;
  */
 export const SANDBOX_CWD_REF = '/run/agent-os-cwd';
 
+/**
+ * The descriptor on which the working-directory check reports that the program is being
+ * started. The check closes it before it starts the program, and bubblewrap's init closes every
+ * descriptor it does not need, so no process of the sandbox holds it once the program runs: the
+ * program cannot write the mark, nor take it back.
+ */
+export const SANDBOX_STARTED_FD = 5;
+/** The descriptor on which bubblewrap reads the sandbox's seccomp filter (see seccomp.ts); every launcher must supply it. */
+export const SANDBOX_SECCOMP_FD = 6;
+/** What the check writes on {@link SANDBOX_STARTED_FD} before it starts the program. */
+export const SANDBOX_STARTED_MARK = 'started';
+
 /** Exit status of a sandbox whose working directory was not the checked one. */
 export const CWD_MOVED_EXIT = 125;
 /** The stderr line that goes with {@link CWD_MOVED_EXIT}. */
@@ -124,7 +142,9 @@ export interface SandboxCommand {
   /**
    * Options for `child_process.spawn`: an empty environment for bubblewrap itself (the
    * program's is passed with `--setenv`), its own process group, and a fourth pipe (fd 3)
-   * on which bubblewrap reports the sandbox's init pid (read it with `readSandboxInfo`).
+   * on which bubblewrap reports the sandbox's init pid (read it with `readSandboxInfo`). The
+   * launcher adds descriptors 4 to 6 (`sandboxStdio`) and writes the seccomp filter on 6
+   * (`feedSeccomp`): bubblewrap starts nothing without it.
    */
   readonly spawnOptions: {
     readonly env: Record<string, string>;
@@ -142,4 +162,12 @@ export interface SandboxCommand {
    * ({@link CWD_MOVED_EXIT}, {@link CWD_MOVED_MESSAGE}).
    */
   readonly cwdFolder?: SandboxCwdFolder;
+  /**
+   * Present when the command reports on descriptor {@link SANDBOX_STARTED_FD} that the program
+   * is being started: the launcher passes a pipe there (the sixth stdio entry) and reads it. A
+   * run whose pipe did not carry {@link SANDBOX_STARTED_MARK} started nothing; only then are its
+   * exit status and stderr taken as one of the refusals before the program (a moved working
+   * directory, a forwarder that did not start), which a program can print too.
+   */
+  readonly startedFd?: true;
 }

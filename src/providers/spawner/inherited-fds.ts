@@ -24,21 +24,30 @@ function fdFlags(fd: number): number | undefined {
 }
 
 /**
- * Closes every descriptor above 2 that is not close-on-exec; call it before anything else runs.
- * @returns the descriptors closed (none without /proc).
+ * This process's descriptors above 2 that are not close-on-exec: the ones a child would inherit
+ * (none found without /proc).
  */
-export function closeInheritedFds(): number[] {
+export function inheritableFds(): number[] {
   let entries: string[];
   try {
     entries = readdirSync('/proc/self/fd');
   } catch {
     return [];
   }
-  const closed: number[] = [];
-  for (const fd of entries.map(Number)) {
-    if (!Number.isInteger(fd) || fd <= 2) continue;
+  return entries.map(Number).filter((fd) => {
+    if (!Number.isInteger(fd) || fd <= 2) return false;
     const flags = fdFlags(fd);
-    if (flags === undefined || (flags & O_CLOEXEC) !== 0) continue;
+    return flags !== undefined && (flags & O_CLOEXEC) === 0;
+  });
+}
+
+/**
+ * Closes every descriptor above 2 that is not close-on-exec; call it before anything else runs.
+ * @returns the descriptors closed (none without /proc).
+ */
+export function closeInheritedFds(): number[] {
+  const closed: number[] = [];
+  for (const fd of inheritableFds()) {
     try {
       closeSync(fd);
       closed.push(fd);
