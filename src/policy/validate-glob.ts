@@ -7,7 +7,8 @@
  * (not nested, no `{1..9}` ranges). Refused, because it is regex-like, can backtrack
  * catastrophically, or silently changes meaning: `(`, `)`, `|`, a leading `!`
  * (negation), backslash escapes, unbalanced brackets, NUL and control characters,
- * leading/trailing spaces, and more than {@link MAX_STARS_PER_SEGMENT} `*` wildcards in one
+ * leading/trailing spaces, brace groups making more than 256 alternatives (brace-count.ts), and
+ * more than {@link MAX_STARS_PER_SEGMENT} `*` wildcards in one
  * path segment (each extra `*` multiplies the work a non-matching target can cause: with
  * five, a 250-character name takes seconds; with two, and targets capped at 4,096
  * characters and names at 255, matching stays well under a millisecond).
@@ -23,6 +24,7 @@
  * The catch-all `**` is valid for every family.
  */
 import { TargetFamily } from './actions';
+import { MAX_BRACE_ALTERNATIVES, braceAlternatives } from './brace-count';
 import { ProblemCode } from './problem';
 
 /** A problem found in a glob, without position (the caller knows the node). */
@@ -99,6 +101,12 @@ function bracketIssue(glob: string): GlobIssue | undefined {
   if (inClass || braceDepth > 0) return issue(ProblemCode.BadGlob, `glob "${glob}" has an unclosed "[" or "{"`, 'close the bracket or brace');
   if (/\{[^}]*\.\.[^}]*\}/.test(glob))
     return issue(ProblemCode.BadGlob, `glob "${glob}" uses a {a..b} range`, 'ranges expand to many patterns; list the values or use a class like [0-9]');
+  if (braceAlternatives(glob) > MAX_BRACE_ALTERNATIVES)
+    return issue(
+      ProblemCode.BadGlob,
+      `glob "${glob}" has brace groups making more than ${MAX_BRACE_ALTERNATIVES} alternatives`,
+      'each group multiplies the alternatives a target is matched against; use fewer groups, a class like [0-9], or several rules',
+    );
   return undefined;
 }
 
