@@ -6,7 +6,7 @@
  * segment), `?` (one character), `[abc]` / `[a-z]` classes and `{a,b}` alternation
  * (not nested, no `{1..9}` ranges). Refused, because it is regex-like, can backtrack
  * catastrophically, or silently changes meaning: `(`, `)`, `|`, a leading `!`
- * (negation), backslash escapes, unbalanced brackets, NUL and control characters,
+ * (negation), negated classes (`[!a]`, `[^a]`) and classes matching `/`, backslash escapes, unbalanced brackets, NUL and control characters,
  * leading/trailing spaces, brace groups making more than 256 alternatives (brace-count.ts), and
  * more than {@link MAX_STARS_PER_SEGMENT} `*` wildcards in one
  * path segment (each extra `*` multiplies the work a non-matching target can cause: with
@@ -80,7 +80,47 @@ export function globSyntaxIssue(glob: string): GlobIssue | undefined {
       `glob "${glob}" contains a backslash`,
       'escapes are not supported; use `?` or a class like `[*]` to match a special character',
     );
-  return bracketIssue(glob) ?? starIssue(glob);
+  return bracketIssue(glob) ?? classIssue(glob) ?? starIssue(glob);
+}
+
+/**
+ * A `[...]` class matches one character, never `/` (as `?`), and is never negated: micromatch
+ * reads `[!x]` as "`!` or `x`" (so `[!.]*` matched `.env` and not `readme`), and `[^x]` at the
+ * start of a name also matches a dot, which grants never match unnamed. A class holding `/`
+ * (`[/]`, a range such as `[+-0]`) would match across segments, past the dot guard.
+ */
+function classIssue(glob: string): GlobIssue | undefined {
+  for (const m of glob.matchAll(/\[([^\]]*)\]/g)) {
+    const body = m[1] ?? '';
+    if (body.startsWith('!') || body.startsWith('^'))
+      return issue(
+        ProblemCode.BadGlob,
+        `glob "${glob}" has a negated class "${m[0]}"`,
+        'negated classes are not supported: list the characters you mean (e.g. [a-z0-9_]), or carve out exceptions with a `deny:` rule',
+      );
+    if (classHasSlash(body))
+      return issue(
+        ProblemCode.BadGlob,
+        `glob "${glob}" has a class "${m[0]}" that matches "/"`,
+        'a class matches one character of a name, never "/": write the "/" outside it',
+      );
+  }
+  return undefined;
+}
+
+/** True if a class body lists `/` or has a range spanning it (`+-0`). */
+function classHasSlash(body: string): boolean {
+  const chars = [...body];
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i] as string;
+    if (c === '/') return true;
+    const hi = chars[i + 2];
+    if (chars[i + 1] === '-' && hi !== undefined) {
+      if (c <= '/' && hi >= '/') return true;
+      i += 2;
+    }
+  }
+  return false;
 }
 
 function bracketIssue(glob: string): GlobIssue | undefined {
