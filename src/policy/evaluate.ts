@@ -131,13 +131,15 @@ function decide(policy: CompiledPolicy, request: CanonicalRequest, history: Hist
 function withProtectedBelow(policy: CompiledPolicy, request: CanonicalRequest, d: PolicyDecision): PolicyDecision {
   if (d.effect === Effect.Deny || request.action !== 'fs.delete' || !isRecursive(request.params)) return d;
   const bucket = policy.byAction.get(request.action) ?? bucketOf(policy.actionMatchers, request.action);
+  // The target's other names (overlapping mounts) hold the same tree: a rule below one of them counts.
+  const names = request.aliases === undefined ? [request.target] : [request.target, ...request.aliases];
   const below = bucket.deny
-    .filter((r) => mayMatchBelow(r.resource.pattern, request.target) && (r.constraint === undefined || constraintCovers(r.constraint, request)))
+    .filter((r) => names.some((n) => mayMatchBelow(r.resource.pattern, n)) && (r.constraint === undefined || constraintCovers(r.constraint, request)))
     .map((r) => r.resource.pattern);
   // An ask below is not dodged either; one that covers the target itself is what asks for the tree.
   for (const r of bucket.ask) {
     const glob = r.restrict ?? r.resource;
-    if (!matchGlob(glob, request.target) && mayMatchBelow(glob.pattern, request.target)) below.push(glob.pattern);
+    if (names.some((n) => !matchGlob(glob, n) && mayMatchBelow(glob.pattern, n))) below.push(glob.pattern);
   }
   return below.length === 0 ? d : { ...d, constraint: { ...d.constraint, protected_below: below } };
 }
