@@ -9,7 +9,7 @@
  * resource names that IP literally; deny rules apply to raw IPs as to any host, and a deny
  * rule whose URL names no port applies on every port (compile.ts, `anyPort`).
  */
-import { askCoversTarget, bucketOf, denyCoversTarget, hasUpperCase, type CompiledPolicy, type CompiledRule } from './compile';
+import { askCoversTarget, bucketOf, denyCoversTarget, urlRestrictionDiffers, type CompiledPolicy, type CompiledRule } from './compile';
 import { beyondCapsOnly, capsMiss, compileConstraint, constraintCovers, constraintMiss, type CompiledConstraint } from './constraint';
 import { judgedArguments } from './params-constraint';
 import { matchGlob, mayMatchBelow } from './glob';
@@ -98,7 +98,7 @@ function decide(policy: CompiledPolicy, request: CanonicalRequest, history: Hist
       let tree: CompiledRule | undefined;
       const ask =
         bucket.ask.length === 0 ||
-        !(restrictionMayDiffer(request) || (target.charCodeAt(0) === 104 && bucket.ask.some(hasUpperCase)) || dotMayMatter(bucket.ask, request))
+        !(restrictionMayDiffer(request) || (target.charCodeAt(0) === 104 && bucket.ask.some(urlRestrictionDiffers)) || dotMayMatter(bucket.ask, request))
           ? undefined
           : bucket.ask.find((a) => {
               if (!askCoversAny(a, target, aliases)) return false;
