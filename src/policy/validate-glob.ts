@@ -6,7 +6,8 @@
  * segment), `?` (one character), `[abc]` / `[a-z]` classes and `{a,b}` alternation
  * (not nested, no `{1..9}` ranges). Refused, because it is regex-like, can backtrack
  * catastrophically, or silently changes meaning: `(`, `)`, `|`, a leading `!`
- * (negation), negated classes (`[!a]`, `[^a]`) and classes matching `/`, backslash escapes, unbalanced brackets, NUL and control characters,
+ * (negation), invisible characters (format characters, bidirectional controls, spaces other
+ * than U+0020), negated classes (`[!a]`, `[^a]`) and classes matching `/`, backslash escapes, unbalanced brackets, NUL and control characters,
  * leading/trailing spaces, brace groups making more than 256 alternatives (brace-count.ts), and
  * more than {@link MAX_STARS_PER_SEGMENT} `*` wildcards in one
  * path segment (each extra `*` multiplies the work a non-matching target can cause: with
@@ -55,11 +56,26 @@ function starIssue(glob: string): GlobIssue | undefined {
   return undefined;
 }
 
+/**
+ * Format characters (zero-width spaces and joiners, bidirectional controls such as U+202E, the
+ * soft hyphen, U+FEFF), line and paragraph separators, and spaces other than U+0020: a reader of
+ * the policy sees nothing, a plain space or reordered text where the glob holds them, so a deny
+ * of `/workspace/pro\u200Bd/**` reads as `/workspace/prod/**` and covers nothing there.
+ */
+const INVISIBLE = /[\p{Cf}\p{Zl}\p{Zp}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/u;
+
 /** General checks every glob must pass, whatever it matches. */
 export function globSyntaxIssue(glob: string): GlobIssue | undefined {
   if (glob.trim() === '') return issue(ProblemCode.EmptyGlob, 'empty glob', 'write a pattern; `**` matches everything');
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(glob)) return issue(ProblemCode.BadGlob, 'glob contains a NUL or control character', 'remove the control character');
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(glob)) return issue(ProblemCode.BadGlob, 'glob contains a NUL or control character', 'remove the control character');
+  const hidden = INVISIBLE.exec(glob);
+  if (hidden !== null)
+    return issue(
+      ProblemCode.BadGlob,
+      `glob ${JSON.stringify(glob)} contains the invisible or space-like character U+${(hidden[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`,
+      'it shows as nothing (or as a plain space, or reorders the text around it), so the rule would not match what it seems to say: remove it, or match that one character with ?',
+    );
   if (glob.trim() !== glob)
     return issue(
       ProblemCode.BadGlob,
