@@ -267,7 +267,8 @@ const MAX_DOT_SCAN_DEPTH = 64;
 /** True when a string in `value` (nested) has a dot-segment, or the scan is too large or deep to finish. */
 function anyDotString(value: unknown, budget: { nodes: number }, depth = 0): boolean {
   if (--budget.nodes < 0 || depth > MAX_DOT_SCAN_DEPTH) return true;
-  if (typeof value === 'string') return hasDotSegment(value);
+  // Also `//` and a trailing `/`: a params glob on an absolute path judges only normalised ones.
+  if (typeof value === 'string') return hasDotSegment(value) || value.includes('//') || (value.length > 1 && value.endsWith('/'));
   if (typeof value !== 'object' || value === null) return false;
   for (const v of Array.isArray(value) ? value : Object.values(value)) if (anyDotString(v, budget, depth + 1)) return true;
   return false;
