@@ -142,15 +142,25 @@ function classHasSlash(body: string): boolean {
 function bracketIssue(glob: string): GlobIssue | undefined {
   let inClass = false;
   let braceDepth = 0;
+  let comma = false;
   for (const ch of glob) {
     if (inClass) {
       if (ch === ']') inClass = false;
     } else if (ch === '[') inClass = true;
     else if (ch === '{') {
       braceDepth += 1;
+      comma = false;
       if (braceDepth > 1) return issue(ProblemCode.BadGlob, `glob "${glob}" nests braces`, 'write one `{a,b}` group per segment, or split the rule');
-    } else if (ch === '}') {
+    } else if (ch === ',') comma = true;
+    else if (ch === '}') {
       if (braceDepth === 0) return issue(ProblemCode.BadGlob, `glob "${glob}" has an unmatched "}"`, 'balance the braces');
+      // `{a}` (like bash) is the literal text "{a}", not "a": a deny of `/w/{secrets}/**` covered nothing in /w/secrets.
+      if (!comma)
+        return issue(
+          ProblemCode.BadGlob,
+          `glob "${glob}" has a brace group without a comma, which matches the braces literally`,
+          'write the one alternative without braces (`a`, not `{a}`), or list two or more (`{a,b}`); match a literal brace with `?`',
+        );
       braceDepth -= 1;
     } else if (ch === ']') return issue(ProblemCode.BadGlob, `glob "${glob}" has an unmatched "]"`, 'balance the brackets, or match a literal "]" with `?`');
   }

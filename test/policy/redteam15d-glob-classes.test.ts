@@ -25,6 +25,20 @@ capabilities:
     resource: '${capability}'
 ${deny === undefined ? '' : `deny:\n  - id: d\n    action: fs.read\n    resource: '${deny}'\n`}`;
 
+describe('redteam15d: a brace group without a comma is refused', () => {
+  // micromatch (like bash) reads `{a}` as the text "{a}": a deny of /workspace/{secrets}/** covered
+  // /workspace/{secrets}/x only, and the workspace grant read /workspace/secrets/key.
+  for (const glob of ['/workspace/{secrets}/**', '/workspace/*.{env}', '/workspace/a{}b']) {
+    test(`${glob} → E_BAD_GLOB`, () => {
+      assert.deepEqual(problems(policy('/workspace/**', glob)), ['E_BAD_GLOB']);
+    });
+  }
+  test('{a,b} and {,x} stay legal', () => {
+    assert.deepEqual(problems(policy('/workspace/**', '/workspace/{secrets,keys}/**')), []);
+    assert.deepEqual(problems(policy('/workspace/**', '/workspace/key{,s}')), []);
+  });
+});
+
 describe('redteam15d: a class in a glob is never negated and never matches "/"', () => {
   for (const [yaml, what] of [
     [policy('/workspace/[!.]*'), 'a grant meant to keep dot-files out (granted .env, not readme)'],
