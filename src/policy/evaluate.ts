@@ -11,7 +11,6 @@
  */
 import { askCoversTarget, bucketOf, denyCoversTarget, urlRestrictionDiffers, type CompiledPolicy, type CompiledRule } from './compile';
 import { beyondCapsOnly, capsMiss, compileConstraint, constraintCovers, constraintMiss, type CompiledConstraint } from './constraint';
-import { judgedArguments } from './params-constraint';
 import { matchGlob, mayMatchBelow } from './glob';
 import { Effect, RuleKind, type CanonicalRequest, type Decision, type RuleConstraint } from './types';
 import { caselessPathForm, hostOf, isIpHost, serverPathForm, withoutPort } from './url-host';
@@ -231,13 +230,11 @@ function restrictConstraint(r: CompiledRule): CompiledConstraint | undefined {
   return c ?? undefined;
 }
 
-/** Strings and containers a dot-segment scan of params looks at before it assumes one (fail closed). */
-const MAX_DOT_SCAN_NODES = 10_000;
-
 /**
- * True when a dot-segment in the request's cwd, args or (for rules with `params`) judged arguments
- * may let an ask rule's constraint globs, judged as a grant's, miss what they would cover as a
- * restriction. Only the fields some ask rule constrains are looked at.
+ * True when the request's cwd, args or params may let an ask rule's constraint, judged as a grant's,
+ * miss what it covers as a restriction: a dot-segment in cwd or args; for rules with `params`,
+ * always — a value the grant cannot judge (a dot-segment, `//`, `"true"` where `true` is named) is
+ * outside it as a grant and inside it as a restriction. Only fields some ask rule constrains count.
  */
 function dotMayMatter(asks: readonly CompiledRule[], request: CanonicalRequest): boolean {
   let cwd = false;
@@ -253,25 +250,11 @@ function dotMayMatter(asks: readonly CompiledRule[], request: CanonicalRequest):
   if (cwd && typeof p['cwd'] === 'string' && hasDotSegment(p['cwd'])) return true;
   const list = p['args'];
   if (args && Array.isArray(list) && list.some((a) => typeof a === 'string' && hasDotSegment(a))) return true;
-  if (!params) return false;
-  return anyDotString(judgedArguments(request.action, p), { nodes: MAX_DOT_SCAN_NODES });
+  return params;
 }
 
 function hasDotSegment(s: string): boolean {
   return s.charCodeAt(0) === 46 || s.includes('/.');
-}
-
-/** Nesting a dot-segment scan of params follows before it assumes one (fail closed). */
-const MAX_DOT_SCAN_DEPTH = 64;
-
-/** True when a string in `value` (nested) has a dot-segment, or the scan is too large or deep to finish. */
-function anyDotString(value: unknown, budget: { nodes: number }, depth = 0): boolean {
-  if (--budget.nodes < 0 || depth > MAX_DOT_SCAN_DEPTH) return true;
-  // Also `//` and a trailing `/`: a params glob on an absolute path judges only normalised ones.
-  if (typeof value === 'string') return hasDotSegment(value) || value.includes('//') || (value.length > 1 && value.endsWith('/'));
-  if (typeof value !== 'object' || value === null) return false;
-  for (const v of Array.isArray(value) ? value : Object.values(value)) if (anyDotString(v, budget, depth + 1)) return true;
-  return false;
 }
 
 /** An ask rule covers the target or one of its other names (`aliases`), as a restriction. */

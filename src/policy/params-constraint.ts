@@ -135,7 +135,8 @@ function lengthOf(v: unknown): number | undefined {
 /**
  * Why the request's arguments fall outside the grant, or undefined when they are within it.
  * `restrict`: the rule is an ask judged as a restriction (a capability allows the request), so an
- * item that cannot be judged (a dot-segment, NUL, another type) counts as matched, as on a deny.
+ * item that cannot be judged (a dot-segment, NUL, another type, a string where a range is judged)
+ * counts as matched, as on a deny.
  */
 export function paramsMiss(conditions: CompiledParams, args: unknown, restrict = false): string | undefined {
   for (const c of conditions) {
@@ -154,7 +155,10 @@ export function paramsMiss(conditions: CompiledParams, args: unknown, restrict =
           return `${at} = ${preview(item)} does not match ${JSON.stringify([...(c.globs ?? []).map((g) => g.pattern), ...(c.exact ?? [])])}`;
       }
       if (c.min !== undefined || c.max !== undefined) {
-        if (typeof item !== 'number' || !Number.isFinite(item)) return `${at} = ${preview(item)} is not a number`;
+        if (typeof item !== 'number' || !Number.isFinite(item)) {
+          if (restrict) continue; // `"5000"` where a number is judged: a server may read it as one
+          return `${at} = ${preview(item)} is not a number`;
+        }
         if (c.min !== undefined && item < c.min) return `${at} = ${item} is below min ${c.min}`;
         if (c.max !== undefined && item > c.max) return `${at} = ${item} is above max ${c.max}`;
       }

@@ -87,3 +87,52 @@ ask:
     }
   });
 });
+
+describe('redteam15d: an ask on a params value is not dodged by spelling it as another type', () => {
+  test('ask { force: true }: force "true" or 1 → ask (a server may read either as true; a capability allowed them unasked)', () => {
+    const p = compilePolicy(
+      loadPolicyText(
+        `
+capabilities:
+  - action: kv.put
+    resource: '**'
+ask:
+  - id: ask-force
+    action: kv.put
+    resource: '**'
+    constraint: { params: { force: true } }
+`,
+        'p.yaml',
+        { extraActions: ['kv.put'] },
+      ),
+    );
+    for (const force of [true, 'true', 1]) {
+      const d = evaluate(p, canonicalizeRequest({ action: 'kv.put', target: 'store', params: { force } }));
+      assert.equal(d.effect, 'ask', `${JSON.stringify(force)}: ${d.reason}`);
+    }
+    assert.equal(evaluate(p, canonicalizeRequest({ action: 'kv.put', target: 'store', params: { force: false } })).effect, 'allow');
+  });
+
+  test('ask { amount: { min: 1000 } }: amount "5000" → ask; 10 → allow', () => {
+    const p = compilePolicy(
+      loadPolicyText(
+        `
+capabilities:
+  - action: kv.put
+    resource: '**'
+ask:
+  - id: ask-large
+    action: kv.put
+    resource: '**'
+    constraint: { params: { amount: { min: 1000 } } }
+`,
+        'p.yaml',
+        { extraActions: ['kv.put'] },
+      ),
+    );
+    const put = (amount: unknown) => evaluate(p, canonicalizeRequest({ action: 'kv.put', target: 'store', params: { amount } })).effect;
+    assert.equal(put('5000'), 'ask');
+    assert.equal(put(5000), 'ask');
+    assert.equal(put(10), 'allow');
+  });
+});
