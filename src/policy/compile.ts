@@ -17,7 +17,8 @@ import { PolicyCompileError } from './canonical-errors';
 import { canonicalUrl } from './canonical-url';
 import { compileConstraint, type CompiledConstraint } from './constraint';
 import { compileGlob, matchGlob, type CompiledGlob } from './glob';
-import { caselessPathForm, hostOf, isIpHost, namesNoPort, serverPathForm, withoutPort } from './url-host';
+import { caselessPathForm, hostOf, isIpHost, namesNoPort, namesPort, serverPathForm, withDefaultPort, withoutPort } from './url-host';
+import { MAX_BRACE_ALTERNATIVES, braceAlternatives } from './brace-count';
 import { BuiltinAction, RuleKind, type PolicyDocument, type Rule } from './types';
 import { historyTracking, type HistoryTracking } from './history';
 
@@ -37,6 +38,13 @@ export interface CompiledRule {
    * an ask does when a capability allows that target (evaluate.ts), so it is not dodged by a port.
    */
   readonly anyPort: boolean;
+  /**
+   * A deny or ask rule on a URL glob some alternative of which names a port (by a wildcard: a
+   * literal default port is dropped when the rule compiles): it also matches a target on the
+   * default port with that port written out, so `https://evil.example:*` + `/**` covers
+   * `https://evil.example/x`, whose canonical form has no port.
+   */
+  readonly defaultPort: boolean;
   /**
    * An ask rule's resource compiled with `dot: true`: what it covers as a restriction, when a
    * capability allows the request (an ask over `/workspace/**` also asks for `/workspace/.github/x`
@@ -137,15 +145,34 @@ function anyPortMatch(r: CompiledRule, target: string, glob: CompiledGlob): bool
 }
 
 /** A URL deny or ask rule whose resource has upper case (its `caseless` glob differs). */
-export function hasUpperCase(r: CompiledRule): boolean {
+function hasUpperCase(r: CompiledRule): boolean {
   return r.caseless !== undefined && r.caseless.pattern !== r.resource.pattern;
 }
 
 function portMatch(r: CompiledRule, target: string, glob: CompiledGlob): boolean {
   if (matchGlob(glob, target)) return true;
-  if (!r.anyPort) return false;
-  const bare = withoutPort(target);
-  return bare !== undefined && matchGlob(glob, bare);
+  if (r.anyPort) {
+    const bare = withoutPort(target);
+    if (bare !== undefined && matchGlob(glob, bare)) return true;
+  }
+  if (!r.defaultPort) return false;
+  const full = withDefaultPort(target);
+  return full !== undefined && matchGlob(glob, full);
+}
+
+/** A URL deny or ask rule whose match differs from its grant match in ways a target alone does not show (upper case, a port pattern). */
+export function urlRestrictionDiffers(r: CompiledRule): boolean {
+  return r.defaultPort || hasUpperCase(r);
+}
+
+/**
+ * The brace alternatives of a URL resource (itself when it has no group), for what each says about
+ * ports. Too many to expand (refused by validation anyway): undefined.
+ */
+function urlAlternatives(resource: string): readonly string[] | undefined {
+  if (!/^https?:\/\//i.test(resource) || !resource.includes('{')) return [resource];
+  if (braceAlternatives(resource) > MAX_BRACE_ALTERNATIVES) return undefined;
+  return micromatch.braces(resource, { expand: true, keepEscaping: true });
 }
 
 /** The compiled rule with this id (its `rule.constraint` carries the caps a provider enforces). */
@@ -157,6 +184,8 @@ function compileRule(rule: Rule): CompiledRule {
   const dot = rule.kind === RuleKind.Deny;
   try {
     const { pattern, ip } = urlResource(rule.resource);
+    const restricts = rule.kind !== RuleKind.Capability;
+    const alternatives = restricts ? urlAlternatives(rule.resource) : [];
     return {
       rule,
       id: rule.id,
@@ -164,7 +193,9 @@ function compileRule(rule: Rule): CompiledRule {
       resource: compileGlob(pattern, dot),
       ip,
       constraint: compileConstraint(rule.constraint, dot),
-      anyPort: rule.kind !== RuleKind.Capability && namesNoPort(rule.resource),
+      // Per brace alternative: `{bad.example,worse.example:8443}` names no port for bad.example.
+      anyPort: restricts && (alternatives === undefined || alternatives.some(namesNoPort)),
+      defaultPort: restricts && (alternatives === undefined || alternatives.some(namesPort)),
       // Always present (undefined but for ask rules): one object shape for every rule keeps the loops monomorphic.
       restrict: rule.kind === RuleKind.Ask ? compileGlob(pattern, true) : undefined,
       caseless: rule.kind !== RuleKind.Capability && /^https?:\/\//.test(pattern) ? compileGlob(pattern.toLowerCase(), true) : undefined,

@@ -100,7 +100,7 @@ export function constraintMiss(c: CompiledConstraint, request: CanonicalRequest,
     const timeout = requestTimeout(p);
     if (timeout === null || (timeout !== undefined && timeout > c.timeoutMs)) return `timeout ${String(timeout)} ms exceeds timeout_ms ${c.timeoutMs}`;
   }
-  if (c.params !== undefined) return paramsMiss(c.params, judgedArguments(request.action, p));
+  if (c.params !== undefined) return paramsMiss(c.params, judgedArguments(request.action, p), restrict);
   return undefined;
 }
 

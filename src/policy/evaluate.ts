@@ -9,9 +9,8 @@
  * resource names that IP literally; deny rules apply to raw IPs as to any host, and a deny
  * rule whose URL names no port applies on every port (compile.ts, `anyPort`).
  */
-import { askCoversTarget, bucketOf, denyCoversTarget, hasUpperCase, type CompiledPolicy, type CompiledRule } from './compile';
+import { askCoversTarget, bucketOf, denyCoversTarget, urlRestrictionDiffers, type CompiledPolicy, type CompiledRule } from './compile';
 import { beyondCapsOnly, capsMiss, compileConstraint, constraintCovers, constraintMiss, type CompiledConstraint } from './constraint';
-import { judgedArguments } from './params-constraint';
 import { matchGlob, mayMatchBelow } from './glob';
 import { Effect, RuleKind, type CanonicalRequest, type Decision, type RuleConstraint } from './types';
 import { caselessPathForm, hostOf, isIpHost, serverPathForm, withoutPort } from './url-host';
@@ -98,7 +97,7 @@ function decide(policy: CompiledPolicy, request: CanonicalRequest, history: Hist
       let tree: CompiledRule | undefined;
       const ask =
         bucket.ask.length === 0 ||
-        !(restrictionMayDiffer(request) || (target.charCodeAt(0) === 104 && bucket.ask.some(hasUpperCase)) || dotMayMatter(bucket.ask, request))
+        !(restrictionMayDiffer(request) || (target.charCodeAt(0) === 104 && bucket.ask.some(urlRestrictionDiffers)) || dotMayMatter(bucket.ask, request))
           ? undefined
           : bucket.ask.find((a) => {
               if (!askCoversAny(a, target, aliases)) return false;
@@ -131,13 +130,15 @@ function decide(policy: CompiledPolicy, request: CanonicalRequest, history: Hist
 function withProtectedBelow(policy: CompiledPolicy, request: CanonicalRequest, d: PolicyDecision): PolicyDecision {
   if (d.effect === Effect.Deny || request.action !== 'fs.delete' || !isRecursive(request.params)) return d;
   const bucket = policy.byAction.get(request.action) ?? bucketOf(policy.actionMatchers, request.action);
+  // The target's other names (overlapping mounts) hold the same tree: a rule below one of them counts.
+  const names = request.aliases === undefined ? [request.target] : [request.target, ...request.aliases];
   const below = bucket.deny
-    .filter((r) => mayMatchBelow(r.resource.pattern, request.target) && (r.constraint === undefined || constraintCovers(r.constraint, request)))
+    .filter((r) => names.some((n) => mayMatchBelow(r.resource.pattern, n)) && (r.constraint === undefined || constraintCovers(r.constraint, request)))
     .map((r) => r.resource.pattern);
   // An ask below is not dodged either; one that covers the target itself is what asks for the tree.
   for (const r of bucket.ask) {
     const glob = r.restrict ?? r.resource;
-    if (!matchGlob(glob, request.target) && mayMatchBelow(glob.pattern, request.target)) below.push(glob.pattern);
+    if (names.some((n) => !matchGlob(glob, n) && mayMatchBelow(glob.pattern, n))) below.push(glob.pattern);
   }
   return below.length === 0 ? d : { ...d, constraint: { ...d.constraint, protected_below: below } };
 }
@@ -229,13 +230,11 @@ function restrictConstraint(r: CompiledRule): CompiledConstraint | undefined {
   return c ?? undefined;
 }
 
-/** Strings and containers a dot-segment scan of params looks at before it assumes one (fail closed). */
-const MAX_DOT_SCAN_NODES = 10_000;
-
 /**
- * True when a dot-segment in the request's cwd, args or (for rules with `params`) judged arguments
- * may let an ask rule's constraint globs, judged as a grant's, miss what they would cover as a
- * restriction. Only the fields some ask rule constrains are looked at.
+ * True when the request's cwd, args or params may let an ask rule's constraint, judged as a grant's,
+ * miss what it covers as a restriction: a dot-segment in cwd or args; for rules with `params`,
+ * always — a value the grant cannot judge (a dot-segment, `//`, `"true"` where `true` is named) is
+ * outside it as a grant and inside it as a restriction. Only fields some ask rule constrains count.
  */
 function dotMayMatter(asks: readonly CompiledRule[], request: CanonicalRequest): boolean {
   let cwd = false;
@@ -251,24 +250,11 @@ function dotMayMatter(asks: readonly CompiledRule[], request: CanonicalRequest):
   if (cwd && typeof p['cwd'] === 'string' && hasDotSegment(p['cwd'])) return true;
   const list = p['args'];
   if (args && Array.isArray(list) && list.some((a) => typeof a === 'string' && hasDotSegment(a))) return true;
-  if (!params) return false;
-  return anyDotString(judgedArguments(request.action, p), { nodes: MAX_DOT_SCAN_NODES });
+  return params;
 }
 
 function hasDotSegment(s: string): boolean {
   return s.charCodeAt(0) === 46 || s.includes('/.');
-}
-
-/** Nesting a dot-segment scan of params follows before it assumes one (fail closed). */
-const MAX_DOT_SCAN_DEPTH = 64;
-
-/** True when a string in `value` (nested) has a dot-segment, or the scan is too large or deep to finish. */
-function anyDotString(value: unknown, budget: { nodes: number }, depth = 0): boolean {
-  if (--budget.nodes < 0 || depth > MAX_DOT_SCAN_DEPTH) return true;
-  if (typeof value === 'string') return hasDotSegment(value);
-  if (typeof value !== 'object' || value === null) return false;
-  for (const v of Array.isArray(value) ? value : Object.values(value)) if (anyDotString(v, budget, depth + 1)) return true;
-  return false;
 }
 
 /** An ask rule covers the target or one of its other names (`aliases`), as a restriction. */

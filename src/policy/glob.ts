@@ -10,9 +10,11 @@
  * `/workspace/.git/**` covers deleting `.git` itself, not only what is inside it.
  * With `dot: false`, `*` and `**` do not match segments starting with `.` unless the
  * pattern spells the dot (`/workspace/.git/**`); `..` never matches. Matching is
- * case-sensitive. The empty string matches nothing.
+ * case-sensitive. The empty string matches nothing. A `dot: false` glob with `{a,b}` groups is
+ * compiled one alternative at a time, so the dot guard holds inside a group too.
  */
 import micromatch from 'micromatch';
+import { MAX_BRACE_ALTERNATIVES, braceAlternatives } from './brace-count';
 
 /** A glob ready to match. */
 export interface CompiledGlob {
@@ -41,7 +43,7 @@ const SPECIAL = /[*?[\]{}()!+@\\]/;
  * matchGlob(compileGlob('/workspace/**', false), '/workspace/.git/config'); // false
  */
 export function compileGlob(pattern: string, dot: boolean): CompiledGlob {
-  const re = micromatch.makeRe(pattern, { dot });
+  const re = dot || !pattern.includes('{') ? micromatch.makeRe(pattern, { dot }) : dotGuardedRe(pattern);
   const scan = micromatch.scan(pattern);
   const literal = !scan.isGlob && !pattern.includes('\\') && re.test(pattern);
   const prefix = scan.negated || pattern.includes('\\') ? '' : scan.base;
@@ -50,6 +52,20 @@ export function compileGlob(pattern: string, dot: boolean): CompiledGlob {
   const last = pattern.slice(pattern.lastIndexOf('/') + 1);
   const suffix = pattern.includes('/') && last !== '' && !SPECIAL.test(last) && !scan.negated ? `/${last}` : '';
   return { pattern, exact: literal ? pattern : undefined, prefix, suffix, tree, dot, re };
+}
+
+/**
+ * A `dot: false` regex for a glob with brace groups. micromatch compiles `{a,b}` to a regex group
+ * in which `*`, `?` and `**` lose their dot guard (`/w/{*.md,x}` matched `/w/.secret.md`), so each
+ * alternative is compiled on its own (where the guard holds) and the regex is their union.
+ *
+ * @throws {Error} when the groups make more than {@link MAX_BRACE_ALTERNATIVES} alternatives.
+ */
+function dotGuardedRe(pattern: string): RegExp {
+  const count = braceAlternatives(pattern);
+  if (count > MAX_BRACE_ALTERNATIVES) throw new Error(`glob "${pattern}" has more than ${MAX_BRACE_ALTERNATIVES} brace alternatives`);
+  const alternatives = micromatch.braces(pattern, { expand: true, keepEscaping: true });
+  return new RegExp(alternatives.map((alt) => micromatch.makeRe(alt, { dot: false }).source).join('|'));
 }
 
 /** True if `text` matches the compiled glob. Never throws. */

@@ -24,7 +24,9 @@
  * Fail-closed details: a string longer than {@link MAX_JUDGED_ARG_LENGTH} or holding NUL
  * matches no glob of a grant and every glob of a deny; a glob starting with `/` only ever
  * judges a normalised absolute path (no `.`/`..`/empty segments): any other string
- * (`/workspace/output/../secret`, `secret.txt`) is outside such a grant and inside such a deny.
+ * (`/workspace/output/../secret`, `secret.txt`) is outside such a grant and inside such a deny;
+ * and a string with a `.` or `..` segment (`./secrets/key`, `a/../b`) is judged by no glob at all
+ * (outside every grant, inside every deny, and inside an ask judged as a restriction).
  */
 import { MAX_JUDGED_ARG_LENGTH } from './arg-match';
 import { compileGlob, matchGlob, type CompiledGlob } from './glob';
@@ -100,6 +102,8 @@ function matchItem(c: CompiledCondition, v: unknown): boolean | undefined {
     const globs = c.globs ?? [];
     if (globs.length === 0) return undefined;
     if (globs.some((g) => g.pattern.startsWith('/')) && !isNormalAbsolute(v)) return undefined;
+    // `./secrets/key` and `notes/../secrets/key` name `secrets/key` to a server that resolves them.
+    if (hasDotSegment(v)) return undefined;
     return globs.some((g) => matchGlob(g, v));
   }
   if (v === null || typeof v === 'number' || typeof v === 'boolean') {
@@ -108,6 +112,12 @@ function matchItem(c: CompiledCondition, v: unknown): boolean | undefined {
     return exact.some((e) => kindOf(e) === kindOf(v)) ? false : undefined;
   }
   return undefined;
+}
+
+/** True when a `/`-separated string has a `.` or `..` segment (`./a`, `a/../b`, `..`). */
+function hasDotSegment(s: string): boolean {
+  if (s === '.' || s === '..' || s.startsWith('./') || s.startsWith('../')) return true;
+  return s.includes('/./') || s.includes('/../') || s.endsWith('/.') || s.endsWith('/..');
 }
 
 function kindOf(v: unknown): string {
@@ -122,8 +132,13 @@ function lengthOf(v: unknown): number | undefined {
   return typeof v === 'string' || Array.isArray(v) ? v.length : undefined;
 }
 
-/** Why the request's arguments fall outside the grant, or undefined when they are within it. */
-export function paramsMiss(conditions: CompiledParams, args: unknown): string | undefined {
+/**
+ * Why the request's arguments fall outside the grant, or undefined when they are within it.
+ * `restrict`: the rule is an ask judged as a restriction (a capability allows the request), so an
+ * item that cannot be judged (a dot-segment, NUL, another type, a string where a range is judged)
+ * counts as matched, as on a deny.
+ */
+export function paramsMiss(conditions: CompiledParams, args: unknown, restrict = false): string | undefined {
   for (const c of conditions) {
     const v = lookup(args, c.path);
     const at = `argument ${c.written}`;
@@ -135,11 +150,15 @@ export function paramsMiss(conditions: CompiledParams, args: unknown): string | 
     }
     for (const item of itemsOf(v)) {
       if (c.globs !== undefined || c.exact !== undefined) {
-        if (matchItem(c, item) !== true)
+        const m = matchItem(c, item);
+        if (m === false || (m === undefined && !restrict))
           return `${at} = ${preview(item)} does not match ${JSON.stringify([...(c.globs ?? []).map((g) => g.pattern), ...(c.exact ?? [])])}`;
       }
       if (c.min !== undefined || c.max !== undefined) {
-        if (typeof item !== 'number' || !Number.isFinite(item)) return `${at} = ${preview(item)} is not a number`;
+        if (typeof item !== 'number' || !Number.isFinite(item)) {
+          if (restrict) continue; // `"5000"` where a number is judged: a server may read it as one
+          return `${at} = ${preview(item)} is not a number`;
+        }
         if (c.min !== undefined && item < c.min) return `${at} = ${item} is below min ${c.min}`;
         if (c.max !== undefined && item > c.max) return `${at} = ${item} is above max ${c.max}`;
       }

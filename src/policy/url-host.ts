@@ -68,6 +68,25 @@ export function withoutPort(url: string): string | undefined {
 }
 
 /**
+ * `url` with its scheme's default port written out (`https://h/x` → `https://h:443/x`), or
+ * undefined when it names a port already (or is not `http(s)://…`). A deny or ask rule whose
+ * host pattern names ports by a wildcard (`https://evil.example:*` + `/**`) matches this form too,
+ * since canonical URLs drop the default port.
+ */
+export function withDefaultPort(url: string): string | undefined {
+  const a = authorityOf(url);
+  if (a === undefined || a.hostEnd !== a.end) return undefined;
+  const port = url.startsWith('https://') ? '443' : url.startsWith('http://') ? '80' : undefined;
+  return port === undefined ? undefined : `${url.slice(0, a.hostEnd)}:${port}${url.slice(a.end)}`;
+}
+
+/** True when a URL glob's authority names a port (a `:` outside an IPv6 literal's brackets). */
+export function namesPort(glob: string): boolean {
+  const m = /^https?:\/\/([^/]*)/i.exec(glob);
+  return m !== null && (m[1] ?? '').replace(/^\[[0-9a-fA-F:.]+\]/, '').includes(':');
+}
+
+/**
  * True when a URL glob's authority (between `scheme://` and the first `/`) names no port:
  * no `:` outside an IPv6 literal's brackets. A deny rule on such a glob covers every port of
  * the hosts it names (evaluate.ts).

@@ -6,8 +6,10 @@
  * segment), `?` (one character), `[abc]` / `[a-z]` classes and `{a,b}` alternation
  * (not nested, no `{1..9}` ranges). Refused, because it is regex-like, can backtrack
  * catastrophically, or silently changes meaning: `(`, `)`, `|`, a leading `!`
- * (negation), backslash escapes, unbalanced brackets, NUL and control characters,
- * leading/trailing spaces, and more than {@link MAX_STARS_PER_SEGMENT} `*` wildcards in one
+ * (negation), invisible characters (format characters, bidirectional controls, spaces other
+ * than U+0020), negated classes (`[!a]`, `[^a]`) and classes matching `/`, backslash escapes, unbalanced brackets, NUL and control characters,
+ * leading/trailing spaces, brace groups making more than 256 alternatives (brace-count.ts), and
+ * more than {@link MAX_STARS_PER_SEGMENT} `*` wildcards in one
  * path segment (each extra `*` multiplies the work a non-matching target can cause: with
  * five, a 250-character name takes seconds; with two, and targets capped at 4,096
  * characters and names at 255, matching stays well under a millisecond).
@@ -23,6 +25,7 @@
  * The catch-all `**` is valid for every family.
  */
 import { TargetFamily } from './actions';
+import { MAX_BRACE_ALTERNATIVES, braceAlternatives } from './brace-count';
 import { ProblemCode } from './problem';
 
 /** A problem found in a glob, without position (the caller knows the node). */
@@ -53,11 +56,26 @@ function starIssue(glob: string): GlobIssue | undefined {
   return undefined;
 }
 
+/**
+ * Format characters (zero-width spaces and joiners, bidirectional controls such as U+202E, the
+ * soft hyphen, U+FEFF), line and paragraph separators, and spaces other than U+0020: a reader of
+ * the policy sees nothing, a plain space or reordered text where the glob holds them, so a deny
+ * of `/workspace/pro\u200Bd/**` reads as `/workspace/prod/**` and covers nothing there.
+ */
+const INVISIBLE = /[\p{Cf}\p{Zl}\p{Zp}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/u;
+
 /** General checks every glob must pass, whatever it matches. */
 export function globSyntaxIssue(glob: string): GlobIssue | undefined {
   if (glob.trim() === '') return issue(ProblemCode.EmptyGlob, 'empty glob', 'write a pattern; `**` matches everything');
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(glob)) return issue(ProblemCode.BadGlob, 'glob contains a NUL or control character', 'remove the control character');
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(glob)) return issue(ProblemCode.BadGlob, 'glob contains a NUL or control character', 'remove the control character');
+  const hidden = INVISIBLE.exec(glob);
+  if (hidden !== null)
+    return issue(
+      ProblemCode.BadGlob,
+      `glob ${JSON.stringify(glob)} contains the invisible or space-like character U+${(hidden[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`,
+      'it shows as nothing (or as a plain space, or reorders the text around it), so the rule would not match what it seems to say: remove it, or match that one character with ?',
+    );
   if (glob.trim() !== glob)
     return issue(
       ProblemCode.BadGlob,
@@ -78,27 +96,83 @@ export function globSyntaxIssue(glob: string): GlobIssue | undefined {
       `glob "${glob}" contains a backslash`,
       'escapes are not supported; use `?` or a class like `[*]` to match a special character',
     );
-  return bracketIssue(glob) ?? starIssue(glob);
+  return bracketIssue(glob) ?? classIssue(glob) ?? starIssue(glob);
+}
+
+/**
+ * A `[...]` class matches one character, never `/` (as `?`), and is never negated: micromatch
+ * reads `[!x]` as "`!` or `x`" (so `[!.]*` matched `.env` and not `readme`), and `[^x]` at the
+ * start of a name also matches a dot, which grants never match unnamed. A class holding `/`
+ * (`[/]`, a range such as `[+-0]`) would match across segments, past the dot guard.
+ */
+function classIssue(glob: string): GlobIssue | undefined {
+  for (const m of glob.matchAll(/\[([^\]]*)\]/g)) {
+    const body = m[1] ?? '';
+    if (body.startsWith('!') || body.startsWith('^'))
+      return issue(
+        ProblemCode.BadGlob,
+        `glob "${glob}" has a negated class "${m[0]}"`,
+        'negated classes are not supported: list the characters you mean (e.g. [a-z0-9_]), or carve out exceptions with a `deny:` rule',
+      );
+    if (classHasSlash(body))
+      return issue(
+        ProblemCode.BadGlob,
+        `glob "${glob}" has a class "${m[0]}" that matches "/"`,
+        'a class matches one character of a name, never "/": write the "/" outside it',
+      );
+  }
+  return undefined;
+}
+
+/** True if a class body lists `/` or has a range spanning it (`+-0`). */
+function classHasSlash(body: string): boolean {
+  const chars = [...body];
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i] as string;
+    if (c === '/') return true;
+    const hi = chars[i + 2];
+    if (chars[i + 1] === '-' && hi !== undefined) {
+      if (c <= '/' && hi >= '/') return true;
+      i += 2;
+    }
+  }
+  return false;
 }
 
 function bracketIssue(glob: string): GlobIssue | undefined {
   let inClass = false;
   let braceDepth = 0;
+  let comma = false;
   for (const ch of glob) {
     if (inClass) {
       if (ch === ']') inClass = false;
     } else if (ch === '[') inClass = true;
     else if (ch === '{') {
       braceDepth += 1;
+      comma = false;
       if (braceDepth > 1) return issue(ProblemCode.BadGlob, `glob "${glob}" nests braces`, 'write one `{a,b}` group per segment, or split the rule');
-    } else if (ch === '}') {
+    } else if (ch === ',') comma = true;
+    else if (ch === '}') {
       if (braceDepth === 0) return issue(ProblemCode.BadGlob, `glob "${glob}" has an unmatched "}"`, 'balance the braces');
+      // `{a}` (like bash) is the literal text "{a}", not "a": a deny of `/w/{secrets}/**` covered nothing in /w/secrets.
+      if (!comma)
+        return issue(
+          ProblemCode.BadGlob,
+          `glob "${glob}" has a brace group without a comma, which matches the braces literally`,
+          'write the one alternative without braces (`a`, not `{a}`), or list two or more (`{a,b}`); match a literal brace with `?`',
+        );
       braceDepth -= 1;
     } else if (ch === ']') return issue(ProblemCode.BadGlob, `glob "${glob}" has an unmatched "]"`, 'balance the brackets, or match a literal "]" with `?`');
   }
   if (inClass || braceDepth > 0) return issue(ProblemCode.BadGlob, `glob "${glob}" has an unclosed "[" or "{"`, 'close the bracket or brace');
   if (/\{[^}]*\.\.[^}]*\}/.test(glob))
     return issue(ProblemCode.BadGlob, `glob "${glob}" uses a {a..b} range`, 'ranges expand to many patterns; list the values or use a class like [0-9]');
+  if (braceAlternatives(glob) > MAX_BRACE_ALTERNATIVES)
+    return issue(
+      ProblemCode.BadGlob,
+      `glob "${glob}" has brace groups making more than ${MAX_BRACE_ALTERNATIVES} alternatives`,
+      'each group multiplies the alternatives a target is matched against; use fewer groups, a class like [0-9], or several rules',
+    );
   return undefined;
 }
 

@@ -114,7 +114,19 @@ export class FilesystemProvider implements Provider {
       const cause = (err as { cause?: unknown }).cause;
       throw cause instanceof FsEscapeError ? cause : err;
     }
-    return { action: request.action, target: request.target, canonicalTarget, params: request.params ?? {} };
+    const aliases = this.aliasesOf(canonicalTarget);
+    return { action: request.action, target: request.target, canonicalTarget, params: request.params ?? {}, ...(aliases.length > 0 ? { aliases } : {}) };
+  }
+
+  /**
+   * The target's other agent paths where mounts overlap (`{ '/workspace': ws, '/data': ws/data }`
+   * names one file `/data/a` and `/workspace/data/a`): deny and ask rules match them too, so a rule
+   * written for one mount's path is not dodged through the other's (red team 15d).
+   */
+  private aliasesOf(canonicalTarget: string): string[] {
+    if (!this.table.mayAlias) return [];
+    const host = this.table.toHost(canonicalTarget);
+    return host === undefined ? [] : this.table.aliasesOf(host, canonicalTarget);
   }
 
   /**
@@ -164,7 +176,7 @@ export class FilesystemProvider implements Provider {
           loc.hostPath,
           request.params['recursive'] === true && context.constraint['recursive'] === true,
           createdFile(context),
-          protectedBelow(context),
+          protectedBelow(context, request.aliases),
         );
       default:
         return this.list(target);
@@ -337,13 +349,15 @@ function createdFile(context: ExecutionContext): string | undefined {
 
 /**
  * The deny globs a recursive delete must not reach below its target (`protected_below`, set by
- * evaluation). Fail closed: a malformed value protects everything.
+ * evaluation), matched under the target's other names too (`aliases`). Fail closed: a malformed
+ * value protects everything.
  */
-function protectedBelow(context: ExecutionContext): TreeGuard | undefined {
+function protectedBelow(context: ExecutionContext, aliases: readonly string[] | undefined): TreeGuard | undefined {
   const list = context.constraint['protected_below'];
   if (list === undefined) return undefined;
   try {
-    if (Array.isArray(list) && list.every((p) => typeof p === 'string')) return { protectedBelow: list.map((p: string) => compileGlob(p, true)) };
+    if (Array.isArray(list) && list.every((p) => typeof p === 'string'))
+      return { protectedBelow: list.map((p: string) => compileGlob(p, true)), ...(aliases === undefined ? {} : { aliases }) };
   } catch {
     // a pattern that does not compile: below
   }

@@ -24,13 +24,20 @@ const UNLINK_DIR_IS_EPERM = process.platform !== 'linux';
  */
 export interface TreeGuard {
   readonly protectedBelow: readonly CompiledGlob[];
+  /** The target's other agent paths (overlapping mounts): an entry is also matched under each. */
+  readonly aliases?: readonly string[];
 }
 
-/** @throws FsProtectedError when the entry at the agent path `entry` matches a protected glob. */
+/** @throws FsProtectedError when the entry at the agent path `entry` (or its name under an alias of `agentPath`) matches a protected glob. */
 function checkEntry(guard: TreeGuard | undefined, agentPath: string, entry: string): void {
   if (guard === undefined) return;
   const glob = guard.protectedBelow.find((g) => matchGlob(g, entry));
   if (glob !== undefined) throw new FsProtectedError(agentPath, entry, glob.pattern);
+  for (const alias of guard.aliases ?? []) {
+    const named = alias + entry.slice(agentPath.length);
+    const other = guard.protectedBelow.find((g) => matchGlob(g, named));
+    if (other !== undefined) throw new FsProtectedError(agentPath, entry, other.pattern);
+  }
 }
 
 /**

@@ -47,6 +47,31 @@ export class MountTable {
     }
     this.byAgent = [...list].sort((a, b) => b.agent.length - a.agent.length);
     this.byHost = [...list].sort((a, b) => b.host.length - a.host.length);
+    this.mayAlias = list.some((a) => list.some((b) => a !== b && below(a.host, b.host) !== undefined));
+  }
+
+  /** True when a mount's host folder is (or lies inside) another's: a file there may have several agent paths. */
+  readonly mayAlias: boolean;
+
+  /**
+   * The other agent paths of the host path `hostPath`, which `agentPath` names: one per further
+   * mount whose host folder holds it, when that agent path leads back to it (not hidden by a
+   * nested mount point). Empty unless {@link mayAlias}. Deny and ask rules match these too.
+   *
+   * @example
+   * // mounts { '/workspace': '/srv/p', '/data': '/srv/p/data' }
+   * table.aliasesOf('/srv/p/data/a.csv', '/data/a.csv'); // ['/workspace/data/a.csv']
+   */
+  aliasesOf(hostPath: string, agentPath: string): string[] {
+    const out: string[] = [];
+    if (!this.mayAlias) return out;
+    for (const m of this.byHost) {
+      const rest = below(m.host, hostPath);
+      if (rest === undefined) continue;
+      const agent = rest === '' ? m.agent : path.posix.join(m.agent, rest);
+      if (agent !== agentPath && !out.includes(agent) && this.toHost(agent) === hostPath) out.push(agent);
+    }
+    return out;
   }
 
   /** True when there are no mounts and agent paths are host paths. */
