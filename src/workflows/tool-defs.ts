@@ -118,9 +118,7 @@ export function toolNameOf(name: unknown): string {
   return text.length > MAX_TOOL_NAME_LENGTH ? `${text.slice(0, MAX_TOOL_NAME_LENGTH)}…` : text;
 }
 
-// eslint-disable-next-line no-control-regex
 const SUMMARY_SAFE = /^[\x21-\x7e]*$/;
-// eslint-disable-next-line no-control-regex
 const STILL_UNSAFE = /[\u007f-\u009f\u061c\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /**
