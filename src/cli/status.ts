@@ -11,6 +11,7 @@ import { processIo, type CliIo } from './policy-io';
 import { reportError } from './report-error';
 import { interleave, readRunHistory } from './run-history';
 import { formatApprovalPending, formatInvalidCall, formatStep } from './run-format';
+import { printable } from './printable';
 
 interface StatusCliOptions extends ConnectionFlags {
   readonly workflowId?: string;
@@ -73,7 +74,7 @@ export function registerStatusCommand(program: Command, io: CliIo = processIo): 
         );
         for (const entry of interleave(shown.steps, shown.invalid)) io.out('step' in entry ? formatStep(entry.step) : formatInvalidCall(entry.invalid));
         for (const p of shown.pendingApprovals) io.out(formatApprovalPending(shown.workflowId, p));
-        if (shown.error) io.out(`  ${shown.error}\n`);
+        if (shown.error) io.out(`  ${printable(shown.error)}\n`);
       }
       io.setExitCode(ExitCode.Ok);
     } catch (err) {
