@@ -8,6 +8,7 @@ import type { temporal } from '@temporalio/proto';
 import { fetchDecodedHistory } from '../codec/client-codec';
 import type { AuditRecord } from '../kernel/audit-record';
 import { firstArg, historiesToAuditRecords, previousRunId } from './history-audit';
+import { optionalTsToMs } from '@temporalio/common/lib/time';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -45,12 +46,13 @@ export async function exportRunAudit(client: Client, workflowId: string, options
   }
 
   const later: { start: number; id: string; events: HistoryEvent[] }[] = [];
+  const owns = await rollbackOwner(client, workflowId, runs, histories);
   for await (const wf of client.workflow.list({
     query: `WorkflowType = 'rollbackRun' AND WorkflowId STARTS_WITH ${JSON.stringify(`${workflowId}-rollback-`)}`,
   })) {
     const events = (await fetchDecodedHistory(client.workflow.getHandle(wf.workflowId, wf.runId))).events ?? [];
-    const input = firstArg<{ workflowId?: unknown }>(events[0]?.workflowExecutionStartedEventAttributes?.input);
-    if (input?.workflowId === workflowId) later.push({ start: wf.startTime.getTime(), id: wf.workflowId, events });
+    const input = firstArg<{ workflowId?: unknown; runId?: unknown }>(events[0]?.workflowExecutionStartedEventAttributes?.input);
+    if (input?.workflowId === workflowId && owns(input.runId, wf.startTime.getTime())) later.push({ start: wf.startTime.getTime(), id: wf.workflowId, events });
   }
   later.sort((a, b) => a.start - b.start);
   return {
@@ -58,4 +60,26 @@ export async function exportRunAudit(client: Client, workflowId: string, options
     runs,
     rollbacks: later.map((l) => l.id),
   };
+}
+
+/**
+ * Whether a rollback of `workflowId` belongs to this chain of runs: the run it names (`runId`,
+ * which `agent-os rollback` always sets) is one of the chain's; a rollback naming no run was
+ * started between the chain's first run and the next run of the same workflow id. A workflow
+ * id is used again by later runs: before, every rollback of the id was exported as this run's,
+ * so the second run's export said its writes were undone (red team 15c).
+ */
+async function rollbackOwner(
+  client: Client,
+  workflowId: string,
+  runs: readonly string[],
+  histories: readonly HistoryEvent[][],
+): Promise<(runId: unknown, startMs: number) => boolean> {
+  const from = optionalTsToMs(histories[0]?.[0]?.eventTime) ?? 0;
+  let until = Number.POSITIVE_INFINITY;
+  for await (const run of client.workflow.list({ query: `WorkflowId = ${JSON.stringify(workflowId)}` })) {
+    const start = run.startTime.getTime();
+    if (!runs.includes(run.runId) && start > from) until = Math.min(until, start);
+  }
+  return (runId, startMs) => (typeof runId === 'string' && runId !== '' ? runs.includes(runId) : startMs >= from && startMs < until);
 }
