@@ -1,13 +1,13 @@
 /**
- * A run's whole audit trail from Temporal: every run of its continue-as-new chain, oldest
- * first, then the `rollbackRun` workflows started later for it (`agent-os rollback` of a
+ * A run's whole audit trail from Temporal: every run of its continue-as-new chain (and every run
+ * one of them was reset from), oldest first, then the `rollbackRun` workflows started later for it (`agent-os rollback` of a
  * finished run), as ONE hash-chained JSONL log (history-audit.ts).
  */
 import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { fetchDecodedHistory } from '../codec/client-codec';
 import type { AuditRecord } from '../kernel/audit-record';
-import { firstArg, historiesToAuditRecords, previousRunId } from './history-audit';
+import { firstArg, historiesToAuditRecords, previousRunId, resetFrom } from './history-audit';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -37,12 +37,19 @@ export async function exportRunAudit(client: Client, workflowId: string, options
   const policyHash = String(memo['policyHash'] ?? (Array.isArray(fromAttrs) ? fromAttrs[0] : '') ?? '');
 
   const histories: HistoryEvent[][] = [];
+  const recordFrom: (number | undefined)[] = [];
   const runs: string[] = [];
   for (let runId: string | undefined = description.runId; runId !== undefined && runs.length < MAX_RUNS;) {
-    const events = (await fetchDecodedHistory(client.workflow.getHandle(workflowId, runId))).events ?? [];
+    if (runs.includes(runId)) break;
+    const events: HistoryEvent[] = (await fetchDecodedHistory(client.workflow.getHandle(workflowId, runId))).events ?? [];
+    // A run made by a reset copies the run it was reset from up to the reset point; what that run did
+    // after the point happened too (red team 15c: it was missing from the export). It comes first,
+    // whole, and this run's copied prefix is not recorded twice.
+    const reset = resetFrom(events);
     histories.unshift(events);
+    recordFrom.unshift(reset?.ownFrom);
     runs.unshift(runId);
-    runId = previousRunId(events);
+    runId = reset?.baseRunId ?? previousRunId(events);
   }
 
   const later: { start: number; id: string; events: HistoryEvent[] }[] = [];
@@ -56,7 +63,7 @@ export async function exportRunAudit(client: Client, workflowId: string, options
   }
   later.sort((a, b) => a.start - b.start);
   return {
-    records: historiesToAuditRecords([...histories, ...later.map((l) => l.events)], policyHash),
+    records: historiesToAuditRecords([...histories, ...later.map((l) => l.events)], policyHash, recordFrom),
     runs,
     rollbacks: later.map((l) => l.id),
   };
