@@ -9,6 +9,7 @@ import { processIo, type CliIo } from './policy-io';
 import { reportError } from './report-error';
 import { readRunHistory } from './run-history';
 import { pendingCount } from './status';
+import { printable } from './printable';
 
 interface ListCliOptions extends ConnectionFlags {
   readonly limit: string;
@@ -61,11 +62,12 @@ export function registerListCommand(program: Command, io: CliIo = processIo): vo
       else if (options.output === 'jsonl') for (const r of rows) io.out(`${JSON.stringify(r)}\n`);
       else if (rows.length === 0) io.out('no runs\n');
       else {
-        const width = Math.max(...rows.map((r) => r.workflowId.length));
+        // Whoever starts a run chooses its id: escaped (printable.ts).
+        const width = Math.max(...rows.map((r) => printable(r.workflowId).length));
         io.out(`${'WORKFLOW ID'.padEnd(width)}  ${'STATUS'.padEnd(10)}  ${'STARTED'.padEnd(24)}  APPROVALS  DENIED\n`);
         for (const r of rows)
           io.out(
-            `${r.workflowId.padEnd(width)}  ${r.status.padEnd(10)}  ${r.startTime.padEnd(24)}  ${String(r.pendingApprovals).padStart(9)}  ${String(r.denied).padStart(6)}\n`,
+            `${printable(r.workflowId).padEnd(width)}  ${r.status.padEnd(10)}  ${r.startTime.padEnd(24)}  ${String(r.pendingApprovals).padStart(9)}  ${String(r.denied).padStart(6)}\n`,
           );
       }
       io.setExitCode(ExitCode.Ok);

@@ -70,7 +70,7 @@ export function registerStatusCommand(program: Command, io: CliIo = processIo): 
       if (options.output !== 'text') io.out(`${JSON.stringify(shown)}\n`);
       else {
         io.out(
-          `${shown.workflowId} ${shown.status} on ${shown.taskQueue}, started ${shown.startTime}${shown.closeTime ? `, closed ${shown.closeTime}` : ''}\n`,
+          `${printable(`${shown.workflowId} ${shown.status} on ${shown.taskQueue}, started ${shown.startTime}${shown.closeTime ? `, closed ${shown.closeTime}` : ''}`)}\n`,
         );
         for (const entry of interleave(shown.steps, shown.invalid)) io.out('step' in entry ? formatStep(entry.step) : formatInvalidCall(entry.invalid));
         for (const p of shown.pendingApprovals) io.out(formatApprovalPending(shown.workflowId, p));
