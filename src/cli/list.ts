@@ -3,6 +3,10 @@
  * `AgentOsPendingApprovals` search attribute) and how many actions were denied.
  */
 import type { Command } from 'commander';
+import type { Client } from '@temporalio/client';
+import { decodeSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
+import { optionalTsToMs } from '@temporalio/common/lib/time';
+import { temporal } from '@temporalio/proto';
 import { withClient, withConnectionOptions, type ConnectionFlags } from './connection-options';
 import { CliError, ExitCode, withOutputAndJsonAlias, type OutputFormat } from './conventions';
 import { processIo, type CliIo } from './policy-io';
@@ -44,16 +48,9 @@ export function registerListCommand(program: Command, io: CliIo = processIo): vo
       const query = `WorkflowType = "agentRun"${options.query ? ` AND (${options.query})` : ''}`;
       const rows = await withClient(options, async (client) => {
         const found: RunRow[] = [];
-        for await (const run of client.workflow.list({ query })) {
+        for await (const run of listRuns(client, query)) {
           const history = await readRunHistory(client, run.workflowId, run.runId).catch(() => undefined);
-          found.push({
-            workflowId: run.workflowId,
-            status: run.status.name,
-            startTime: run.startTime.toISOString(),
-            taskQueue: run.taskQueue,
-            pendingApprovals: pendingCount(run.searchAttributes as Record<string, unknown>),
-            denied: history?.denied ?? 0,
-          });
+          found.push({ ...run.row, denied: history?.denied ?? 0 });
           if (found.length >= limit) break;
         }
         return found;
@@ -75,4 +72,40 @@ export function registerListCommand(program: Command, io: CliIo = processIo): vo
       io.setExitCode(reportError(io, 'list', err));
     }
   });
+}
+
+/**
+ * The runs a visibility query finds, newest first, read raw: the SDK's list decodes every run's
+ * memo, so one encrypted run (its memo ciphertext) made a keyless `agent-os list` fail as a
+ * whole with `Codec.NoKeys`; the columns need no payload.
+ */
+async function* listRuns(
+  client: Client,
+  query: string,
+): AsyncGenerator<{ readonly workflowId: string; readonly runId: string; readonly row: Omit<RunRow, 'denied'> }> {
+  let nextPageToken: Uint8Array | undefined;
+  do {
+    const page = await client.workflowService.listWorkflowExecutions({
+      namespace: client.options.namespace,
+      query,
+      ...(nextPageToken ? { nextPageToken } : {}),
+    });
+    for (const raw of page.executions ?? []) {
+      const workflowId = raw.execution?.workflowId ?? '';
+      const status = temporal.api.enums.v1.WorkflowExecutionStatus[raw.status ?? 0] ?? 'UNSPECIFIED';
+      yield {
+        workflowId,
+        runId: raw.execution?.runId ?? '',
+        row: {
+          workflowId,
+          // The SDK's names (CANCELLED with two Ls), as `status` prints them.
+          status: status.replace(/^WORKFLOW_EXECUTION_STATUS_/, '').replace(/^CANCELED$/, 'CANCELLED'),
+          startTime: new Date(optionalTsToMs(raw.startTime) ?? 0).toISOString(),
+          taskQueue: raw.taskQueue ?? '',
+          pendingApprovals: pendingCount(decodeSearchAttributes(raw.searchAttributes?.indexedFields) as Record<string, unknown>),
+        },
+      };
+    }
+    nextPageToken = page.nextPageToken && page.nextPageToken.length > 0 ? page.nextPageToken : undefined;
+  } while (nextPageToken !== undefined);
 }
