@@ -71,8 +71,9 @@ export function devPrinter(json: boolean, write: (text: string) => void = (t) =>
     end: (end, steps, problems, url) => {
       const undone = steps.filter((s) => s.summary.startsWith('undo ') && s.status === 'OK').length;
       const denied = steps.filter((s) => s.status === 'DENIED').length;
-      line(`agent-os dev: run ${end.status}${end.detail ? ` (${end.detail})` : ''} — ${steps.length} steps, ${denied} denied, ${undone} undone`);
-      for (const problem of problems) label('PROBLEM', problem);
+      // The failure quotes the model endpoint's words and the agent's targets: escaped (printable.ts).
+      line(printable(`agent-os dev: run ${end.status}${end.detail ? ` (${end.detail})` : ''} — ${steps.length} steps, ${denied} denied, ${undone} undone`));
+      for (const problem of problems) label('PROBLEM', printable(problem));
       label('open', url);
     },
     waiting: (uiUrl) => line(`agent-os dev: running — Web UI at ${uiUrl}; press Ctrl-C to stop.`),

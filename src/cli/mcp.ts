@@ -14,6 +14,7 @@ import { McpProvider } from '../providers/mcp/provider';
 import { loadServersFile } from '../providers/mcp/servers-file';
 import { ExitCode, OutputFormat, withOutputOption } from './conventions';
 import { processIo, type CliIo } from './policy-io';
+import { printable } from './printable';
 
 interface ListOptions {
   readonly servers: string;
@@ -101,11 +102,17 @@ async function list(io: CliIo, options: ListOptions): Promise<number> {
   return rows.every((r) => r.ok) ? ExitCode.Ok : ExitCode.Failure;
 }
 
+/** A server's rows as text; tool names and errors are the server's words: escaped (printable.ts). */
 function text(r: McpServerRow): string {
-  if (!r.ok) return `${r.server} (${r.transport})  FAILED ${r.error?.code}: ${r.error?.message}\n`;
+  if (!r.ok) return `${printable(`${r.server} (${r.transport})  FAILED ${r.error?.code}: ${r.error?.message}`)}\n`;
   const head = `${r.server} (${r.transport})  pin ${r.pin?.slice(0, 16)}…${r.approved ? '  (approved now)' : r.pinnedAt ? `  pinned ${r.pinnedAt}` : ''}\n`;
-  const width = Math.max(0, ...r.tools.map((t) => t.tool.length));
-  return head + r.tools.map((t) => `  ${t.tool.padEnd(width)}  ${t.policy === 'offered' ? 'offered as ' + t.name : 'never allowed by the policy'}\n`).join('');
+  const width = Math.max(0, ...r.tools.map((t) => printable(t.tool).length));
+  return (
+    head +
+    r.tools
+      .map((t) => `  ${printable(`${printable(t.tool).padEnd(width)}  ${t.policy === 'offered' ? 'offered as ' + t.name : 'never allowed by the policy'}`)}\n`)
+      .join('')
+  );
 }
 
 /** Registers `agent-os mcp list`. @public main.ts loads it by name. */

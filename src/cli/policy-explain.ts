@@ -26,6 +26,7 @@ import { recordedRunState, type RecordedRunState } from '../client/replay/run-st
 import { ClientCode } from '../client/errors';
 import { settingsFromFlags, withClient, withConnectionOptions, type ConnectionFlags } from './connection-options';
 import { AesGcmCodec } from '../codec/aes-gcm-codec';
+import { printable, printableText } from './printable';
 
 interface ExplainOptions extends ConnectionFlags {
   readonly params?: string;
@@ -38,7 +39,7 @@ interface ExplainOptions extends ConnectionFlags {
 /** The recorded run to explain against, or an exit code after saying why not. */
 async function recordedRun(io: CliIo, opts: ExplainOptions): Promise<RecordedRunState | number | undefined> {
   if (opts.history === undefined && opts.workflowId === undefined) return undefined;
-  const say = (m: string): void => io.err(`agent-os policy explain: ${m}\n`);
+  const say = (m: string): void => io.err(`agent-os policy explain: ${printableText(m)}\n`);
   if (opts.history !== undefined && opts.workflowId !== undefined) {
     say('give one recorded run: --history FILE or -w/--workflow-id ID, not both');
     return ExitCode.Usage;
@@ -69,7 +70,8 @@ function historyLine(r: RecordedRunState): string {
     ...(r.state.dropped ? [`${r.state.dropped} entr(ies) dropped at the bound`] : []),
     ...(r.runPolicy !== undefined ? ['its run policy layered under this one (layer 1)'] : []),
   ];
-  return `  history: ${r.workflowId} (run ${r.runId}): ${parts.join('; ')}`;
+  // From the run's history (a file, or the server): escaped (printable.ts).
+  return `  ${printable(`history: ${r.workflowId} (run ${r.runId}): ${parts.join('; ')}`)}`;
 }
 
 function parseParams(text: string | undefined): Record<string, unknown> | string {

@@ -17,6 +17,7 @@ import { AesGcmCodec } from '../codec/aes-gcm-codec';
 import { settingsFromFlags, withClient, withConnectionOptions, type ConnectionFlags } from './connection-options';
 import { CliError, ExitCode, withOutputOption, type OutputFormat } from './conventions';
 import { collectExtraAction, processIo, type CliIo } from './policy-io';
+import { printable, printableText } from './printable';
 
 interface ReplayFlags extends ConnectionFlags {
   readonly policy: string;
@@ -51,11 +52,12 @@ function text(report: ReplayReport): string {
   for (const id of report.ceilingMismatches) lines.push(`warning: ${id} ran under another ceiling policy than --ceiling`);
   for (const id of report.partialChains)
     lines.push(`warning: ${id} continued from a run not replayed here: its history-aware rules were judged from an empty run state`);
-  return `${lines.join('\n')}\n`;
+  // Targets, rule ids and workflow ids come from the runs' histories (the model's targets): escaped (printable.ts).
+  return `${lines.map(printable).join('\n')}\n`;
 }
 
 async function replay(io: CliIo, flags: ReplayFlags): Promise<number> {
-  const say = (m: string): void => io.err(`agent-os policy replay: ${m}\n`);
+  const say = (m: string): void => io.err(`agent-os policy replay: ${printableText(m)}\n`);
   if (flags.workflowId.length === 0 && flags.query === undefined && flags.history.length === 0) {
     say('choose runs: -w/--workflow-id ID (repeatable), --query "WorkflowType=\'agentRun\' AND …", or --history FILE (repeatable)');
     return ExitCode.Usage;

@@ -18,3 +18,18 @@ const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u061c\u200e\u200f\u202a-
 export function printable(text: string): string {
   return text.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
+
+// eslint-disable-next-line no-control-regex
+const UNSAFE_IN_TEXT = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * {@link printable} for text of several lines (the model's answer): line feeds and tabs stay,
+ * every other character of {@link printable}'s set (ESC, CR, C1, bidirectional controls) is
+ * shown as its `\uXXXX` escape — so an answer cannot erase or rewrite the narrated steps
+ * above it, or send the terminal a command (OSC 52 writes the clipboard).
+ * @example
+ * printableText('done\n\u001b[1A'); // → 'done\n\\u001b[1A'
+ */
+export function printableText(text: string): string {
+  return text.replace(UNSAFE_IN_TEXT, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

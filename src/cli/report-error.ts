@@ -6,6 +6,7 @@
 import { CliError, ExitCode } from './conventions';
 import { isDebug } from './log-level';
 import type { CliIo } from './policy-io';
+import { printableText } from './printable';
 
 /** gRPC status codes the CLI tells apart. */
 const Grpc = { DeadlineExceeded: 4, NotFound: 5, FailedPrecondition: 9, Unavailable: 14 } as const;
@@ -76,9 +77,12 @@ export function describeError(err: unknown): string {
   return text;
 }
 
-/** Writes `agent-os <command>: <what>` (plus the stack with `--log-level debug`); returns the exit code. */
+/**
+ * Writes `agent-os <command>: <what>` (plus the stack with `--log-level debug`); returns the exit code.
+ * Escaped (printable.ts; line feeds stay, for policy problems): messages quote run failures, key ids and targets from history.
+ */
 export function reportError(io: CliIo, command: string, err: unknown): ExitCode {
-  io.err(`agent-os ${command}: ${describeError(err)}\n`);
+  io.err(`agent-os ${command}: ${printableText(describeError(err))}\n`);
   if (isDebug() && err instanceof Error && err.stack) io.err(`${err.stack}\n`);
   return exitCodeOf(err);
 }

@@ -6,6 +6,7 @@
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { endOf, stepOf, type RunEnd, type RunStep } from '../client/run-progress';
+import { fetchDecodedHistory } from '../codec/client-codec';
 import type { ActionSummary } from '../workflows/types';
 
 /** What {@link readRunHistory} found. */
@@ -18,9 +19,13 @@ export interface RunHistory {
   readonly invalid: readonly ActionSummary[];
 }
 
-/** Reads the history of a run (the latest run of the id without `runId`). @throws WorkflowNotFoundError. */
+/**
+ * Reads the history of a run (the latest run of the id without `runId`), decoded with the
+ * client's codec and checked against the run and activities it is recorded for.
+ * @throws WorkflowNotFoundError; the codec's errors (`Codec.NoKeys`, `Codec.Tampered`, …).
+ */
 export async function readRunHistory(client: Client, workflowId: string, runId?: string): Promise<RunHistory> {
-  const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+  const history = await fetchDecodedHistory(client.workflow.getHandle(workflowId, runId));
   const summaries = new Map<string, string>();
   const steps: RunStep[] = [];
   let end: RunEnd | undefined;

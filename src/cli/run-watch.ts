@@ -11,6 +11,8 @@
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { endOf, stepOf, type RunEnd, type RunStep } from '../client/run-progress';
+import { clientCodec } from '../codec/client-codec';
+import { decodeHistory, type HistoryOwner } from '../codec/decode-history';
 import { stateQuery } from '../workflows/messages';
 import type { ActionSummary, PendingApproval } from '../workflows/types';
 
@@ -46,8 +48,11 @@ export async function workflowPollers(client: Client, taskQueue: string): Promis
 }
 
 /**
- * Follows the run to its end, reporting as it goes.
- * @throws what the history call throws (e.g. the server went away).
+ * Follows the run to its end, reporting as it goes. Each page is decoded with the client's
+ * codec and its payloads checked against the run and activity they are recorded for, as
+ * `followRun` does (an encrypted run showed every step as its activity type, `done`).
+ * @throws what the history call throws (e.g. the server went away); the codec's errors
+ *   (`Codec.NoKeys`, `Codec.Tampered`, `Codec.Misplaced`, strict: `Codec.Plaintext`, …).
  */
 export async function watchRun(
   client: Client,
@@ -103,6 +108,7 @@ export async function watchRun(
   };
   try {
     let current = execution;
+    let owner: HistoryOwner = { namespace: client.options.namespace, workflowId: execution.workflowId, scheduled: new Map() };
     let nextPageToken: Uint8Array | undefined;
     for (;;) {
       const page = await client.workflowService.getWorkflowExecutionHistory({
@@ -113,10 +119,11 @@ export async function watchRun(
       });
       nextPageToken = page.nextPageToken && page.nextPageToken.length > 0 ? page.nextPageToken : undefined;
       if ((page.history?.events?.length ?? 0) > 0) arm();
+      const history = page.history ? await decodeHistory(page.history, clientCodec(client), owner) : undefined;
       let taskCompleted = false;
       let end: RunEnd | undefined;
       let next: string | undefined;
-      for (const event of page.history?.events ?? []) {
+      for (const event of history?.events ?? []) {
         if (event.workflowTaskCompletedEventAttributes) taskCompleted = true;
         const step = stepOf(event, summaries);
         if (step) {
@@ -136,6 +143,7 @@ export async function watchRun(
       }
       if (next) {
         current = { workflowId: execution.workflowId, runId: next };
+        owner = { ...owner, scheduled: new Map() };
         nextPageToken = undefined;
         summaries.clear();
       }

@@ -23,6 +23,7 @@ import { processIo, type CliIo } from './policy-io';
 import { canPrompt } from './prompt';
 import { formatApprovalPending, formatInvalidCall, formatStep } from './run-format';
 import { askApproval, Narrator, onInterrupt } from './run-interaction';
+import { printable, printableText } from './printable';
 import { reportError } from './report-error';
 import { watchRun } from './run-watch';
 
@@ -170,11 +171,13 @@ async function finish(handle: WorkflowHandle, end: RunEnd, narrate: Narrator, wo
     narrate.final(
       { workflowId, runId, status: end.status, error: detail ?? null },
       undefined,
-      `agent-os run: the run ${end.status}: ${detail ?? 'no detail'}\n`,
+      // The failure quotes the agent's targets and the model endpoint's words: escaped (printable.ts).
+      `agent-os run: the run ${end.status}: ${printable(detail ?? 'no detail')}\n`,
     );
     return ExitCode.Failure;
   }
   const result = (await handle.result()) as AgentRunResult;
-  narrate.final({ workflowId, runId, status: 'completed', result }, `${result.output}\n`);
+  // The model's answer is the model's text: shown with its lines, without terminal controls.
+  narrate.final({ workflowId, runId, status: 'completed', result }, `${printableText(result.output)}\n`);
   return ExitCode.Ok;
 }

@@ -11,6 +11,7 @@ import { processIo, type CliIo } from './policy-io';
 import { reportError } from './report-error';
 import { interleave, readRunHistory } from './run-history';
 import { formatApprovalPending, formatInvalidCall, formatStep } from './run-format';
+import { printable } from './printable';
 
 interface StatusCliOptions extends ConnectionFlags {
   readonly workflowId?: string;
@@ -69,11 +70,11 @@ export function registerStatusCommand(program: Command, io: CliIo = processIo): 
       if (options.output !== 'text') io.out(`${JSON.stringify(shown)}\n`);
       else {
         io.out(
-          `${shown.workflowId} ${shown.status} on ${shown.taskQueue}, started ${shown.startTime}${shown.closeTime ? `, closed ${shown.closeTime}` : ''}\n`,
+          `${printable(`${shown.workflowId} ${shown.status} on ${shown.taskQueue}, started ${shown.startTime}${shown.closeTime ? `, closed ${shown.closeTime}` : ''}`)}\n`,
         );
         for (const entry of interleave(shown.steps, shown.invalid)) io.out('step' in entry ? formatStep(entry.step) : formatInvalidCall(entry.invalid));
         for (const p of shown.pendingApprovals) io.out(formatApprovalPending(shown.workflowId, p));
-        if (shown.error) io.out(`  ${shown.error}\n`);
+        if (shown.error) io.out(`  ${printable(shown.error)}\n`);
       }
       io.setExitCode(ExitCode.Ok);
     } catch (err) {

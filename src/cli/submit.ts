@@ -19,6 +19,7 @@ import { parseMounts } from '../worker/worker-host';
 import { CliError, ExitCode, withOutputAndJsonAlias, type OutputFormat } from './conventions';
 import { collectExtraAction, processIo, type CliIo } from './policy-io';
 import { reportError } from './report-error';
+import { printable, printableText } from './printable';
 
 interface SubmitCliOptions {
   readonly policy: string;
@@ -106,9 +107,11 @@ export function formatResult(action: string, target: string, result: ActionResul
     Boolean,
   );
   const why = result.status === 'OK' ? '' : ` — ${result.error ?? ''}${result.reason && result.reason !== result.error ? ` (${result.reason})` : ''}`;
-  let text = `${result.status} ${action} ${result.target ?? target}${facts.length > 0 ? ` [${facts.join(', ')}]` : ''}${why}\n`;
+  // What the action returned is the agent's or a server's text (a file the agent wrote, an HTTP body):
+  // escaped (printable.ts), the data keeping its lines.
+  let text = `${printable(`${result.status} ${action} ${result.target ?? target}${facts.length > 0 ? ` [${facts.join(', ')}]` : ''}${why}`)}\n`;
   if (result.data !== undefined) {
-    const data = typeof result.data === 'string' ? result.data : JSON.stringify(result.data, null, 2);
+    const data = printableText(typeof result.data === 'string' ? result.data : JSON.stringify(result.data, null, 2));
     text += data.endsWith('\n') ? data : `${data}\n`;
   }
   return text;

@@ -6,6 +6,7 @@
  */
 import { DefaultLogger, Runtime, type LogEntry, type RuntimeOptions } from '@temporalio/worker';
 import { isDebug, logLevel } from './log-level';
+import { printable, printableText } from './printable';
 
 type SdkLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
@@ -14,7 +15,10 @@ function sdkLevel(): SdkLevel {
   return level === 'debug' ? 'DEBUG' : level === 'error' ? 'ERROR' : 'WARN';
 }
 
-/** One line for an SDK log entry (the stack only at debug). */
+/**
+ * One line for an SDK log entry (the stack only at debug). Escaped (printable.ts): messages
+ * quote the model endpoint's error text and the agent's targets (an undo's reason).
+ */
 export function formatSdkEntry(entry: LogEntry): string {
   const meta = (entry.meta ?? {}) as Record<string, unknown>;
   const error = meta['error'] as { message?: unknown; type?: unknown; stack?: unknown } | undefined;
@@ -23,11 +27,11 @@ export function formatSdkEntry(entry: LogEntry): string {
     .map(String)
     .join(' ');
   const why = error ? `: ${typeof error.type === 'string' ? `${error.type}: ` : ''}${String(error.message ?? '')}` : '';
-  let line = `agent-os worker: ${entry.level} ${entry.message}${what ? ` (${what})` : ''}${why}`;
+  let line = printable(`agent-os worker: ${entry.level} ${entry.message}${what ? ` (${what})` : ''}${why}`);
   if (isDebug()) {
     const rest = Object.fromEntries(Object.entries(meta).filter(([k]) => k !== 'error'));
-    line += ` ${JSON.stringify(rest)}`;
-    if (typeof error?.stack === 'string') line += `\n${error.stack}`;
+    line += ` ${printable(JSON.stringify(rest))}`;
+    if (typeof error?.stack === 'string') line += `\n${printableText(error.stack)}`;
   }
   return `${line}\n`;
 }

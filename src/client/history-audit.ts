@@ -92,8 +92,14 @@ const KERNEL_HASH = /^[0-9a-f]{64}$/;
  * same idempotency key, in any of the histories) and the record it undoes (`undo_of`);
  * `kernel_record` names the kernel-log record of the action when history carries its hash,
  * so the export can anchor the kernel log (`audit verify LOG --anchor EXPORT`).
+ * `recordFrom[i]`: history i records only activities that end at or after that event id (a
+ * reset run's copied prefix, recorded already from the run it was reset from).
  */
-export function historiesToAuditRecords(histories: readonly (readonly HistoryEvent[])[], policyHash: string): AuditRecord[] {
+export function historiesToAuditRecords(
+  histories: readonly (readonly HistoryEvent[])[],
+  policyHash: string,
+  recordFrom: readonly (number | undefined)[] = [],
+): AuditRecord[] {
   const records: AuditRecord[] = [];
   const originals = new Map<string, Original>();
   let prev = GENESIS_HASH;
@@ -150,8 +156,9 @@ export function historiesToAuditRecords(histories: readonly (readonly HistoryEve
       push({ ...s, input }, end, own !== undefined && typeof own.status === 'string' ? { ...own, status: own.status } : result);
     });
   };
-  for (const events of histories) {
+  for (const [index, events] of histories.entries()) {
     const scheduled = new Map<string, Scheduled>();
+    const from = recordFrom[index] ?? 0;
     for (const event of events) {
       const id = String(event.eventId ?? '');
       const sched = event.activityTaskScheduledEventAttributes;
@@ -171,6 +178,10 @@ export function historiesToAuditRecords(histories: readonly (readonly HistoryEve
       const canceled = event.activityTaskCanceledEventAttributes;
       const failed = event.activityTaskFailedEventAttributes ?? event.activityTaskTimedOutEventAttributes;
       const s = scheduled.get(String((done ?? canceled ?? failed)?.scheduledEventId ?? ''));
+      if (s && Number(event.eventId ?? 0) < from) {
+        scheduled.delete(String((done ?? canceled ?? failed)?.scheduledEventId ?? ''));
+        continue;
+      }
       if (!s) {
         if (closesRun(event)) {
           // The run ended with these still scheduled or running (terminated, timed out, continued
@@ -234,6 +245,25 @@ function closesRun(event: HistoryEvent): boolean {
 function kernelRecordOf(type: string, result: { recordId?: unknown; auditRecordId?: unknown }): string | undefined {
   if (typeof result.auditRecordId === 'string' && KERNEL_HASH.test(result.auditRecordId)) return result.auditRecordId;
   if (type === 'executeAction' && typeof result.recordId === 'string' && KERNEL_HASH.test(result.recordId)) return result.recordId;
+  return undefined;
+}
+
+/** `WORKFLOW_TASK_FAILED_CAUSE_RESET_WORKFLOW` (the proto enum's value; the module is not loaded here). */
+const RESET_WORKFLOW = 20;
+
+/**
+ * The run this one was reset from, and the first event id that is this run's own (the events
+ * before it are copied from that run): from the last reset event in its history (`temporal
+ * workflow reset`), or undefined for a run that was not made by a reset.
+ */
+export function resetFrom(events: readonly HistoryEvent[]): { readonly baseRunId: string; readonly ownFrom: number } | undefined {
+  for (let i = events.length - 1; i >= 0; i--) {
+    const failed = events[i]?.workflowTaskFailedEventAttributes;
+    if (!failed) continue;
+    if (failed.cause !== RESET_WORKFLOW && (failed.cause as unknown) !== 'WORKFLOW_TASK_FAILED_CAUSE_RESET_WORKFLOW') continue;
+    const baseRunId = failed.baseRunId;
+    if (typeof baseRunId === 'string' && baseRunId !== '') return { baseRunId, ownFrom: Number(failed.scheduledEventId ?? events[i]?.eventId ?? 0) };
+  }
   return undefined;
 }
 

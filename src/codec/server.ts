@@ -10,7 +10,8 @@
  *   the dev server's — the token as the first path segment (`http://127.0.0.1:8081/<token>`
  *   is then the endpoint), or mTLS (a client certificate signed by `clientCa`).
  * - CORS only for the configured UI origins; requests from any other origin are refused.
- * - `X-Namespace` is checked against `namespaces` when given.
+ * - `X-Namespace` is required when `namespaces` is set and must name one of them; payloads bound
+ *   to another namespace than the one the request names are refused (`Codec.Misplaced`).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
@@ -19,6 +20,7 @@ import type { AddressInfo } from 'node:net';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { CodecError } from './errors';
+import { otherNamespace } from './server-namespace';
 
 /** Options of {@link startCodecServer}. */
 export interface CodecServerOptions {
@@ -33,7 +35,7 @@ export interface CodecServerOptions {
   readonly tokenInPath?: boolean;
   /** Web UI origins allowed by CORS, e.g. `http://127.0.0.1:8233`. */
   readonly uiOrigins?: readonly string[];
-  /** Namespaces served (X-Namespace); any when absent. */
+  /** Namespaces served: a request must name one (X-Namespace); any when absent. */
   readonly namespaces?: readonly string[];
   /** HTTPS; with `clientCa`, clients must present a certificate it signed (mTLS). PEM contents. */
   readonly tls?: { readonly cert: string; readonly key: string; readonly clientCa?: string };
@@ -124,6 +126,10 @@ async function handle(
   if (req.method !== 'POST' || (operation !== 'encode' && operation !== 'decode')) return reply(res, 404, { message: 'POST …/encode or …/decode' });
   if (!authorised(req, segments, options)) return reply(res, 401, { message: 'missing or wrong access token (Authorization: Bearer <token>)' });
   const namespace = req.headers['x-namespace'];
+  if (options.namespaces && typeof namespace !== 'string') {
+    // Without the header a request could decode any namespace's payloads (red team 15c).
+    return reply(res, 403, { message: `X-Namespace is required: this codec server serves ${options.namespaces.join(', ')} only` });
+  }
   if (options.namespaces && typeof namespace === 'string' && !options.namespaces.includes(namespace)) {
     return reply(res, 403, { message: `namespace ${namespace} is not served here (serving: ${options.namespaces.join(', ')})` });
   }
@@ -136,6 +142,8 @@ async function handle(
   } catch (err) {
     return reply(res, 400, { message: `expected a Payloads message as protobuf JSON: ${(err as Error).message}` });
   }
+  const misplaced = operation === 'decode' && typeof namespace === 'string' ? otherNamespace(payloads, namespace) : undefined;
+  if (misplaced !== undefined) return reply(res, 400, { code: misplaced.code, message: misplaced.message });
   let out: Payload[];
   try {
     out = operation === 'encode' ? await options.codec.encode(payloads) : await options.codec.decode(payloads);
