@@ -27,6 +27,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { type Claim, tryClaim } from './audit-claim';
 import { HeadWriter, headFile } from './audit-head';
+import { checkHeadReached } from './audit-head-check';
 import { lastRotatedIndex, rotatedName, writerSegmentName } from './audit-segments';
 import { AuditLogCorruptError, AuditWriteError } from './errors';
 import { type AuditEntry, type AuditRecord, GENESIS_HASH, canonicalLine, chainEntryBytes, computeRecordHash } from './audit-record';
@@ -85,7 +86,8 @@ export class AuditLog {
    * Opens the log at `file` for appending: claims the base file, or a segment of this
    * writer's own when another live writer holds it; reads the segment's last record to
    * continue its chain (from its last rotated file when the active one is empty).
-   * @throws AuditLogCorruptError if the segment does not end with a complete, self-consistent record.
+   * @throws AuditLogCorruptError if the segment does not end with a complete, self-consistent record,
+   *   or no longer reaches the record its head anchors (records cut from its end while no writer ran).
    * @throws Error from `fs` if a file cannot be opened.
    */
   static open(file: string, options: AuditLogOptions = {}): AuditLog {
@@ -100,7 +102,10 @@ export class AuditLog {
         if (last > 0) tail = readTailOf(rotatedName(segment, last));
       }
       if (options.noHead !== true) {
-        head = HeadWriter.open(headFile(segment, options.headDir));
+        const headPath = headFile(segment, options.headDir);
+        // A head the segment no longer reaches is evidence of a cut: never rewritten to what is left.
+        checkHeadReached(headPath, segment, tail);
+        head = HeadWriter.open(headPath);
         head.write({ log: path.basename(segment), count: tail.seq, hash: tail.hash });
       }
       return new AuditLog(segment, fd, tail, head, claim, options);
