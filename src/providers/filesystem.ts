@@ -26,6 +26,7 @@ import { assertSafeStat, realpathLongestExisting, toFsError } from './fs-safe';
 import { removeTree, type TreeGuard } from './fs-tree';
 import { Durability, SYNC_IO_BYTES, atomicWrite, readAllFd, readAllFdSync, writeInPlaceOrReplace } from './fs-write';
 import { MountTable } from './mounts';
+import { countOption } from './count-option';
 
 /** Options of {@link FilesystemProvider}. */
 export interface FilesystemProviderOptions {
@@ -73,10 +74,13 @@ export class FilesystemProvider implements Provider {
   private readonly maxBytes: number;
   private readonly durability: Durability;
 
-  /** @throws FsInvalidMountError for a mount that cannot be used. */
+  /** @throws FsInvalidMountError for a mount that cannot be used; FsInvalidParamError for a `maxBytes` or `durability` that is not one. */
   constructor(options: FilesystemProviderOptions = {}) {
     this.table = new MountTable(options.mounts);
-    this.maxBytes = options.maxBytes ?? 16 * 1024 * 1024;
+    const maxBytes = countOption(options.maxBytes, 16 * 1024 * 1024);
+    if (maxBytes === undefined)
+      throw new FsInvalidParamError('maxBytes', 'a FilesystemProvider option: a whole number of bytes ≥ 0 (NaN would be no cap at all)');
+    this.maxBytes = maxBytes;
     const durability: unknown = options.durability ?? Durability.Full;
     if (durability !== Durability.Full && durability !== Durability.Os) {
       throw new FsInvalidParamError('durability', 'a FilesystemProvider option: use "full" (the default: fsync file and folder) or "os" (no fsync)');
