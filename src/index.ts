@@ -68,6 +68,7 @@ export {
   PolicyEvaluationError,
   AuditWriteError,
   AuditLogCorruptError,
+  KernelOptionsError,
   HookFailedError,
   UndoNotAuthorisedError,
 } from './kernel/index';

@@ -41,6 +41,7 @@ import { type CheckedSubmitOptions, readSubmitOptions } from './submit-options';
 import { decideRequest, type KernelDecision } from './decide';
 import { GivenHistory, SessionHistory, type HistoryEffects, type RunHistory } from './run-history';
 import { validateRequest } from './request';
+import { checkKernelOptions } from './kernel-options';
 
 /** Decides an `ask` decision; resolve `true` to run the action. A throw counts as "no". */
 export type ApproveCallback = (request: ResolvedRequest, decision: Decision) => Promise<boolean>;
@@ -103,10 +104,11 @@ export class Kernel {
   /**
    * Loads and compiles the policy and opens the audit log. Fails closed: nothing can run
    * through a kernel that could not be built.
-   * @throws InvalidProviderError, DuplicateActionError, PolicyValidationError, PolicyFileError,
+   * @throws KernelOptionsError (an unknown option or one of the wrong type), InvalidProviderError, DuplicateActionError, PolicyValidationError, PolicyFileError,
    *   AuditLogCorruptError, or an `fs` error opening the log.
    */
   constructor(options: KernelOptions) {
+    checkKernelOptions(options);
     for (const provider of options.providers) {
       checkProvider(provider);
       for (const action of provider.actions) {
