@@ -42,6 +42,7 @@ import { decideRequest, type KernelDecision } from './decide';
 import { GivenHistory, SessionHistory, type HistoryEffects, type RunHistory } from './run-history';
 import { validateRequest } from './request';
 import { checkKernelOptions } from './kernel-options';
+import { frozenCopy } from './frozen-copy';
 
 /** Decides an `ask` decision; resolve `true` to run the action. A throw counts as "no". */
 export type ApproveCallback = (request: ResolvedRequest, decision: Decision) => Promise<boolean>;
@@ -393,15 +394,17 @@ export class Kernel {
     }
     try {
       const record = this.audit.appendSync(entry);
+      // Read before the observer sees the record: it is given a frozen copy, but is not trusted to leave it alone.
+      const hash = record.hash;
       if (this.observe !== undefined) {
         try {
-          this.observe(record);
+          this.observe(frozenCopy(record));
         } catch {
           /* an observer never changes an outcome */
         }
       }
       // `result` is fresh (outcomeToResult, or the literal above): extended, not copied.
-      (result as { auditRecordId?: string }).auditRecordId = record.hash;
+      (result as { auditRecordId?: string }).auditRecordId = hash;
       return result;
     } catch (err) {
       // An entry the format cannot hold (a kernel bug) still leaves a record; a failed write poisons the log.
@@ -428,7 +431,7 @@ export class Kernel {
     const record = await this.audit.append(entry);
     if (this.observe !== undefined) {
       try {
-        this.observe(record);
+        this.observe(frozenCopy(record));
       } catch {
         /* an observer never changes an outcome */
       }
