@@ -305,18 +305,24 @@ export class Kernel {
    * set; its records carry the combined policy hash. Closing the view does nothing: the
    * log belongs to this kernel. The view is a session of its own: history-aware rules
    * (`max_calls`, `requires`, `created_by_run`) count what was done through the view.
+   * The documents are copied and compiled at once: changing them (or the array) afterwards
+   * changes nothing.
+   * @throws TypeError (or a policy error) for a document that is not a loaded policy.
    * @example
    * const run = kernel.narrowed([loadPolicyText(runYaml, 'run-policy')]);
    * await run.submit({ action: 'fs.write', target: '/workspace/output/x.md', params: { content } });
    */
   narrowed(policies: readonly PolicyDocument[]): Kernel {
     const view = Object.create(this) as Kernel;
+    // Copied now (the array and each document) and compiled now: what the caller changes later is not
+    // the run's policy, and a document that is not a loaded policy throws here, never in a submit.
+    const docs = [...policies].map((doc) => frozenCopy(doc));
+    let cached: { readonly base: PolicyGate; readonly gate: PolicyGate } = { base: this.gate, gate: this.gate.narrowedBy(docs) };
     // The view follows its parent's policy: after a reload of the ceiling it narrows the new one.
-    let cached: { readonly base: PolicyGate; readonly gate: PolicyGate } | undefined;
     Object.defineProperty(view, 'gate', {
       get: () => {
         const base = this.gate;
-        if (cached?.base !== base) cached = { base, gate: base.narrowedBy(policies) };
+        if (cached.base !== base) cached = { base, gate: base.narrowedBy(docs) };
         return cached.gate;
       },
     });
