@@ -29,6 +29,7 @@ import {
   SandboxConfigError,
   SandboxUnavailableError,
 } from './errors';
+import { countOption } from './count-option';
 import { guardGitArgs, guardGitEnv, GIT_HARDENING_ENV } from './git-guard';
 import { buildProcessEnv } from './process-env';
 import { locateCwd, locateProgram } from './process-locate';
@@ -128,6 +129,7 @@ export class ProcessProvider implements Provider {
    * @throws SandboxConfigError without mounts (a program would see the host), or with a mount over a system folder.
    * @throws FsInvalidMountError for a mount whose host folder is missing or not a directory.
    * @throws HardeningUnavailableError when `prlimit` is requested but missing, or a uid switch is impossible.
+   * @throws InvalidParamsError for a `defaultTimeoutMs`, `maxOutputBytes` or `killGraceMs` that is not a whole number in range.
    */
   constructor(private readonly options: ProcessProviderOptions = {}) {
     this.fixedPath = (options.path ?? DEFAULT_PROGRAM_PATH).map((dir) => {
@@ -144,6 +146,10 @@ export class ProcessProvider implements Provider {
     const fallback = options.defaultTimeoutMs;
     if (fallback !== undefined && (!Number.isInteger(fallback) || fallback <= 0 || fallback > MAX_TIMEOUT_MS)) {
       throw new InvalidParamsError('defaultTimeoutMs', `must be a positive integer of at most ${MAX_TIMEOUT_MS} ms, got ${String(fallback)}`);
+    }
+    // NaN would be no cap: every `chunk.length > room` is false, and a program's output is kept whole (red team 15).
+    for (const name of ['maxOutputBytes', 'killGraceMs'] as const) {
+      if (countOption(options[name], 0) === undefined) throw new InvalidParamsError(name, `must be a whole number ≥ 0, got ${String(options[name])}`);
     }
     this.mode = options.sandbox ?? SandboxMode.Bwrap;
     if (this.mode !== SandboxMode.Bwrap && this.mode !== SandboxMode.Off) {
