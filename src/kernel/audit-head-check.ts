@@ -26,12 +26,20 @@ const CHUNK = 64 * 1024;
  *   longer has, or a record other than the segment's.
  */
 export function checkHeadReached(headPath: string, segment: string, tail: { readonly seq: number; readonly hash: string }): void {
-  let text: string;
+  let fd: number;
   try {
-    text = fs.readFileSync(headPath, 'utf8');
+    // O_NONBLOCK: a FIFO in the head's place must not block the open (it is refused below).
+    fd = fs.openSync(headPath, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw err;
+  }
+  let text: string;
+  try {
+    if (!fs.fstatSync(fd).isFile()) throw new AuditLogCorruptError(segment, `its head ${headPath} is not a regular file`);
+    text = fs.readFileSync(fd, 'utf8');
+  } finally {
+    fs.closeSync(fd);
   }
   if (text === '') return;
   const refuse = (problem: string): AuditLogCorruptError =>

@@ -80,9 +80,15 @@ export class HeadWriter {
     private fd: number | undefined,
   ) {}
 
-  /** Opens (creating, mode 0600) the head file. @throws Error from `fs`. */
+  /** Opens (creating, mode 0600) the head file. @throws Error from `fs`, or when it is not a regular file. */
   static open(file: string): HeadWriter {
-    return new HeadWriter(file, fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT, 0o600));
+    // O_NONBLOCK: a FIFO in the head's place fails the open (ENXIO) instead of blocking it; a device is refused.
+    const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_NONBLOCK, 0o600);
+    if (!fs.fstatSync(fd).isFile()) {
+      fs.closeSync(fd);
+      throw new Error(`audit head ${file} is not a regular file`);
+    }
+    return new HeadWriter(file, fd);
   }
 
   /** Rewrites the head. @throws Error from `fs`. */

@@ -95,7 +95,9 @@ export class AuditLog {
     let fd: number | undefined;
     let head: HeadWriter | undefined;
     try {
-      fd = fs.openSync(segment, fs.constants.O_RDWR | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o600);
+      // O_NONBLOCK: a FIFO in its place must not block the open; it is refused next.
+      fd = fs.openSync(segment, fs.constants.O_RDWR | fs.constants.O_APPEND | fs.constants.O_CREAT | fs.constants.O_NONBLOCK, 0o600);
+      assertRegularFile(segment, fd);
       let tail = readTail(segment, fd);
       if (tail.seq === 0) {
         const last = lastRotatedIndex(segment);
@@ -274,6 +276,17 @@ function claimSegment(file: string): { segment: string; claim: Claim } {
     if (claim !== undefined) return { segment, claim };
   }
   throw new Error(`no free writer segment for ${file} (1000 writers of this process?)`);
+}
+
+/**
+ * Refuses a log that is not a regular file: into a FIFO each record goes to whoever reads the
+ * pipe (no verify sees it), and once 64 KiB are unread the next write(2) blocks the event loop —
+ * every submit of the process — for good; a device (/dev/null) keeps nothing (red team 15).
+ * @throws AuditLogCorruptError
+ */
+function assertRegularFile(file: string, fd: number): void {
+  if (!fs.fstatSync(fd).isFile())
+    throw new AuditLogCorruptError(file, 'it is not a regular file (a FIFO, a device or a socket would lose its records or block every submit)');
 }
 
 function readTailOf(file: string): { seq: number; hash: string } {
