@@ -36,7 +36,10 @@ export function checkHeadReached(headPath: string, segment: string, tail: { read
   }
   let text: string;
   try {
-    if (!fs.fstatSync(fd).isFile()) throw new AuditLogCorruptError(segment, `its head ${headPath} is not a regular file`);
+    const st = fs.fstatSync(fd);
+    if (st.isFIFO() || st.isSocket()) throw new AuditLogCorruptError(segment, `its head ${headPath} is a FIFO or a socket`);
+    // A device (an operator's /dev/null) anchors nothing.
+    if (!st.isFile()) return;
     text = fs.readFileSync(fd, 'utf8');
   } finally {
     fs.closeSync(fd);

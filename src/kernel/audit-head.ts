@@ -80,13 +80,14 @@ export class HeadWriter {
     private fd: number | undefined,
   ) {}
 
-  /** Opens (creating, mode 0600) the head file. @throws Error from `fs`, or when it is not a regular file. */
+  /** Opens (creating, mode 0600) the head file. @throws Error from `fs`, or for a FIFO or socket. */
   static open(file: string): HeadWriter {
-    // O_NONBLOCK: a FIFO in the head's place fails the open (ENXIO) instead of blocking it; a device is refused.
+    // O_NONBLOCK: a FIFO in the head's place fails the open (ENXIO) instead of blocking it, or is refused.
     const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_NONBLOCK, 0o600);
-    if (!fs.fstatSync(fd).isFile()) {
+    const st = fs.fstatSync(fd);
+    if (st.isFIFO() || st.isSocket()) {
       fs.closeSync(fd);
-      throw new Error(`audit head ${file} is not a regular file`);
+      throw new Error(`audit head ${file} is a FIFO or a socket`);
     }
     return new HeadWriter(file, fd);
   }

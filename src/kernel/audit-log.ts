@@ -97,7 +97,7 @@ export class AuditLog {
     try {
       // O_NONBLOCK: a FIFO in its place must not block the open; it is refused next.
       fd = fs.openSync(segment, fs.constants.O_RDWR | fs.constants.O_APPEND | fs.constants.O_CREAT | fs.constants.O_NONBLOCK, 0o600);
-      assertRegularFile(segment, fd);
+      assertLogFile(segment, fd);
       let tail = readTail(segment, fd);
       if (tail.seq === 0) {
         const last = lastRotatedIndex(segment);
@@ -279,14 +279,16 @@ function claimSegment(file: string): { segment: string; claim: Claim } {
 }
 
 /**
- * Refuses a log that is not a regular file: into a FIFO each record goes to whoever reads the
- * pipe (no verify sees it), and once 64 KiB are unread the next write(2) blocks the event loop —
- * every submit of the process — for good; a device (/dev/null) keeps nothing (red team 15).
+ * Refuses a FIFO or socket as the log: into a FIFO each record goes to whoever reads the pipe
+ * (no verify sees it), and once 64 KiB are unread the next write(2) blocks the event loop —
+ * every submit of the process — for good (red team 15). A character device stays the
+ * operator's explicit choice (`/dev/null` keeps nothing; `/dev/full` fails every write).
  * @throws AuditLogCorruptError
  */
-function assertRegularFile(file: string, fd: number): void {
-  if (!fs.fstatSync(fd).isFile())
-    throw new AuditLogCorruptError(file, 'it is not a regular file (a FIFO, a device or a socket would lose its records or block every submit)');
+function assertLogFile(file: string, fd: number): void {
+  const st = fs.fstatSync(fd);
+  if (st.isFIFO() || st.isSocket())
+    throw new AuditLogCorruptError(file, 'it is a FIFO or a socket (its records would be lost to a reader, or block every submit)');
 }
 
 function readTailOf(file: string): { seq: number; hash: string } {

@@ -10,7 +10,7 @@ import { SpyProvider, tempDir, writePolicy } from './kernel-helpers';
 // whoever can write the log's folder, or a careless logPath) was taken as an empty log: each
 // record went into the pipe, where no verify can see it and a reader may drop it, and once
 // 64 KiB were unread the next append's write(2) blocked the event loop — every submit of the
-// process stopped for good. Now a log that is not a regular file is refused at open.
+// process stopped for good. Now a FIFO (or socket) log is refused at open.
 
 const POLICY = 'version: 1\ncapabilities:\n  - id: run\n    action: custom.run\n    resource: job\n';
 
