@@ -27,6 +27,7 @@ import { removeTree, type TreeGuard } from './fs-tree';
 import { Durability, SYNC_IO_BYTES, atomicWrite, readAllFd, readAllFdSync, writeInPlaceOrReplace } from './fs-write';
 import { MountTable } from './mounts';
 import { countOption } from './count-option';
+import { unknownOptionKey, unknownOptionProblem } from './option-keys';
 
 /** Options of {@link FilesystemProvider}. */
 export interface FilesystemProviderOptions {
@@ -47,6 +48,8 @@ export interface FilesystemProviderOptions {
    */
   readonly durability?: Durability;
 }
+
+const FS_OPTIONS: readonly string[] = ['mounts', 'maxBytes', 'durability'];
 
 type Encoding = 'utf8' | 'base64';
 const ENCODINGS: readonly string[] = ['utf8', 'base64'];
@@ -76,6 +79,8 @@ export class FilesystemProvider implements Provider {
 
   /** @throws FsInvalidMountError for a mount that cannot be used; FsInvalidParamError for a `maxBytes` or `durability` that is not one. */
   constructor(options: FilesystemProviderOptions = {}) {
+    const unknown = unknownOptionKey(options, FS_OPTIONS);
+    if (unknown !== undefined) throw new FsInvalidParamError(unknown.slice(0, 64), unknownOptionProblem('FilesystemProvider', FS_OPTIONS));
     this.table = new MountTable(options.mounts);
     const maxBytes = countOption(options.maxBytes, 16 * 1024 * 1024);
     if (maxBytes === undefined)

@@ -32,6 +32,7 @@ import { undici } from './undici-lazy';
 import { methodOverrideField, parseHttpParams, type HttpParams, type HttpResult } from './http-params';
 import { CredentialStore, type CredentialRule } from './secrets';
 import { countOption } from './count-option';
+import { unknownOptionKey, unknownOptionProblem } from './option-keys';
 
 /** Construction options of {@link HttpProvider}. */
 export interface HttpProviderOptions {
@@ -50,6 +51,8 @@ export interface HttpProviderOptions {
   /** Non-public addresses that may be reached anyway, e.g. `['127.0.0.1']` for a local service. */
   readonly allowAddresses?: readonly string[];
 }
+
+const HTTP_OPTIONS: readonly string[] = ['credentials', 'credentialEnv', 'timeoutMs', 'maxBytes', 'maxRedirects', 'resolver', 'allowAddresses'];
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const ORIGIN_BOUND = ['authorization', 'cookie', 'proxy-authorization'];
@@ -71,6 +74,8 @@ export class HttpProvider implements Provider {
 
   /** @throws CredentialMissingError / InvalidCredentialRuleError for the credential map; InvalidParamsError for a `maxBytes`, `maxRedirects` or `timeoutMs` that is not a whole number. */
   constructor(options: HttpProviderOptions = {}) {
+    const unknown = unknownOptionKey(options, HTTP_OPTIONS);
+    if (unknown !== undefined) throw new InvalidParamsError(unknown.slice(0, 64), unknownOptionProblem('HttpProvider', HTTP_OPTIONS));
     const { credentials = [], credentialEnv = process.env, ...rest } = options;
     for (const [name, min] of [
       ['maxBytes', 0],

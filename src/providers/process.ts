@@ -30,6 +30,7 @@ import {
   SandboxUnavailableError,
 } from './errors';
 import { countOption } from './count-option';
+import { unknownOptionKey, unknownOptionProblem } from './option-keys';
 import { guardGitArgs, guardGitEnv, GIT_HARDENING_ENV } from './git-guard';
 import { buildProcessEnv } from './process-env';
 import { locateCwd, locateProgram } from './process-locate';
@@ -93,6 +94,20 @@ export interface ProcessProviderOptions {
   readonly egress?: { readonly allowAddresses?: readonly string[]; readonly resolver?: Resolver; readonly connectTimeoutMs?: number };
 }
 
+const PROCESS_OPTIONS: readonly string[] = [
+  'path',
+  'mounts',
+  'defaultTimeoutMs',
+  'maxOutputBytes',
+  'killGraceMs',
+  'baseEnv',
+  'hardening',
+  'sandbox',
+  'bwrapPath',
+  'limits',
+  'egress',
+];
+
 /** What `execute` returns (the action's `data`). */
 export interface ProcessResult extends Omit<ProcessOutcome, 'pid'> {
   /** The effective timeout: min(requested or default, rule's `timeout_ms`). */
@@ -132,6 +147,8 @@ export class ProcessProvider implements Provider {
    * @throws InvalidParamsError for a `defaultTimeoutMs`, `maxOutputBytes` or `killGraceMs` that is not a whole number in range.
    */
   constructor(private readonly options: ProcessProviderOptions = {}) {
+    const unknown = unknownOptionKey(options, PROCESS_OPTIONS);
+    if (unknown !== undefined) throw new InvalidParamsError(unknown.slice(0, 64), unknownOptionProblem('ProcessProvider', PROCESS_OPTIONS));
     this.fixedPath = (options.path ?? DEFAULT_PROGRAM_PATH).map((dir) => {
       if (!path.isAbsolute(dir)) throw new InvalidParamsError('path', `PATH entries must be absolute, got ${JSON.stringify(dir)}`);
       return path.normalize(dir);

@@ -26,6 +26,7 @@ import { withoutRegExps } from '../../schema-regex';
 import { systemResolver, type Resolver } from '../http-connect';
 import { CredentialStore } from '../secrets';
 import { countOption } from '../count-option';
+import { unknownOptionKey, unknownOptionProblem } from '../option-keys';
 import { InvalidParamsError } from '../errors';
 import { probeSandbox } from '../sandbox/probe';
 import { checkServers, isStdioServer, McpSandbox, type McpServerConfig } from './config';
@@ -70,6 +71,21 @@ export interface McpProviderOptions {
   readonly egress?: { readonly allowAddresses?: readonly string[]; readonly connectTimeoutMs?: number };
 }
 
+const MCP_OPTIONS: readonly string[] = [
+  'servers',
+  'startupTimeoutMs',
+  'callTimeoutMs',
+  'shutdownTimeoutMs',
+  'maxOutputChars',
+  'maxMessageBytes',
+  'pinsFile',
+  'launch',
+  'bwrapPath',
+  'env',
+  'resolver',
+  'egress',
+];
+
 /** Count options and their least value. */
 const LIMITS = [
   ['startupTimeoutMs', 1],
@@ -95,6 +111,8 @@ export class McpProvider implements Provider {
 
   /** @throws McpConfigError for a malformed server map; CredentialMissingError for an unset credential variable; InvalidParamsError for a limit that is not a whole number. */
   constructor(options: McpProviderOptions) {
+    const unknown = unknownOptionKey(options, MCP_OPTIONS);
+    if (unknown !== undefined) throw new InvalidParamsError(unknown.slice(0, 64), unknownOptionProblem('McpProvider', MCP_OPTIONS));
     checkServers(options.servers);
     // NaN would be no limit (every `size > cap` false): refused, as the other providers' limits (red team 15).
     for (const [name, min] of LIMITS) {
