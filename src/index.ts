@@ -68,6 +68,7 @@ export {
   PolicyEvaluationError,
   AuditWriteError,
   AuditLogCorruptError,
+  KernelOptionsError,
   HookFailedError,
   UndoNotAuthorisedError,
 } from './kernel/index';
@@ -223,7 +224,7 @@ export { ErrorCode, isErrorCode } from './error-codes';
 // workflows, updates, queries and their types: `agent-os-kernel/workflows`; dev server and
 // scripted model: `agent-os-kernel/dev`. Importing this root loads no Temporal module.
 export { AgentLoop, type AgentLoopOptions, type LocalAgentLoopOptions, type RemoteAgentLoopOptions } from './client/agent-loop';
-export { AgentRunFailedError } from './client/errors';
+export { AgentRunFailedError, AgentLoopOptionsError } from './client/errors';
 export { FILE_TOOLS, READ_FILE_TOOL, WRITE_FILE_TOOL } from './client/file-tools';
 export { ToolDef, type ToolDefSpec } from './workflows/tool-defs';
 export { loadToolsFile, loadToolsText } from './client/tools-file';

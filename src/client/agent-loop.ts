@@ -29,6 +29,7 @@ import type { ActionSummary, AgentRunInput, AgentRunResult } from '../workflows/
 import type { LoopHost } from './agent-loop-host';
 import type { LoopMcpTools } from './agent-loop-mcp';
 import { AgentRunFailedError } from './errors';
+import { checkAgentLoopOptions } from './agent-loop-options';
 
 // Temporal's modules load on the first run(), never on import (the package root stays Temporal-free).
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -105,7 +106,9 @@ export class AgentLoop {
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly mcp: LoopMcpTools | undefined;
 
+  /** @throws AgentLoopOptionsError for an option it does not know (a misspelt `policy` would run under the whole ceiling). */
   constructor(private readonly options: AgentLoopOptions) {
+    checkAgentLoopOptions(options);
     if ('kernel' in options && options.mcpTools !== false) this.mcp = new (loadMcpTools().LoopMcpTools)(options.kernel);
   }
 

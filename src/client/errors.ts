@@ -8,12 +8,25 @@ export const ClientCode = {
   TemporalUnreachable: 'Client.TemporalUnreachable',
   InvalidToolsFile: 'Client.InvalidToolsFile',
   RunFailed: 'Client.RunFailed',
+  /** `new AgentLoop` was given an option it does not know (a typo), or options of no form. */
+  InvalidOptions: 'Client.InvalidOptions',
   /** `policy replay`: no run matches the workflow id or query. */
   ReplayNotFound: 'Replay.NotFound',
   /** `policy replay`: a history file cannot be read or parsed. */
   ReplayBadHistory: 'Replay.BadHistory',
 } as const;
 export type ClientCode = (typeof ClientCode)[keyof typeof ClientCode];
+
+/** An option of `new AgentLoop` that is unknown (a typo) or of the wrong type; nothing was built. */
+export class AgentLoopOptionsError extends AgentOsError {
+  readonly code = ClientCode.InvalidOptions;
+  constructor(
+    readonly option: string,
+    readonly problem: string,
+  ) {
+    super(`invalid AgentLoop option "${option}": ${problem}`);
+  }
+}
 
 /** A Temporal server could not be reached at an address. */
 export class TemporalUnreachableError extends AgentOsError {

@@ -80,9 +80,16 @@ export class HeadWriter {
     private fd: number | undefined,
   ) {}
 
-  /** Opens (creating, mode 0600) the head file. @throws Error from `fs`. */
+  /** Opens (creating, mode 0600) the head file. @throws Error from `fs`, or for a FIFO or socket. */
   static open(file: string): HeadWriter {
-    return new HeadWriter(file, fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT, 0o600));
+    // O_NONBLOCK: a FIFO in the head's place fails the open (ENXIO) instead of blocking it, or is refused.
+    const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_NONBLOCK, 0o600);
+    const st = fs.fstatSync(fd);
+    if (st.isFIFO() || st.isSocket()) {
+      fs.closeSync(fd);
+      throw new Error(`audit head ${file} is a FIFO or a socket`);
+    }
+    return new HeadWriter(file, fd);
   }
 
   /** Rewrites the head. @throws Error from `fs`. */

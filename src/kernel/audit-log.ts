@@ -27,6 +27,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { type Claim, tryClaim } from './audit-claim';
 import { HeadWriter, headFile } from './audit-head';
+import { checkHeadReached } from './audit-head-check';
 import { lastRotatedIndex, rotatedName, writerSegmentName } from './audit-segments';
 import { AuditLogCorruptError, AuditWriteError } from './errors';
 import { type AuditEntry, type AuditRecord, GENESIS_HASH, canonicalLine, chainEntryBytes, computeRecordHash } from './audit-record';
@@ -85,7 +86,8 @@ export class AuditLog {
    * Opens the log at `file` for appending: claims the base file, or a segment of this
    * writer's own when another live writer holds it; reads the segment's last record to
    * continue its chain (from its last rotated file when the active one is empty).
-   * @throws AuditLogCorruptError if the segment does not end with a complete, self-consistent record.
+   * @throws AuditLogCorruptError if the segment does not end with a complete, self-consistent record,
+   *   or no longer reaches the record its head anchors (records cut from its end while no writer ran).
    * @throws Error from `fs` if a file cannot be opened.
    */
   static open(file: string, options: AuditLogOptions = {}): AuditLog {
@@ -93,14 +95,19 @@ export class AuditLog {
     let fd: number | undefined;
     let head: HeadWriter | undefined;
     try {
-      fd = fs.openSync(segment, fs.constants.O_RDWR | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o600);
+      // O_NONBLOCK: a FIFO in its place must not block the open; it is refused next.
+      fd = fs.openSync(segment, fs.constants.O_RDWR | fs.constants.O_APPEND | fs.constants.O_CREAT | fs.constants.O_NONBLOCK, 0o600);
+      assertLogFile(segment, fd);
       let tail = readTail(segment, fd);
       if (tail.seq === 0) {
         const last = lastRotatedIndex(segment);
         if (last > 0) tail = readTailOf(rotatedName(segment, last));
       }
       if (options.noHead !== true) {
-        head = HeadWriter.open(headFile(segment, options.headDir));
+        const headPath = headFile(segment, options.headDir);
+        // A head the segment no longer reaches is evidence of a cut: never rewritten to what is left.
+        checkHeadReached(headPath, segment, tail);
+        head = HeadWriter.open(headPath);
         head.write({ log: path.basename(segment), count: tail.seq, hash: tail.hash });
       }
       return new AuditLog(segment, fd, tail, head, claim, options);
@@ -269,6 +276,19 @@ function claimSegment(file: string): { segment: string; claim: Claim } {
     if (claim !== undefined) return { segment, claim };
   }
   throw new Error(`no free writer segment for ${file} (1000 writers of this process?)`);
+}
+
+/**
+ * Refuses a FIFO or socket as the log: into a FIFO each record goes to whoever reads the pipe
+ * (no verify sees it), and once 64 KiB are unread the next write(2) blocks the event loop —
+ * every submit of the process — for good (red team 15). A character device stays the
+ * operator's explicit choice (`/dev/null` keeps nothing; `/dev/full` fails every write).
+ * @throws AuditLogCorruptError
+ */
+function assertLogFile(file: string, fd: number): void {
+  const st = fs.fstatSync(fd);
+  if (st.isFIFO() || st.isSocket())
+    throw new AuditLogCorruptError(file, 'it is a FIFO or a socket (its records would be lost to a reader, or block every submit)');
 }
 
 function readTailOf(file: string): { seq: number; hash: string } {

@@ -40,6 +40,8 @@ export const KernelCode = {
   DecisionChanged: 'Kernel.DecisionChanged',
   /** An `ask` still waiting when its run was cancelled or hit its deadline. */
   ApprovalCancelled: 'Kernel.ApprovalCancelled',
+  /** `new Kernel` was given an option it does not know, or one of the wrong type (kernel-options.ts). */
+  InvalidOptions: 'Kernel.InvalidOptions',
 } as const;
 export type KernelCode = (typeof KernelCode)[keyof typeof KernelCode];
 
@@ -172,6 +174,17 @@ export class AuditWriteError extends AgentOsError {
     options?: { cause?: unknown },
   ) {
     super(`cannot append to audit log ${file}; the kernel refuses further actions`, options);
+  }
+}
+
+/** An option of `new Kernel` that is unknown (a typo) or of the wrong type; nothing was built. */
+export class KernelOptionsError extends AgentOsError {
+  readonly code = KernelCode.InvalidOptions;
+  constructor(
+    readonly option: string,
+    readonly problem: string,
+  ) {
+    super(`invalid Kernel option "${option}": ${problem}`);
   }
 }
 

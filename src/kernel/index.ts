@@ -41,6 +41,7 @@ export {
   PolicyEvaluationError,
   AuditWriteError,
   AuditLogCorruptError,
+  KernelOptionsError,
   HookFailedError,
   UndoNotAuthorisedError,
 } from './errors';

@@ -41,6 +41,8 @@ import { type CheckedSubmitOptions, readSubmitOptions } from './submit-options';
 import { decideRequest, type KernelDecision } from './decide';
 import { GivenHistory, SessionHistory, type HistoryEffects, type RunHistory } from './run-history';
 import { validateRequest } from './request';
+import { checkKernelOptions } from './kernel-options';
+import { frozenCopy } from './frozen-copy';
 
 /** Decides an `ask` decision; resolve `true` to run the action. A throw counts as "no". */
 export type ApproveCallback = (request: ResolvedRequest, decision: Decision) => Promise<boolean>;
@@ -103,10 +105,11 @@ export class Kernel {
   /**
    * Loads and compiles the policy and opens the audit log. Fails closed: nothing can run
    * through a kernel that could not be built.
-   * @throws InvalidProviderError, DuplicateActionError, PolicyValidationError, PolicyFileError,
+   * @throws KernelOptionsError (an unknown option or one of the wrong type), InvalidProviderError, DuplicateActionError, PolicyValidationError, PolicyFileError,
    *   AuditLogCorruptError, or an `fs` error opening the log.
    */
   constructor(options: KernelOptions) {
+    checkKernelOptions(options);
     for (const provider of options.providers) {
       checkProvider(provider);
       for (const action of provider.actions) {
@@ -302,18 +305,24 @@ export class Kernel {
    * set; its records carry the combined policy hash. Closing the view does nothing: the
    * log belongs to this kernel. The view is a session of its own: history-aware rules
    * (`max_calls`, `requires`, `created_by_run`) count what was done through the view.
+   * The documents are copied and compiled at once: changing them (or the array) afterwards
+   * changes nothing.
+   * @throws TypeError (or a policy error) for a document that is not a loaded policy.
    * @example
    * const run = kernel.narrowed([loadPolicyText(runYaml, 'run-policy')]);
    * await run.submit({ action: 'fs.write', target: '/workspace/output/x.md', params: { content } });
    */
   narrowed(policies: readonly PolicyDocument[]): Kernel {
     const view = Object.create(this) as Kernel;
+    // Copied now (the array and each document) and compiled now: what the caller changes later is not
+    // the run's policy, and a document that is not a loaded policy throws here, never in a submit.
+    const docs = [...policies].map((doc) => frozenCopy(doc));
+    let cached: { readonly base: PolicyGate; readonly gate: PolicyGate } = { base: this.gate, gate: this.gate.narrowedBy(docs) };
     // The view follows its parent's policy: after a reload of the ceiling it narrows the new one.
-    let cached: { readonly base: PolicyGate; readonly gate: PolicyGate } | undefined;
     Object.defineProperty(view, 'gate', {
       get: () => {
         const base = this.gate;
-        if (cached?.base !== base) cached = { base, gate: base.narrowedBy(policies) };
+        if (cached.base !== base) cached = { base, gate: base.narrowedBy(docs) };
         return cached.gate;
       },
     });
@@ -391,15 +400,17 @@ export class Kernel {
     }
     try {
       const record = this.audit.appendSync(entry);
+      // Read before the observer sees the record: it is given a frozen copy, but is not trusted to leave it alone.
+      const hash = record.hash;
       if (this.observe !== undefined) {
         try {
-          this.observe(record);
+          this.observe(frozenCopy(record));
         } catch {
           /* an observer never changes an outcome */
         }
       }
       // `result` is fresh (outcomeToResult, or the literal above): extended, not copied.
-      (result as { auditRecordId?: string }).auditRecordId = record.hash;
+      (result as { auditRecordId?: string }).auditRecordId = hash;
       return result;
     } catch (err) {
       // An entry the format cannot hold (a kernel bug) still leaves a record; a failed write poisons the log.
@@ -426,7 +437,7 @@ export class Kernel {
     const record = await this.audit.append(entry);
     if (this.observe !== undefined) {
       try {
-        this.observe(record);
+        this.observe(frozenCopy(record));
       } catch {
         /* an observer never changes an outcome */
       }

@@ -13,6 +13,7 @@ import { PolicyCode } from '../policy/errors';
 import { HookFailedError, KernelCode, MalformedRequestError, NoProviderError, PolicyEvaluationError, ProviderFailedError } from './errors';
 import { readBeforeEffect } from './before-effect';
 import { issueGrant } from './grant';
+import { frozenCopy } from './frozen-copy';
 import { judgedRequest, type PolicyGate } from './policy-gate';
 import { createdFileOf, unpackOutput } from './provider-output';
 import { describeRaw, validateRequest } from './request';
@@ -215,7 +216,9 @@ export async function runPipeline(
     } else if (deps.approve === undefined) {
       return { kind: 'denied', code: DenialCode.ApprovalRequired, reason: 'requires approval' };
     } else {
-      const approved = await call(() => deps.approve?.(resolved, decision)).catch(() => 'failed' as const);
+      // Copies: what the approver does to what it is shown never reaches the provider or the record.
+      const shown = frozenCopy({ request: { ...resolved, params }, decision });
+      const approved = await call(() => deps.approve?.(shown.request, shown.decision)).catch(() => 'failed' as const);
       if (approved === 'failed') return { kind: 'denied', code: DenialCode.ApprovalRefused, reason: 'approval failed' };
       if (approved !== true) return { kind: 'denied', code: DenialCode.ApprovalRefused, reason: 'approval refused' };
       // A person may take long: a freeze (the emergency stop) set meanwhile still stops the action.

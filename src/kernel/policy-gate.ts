@@ -4,6 +4,7 @@
  * question per request — what is the decision, and which constraint applies if allowed.
  * All matching (and the merging of layers' caps) is delegated to src/policy.
  */
+import { frozenCopy } from './frozen-copy';
 import {
   Effect,
   compilePolicy,
@@ -69,7 +70,8 @@ export class PolicyGate {
   readonly tracksHistory: boolean;
 
   /**
-   * @throws PolicyValidationError / PolicyFileError / PolicyOptionsError from the loader.
+   * @throws PolicyValidationError / PolicyFileError / PolicyOptionsError from the loader; a
+   *   TypeError for a document object that is not a loaded policy.
    */
   constructor(
     ceiling: PolicySource,
@@ -78,7 +80,9 @@ export class PolicyGate {
     private readonly freeze?: FreezeCheck,
   ) {
     this.layers = [ceiling, ...narrow].map((source) => {
-      const doc = typeof source === 'string' ? loadPolicyFile(source, { extraActions }) : source;
+      // A document given as an object is copied (frozen): one the caller changes later never changes this
+      // gate, nor a narrowed or reloaded one made from it, while records carry the hash of its loaded text.
+      const doc = typeof source === 'string' ? loadPolicyFile(source, { extraActions }) : frozenCopy(source);
       return { doc, compiled: compilePolicy(doc) };
     });
     this.tracksHistory = this.layers.some((l) => l.compiled.history !== undefined);

@@ -26,6 +26,8 @@ import { assertSafeStat, realpathLongestExisting, toFsError } from './fs-safe';
 import { removeTree, type TreeGuard } from './fs-tree';
 import { Durability, SYNC_IO_BYTES, atomicWrite, readAllFd, readAllFdSync, writeInPlaceOrReplace } from './fs-write';
 import { MountTable } from './mounts';
+import { countOption } from './count-option';
+import { unknownOptionKey, unknownOptionProblem } from './option-keys';
 
 /** Options of {@link FilesystemProvider}. */
 export interface FilesystemProviderOptions {
@@ -54,6 +56,7 @@ export interface FilesystemProviderOptions {
 
 /** {@link FilesystemProviderOptions.maxListEntries} by default. */
 const DEFAULT_MAX_LIST_ENTRIES = 100_000;
+const FS_OPTIONS: readonly string[] = ['mounts', 'maxBytes', 'maxListEntries', 'durability'];
 
 type Encoding = 'utf8' | 'base64';
 const ENCODINGS: readonly string[] = ['utf8', 'base64'];
@@ -82,12 +85,17 @@ export class FilesystemProvider implements Provider {
   private readonly maxListEntries: number;
   private readonly durability: Durability;
 
-  /** @throws FsInvalidMountError for a mount that cannot be used. */
+  /** @throws FsInvalidMountError for a mount that cannot be used; FsInvalidParamError for a `maxBytes`, `maxListEntries` or `durability` that is not one. */
   constructor(options: FilesystemProviderOptions = {}) {
+    const unknown = unknownOptionKey(options, FS_OPTIONS);
+    if (unknown !== undefined) throw new FsInvalidParamError(unknown.slice(0, 64), unknownOptionProblem('FilesystemProvider', FS_OPTIONS));
     this.table = new MountTable(options.mounts);
-    this.maxBytes = options.maxBytes ?? 16 * 1024 * 1024;
-    const maxListEntries: unknown = options.maxListEntries ?? DEFAULT_MAX_LIST_ENTRIES;
-    if (typeof maxListEntries !== 'number' || !Number.isSafeInteger(maxListEntries) || maxListEntries < 1) {
+    const maxBytes = countOption(options.maxBytes, 16 * 1024 * 1024);
+    if (maxBytes === undefined)
+      throw new FsInvalidParamError('maxBytes', 'a FilesystemProvider option: a whole number of bytes ≥ 0 (NaN would be no cap at all)');
+    this.maxBytes = maxBytes;
+    const maxListEntries = countOption(options.maxListEntries, DEFAULT_MAX_LIST_ENTRIES, 1);
+    if (maxListEntries === undefined) {
       throw new FsInvalidParamError('maxListEntries', 'a FilesystemProvider option: a whole number of entries, at least 1 (default 100000)');
     }
     this.maxListEntries = maxListEntries;

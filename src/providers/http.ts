@@ -31,6 +31,8 @@ import { pinnedAgent, resolveChecked, systemResolver, type Resolver } from './ht
 import { undici } from './undici-lazy';
 import { methodOverrideField, parseHttpParams, type HttpParams, type HttpResult } from './http-params';
 import { CredentialStore, type CredentialRule } from './secrets';
+import { countOption } from './count-option';
+import { unknownOptionKey, unknownOptionProblem } from './option-keys';
 
 /** Construction options of {@link HttpProvider}. */
 export interface HttpProviderOptions {
@@ -50,6 +52,8 @@ export interface HttpProviderOptions {
   readonly allowAddresses?: readonly string[];
 }
 
+const HTTP_OPTIONS: readonly string[] = ['credentials', 'credentialEnv', 'timeoutMs', 'maxBytes', 'maxRedirects', 'resolver', 'allowAddresses'];
+
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const ORIGIN_BOUND = ['authorization', 'cookie', 'proxy-authorization'];
 
@@ -68,9 +72,20 @@ export class HttpProvider implements Provider {
   private readonly resolver: Resolver;
   private readonly options: Omit<HttpProviderOptions, 'credentials' | 'credentialEnv'>;
 
-  /** @throws CredentialMissingError / InvalidCredentialRuleError for the credential map. */
+  /** @throws CredentialMissingError / InvalidCredentialRuleError for the credential map; InvalidParamsError for a `maxBytes`, `maxRedirects` or `timeoutMs` that is not a whole number. */
   constructor(options: HttpProviderOptions = {}) {
+    const unknown = unknownOptionKey(options, HTTP_OPTIONS);
+    if (unknown !== undefined) throw new InvalidParamsError(unknown.slice(0, 64), unknownOptionProblem('HttpProvider', HTTP_OPTIONS));
     const { credentials = [], credentialEnv = process.env, ...rest } = options;
+    for (const [name, min] of [
+      ['maxBytes', 0],
+      ['maxRedirects', 0],
+      ['timeoutMs', 1],
+    ] as const) {
+      if (countOption(rest[name], 0, min) === undefined) {
+        throw new InvalidParamsError(name, `an HttpProvider option: a whole number ≥ ${min} (NaN would be no limit at all, the rule's max_bytes included)`);
+      }
+    }
     this.credentials = new CredentialStore(credentials, credentialEnv); // values read here, kept in #private fields
     this.resolver = options.resolver ?? systemResolver;
     this.options = rest;

@@ -29,6 +29,8 @@ import {
   SandboxConfigError,
   SandboxUnavailableError,
 } from './errors';
+import { countOption } from './count-option';
+import { unknownOptionKey, unknownOptionProblem } from './option-keys';
 import { guardGitArgs, guardGitEnv, GIT_HARDENING_ENV } from './git-guard';
 import { buildProcessEnv } from './process-env';
 import { locateCwd, locateProgram } from './process-locate';
@@ -92,6 +94,20 @@ export interface ProcessProviderOptions {
   readonly egress?: { readonly allowAddresses?: readonly string[]; readonly resolver?: Resolver; readonly connectTimeoutMs?: number };
 }
 
+const PROCESS_OPTIONS: readonly string[] = [
+  'path',
+  'mounts',
+  'defaultTimeoutMs',
+  'maxOutputBytes',
+  'killGraceMs',
+  'baseEnv',
+  'hardening',
+  'sandbox',
+  'bwrapPath',
+  'limits',
+  'egress',
+];
+
 /** What `execute` returns (the action's `data`). */
 export interface ProcessResult extends Omit<ProcessOutcome, 'pid' | 'programStarted'> {
   /** The effective timeout: min(requested or default, rule's `timeout_ms`). */
@@ -128,8 +144,11 @@ export class ProcessProvider implements Provider {
    * @throws SandboxConfigError without mounts (a program would see the host), or with a mount over a system folder.
    * @throws FsInvalidMountError for a mount whose host folder is missing or not a directory.
    * @throws HardeningUnavailableError when `prlimit` is requested but missing, or a uid switch is impossible.
+   * @throws InvalidParamsError for a `defaultTimeoutMs`, `maxOutputBytes` or `killGraceMs` that is not a whole number in range.
    */
   constructor(private readonly options: ProcessProviderOptions = {}) {
+    const unknown = unknownOptionKey(options, PROCESS_OPTIONS);
+    if (unknown !== undefined) throw new InvalidParamsError(unknown.slice(0, 64), unknownOptionProblem('ProcessProvider', PROCESS_OPTIONS));
     this.fixedPath = (options.path ?? DEFAULT_PROGRAM_PATH).map((dir) => {
       if (!path.isAbsolute(dir)) throw new InvalidParamsError('path', `PATH entries must be absolute, got ${JSON.stringify(dir)}`);
       return path.normalize(dir);
@@ -144,6 +163,10 @@ export class ProcessProvider implements Provider {
     const fallback = options.defaultTimeoutMs;
     if (fallback !== undefined && (!Number.isInteger(fallback) || fallback <= 0 || fallback > MAX_TIMEOUT_MS)) {
       throw new InvalidParamsError('defaultTimeoutMs', `must be a positive integer of at most ${MAX_TIMEOUT_MS} ms, got ${String(fallback)}`);
+    }
+    // NaN would be no cap: every `chunk.length > room` is false, and a program's output is kept whole (red team 15).
+    for (const name of ['maxOutputBytes', 'killGraceMs'] as const) {
+      if (countOption(options[name], 0) === undefined) throw new InvalidParamsError(name, `must be a whole number ≥ 0, got ${String(options[name])}`);
     }
     this.mode = options.sandbox ?? SandboxMode.Bwrap;
     if (this.mode !== SandboxMode.Bwrap && this.mode !== SandboxMode.Off) {

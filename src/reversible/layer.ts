@@ -11,6 +11,7 @@
 import type { Kernel } from '../kernel/kernel';
 import type { ActionRequest, ActionResult, SubmitOptions } from '../kernel/types';
 import { applyReversible } from './apply';
+import { validateRequest } from '../kernel/request';
 import { KeyedLock, type LayerContext } from './context';
 import { summarize, type RecordSummary } from './record';
 import { type RollbackOptions, type RollbackResult, rollbackBatch, rollbackRecord } from './rollback';
@@ -92,10 +93,20 @@ export class ReversibleActionLayer {
    * `recordId` is the audit record's). Never throws.
    */
   async submit(request: ActionRequest, options: SubmitOptions = {}): Promise<ActionResult> {
-    const strategy = this.ctx.strategies.find((s) => safeCovers(s, request));
-    if (strategy === undefined) return this.ctx.kernel.submit(request, options);
+    // Read once: the strategy, the record and the kernel see one copy. A request read again
+    // could choose no strategy (a getter answering "fs.read") and then run as a write.
+    let checked: ActionRequest;
+    try {
+      checked = validateRequest(request);
+    } catch {
+      // Malformed (e.g. a target of any length from a hostile agent): no record is written for it;
+      // the kernel refuses it with its one audit record.
+      return this.ctx.kernel.submit(request, options);
+    }
+    const strategy = this.ctx.strategies.find((s) => safeCovers(s, checked));
+    if (strategy === undefined) return this.ctx.kernel.submit(checked, options);
     await this.sweepOnce();
-    return applyReversible(this.ctx, strategy, request, options);
+    return applyReversible(this.ctx, strategy, checked, options);
   }
 
   /**

@@ -8,6 +8,7 @@
  * act only on `step.request.canonicalTarget`, the target the policy judged.
  */
 import { FsInvalidParamError } from '../providers/fs-errors';
+import { countOption } from '../providers/count-option';
 import type { ActionRequest, ExecutionStep, HostLocation } from '../kernel/types';
 import { hasErrorCode } from '../errors';
 import { DEFAULT_FILE_MODE, type Durability } from '../providers/fs-write';
@@ -57,8 +58,12 @@ abstract class FsSnapshotStrategy implements ReversibleStrategy {
   protected abstract readonly action: string;
   private readonly maxBytes: number;
 
+  /** @throws FsInvalidParamError for a `maxBytes` that is not a whole number ≥ 0 (NaN was no cap: every file snapshotted whole, into memory). */
   constructor(options: FsSnapshotOptions = {}) {
-    this.maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+    const maxBytes = countOption(options.maxBytes, 64 * 1024 * 1024);
+    if (maxBytes === undefined)
+      throw new FsInvalidParamError('maxBytes', 'a snapshot strategy option: a whole number of bytes ≥ 0 (NaN would be no cap at all)');
+    this.maxBytes = maxBytes;
   }
 
   covers(request: ActionRequest): boolean {

@@ -34,7 +34,7 @@ const PLACEHOLDER = /\{([A-Za-z0-9_]+)\}/g;
 
 /**
  * A validated tool definition.
- * @throws TypeError when a field is missing or malformed (name must match OpenAI's `^[A-Za-z0-9_-]{1,64}$`).
+ * @throws TypeError when a field is missing, malformed or unknown (name must match OpenAI's `^[A-Za-z0-9_-]{1,64}$`).
  * @example
  * const readFile = new ToolDef({
  *   name: 'read_file', description: 'Read a file from the workspace.',
@@ -54,7 +54,7 @@ export class ToolDef implements ToolDefSpec {
 
   constructor(spec: ToolDefSpec) {
     // target/argumentsParam are checked here and at the run's door (input-check.ts), not in checkToolDef: mapping in running workflows stays as it was.
-    const problem = checkToolDef(spec) ?? fixedTargetProblem(spec);
+    const problem = checkToolDef(spec) ?? fixedTargetProblem(spec) ?? unknownKeyProblem(spec);
     if (problem) throw new TypeError(`ToolDef ${JSON.stringify(spec?.name)}: ${problem}`);
     this.name = spec.name;
     this.description = spec.description;
@@ -65,6 +65,17 @@ export class ToolDef implements ToolDefSpec {
     if (spec.target !== undefined) this.target = spec.target;
     if (spec.argumentsParam !== undefined) this.argumentsParam = spec.argumentsParam;
   }
+}
+
+const SPEC_KEYS: readonly string[] = ['name', 'description', 'parameters', 'action', 'targetFrom', 'params', 'target', 'argumentsParam'];
+
+/**
+ * A key ToolDef does not know: refused, not dropped — fixed `params` under a misspelt key
+ * (`parmas`) were dropped silently, and the model's own value was sent instead (red team 15).
+ */
+function unknownKeyProblem(spec: ToolDefSpec): string | undefined {
+  const unknown = Object.keys(spec).find((k) => !SPEC_KEYS.includes(k) && (spec as unknown as Record<string, unknown>)[k] !== undefined);
+  return unknown === undefined ? undefined : `unknown field ${JSON.stringify(unknown.slice(0, 64))} (known: ${SPEC_KEYS.join(', ')})`;
 }
 
 function fixedTargetProblem(spec: ToolDefSpec): string | undefined {

@@ -130,4 +130,25 @@ describe('AgentLoop (local form) on the real dev server', () => {
       }
     });
   });
+
+  // Red team 15: AgentLoop took its options as given, so a typo of `policy` (`runPolicy`, `polciy`)
+  // ran the agent under the whole ceiling instead of the run's read-only policy — silently.
+  test('AgentLoop: a run policy under a misspelt key (runPolicy) → refused when the loop is built; no write under the ceiling', async () => {
+    const readOnly = 'version: 1\ncapabilities:\n  - id: read\n    action: fs.read\n    resource: /workspace/**\n';
+    await withLoopBench(writer, async ({ workspace, kernel, common }) => {
+      let loop: AgentLoop | undefined;
+      try {
+        loop = new AgentLoop({ kernel, ...common, tools: FILE_TOOLS, runPolicy: readOnly } as unknown as ConstructorParameters<typeof AgentLoop>[0]);
+      } catch (err) {
+        assert.equal((err as { code?: unknown }).code, 'Client.InvalidOptions', String(err));
+      }
+      try {
+        if (loop !== undefined) await loop.run('typo').catch(() => undefined);
+      } finally {
+        await loop?.close();
+      }
+      assert.deepEqual(fs.readdirSync(path.join(workspace, 'output')), [], 'the run wrote under the ceiling, not the read-only run policy');
+      assert.equal(loop, undefined);
+    });
+  });
 });

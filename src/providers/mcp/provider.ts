@@ -25,6 +25,9 @@ import { canonicalizeRequest } from '../../policy/canonical';
 import { withoutRegExps } from '../../schema-regex';
 import { systemResolver, type Resolver } from '../http-connect';
 import { CredentialStore } from '../secrets';
+import { countOption } from '../count-option';
+import { unknownOptionKey, unknownOptionProblem } from '../option-keys';
+import { InvalidParamsError } from '../errors';
 import { probeSandbox } from '../sandbox/probe';
 import { checkServers, isStdioServer, McpSandbox, type McpServerConfig } from './config';
 import { McpInvalidArgumentsError, McpUnknownServerError, McpUnknownToolError } from './errors';
@@ -68,6 +71,30 @@ export interface McpProviderOptions {
   readonly egress?: { readonly allowAddresses?: readonly string[]; readonly connectTimeoutMs?: number };
 }
 
+const MCP_OPTIONS: readonly string[] = [
+  'servers',
+  'startupTimeoutMs',
+  'callTimeoutMs',
+  'shutdownTimeoutMs',
+  'maxOutputChars',
+  'maxMessageBytes',
+  'pinsFile',
+  'launch',
+  'bwrapPath',
+  'env',
+  'resolver',
+  'egress',
+];
+
+/** Count options and their least value. */
+const LIMITS = [
+  ['startupTimeoutMs', 1],
+  ['callTimeoutMs', 1],
+  ['shutdownTimeoutMs', 0],
+  ['maxOutputChars', 0],
+  ['maxMessageBytes', 1],
+] as const;
+
 /** The MCP provider (`mcp.call`). */
 export class McpProvider implements Provider {
   readonly name = 'mcp';
@@ -82,9 +109,17 @@ export class McpProvider implements Provider {
   private readonly validators = new Map<string, ValidateFunction>();
   private hooks: ProviderHooks | undefined;
 
-  /** @throws McpConfigError for a malformed server map; CredentialMissingError for an unset credential variable. */
+  /** @throws McpConfigError for a malformed server map; CredentialMissingError for an unset credential variable; InvalidParamsError for a limit that is not a whole number. */
   constructor(options: McpProviderOptions) {
+    const unknown = unknownOptionKey(options, MCP_OPTIONS);
+    if (unknown !== undefined) throw new InvalidParamsError(unknown.slice(0, 64), unknownOptionProblem('McpProvider', MCP_OPTIONS));
     checkServers(options.servers);
+    // NaN would be no limit (every `size > cap` false): refused, as the other providers' limits (red team 15).
+    for (const [name, min] of LIMITS) {
+      if (countOption(options[name], 0, min) === undefined) {
+        throw new InvalidParamsError(name, `an McpProvider option: a whole number ≥ ${min}, got ${String(options[name])}`);
+      }
+    }
     const env = options.env ?? process.env;
     this.pins = new McpPinStore(options.pinsFile);
     this.callTimeoutMs = options.callTimeoutMs ?? 60_000;
