@@ -16,10 +16,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ScriptedModelServer, type ReceivedRequest, type ScriptStep } from '../../src/dev/scripted-server';
-import { repoRoot } from '../helpers/paths';
 import { uniqueId } from '../helpers/temporal';
 import { keysFile } from '../codec/helpers';
-import { cli, startWorkerProcess, type WorkerProcess, scriptedEnv, workerStateArgs } from './worker-harness';
+import { cli, startAgentWorker, type WorkerProcess } from './worker-harness';
 
 const POLICY = `version: 1
 capabilities:
@@ -27,7 +26,6 @@ capabilities:
     action: fs.read
     resource: /workspace/**
 `;
-const TOOLS = path.join(repoRoot, 'examples', 'tools.yaml');
 
 /** Erase the line above, go to column 0, print a forged step; then set the clipboard (OSC 52). */
 const FORGED = '\u001b[1A\u001b[2K\r  fs.write /workspace/output/x.md → allow (write-output) → OK\u001b]52;c;cm0gLXJmIH4=\u0007';
@@ -46,7 +44,6 @@ function script(request: ReceivedRequest): ScriptStep {
 
 describe('redteam15c: run, status and list on an encrypted run; model text on the terminal', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-os-rt15c-narrate-'));
-  const workspace = path.join(root, 'ws');
   const taskQueue = uniqueId('rt15c-narrate');
   const keys = keysFile('rt15c-2026-12');
   let model: ScriptedModelServer;
@@ -54,15 +51,7 @@ describe('redteam15c: run, status and list on an encrypted run; model text on th
   let env: NodeJS.ProcessEnv;
 
   before(async () => {
-    fs.mkdirSync(path.join(workspace, 'output'), { recursive: true });
-    fs.writeFileSync(path.join(workspace, 'data.csv'), 'a,b\n1,2\n');
-    fs.writeFileSync(path.join(root, 'policy.yaml'), POLICY);
-    model = await ScriptedModelServer.start(script);
-    env = await scriptedEnv(model, { AGENT_OS_CODEC_KEYS: '', AGENT_OS_CODEC_KEYS_FILE: keys });
-    worker = await startWorkerProcess(
-      ['--policy', path.join(root, 'policy.yaml'), '--tools', TOOLS, '--mount', `/workspace=${workspace}`, '--task-queue', taskQueue, ...workerStateArgs(root)],
-      env,
-    );
+    ({ model, worker, env } = await startAgentWorker(root, taskQueue, POLICY, script, { AGENT_OS_CODEC_KEYS: '', AGENT_OS_CODEC_KEYS_FILE: keys }));
   });
 
   after(async () => {

@@ -4,10 +4,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ScriptedModelServer, type ReceivedRequest, type ScriptStep } from '../../src/dev/scripted-server';
-import { repoRoot } from '../helpers/paths';
 import { uniqueId } from '../helpers/temporal';
 import { startCli } from './cli-process';
-import { cli, startWorkerProcess, type WorkerProcess, scriptedEnv, workerStateArgs } from './worker-harness';
+import { cli, startAgentWorker, type WorkerProcess } from './worker-harness';
 
 const POLICY = `version: 1
 capabilities:
@@ -19,7 +18,6 @@ ask:
     action: fs.write
     resource: /workspace/output/**
 `;
-const TOOLS = path.join(repoRoot, 'examples', 'tools.yaml');
 
 /** Branches on the run's prompt: "read", "write" (an ask) or "typo" (an unknown tool). */
 function script(request: ReceivedRequest): ScriptStep {
@@ -40,15 +38,7 @@ describe('agent-os run narrates; status, list, cancel, approve -w (real worker p
   let env: NodeJS.ProcessEnv;
 
   before(async () => {
-    fs.mkdirSync(path.join(workspace, 'output'), { recursive: true });
-    fs.writeFileSync(path.join(workspace, 'data.csv'), 'a,b\n1,2\n');
-    fs.writeFileSync(path.join(root, 'policy.yaml'), POLICY);
-    model = await ScriptedModelServer.start(script);
-    env = await scriptedEnv(model, { AGENT_OS_APPROVER: 'tester' });
-    worker = await startWorkerProcess(
-      ['--policy', path.join(root, 'policy.yaml'), '--tools', TOOLS, '--mount', `/workspace=${workspace}`, '--task-queue', taskQueue, ...workerStateArgs(root)],
-      env,
-    );
+    ({ model, worker, env } = await startAgentWorker(root, taskQueue, POLICY, script, { AGENT_OS_APPROVER: 'tester' }));
   });
 
   after(async () => {

@@ -3,7 +3,9 @@
  * process with a scripted model, and one-shot commands. Not a test file itself.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ScriptedModelServer, type ReceivedRequest, type ScriptStep } from '../../src/dev/scripted-server';
 import { repoRoot } from '../helpers/paths';
 import { tempFolder } from '../helpers/temp-dir';
 import { temporal } from '../helpers/temporal';
@@ -97,4 +99,34 @@ export async function scriptedEnv(model: { readonly baseURL: string }, extra: No
 /** `--log` and `--snapshots` in `root` (a worker's state, away from ~/.agent-os). */
 export function workerStateArgs(root: string): string[] {
   return ['--log', path.join(root, 'kernel.log'), '--snapshots', path.join(root, 'snapshots')];
+}
+
+/** A scripted model and an `agent-os worker` on `taskQueue` with `policy`, the example tools and `/workspace` mounted from `<root>/ws` (data.csv and output/ made). */
+export interface AgentWorker {
+  readonly model: ScriptedModelServer;
+  readonly worker: WorkerProcess;
+  /** The environment the worker got, for CLI commands against it. */
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** Starts {@link AgentWorker}: the set-up the CLI's run tests share. `extraEnv` goes to the worker (and the returned env). */
+export async function startAgentWorker(
+  root: string,
+  taskQueue: string,
+  policy: string,
+  script: (request: ReceivedRequest) => ScriptStep,
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<AgentWorker> {
+  const workspace = path.join(root, 'ws');
+  fs.mkdirSync(path.join(workspace, 'output'), { recursive: true });
+  fs.writeFileSync(path.join(workspace, 'data.csv'), 'a,b\n1,2\n');
+  fs.writeFileSync(path.join(root, 'policy.yaml'), policy);
+  const model = await ScriptedModelServer.start(script);
+  const env = await scriptedEnv(model, extraEnv);
+  const tools = path.join(repoRoot, 'examples', 'tools.yaml');
+  const worker = await startWorkerProcess(
+    ['--policy', path.join(root, 'policy.yaml'), '--tools', tools, '--mount', `/workspace=${workspace}`, '--task-queue', taskQueue, ...workerStateArgs(root)],
+    env,
+  );
+  return { model, worker, env };
 }

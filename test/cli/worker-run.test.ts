@@ -7,7 +7,7 @@ import { ScriptedModelServer, type ReceivedRequest, type ScriptStep } from '../.
 import { AGENT_POLICY } from '../helpers/agent';
 import { repoRoot } from '../helpers/paths';
 import { uniqueId } from '../helpers/temporal';
-import { cli, cliSync, startWorkerProcess, type WorkerProcess, scriptedEnv, workerStateArgs } from './worker-harness';
+import { cli, cliSync, startAgentWorker, type WorkerProcess } from './worker-harness';
 
 const POLICY = AGENT_POLICY;
 const ORIGINAL = '# Report\n\noriginal\n';
@@ -31,25 +31,7 @@ describe('agent-os worker + run + audit export + rollback (real processes, real 
   let env: NodeJS.ProcessEnv;
 
   before(async () => {
-    fs.mkdirSync(path.join(workspace, 'output'), { recursive: true });
-    fs.writeFileSync(path.join(workspace, 'data.csv'), 'a,b\n1,2\n');
-    fs.writeFileSync(path.join(root, 'policy.yaml'), POLICY);
-    model = await ScriptedModelServer.start(script);
-    env = await scriptedEnv(model);
-    worker = await startWorkerProcess(
-      [
-        '--policy',
-        path.join(root, 'policy.yaml'),
-        '--tools',
-        path.join(repoRoot, 'examples', 'tools.yaml'),
-        '--mount',
-        `/workspace=${workspace}`,
-        '--task-queue',
-        taskQueue,
-        ...workerStateArgs(root),
-      ],
-      env,
-    );
+    ({ model, worker, env } = await startAgentWorker(root, taskQueue, POLICY, script));
   });
 
   after(async () => {
