@@ -5,28 +5,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AuditLog, HEAD_MAX_LAG, type AuditLogOptions } from '../../src/kernel/audit-log';
 import { readHead } from '../../src/kernel/audit-head';
-import { hashParams, type AuditEntry } from '../../src/kernel/audit-record';
 import { verifyAuditLog } from '../../src/kernel/audit-verify';
 import { repoRoot } from '../helpers/paths';
-import { tempDir } from './kernel-helpers';
-
-function entry(i: number): AuditEntry {
-  return {
-    timestamp: new Date(0).toISOString(),
-    action: 'fs.write',
-    target: `/workspace/${i}.txt`,
-    status: 'OK',
-    duration_ms: 1,
-    policy_hash: 'p'.repeat(64),
-    params_hash: hashParams({ i }),
-  };
-}
+import { auditEntry, tempDir } from './kernel-helpers';
 
 async function writeLog(records: number, options: AuditLogOptions = {}): Promise<{ dir: string; file: string; lines: string[] }> {
   const dir = tempDir();
   const file = path.join(dir, 'kernel.log');
   const log = AuditLog.open(file, options);
-  for (let i = 0; i < records; i++) await log.append(entry(i));
+  for (let i = 0; i < records; i++) await log.append(auditEntry(i));
   await log.close();
   return {
     dir,
@@ -90,7 +77,7 @@ describe('audit log completeness (heads)', () => {
     const dir = path.dirname(file);
     fs.renameSync(`${file}.head`, path.join(dir, 'saved.head'));
     const forger = AuditLog.open(file, { noHead: true });
-    await forger.append({ ...entry(2), target: '/workspace/innocent.txt' });
+    await forger.append({ ...auditEntry(2), target: '/workspace/innocent.txt' });
     await forger.close();
     const result = await verifyAuditLog(file, { anchors: [path.join(dir, 'saved.head')] });
     assert.equal(result.ok, false);
@@ -102,7 +89,7 @@ describe('audit log completeness (heads)', () => {
     const behind = path.join(dir, 'behind.head');
     fs.copyFileSync(`${file}.head`, behind);
     const log = AuditLog.open(file, { noHead: true });
-    await log.append(entry(9));
+    await log.append(auditEntry(9));
     await log.close();
     fs.rmSync(`${file}.head`);
     const result = await verifyAuditLog(file, { anchors: [behind] });
@@ -118,7 +105,7 @@ describe('audit log completeness (heads)', () => {
     const file = path.join(dir, 'kernel.log');
     const log = AuditLog.open(file);
     const total = HEAD_MAX_LAG + 36;
-    for (let i = 0; i < total; i++) log.appendSync(entry(i));
+    for (let i = 0; i < total; i++) log.appendSync(auditEntry(i));
     // Every line is in the file already; the head is never more than HEAD_MAX_LAG records behind.
     assert.equal(
       fs
@@ -141,7 +128,7 @@ describe('audit log completeness (heads)', () => {
     const dir = tempDir();
     const file = path.join(dir, 'kernel.log');
     const log = AuditLog.open(file);
-    for (let i = 0; i < 3; i++) log.appendSync(entry(i));
+    for (let i = 0; i < 3; i++) log.appendSync(auditEntry(i));
     await new Promise<void>((resolve) => setImmediate(resolve));
     const lines = fs
       .readFileSync(file, 'utf8')

@@ -4,27 +4,15 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AuditLog } from '../../src/kernel/audit-log';
-import { computeRecordHash, hashParams, type AuditEntry } from '../../src/kernel/audit-record';
+import { computeRecordHash, hashParams } from '../../src/kernel/audit-record';
 import { verifyAuditLog } from '../../src/kernel/audit-verify';
 import { repoRoot } from '../helpers/paths';
-import { tempDir } from './kernel-helpers';
-
-function entry(i: number): AuditEntry {
-  return {
-    timestamp: new Date(0).toISOString(),
-    action: 'fs.read',
-    target: `/workspace/${i}.txt`,
-    status: 'OK',
-    duration_ms: 1,
-    policy_hash: 'p'.repeat(64),
-    params_hash: hashParams({ i }),
-  };
-}
+import { auditEntry, tempDir } from './kernel-helpers';
 
 async function writeLog(records: number): Promise<{ file: string; lines: string[] }> {
   const file = path.join(tempDir(), 'audit.log');
   const log = AuditLog.open(file);
-  for (let i = 0; i < records; i++) await log.append(entry(i));
+  for (let i = 0; i < records; i++) await log.append(auditEntry(i, 'fs.read'));
   await log.close();
   return {
     file,

@@ -6,28 +6,15 @@ import * as path from 'node:path';
 import { once } from 'node:events';
 import * as os from 'node:os';
 import { AuditLog } from '../../src/kernel/audit-log';
-import { hashParams, type AuditEntry } from '../../src/kernel/audit-record';
 import { verifyAuditLog } from '../../src/kernel/audit-verify';
 import { Kernel } from '../../src/kernel/kernel';
 import { repoRoot } from '../helpers/paths';
-import { SpyProvider, readLog, tempDir, writePolicy } from './kernel-helpers';
+import { SpyProvider, auditEntry, readLog, tempDir, writePolicy } from './kernel-helpers';
 
 const POLICY = `capabilities:
   - action: kv.get
     resource: "allowed/**"
 `;
-
-function entry(i: number): AuditEntry {
-  return {
-    timestamp: new Date(0).toISOString(),
-    action: 'fs.read',
-    target: `/workspace/${i}.txt`,
-    status: 'OK',
-    duration_ms: 1,
-    policy_hash: 'p'.repeat(64),
-    params_hash: hashParams({ i }),
-  };
-}
 
 /** A worker-like process: opens a Kernel on the log, says "ready", waits for "go", submits N at once, closes. */
 const WORKER = `
@@ -141,7 +128,7 @@ describe('audit log shared by several writers', () => {
     await once(dead, 'exit');
     fs.writeFileSync(`${logPath}.writer`, JSON.stringify({ host: os.hostname(), pid: dead.pid, id: 'gone' }));
     const log = AuditLog.open(logPath);
-    await log.append(entry(1));
+    await log.append(auditEntry(1, 'fs.read'));
     await log.close();
     assert.equal(log.file, logPath);
     assert.ok(!fs.existsSync(`${logPath}.writer`));
@@ -153,7 +140,7 @@ describe('audit log rotation', () => {
     const dir = tempDir();
     const file = path.join(dir, 'kernel.log');
     const log = AuditLog.open(file, { rotateBytes: 1200 });
-    for (let i = 0; i < 12; i++) await log.append(entry(i));
+    for (let i = 0; i < 12; i++) await log.append(auditEntry(i, 'fs.read'));
     await log.close();
     const rotated = fs
       .readdirSync(dir)
@@ -172,7 +159,7 @@ describe('audit log rotation', () => {
     const dir = tempDir();
     const file = path.join(dir, 'kernel.log');
     const log = AuditLog.open(file, { rotateBytes: 700 });
-    for (let i = 0; i < 8; i++) await log.append(entry(i));
+    for (let i = 0; i < 8; i++) await log.append(auditEntry(i, 'fs.read'));
     await log.close();
     const rotated = fs
       .readdirSync(dir)
@@ -189,12 +176,12 @@ describe('audit log rotation', () => {
     const dir = tempDir();
     const file = path.join(dir, 'kernel.log');
     const log = AuditLog.open(file, { rotateAgeMs: 0 });
-    for (let i = 0; i < 3; i++) await log.append(entry(i));
+    for (let i = 0; i < 3; i++) await log.append(auditEntry(i, 'fs.read'));
     await log.close();
     // As after a crash between the rename and the new file: the active file is gone.
     fs.renameSync(file, `${file}.000003`);
     const again = AuditLog.open(file);
-    const record = await again.append(entry(3));
+    const record = await again.append(auditEntry(3, 'fs.read'));
     await again.close();
     assert.equal(record.seq, 4);
     const result = await verifyAuditLog(file);

@@ -1,6 +1,7 @@
 /** Shared set-up for kernel and filesystem tests: temp folders, policy files, a spy provider, log reading. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { type AuditEntry, hashParams } from '../../src/kernel/audit-record';
 import { assertKernelGrant } from '../../src/kernel/grant';
 import type { ActionRequest, ExecutionContext, Provider, ResolvedRequest } from '../../src/kernel/types';
 import { tempFolder } from '../helpers/temp-dir';
@@ -50,4 +51,17 @@ export class SpyProvider implements Provider {
     this.contexts.push(context);
     return this.run(request, context);
   }
+}
+
+/** Audit entry number `i` (its target and params hash tell it apart; fixed timestamp and policy hash), for the log's own tests. */
+export function auditEntry(i: number, action = 'fs.write'): AuditEntry {
+  return {
+    timestamp: new Date(0).toISOString(),
+    action,
+    target: `/workspace/${i}.txt`,
+    status: 'OK',
+    duration_ms: 1,
+    policy_hash: 'p'.repeat(64),
+    params_hash: hashParams({ i }),
+  };
 }

@@ -4,31 +4,18 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AuditLog, type AuditLogOptions } from '../../src/kernel/audit-log';
 import { readHead } from '../../src/kernel/audit-head';
-import { hashParams, type AuditEntry } from '../../src/kernel/audit-record';
 import { verifyAuditLog } from '../../src/kernel/audit-verify';
-import { tempDir } from './kernel-helpers';
+import { auditEntry, tempDir } from './kernel-helpers';
 
 // Red team 15: a log cut (or deleted) while its writer was stopped. The head exists to show
 // that (records removed from the end); opening the log again rewrote the head to whatever
 // was left, so the evidence was gone and `audit verify` passed — with the head in a headDir
 // the agent cannot write, too.
 
-function entry(i: number): AuditEntry {
-  return {
-    timestamp: new Date(0).toISOString(),
-    action: 'fs.write',
-    target: `/workspace/${i}.txt`,
-    status: 'OK',
-    duration_ms: 1,
-    policy_hash: 'p'.repeat(64),
-    params_hash: hashParams({ i }),
-  };
-}
-
 async function writeLog(records: number, options: AuditLogOptions = {}): Promise<{ file: string; lines: string[] }> {
   const file = path.join(tempDir(), 'kernel.log');
   const log = AuditLog.open(file, options);
-  for (let i = 0; i < records; i++) await log.append(entry(i));
+  for (let i = 0; i < records; i++) await log.append(auditEntry(i));
   await log.close();
   return { file, lines: fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) };
 }
@@ -45,7 +32,7 @@ async function reopen(file: string, options: AuditLogOptions = {}): Promise<unkn
   } catch (err) {
     return err;
   }
-  await log.append(entry(99));
+  await log.append(auditEntry(99));
   await log.close();
   return undefined;
 }
@@ -80,7 +67,7 @@ describe('audit log: reopening a log its head says was cut (red team 15)', () =>
     keepFirst(file, lines, 2);
     fs.renameSync(`${file}.head`, `${file}.saved`);
     const forger = AuditLog.open(file, { noHead: true });
-    await forger.append({ ...entry(2), target: '/workspace/innocent.txt' });
+    await forger.append({ ...auditEntry(2), target: '/workspace/innocent.txt' });
     await forger.close();
     fs.writeFileSync(`${file}.head`, saved);
     const err = await reopen(file);
@@ -92,7 +79,7 @@ describe('audit log: reopening a log its head says was cut (red team 15)', () =>
     const { file } = await writeLog(2);
     const behind = fs.readFileSync(`${file}.head`);
     const log = AuditLog.open(file, { noHead: true });
-    for (let i = 0; i < 3; i++) await log.append(entry(10 + i));
+    for (let i = 0; i < 3; i++) await log.append(auditEntry(10 + i));
     await log.close();
     fs.writeFileSync(`${file}.head`, behind);
     assert.equal(await reopen(file), undefined);
@@ -107,7 +94,7 @@ describe('audit log: reopening a log its head says was cut (red team 15)', () =>
     // Records 2 and 3 replaced by three others: the head (3) is now behind the log (4), at a forged record.
     keepFirst(file, lines, 1);
     const forger = AuditLog.open(file, { noHead: true });
-    for (let i = 0; i < 3; i++) await forger.append({ ...entry(i + 1), target: `/workspace/other-${i}.txt` });
+    for (let i = 0; i < 3; i++) await forger.append({ ...auditEntry(i + 1), target: `/workspace/other-${i}.txt` });
     await forger.close();
     const err = await reopen(file);
     assert.equal((err as { code?: string } | undefined)?.code, 'Kernel.AuditCorrupt');
